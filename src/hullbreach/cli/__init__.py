@@ -1,0 +1,1 @@
+"""Command-line interface (Typer + rich). One module per command; each exposes ``register(app)``."""
