@@ -1,0 +1,3 @@
+"""Leak detection: air mass per zone, sequential detector, and leak estimates with intervals."""
+
+from hullbreach.detect.estimate import LeakEstimate, estimate_from_rate, loss_rate_from_hole, reserve_time  # noqa: F401

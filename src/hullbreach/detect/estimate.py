@@ -1,0 +1,228 @@
+"""Leak estimates with 95 % intervals: mass flow, pressure rate, effective hole, reserve time.
+
+This is where a measured rate of pressure (or air-mass) loss becomes the numbers a flight director
+uses. Uncertainty is propagated by Monte Carlo over the inputs that matter (rate, free gas volume,
+temperature), because the answers are non-linear in them (reserve time ~ 1/rate).
+
+Conventions (DESIGN.md §3.3): ``leak_mass_flow_kg_s`` is the outflow (positive for a leak);
+``pressure_rate_pa_s`` is dp/dt (negative for a leak); ``effective_hole_diameter_m`` is the diameter of an
+ideal (Cd = 1) orifice passing the same flow — the physical hole is larger by 1/sqrt(Cd).
+
+References
+----------
+.. [1] Choked orifice flow and isothermal blowdown: see :mod:`hullbreach.physics.orifice` and
+   :mod:`hullbreach.physics.blowdown`.
+.. [2] Reserve time at the current rate: S. Cristoforetti, training logbook, 30 Sep 2013 (reference README).
+.. [3] Discharge coefficients of sharp-edged and short-tube orifices in compressible flow lie between about
+   0.6 and 0.9 (R. C. Johnson, *Calculations of real-gas effects in flow through critical-flow nozzles*, and
+   ISO 5167-2 for sharp-edged orifices, Cd ~ 0.6); drilled holes in a 2 mm wall are short tubes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hullbreach.constants import GAMMA_AIR, R_AIR
+from hullbreach.errors import PhysicsError
+from hullbreach.physics import (
+    area_from_diameter,
+    choked_mass_flow,
+    constant_rate_time_to_pressure,
+    diameter_from_area,
+    effective_area_from_mass_flow,
+    isothermal_time_to_pressure,
+)
+from hullbreach.uncertain import Interval
+
+#: Default one-sigma relative uncertainty of a zone's free gas volume [-]. Published ISS volumes are
+#: pressurized volumes; racks and stowage displace part of it. 3 % is an estimate, stated as such.
+DEFAULT_VOLUME_REL_STD = 0.03
+#: Default one-sigma uncertainty of the zone's mean gas temperature [K] (estimate; ISS cabin 18-27 C).
+DEFAULT_TEMPERATURE_STD_K = 1.5
+#: Range of discharge coefficients of a real hole, used to bound the physical diameter ([3]).
+DISCHARGE_COEFFICIENT_RANGE = (0.6, 0.9)
+
+RESERVE_MODELS = ("constant-rate", "constant-hole")
+
+
+@dataclass(frozen=True)
+class LeakEstimate:
+    """What a leak means for one pressure zone, every uncertain number with its 95 % interval.
+
+    Attributes
+    ----------
+    zone : tuple[str, ...]
+        Module ids of the zone.
+    volume_m3 : float
+        Zone volume used [m^3].
+    pressure_pa : float
+        Zone pressure now [Pa].
+    temperature_k : float
+        Zone temperature used [K].
+    threshold_pressure_pa : float
+        Evacuation pressure [Pa].
+    leak_mass_flow_kg_s : Interval
+        Air outflow [kg s^-1].
+    pressure_rate_pa_s : Interval
+        dp/dt [Pa s^-1], negative for a leak.
+    effective_area_m2 : Interval
+        Cd*A [m^2].
+    effective_hole_diameter_m : Interval
+        Equivalent ideal-orifice (Cd = 1) diameter [m].
+    physical_hole_diameter_m : Interval
+        Diameter of a real hole with Cd in :data:`DISCHARGE_COEFFICIENT_RANGE` [m].
+    reserve_time_s : Interval
+        Time until the zone reaches the threshold [s].
+    reserve_model : str
+        ``constant-rate`` (at the current rate, the operational definition) or ``constant-hole``
+        (isothermal exponential blowdown through the same hole; longer).
+    """
+
+    zone: tuple
+    volume_m3: float
+    pressure_pa: float
+    temperature_k: float
+    threshold_pressure_pa: float
+    leak_mass_flow_kg_s: Interval
+    pressure_rate_pa_s: Interval
+    effective_area_m2: Interval
+    effective_hole_diameter_m: Interval
+    physical_hole_diameter_m: Interval
+    reserve_time_s: Interval
+    reserve_model: str = "constant-rate"
+    notes: tuple = field(default_factory=tuple)
+
+    def to_json(self) -> dict:
+        """JSON dict with DESIGN.md §3.3 key names."""
+        return {
+            "zone": list(self.zone),
+            "volume_m3": self.volume_m3,
+            "pressure_pa": self.pressure_pa,
+            "temperature_k": self.temperature_k,
+            "threshold_pressure_pa": self.threshold_pressure_pa,
+            "leak_mass_flow_kg_s": self.leak_mass_flow_kg_s.to_json(),
+            "pressure_rate_pa_s": self.pressure_rate_pa_s.to_json(),
+            "effective_area_m2": self.effective_area_m2.to_json(),
+            "effective_hole_diameter_m": self.effective_hole_diameter_m.to_json(),
+            "physical_hole_diameter_m": self.physical_hole_diameter_m.to_json(),
+            "reserve_time_s": self.reserve_time_s.to_json(),
+            "reserve_model": self.reserve_model,
+            "notes": list(self.notes),
+        }
+
+
+def _interval(samples: np.ndarray, point: float) -> Interval:
+    s = np.asarray(samples, dtype=float)
+    finite = s[np.isfinite(s)]
+    if finite.size < 0.975 * s.size:  # more than 2.5 % infinite: the upper end is open
+        lo = float(np.percentile(np.where(np.isfinite(s), s, np.inf), 2.5)) if finite.size else math.inf
+        return Interval(point, min(lo, point), math.inf)
+    lo, hi = np.percentile(s, [2.5, 97.5])
+    return Interval(point, float(min(lo, point)), float(max(hi, point)))
+
+
+def reserve_time(pressure_pa, threshold_pa, loss_rate_pa_s, model: str = "constant-rate"):
+    """Reserve time [s] at a pressure-loss rate (positive = losing), by model ([1], [2]).
+
+    ``constant-rate``: (p - p_th) / rate. ``constant-hole``: the loss rate falls with pressure
+    (isothermal blowdown, tau = p / rate), so t = (p/rate) ln(p / p_th).
+    """
+    if model == "constant-rate":
+        return constant_rate_time_to_pressure(pressure_pa, threshold_pa, loss_rate_pa_s)
+    if model == "constant-hole":
+        r = np.asarray(loss_rate_pa_s, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tau = np.where(r > 0, np.asarray(pressure_pa, dtype=float) / np.where(r > 0, r, 1.0), np.inf)
+        return isothermal_time_to_pressure(pressure_pa, threshold_pa, tau)
+    raise PhysicsError(f"unknown reserve model {model!r}", hint=f"use one of {', '.join(RESERVE_MODELS)}")
+
+
+def estimate_from_rate(
+    *,
+    zone: tuple,
+    volume_m3: float,
+    pressure_pa: float,
+    temperature_k: float,
+    loss_rate_pa_s: float,
+    loss_rate_std_pa_s: float = 0.0,
+    threshold_pa: float,
+    reserve_model: str = "constant-rate",
+    volume_rel_std: float = DEFAULT_VOLUME_REL_STD,
+    temperature_std_k: float = DEFAULT_TEMPERATURE_STD_K,
+    gamma: float = GAMMA_AIR,
+    r_specific: float = R_AIR,
+    n_samples: int = 20000,
+    seed: int = 0,
+) -> LeakEstimate:
+    """A :class:`LeakEstimate` from a measured rate of pressure loss in a zone.
+
+    Parameters
+    ----------
+    loss_rate_pa_s : float
+        Rate of pressure loss [Pa s^-1], positive for a leak (at constant temperature).
+    loss_rate_std_pa_s : float
+        One-sigma uncertainty of that rate [Pa s^-1] (from the fit).
+    volume_m3, pressure_pa, temperature_k, threshold_pa
+        Zone volume [m^3], pressure now [Pa], mean temperature [K], evacuation pressure [Pa].
+    reserve_model : str
+        ``constant-rate`` or ``constant-hole``.
+    volume_rel_std, temperature_std_k
+        One-sigma input uncertainties (relative, [K]).
+
+    Notes
+    -----
+    Mass flow: mdot = V/(R T) * (-dp/dt) at constant T (ideal gas). Effective area from the choked-flow
+    inverse at the current pressure. All intervals are 2.5/97.5 percentiles of the propagated samples.
+    """
+    if volume_m3 <= 0 or pressure_pa <= 0 or temperature_k <= 0:
+        raise PhysicsError("volume, pressure and temperature must be positive")
+    if not (math.isfinite(loss_rate_pa_s) and math.isfinite(loss_rate_std_pa_s)) or loss_rate_std_pa_s < 0:
+        raise PhysicsError("the loss rate and its uncertainty must be finite (and the uncertainty >= 0)")
+    rng = np.random.default_rng(seed)
+    rate = loss_rate_pa_s + loss_rate_std_pa_s * rng.standard_normal(n_samples)
+    vol = volume_m3 * np.exp(volume_rel_std * rng.standard_normal(n_samples))
+    temp = temperature_k + temperature_std_k * rng.standard_normal(n_samples)
+
+    def derived(rate_, vol_, temp_):
+        mdot = vol_ / (r_specific * temp_) * rate_
+        area = effective_area_from_mass_flow(np.maximum(mdot, 0.0), pressure_pa, temp_, gamma, r_specific)
+        d_eff = diameter_from_area(area)
+        reserve = reserve_time(pressure_pa, threshold_pa, rate_, reserve_model)
+        return mdot, area, d_eff, reserve
+
+    p_mdot, p_area, p_d, p_res = (float(x) for x in derived(loss_rate_pa_s, volume_m3, temperature_k))
+    s_mdot, s_area, s_d, s_res = derived(rate, vol, temp)
+    cd = rng.uniform(*DISCHARGE_COEFFICIENT_RANGE, n_samples)
+    s_phys = diameter_from_area(s_area / cd)
+    p_phys = float(diameter_from_area(p_area / np.mean(DISCHARGE_COEFFICIENT_RANGE)))
+    notes = (
+        f"reserve time assumes a {reserve_model.replace('-', ' ')}",
+        "effective hole = ideal orifice (Cd = 1) with the same flow; physical hole for Cd 0.6-0.9",
+    )
+    return LeakEstimate(
+        zone=tuple(zone),
+        volume_m3=float(volume_m3),
+        pressure_pa=float(pressure_pa),
+        temperature_k=float(temperature_k),
+        threshold_pressure_pa=float(threshold_pa),
+        leak_mass_flow_kg_s=_interval(s_mdot, p_mdot),
+        pressure_rate_pa_s=_interval(-rate, -loss_rate_pa_s),
+        effective_area_m2=_interval(s_area, p_area),
+        effective_hole_diameter_m=_interval(s_d, p_d),
+        physical_hole_diameter_m=_interval(s_phys, p_phys),
+        reserve_time_s=_interval(s_res, p_res),
+        reserve_model=reserve_model,
+        notes=notes,
+    )
+
+
+def loss_rate_from_hole(*, volume_m3: float, pressure_pa: float, temperature_k: float, diameter_m: float,
+                        discharge_coefficient: float = 1.0, gamma: float = GAMMA_AIR, r_specific: float = R_AIR) -> float:
+    """Pressure-loss rate [Pa s^-1] of a zone through a choked hole, isothermal: R T / V * mdot ([1])."""
+    if diameter_m <= 0 or not 0 < discharge_coefficient <= 1:
+        raise PhysicsError("hole diameter must be positive and the discharge coefficient in (0, 1]")
+    mdot = choked_mass_flow(discharge_coefficient * area_from_diameter(diameter_m), pressure_pa, temperature_k, gamma, r_specific)
+    return float(mdot * r_specific * temperature_k / volume_m3)

@@ -1,0 +1,85 @@
+"""The telemetry frame passed between readers, checks, the detector and isolation.
+
+Raw telemetry (as in files and the streaming API) is a long table ``time, channel, value`` with ``value``
+in the sensor's own unit (station file). A :class:`TelemetryFrame` holds the accepted samples converted
+to SI, and every sample that was set aside with the reason, so that nothing is ever silently lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+#: Columns of a raw long telemetry table (DESIGN.md §3.2).
+RAW_COLUMNS = ("time", "channel", "value")
+#: Columns of the quarantine table.
+QUARANTINE_COLUMNS = ("time", "channel", "value", "reason", "source")
+#: Kinds an events file may name (DESIGN.md §3.2).
+EVENT_KINDS = ("hatch_close", "hatch_open", "repress", "airlock_depress", "airlock_repress",
+               "vehicle_dock", "vehicle_undock", "leak_sealed", "valve_open", "valve_close")
+
+
+def empty_raw() -> pd.DataFrame:
+    """An empty raw telemetry table with the right dtypes."""
+    return pd.DataFrame({"time": pd.Series([], dtype="datetime64[ns, UTC]"),
+                         "channel": pd.Series([], dtype=object), "value": pd.Series([], dtype=float)})
+
+
+def empty_quarantine() -> pd.DataFrame:
+    """An empty quarantine table."""
+    return pd.DataFrame({"time": pd.Series([], dtype="datetime64[ns, UTC]"),
+                         "channel": pd.Series([], dtype=object), "value": pd.Series([], dtype=float),
+                         "reason": pd.Series([], dtype=object), "source": pd.Series([], dtype=object)})
+
+
+@dataclass(frozen=True)
+class ChannelReport:
+    """What the checks concluded about one channel.
+
+    ``trusted`` is False for a channel judged faulty (stuck, dead, implausible); ``reason`` says why.
+    ``accepted`` and ``quarantined`` count samples.
+    """
+
+    channel: str
+    accepted: int
+    quarantined: int
+    trusted: bool = True
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class TelemetryFrame:
+    """Accepted telemetry in SI plus the quarantined samples.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        Columns ``time`` (datetime64[ns, UTC]), ``channel`` (str), ``value`` (float, SI: Pa or K), sorted by
+        time then channel. Only samples that passed the checks.
+    quarantined : pandas.DataFrame
+        Columns ``time, channel, value, reason, source``: samples set aside, with the raw value in the
+        sensor's unit, why, and where they came from (``file:line``).
+    channels : dict[str, ChannelReport]
+        Per-channel verdicts.
+    source : str
+        File name (or ``<stream>``).
+    """
+
+    data: pd.DataFrame
+    quarantined: pd.DataFrame = field(default_factory=empty_quarantine)
+    channels: dict = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def n_quarantined(self) -> int:
+        """Number of quarantined samples."""
+        return int(len(self.quarantined))
+
+    def trusted_channels(self) -> list[str]:
+        """Channels judged trustworthy."""
+        return [c for c, r in self.channels.items() if r.trusted]
+
+    def faults(self) -> list[ChannelReport]:
+        """Channels judged faulty."""
+        return [r for r in self.channels.values() if not r.trusted]
