@@ -226,3 +226,91 @@ def loss_rate_from_hole(*, volume_m3: float, pressure_pa: float, temperature_k: 
         raise PhysicsError("hole diameter must be positive and the discharge coefficient in (0, 1]")
     mdot = choked_mass_flow(discharge_coefficient * area_from_diameter(diameter_m), pressure_pa, temperature_k, gamma, r_specific)
     return float(mdot * r_specific * temperature_k / volume_m3)
+
+
+THERMO_MODELS = ("isothermal", "adiabatic")
+
+
+def estimate_from_hole(
+    *,
+    zone: tuple,
+    volume_m3: float,
+    pressure_pa: float,
+    temperature_k: float,
+    diameter_m: float,
+    threshold_pa: float,
+    discharge_coefficient: float | None = None,
+    thermo: str = "isothermal",
+    volume_rel_std: float = DEFAULT_VOLUME_REL_STD,
+    temperature_std_k: float = DEFAULT_TEMPERATURE_STD_K,
+    gamma: float = GAMMA_AIR,
+    r_specific: float = R_AIR,
+    n_samples: int = 20000,
+    seed: int = 0,
+) -> LeakEstimate:
+    """A :class:`LeakEstimate` for a hole of known physical diameter (constant-hole reserve time).
+
+    Parameters
+    ----------
+    diameter_m : float
+        Physical hole diameter [m].
+    discharge_coefficient : float or None
+        Cd of the hole [-]; ``None`` samples it uniformly over :data:`DISCHARGE_COEFFICIENT_RANGE` (the
+        estimate uses the middle), so the interval covers not knowing the hole's shape.
+    thermo : str
+        ``isothermal`` (slow leaks; exponential blowdown, [1]) or ``adiabatic`` (fast venting,
+        isentropic closed form of :mod:`hullbreach.physics.blowdown`).
+
+    Notes
+    -----
+    The reserve time is the time for a constant hole to bring the zone from ``pressure_pa`` to
+    ``threshold_pa``; the rates are those at ``pressure_pa``.
+    """
+    from hullbreach.physics import adiabatic_time_to_pressure, isothermal_time_constant
+
+    if thermo not in THERMO_MODELS:
+        raise PhysicsError(f"unknown thermodynamic model {thermo!r}", hint="use isothermal or adiabatic")
+    if diameter_m <= 0 or not math.isfinite(diameter_m):
+        raise PhysicsError(f"hole diameter must be a positive number, got {diameter_m!r}")
+    if discharge_coefficient is not None and not 0 < discharge_coefficient <= 1:
+        raise PhysicsError(f"discharge coefficient must be in (0, 1], got {discharge_coefficient}")
+    if volume_m3 <= 0 or pressure_pa <= 0 or temperature_k <= 0:
+        raise PhysicsError("volume, pressure and temperature must be positive")
+    rng = np.random.default_rng(seed)
+    cd_point = float(np.mean(DISCHARGE_COEFFICIENT_RANGE)) if discharge_coefficient is None else float(discharge_coefficient)
+    cd = (rng.uniform(*DISCHARGE_COEFFICIENT_RANGE, n_samples) if discharge_coefficient is None
+          else np.full(n_samples, cd_point))
+    vol = volume_m3 * np.exp(volume_rel_std * rng.standard_normal(n_samples))
+    temp = temperature_k + temperature_std_k * rng.standard_normal(n_samples)
+    hole = float(area_from_diameter(diameter_m))
+
+    def derived(cd_, vol_, temp_):
+        area = cd_ * hole
+        mdot = choked_mass_flow(area, pressure_pa, temp_, gamma, r_specific)
+        rate = mdot * r_specific * temp_ / vol_
+        tau = isothermal_time_constant(vol_, area, temp_, gamma, r_specific)
+        if thermo == "isothermal":
+            reserve = isothermal_time_to_pressure(pressure_pa, threshold_pa, tau)
+        else:
+            reserve = adiabatic_time_to_pressure(pressure_pa, threshold_pa, tau, gamma)
+        return mdot, rate, area, diameter_from_area(area), reserve
+
+    p = [float(x) for x in derived(cd_point, volume_m3, temperature_k)]
+    s = derived(cd, vol, temp)
+    return LeakEstimate(
+        zone=tuple(zone),
+        volume_m3=float(volume_m3),
+        pressure_pa=float(pressure_pa),
+        temperature_k=float(temperature_k),
+        threshold_pressure_pa=float(threshold_pa),
+        leak_mass_flow_kg_s=_interval(s[0], p[0]),
+        pressure_rate_pa_s=_interval(-s[1], -p[1]),
+        effective_area_m2=_interval(s[2], p[2]),
+        effective_hole_diameter_m=_interval(s[3], p[3]),
+        physical_hole_diameter_m=Interval.exact(float(diameter_m)),
+        reserve_time_s=_interval(s[4], p[4]),
+        reserve_model="constant-hole",
+        notes=(f"reserve time assumes a constant hole ({thermo} blowdown)",
+               "discharge coefficient " + (f"{cd_point:g}" if discharge_coefficient is not None
+                                           else "unknown: sampled over 0.6-0.9")),
+    )

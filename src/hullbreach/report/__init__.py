@@ -1,0 +1,1 @@
+"""Reports: the demo's HTML page, and helpers shared by the incident reports."""

@@ -1,0 +1,84 @@
+"""``hullbreach demo``: replay the Soyuz MS-09 leak of Aug 2018 end to end on the built-in ``iss-2018``.
+
+Stages, each a ``run(out_dir, seed) -> dict`` of its own domain: Foundation physics and reserve time
+(:mod:`hullbreach.report.ms09`), detection, isolation, in-module localization, cause attribution.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from pathlib import Path
+
+import typer
+from rich.panel import Panel
+
+from hullbreach.cli.common import console, print_json
+from hullbreach.errors import HullbreachError
+from hullbreach.report.html import Report, Section, render_html
+
+#: The stages of the demo, in the order of the five questions.
+STAGES = (
+    "hullbreach.report.ms09",
+    "hullbreach.detect.demo",
+    "hullbreach.isolate.demo",
+    "hullbreach.locate.demo",
+    "hullbreach.cause.demo",
+)
+
+
+def run_demo(out_dir: Path, seed: int = 0, echo: bool = True) -> dict:
+    """Run every stage; return ``{"stages": [...], "files": [...], "failed": [...]}``.
+
+    A stage that fails is reported (its error message) and the others still run.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results, files, failed, sections = [], [], [], []
+    for name in STAGES:
+        t0 = time.perf_counter()
+        try:
+            mod = importlib.import_module(name)
+            res = mod.run(out_dir, seed=seed)
+        except (HullbreachError, ModuleNotFoundError) as exc:
+            if isinstance(exc, ModuleNotFoundError) and exc.name != name:
+                raise
+            res = {"title": name, "lines": [f"[red]error:[/] {exc}"], "json": {"error": str(exc)}, "files": []}
+            failed.append(name)
+        res["elapsed_s"] = time.perf_counter() - t0
+        results.append(res)
+        files.extend(res.get("files", []))
+        sections.append(Section(res["title"], tuple(res["lines"]), tuple(res.get("files", [])),
+                                "error" if name in failed else "ok"))
+        if echo:
+            body = "\n".join(res["lines"])
+            console.print(Panel(body, title=f"[bold]{res['title']}[/]", title_align="left",
+                                border_style="red" if name in failed else "cyan"))
+    report = Report("hullbreach demo: Soyuz MS-09 leak, ISS, 29-31 Aug 2018",
+                    "Replay on the built-in station iss-2018: detection, sizing, reserve time, isolation, "
+                    "localization on the wall and cause attribution.", tuple(sections))
+    html_path = out_dir / "report.html"
+    html_path.write_text(render_html(report), encoding="utf-8")
+    files.append(str(html_path))
+    return {"stages": results, "files": files, "failed": failed}
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``demo``."""
+
+    @app.command("demo")
+    def demo(
+        out: Path = typer.Option(Path("hullbreach-demo"), "--out", help="Folder for plots and the HTML report."),
+        seed: int = typer.Option(0, "--seed", help="Random seed of the simulated telemetry and signals."),
+        json_out: bool = typer.Option(False, "--json", help="Print JSON instead of panels."),
+    ) -> None:
+        """Replay the Soyuz MS-09 leak of Aug 2018 on iss-2018, end to end."""
+        if not json_out:
+            console.print("[bold]hullbreach demo[/] — Soyuz MS-09 leak, ISS, 29–31 Aug 2018 (station iss-2018)\n")
+        res = run_demo(out, seed=seed, echo=not json_out)
+        if json_out:
+            print_json({"stages": [{"title": s["title"], **s.get("json", {})} for s in res["stages"]],
+                        "files": res["files"], "failed": res["failed"]})
+        else:
+            console.print(f"Plots and report: [bold]{out / 'report.html'}[/]")
+        if res["failed"]:
+            raise typer.Exit(1)
