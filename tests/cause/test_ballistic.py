@@ -40,13 +40,22 @@ def test_toughened_is_flagged_unvalidated_and_does_not_match_table():
     assert b.validity(b.SoyuzOrbitalModuleWall()) == []
 
 
+def test_toughened_printed_constants_are_discontinuous():
+    """Another sign the printed toughened constants are inconsistent: K_hi = 0.729 is not K_H * 6.2^(-2/3)
+    (= 0.396), so eqs. 6-5 and 6-7 jump at the high-speed threshold (baseline: 2.9 * 6^(-2/3) = 0.878)."""
+    w = b.SoyuzOrbitalModuleWall(toughened=True)
+    lo = b.critical_diameter_m(w, 6.2e3 - 1.0, 0.0)
+    hi = b.critical_diameter_m(w, 6.2e3 + 1.0, 0.0)
+    assert lo / hi > 1.5
+
+
 @settings(max_examples=80, deadline=None)
-@given(st.floats(0.0, 80.0), st.booleans())
+@given(st.floats(0.0, 80.0), st.just(False))
 def test_soyuz_regimes_are_continuous(angle_deg, toughened):
     w = b.SoyuzOrbitalModuleWall(toughened=toughened)
     th = math.radians(angle_deg)
     c = math.cos(th)
-    for edge in (2.5 / c, (6.2 * c**-0.25) if toughened else (6.0 * c**-0.5)):
+    for edge in (2.5 / c, 6.0 * c**-0.5):
         lo = b.critical_diameter_m(w, (edge - 1e-6) * 1e3, th)
         hi = b.critical_diameter_m(w, (edge + 1e-6) * 1e3, th)
         assert lo == pytest.approx(hi, rel=1e-3)  # handbook constants are rounded to 3 digits
