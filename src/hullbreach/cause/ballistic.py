@@ -254,14 +254,17 @@ def soyuz_om_critical_diameter_m(speed_m_s, angle_rad, wall: SoyuzOrbitalModuleW
     v, th, rp = _prep(speed_m_s, angle_rad, projectile_density_kg_m3)
     c = np.maximum(np.cos(th), 1e-6)
     tw = wall.rear_wall_thickness_m * 1e2
+    # evaluated in logs: one exp per term instead of several fractional powers (speed for Monte Carlo)
+    lc, lv, lrp = np.log(c), np.log(v), np.log(rp)
     vlo = 2.5 / c
-    vhi = k["vh"] * c ** (-k["eh"])
-    high = k["KH"] * tw ** (2 / 3) * rp ** (-1 / 3) * (v * c) ** (-2 / 3)
-    low = k["KL"] * v ** (-2 / 3) * c ** (-4 / 3) * rp**-0.5 * (tw + 0.37 * k["mb"])
+    vhi = k["vh"] * np.exp(-k["eh"] * lc)
+    twm = tw + 0.37 * k["mb"]
+    high = k["KH"] * tw ** (2 / 3) * np.exp(-lrp / 3 - (2 / 3) * (lv + lc))
+    low = k["KL"] * twm * np.exp(-(2 / 3) * lv - (4 / 3) * lc - 0.5 * lrp)
     span = vhi - vlo
-    a = k["Kli"] * (tw + 0.37 * k["mb"]) / (c ** (2 / 3) * rp**0.5)
-    b = k["Khi"] * tw ** (2 / 3) * rp ** (-1 / 3) * c ** (-1 / 3)
-    mid = a * (vhi - v) / span + b * (v - vlo) / span
+    a = k["Kli"] * twm * np.exp(-(2 / 3) * lc - 0.5 * lrp)
+    b = k["Khi"] * tw ** (2 / 3) * np.exp(-lrp / 3 - lc / 3)
+    mid = (a * (vhi - v) + b * (v - vlo)) / span
     dc = np.where(v >= vhi, high, np.where(v <= vlo, low, mid))
     return _out(dc * 1e-2)
 
