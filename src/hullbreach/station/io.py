@@ -84,15 +84,21 @@ def load_station(name_or_path: str | Path) -> Station:
         return name_or_path
     text_name = str(name_or_path)
     p = Path(text_name)
+    # A built-in name wins over a folder of the same name in the working directory; a file path wins
+    # over a built-in name only when it is a file.
+    if p.suffix.lower() != ".toml" and not p.is_file() and text_name in list_stations():
+        path = builtin_station_path(text_name)
+        return parse_station(path.read_text(encoding="utf-8"), f"<built-in {text_name}>")
     if p.suffix.lower() == ".toml" or p.exists():
         if not p.exists():
             raise StationError(f"station file {text_name} does not exist", hint="check the path")
         if p.is_dir():
             raise StationError(f"{text_name} is a folder, not a station file", hint="give a .toml file")
-        return parse_station(p.read_text(encoding="utf-8"), str(p))
-    if text_name in list_stations():
-        path = builtin_station_path(text_name)
-        return parse_station(path.read_text(encoding="utf-8"), f"<built-in {text_name}>")
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StationError(f"cannot read station file {text_name}: {exc}") from None
+        return parse_station(text, str(p))
     raise StationError(
         f"unknown station {text_name!r}",
         hint=f"built-in stations: {', '.join(list_stations())}; or give a path to a .toml file",
