@@ -1,0 +1,859 @@
+"""The scenario simulator: true state of every module and the telemetry its sensors would show.
+
+Model
+-----
+* Modules joined by open hatches form one pressure **zone**: one pressure, one (well-mixed) gas
+  composition, a temperature per module. With species masses m_s of the zone and S = sum_i V_i / T_i,
+  the zone pressure is p = (sum_s m_s / M_s) R_u / S, and module i holds the share (V_i/T_i)/S of the mass
+  (ideal gas and Dalton's law, :mod:`hullbreach.physics.gas`). Species: O2, N2, CO2, H2O.
+* A closed hatch splits a zone (the mass is shared by S, so both sides start at the same pressure);
+  opening it merges the zones (instant mixing).
+* A leak is choked flow to vacuum (:func:`hullbreach.physics.orifice.choked_mass_flow`), which for the zone
+  is dm/dt = -k m with k = G sum_l CdA_l sqrt(gamma R / T_l) / S. With k constant this is the exact
+  exponential of :mod:`hullbreach.physics.blowdown`; with T(t) and a growing hole k(t) the solution
+  m(t) = m0 exp(-integral k dt) is applied over each physics step (``dt_s``) with k at the step midpoint,
+  and constant sources (crew, represses, airlock transfers, scrubber) are integrated exactly with it:
+  m_{n+1} = a m_n + s (1 - a)/lambda, a = exp(-lambda dt). No time stepping error for constant T.
+* ``thermo="adiabatic"``: in a leaking zone the gas cools isentropically, T_gas = T_wall theta,
+  theta = (m/m_ref)^(gamma-1); the mass then follows the exact solution of dm/dt = -k m (m/m_ref)^((gamma-1)/2)
+  (Shapiro 1953, as in :func:`hullbreach.physics.blowdown.adiabatic_pressure`); when the leak stops the gas
+  returns to the wall temperature with a time constant of 30 min (estimate). Sources in a leaking
+  adiabatic zone are added without venting (second order in dt), and the adiabatic model applies only to
+  zones not coupled by an open equalization valve.
+* An open equalization valve of a closed hatch is an orifice (choked or subsonic,
+  :func:`hullbreach.physics.orifice.orifice_mass_flow`) between two zones: zones coupled by open valves are
+  integrated step by step (Heun's method, the leaks still exact), with the transfer per step limited to
+  the amount that equalizes the two pressures.
+* Mass is bookkept exactly: initial + added = remaining + vented (leaks) + airlock vented + removed
+  (crew O2 use, CO2 scrubbed); :attr:`SimResult.mass_balance`.
+
+Event times are snapped to the physics grid (multiples of ``dt_s``).
+
+References
+----------
+.. [1] See :mod:`hullbreach.physics` (choked/subsonic orifice flow, Anderson 2003 §5.4; isothermal and
+   adiabatic blowdown, Shapiro 1953 ch. 4).
+.. [2] Crew O2 use 0.84 kg and CO2 output ~1.0 kg per person per day: NASA BVAD, NASA/TP-2015-218570.
+.. [3] Heun's method (explicit trapezoidal rule): E. Hairer, S. P. Norsett, G. Wanner, *Solving Ordinary
+   Differential Equations I*, 2nd ed., Springer, 1993, §II.1.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hullbreach.constants import GAMMA_AIR, MOLAR_MASS_KG_MOL, PA_PER_MMHG, R_UNIVERSAL, SECONDS_PER_DAY
+from hullbreach.errors import ScenarioError
+from hullbreach.physics.orifice import choked_mass_flow, critical_flow_factor, orifice_mass_flow
+from hullbreach.sim.scenario import Scenario
+from hullbreach.sim.sensors import QUANTITIES, SensorBank
+from hullbreach.sim.thermal import ThermalModel
+
+#: Gas species tracked, in this order.
+SPECIES = ("o2", "n2", "co2", "h2o")
+_MOLAR = np.array([MOLAR_MASS_KG_MOL[s] for s in SPECIES])
+#: Mass fractions of a repress gas. Air: 20.95 % O2 by volume, the rest counted as N2 (argon folded in).
+_GAS_FRACTIONS = {
+    "air": np.array([0.2095 * _MOLAR[0], 0.7905 * _MOLAR[1], 0.0, 0.0]) / (0.2095 * _MOLAR[0] + 0.7905 * _MOLAR[1]),
+    "n2": np.array([0.0, 1.0, 0.0, 0.0]),
+    "o2": np.array([1.0, 0.0, 0.0, 0.0]),
+}
+_G = float(critical_flow_factor(GAMMA_AIR))
+#: Relaxation time of adiabatically cooled gas back to the wall temperature after a leak stops [s] (estimate).
+ADIABATIC_RELAX_S = 1800.0
+#: Longest stretch of physics steps processed at once (memory bound) [steps].
+CHUNK_STEPS = 21600
+TRUTH_COLUMNS = ("time", "module", "zone", "pressure_pa", "temperature_k", "mass_kg", "ppo2_pa", "ppn2_pa", "ppco2_pa", "pph2o_pa")
+
+
+def _mixture_r(m: np.ndarray) -> np.ndarray:
+    """Specific gas constant of species masses ``m`` (..., 4) [J kg^-1 K^-1]."""
+    tot = m.sum(-1)
+    mol = (m / _MOLAR).sum(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = R_UNIVERSAL * mol / tot
+    return np.where(tot > 0, r, R_UNIVERSAL / 28.9644e-3)
+
+
+def _linear_decay(m0: np.ndarray, lamh: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Exact solution of m_{n+1} = exp(-lamh_n) m_n + b_n for all n at once.
+
+    ``m0`` (k,), ``lamh`` and ``b`` (L, k); returns (L+1, k). Rebased every e^-400 to avoid overflow.
+    """
+    L = lamh.shape[0]
+    out = np.empty((L + 1,) + m0.shape)
+    out[0] = m0
+    start = 0
+    cur = m0.astype(float).copy()
+    while start < L:
+        lam_c = np.cumsum(lamh[start:], axis=0)
+        top = lam_c.max(axis=1) if lam_c.ndim > 1 else lam_c
+        over = np.nonzero(top > 400.0)[0]
+        stop = L if over.size == 0 else start + max(int(over[0]), 1)
+        lc = lam_c[: stop - start]
+        if not np.any(b[start:stop]):
+            seg = cur * np.exp(-lc)
+        else:
+            e = np.exp(lc)
+            seg = np.exp(-lc) * (cur + np.cumsum(b[start:stop] * e, axis=0))
+        out[start + 1: stop + 1] = seg
+        cur = seg[-1].copy()
+        start = stop
+    return out
+
+
+@dataclass
+class SimResult:
+    """What a simulation produced.
+
+    Attributes
+    ----------
+    telemetry : pandas.DataFrame
+        Raw long telemetry ``time`` (datetime64[ns, UTC]), ``channel`` (categorical), ``value`` (float, in
+        each sensor's unit), time-major; every sensor of the station.
+    events : pandas.DataFrame
+        ``time, kind, detail`` (DESIGN.md §3.2 kinds): hatch operations (detail = hatch id), represses
+        (``module=..;kg=..;gas=..``), airlock depress/repress (``module=..``), leak sealed (``module=..``).
+    truth : pandas.DataFrame
+        Long table ``time, module, zone, pressure_pa, temperature_k, mass_kg, ppo2_pa, ppn2_pa, ppco2_pa,
+        pph2o_pa`` every ``truth_dt_s`` (zone = first module of the zone in station order).
+    leak_mass_flow_kg_s : pandas.DataFrame
+        ``time`` and one column per leak id: choked outflow at the truth times [kg/s].
+    vented_kg : float
+        Mass lost through all leaks [kg].
+    vented_by_leak_kg : dict[str, float]
+    mass_balance : dict[str, float]
+        ``initial_kg, added_kg, removed_kg, vented_kg, airlock_vented_kg, remaining_kg`` [kg].
+    warnings : list[str]
+    thermo : str
+        ``isothermal`` or ``adiabatic`` (the venting model used).
+    """
+
+    station: object
+    scenario: Scenario
+    seed: int
+    telemetry: pd.DataFrame
+    events: pd.DataFrame
+    truth: pd.DataFrame
+    leak_mass_flow_kg_s: pd.DataFrame
+    vented_kg: float
+    vented_by_leak_kg: dict
+    mass_balance: dict
+    zones_start: list = field(default_factory=list)
+    zones_end: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    thermo: str = "isothermal"
+    timings_s: dict = field(default_factory=dict)
+
+    def write(self, out_dir) -> list[Path]:
+        """Write ``telemetry.csv``, ``events.csv`` and ``truth.csv`` into ``out_dir``; returns the paths."""
+        from hullbreach.telemetry.writers import write_events_csv, write_long_csv
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / "telemetry.csv", out / "events.csv", out / "truth.csv"]
+        write_long_csv(self.telemetry, paths[0])
+        write_events_csv(self.events, paths[1])
+        truth = self.truth.copy()
+        truth["time"] = truth["time"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        truth.to_csv(paths[2], index=False, float_format="%.17g")
+        return paths
+
+    def zone_pressures(self, when: str = "start") -> list[tuple[tuple[str, ...], float]]:
+        """``(modules, pressure_pa)`` for each zone at the first or last truth time."""
+        tt = self.truth["time"].iloc[0] if when == "start" else self.truth["time"].iloc[-1]
+        rows = self.truth[self.truth["time"] == tt]
+        out = []
+        for zone, g in rows.groupby("zone", sort=False):
+            out.append((tuple(g["module"]), float(g["pressure_pa"].iloc[0])))
+        return out
+
+    def summary(self) -> dict:
+        """A JSON-able summary: zone pressures at start and end, mass vented, mass balance."""
+        def zl(when):
+            return [{"modules": list(m), "pressure_pa": p, "pressure_mmhg": p / PA_PER_MMHG} for m, p in self.zone_pressures(when)]
+        return {
+            "station": getattr(self.station, "name", ""),
+            "scenario": self.scenario.name,
+            "start": self.scenario.start,
+            "duration_s": self.scenario.duration_s,
+            "seed": self.seed,
+            "thermo": self.thermo,
+            "zones_start": zl("start"),
+            "zones_end": zl("end"),
+            "vented_kg": self.vented_kg,
+            "vented_by_leak_kg": dict(self.vented_by_leak_kg),
+            "mass_balance": dict(self.mass_balance),
+            "telemetry_samples": int(len(self.telemetry)),
+            "events": int(len(self.events)),
+            "warnings": list(self.warnings),
+        }
+
+
+def check_scenario(station, scenario: Scenario) -> None:
+    """Check a scenario against a station: every module, hatch and sensor named must exist.
+
+    Raises :class:`ScenarioError` naming the scenario file line and the known ids.
+    """
+    mods = station.modules
+    hint_m = "modules: " + ", ".join(list(mods)[:40])
+
+    def need_module(mid, src, what):
+        if mid not in mods:
+            raise ScenarioError(f"{what} names unknown module {mid!r} of station {station.name!r}", source=src or None, hint=hint_m)
+
+    for lk in scenario.leaks:
+        need_module(lk.module, lk.source, "leak")
+    for r in scenario.represses:
+        need_module(r.module, r.source, "repress")
+    for a in scenario.airlock_cycles:
+        need_module(a.module, a.source, "airlock cycle")
+        if a.recover_into:
+            need_module(a.recover_into, a.source, "airlock cycle recover_into")
+        elif not station.neighbours(a.module):
+            raise ScenarioError(f"airlock {a.module!r} has no hatch to recover air into", source=a.source or None)
+    for p in scenario.thermal:
+        if p.module != "*":
+            need_module(p.module, p.source, "thermal profile")
+    if scenario.crew.count > 0:
+        need_module(scenario.crew.module, scenario.crew.source, "crew")
+    for ev in scenario.hatch_events:
+        if ev.hatch not in station.hatches:
+            raise ScenarioError(f"hatch event names unknown hatch {ev.hatch!r}", source=ev.source or None,
+                                hint="hatches: " + ", ".join(list(station.hatches)[:40]))
+        if ev.action == "valve_open" and ev.valve_area_m2 is None and station.hatches[ev.hatch].valve_area_m2 <= 0:
+            raise ScenarioError(f"hatch {ev.hatch!r} has no equalization valve (valve_area_m2 = 0)", source=ev.source or None,
+                                hint="give valve_area_m2 in the hatch event or in the station file")
+    for f in scenario.sensor_faults:
+        if f.sensor not in station.sensors:
+            raise ScenarioError(f"sensor fault names unknown sensor {f.sensor!r}", source=f.source or None,
+                                hint="sensors: " + ", ".join(list(station.sensors)[:30]))
+
+
+class _Run:
+    """State of one simulation run (internal)."""
+
+    def __init__(self, station, sc: Scenario, seed: int, telemetry: bool):
+        self.st = station
+        self.sc = sc
+        self.rng = np.random.default_rng(seed)
+        self.mods = list(station.modules)
+        self.midx = {m: i for i, m in enumerate(self.mods)}
+        self.V = np.array([station.modules[m].volume_m3 for m in self.mods], dtype=float)
+        self.h = float(sc.dt_s)
+        self.N = int(round(sc.duration_s / self.h))
+        self.thermal = ThermalModel(self.mods, [station.modules[m].temperature_k for m in self.mods], sc.thermal,
+                                    self.N * self.h, self.rng)
+        self.closed = set(station.closed_hatches())
+        self.valves: dict[str, float] = {}
+        self.events: list[tuple[float, str, str]] = []
+        self.warnings: list[str] = []
+        self.added = 0.0
+        self.removed = 0.0
+        self.airlock_vented = 0.0
+        self.vented = {lk.id: 0.0 for lk in sc.leaks}
+        self.telemetry_on = telemetry
+        self.bank = SensorBank.from_station(station, sc.sensor_faults, sc.dropout_probability, sc.clock_jitter_s)
+        self.tel_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.truth_parts: list[np.ndarray] = []
+        self.truth_times: list[np.ndarray] = []
+        self.truth_zone: list[np.ndarray] = []
+        # initial state
+        T0 = self.thermal.temperature([0.0])[0]
+        p0 = float(sc.initial_pressure_pa if sc.initial_pressure_pa is not None else station.nominal_pressure_pa)
+        ppco2 = min(sc.initial_ppco2_pa, 0.5 * p0)
+        pph2o = min(sc.initial_pph2o_pa, 0.5 * p0 - ppco2)
+        ppo2 = sc.initial_ppo2_pa if sc.initial_ppo2_pa is not None else 0.21 * p0
+        ppo2 = min(ppo2, p0 - ppco2 - pph2o)
+        pp = np.array([ppo2, p0 - ppo2 - ppco2 - pph2o, ppco2, pph2o])
+        self.p0 = p0
+        self.zones = [frozenset(z) for z in station.zones(self.closed)]
+        self.zmass: dict[frozenset, np.ndarray] = {}
+        self.theta: dict[frozenset, float] = {}
+        for z in self.zones:
+            S = self._S(z, T0)
+            self.zmass[z] = pp * _MOLAR / R_UNIVERSAL * S  # m_s = pp_s V / (R_s T) summed over the zone
+            self.theta[z] = 1.0
+        self.initial = float(sum(m.sum() for m in self.zmass.values()))
+        self.zones_start = [sorted(z, key=self.midx.get) for z in self.zones]
+
+    # ------------------------------------------------------------------ helpers
+    def _idx(self, z) -> np.ndarray:
+        return np.array(sorted(self.midx[m] for m in z), dtype=np.int64)
+
+    def _S(self, z, T) -> float:
+        idx = self._idx(z)
+        return float(np.sum(self.V[idx] / T[idx]))
+
+    def zone_of(self, module: str) -> frozenset:
+        for z in self.zones:
+            if module in z:
+                return z
+        raise KeyError(module)
+
+    def retopo(self, T) -> None:
+        """Recompute zones after a hatch change: split by S = sum V/T, merge by summing (exact)."""
+        new = [frozenset(z) for z in self.st.zones(self.closed)]
+        pieces: list[tuple[frozenset, np.ndarray, float]] = []
+        for z in self.zones:
+            inside = [n for n in new if n <= z]
+            if len(inside) == 1 and inside[0] == z:
+                pieces.append((z, self.zmass[z], self.theta[z]))
+                continue
+            if sum(len(n) for n in inside) == len(z) and len(inside) > 1:  # split
+                Ss = np.array([self._S(n, T) for n in inside])
+                frac = Ss / Ss.sum()
+                rest = self.zmass[z].copy()
+                for j, n in enumerate(inside):
+                    part = rest.copy() if j == len(inside) - 1 else self.zmass[z] * frac[j]
+                    rest = rest - part
+                    pieces.append((n, part, self.theta[z]))
+            else:
+                pieces.append((z, self.zmass[z], self.theta[z]))
+        zm: dict[frozenset, np.ndarray] = {}
+        th: dict[frozenset, float] = {}
+        for n in new:
+            parts = [(m, t) for (p, m, t) in pieces if p <= n]
+            tot = sum(m for m, _ in parts)
+            zm[n] = np.array(tot, dtype=float)
+            w = np.array([m.sum() for m, _ in parts])
+            th[n] = float(np.sum(w * np.array([t for _, t in parts])) / w.sum()) if w.sum() > 0 else 1.0
+        self.zones = new
+        self.zmass = zm
+        self.theta = th
+
+    def zone_pressure(self, z, T) -> float:
+        m = self.zmass[z]
+        return float((m / _MOLAR).sum() * R_UNIVERSAL / self._S(z, T) * self.theta[z])
+
+    def log(self, t_s: float, kind: str, detail: str) -> None:
+        self.events.append((t_s, kind, detail))
+
+
+def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = True) -> SimResult:
+    """Simulate ``scenario`` on ``station`` (a :class:`~hullbreach.station.Station` or a name/path).
+
+    Deterministic for a given ``seed``. ``telemetry=False`` skips the sensor telemetry (truth only).
+    Returns a :class:`SimResult`. Raises :class:`ScenarioError` when the scenario names modules, hatches
+    or sensors the station lacks, or asks for an impossible operation (closing a closed hatch, an airlock
+    cycle whose airlock is not sealed off, ...).
+    """
+    import time as _time
+
+    from hullbreach.station import load_station
+
+    t_wall = _time.perf_counter()
+    st = load_station(station) if not hasattr(station, "modules") else station
+    sc = scenario
+    check_scenario(st, sc)
+    run = _Run(st, sc, seed, telemetry)
+    h, N = run.h, run.N
+
+    def snap(t):
+        return int(min(max(round(t / h), 0), N))
+
+    # ------------------------------------------------------------------ schedule
+    actions: dict[int, list] = {}
+    bps = {0, N}
+
+    def at(i, order, item):
+        actions.setdefault(i, []).append((order, len(actions.get(i, [])), item))
+        bps.add(i)
+
+    for ev in sc.hatch_events:
+        at(snap(ev.time_s), 0, ("hatch", ev))
+    for r in sc.represses:
+        i = snap(r.time_s)
+        at(i, 1, ("repress", r))
+        if r.duration_s > 0:
+            bps.add(snap(r.time_s + r.duration_s))
+    for a in sc.airlock_cycles:
+        for ph, t0, t1 in a.phases:
+            at(snap(t0), 2, ("airlock", (a, ph, snap(t1))))
+            bps.add(snap(t1))
+    for lk in sc.leaks:
+        bps.add(snap(lk.onset_s))
+        if lk.end_s is not None:
+            at(snap(lk.end_s), 3, ("sealed", lk))
+    crew = sc.crew
+    feed_windows: list[tuple[int, int]] = []
+    if crew.count > 0 and crew.o2_makeup:
+        k = 1
+        while k * crew.o2_feed_interval_s < N * h:
+            i0 = snap(k * crew.o2_feed_interval_s)
+            i1 = snap(k * crew.o2_feed_interval_s + crew.o2_feed_duration_s)
+            if i1 > i0:
+                feed_windows.append((i0, i1))
+                bps.update((i0, i1))
+            k += 1
+    bps.update(range(0, N, CHUNK_STEPS))
+    bps = sorted(b for b in bps if 0 <= b <= N)
+
+    timed_src: list[tuple[int, int, str, np.ndarray, str, str]] = []  # (i0, i1, module, rate(4,), category, to_module)
+    for r in sc.represses:
+        if r.duration_s > 0:
+            i0, i1 = snap(r.time_s), snap(r.time_s + r.duration_s)
+            if i1 > i0:
+                timed_src.append((i0, i1, r.module, _GAS_FRACTIONS[r.gas] * r.mass_kg / ((i1 - i0) * h), "added", ""))
+
+    o2_rate = crew.count * crew.o2_kg_per_person_day / SECONDS_PER_DAY
+    co2_rate = crew.count * crew.co2_kg_per_person_day / SECONDS_PER_DAY
+    feed_rate = o2_rate * crew.o2_feed_interval_s / crew.o2_feed_duration_s if crew.count else 0.0
+    leaks = [(lk, run.midx[lk.module]) for lk in sc.leaks]
+    truth_every = max(int(round(sc.truth_dt_s / h)), 1) if abs(sc.truth_dt_s / h - round(sc.truth_dt_s / h)) < 1e-9 else None
+    truth_t = np.arange(0.0, N * h + 1e-9 * h, sc.truth_dt_s)
+    if truth_t[-1] < N * h - 1e-9:
+        truth_t = np.append(truth_t, N * h)
+    sample_dt = 1.0 / sc.sample_rate_hz
+    n_samples = int(math.floor(N * h / sample_dt - 1e-9)) + 1
+    t_phys = 0.0
+
+    # ------------------------------------------------------------------ main loop
+    for bi in range(len(bps) - 1):
+        i0, i1 = bps[bi], bps[bi + 1]
+        T_i0 = run.thermal.temperature([i0 * h])[0]
+        for _, _, (kind, item) in sorted(actions.pop(i0, [])):
+            _apply(run, kind, item, i0, T_i0, timed_src)
+        if i1 <= i0:
+            continue
+        L = i1 - i0
+        tp = _time.perf_counter()
+        tg = (i0 + np.arange(L + 1)) * h
+        T = run.thermal.temperature(tg)
+        Tm = 0.5 * (T[:-1] + T[1:])
+        tmid = tg[:-1] + 0.5 * h
+        # sources per zone
+        src: dict[frozenset, np.ndarray] = {z: np.zeros(4) for z in run.zones}
+        cat_rates = {"added": 0.0, "removed": 0.0, "airlock_vented": 0.0}
+        krm: dict[frozenset, np.ndarray] = {z: np.zeros(4) for z in run.zones}
+        if crew.count > 0:
+            zc = run.zone_of(crew.module)
+            if run.zone_pressure(zc, T[0]) > 0.5 * run.p0:
+                src[zc] += np.array([-o2_rate, 0.0, co2_rate, 0.0])
+                cat_rates["removed"] += o2_rate
+                cat_rates["added"] += co2_rate
+                if crew.co2_removal:
+                    m_set = crew.co2_setpoint_pa * run._S(zc, T[0]) * _MOLAR[2] / R_UNIVERSAL
+                    krm[zc] = np.array([0.0, 0.0, co2_rate / m_set, 0.0])
+                for f0, f1 in feed_windows:
+                    if f0 <= i0 < f1:
+                        src[zc] += np.array([feed_rate, 0.0, 0.0, 0.0])
+                        cat_rates["added"] += feed_rate
+        for (s0, s1, mod, rate, cat, to_mod) in timed_src:
+            if s0 <= i0 < s1:
+                if cat in ("transfer", "airlock_vented"):
+                    src[run.zone_of(mod)] -= rate
+                else:
+                    src[run.zone_of(mod)] += rate
+                if cat == "transfer":
+                    src[run.zone_of(to_mod)] += rate
+                elif cat == "airlock_vented":
+                    cat_rates["airlock_vented"] += float(rate.sum())
+                else:
+                    cat_rates["added"] += float(rate.sum())
+        # leak rate coefficients k_l(t) per zone [1/s] at step midpoints (isothermal, wall temperature)
+        kz: dict[frozenset, list] = {z: [] for z in run.zones}
+        for lk, j in leaks:
+            a = lk.cd_area_m2(tmid)
+            if not np.any(a > 0):
+                continue
+            z = run.zone_of(lk.module)
+            R = float(_mixture_r(run.zmass[z]))
+            idx = run._idx(z)
+            S = (run.V[idx] / Tm[:, idx]).sum(axis=1)
+            kz[z].append((lk.id, _G * a * np.sqrt(GAMMA_AIR * R / Tm[:, j]) / S))
+        # valve couplings
+        couplings = []
+        for hid, area in run.valves.items():
+            if hid not in run.closed:
+                continue
+            a_mod, b_mod = st.hatches[hid].modules
+            za, zb = run.zone_of(a_mod), run.zone_of(b_mod)
+            if za != zb:
+                couplings.append((hid, area, za, zb, run.midx[a_mod], run.midx[b_mod]))
+        clusters = _clusters(run.zones, couplings)
+        zone_hist: dict[frozenset, np.ndarray] = {}
+        theta_hist: dict[frozenset, np.ndarray] = {}
+        for cl in clusters:
+            if len(cl) == 1 and not any(c[2] in cl for c in couplings):
+                z = cl[0]
+                m_hist, th_hist = _integrate_zone(run, z, src[z], krm[z], kz[z], L, h, sc.thermo)
+            else:
+                m_hists = _integrate_cluster(run, cl, [c for c in couplings if c[2] in cl], src, krm, kz, T, L, h)
+                for z in cl:
+                    zone_hist[z] = m_hists[z]
+                    theta_hist[z] = np.full(L + 1, run.theta[z])
+                    run.zmass[z] = np.maximum(m_hists[z][-1], 0.0)
+                continue
+            zone_hist[z] = m_hist
+            theta_hist[z] = th_hist
+            run.zmass[z] = np.maximum(m_hist[-1], 0.0)
+            run.theta[z] = float(th_hist[-1])
+        run.added += cat_rates["added"] * L * h
+        run.removed += cat_rates["removed"] * L * h
+        run.airlock_vented += cat_rates["airlock_vented"] * L * h
+        t_phys += _time.perf_counter() - tp
+        # ---------------------------------------------------------- outputs in [tg0, tg_end)
+        last = bi == len(bps) - 2
+        _outputs(run, tg, zone_hist, theta_hist, truth_t, sample_dt, n_samples, last)
+
+    for _, _, (kind, item) in sorted(actions.pop(N, [])):
+        pass  # events at the very end change nothing simulated
+    tp = _time.perf_counter()
+    res = _finish(run, st, sc, seed, truth_t)
+    res.timings_s = {"physics": t_phys, "total": _time.perf_counter() - t_wall}
+    return res
+
+
+def _clusters(zones, couplings):
+    parent = {z: z for z in zones}
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for c in couplings:
+        a, b = find(c[2]), find(c[3])
+        if a != b:
+            parent[b] = a
+    groups: dict = {}
+    for z in zones:
+        groups.setdefault(find(z), []).append(z)
+    return list(groups.values())
+
+
+def _apply(run: _Run, kind: str, item, i: int, T, timed_src: list) -> None:
+    """Apply an instantaneous action at grid index ``i``."""
+    h = run.h
+    t = i * h
+    st = run.st
+    if kind == "hatch":
+        ev = item
+        src = ev.source or None
+        if ev.action == "close":
+            if ev.hatch in run.closed:
+                raise ScenarioError(f"hatch {ev.hatch!r} is already closed at t = {ev.time_s:g} s", source=src,
+                                    hint="drop the event or open the hatch first")
+            run.closed.add(ev.hatch)
+            run.retopo(T)
+            run.log(t, "hatch_close", ev.hatch)
+        elif ev.action == "open":
+            if ev.hatch not in run.closed:
+                raise ScenarioError(f"hatch {ev.hatch!r} is already open at t = {ev.time_s:g} s", source=src,
+                                    hint="drop the event or close the hatch first")
+            a, b = st.hatches[ev.hatch].modules
+            pa, pb = run.zone_pressure(run.zone_of(a), T), run.zone_pressure(run.zone_of(b), T)
+            into = st.hatches[ev.hatch].opens_into
+            if into in (a, b):
+                p_into = pa if into == a else pb
+                p_other = pb if into == a else pa
+                if p_into - p_other > PA_PER_MMHG:
+                    run.warnings.append(f"t={t:g} s: hatch {ev.hatch} opened against {(p_into - p_other) / PA_PER_MMHG:.1f} mmHg "
+                                        f"(higher pressure on the side it opens into, {into}); a real hatch would not open")
+            run.closed.discard(ev.hatch)
+            run.retopo(T)
+            run.log(t, "hatch_open", ev.hatch)
+        elif ev.action == "valve_open":
+            if ev.hatch not in run.closed:
+                run.warnings.append(f"t={t:g} s: valve of open hatch {ev.hatch} opened (no effect while the hatch is open)")
+            run.valves[ev.hatch] = float(ev.valve_area_m2 if ev.valve_area_m2 is not None else st.hatches[ev.hatch].valve_area_m2)
+            run.log(t, "valve_open", ev.hatch)
+        elif ev.action == "valve_close":
+            run.valves.pop(ev.hatch, None)
+            run.log(t, "valve_close", ev.hatch)
+    elif kind == "repress":
+        r = item
+        if r.duration_s <= 0:
+            z = run.zone_of(r.module)
+            run.zmass[z] = run.zmass[z] + _GAS_FRACTIONS[r.gas] * r.mass_kg
+            run.added += r.mass_kg
+        run.log(t, "repress", f"module={r.module};kg={r.mass_kg:g};gas={r.gas}")
+    elif kind == "airlock":
+        a, phase, i_end = item
+        src = a.source or None
+        za = run.zone_of(a.module)
+        rec = a.recover_into
+        if not rec:
+            for other, hatch in st.neighbours(a.module):
+                if hatch.id in run.closed:
+                    rec = other
+                    break
+            else:
+                rec = st.neighbours(a.module)[0][0]
+        zc = run.zone_of(rec)
+        if zc == za:
+            raise ScenarioError(f"airlock cycle of {a.module!r} at t = {a.start_s:g} s: the airlock is not sealed off from "
+                                f"{rec!r} (hatch open)", source=src, hint="close the hatch between them before the cycle")
+        dur = max(i_end - i, 1) * h
+        m = run.zmass[za]
+        M = m.sum()
+        frac = m / M if M > 0 else _GAS_FRACTIONS["air"]
+        if phase == "pump":
+            pa = run.zone_pressure(za, T)
+            target = M * min(a.pump_to_pa / pa, 1.0) if pa > 0 else M
+            if M - target > 0:
+                timed_src.append((i, i_end, a.module, frac * (M - target) / dur, "transfer", rec))
+            run.log(t, "airlock_depress", f"module={a.module}")
+        elif phase == "vent":
+            if M > 0:
+                timed_src.append((i, i_end, a.module, m / dur, "airlock_vented", ""))
+        elif phase == "repress":
+            mc = run.zmass[zc]
+            Sa, Sc = run._S(za, T), run._S(zc, T)
+            Ra, Rc = float(_mixture_r(m)), float(_mixture_r(mc))
+            # equal pressures: (Ma + x) Rc / Sa = (Mc - x) Rc / Sc  (the repress gas is cabin gas)
+            x = (mc.sum() * Rc / Sc - M * Ra / Sa) / (Rc / Sa + Rc / Sc)
+            if x > 0:
+                timed_src.append((i, i_end, rec, mc / mc.sum() * x / dur, "transfer", a.module))
+            run.log(t, "airlock_repress", f"module={a.module}")
+    elif kind == "sealed":
+        run.log(t, "leak_sealed", f"module={item.module}")
+
+
+def _integrate_zone(run: _Run, z, src: np.ndarray, krm: np.ndarray, kl: list, L: int, h: float, thermo: str):
+    """Species masses of an uncoupled zone over L steps (exact for piecewise-constant coefficients)."""
+    m0 = run.zmass[z]
+    th0 = run.theta[z]
+    if kl:
+        k = np.sum([a for _, a in kl], axis=0)
+    else:
+        k = np.zeros(L)
+    if thermo == "adiabatic" and kl:
+        g1 = GAMMA_AIR - 1.0
+        beta = 0.5 * g1
+        M0 = float(m0.sum())
+        u0 = th0 ** (1.0 / g1)  # M0 / Mref
+        K = np.concatenate([[0.0], np.cumsum(k * h)])
+        u = (u0 ** -beta + beta * K) ** (-1.0 / beta)
+        Mleak = M0 * u / u0
+        cum_src = np.concatenate([[0.0], np.cumsum(np.full(L, 1.0))])[:, None] * (src * h)[None, :]
+        frac = m0 / M0 if M0 > 0 else np.zeros(4)
+        m = Mleak[:, None] * frac[None, :] + cum_src
+        out = -np.diff(Mleak)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for lid, a in kl:
+                run.vented[lid] += float(np.sum(np.where(k > 0, out * a / k, 0.0)))
+        theta = (u ** g1)
+        return m, theta
+    lam = k[:, None] + krm[None, :]
+    lamh = lam * h
+    with np.errstate(invalid="ignore", divide="ignore"):
+        phi = np.where(lamh > 1e-12, -np.expm1(-lamh) / np.where(lam > 0, lam, 1.0), h)
+    b = phi * src[None, :]
+    m = _linear_decay(m0, lamh, b)
+    if kl or np.any(krm > 0):
+        out = m[:-1] - m[1:] + src[None, :] * h
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(lam > 0, 1.0 / np.where(lam > 0, lam, 1.0), 0.0)
+        for lid, a in kl:
+            run.vented[lid] += float(np.sum(out * (a[:, None] * share)))
+        if np.any(krm > 0):
+            run.removed += float(np.sum(out * (krm[None, :] * share)))
+    if thermo == "adiabatic" and th0 != 1.0:
+        t = np.arange(L + 1) * h
+        theta = 1.0 + (th0 - 1.0) * np.exp(-t / ADIABATIC_RELAX_S)
+    else:
+        theta = np.full(L + 1, th0)
+    return m, theta
+
+
+def _integrate_cluster(run: _Run, zones: list, couplings: list, src: dict, krm: dict, kz: dict, T: np.ndarray, L: int, h: float):
+    """Zones coupled by open equalization valves: Heun steps for the valve flows, exact leaks."""
+    nz = len(zones)
+    zi = {z: i for i, z in enumerate(zones)}
+    m = np.array([run.zmass[z] for z in zones], dtype=float)
+    th = np.array([run.theta[z] for z in zones])
+    idxs = [run._idx(z) for z in zones]
+    k = np.zeros((L, nz))
+    klist = []
+    for z in zones:
+        for lid, a in kz[z]:
+            k[:, zi[z]] += a
+            klist.append((lid, zi[z], a))
+    lam = k[:, :, None] + np.array([krm[z] for z in zones])[None, :, :]  # (L, nz, 4)
+    base = np.array([src[z] for z in zones])
+    hist = np.empty((L + 1, nz, 4))
+    hist[0] = m
+    ca = np.array([zi[c[2]] for c in couplings])
+    cb = np.array([zi[c[3]] for c in couplings])
+    area = np.array([c[1] for c in couplings])
+    ja = np.array([c[4] for c in couplings])
+    jb = np.array([c[5] for c in couplings])
+    Sz = np.array([[np.sum(run.V[ix] / T[n, ix]) for ix in idxs] for n in range(L + 1)])  # (L+1, nz)
+
+    def rates(mm, n):
+        mol = (mm / _MOLAR).sum(axis=1)
+        tot = mm.sum(axis=1)
+        R = _mixture_r(mm)
+        p = mol * R_UNIVERSAL / Sz[n] * th
+        pa, pb = p[ca], p[cb]
+        tup = np.where(pa >= pb, T[n, ja], T[n, jb])
+        rup = np.where(pa >= pb, R[ca], R[cb])
+        w = orifice_mass_flow(area, pa, tup, pb, GAMMA_AIR, rup)
+        # limit to the transfer that equalizes the two pressures within one step
+        x_eq = (pa - pb) / (R[ca] * th[ca] / Sz[n, ca] + R[cb] * th[cb] / Sz[n, cb])
+        w = np.sign(w) * np.minimum(np.abs(w), np.abs(x_eq) / h)
+        up = np.where(w >= 0, ca, cb)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fr = np.where(tot[up][:, None] > 0, mm[up] / tot[up][:, None], 0.0)
+        d = np.zeros((nz, 4))
+        np.add.at(d, ca, -w[:, None] * fr)
+        np.add.at(d, cb, w[:, None] * fr)
+        return d
+
+    def step(mm, n, s):
+        lh = lam[n] * h
+        with np.errstate(invalid="ignore", divide="ignore"):
+            phi = np.where(lh > 1e-12, -np.expm1(-lh) / np.where(lam[n] > 0, lam[n], 1.0), h)
+        return mm * np.exp(-lh) + phi * s
+
+    for n in range(L):
+        d1 = rates(m, n)
+        mp = np.maximum(step(m, n, base + d1), 0.0)
+        d2 = rates(mp, n + 1)
+        s = base + 0.5 * (d1 + d2)
+        mn = step(m, n, s)
+        out = m - mn + s * h
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(lam[n] > 0, 1.0 / np.where(lam[n] > 0, lam[n], 1.0), 0.0)
+        for lid, i, a in klist:
+            run.vented[lid] += float(np.sum(out[i] * a[n] * share[i]))
+        kr = lam[n] - k[n][:, None]
+        if np.any(kr > 0):
+            run.removed += float(np.sum(out * kr * share))
+        m = mn
+        hist[n + 1] = m
+    return {z: hist[:, zi[z], :] for z in zones}
+
+
+def _outputs(run: _Run, tg, zone_hist, theta_hist, truth_t, sample_dt, n_samples, last: bool) -> None:
+    """Truth rows and telemetry for the times in [tg[0], tg[-1]) (and tg[-1] itself when ``last``)."""
+    h = run.h
+    t0, t1 = tg[0], tg[-1]
+    sel = (truth_t >= t0 - 1e-9) & ((truth_t < t1 - 1e-9) | last)
+    tt = truth_t[sel]
+    if tt.size:
+        Q, zone_col = _state_at(run, tt, tg, zone_hist, theta_hist)
+        run.truth_times.append(tt)
+        run.truth_parts.append(Q)
+        run.truth_zone.append(zone_col)
+    if run.telemetry_on and run.bank.ids:
+        k0 = int(math.ceil(t0 / sample_dt - 1e-9))
+        k1 = n_samples if last else int(math.ceil(t1 / sample_dt - 1e-9))
+        if k1 > k0:
+            ts = np.arange(k0, k1) * sample_dt
+            Q, _ = _state_at(run, ts, tg, zone_hist, theta_hist, with_mass=False)
+            run.tel_parts.append(run.bank.measure(ts, Q, run.rng))
+
+
+def _state_at(run: _Run, ts, tg, zone_hist, theta_hist, with_mass: bool = True):
+    """True state at times ``ts`` within a segment: array (7, n, n_modules) of
+    pressure, temperature (gas), ppo2, ppn2, ppco2, pph2o [Pa, K] and module mass [kg]; plus zone labels."""
+    h = run.h
+    L = tg.size - 1
+    fi = (ts - tg[0]) / h
+    k = np.clip(np.floor(fi).astype(np.int64), 0, max(L - 1, 0))
+    w = np.clip(fi - k, 0.0, 1.0)
+    n = ts.size
+    nm = len(run.mods)
+    Tw = run.thermal.temperature(ts)
+    out = np.empty((7 if with_mass else 6, n, nm))
+    zone_label = np.empty(nm, dtype=object)
+    invT = run.V[None, :] / Tw
+    for z, mh in zone_hist.items():
+        idx = run._idx(z)
+        if L > 0:
+            mz = mh[k] * (1.0 - w)[:, None] + mh[np.minimum(k + 1, L)] * w[:, None]
+            thz = theta_hist[z][k] * (1.0 - w) + theta_hist[z][np.minimum(k + 1, L)] * w
+        else:
+            mz = np.repeat(mh[:1], n, axis=0)
+            thz = np.repeat(theta_hist[z][:1], n)
+        S = invT[:, idx].sum(axis=1)
+        mol = mz / _MOLAR  # (n, 4)
+        pp = mol * (R_UNIVERSAL * thz / S)[:, None]  # partial pressures [Pa]
+        p = pp.sum(axis=1)
+        out[0][:, idx] = p[:, None]
+        out[1][:, idx] = Tw[:, idx] * thz[:, None]
+        for s in range(4):
+            out[2 + s][:, idx] = pp[:, s][:, None]
+        if with_mass:
+            out[6][:, idx] = mz.sum(axis=1)[:, None] * invT[:, idx] / S[:, None]
+        zone_label[idx] = run.mods[int(idx[0])]
+    return out, zone_label
+
+
+def _finish(run: _Run, st, sc: Scenario, seed: int, truth_t) -> SimResult:
+    start = pd.Timestamp(sc.start)
+    start_ns = start.value
+    mods = run.mods
+    nm = len(mods)
+    # truth
+    if run.truth_parts:
+        tt = np.concatenate(run.truth_times)
+        Q = np.concatenate(run.truth_parts, axis=1)  # (7, n, nm)
+        zl = np.concatenate([np.tile(z, (t.size, 1)) for z, t in zip(run.truth_zone, run.truth_times)], axis=0)
+    else:
+        tt, Q, zl = np.empty(0), np.empty((7, 0, nm)), np.empty((0, nm), dtype=object)
+    n = tt.size
+    tns = start_ns + np.round(tt * 1e9).astype(np.int64)
+    truth = pd.DataFrame({
+        "time": pd.to_datetime(np.repeat(tns, nm), utc=True),
+        "module": np.tile(np.array(mods, dtype=object), n),
+        "zone": zl.reshape(-1),
+        "pressure_pa": Q[0].reshape(-1),
+        "temperature_k": Q[1].reshape(-1),
+        "mass_kg": Q[6].reshape(-1),
+        "ppo2_pa": Q[2].reshape(-1),
+        "ppn2_pa": Q[3].reshape(-1),
+        "ppco2_pa": Q[4].reshape(-1),
+        "pph2o_pa": Q[5].reshape(-1),
+    })
+    # leak flows at truth times (choked, from the true pressure and gas temperature of the leaking module)
+    flows = {"time": pd.to_datetime(tns, utc=True)}
+    for lk in sc.leaks:
+        j = run.midx[lk.module]
+        if n:
+            pp = Q[2:6, :, j]  # (4, n)
+            molfrac = pp / np.maximum(pp.sum(axis=0), 1e-300)
+            Mmix = (molfrac * _MOLAR[:, None]).sum(axis=0)
+            R = np.where(pp.sum(axis=0) > 0, R_UNIVERSAL / np.where(Mmix > 0, Mmix, 1.0), R_UNIVERSAL / 28.9644e-3)
+            flows[lk.id] = choked_mass_flow(lk.cd_area_m2(tt), Q[0, :, j], Q[1, :, j], GAMMA_AIR, R)
+        else:
+            flows[lk.id] = np.empty(0)
+    leak_flows = pd.DataFrame(flows)
+    # telemetry
+    if run.tel_parts:
+        t_s = np.concatenate([p[0] for p in run.tel_parts])
+        ch = np.concatenate([p[1] for p in run.tel_parts])
+        val = np.concatenate([p[2] for p in run.tel_parts])
+        run.tel_parts.clear()
+    else:
+        t_s, ch, val = np.empty(0), np.empty(0, dtype=np.int32), np.empty(0)
+    tel = pd.DataFrame({
+        "time": pd.DatetimeIndex(start_ns + np.round(t_s * 1e9).astype(np.int64), tz="UTC"),
+        "channel": pd.Categorical.from_codes(ch, categories=run.bank.ids) if run.bank.ids else pd.Categorical([]),
+        "value": val,
+    })
+    # events
+    ev = sorted(run.events, key=lambda e: e[0])
+    events = pd.DataFrame({
+        "time": pd.to_datetime([start_ns + int(round(e[0] * 1e9)) for e in ev], utc=True) if ev else pd.Series([], dtype="datetime64[ns, UTC]"),
+        "kind": pd.Series([e[1] for e in ev], dtype=object),
+        "detail": pd.Series([e[2] for e in ev], dtype=object),
+    })
+    remaining = float(sum(m.sum() for m in run.zmass.values()))
+    vented = float(sum(run.vented.values()))
+    balance = {"initial_kg": run.initial, "added_kg": run.added, "removed_kg": run.removed, "vented_kg": vented,
+               "airlock_vented_kg": run.airlock_vented, "remaining_kg": remaining,
+               "residual_kg": run.initial + run.added - run.removed - vented - run.airlock_vented - remaining}
+    return SimResult(station=st, scenario=sc, seed=seed, telemetry=tel, events=events, truth=truth,
+                     leak_mass_flow_kg_s=leak_flows, vented_kg=vented, vented_by_leak_kg=dict(run.vented),
+                     mass_balance=balance, zones_start=run.zones_start,
+                     zones_end=[sorted(z, key=run.midx.get) for z in run.zones], warnings=run.warnings,
+                     thermo=sc.thermo)
