@@ -1,0 +1,419 @@
+"""Inference for hatch-closure isolation: which module leaks, from the telemetry of every configuration.
+
+Hypotheses are "no leak", "leak in module k" and "leaks in two modules j, k" (the leak mass flow split
+between them). Each configuration of closed hatches divides the station into pressure zones; the air
+mass of every zone is tracked over the step (mass-point method, m = p V / (R T) per zone) and its trend
+fitted. A hypothesis predicts the trend of every zone (minus the share of the leak flow in that zone);
+the likelihood of the fitted trends gives the posterior, accumulated over all configurations so far.
+Total pressure (with temperature correction) and ppN2 (immune to O2 metabolism and feeds) are both used
+where the station has the channels.
+
+Units: SI inside (Pa, K, kg, s). The raw telemetry given to :func:`raw_to_wide` is in sensor units.
+
+References
+----------
+.. [1] ANSI/ANS-56.8-2020, *Containment System Leakage Testing Requirements*, mass-point method: the
+   contained air mass m = p V / (R T) at each time, leak rate = slope of a least-squares line.
+.. [2] NASA NTRS 20050217416 (SAE 2004-01-2597): ISS leaks are tracked on the ppN2 trend because O2
+   varies with metabolism and O2 feeds while N2 does not.
+.. [3] Least-squares slope standard error and the AR(1) effective sample size correction
+   n_eff = n (1 - rho) / (1 + rho) (e.g. G. E. P. Box, G. M. Jenkins, *Time Series Analysis*, 1976).
+.. [4] Sequential probability ratio test: A. Wald, *Sequential Analysis*, Wiley, 1947 (stop as soon as
+   the posterior odds cross the bound; here the Bayesian form on the posterior of each outcome).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from hullbreach.constants import R_AIR
+from hullbreach.errors import IsolationError
+from hullbreach.station import Station
+from hullbreach.units import to_si
+
+#: Relative model error of a predicted zone mass rate [-]: free gas volumes are known to ~3 %
+#: (detect.estimate.DEFAULT_VOLUME_REL_STD), temperatures to ~1 %; 5 % is an estimate covering both.
+MODEL_REL_STD = 0.05
+#: Absolute floor of the unexplained zone mass rate [kg s^-1]: about half the whole-ISS background
+#: leakage of 0.227 kg/day in 2011 (NASA NTRS 20110012997, reference README), 1.3e-6 kg/s.
+MODEL_ABS_STD_KG_S = 1.3e-6
+#: Trailing window of the temperature smoothing [s]: gas temperature changes slowly while the sensor
+#: noise is white; averaging 5 min of 1 Hz samples cuts 0.1 K noise to 0.006 K (estimate).
+TEMPERATURE_SMOOTHING_S = 300.0
+#: Block length for the trend fit [s]: block means remove quantization steps and most short correlation.
+BLOCK_S = 60.0
+#: Mole fraction of N2 assumed when a zone has no total pressure channel [-] (ISS air ~ 78 %).
+DEFAULT_X_N2 = 0.78
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# hypotheses
+
+@dataclass(frozen=True)
+class Hypotheses:
+    """The hypothesis set.
+
+    Attributes
+    ----------
+    module_ids : tuple[str, ...]
+        Station modules, in file order.
+    labels : tuple[str, ...]
+        One label per row: ``"none"``, ``"<module>"`` or ``"<a>+<b>"``. Pair rows repeat the label once
+        per split of the flow.
+    shares : numpy.ndarray
+        (n_rows, n_modules): share of the leak mass flow in each module (rows sum to 1, or 0 for none).
+    log_prior : numpy.ndarray
+        (n_rows,) log prior probability.
+    """
+
+    module_ids: tuple
+    labels: tuple
+    shares: np.ndarray = field(repr=False)
+    log_prior: np.ndarray = field(repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.labels)
+
+    def single_index(self) -> dict:
+        """Row index of each single-module hypothesis."""
+        return {lab: i for i, lab in enumerate(self.labels) if lab != "none" and "+" not in lab}
+
+
+def build_hypotheses(station: Station, *, none_prior: float = 0.01, pair_prior: float = 0.02,
+                     pair_splits: tuple = (0.25, 0.5, 0.75), module_prior: dict | None = None) -> Hypotheses:
+    """Hypotheses with priors from ``Module.leak_prior`` (or ``module_prior`` overrides).
+
+    ``none_prior`` and ``pair_prior`` are the total prior of "no leak" and of "two leaking modules" [-];
+    a detection already says there is a leak, so both are small. Pair priors are proportional to the
+    product of the two modules' weights.
+    """
+    ids = tuple(station.modules)
+    w = np.array([float((module_prior or {}).get(m, station.modules[m].leak_prior)) for m in ids])
+    if np.any(w < 0) or w.sum() <= 0:
+        raise IsolationError("module leak priors must be >= 0 with a positive sum", hint="check leak_prior in the station file")
+    w = w / w.sum()
+    n = len(ids)
+    labels = ["none"]
+    shares = [np.zeros(n)]
+    prior = [none_prior]
+    single = 1.0 - none_prior - pair_prior
+    for i, m in enumerate(ids):
+        labels.append(m)
+        row = np.zeros(n)
+        row[i] = 1.0
+        shares.append(row)
+        prior.append(single * w[i])
+    if pair_prior > 0 and n > 1:
+        pw = {(i, j): w[i] * w[j] for i, j in combinations(range(n), 2)}
+        tot = sum(pw.values())
+        for (i, j), p in pw.items():
+            for f in pair_splits:
+                row = np.zeros(n)
+                row[i], row[j] = f, 1.0 - f
+                labels.append(f"{ids[i]}+{ids[j]}")
+                shares.append(row)
+                prior.append(pair_prior * p / tot / len(pair_splits))
+    prior_arr = np.asarray(prior)
+    with np.errstate(divide="ignore"):
+        lp = np.log(prior_arr / prior_arr.sum())
+    return Hypotheses(ids, tuple(labels), np.asarray(shares), lp)
+
+
+def mdot_grid(leak_mass_flow_kg_s: float, rel_log_std: float = 0.5, n: int = 13) -> tuple[np.ndarray, np.ndarray]:
+    """Grid over the leak mass flow [kg s^-1] with log weights: lognormal around the estimate.
+
+    ``rel_log_std`` is the one-sigma uncertainty of ln(mdot) [-] (0.5: a factor 1.65).
+    """
+    if not (leak_mass_flow_kg_s > 0 and math.isfinite(leak_mass_flow_kg_s)):
+        raise IsolationError(f"leak mass flow must be a positive number of kg/s, got {leak_mass_flow_kg_s!r}",
+                             hint="give the detector's estimate, e.g. 2.4e-4 for the Soyuz MS-09 rate")
+    z = np.linspace(-3.0, 3.0, n)
+    g = leak_mass_flow_kg_s * np.exp(rel_log_std * z)
+    lw = -0.5 * z ** 2
+    return g, lw - np.logaddexp.reduce(lw)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# telemetry -> zone air-mass trends
+
+def raw_to_wide(station: Station, frame: pd.DataFrame) -> pd.DataFrame:
+    """Long raw telemetry (time, channel, value in sensor units) -> wide SI table indexed by seconds.
+
+    The index is seconds since the first sample [s]; columns are channel ids; values in Pa or K.
+    Raises :class:`IsolationError` for missing columns, channels not in the station (telemetry from the
+    wrong station), or an empty frame.
+    """
+    if hasattr(frame, "data") and isinstance(getattr(frame, "data"), pd.DataFrame):  # a TelemetryFrame (SI)
+        df = frame.data
+        si = True
+    else:
+        df = frame
+        si = False
+    if not isinstance(df, pd.DataFrame):
+        raise IsolationError(f"telemetry must be a pandas DataFrame with columns time, channel, value, got {type(frame).__name__}")
+    missing = [c for c in ("time", "channel", "value") if c not in df.columns]
+    if missing:
+        raise IsolationError(f"telemetry lacks column(s) {', '.join(missing)}",
+                             hint="give a long table with columns time, channel, value (DESIGN.md §3.2)")
+    if len(df) == 0:
+        raise IsolationError("telemetry for the step is empty", hint="send the samples recorded during the step")
+    chans = pd.unique(df["channel"].astype(str))
+    unknown = [c for c in chans if c not in station.sensors]
+    if unknown:
+        shown = ", ".join(sorted(unknown)[:5]) + (" ..." if len(unknown) > 5 else "")
+        raise IsolationError(f"telemetry has {len(unknown)} channel(s) that station {station.name!r} does not have: {shown}",
+                             hint="is this telemetry from another station? load the matching station file")
+    t = df["time"]
+    if pd.api.types.is_datetime64_any_dtype(t):
+        ts = (pd.to_datetime(t, utc=True).astype("int64") / 1e9).to_numpy()
+    elif pd.api.types.is_numeric_dtype(t):
+        ts = t.to_numpy(dtype=float)
+    else:
+        try:
+            ts = (pd.to_datetime(t, utc=True, format="ISO8601").astype("int64") / 1e9).to_numpy()
+        except (ValueError, TypeError) as exc:
+            raise IsolationError(f"cannot read the telemetry time column: {exc}", hint="use ISO 8601 with a zone or UNIX seconds") from None
+    vals = df["value"].to_numpy(dtype=float)
+    ch = df["channel"].astype(str).to_numpy()
+    if not si:
+        out = np.empty_like(vals)
+        for c in chans:
+            sel = ch == c
+            out[sel] = to_si(vals[sel], station.sensors[c].unit)
+        vals = out
+    long = pd.DataFrame({"t": ts - np.nanmin(ts), "channel": ch, "value": vals})
+    wide = long.pivot_table(index="t", columns="channel", values="value", aggfunc="mean").sort_index()
+    return wide.ffill()
+
+
+@dataclass(frozen=True)
+class ZoneRate:
+    """Fitted air-mass trend of one zone over (a prefix of) a step.
+
+    ``rate_kg_s`` is d(air mass)/dt [kg s^-1], negative for a loss; ``std_kg_s`` its one-sigma error;
+    ``quantity`` is ``pressure`` (total pressure, temperature-corrected) or ``ppn2``.
+    """
+
+    zone: frozenset
+    rate_kg_s: float
+    std_kg_s: float
+    quantity: str
+    duration_s: float
+    crewed: bool = False
+
+
+@dataclass(frozen=True)
+class _Series:
+    zone_index: int
+    quantity: str
+    t: np.ndarray       # block centre times [s]
+    y: np.ndarray       # block mean air-mass equivalent [kg], minus the first value
+    floor_per_sqrt: float  # theoretical slope sd * T^1.5 [kg s^-1 s^1.5]
+
+
+def _zone_series(station: Station, zones: list, wide: pd.DataFrame) -> list:
+    """Block-averaged air-mass series per zone and quantity."""
+    t = wide.index.to_numpy(dtype=float)
+    if t.size < 2:
+        return []
+    dt = float(np.median(np.diff(t))) if t.size > 1 else 1.0
+    dt = dt if dt > 0 else 1.0
+    win = max(1, int(round(TEMPERATURE_SMOOTHING_S / dt)))
+    temp_ch = {s.id: s for s in station.sensors.values() if s.quantity == "temperature" and s.id in wide.columns}
+    smooth_t = {c: wide[c].rolling(win, min_periods=1).mean().to_numpy() for c in temp_ch}
+    nb = max(1, int(round(BLOCK_S / dt)))
+    nblocks = t.size // nb
+    out = []
+    for zi, zone in enumerate(zones):
+        # per-module temperature
+        zone_temps = [smooth_t[s.id] for s in station.sensors_in(zone, "temperature") if s.id in smooth_t]
+        zone_mean_t = np.nanmean(np.vstack(zone_temps), axis=0) if zone_temps else None
+        v_over_rt = np.zeros(t.size)
+        v_over_rt_nom = 0.0
+        for m in zone:
+            mod = station.modules[m]
+            mts = [smooth_t[s.id] for s in station.sensors_in([m], "temperature") if s.id in smooth_t]
+            if mts:
+                tm = np.nanmean(np.vstack(mts), axis=0)
+            elif zone_mean_t is not None:
+                tm = zone_mean_t
+            else:
+                tm = np.full(t.size, mod.temperature_k)
+            tm = np.where(np.isfinite(tm), tm, mod.temperature_k)
+            v_over_rt += mod.volume_m3 / (R_AIR * tm)
+            v_over_rt_nom += mod.volume_m3 / (R_AIR * mod.temperature_k)
+        p_sens = [s for s in station.sensors_in(zone, "pressure") if s.id in wide.columns]
+        n2_sens = [s for s in station.sensors_in(zone, "ppn2") if s.id in wide.columns]
+        p_zone = None
+        if p_sens:
+            p_zone = np.nanmean(np.vstack([wide[s.id].to_numpy() for s in p_sens]), axis=0)
+            # per-sample noise of the zone mean [Pa] (noise and quantization of each sensor)
+            var = np.mean([(to_si(s.noise_std, s.unit) - to_si(0.0, s.unit)) ** 2
+                           + (to_si(s.resolution, s.unit) - to_si(0.0, s.unit)) ** 2 / 12.0 for s in p_sens]) / len(p_sens)
+            out.append(_block_series(zi, "pressure", t, p_zone * v_over_rt, nb, nblocks, math.sqrt(var) * v_over_rt_nom, dt))
+        if n2_sens:
+            n2 = np.nanmean(np.vstack([wide[s.id].to_numpy() for s in n2_sens]), axis=0)
+            if p_zone is not None and np.nanmedian(p_zone) > 0:
+                x_n2 = float(np.nanmedian(n2) / np.nanmedian(p_zone))
+                x_n2 = x_n2 if 0.3 < x_n2 < 1.0 else DEFAULT_X_N2
+            else:
+                x_n2 = DEFAULT_X_N2
+            var = np.mean([(to_si(s.noise_std, s.unit) - to_si(0.0, s.unit)) ** 2
+                           + (to_si(s.resolution, s.unit) - to_si(0.0, s.unit)) ** 2 / 12.0 for s in n2_sens]) / len(n2_sens)
+            out.append(_block_series(zi, "ppn2", t, n2 / x_n2 * v_over_rt, nb, nblocks,
+                                     math.sqrt(var) / x_n2 * v_over_rt_nom, dt))
+    return [s for s in out if s is not None]
+
+
+def _block_series(zi, quantity, t, y, nb, nblocks, sample_sd_kg, dt):
+    good = np.isfinite(y)
+    if good.sum() < 2 or nblocks < 1:
+        return None
+    if nblocks >= 3:
+        tb = t[: nblocks * nb].reshape(nblocks, nb).mean(axis=1)
+        yb = np.nanmean(y[: nblocks * nb].reshape(nblocks, nb), axis=1)
+    else:
+        tb, yb = t[good], y[good]
+    keep = np.isfinite(yb)
+    tb, yb = tb[keep], yb[keep]
+    if tb.size < 3:
+        return None
+    # theoretical slope sd of white noise sampled every dt over T: sd * sqrt(12 dt) / T^1.5
+    return _Series(zi, quantity, tb, yb - yb[0], sample_sd_kg * math.sqrt(12.0 * dt))
+
+
+def _fit(tb: np.ndarray, yb: np.ndarray, floor_per_sqrt: float) -> tuple[float, float]:
+    """OLS slope [kg s^-1] and its standard error, with an AR(1) correction and the white-noise floor ([3])."""
+    n = tb.size
+    tc = tb - tb.mean()
+    sxx = float(np.dot(tc, tc))
+    if n < 3 or sxx <= 0:
+        return 0.0, math.inf
+    slope = float(np.dot(tc, yb - yb.mean()) / sxx)
+    res = yb - yb.mean() - slope * tc
+    s2 = float(np.dot(res, res) / (n - 2))
+    se = math.sqrt(s2 / sxx)
+    if n >= 6:
+        r0 = float(np.dot(res, res))
+        rho = float(np.dot(res[1:], res[:-1]) / r0) if r0 > 0 else 0.0
+        rho = min(max(rho, 0.0), 0.9)
+        se *= math.sqrt((1 + rho) / (1 - rho))
+    else:
+        se *= 2.0  # few blocks: the residual variance itself is poorly known
+    span = float(tb[-1] - tb[0]) + (tb[1] - tb[0])
+    floor = floor_per_sqrt / span ** 1.5
+    return slope, max(se, floor)
+
+
+def zone_rates(station: Station, closed, frame, *, crew_zone=(), until_s: float | None = None,
+               wide: pd.DataFrame | None = None) -> list:
+    """Fitted air-mass trends of every observable zone of a configuration ([1], [2]).
+
+    Parameters
+    ----------
+    closed : iterable of str
+        Hatches closed during the step.
+    frame : pandas.DataFrame
+        Raw telemetry of the step (time, channel, value in sensor units).
+    crew_zone : iterable of str
+        Modules holding crew (their total pressure also moves with O2 use; ppN2 does not).
+    until_s : float, optional
+        Use only the first ``until_s`` seconds of the step.
+
+    Returns
+    -------
+    list of ZoneRate
+    """
+    wide = raw_to_wide(station, frame) if wide is None else wide
+    if until_s is not None:
+        wide = wide.loc[: until_s]
+    zones = station.zones(closed)
+    crew = set(crew_zone)
+    out = []
+    for s in _zone_series(station, zones, wide):
+        slope, se = _fit(s.t, s.y, s.floor_per_sqrt)
+        if math.isfinite(se):
+            z = zones[s.zone_index]
+            out.append(ZoneRate(z, slope, se, s.quantity, float(s.t[-1] - s.t[0]), bool(crew & set(z))))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# likelihood and posterior
+
+@dataclass(frozen=True)
+class ObservationModel:
+    """Error model of a zone mass-rate observation.
+
+    ``rel_std`` relative model error [-]; ``abs_std_kg_s`` absolute floor [kg s^-1];
+    ``crew_abs_std_kg_s`` extra floor on the *total pressure* trend of a crewed zone [kg s^-1] (O2 use
+    and feeds; ppN2 is immune, [2]).
+    """
+
+    rel_std: float = MODEL_REL_STD
+    abs_std_kg_s: float = MODEL_ABS_STD_KG_S
+    crew_abs_std_kg_s: float = 0.0
+
+
+def step_loglik(hyps: Hypotheses, rates: list, grid: np.ndarray, model: ObservationModel = ObservationModel()) -> np.ndarray:
+    """Log-likelihood (n_rows, n_grid) of the zone trends of one step under every hypothesis and leak size.
+
+    Each observation is Gaussian around the predicted zone rate -mdot * share(zone), with variance
+    se^2 + (rel_std * predicted)^2 + abs_std^2 (+ crew term for total pressure in a crewed zone).
+    """
+    ll = np.zeros((hyps.n, grid.size))
+    if not rates:
+        return ll
+    idx = {m: i for i, m in enumerate(hyps.module_ids)}
+    for r in rates:
+        cols = [idx[m] for m in r.zone]
+        share = hyps.shares[:, cols].sum(axis=1)            # (n_rows,)
+        mu = -share[:, None] * grid[None, :]                 # (n_rows, n_grid)
+        extra = model.crew_abs_std_kg_s ** 2 if (r.crewed and r.quantity == "pressure") else 0.0
+        var = r.std_kg_s ** 2 + (model.rel_std * mu) ** 2 + model.abs_std_kg_s ** 2 + extra
+        ll += -0.5 * (r.rate_kg_s - mu) ** 2 / var - 0.5 * np.log(var)
+    return ll
+
+
+def posterior(hyps: Hypotheses, loglik: np.ndarray, log_w: np.ndarray) -> np.ndarray:
+    """Posterior probability of every hypothesis row, the leak size marginalized on its grid."""
+    lj = hyps.log_prior[:, None] + log_w[None, :] + loglik
+    lm = np.logaddexp.reduce(lj, axis=1)
+    lm = lm - np.logaddexp.reduce(lm)
+    return np.exp(lm)
+
+
+def summarize(hyps: Hypotheses, probs: np.ndarray) -> dict:
+    """Posterior per label (pair splits summed), largest first."""
+    out: dict = {}
+    for lab, p in zip(hyps.labels, probs):
+        out[lab] = out.get(lab, 0.0) + float(p)
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def module_marginals(hyps: Hypotheses, probs: np.ndarray) -> dict:
+    """Probability that each module leaks (alone or with another) [-]."""
+    m = (hyps.shares > 0).astype(float).T @ probs
+    return {mid: float(v) for mid, v in zip(hyps.module_ids, m)}
+
+
+def outcome_classes(hyps: Hypotheses, station: Station, closed) -> tuple:
+    """Group hypothesis rows by the set of zones that leak in a configuration.
+
+    Returns ``(zones, keys)``: the zones and, per row, a hashable key (tuple of leaking zone indices).
+    """
+    zones = station.zones(closed)
+    idx = {m: i for i, m in enumerate(hyps.module_ids)}
+    member = np.zeros((len(hyps.module_ids), len(zones)))
+    for zi, z in enumerate(zones):
+        for m in z:
+            member[idx[m], zi] = 1.0
+    zs = hyps.shares @ member > 0
+    keys = [tuple(np.flatnonzero(row)) for row in zs]
+    return zones, keys

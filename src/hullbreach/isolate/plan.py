@@ -1,0 +1,457 @@
+"""Test design and planning for hatch-closure isolation.
+
+A *configuration* is the set of closed hatches; it divides the station into pressure zones. If the leak
+is in module k, the zone holding k loses air and every other zone holds its mass. A test is a
+configuration plus a wait: how long depends on the leak flow, the zone volumes and the noise of the
+zone's sensors (:func:`decision_time_s`). The planner chooses, after every result, the configuration
+with the best expected information per unit of time (operations + wait), among configurations that the
+hard constraints allow (:mod:`hullbreach.isolate.constraints`). Small stations also get the exact
+optimum by dynamic programming over (candidate set, configuration) (:func:`exact_optimum`), to measure
+the greedy planner's gap.
+
+Units: SI (kg s^-1, s, Pa, m^3).
+
+References
+----------
+.. [1] Mass-point leak-rate method (ANSI/ANS-56.8-2020): the air mass M = p V / (R T) of a zone, its
+   slope fitted by least squares; for white noise of sd sigma sampled every dt over T, the slope has
+   sd sigma sqrt(12 dt / T^3) (standard least-squares result).
+.. [2] A. Wald, *Sequential Analysis*, 1947: the log-likelihood ratio needed for error rate alpha is
+   about ln((1 - alpha) / alpha); Gaussian LLR between two mean slopes d apart is d^2 / (2 sd^2).
+.. [3] Greedy information-per-cost search: D. Golovin, A. Krause, D. Ray, "Near-optimal Bayesian active
+   learning with noisy observations", NIPS 2010 (adaptive submodularity, greedy within a log factor of
+   the optimum); exact optimum by AO*/DP over belief states (N. J. Nilsson, *Principles of Artificial
+   Intelligence*, 1980).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from hullbreach.constants import R_AIR
+from hullbreach.errors import IsolationError
+from hullbreach.isolate.constraints import Rules, Transition, crew_pressure_ok, crew_zones, plan_transition
+from hullbreach.isolate.infer import MODEL_ABS_STD_KG_S, MODEL_REL_STD, TEMPERATURE_SMOOTHING_S
+from hullbreach.station import Station
+from hullbreach.units import to_si
+
+#: Sample period assumed for the station's sensors when planning [s] (telemetry at 1 Hz).
+SAMPLE_PERIOD_S = 1.0
+#: Safety factor on the wait: the longest wait of a step is this times the predicted decision time for
+#: the weakest signal at the low end of the leak estimate (sequential tests overshoot their mean).
+DWELL_SAFETY = 2.0
+#: Factor of the low end of the leak estimate used for the longest wait [-] (1/1.65 = the
+#: one-sigma low end of a lognormal with 0.5 log-sd).
+LEAK_LOW_FACTOR = 1.0 / 1.65
+
+
+@dataclass(frozen=True)
+class PlanState:
+    """What the planner knows.
+
+    Attributes
+    ----------
+    closed : frozenset
+        Hatches closed now.
+    weights : dict
+        Probability that each module holds the leak (normalized over modules) [-].
+    mdot_kg_s : float
+        Leak mass flow estimate [kg s^-1].
+    pressures_pa : dict
+        Current pressure per module [Pa].
+    step_confidence : float
+        Posterior a step's outcome must reach to stop the wait [-].
+    """
+
+    closed: frozenset
+    weights: dict
+    mdot_kg_s: float
+    pressures_pa: dict
+    step_confidence: float = 0.999
+
+
+@dataclass(frozen=True)
+class TestDesign:
+    """A configuration to test and what it costs.
+
+    ``closed`` hatches closed during the step; ``zones`` the pressure zones; ``crew_zone`` the modules
+    where crews wait; ``transition`` the hatch operations from the previous configuration;
+    ``expected_dwell_s`` mean wait of the sequential test; ``dwell_s`` the longest wait; ``info_bits``
+    the expected information [bit]; ``expected_time_s`` operations + mean wait [s]; ``score`` bits per hour.
+    """
+
+    closed: frozenset
+    zones: tuple
+    crew_zone: frozenset
+    transition: Transition
+    expected_dwell_s: float
+    dwell_s: float
+    info_bits: float
+    expected_time_s: float
+    score: float
+    dwell_by_zone: tuple = field(default_factory=tuple)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# how long must a test last
+
+def _rel_sd(sensor) -> float:
+    return abs(to_si(sensor.noise_std, sensor.unit) - to_si(0.0, sensor.unit))
+
+
+def zone_noise_coefficient(station: Station, zone, pressure_pa: float | None = None,
+                           sample_period_s: float = SAMPLE_PERIOD_S) -> float:
+    """a [kg^2 s] with slope variance of the zone air mass = a / T^3 after a wait T ([1]).
+
+    The per-sample air-mass noise combines the total-pressure sensors (noise and quantization, averaged
+    over the zone's sensors) and the temperature sensors (each module's temperature weighs by its
+    volume). ``inf`` for a zone without a pressure sensor (cannot be observed).
+    """
+    p = station.nominal_pressure_pa if pressure_pa is None else pressure_pa
+    ps = station.sensors_in(zone, "pressure")
+    if not ps:
+        return math.inf
+    var_p = np.mean([_rel_sd(s) ** 2 + (abs(to_si(s.resolution, s.unit) - to_si(0.0, s.unit))) ** 2 / 12.0 for s in ps]) / len(ps)
+    vz = station.zone_volume_m3(zone)
+    t_mean = float(np.mean([station.modules[m].temperature_k for m in zone]))
+    rel_var = var_p / p ** 2
+    for m in zone:
+        ts = station.sensors_in([m], "temperature")
+        if ts:
+            sd_t = min(_rel_sd(s) for s in ts) / math.sqrt(len(ts))
+            rel_var += (station.modules[m].volume_m3 / vz) ** 2 * (sd_t / station.modules[m].temperature_k) ** 2
+    mass = p * vz / (R_AIR * t_mean)
+    return 12.0 * sample_period_s * rel_var * mass ** 2
+
+
+def _pair_times(a1: np.ndarray, a2: np.ndarray, mdot: float, floor2: np.ndarray, threshold: float,
+                t_min: float, t_max: float) -> np.ndarray:
+    """Smallest T with 0.5 mdot^2 [1/(a1/T^3 + f1^2) + 1/(a2/T^3 + f2^2)] >= threshold ([2]); inf if never."""
+
+    def g(t):
+        t3 = t ** 3
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x1 = np.where(np.isfinite(a1), 1.0 / (a1 / t3 + floor2[0]), 0.0)
+            x2 = np.where(np.isfinite(a2), 1.0 / (a2 / t3 + floor2[1]), 0.0)
+        return 0.5 * mdot ** 2 * (x1 + x2)
+
+    lo = np.full(a1.shape, math.log(t_min))
+    hi = np.full(a1.shape, math.log(t_max))
+    ok_hi = g(np.exp(hi)) >= threshold
+    ok_lo = g(np.exp(lo)) >= threshold
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        good = g(np.exp(mid)) >= threshold
+        hi = np.where(good, mid, hi)
+        lo = np.where(good, lo, mid)
+    out = np.exp(hi)
+    out = np.where(ok_lo, t_min, out)
+    return np.where(ok_hi, out, math.inf)
+
+
+def decision_times(station: Station, zones: list, zone_weights: np.ndarray, mdot_kg_s: float, *,
+                   step_confidence: float = 0.999, rules: Rules = Rules(), crew_mask: np.ndarray | None = None,
+                   crew_abs_std_kg_s: float = 0.0, pressures: np.ndarray | None = None) -> np.ndarray:
+    """Expected time for the sequential test to name the leaking zone, per candidate zone [s].
+
+    For a leak in zone z the test must rule out every other candidate zone z'; the evidence against z'
+    grows as the two zones' air-mass slopes are measured ([1], [2]). Zones without weight get 0;
+    ``inf`` when the configuration can never tell z from some z' (neither observable).
+    """
+    n = len(zones)
+    a = np.array([zone_noise_coefficient(station, z, None if pressures is None else pressures[i])
+                  for i, z in enumerate(zones)])
+    f2 = np.full(n, (MODEL_REL_STD * mdot_kg_s) ** 2 + MODEL_ABS_STD_KG_S ** 2)
+    if crew_mask is not None:
+        f2 = f2 + np.where(crew_mask, crew_abs_std_kg_s ** 2, 0.0)
+    cand = np.flatnonzero(zone_weights > 0)
+    out = np.zeros(n)
+    if cand.size < 2:
+        return out
+    thr = math.log(step_confidence / (1.0 - step_confidence)) + math.log(cand.size - 1)
+    i, j = np.triu_indices(cand.size, 1)
+    zi, zj = cand[i], cand[j]
+    tp = _pair_times(a[zi], a[zj], mdot_kg_s, np.vstack([f2[zi], f2[zj]]), thr, rules.min_dwell_s,
+                     max(rules.max_dwell_s, rules.min_dwell_s * 2))
+    # smoothing of temperatures delays the first usable fit
+    tp = np.maximum(tp, min(rules.min_dwell_s, TEMPERATURE_SMOOTHING_S))
+    for k, z in enumerate(cand):
+        sel = (zi == z) | (zj == z)
+        out[z] = float(np.max(tp[sel]))
+    return out
+
+
+def entropy_bits(p: np.ndarray) -> float:
+    """Shannon entropy [bit] of a probability vector."""
+    q = p[p > 0]
+    q = q / q.sum()
+    return float(-(q * np.log2(q)).sum())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# evaluate one configuration
+
+def zone_weights(zones: list, weights: dict) -> np.ndarray:
+    """Leak probability of each zone [-]."""
+    return np.array([sum(weights.get(m, 0.0) for m in z) for z in zones])
+
+
+def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules(),
+             crew_abs_std_kg_s: float = 0.0, transition: Transition | None = None) -> TestDesign | None:
+    """Design the test of configuration ``closed_to`` from ``state``; ``None`` when it teaches nothing."""
+    closed_to = frozenset(closed_to)
+    zones = station.zones(closed_to)
+    w = zone_weights(zones, state.weights)
+    tot = w.sum()
+    if tot <= 0:
+        return None
+    w = w / tot
+    info = entropy_bits(w)
+    if info < 1e-6:
+        return None
+    if transition is None:
+        leak = {m: state.mdot_kg_s * state.weights.get(m, 0.0) for m in station.modules}
+        transition = plan_transition(station, state.closed, closed_to, state.pressures_pa, rules, leak)
+    if not transition.feasible:
+        return None
+    ev = set(station.escape_vehicles())
+    crew_mask = np.array([bool(z & ev) for z in zones])
+    t_exp = decision_times(station, zones, w, state.mdot_kg_s, step_confidence=state.step_confidence, rules=rules,
+                           crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s)
+    if not np.all(np.isfinite(t_exp[w > 0])):
+        return None
+    t_low = decision_times(station, zones, w, state.mdot_kg_s * LEAK_LOW_FACTOR, step_confidence=state.step_confidence,
+                           rules=rules, crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s)
+    finite = t_low[(w > 0) & np.isfinite(t_low)]
+    dwell = float(min(max(DWELL_SAFETY * (finite.max() if finite.size else t_exp.max()), rules.min_dwell_s), rules.max_dwell_s))
+    ok, _ = crew_pressure_ok(station, closed_to, state.pressures_pa, state.weights, state.mdot_kg_s / LEAK_LOW_FACTOR,
+                             dwell, rules)
+    if not ok:
+        return None
+    exp_dwell = float(np.dot(w, t_exp))
+    total = transition.time_s + exp_dwell
+    crew = frozenset().union(*crew_zones(station, closed_to)) if ev else frozenset()
+    return TestDesign(closed_to, tuple(zones), crew, transition, exp_dwell, dwell, info, total,
+                      info / max(total, 1.0) * 3600.0, tuple(float(x) for x in t_exp))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# candidate configurations
+
+def _access_opens(station: Station, closed: frozenset, weights: dict, rules: Rules) -> frozenset:
+    """Closed hatches the crew must reopen to reach the modules that may still leak (cheapest paths)."""
+    ev = set(station.escape_vehicles())
+    cand = {m for m, w in weights.items() if w > 0}
+    reach = set().union(*[z for z in station.zones(closed) if z & ev]) if ev else set(station.modules)
+    if not cand or cand <= reach or not ev:
+        return frozenset()
+    # Dijkstra over modules: open hatches cost 0, closed ones their reopening time
+    import heapq
+
+    dist = {m: 0.0 for m in reach}
+    prev: dict = {}
+    heap = [(0.0, m) for m in reach]
+    heapq.heapify(heap)
+    while heap:
+        d, m = heapq.heappop(heap)
+        if d > dist.get(m, math.inf):
+            continue
+        for other, h in station.neighbours(m):
+            c = rules.open_time_s(station, h.id) if h.id in closed else 0.0
+            if d + c < dist.get(other, math.inf):
+                dist[other] = d + c
+                prev[other] = (m, h.id)
+                heapq.heappush(heap, (d + c, other))
+    # the cheapest candidate zone to enter (one zone is enough to continue the search)
+    zones = station.zones(closed)
+    best = None
+    for z in zones:
+        wz = sum(weights.get(m, 0.0) for m in z)
+        if wz <= 0 or z & reach:
+            continue
+        entry = min(z, key=lambda m: dist.get(m, math.inf))
+        if best is None or (wz / max(dist.get(entry, math.inf), 1.0)) > best[0]:
+            best = (wz / max(dist.get(entry, math.inf), 1.0), entry)
+    if best is None:
+        return frozenset()
+    opens = set()
+    m = best[1]
+    while m in prev:
+        m, h = prev[m]
+        if h in closed:
+            opens.add(h)
+    return frozenset(opens)
+
+
+def candidate_configurations(station: Station, state: PlanState, rules: Rules = Rules(), max_chain: int | None = None) -> list:
+    """Configurations worth considering: greedy chains of closures from the current configuration and
+    from the configuration that gives the crew access to the candidates ([3])."""
+    closed = frozenset(state.closed)
+    ev = set(station.escape_vehicles())
+    bases = [closed]
+    acc = _access_opens(station, closed, state.weights, rules)
+    if acc:
+        bases.append(closed - acc)
+    # also: reopen every closed hatch around zones that can no longer leak (restores crew access)
+    out: dict = {}
+    for base in bases:
+        reach = set().union(*[z for z in station.zones(base) if z & ev]) if ev else set(station.modules)
+        closable = [h.id for h in station.hatches.values() if h.id not in base and set(h.modules) & reach]
+        cur = base
+        out.setdefault(cur, None)
+        chain_len = 0
+        while True:
+            zones = station.zones(cur)
+            zw = {m: i for i, z in enumerate(zones) for m in z}
+            wz = zone_weights(zones, state.weights)
+            best = None
+            for h in closable:
+                if h in cur:
+                    continue
+                a, b = station.hatches[h].modules
+                if zw[a] != zw[b] or wz[zw[a]] <= 0:
+                    continue
+                nxt = cur | {h}
+                z2 = station.zones(nxt)
+                w2 = zone_weights(z2, state.weights)
+                info = entropy_bits(w2 / w2.sum()) if w2.sum() > 0 else 0.0
+                cost = rules.close_s * len(nxt - closed) + rules.min_dwell_s
+                sc = info / cost
+                if best is None or sc > best[0]:
+                    best = (sc, nxt)
+            if best is None:
+                break
+            cur = best[1]
+            out.setdefault(cur, None)
+            chain_len += 1
+            if max_chain is not None and chain_len >= max_chain:
+                break
+    return list(out)
+
+
+def plan_next(station: Station, state: PlanState, rules: Rules = Rules(), crew_abs_std_kg_s: float = 0.0,
+              max_chain: int | None = None) -> TestDesign | None:
+    """The next test: the feasible candidate configuration with the most information per hour ([3]).
+
+    Returns ``None`` when no feasible configuration can still split the candidates (then the session
+    recommends closing off the suspected zone).
+    """
+    best = None
+    for cfg in candidate_configurations(station, state, rules, max_chain):
+        d = evaluate(station, state, cfg, rules, crew_abs_std_kg_s)
+        if d is None:
+            continue
+        key = (d.score, -len(d.closed))
+        if best is None or key > best[0]:
+            best = (key, d)
+    return None if best is None else best[1]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# idealized evaluation and the exact optimum (small stations)
+
+def _ideal_weights(prior: dict, cand: frozenset) -> dict:
+    tot = sum(prior[m] for m in cand)
+    return {m: (prior[m] / tot if m in cand else 0.0) for m in prior}
+
+
+def ideal_policy_cost(station: Station, policy, prior: dict, mdot_kg_s: float, rules: Rules = Rules(),
+                      step_confidence: float = 0.999) -> dict:
+    """Expected time to isolate [s] and expected number of configurations of a policy under the
+    idealized model used by :func:`exact_optimum` (every test decides its outcome in its expected
+    decision time; pressures stay nominal between tests).
+
+    ``policy(station, state) -> TestDesign | None``. Returns ``{"expected_time_s", "expected_steps",
+    "by_module": {m: (time_s, steps)}}``.
+    """
+    p_nom = {m: station.nominal_pressure_pa for m in station.modules}
+    total_w = sum(prior.values())
+    by = {}
+    for truth in station.modules:
+        if prior[truth] <= 0:
+            continue
+        cand = frozenset(m for m in station.modules if prior[m] > 0)
+        closed = station.closed_hatches()
+        t = 0.0
+        steps = 0
+        while len(cand) > 1 and steps < 40:
+            st = PlanState(closed, _ideal_weights(prior, cand), mdot_kg_s, p_nom, step_confidence)
+            d = policy(station, st)
+            if d is None:
+                t = math.inf
+                break
+            zi = next(i for i, z in enumerate(d.zones) if truth in z)
+            t += d.transition.time_s + d.dwell_by_zone[zi]
+            cand = cand & d.zones[zi]
+            closed = d.closed
+            steps += 1
+        by[truth] = (t, steps)
+    et = sum(prior[m] / total_w * by[m][0] for m in by)
+    es = sum(prior[m] / total_w * by[m][1] for m in by)
+    return {"expected_time_s": et, "expected_steps": es, "by_module": by}
+
+
+def exact_optimum(station: Station, prior: dict, mdot_kg_s: float, rules: Rules = Rules(),
+                  step_confidence: float = 0.999, max_configs: int = 4096) -> dict:
+    """Exact minimum expected time to isolate [s] by dynamic programming over (candidate set,
+    configuration), under the idealized model of :func:`ideal_policy_cost` ([3]).
+
+    Only for small stations: the configurations are all 2^H subsets of the H hatches.
+    """
+    hatches = list(station.hatches)
+    if 2 ** len(hatches) > max_configs:
+        raise IsolationError(f"station {station.name!r} has {len(hatches)} hatches: too many for the exact optimum",
+                             hint="use a station with at most 12 hatches (e.g. demo)")
+    configs = [frozenset(h for i, h in enumerate(hatches) if mask >> i & 1) for mask in range(2 ** len(hatches))]
+    p_nom = {m: station.nominal_pressure_pa for m in station.modules}
+    zones_of = {c: station.zones(c) for c in configs}
+    trans_cache: dict = {}
+
+    def transition(a, b):
+        key = (a, b)
+        if key not in trans_cache:
+            trans_cache[key] = plan_transition(station, a, b, p_nom, rules)
+        return trans_cache[key]
+
+    design_cache: dict = {}
+
+    def design(cand, a, b):
+        key = (cand, a, b)
+        if key not in design_cache:
+            st = PlanState(a, _ideal_weights(prior, cand), mdot_kg_s, p_nom, step_confidence)
+            design_cache[key] = evaluate(station, st, b, rules, transition=transition(a, b))
+        return design_cache[key]
+
+    @lru_cache(maxsize=None)
+    def value(cand: frozenset, a: frozenset) -> tuple:
+        if len(cand) <= 1:
+            return 0.0, None
+        wc = sum(prior[m] for m in cand)
+        best = (math.inf, None)
+        for b in configs:
+            zs = zones_of[b]
+            parts = [z & cand for z in zs if z & cand]
+            if len(parts) < 2:
+                continue
+            d = design(cand, a, b)
+            if d is None:
+                continue
+            v = d.transition.time_s
+            for zi, z in enumerate(zs):
+                sub = z & cand
+                if not sub:
+                    continue
+                pz = sum(prior[m] for m in sub) / wc
+                v += pz * (d.dwell_by_zone[zi] + value(frozenset(sub), b)[0])
+            if v < best[0]:
+                best = (v, b)
+        return best
+
+    closed0 = station.closed_hatches()
+    cand0 = frozenset(m for m in station.modules if prior[m] > 0)
+    total, first = value(cand0, closed0)
+    return {"expected_time_s": total, "first_config": sorted(first or [])}

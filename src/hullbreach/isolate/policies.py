@@ -1,0 +1,142 @@
+"""Named isolation policies: the hullbreach planner and the ISS procedure, with one signature
+``policy(station, state, rules=..., crew_abs_std_kg_s=...) -> TestDesign | None``.
+
+References
+----------
+.. [1] NASA, *The International Space Station: Operating an Outpost*, ch. 19 (ECLSS), p. 349, and
+   S. Cristoforetti, training logbook 30 Sep 2013 (reference README): reserve time, then the crew checks
+   its escape vehicle (sheltering in the module holding its Soyuz with the hatch closed), then splits the
+   station at Node 1 / the Russian transfer compartment, then closes hatches one by one (binary search).
+"""
+
+from __future__ import annotations
+
+from hullbreach.isolate.constraints import Rules
+from hullbreach.isolate.plan import PlanState, TestDesign, _access_opens, evaluate, plan_next, zone_weights
+from hullbreach.station import Station
+
+
+def vehicle_groups(station: Station) -> list:
+    """Connected sets of ``vehicle``-segment modules holding an escape vehicle (e.g. a Soyuz orbital +
+    descent module), each with the hatches joining it to the station: ``[(modules, boundary_hatches)]``."""
+    out = []
+    seen: set = set()
+    for ev in station.escape_vehicles():
+        if ev in seen:
+            continue
+        group = {ev}
+        stack = [ev]
+        while stack:
+            m = stack.pop()
+            for o, _h in station.neighbours(m):
+                if o not in group and station.modules[o].segment == "vehicle" and not station.modules[o].escape_vehicle:
+                    group.add(o)
+                    stack.append(o)
+        seen |= group
+        boundary = frozenset(h.id for m in group for o, h in station.neighbours(m) if o not in group)
+        out.append((frozenset(group), boundary))
+    return out
+
+
+def module_side(station: Station) -> dict:
+    """Segment side (``usos`` / ``rs``) of every module; vehicles take the side of the module they dock to."""
+    side = {m.id: m.segment for m in station.modules.values() if m.segment in ("usos", "rs")}
+    changed = True
+    while changed:
+        changed = False
+        for m in station.modules:
+            if m in side:
+                continue
+            for o, _h in station.neighbours(m):
+                if o in side:
+                    side[m] = side[o]
+                    changed = True
+                    break
+    for m in station.modules:
+        side.setdefault(m, "")
+    return side
+
+
+def _first_feasible(station, state, rules, crew_abs_std_kg_s, new: frozenset, keep_options) -> TestDesign | None:
+    for keep in keep_options:
+        d = evaluate(station, state, frozenset(keep) | new, rules, crew_abs_std_kg_s)
+        if d is not None:
+            return d
+    return None
+
+
+def iss_procedure(station: Station, state: PlanState, rules: Rules = Rules(), crew_abs_std_kg_s: float = 0.0) -> TestDesign | None:
+    """The ISS leak-isolation procedure as a policy ([1]).
+
+    1. Escape vehicles first: close the hatches between each escape vehicle (with its orbital module)
+       and the station; the crews wait inside.
+    2. Split the station at Node 1 / the Russian segment (close the hatches between ``usos`` and ``rs``).
+    3. Binary search: close the one hatch that splits the suspected zone most evenly by prior weight.
+    Every step waits for the same sequential test as the hullbreach planner (a fair comparison of the
+    order of configurations, not of the test).
+    """
+    w = state.weights
+    cand = {m for m, x in w.items() if x > 0}
+    closed = frozenset(state.closed)
+    acc = _access_opens(station, closed, w, rules)
+    keeps = [closed, closed - acc, closed & station.closed_hatches()]
+    # 1. escape vehicles
+    groups = [(g, b) for g, b in vehicle_groups(station) if g & cand]
+    outside = cand - set().union(*[g for g, _ in groups]) if groups else cand
+    if groups and outside:
+        new = frozenset().union(*[b for _, b in groups])
+        d = _first_feasible(station, state, rules, crew_abs_std_kg_s, new, keeps)
+        if d is not None:
+            return d
+    # 2. segment split
+    side = module_side(station)
+    sides = {side[m] for m in cand}
+    if {"usos", "rs"} <= sides:
+        new = frozenset(h.id for h in station.hatches.values()
+                        if {station.modules[m].segment for m in h.modules} == {"usos", "rs"})
+        d = _first_feasible(station, state, rules, crew_abs_std_kg_s, new, keeps)
+        if d is not None:
+            return d
+    # 3. halving within the most likely zone
+    best = None
+    for keep in keeps:
+        zones = station.zones(keep)
+        wz = zone_weights(zones, w)
+        zc = zones[int(wz.argmax())]
+        for h in station.hatches.values():
+            if h.id in keep or not set(h.modules) <= zc:
+                continue
+            parts = station.zones(keep | {h.id})
+            pw = zone_weights(parts, w)
+            pw = pw[pw > 0]
+            if pw.size < 2:
+                continue
+            balance = abs(pw.max() / pw.sum() - 0.5)
+            d = evaluate(station, state, keep | {h.id}, rules, crew_abs_std_kg_s)
+            if d is None:
+                continue
+            key = (round(balance, 6), d.expected_time_s)
+            if best is None or key < best[0]:
+                best = (key, d)
+        if best is not None:
+            return best[1]
+    # the candidates may already be split by the current configuration (undecided test): watch again
+    return evaluate(station, state, closed, rules, crew_abs_std_kg_s)
+
+
+def hullbreach_policy(station: Station, state: PlanState, rules: Rules = Rules(), crew_abs_std_kg_s: float = 0.0) -> TestDesign | None:
+    """The hullbreach planner: most expected information per hour among feasible configurations."""
+    return plan_next(station, state, rules, crew_abs_std_kg_s)
+
+
+POLICIES = {"hullbreach": hullbreach_policy, "iss": iss_procedure}
+
+
+def get_policy(name: str):
+    """Policy function by name (``hullbreach`` or ``iss``)."""
+    from hullbreach.errors import IsolationError
+
+    try:
+        return POLICIES[name]
+    except KeyError:
+        raise IsolationError(f"unknown isolation policy {name!r}", hint=f"use one of {', '.join(POLICIES)}") from None
