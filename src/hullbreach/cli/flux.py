@@ -1,0 +1,53 @@
+"""``hullbreach flux``: meteoroid (Grün/ECSS) and orbital-debris (NASA MMOD handbook) cumulative fluxes."""
+
+from __future__ import annotations
+
+import typer
+
+from hullbreach.cli.common import console, print_json
+from hullbreach.errors import PhysicsError
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("flux")
+    def flux_cmd(
+        mass_kg: float = typer.Option(..., "--mass-kg", help="Particle mass [kg]; flux of particles this heavy or heavier."),
+        altitude_km: float = typer.Option(None, "--altitude-km", help="Orbit altitude [km]; omit for unshielded 1 AU."),
+        year: float = typer.Option(2018.0, "--year", help="Debris epoch (handbook Table 2-4 years 2002-2023)."),
+        inclination_deg: float = typer.Option(51.6, "--inclination-deg", help="Orbit inclination [deg] (debris)."),
+        surface: str = typer.Option("random", "--surface", help="random, ram, wake, port, starboard, zenith, nadir."),
+        json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
+        """Cumulative meteoroid flux (and debris flux for the equivalent aluminium sphere with --altitude-km)."""
+        from hullbreach.cause import flux
+
+        if not (mass_kg > 0):
+            raise PhysicsError(f"--mass-kg must be > 0, got {mass_kg}", hint="for example --mass-kg 1e-9")
+        alt_m = None if altitude_km is None else altitude_km * 1e3
+        out = {"mass_kg": mass_kg,
+               "meteoroid_flux_m2_s": flux.meteoroid_flux_m2_s(mass_kg, alt_m, surface),
+               "meteoroid_model": "Grün et al. 1985, ECSS-E-ST-10-04C eq. (101)"
+               + ("" if alt_m is None else ", x gravitational focusing x Earth shielding (ECSS Annex C.1.3, SSP 30425)")}
+        if alt_m is not None:
+            d = float(flux.debris_diameter_from_mass_m(mass_kg))
+            out.update({
+                "altitude_km": altitude_km,
+                "gravitational_focusing_factor": flux.gravitational_focusing_factor(alt_m),
+                "earth_shielding_factor": flux.earth_shielding_factor(alt_m),
+                "debris_equivalent_diameter_m": d,
+                "debris_flux_m2_s": flux.debris_flux_m2_s(d, year, alt_m, inclination_deg, surface),
+                "debris_model": "ORDEM2000 via NASA/TM-2009-214785 Tables 2-2..2-5, log-log size interpolation",
+                "debris_extrapolated": not (1e-4 <= d <= 1e-2),
+            })
+        out["per_m2_per_year"] = {k.replace("_m2_s", "_m2_yr"): v * flux.SECONDS_PER_YEAR
+                                  for k, v in out.items() if k.endswith("_flux_m2_s")}
+        if json_out:
+            print_json(out)
+            return
+        console.print(f"meteoroid flux (mass >= {mass_kg:g} kg): {out['meteoroid_flux_m2_s']:.4g} /m²/s "
+                      f"({out['per_m2_per_year']['meteoroid_flux_m2_yr']:.4g} /m²/yr)")
+        if alt_m is not None:
+            console.print(f"debris flux (Al sphere >= {out['debris_equivalent_diameter_m'] * 1e3:.3g} mm): "
+                          f"{out['debris_flux_m2_s']:.4g} /m²/s ({out['per_m2_per_year']['debris_flux_m2_yr']:.4g} /m²/yr)")
+            if out["debris_extrapolated"]:
+                console.print("[yellow]warning:[/] size outside the handbook's 0.1 mm - 1 cm nodes: extrapolated")
