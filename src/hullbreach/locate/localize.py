@@ -54,16 +54,20 @@ class Candidate:
         Mean PHAT coherence over sensor pairs at the peak [-] (1 = perfectly coherent, ~0 = noise).
     uncertainty_radius_m : float
         95 % radius around it [m].
+    kind : str
+        ``"leak"``, or ``"equipment"`` when it lies within ``equipment_radius_m`` of a known noisy
+        equipment mounting point (a fan or pump on a rack), which is then not taken for the leak.
     """
 
     position_m: tuple[float, float]
     score: float
     uncertainty_radius_m: float
+    kind: str = "leak"
 
     def to_json(self) -> dict:
         """JSON dict."""
         return {"position_m": [float(self.position_m[0]), float(self.position_m[1])], "score": float(self.score),
-                "uncertainty_radius_m": float(self.uncertainty_radius_m)}
+                "uncertainty_radius_m": float(self.uncertainty_radius_m), "kind": self.kind}
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,7 @@ class Localization:
     elapsed_s: float = 0.0
     noise_floor: float = 0.0
     segment_samples: int = 0
+    speed_scale: float = 1.0
 
     def to_json(self) -> dict:
         """The CLI JSON contract: ``position_m``, ``uncertainty_radius_m``, ``candidates`` (+ details)."""
@@ -112,6 +117,7 @@ class Localization:
             "band_hz": [float(self.band_hz[0]), float(self.band_hz[1])],
             "noise_floor": float(self.noise_floor),
             "segment_samples": int(self.segment_samples),
+            "speed_scale": float(self.speed_scale),
             "elapsed_s": float(self.elapsed_s),
         }
 
@@ -230,10 +236,10 @@ def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band
     return _Tables(R, -n_half * dd, dd, pi, pj)
 
 
-def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, dd_m: float = 2.5e-4) -> _Tables:
+def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float) -> _Tables:
     Gw = _phat(G) * np.hanning(len(f) + 2)[1:-1]
     df = f[1] - f[0]
-    dtau = dd_m / speed_m_s
+    dtau = 0.25 / fs_hz  # 4x upsampled lag grid, as GCC-PHAT implementations interpolate
     L = 1 << int(math.ceil(math.log2(max(2 * len(f), 1.0 / (df * dtau)))))
     dtau = 1.0 / (L * df)
     R = np.fft.ifft(Gw, n=L, axis=1) * (L / np.sum(np.hanning(len(f) + 2)[1:-1]))
@@ -249,10 +255,15 @@ def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, dd_m: float = 2.5e-
 # ------------------------------------------------------------------------------------------------
 
 
-def _pair_values(table: np.ndarray, d0: float, dd: float, pi, pj, sensors: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Table values (G, P) at the path differences of ``points`` (G, 2) for every pair (linear interp)."""
+def _pair_values(table: np.ndarray, d0: float, dd: float, pi, pj, sensors: np.ndarray, points: np.ndarray,
+                 scale: float = 1.0) -> np.ndarray:
+    """Table values (G, P) at the path differences of ``points`` (G, 2) for every pair (linear interp).
+
+    ``scale`` multiplies the path differences: a wave-speed error by a factor 1/s (plate thickness or
+    stiffness off nominal) moves the table peaks from Δ to s·Δ.
+    """
     r = np.hypot(points[:, None, 0] - sensors[None, :, 0], points[:, None, 1] - sensors[None, :, 1])
-    delta = r[:, pi] - r[:, pj]
+    delta = (r[:, pi] - r[:, pj]) * scale
     pos = (delta - d0) / dd
     D = table.shape[1]
     pos = np.clip(pos, 0, D - 1.000001)
@@ -263,10 +274,10 @@ def _pair_values(table: np.ndarray, d0: float, dd: float, pi, pj, sensors: np.nd
     return flat[rows + i0] * (1 - w) + flat[rows + i0 + 1] * w
 
 
-def _srp(table, d0, dd, pi, pj, sensors, points, chunk: int = 4000) -> np.ndarray:
+def _srp(table, d0, dd, pi, pj, sensors, points, chunk: int = 4000, scale: float = 1.0) -> np.ndarray:
     out = np.empty(points.shape[0])
     for a in range(0, points.shape[0], chunk):
-        out[a:a + chunk] = _pair_values(table, d0, dd, pi, pj, sensors, points[a:a + chunk]).mean(axis=1)
+        out[a:a + chunk] = _pair_values(table, d0, dd, pi, pj, sensors, points[a:a + chunk], scale).mean(axis=1)
     return out
 
 
@@ -290,6 +301,9 @@ def locate(
     n_bootstrap: int = 200,
     fine_step_m: float = 5e-4,
     coarse_points: int = 20000,
+    speed_scale_range: tuple[float, float] = (0.95, 1.05),
+    equipment_m=None,
+    equipment_radius_m: float = 0.1,
     seed: int = 0,
 ) -> Localization:
     """Locate the leak(s) on ``wall`` from ``rec``.
@@ -314,6 +328,13 @@ def locate(
         Fine grid spacing [m] (sets the floor of the 95 % radius).
     coarse_points : int
         Approximate number of coarse grid points over the wall.
+    speed_scale_range : (float, float)
+        Range searched for a common scale factor s of the path differences (self-calibration of the
+        wave speed: the plate's thickness and modulus are known only to a few per cent, and a 1 % speed
+        error shifts the A0 phase by many radians over a metre). (1, 1) turns the search off.
+    equipment_m : array (K, 2)
+        Known mounting points of noisy equipment [m] (default: the wall's ``equipment``); candidates within ``equipment_radius_m`` of one are
+        reported with kind ``"equipment"`` and are not taken for the leak.
     seed : int
         Seed of the bootstrap.
     """
@@ -336,14 +357,14 @@ def locate(
     else:
         disp = wall.dispersion(f_max_hz=max(rec.fs_hz / 2, band_hz[1]))
         speed = float(disp.group(0.5 * (band_hz[0] + band_hz[1]), "A0"))
-        tabs = _tables_gcc(f, G, pi, pj, speed, dmax)
-    env = np.abs(tabs.R)
-    real = tabs.R.real
+        tabs = _tables_gcc(f, G, pi, pj, speed, dmax, rec.fs_hz)
+    env = np.ascontiguousarray(np.abs(tabs.R))
+    real = np.ascontiguousarray(tabs.R.real)
 
     # coarse map: envelope max-filtered over the path-difference change within one grid cell
     h = max(math.sqrt(wall.width_m * wall.height_m / coarse_points), 2 * fine_step_m)
     width = max(1, int(round(2.0 * h / tabs.dd)))
-    env_s = maximum_filter1d(env, size=width, axis=1, mode="nearest")
+    env_s = np.ascontiguousarray(maximum_filter1d(env, size=width, axis=1, mode="nearest"))
     gx, gy, pts = _grid(0.0, wall.width_m, 0.0, wall.height_m, h)
     cmap = _srp(env_s, tabs.d0, tabs.dd, pi, pj, sensors, pts).reshape(len(gy), len(gx))
 
@@ -354,40 +375,62 @@ def locate(
     mad = float(np.median(np.abs(cmap - med))) * 1.4826
     floor = med + 6.0 * mad
     iy, ix = np.nonzero(peaks)
-    order = np.argsort(cmap[iy, ix])[::-1][: max(3 * max_sources, 6)]
+    if equipment_m is None:
+        equipment_m = [(e.x_m, e.y_m) for e in wall.equipment]
+    n_eq = len(np.asarray(equipment_m, dtype=float).reshape(-1, 2))
+    order = np.argsort(cmap[iy, ix])[::-1][: max(3 * max_sources, 6) + n_eq]
     rng = np.random.default_rng(seed)
     N = sensors.shape[0]
     boot = rng.multinomial(N, np.full(N, 1.0 / N), size=n_bootstrap).astype(float)  # (B, N)
     wpairs = boot[:, pi] * boot[:, pj]  # (B, P)
     wpairs /= np.maximum(wpairs.sum(axis=1, keepdims=True), 1e-12)
     half = max(1.5 * h, 5e-3)
-    refined: list[Candidate] = []
-    for o in order:
+    s_lo, s_hi = speed_scale_range
+    refined: list[tuple[Candidate, float, float]] = []
+    for rank, o in enumerate(order):
+        cval = float(cmap[iy[o], ix[o]])
+        if rank > 0 and cval < floor:
+            break
         cx, cy = gx[ix[o]], gy[iy[o]]
-        # stage 1: envelope (no smoothing) at a medium step, stage 2: phase-coherent fine map
+        # stage 1: envelope (no smoothing) on a medium grid x speed scale
         fx, fy, fpts = _grid(max(0.0, cx - half), min(wall.width_m, cx + half),
                              max(0.0, cy - half), min(wall.height_m, cy + half), 4 * fine_step_m)
-        e = _srp(env, tabs.d0, tabs.dd, pi, pj, sensors, fpts)
-        ex, ey = fpts[int(np.argmax(e))]
+        scales = np.arange(s_lo, s_hi + 1e-12, 0.0025) if s_hi > s_lo else np.array([1.0])
+        e = np.stack([_srp(env, tabs.d0, tabs.dd, pi, pj, sensors, fpts, scale=sc) for sc in scales])
+        si, gi = np.unravel_index(int(np.argmax(e)), e.shape)
+        ex, ey = fpts[gi]
+        s1 = float(scales[si])
+        # stage 2: phase-coherent fine map x fine speed scale
         hw = max(6e-3, 4 * fine_step_m)
         fx, fy, fpts = _grid(max(0.0, ex - hw), min(wall.width_m, ex + hw),
                              max(0.0, ey - hw), min(wall.height_m, ey + hw), fine_step_m)
-        vals = _pair_values(real, tabs.d0, tabs.dd, pi, pj, sensors, fpts)  # (G, P)
+        fscales = s1 + np.arange(-0.003, 0.003 + 1e-12, 0.0005) if s_hi > s_lo else np.array([1.0])
+        vals = np.concatenate([_pair_values(real, tabs.d0, tabs.dd, pi, pj, sensors, fpts, scale=sc)
+                               for sc in fscales])  # (S*G, P)
         m = vals.mean(axis=1)
         best = int(np.argmax(m))
-        est = fpts[best]
-        bmaps = wpairs @ vals.T  # (B, G)
-        bpos = fpts[np.argmax(bmaps, axis=1)]
+        allpts = np.tile(fpts, (len(fscales), 1))
+        est = allpts[best]
+        bmaps = wpairs @ vals.T  # (B, S*G)
+        bpos = allpts[np.argmax(bmaps, axis=1)]
         r95 = float(np.quantile(np.hypot(*(bpos - est).T), 0.95)) if n_bootstrap > 0 else 0.0
         r95 = max(r95, fine_step_m)
         score = float(m[best])
-        if any(math.hypot(est[0] - c.position_m[0], est[1] - c.position_m[1]) < 0.05 for c in refined):
+        if any(math.hypot(est[0] - c.position_m[0], est[1] - c.position_m[1]) < 0.05 for c, _, _ in refined):
             continue
-        refined.append(Candidate((float(est[0]), float(est[1])), score, r95))
-    refined.sort(key=lambda c: c.score, reverse=True)
-    top = refined[0]
-    keep = [top] + [c for c in refined[1:] if c.score >= relative_threshold * top.score and c.score > floor]
+        refined.append((Candidate((float(est[0]), float(est[1])), score, r95), cval,
+                        float(fscales[best // len(fpts)])))
+    eq = np.asarray(equipment_m, dtype=float).reshape(-1, 2)
+    if len(eq):
+        refined = [(c if np.min(np.hypot(*(eq - np.array(c.position_m)).T)) > equipment_radius_m
+                    else Candidate(c.position_m, c.score, c.uncertainty_radius_m, "equipment"), cv, sc)
+                   for c, cv, sc in refined]
+    refined.sort(key=lambda t: (t[0].kind == "leak", t[0].score), reverse=True)
+    top, _, top_scale = refined[0]
+    keep = [top] + [c for c, cv, _ in refined[1:]
+                    if c.kind == "leak" and c.score >= relative_threshold * top.score and cv >= floor]
     keep = keep[:max_sources]
+    keep += [c for c, cv, _ in refined if c.kind == "equipment" and c is not top and cv >= floor]
     return Localization(
         position_m=top.position_m,
         uncertainty_radius_m=top.uncertainty_radius_m,
@@ -400,6 +443,7 @@ def locate(
         elapsed_s=time.perf_counter() - t0,
         noise_floor=floor,
         segment_samples=nseg,
+        speed_scale=top_scale,
     )
 
 

@@ -17,6 +17,10 @@ WALL.toml::
     position_m = 1.0            #      unrolled cylinder); "y": runs along y at x = position_m (a stringer)
     transmission = 0.6          # optional amplitude transmission coefficient of A0 across it (0..1)
     kind = "frame"              # optional label
+    [[equipment]]               # optional: known noisy equipment (rack fans, pumps) on this wall
+    name = "rack LAB1O3 fan"
+    x_m = 0.4
+    y_m = 1.2
 """
 
 from __future__ import annotations
@@ -66,6 +70,15 @@ class Stiffener:
 
 
 @dataclass(frozen=True)
+class Equipment:
+    """A known noise source on the wall (rack fan, pump) at ``(x_m, y_m)`` [m]."""
+
+    name: str
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True)
 class Wall:
     """A rectangular wall panel.
 
@@ -75,6 +88,8 @@ class Wall:
         Plate thickness and panel size [m].
     material : Material
     stiffeners : tuple[Stiffener, ...]
+    equipment : tuple[Equipment, ...]
+        Known noisy equipment; the localizer labels candidates there as equipment.
     radius_m : float | None
         Radius of the cylinder the panel was unrolled from [m], or None for a flat plate.
     name : str
@@ -88,6 +103,7 @@ class Wall:
     radius_m: float | None = None
     name: str = "wall"
     source: str = field(default="", compare=False)
+    equipment: tuple[Equipment, ...] = ()
 
     def __post_init__(self) -> None:
         for key in ("thickness_m", "width_m", "height_m"):
@@ -100,6 +116,10 @@ class Wall:
                 hint="give the thickness in metres, e.g. 0.002 for 2 mm",
                 source=self.source or None,
             )
+        for i, e in enumerate(self.equipment):
+            if not (0 <= e.x_m <= self.width_m and 0 <= e.y_m <= self.height_m):
+                raise LocalizationError(f"equipment {i + 1} ({e.name}) at ({e.x_m}, {e.y_m}) m is outside the wall",
+                                        source=self.source or None)
         for i, s in enumerate(self.stiffeners):
             if s.direction not in ("x", "y"):
                 raise LocalizationError(f"stiffener {i + 1}: direction must be 'x' or 'y', got {s.direction!r}",
@@ -135,6 +155,7 @@ class Wall:
             "height_m": self.height_m,
             "radius_m": self.radius_m,
             "material": self.material.to_json(),
+            "equipment": [{"name": e.name, "x_m": e.x_m, "y_m": e.y_m} for e in self.equipment],
             "stiffeners": [
                 {"direction": s.direction, "position_m": s.position_m, "transmission": s.transmission, "kind": s.kind}
                 for s in self.stiffeners
@@ -147,7 +168,9 @@ def _cached_table(thickness_m: float, mat: Material, f_max_hz: float) -> Dispers
     return dispersion_table(thickness_m, mat, f_max_hz=f_max_hz, n=300)
 
 
-_TOP_KEYS = {"thickness_m", "width_m", "height_m", "material", "stiffener", "radius_m", "name", "description"}
+_TOP_KEYS = {"thickness_m", "width_m", "height_m", "material", "stiffener", "radius_m", "name", "description",
+             "equipment"}
+_EQ_KEYS = {"name", "x_m", "y_m"}
 _MAT_KEYS = {"youngs_modulus_pa", "poisson_ratio", "density_kg_m3", "name", "source"}
 _STIFF_KEYS = {"direction", "position_m", "transmission", "kind"}
 
@@ -219,6 +242,21 @@ def wall_from_dict(data: dict, source: str = "WALL.toml") -> Wall:
                               f"stiffener {i + 1} transmission", source),
             kind=str(s.get("kind", "stiffener")),
         ))
+    equipment = []
+    raw_eq = data.get("equipment", [])
+    if not isinstance(raw_eq, list):
+        raise LocalizationError("equipment must be an array of tables ([[equipment]])", source=source)
+    for i, e in enumerate(raw_eq):
+        unknown = set(e) - _EQ_KEYS
+        if unknown:
+            raise LocalizationError(f"equipment {i + 1}: unknown key(s) {', '.join(sorted(unknown))}",
+                                    hint=f"allowed: {', '.join(sorted(_EQ_KEYS))}", source=source)
+        for k in ("x_m", "y_m"):
+            if k not in e:
+                raise LocalizationError(f"equipment {i + 1}: missing {k!r}", source=source)
+        equipment.append(Equipment(str(e.get("name", f"equipment {i + 1}")),
+                                   _num(e["x_m"], f"equipment {i + 1} x_m", source),
+                                   _num(e["y_m"], f"equipment {i + 1} y_m", source)))
     radius = data.get("radius_m")
     if radius is not None:
         radius = _num(radius, "radius_m", source)
@@ -233,6 +271,7 @@ def wall_from_dict(data: dict, source: str = "WALL.toml") -> Wall:
         radius_m=radius,
         name=str(data.get("name", Path(source).stem)),
         source=source,
+        equipment=tuple(equipment),
     )
 
 
