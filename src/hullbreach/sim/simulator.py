@@ -47,64 +47,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hullbreach.constants import GAMMA_AIR, MOLAR_MASS_KG_MOL, PA_PER_MMHG, R_UNIVERSAL, SECONDS_PER_DAY
+from hullbreach.constants import GAMMA_AIR, PA_PER_MMHG, R_UNIVERSAL, SECONDS_PER_DAY
 from hullbreach.errors import ScenarioError
-from hullbreach.physics.orifice import choked_mass_flow, critical_flow_factor, orifice_mass_flow
+from hullbreach.physics.orifice import choked_mass_flow
+from hullbreach.sim.integrate import G_AIR as _G
+from hullbreach.sim.integrate import MOLAR as _MOLAR
+from hullbreach.sim.integrate import SPECIES, integrate_cluster, integrate_zone, mixture_r
 from hullbreach.sim.scenario import Scenario
-from hullbreach.sim.sensors import QUANTITIES, SensorBank
+from hullbreach.sim.sensors import SensorBank
 from hullbreach.sim.thermal import ThermalModel
 
-#: Gas species tracked, in this order.
-SPECIES = ("o2", "n2", "co2", "h2o")
-_MOLAR = np.array([MOLAR_MASS_KG_MOL[s] for s in SPECIES])
 #: Mass fractions of a repress gas. Air: 20.95 % O2 by volume, the rest counted as N2 (argon folded in).
 _GAS_FRACTIONS = {
     "air": np.array([0.2095 * _MOLAR[0], 0.7905 * _MOLAR[1], 0.0, 0.0]) / (0.2095 * _MOLAR[0] + 0.7905 * _MOLAR[1]),
     "n2": np.array([0.0, 1.0, 0.0, 0.0]),
     "o2": np.array([1.0, 0.0, 0.0, 0.0]),
 }
-_G = float(critical_flow_factor(GAMMA_AIR))
-#: Relaxation time of adiabatically cooled gas back to the wall temperature after a leak stops [s] (estimate).
-ADIABATIC_RELAX_S = 1800.0
 #: Longest stretch of physics steps processed at once (memory bound) [steps].
 CHUNK_STEPS = 21600
 TRUTH_COLUMNS = ("time", "module", "zone", "pressure_pa", "temperature_k", "mass_kg", "ppo2_pa", "ppn2_pa", "ppco2_pa", "pph2o_pa")
-
-
-def _mixture_r(m: np.ndarray) -> np.ndarray:
-    """Specific gas constant of species masses ``m`` (..., 4) [J kg^-1 K^-1]."""
-    tot = m.sum(-1)
-    mol = (m / _MOLAR).sum(-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = R_UNIVERSAL * mol / tot
-    return np.where(tot > 0, r, R_UNIVERSAL / 28.9644e-3)
-
-
-def _linear_decay(m0: np.ndarray, lamh: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Exact solution of m_{n+1} = exp(-lamh_n) m_n + b_n for all n at once.
-
-    ``m0`` (k,), ``lamh`` and ``b`` (L, k); returns (L+1, k). Rebased every e^-400 to avoid overflow.
-    """
-    L = lamh.shape[0]
-    out = np.empty((L + 1,) + m0.shape)
-    out[0] = m0
-    start = 0
-    cur = m0.astype(float).copy()
-    while start < L:
-        lam_c = np.cumsum(lamh[start:], axis=0)
-        top = lam_c.max(axis=1) if lam_c.ndim > 1 else lam_c
-        over = np.nonzero(top > 400.0)[0]
-        stop = L if over.size == 0 else start + max(int(over[0]), 1)
-        lc = lam_c[: stop - start]
-        if not np.any(b[start:stop]):
-            seg = cur * np.exp(-lc)
-        else:
-            e = np.exp(lc)
-            seg = np.exp(-lc) * (cur + np.cumsum(b[start:stop] * e, axis=0))
-        out[start + 1: stop + 1] = seg
-        cur = seg[-1].copy()
-        start = stop
-    return out
 
 
 @dataclass
@@ -463,7 +424,7 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
             if not np.any(a > 0):
                 continue
             z = run.zone_of(lk.module)
-            R = float(_mixture_r(run.zmass[z]))
+            R = float(mixture_r(run.zmass[z]))
             idx = run._idx(z)
             S = (run.V[idx] / Tm[:, idx]).sum(axis=1)
             kz[z].append((lk.id, _G * a * np.sqrt(GAMMA_AIR * R / Tm[:, j]) / S))
@@ -482,9 +443,9 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
         for cl in clusters:
             if len(cl) == 1 and not any(c[2] in cl for c in couplings):
                 z = cl[0]
-                m_hist, th_hist = _integrate_zone(run, z, src[z], krm[z], kz[z], L, h, sc.thermo)
+                m_hist, th_hist = integrate_zone(run, z, src[z], krm[z], kz[z], L, h, sc.thermo)
             else:
-                m_hists = _integrate_cluster(run, cl, [c for c in couplings if c[2] in cl], src, krm, kz, T, L, h)
+                m_hists = integrate_cluster(run, cl, [c for c in couplings if c[2] in cl], src, krm, kz, T, L, h)
                 for z in cl:
                     zone_hist[z] = m_hists[z]
                     theta_hist[z] = np.full(L + 1, run.theta[z])
@@ -606,7 +567,7 @@ def _apply(run: _Run, kind: str, item, i: int, T, timed_src: list) -> None:
         elif phase == "repress":
             mc = run.zmass[zc]
             Sa, Sc = run._S(za, T), run._S(zc, T)
-            Ra, Rc = float(_mixture_r(m)), float(_mixture_r(mc))
+            Ra, Rc = float(mixture_r(m)), float(mixture_r(mc))
             # equal pressures: (Ma + x) Rc / Sa = (Mc - x) Rc / Sc  (the repress gas is cabin gas)
             x = (mc.sum() * Rc / Sc - M * Ra / Sa) / (Rc / Sa + Rc / Sc)
             if x > 0:
@@ -614,122 +575,6 @@ def _apply(run: _Run, kind: str, item, i: int, T, timed_src: list) -> None:
             run.log(t, "airlock_repress", f"module={a.module}")
     elif kind == "sealed":
         run.log(t, "leak_sealed", f"module={item.module}")
-
-
-def _integrate_zone(run: _Run, z, src: np.ndarray, krm: np.ndarray, kl: list, L: int, h: float, thermo: str):
-    """Species masses of an uncoupled zone over L steps (exact for piecewise-constant coefficients)."""
-    m0 = run.zmass[z]
-    th0 = run.theta[z]
-    if kl:
-        k = np.sum([a for _, a in kl], axis=0)
-    else:
-        k = np.zeros(L)
-    if thermo == "adiabatic" and kl:
-        g1 = GAMMA_AIR - 1.0
-        beta = 0.5 * g1
-        M0 = float(m0.sum())
-        u0 = th0 ** (1.0 / g1)  # M0 / Mref
-        K = np.concatenate([[0.0], np.cumsum(k * h)])
-        u = (u0 ** -beta + beta * K) ** (-1.0 / beta)
-        Mleak = M0 * u / u0
-        cum_src = np.concatenate([[0.0], np.cumsum(np.full(L, 1.0))])[:, None] * (src * h)[None, :]
-        frac = m0 / M0 if M0 > 0 else np.zeros(4)
-        m = Mleak[:, None] * frac[None, :] + cum_src
-        out = -np.diff(Mleak)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for lid, a in kl:
-                run.vented[lid] += float(np.sum(np.where(k > 0, out * a / k, 0.0)))
-        theta = (u ** g1)
-        return m, theta
-    lam = k[:, None] + krm[None, :]
-    lamh = lam * h
-    with np.errstate(invalid="ignore", divide="ignore"):
-        phi = np.where(lamh > 1e-12, -np.expm1(-lamh) / np.where(lam > 0, lam, 1.0), h)
-    b = phi * src[None, :]
-    m = _linear_decay(m0, lamh, b)
-    if kl or np.any(krm > 0):
-        out = m[:-1] - m[1:] + src[None, :] * h
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(lam > 0, 1.0 / np.where(lam > 0, lam, 1.0), 0.0)
-        for lid, a in kl:
-            run.vented[lid] += float(np.sum(out * (a[:, None] * share)))
-        if np.any(krm > 0):
-            run.removed += float(np.sum(out * (krm[None, :] * share)))
-    if thermo == "adiabatic" and th0 != 1.0:
-        t = np.arange(L + 1) * h
-        theta = 1.0 + (th0 - 1.0) * np.exp(-t / ADIABATIC_RELAX_S)
-    else:
-        theta = np.full(L + 1, th0)
-    return m, theta
-
-
-def _integrate_cluster(run: _Run, zones: list, couplings: list, src: dict, krm: dict, kz: dict, T: np.ndarray, L: int, h: float):
-    """Zones coupled by open equalization valves: Heun steps for the valve flows, exact leaks."""
-    nz = len(zones)
-    zi = {z: i for i, z in enumerate(zones)}
-    m = np.array([run.zmass[z] for z in zones], dtype=float)
-    th = np.array([run.theta[z] for z in zones])
-    idxs = [run._idx(z) for z in zones]
-    k = np.zeros((L, nz))
-    klist = []
-    for z in zones:
-        for lid, a in kz[z]:
-            k[:, zi[z]] += a
-            klist.append((lid, zi[z], a))
-    lam = k[:, :, None] + np.array([krm[z] for z in zones])[None, :, :]  # (L, nz, 4)
-    base = np.array([src[z] for z in zones])
-    hist = np.empty((L + 1, nz, 4))
-    hist[0] = m
-    ca = np.array([zi[c[2]] for c in couplings])
-    cb = np.array([zi[c[3]] for c in couplings])
-    area = np.array([c[1] for c in couplings])
-    ja = np.array([c[4] for c in couplings])
-    jb = np.array([c[5] for c in couplings])
-    Sz = np.array([[np.sum(run.V[ix] / T[n, ix]) for ix in idxs] for n in range(L + 1)])  # (L+1, nz)
-
-    def rates(mm, n):
-        mol = (mm / _MOLAR).sum(axis=1)
-        tot = mm.sum(axis=1)
-        R = _mixture_r(mm)
-        p = mol * R_UNIVERSAL / Sz[n] * th
-        pa, pb = p[ca], p[cb]
-        tup = np.where(pa >= pb, T[n, ja], T[n, jb])
-        rup = np.where(pa >= pb, R[ca], R[cb])
-        w = orifice_mass_flow(area, pa, tup, pb, GAMMA_AIR, rup)
-        # limit to the transfer that equalizes the two pressures within one step
-        x_eq = (pa - pb) / (R[ca] * th[ca] / Sz[n, ca] + R[cb] * th[cb] / Sz[n, cb])
-        w = np.sign(w) * np.minimum(np.abs(w), np.abs(x_eq) / h)
-        up = np.where(w >= 0, ca, cb)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            fr = np.where(tot[up][:, None] > 0, mm[up] / tot[up][:, None], 0.0)
-        d = np.zeros((nz, 4))
-        np.add.at(d, ca, -w[:, None] * fr)
-        np.add.at(d, cb, w[:, None] * fr)
-        return d
-
-    def step(mm, n, s):
-        lh = lam[n] * h
-        with np.errstate(invalid="ignore", divide="ignore"):
-            phi = np.where(lh > 1e-12, -np.expm1(-lh) / np.where(lam[n] > 0, lam[n], 1.0), h)
-        return mm * np.exp(-lh) + phi * s
-
-    for n in range(L):
-        d1 = rates(m, n)
-        mp = np.maximum(step(m, n, base + d1), 0.0)
-        d2 = rates(mp, n + 1)
-        s = base + 0.5 * (d1 + d2)
-        mn = step(m, n, s)
-        out = m - mn + s * h
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(lam[n] > 0, 1.0 / np.where(lam[n] > 0, lam[n], 1.0), 0.0)
-        for lid, i, a in klist:
-            run.vented[lid] += float(np.sum(out[i] * a[n] * share[i]))
-        kr = lam[n] - k[n][:, None]
-        if np.any(kr > 0):
-            run.removed += float(np.sum(out * kr * share))
-        m = mn
-        hist[n + 1] = m
-    return {z: hist[:, zi[z], :] for z in zones}
 
 
 def _outputs(run: _Run, tg, zone_hist, theta_hist, truth_t, sample_dt, n_samples, last: bool) -> None:
