@@ -272,15 +272,20 @@ def meteoroid_speed_sample_m_s(rng: np.random.Generator, n: int) -> np.ndarray:
 @lru_cache(maxsize=1)
 def _meteoroid_scale() -> float:
     """Scale [m/s] of the truncated exponential so that its mean is exactly 19 km/s."""
-    from scipy.optimize import brentq
-
     lo, hi, mean = METEOROID_SPEED_MIN_M_S, METEOROID_SPEED_MAX_M_S, METEOROID_SPEED_MEAN_M_S
     w = hi - lo
 
     def f(s):
         return s - w * math.exp(-w / s) / (1.0 - math.exp(-w / s)) + lo - mean
 
-    return brentq(f, 1e3, 30e3)
+    a, b = 1e3, 30e3  # bisection (f is increasing in s); avoids importing scipy for one root
+    for _ in range(100):
+        m = 0.5 * (a + b)
+        if f(m) > 0:
+            b = m
+        else:
+            a = m
+    return 0.5 * (a + b)
 
 
 def meteoroid_speed_pdf(v_m_s) -> np.ndarray:

@@ -58,11 +58,12 @@ def _f(x: float) -> str:
     return f"{x:.3g}"
 
 
-def render_html(att: Attribution) -> str:
-    """A self-contained HTML page: summary, posterior, MMOD prior, evidence with sources, tornado chart."""
+def render_html(att: Attribution, png: bytes | None = None) -> str:
+    """A self-contained HTML page: summary, posterior, MMOD prior, evidence with sources, tornado chart
+    (``png``: the tornado chart bytes if already drawn)."""
     e = html.escape
     c = att.case
-    png = base64.b64encode(tornado_png(att)).decode("ascii")
+    png = base64.b64encode(png if png is not None else tornado_png(att)).decode("ascii")
     rows = "".join(
         f"<tr><td>{e(LABELS[h])}</td><td>{_f(att.prior[h].estimate)} [{_f(att.prior[h].low)}, {_f(att.prior[h].high)}]</td>"
         f"<td><b>{_f(att.posterior[h].estimate)}</b> [{_f(att.posterior[h].low)}, {_f(att.posterior[h].high)}]</td></tr>"
@@ -112,9 +113,9 @@ cited sources, shown so they can be challenged; see docs/cause.md.</p>
 """
 
 
-def write_report(att: Attribution, path: str | Path) -> Path:
+def write_report(att: Attribution, path: str | Path, png: bytes | None = None) -> Path:
     """Write :func:`render_html` to ``path`` (folders created) and return the path."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(render_html(att), encoding="utf-8")
+    p.write_text(render_html(att, png), encoding="utf-8")
     return p
