@@ -1,0 +1,22 @@
+"""Telemetry: readers (long/wide CSV, Parquet, ISS Live), data checks, streaming, writers.
+
+Entry points: :func:`read_telemetry`, :func:`read_events`, :func:`check_samples`, :class:`TelemetryStream`,
+:func:`write_long_csv`, :func:`write_events_csv`. Contract: DESIGN.md §3.2; details in docs/telemetry.md.
+"""
+
+from hullbreach.telemetry.checks import CheckConfig, check_samples
+from hullbreach.telemetry.frame import (
+    EVENT_KINDS,
+    QUARANTINE_COLUMNS,
+    RAW_COLUMNS,
+    ChannelReport,
+    TelemetryFrame,
+    empty_quarantine,
+    empty_raw,
+)
+from hullbreach.telemetry.readers import detect_format, parse_detail, read_events, read_telemetry
+from hullbreach.telemetry.writers import write_events_csv, write_long_csv
+
+__all__ = ["EVENT_KINDS", "QUARANTINE_COLUMNS", "RAW_COLUMNS", "ChannelReport", "CheckConfig", "TelemetryFrame",
+           "check_samples", "detect_format", "empty_quarantine", "empty_raw", "parse_detail", "read_events",
+           "read_telemetry", "write_events_csv", "write_long_csv"]

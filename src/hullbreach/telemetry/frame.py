@@ -15,6 +15,8 @@ import pandas as pd
 RAW_COLUMNS = ("time", "channel", "value")
 #: Columns of the quarantine table.
 QUARANTINE_COLUMNS = ("time", "channel", "value", "reason", "source")
+#: Columns of the gap table (one row per gap in a channel's samples).
+GAP_COLUMNS = ("channel", "start", "end", "duration_s")
 #: Kinds an events file may name (DESIGN.md §3.2).
 EVENT_KINDS = ("hatch_close", "hatch_open", "repress", "airlock_depress", "airlock_repress",
                "vehicle_dock", "vehicle_undock", "leak_sealed", "valve_open", "valve_close")
@@ -33,12 +35,23 @@ def empty_quarantine() -> pd.DataFrame:
                          "reason": pd.Series([], dtype=object), "source": pd.Series([], dtype=object)})
 
 
+def empty_gaps() -> pd.DataFrame:
+    """An empty gap table (``channel, start, end, duration_s``; times UTC, duration in s)."""
+    return pd.DataFrame({"channel": pd.Series([], dtype=object),
+                         "start": pd.Series([], dtype="datetime64[ns, UTC]"),
+                         "end": pd.Series([], dtype="datetime64[ns, UTC]"),
+                         "duration_s": pd.Series([], dtype=float)})
+
+
 @dataclass(frozen=True)
 class ChannelReport:
     """What the checks concluded about one channel.
 
-    ``trusted`` is False for a channel judged faulty (stuck, dead, implausible); ``reason`` says why.
-    ``accepted`` and ``quarantined`` count samples.
+    ``trusted`` is False for a channel judged faulty (stuck, unknown to the station, wrong unit);
+    ``reason`` says why. ``accepted`` and ``quarantined`` count samples. The remaining fields (added by
+    :mod:`hullbreach.telemetry.checks`, all optional) describe the channel further: ``out_of_order``
+    samples (sorted, kept), ``naive_times`` (times without a zone read as UTC), ``gaps`` (number of gaps)
+    and ``max_gap_s`` [s], ``median_dt_s`` (typical sampling interval [s]), and free-text ``notes``.
     """
 
     channel: str
@@ -46,6 +59,12 @@ class ChannelReport:
     quarantined: int
     trusted: bool = True
     reason: str = ""
+    out_of_order: int = 0
+    naive_times: int = 0
+    gaps: int = 0
+    max_gap_s: float = 0.0
+    median_dt_s: float = float("nan")
+    notes: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -64,12 +83,28 @@ class TelemetryFrame:
         Per-channel verdicts.
     source : str
         File name (or ``<stream>``).
+    counts : dict[str, int]
+        How many samples each check touched, by name (``quarantined`` reasons such as ``spike`` or
+        ``duplicate``, and warnings such as ``out_of_order`` or ``naive_time``). Empty when no check ran.
+    warnings : tuple[str, ...]
+        Plain-text warnings about things that were accepted but are worth knowing (times read as UTC,
+        samples re-sorted, stuck channels).
+    gaps : pandas.DataFrame
+        ``channel, start, end, duration_s``: gaps in each channel's accepted samples (not errors).
     """
 
     data: pd.DataFrame
     quarantined: pd.DataFrame = field(default_factory=empty_quarantine)
     channels: dict = field(default_factory=dict)
     source: str = ""
+    counts: dict = field(default_factory=dict)
+    warnings: tuple = ()
+    gaps: pd.DataFrame = field(default_factory=empty_gaps)
+
+    @property
+    def n_accepted(self) -> int:
+        """Number of accepted samples."""
+        return int(len(self.data))
 
     @property
     def n_quarantined(self) -> int:

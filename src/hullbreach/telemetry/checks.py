@@ -1,0 +1,760 @@
+"""Data checks on raw telemetry: nothing is lost, nothing is hidden.
+
+:func:`check_samples` takes a raw long table (``time, channel, value``; value in the sensor's unit, as in
+the files) and returns a :class:`~hullbreach.telemetry.frame.TelemetryFrame`: accepted samples in SI, and
+every other input sample in ``quarantined`` with the reason and where it came from (``file:line``).
+Every input row ends up in exactly one of the two tables (an exact duplicate's copy is quarantined as
+``duplicate``), so ``len(data) + len(quarantined) == len(raw)`` always holds.
+
+What is checked, and what happens (lenient = default; strict = raise :class:`TelemetryError` at the first
+problem, naming file, line, channel and what to do):
+
+=====================  ==============================================  ==================================
+check                  lenient                                         strict
+=====================  ==============================================  ==================================
+unknown channel        quarantine (``unknown_channel``), channel       error
+                       reported untrusted
+unreadable time        quarantine (``bad_time``)                       error
+time without a zone    read as UTC, **accepted**, counted              error
+                       (``naive_time``) and warned
+missing value (NaN)    quarantine (``missing``)                        error
+infinite value         quarantine (``infinite``)                       error
+unreadable value       quarantine (``bad_value``)                      error
+exact duplicate        keep the first, quarantine the copy             error
+                       (``duplicate``)
+conflicting duplicate  quarantine all samples of that time and         error
+(same time, other      channel (``conflict``)
+value)
+frozen clock           >= ``frozen_clock_min`` different values of one error
+                       channel stamped with one time: quarantine all
+                       (``frozen_clock``)
+out of order           sorted, **accepted**, counted (``out_of_order``) error
+impossible for unit    outside the physical range of the quantity, or  error
+                       a value that reads right in another unit
+                       ("probably psi"): quarantine (``impossible``);
+                       a whole channel in the wrong unit is also
+                       reported untrusted
+spike                  robust median-of-5 / block MAD test:            error
+                       quarantine (``spike``)
+stuck sensor           value identical for longer than the declared    same as lenient (a sensor
+                       noise and resolution allow: samples **kept**,   verdict, not a file error)
+                       channel reported untrusted
+gap                    reported per channel and in ``gaps``; never an  same as lenient
+                       error
+=====================  ==============================================  ==================================
+
+Everything is vectorised (numpy/pandas); the only Python loops are over channels and over quarantined
+rows when their reasons are written.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hullbreach.errors import TelemetryError
+from hullbreach.telemetry.frame import (
+    ChannelReport,
+    TelemetryFrame,
+    empty_gaps,
+    empty_quarantine,
+)
+from hullbreach.units import PLAUSIBLE_SI, guess_unit, to_si
+
+_NAT = np.iinfo(np.int64).min
+
+# Reason codes (int8). 0 = accepted.
+OK = 0
+READER = 1
+UNKNOWN = 2
+BAD_TIME = 3
+MISSING = 4
+INFINITE = 5
+BAD_VALUE = 6
+DUPLICATE = 7
+CONFLICT = 8
+FROZEN = 9
+IMPOSSIBLE = 10
+SPIKE = 11
+
+#: Short names of the reasons, used as keys of ``TelemetryFrame.counts``.
+REASON_NAMES = {READER: "malformed", UNKNOWN: "unknown_channel", BAD_TIME: "bad_time", MISSING: "missing",
+                INFINITE: "infinite", BAD_VALUE: "bad_value", DUPLICATE: "duplicate", CONFLICT: "conflict",
+                FROZEN: "frozen_clock", IMPOSSIBLE: "impossible", SPIKE: "spike"}
+
+_HINTS = {
+    READER: "fix the row so it has the columns of the header",
+    UNKNOWN: "add a [[sensor]] with this id to the station file, or drop the channel; lenient mode "
+             "quarantines its samples",
+    BAD_TIME: "write times as ISO 8601 with a zone (2018-08-29T23:00:00Z) or as UNIX seconds",
+    "naive": "add a zone (Z or +00:00) to the times; lenient mode reads zone-less times as UTC and counts them",
+    MISSING: "remove the row or fill in the value; lenient mode quarantines it",
+    INFINITE: "remove the row; lenient mode quarantines it",
+    BAD_VALUE: "write the value as a plain number in the sensor's unit",
+    DUPLICATE: "remove the repeated row; lenient mode keeps one copy",
+    CONFLICT: "two different values cannot share one time: check the recorder; lenient mode quarantines both",
+    FROZEN: "the recorder's clock stopped: check it; lenient mode quarantines these samples",
+    "ooo": "sort the file by time; lenient mode sorts it and counts the samples",
+    IMPOSSIBLE: "check the sensor's unit in the station file or convert the data; lenient mode quarantines it",
+    SPIKE: "check the sensor; lenient mode quarantines the spike",
+}
+
+_ZONE_RE = re.compile(r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)\s*$")
+_TIME_PART_RE = r"\d{1,2}:\d{2}"
+_MISSING_TEXT = {"", "nan", "na", "n/a", "null", "none", "-nan"}
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    """Thresholds of the data checks (defaults documented in docs/telemetry.md).
+
+    Attributes
+    ----------
+    spike_k : float
+        A sample is a spike when it is more than ``spike_k`` robust standard deviations from the median
+        of its 5-sample neighbourhood [-]. The scale is 1.4826 x the median absolute residual over blocks
+        of ``spike_block`` samples, floored by the sensor's ``noise_std`` and ``resolution``.
+    spike_block : int
+        Samples per block for the local robust scale.
+    stuck_false_alarm : float
+        Probability [-] that a healthy sensor (declared noise and resolution) repeats one value for the
+        run length that is called stuck.
+    stuck_min_samples, stuck_min_duration_s : int, float
+        A stuck run is at least this long [samples] and [s].
+    frozen_clock_min : int
+        Number of different values of one channel sharing one timestamp that is called a frozen clock
+        (two different values are a ``conflict``).
+    gap_factor, gap_min_s : float
+        A gap is an interval between consecutive accepted samples longer than ``gap_factor`` x the
+        channel's median interval and longer than ``gap_min_s`` [s].
+    unix_min_s, unix_max_s : float
+        Plausible range of UNIX-second times [s] (1970 .. 2100); outside it the time is unreadable
+        (a millisecond stamp is named as such).
+    """
+
+    spike_k: float = 8.0
+    spike_block: int = 512
+    stuck_false_alarm: float = 1e-9
+    stuck_min_samples: int = 20
+    stuck_min_duration_s: float = 60.0
+    frozen_clock_min: int = 3
+    gap_factor: float = 10.0
+    gap_min_s: float = 0.0
+    unix_min_s: float = 0.0
+    unix_max_s: float = 4102444800.0
+
+
+DEFAULT_CONFIG = CheckConfig()
+
+
+# --------------------------------------------------------------------------------------------- parsing
+def parse_times(series: pd.Series, cfg: CheckConfig = DEFAULT_CONFIG):
+    """Parse a time column to UTC nanoseconds.
+
+    Accepts datetime64 (zone-aware: converted to UTC; zone-less: read as UTC and flagged), numbers (UNIX
+    seconds [s]) and strings (ISO 8601, or UNIX seconds written as a number).
+
+    Returns
+    -------
+    ns : numpy.ndarray of int64
+        Nanoseconds since 1970-01-01T00:00:00Z; ``iinfo(int64).min`` where unreadable.
+    bad : numpy.ndarray of bool
+        Unreadable (or missing) times.
+    naive : numpy.ndarray of bool
+        Times written without a zone (read as UTC).
+    """
+    n = len(series)
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        ns = series.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("ns").to_numpy().view(np.int64)
+        bad = ns == _NAT
+        return ns, bad, np.zeros(n, bool)
+    if pd.api.types.is_datetime64_dtype(dtype):
+        ns = series.dt.as_unit("ns").to_numpy().view(np.int64)
+        bad = ns == _NAT
+        return ns, bad, ~bad
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        return (*_unix_to_ns(np.asarray(series, dtype=float), cfg), np.zeros(n, bool))
+    # Strings (or mixed objects).
+    text = series.astype("str").str.strip()
+    num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    is_num = ~np.isnan(num)
+    ns = np.full(n, _NAT, dtype=np.int64)
+    bad = np.zeros(n, bool)
+    naive = np.zeros(n, bool)
+    if is_num.any():
+        ns_num, bad_num = _unix_to_ns(num[is_num], cfg)
+        ns[is_num] = ns_num
+        bad[is_num] = bad_num
+    rest = ~is_num
+    if rest.any():
+        sub = text[rest]
+        parsed = pd.to_datetime(sub, utc=True, format="ISO8601", errors="coerce")
+        sub_ns = parsed.dt.tz_localize(None).dt.as_unit("ns").to_numpy().view(np.int64)
+        ns[rest] = sub_ns
+        bad[rest] = sub_ns == _NAT
+        has_zone = sub.str.contains(_ZONE_RE, regex=True).to_numpy(dtype=bool, na_value=False)
+        has_clock = sub.str.contains(_TIME_PART_RE, regex=True).to_numpy(dtype=bool, na_value=False)
+        # A date-only "2018-08-29" ends in "-29", which is no zone: only a time part can carry one.
+        naive[rest] = ~(has_zone & has_clock) & ~bad[rest]
+    return ns, bad, naive
+
+
+def _unix_to_ns(sec: np.ndarray, cfg: CheckConfig):
+    """UNIX seconds (float) to int64 ns, exact to the float's precision; out-of-range -> bad."""
+    ok = np.isfinite(sec) & (sec >= cfg.unix_min_s) & (sec <= cfg.unix_max_s)
+    ns = np.full(len(sec), _NAT, dtype=np.int64)
+    s = sec[ok]
+    whole = np.floor(s)
+    ns[ok] = whole.astype(np.int64) * 1_000_000_000 + np.round((s - whole) * 1e9).astype(np.int64)
+    return ns, ~ok
+
+
+def parse_values(series: pd.Series):
+    """Parse a value column to float.
+
+    Returns ``(values, missing, infinite, unreadable)``: float64 values (NaN where missing or unreadable)
+    and three boolean masks. Empty text, ``nan``, ``NA``, ``null`` and ``None`` count as missing.
+    """
+    dtype = series.dtype
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        v = series.to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(v)
+        return v, missing, np.isinf(v), np.zeros(len(v), bool)
+    text = series.astype("str").str.strip()
+    v = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    nan = np.isnan(v)
+    missing = nan.copy()
+    unreadable = np.zeros(len(v), bool)
+    if nan.any():
+        words = text[nan].str.lower().fillna("")
+        is_missing_word = words.isin(_MISSING_TEXT).to_numpy(dtype=bool) | series[nan].isna().to_numpy(dtype=bool)
+        idx = np.flatnonzero(nan)
+        missing[idx] = is_missing_word
+        unreadable[idx] = ~is_missing_word
+    return v, missing, np.isinf(v), unreadable
+
+
+# ------------------------------------------------------------------------------------------ per channel
+def _median5(x: np.ndarray) -> np.ndarray:
+    """Running median over 5 samples (reflected at the ends), by a sorting network (no Python loop)."""
+    n = len(x)
+    if n < 3:
+        return x.copy()
+    p = np.pad(x, 2, mode="reflect") if n >= 3 else np.pad(x, 2, mode="edge")
+    a, b, c, d, e = (p[i:i + n] for i in range(5))
+    lo1, hi1 = np.minimum(a, b), np.maximum(a, b)
+    lo2, hi2 = np.minimum(c, d), np.maximum(c, d)
+    # The smaller of the pair minima and the larger of the pair maxima cannot be the median.
+    j = np.maximum(lo1, lo2)
+    k = np.minimum(hi1, hi2)
+    return np.maximum(np.minimum(j, k), np.minimum(np.maximum(j, k), e))
+
+
+def _block_scale(resid_abs: np.ndarray, block: int) -> np.ndarray:
+    """1.4826 x median |residual| over blocks of ``block`` samples, expanded back to one value per sample."""
+    n = len(resid_abs)
+    nb = max(1, n // block)
+    if nb == 1:
+        return np.full(n, 1.4826 * float(np.median(resid_abs)))
+    head = resid_abs[: nb * block].reshape(nb, block)
+    med = np.median(head, axis=1)
+    # The last partial block joins the last full block.
+    idx = np.minimum(np.arange(n) // block, nb - 1)
+    if n > nb * block:
+        med[-1] = np.median(resid_abs[(nb - 1) * block:])
+    return 1.4826 * med[idx]
+
+
+def _min_step(v: np.ndarray) -> float:
+    """Smallest non-zero difference between consecutive values (the data's own resolution), 0 if none."""
+    if len(v) < 2:
+        return 0.0
+    d = np.abs(np.diff(v))
+    d = d[d > 0]
+    return float(d.min()) if len(d) else 0.0
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _unit_slip(value: float, reference: float, sensor) -> str | None:
+    """A unit under which ``value`` reads as ``reference`` (both in the sensor's unit), or None."""
+    ref_si = to_si(float(reference), sensor.unit)
+    cands = ["K", "degC", "degF"] if sensor.quantity == "temperature" else ["psi", "kPa", "mmHg", "Pa", "mbar", "bar"]
+    for u in cands:
+        if u.lower() == sensor.unit.lower():
+            continue
+        v_si = to_si(float(value), u)
+        tol = 5.0 if sensor.quantity == "temperature" else 0.03 * abs(ref_si)
+        if abs(v_si - ref_si) <= tol:
+            return u
+    return None
+
+
+@dataclass
+class _ChannelResult:
+    t: np.ndarray          # accepted times, sorted [ns]
+    si: np.ndarray         # accepted values [SI]
+    rows: np.ndarray       # accepted input rows
+    q_rows: np.ndarray     # quarantined input rows
+    q_codes: np.ndarray    # their reason codes
+    details: dict          # row -> reason text (for rows needing a specific one)
+    ooo_rows: np.ndarray   # rows that were out of order (accepted or not)
+    trusted: bool
+    reason: str
+    notes: list
+    gaps: list             # (start_ns, end_ns)
+    median_dt_s: float
+
+
+def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "") -> _ChannelResult:
+    """Checks on one channel's samples (file order in, time order out). ``v`` in the sensor's unit."""
+    n = len(t)
+    notes: list[str] = []
+    details: dict[int, str] = {}
+    trusted, reason = True, ""
+    # ---- out of order (file order): later sample earlier than some previous one.
+    ooo_rows = np.empty(0, np.int64)
+    if n > 1:
+        prevmax = np.maximum.accumulate(t)[:-1]
+        ooo = t[1:] < prevmax
+        if ooo.any():
+            ooo_rows = rows[1:][ooo]
+            order = np.argsort(t, kind="stable")
+            t, v, rows = t[order], v[order], rows[order]
+    code = np.zeros(n, np.int8)
+    # ---- duplicates / conflicts / frozen clock.
+    if n > 1:
+        same = t[1:] == t[:-1]
+        if same.any():
+            start = np.ones(n, bool)
+            start[1:] = ~same
+            gid = np.cumsum(start) - 1
+            in_grp = np.zeros(n, bool)
+            in_grp[1:] |= same
+            in_grp[:-1] |= same
+            di = np.flatnonzero(in_grp)
+            o = np.lexsort((rows[di], v[di], gid[di]))
+            dd = di[o]
+            exact = np.zeros(len(dd), bool)
+            exact[1:] = (gid[dd][1:] == gid[dd][:-1]) & (v[dd][1:] == v[dd][:-1])
+            # Remember which row each copy duplicates (the first row of its run of equal values).
+            first_of = dd.copy()
+            run_start = np.flatnonzero(~exact)
+            run_id = np.cumsum(~exact) - 1
+            first_of = dd[run_start][run_id]
+            code[dd[exact]] = DUPLICATE
+            for r, f in zip(rows[dd[exact]], rows[first_of[exact]]):
+                details[int(r)] = f"@dup:{int(f)}"
+            ndist = np.bincount(gid[dd[~exact]], minlength=int(gid[-1]) + 1)[gid]
+            live = in_grp & (code == OK)
+            code[live & (ndist >= cfg.frozen_clock_min)] = FROZEN
+            code[live & (ndist >= 2) & (ndist < cfg.frozen_clock_min)] = CONFLICT
+            for i in np.flatnonzero(live & (ndist >= 2)):
+                details[int(rows[i])] = f"@n:{int(ndist[i])}"
+    ok = code == OK
+    # ---- impossible values for the unit.
+    si = np.asarray(to_si(v, sensor.unit), dtype=float)
+    lo, hi = PLAUSIBLE_SI.get(sensor.quantity, (-np.inf, np.inf))
+    impossible = ok & ((si < lo) | (si > hi))
+    for i in np.flatnonzero(impossible)[:10000]:
+        g = guess_unit(float(v[i]), sensor.quantity, sensor.unit)
+        details[int(rows[i])] = (f"value {_fmt(v[i])} {sensor.unit} ({_fmt(si[i])} SI) is impossible for "
+                                 f"{sensor.quantity}" + (f": probably {g}" if g else ""))
+    code[impossible] = IMPOSSIBLE
+    ok &= ~impossible
+    if ok.any() and sensor.quantity == "pressure" and module_kind != "airlock":
+        med = float(np.median(v[ok]))
+        med_si = float(to_si(med, sensor.unit))
+        if not (0.3 * hi < med_si <= hi):
+            g = guess_unit(med, sensor.quantity, sensor.unit)
+            if g is not None:
+                # The whole channel reads like another unit: every sample that reads right in it is wrong.
+                wrong = ok & (np.asarray(to_si(v, g)) > 0.3 * hi) & (np.asarray(to_si(v, g)) <= hi)
+                msg = (f"values (median {_fmt(med)} {sensor.unit} = {_fmt(med_si)} Pa) are impossible for cabin "
+                       f"{sensor.quantity} in {sensor.unit}: probably {g}")
+                for r in rows[wrong]:
+                    details[int(r)] = msg
+                code[wrong] = IMPOSSIBLE
+                ok &= ~wrong
+                trusted, reason = False, f"unit: {msg}"
+    # ---- spikes (robust, on the remaining samples).
+    idx = np.flatnonzero(ok)
+    if len(idx) >= 5:
+        x = v[idx]
+        med = _median5(x)
+        res = np.abs(x - med)
+        floor = max(sensor.noise_std, sensor.resolution, _min_step(x), 1e-12 * max(1.0, abs(float(np.median(x)))))
+        scale = np.maximum(_block_scale(res, cfg.spike_block), floor)
+        thr = cfg.spike_k * scale
+        sp = res > thr
+        if sp.any():
+            for j in np.flatnonzero(sp)[:10000]:
+                i = idx[j]
+                g = _unit_slip(x[j], med[j], sensor)
+                if g is not None:
+                    code[i] = IMPOSSIBLE
+                    details[int(rows[i])] = (f"value {_fmt(x[j])} {sensor.unit} is impossible beside its neighbours "
+                                             f"(median {_fmt(med[j])} {sensor.unit}): probably {g}")
+                else:
+                    code[i] = SPIKE
+                    details[int(rows[i])] = (f"spike: {_fmt(x[j])} {sensor.unit} is {_fmt(res[j])} {sensor.unit} from "
+                                             f"the local median {_fmt(med[j])} (limit {_fmt(thr[j])})")
+            code[idx[sp]] = np.where(code[idx[sp]] == OK, SPIKE, code[idx[sp]])
+            ok = code == OK
+    at, av, arows = t[ok], v[ok], rows[ok]
+    asi = si[ok]
+    # ---- stuck sensor (samples kept, channel untrusted).
+    if trusted and len(av) >= cfg.stuck_min_samples:
+        res_ = max(sensor.resolution, _min_step(av))
+        sigma = sensor.noise_std
+        if sigma <= 0:
+            notes.append("noise_std not given: stuck-sensor check skipped")
+        elif res_ > 0 and sigma < res_ / 2:
+            notes.append("noise below half the resolution: stuck-sensor check skipped")
+        else:
+            p_same = min(0.9, res_ / (2.0 * math.sqrt(math.pi) * sigma)) if res_ > 0 else 0.0
+            n_min = cfg.stuck_min_samples
+            if p_same > 0:
+                n_min = max(n_min, 1 + math.ceil(math.log(cfg.stuck_false_alarm) / math.log(p_same)))
+            eq = av[1:] == av[:-1]
+            if eq.any():
+                # Runs of equal consecutive values: lengths in samples.
+                edges = np.diff(np.concatenate(([0], eq.astype(np.int8), [0])))
+                starts = np.flatnonzero(edges == 1)
+                ends = np.flatnonzero(edges == -1)  # run covers samples starts..ends (inclusive)
+                length = ends - starts + 1
+                dur = (at[ends] - at[starts]) / 1e9
+                bad = (length >= n_min) & (dur >= cfg.stuck_min_duration_s)
+                if bad.any():
+                    k = int(np.argmax(np.where(bad, dur, -1.0)))
+                    s0, s1 = pd.Timestamp(int(at[starts[k]]), tz="UTC"), pd.Timestamp(int(at[ends[k]]), tz="UTC")
+                    trusted = False
+                    reason = (f"stuck at {_fmt(av[starts[k]])} {sensor.unit} for {_fmt(dur[k])} s "
+                              f"({int(length[k])} samples, {s0.isoformat()} to {s1.isoformat()}); with noise "
+                              f"{_fmt(sigma)} {sensor.unit} it should change "
+                              f"({int(bad.sum())} stuck run(s), longest shown)")
+    # ---- gaps.
+    gaps: list = []
+    median_dt = float("nan")
+    if len(at) >= 3:
+        dt = np.diff(at)
+        median_dt = float(np.median(dt)) / 1e9
+        thr = max(cfg.gap_factor * median_dt, cfg.gap_min_s)
+        g = np.flatnonzero(dt > thr * 1e9)
+        gaps = list(zip(at[g], at[g + 1]))
+    q = ~ok
+    return _ChannelResult(t=at, si=asi, rows=arows, q_rows=rows[q], q_codes=code[q], details=details,
+                          ooo_rows=ooo_rows, trusted=trusted, reason=reason, notes=notes, gaps=gaps,
+                          median_dt_s=median_dt)
+
+
+# ------------------------------------------------------------------------------------------ main entry
+def check_samples(raw: pd.DataFrame, station, *, strict: bool = False, source: str = "<data>",
+                  lines=None, files=None, line_label: str = "", config: CheckConfig | None = None) -> TelemetryFrame:
+    """Check raw telemetry and convert the accepted samples to SI.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        Columns ``time`` (ISO 8601 text, UNIX seconds [s], or datetime64), ``channel`` (sensor id) and
+        ``value`` (number or text, in the sensor's unit from the station file). Optional columns:
+        ``reason`` (text) marks rows a reader already found malformed (they are quarantined as they are);
+        ``naive_time`` (bool) marks times that were written without a zone (readers of wide files parse
+        the time once and pass datetimes).
+    station : hullbreach.station.Station
+        Gives each channel's module, quantity, unit, noise_std and resolution.
+    strict : bool
+        Raise :class:`~hullbreach.errors.TelemetryError` at the first problem (lowest line) instead of
+        quarantining; the message names file, line, channel and what to do.
+    source : str
+        File name used in messages and in the quarantine's ``source`` column.
+    lines : array of int, optional
+        1-based line (or row) number of each raw row in its file; default: the row number + 1.
+    files : array of str, optional
+        File of each raw row when the rows come from several files (ISS Live folders); default ``source``.
+    line_label : str
+        Written before the number in locations, e.g. ``"row "`` for Parquet (``data.parquet:row 12``).
+    config : CheckConfig, optional
+        Thresholds; default :data:`DEFAULT_CONFIG`.
+
+    Returns
+    -------
+    TelemetryFrame
+        ``data`` (time UTC, channel as a categorical of sensor ids, value in SI [Pa, K]) sorted by time then
+        channel; ``quarantined`` (raw value in the sensor's unit, reason, ``file:line``) in file order;
+        per-channel :class:`ChannelReport`; ``counts``; ``warnings``; ``gaps``.
+    """
+    cfg = config or DEFAULT_CONFIG
+    for col in ("time", "channel", "value"):
+        if col not in raw.columns:
+            raise TelemetryError(f"telemetry table has no column {col!r} (columns: {', '.join(map(str, raw.columns))})",
+                                 source=source, hint="a long table needs the columns time, channel, value")
+    raw = raw.reset_index(drop=True)
+    n = len(raw)
+    lines_arr = np.arange(1, n + 1, dtype=np.int64) if lines is None else np.asarray(lines, dtype=np.int64)
+    code = np.zeros(n, np.int8)
+    details: dict[int, str] = {}
+    if "reason" in raw.columns:
+        rr = raw["reason"]
+        has = rr.notna().to_numpy(dtype=bool) & (rr.astype("str").str.len() > 0).to_numpy(dtype=bool, na_value=False)
+        for i in np.flatnonzero(has):
+            text = str(rr.iloc[i])
+            details[int(i)] = text
+            code[i] = BAD_TIME if text.startswith("unreadable time") else READER
+
+    # ---- channels
+    sensor_ids = sorted(station.sensors)
+    ccode = _channel_codes(raw["channel"], sensor_ids)
+    unknown = (ccode < 0) & (code == OK)
+    code[unknown] = UNKNOWN
+    # ---- times
+    t_ns, bad_time, naive = parse_times(raw["time"], cfg)
+    bt = bad_time & (code == OK)
+    code[bt] = BAD_TIME
+    # ---- values
+    v, missing, infinite, unreadable = parse_values(raw["value"])
+    for c, m in ((MISSING, missing), (INFINITE, infinite), (BAD_VALUE, unreadable)):
+        code[m & (code == OK)] = c
+    if "naive_time" in raw.columns:
+        naive |= raw["naive_time"].fillna(False).to_numpy(dtype=bool)
+    naive &= code == OK
+
+    # ---- per channel
+    cand = np.flatnonzero(code == OK)
+    cc = ccode[cand]
+    if len(sensor_ids) <= 48:
+        groups = {k: cand[cc == k] for k in np.unique(cc)}
+    else:
+        o = np.argsort(cc, kind="stable")
+        ks, starts = np.unique(cc[o], return_index=True)
+        bounds = list(starts) + [len(o)]
+        groups = {k: cand[o[bounds[i]:bounds[i + 1]]] for i, k in enumerate(ks)}
+    results: dict[str, _ChannelResult] = {}
+    ooo_all = []
+    for k, rws in groups.items():
+        sid = sensor_ids[int(k)]
+        sensor = station.sensors[sid]
+        mod = station.modules.get(sensor.module)
+        res = _check_channel(t_ns[rws], v[rws], rws, sensor, cfg, getattr(mod, "kind", "") or "")
+        results[sid] = res
+        code[res.q_rows] = res.q_codes
+        details.update(res.details)
+        ooo_all.append(res.ooo_rows)
+    ooo_rows = np.concatenate(ooo_all) if ooo_all else np.empty(0, np.int64)
+
+    def where(i: int) -> str:
+        f = source if files is None else str(files[i])
+        return f"{f}:{line_label}{int(lines_arr[i])}"
+
+    def reason_text(i: int, c: int) -> str:
+        d = details.get(i, "")
+        ch = raw["channel"].iloc[i]
+        if c == UNKNOWN:
+            return f"unknown channel {ch!r}: not a sensor of station {station.name!r}"
+        if c == BAD_TIME:
+            if d:
+                return d
+            txt = str(raw["time"].iloc[i])
+            hint = ""
+            try:
+                x = float(txt)
+                if 1e11 < abs(x) < 1e14:
+                    hint = " (looks like milliseconds; UNIX times are in seconds)"
+            except ValueError:
+                pass
+            return f"unreadable time {txt!r}{hint}"
+        if c == MISSING:
+            return "missing value (NaN or empty)"
+        if c == INFINITE:
+            return f"infinite value {raw['value'].iloc[i]!r}"
+        if c == BAD_VALUE:
+            return f"unreadable value {str(raw['value'].iloc[i])!r}"
+        if c == DUPLICATE:
+            first = int(d.split(":")[1]) if d.startswith("@dup:") else -1
+            return f"duplicate of {where(first)}" if first >= 0 else "duplicate"
+        if c == CONFLICT:
+            nn = d.split(":")[1] if d.startswith("@n:") else "2"
+            return f"conflicting duplicate: {nn} different values at {_ts(t_ns[i])}"
+        if c == FROZEN:
+            nn = d.split(":")[1] if d.startswith("@n:") else "?"
+            return f"frozen clock: {nn} different values stamped {_ts(t_ns[i])}"
+        return d or REASON_NAMES.get(c, "rejected")
+
+    q_idx = np.flatnonzero(code != OK)
+    if len(q_idx) and lines is not None:
+        q_idx = q_idx[np.lexsort((q_idx, lines_arr[q_idx]))]  # file order (wide files are read column by column)
+
+    # ---- strict: raise at the first problem (lowest line)
+    if strict:
+        probs = []
+        if len(q_idx):
+            probs.append((q_idx, "q"))
+        if naive.any():
+            probs.append((np.flatnonzero(naive), "naive"))
+        if len(ooo_rows):
+            probs.append((ooo_rows, "ooo"))
+        if probs:
+            allrows = np.concatenate([p[0] for p in probs])
+            total = len(np.unique(allrows))
+            first = int(allrows[np.argmin(lines_arr[allrows] * (n + 1) + allrows)])
+            ch = raw["channel"].iloc[first]
+            if code[first] != OK:
+                msg, hint = reason_text(first, int(code[first])), _HINTS.get(int(code[first]))
+            elif naive[first]:
+                msg, hint = f"time {str(raw['time'].iloc[first])!r} has no time zone", _HINTS["naive"]
+            else:
+                msg, hint = f"time {_ts(t_ns[first])} is earlier than a previous sample of this channel", _HINTS["ooo"]
+            more = f"; {total - 1} more problem(s) in this file" if total > 1 else ""
+            raise TelemetryError(f"channel {ch}: {msg}{more}", hint=hint, source=where(first))
+
+    # ---- quarantine table (input order)
+    if len(q_idx):
+        qc = code[q_idx]
+        reasons = [reason_text(int(i), int(c)) for i, c in zip(q_idx, qc)]
+        if files is None:
+            srcs = (source + ":" + line_label) + pd.Series(lines_arr[q_idx]).astype(str)
+        else:
+            srcs = pd.Series(np.asarray(files)[q_idx]).astype(str) + ":" + line_label + \
+                pd.Series(lines_arr[q_idx]).astype(str)
+        qt = t_ns[q_idx]
+        quarantined = pd.DataFrame({
+            "time": pd.Series(pd.to_datetime(qt, unit="ns", utc=True)).where(qt != _NAT),
+            "channel": pd.Series(raw["channel"].iloc[q_idx].astype(object).to_numpy(), dtype=object),
+            "value": v[q_idx],
+            "reason": pd.Series(reasons, dtype=object),
+            "source": pd.Series(srcs.to_numpy(dtype=object), dtype=object),
+        })
+        quarantined["time"] = quarantined["time"].astype("datetime64[ns, UTC]")
+    else:
+        quarantined = empty_quarantine()
+
+    # ---- accepted data, sorted by time then channel
+    present = sorted(results)
+    data = _assemble(results, present)
+
+    # ---- reports, counts, warnings
+    counts: dict[str, int] = {}
+    if len(q_idx):
+        cs, ns_ = np.unique(code[q_idx], return_counts=True)
+        counts.update({REASON_NAMES[int(c)]: int(m) for c, m in zip(cs, ns_)})
+    n_naive = int(naive.sum())
+    if n_naive:
+        counts["naive_time"] = n_naive
+    if len(ooo_rows):
+        counts["out_of_order"] = int(len(ooo_rows))
+    naive_by_ch = np.bincount(ccode[naive], minlength=len(sensor_ids)) if n_naive else None
+    channels: dict[str, ChannelReport] = {}
+    gap_rows = []
+    for sid in present:
+        r = results[sid]
+        k = sensor_ids.index(sid)
+        for s0, s1 in r.gaps:
+            gap_rows.append((sid, s0, s1, (s1 - s0) / 1e9))
+        channels[sid] = ChannelReport(
+            channel=sid, accepted=int(len(r.rows)), quarantined=int(len(r.q_rows)), trusted=r.trusted,
+            reason=r.reason, out_of_order=int(len(r.ooo_rows)),
+            naive_times=int(naive_by_ch[k]) if naive_by_ch is not None else 0,
+            gaps=len(r.gaps), max_gap_s=float(max((g[3] for g in gap_rows if g[0] == sid), default=0.0)),
+            median_dt_s=r.median_dt_s, notes=tuple(r.notes))
+    # Channels with no accepted candidates at all (all rows bad before the channel pass), and unknown ones.
+    qch = raw["channel"].iloc[q_idx].astype("str") if len(q_idx) else pd.Series([], dtype=object)
+    if len(q_idx):
+        for name, m in qch.value_counts().items():
+            if name in channels:
+                continue
+            known = name in station.sensors
+            channels[name] = ChannelReport(
+                channel=name, accepted=0, quarantined=int(m), trusted=False,
+                reason="no usable sample" if known else f"not a sensor of station {station.name!r}")
+        # quarantined counts for channels that have a report but lost rows before the channel pass
+        for name, m in qch.value_counts().items():
+            rep = channels[name]
+            if rep.quarantined != int(m):
+                channels[name] = _replace(rep, quarantined=int(m))
+    stuck = [c for c, r in channels.items() if not r.trusted and r.reason.startswith("stuck")]
+    if stuck:
+        counts["stuck_channels"] = len(stuck)
+    gaps = (pd.DataFrame(gap_rows, columns=["channel", "start", "end", "duration_s"]) if gap_rows else empty_gaps())
+    if gap_rows:
+        gaps["start"] = pd.to_datetime(gaps["start"].to_numpy(np.int64), unit="ns", utc=True)
+        gaps["end"] = pd.to_datetime(gaps["end"].to_numpy(np.int64), unit="ns", utc=True)
+        counts["gaps"] = len(gap_rows)
+    warnings = []
+    if n_naive:
+        first = int(np.flatnonzero(naive)[0])
+        warnings.append(f"{n_naive} time(s) had no zone and were read as UTC (first at {where(first)})")
+    if len(ooo_rows):
+        first = int(ooo_rows[np.argmin(lines_arr[ooo_rows])])
+        warnings.append(f"{len(ooo_rows)} sample(s) were out of time order and were sorted (first at {where(first)})")
+    for c in stuck:
+        warnings.append(f"channel {c} {channels[c].reason}")
+    for c, r in channels.items():
+        if not r.trusted and r.reason.startswith("unit"):
+            warnings.append(f"channel {c}: {r.reason}")
+    return TelemetryFrame(data=data, quarantined=quarantined, channels=channels, source=source,
+                          counts=counts, warnings=tuple(warnings), gaps=gaps)
+
+
+def _channel_codes(ch: pd.Series, sensor_ids: list[str]) -> np.ndarray:
+    """Index of each row's channel in ``sensor_ids`` (-1 when unknown or missing)."""
+    index = pd.Index(sensor_ids, dtype=object)
+    if isinstance(ch.dtype, pd.CategoricalDtype):
+        codes = ch.cat.codes.to_numpy()
+        mapping = index.get_indexer(pd.Index(ch.cat.categories.astype(str), dtype=object))
+        mapping = np.append(mapping, -1)  # code -1 (missing) maps to -1
+        return mapping[codes].astype(np.int32)
+    return index.get_indexer(pd.Index(ch.to_numpy(dtype=object), dtype=object)).astype(np.int32)
+
+
+def _replace(rep: ChannelReport, **kw) -> ChannelReport:
+    from dataclasses import replace
+    return replace(rep, **kw)
+
+
+def _ts(ns: int) -> str:
+    if ns == _NAT:
+        return "NaT"
+    return pd.Timestamp(int(ns), tz="UTC").isoformat().replace("+00:00", "Z")
+
+
+def _assemble(results: dict, present: list[str]) -> pd.DataFrame:
+    """Accepted samples of every channel, sorted by time then channel (vectorised k-way merge)."""
+    if not present:
+        return pd.DataFrame({"time": pd.Series([], dtype="datetime64[ns, UTC]"),
+                             "channel": pd.Categorical([], categories=[]),
+                             "value": pd.Series([], dtype=float)})
+    ts = [results[c].t for c in present]
+    vs = [results[c].si for c in present]
+    nch = len(present)
+    lens = [len(t) for t in ts]
+    if len(set(lens)) == 1 and all(np.array_equal(ts[0], t) for t in ts[1:]):
+        # Same time grid for every channel (wide files): interleave without sorting.
+        t = np.repeat(ts[0], nch)
+        val = np.column_stack(vs).ravel() if lens[0] else np.empty(0)
+        codes = np.tile(np.arange(nch, dtype=np.int32), lens[0])
+    else:
+        t_all = np.concatenate(ts)
+        v_all = np.concatenate(vs)
+        c_all = np.repeat(np.arange(nch, dtype=np.int32), lens)
+        if len(t_all):
+            t0, t1 = int(t_all.min()), int(t_all.max())
+            if (t1 - t0) < (2**62) // max(nch, 1):
+                key = (t_all - t0) * nch + c_all
+                order = np.argsort(key, kind="stable")
+            else:
+                order = np.lexsort((c_all, t_all))
+        else:
+            order = np.empty(0, np.int64)
+        t, val, codes = t_all[order], v_all[order], c_all[order]
+    return pd.DataFrame({
+        "time": pd.to_datetime(t, unit="ns", utc=True),
+        "channel": pd.Categorical.from_codes(codes, categories=present),
+        "value": val,
+    })

@@ -1,0 +1,486 @@
+"""Telemetry and events readers (DESIGN.md §3.2).
+
+:func:`read_telemetry` reads the canonical long CSV, the wide CSV of public ISS telemetry archives, Parquet
+(long or wide columns) and ISS Live recorder files (one file, or a folder of them), runs the data checks of
+:mod:`hullbreach.telemetry.checks`, converts values from the sensor's unit (station file) to SI and returns a
+:class:`~hullbreach.telemetry.frame.TelemetryFrame`. :func:`read_events` reads the events CSV.
+
+Formats (full description in docs/telemetry.md):
+
+* ``long``: CSV with header ``time,channel,value`` (any column order; extra columns are ignored). ``time``
+  is ISO 8601 with a zone or UNIX seconds [s].
+* ``wide``: CSV whose first column is the time (UNIX seconds, or ISO 8601) and every other column a channel
+  (sensor id). An empty cell is "no sample" (archives leave a cell empty when an item did not update); a
+  cell reading ``nan`` is a missing sample and is quarantined.
+* ``parquet``: columns ``time, channel, value`` (long) or a time column first and one column per channel
+  (wide; null = no sample, NaN = missing sample). ``time`` may be a timestamp (with zone; zone-less is read
+  as UTC and counted) or UNIX seconds. Locations are ``file:row N`` (1-based data row).
+* ``isslive``: see :mod:`hullbreach.telemetry.isslive`.
+
+Auto-detection (``fmt=None``): a folder is ``isslive``; ``.parquet``/``.pq`` is ``parquet``; a file named
+like an ISS Live file whose first line is two numbers is ``isslive``; a CSV whose header holds ``time``,
+``channel`` and ``value`` is ``long``; any other CSV is ``wide``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hullbreach.errors import TelemetryError
+from hullbreach.telemetry import isslive as _isslive
+from hullbreach.telemetry.checks import CheckConfig, check_samples, parse_times
+from hullbreach.telemetry.frame import EVENT_KINDS, TelemetryFrame
+
+FORMATS = ("long", "wide", "parquet", "isslive")
+
+
+def _station(station):
+    from hullbreach.station import Station, load_station
+    return station if isinstance(station, Station) else load_station(station)
+
+
+# ------------------------------------------------------------------------------------------- detection
+def _first_line(path: Path) -> str:
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            for line in fh:
+                if line.strip():
+                    return line.strip()
+    except OSError as exc:
+        raise TelemetryError(f"cannot read {path}: {exc.strerror}", source=str(path)) from None
+    return ""
+
+
+def _header_fields(line: str) -> list[str]:
+    return [f.strip().strip('"').strip().lower() for f in line.split(",")]
+
+
+def detect_format(path: str | Path) -> str:
+    """Guess the telemetry format of ``path``: one of :data:`FORMATS` (rules in the module docstring)."""
+    p = Path(path)
+    if not p.exists():
+        raise TelemetryError(f"telemetry file {p} does not exist", hint="check the path")
+    if p.is_dir():
+        return "isslive"
+    if p.suffix.lower() in (".parquet", ".pq"):
+        return "parquet"
+    if _isslive.looks_like_isslive(p):
+        return "isslive"
+    head = _header_fields(_first_line(p))
+    if {"time", "channel", "value"} <= set(head):
+        return "long"
+    return "wide"
+
+
+# --------------------------------------------------------------------------------------------- readers
+def read_telemetry(path: str | Path, station, *, strict: bool = False, fmt: str | None = None,
+                   year: int | None = None, config: CheckConfig | None = None) -> TelemetryFrame:
+    """Read a telemetry file (or ISS Live folder), check it and convert it to SI.
+
+    Parameters
+    ----------
+    path : str or Path
+        Telemetry file, or a folder of ISS Live recorder files.
+    station : Station or str
+        Station model, built-in name or TOML path; gives each channel's unit, quantity and noise.
+    strict : bool
+        Raise :class:`~hullbreach.errors.TelemetryError` at the first problem (message: file, line,
+        channel, what to do). Default lenient: bad samples are quarantined and counted.
+    fmt : {"long", "wide", "parquet", "isslive"}, optional
+        Format; detected when omitted.
+    year : int, optional
+        Year of ISS Live files whose names carry no date.
+    config : CheckConfig, optional
+        Check thresholds.
+
+    Returns
+    -------
+    TelemetryFrame
+        ``data``: time (datetime64[ns, UTC]), channel (categorical of sensor ids), value [SI: Pa, K],
+        sorted by time then channel. Every input sample is in ``data`` or ``quarantined``.
+    """
+    st = _station(station)
+    p = Path(path)
+    if fmt is None:
+        fmt = detect_format(p)
+    elif fmt not in FORMATS:
+        raise TelemetryError(f"unknown telemetry format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
+    if not p.exists():
+        raise TelemetryError(f"telemetry file {p} does not exist", hint="check the path")
+    if fmt == "long":
+        raw, lines = read_long_csv_raw(p, strict=strict)
+        return check_samples(raw, st, strict=strict, source=str(p), lines=lines, config=config)
+    if fmt == "wide":
+        raw, lines = read_wide_csv_raw(p, strict=strict)
+        return check_samples(raw, st, strict=strict, source=str(p), lines=lines, config=config)
+    if fmt == "parquet":
+        raw, lines = read_parquet_raw(p)
+        return check_samples(raw, st, strict=strict, source=str(p), lines=lines, line_label="row ", config=config)
+    return read_isslive(p, st, strict=strict, year=year, config=config)
+
+
+def _python_csv_rows(path: Path, ncols: int | None):
+    """Fallback CSV reader (per line, for files with malformed rows): header, rows, line numbers, problems."""
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        text = fh.read()
+    reader = csv.reader(io.StringIO(text))
+    header = None
+    rows, lines, problems = [], [], []
+    for rec in reader:
+        no = reader.line_num
+        if header is None:
+            if not rec or all(not f.strip() for f in rec):
+                continue
+            header = [f.strip() for f in rec]
+            ncols = len(header) if ncols is None else ncols
+            continue
+        if not rec or all(not f.strip() for f in rec):
+            continue
+        if len(rec) != ncols:
+            problems.append(f"malformed row: {len(rec)} fields, expected {ncols} ({','.join(header)})")
+            rec = (rec + [""] * ncols)[:ncols]
+        else:
+            problems.append(None)
+        rows.append(rec)
+        lines.append(no)
+    return header or [], rows, np.asarray(lines, dtype=np.int64), problems
+
+
+def _read_csv_text(path: Path, strict: bool):
+    """All cells as text (no NaN guessing), data-row line numbers, and per-row problems (or None)."""
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, engine="c",
+                         encoding="utf-8-sig", skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise TelemetryError("telemetry file is empty", source=str(path),
+                             hint="a long CSV starts with the header time,channel,value") from None
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+), saw (\d+)", str(exc))
+        if strict:
+            where = f"{path}:{m.group(1)}" if m else str(path)
+            raise TelemetryError(f"malformed row: {m.group(2) if m else 'wrong number of'} fields, more than the header",
+                                 source=where, hint="fix the row so it has the columns of the header") from None
+        header, rows, lines, problems = _python_csv_rows(path, None)
+        df = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
+        return df, lines, problems
+    df.columns = [str(c).strip() for c in df.columns]
+    # Line numbers: header on line 1 (after leading blank lines, which pandas skips for the header).
+    first = 1
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        for i, line in enumerate(fh, start=1):
+            if line.strip():
+                first = i
+                break
+    lines = np.arange(first + 1, first + 1 + len(df), dtype=np.int64)
+    if len(df):
+        blank = (df == "").all(axis=1).to_numpy(dtype=bool)
+        if blank.any():
+            df = df[~blank].reset_index(drop=True)
+            lines = lines[~blank]
+    return df, lines, None
+
+
+def read_long_csv_raw(path: str | Path, *, strict: bool = False):
+    """Read a canonical long CSV as text: ``(raw, lines)`` for :func:`check_samples`."""
+    p = Path(path)
+    df, lines, problems = _read_csv_text(p, strict)
+    cols = {c.lower(): c for c in df.columns}
+    missing = [c for c in ("time", "channel", "value") if c not in cols]
+    if missing:
+        raise TelemetryError(f"long CSV header lacks {', '.join(missing)} (header: {','.join(df.columns)})",
+                             source=f"{p}:1", hint="the header must be time,channel,value")
+    raw = pd.DataFrame({"time": df[cols["time"]], "channel": df[cols["channel"]].astype(object),
+                        "value": df[cols["value"]]})
+    if problems is not None:
+        raw["reason"] = pd.Series(problems, dtype=object)
+    return raw, lines
+
+
+def read_wide_csv_raw(path: str | Path, *, strict: bool = False):
+    """Read a wide CSV (first column time, then one column per channel) into a channel-major raw table.
+
+    Empty cells are not samples. Returns ``(raw, lines)`` with columns ``time`` (datetime64 UTC, NaT where
+    unreadable), ``channel``, ``value`` (text), ``reason`` and ``naive_time``.
+    """
+    p = Path(path)
+    df, lines, problems = _read_csv_text(p, strict)
+    if df.shape[1] < 2:
+        raise TelemetryError("wide CSV needs a time column and at least one channel column", source=f"{p}:1",
+                             hint="write 'time,<channel>,<channel>...' or use the long format time,channel,value")
+    tcol, chans = df.columns[0], list(df.columns[1:])
+    if len(set(chans)) != len(chans):
+        dup = sorted({c for c in chans if chans.count(c) > 1})
+        raise TelemetryError(f"channel column(s) {', '.join(dup)} appear twice in the header", source=f"{p}:1",
+                             hint="give each channel one column")
+    return _wide_to_raw(df[tcol], {c: df[c] for c in chans}, lines, problems, text=True)
+
+
+def _wide_to_raw(time_col: pd.Series, columns: dict, lines: np.ndarray, problems=None, text: bool = True,
+                 present: dict | None = None):
+    """Channel-major long table from a wide table; the time column is parsed once.
+
+    ``present[c]`` (bool per row) says which cells of column ``c`` are samples; by default non-empty text.
+    Rows whose time is unreadable carry a ``reason``; zone-less times are flagged in ``naive_time``.
+    """
+    ns, bad, naive = parse_times(time_col)
+    nrow = len(time_col)
+    prob = np.asarray(problems, dtype=object) if problems is not None else None
+    row_reason = np.full(nrow, None, dtype=object)
+    if bad.any():
+        txt = time_col.astype("str").to_numpy(dtype=object)
+        row_reason[bad] = [f"unreadable time {x!r}" for x in txt[bad]]
+    if prob is not None:
+        has = np.array([x is not None for x in prob], dtype=bool)
+        row_reason[has] = prob[has]
+    has_reason = np.array([x is not None for x in row_reason], dtype=bool) if nrow else np.zeros(0, bool)
+    names = list(columns)
+    idxs = []
+    for c in names:
+        if present is not None:
+            keep = np.asarray(present[c], dtype=bool)
+        elif text:
+            keep = columns[c].to_numpy(dtype=object) != ""
+        else:
+            keep = np.ones(nrow, bool)
+        idxs.append(np.flatnonzero(keep))
+    counts = [len(i) for i in idxs]
+    take = np.concatenate(idxs) if idxs else np.empty(0, np.int64)
+    vals = np.concatenate([columns[c].to_numpy(dtype=object if text else float)[i] for c, i in zip(names, idxs)]) \
+        if names else np.empty(0)
+    raw = pd.DataFrame({
+        "time": pd.to_datetime(ns[take], unit="ns", utc=True),
+        "channel": pd.Categorical.from_codes(np.repeat(np.arange(len(names), dtype=np.int32), counts),
+                                             categories=names),
+        "value": vals,
+    })
+    if has_reason.any():
+        raw["reason"] = row_reason[take]
+    if naive.any():
+        raw["naive_time"] = naive[take]
+    return raw, lines[take]
+
+
+def read_parquet_raw(path: str | Path):
+    """Read a Parquet telemetry file (long or wide) as a raw table; returns ``(raw, rows)`` (1-based rows)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    p = Path(path)
+    try:
+        schema = pq.read_schema(p)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise TelemetryError(f"cannot read Parquet file: {exc}", source=str(p),
+                             hint="check the file is Parquet, or give fmt") from None
+    names = list(schema.names)
+    low = {n.lower(): n for n in names}
+    if {"time", "channel", "value"} <= set(low):
+        tab = pq.read_table(p, columns=[low["time"], low["channel"], low["value"]],
+                            read_dictionary=[low["channel"]])
+        n = tab.num_rows
+        ch = tab.column(low["channel"]).combine_chunks()
+        if pa.types.is_dictionary(ch.type):
+            channel = pd.Categorical.from_codes(
+                ch.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32),
+                categories=[str(x) for x in ch.dictionary.to_pylist()])
+        else:
+            channel = pd.Series(ch.to_pandas(), dtype=object)
+        val = tab.column(low["value"])
+        value = val.to_pandas() if not pa.types.is_floating(val.type) else \
+            val.combine_chunks().to_numpy(zero_copy_only=False)
+        raw = pd.DataFrame({"time": _arrow_time(tab.column(low["time"])), "channel": channel, "value": value})
+        return raw, np.arange(1, n + 1, dtype=np.int64)
+    if len(names) < 2:
+        raise TelemetryError("Parquet telemetry needs columns time, channel, value or a time column and "
+                             "one column per channel", source=str(p))
+    tab = pq.read_table(p)
+    n = tab.num_rows
+    tcol = _arrow_time(tab.column(0))
+    cols, present = {}, {}
+    for name in names[1:]:
+        col = tab.column(name).combine_chunks()
+        present[name] = ~col.is_null().to_numpy(zero_copy_only=False)
+        if pa.types.is_floating(col.type) or pa.types.is_integer(col.type):
+            cols[name] = pd.Series(col.cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False))
+        else:
+            cols[name] = pd.Series(col.to_pandas(), dtype=object)
+    text = not all(pd.api.types.is_float_dtype(c.dtype) for c in cols.values())
+    return _wide_to_raw(tcol, cols, np.arange(1, n + 1, dtype=np.int64), None, text=text, present=present)
+
+
+def _arrow_time(col) -> pd.Series:
+    """An Arrow time column as a pandas Series: timestamps keep their zone (or lack of it); numbers stay numbers."""
+    import pyarrow as pa
+    if pa.types.is_timestamp(col.type):
+        s = col.to_pandas()
+        return s.dt.as_unit("ns") if hasattr(s, "dt") else s
+    return col.to_pandas()
+
+
+def read_isslive(path: str | Path, station, *, strict: bool = False, year: int | None = None,
+                 config: CheckConfig | None = None) -> TelemetryFrame:
+    """Read one ISS Live recorder file or a folder of them (one telemetry set) and check it."""
+    st = _station(station)
+    p = Path(path)
+    if p.is_dir():
+        files, other = _isslive.isslive_files(p)
+        if other and strict:
+            raise TelemetryError(f"{other[0].name} in the ISS Live folder is not named <ITEM>_<YYYY-MM-DD>.txt",
+                                 source=str(other[0]), hint="move it out of the folder or rename it")
+        if not files:
+            raise TelemetryError("no ISS Live recorder files in this folder", source=str(p),
+                                 hint="files are named <ITEM>_<YYYY-MM-DD>.txt, e.g. USLAB000058_2018-08-29.txt")
+    else:
+        files, other = [p], []
+    raws, lines, srcs = [], [], []
+    for f in files:
+        raw, ln = _isslive.read_isslive_file(f, year)
+        raws.append(raw)
+        lines.append(ln)
+        srcs.append(np.full(len(raw), str(f), dtype=object))
+    raw = pd.concat(raws, ignore_index=True) if len(raws) > 1 else raws[0]
+    frame = check_samples(raw, st, strict=strict, source=str(p), lines=np.concatenate(lines),
+                          files=np.concatenate(srcs), config=config)
+    if other:
+        from dataclasses import replace
+        frame = replace(frame, warnings=frame.warnings + tuple(
+            f"ignored {o.name}: not named like an ISS Live file (<ITEM>_<YYYY-MM-DD>.txt)" for o in other))
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------- events
+#: Keys of the ``key=value;key=value`` event detail format.
+DETAIL_KEYS = ("hatch", "module", "kg", "gas", "note")
+GASES = ("air", "o2", "n2")
+
+
+def parse_detail(kind: str, detail: str) -> dict:
+    """Parse an event's detail into ``{"hatch", "module", "kg", "gas", "note"}``.
+
+    Format: ``key=value`` pairs joined by ``;`` (keys :data:`DETAIL_KEYS`), e.g.
+    ``module=zvezda;kg=12.5;gas=air``. A bare detail (no ``=``) means: the hatch id for ``hatch_open`` /
+    ``hatch_close``; kg of gas added for ``repress``; the module id for ``airlock_*`` and ``vehicle_*``;
+    a free note otherwise. Raises ValueError with a readable message when malformed.
+    """
+    out = {"hatch": "", "module": "", "kg": math.nan, "gas": "", "note": ""}
+    d = (detail or "").strip()
+    if d and "=" not in d:
+        if kind in ("hatch_open", "hatch_close"):
+            out["hatch"] = d
+        elif kind == "repress":
+            out["kg"] = _kg(d)
+        elif kind.startswith("airlock_") or kind.startswith("vehicle_"):
+            out["module"] = d
+        else:
+            out["note"] = d
+    elif d:
+        for part in d.split(";"):
+            part = part.strip()
+            if not part:
+                continue
+            if "=" not in part:
+                raise ValueError(f"detail part {part!r} is not key=value")
+            k, val = (x.strip() for x in part.split("=", 1))
+            k = k.lower()
+            if k not in DETAIL_KEYS:
+                raise ValueError(f"unknown detail key {k!r} (keys: {', '.join(DETAIL_KEYS)})")
+            out[k] = _kg(val) if k == "kg" else val
+        if out["gas"] and out["gas"].lower() not in GASES:
+            raise ValueError(f"gas {out['gas']!r} is not one of {', '.join(GASES)}")
+        out["gas"] = out["gas"].lower()
+    if kind in ("hatch_open", "hatch_close") and not out["hatch"]:
+        raise ValueError(f"{kind} needs the hatch id as detail")
+    if kind == "repress" and math.isnan(out["kg"]):
+        raise ValueError("repress needs the kg of gas added as detail (e.g. 12.5 or module=zvezda;kg=12.5;gas=air)")
+    return out
+
+
+def _kg(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise ValueError(f"kg {text!r} is not a number") from None
+    if not math.isfinite(x) or x < 0:
+        raise ValueError(f"kg {text!r} must be a finite number >= 0 (kg of gas added)")
+    return x
+
+
+def read_events(path: str | Path, station=None, strict: bool = True) -> pd.DataFrame:
+    """Read an events CSV (``time,kind,detail``; DESIGN.md §3.2).
+
+    Parameters
+    ----------
+    path : str or Path
+        Events CSV. ``time`` is ISO 8601 with a zone or UNIX seconds [s]; ``kind`` one of
+        :data:`~hullbreach.telemetry.frame.EVENT_KINDS`; ``detail`` see :func:`parse_detail`.
+    station : Station or str, optional
+        When given, hatch ids (and module ids in details) must exist in it.
+    strict : bool
+        Default True: raise :class:`TelemetryError` naming file, line and problem. When False, bad rows
+        are left out and listed in ``df.attrs["problems"]`` (``"file:line: message"``), never dropped silently.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``time`` (datetime64[ns, UTC]), ``kind``, ``detail`` (as written), and parsed ``hatch``,
+        ``module``, ``kg`` [kg] (NaN unless given), ``gas``, ``note``; sorted by time (stable).
+    """
+    st = _station(station) if station is not None else None
+    p = Path(path)
+    if not p.exists():
+        raise TelemetryError(f"events file {p} does not exist", hint="check the path")
+    df, lines, problems = _read_csv_text(p, strict)
+    cols = {c.lower(): c for c in df.columns}
+    for c in ("time", "kind"):
+        if c not in cols:
+            raise TelemetryError(f"events CSV header lacks {c!r} (header: {','.join(df.columns)})", source=f"{p}:1",
+                                 hint="the header must be time,kind,detail")
+    detail = df[cols["detail"]].astype(object) if "detail" in cols else pd.Series([""] * len(df), dtype=object)
+    ns, bad, naive = parse_times(df[cols["time"]].astype(object) if len(df) else pd.Series([], dtype=object))
+    errs: list[str] = []
+    recs = []
+    for i in range(len(df)):
+        where = f"{p}:{int(lines[i])}"
+        kind = str(df[cols["kind"]].iloc[i]).strip()
+        try:
+            if problems is not None and problems[i]:
+                raise ValueError(problems[i])
+            if bad[i]:
+                raise ValueError(f"unreadable time {df[cols['time']].iloc[i]!r} (write ISO 8601 with a zone, "
+                                 f"e.g. 2018-08-29T23:00:00Z, or UNIX seconds)")
+            if naive[i] and strict:
+                raise ValueError(f"time {df[cols['time']].iloc[i]!r} has no time zone (add Z or +00:00)")
+            if kind not in EVENT_KINDS:
+                raise ValueError(f"unknown event kind {kind!r} (kinds: {', '.join(EVENT_KINDS)})")
+            d = parse_detail(kind, "" if pd.isna(detail.iloc[i]) else str(detail.iloc[i]))
+            if st is not None:
+                if d["hatch"] and d["hatch"] not in st.hatches:
+                    raise ValueError(f"hatch {d['hatch']!r} is not in station {st.name!r} "
+                                     f"(hatches: {', '.join(st.hatches)})")
+                if d["module"] and kind in ("repress", "airlock_depress", "airlock_repress") \
+                        and d["module"] not in st.modules:
+                    raise ValueError(f"module {d['module']!r} is not in station {st.name!r}")
+        except ValueError as exc:
+            if strict:
+                raise TelemetryError(str(exc), source=where,
+                                     hint="fix the event row (format in docs/telemetry.md)") from None
+            errs.append(f"{where}: {exc}")
+            continue
+        if naive[i]:
+            errs.append(f"{where}: time had no zone and was read as UTC")
+        recs.append((int(ns[i]), kind, "" if pd.isna(detail.iloc[i]) else str(detail.iloc[i]),
+                     d["hatch"], d["module"], d["kg"], d["gas"], d["note"]))
+    out = pd.DataFrame(recs, columns=["time_ns", "kind", "detail", "hatch", "module", "kg", "gas", "note"])
+    out.insert(0, "time", pd.to_datetime(out.pop("time_ns").to_numpy(np.int64), unit="ns", utc=True))
+    for c in ("kind", "detail", "hatch", "module", "gas", "note"):
+        out[c] = out[c].astype(object)
+    out["kg"] = out["kg"].astype(float)
+    out = out.sort_values("time", kind="stable").reset_index(drop=True)
+    out.attrs["problems"] = errs
+    out.attrs["source"] = str(p)
+    return out
