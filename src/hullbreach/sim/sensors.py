@@ -133,7 +133,12 @@ class SensorBank:
         res = self.resolution
         q = res > 0
         if q.any():
-            v[:, q] = np.round(v[:, q] / res[q]) * res[q]
+            # nearest multiple of the resolution, written with the resolution's decimals (754.9, not 754.90000000000009)
+            dec = np.clip(np.ceil(-np.log10(res[q])) + 3, 0, 15).astype(int)
+            vq = np.round(v[:, q] / res[q]) * res[q]
+            for d in np.unique(dec):
+                cols = np.nonzero(q)[0][dec == d]
+                v[:, cols] = np.round(vq[:, dec == d], int(d))
         for c, win, f in stuck_cols:
             key = id(f)
             if key not in self._stuck:
