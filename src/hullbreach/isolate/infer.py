@@ -42,9 +42,10 @@ MODEL_REL_STD = 0.05
 #: Absolute floor of the unexplained zone mass rate [kg s^-1]: about half the whole-ISS background
 #: leakage of 0.227 kg/day in 2011 (NASA NTRS 20110012997, reference README), 1.3e-6 kg/s.
 MODEL_ABS_STD_KG_S = 1.3e-6
-#: Trailing window of the temperature smoothing [s]: gas temperature changes slowly while the sensor
-#: noise is white; averaging 5 min of 1 Hz samples cuts 0.1 K noise to 0.006 K (estimate).
-TEMPERATURE_SMOOTHING_S = 300.0
+#: Trailing window of the temperature smoothing [s]. 0: none. Smoothing does not reduce the noise of a
+#: fitted slope (the low-frequency content of white noise is unchanged) but a trailing window lags the
+#: orbital temperature cycle and leaves a spurious air-mass trend, so temperatures are used as measured.
+TEMPERATURE_SMOOTHING_S = 0.0
 #: Block length for the trend fit [s]: block means remove quantization steps and most short correlation.
 BLOCK_S = 60.0
 #: Mole fraction of N2 assumed when a zone has no total pressure channel [-] (ISS air ~ 78 %).
@@ -85,7 +86,7 @@ class Hypotheses:
         return {lab: i for i, lab in enumerate(self.labels) if lab != "none" and "+" not in lab}
 
 
-def build_hypotheses(station: Station, *, none_prior: float = 0.01, pair_prior: float = 0.02,
+def build_hypotheses(station: Station, *, none_prior: float = 0.01, pair_prior: float = 0.005,
                      pair_splits: tuple = (0.25, 0.5, 0.75), module_prior: dict | None = None) -> Hypotheses:
     """Hypotheses with priors from ``Module.leak_prior`` (or ``module_prior`` overrides).
 
@@ -197,7 +198,9 @@ class ZoneRate:
     """Fitted air-mass trend of one zone over (a prefix of) a step.
 
     ``rate_kg_s`` is d(air mass)/dt [kg s^-1], negative for a loss; ``std_kg_s`` its one-sigma error;
-    ``quantity`` is ``pressure`` (total pressure, temperature-corrected) or ``ppn2``.
+    ``quantity`` is ``pressure`` (total pressure, temperature-corrected) or ``ppn2``. ``offset_kg_s`` is
+    the expected trend without any leak (crew O2 use in the zone, negative) with sd ``offset_std_kg_s``;
+    it applies to total pressure only (ppN2 does not see O2 use).
     """
 
     zone: frozenset
@@ -206,6 +209,8 @@ class ZoneRate:
     quantity: str
     duration_s: float
     crewed: bool = False
+    offset_kg_s: float = 0.0
+    offset_std_kg_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -226,7 +231,7 @@ def _zone_series(station: Station, zones: list, wide: pd.DataFrame) -> list:
     dt = dt if dt > 0 else 1.0
     win = max(1, int(round(TEMPERATURE_SMOOTHING_S / dt)))
     temp_ch = {s.id: s for s in station.sensors.values() if s.quantity == "temperature" and s.id in wide.columns}
-    smooth_t = {c: wide[c].rolling(win, min_periods=1).mean().to_numpy() for c in temp_ch}
+    smooth_t = {c: (wide[c].rolling(win, min_periods=1).mean().to_numpy() if win > 1 else wide[c].to_numpy()) for c in temp_ch}
     nb = max(1, int(round(BLOCK_S / dt)))
     nblocks = t.size // nb
     out = []
@@ -376,6 +381,9 @@ def step_loglik(hyps: Hypotheses, rates: list, grid: np.ndarray, model: Observat
         share = hyps.shares[:, cols].sum(axis=1)            # (n_rows,)
         mu = -share[:, None] * grid[None, :]                 # (n_rows, n_grid)
         extra = model.crew_abs_std_kg_s ** 2 if (r.crewed and r.quantity == "pressure") else 0.0
+        if r.quantity == "pressure" and r.offset_kg_s:
+            mu = mu + r.offset_kg_s
+            extra += r.offset_std_kg_s ** 2
         var = r.std_kg_s ** 2 + (model.rel_std * mu) ** 2 + model.abs_std_kg_s ** 2 + extra
         ll += -0.5 * (r.rate_kg_s - mu) ** 2 / var - 0.5 * np.log(var)
     return ll

@@ -77,12 +77,13 @@ def iss_procedure(station: Station, state: PlanState, rules: Rules = Rules(), cr
     """
     w = state.weights
     cand = {m for m, x in w.items() if x > 0}
+    likely = {m for m, x in w.items() if x >= 0.01}  # stages look at modules that still matter
     closed = frozenset(state.closed)
     acc = _access_opens(station, closed, w, rules)
     keeps = [closed, closed - acc, closed & station.closed_hatches()]
     # 1. escape vehicles
-    groups = [(g, b) for g, b in vehicle_groups(station) if g & cand]
-    outside = cand - set().union(*[g for g, _ in groups]) if groups else cand
+    groups = [(g, b) for g, b in vehicle_groups(station) if g & likely]
+    outside = likely - set().union(*[g for g, _ in groups]) if groups else likely
     if groups and outside:
         new = frozenset().union(*[b for _, b in groups])
         d = _first_feasible(station, state, rules, crew_abs_std_kg_s, new, keeps)
@@ -90,7 +91,7 @@ def iss_procedure(station: Station, state: PlanState, rules: Rules = Rules(), cr
             return d
     # 2. segment split
     side = module_side(station)
-    sides = {side[m] for m in cand}
+    sides = {side[m] for m in likely}
     if {"usos", "rs"} <= sides:
         new = frozenset(h.id for h in station.hatches.values()
                         if {station.modules[m].segment for m in h.modules} == {"usos", "rs"})

@@ -33,10 +33,13 @@ from hullbreach.isolate.plan import PlanState, TestDesign
 from hullbreach.isolate.policies import get_policy
 from hullbreach.station import Station
 
-#: Crew metabolic effect on total pressure [kg s^-1 of air-equivalent per crew member]: O2 use
-#: 0.84 kg/day against CO2 output 1.0 kg/day (NASA BVAD, NASA/TP-2015-218570) changes the gas moles by
-#: about -3.5 mol/day, i.e. ~0.1 kg/day of air-equivalent mass, 1.2e-6 kg/s (derived).
-CREW_METABOLIC_KG_S_PER_PERSON = 1.2e-6
+#: Crew O2 use [kg s^-1 per person]: 0.84 kg/day (NASA BVAD, NASA/TP-2015-218570). With the CO2 scrubbed
+#: and O2 feeds held during the search, this is a loss of gas from the zone where the crew waits.
+CREW_O2_KG_S_PER_PERSON = 0.84 / 86400.0
+#: Relative uncertainty of the crew's O2 use [-] (activity level; estimate).
+CREW_O2_REL_STD = 0.25
+#: Residual floor on a crewed zone's total-pressure trend [kg s^-1] (metabolic water, feeds; estimate).
+CREW_ABS_STD_KG_S = 1.0e-6
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,12 @@ class IsolationSession:
     rules : Rules
         Hatch-operation times and safety margins.
     crew_count : int
-        People aboard (their O2 use moves total pressure; ppN2 is immune).
+        People aboard, waiting in the escape vehicles (spread evenly) unless ``crew`` says where. Their
+        O2 use lowers the total pressure of the zone they wait in (O2 feeds held, CO2 scrubbed); the
+        inference subtracts it (ppN2 is immune).
+    crew : dict, optional
+        Module id -> people waiting there (each module must be in every step's crew zone: give escape
+        vehicles).
     leak_rel_log_std : float
         Uncertainty of ln(leak flow) [-].
     pressures_pa : dict, optional
@@ -190,8 +198,8 @@ class IsolationSession:
 
     def __init__(self, station: Station, leak_mass_flow_kg_s: float, seed: int = 0, *, policy: str = "hullbreach",
                  confidence: float = 0.99, step_confidence: float = 0.999, rules: Rules | None = None,
-                 crew_count: int = 0, leak_rel_log_std: float = 0.5, pressures_pa: dict | None = None,
-                 reserve_margin_s: float = 7200.0, none_prior: float = 0.01, pair_prior: float = 0.02):
+                 crew_count: int = 0, crew: dict | None = None, leak_rel_log_std: float = 0.5, pressures_pa: dict | None = None,
+                 reserve_margin_s: float = 7200.0, none_prior: float = 0.01, pair_prior: float = 0.005):
         if not isinstance(station, Station):
             raise IsolationError("IsolationSession needs a Station", hint="use hullbreach.station.load_station(name_or_path)")
         if not (0.5 < confidence < 1.0 and 0.5 < step_confidence < 1.0):
@@ -207,7 +215,19 @@ class IsolationSession:
         self.hyps = infer.build_hypotheses(station, none_prior=none_prior, pair_prior=pair_prior)
         self.grid, self.log_w = infer.mdot_grid(leak_mass_flow_kg_s, leak_rel_log_std)
         self.mdot = float(leak_mass_flow_kg_s)
-        self.crew_abs_std = CREW_METABOLIC_KG_S_PER_PERSON * max(crew_count, 1)
+        if crew:
+            bad = [m for m in crew if m not in station.modules]
+            if bad:
+                raise IsolationError(f"crew placed in unknown module(s) {', '.join(bad)}", hint="give module ids of the station")
+            self.crew = {m: float(n) for m, n in crew.items()}
+        elif crew_count:
+            evs = station.escape_vehicles() or list(station.modules)[:1]
+            self.crew = {m: crew_count / len(evs) for m in evs}
+        else:
+            self.crew = {}
+        self.crew_abs_std = CREW_ABS_STD_KG_S if self.crew else 0.0
+        # what the planner must allow for in a crewed zone: the floor and the uncertain O2 use
+        self.crew_plan_std = math.hypot(self.crew_abs_std, CREW_O2_REL_STD * CREW_O2_KG_S_PER_PERSON * sum(self.crew.values()))
         self.model = infer.ObservationModel(crew_abs_std_kg_s=self.crew_abs_std)
         self.ll = np.zeros((self.hyps.n, self.grid.size))
         self.closed = frozenset(station.closed_hatches())
@@ -283,7 +303,7 @@ class IsolationSession:
             raise IsolationError("the isolation session is finished", hint=f"read session.result ({self.result.advice})")
         if self._pending is not None:
             return self._pending[0]
-        design = self._policy(self.station, self._state(), self.rules, self.crew_abs_std)
+        design = self._policy(self.station, self._state(), self.rules, self.crew_plan_std)
         if design is None:
             self._finish_close_off("no allowed hatch configuration can split the suspected modules further")
             raise IsolationError("no further test is possible", hint=self._advice)
@@ -300,16 +320,16 @@ class IsolationSession:
         return step
 
     def _reserve_s(self, design: TestDesign) -> float:
-        """Reserve time of the crew [s]: the worst crew zone if the leak were in it, at the expected flow."""
+        """Reserve time [s]: time until the zone most likely holding the leak (in the current configuration)
+        reaches the evacuation pressure at the estimated flow (Cristoforetti's "reserve time", reference
+        README). The crew must still work in or next to that zone to go on searching."""
         w = self.module_weights()
-        worst = math.inf
-        for z in crew_zones(self.station, design.closed):
-            if sum(w.get(m, 0.0) for m in z) < 1e-3:
-                continue
-            p0 = min(self.pressures[m] for m in z)
-            rate = self.mdot * R_AIR * self.station.modules[next(iter(z))].temperature_k / self.station.zone_volume_m3(z)
-            worst = min(worst, (p0 - self.station.evacuation_pressure_pa) / rate)
-        return worst
+        zones = self.station.zones(self.closed)
+        z = max(zones, key=lambda zz: sum(w.get(m, 0.0) for m in zz))
+        p0 = min(self.pressures[m] for m in z)
+        t_k = float(np.mean([self.station.modules[m].temperature_k for m in z]))
+        rate = self.mdot * R_AIR * t_k / self.station.zone_volume_m3(z)
+        return (p0 - self.station.evacuation_pressure_pa) / rate
 
     def _finish_close_off(self, why: str) -> None:
         mod, p, _ = self._best()
@@ -355,7 +375,9 @@ class IsolationSession:
                     continue
                 slope, se = infer._fit(s.t[sel], s.y[sel], s.floor_per_sqrt)
                 z = zones[s.zone_index]
-                rates.append(infer.ZoneRate(z, slope, se, s.quantity, float(s.t[sel][-1] - s.t[sel][0]), bool(crew & set(z))))
+                off = -CREW_O2_KG_S_PER_PERSON * sum(n for m, n in self.crew.items() if m in z)
+                rates.append(infer.ZoneRate(z, slope, se, s.quantity, float(s.t[sel][-1] - s.t[sel][0]), bool(crew & set(z)),
+                                            off, abs(off) * CREW_O2_REL_STD))
             ll_step = infer.step_loglik(self.hyps, rates, self.grid, self.model)
             post = infer.posterior(self.hyps, self.ll + ll_step, self.log_w)
             gmass = np.array([post[g].sum() for g in groups])
@@ -386,7 +408,7 @@ class IsolationSession:
             raise IsolationError("observe() called before next_step()", hint="ask for the next step, set it up, then send its telemetry")
         step, design = self._pending
         outcome, ll_step, wide, tcp = self._evaluate(step, frame)
-        if not outcome.decided and outcome.span_s < 0.9 * step.dwell_s:
+        if not outcome.decided and outcome.span_s < 0.9 * step.dwell_s - 60.0:
             raise IsolationError(
                 f"step {step.index} is not done: its telemetry covers {outcome.span_s / 60:.0f} min of the "
                 f"{step.dwell_s / 60:.0f} min wait and the test has not decided yet",

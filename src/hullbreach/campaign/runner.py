@@ -1,0 +1,222 @@
+"""One isolation run with the simulator in the loop: a leak in a module, an IsolationSession planning
+each configuration, :func:`hullbreach.sim.simulate` producing the telemetry of each step.
+
+The simulator is re-run from the start with every hatch event planned so far (its physics is exact
+and fast); a step's telemetry is the window of that step. Two sensor paths:
+
+* ``telemetry="full"``: the simulator's own 1 Hz telemetry of every sensor (noise, quantization).
+* ``telemetry="fast"`` (campaigns): the simulator's truth every 60 s and block-averaged sensor readings,
+  each 60 s block mean carrying the noise of 60 averaged 1 Hz samples (sd / sqrt(60), quantization
+  counted as a variance res^2/12). For white noise the least-squares slope of block means has the same
+  variance as that of the samples, so the test sees the same information 60 times faster. Validated
+  against ``full`` in ``tests/campaign`` and ``benchmarks/isolate_campaign.py --validate``.
+
+Hard constraints are checked against the simulator's truth (:func:`violations`).
+
+Units: SI (kg s^-1, Pa, s).
+"""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from hullbreach.constants import PA_PER_MMHG, R_AIR
+from hullbreach.physics import choked_mass_flow
+from hullbreach.station import Station, load_station
+from hullbreach.units import from_si
+
+#: Block length of the fast sensor path [s].
+FAST_BLOCK_S = 60.0
+
+
+@dataclass(frozen=True)
+class Case:
+    """One Monte Carlo case.
+
+    ``mdot_kg_s`` the true leak mass flow at nominal pressure [kg s^-1]; ``estimate_rel_log_std`` the
+    one-sigma error of the detector's estimate handed to the session (lognormal, from ``seed``);
+    ``crew_count`` people in the first escape vehicle (O2 feeds paused during the search, CO2 scrubbed);
+    ``thermal_amplitude_k`` the orbital temperature cycle [K]; ``hvac_noise_k`` Gauss-Markov temperature
+    noise [K].
+    """
+
+    station: str
+    module: str
+    mdot_kg_s: float
+    seed: int = 0
+    policy: str = "hullbreach"
+    label: str = ""
+    crew_count: int = 3
+    estimate_rel_log_std: float = 0.15
+    thermal_amplitude_k: float = 0.3
+    hvac_noise_k: float = 0.05
+    telemetry: str = "fast"
+    max_steps: int = 30
+
+
+def station_rate_to_mdot(station: Station, rate_pa_s: float) -> float:
+    """Leak mass flow [kg s^-1] that drops the station's main zone (its largest zone at the start) by
+    ``rate_pa_s`` [Pa s^-1]: mdot = V/(R T) dp/dt (ideal gas, isothermal)."""
+    zone = max(station.zones(), key=station.zone_volume_m3)
+    t = float(np.mean([station.modules[m].temperature_k for m in zone]))
+    return float(rate_pa_s * station.zone_volume_m3(zone) / (R_AIR * t))
+
+
+def mdot_to_cd_area(station: Station, mdot_kg_s: float) -> float:
+    """Effective hole area Cd*A [m^2] that passes ``mdot_kg_s`` choked at nominal pressure."""
+    t = float(np.mean([m.temperature_k for m in station.modules.values()]))
+    return float(mdot_kg_s / choked_mass_flow(1.0, station.nominal_pressure_pa, t))
+
+
+def _fast_telemetry(station: Station, truth: pd.DataFrame, t_from: float, t_to: float, rng: np.random.Generator,
+                    start: pd.Timestamp) -> pd.DataFrame:
+    """Block-averaged sensor readings (sensor units) from the simulator's truth between two times [s]."""
+    tt = (truth["time"] - start).dt.total_seconds().to_numpy()
+    sel = (tt >= t_from - 1e-6) & (tt <= t_to + 1e-6)
+    tr = truth.loc[sel]
+    ts = tt[sel]
+    cols = {"pressure": "pressure_pa", "temperature": "temperature_k", "ppn2": "ppn2_pa", "ppo2": "ppo2_pa",
+            "ppco2": "ppco2_pa"}
+    frames = []
+    n_avg = FAST_BLOCK_S
+    by_module = {m: g for m, g in tr.assign(_t=ts).groupby("module", sort=False, observed=True)}
+    for s in station.sensors.values():
+        if s.quantity not in cols or s.module not in by_module:
+            continue
+        g = by_module[s.module]
+        v = from_si(g[cols[s.quantity]].to_numpy(dtype=float), s.unit)
+        sd = math.sqrt(s.noise_std ** 2 + s.resolution ** 2 / 12.0) / math.sqrt(n_avg)
+        v = v + sd * rng.standard_normal(v.size)
+        frames.append(pd.DataFrame({"time": g["time"].to_numpy(), "channel": s.id, "value": v}))
+    if not frames:
+        return pd.DataFrame({"time": [], "channel": [], "value": []})
+    return pd.concat(frames, ignore_index=True).sort_values(["time", "channel"], kind="stable").reset_index(drop=True)
+
+
+def violations(station: Station, truth: pd.DataFrame, start: pd.Timestamp, steps: list, tol_pa: float) -> list:
+    """Hard-constraint violations seen in the simulator's truth.
+
+    ``steps``: ``(step, t_ops_start_s, t_open_s, t_step_start_s, t_step_end_s)`` per step. Checks: a
+    hatch opened while its ``opens_into`` side was higher by more than ``tol_pa`` (+0.2 mmHg for the
+    truth sampling); a crewed zone below the evacuation pressure during the step; a crew zone without
+    an escape vehicle.
+    """
+    out = []
+    tt = (truth["time"] - start).dt.total_seconds().to_numpy()
+    p = truth.assign(_t=tt).pivot_table(index="_t", columns="module", values="pressure_pa", aggfunc="first")
+    ev = set(station.escape_vehicles())
+    for step, t_ops, t_open, t0, t1 in steps:
+        for h in step.open:
+            hatch = station.hatches[h]
+            into = hatch.opens_into or hatch.modules[1]
+            other = hatch.other(into)
+            row = p.loc[: t_open].iloc[-1] if len(p.loc[: t_open]) else p.iloc[0]
+            dp = float(row[into] - row[other])
+            if dp > tol_pa + 0.2 * PA_PER_MMHG:
+                out.append(f"step {step.index}: hatch {h} opened against {dp / PA_PER_MMHG:.2f} mmHg")
+        win = p.loc[t_ops: t1]
+        if step.crew_zone:
+            if not set(step.crew_zone) & ev:
+                out.append(f"step {step.index}: crew zone without an escape vehicle")
+            low = float(win[sorted(step.crew_zone)].min().min()) if len(win) else math.inf
+            if low < station.evacuation_pressure_pa:
+                out.append(f"step {step.index}: crew zone at {low / PA_PER_MMHG:.0f} mmHg, below evacuation pressure")
+    return out
+
+
+def run_case(case: Case, station: Station | None = None) -> dict:
+    """Run one isolation with the simulator in the loop; returns a JSON-able dict of metrics.
+
+    Keys: the case fields, ``found`` (module or None), ``correct``, ``status``, ``probability``,
+    ``time_to_module_s``, ``steps``, ``violations`` (count) and ``violation_details``, ``air_lost_kg``
+    (vented by the leak until the end of the search, from the simulator), ``wall_s``.
+    """
+    from hullbreach.isolate import IsolationSession
+    from hullbreach.errors import IsolationError
+    from hullbreach.sim import Crew, HatchEvent, Leak, Scenario, ThermalProfile, simulate
+
+    wall0 = _time.time()
+    st = station or load_station(case.station)
+    rng = np.random.default_rng(case.seed)
+    est = case.mdot_kg_s * math.exp(case.estimate_rel_log_std * rng.standard_normal())
+    area = mdot_to_cd_area(st, case.mdot_kg_s)
+    evs = st.escape_vehicles()
+    crew = Crew(count=case.crew_count, module=evs[0], o2_makeup=False) if (case.crew_count and evs) else Crew()
+    thermal = (ThermalProfile(module="*", orbital_amplitude_k=case.thermal_amplitude_k, hvac_noise_k=case.hvac_noise_k),)
+    leak = Leak(module=case.module, onset_s=0.0, effective_area_m2=area)
+    sess = IsolationSession(st, leak_mass_flow_kg_s=est, seed=case.seed, policy=case.policy,
+                            crew=({evs[0]: case.crew_count} if (case.crew_count and evs) else None))
+    events: list = []
+    t0 = 0.0
+    steps_log = []
+    res = None
+    sim_seed = int(rng.integers(2 ** 31))
+    status = "in-progress"
+    while not sess.done and len(steps_log) < case.max_steps:
+        try:
+            step = sess.next_step()
+        except IsolationError:
+            break
+        t_open = t0 + sum(0.0 for _ in ())
+        eq_s = 0.0
+        if step.equalize:
+            # equalize through the valves first, then open
+            for h in step.equalize:
+                events.append(HatchEvent(time_s=math.floor(t0), hatch=h, action="valve_open",
+                                         valve_area_m2=(st.hatches[h].valve_area_m2 or sess.rules.assumed_valve_area_m2)))
+            eq_s = max(step.operations_s - sum(sess.rules.open_time_s(st, h) for h in step.open)
+                       - sess.rules.close_s * len(step.close), 0.0)
+        t_open = math.ceil(t0 + eq_s)
+        for h in step.equalize:
+            events.append(HatchEvent(time_s=float(t_open), hatch=h, action="valve_close"))
+        for h in step.open:
+            events.append(HatchEvent(time_s=float(t_open) + 1.0, hatch=h, action="open"))
+        t_start = float(math.ceil(t0 + step.operations_s)) + 1.0
+        for h in step.close:
+            events.append(HatchEvent(time_s=t_start - 1.0, hatch=h, action="close"))
+        t_end = t_start + step.dwell_s
+        sc = Scenario(duration_s=t_end + 1.0, leaks=(leak,), hatch_events=tuple(events), thermal=thermal, crew=crew,
+                      truth_dt_s=FAST_BLOCK_S if case.telemetry == "fast" else 30.0)
+        res = simulate(st, sc, seed=sim_seed, telemetry=(case.telemetry == "full"))
+        start = pd.Timestamp(sc.start)
+        if case.telemetry == "full":
+            tel = res.telemetry
+            ts = (tel["time"] - start).dt.total_seconds()
+            frame = tel.loc[(ts >= t_start) & (ts <= t_end)]
+        else:
+            frame = _fast_telemetry(st, res.truth, t_start, t_end, np.random.default_rng([case.seed, len(steps_log)]), start)
+        out = sess.observe(frame)
+        t_stop = t_start + out.decision_s
+        steps_log.append((step, t0, float(t_open) + 1.0, t_start, t_stop))
+        t0 = t_stop
+    r = sess.result
+    status = r.status
+    viol = violations(st, res.truth, pd.Timestamp(res.scenario.start), steps_log, sess.rules.dp_tolerance_pa) if res is not None else []
+    air = math.nan
+    if res is not None:
+        lm = res.leak_mass_flow_kg_s
+        tt = (lm["time"] - pd.Timestamp(res.scenario.start)).dt.total_seconds().to_numpy()
+        q = lm.drop(columns=["time"]).sum(axis=1).to_numpy()
+        sel = tt <= t0
+        air = float(np.trapezoid(q[sel], tt[sel])) if sel.sum() > 1 else 0.0
+    out = asdict(case)
+    out.update({
+        "mdot_estimate_kg_s": est,
+        "found": r.module,
+        "correct": bool(r.module == case.module),
+        "status": status,
+        "probability": r.probability,
+        "time_to_module_s": r.elapsed_s if r.module is not None else math.nan,
+        "elapsed_s": r.elapsed_s,
+        "steps": len(steps_log),
+        "violations": len(viol),
+        "violation_details": "; ".join(viol),
+        "air_lost_kg": air,
+        "wall_s": _time.time() - wall0,
+    })
+    return out
