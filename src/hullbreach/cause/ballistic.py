@@ -254,18 +254,26 @@ def soyuz_om_critical_diameter_m(speed_m_s, angle_rad, wall: SoyuzOrbitalModuleW
     v, th, rp = _prep(speed_m_s, angle_rad, projectile_density_kg_m3)
     c = np.maximum(np.cos(th), 1e-6)
     tw = wall.rear_wall_thickness_m * 1e2
-    # evaluated in logs: one exp per term instead of several fractional powers (speed for Monte Carlo)
+    twm = tw + 0.37 * k["mb"]
+    # evaluated in logs (one exp per term instead of several fractional powers), and the low and
+    # intermediate branches only where they apply: this is the inner loop of the Monte Carlo
+    c, v, rp = np.broadcast_arrays(c, v, rp)
     lc, lv, lrp = np.log(c), np.log(v), np.log(rp)
+    dc = k["KH"] * tw ** (2 / 3) * np.exp(-lrp / 3 - (2 / 3) * (lv + lc))
     vlo = 2.5 / c
     vhi = k["vh"] * np.exp(-k["eh"] * lc)
-    twm = tw + 0.37 * k["mb"]
-    high = k["KH"] * tw ** (2 / 3) * np.exp(-lrp / 3 - (2 / 3) * (lv + lc))
-    low = k["KL"] * twm * np.exp(-(2 / 3) * lv - (4 / 3) * lc - 0.5 * lrp)
-    span = vhi - vlo
-    a = k["Kli"] * twm * np.exp(-(2 / 3) * lc - 0.5 * lrp)
-    b = k["Khi"] * tw ** (2 / 3) * np.exp(-lrp / 3 - lc / 3)
-    mid = (a * (vhi - v) + b * (v - vlo)) / span
-    dc = np.where(v >= vhi, high, np.where(v <= vlo, low, mid))
+    low = v <= vlo
+    mid = (~low) & (v < vhi)
+    if np.any(low):
+        dc = np.array(dc, copy=True)
+        dc[low] = k["KL"] * twm * np.exp(-(2 / 3) * lv[low] - (4 / 3) * lc[low] - 0.5 * lrp[low])
+    if np.any(mid):
+        dc = np.array(dc, copy=True)
+        cm, lcm, lrm, vm = c[mid], lc[mid], lrp[mid], v[mid]
+        hi_m, lo_m = vhi[mid], vlo[mid]
+        a = k["Kli"] * twm * np.exp(-(2 / 3) * lcm - 0.5 * lrm)
+        b = k["Khi"] * tw ** (2 / 3) * np.exp(-lrm / 3 - lcm / 3)
+        dc[mid] = (a * (hi_m - vm) + b * (vm - lo_m)) / (hi_m - lo_m)
     return _out(dc * 1e-2)
 
 
