@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.fft as sfft
 from scipy.ndimage import maximum_filter, maximum_filter1d
 
 from hullbreach.errors import LocalizationError
@@ -193,11 +194,11 @@ def _cross_spectra(rec: Recording, nseg: int, band_hz):
     f = np.fft.rfftfreq(nseg, 1.0 / rec.fs_hz)
     band = (f >= band_hz[0]) & (f <= band_hz[1])
     win = np.hanning(nseg)
-    starts = hop * np.arange(nsegs)
-    idx = starts[:, None] + np.arange(nseg)[None, :]
-    X = np.empty((nsegs, N, int(band.sum())), dtype=np.complex128)
+    frames = np.lib.stride_tricks.sliding_window_view(x, nseg, axis=1)[:, ::hop][:, :nsegs]  # (N, S, nseg)
+    i0, i1 = np.flatnonzero(band)[[0, -1]]
+    X = np.empty((nsegs, N, int(i1 - i0 + 1)), dtype=np.complex128)
     for i in range(N):
-        X[:, i, :] = np.fft.rfft(x[i][idx] * win, axis=1)[:, band]
+        X[:, i, :] = sfft.rfft(frames[i] * win, axis=1, workers=-1)[:, i0:i1 + 1]
     Xf = np.ascontiguousarray(X.transpose(2, 1, 0))  # (F, N, S)
     C = Xf @ np.conj(Xf.transpose(0, 2, 1))  # (F, N, N)
     pi, pj = np.triu_indices(N, 1)
@@ -210,11 +211,11 @@ def _phat(G: np.ndarray) -> np.ndarray:
     return G / np.where(mag > 0, mag, 1.0)
 
 
-def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band_hz, dd_m: float = 2.5e-4) -> _Tables:
+def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band_hz, dd_m: float = 4e-4) -> _Tables:
     tab = wall.dispersion(f_max_hz=max(fs_hz / 2, band_hz[1]))
     Gw = _phat(G)
     k_lo, k_hi = tab.wavenumber([f[0], f[-1]], "A0")
-    dk = math.pi / (2.0 * max(dmax, 1e-3))
+    dk = 2 * math.pi / (2.5 * max(dmax, 1e-3))  # unambiguous path-difference range 2.5 dmax > 2 dmax
     M = int(math.floor((k_hi - k_lo) / dk)) + 1
     k = k_lo + dk * np.arange(M)
     fk = tab.frequency_of_wavenumber(k, "A0")
@@ -227,7 +228,7 @@ def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band
     Gk = _phat(Gk) * np.hanning(M + 2)[1:-1]  # taper in k: lower sidelobes in Δ
     L = 1 << int(math.ceil(math.log2(max(2 * M, 2 * math.pi / (dk * dd_m)))))
     dd = 2 * math.pi / (L * dk)
-    R = np.fft.ifft(Gk, n=L, axis=1) * (L / np.sum(np.hanning(M + 2)[1:-1]))
+    R = sfft.ifft(Gk, n=L, axis=1, workers=-1) * (L / np.sum(np.hanning(M + 2)[1:-1]))
     n_half = int(math.ceil(dmax / dd)) + 2
     n_half = min(n_half, L // 2 - 1)
     idx = np.concatenate([np.arange(L - n_half, L), np.arange(0, n_half + 1)])
@@ -242,7 +243,7 @@ def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float) -> _T
     dtau = 0.25 / fs_hz  # 4x upsampled lag grid, as GCC-PHAT implementations interpolate
     L = 1 << int(math.ceil(math.log2(max(2 * len(f), 1.0 / (df * dtau)))))
     dtau = 1.0 / (L * df)
-    R = np.fft.ifft(Gw, n=L, axis=1) * (L / np.sum(np.hanning(len(f) + 2)[1:-1]))
+    R = sfft.ifft(Gw, n=L, axis=1, workers=-1) * (L / np.sum(np.hanning(len(f) + 2)[1:-1]))
     n_half = min(int(math.ceil(dmax / speed_m_s / dtau)) + 2, L // 2 - 1)
     idx = np.concatenate([np.arange(L - n_half, L), np.arange(0, n_half + 1)])
     tau = np.arange(-n_half, n_half + 1) * dtau
@@ -298,7 +299,7 @@ def locate(
     band_hz=DEFAULT_BAND_HZ,
     max_sources: int = 3,
     relative_threshold: float = 0.35,
-    n_bootstrap: int = 200,
+    n_bootstrap: int = 100,
     fine_step_m: float = 5e-4,
     coarse_points: int = 20000,
     speed_scale_range: tuple[float, float] = (0.95, 1.05),
@@ -395,26 +396,42 @@ def locate(
         # stage 1: envelope (no smoothing) on a medium grid x speed scale
         fx, fy, fpts = _grid(max(0.0, cx - half), min(wall.width_m, cx + half),
                              max(0.0, cy - half), min(wall.height_m, cy + half), 4 * fine_step_m)
-        scales = np.arange(s_lo, s_hi + 1e-12, 0.0025) if s_hi > s_lo else np.array([1.0])
+        scales = np.arange(s_lo, s_hi + 1e-12, 0.005) if s_hi > s_lo else np.array([1.0])
         e = np.stack([_srp(env, tabs.d0, tabs.dd, pi, pj, sensors, fpts, scale=sc) for sc in scales])
         si, gi = np.unravel_index(int(np.argmax(e)), e.shape)
         ex, ey = fpts[gi]
         s1 = float(scales[si])
-        # stage 2: phase-coherent fine map x fine speed scale
-        hw = max(6e-3, 4 * fine_step_m)
+        # stage 2: phase-coherent map over position (1 mm) x speed scale (0.1 %, whole range): the
+        # envelope pins the position to a few mm but not the scale, the phase pins both
+        hw = max(8e-3, 4 * fine_step_m)
+        step2 = 2 * fine_step_m
         fx, fy, fpts = _grid(max(0.0, ex - hw), min(wall.width_m, ex + hw),
-                             max(0.0, ey - hw), min(wall.height_m, ey + hw), fine_step_m)
-        fscales = s1 + np.arange(-0.003, 0.003 + 1e-12, 0.0005) if s_hi > s_lo else np.array([1.0])
+                             max(0.0, ey - hw), min(wall.height_m, ey + hw), step2)
+        fscales = np.arange(s_lo, s_hi + 1e-12, 0.001) if s_hi > s_lo else np.array([1.0])
         vals = np.concatenate([_pair_values(real, tabs.d0, tabs.dd, pi, pj, sensors, fpts, scale=sc)
                                for sc in fscales])  # (S*G, P)
         m = vals.mean(axis=1)
         best = int(np.argmax(m))
         allpts = np.tile(fpts, (len(fscales), 1))
-        est = allpts[best]
+        allsc = np.repeat(fscales, len(fpts))
         bmaps = wpairs @ vals.T  # (B, S*G)
-        bpos = allpts[np.argmax(bmaps, axis=1)]
-        r95 = float(np.quantile(np.hypot(*(bpos - est).T), 0.95)) if n_bootstrap > 0 else 0.0
+        bbest = np.argmax(bmaps, axis=1)
+        # stage 3: polish at the fine step around the best (position, scale)
+        px, py = allpts[best]
+        s2 = float(allsc[best])
+        _, _, ppts = _grid(max(0.0, px - step2), min(wall.width_m, px + step2),
+                           max(0.0, py - step2), min(wall.height_m, py + step2), fine_step_m)
+        pscales = s2 + np.array([-0.0005, 0.0, 0.0005]) if s_hi > s_lo else np.array([1.0])
+        pm = np.concatenate([_srp(real, tabs.d0, tabs.dd, pi, pj, sensors, ppts, scale=sc) for sc in pscales])
+        pbest = int(np.argmax(pm))
+        est = np.tile(ppts, (len(pscales), 1))[pbest]
+        bpos = allpts[bbest]
+        r95 = float(np.quantile(np.hypot(*(bpos - allpts[best]).T), 0.95)) if n_bootstrap > 0 else 0.0
         r95 = max(r95, fine_step_m)
+        m = pm
+        best = pbest
+        fscales = pscales
+        fpts = ppts
         score = float(m[best])
         if any(math.hypot(est[0] - c.position_m[0], est[1] - c.position_m[1]) < 0.05 for c, _, _ in refined):
             continue
