@@ -159,3 +159,17 @@ def test_posterior_is_a_distribution_for_any_evidence(picks, seed):
     assert total == pytest.approx(1.0)
     assert all(0 <= a.posterior[h].low <= a.posterior[h].high <= 1 for h in ev.HYPOTHESES)
     assert math.isfinite(a.p_drilling.estimate)
+
+
+def test_onset_override_changes_exposure_and_phase(ms09):
+    c = ev.load_case("ms09")
+    later = c.with_onset("2018-10-15T00:00:00Z")
+    assert later.exposure_s > c.exposure_s
+    early = c.with_onset("2018-06-07T12:00:00Z")
+    assert early.evidence["onset_phase"] == "free_flight"
+    a = attribute(later, n_samples=500)
+    assert a.mmod["total"].probability > ms09.mmod["total"].probability
+    with pytest.raises(CaseError):
+        c.with_onset("2018-06-01T00:00:00Z")
+    with pytest.raises(CaseError):
+        c.with_onset("yesterday")

@@ -238,6 +238,28 @@ class Case:
         """Time in orbit before the leak [s] (launch to onset)."""
         return (self.leak_onset - self.launch).total_seconds()
 
+    def with_onset(self, onset: dt.datetime | str) -> "Case":
+        """The same case with another leak onset (for example the Detection stage's ``onset_time``, ISO 8601).
+
+        Raises CaseError when the onset is not after launch (and docking); the onset phase is re-derived.
+        """
+        import dataclasses
+
+        if isinstance(onset, str):
+            try:
+                onset = dt.datetime.fromisoformat(onset.replace("Z", "+00:00"))
+            except ValueError:
+                raise CaseError(f"onset {onset!r} is not an ISO 8601 time", hint="e.g. 2018-08-29T23:00:00Z") from None
+        if onset.tzinfo is None:
+            onset = onset.replace(tzinfo=dt.timezone.utc)
+        if onset <= self.launch:
+            raise CaseError(f"onset {onset.isoformat()} is not after launch {self.launch.isoformat()}",
+                            source=self.source_file)
+        ev = dict(self.evidence)
+        if self.docking is not None:
+            ev["onset_phase"] = "docked" if onset >= self.docking else "free_flight"
+        return dataclasses.replace(self, leak_onset=onset, evidence=ev)
+
     def rules(self) -> list[Rule]:
         """The catalogue rules that the recorded evidence selects (unknown values contribute nothing)."""
         return [CATALOGUE[(f, v)] for f, v in self.evidence.items() if v != "unknown"]

@@ -17,12 +17,17 @@ def register(app: typer.Typer) -> None:
         report: Path = typer.Option(None, "--report", help="Write an HTML report with the tornado chart here."),
         samples: int = typer.Option(20000, "--samples", min=100, help="Monte Carlo samples for the intervals."),
         seed: int = typer.Option(0, "--seed", help="Random seed."),
+        onset: str = typer.Option(None, "--onset", help="Override the leak onset (ISO 8601 UTC), e.g. the "
+                                  "onset_time of `hullbreach detect --json`."),
     ) -> None:
         """Attribute a hull breach: meteoroid, orbital debris, fatigue crack, defect, drilled on the ground or in orbit."""
         from hullbreach.cause.attribute import LABELS, attribute
         from hullbreach.cause.evidence import HYPOTHESES, load_case
 
-        att = attribute(load_case(case), n_samples=samples, seed=seed)
+        c = load_case(case)
+        if onset is not None:
+            c = c.with_onset(onset)
+        att = attribute(c, n_samples=samples, seed=seed)
         path = None
         if report is not None:
             from hullbreach.cause.report import write_report
