@@ -92,3 +92,8 @@ def test_ballistic_cli_options_and_errors(capsys):
     assert main(["ballistic", "--wall", "whipple", "--speed-km-s", "-6"]) == 1
     assert main(["ballistic", "--wall", "whipple", "--speed-km-s", "6", "--angle-deg", "120"]) == 1
     assert main(["flux", "--mass-kg", "0"]) == 1
+
+
+def test_flux_surface_needs_altitude():
+    assert main(["flux", "--mass-kg", "1e-6", "--surface", "ram"]) == 1
+    assert main(["flux", "--mass-kg", "1e-6", "--surface", "ram", "--altitude-km", "400"]) == 0

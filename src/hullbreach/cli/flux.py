@@ -23,6 +23,9 @@ def register(app: typer.Typer) -> None:
 
         if not (mass_kg > 0):
             raise PhysicsError(f"--mass-kg must be > 0, got {mass_kg}", hint="for example --mass-kg 1e-9")
+        if altitude_km is None and surface != "random":
+            raise PhysicsError("--surface needs --altitude-km",
+                               hint="face ratios come from the handbook's 400 km table; omit --surface at 1 AU")
         alt_m = None if altitude_km is None else altitude_km * 1e3
         out = {"mass_kg": mass_kg,
                "meteoroid_flux_m2_s": flux.meteoroid_flux_m2_s(mass_kg, alt_m, surface),
