@@ -325,6 +325,7 @@ class Dispersion:
 def dispersion_table(thickness_m: float, mat: Material, f_max_hz: float = 1.0e6, n: int = 400) -> Dispersion:
     """Solve A0 and S0 on ``n`` frequencies up to ``f_max_hz`` [Hz] (denser at low frequency) for a plate."""
     f = np.geomspace(f_max_hz * 1e-3, f_max_hz, n)
+    f[-1] = f_max_hz  # exact end point (geomspace may round it down)
     return Dispersion(
         thickness_m=thickness_m,
         material=mat,

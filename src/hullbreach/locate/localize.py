@@ -180,6 +180,12 @@ def _segment_length(rec: Recording, wall: Wall, band_hz) -> int:
     tau = dmax / cg_min
     n = 1 << int(math.ceil(math.log2(max(1024, 8 * tau * rec.fs_hz))))
     T = rec.signals.shape[1]
+    need = int(max(1024, 2 * tau * rec.fs_hz))
+    if T < need:
+        raise LocalizationError(
+            f"recording too short: {T} samples ({T / rec.fs_hz * 1e3:.2f} ms); the largest sensor-to-sensor "
+            f"delay is {tau * 1e3:.2f} ms and at least {need} samples ({need / rec.fs_hz * 1e3:.2f} ms) are needed",
+            hint="record longer; 20 ms or more gives good averages")
     if n > T:
         n = 1 << int(math.floor(math.log2(T)))
     return n

@@ -144,7 +144,8 @@ class Wall:
 
     def dispersion(self, f_max_hz: float = 1.0e6) -> Dispersion:
         """A0/S0 dispersion table of this plate up to ``f_max_hz`` [Hz] (cached per plate)."""
-        return _cached_table(float(self.thickness_m), self.material, float(f_max_hz))
+        # tabulate 5 % beyond the request so the Nyquist bin and speed-scaled lookups stay inside the table
+        return _cached_table(float(self.thickness_m), self.material, float(f_max_hz) * 1.05)
 
     def to_json(self) -> dict:
         """JSON-able description."""
