@@ -8,14 +8,27 @@ import pytest
 from hullbreach.cli.main import main
 
 
-def run(args):
+def run_subprocess(args):
     r = subprocess.run(["hullbreach", *args], capture_output=True, text=True, timeout=120)
     return r.returncode, r.stdout, r.stderr
 
 
+@pytest.fixture
+def run(capsys):
+    """In-process CLI run (fast); the first test goes through the installed console script instead."""
+
+    def _run(args):
+        capsys.readouterr()
+        rc = main(list(args))
+        out = capsys.readouterr()
+        return rc, out.out, out.err
+
+    return _run
+
+
 def test_attribute_ms09_json_and_report(tmp_path):
     out = tmp_path / "ms09.html"
-    rc, so, se = run(["attribute", "ms09", "--json", "--report", str(out), "--samples", "2000"])
+    rc, so, se = run_subprocess(["attribute", "ms09", "--json", "--report", str(out), "--samples", "2000"])
     assert rc == 0, se
     js = json.loads(so)
     assert set(js["posterior"]) == {"meteoroid", "orbital_debris", "fatigue_crack", "manufacturing_defect",
@@ -44,7 +57,7 @@ def test_attribute_accepts_a_toml_path_and_reports_bad_files(tmp_path, capsys):
     assert main(["attribute", "no-such-case"]) == 1
 
 
-def test_flux_cli_unshielded_matches_spenvis():
+def test_flux_cli_unshielded_matches_spenvis(run):
     """1e-9 kg = 1e-6 g: SPENVIS 1.49 /m^2/yr (reference README); no debris without an altitude."""
     rc, so, _ = run(["flux", "--mass-kg", "1e-9", "--json"])
     assert rc == 0
@@ -53,7 +66,7 @@ def test_flux_cli_unshielded_matches_spenvis():
     assert "debris_flux_m2_s" not in js
 
 
-def test_flux_cli_with_altitude_gives_debris():
+def test_flux_cli_with_altitude_gives_debris(run):
     rc, so, _ = run(["flux", "--mass-kg", "3.96e-5", "--altitude-km", "400", "--year", "2018", "--json"])
     js = json.loads(so)
     # 3.96e-5 kg of aluminium (2.8 g/cm^3) is a 3.0 mm sphere: Table 2-4, 2018: 1.19e-4 /m^2/yr
@@ -66,7 +79,7 @@ def test_flux_cli_with_altitude_gives_debris():
 
 
 @pytest.mark.parametrize("v,a,dc_cm", [(3, 0, 0.152), (7, 0, 0.186), (9, 45, 0.198)])
-def test_ballistic_cli_table_6_1(v, a, dc_cm):
+def test_ballistic_cli_table_6_1(v, a, dc_cm, run):
     """Handbook Table 6-1 baseline column through the CLI (within 1 %)."""
     rc, so, _ = run(["ballistic", "--wall", "soyuz-om", "--speed-km-s", str(v), "--angle-deg", str(a), "--json"])
     assert rc == 0
@@ -75,7 +88,7 @@ def test_ballistic_cli_table_6_1(v, a, dc_cm):
     assert js["validated"] is True
 
 
-def test_ballistic_cli_toughened_says_unvalidated():
+def test_ballistic_cli_toughened_says_unvalidated(run):
     rc, so, se = run(["ballistic", "--wall", "soyuz-om-toughened", "--speed-km-s", "7", "--angle-deg", "0"])
     assert rc == 0 and "UNVALIDATED" in so + se
     rc, so, _ = run(["ballistic", "--wall", "soyuz-om-toughened", "--speed-km-s", "7", "--json"])
