@@ -173,3 +173,18 @@ def test_onset_override_changes_exposure_and_phase(ms09):
         c.with_onset("2018-06-01T00:00:00Z")
     with pytest.raises(CaseError):
         c.with_onset("yesterday")
+
+
+def test_inaccessible_spot_moves_to_ground_and_accessible_towards_orbit(ms09):
+    no = attribute(_case(MS09.replace('accessible_in_flight = "unknown"', 'accessible_in_flight = false')), n_samples=500)
+    yes = attribute(_case(MS09.replace('accessible_in_flight = "unknown"', 'accessible_in_flight = true')), n_samples=500)
+    assert no.ground_share.estimate > 0.95
+    assert yes.ground_share.estimate < ms09.ground_share.estimate < no.ground_share.estimate
+    assert no.p_drilling.estimate > 0.99 and yes.p_drilling.estimate > 0.99
+
+
+def test_crater_lip_and_spall_point_to_impact():
+    text = re.sub(r"\[evidence\].*", "[evidence]\ncrater_lip = true\nspall = true\nburr_direction = \"inward\"\n",
+                  MS09, flags=re.S)
+    a = attribute(_case(text), n_samples=500)
+    assert a.posterior["meteoroid"].estimate + a.posterior["orbital_debris"].estimate > 0.9

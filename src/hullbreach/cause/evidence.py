@@ -112,6 +112,33 @@ _rule("entry_side", "outside", _L((0.95, 0.8, 1.0), None, (0.3, 0.1, 0.5), (0.3,
       "[HB] Fig. 4-2; [ASM16]")
 _rule("entry_side", "none", _L((0.05, 0.01, 0.2), None, (0.4, 0.2, 0.8), (0.4, 0.2, 0.8), (0.05, 0.01, 0.2), (0.05, 0.01, 0.2)),
       "No side can be told: typical of cracks and flaws, not of drills or impacts.", "[ASM12]; [ASM16]")
+# burr / lip, crater lip, spall, accessibility ---------------------------------------------------------------
+_rule("burr_direction", "outward", _L((0.3, 0.1, 0.6), None, (0.05, 0.01, 0.2), (0.1, 0.02, 0.3), (0.5, 0.2, 0.8), (0.9, 0.7, 1.0)),
+      "Metal displaced away from the cabin (on the outer face): the exit burr of a tool worked from inside, or "
+      "the raised front-face lip of an impact crater (an impact's rear-side petals point inward instead).",
+      "[ASM16]; [HB] Fig. 4-2")
+_rule("burr_direction", "inward", _L((0.6, 0.3, 0.9), None, (0.05, 0.01, 0.2), (0.1, 0.02, 0.3), (0.4, 0.1, 0.7), (0.02, 0.001, 0.1)),
+      "Metal bent into the cabin: rear-face petals of a perforation from outside, or a tool worked from outside "
+      "(possible on the ground, in orbit only by spacewalk).", "[HB] Fig. 4-2; [ASM16]")
+_rule("burr_direction", "none", _L((0.1, 0.03, 0.3), None, (0.9, 0.7, 1.0), (0.8, 0.5, 1.0), (0.1, 0.03, 0.3), (0.08, 0.02, 0.3)),
+      "No displaced metal: typical of cracks and flaws, not of perforations or drills.", "[ASM12]; [ASM16]")
+_rule("crater_lip", "yes", _L((0.7, 0.4, 0.9), None, (0.02, 0.005, 0.1), (0.02, 0.005, 0.1), (0.02, 0.005, 0.1), (0.02, 0.005, 0.1)),
+      "A raised, rounded crater lip on the impacted face is the hypervelocity signature (near-hemispherical "
+      "craters above 5 km/s).", "[HB] §4.1.1, Fig. 4-2")
+_rule("crater_lip", "no", _L((0.3, 0.1, 0.6), None, (0.98, 0.9, 1.0), (0.98, 0.9, 1.0), (0.98, 0.9, 1.0), (0.98, 0.9, 1.0)),
+      "Complement of 'crater_lip: yes'.", "[HB] §4.1.1")
+_rule("spall", "yes", _L((0.6, 0.3, 0.9), None, (0.02, 0.005, 0.1), (0.05, 0.01, 0.2), (0.02, 0.005, 0.1), (0.02, 0.005, 0.1)),
+      "Attached or detached spall on the rear (cabin) face accompanies impacts near the ballistic limit; the "
+      "handbook's damage ladder is crater, incipient spall, detached spall, perforation.", "[HB] Fig. 4-2, eqs. 4-3..4-5")
+_rule("spall", "no", _L((0.4, 0.1, 0.7), None, (0.98, 0.9, 1.0), (0.95, 0.8, 1.0), (0.98, 0.9, 1.0), (0.98, 0.9, 1.0)),
+      "Complement of 'spall: yes'.", "[HB] Fig. 4-2")
+_rule("accessible_in_flight", "yes", _L((0.5, 0.2, 0.8), None, (0.5, 0.2, 0.8), (0.5, 0.2, 0.8), (0.5, 0.2, 0.8), (0.98, 0.9, 1.0)),
+      "The spot can be reached from the cabin in flight without removing structure. Causes blind to "
+      "accessibility hit such spots in proportion to their share of the wall (taken as 0.2-0.8); a drill in "
+      "orbit needs one.", "Soyuz orbital-module layout (outfitting covers much of the shell); [MS09]")
+_rule("accessible_in_flight", "no", _L((0.5, 0.2, 0.8), None, (0.5, 0.2, 0.8), (0.5, 0.2, 0.8), (0.5, 0.2, 0.8), (0.02, 0.001, 0.1)),
+      "Complement of 'accessible_in_flight: yes': only reachable on the ground (before outfitting).",
+      "Soyuz orbital-module layout; [MS09]")
 # melt / residue ---------------------------------------------------------------------------------------------
 _rule("melt", "yes", _L((0.7, 0.4, 0.9), (0.6, 0.3, 0.9), (0.01, 0.002, 0.05), (0.02, 0.005, 0.1), (0.01, 0.002, 0.05), (0.01, 0.002, 0.05)),
       "Melt needs impact speeds above ~5.5 km/s (aluminium on aluminium); meteoroids (11-72 km/s) and most "
