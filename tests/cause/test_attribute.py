@@ -188,3 +188,21 @@ def test_crater_lip_and_spall_point_to_impact():
                   MS09, flags=re.S)
     a = attribute(_case(text), n_samples=500)
     assert a.posterior["meteoroid"].estimate + a.posterior["orbital_debris"].estimate > 0.9
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(allow_nan=True, allow_infinity=True), st.integers(-400, 400))
+def test_case_parser_accepts_only_positive_areas_and_ordered_dates(area, shift_days):
+    """Property: the parser either returns a consistent case or raises CaseError (never anything else)."""
+    import datetime as dt
+
+    onset = dt.datetime(2018, 8, 29, 23, tzinfo=dt.timezone.utc) + dt.timedelta(days=shift_days)
+    text = MS09.replace("wall_area_m2 = 17.0", f"wall_area_m2 = {area!r}")  # TOML reads nan/inf too
+    text = text.replace("leak_onset = 2018-08-29T23:00:00Z", f"leak_onset = {onset.strftime('%Y-%m-%dT%H:%M:%SZ')}")
+    try:
+        c = _case(text)
+    except CaseError as exc:
+        assert "case.toml" in str(exc)
+        return
+    assert c.wall_area_m2 > 0 and math.isfinite(c.wall_area_m2)
+    assert c.launch <= c.docking <= c.leak_onset
