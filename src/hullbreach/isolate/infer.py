@@ -171,13 +171,14 @@ def raw_to_wide(station: Station, frame: pd.DataFrame) -> pd.DataFrame:
         raise IsolationError(f"telemetry has {len(unknown)} channel(s) that station {station.name!r} does not have: {shown}",
                              hint="is this telemetry from another station? load the matching station file")
     t = df["time"]
+    epoch = pd.Timestamp("1970-01-01T00:00:00Z")
     if pd.api.types.is_datetime64_any_dtype(t):
-        ts = (pd.to_datetime(t, utc=True).astype("int64") / 1e9).to_numpy()
+        ts = (pd.to_datetime(t, utc=True) - epoch).dt.total_seconds().to_numpy()
     elif pd.api.types.is_numeric_dtype(t):
         ts = t.to_numpy(dtype=float)
     else:
         try:
-            ts = (pd.to_datetime(t, utc=True, format="ISO8601").astype("int64") / 1e9).to_numpy()
+            ts = (pd.to_datetime(t, utc=True, format="ISO8601") - epoch).dt.total_seconds().to_numpy()
         except (ValueError, TypeError) as exc:
             raise IsolationError(f"cannot read the telemetry time column: {exc}", hint="use ISO 8601 with a zone or UNIX seconds") from None
     vals = df["value"].to_numpy(dtype=float)

@@ -101,6 +101,56 @@ class TestDesign:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# caches (per planner call or per session; keyed on the station object)
+
+def _cache_for(cache: dict | None, station: Station) -> dict:
+    if cache is None:
+        cache = {}
+    if cache.get("_station") is not station:
+        cache.clear()
+        cache["_station"] = station
+        cache["zones"] = {}
+        cache["noise"] = {}
+    return cache
+
+
+def zones_cached(station: Station, closed, cache: dict | None = None) -> list:
+    """:meth:`Station.zones` memoized in ``cache`` (a dict owned by the caller)."""
+    cc = _cache_for(cache, station)
+    c = cc["zones"]
+    key = frozenset(closed)
+    z = c.get(key)
+    if z is None:
+        if "topo" not in cc:
+            mods = list(station.modules)
+            idx = {m: i for i, m in enumerate(mods)}
+            cc["topo"] = (mods, [(h.id, idx[h.modules[0]], idx[h.modules[1]]) for h in station.hatches.values()])
+        mods, hl = cc["topo"]
+        parent = list(range(len(mods)))
+
+        def find(x):
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for hid, a, b in hl:
+            if hid not in key:
+                ra, rb = find(a), find(b)
+                if ra != rb:
+                    if ra < rb:
+                        parent[rb] = ra
+                    else:
+                        parent[ra] = rb
+        groups: dict = {}
+        for i in range(len(mods)):
+            groups.setdefault(find(i), []).append(mods[i])
+        z = [frozenset(groups[r]) for r in sorted(groups)]
+        c[key] = z
+    return z
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # how long must a test last
 
 def _rel_sd(sensor) -> float:
@@ -108,7 +158,7 @@ def _rel_sd(sensor) -> float:
 
 
 def zone_noise_coefficient(station: Station, zone, pressure_pa: float | None = None,
-                           sample_period_s: float = SAMPLE_PERIOD_S) -> float:
+                           sample_period_s: float = SAMPLE_PERIOD_S, cache: dict | None = None) -> float:
     """a [kg^2 s] with slope variance of the zone air mass = a / T^3 after a wait T ([1]).
 
     The per-sample air-mass noise combines the total-pressure sensors (noise and quantization, averaged
@@ -116,6 +166,12 @@ def zone_noise_coefficient(station: Station, zone, pressure_pa: float | None = N
     volume). ``inf`` for a zone without a pressure sensor (cannot be observed).
     """
     p = station.nominal_pressure_pa if pressure_pa is None else pressure_pa
+    if cache is not None:
+        c = _cache_for(cache, station)["noise"]
+        key = (frozenset(zone), round(p, 0))
+        if key not in c:
+            c[key] = zone_noise_coefficient(station, zone, pressure_pa, sample_period_s)
+        return c[key]
     ps = station.sensors_in(zone, "pressure")
     if not ps:
         return math.inf
@@ -134,32 +190,38 @@ def zone_noise_coefficient(station: Station, zone, pressure_pa: float | None = N
 
 def _pair_times(a1: np.ndarray, a2: np.ndarray, mdot: float, floor2: np.ndarray, threshold: float,
                 t_min: float, t_max: float) -> np.ndarray:
-    """Smallest T with 0.5 mdot^2 [1/(a1/T^3 + f1^2) + 1/(a2/T^3 + f2^2)] >= threshold ([2]); inf if never."""
+    """Smallest T with 0.5 mdot^2 [1/(a1/T^3 + f1^2) + 1/(a2/T^3 + f2^2)] >= threshold ([2]); inf if never.
 
-    def g(t):
-        t3 = t ** 3
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x1 = np.where(np.isfinite(a1), 1.0 / (a1 / t3 + floor2[0]), 0.0)
-            x2 = np.where(np.isfinite(a2), 1.0 / (a2 / t3 + floor2[1]), 0.0)
-        return 0.5 * mdot ** 2 * (x1 + x2)
-
-    lo = np.full(a1.shape, math.log(t_min))
-    hi = np.full(a1.shape, math.log(t_max))
-    ok_hi = g(np.exp(hi)) >= threshold
-    ok_lo = g(np.exp(lo)) >= threshold
-    for _ in range(30):
-        mid = 0.5 * (lo + hi)
-        good = g(np.exp(mid)) >= threshold
-        hi = np.where(good, mid, hi)
-        lo = np.where(good, lo, mid)
-    out = np.exp(hi)
-    out = np.where(ok_lo, t_min, out)
-    return np.where(ok_hi, out, math.inf)
+    With x = T^3 this is a quadratic, q2 x^2 + q1 x + q0 = 0, solved in closed form; an unobservable
+    zone (a = inf) drops its term.
+    """
+    h = 0.5 * mdot ** 2
+    f1, f2 = floor2[0], floor2[1]
+    fin1, fin2 = np.isfinite(a1), np.isfinite(a2)
+    out = np.full(a1.shape, math.inf)
+    both = fin1 & fin2
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # both observable
+        q2 = h * (f1 + f2) - threshold * f1 * f2
+        q1 = h * (a1 + a2) - threshold * (a1 * f2 + a2 * f1)
+        q0 = -threshold * a1 * a2
+        disc = np.sqrt(np.maximum(q1 * q1 - 4.0 * q2 * q0, 0.0))
+        x_both = np.where(q1 >= 0, -2.0 * q0 / (q1 + disc), (-q1 + disc) / (2.0 * q2))
+        x_both = np.where(q2 > 0, x_both, np.inf)
+        # one observable: h x / (a + f x) = thr  ->  x = thr a / (h - thr f)
+        x1 = np.where(h - threshold * f1 > 0, threshold * a1 / (h - threshold * f1), np.inf)
+        x2 = np.where(h - threshold * f2 > 0, threshold * a2 / (h - threshold * f2), np.inf)
+    x = np.where(both, x_both, np.where(fin1, x1, np.where(fin2, x2, np.inf)))
+    t = np.cbrt(np.where(np.isfinite(x) & (x > 0), x, np.inf))
+    t = np.where(np.isfinite(x) & (x <= 0), t_min, t)
+    out = np.maximum(t, t_min)
+    return np.where(out <= t_max, out, math.inf)
 
 
 def decision_times(station: Station, zones: list, zone_weights: np.ndarray, mdot_kg_s: float, *,
                    step_confidence: float = 0.999, rules: Rules = Rules(), crew_mask: np.ndarray | None = None,
-                   crew_abs_std_kg_s: float = 0.0, pressures: np.ndarray | None = None) -> np.ndarray:
+                   crew_abs_std_kg_s: float = 0.0, pressures: np.ndarray | None = None,
+                   cache: dict | None = None) -> np.ndarray:
     """Expected time for the sequential test to name the leaking zone, per candidate zone [s].
 
     For a leak in zone z the test must rule out every other candidate zone z'; the evidence against z'
@@ -167,7 +229,7 @@ def decision_times(station: Station, zones: list, zone_weights: np.ndarray, mdot
     ``inf`` when the configuration can never tell z from some z' (neither observable).
     """
     n = len(zones)
-    a = np.array([zone_noise_coefficient(station, z, None if pressures is None else pressures[i])
+    a = np.array([zone_noise_coefficient(station, z, None if pressures is None else pressures[i], cache=cache)
                   for i, z in enumerate(zones)])
     f2 = np.full(n, (MODEL_REL_STD * mdot_kg_s) ** 2 + MODEL_ABS_STD_KG_S ** 2)
     if crew_mask is not None:
@@ -203,10 +265,12 @@ def zone_weights(zones: list, weights: dict) -> np.ndarray:
 
 
 def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules(),
-             crew_abs_std_kg_s: float = 0.0, transition: Transition | None = None) -> TestDesign | None:
+             crew_abs_std_kg_s: float = 0.0, transition: Transition | None = None,
+             cache: dict | None = None) -> TestDesign | None:
     """Design the test of configuration ``closed_to`` from ``state``; ``None`` when it teaches nothing."""
     closed_to = frozenset(closed_to)
-    zones = station.zones(closed_to)
+    cache = _cache_for(cache, station)
+    zones = zones_cached(station, closed_to, cache)
     w = zone_weights(zones, state.weights)
     tot = w.sum()
     if tot <= 0:
@@ -223,11 +287,11 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
     ev = set(station.escape_vehicles())
     crew_mask = np.array([bool(z & ev) for z in zones])
     t_exp = decision_times(station, zones, w, state.mdot_kg_s, step_confidence=state.step_confidence, rules=rules,
-                           crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s)
+                           crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache)
     if not np.all(np.isfinite(t_exp[w > 0])):
         return None
     t_low = decision_times(station, zones, w, state.mdot_kg_s * LEAK_LOW_FACTOR, step_confidence=state.step_confidence,
-                           rules=rules, crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s)
+                           rules=rules, crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache)
     finite = t_low[(w > 0) & np.isfinite(t_low)]
     dwell = float(min(max(DWELL_SAFETY * (finite.max() if finite.size else t_exp.max()), rules.min_dwell_s), rules.max_dwell_s))
     ok, _ = crew_pressure_ok(station, closed_to, state.pressures_pa, state.weights, state.mdot_kg_s / LEAK_LOW_FACTOR,
@@ -289,7 +353,49 @@ def _access_opens(station: Station, closed: frozenset, weights: dict, rules: Rul
     return frozenset(opens)
 
 
-def candidate_configurations(station: Station, state: PlanState, rules: Rules = Rules(), max_chain: int | None = None) -> list:
+def vehicle_groups(station: Station) -> list:
+    """Connected sets of ``vehicle``-segment modules holding an escape vehicle (e.g. a Soyuz orbital +
+    descent module), each with the hatches joining it to the station: ``[(modules, boundary_hatches)]``."""
+    out = []
+    seen: set = set()
+    for ev in station.escape_vehicles():
+        if ev in seen:
+            continue
+        group = {ev}
+        stack = [ev]
+        while stack:
+            m = stack.pop()
+            for o, _h in station.neighbours(m):
+                if o not in group and station.modules[o].segment == "vehicle" and not station.modules[o].escape_vehicle:
+                    group.add(o)
+                    stack.append(o)
+        seen |= group
+        boundary = frozenset(h.id for m in group for o, h in station.neighbours(m) if o not in group)
+        out.append((frozenset(group), boundary))
+    return out
+
+
+def module_side(station: Station) -> dict:
+    """Segment side (``usos`` / ``rs``) of every module; vehicles take the side of the module they dock to."""
+    side = {m.id: m.segment for m in station.modules.values() if m.segment in ("usos", "rs")}
+    changed = True
+    while changed:
+        changed = False
+        for m in station.modules:
+            if m in side:
+                continue
+            for o, _h in station.neighbours(m):
+                if o in side:
+                    side[m] = side[o]
+                    changed = True
+                    break
+    for m in station.modules:
+        side.setdefault(m, "")
+    return side
+
+
+def candidate_configurations(station: Station, state: PlanState, rules: Rules = Rules(), max_chain: int | None = None,
+                             cache: dict | None = None) -> list:
     """Configurations worth considering: greedy chains of closures from the current configuration and
     from the configuration that gives the crew access to the candidates ([3])."""
     closed = frozenset(state.closed)
@@ -298,16 +404,29 @@ def candidate_configurations(station: Station, state: PlanState, rules: Rules = 
     acc = _access_opens(station, closed, state.weights, rules)
     if acc:
         bases.append(closed - acc)
-    # also: reopen every closed hatch around zones that can no longer leak (restores crew access)
     out: dict = {}
+    # the ISS procedure's configurations are candidates too: escape vehicles sealed, segment split
+    likely = {m for m, x in state.weights.items() if x >= 0.01}
+    extra = []
+    groups = [b for g, b in vehicle_groups(station) if g & likely]
+    if groups:
+        extra.append(frozenset().union(*groups))
+    seg = frozenset(h.id for h in station.hatches.values() if {station.modules[m].segment for m in h.modules} == {"usos", "rs"})
+    if seg:
+        extra.append(seg)
+        if groups:
+            extra.append(seg | frozenset().union(*groups))
+    for e in extra:
+        for base in bases:
+            out.setdefault(base | e, None)
     for base in bases:
-        reach = set().union(*[z for z in station.zones(base) if z & ev]) if ev else set(station.modules)
+        reach = set().union(*[z for z in zones_cached(station, base, cache) if z & ev]) if ev else set(station.modules)
         closable = [h.id for h in station.hatches.values() if h.id not in base and set(h.modules) & reach]
         cur = base
         out.setdefault(cur, None)
         chain_len = 0
         while True:
-            zones = station.zones(cur)
+            zones = zones_cached(station, cur, cache)
             zw = {m: i for i, z in enumerate(zones) for m in z}
             wz = zone_weights(zones, state.weights)
             best = None
@@ -318,7 +437,7 @@ def candidate_configurations(station: Station, state: PlanState, rules: Rules = 
                 if zw[a] != zw[b] or wz[zw[a]] <= 0:
                     continue
                 nxt = cur | {h}
-                z2 = station.zones(nxt)
+                z2 = zones_cached(station, nxt, cache)
                 w2 = zone_weights(z2, state.weights)
                 info = entropy_bits(w2 / w2.sum()) if w2.sum() > 0 else 0.0
                 cost = rules.close_s * len(nxt - closed) + rules.min_dwell_s
@@ -335,22 +454,42 @@ def candidate_configurations(station: Station, state: PlanState, rules: Rules = 
     return list(out)
 
 
+#: Weight of information against time in the planner's objective [-] (see :func:`plan_next`); 2 was
+#: the best of 0 (pure ratio), 1, 1.5, 2 and 3 on the idealized expected time of demo, iss-2018 and
+#: iss-2025 (docs/benchmarks/isolate.md).
+LOOKAHEAD_WEIGHT = 2.0
+
+
 def plan_next(station: Station, state: PlanState, rules: Rules = Rules(), crew_abs_std_kg_s: float = 0.0,
-              max_chain: int | None = None) -> TestDesign | None:
-    """The next test: the feasible candidate configuration with the most information per hour ([3]).
+              max_chain: int | None = None, cache: dict | None = None,
+              lookahead_weight: float | None = None) -> TestDesign | None:
+    """The next test ([3]).
+
+    Every feasible candidate configuration j gets its expected time t_j (operations + mean wait) and its
+    expected information I_j [bit]. With r* the best information rate max I_j / t_j, the remaining search
+    is priced at 1/r* seconds per bit, and the planner picks the j minimizing t_j + (H - I_j) w / r*
+    (H the current entropy, w = ``lookahead_weight``): a one-step lookahead with a linear cost-to-go.
+    w = 0 picks the best rate.
 
     Returns ``None`` when no feasible configuration can still split the candidates (then the session
     recommends closing off the suspected zone).
     """
-    best = None
-    for cfg in candidate_configurations(station, state, rules, max_chain):
-        d = evaluate(station, state, cfg, rules, crew_abs_std_kg_s)
-        if d is None:
-            continue
-        key = (d.score, -len(d.closed))
-        if best is None or key > best[0]:
-            best = (key, d)
-    return None if best is None else best[1]
+    w = LOOKAHEAD_WEIGHT if lookahead_weight is None else lookahead_weight
+    cache = _cache_for(cache, station)
+    designs = []
+    for cfg in candidate_configurations(station, state, rules, max_chain, cache):
+        d = evaluate(station, state, cfg, rules, crew_abs_std_kg_s, cache=cache)
+        if d is not None:
+            designs.append(d)
+    if not designs:
+        return None
+    rates = [d.info_bits / max(d.expected_time_s, 1.0) for d in designs]
+    if w <= 0:
+        return max(zip(rates, [-len(d.closed) for d in designs], designs), key=lambda x: (x[0], x[1]))[2]
+    r_star = max(rates)
+    obj = [d.expected_time_s - w * d.info_bits / r_star for d in designs]
+    i = min(range(len(designs)), key=lambda k: (obj[k], len(designs[k].closed)))
+    return designs[i]
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -12,49 +12,9 @@ References
 from __future__ import annotations
 
 from hullbreach.isolate.constraints import Rules
-from hullbreach.isolate.plan import PlanState, TestDesign, _access_opens, evaluate, plan_next, zone_weights
+from hullbreach.isolate.plan import (PlanState, TestDesign, _access_opens, evaluate, module_side, plan_next,
+                                     vehicle_groups, zone_weights)
 from hullbreach.station import Station
-
-
-def vehicle_groups(station: Station) -> list:
-    """Connected sets of ``vehicle``-segment modules holding an escape vehicle (e.g. a Soyuz orbital +
-    descent module), each with the hatches joining it to the station: ``[(modules, boundary_hatches)]``."""
-    out = []
-    seen: set = set()
-    for ev in station.escape_vehicles():
-        if ev in seen:
-            continue
-        group = {ev}
-        stack = [ev]
-        while stack:
-            m = stack.pop()
-            for o, _h in station.neighbours(m):
-                if o not in group and station.modules[o].segment == "vehicle" and not station.modules[o].escape_vehicle:
-                    group.add(o)
-                    stack.append(o)
-        seen |= group
-        boundary = frozenset(h.id for m in group for o, h in station.neighbours(m) if o not in group)
-        out.append((frozenset(group), boundary))
-    return out
-
-
-def module_side(station: Station) -> dict:
-    """Segment side (``usos`` / ``rs``) of every module; vehicles take the side of the module they dock to."""
-    side = {m.id: m.segment for m in station.modules.values() if m.segment in ("usos", "rs")}
-    changed = True
-    while changed:
-        changed = False
-        for m in station.modules:
-            if m in side:
-                continue
-            for o, _h in station.neighbours(m):
-                if o in side:
-                    side[m] = side[o]
-                    changed = True
-                    break
-    for m in station.modules:
-        side.setdefault(m, "")
-    return side
 
 
 def _first_feasible(station, state, rules, crew_abs_std_kg_s, new: frozenset, keep_options) -> TestDesign | None:
