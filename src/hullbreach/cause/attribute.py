@@ -15,7 +15,6 @@ posterior(H) ∝ prior(H) x Π_e L_e(H)      (Bayes' rule, odds form; evidence i
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
