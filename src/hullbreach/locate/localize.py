@@ -307,7 +307,7 @@ def locate(
     relative_threshold: float = 0.35,
     n_bootstrap: int = 100,
     fine_step_m: float = 5e-4,
-    coarse_points: int = 20000,
+    coarse_points: int | None = None,
     speed_scale_range: tuple[float, float] = (0.95, 1.05),
     equipment_m=None,
     equipment_radius_m: float = 0.1,
@@ -334,7 +334,8 @@ def locate(
     fine_step_m : float
         Fine grid spacing [m] (sets the floor of the 95 % radius).
     coarse_points : int
-        Approximate number of coarse grid points over the wall.
+        Approximate number of coarse grid points over the wall (default: 3e6 / number of pairs, clipped to
+        20 000–100 000).
     speed_scale_range : (float, float)
         Range searched for a common scale factor s of the path differences (self-calibration of the
         wave speed: the plate's thickness and modulus are known only to a few per cent, and a 1 % speed
@@ -369,6 +370,8 @@ def locate(
     real = np.ascontiguousarray(tabs.R.real)
 
     # coarse map: envelope max-filtered over the path-difference change within one grid cell
+    if coarse_points is None:  # ~3 million table look-ups for the coarse map, 20 000–100 000 points
+        coarse_points = int(np.clip(3e6 / len(pi), 20000, 100000))
     h = max(math.sqrt(wall.width_m * wall.height_m / coarse_points), 2 * fine_step_m)
     width = max(1, int(round(2.0 * h / tabs.dd)))
     env_s = np.ascontiguousarray(maximum_filter1d(env, size=width, axis=1, mode="nearest"))
