@@ -47,10 +47,11 @@ DWELL_SAFETY = 2.0
 #: Factor of the low end of the leak estimate used for the longest wait [-] (1/1.65 = the
 #: one-sigma low end of a lognormal with 0.5 log-sd).
 LEAK_LOW_FACTOR = 1.0 / 1.65
-#: Ratio of the observed slope sd to the white-noise theory [-]: the fit inflates its error for residual
-#: autocorrelation (HVAC temperature noise, orbital cycle); 2.0 calibrated against the simulator on
-#: iss-2018 (observed/theory 1.6-2.1 for 100-700 m^3 zones, tests/isolate/test_plan.py).
-NOISE_INFLATION = 2.0
+#: Ratio of the slope sd the inference reports to the white-noise theory [-]: the fit inflates its error
+#: for residual autocorrelation (HVAC temperature noise, orbital cycle). Measured on simulator telemetry
+#: (1 Hz, demo and iss-2018, 10-90 min, 3 seeds): 0.9-1.6, median ~1.1; 1.3 is used
+#: (tests/isolate/test_plan.py::test_noise_model_calibrated_against_simulator).
+NOISE_INFLATION = 1.3
 
 
 @dataclass(frozen=True)
