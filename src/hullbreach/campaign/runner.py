@@ -60,11 +60,11 @@ class Case:
 
 
 def station_rate_to_mdot(station: Station, rate_pa_s: float) -> float:
-    """Leak mass flow [kg s^-1] that drops the station's main zone (its largest zone at the start) by
-    ``rate_pa_s`` [Pa s^-1]: mdot = V/(R T) dp/dt (ideal gas, isothermal)."""
-    zone = max(station.zones(), key=station.zone_volume_m3)
-    t = float(np.mean([station.modules[m].temperature_k for m in zone]))
-    return float(rate_pa_s * station.zone_volume_m3(zone) / (R_AIR * t))
+    """Leak mass flow [kg s^-1] for a whole-station pressure-loss rate [Pa s^-1]
+    (:func:`hullbreach.isolate.session.leak_mass_flow_from_rate`)."""
+    from hullbreach.isolate.session import leak_mass_flow_from_rate
+
+    return leak_mass_flow_from_rate(station, rate_pa_s)
 
 
 def mdot_to_cd_area(station: Station, mdot_kg_s: float) -> float:
@@ -129,14 +129,16 @@ def violations(station: Station, truth: pd.DataFrame, start: pd.Timestamp, steps
     return out
 
 
-def run_case(case: Case, station: Station | None = None) -> dict:
+def run_case(case: Case, station: Station | None = None, details: bool = False) -> dict:
     """Run one isolation with the simulator in the loop; returns a JSON-able dict of metrics.
 
     Keys: the case fields, ``found`` (module or None), ``correct``, ``status``, ``probability``,
     ``time_to_module_s``, ``steps``, ``violations`` (count) and ``violation_details``, ``air_lost_kg``
-    (vented by the leak until the end of the search, from the simulator), ``wall_s``.
+    (vented by the leak until the end of the search, from the simulator), ``wall_s``; with ``details``
+    also ``log`` (each step and its outcome, JSON), ``advice`` and ``result``.
     """
     from hullbreach.isolate import IsolationSession
+    from hullbreach.isolate.session import step_window
     from hullbreach.errors import IsolationError
     from hullbreach.sim import Crew, HatchEvent, Leak, Scenario, ThermalProfile, simulate
 
@@ -154,6 +156,7 @@ def run_case(case: Case, station: Station | None = None) -> dict:
     events: list = []
     t0 = 0.0
     steps_log = []
+    detail_log: list = []
     res = None
     sim_seed = int(rng.integers(2 ** 31))
     status = "in-progress"
@@ -176,10 +179,9 @@ def run_case(case: Case, station: Station | None = None) -> dict:
             events.append(HatchEvent(time_s=float(t_open), hatch=h, action="valve_close"))
         for h in step.open:
             events.append(HatchEvent(time_s=float(t_open) + 1.0, hatch=h, action="open"))
-        t_start = float(math.ceil(t0 + step.operations_s)) + 1.0
+        t_start, t_end = step_window(t0, step)
         for h in step.close:
             events.append(HatchEvent(time_s=t_start - 1.0, hatch=h, action="close"))
-        t_end = t_start + step.dwell_s
         sc = Scenario(duration_s=t_end + 1.0, leaks=(leak,), hatch_events=tuple(events), thermal=thermal, crew=crew,
                       truth_dt_s=FAST_BLOCK_S if case.telemetry == "fast" else 30.0)
         res = simulate(st, sc, seed=sim_seed, telemetry=(case.telemetry == "full"))
@@ -193,6 +195,8 @@ def run_case(case: Case, station: Station | None = None) -> dict:
         out = sess.observe(frame)
         t_stop = t_start + out.decision_s
         steps_log.append((step, t0, float(t_open) + 1.0, t_start, t_stop))
+        if details:
+            detail_log.append({"step": step.to_json(), "outcome": out.to_json(), "t_start_s": t_start, "t_stop_s": t_stop})
         t0 = t_stop
     r = sess.result
     status = r.status
@@ -219,4 +223,7 @@ def run_case(case: Case, station: Station | None = None) -> dict:
         "air_lost_kg": air,
         "wall_s": _time.time() - wall0,
     })
+    if details:
+        out.update({"log": detail_log, "advice": r.advice, "result": r.to_json(),
+                    "events": [(e.time_s, e.hatch, e.action) for e in events]})
     return out

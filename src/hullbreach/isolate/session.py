@@ -450,3 +450,18 @@ class IsolationSession:
                 if math.isfinite(p):
                     for m in z:
                         self.pressures[m] = p
+
+
+def step_window(t0_s: float, step: Step) -> tuple[float, float]:
+    """Telemetry window of a step [s]: it starts once the hatch operations are done (``t0_s`` is when
+    they begin) and lasts at most the step's longest wait. Returns ``(start, end)``."""
+    start = float(math.ceil(t0_s + step.operations_s)) + 1.0
+    return start, start + step.dwell_s
+
+
+def leak_mass_flow_from_rate(station: Station, rate_pa_s: float) -> float:
+    """Leak mass flow [kg s^-1] that lowers the station's main zone (its largest zone at the start) by
+    ``rate_pa_s`` [Pa s^-1] (positive for a loss): mdot = V/(R T) dp/dt, ideal gas at constant T."""
+    zone = max(station.zones(), key=station.zone_volume_m3)
+    t = float(np.mean([station.modules[m].temperature_k for m in zone]))
+    return float(rate_pa_s * station.zone_volume_m3(zone) / (R_AIR * t))

@@ -1,0 +1,210 @@
+"""``hullbreach isolate STATION [--leak-rate-kg-s X | --rate-mmhg-per-h R | --rate-mmhg-per-day R]
+[--telemetry FILE | --follow FILE] [--json]``.
+
+Guides an operator through hatch-closure isolation, one configuration at a time ("close hatch X now,
+then wait about N min"), and stops when one module holds >= 99 % or when the reserve time says to close
+the suspected zone off and leave.
+
+Telemetry for each step comes from:
+
+* ``--telemetry FILE``: a recorded file (long CSV ``time,channel,value``, wide CSV, Parquet) covering the
+  whole search; each step uses the window after its hatch operations (times from the file's first sample).
+* ``--follow FILE``: a file that grows while the crew works (a recorder writing the live telemetry); the
+  session re-reads it every ``--poll-s`` seconds and ends each wait as soon as the test decides.
+* neither: at each step the operator gives the path of that step's telemetry file at the prompt (or
+  presses Enter to stop). Without a terminal and without input, the first step is printed and the
+  command ends (a plan).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from hullbreach.cli.common import console, err_console, fmt_duration, print_json
+from hullbreach.constants import PA_PER_MMHG
+from hullbreach.errors import IsolationError
+
+
+def _read_raw(path: Path, station) -> pd.DataFrame:
+    """Raw long telemetry with ``time`` in UNIX seconds (sensor units)."""
+    from hullbreach.telemetry.readers import detect_format, read_long_csv_raw, read_telemetry
+
+    if not path.exists():
+        raise IsolationError(f"telemetry file {path} does not exist", hint="check the path")
+    fmt = detect_format(path)
+    if fmt == "long":
+        raw, _ = read_long_csv_raw(path)
+        raw = raw[["time", "channel", "value"]].copy()
+        raw["value"] = pd.to_numeric(raw["value"], errors="coerce")
+        t = raw["time"]
+        num = pd.to_numeric(t, errors="coerce")
+        if num.notna().all():
+            raw["time"] = num.astype(float)
+        else:
+            ts = pd.to_datetime(t, utc=True, format="ISO8601", errors="coerce")
+            raw["time"] = (ts - pd.Timestamp("1970-01-01T00:00:00Z")).dt.total_seconds()
+        return raw.dropna(subset=["time", "value"])
+    tf = read_telemetry(path, station)
+    d = tf.data.copy()
+    d["time"] = (d["time"] - pd.Timestamp("1970-01-01T00:00:00Z")).dt.total_seconds()
+    # back to sensor units so that every path gives the session the same kind of frame
+    from hullbreach.units import from_si
+
+    d["value"] = [from_si(v, station.sensors[c].unit) if c in station.sensors else v for c, v in zip(d["channel"], d["value"])]
+    return d[["time", "channel", "value"]]
+
+
+def _print_step(step, station) -> None:
+    console.print(f"\n[bold]Step {step.index}[/]  ({step.info_bits:.2f} bit expected)")
+    for h in step.equalize:
+        console.print(f"  • equalize pressure across hatch [cyan]{h}[/] with its valve first")
+    for h in step.open:
+        console.print(f"  • open hatch [cyan]{h}[/]")
+    if step.close:
+        console.print(f"  • [bold]close hatch{'es' if len(step.close) > 1 else ''} {', '.join(step.close)} now[/] "
+                      "(farthest from the crew first)")
+    if not step.open and not step.close:
+        console.print("  • keep every hatch as it is")
+    console.print(f"  • crew waits in: {', '.join(sorted(step.crew_zone))}")
+    console.print(f"  • then wait about [bold]{fmt_duration(step.expected_dwell_s)}[/] "
+                  f"(at most {fmt_duration(step.dwell_s)}); hatch work ~{fmt_duration(step.operations_s)}")
+
+
+def _print_outcome(out) -> None:
+    zone = ", ".join(sorted(out.leaking_zone)) or "(none)"
+    verdict = "decided" if out.decided else "not decided (watched the whole wait)"
+    console.print(f"  → {verdict} after {fmt_duration(out.decision_s)}: losing air in [bold]{zone}[/] "
+                  f"({out.zone_probability:.1%})")
+    top = ", ".join(f"{k} {v:.1%}" for k, v in out.posterior_top[:3])
+    console.print(f"    most likely: {top}")
+
+
+def _print_result(r) -> None:
+    color = "green" if r.status == "isolated" else "yellow"
+    console.print(f"\n[bold {color}]{r.advice}[/]")
+    console.print(f"elapsed {fmt_duration(r.elapsed_s)} in {r.steps} step(s); air lost meanwhile ~{r.air_lost_kg:.2f} kg")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``isolate`` command."""
+
+    @app.command("isolate")
+    def isolate_cmd(
+        station: str = typer.Argument(..., help="Built-in station name (iss-2018, iss-2025, demo) or station .toml path."),
+        leak_rate_kg_s: float = typer.Option(None, "--leak-rate-kg-s", help="Detected leak mass flow [kg/s]."),
+        rate_mmhg_per_h: float = typer.Option(None, "--rate-mmhg-per-h", help="Whole-station pressure drop [mmHg/h]."),
+        rate_mmhg_per_day: float = typer.Option(None, "--rate-mmhg-per-day", help="Whole-station pressure drop [mmHg/day]."),
+        telemetry: Path = typer.Option(None, "--telemetry", help="Recorded telemetry covering the search."),
+        follow: Path = typer.Option(None, "--follow", help="Growing telemetry file to watch live."),
+        policy: str = typer.Option("hullbreach", "--policy", help="hullbreach (planner) or iss (the ISS procedure)."),
+        crew: int = typer.Option(0, "--crew", help="People aboard (wait in the escape vehicles)."),
+        confidence: float = typer.Option(0.99, "--confidence", help="Stop when one module holds this probability."),
+        poll_s: float = typer.Option(10.0, "--poll-s", help="With --follow: seconds between reads."),
+        timeout_s: float = typer.Option(None, "--timeout-s", help="With --follow: give up after this many seconds of wall time."),
+        seed: int = typer.Option(0, "--seed", help="Seed (tie-breaking)."),
+        json_out: bool = typer.Option(False, "--json", help="Print steps, outcomes and the result as JSON."),
+    ) -> None:
+        """Which module leaks? Plan hatch closures step by step and read each step's telemetry."""
+        from hullbreach.isolate import IsolationSession
+        from hullbreach.isolate.session import leak_mass_flow_from_rate, step_window
+        from hullbreach.station import load_station
+
+        st = load_station(station)
+        given = [x is not None for x in (leak_rate_kg_s, rate_mmhg_per_h, rate_mmhg_per_day)]
+        if sum(given) != 1:
+            raise IsolationError("give the leak size once: --leak-rate-kg-s, --rate-mmhg-per-h or --rate-mmhg-per-day",
+                                 hint="e.g. --rate-mmhg-per-h 0.6 for the Soyuz MS-09 leak")
+        if telemetry is not None and follow is not None:
+            raise IsolationError("give either --telemetry or --follow, not both")
+        if leak_rate_kg_s is not None:
+            mdot = leak_rate_kg_s
+        elif rate_mmhg_per_h is not None:
+            mdot = leak_mass_flow_from_rate(st, rate_mmhg_per_h * PA_PER_MMHG / 3600.0)
+        else:
+            mdot = leak_mass_flow_from_rate(st, rate_mmhg_per_day * PA_PER_MMHG / 86400.0)
+        s = IsolationSession(st, leak_mass_flow_kg_s=mdot, seed=seed, policy=policy, crew_count=crew, confidence=confidence)
+        quiet = json_out
+        log: list = []
+        if not quiet:
+            console.print(f"[bold]{st.name}[/]: leak {mdot:.3g} kg/s; policy {policy}; stop at {confidence:.0%}")
+
+        recorded = _read_raw(telemetry, st) if telemetry is not None else None
+        t_origin = float(recorded["time"].min()) if recorded is not None and len(recorded) else 0.0
+        t0 = 0.0
+        paused = False
+        wall0 = time.monotonic()
+        while not s.done:
+            try:
+                step = s.next_step()
+            except IsolationError:
+                break
+            if not quiet:
+                _print_step(step, st)
+            if recorded is not None:
+                a, b = step_window(t0, step)
+                rel = recorded["time"] - t_origin
+                frame = recorded.loc[(rel >= a) & (rel <= b)].copy()
+                if frame.empty:
+                    paused = True
+                    if not quiet:
+                        console.print(f"[yellow]the recording ends before step {step.index}: session paused[/]")
+                    log.append({"step": step.to_json(), "outcome": None})
+                    break
+                frame["time"] = frame["time"] - t_origin
+                out = s.observe(frame)
+                t0 = a + out.decision_s
+            elif follow is not None:
+                out = None
+                a = None
+                while out is None:
+                    if timeout_s is not None and time.monotonic() - wall0 > timeout_s:
+                        paused = True
+                        break
+                    raw = _read_raw(follow, st) if follow.exists() else None
+                    if raw is not None and len(raw):
+                        now = float(raw["time"].max())
+                        if a is None:
+                            a = now + step.operations_s
+                        frame = raw.loc[raw["time"] >= a]
+                        if len(frame) > 3:
+                            chk = s.check(frame)
+                            if chk.decided or chk.span_s >= step.dwell_s:
+                                out = s.observe(frame)
+                                break
+                            if not quiet:
+                                err_console.print(f"  … {fmt_duration(chk.span_s)} watched, {', '.join(sorted(chk.leaking_zone))} "
+                                                  f"at {chk.zone_probability:.1%}")
+                    time.sleep(poll_s)
+                if out is None:
+                    if not quiet:
+                        console.print("[yellow]timed out waiting for telemetry: session paused[/]")
+                    log.append({"step": step.to_json(), "outcome": None})
+                    break
+            else:
+                err_console.print(f"Step {step.index}: telemetry file of this step (Enter to stop): ", end="")
+                try:
+                    answer = input().strip()
+                except EOFError:
+                    answer = ""
+                if not answer:
+                    paused = True
+                    log.append({"step": step.to_json(), "outcome": None})
+                    break
+                out = s.observe(_read_raw(Path(answer), st))
+            log.append({"step": step.to_json(), "outcome": out.to_json()})
+            if not quiet:
+                _print_outcome(out)
+        r = s.result
+        if json_out:
+            print_json({"station": st.name, "leak_mass_flow_kg_s": mdot, "policy": policy, "paused": paused,
+                        "steps": log, "result": r.to_json()})
+            return
+        if paused and not s.done:
+            console.print(f"\n[yellow]session paused after {r.steps} step(s)[/]: {r.advice}")
+        else:
+            _print_result(r)
