@@ -490,6 +490,8 @@ def plot_likelihood(result: Localization, wall: Wall, rec: Recording | None, pat
             ax.axhline(st.position_m, color="white", lw=1.5, ls="--", alpha=0.7)
         else:
             ax.axvline(st.position_m, color="white", lw=1.5, ls="--", alpha=0.7)
+    for k, e in enumerate(wall.equipment):
+        ax.plot(e.x_m, e.y_m, "s", mfc="none", mec="orange", ms=9, mew=1.5, label="known equipment" if k == 0 else None)
     if rec is not None:
         ax.plot(rec.sensor_positions_m[:, 0], rec.sensor_positions_m[:, 1], "^", color="cyan", ms=7, label="sensors")
     for i, c in enumerate(result.candidates):

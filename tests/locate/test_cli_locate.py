@@ -1,0 +1,101 @@
+"""``hullbreach locate`` and ``hullbreach locate-plan`` end to end."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from hullbreach.cli.main import main
+from hullbreach.locate.demo import run as demo_run
+from hullbreach.locate.lamb import material
+from hullbreach.locate.signals import leak, perimeter_sensors, simulate
+from hullbreach.locate.wall import Wall
+
+WALL_TOML = """name = "test panel"
+thickness_m = 0.002
+width_m = 0.6
+height_m = 0.6
+material = "al-6061"
+"""
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("loc")
+    (d / "WALL.toml").write_text(WALL_TOML)
+    wall = Wall(0.002, 0.6, 0.6, material("al-6061"))
+    src = np.array([0.22, 0.37])
+    rec = simulate(wall, perimeter_sensors(wall, 8), [leak(src)], duration_s=0.02, snr_db=0.0, seed=11)
+    rec.save(d / "rec.npz")
+    return d, src, rec
+
+
+def test_locate_json(files, capsys):
+    d, src, _ = files
+    code = main(["locate", "--wall", str(d / "WALL.toml"), "--signals", str(d / "rec.npz"), "--json",
+                 "--plot", str(d / "map.png")])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert np.hypot(*(np.array(out["position_m"]) - src)) < 3e-3
+    assert out["uncertainty_radius_m"] > 0
+    assert out["candidates"][0]["position_m"] == out["position_m"]
+    assert (d / "map.png").exists()
+
+
+def test_locate_human(files, capsys):
+    d, _, _ = files
+    assert main(["locate", "--wall", str(d / "WALL.toml"), "--signals", str(d / "rec.npz")]) == 0
+    text = capsys.readouterr().out
+    assert "Leak at x =" in text and "95 %" in text
+
+
+def _bad(d, name, **arrays):
+    p = d / name
+    np.savez(p, **arrays)
+    return p
+
+
+def test_malformed_recordings_exit_1_with_one_line(files, capsys):
+    d, _, rec = files
+    pos, sig = rec.sensor_positions_m, rec.signals
+    cases = {
+        "shape.npz": (dict(fs_hz=1e6, sensor_positions_m=pos, signals=sig[:5]), "signals has 5 rows"),
+        "nan.npz": (dict(fs_hz=1e6, sensor_positions_m=pos, signals=np.where(np.arange(sig.shape[1]) == 3, np.nan, sig)),
+                    "NaN"),
+        "outside.npz": (dict(fs_hz=1e6, sensor_positions_m=pos * 3, signals=sig), "outside the wall"),
+        "slow.npz": (dict(fs_hz=2e5, sensor_positions_m=pos, signals=sig), "too low for the analysis band"),
+        "keys.npz": (dict(fs=1e6, sensor_positions_m=pos, signals=sig), "missing key(s) fs_hz"),
+    }
+    for name, (arrays, msg) in cases.items():
+        p = _bad(d, name, **arrays)
+        code = main(["locate", "--wall", str(d / "WALL.toml"), "--signals", str(p)])
+        err = capsys.readouterr().err
+        assert code == 1, name
+        assert msg in err.replace("\n", " "), (name, err)
+
+
+def test_bad_wall_file(files, capsys):
+    d, _, _ = files
+    (d / "bad.toml").write_text(WALL_TOML.replace('"al-6061"', '"cheese"'))
+    assert main(["locate", "--wall", str(d / "bad.toml"), "--signals", str(d / "rec.npz")]) == 1
+    assert "unknown material 'cheese'" in capsys.readouterr().err
+
+
+def test_locate_plan_json(files, capsys):
+    d, _, _ = files
+    assert main(["locate-plan", "--wall", str(d / "WALL.toml"), "--sensors", "5", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["sensor_positions_m"]) == 5 and out["p90_radius_m"] > 0
+
+
+def test_demo_step(tmp_path):
+    out = demo_run(tmp_path, seed=0)
+    assert set(out) == {"title", "lines", "json", "files"}
+    js = out["json"]
+    json.dumps(js)
+    assert js["wall"]["thickness_m"] == pytest.approx(0.0019)  # NASA/TM-2009-214785 §6: 0.19 cm AMG6
+    assert js["error_m"] < 0.01
+    assert js["x_m"]["low"] <= js["position_m"][0] <= js["x_m"]["high"]
+    assert all(__import__("pathlib").Path(f).exists() for f in out["files"])
