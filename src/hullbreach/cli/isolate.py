@@ -31,7 +31,16 @@ from hullbreach.errors import IsolationError
 
 
 def _read_raw(path: Path, station) -> pd.DataFrame:
-    """Raw long telemetry with ``time`` in UNIX seconds (sensor units)."""
+    """Raw long telemetry with ``time`` in UNIX seconds (sensor units); refuses channels the station lacks."""
+    raw = _read_any(path, station)
+    unknown = sorted(set(raw["channel"].astype(str)) - set(station.sensors))
+    if unknown:
+        raise IsolationError(f"{path}: {len(unknown)} channel(s) that station {station.name!r} does not have: "
+                             f"{', '.join(unknown[:5])}", hint="is this telemetry from another station?")
+    return raw
+
+
+def _read_any(path: Path, station) -> pd.DataFrame:
     from hullbreach.telemetry.readers import detect_format, read_long_csv_raw, read_telemetry
 
     if not path.exists():
@@ -189,7 +198,7 @@ def register(app: typer.Typer) -> None:
                 err_console.print(f"Step {step.index}: telemetry file of this step (Enter to stop): ", end="")
                 try:
                     answer = input().strip()
-                except EOFError:
+                except (EOFError, OSError):
                     answer = ""
                 if not answer:
                     paused = True
