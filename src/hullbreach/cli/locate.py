@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("locate")
     def locate_cmd(
-        wall: Path = typer.Option(..., "--wall", help="WALL.toml: thickness_m, width_m, height_m, material, [[stiffener]]."),
+        wall: Path = typer.Option(..., "--wall", help="WALL.toml: thickness_m, width_m, height_m, material, optional stiffener and equipment tables."),
         signals: Path = typer.Option(..., "--signals", help="Recording .npz: fs_hz, sensor_positions_m (N x 2), signals (N x T)."),
         json_out: bool = typer.Option(False, "--json", help="Print JSON (position_m, uncertainty_radius_m, candidates)."),
         plot: Path | None = typer.Option(None, "--plot", help="Write the likelihood image over the wall to this PNG."),
