@@ -75,27 +75,34 @@ def mdot_to_cd_area(station: Station, mdot_kg_s: float) -> float:
 
 def _fast_telemetry(station: Station, truth: pd.DataFrame, t_from: float, t_to: float, rng: np.random.Generator,
                     start: pd.Timestamp) -> pd.DataFrame:
-    """Block-averaged sensor readings (sensor units) from the simulator's truth between two times [s]."""
+    """Block-averaged sensor readings (sensor units) from the simulator's truth between two times [s].
+
+    ``time`` is in seconds after the scenario start."""
     tt = (truth["time"] - start).dt.total_seconds().to_numpy()
     sel = (tt >= t_from - 1e-6) & (tt <= t_to + 1e-6)
-    tr = truth.loc[sel]
     ts = tt[sel]
+    mods = truth["module"].to_numpy()[sel]
     cols = {"pressure": "pressure_pa", "temperature": "temperature_k", "ppn2": "ppn2_pa", "ppo2": "ppo2_pa",
             "ppco2": "ppco2_pa"}
-    frames = []
-    n_avg = FAST_BLOCK_S
-    by_module = {m: g for m, g in tr.assign(_t=ts).groupby("module", sort=False, observed=True)}
+    values = {q: truth[c].to_numpy(dtype=float)[sel] for q, c in cols.items()}
+    order = {}
+    for i, m in enumerate(mods):
+        order.setdefault(m, []).append(i)
+    order = {m: np.asarray(ix) for m, ix in order.items()}
+    t_parts, c_parts, v_parts = [], [], []
     for s in station.sensors.values():
-        if s.quantity not in cols or s.module not in by_module:
+        if s.quantity not in cols or s.module not in order:
             continue
-        g = by_module[s.module]
-        v = from_si(g[cols[s.quantity]].to_numpy(dtype=float), s.unit)
-        sd = math.sqrt(s.noise_std ** 2 + s.resolution ** 2 / 12.0) / math.sqrt(n_avg)
-        v = v + sd * rng.standard_normal(v.size)
-        frames.append(pd.DataFrame({"time": g["time"].to_numpy(), "channel": s.id, "value": v}))
-    if not frames:
+        ix = order[s.module]
+        v = from_si(values[s.quantity][ix], s.unit)
+        sd = math.sqrt(s.noise_std ** 2 + s.resolution ** 2 / 12.0) / math.sqrt(FAST_BLOCK_S)
+        t_parts.append(ts[ix])
+        c_parts.append(np.full(ix.size, s.id, dtype=object))
+        v_parts.append(v + sd * rng.standard_normal(ix.size))
+    if not t_parts:
         return pd.DataFrame({"time": [], "channel": [], "value": []})
-    return pd.concat(frames, ignore_index=True).sort_values(["time", "channel"], kind="stable").reset_index(drop=True)
+    return pd.DataFrame({"time": np.concatenate(t_parts), "channel": np.concatenate(c_parts),
+                         "value": np.concatenate(v_parts)})
 
 
 def violations(station: Station, truth: pd.DataFrame, start: pd.Timestamp, steps: list, tol_pa: float) -> list:

@@ -41,9 +41,9 @@ def run(out_dir: pathlib.Path, seed: int = 0) -> dict:
         action = "; ".join(ops) or "keep hatches"
         zone = ", ".join(o["leaking_zone"]) if len(o["leaking_zone"]) <= 4 else f"{len(o['leaking_zone'])} modules"
         lines.append(f"Step {s['index']}: {action} -> after {fmt_duration(o['decision_s'])} losing air: "
-                     f"[bold]{zone}[/] ({o["zone_probability"]:.2%})")
+                     f"[bold]{zone}[/] ({o['zone_probability']:.2%})")
     verdict = r["found"] or "undecided"
-    lines.append(f"Leaking module: [bold]{verdict}[/] ({r["probability"]:.2%}) after {fmt_duration(r['elapsed_s'])}, "
+    lines.append(f"Leaking module: [bold]{verdict}[/] ({r['probability']:.2%}) after {fmt_duration(r['elapsed_s'])}, "
                  f"{r['steps']} configurations, {r['violations']} constraint violations, "
                  f"{r['air_lost_kg']:.2f} kg of air lost meanwhile")
     lines.append("In 2018 the crew took the night and the next morning to find the hole in the MS-09 orbital module.")

@@ -390,6 +390,24 @@ def step_loglik(hyps: Hypotheses, rates: list, grid: np.ndarray, model: Observat
     return ll
 
 
+def share_matrix(hyps: Hypotheses, zones: list) -> np.ndarray:
+    """(n_rows, n_zones): share of the leak flow each hypothesis puts in each zone."""
+    idx = {m: i for i, m in enumerate(hyps.module_ids)}
+    member = np.zeros((len(hyps.module_ids), len(zones)))
+    for zi, z in enumerate(zones):
+        for m in z:
+            member[idx[m], zi] = 1.0
+    return hyps.shares @ member
+
+
+def step_loglik_matrix(shares_by_obs: np.ndarray, rates: np.ndarray, stds: np.ndarray, offsets: np.ndarray,
+                       extra_var: np.ndarray, grid: np.ndarray, model: ObservationModel = ObservationModel()) -> np.ndarray:
+    """Vectorized :func:`step_loglik`: observations as arrays (n_obs,), shares (n_rows, n_obs)."""
+    mu = -shares_by_obs[:, None, :] * grid[None, :, None] + offsets[None, None, :]
+    var = stds[None, None, :] ** 2 + (model.rel_std * mu) ** 2 + model.abs_std_kg_s ** 2 + extra_var[None, None, :]
+    return (-0.5 * (rates[None, None, :] - mu) ** 2 / var - 0.5 * np.log(var)).sum(axis=2)
+
+
 def posterior(hyps: Hypotheses, loglik: np.ndarray, log_w: np.ndarray) -> np.ndarray:
     """Posterior probability of every hypothesis row, the leak size marginalized on its grid."""
     lj = hyps.log_prior[:, None] + log_w[None, :] + loglik

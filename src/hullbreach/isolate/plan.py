@@ -70,6 +70,9 @@ class PlanState:
         Current pressure per module [Pa].
     step_confidence : float
         Posterior a step's outcome must reach to stop the wait [-].
+    crew_modules : frozenset
+        Modules where the crew waits (their O2 use blurs that zone's total pressure); empty: the
+        escape vehicles.
     """
 
     closed: frozenset
@@ -77,6 +80,7 @@ class PlanState:
     mdot_kg_s: float
     pressures_pa: dict
     step_confidence: float = 0.999
+    crew_modules: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -286,7 +290,8 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
     if not transition.feasible:
         return None
     ev = set(station.escape_vehicles())
-    crew_mask = np.array([bool(z & ev) for z in zones])
+    cm = set(state.crew_modules) or ev
+    crew_mask = np.array([bool(z & cm) for z in zones])
     t_exp = decision_times(station, zones, w, state.mdot_kg_s, step_confidence=state.step_confidence, rules=rules,
                            crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache)
     if not np.all(np.isfinite(t_exp[w > 0])):

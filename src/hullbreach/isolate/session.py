@@ -292,7 +292,8 @@ class IsolationSession:
 
     # ----------------------------------------------------------------------------------------------- steps
     def _state(self) -> PlanState:
-        return PlanState(self.closed, self.module_weights(), self.mdot, dict(self.pressures), self.step_confidence)
+        return PlanState(self.closed, self.module_weights(), self.mdot, dict(self.pressures), self.step_confidence,
+                         frozenset(self.crew))
 
     def next_step(self) -> Step:
         """The next configuration to set up, or raise :class:`IsolationError` when the session is done.
@@ -367,27 +368,50 @@ class IsolationSession:
         crew = set(step.crew_zone)
         decided = False
         chosen = None
+        smat = infer.share_matrix(self.hyps, zones)
+        obs_shares = np.array([smat[:, s.zone_index] for s in series]).T if series else np.zeros((self.hyps.n, 0))
+        offs = np.array([(-CREW_O2_KG_S_PER_PERSON * sum(n for m, n in self.crew.items() if m in zones[s.zone_index]))
+                         if s.quantity == "pressure" else 0.0 for s in series])
+        crewed = np.array([bool(crew & set(zones[s.zone_index])) for s in series], dtype=bool)
+        extra = np.where(crewed & np.array([s.quantity == "pressure" for s in series], dtype=bool),
+                         self.crew_abs_std ** 2, 0.0) + (CREW_O2_REL_STD * offs) ** 2 if series else np.zeros(0)
+        n_single = len(self.hyps.module_ids)
         for tcp in checkpoints:
-            rates = []
-            for s in series:
+            use, r_arr, sd_arr = [], [], []
+            for k, s in enumerate(series):
                 sel = s.t <= tcp + 1e-9
                 if sel.sum() < 3:
                     continue
                 slope, se = infer._fit(s.t[sel], s.y[sel], s.floor_per_sqrt)
-                z = zones[s.zone_index]
-                off = -CREW_O2_KG_S_PER_PERSON * sum(n for m, n in self.crew.items() if m in z)
-                rates.append(infer.ZoneRate(z, slope, se, s.quantity, float(s.t[sel][-1] - s.t[sel][0]), bool(crew & set(z)),
-                                            off, abs(off) * CREW_O2_REL_STD))
-            ll_step = infer.step_loglik(self.hyps, rates, self.grid, self.model)
+                if math.isfinite(se):
+                    use.append(k)
+                    r_arr.append(slope)
+                    sd_arr.append(se)
+            if use:
+                ui = np.array(use)
+                # hypotheses with the same shares per observed zone have the same likelihood
+                uniq, inv = np.unique(obs_shares[:, ui], axis=0, return_inverse=True)
+                ll_u = infer.step_loglik_matrix(uniq, np.array(r_arr), np.array(sd_arr), offs[ui],
+                                                extra[ui], self.grid, self.model)
+                ll_step = ll_u[np.asarray(inv).reshape(-1)]
+            else:
+                ll_step = np.zeros_like(self.ll)
             post = infer.posterior(self.hyps, self.ll + ll_step, self.log_w)
             gmass = np.array([post[g].sum() for g in groups])
             top = int(gmass.argmax())
-            singles = post[1: 1 + len(self.hyps.module_ids)]
-            chosen = (tcp, rates, ll_step, post, gmass, top)
-            if rates and tcp >= start and (gmass[top] >= self.step_confidence or singles.max() >= self.confidence):
+            singles = post[1: 1 + n_single]
+            chosen = (tcp, use, r_arr, sd_arr, ll_step, post, gmass, top)
+            if use and tcp >= start and (gmass[top] >= self.step_confidence or singles.max() >= self.confidence):
                 decided = True
                 break
-        tcp, rates, ll_step, post, gmass, top = chosen
+        tcp, use, r_arr, sd_arr, ll_step, post, gmass, top = chosen
+        rates = []
+        for k, slope, se in zip(use, r_arr, sd_arr):
+            s = series[k]
+            z = zones[s.zone_index]
+            sel = s.t <= tcp + 1e-9
+            rates.append(infer.ZoneRate(z, slope, se, s.quantity, float(s.t[sel][-1] - s.t[sel][0]), bool(crewed[k]),
+                                        float(offs[k]), abs(float(offs[k])) * CREW_O2_REL_STD))
         key = glabels[top]
         leak_zone = frozenset().union(*[zones_h[i] for i in key]) if key else frozenset()
         summ = infer.summarize(self.hyps, post)
