@@ -123,7 +123,7 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cases", default="plate-8,plate-16,stiffened,stiffened-loud,timing")
     ap.add_argument("--n-loud", type=int, default=100)
-    ap.add_argument("--json", default="benchmarks/locate_results.json")
+    ap.add_argument("--json", default=None, help="also write the raw summary to this JSON file")
     ap.add_argument("--merge", nargs="*", help="only print the table merged from these result JSON files")
     args = ap.parse_args(argv)
     if args.merge:
@@ -158,8 +158,9 @@ def main(argv=None) -> int:
     if "timing" in cases:
         result["timing"] = timing()
     result["wall_clock_s"] = time.time() - t0
-    with open(args.json, "w") as fh:
-        json.dump(result, fh, indent=1)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(result, fh, indent=1)
     print(table(result))
     return 0
 
