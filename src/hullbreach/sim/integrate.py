@@ -79,59 +79,91 @@ def linear_decay(m0: np.ndarray, lamh: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 
-def integrate_zone(run, z, src: np.ndarray, krm: np.ndarray, kl: list, L: int, h: float, thermo: str):
-    """Species masses of an uncoupled zone over L steps (exact for piecewise-constant coefficients)."""
+def _book_sinks(run, sinks, out_share_fn, L):
+    """Book first-order sinks: airlock venting into ``run.airlock_vented``; transfers returned per step."""
+    transfers = []
+    for k_s, cat, to_zone in sinks:
+        amounts = out_share_fn(k_s)  # (L, 4) per step
+        if cat == "airlock_vented":
+            run.airlock_vented += float(np.sum(amounts))
+        else:
+            transfers.append((to_zone, amounts))
+    return transfers
+
+
+def integrate_zone(run, z, src: np.ndarray, krm: np.ndarray, kl: list, L: int, h: float, thermo: str,
+                   sinks=(), extra_in=None):
+    """Species masses of an uncoupled zone over L steps (exact for piecewise-constant coefficients).
+
+    Parameters
+    ----------
+    src : (4,) constant source rates [kg/s] (negative = sink); krm : (4,) first-order removal [1/s] (scrubber);
+    kl : ``[(leak_id, k_l (L,))]`` leak coefficients [1/s]; sinks : ``[(k [1/s], category, to_zone)]``
+    first-order outflows (airlock pump, vent, repress donor); extra_in : (L, 4) mass entering in each step
+    [kg] (from another zone's transfer).
+
+    Returns ``(m (L+1, 4), theta (L+1,), transfers [(to_zone, (L, 4) amounts)])``.
+    """
     m0 = run.zmass[z]
     th0 = run.theta[z]
-    if kl:
-        k = np.sum([a for _, a in kl], axis=0)
-    else:
-        k = np.zeros(L)
+    k = np.sum([a for _, a in kl], axis=0) if kl else np.zeros(L)
+    ks_tot = float(sum(k_s for k_s, _, _ in sinks))
+    inflow = np.zeros((L, 4)) if extra_in is None else extra_in
     if thermo == "adiabatic" and kl:
         g1 = GAMMA_AIR - 1.0
         beta = 0.5 * g1
         M0 = float(m0.sum())
         u0 = th0 ** (1.0 / g1)  # M0 / Mref
-        K = np.concatenate([[0.0], np.cumsum(k * h)])
+        kt = k + ks_tot
+        K = np.concatenate([[0.0], np.cumsum(kt * h)])
         u = (u0 ** -beta + beta * K) ** (-1.0 / beta)
         Mleak = M0 * u / u0
-        cum_src = np.concatenate([[0.0], np.cumsum(np.full(L, 1.0))])[:, None] * (src * h)[None, :]
+        cum_src = np.arange(L + 1, dtype=float)[:, None] * (src * h)[None, :]
+        cum_src[1:] += np.cumsum(inflow, axis=0)
         frac = m0 / M0 if M0 > 0 else np.zeros(4)
         m = Mleak[:, None] * frac[None, :] + cum_src
-        out = -np.diff(Mleak)
+        out = -np.diff(Mleak)[:, None] * frac[None, :]  # (L, 4)
         with np.errstate(invalid="ignore", divide="ignore"):
-            for lid, a in kl:
-                run.vented[lid] += float(np.sum(np.where(k > 0, out * a / k, 0.0)))
-        theta = (u ** g1)
-        return m, theta
-    lam = k[:, None] + krm[None, :]
+            inv = np.where(kt > 0, 1.0 / np.where(kt > 0, kt, 1.0), 0.0)[:, None]
+        for lid, a in kl:
+            run.vented[lid] += float(np.sum(out * a[:, None] * inv))
+        transfers = _book_sinks(run, sinks, lambda k_s: out * k_s * inv, L)
+        return m, u ** g1, transfers
+    lam = k[:, None] + krm[None, :] + ks_tot
     lamh = lam * h
     with np.errstate(invalid="ignore", divide="ignore"):
         phi = np.where(lamh > 1e-12, -np.expm1(-lamh) / np.where(lam > 0, lam, 1.0), h)
-    b = phi * src[None, :]
+    a_step = np.exp(-lamh)
+    b = phi * src[None, :] + a_step * inflow  # the inflow of a step enters at its start
     m = linear_decay(m0, lamh, b)
-    if kl or np.any(krm > 0):
-        out = m[:-1] - m[1:] + src[None, :] * h
+    transfers = []
+    if kl or np.any(krm > 0) or sinks:
+        out = m[:-1] - m[1:] + inflow + src[None, :] * h
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(lam > 0, 1.0 / np.where(lam > 0, lam, 1.0), 0.0)
         for lid, a in kl:
             run.vented[lid] += float(np.sum(out * (a[:, None] * share)))
         if np.any(krm > 0):
             run.removed += float(np.sum(out * (krm[None, :] * share)))
+        transfers = _book_sinks(run, sinks, lambda k_s: out * (k_s * share), L)
     if thermo == "adiabatic" and th0 != 1.0:
         t = np.arange(L + 1) * h
         theta = 1.0 + (th0 - 1.0) * np.exp(-t / ADIABATIC_RELAX_S)
     else:
         theta = np.full(L + 1, th0)
-    return m, theta
+    return m, theta, transfers
 
 
-def integrate_cluster(run, zones: list, couplings: list, src: dict, krm: dict, kz: dict, T: np.ndarray, L: int, h: float):
+def integrate_cluster(run, zones: list, couplings: list, src: dict, krm: dict, kz: dict, T: np.ndarray, L: int, h: float,
+                      sinks: dict | None = None, extra_in: dict | None = None):
     """Species masses of zones coupled by open valves over ``L`` physics steps of ``h`` seconds.
 
-    ``couplings``: ``(hatch, cd_area_m2, zone_a, zone_b, module_index_a, module_index_b)``. Returns
-    ``{zone: (L+1, 4) array}``; the physics grid between sub-step nodes is filled by linear interpolation.
+    ``couplings``: ``(hatch, cd_area_m2, zone_a, zone_b, module_index_a, module_index_b)``; ``sinks`` and
+    ``extra_in`` per zone as in :func:`integrate_zone`. Returns ``({zone: (L+1, 4) array}, transfers)``; the
+    physics grid between sub-step nodes is filled by linear interpolation.
     """
+    sinks = sinks or {}
+    extra_in = extra_in or {}
     nz = len(zones)
     zi = {z: i for i, z in enumerate(zones)}
     m = np.array([run.zmass[z] for z in zones], dtype=float)
@@ -155,6 +187,16 @@ def integrate_cluster(run, zones: list, couplings: list, src: dict, krm: dict, k
             k[:, zi[z]] += a
             klist.append((lid, zi[z], a))
     krm_a = np.array([krm[z] for z in zones])  # (nz, 4)
+    zsinks = [(zi[z], k_s, cat, to) for z in zones for (k_s, cat, to) in sinks.get(z, ())]
+    ks_a = np.zeros(nz)
+    for i, k_s, _, _ in zsinks:
+        ks_a[i] += k_s
+    inflow = np.zeros((L, nz, 4))
+    for z in zones:
+        if z in extra_in:
+            inflow[:, zi[z], :] = extra_in[z]
+    cin = np.concatenate([np.zeros((1, nz, 4)), np.cumsum(inflow, axis=0)])
+    tr_out = [np.zeros((L, 4)) for _ in zsinks]
     base = np.array([src[z] for z in zones])
     ck = np.concatenate([np.zeros((1, nz)), np.cumsum(k, axis=0)])  # cumulative k*steps
     cka = {lid: np.concatenate([[0.0], np.cumsum(a)]) for lid, _, a in klist}
@@ -186,22 +228,29 @@ def integrate_cluster(run, zones: list, couplings: list, src: dict, krm: dict, k
         n0, n1 = int(nodes[q]), int(nodes[q + 1])
         H = (n1 - n0) * h
         kbar = (ck[n1] - ck[n0]) / (n1 - n0)  # mean leak coefficient per zone [1/s]
-        lam = kbar[:, None] + krm_a  # (nz, 4)
+        lam = kbar[:, None] + krm_a + ks_a[:, None]  # (nz, 4)
+        m_in = cin[n1] - cin[n0]
         lh = lam * H
         ea = np.exp(-lh)
         phi = np.where(lh > 1e-12, -np.expm1(-lh) / np.where(lam > 0, lam, 1.0), H)
         d1 = transfer(m, *rates(m, n0), H)
-        mp = np.maximum(m * ea + phi * (base + d1), 0.0)
+        mp = np.maximum((m + m_in) * ea + phi * (base + d1), 0.0)
         d2 = transfer(mp, *rates(mp, n1), H)
         s = base + 0.5 * (d1 + d2)
-        mn = m * ea + phi * s
-        out = m - mn + s * H
+        mn = (m + m_in) * ea + phi * s
+        out = m + m_in - mn + s * H
         share = np.where(lam > 0, 1.0 / np.where(lam > 0, lam, 1.0), 0.0)
         for lid, i, a in klist:
             abar = (cka[lid][n1] - cka[lid][n0]) / (n1 - n0)
             run.vented[lid] += float(np.sum(out[i] * abar * share[i]))
         if np.any(krm_a > 0):
             run.removed += float(np.sum(out * krm_a * share))
+        for j, (i, k_s, cat, _) in enumerate(zsinks):
+            amt = out[i] * k_s * share[i]
+            if cat == "airlock_vented":
+                run.airlock_vented += float(amt.sum())
+            else:
+                tr_out[j][n0:n1] = amt / (n1 - n0)
         m = mn
         hist_nodes[q + 1] = m
     grid = np.arange(L + 1)
@@ -209,4 +258,5 @@ def integrate_cluster(run, zones: list, couplings: list, src: dict, krm: dict, k
     for i in range(nz):
         for s_ in range(4):
             hist[:, i, s_] = np.interp(grid, nodes, hist_nodes[:, i, s_])
-    return {z: hist[:, zi[z], :] for z in zones}
+    transfers = [(to, tr_out[j]) for j, (_, _, cat, to) in enumerate(zsinks) if cat != "airlock_vented"]
+    return {z: hist[:, zi[z], :] for z in zones}, transfers

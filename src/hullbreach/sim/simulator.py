@@ -335,7 +335,11 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
             bps.add(snap(r.time_s + r.duration_s))
     for a in sc.airlock_cycles:
         for ph, t0, t1 in a.phases:
-            at(snap(t0), 2, ("airlock", (a, ph, snap(t1))))
+            if ph == "hold":
+                continue
+            # the vent valve stays open to vacuum through the hold (EVA)
+            end = a.phases[2][2] if ph == "vent" else t1
+            at(snap(t0), 2, ("airlock", (a, ph, snap(end))))
             bps.add(snap(t1))
     for lk in sc.leaks:
         bps.add(snap(lk.onset_s))
@@ -394,7 +398,8 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
         krm: dict[frozenset, np.ndarray] = {z: np.zeros(4) for z in run.zones}
         if crew.count > 0:
             zc = run.zone_of(crew.module)
-            if run.zone_pressure(zc, T[0]) > 0.5 * run.p0:
+            # the crew breathes in their zone while it holds at least half the initial pressure and enough O2
+            if run.zone_pressure(zc, T[0]) > 0.5 * run.p0 and run.zmass[zc][0] > 2.0 * o2_rate * L * h:
                 src[zc] += np.array([-o2_rate, 0.0, co2_rate, 0.0])
                 cat_rates["removed"] += o2_rate
                 cat_rates["added"] += co2_rate
@@ -405,18 +410,14 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
                     if f0 <= i0 < f1:
                         src[zc] += np.array([feed_rate, 0.0, 0.0, 0.0])
                         cat_rates["added"] += feed_rate
-        for (s0, s1, mod, rate, cat, to_mod) in timed_src:
+        sinks: dict[frozenset, list] = {}
+        for (s0, s1, mod, payload, cat, to_mod) in timed_src:
             if s0 <= i0 < s1:
-                if cat in ("transfer", "airlock_vented"):
-                    src[run.zone_of(mod)] -= rate
-                else:
-                    src[run.zone_of(mod)] += rate
-                if cat == "transfer":
-                    src[run.zone_of(to_mod)] += rate
-                elif cat == "airlock_vented":
-                    cat_rates["airlock_vented"] += float(rate.sum())
-                else:
-                    cat_rates["added"] += float(rate.sum())
+                if cat == "added":
+                    src[run.zone_of(mod)] += payload
+                    cat_rates["added"] += float(payload.sum())
+                else:  # first-order outflow [1/s]: airlock pump / vent, cabin donating to an airlock repress
+                    sinks.setdefault(run.zone_of(mod), []).append((payload, cat, run.zone_of(to_mod) if to_mod else None))
         # leak rate coefficients k_l(t) per zone [1/s] at step midpoints (isothermal, wall temperature)
         kz: dict[frozenset, list] = {z: [] for z in run.zones}
         for lk, j in leaks:
@@ -438,23 +439,29 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
             if za != zb:
                 couplings.append((hid, area, za, zb, run.midx[a_mod], run.midx[b_mod]))
         clusters = _clusters(run.zones, couplings)
+        # donors of transfers first, so that their recipients know what flows in at each step
+        clusters.sort(key=lambda cl: 0 if any(any(c != "airlock_vented" for _, c, _ in sinks.get(z, ())) for z in cl) else 1)
+        extra_in: dict[frozenset, np.ndarray] = {}
         zone_hist: dict[frozenset, np.ndarray] = {}
         theta_hist: dict[frozenset, np.ndarray] = {}
         for cl in clusters:
-            if len(cl) == 1 and not any(c[2] in cl for c in couplings):
+            if len(cl) == 1:
                 z = cl[0]
-                m_hist, th_hist = integrate_zone(run, z, src[z], krm[z], kz[z], L, h, sc.thermo)
+                m_hist, th_hist, transfers = integrate_zone(run, z, src[z], krm[z], kz[z], L, h, sc.thermo,
+                                                            sinks.get(z, ()), extra_in.get(z))
+                zone_hist[z] = m_hist
+                theta_hist[z] = th_hist
+                run.theta[z] = float(th_hist[-1])
             else:
-                m_hists = integrate_cluster(run, cl, [c for c in couplings if c[2] in cl], src, krm, kz, T, L, h)
+                hists, transfers = integrate_cluster(run, cl, [c for c in couplings if c[2] in cl], src, krm, kz, T, L, h,
+                                                     sinks, extra_in)
                 for z in cl:
-                    zone_hist[z] = m_hists[z]
+                    zone_hist[z] = hists[z]
                     theta_hist[z] = np.full(L + 1, run.theta[z])
-                    run.zmass[z] = np.maximum(m_hists[z][-1], 0.0)
-                continue
-            zone_hist[z] = m_hist
-            theta_hist[z] = th_hist
-            run.zmass[z] = np.maximum(m_hist[-1], 0.0)
-            run.theta[z] = float(th_hist[-1])
+            for z in cl:
+                run.zmass[z] = np.maximum(zone_hist[z][-1], 0.0)
+            for to_zone, amounts in transfers:
+                extra_in[to_zone] = extra_in.get(to_zone, 0.0) + amounts
         run.added += cat_rates["added"] * L * h
         run.removed += cat_rates["removed"] * L * h
         run.airlock_vented += cat_rates["airlock_vented"] * L * h
@@ -554,24 +561,24 @@ def _apply(run: _Run, kind: str, item, i: int, T, timed_src: list) -> None:
         dur = max(i_end - i, 1) * h
         m = run.zmass[za]
         M = m.sum()
-        frac = m / M if M > 0 else _GAS_FRACTIONS["air"]
+        # first-order outflows [1/s] (a pump of constant volumetric speed, a vent valve choked to vacuum,
+        # the cabin donating to the repress); they never drive a mass negative
         if phase == "pump":
             pa = run.zone_pressure(za, T)
-            target = M * min(a.pump_to_pa / pa, 1.0) if pa > 0 else M
-            if M - target > 0:
-                timed_src.append((i, i_end, a.module, frac * (M - target) / dur, "transfer", rec))
+            if pa > a.pump_to_pa > 0:
+                timed_src.append((i, i_end, a.module, np.log(pa / a.pump_to_pa) / dur, "transfer", rec))
             run.log(t, "airlock_depress", f"module={a.module}")
         elif phase == "vent":
             if M > 0:
-                timed_src.append((i, i_end, a.module, m / dur, "airlock_vented", ""))
+                timed_src.append((i, i_end, a.module, np.log(1000.0) / a.vent_duration_s, "airlock_vented", ""))
         elif phase == "repress":
             mc = run.zmass[zc]
             Sa, Sc = run._S(za, T), run._S(zc, T)
             Ra, Rc = float(mixture_r(m)), float(mixture_r(mc))
             # equal pressures: (Ma + x) Rc / Sa = (Mc - x) Rc / Sc  (the repress gas is cabin gas)
             x = (mc.sum() * Rc / Sc - M * Ra / Sa) / (Rc / Sa + Rc / Sc)
-            if x > 0:
-                timed_src.append((i, i_end, rec, mc / mc.sum() * x / dur, "transfer", a.module))
+            if 0 < x < mc.sum():
+                timed_src.append((i, i_end, rec, -np.log1p(-x / mc.sum()) / dur, "transfer", a.module))
             run.log(t, "airlock_repress", f"module={a.module}")
     elif kind == "sealed":
         run.log(t, "leak_sealed", f"module={item.module}")
