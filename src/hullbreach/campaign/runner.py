@@ -32,6 +32,8 @@ from hullbreach.units import from_si
 
 #: Block length of the fast sensor path [s].
 FAST_BLOCK_S = 60.0
+#: Grid of hatch openings in the simulated timeline [s] (a multiple of the truth step).
+TRUTH_DT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,8 @@ def violations(station: Station, truth: pd.DataFrame, start: pd.Timestamp, steps
             hatch = station.hatches[h]
             into = hatch.opens_into or hatch.modules[1]
             other = hatch.other(into)
-            row = p.loc[: t_open].iloc[-1] if len(p.loc[: t_open]) else p.iloc[0]
+            before = p.loc[: t_open - 1e-6]
+            row = before.iloc[-1] if len(before) else p.iloc[0]
             dp = float(row[into] - row[other])
             if dp > tol_pa + 0.2 * PA_PER_MMHG:
                 out.append(f"step {step.index}: hatch {h} opened against {dp / PA_PER_MMHG:.2f} mmHg")
@@ -172,25 +175,28 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
             step = sess.next_step()
         except IsolationError:
             break
-        t_open = t0 + sum(0.0 for _ in ())
         eq_s = 0.0
         if step.equalize:
-            # equalize through the valves first, then open
+            # equalize through the valves first (the valve stays open until the hatch is open)
             for h in step.equalize:
                 events.append(HatchEvent(time_s=math.floor(t0), hatch=h, action="valve_open",
                                          valve_area_m2=(st.hatches[h].valve_area_m2 or sess.rules.assumed_valve_area_m2)))
-            eq_s = max(step.operations_s - sum(sess.rules.open_time_s(st, h) for h in step.open)
-                       - sess.rules.close_s * len(step.close), 0.0)
-        t_open = math.ceil(t0 + eq_s)
-        for h in step.equalize:
-            events.append(HatchEvent(time_s=float(t_open), hatch=h, action="valve_close"))
+            eq_s = step.operations_s - sum(sess.rules.open_time_s(st, h) for h in step.open) - sess.rules.close_s * len(step.close)
+            eq_s = max(eq_s, 0.0)
+        # hatches open on a multiple of the truth step, one truth sample after the equalization: the
+        # constraint check reads the true pressures at the last sample before the opening
+        t_open = (math.ceil((t0 + eq_s) / TRUTH_DT_S) + 1) * TRUTH_DT_S
         for h in step.open:
-            events.append(HatchEvent(time_s=float(t_open) + 1.0, hatch=h, action="open"))
+            events.append(HatchEvent(time_s=float(t_open), hatch=h, action="open"))
+        for h in step.equalize:
+            events.append(HatchEvent(time_s=float(t_open) + 1.0, hatch=h, action="valve_close"))
         t_start, t_end = step_window(t0, step)
+        if step.open and t_start < t_open + 2.0:
+            t_start, t_end = t_open + 2.0, t_open + 2.0 + step.dwell_s
         for h in step.close:
             events.append(HatchEvent(time_s=t_start - 1.0, hatch=h, action="close"))
         sc = Scenario(duration_s=t_end + 1.0, leaks=(leak,), hatch_events=tuple(events), thermal=thermal, crew=crew,
-                      truth_dt_s=FAST_BLOCK_S if case.telemetry == "fast" else 30.0)
+                      truth_dt_s=FAST_BLOCK_S if case.telemetry == "fast" else TRUTH_DT_S / 2)
         res = simulate(st, sc, seed=sim_seed, telemetry=(case.telemetry == "full"))
         start = pd.Timestamp(sc.start)
         if case.telemetry == "full":
@@ -201,7 +207,7 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
             frame = _fast_telemetry(st, res.truth, t_start, t_end, np.random.default_rng([case.seed, len(steps_log)]), start)
         out = sess.observe(frame)
         t_stop = t_start + out.decision_s
-        steps_log.append((step, t0, float(t_open) + 1.0, t_start, t_stop))
+        steps_log.append((step, t0, float(t_open), t_start, t_stop))
         if details:
             detail_log.append({"step": step.to_json(), "outcome": out.to_json(), "t_start_s": t_start, "t_stop_s": t_stop})
         t0 = t_stop
