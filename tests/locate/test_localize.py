@@ -124,3 +124,13 @@ def test_wavenumber_mapping_puts_the_peak_at_the_path_difference():
         g = L._tables_gcc(f, G, np.array([0]), np.array([1]), speed, 0.6, 1e6)
         gpeak = g.d0 + g.dd * np.argmax(np.abs(g.R[0]))
         assert abs(gpeak - d0) > abs(peak - d0)
+
+
+def test_two_small_arrays_instead_of_distributed_sensors():
+    from hullbreach.locate.signals import ring_array
+
+    pos = np.vstack([ring_array((0.18, 0.18), 5, 0.04), ring_array((0.42, 0.42), 5, 0.04)])
+    src = np.array([0.45, 0.12])
+    rec = simulate(WALL, pos, [leak(src)], duration_s=0.03, snr_db=0.0, seed=8)
+    r = locate(WALL, rec)
+    assert _err(r, src) < 5e-3
