@@ -579,10 +579,12 @@ def _build(cls, entry: dict, table: str, index: int, lines: _Lines, filename: st
         kwargs["source"] = lines.where(filename, table, index)
         return cls(**kwargs)
     except ScenarioError as exc:
-        # point at the key named in the message when we can
-        for key in entry:
-            if key in exc.message.split(" ")[:6] or f" {key} " in f" {exc.message} ":
-                raise ScenarioError(exc.message, source=lines.where(filename, table, index, key), hint=exc.hint) from None
+        # point at the key the message is about: the one whose value it quotes, else one it names
+        words = set(re.findall(r"[A-Za-z0-9_]+", exc.message))
+        keys = [k for k, v in entry.items() if not isinstance(v, (list, dict)) and (repr(v) in exc.message or str(v) in words)]
+        keys += [k for k in entry if k in words]
+        if keys:
+            raise ScenarioError(exc.message, source=lines.where(filename, table, index, keys[0]), hint=exc.hint) from None
         raise
     except TypeError as exc:
         raise ScenarioError(f"bad [{table}] entry: {exc}", source=lines.where(filename, table, index)) from None
