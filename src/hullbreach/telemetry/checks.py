@@ -52,6 +52,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -80,11 +81,15 @@ CONFLICT = 8
 FROZEN = 9
 IMPOSSIBLE = 10
 SPIKE = 11
+LATE = 12
 
 #: Short names of the reasons, used as keys of ``TelemetryFrame.counts``.
 REASON_NAMES = {READER: "malformed", UNKNOWN: "unknown_channel", BAD_TIME: "bad_time", MISSING: "missing",
                 INFINITE: "infinite", BAD_VALUE: "bad_value", DUPLICATE: "duplicate", CONFLICT: "conflict",
-                FROZEN: "frozen_clock", IMPOSSIBLE: "impossible", SPIKE: "spike"}
+                FROZEN: "frozen_clock", IMPOSSIBLE: "impossible", SPIKE: "spike", LATE: "late"}
+
+#: Reader-supplied reasons starting with these words are counted under the matching check.
+_READER_PREFIX = (("unreadable time", BAD_TIME), ("unreadable value", BAD_VALUE), ("late", LATE))
 
 _HINTS = {
     READER: "fix the row so it has the columns of the header",
@@ -101,6 +106,7 @@ _HINTS = {
     "ooo": "sort the file by time; lenient mode sorts it and counts the samples",
     IMPOSSIBLE: "check the sensor's unit in the station file or convert the data; lenient mode quarantines it",
     SPIKE: "check the sensor; lenient mode quarantines the spike",
+    LATE: "the sample arrived later than the reorder window allows; widen reorder_window_s if this is normal",
 }
 
 _ZONE_RE = re.compile(r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)\s*$")
@@ -455,6 +461,131 @@ def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "") 
                           median_dt_s=median_dt)
 
 
+def _run_checks(raw: pd.DataFrame, station, cfg: CheckConfig, source: str, lines, files, line_label: str):
+    """All checks; returns a namespace with per-row codes, parsed columns, per-channel results and helpers."""
+    raw = raw.reset_index(drop=True)
+    n = len(raw)
+    lines_arr = np.arange(1, n + 1, dtype=np.int64) if lines is None else np.asarray(lines, dtype=np.int64)
+    code = np.zeros(n, np.int8)
+    details: dict[int, str] = {}
+    if "reason" in raw.columns:
+        rr = raw["reason"]
+        has = rr.notna().to_numpy(dtype=bool) & (rr.astype("str").str.len() > 0).to_numpy(dtype=bool, na_value=False)
+        for i in np.flatnonzero(has):
+            text = str(rr.iloc[i])
+            details[int(i)] = text
+            code[i] = next((c for pre, c in _READER_PREFIX if text.startswith(pre)), READER)
+
+    # ---- channels
+    sensor_ids = sorted(station.sensors)
+    ccode = _channel_codes(raw["channel"], sensor_ids)
+    unknown = (ccode < 0) & (code == OK)
+    code[unknown] = UNKNOWN
+    # ---- times
+    t_ns, bad_time, naive = parse_times(raw["time"], cfg)
+    bt = bad_time & (code == OK)
+    code[bt] = BAD_TIME
+    # ---- values
+    v, missing, infinite, unreadable = parse_values(raw["value"])
+    for c, m in ((MISSING, missing), (INFINITE, infinite), (BAD_VALUE, unreadable)):
+        code[m & (code == OK)] = c
+    if "naive_time" in raw.columns:
+        naive |= raw["naive_time"].fillna(False).to_numpy(dtype=bool)
+    naive &= code == OK
+
+    # ---- per channel
+    cand = np.flatnonzero(code == OK)
+    cc = ccode[cand]
+    if len(sensor_ids) <= 48:
+        groups = {k: cand[cc == k] for k in np.unique(cc)}
+    else:
+        o = np.argsort(cc, kind="stable")
+        ks, starts = np.unique(cc[o], return_index=True)
+        bounds = list(starts) + [len(o)]
+        groups = {k: cand[o[bounds[i]:bounds[i + 1]]] for i, k in enumerate(ks)}
+    results: dict[str, _ChannelResult] = {}
+    ooo_all = []
+    for k, rws in groups.items():
+        sid = sensor_ids[int(k)]
+        sensor = station.sensors[sid]
+        mod = station.modules.get(sensor.module)
+        res = _check_channel(t_ns[rws], v[rws], rws, sensor, cfg, getattr(mod, "kind", "") or "")
+        results[sid] = res
+        code[res.q_rows] = res.q_codes
+        details.update(res.details)
+        ooo_all.append(res.ooo_rows)
+    ooo_rows = np.concatenate(ooo_all) if ooo_all else np.empty(0, np.int64)
+    # Out of order is counted among accepted samples; the others are counted under their own reason.
+    ooo_rows = ooo_rows[code[ooo_rows] == OK]
+
+    def where(i: int) -> str:
+        f = source if files is None else str(files[i])
+        return f"{f}:{line_label}{int(lines_arr[i])}"
+
+    def reason_text(i: int, c: int) -> str:
+        d = details.get(i, "")
+        ch = raw["channel"].iloc[i]
+        if c == UNKNOWN:
+            return f"unknown channel {ch!r}: not a sensor of station {station.name!r}"
+        if c in (BAD_TIME, BAD_VALUE, LATE, READER) and d:
+            return d
+        if c == BAD_TIME:
+            txt = str(raw["time"].iloc[i])
+            hint = ""
+            try:
+                x = float(txt)
+                if 1e11 < abs(x) < 1e14:
+                    hint = " (looks like milliseconds; UNIX times are in seconds)"
+            except ValueError:
+                pass
+            return f"unreadable time {txt!r}{hint}"
+        if c == MISSING:
+            return "missing value (NaN or empty)"
+        if c == INFINITE:
+            return f"infinite value {raw['value'].iloc[i]!r}"
+        if c == BAD_VALUE:
+            return f"unreadable value {str(raw['value'].iloc[i])!r}"
+        if c == DUPLICATE:
+            first = int(d.split(":")[1]) if d.startswith("@dup:") else -1
+            return f"duplicate of {where(first)}" if first >= 0 else "duplicate"
+        if c == CONFLICT:
+            nn = d.split(":")[1] if d.startswith("@n:") else "2"
+            return f"conflicting duplicate: {nn} different values at {_ts(t_ns[i])}"
+        if c == FROZEN:
+            nn = d.split(":")[1] if d.startswith("@n:") else "?"
+            return f"frozen clock: {nn} different values stamped {_ts(t_ns[i])}"
+        return d or REASON_NAMES.get(c, "rejected")
+
+    return SimpleNamespace(raw=raw, n=n, lines_arr=lines_arr, code=code, details=details, ccode=ccode,
+                           sensor_ids=sensor_ids, t_ns=t_ns, v=v, naive=naive, results=results, ooo_rows=ooo_rows,
+                           where=where, reason_text=reason_text, source=source, files=files, line_label=line_label)
+
+
+def _quarantine_table(ck, q_idx: np.ndarray) -> pd.DataFrame:
+    """Quarantine rows ``q_idx`` of a checked table as a quarantine DataFrame (in the given order)."""
+    if not len(q_idx):
+        return empty_quarantine()
+    code, lines_arr, t_ns, v, raw = ck.code, ck.lines_arr, ck.t_ns, ck.v, ck.raw
+    files, source, line_label = ck.files, ck.source, ck.line_label
+    qc = code[q_idx]
+    reasons = [ck.reason_text(int(i), int(c)) for i, c in zip(q_idx, qc)]
+    if files is None:
+        srcs = (source + ":" + line_label) + pd.Series(lines_arr[q_idx]).astype(str)
+    else:
+        srcs = pd.Series(np.asarray(files)[q_idx]).astype(str) + ":" + line_label + \
+            pd.Series(lines_arr[q_idx]).astype(str)
+    qt = t_ns[q_idx]
+    quarantined = pd.DataFrame({
+        "time": pd.Series(pd.to_datetime(qt, unit="ns", utc=True)).where(qt != _NAT),
+        "channel": pd.Series(raw["channel"].iloc[q_idx].astype(object).to_numpy(), dtype=object),
+        "value": v[q_idx],
+        "reason": pd.Series(reasons, dtype=object),
+        "source": pd.Series(srcs.to_numpy(dtype=object), dtype=object),
+    })
+    quarantined["time"] = quarantined["time"].astype("datetime64[ns, UTC]")
+    return quarantined
+
+
 # ------------------------------------------------------------------------------------------ main entry
 def check_samples(raw: pd.DataFrame, station, *, strict: bool = False, source: str = "<data>",
                   lines=None, files=None, line_label: str = "", config: CheckConfig | None = None) -> TelemetryFrame:
@@ -496,97 +627,10 @@ def check_samples(raw: pd.DataFrame, station, *, strict: bool = False, source: s
         if col not in raw.columns:
             raise TelemetryError(f"telemetry table has no column {col!r} (columns: {', '.join(map(str, raw.columns))})",
                                  source=source, hint="a long table needs the columns time, channel, value")
-    raw = raw.reset_index(drop=True)
-    n = len(raw)
-    lines_arr = np.arange(1, n + 1, dtype=np.int64) if lines is None else np.asarray(lines, dtype=np.int64)
-    code = np.zeros(n, np.int8)
-    details: dict[int, str] = {}
-    if "reason" in raw.columns:
-        rr = raw["reason"]
-        has = rr.notna().to_numpy(dtype=bool) & (rr.astype("str").str.len() > 0).to_numpy(dtype=bool, na_value=False)
-        for i in np.flatnonzero(has):
-            text = str(rr.iloc[i])
-            details[int(i)] = text
-            code[i] = BAD_TIME if text.startswith("unreadable time") else READER
-
-    # ---- channels
-    sensor_ids = sorted(station.sensors)
-    ccode = _channel_codes(raw["channel"], sensor_ids)
-    unknown = (ccode < 0) & (code == OK)
-    code[unknown] = UNKNOWN
-    # ---- times
-    t_ns, bad_time, naive = parse_times(raw["time"], cfg)
-    bt = bad_time & (code == OK)
-    code[bt] = BAD_TIME
-    # ---- values
-    v, missing, infinite, unreadable = parse_values(raw["value"])
-    for c, m in ((MISSING, missing), (INFINITE, infinite), (BAD_VALUE, unreadable)):
-        code[m & (code == OK)] = c
-    if "naive_time" in raw.columns:
-        naive |= raw["naive_time"].fillna(False).to_numpy(dtype=bool)
-    naive &= code == OK
-
-    # ---- per channel
-    cand = np.flatnonzero(code == OK)
-    cc = ccode[cand]
-    if len(sensor_ids) <= 48:
-        groups = {k: cand[cc == k] for k in np.unique(cc)}
-    else:
-        o = np.argsort(cc, kind="stable")
-        ks, starts = np.unique(cc[o], return_index=True)
-        bounds = list(starts) + [len(o)]
-        groups = {k: cand[o[bounds[i]:bounds[i + 1]]] for i, k in enumerate(ks)}
-    results: dict[str, _ChannelResult] = {}
-    ooo_all = []
-    for k, rws in groups.items():
-        sid = sensor_ids[int(k)]
-        sensor = station.sensors[sid]
-        mod = station.modules.get(sensor.module)
-        res = _check_channel(t_ns[rws], v[rws], rws, sensor, cfg, getattr(mod, "kind", "") or "")
-        results[sid] = res
-        code[res.q_rows] = res.q_codes
-        details.update(res.details)
-        ooo_all.append(res.ooo_rows)
-    ooo_rows = np.concatenate(ooo_all) if ooo_all else np.empty(0, np.int64)
-
-    def where(i: int) -> str:
-        f = source if files is None else str(files[i])
-        return f"{f}:{line_label}{int(lines_arr[i])}"
-
-    def reason_text(i: int, c: int) -> str:
-        d = details.get(i, "")
-        ch = raw["channel"].iloc[i]
-        if c == UNKNOWN:
-            return f"unknown channel {ch!r}: not a sensor of station {station.name!r}"
-        if c == BAD_TIME:
-            if d:
-                return d
-            txt = str(raw["time"].iloc[i])
-            hint = ""
-            try:
-                x = float(txt)
-                if 1e11 < abs(x) < 1e14:
-                    hint = " (looks like milliseconds; UNIX times are in seconds)"
-            except ValueError:
-                pass
-            return f"unreadable time {txt!r}{hint}"
-        if c == MISSING:
-            return "missing value (NaN or empty)"
-        if c == INFINITE:
-            return f"infinite value {raw['value'].iloc[i]!r}"
-        if c == BAD_VALUE:
-            return f"unreadable value {str(raw['value'].iloc[i])!r}"
-        if c == DUPLICATE:
-            first = int(d.split(":")[1]) if d.startswith("@dup:") else -1
-            return f"duplicate of {where(first)}" if first >= 0 else "duplicate"
-        if c == CONFLICT:
-            nn = d.split(":")[1] if d.startswith("@n:") else "2"
-            return f"conflicting duplicate: {nn} different values at {_ts(t_ns[i])}"
-        if c == FROZEN:
-            nn = d.split(":")[1] if d.startswith("@n:") else "?"
-            return f"frozen clock: {nn} different values stamped {_ts(t_ns[i])}"
-        return d or REASON_NAMES.get(c, "rejected")
-
+    ck = _run_checks(raw, station, cfg, source, lines, files, line_label)
+    raw, n, lines_arr, code, naive, ooo_rows = ck.raw, ck.n, ck.lines_arr, ck.code, ck.naive, ck.ooo_rows
+    t_ns, ccode, sensor_ids, results, where, reason_text = ck.t_ns, ck.ccode, ck.sensor_ids, ck.results, ck.where, \
+        ck.reason_text
     q_idx = np.flatnonzero(code != OK)
     if len(q_idx) and lines is not None:
         q_idx = q_idx[np.lexsort((q_idx, lines_arr[q_idx]))]  # file order (wide files are read column by column)
@@ -614,26 +658,8 @@ def check_samples(raw: pd.DataFrame, station, *, strict: bool = False, source: s
             more = f"; {total - 1} more problem(s) in this file" if total > 1 else ""
             raise TelemetryError(f"channel {ch}: {msg}{more}", hint=hint, source=where(first))
 
-    # ---- quarantine table (input order)
-    if len(q_idx):
-        qc = code[q_idx]
-        reasons = [reason_text(int(i), int(c)) for i, c in zip(q_idx, qc)]
-        if files is None:
-            srcs = (source + ":" + line_label) + pd.Series(lines_arr[q_idx]).astype(str)
-        else:
-            srcs = pd.Series(np.asarray(files)[q_idx]).astype(str) + ":" + line_label + \
-                pd.Series(lines_arr[q_idx]).astype(str)
-        qt = t_ns[q_idx]
-        quarantined = pd.DataFrame({
-            "time": pd.Series(pd.to_datetime(qt, unit="ns", utc=True)).where(qt != _NAT),
-            "channel": pd.Series(raw["channel"].iloc[q_idx].astype(object).to_numpy(), dtype=object),
-            "value": v[q_idx],
-            "reason": pd.Series(reasons, dtype=object),
-            "source": pd.Series(srcs.to_numpy(dtype=object), dtype=object),
-        })
-        quarantined["time"] = quarantined["time"].astype("datetime64[ns, UTC]")
-    else:
-        quarantined = empty_quarantine()
+    # ---- quarantine table (file order)
+    quarantined = _quarantine_table(ck, q_idx)
 
     # ---- accepted data, sorted by time then channel
     present = sorted(results)
@@ -659,7 +685,7 @@ def check_samples(raw: pd.DataFrame, station, *, strict: bool = False, source: s
             gap_rows.append((sid, s0, s1, (s1 - s0) / 1e9))
         channels[sid] = ChannelReport(
             channel=sid, accepted=int(len(r.rows)), quarantined=int(len(r.q_rows)), trusted=r.trusted,
-            reason=r.reason, out_of_order=int(len(r.ooo_rows)),
+            reason=r.reason, out_of_order=int(np.count_nonzero(code[r.ooo_rows] == OK)),
             naive_times=int(naive_by_ch[k]) if naive_by_ch is not None else 0,
             gaps=len(r.gaps), max_gap_s=float(max((g[3] for g in gap_rows if g[0] == sid), default=0.0)),
             median_dt_s=r.median_dt_s, notes=tuple(r.notes))

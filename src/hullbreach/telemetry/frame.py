@@ -30,6 +30,10 @@ def empty_raw() -> pd.DataFrame:
 
 def empty_quarantine() -> pd.DataFrame:
     """An empty quarantine table."""
+    return _EMPTY_QUARANTINE.copy()
+
+
+def _make_empty_quarantine() -> pd.DataFrame:
     return pd.DataFrame({"time": pd.Series([], dtype="datetime64[ns, UTC]"),
                          "channel": pd.Series([], dtype=object), "value": pd.Series([], dtype=float),
                          "reason": pd.Series([], dtype=object), "source": pd.Series([], dtype=object)})
@@ -37,10 +41,18 @@ def empty_quarantine() -> pd.DataFrame:
 
 def empty_gaps() -> pd.DataFrame:
     """An empty gap table (``channel, start, end, duration_s``; times UTC, duration in s)."""
+    return _EMPTY_GAPS.copy()
+
+
+def _make_empty_gaps() -> pd.DataFrame:
     return pd.DataFrame({"channel": pd.Series([], dtype=object),
                          "start": pd.Series([], dtype="datetime64[ns, UTC]"),
                          "end": pd.Series([], dtype="datetime64[ns, UTC]"),
                          "duration_s": pd.Series([], dtype=float)})
+
+
+_EMPTY_QUARANTINE = _make_empty_quarantine()
+_EMPTY_GAPS = _make_empty_gaps()
 
 
 @dataclass(frozen=True)

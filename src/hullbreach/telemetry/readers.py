@@ -141,9 +141,12 @@ def _python_csv_rows(path: Path, ncols: int | None):
             header = [f.strip() for f in rec]
             ncols = len(header) if ncols is None else ncols
             continue
-        if not rec or all(not f.strip() for f in rec):
+        if not rec:
             continue
-        if len(rec) != ncols:
+        if all(not f.strip() for f in rec):
+            problems.append("malformed row: every field is empty")
+            rec = (rec + [""] * ncols)[:ncols]
+        elif len(rec) != ncols:
             problems.append(f"malformed row: {len(rec)} fields, expected {ncols} ({','.join(header)})")
             rec = (rec + [""] * ncols)[:ncols]
         else:
@@ -179,12 +182,26 @@ def _read_csv_text(path: Path, strict: bool):
                 first = i
                 break
     lines = np.arange(first + 1, first + 1 + len(df), dtype=np.int64)
+    problems = None
     if len(df):
         blank = (df == "").all(axis=1).to_numpy(dtype=bool)
         if blank.any():
-            df = df[~blank].reset_index(drop=True)
-            lines = lines[~blank]
-    return df, lines, None
+            # Truly blank lines are no samples; a line of empty fields (",,") is a malformed sample.
+            with open(path, encoding="utf-8-sig", errors="replace") as fh:
+                text = fh.read().splitlines()
+            idx = np.flatnonzero(blank)
+            empty_fields = np.array([lines[i] - 1 < len(text) and text[lines[i] - 1].strip() != "" for i in idx],
+                                    dtype=bool)
+            if empty_fields.any():
+                problems = np.full(len(df), None, dtype=object)
+                problems[idx[empty_fields]] = "malformed row: every field is empty"
+            drop = np.zeros(len(df), bool)
+            drop[idx[~empty_fields]] = True
+            df = df[~drop].reset_index(drop=True)
+            lines = lines[~drop]
+            if problems is not None:
+                problems = list(problems[~drop])
+    return df, lines, problems
 
 
 def read_long_csv_raw(path: str | Path, *, strict: bool = False):
