@@ -50,7 +50,7 @@ def test_dask_local_cluster():
 
 def test_unreachable_dask_is_a_clear_error():
     with pytest.raises(CampaignError, match="Dask scheduler"):
-        run_cases(build_cases("demo", 1, "ms09-0.6mmHg/h")[:1], dask_address="tcp://127.0.0.1:9")
+        run_cases(build_cases("demo", 1, "ms09-0.6mmHg/h")[:1], dask_address="tcp://127.0.0.1:9", connect_timeout_s=1.0)
 
 
 def test_cli_campaign(tmp_path, capsys):

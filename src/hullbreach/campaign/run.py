@@ -76,9 +76,10 @@ def _run_safe(case: Case) -> dict:
         return row
 
 
-def run_cases(cases: list, *, workers: int | None = None, dask_address: str | None = None, client=None) -> pd.DataFrame:
+def run_cases(cases: list, *, workers: int | None = None, dask_address: str | None = None, client=None,
+              connect_timeout_s: float = 10.0) -> pd.DataFrame:
     """Run cases locally (``workers`` processes; 1 = in this process) or on Dask (``dask_address`` of a
-    scheduler, or an existing ``client``). Returns one row per case."""
+    scheduler, or an existing ``client``; ``connect_timeout_s`` to reach the scheduler). Returns one row per case."""
     if not cases:
         raise CampaignError("no cases to run")
     if client is not None or dask_address:
@@ -89,7 +90,7 @@ def run_cases(cases: list, *, workers: int | None = None, dask_address: str | No
         own = None
         if client is None:
             try:
-                own = client = Client(dask_address, timeout="10s")
+                own = client = Client(dask_address, timeout=f"{connect_timeout_s}s")
             except OSError as exc:
                 raise CampaignError(f"cannot reach the Dask scheduler at {dask_address}: {exc}",
                                     hint="start one with `dask scheduler` and workers with `dask worker ADDRESS`") from None

@@ -78,10 +78,12 @@ class Rules:
         return self.open_cross_segment_s if {"usos", "rs"} <= segs else self.open_s
 
 
-def crew_zones(station: Station, closed) -> list:
-    """Zones (frozensets of module ids) holding an escape vehicle: where crews wait ([1])."""
+def crew_zones(station: Station, closed, zones_fn=None) -> list:
+    """Zones (frozensets of module ids) holding an escape vehicle: where crews wait ([1]).
+
+    ``zones_fn(closed)`` may replace :meth:`Station.zones` (a memoized version)."""
     ev = set(station.escape_vehicles())
-    return [z for z in station.zones(closed) if z & ev]
+    return [z for z in (zones_fn or station.zones)(closed) if z & ev]
 
 
 def equalization_time_s(dp_pa: float, v_high_m3: float, v_low_m3: float, cd_area_m2: float, pressure_pa: float,
@@ -132,7 +134,7 @@ class Transition:
 
 
 def plan_transition(station: Station, closed_from, closed_to, pressures_pa: dict, rules: Rules = Rules(),
-                    leak_by_module_kg_s: dict | None = None) -> Transition:
+                    leak_by_module_kg_s: dict | None = None, zones_fn=None) -> Transition:
     """Hatch operations from ``closed_from`` to ``closed_to`` and whether the constraints allow them.
 
     Opening: hatches are opened nearest the crew first; each must touch a zone the crew can reach, and if
@@ -141,8 +143,17 @@ def plan_transition(station: Station, closed_from, closed_to, pressures_pa: dict
     the configuration after the openings (the crew closes the far hatches first, then retreats).
 
     ``pressures_pa`` maps module id -> current pressure [Pa]; ``leak_by_module_kg_s`` (optional) the
-    expected leak in each module, used for the equalization time.
+    expected leak in each module, used for the equalization time; ``zones_fn`` a memoized
+    :meth:`Station.zones`.
     """
+    zones = zones_fn or station.zones
+
+    def zone_of(m, closed):
+        for z in zones(closed):
+            if m in z:
+                return z
+        raise KeyError(m)
+
     a = frozenset(closed_from)
     b = frozenset(closed_to)
     for h in a | b:
@@ -160,15 +171,15 @@ def plan_transition(station: Station, closed_from, closed_to, pressures_pa: dict
     eq_time = 0.0
     ev = set(station.escape_vehicles())
     while to_open:
-        reach = set().union(*[z for z in station.zones(current) if z & ev]) if ev else set(station.modules)
+        reach = set().union(*[z for z in zones(frozenset(current)) if z & ev]) if ev else set(station.modules)
         ready = [h for h in sorted(to_open) if set(station.hatches[h].modules) & reach]
         if not ready:
             return Transition(tuple(opens), (), math.inf, False,
                               f"crew cannot reach hatch(es) {', '.join(sorted(to_open))} to open them")
         h = ready[0]
         hatch = station.hatches[h]
-        za = station.zone_of(hatch.modules[0], current)
-        zb = station.zone_of(hatch.modules[1], current)
+        za = zone_of(hatch.modules[0], frozenset(current))
+        zb = zone_of(hatch.modules[1], frozenset(current))
         into = hatch.opens_into or hatch.modules[1]
         z_into, z_other = (za, zb) if into in za else (zb, za)
         p_into = min(p.get(m, station.nominal_pressure_pa) for m in z_into)
@@ -197,7 +208,7 @@ def plan_transition(station: Station, closed_from, closed_to, pressures_pa: dict
     closes = sorted(b - a)
     mid = frozenset(current)
     if closes:
-        reach = set().union(*[z for z in station.zones(mid) if z & ev]) if ev else set(station.modules)
+        reach = set().union(*[z for z in zones(mid) if z & ev]) if ev else set(station.modules)
         bad = [h for h in closes if not set(station.hatches[h].modules) & reach]
         if bad:
             return Transition(tuple(opens), tuple(closes), math.inf, False,
@@ -207,14 +218,14 @@ def plan_transition(station: Station, closed_from, closed_to, pressures_pa: dict
 
 
 def crew_pressure_ok(station: Station, closed, pressures_pa: dict, leak_weights: dict, mdot_high_kg_s: float,
-                     dwell_s: float, rules: Rules = Rules(), min_weight: float = 1e-4) -> tuple[bool, str]:
+                     dwell_s: float, rules: Rules = Rules(), min_weight: float = 1e-4, zones_fn=None) -> tuple[bool, str]:
     """Does every crewed zone stay above evacuation pressure + margin for ``dwell_s`` [s]?
 
     Worst case over the modules that may still leak (weight >= ``min_weight``) at ``mdot_high_kg_s``,
     isothermal constant-rate drop dp = mdot R T dwell / V.
     """
     limit = station.evacuation_pressure_pa + rules.evac_margin_pa
-    for z in crew_zones(station, closed):
+    for z in crew_zones(station, closed, zones_fn):
         w = sum(leak_weights.get(m, 0.0) for m in z)
         p0 = min(pressures_pa.get(m, station.nominal_pressure_pa) for m in z)
         drop = 0.0

@@ -264,9 +264,25 @@ def entropy_bits(p: np.ndarray) -> float:
 # ---------------------------------------------------------------------------------------------------------------
 # evaluate one configuration
 
-def zone_weights(zones: list, weights: dict) -> np.ndarray:
-    """Leak probability of each zone [-]."""
-    return np.array([sum(weights.get(m, 0.0) for m in z) for z in zones])
+def zone_weights(zones: list, weights: dict, memo: dict | None = None) -> np.ndarray:
+    """Leak probability of each zone [-] (``memo``: zone -> weight, valid for these ``weights`` only)."""
+    if memo is None:
+        return np.array([sum(weights.get(m, 0.0) for m in z) for z in zones])
+    out = []
+    for z in zones:
+        v = memo.get(z)
+        if v is None:
+            v = memo[z] = sum(weights.get(m, 0.0) for m in z)
+        out.append(v)
+    return np.array(out)
+
+
+def _wmemo(cache: dict, weights: dict) -> dict:
+    """Zone-weight memo in ``cache``, reset when the weights change."""
+    if cache.get("_weights") is not weights:
+        cache["_weights"] = weights
+        cache["wz"] = {}
+    return cache["wz"]
 
 
 def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules(),
@@ -276,7 +292,7 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
     closed_to = frozenset(closed_to)
     cache = _cache_for(cache, station)
     zones = zones_cached(station, closed_to, cache)
-    w = zone_weights(zones, state.weights)
+    w = zone_weights(zones, state.weights, _wmemo(cache, state.weights))
     tot = w.sum()
     if tot <= 0:
         return None
@@ -286,7 +302,8 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
         return None
     if transition is None:
         leak = {m: state.mdot_kg_s * state.weights.get(m, 0.0) for m in station.modules}
-        transition = plan_transition(station, state.closed, closed_to, state.pressures_pa, rules, leak)
+        transition = plan_transition(station, state.closed, closed_to, state.pressures_pa, rules, leak,
+                                     zones_fn=lambda c: zones_cached(station, c, cache))
     if not transition.feasible:
         return None
     ev = set(station.escape_vehicles())
@@ -301,12 +318,12 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
     finite = t_low[(w > 0) & np.isfinite(t_low)]
     dwell = float(min(max(DWELL_SAFETY * (finite.max() if finite.size else t_exp.max()), rules.min_dwell_s), rules.max_dwell_s))
     ok, _ = crew_pressure_ok(station, closed_to, state.pressures_pa, state.weights, state.mdot_kg_s / LEAK_LOW_FACTOR,
-                             dwell, rules)
+                             dwell, rules, zones_fn=lambda c: zones_cached(station, c, cache))
     if not ok:
         return None
     exp_dwell = float(np.dot(w, t_exp))
     total = transition.time_s + exp_dwell
-    crew = frozenset().union(*crew_zones(station, closed_to)) if ev else frozenset()
+    crew = frozenset().union(*crew_zones(station, closed_to, lambda c: zones_cached(station, c, cache))) if ev else frozenset()
     return TestDesign(closed_to, tuple(zones), crew, transition, exp_dwell, dwell, info, total,
                       info / max(total, 1.0) * 3600.0, tuple(float(x) for x in t_exp))
 
@@ -434,7 +451,7 @@ def candidate_configurations(station: Station, state: PlanState, rules: Rules = 
         while True:
             zones = zones_cached(station, cur, cache)
             zw = {m: i for i, z in enumerate(zones) for m in z}
-            wz = zone_weights(zones, state.weights)
+            wz = zone_weights(zones, state.weights, _wmemo(cache, state.weights))
             best = None
             for h in closable:
                 if h in cur:
@@ -444,7 +461,7 @@ def candidate_configurations(station: Station, state: PlanState, rules: Rules = 
                     continue
                 nxt = cur | {h}
                 z2 = zones_cached(station, nxt, cache)
-                w2 = zone_weights(z2, state.weights)
+                w2 = zone_weights(z2, state.weights, _wmemo(cache, state.weights))
                 info = entropy_bits(w2 / w2.sum()) if w2.sum() > 0 else 0.0
                 cost = rules.close_s * len(nxt - closed) + rules.min_dwell_s
                 sc = info / cost
