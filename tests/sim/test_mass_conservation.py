@@ -17,12 +17,15 @@ MODULES = ("a", "b", "c", "lock")
 def scenarios(draw):
     duration = draw(st.sampled_from([3600.0, 7200.0, 14400.0]))
     dt = draw(st.sampled_from([1.0, 5.0, 20.0]))
-    leaks = tuple(
-        Leak(module=draw(st.sampled_from(MODULES)), onset_s=draw(st.floats(0, duration)),
-             effective_area_m2=draw(st.floats(1e-7, 3e-4)), area_growth_per_day=draw(st.sampled_from([0.0, 3.0])),
-             end_s=draw(st.one_of(st.none(), st.floats(duration * 0.5, duration * 1.5))))
-        for _ in range(draw(st.integers(0, 2))))
-    leaks = tuple(lk for lk in leaks if lk.end_s is None or lk.end_s > lk.onset_s)
+    leaks = []
+    for _ in range(draw(st.integers(0, 2))):
+        onset = draw(st.floats(0, duration))
+        end = draw(st.one_of(st.none(), st.floats(duration * 0.5, duration * 1.5)))
+        leaks.append(Leak(module=draw(st.sampled_from(MODULES)), onset_s=onset,
+                          effective_area_m2=draw(st.floats(1e-7, 3e-4)),
+                          area_growth_per_day=draw(st.sampled_from([0.0, 3.0])),
+                          end_s=end if end is not None and end > onset else None))
+    leaks = tuple(leaks)
     # valid hatch toggles on ab / bc, valve operations on closed hatches
     state = {"ab": "open", "bc": "open"}
     events = []

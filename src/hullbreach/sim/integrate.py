@@ -154,13 +154,15 @@ def integrate_zone(run, z, src: np.ndarray, krm: np.ndarray, kl: list, L: int, h
     return m, theta, transfers
 
 
-def integrate_cluster(run, zones: list, couplings: list, src: dict, krm: dict, kz: dict, T: np.ndarray, L: int, h: float,
+def integrate_cluster(run, zones: list, couplings: list, src: dict, krm: dict, kz: dict, tg: np.ndarray, L: int, h: float,
                       sinks: dict | None = None, extra_in: dict | None = None):
-    """Species masses of zones coupled by open valves over ``L`` physics steps of ``h`` seconds.
+    """Species masses of zones coupled by open valves over ``L`` physics steps of ``h`` seconds (grid ``tg``).
 
     ``couplings``: ``(hatch, cd_area_m2, zone_a, zone_b, module_index_a, module_index_b)``; ``sinks`` and
-    ``extra_in`` per zone as in :func:`integrate_zone`. Returns ``({zone: (L+1, 4) array}, transfers)``; the
-    physics grid between sub-step nodes is filled by linear interpolation.
+    ``extra_in`` per zone as in :func:`integrate_zone`. The valve sub-step is at most 1/200 of the fastest valve
+    time constant and :data:`VALVE_MAX_STEP_S` (finer than the physics step when needed, with the temperatures
+    evaluated at the sub-step nodes). Returns ``({zone: (L+1, 4) array}, transfers)``; between sub-step nodes the
+    physics grid is filled by linear interpolation.
     """
     sinks = sinks or {}
     extra_in = extra_in or {}
@@ -174,12 +176,19 @@ def integrate_cluster(run, zones: list, couplings: list, src: dict, krm: dict, k
     area = np.array([c[1] for c in couplings])
     ja = np.array([c[4] for c in couplings])
     jb = np.array([c[5] for c in couplings])
-    # sub-step: at most 1/200 of the fastest valve time constant, at most VALVE_MAX_STEP_S
     vol = np.array([run.V[ix].sum() for ix in idxs])
-    tau = np.min(isothermal_time_constant(np.minimum(vol[ca], vol[cb]), area, T[0, ja]))
-    n_sub = int(max(1, min(L, np.floor(min(tau / 200.0, VALVE_MAX_STEP_S) / h))))
-    nodes = np.unique(np.append(np.arange(0, L, n_sub), L))
-    Sz = np.stack([(run.V[ix][None, :] / T[:, ix]).sum(axis=1) for ix in idxs], axis=1)  # (L+1, nz)
+    T0 = run.thermal.temperature(tg[:1])[0]
+    tau = float(np.min(isothermal_time_constant(np.minimum(vol[ca], vol[cb]), area, T0[ja])))
+    target = min(tau / 200.0, VALVE_MAX_STEP_S)
+    if target >= h:
+        n_sub = int(max(1, min(L, np.floor(target / h))))
+        pos = np.unique(np.append(np.arange(0, L, n_sub), L)).astype(float)
+    else:
+        m_sub = int(np.ceil(h / target))
+        pos = np.arange(L * m_sub + 1) / m_sub
+    grid = np.arange(L + 1, dtype=float)
+    Tn = run.thermal.temperature(tg[0] + pos * h)  # (nodes, n_modules)
+    Sz = np.stack([(run.V[ix][None, :] / Tn[:, ix]).sum(axis=1) for ix in idxs], axis=1)  # (nodes, nz)
     k = np.zeros((L, nz))
     klist = []
     for z in zones:
@@ -195,12 +204,18 @@ def integrate_cluster(run, zones: list, couplings: list, src: dict, krm: dict, k
     for z in zones:
         if z in extra_in:
             inflow[:, zi[z], :] = extra_in[z]
-    cin = np.concatenate([np.zeros((1, nz, 4)), np.cumsum(inflow, axis=0)])
-    tr_out = [np.zeros((L, 4)) for _ in zsinks]
+
+    def cum_at(per_step):  # cumulative sum of a per-physics-step array, at the node positions (piecewise linear)
+        c = np.concatenate([np.zeros((1,) + per_step.shape[1:]), np.cumsum(per_step, axis=0)])
+        flat = c.reshape(L + 1, -1)
+        return np.stack([np.interp(pos, grid, flat[:, j]) for j in range(flat.shape[1])], axis=1).reshape((pos.size,) + per_step.shape[1:])
+
+    ck = cum_at(k)  # (nodes, nz), in units of k * steps
+    cka = {lid: cum_at(a[:, None])[:, 0] for lid, _, a in klist}
+    cin = cum_at(inflow)
+    tr_cum = [np.zeros((pos.size, 4)) for _ in zsinks]
     base = np.array([src[z] for z in zones])
-    ck = np.concatenate([np.zeros((1, nz)), np.cumsum(k, axis=0)])  # cumulative k*steps
-    cka = {lid: np.concatenate([[0.0], np.cumsum(a)]) for lid, _, a in klist}
-    hist_nodes = np.empty((nodes.size, nz, 4))
+    hist_nodes = np.empty((pos.size, nz, 4))
     hist_nodes[0] = m
 
     def rates(mm, n):
@@ -209,7 +224,7 @@ def integrate_cluster(run, zones: list, couplings: list, src: dict, krm: dict, k
         p = (mm / MOLAR).sum(axis=1) * R_UNIVERSAL / Sz[n] * th
         pa, pb = p[ca], p[cb]
         fwd = pa >= pb
-        tup = np.where(fwd, T[n, ja], T[n, jb])
+        tup = np.where(fwd, Tn[n, ja], Tn[n, jb])
         rup = np.where(fwd, R[ca], R[cb])
         w = orifice_mass_flow(area, pa, tup, pb, GAMMA_AIR, rup)
         x_eq = (pa - pb) / (R[ca] * th[ca] / Sz[n, ca] + R[cb] * th[cb] / Sz[n, cb])
@@ -224,24 +239,24 @@ def integrate_cluster(run, zones: list, couplings: list, src: dict, krm: dict, k
         np.add.at(d, cb, w[:, None] * fr)
         return d
 
-    for q in range(nodes.size - 1):
-        n0, n1 = int(nodes[q]), int(nodes[q + 1])
-        H = (n1 - n0) * h
-        kbar = (ck[n1] - ck[n0]) / (n1 - n0)  # mean leak coefficient per zone [1/s]
+    for q in range(pos.size - 1):
+        dpos = pos[q + 1] - pos[q]
+        H = dpos * h
+        kbar = (ck[q + 1] - ck[q]) / dpos  # mean leak coefficient per zone [1/s]
         lam = kbar[:, None] + krm_a + ks_a[:, None]  # (nz, 4)
-        m_in = cin[n1] - cin[n0]
+        m_in = cin[q + 1] - cin[q]
         lh = lam * H
         ea = np.exp(-lh)
         phi = np.where(lh > 1e-12, -np.expm1(-lh) / np.where(lam > 0, lam, 1.0), H)
-        d1 = transfer(m, *rates(m, n0), H)
+        d1 = transfer(m, *rates(m, q), H)
         mp = np.maximum((m + m_in) * ea + phi * (base + d1), 0.0)
-        d2 = transfer(mp, *rates(mp, n1), H)
-        s = base + 0.5 * (d1 + d2)
-        mn = (m + m_in) * ea + phi * s
-        out = m + m_in - mn + s * H
+        d2 = transfer(mp, *rates(mp, q + 1), H)
+        s_ = base + 0.5 * (d1 + d2)
+        mn = (m + m_in) * ea + phi * s_
+        out = m + m_in - mn + s_ * H
         share = np.where(lam > 0, 1.0 / np.where(lam > 0, lam, 1.0), 0.0)
-        for lid, i, a in klist:
-            abar = (cka[lid][n1] - cka[lid][n0]) / (n1 - n0)
+        for lid, i, _ in klist:
+            abar = (cka[lid][q + 1] - cka[lid][q]) / dpos
             run.vented[lid] += float(np.sum(out[i] * abar * share[i]))
         if np.any(krm_a > 0):
             run.removed += float(np.sum(out * krm_a * share))
@@ -249,14 +264,16 @@ def integrate_cluster(run, zones: list, couplings: list, src: dict, krm: dict, k
             amt = out[i] * k_s * share[i]
             if cat == "airlock_vented":
                 run.airlock_vented += float(amt.sum())
-            else:
-                tr_out[j][n0:n1] = amt / (n1 - n0)
+            tr_cum[j][q + 1] = tr_cum[j][q] + amt
         m = mn
         hist_nodes[q + 1] = m
-    grid = np.arange(L + 1)
     hist = np.empty((L + 1, nz, 4))
     for i in range(nz):
-        for s_ in range(4):
-            hist[:, i, s_] = np.interp(grid, nodes, hist_nodes[:, i, s_])
-    transfers = [(to, tr_out[j]) for j, (_, _, cat, to) in enumerate(zsinks) if cat != "airlock_vented"]
+        for s2 in range(4):
+            hist[:, i, s2] = np.interp(grid, pos, hist_nodes[:, i, s2])
+    transfers = []
+    for j, (_, _, cat, to) in enumerate(zsinks):
+        if cat != "airlock_vented":
+            c = np.stack([np.interp(grid, pos, tr_cum[j][:, s2]) for s2 in range(4)], axis=1)
+            transfers.append((to, np.diff(c, axis=0)))
     return {z: hist[:, zi[z], :] for z in zones}, transfers

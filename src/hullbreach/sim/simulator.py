@@ -453,7 +453,7 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
                 theta_hist[z] = th_hist
                 run.theta[z] = float(th_hist[-1])
             else:
-                hists, transfers = integrate_cluster(run, cl, [c for c in couplings if c[2] in cl], src, krm, kz, T, L, h,
+                hists, transfers = integrate_cluster(run, cl, [c for c in couplings if c[2] in cl], src, krm, kz, tg, L, h,
                                                      sinks, extra_in)
                 for z in cl:
                     zone_hist[z] = hists[z]
