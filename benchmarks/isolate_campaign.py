@@ -20,6 +20,7 @@ import argparse
 import datetime as dt
 import math
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -70,16 +71,29 @@ def plan_speed() -> None:
           f"max {max(ts) * 1000:.0f} ms (requirement < 1 s)\n")
 
 
-def campaign(runs: int, workers: int, seed: int, csv: str | None) -> pd.DataFrame:
-    cases = build_cases("iss-2025", runs, "slow-1-2mmHg/day", seed=seed) + \
-        build_cases("iss-2018", runs, "ms09-0.6mmHg/h", seed=seed)
+def campaign(runs: int, workers: int, seed: int, csv: str | None, chunk: int = 20) -> pd.DataFrame:
+    """Run in chunks (both stations interleaved, every case by both policies), appending to ``csv`` so that
+    an interrupted benchmark keeps what it ran; then print the tables."""
+    a = build_cases("iss-2025", runs, "slow-1-2mmHg/day", seed=seed)
+    b = build_cases("iss-2018", runs, "ms09-0.6mmHg/h", seed=seed)
     t = time.time()
-    df = run_cases(cases, workers=workers)
-    wall = time.time() - t
-    if csv:
-        df.to_csv(csv, index=False)
+    parts = []
+    for i in range(0, 2 * runs, 2 * chunk):
+        cases = a[i: i + 2 * chunk] + b[i: i + 2 * chunk]
+        parts.append(run_cases(cases, workers=workers))
+        df = pd.concat(parts, ignore_index=True)
+        if csv:
+            df.to_csv(csv, index=False)
+        print(f"  {len(df)} runs done, {(time.time() - t) / 60:.1f} min", file=sys.stderr, flush=True)
+    df = pd.concat(parts, ignore_index=True)
+    report(df, time.time() - t, workers)
+    return df
+
+
+def report(df: pd.DataFrame, wall: float | None = None, workers: int | None = None) -> None:
     s = summarize(df)
-    print(f"\n### 3. Monte Carlo, simulator in the loop ({len(df)} runs, {wall / 60:.1f} min on {workers} processes)\n")
+    how = f", {wall / 60:.1f} min on {workers} processes" if wall else ""
+    print(f"\n### 3. Monte Carlo, simulator in the loop ({len(df)} runs{how})\n")
     print("| station | leak class | policy | runs | median h | p90 h | wrong module | undecided | violations | configs (mean) | air lost kg (median) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in s.itertuples():
@@ -103,7 +117,9 @@ def campaign(runs: int, workers: int, seed: int, csv: str | None) -> pd.DataFram
     und = df[df["found"].isna()]
     if len(und):
         print("\nundecided:", und[["station", "module", "policy", "status", "steps"]].to_dict(orient="records")[:20])
-    return df
+    viol = df[df["violations"] > 0]
+    if len(viol):
+        print("\nviolations:", viol[["station", "module", "policy", "violation_details"]].to_dict(orient="records")[:20])
 
 
 def validate(n: int, workers: int, seed: int) -> None:
@@ -136,7 +152,11 @@ def main() -> None:
     ap.add_argument("--validate", type=int, default=0, help="paired fast/full runs per station")
     ap.add_argument("--csv", default=None, help="write the campaign rows here")
     ap.add_argument("--skip-campaign", action="store_true")
+    ap.add_argument("--report", default=None, help="only print the campaign tables of a CSV written by --csv")
     args = ap.parse_args()
+    if args.report:
+        report(pd.read_csv(args.report))
+        return
     print(f"isolation benchmark, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC")
     idealized()
     plan_speed()

@@ -94,3 +94,13 @@ def test_demo_run(tmp_path):
     assert all(isinstance(x, str) for x in out["lines"])
     json.dumps(out["json"])
     assert (tmp_path / "isolation_ms09.json").exists()
+
+
+def test_cli_follow_pauses_when_the_file_stops_growing(demo_run, capsys):
+    """--follow on a file that does not grow: the wait times out and the session pauses cleanly."""
+    _, path, _, _ = demo_run
+    code = main(["isolate", "demo", "--leak-rate-kg-s", "2.4e-4", "--follow", str(path), "--poll-s", "0.05",
+                 "--timeout-s", "0.3", "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["paused"] is True and out["result"]["status"] == "in-progress"
