@@ -69,10 +69,28 @@ def test_errors(demo):
                        for sid in ("node.pressure", "lab.pressure", "hab.pressure", "airlock.pressure", "capsule.pressure")])
     with pytest.raises(IsolationError, match="not done"):
         s.observe(short)
+    with pytest.raises(IsolationError, match="unknown hatch"):
+        s.observe(short, closed_hatches={"node-lab", "no-such-hatch"})
+    with pytest.raises(IsolationError, match="unknown hatch"):
+        IsolationSession(demo, leak_mass_flow_kg_s=1e-4, closed_hatches=["hatch-9"])
     with pytest.raises(IsolationError, match="Station"):
         IsolationSession("demo", leak_mass_flow_kg_s=1e-4)
     with pytest.raises(IsolationError, match="positive"):
         IsolationSession(demo, leak_mass_flow_kg_s=0.0)
+
+
+def test_actual_configuration_overrides_the_plan(demo):
+    """The crew could not close a planned hatch: observe() reads the telemetry against what was done."""
+    mdot = 2.4e-4
+    leak = Leak(module="lab", onset_s=0.0, effective_area_m2=mdot_to_cd_area(demo, mdot))
+    s = IsolationSession(demo, leak_mass_flow_kg_s=mdot, seed=0)
+    s.next_step()
+    actual = {"node-airlock", "node-lab"}
+    events = [HatchEvent(time_s=0.0, hatch="node-lab", action="close")]
+    res = simulate(demo, Scenario(duration_s=1200.0, leaks=(leak,), hatch_events=tuple(events)), seed=4)
+    out = s.observe(res.telemetry, closed_hatches=actual)
+    assert out.leaking_zone == frozenset({"lab"})
+    assert s.closed == frozenset(actual)
 
 
 def test_no_leak_is_reported_as_such(demo):

@@ -194,12 +194,15 @@ class IsolationSession:
     reserve_margin_s : float
         Stop and close off when the crewed zones' reserve time falls below the next step's time plus
         this margin [s] (default 2 h).
+    closed_hatches : iterable of str, optional
+        Hatches closed now, when they differ from the station file.
     """
 
     def __init__(self, station: Station, leak_mass_flow_kg_s: float, seed: int = 0, *, policy: str = "hullbreach",
                  confidence: float = 0.99, step_confidence: float = 0.999, rules: Rules | None = None,
                  crew_count: int = 0, crew: dict | None = None, leak_rel_log_std: float = 0.5, pressures_pa: dict | None = None,
-                 reserve_margin_s: float = 7200.0, none_prior: float = 0.01, pair_prior: float = 0.005):
+                 reserve_margin_s: float = 7200.0, none_prior: float = 0.01, pair_prior: float = 0.005,
+                 closed_hatches=None):
         if not isinstance(station, Station):
             raise IsolationError("IsolationSession needs a Station", hint="use hullbreach.station.load_station(name_or_path)")
         if not (0.5 < confidence < 1.0 and 0.5 < step_confidence < 1.0):
@@ -230,7 +233,7 @@ class IsolationSession:
         self.crew_plan_std = math.hypot(self.crew_abs_std, CREW_O2_REL_STD * CREW_O2_KG_S_PER_PERSON * sum(self.crew.values()))
         self.model = infer.ObservationModel(crew_abs_std_kg_s=self.crew_abs_std)
         self.ll = np.zeros((self.hyps.n, self.grid.size))
-        self.closed = frozenset(station.closed_hatches())
+        self.closed = frozenset(station.closed_hatches()) if closed_hatches is None else self._check_hatches(closed_hatches)
         self.pressures = {m: station.nominal_pressure_pa for m in station.modules}
         if pressures_pa:
             unknown = set(pressures_pa) - set(station.modules)
@@ -246,6 +249,16 @@ class IsolationSession:
         self._advice = ""
         self._close_off: tuple = ()
         self._rng = np.random.default_rng(seed)
+
+    def _check_hatches(self, hatches) -> frozenset:
+        if isinstance(hatches, str):
+            hatches = [hatches]
+        hs = frozenset(hatches)
+        unknown = sorted(h for h in hs if h not in self.station.hatches)
+        if unknown:
+            raise IsolationError(f"unknown hatch(es) {', '.join(unknown)} in station {self.station.name!r}",
+                                 hint=f"hatch ids are like {', '.join(list(self.station.hatches)[:4])}")
+        return hs
 
     # ----------------------------------------------------------------------------------------------- state
     def posterior_rows(self) -> np.ndarray:
@@ -419,8 +432,11 @@ class IsolationSession:
                               tuple(list(summ.items())[:5]))
         return outcome, ll_step, wide, tcp
 
-    def observe(self, frame) -> StepOutcome:
+    def observe(self, frame, closed_hatches=None) -> StepOutcome:
         """Take the telemetry of the pending step (long DataFrame ``time, channel, value`` in sensor units).
+
+        ``closed_hatches`` (optional) reports the configuration the crew actually set up when it differs
+        from the plan (a hatch that would not close, say); the telemetry is then read against it.
 
         Raises :class:`IsolationError` when no step is pending, when the telemetry has channels the
         station lacks, or when the step was reported done although its test has not decided and its
@@ -431,6 +447,16 @@ class IsolationSession:
         if self._pending is None:
             raise IsolationError("observe() called before next_step()", hint="ask for the next step, set it up, then send its telemetry")
         step, design = self._pending
+        if closed_hatches is not None:
+            actual = self._check_hatches(closed_hatches)
+            if actual != frozenset(step.closed_hatches):
+                from dataclasses import replace as _replace
+
+                from hullbreach.isolate.constraints import crew_zones as _cz
+
+                zones = tuple(self.station.zones(actual))
+                crew = set().union(*_cz(self.station, actual)) if self.station.escape_vehicles() else set()
+                step = _replace(step, closed_hatches=set(actual), zones=zones, crew_zone=crew)
         outcome, ll_step, wide, tcp = self._evaluate(step, frame)
         if not outcome.decided and outcome.span_s < 0.9 * step.dwell_s - 60.0:
             raise IsolationError(
