@@ -35,7 +35,7 @@ def clean_raw(draw):
                          "value": np.asarray(vals, dtype=float)})
 
 
-settings.register_profile("telemetry", deadline=None, max_examples=60,
+settings.register_profile("telemetry", deadline=None, max_examples=30,
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 

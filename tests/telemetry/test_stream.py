@@ -35,7 +35,7 @@ def _messy(make_raw, seed=0):
     return raw
 
 
-@settings(deadline=None, max_examples=8, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sizes=st.lists(st.integers(1, 200), min_size=4, max_size=12))
 def test_stream_equals_batch(station, make_raw, sizes):
     raw = _messy(make_raw)

@@ -35,7 +35,7 @@ import pandas as pd
 
 from hullbreach.errors import TelemetryError
 from hullbreach.telemetry import isslive as _isslive
-from hullbreach.telemetry.checks import CheckConfig, check_samples, parse_times
+from hullbreach.telemetry.checks import CheckConfig, _utc, check_samples, parse_times
 from hullbreach.telemetry.frame import EVENT_KINDS, TelemetryFrame
 
 FORMATS = ("long", "wide", "parquet", "isslive")
@@ -119,10 +119,12 @@ def read_telemetry(path: str | Path, station, *, strict: bool = False, fmt: str 
         return check_samples(raw, st, strict=strict, source=str(p), lines=lines, config=config)
     if fmt == "wide":
         raw, lines = read_wide_csv_raw(p, strict=strict)
-        return check_samples(raw, st, strict=strict, source=str(p), lines=lines, config=config)
+        return check_samples(raw, st, strict=strict, source=str(p), lines=lines, config=config,
+                             lines_are_times=raw.attrs.get("lines_are_times", False))
     if fmt == "parquet":
         raw, lines = read_parquet_raw(p)
-        return check_samples(raw, st, strict=strict, source=str(p), lines=lines, line_label="row ", config=config)
+        return check_samples(raw, st, strict=strict, source=str(p), lines=lines, line_label="row ", config=config,
+                             lines_are_times=raw.attrs.get("lines_are_times", False))
     return read_isslive(p, st, strict=strict, year=year, config=config)
 
 
@@ -272,7 +274,7 @@ def _wide_to_raw(time_col: pd.Series, columns: dict, lines: np.ndarray, problems
     vals = np.concatenate([columns[c].to_numpy(dtype=object if text else float)[i] for c, i in zip(names, idxs)]) \
         if names else np.empty(0)
     raw = pd.DataFrame({
-        "time": pd.to_datetime(ns[take], unit="ns", utc=True),
+        "time": _utc(ns[take]),
         "channel": pd.Categorical.from_codes(np.repeat(np.arange(len(names), dtype=np.int32), counts),
                                              categories=names),
         "value": vals,
@@ -281,6 +283,8 @@ def _wide_to_raw(time_col: pd.Series, columns: dict, lines: np.ndarray, problems
         raw["reason"] = row_reason[take]
     if naive.any():
         raw["naive_time"] = naive[take]
+    good = ns[~bad]
+    raw.attrs["lines_are_times"] = bool(len(good) < 2 or np.all(good[1:] > good[:-1]))
     return raw, lines[take]
 
 
