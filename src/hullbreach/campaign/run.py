@@ -13,7 +13,6 @@ import math
 import os
 import zlib
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd

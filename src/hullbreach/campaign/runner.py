@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from hullbreach.constants import PA_PER_MMHG, R_AIR
+from hullbreach.constants import PA_PER_MMHG
 from hullbreach.physics import choked_mass_flow
 from hullbreach.station import Station, load_station
 from hullbreach.units import from_si

@@ -18,7 +18,6 @@ Telemetry for each step comes from:
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 

@@ -20,12 +20,12 @@ Units: SI (kg s^-1, Pa, s).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from hullbreach.constants import PA_PER_MMHG, R_AIR
+from hullbreach.constants import R_AIR
 from hullbreach.errors import IsolationError
 from hullbreach.isolate import infer
 from hullbreach.isolate.constraints import Rules, crew_zones
