@@ -6,10 +6,11 @@
 * :func:`integrate_zone` applies it to one uncoupled zone (isothermal), or the exact adiabatic blowdown
   solution (thermo = "adiabatic").
 * :func:`integrate_cluster` handles zones coupled by open equalization valves: orifice flow
-  (:func:`hullbreach.physics.orifice.orifice_mass_flow`) with Heun's method on sub-steps of at most
-  1/200 of the valve time constant (and 30 s), the leaks still exact within each sub-step; the transfer
-  per sub-step is limited to the amount that equalizes the two pressures (the sqrt law reaches equilibrium
-  in finite time).
+  (:func:`hullbreach.physics.orifice.orifice_mass_flow`) written as a conductance G = |w|/sqrt(|dp|) (smooth,
+  tending to Cd A sqrt(2 rho) as dp -> 0); over each sub-step the difference the zones would reach without
+  the valve (leaks, sources, temperature change) relaxes by the exact solution of dp' = -c G sqrt(dp) (the
+  sqrt law equalizes in finite time, without overshoot) with G averaged by Heun's method; sub-steps of at most
+  1/200 of the valve time constant and VALVE_MAX_STEP_S; the leaks stay exact within each sub-step.
 
 References
 ----------
@@ -218,22 +219,32 @@ def integrate_cluster(run, zones: list, couplings: list, src: dict, krm: dict, k
     hist_nodes = np.empty((pos.size, nz, 4))
     hist_nodes[0] = m
 
-    def rates(mm, n):
+    def conductance(mm, n):
+        """Pressure differences dp = p_a - p_b [Pa], dp per kg moved from a to b [Pa/kg], and the valve
+        conductance G = |w| / sqrt(|dp|) [kg s^-1 Pa^-1/2] (smooth; w = orifice flow, Anderson 2003 §5.4)."""
         tot = mm.sum(axis=1)
         R = mixture_r(mm)
         p = (mm / MOLAR).sum(axis=1) * R_UNIVERSAL / Sz[n] * th
         pa, pb = p[ca], p[cb]
-        fwd = pa >= pb
+        dp = pa - pb
+        fwd = dp >= 0
         tup = np.where(fwd, Tn[n, ja], Tn[n, jb])
         rup = np.where(fwd, R[ca], R[cb])
-        w = orifice_mass_flow(area, pa, tup, pb, GAMMA_AIR, rup)
-        x_eq = (pa - pb) / (R[ca] * th[ca] / Sz[n, ca] + R[cb] * th[cb] / Sz[n, cb])
-        return w, x_eq, fwd, tot
+        hi = np.maximum(pa, pb)
+        adp = np.maximum(np.abs(dp), 1e-9 * hi)  # G tends to CdA sqrt(2 rho) as dp -> 0
+        w = np.abs(orifice_mass_flow(area, hi, tup, hi - adp, GAMMA_AIR, rup))
+        c = R[ca] * th[ca] / Sz[n, ca] + R[cb] * th[cb] / Sz[n, cb]
+        return dp, c, w / np.sqrt(adp), fwd, tot
 
-    def transfer(mm, w, x_eq, fwd, tot, H):
-        w = np.sign(w) * np.minimum(np.abs(w), np.abs(x_eq) / H)
+    def transfer(mm, dp, c, G, fwd, tot, H):
+        """Mass rates per zone [kg/s] that move, over H, what dp' = -c G sqrt(dp) moves (exact for constant G:
+        sqrt(dp) falls linearly and reaches 0 in finite time, so the pressures equalize without overshoot)."""
+        adp = np.abs(dp)
+        root = np.maximum(np.sqrt(adp) - 0.5 * c * G * H, 0.0)
+        x = (adp - root * root) / c / H
         up = np.where(fwd, ca, cb)
         fr = mm[up] / np.where(tot[up] > 0, tot[up], 1.0)[:, None]
+        w = np.where(fwd, x, -x)
         d = np.zeros((nz, 4))
         np.add.at(d, ca, -w[:, None] * fr)
         np.add.at(d, cb, w[:, None] * fr)
@@ -248,10 +259,15 @@ def integrate_cluster(run, zones: list, couplings: list, src: dict, krm: dict, k
         lh = lam * H
         ea = np.exp(-lh)
         phi = np.where(lh > 1e-12, -np.expm1(-lh) / np.where(lam > 0, lam, 1.0), H)
-        d1 = transfer(m, *rates(m, q), H)
-        mp = np.maximum((m + m_in) * ea + phi * (base + d1), 0.0)
-        d2 = transfer(mp, *rates(mp, q + 1), H)
-        s_ = base + 0.5 * (d1 + d2)
+        # what the pressure difference would become over the step without the valve (leaks, sources and the
+        # temperature change act on it), then the exact sqrt-law relaxation of that difference
+        m_free = (m + m_in) * ea + phi * base
+        dpf, cf, _, fwdf, _ = conductance(m_free, q + 1)
+        G0 = conductance(m, q)[2]
+        tot0 = m.sum(axis=1)
+        d1 = transfer(m, dpf, cf, G0, fwdf, tot0, H)
+        G1 = conductance(np.maximum(m_free + phi * d1, 0.0), q + 1)[2]
+        s_ = base + transfer(m, dpf, cf, 0.5 * (G0 + G1), fwdf, tot0, H)  # Heun on the conductance
         mn = (m + m_in) * ea + phi * s_
         out = m + m_in - mn + s_ * H
         share = np.where(lam > 0, 1.0 / np.where(lam > 0, lam, 1.0), 0.0)
