@@ -1,0 +1,691 @@
+"""Air mass per pressure zone from telemetry: robust zone pressure, gas temperature, ppN2 mass.
+
+Leak detection works in air mass, m = p V / (R T), because temperature alone moves ISS pressure by about
+2.6 mmHg per K (reference README); this is the mass-point method of containment leak-rate testing [1]. ISS
+ground control also tracks the ppN2 trend, since O2 varies with metabolism and feeds while N2 does not [2];
+the N2 mass ``ppN2 V / (R_N2 T)`` is computed alongside whenever the zone has a ppN2 channel.
+
+How a zone's numbers are made, per time bin (default 60 s, aligned on multiples of the bin since the UNIX
+epoch, so that batch and streaming see the same bins):
+
+* **zones over time**: the station topology with the hatch states of the station file, changed by
+  ``hatch_open``/``hatch_close`` (and ``valve_open``/``valve_close``, which connect two zones) in the
+  events file (DESIGN.md §3.2).
+* **pressure**: mean of each pressure channel in the bin, then the **median over the zone's trusted pressure
+  channels** after removing each channel's offset from the consensus (learned at its first bin in the zone
+  period). A channel that departs from the consensus by more than ``max(abs tol, 6 x its noise)`` is a
+  **sensor fault** from that bin on: reported with a reason and left out, instead of moving the zone
+  pressure (a dead or drifting gauge must not raise a leak alarm). Needs three or more channels to vote.
+* **temperature**: the ideal-gas mass of a zone is ``p / R * sum_i V_i / T_i``; modules without a trusted
+  temperature channel use the zone's consensus temperature (or the module's nominal temperature).
+* **gas constant**: from the partial pressures (ppO2, ppN2, ppCO2; the rest counted as water vapour) of the
+  zone's first bin that has them, then held for the zone period (the ppO2 analysers are too noisy, 0.5 mmHg,
+  to recompute R every minute without adding noise to the mass); dry air otherwise.
+* **known operations** (every event kind of DESIGN.md §3.2): the bins around an event are marked
+  ``excluded`` so that the detector bridges the step instead of calling it a leak (a repress adds gas, an
+  airlock cycle removes some, a hatch opening mixes zones). A zone whose pressure is below
+  ``vented_fraction`` of the station's nominal pressure is marked ``vented`` (a depressed airlock).
+
+Everything here is vectorised over bins; per-sample work is one ``numpy.bincount``.
+
+References
+----------
+.. [1] ANSI/ANS-56.8-2020, *Containment System Leakage Testing Requirements*, mass-point method.
+.. [2] NASA NTRS 20050217416 (SAE 2004-01-2597): ISS leak tracking on the ppN2 trend (reference README).
+.. [3] Ideal gas law and Dalton's law: :mod:`hullbreach.physics.gas`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from hullbreach.constants import MOLAR_MASS_KG_MOL, PA_PER_MMHG, R_AIR, R_UNIVERSAL
+from hullbreach.errors import DetectionError
+from hullbreach.physics.gas import mixture_gas_constant
+from hullbreach.station import Station
+from hullbreach.units import to_si
+
+#: Specific gas constant of N2 [J kg^-1 K^-1] = R_u / M_N2 (CODATA, CIAAW; see constants).
+R_N2 = R_UNIVERSAL / MOLAR_MASS_KG_MOL["n2"]
+#: Default time bin [s].
+DEFAULT_BIN_S = 60.0
+#: Event kinds that change which modules share gas.
+_TOPOLOGY_KINDS = {"hatch_open", "hatch_close", "valve_open", "valve_close"}
+#: Minimum time a known operation keeps the mass out of the test, by kind [s] (estimates): an airlock
+#: repress draws cabin air for ~15 min (Quest crewlock, sim defaults); a docking opens a vestibule.
+#: Slow gas additions are followed until the mass stops rising (:mod:`hullbreach.detect.detector`).
+SETTLE_S = {"airlock_repress": 1800.0, "airlock_depress": 600.0, "vehicle_dock": 1800.0,
+            "vehicle_undock": 1800.0}
+#: A pressure channel further than this from the zone consensus is a sensor fault [Pa] (0.3 mmHg).
+PRESSURE_FAULT_TOL_PA = 0.3 * PA_PER_MMHG
+#: A temperature channel further than this from the zone consensus (after its offset) is a fault [K].
+TEMPERATURE_FAULT_TOL_K = 1.5
+
+
+# --------------------------------------------------------------------------------------------- events
+@dataclass(frozen=True)
+class KnownEvent:
+    """One known operation from an events file.
+
+    Attributes
+    ----------
+    time_s : float
+        UNIX time [s].
+    kind : str
+        Event kind (DESIGN.md §3.2).
+    detail : str
+        Detail text as written.
+    hatch : str | None
+        Hatch id for hatch and valve events.
+    module : str | None
+        Module named in the detail (repress target, airlock), if any.
+    mass_kg : float | None
+        Gas mass named in the detail [kg] (``repress``), if any.
+    """
+
+    time_s: float
+    kind: str
+    detail: str = ""
+    hatch: str | None = None
+    module: str | None = None
+    mass_kg: float | None = None
+
+
+_NUM_KG = re.compile(r"([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)\s*kg\b|kg\s*[=:]\s*([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)"
+                     r"|mass_kg\s*[=:]\s*([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)")
+
+
+def parse_events(events: pd.DataFrame | None, station: Station) -> tuple[KnownEvent, ...]:
+    """Known operations from an events table ``time, kind, detail`` (DESIGN.md §3.2), sorted by time.
+
+    The detail is read leniently: a hatch id (or two module ids) for hatch and valve events; a module id and
+    a mass such as ``2.5 kg`` or ``kg=2.5`` for ``repress``. A hatch event naming no known hatch raises
+    :class:`DetectionError`, since the zones after it would be wrong.
+    """
+    if events is None or len(events) == 0:
+        return ()
+    for col in ("time", "kind"):
+        if col not in events.columns:
+            raise DetectionError(f"events table has no {col!r} column", hint="events need columns time,kind,detail")
+    t_s = time_ns(pd.to_datetime(events["time"], utc=True)) / 1e9
+    details = events["detail"].fillna("").astype(str).to_numpy() if "detail" in events.columns else [""] * len(events)
+    def col(name):
+        if name in events.columns:
+            return events[name].to_numpy()
+        return [None] * len(events)
+
+    out = []
+    for t, kind, det, p_hatch, p_module, p_kg in zip(t_s, events["kind"].astype(str).to_numpy(), details,
+                                                     col("hatch"), col("module"), col("kg")):
+        kind = kind.strip().lower()
+        tokens = [tok for tok in re.split(r"[\s,;=:()\[\]{}\"']+", det) if tok]
+        hatch = p_hatch if isinstance(p_hatch, str) and p_hatch in station.hatches else None
+        module = p_module if isinstance(p_module, str) and p_module in station.modules else None
+        module = module or next((tok for tok in tokens if tok in station.modules), None)
+        if kind in _TOPOLOGY_KINDS and hatch is None:
+            hatch = next((tok for tok in tokens if tok in station.hatches), None)
+            if hatch is None and det.strip() in station.hatches:
+                hatch = det.strip()
+            if hatch is None:
+                mods = [tok for tok in tokens if tok in station.modules]
+                h = station.hatch_between(mods[0], mods[1]) if len(mods) >= 2 else None
+                hatch = h.id if h is not None else None
+            if hatch is None:
+                raise DetectionError(f"event {kind} at {pd.Timestamp(t, unit='s', tz='UTC').isoformat()} names no "
+                                     f"hatch of station {station.name!r}: {det!r}",
+                                     hint="write the hatch id from the station file in the detail column")
+        mass = float(p_kg) if isinstance(p_kg, (int, float)) and math.isfinite(p_kg) else None
+        m = _NUM_KG.search(det) if mass is None else None
+        if m:
+            mass = float(next(g for g in m.groups() if g is not None))
+        elif mass is None and kind == "repress":
+            try:
+                mass = float(det)
+            except ValueError:
+                mass = None
+        out.append(KnownEvent(float(t), kind, det, hatch, module, mass))
+    out.sort(key=lambda e: e.time_s)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------- zones
+@dataclass(frozen=True)
+class ZonePeriod:
+    """Zones valid from bin ``k_start`` (inclusive) to ``k_end`` (exclusive; ``None`` = open)."""
+
+    k_start: int
+    k_end: int | None
+    zones: tuple  # tuple of tuple[str, ...] (sorted module ids)
+
+
+def zone_periods(station: Station, events: tuple[KnownEvent, ...], bin_s: float = DEFAULT_BIN_S) -> list[ZonePeriod]:
+    """Zone structure over time: a new period starts at the bin of each hatch or valve event.
+
+    A closed hatch with its equalization valve open connects the two zones, like an open hatch (the
+    valve equalizes them within minutes).
+    """
+    closed = set(station.closed_hatches())
+    valve_open: set[str] = set()
+    periods: list[ZonePeriod] = []
+
+    def zones_now() -> tuple:
+        eff = closed - valve_open
+        return tuple(tuple(sorted(z)) for z in station.zones(closed=eff))
+
+    current = zones_now()
+    k_cur = -(2 ** 62)
+    for ev in events:
+        if ev.kind not in _TOPOLOGY_KINDS or ev.hatch is None:
+            continue
+        if ev.kind == "hatch_close":
+            closed.add(ev.hatch)
+        elif ev.kind == "hatch_open":
+            closed.discard(ev.hatch)
+        elif ev.kind == "valve_open":
+            valve_open.add(ev.hatch)
+        elif ev.kind == "valve_close":
+            valve_open.discard(ev.hatch)
+        new = zones_now()
+        if new != current:
+            k = int(math.floor(ev.time_s / bin_s))
+            if k > k_cur:
+                periods.append(ZonePeriod(k_cur, k, current))
+                k_cur = k
+            current = new
+    periods.append(ZonePeriod(k_cur, None, current))
+    return periods
+
+
+# ----------------------------------------------------------------------------------------- binning
+def time_ns(t: pd.Series) -> np.ndarray:
+    """UNIX time in integer nanoseconds of a datetime column (any resolution, UTC) or of UNIX seconds."""
+    if isinstance(t.dtype, pd.DatetimeTZDtype) or np.issubdtype(t.dtype, np.datetime64):
+        idx = pd.DatetimeIndex(t)
+        if idx.unit != "ns":
+            idx = idx.as_unit("ns")
+        return idx.asi8
+    return np.round(pd.to_numeric(t).to_numpy(dtype=float) * 1e9).astype("int64")
+
+
+def bin_channels(data: pd.DataFrame, channels: list[str], bin_s: float = DEFAULT_BIN_S,
+                 k_range: tuple[int, int] | None = None):
+    """Per-channel, per-bin sums and counts of SI samples (one ``numpy.bincount``).
+
+    Parameters
+    ----------
+    data : DataFrame
+        ``time`` (datetime64[ns, UTC]), ``channel`` (str or categorical), ``value`` (SI).
+    channels : list of str
+        Channel order of the output rows; samples of other channels are ignored.
+    bin_s : float
+        Bin length [s].
+    k_range : (int, int), optional
+        Bins ``k0 .. k1-1`` to fill (bin k covers ``[k bin_s, (k+1) bin_s)`` UNIX seconds); default: all
+        bins with data.
+
+    Returns
+    -------
+    k0 : int, sums : ndarray (n_channels, n_bins), counts : ndarray (n_channels, n_bins)
+    """
+    n_ch = len(channels)
+    if len(data) == 0:
+        k0, k1 = k_range if k_range else (0, 0)
+        return k0, np.zeros((n_ch, k1 - k0)), np.zeros((n_ch, k1 - k0))
+    t_ns = time_ns(data["time"])
+    bin_ns = int(round(bin_s * 1e9))
+    k = np.floor_divide(t_ns, bin_ns)
+    ch = data["channel"]
+    if isinstance(ch.dtype, pd.CategoricalDtype):
+        lut = np.array([channels.index(c) if c in channels else -1 for c in ch.cat.categories], dtype=np.int64)
+        codes = ch.cat.codes.to_numpy()
+        idx = np.where(codes >= 0, lut[np.maximum(codes, 0)], -1)
+    else:
+        codes, uniques = pd.factorize(ch, sort=False)
+        lut = np.array([channels.index(c) if c in channels else -1 for c in uniques], dtype=np.int64)
+        idx = lut[codes] if len(lut) else np.full(len(codes), -1)
+    if k_range is None:
+        k0, k1 = int(k.min()), int(k.max()) + 1
+    else:
+        k0, k1 = k_range
+    v = data["value"].to_numpy(dtype=float)
+    ok = (idx >= 0) & (k >= k0) & (k < k1) & np.isfinite(v)
+    nb = k1 - k0
+    flat = idx[ok] * nb + (k[ok] - k0)
+    sums = np.bincount(flat, weights=v[ok], minlength=n_ch * nb).reshape(n_ch, nb)
+    counts = np.bincount(flat, minlength=n_ch * nb).reshape(n_ch, nb).astype(float)
+    return k0, sums, counts
+
+
+# --------------------------------------------------------------------------------------- consensus
+def _nanmedian0(a: np.ndarray) -> np.ndarray:
+    """Median over axis 0 ignoring NaN; NaN (no warning) where a column is all NaN."""
+    import warnings
+
+    if a.shape[1] == 0:
+        return np.zeros(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(a, axis=0)
+
+
+@dataclass
+class _Consensus:
+    """Mutable state of one zone's channel vote (private; owned by an :class:`AirMassTracker`)."""
+
+    sensors: tuple
+    noise_si: np.ndarray
+    abs_tol: float
+    offsets: np.ndarray = None  # type: ignore[assignment]
+    flag_k: np.ndarray = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        n = len(self.sensors)
+        self.offsets = np.full(n, np.nan)
+        self.flag_k = np.full(n, np.inf)
+
+    def run(self, x: np.ndarray, counts: np.ndarray, ks: np.ndarray) -> np.ndarray:
+        """Zone consensus value per bin (NaN where no channel) for bins ``ks`` of channel means ``x``."""
+        S, n = x.shape
+        if S == 0:
+            return np.full(n, np.nan)
+        valid = np.isfinite(x)
+        # offsets: learned at each channel's first valid bin, relative to the consensus of the channels
+        # already known there (or to the median of all channels at the very first bin).
+        while True:
+            unknown = np.isnan(self.offsets) & valid.any(axis=1)
+            if not unknown.any():
+                break
+            first = np.where(unknown, np.argmax(valid, axis=1), n)
+            j = int(first.min())
+            known = ~np.isnan(self.offsets) & valid[:, j] & (ks[j] < self.flag_k)
+            if known.any():
+                ref = float(np.median(x[known, j] - self.offsets[known]))
+            else:
+                ref = float(np.median(x[valid[:, j], j]))
+            newly = unknown & (first == j)
+            self.offsets[newly] = x[newly, j] - ref
+        c = x - np.where(np.isnan(self.offsets), 0.0, self.offsets)[:, None]
+        with np.errstate(invalid="ignore"):
+            noise_bin = self.noise_si[:, None] / np.sqrt(np.maximum(counts, 1.0))
+        tol = np.maximum(self.abs_tol, 6.0 * np.sqrt(2.0) * noise_bin)
+        flag = self.flag_k.copy()
+        if S >= 3:
+            # Sequential rule, solved in time order: find the earliest bin where an active channel departs
+            # from the consensus of the channels active there, flag it from that bin, repeat. Each pass fixes
+            # the earliest remaining flag, so batch and bin-by-bin streaming agree.
+            for _ in range(S):
+                active = valid & (ks[None, :] < flag[:, None])
+                med = _nanmedian0(np.where(active, c, np.nan))
+                n_active = active.sum(axis=0)
+                bad = active & (np.abs(c - med[None, :]) > tol) & (n_active[None, :] >= 3)
+                cols = np.nonzero(bad.any(axis=0))[0]
+                if cols.size == 0:
+                    break
+                j = int(cols[0])
+                flag[bad[:, j]] = ks[j]
+        self.flag_k = flag
+        active = valid & (ks[None, :] < flag[:, None])
+        med = _nanmedian0(np.where(active, c, np.nan))
+        return med
+
+
+# ---------------------------------------------------------------------------------------- outputs
+@dataclass(frozen=True)
+class ZoneMass:
+    """Air mass of one zone over one zone period, on the common time grid (SI).
+
+    Attributes
+    ----------
+    zone : tuple[str, ...]
+        Module ids (sorted).
+    volume_m3 : float
+        Zone volume [m^3].
+    k : ndarray of int
+        Bin indices (bin k covers ``[k bin_s, (k+1) bin_s)`` UNIX seconds).
+    t_s : ndarray
+        Bin centre times, UNIX [s].
+    pressure_pa, temperature_k : ndarray
+        Robust zone pressure [Pa] and effective gas temperature ``V / sum(V_i/T_i)`` [K].
+    r_specific : float
+        Gas constant of the zone's mixture [J kg^-1 K^-1].
+    mass_kg : ndarray
+        Air mass [kg] (NaN where the zone had no pressure data).
+    n2_mass_kg : ndarray | None
+        N2 mass from ppN2 [kg], when the zone has a ppN2 channel.
+    excluded : ndarray of bool
+        Bins touched by a known operation (the detector bridges them).
+    vented : ndarray of bool
+        Bins where the zone is below ``vented_fraction`` of nominal pressure (not monitored).
+    pressure_sensors : tuple[str, ...]
+        Pressure channels that voted.
+    sensor_change : ndarray of bool, optional
+        Bins where a channel of the zone was judged faulty and left out (the noise of the zone's numbers
+        may change there: a module's own temperature swings are no longer measured).
+    """
+
+    zone: tuple
+    volume_m3: float
+    k: np.ndarray
+    t_s: np.ndarray
+    pressure_pa: np.ndarray
+    temperature_k: np.ndarray
+    r_specific: float
+    mass_kg: np.ndarray
+    n2_mass_kg: np.ndarray | None
+    excluded: np.ndarray
+    vented: np.ndarray
+    pressure_sensors: tuple = ()
+    sensor_change: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class SensorFault:
+    """A channel judged faulty: by the data checks or by disagreeing with its zone."""
+
+    sensor: str
+    reason: str
+    time_s: float | None = None
+
+    def to_json(self) -> dict:
+        """``{"sensor", "reason"}`` (plus ``time`` when known, ISO 8601 UTC)."""
+        out = {"sensor": self.sensor, "reason": self.reason}
+        if self.time_s is not None:
+            out["time"] = iso(self.time_s)
+        return out
+
+
+def iso(t_s: float) -> str:
+    """ISO 8601 UTC string of a UNIX time [s] (``...Z``, second resolution)."""
+    return pd.Timestamp(t_s, unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ------------------------------------------------------------------------------------------ tracker
+@dataclass
+class _ZoneState:
+    zone: tuple
+    volume_m3: float
+    p_sensors: tuple
+    p_vote: _Consensus
+    t_vote: _Consensus
+    t_modules: tuple  # module of each temperature channel
+    module_vols: np.ndarray
+    module_tnom: np.ndarray
+    modules: tuple
+    pp_rows: dict  # quantity -> channel row indices
+    r_specific: float | None = None
+
+
+class AirMassTracker:
+    """Turns per-bin channel means into per-zone air mass, bin after bin (batch = one big chunk).
+
+    Parameters
+    ----------
+    station : Station
+    events : tuple of KnownEvent
+    bin_s : float
+        Bin length [s].
+    untrusted : dict[str, str]
+        Channels the data checks judged faulty, with the reason; they never vote.
+    settle_s : float
+        Bins within ``settle_s`` after a known operation (and the bin before it) are ``excluded`` [s].
+    vented_fraction : float
+        A zone below this fraction of the station's nominal pressure is not monitored [-].
+    """
+
+    def __init__(self, station: Station, events: tuple = (), *, bin_s: float = DEFAULT_BIN_S,
+                 untrusted: dict | None = None, settle_s: float = 600.0, vented_fraction: float = 0.5):
+        self.station = station
+        self.bin_s = float(bin_s)
+        self.events = tuple(events)
+        self.untrusted = dict(untrusted or {})
+        self.settle_s = float(settle_s)
+        self.vented_fraction = float(vented_fraction)
+        self.channels = list(station.sensors)
+        self.row = {c: i for i, c in enumerate(self.channels)}
+        self.periods = zone_periods(station, self.events, self.bin_s)
+        self._states: dict[tuple, _ZoneState] = {}
+        self._period_index = -1
+        self.faults: dict[str, SensorFault] = {c: SensorFault(c, r) for c, r in self.untrusted.items()}
+        # excluded-bin ranges from known events, per module set (None = every zone)
+        self._excl = []
+        for ev in self.events:
+            settle = max(self.settle_s, SETTLE_S.get(ev.kind, 0.0))
+            k0 = int(math.floor(ev.time_s / self.bin_s)) - 1
+            k1 = int(math.floor((ev.time_s + settle) / self.bin_s)) + 1
+            self._excl.append((k0, k1, ev))
+        # an airlock between its depress and its repress is not monitored (it is meant to be empty)
+        self._unmon = []
+        open_: dict[str, float] = {}
+        for ev in self.events:
+            if ev.kind == "airlock_depress" and ev.module:
+                open_[ev.module] = ev.time_s
+            elif ev.kind == "airlock_repress" and ev.module and ev.module in open_:
+                t0 = open_.pop(ev.module)
+                k1 = int(math.floor((ev.time_s + max(self.settle_s, SETTLE_S["airlock_repress"])) / self.bin_s)) + 1
+                self._unmon.append((int(math.floor(t0 / self.bin_s)) - 1, k1, ev.module))
+        for mod, t0 in open_.items():
+            self._unmon.append((int(math.floor(t0 / self.bin_s)) - 1, 2 ** 62, mod))
+
+    # -- helpers
+    def _period_at(self, k: int) -> int:
+        for i, p in enumerate(self.periods):
+            if p.k_start <= k and (p.k_end is None or k < p.k_end):
+                return i
+        return len(self.periods) - 1
+
+    def _state(self, zone: tuple) -> _ZoneState:
+        st = self._states.get(zone)
+        if st is not None:
+            return st
+        sens = self.station.sensors
+        p_s = tuple(s.id for s in self.station.sensors_in(zone, "pressure") if s.id not in self.untrusted)
+        t_s = tuple(s.id for s in self.station.sensors_in(zone, "temperature") if s.id not in self.untrusted)
+        p_noise = np.array([to_si(max(sens[c].noise_std, 1e-9), sens[c].unit) for c in p_s])
+        t_noise = np.array([max(sens[c].noise_std, 1e-9) for c in t_s])  # K and degC steps are equal
+        mods = tuple(zone)
+        pp = {q: [self.row[s.id] for s in self.station.sensors_in(zone, q) if s.id not in self.untrusted]
+              for q in ("ppo2", "ppn2", "ppco2", "pph2o")}
+        st = _ZoneState(zone=zone, volume_m3=self.station.zone_volume_m3(zone), p_sensors=p_s,
+                        p_vote=_Consensus(p_s, p_noise, PRESSURE_FAULT_TOL_PA),
+                        t_vote=_Consensus(t_s, t_noise, TEMPERATURE_FAULT_TOL_K),
+                        t_modules=tuple(sens[c].module for c in t_s),
+                        module_vols=np.array([self.station.modules[m].volume_m3 for m in mods]),
+                        module_tnom=np.array([self.station.modules[m].temperature_k for m in mods]),
+                        modules=mods, pp_rows=pp)
+        self._states[zone] = st
+        return st
+
+    def _unmonitored(self, zone: tuple, ks: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(ks), dtype=bool)
+        for k0, k1, mod in self._unmon:
+            if mod in zone:
+                out |= (ks >= k0) & (ks <= k1)
+        return out
+
+    def _excluded(self, zone: tuple, ks: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(ks), dtype=bool)
+        for k0, k1, _ev in self._excl:
+            if k1 < ks[0] or k0 > ks[-1]:
+                continue
+            out |= (ks >= k0) & (ks <= k1)
+        return out
+
+    # -- main step
+    def process(self, k0: int, sums: np.ndarray, counts: np.ndarray) -> list[ZoneMass]:
+        """Air mass per zone for bins ``k0 .. k0+n-1`` given per-channel sums and counts (rows = station
+        sensor order). Bins must be given in increasing order across calls."""
+        n = sums.shape[1]
+        if n == 0:
+            return []
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(counts > 0, sums / np.maximum(counts, 1.0), np.nan)
+        ks_all = np.arange(k0, k0 + n)
+        out = []
+        for pi, per in enumerate(self.periods):
+            lo = max(k0, per.k_start)
+            hi = k0 + n if per.k_end is None else min(k0 + n, per.k_end)
+            if hi <= lo:
+                continue
+            if pi != self._period_index:
+                # a new zone structure: zones whose module set changed start afresh
+                keep = set(per.zones)
+                self._states = {z: s for z, s in self._states.items() if z in keep}
+                self._period_index = pi
+            sl = slice(lo - k0, hi - k0)
+            ks = ks_all[sl]
+            for zone in per.zones:
+                zm = self._zone_chunk(self._state(zone), means[:, sl], counts[:, sl], ks)
+                if zm is not None:
+                    out.append(zm)
+        return out
+
+    def _zone_chunk(self, st: _ZoneState, means, counts, ks) -> ZoneMass | None:
+        if not st.p_sensors:
+            return None
+        prow = [self.row[c] for c in st.p_sensors]
+        p = st.p_vote.run(means[prow], counts[prow], ks)
+        for c, fk in zip(st.p_sensors, st.p_vote.flag_k):
+            if np.isfinite(fk) and c not in self.faults:
+                self.faults[c] = SensorFault(c, "disagrees with the other pressure sensors of its zone by more than "
+                                             f"{PRESSURE_FAULT_TOL_PA / PA_PER_MMHG:.1f} mmHg (drift, offset jump or "
+                                             "dead gauge); left out of the zone pressure", (fk + 0.5) * self.bin_s)
+        # temperature: per module (mean of its trusted channels), else zone consensus, else nominal
+        n = len(ks)
+        inv_t = np.zeros(n)
+        if st.t_vote.sensors:
+            trow = [self.row[c] for c in st.t_vote.sensors]
+            xt = means[trow]
+            t_cons = st.t_vote.run(xt, counts[trow], ks)
+            for c, fk in zip(st.t_vote.sensors, st.t_vote.flag_k):
+                if np.isfinite(fk) and c not in self.faults:
+                    self.faults[c] = SensorFault(c, "temperature disagrees with its zone by more than "
+                                                 f"{TEMPERATURE_FAULT_TOL_K:.1f} K; module uses the zone consensus",
+                                                 (fk + 0.5) * self.bin_s)
+            ok = np.isfinite(xt) & (ks[None, :] < st.t_vote.flag_k[:, None])
+            offs = np.where(np.isnan(st.t_vote.offsets), 0.0, st.t_vote.offsets)
+            for i, m in enumerate(st.modules):
+                rows = [j for j, mm in enumerate(st.t_modules) if mm == m]
+                if rows:
+                    vals = np.where(ok[rows], xt[rows], np.nan)
+                    cnt = ok[rows].sum(axis=0)
+                    tm = np.where(cnt > 0, np.nansum(np.nan_to_num(vals, nan=0.0), axis=0) / np.maximum(cnt, 1), np.nan)
+                    fallback = t_cons + float(np.mean(offs[rows]))
+                    tm = np.where(np.isfinite(tm), tm, fallback)
+                else:
+                    tm = t_cons
+                tm = np.where(np.isfinite(tm), tm, st.module_tnom[i])
+                inv_t += st.module_vols[i] / tm
+        else:
+            inv_t += float(np.sum(st.module_vols / st.module_tnom))
+        t_eff = st.volume_m3 / inv_t
+        # gas constant from partials, fixed at the zone's first bin that has them
+        pp = {q: _nanmedian0(means[rows]) for q, rows in st.pp_rows.items() if rows}
+        if st.r_specific is None:
+            if "ppo2" in pp and "ppn2" in pp:
+                ok = np.isfinite(pp["ppo2"]) & np.isfinite(pp["ppn2"]) & np.isfinite(p)
+                if ok.any():
+                    j = int(np.argmax(ok))
+                    o2, n2 = pp["ppo2"][j], pp["ppn2"][j]
+                    co2 = pp.get("ppco2", np.full(n, 0.0))[j]
+                    co2 = 0.0 if not np.isfinite(co2) else co2
+                    rest = max(p[j] - o2 - n2 - co2, 0.0)
+                    h2o = pp.get("pph2o", np.full(n, np.nan))[j]
+                    h2o = rest if not np.isfinite(h2o) else h2o
+                    try:
+                        st.r_specific = float(mixture_gas_constant(o2, n2, co2, h2o))
+                    except Exception:  # noqa: BLE001 - implausible partials: keep dry air
+                        st.r_specific = R_AIR
+            else:
+                st.r_specific = R_AIR
+        r = st.r_specific if st.r_specific is not None else R_AIR
+        mass = p * inv_t / r
+        n2m = pp["ppn2"] * inv_t / R_N2 if "ppn2" in pp else None
+        vented = (np.isfinite(p) & (p < self.vented_fraction * self.station.nominal_pressure_pa)) | self._unmonitored(st.zone, ks)
+        change = np.zeros(len(ks), dtype=bool)
+        for fk in list(st.p_vote.flag_k) + list(st.t_vote.flag_k):
+            if np.isfinite(fk) and ks[0] <= fk <= ks[-1]:
+                change[int(fk - ks[0])] = True
+        return ZoneMass(zone=st.zone, volume_m3=st.volume_m3, k=ks.copy(), t_s=(ks + 0.5) * self.bin_s,
+                        pressure_pa=p, temperature_k=t_eff, r_specific=float(r), mass_kg=mass, n2_mass_kg=n2m,
+                        excluded=self._excluded(st.zone, ks), vented=vented, pressure_sensors=st.p_sensors,
+                        sensor_change=change)
+
+
+def concat_zone_masses(parts: list[ZoneMass]) -> list[ZoneMass]:
+    """Join consecutive chunks of the same zone (same module set, contiguous bins) into one series each."""
+    out: list[ZoneMass] = []
+    open_: dict[tuple, list[ZoneMass]] = {}
+    order: list[tuple] = []
+    for zm in parts:
+        lst = open_.get(zm.zone)
+        if lst and lst[-1].k[-1] + 1 == zm.k[0]:
+            lst.append(zm)
+        else:
+            if lst:
+                order.append((zm.zone, tuple(lst)))
+            open_[zm.zone] = [zm]
+    for z, lst in open_.items():
+        order.append((z, tuple(lst)))
+    for z, lst in order:
+        if len(lst) == 1:
+            out.append(lst[0])
+            continue
+        n2 = None if lst[0].n2_mass_kg is None else np.concatenate([x.n2_mass_kg for x in lst])
+        out.append(ZoneMass(zone=z, volume_m3=lst[0].volume_m3, k=np.concatenate([x.k for x in lst]),
+                            t_s=np.concatenate([x.t_s for x in lst]),
+                            pressure_pa=np.concatenate([x.pressure_pa for x in lst]),
+                            temperature_k=np.concatenate([x.temperature_k for x in lst]),
+                            r_specific=lst[-1].r_specific, mass_kg=np.concatenate([x.mass_kg for x in lst]),
+                            n2_mass_kg=n2, excluded=np.concatenate([x.excluded for x in lst]),
+                            vented=np.concatenate([x.vented for x in lst]), pressure_sensors=lst[0].pressure_sensors,
+                            sensor_change=np.concatenate([x.sensor_change if x.sensor_change is not None
+                                                          else np.zeros(len(x.k), dtype=bool) for x in lst])))
+    out.sort(key=lambda zm: (int(zm.k[0]), zm.zone))
+    return out
+
+
+@dataclass(frozen=True)
+class AirMass:
+    """Air mass of every zone over the whole record, with the sensor faults found on the way."""
+
+    bin_s: float
+    zones: tuple  # tuple[ZoneMass, ...]
+    sensor_faults: tuple = field(default_factory=tuple)
+
+
+def air_mass(station: Station, frame, events: pd.DataFrame | None = None, *, bin_s: float = DEFAULT_BIN_S,
+             settle_s: float = 600.0) -> AirMass:
+    """Air mass per zone over time from a :class:`~hullbreach.telemetry.frame.TelemetryFrame` (batch).
+
+    Parameters
+    ----------
+    station : Station
+    frame : TelemetryFrame
+        Checked telemetry (SI); channels the checks did not trust are left out and reported.
+    events : DataFrame, optional
+        Known operations ``time, kind, detail`` (DESIGN.md §3.2).
+    bin_s : float
+        Time bin [s].
+    settle_s : float
+        Time after a known operation during which the mass is not compared [s].
+
+    Returns
+    -------
+    AirMass
+        One :class:`ZoneMass` per zone and zone period; all bins that are complete (every bin but the one
+        holding the last sample).
+    """
+    untrusted = {r.channel: r.reason or "judged faulty by the data checks" for r in frame.faults()}
+    tracker = AirMassTracker(station, parse_events(events, station), bin_s=bin_s, untrusted=untrusted,
+                             settle_s=settle_s)
+    if len(frame.data) == 0:
+        raise DetectionError("no accepted telemetry samples", hint="check the file and the quarantine counts")
+    k0, sums, counts = bin_channels(frame.data, tracker.channels, bin_s)
+    n = sums.shape[1] - 1  # the last bin is still open
+    parts = tracker.process(k0, sums[:, :n], counts[:, :n])
+    return AirMass(bin_s, tuple(concat_zone_masses(parts)), tuple(tracker.faults.values()))

@@ -1,0 +1,1217 @@
+"""Sequential leak detector on a zone's air-mass (or N2-mass) track: alarm, onset, size, reserve time.
+
+The test
+--------
+Each zone gives one track ``y_j`` [kg] per time bin ``j`` (default 60 s): the N2 mass when the zone has a
+ppN2 channel (as ISS ground control tracks leaks on the ppN2 trend: crew O2 use and O2 feeds move the
+total mass by kilograms a day, N2 only leaks; reference README), the total air mass otherwise. Known
+operations are bridged (:mod:`hullbreach.detect.airmass`). On it runs a **window-limited generalized
+likelihood ratio (GLR) test for a change in slope** [1], [2]:
+
+* null: ``y_j = a + b j + e_j`` over the last ``L`` bins (default 24 h; ``b`` is the background loss,
+  fitted, so the slow ISS seal leakage is never an alarm), ``e_j`` white with std ``sigma``;
+* alternative: a hinge, ``y_j = a + b j + d (j - tau)_+`` with ``d < 0`` (a new loss starting at ``tau``)
+  whose total loss rate after ``tau`` exceeds the background allowance by three standard errors (default
+  0.23 kg/day for the 916 m^3 ISS, the 2011 figure, i.e. the same per cubic metre of the zone; reference
+  README);
+* the statistic is ``max over tau`` of the log-likelihood ratio ``(h' M y)^2 / (2 sigma^2 h' M h)``
+  (``h = (j - tau)_+``, ``M`` the residual projector of the line), over a geometric grid of change ages
+  (1, 2, 3 ... ``L``-20 bins), plus a plain mass-point test [3] of the whole window's slope against the
+  allowance (catches a leak that was already there when the record starts);
+* ``sigma`` is estimated from second differences (insensitive to any trend), robustly (median) over
+  the last day in 20-bin blocks.
+
+An alarm is raised when the statistic crosses ``h``; ``h`` comes from the requested false-alarm rate via
+a tail law fitted by simulation of the exact statistic on white noise (see :func:`threshold_for_far`,
+``benchmarks/detect_calibrate.py``; the GLR statistic is pivotal under the null, so one calibration
+holds for every zone and noise level, with ``sigma`` estimated as above).
+
+After the alarm
+---------------
+* **onset**: the maximum-likelihood change point of the hinge model over the window, with a
+  likelihood-ratio interval ``{tau : LLR(tau_hat) - LLR(tau) <= 1.92}`` (chi-square(1) 95 %; the usual
+  approximation for change-point intervals, Hinkley 1970 [4]);
+* **rate**: least-squares slope of the track from the onset to now (or to ``leak_sealed``), its standard
+  error from ``sigma``; converted to air mass flow, pressure rate, effective hole and reserve time with
+  95 % intervals by :func:`hullbreach.detect.estimate.estimate_from_rate`;
+* **growing leak** (a crack propagating): a separate alert when a quadratic term in the post-onset fit is
+  significant (``z > 5``) and the loss rate has grown by more than 25 % since the onset.
+
+References
+----------
+.. [1] T. L. Lai, "Information bounds and quick detection of parameter changes in stochastic systems",
+   IEEE Trans. Inf. Theory 44(7), 2917-2929, 1998 (window-limited GLR).
+.. [2] D. Siegmund and E. S. Venkatraman, "Using the generalized likelihood ratio statistic for sequential
+   detection of a change-point", Ann. Statist. 23(1), 255-271, 1995; A. S. Willsky and H. L. Jones,
+   "A generalized likelihood ratio approach to the detection and estimation of jumps in linear systems",
+   IEEE Trans. Autom. Control 21(1), 108-112, 1976.
+.. [3] ANSI/ANS-56.8-2020, mass-point method (least-squares slope of contained air mass).
+.. [4] D. V. Hinkley, "Inference about the change-point in a sequence of random variables", Biometrika
+   57(1), 1-17, 1970.
+.. [5] G. Lorden, "Procedures for reacting to a change in distribution", Ann. Math. Statist. 42(6),
+   1897-1908, 1971 (the delay lower bound used in the benchmark).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from hullbreach.constants import MOLAR_MASS_KG_MOL, R_UNIVERSAL, SECONDS_PER_DAY, SECONDS_PER_YEAR
+from hullbreach.detect.airmass import (
+    DEFAULT_BIN_S,
+    AirMassTracker,
+    SensorFault,
+    ZoneMass,
+    bin_channels,
+    concat_zone_masses,
+    iso,
+    parse_events,
+)
+from hullbreach.detect.estimate import LeakEstimate, estimate_from_rate
+from hullbreach.errors import DetectionError
+from hullbreach.station import Station
+from hullbreach.uncertain import Interval
+
+#: Whole-station background leak not to alarm on [kg/day]: ISS 2011 figure (~0.227 kg/day, NASA NTRS
+#: 20110012997 as summarized in the reference README).
+BACKGROUND_KG_DAY = 0.23
+#: Station volume the background figure belongs to [m^3] (ISS total pressurized volume, reference README).
+BACKGROUND_VOLUME_M3 = 916.0
+#: Tail law of the false-alarm rate per bin of the statistic on white noise: rate(h) = exp(A - B h)
+#: (fitted by ``benchmarks/detect_calibrate.py``; valid for the default window and grid).
+TAIL_A = -0.3128
+TAIL_B = 1.1874
+#: The loss rate after the change must exceed the background allowance by this many standard errors
+#: (so the end of a gas addition, after which the mass is merely flat, is not a leak).
+Z_POST = 3.0
+#: Time scales [bins] at which the noise is compared with white noise (see :func:`kappa_scales`), and the
+#: history used for it [bins].
+KAPPA_SCALES = (1, 4, 16, 64)
+KAPPA_HISTORY = 4096
+#: The inflation is re-estimated every this many noise blocks (1 h at the defaults).
+KAPPA_EVERY = 3
+#: Noise inflation assumed per scale right after a channel of the zone is left out, until measured
+#: (a module then follows the zone's temperature, and its own HVAC swings, ~0.05 K over ~10 min, go
+#: unmeasured; estimate from simulated faults, see docs/detection.md).
+KAPPA_AFTER_CHANGE = (1.0, 3.0, 6.0, 12.0)
+#: Fewest bins in a rate fit after the alarm.
+MIN_FIT_BINS = 10
+#: Bins further than this many noise standard deviations from their one-step prediction are clipped
+#: there before they enter the detection statistic (one bad bin cannot raise an alarm on its own).
+CLIP_SIGMA = 4.0
+#: Valid bins averaged to re-anchor the level after a known operation [bins].
+ANCHOR_BINS = 10
+#: Bins of reference data needed before testing (and before a change age counts) [-].
+MIN_REF_BINS = 20
+#: Block length of the robust noise estimate [bins].
+SIGMA_BLOCK = 20
+#: Onset likelihood-ratio interval half-width (chi-square(1), 95 %).
+ONSET_LR_95 = 1.92
+#: Growing-leak alert: z of the quadratic term, and the minimum relative growth of the loss rate.
+GROWTH_Z = 5.0
+GROWTH_MIN_FRACTION = 0.25
+#: Winsorizing level of squared second differences, in block medians (chi-square(1): median 0.455,
+#: so 20 medians = 9.1, the 99.7th percentile).
+WINSOR = 20.0
+#: Minimum number of second differences before the noise estimate is used (and the test runs).
+MIN_SIGMA_SAMPLES = 3 * SIGMA_BLOCK // 2
+
+
+def threshold_for_far(far_per_year: float, bin_s: float = DEFAULT_BIN_S) -> float:
+    """Alarm threshold ``h`` on the log-likelihood ratio for a false-alarm rate [1/year].
+
+    Uses the tail law ``rate per bin = exp(TAIL_A - TAIL_B h)`` fitted on simulated white noise through
+    the exact statistic (module docstring); ``rate per bin = far_per_year * bin_s / year``.
+    """
+    if not (far_per_year > 0 and math.isfinite(far_per_year)):
+        raise DetectionError(f"false-alarm rate must be a positive number per year, got {far_per_year!r}",
+                             hint="e.g. --far-per-year 1")
+    per_bin = far_per_year * bin_s / SECONDS_PER_YEAR
+    return max((TAIL_A - math.log(per_bin)) / TAIL_B, 3.0)
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Settings of the detector (all SI except where the name says).
+
+    Attributes
+    ----------
+    far_per_year : float
+        Requested false-alarm rate on nominal telemetry [1/year].
+    bin_s : float
+        Time bin [s].
+    window_bins : int
+        Length ``L`` of the GLR window [bins] (default 1440 = 24 h at 60 s).
+    background_kg_day : float
+        Background leak of the ISS (916 m^3) that is not an alarm [kg/day]; a zone is allowed the same per
+        cubic metre of its volume.
+    settle_s : float
+        Time after a known operation during which the track is bridged [s].
+    track : str
+        ``auto`` (N2 when the zone has ppN2, else air), ``air`` or ``n2``.
+    reserve_model : str
+        ``constant-rate`` (operational definition) or ``constant-hole``.
+    threshold : float, optional
+        Explicit LLR threshold (overrides ``far_per_year``).
+    """
+
+    far_per_year: float = 1.0
+    bin_s: float = DEFAULT_BIN_S
+    window_bins: int = 1440
+    background_kg_day: float = BACKGROUND_KG_DAY
+    settle_s: float = 600.0
+    track: str = "auto"
+    reserve_model: str = "constant-rate"
+    threshold: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.track not in ("auto", "air", "n2"):
+            raise DetectionError(f"unknown track {self.track!r}", hint="use auto, air or n2")
+        if self.window_bins < 2 * MIN_REF_BINS:
+            raise DetectionError(f"window_bins must be at least {2 * MIN_REF_BINS}")
+        if not (self.bin_s > 0):
+            raise DetectionError("bin_s must be positive")
+        if self.background_kg_day < 0:
+            raise DetectionError("background_kg_day must be >= 0")
+
+    @property
+    def h(self) -> float:
+        """The LLR threshold in use."""
+        return float(self.threshold) if self.threshold is not None else threshold_for_far(self.far_per_year, self.bin_s)
+
+
+def change_age_grid(window_bins: int) -> np.ndarray:
+    """Geometric grid of change ages ``m = n - tau`` tested at each bin [bins] (ratio ~1.2)."""
+    g = np.unique(np.round(1.2 ** np.arange(0, 80)).astype(int))
+    return g[(g >= 1) & (g <= window_bins - MIN_REF_BINS)]
+
+
+# ------------------------------------------------------------------------------------ the statistic
+def _power_sum(m, p):
+    """sum_{i=1}^{m} i^p for p = 0, 1, 2 (vectorised)."""
+    m = np.asarray(m, dtype=float)
+    if p == 0:
+        return m
+    if p == 1:
+        return m * (m + 1) / 2
+    return m * (m + 1) * (2 * m + 1) / 6
+
+
+def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_block: int = 2048, floor: int = 0,
+                  kappa=None, window_test: bool = True):
+    """Window-limited hinge GLR and the window mass-point z at bins ``n`` (vectorised over ``n``).
+
+    Parameters
+    ----------
+    C0, Cj : ndarray
+        Prefix sums ``C0[i] = sum_{j<i} y_j`` and ``Cj[i] = sum_{j<i} j y_j`` [kg, kg].
+    n : ndarray of int
+        Bins to evaluate (``n < len(C0) - 1``).
+    sigma : ndarray
+        Noise std at those bins [kg].
+    window_bins : int
+        ``L``.
+    allow_per_bin : float
+        Background allowance [kg per bin] (a loss rate, positive).
+    grid : ndarray of int
+        Change ages to test.
+    floor : int
+        The window never starts before this bin (a sealed leak is not evidence of a new one).
+    kappa : ndarray, optional
+        ``(len(n), len(KAPPA_SCALES))`` noise variance inflation per scale; a change of age ``m`` uses the
+        smallest scale ``>= m`` (default: white noise, all 1).
+    window_test : bool
+        Include the mass-point test of the whole window's slope (default True).
+
+    Returns
+    -------
+    llr : ndarray
+        Max LLR per bin (0 where nothing qualifies).
+    best_m : ndarray of int
+        Change age of the max (0 for the window test, -1 for none).
+
+    Notes
+    -----
+    With the line ``X = [1, u]`` (``u = j - n``) over the window and the hinge ``h`` (values 1..m on the
+    last m bins): ``u_stat = h'y - g' (X'X)^-1 X'y``, ``v = h'h - g' (X'X)^-1 g`` with ``g = X'h``; the
+    slope change is ``d = u_stat / v`` and ``LLR = u_stat^2 / (2 sigma^2 v)`` [1].
+    """
+    n = np.asarray(n, dtype=np.int64)
+    sigma = np.asarray(sigma, dtype=float)
+    a = np.maximum(n - window_bins + 1, max(int(floor), 0))
+    N = (n - a + 1).astype(float)
+    Sy = C0[n + 1] - C0[a]
+    Suy = (Cj[n + 1] - Cj[a]) - n * Sy  # u = j - n
+    Su = -(N - 1) * N / 2
+    Suu = (N - 1) * N * (2 * N - 1) / 6
+    det = N * Suu - Su * Su
+    if kappa is None:
+        kappa = np.ones((len(n), len(KAPPA_SCALES)))
+    kappa = np.asarray(kappa, dtype=float)
+    # a change of age m is judged with the inflation at the smallest scale >= m (the conservative side)
+    scale_of_m = np.minimum(np.searchsorted(np.asarray(KAPPA_SCALES), grid, side="left"), len(KAPPA_SCALES) - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        A = (Suu * Sy - Su * Suy) / det   # intercept at u = 0
+        B = (N * Suy - Su * Sy) / det     # slope [kg per bin]
+        P, Q, R = Suu / det, Su / det, N / det
+        se_b = sigma * np.sqrt(R * kappa[:, -1])
+        z_b = (-B - allow_per_bin) / se_b
+    ok_n = N >= MIN_REF_BINS
+    llr_b = np.where(ok_n & (z_b > 0) & window_test, 0.5 * z_b ** 2, 0.0)
+    m = grid.astype(float)
+    h1 = _power_sum(m, 1)
+    hh = _power_sum(m, 2)
+    hu = hh - m * h1
+    h11, h1u, huu = h1 * h1, h1 * hu, hu * hu
+    best = np.zeros(len(n))
+    best_m = np.zeros(len(n), dtype=np.int64)
+    two_s2 = 2.0 * sigma * sigma
+    kap = kappa[:, scale_of_m]  # (len(n), len(grid))
+    for r0 in range(0, len(n), rows_per_block):
+        sl = slice(r0, r0 + rows_per_block)
+        nn = n[sl][:, None]
+        valid = ok_n[sl][:, None] & (grid[None, :] <= (N[sl][:, None] - MIN_REF_BINS))
+        lo = np.maximum(nn + 1 - grid[None, :], 0)
+        Ty = C0[nn + 1] - C0[lo]
+        Tjy = Cj[nn + 1] - Cj[lo]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = (Tjy - (nn - m[None, :]) * Ty) - (h1 * A[sl][:, None] + hu * B[sl][:, None])
+            v = hh - (P[sl][:, None] * h11 - 2.0 * Q[sl][:, None] * h1u + R[sl][:, None] * huu)
+            d = u / v
+            b_post = B[sl][:, None] + d * (1.0 - (R[sl][:, None] * hu - Q[sl][:, None] * h1))
+            llr = u * u / (two_s2[sl][:, None] * kap[sl] * v)
+            # standard error of the post-change slope: regressors [1, u - h, h], coefficient of h
+            Nn = N[sl][:, None]
+            Sw = Su[sl][:, None] - h1
+            Sww = Suu[sl][:, None] - 2.0 * hu + hh
+            Shw = hu - hh
+            v2 = hh - (Sww * h11 - 2.0 * Sw * h1 * Shw + Nn * Shw * Shw) / (Nn * Sww - Sw * Sw)
+            z_post = (-b_post - allow_per_bin) * np.sqrt(v2) / (sigma[sl][:, None] * np.sqrt(kap[sl]))
+        llr = np.where(valid & (d < 0) & (z_post > Z_POST) & np.isfinite(llr), llr, 0.0)
+        if llr.shape[1]:
+            j = np.argmax(llr, axis=1)
+            best[sl] = llr[np.arange(llr.shape[0]), j]
+            best_m[sl] = grid[j]
+    use_h = best >= llr_b
+    out = np.where(use_h, best, llr_b)
+    best_m = np.where(out <= 0, -1, np.where(use_h, best_m, 0))
+    return out, best_m
+
+
+def robust_sigma_blocks(y: np.ndarray, real: np.ndarray, pre: int = 0):
+    """Per-block sums of squared second differences (winsorized) and their counts.
+
+    ``y[pre:]`` holds whole blocks of :data:`SIGMA_BLOCK` bins, ``y[:pre]`` (at most 2) the bins just
+    before them. ``E[(y_j - 2 y_{j-1} + y_{j-2})^2] = 6 sigma^2`` for white noise and any linear trend.
+    Squares above ``WINSOR`` times the block median are clipped there (steps, outliers).
+
+    Returns
+    -------
+    sums, counts : ndarray, ndarray (one entry per block)
+    """
+    y = np.asarray(y, dtype=float)
+    real = np.asarray(real, dtype=bool)
+    n = len(y) - pre
+    nb = n // SIGMA_BLOCK
+    if nb <= 0:
+        return np.zeros(0), np.zeros(0)
+    d2 = np.full(len(y), np.nan)
+    if len(y) >= 3:
+        ok = real[2:] & real[1:-1] & real[:-2]
+        d2[2:] = np.where(ok, (y[2:] - 2 * y[1:-1] + y[:-2]) ** 2, np.nan)
+    blocks = d2[pre: pre + nb * SIGMA_BLOCK].reshape(nb, SIGMA_BLOCK)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(blocks, axis=1)
+    clipped = np.minimum(blocks, WINSOR * med[:, None])
+    fin = np.isfinite(clipped)
+    return np.where(fin, clipped, 0.0).sum(axis=1), fin.sum(axis=1).astype(float)
+
+
+def kappa_scales(y: np.ndarray, real: np.ndarray, sigma2: float) -> np.ndarray:
+    """Variance inflation of the track's noise at the time scales :data:`KAPPA_SCALES` [-].
+
+    For white noise the second differences of ``s``-bin means have mean square ``6 sigma^2 / s``; the
+    ratio of the observed mean square to that is ``kappa_s`` (an Allan-variance ratio; 1 for white noise,
+    larger when slow disturbances such as uncompensated temperature swings are present). Squares above 50
+    times the white-noise expectation are clipped (steps). Returned non-decreasing in scale and >= 1.
+    """
+    out = np.ones(len(KAPPA_SCALES))
+    if not (sigma2 > 0) or len(y) < 8 * KAPPA_SCALES[1]:
+        return out
+    s0 = KAPPA_SCALES[1]
+    nb = len(y) // s0
+    m = y[len(y) - nb * s0:].reshape(nb, s0).sum(axis=1) / s0
+    r = real[len(y) - nb * s0:].reshape(nb, s0).all(axis=1)
+    prev_scale = s0
+    for i, sc in enumerate(KAPPA_SCALES[1:], start=1):
+        f = sc // prev_scale
+        if f > 1:
+            nb = len(m) // f
+            m = m[len(m) - nb * f:].reshape(nb, f).sum(axis=1) / f
+            r = r[len(r) - nb * f:].reshape(nb, f).all(axis=1)
+        prev_scale = sc
+        if len(m) < 8:
+            out[i:] = out[i - 1]
+            break
+        d2 = (m[2:] - 2 * m[1:-1] + m[:-2]) ** 2
+        ok = r[2:] & r[1:-1] & r[:-2]
+        if ok.sum() < 6:
+            out[i:] = out[i - 1]
+            break
+        ref = 6.0 * sigma2 / sc
+        k_hat = float(np.minimum(d2[ok], 50.0 * ref).mean()) / ref
+        if k_hat > 1.2:
+            # evidence of slow disturbances: take the upper side of the estimate (relative standard
+            # error ~ 1.5 sqrt(2 / count) for correlated second differences)
+            k_hat *= 1.0 + 3.0 * math.sqrt(2.0 / ok.sum())
+        out[i] = max(out[i - 1], k_hat)
+    return out
+
+
+# ----------------------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Alarm:
+    """One leak (or growing-leak) alert in one zone.
+
+    Attributes
+    ----------
+    kind : str
+        ``leak`` or ``growing_leak``.
+    zone : tuple[str, ...]
+        Module ids of the zone.
+    time_s : float
+        Alarm time, UNIX [s] (end of the bin that crossed the threshold).
+    onset_s : Interval
+        Onset time, UNIX [s], with its likelihood-ratio 95 % interval.
+    statistic, threshold : float
+        LLR at the alarm and the threshold.
+    track : str
+        ``n2`` or ``air``.
+    estimate : LeakEstimate
+        Mass flow, pressure rate, effective hole, reserve time with 95 % intervals (from the post-onset fit).
+    active : bool
+        False once the leak was sealed (``leak_sealed`` event) or the zone changed.
+    end_s : float | None
+        End of the fit span when the alarm is no longer active [s].
+    fit_span_s : float
+        Length of data after the onset [s].
+    estimate_at_alarm : LeakEstimate | None
+        The same numbers from the data up to the alarm only (what an operator saw then).
+    """
+
+    kind: str
+    zone: tuple
+    time_s: float
+    onset_s: Interval
+    statistic: float
+    threshold: float
+    track: str
+    estimate: LeakEstimate
+    active: bool = True
+    end_s: float | None = None
+    fit_span_s: float = 0.0
+    estimate_at_alarm: LeakEstimate | None = None
+
+    def to_json(self) -> dict:
+        """The alarm as in DESIGN.md §3.3 (intervals as objects, times ISO 8601 UTC)."""
+        e = self.estimate
+        return {
+            "kind": self.kind,
+            "time": iso(self.time_s),
+            "onset_time": iso(self.onset_s.estimate),
+            "onset_time_interval": {"estimate": iso(self.onset_s.estimate), "low": iso(self.onset_s.low),
+                                    "high": iso(self.onset_s.high)},
+            "zone": list(self.zone),
+            "track": self.track,
+            "leak_mass_flow_kg_s": e.leak_mass_flow_kg_s.to_json(),
+            "pressure_rate_pa_s": e.pressure_rate_pa_s.to_json(),
+            "effective_hole_diameter_m": e.effective_hole_diameter_m.to_json(),
+            "reserve_time_s": e.reserve_time_s.to_json(),
+            "reserve_model": e.reserve_model,
+            "pressure_pa": e.pressure_pa,
+            "volume_m3": e.volume_m3,
+            "statistic": self.statistic,
+            "threshold": self.threshold,
+            "active": self.active,
+            "end_time": iso(self.end_s) if self.end_s is not None else None,
+            "fit_span_s": self.fit_span_s,
+            "at_alarm": None if self.estimate_at_alarm is None else {
+                k: self.estimate_at_alarm.to_json()[k] for k in
+                ("leak_mass_flow_kg_s", "pressure_rate_pa_s", "effective_hole_diameter_m", "reserve_time_s",
+                 "pressure_pa")},
+        }
+
+
+@dataclass(frozen=True)
+class ZoneStatus:
+    """Where one zone stands now."""
+
+    zone: tuple
+    track: str
+    volume_m3: float
+    pressure_pa: float
+    temperature_k: float
+    mass_kg: float
+    statistic: float
+    background_rate_kg_s: float
+    sigma_kg: float
+    bins: int
+    vented: bool = False
+
+    def to_json(self) -> dict:
+        """JSON dict."""
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class DetectionResult:
+    """What the detector says about a record (batch) or about everything seen so far (streaming)."""
+
+    station: str
+    status: str
+    alarms: tuple
+    sensor_faults: tuple
+    quarantined_samples: int
+    trusted_channels: tuple
+    zones: tuple
+    threshold: float
+    far_per_year: float
+    start_s: float | None
+    end_s: float | None
+    bin_s: float
+    notes: tuple = ()
+    series: tuple = field(default=(), compare=False, repr=False)
+
+    def to_json(self) -> dict:
+        """JSON contract of ``hullbreach detect --json`` (issue 3 item 6)."""
+        return {
+            "status": self.status,
+            "station": self.station,
+            "alarms": [a.to_json() for a in self.alarms],
+            "sensor_faults": [f.to_json() for f in self.sensor_faults],
+            "quarantined_samples": int(self.quarantined_samples),
+            "trusted_channels": list(self.trusted_channels),
+            "zones": [z.to_json() for z in self.zones],
+            "threshold_llr": self.threshold,
+            "far_per_year": self.far_per_year,
+            "start_time": iso(self.start_s) if self.start_s is not None else None,
+            "end_time": iso(self.end_s) if self.end_s is not None else None,
+            "bin_s": self.bin_s,
+            "notes": list(self.notes),
+        }
+
+
+# ------------------------------------------------------------------------------------- zone detector
+class _Buf:
+    """Growable float array."""
+
+    def __init__(self, dtype=float):
+        self.a = np.zeros(256, dtype=dtype)
+        self.n = 0
+
+    def extend(self, x) -> None:
+        x = np.asarray(x, dtype=self.a.dtype)
+        need = self.n + len(x)
+        if need > len(self.a):
+            new = np.zeros(max(need, 2 * len(self.a)), dtype=self.a.dtype)
+            new[: self.n] = self.a[: self.n]
+            self.a = new
+        self.a[self.n: need] = x
+        self.n = need
+
+    @property
+    def v(self) -> np.ndarray:
+        return self.a[: self.n]
+
+
+@dataclass
+class _AlarmState:
+    n_alarm: int
+    stat: float
+    tau: int
+    floor: int = 0
+    growing_n: int | None = None
+    end_n: int | None = None
+
+
+class ZoneDetector:
+    """Sequential detector of one zone over one zone period; fed chunks of :class:`ZoneMass`."""
+
+    def __init__(self, zone: tuple, volume_m3: float, cfg: DetectorConfig, track: str, station_volume_m3: float,
+                 k_first: int, h: float | None = None):
+        self.zone = zone
+        self.volume_m3 = volume_m3
+        self.cfg = cfg
+        self.track = track
+        self.h = cfg.h if h is None else float(h)
+        self.grid = change_age_grid(cfg.window_bins)
+        self.k_first = int(k_first)  # bin of track index 0
+        self.y = _Buf()          # bridged track [kg]
+        self.real = _Buf(bool)   # measured (not filled)
+        self.C0 = _Buf()
+        self.Cj = _Buf()
+        self.Cjj = _Buf()
+        self.C0.extend([0.0])
+        self.Cj.extend([0.0])
+        self.Cjj.extend([0.0])
+        self.clip_run = 0  # consecutive bins beyond the clip limit (signed)
+        self.Q0 = _Buf()  # prefix sums of the clipped track (detection statistic)
+        self.Qj = _Buf()
+        self.Q0.extend([0.0])
+        self.Qj.extend([0.0])
+        self.stat = _Buf()
+        self.sig = _Buf()
+        self.p = _Buf()
+        self.T = _Buf()
+        self.mass = _Buf()
+        self.frac = 1.0  # track mass / air mass
+        self.r_specific = None
+        self.y_ref: float | None = None
+        self.offset = 0.0
+        self.pending: list = []  # bins waiting for the next valid bin: (p, T, m)
+        self.anchor: list = []  # valid bins after a known step, waiting to re-anchor the level
+        self.reset_n = 0  # the window never reaches before this bin (set when a leak is sealed)
+        self.step_in_pending = False
+        self.alarms: list[_AlarmState] = []
+        self.block_sum = _Buf()
+        self.kappa: list = []  # per completed block: noise inflation per scale
+        self.change_k: list = []  # bins where a channel of the zone was left out
+        self.block_cnt = _Buf()
+        # the ISS figure per cubic metre of its volume, times the zone's volume
+        self.allow_air = cfg.background_kg_day / SECONDS_PER_DAY * cfg.bin_s * volume_m3 / BACKGROUND_VOLUME_M3
+        self.vented_now = False
+
+    @property
+    def allow(self) -> float:
+        """Background allowance on the track [kg per bin]."""
+        return self.allow_air * self.frac
+
+    # -- ingest
+    def feed(self, zm: ZoneMass) -> None:
+        """Add a chunk of the zone's bins (contiguous with the previous chunk)."""
+        if self.r_specific is None:
+            self.r_specific = zm.r_specific
+        x = np.asarray(zm.mass_kg if self.track == "air" else zm.n2_mass_kg, dtype=float)
+        ok = np.isfinite(x) & ~zm.excluded & ~zm.vented & np.isfinite(zm.mass_kg)
+        if self.track == "n2" and self.frac == 1.0:
+            good = ok & (zm.mass_kg > 0)
+            if good.any():
+                j = int(np.argmax(good))
+                self.frac = float(x[j] / zm.mass_kg[j])
+        self.vented_now = bool(zm.vented[-1]) if len(zm.vented) else self.vented_now
+        if zm.sensor_change is not None and zm.sensor_change.any():
+            # track index of bin k is k - k_first (the track has no holes once started)
+            for k in zm.k[zm.sensor_change]:
+                self.change_k.append(int(k))
+        meta = lambda i: (zm.pressure_pa[i], zm.temperature_k[i], zm.mass_kg[i])  # noqa: E731
+        L = len(x)
+        i = 0
+        while i < L:
+            if not ok[i]:
+                if self.anchor:  # the re-anchoring run was interrupted: it joins the gap
+                    self.pending.extend(m for _, m in self.anchor)
+                    self.anchor = []
+                self.pending.append(meta(i))
+                self.step_in_pending |= bool(zm.excluded[i] or zm.vented[i])
+                i += 1
+                continue
+            if self.pending and self.step_in_pending and self.y.n > 0:
+                # after a known step, wait for ANCHOR_BINS valid bins to re-anchor the level
+                self.anchor.append((float(x[i]), meta(i)))
+                i += 1
+                if len(self.anchor) >= ANCHOR_BINS:
+                    if self._still_rising():
+                        # gas still being added (a slow repress, an airlock pump-down): keep bridging
+                        self.pending.append(self.anchor.pop(0)[1])
+                    else:
+                        self._flush_step()
+                continue
+            nxt = np.nonzero(~ok[i:])[0]
+            j = i + int(nxt[0]) if len(nxt) else L
+            if self.y_ref is None:
+                self.y_ref = float(x[i])
+            if self.pending:
+                self._flush_gap(float(x[i]))
+            self._append(x[i:j] - self.y_ref - self.offset, np.ones(j - i, dtype=bool), zm.pressure_pa[i:j],
+                         zm.temperature_k[i:j], zm.mass_kg[i:j])
+            i = j
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Evaluate the statistic for every appended bin not yet evaluated (results do not depend on when)."""
+        if self.y.n > self.stat.n:
+            self._evaluate(self.stat.n, self.y.n)
+
+    def _line_at_last(self):
+        """Fitted level at the last bin and slope [kg, kg per bin] of the track over the window."""
+        n = self.y.n - 1
+        a = max(n - self.cfg.window_bins + 1, self.reset_n, 0)
+        N = n - a + 1
+        if N < 2:
+            return float(self.y.v[-1]), 0.0
+        Sy = self.C0.v[n + 1] - self.C0.v[a]
+        Suy = (self.Cj.v[n + 1] - self.Cj.v[a]) - n * Sy
+        Su = -(N - 1) * N / 2
+        Suu = (N - 1) * N * (2 * N - 1) / 6
+        det = N * Suu - Su * Su
+        slope = (N * Suy - Su * Sy) / det if N >= MIN_REF_BINS else 0.0
+        level = (Sy - slope * Su) / N
+        return float(level), float(slope)
+
+    def _take_pending(self):
+        p = [q[0] for q in self.pending]
+        t = [q[1] for q in self.pending]
+        mm = [q[2] for q in self.pending]
+        self.pending = []
+        self.step_in_pending = False
+        return p, t, mm
+
+    def _still_rising(self) -> bool:
+        """True while the track after a known operation still rises (by > 2 standard errors)."""
+        self._catch_up()
+        xs = np.array([a for a, _ in self.anchor])
+        k = len(xs)
+        sig = self.sig.v[self.sig.n - 1] if self.sig.n and np.isfinite(self.sig.v[self.sig.n - 1]) else np.nan
+        if not np.isfinite(sig):
+            return False
+        u = np.arange(k) - (k - 1) / 2
+        slope = float(np.sum(u * (xs - xs.mean())) / np.sum(u * u))
+        se = sig * math.sqrt(12.0 / (k ** 3 - k))
+        return slope - max(self._background_slope(), 0.0) > 2.0 * se
+
+    def _flush_step(self) -> None:
+        """Bridge a known operation: fill the gap along the fitted line and re-anchor the level on the
+        mean of the first ANCHOR_BINS bins after it (so the step, whatever its size, is not a loss)."""
+        g = len(self.pending)
+        level, slope = self._line_at_last()
+        xs = np.array([a for a, _ in self.anchor])
+        pos = np.arange(g + 1, g + 1 + len(xs))
+        self.offset = float(np.mean(xs - self.y_ref - (level + slope * pos)))
+        p, t, mm = self._take_pending()
+        self._append(level + slope * np.arange(1, g + 1), np.zeros(g, dtype=bool), p, t, mm)
+        am = [m for _, m in self.anchor]
+        if not (self.alarms and self.alarms[-1].end_n is None):
+            # The level across a known operation is only known to ~sigma/sqrt(ANCHOR_BINS); a day-long
+            # window would read that as a slope change. The test window restarts after the operation
+            # (an active alarm keeps its evidence for the estimates).
+            self.reset_n = self.y.n + g
+        self._append(xs - self.y_ref - self.offset, np.ones(len(xs), dtype=bool), [m[0] for m in am],
+                     [m[1] for m in am], [m[2] for m in am])
+        self.anchor = []
+
+    def _flush_gap(self, x_next: float) -> None:
+        """Fill a data gap (no known operation) by interpolation, so a loss during the gap still shows."""
+        g = len(self.pending)
+        if self.y.n == 0:
+            # nothing before: drop the leading invalid bins from the track (they carry no information)
+            self.k_first += g
+            self._take_pending()
+            return
+        level, _slope = self._line_at_last()
+        y_next = x_next - self.y_ref - self.offset
+        p, t, mm = self._take_pending()
+        self._append(level + (y_next - level) * np.arange(1, g + 1) / (g + 1), np.zeros(g, dtype=bool), p, t, mm)
+
+    def _append(self, yv, real, p, t, m) -> None:
+        n0 = self.y.n
+        yv = np.asarray(yv, dtype=float)
+        self.y.extend(yv)
+        self.real.extend(real)
+        j = np.arange(n0, n0 + len(yv), dtype=float)
+        self.C0.extend(np.cumsum(np.concatenate([[self.C0.v[-1]], yv]))[1:])
+        self.Cj.extend(np.cumsum(np.concatenate([[self.Cj.v[-1]], j * yv]))[1:])
+        self.Cjj.extend(np.cumsum(np.concatenate([[self.Cjj.v[-1]], j * j * yv]))[1:])
+        self.p.extend(p)
+        self.T.extend(t)
+        self.mass.extend(m)
+        self._append_clipped(n0, yv)
+
+    def _append_clipped(self, n0: int, yv: np.ndarray) -> None:
+        """Prefix sums of the track clipped at CLIP_SIGMA standard deviations from its one-step prediction
+        (the line fitted over the window so far): one bad bin (a temperature channel failing mid-bin) then
+        moves the statistic by at most CLIP_SIGMA^2/2, while a real loss keeps pushing it. The detection
+        statistic uses these sums; the estimates use the raw track."""
+        k = len(yv)
+        sig = self._sigma_at(np.arange(n0, n0 + k))
+        q0 = np.empty(k)
+        qj = np.empty(k)
+        c0, cj = float(self.Q0.v[-1]), float(self.Qj.v[-1])
+        Q0, Qj = self.Q0.v, self.Qj.v
+        L, floor = self.cfg.window_bins, self.reset_n
+        run = self.clip_run
+        for i in range(k):
+            jj = n0 + i
+            y = float(yv[i])
+            a = max(jj - L, floor, 0)
+            N = jj - a
+            s_i = sig[i]
+            if N >= MIN_REF_BINS and s_i == s_i:
+                # prefix values at a and jj (jj = current position, sums of bins < jj)
+                qa0 = Q0[a] if a < len(Q0) else q0[a - len(Q0)]
+                qaj = Qj[a] if a < len(Qj) else qj[a - len(Qj)]
+                Sy = c0 - qa0
+                Suy = (cj - qaj) - (jj - 1) * Sy
+                Su = -(N - 1) * N / 2.0
+                Suu = (N - 1) * N * (2 * N - 1) / 6.0
+                slope = (N * Suy - Su * Sy) / (N * Suu - Su * Su)
+                pred = (Sy - slope * Su) / N + slope
+                lim = CLIP_SIGMA * s_i
+                dev = y - pred
+                if abs(dev) > lim:
+                    sign = 1 if dev > 0 else -1
+                    run = run + sign if run * sign > 0 else sign
+                    if abs(run) < 2:  # an isolated outlier is clipped; a persistent departure goes through
+                        y = pred + sign * lim
+                else:
+                    run = 0
+            c0 += y
+            cj += jj * y
+            q0[i] = c0
+            qj[i] = cj
+        self.Q0.extend(q0)
+        self.Qj.extend(qj)
+        self.clip_run = run
+
+    def _background_slope(self) -> float:
+        """Slope of the track over the last window [kg per bin] (0 with too little data)."""
+        return self._line_at_last()[1] if self.y.n else 0.0
+
+    def _sigma_at(self, n: np.ndarray) -> np.ndarray:
+        """Noise std for bins n: pooled second differences of the blocks completed before n's block, over
+        the last window, inflated by ``1 + 12/count`` for the uncertainty of a short estimate."""
+        nb_needed = self.y.n // SIGMA_BLOCK
+        if self.block_sum.n < nb_needed:
+            lo = self.block_sum.n * SIGMA_BLOCK
+            hi = nb_needed * SIGMA_BLOCK
+            pre = min(lo, 2)
+            sums, cnts = robust_sigma_blocks(self.y.v[lo - pre: hi], self.real.v[lo - pre: hi], pre)
+            self.block_sum.extend(sums)
+            self.block_cnt.extend(cnts)
+            keep = max(self.cfg.window_bins // SIGMA_BLOCK, 1)
+            for b in range(nb_needed - len(sums), nb_needed):
+                e = (b + 1) * SIGMA_BLOCK
+                bs, bc = self.block_sum.v[max(0, b + 1 - keep): b + 1], self.block_cnt.v[max(0, b + 1 - keep): b + 1]
+                s2 = float(bs.sum() / bc.sum() / 6.0) if bc.sum() > 0 else float("nan")
+                if (b + 1) % KAPPA_EVERY == 0 or not self.kappa:
+                    # the largest of a long (precise) and shorter (quick to react) estimates
+                    ks = []
+                    for hist in (KAPPA_HISTORY, self.cfg.window_bins, self.cfg.window_bins // 3):
+                        lo_h = max(0, e - hist)
+                        ks.append(kappa_scales(self.y.v[lo_h:e], self.real.v[lo_h:e], s2))
+                    self.kappa.append(np.max(ks, axis=0))
+                else:
+                    self.kappa.append(self.kappa[-1])
+        keep = max(self.cfg.window_bins // SIGMA_BLOCK, 1)
+        cs = np.concatenate([[0.0], np.cumsum(self.block_sum.v)])
+        cc = np.concatenate([[0.0], np.cumsum(self.block_cnt.v)])
+        b = n // SIGMA_BLOCK  # use blocks max(b - keep, 0) .. b - 1
+        lo = np.maximum(b - keep, 0)
+        tot, cnt = cs[b] - cs[lo], cc[b] - cc[lo]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var = tot / cnt / 6.0 * (1.0 + 12.0 / cnt)
+        return np.where(cnt >= MIN_SIGMA_SAMPLES, np.sqrt(np.maximum(var, 1e-30)), np.nan)
+
+    def _kappa_at(self, n: np.ndarray) -> np.ndarray:
+        """Noise inflation per scale for bins n: that of the last block completed before n's block; after a
+        channel of the zone was left out, at least :data:`KAPPA_AFTER_CHANGE` until the estimate has seen
+        ``window_bins // 3`` bins of the new configuration."""
+        b = n // SIGMA_BLOCK - 1
+        K = np.array(self.kappa) if self.kappa else np.ones((1, len(KAPPA_SCALES)))
+        out = np.ones((len(n), len(KAPPA_SCALES)))
+        has = (b >= 0) & (b < len(self.kappa))
+        out[has] = K[b[has]]
+        span = self.cfg.window_bins // 3 + 2 * SIGMA_BLOCK * KAPPA_EVERY
+        for k in self.change_k:
+            c = k - self.k_first
+            sel = (n >= c) & (n < c + span)
+            if sel.any():
+                out[sel] = np.maximum(out[sel], np.asarray(KAPPA_AFTER_CHANGE)[None, :])
+        return out
+
+    def _evaluate(self, n0: int, n1: int) -> None:
+        n = np.arange(n0, n1)
+        sig = self._sigma_at(n)
+        ok = np.isfinite(sig)
+        stat = np.zeros(len(n))
+        best_m = np.full(len(n), -1)
+        if ok.any():
+            kap = self._kappa_at(n[ok])
+            s, bm = glr_statistic(self.Q0.v, self.Qj.v, n[ok], sig[ok], self.cfg.window_bins, self.allow, self.grid,
+                                  floor=self.reset_n, kappa=kap)
+            stat[ok] = s
+            best_m[ok] = bm
+        self.stat.extend(stat)
+        self.sig.extend(np.where(ok, sig, np.nan))
+        i = 0
+        while i < len(n):
+            cur = self.alarms[-1] if self.alarms else None
+            if cur is None or cur.end_n is not None:
+                hit = np.nonzero(stat[i:] > self.h)[0]
+                if not len(hit):
+                    break
+                idx = i + int(hit[0])
+                nn = int(n[idx])
+                self.alarms.append(_AlarmState(nn, float(stat[idx]), self._onset_mle(nn)[0], self.reset_n))
+                i = idx + 1
+            elif cur.growing_n is None:
+                g = self._growing(cur, n[i:])
+                if g.any():
+                    cur.growing_n = int(n[i + int(np.argmax(g))])
+                break
+            else:
+                break
+
+    def seal(self) -> None:
+        """End the current alarm (leak sealed, or zone changed)."""
+        if self.alarms and self.alarms[-1].end_n is None:
+            self.alarms[-1].end_n = self.y.n - 1
+            self.reset_n = self.y.n + len(self.pending) + len(self.anchor)
+
+    # -- estimation
+    def _onset_mle(self, n: int, lo_bound: int | None = None):
+        """Change point MLE over the window ending at n, and its LR interval (track indices)."""
+        a = max(n - self.cfg.window_bins + 1, self.reset_n if lo_bound is None else lo_bound, 0)
+        N = n - a + 1
+        sig = self.sig.v[n] if n < self.sig.n and np.isfinite(self.sig.v[n]) else np.nanmedian(self.sig.v) if self.sig.n else 1.0
+        if not np.isfinite(sig) or sig <= 0:
+            sig = 1.0
+        # interval under slow disturbances: the variance ratio at the scale of the change's age
+        sig *= math.sqrt(float(self._kappa_at(np.array([n]))[0][-1]))
+        ms = np.arange(1, max(N - 2, 2))
+        C0, Cj = self.C0.v, self.Cj.v
+        Sy = C0[n + 1] - C0[a]
+        Suy = (Cj[n + 1] - Cj[a]) - n * Sy
+        Su = -(N - 1) * N / 2
+        Suu = (N - 1) * N * (2 * N - 1) / 6
+        det = N * Suu - Su * Su
+        m = ms.astype(float)
+        lo = n - ms + 1
+        Ty = C0[n + 1] - C0[lo]
+        Tjy = Cj[n + 1] - Cj[lo]
+        hy = (Tjy - n * Ty) + m * Ty
+        h1 = _power_sum(m, 1)
+        hh = _power_sum(m, 2)
+        hu = hh - m * h1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ginv_y = (h1 * (Suu * Sy - Su * Suy) + hu * (-Su * Sy + N * Suy)) / det
+            ginv_g = (h1 * (Suu * h1 - Su * hu) + hu * (-Su * h1 + N * hu)) / det
+            u = hy - ginv_y
+            v = hh - ginv_g
+            llr = np.where((u < 0) & (v > 0), u * u / (2 * sig * sig * v), 0.0)
+        if not np.any(llr > 0):
+            return n, n, n
+        i = int(np.argmax(llr))
+        inside = llr >= llr[i] - ONSET_LR_95
+        taus = n - ms  # change between tau and tau+1: the first bin of the loss is tau + 1 -> onset at bin edge
+        t_hat = int(taus[i])
+        return t_hat, int(taus[inside].min()), int(taus[inside].max())
+
+    def _growing(self, al: _AlarmState, ns: np.ndarray) -> np.ndarray:
+        """Growing-leak test at bins ``ns`` (vectorised): quadratic fit of the track from the onset."""
+        a = al.tau + 1
+        ns = np.asarray(ns, dtype=np.int64)
+        M = (ns - a).astype(float)
+        ok = (M >= 10) & (M >= 0.5 * (al.n_alarm - al.tau))
+        out = np.zeros(len(ns), dtype=bool)
+        if not ok.any():
+            return out
+        ns, M = ns[ok], M[ok]
+        C0, Cj, Cjj = self.C0.v, self.Cj.v, self.Cjj.v
+        Sy = C0[ns + 1] - C0[a]
+        Sjy = Cj[ns + 1] - Cj[a]
+        Sjjy = Cjj[ns + 1] - Cjj[a]
+        Y0 = Sy
+        Y1 = (Sjy - a * Sy) / M
+        Y2 = (Sjjy - 2 * a * Sjy + a * a * Sy) / (M * M)
+        # moments of v = u / M, u = 0..M
+        S0 = M + 1
+        S1 = M * (M + 1) / 2 / M
+        S2 = M * (M + 1) * (2 * M + 1) / 6 / M ** 2
+        S3 = (M * (M + 1) / 2) ** 2 / M ** 3
+        S4 = M * (M + 1) * (2 * M + 1) * (3 * M * M + 3 * M - 1) / 30 / M ** 4
+        A = np.stack([np.stack([S0, S1, S2], -1), np.stack([S1, S2, S3], -1), np.stack([S2, S3, S4], -1)], -2)
+        rhs = np.stack([Y0, Y1, Y2], -1)
+        try:
+            inv = np.linalg.inv(A)
+        except np.linalg.LinAlgError:
+            return out
+        beta = np.einsum("nij,nj->ni", inv, rhs)
+        # white-noise sigma inflated by the measured variance ratio at the largest scale (slow disturbances
+        # look like curvature over hours)
+        sig = self.sig.v[ns] * np.sqrt(self._kappa_at(ns)[:, -1])
+        b = beta[:, 1] / M  # kg per bin at the onset
+        c = beta[:, 2] / (M * M)
+        se_c = sig * np.sqrt(np.maximum(inv[:, 2, 2], 0)) / (M * M)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = -c / se_c
+        rate0 = -b
+        rate_now = -(b + 2 * c * M)
+        g = (z > GROWTH_Z) & (rate0 > 0) & ((rate_now - rate0) > GROWTH_MIN_FRACTION * rate0) & np.isfinite(z)
+        out[np.nonzero(ok)[0]] = g
+        return out
+
+    def _quad_fit(self, a: int, n: int):
+        """Fit y = b0 + b u + c u^2 on [a, n] (u = j - a); returns (c, se_c, b)."""
+        u = np.arange(0, n - a + 1, dtype=float)
+        y = self.y.v[a: n + 1]
+        sig = np.nanmedian(self.sig.v[max(a, 0): n + 1]) if self.sig.n else np.nan
+        if not np.isfinite(sig):
+            return np.nan, np.nan, np.nan
+        X = np.vstack([np.ones_like(u), u, u * u]).T
+        XtX = X.T @ X
+        try:
+            inv = np.linalg.inv(XtX)
+        except np.linalg.LinAlgError:
+            return np.nan, np.nan, np.nan
+        beta = inv @ (X.T @ y)
+        return float(beta[2]), float(sig * math.sqrt(inv[2, 2])), float(beta[1])
+
+    def _fit_rate(self, a: int, b: int):
+        """Slope on [a, b] (track indices) and its standard error [kg per bin]."""
+        u = np.arange(0, b - a + 1, dtype=float)
+        y = self.y.v[a: b + 1]
+        if len(u) < 3:
+            return np.nan, np.nan
+        sig = np.nanmedian(self.sig.v[a: b + 1]) if self.sig.n else np.nan
+        uc = u - u.mean()
+        sxx = float(np.sum(uc * uc))
+        slope = float(np.sum(uc * (y - y.mean())) / sxx)
+        if not np.isfinite(sig):
+            resid = y - y.mean() - slope * uc
+            sig = float(np.std(resid, ddof=2)) if len(u) > 3 else 0.0
+        # slow disturbances make a long fit less certain than white noise says: inflate by the measured
+        # variance ratio at the largest scale the fit spans
+        kap = self._kappa_at(np.array([b]))[0]
+        kap_fit = kap[min(int(np.searchsorted(np.asarray(KAPPA_SCALES), len(u), side="left")), len(kap) - 1)]
+        return slope, float(sig * math.sqrt(kap_fit) / math.sqrt(sxx))
+
+    def _estimate(self, a: int, end: int, station: Station, cfg: DetectorConfig, growing: bool, seed: int):
+        """LeakEstimate from the track between bins a and end (post-onset): the slope over the recent part
+        in which the zone lost at most 5 % of its gas (so a fast, decaying leak is sized by its current
+        rate), or the quadratic end-rate for a growing leak."""
+        bin_s = cfg.bin_s
+        slope, se = self._fit_rate(a, end)
+        if np.isfinite(slope) and slope < 0:
+            m_track = float(np.nanmedian(self.mass.v[a: end + 1])) * self.frac
+            w = int(max(MIN_FIT_BINS, 0.05 * m_track / -slope))
+            if w < end - a + 1:
+                slope, se = self._fit_rate(end - w + 1, end)
+        if growing:
+            c, _se, bq = self._quad_fit(a, end)
+            if np.isfinite(c):
+                slope = bq + 2 * c * (end - a)
+        if not np.isfinite(slope):
+            slope, se = -self.allow, 0.0
+        loss_air = max(-slope, 1e-30) / self.frac / bin_s  # kg/s
+        se_air = (se if np.isfinite(se) else 0.0) / self.frac / bin_s
+        T = float(np.nanmedian(self.T.v[a: end + 1])) if end >= a else float(self.T.v[-1])
+        p_now = float(self.p.v[end]) if np.isfinite(self.p.v[end]) else float(np.nanmedian(self.p.v))
+        r = self.r_specific
+        k_rate = r * T / self.volume_m3  # Pa per kg at constant T
+        return estimate_from_rate(zone=self.zone, volume_m3=self.volume_m3, pressure_pa=p_now, temperature_k=T,
+                                  loss_rate_pa_s=loss_air * k_rate, loss_rate_std_pa_s=se_air * k_rate,
+                                  threshold_pa=station.evacuation_pressure_pa, reserve_model=cfg.reserve_model,
+                                  r_specific=r, seed=seed)
+
+    def alarms_out(self, station: Station, cfg: DetectorConfig, seed: int = 0) -> list[Alarm]:
+        """The zone's alarms with their estimates, from the data seen so far."""
+        out = []
+        bin_s = cfg.bin_s
+        last = self.y.n - 1
+        for al in self.alarms:
+            end = al.end_n if al.end_n is not None else last
+            # onset from data up to a little after the alarm (where the hinge model holds best)
+            age = max(al.n_alarm - al.tau, 5)
+            n_eval = min(end, al.n_alarm + 2 * age, max(al.n_alarm, al.tau + self.cfg.window_bins // 2))
+            tau_hat, tau_lo, tau_hi = self._onset_mle(n_eval, al.floor)
+            a = tau_hat + 1
+            est = self._estimate(a, end, station, cfg, al.growing_n is not None, seed)
+            est_alarm = self._estimate(a, max(al.n_alarm, a + 2), station, cfg, False, seed) \
+                if al.n_alarm < end else est
+            t_of = lambda j: (self.k_first + j + 1) * bin_s  # noqa: E731 - end of bin j
+            # the loss shows from bin tau+1 on: the change happened within a bin of the edge
+            onset = Interval(t_of(tau_hat), t_of(tau_lo - 1), t_of(tau_hi + 1))
+            active = al.end_n is None
+            base = Alarm(kind="leak", zone=self.zone, time_s=t_of(al.n_alarm), onset_s=onset, statistic=al.stat,
+                         threshold=self.h, track=self.track, estimate=est, active=active,
+                         end_s=None if active else t_of(end), fit_span_s=(end - a + 1) * bin_s,
+                         estimate_at_alarm=est_alarm)
+            out.append(base)
+            if al.growing_n is not None:
+                out.append(replace(base, kind="growing_leak", time_s=t_of(al.growing_n)))
+        return out
+
+    def status(self) -> ZoneStatus:
+        """Current zone status."""
+        n = self.y.n - 1
+        sig = float(self.sig.v[n]) if n >= 0 and np.isfinite(self.sig.v[n]) else float("nan")
+        return ZoneStatus(zone=self.zone, track=self.track, volume_m3=self.volume_m3,
+                          pressure_pa=float(self.p.v[n]) if n >= 0 else float("nan"),
+                          temperature_k=float(self.T.v[n]) if n >= 0 else float("nan"),
+                          mass_kg=float(self.mass.v[n]) if n >= 0 else float("nan"),
+                          statistic=float(self.stat.v[n]) if n >= 0 else 0.0,
+                          background_rate_kg_s=-self._background_slope() / self.frac / self.cfg.bin_s if n >= 0 else 0.0,
+                          sigma_kg=sig, bins=self.y.n, vented=self.vented_now)
+
+
+# --------------------------------------------------------------------------------------- the engine
+class DetectionEngine:
+    """Air mass tracker + one :class:`ZoneDetector` per zone and zone period. Batch and streaming both
+    drive this object, bin chunk by bin chunk, so that they give the same answer."""
+
+    def __init__(self, station: Station, events=None, cfg: DetectorConfig | None = None, untrusted: dict | None = None):
+        self.station = station
+        self.cfg = cfg or DetectorConfig()
+        self.events = parse_events(events, station) if events is None or hasattr(events, "columns") else tuple(events)
+        self.tracker = AirMassTracker(station, self.events, bin_s=self.cfg.bin_s, untrusted=untrusted,
+                                      settle_s=self.cfg.settle_s)
+        # the requested false-alarm rate is for the whole station: split over its monitored zones
+        n_zones = sum(1 for z in station.zones() if station.sensors_in(z, "pressure"))
+        self.n_zones = max(n_zones, 1)
+        self.h = (float(self.cfg.threshold) if self.cfg.threshold is not None
+                  else threshold_for_far(self.cfg.far_per_year / self.n_zones, self.cfg.bin_s))
+        self.detectors: dict[tuple, ZoneDetector] = {}
+        self.finished: list[ZoneDetector] = []
+        self.parts: list[ZoneMass] = []
+        self.k_start: int | None = None
+        self.k_next: int | None = None
+        self._seal_bins = sorted(int(math.floor(e.time_s / self.cfg.bin_s)) for e in self.events if e.kind == "leak_sealed")
+        self.keep_series = True
+
+    def process(self, k0: int, sums: np.ndarray, counts: np.ndarray) -> None:
+        """Feed complete bins ``k0 ..`` (per-channel sums and counts, station sensor order)."""
+        if sums.shape[1] == 0:
+            return
+        if self.k_start is None:
+            self.k_start = k0
+        # split at leak_sealed bins so the alarm ends where the event says
+        cuts = [k for k in self._seal_bins if k0 < k < k0 + sums.shape[1]]
+        bounds = [k0] + cuts + [k0 + sums.shape[1]]
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            if lo in self._seal_bins:
+                for det in self.detectors.values():
+                    det.seal()
+            parts = self.tracker.process(lo, sums[:, lo - k0: hi - k0], counts[:, lo - k0: hi - k0])
+            live = set()
+            for zm in parts:
+                det = self.detectors.get(zm.zone)
+                if det is None:
+                    track = self.cfg.track
+                    if track == "auto":
+                        track = "n2" if zm.n2_mass_kg is not None else "air"
+                    if track == "n2" and zm.n2_mass_kg is None:
+                        track = "air"
+                    det = ZoneDetector(zm.zone, zm.volume_m3, self.cfg, track, self.station.total_volume_m3, int(zm.k[0]),
+                                       h=self.h)
+                    self.detectors[zm.zone] = det
+                det.feed(zm)
+                live.add(zm.zone)
+                if self.keep_series:
+                    self.parts.append(zm)
+            for z in list(self.detectors):
+                if z not in live:
+                    d = self.detectors.pop(z)
+                    d.seal()
+                    self.finished.append(d)
+        self.k_next = k0 + sums.shape[1]
+
+    def result(self, *, quarantined: int = 0, trusted: tuple = (), notes: tuple = (), seed: int = 0) -> DetectionResult:
+        """The current :class:`DetectionResult`."""
+        alarms: list[Alarm] = []
+        for det in self.finished + list(self.detectors.values()):
+            alarms.extend(det.alarms_out(self.station, self.cfg, seed=seed))
+        alarms.sort(key=lambda a: (a.time_s, a.kind))
+        zones = tuple(d.status() for d in self.detectors.values() if d.y.n > 0)
+        faults = tuple(sorted(self.tracker.faults.values(), key=lambda f: f.sensor))
+        tracks = sorted({f"{'-'.join(d.zone) if len(d.zone) <= 3 else d.zone[0] + ' +' + str(len(d.zone) - 1)}: {d.track}"
+                         for d in self.detectors.values()})
+        all_notes = list(notes)
+        all_notes.append(f"threshold {self.h:.2f} (log-likelihood ratio) for {self.cfg.far_per_year:g} false alarm(s) per "
+                         f"year over {self.n_zones} monitored zone(s)")
+        if tracks:
+            all_notes.append("tracks (n2 = ppN2 mass, as ISS ground control; air = total air mass): " + "; ".join(tracks))
+        return DetectionResult(
+            station=self.station.name, status="leak" if alarms else "nominal", alarms=tuple(alarms),
+            sensor_faults=faults, quarantined_samples=int(quarantined), trusted_channels=tuple(trusted),
+            zones=zones, threshold=self.h, far_per_year=self.cfg.far_per_year,
+            start_s=None if self.k_start is None else self.k_start * self.cfg.bin_s,
+            end_s=None if self.k_next is None else self.k_next * self.cfg.bin_s, bin_s=self.cfg.bin_s,
+            notes=tuple(all_notes), series=tuple(concat_zone_masses(self.parts)) if self.keep_series else ())
+
+
+def detect(station: Station, frame, events=None, *, far_per_year: float = 1.0, config: DetectorConfig | None = None,
+           seed: int = 0, keep_series: bool = True) -> DetectionResult:
+    """Batch detection on a checked telemetry record.
+
+    Parameters
+    ----------
+    station : Station
+    frame : TelemetryFrame
+        Checked telemetry in SI (from :func:`hullbreach.telemetry.readers.read_telemetry`).
+    events : DataFrame, optional
+        Known operations (``time, kind, detail``; :func:`hullbreach.telemetry.readers.read_events`).
+    far_per_year : float
+        Requested false-alarm rate [1/year] (ignored when ``config`` is given).
+    config : DetectorConfig, optional
+    seed : int
+        Seed of the Monte Carlo intervals.
+    keep_series : bool
+        Keep the per-zone series in the result (for plots).
+
+    Returns
+    -------
+    DetectionResult
+        Uses every complete time bin (all but the one holding the last sample).
+    """
+    cfg = config or DetectorConfig(far_per_year=far_per_year)
+    untrusted = {r.channel: r.reason or "judged faulty by the data checks" for r in frame.faults()}
+    eng = DetectionEngine(station, events, cfg, untrusted)
+    eng.keep_series = keep_series
+    if len(frame.data) == 0:
+        raise DetectionError(f"no accepted telemetry samples in {frame.source or 'the record'}",
+                             hint="check the file, the station's channel ids and the quarantine counts")
+    known = [c for c in eng.tracker.channels]
+    k0, sums, counts = bin_channels(frame.data, known, cfg.bin_s)
+    if not any(station.sensors[c].quantity == "pressure" and counts[i].sum() > 0 for i, c in enumerate(known)):
+        raise DetectionError("no pressure channel of the station has accepted samples",
+                             hint=f"the station's pressure channels are {', '.join(s.id for s in station.sensors.values() if s.quantity == 'pressure')}")
+    n = sums.shape[1] - 1
+    eng.process(k0, sums[:, :n], counts[:, :n])
+    return eng.result(quarantined=frame.n_quarantined, trusted=tuple(frame.trusted_channels()),
+                      notes=tuple(getattr(frame, "warnings", ()))[:5], seed=seed)
+
+
+# ------------------------------------------------------------------------------------- calibration
+def null_statistic(n_bins: int, seed: int = 0, cfg: DetectorConfig | None = None, sigma_kg: float = 0.05) -> np.ndarray:
+    """The detector statistic on a white-noise track without any leak (the null), bin by bin.
+
+    Runs the exact :class:`ZoneDetector` code on ``y_j = e_j``, ``e ~ N(0, sigma^2)`` with the background
+    allowance set to 0 (the least favourable null: a background loss exactly at the allowance). The
+    statistic is pivotal (does not depend on ``sigma``); used to fit the tail law of
+    :func:`threshold_for_far`.
+    """
+    cfg = cfg or DetectorConfig()
+    cfg = replace(cfg, background_kg_day=0.0, threshold=1e300)
+    rng = np.random.default_rng(seed)
+    det = ZoneDetector(("null",), 1.0, cfg, "air", 1.0, 0)
+    y = 1000.0 + sigma_kg * rng.standard_normal(n_bins)
+    k = np.arange(n_bins)
+    f = np.zeros(n_bins, dtype=bool)
+    det.r_specific = 287.0
+    det.feed(ZoneMass(zone=("null",), volume_m3=1.0, k=k, t_s=(k + 0.5) * cfg.bin_s, pressure_pa=np.full(n_bins, 1e5),
+                      temperature_k=np.full(n_bins, 295.0), r_specific=287.0, mass_kg=y, n2_mass_kg=None, excluded=f,
+                      vented=f))
+    return det.stat.v.copy()
+
+
+def upcrossing_rate(stat: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Rate of upcrossings of each level in ``h`` per bin (an alarm episode = one upcrossing)."""
+    s = np.asarray(stat)
+    prev = np.concatenate([[0.0], s[:-1]])
+    return np.array([np.sum((s > x) & (prev <= x)) for x in np.atleast_1d(h)]) / max(len(s), 1)
