@@ -87,20 +87,21 @@ class SensorBank:
         ----------
         t_s : numpy.ndarray, shape (n,)
             Sample times [s], increasing; successive calls must cover successive spans.
-        truth : numpy.ndarray, shape (len(QUANTITIES), n, n_modules)
-            True state in SI [Pa, K].
+        truth : numpy.ndarray, shape (n, n_sensors)
+            True value each sensor sees, in SI [Pa, K] (overwritten).
         rng : numpy.random.Generator
 
         Returns
         -------
-        (time_s, channel_index, value) : three 1-D arrays, time-major (all channels at the first time,
-        then the next), dropouts removed. ``time_s`` includes the clock jitter (rounded to 1 ms).
+        (time_ns, channel_index, value) : three 1-D arrays, time-major (all channels at the first time,
+        then the next), dropouts removed. ``time_ns`` [ns after start, int64] includes the clock jitter
+        (rounded to 1 ms).
         """
         n = t_s.size
         k = len(self.ids)
         if n == 0 or k == 0:
-            return np.empty(0), np.empty(0, dtype=np.int32), np.empty(0)
-        v = truth[self.quantity_index[None, :], np.arange(n)[:, None], self.module_index[None, :]]
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32), np.empty(0)
+        v = truth
         v *= self.scale
         v += self.offset
         if np.any(self.noise_std > 0):
@@ -133,12 +134,16 @@ class SensorBank:
         res = self.resolution
         q = res > 0
         if q.any():
-            # nearest multiple of the resolution, written with the resolution's decimals (754.9, not 754.90000000000009)
-            dec = np.clip(np.ceil(-np.log10(res[q])) + 3, 0, 15).astype(int)
-            vq = np.round(v[:, q] / res[q]) * res[q]
-            for d in np.unique(dec):
-                cols = np.nonzero(q)[0][dec == d]
-                v[:, cols] = np.round(vq[:, dec == d], int(d))
+            # nearest multiple of the resolution; for resolutions 1/N (0.1, 0.05, 1) divide by N so that the
+            # result is the double nearest to the decimal (754.9, not 754.90000000000009)
+            inv = 1.0 / res[q]
+            whole = np.abs(inv - np.round(inv)) < 1e-9 * inv
+            cols = np.nonzero(q)[0]
+            if whole.all():
+                n_inv = np.round(inv)
+                v[:, cols] = np.round(v[:, cols] * n_inv) / n_inv
+            else:
+                v[:, cols] = np.round(v[:, cols] / res[q]) * res[q]
         for c, win, f in stuck_cols:
             key = id(f)
             if key not in self._stuck:
@@ -150,9 +155,9 @@ class SensorBank:
             if keep is None:
                 keep = np.ones((n, k), dtype=bool)
             keep &= rng.random((n, k)) >= self.dropout_probability
-        times = np.repeat(t_s, k)
+        times = np.repeat(np.round(t_s * 1e9).astype(np.int64), k)
         if self.clock_jitter_s > 0:
-            times = times + np.round(rng.normal(0.0, self.clock_jitter_s, times.size), 3)
+            times += np.round(rng.normal(0.0, self.clock_jitter_s * 1e3, times.size)).astype(np.int64) * 1_000_000
         chans = np.tile(np.arange(k, dtype=np.int32), n)
         vals = v.reshape(-1)
         if keep is not None:

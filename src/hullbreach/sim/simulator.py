@@ -63,8 +63,8 @@ _GAS_FRACTIONS = {
     "n2": np.array([0.0, 1.0, 0.0, 0.0]),
     "o2": np.array([1.0, 0.0, 0.0, 0.0]),
 }
-#: Longest stretch of physics steps processed at once (memory bound) [steps].
-CHUNK_STEPS = 21600
+#: Longest stretch of simulated time processed at once (memory bound) [s].
+CHUNK_S = 21600.0
 TRUTH_COLUMNS = ("time", "module", "zone", "pressure_pa", "temperature_k", "mass_kg", "ppo2_pa", "ppn2_pa", "ppco2_pa", "pph2o_pa")
 
 
@@ -356,7 +356,7 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
                 feed_windows.append((i0, i1))
                 bps.update((i0, i1))
             k += 1
-    bps.update(range(0, N, CHUNK_STEPS))
+    bps.update(range(0, N, max(1, int(round(CHUNK_S / h)))))
     bps = sorted(b for b in bps if 0 <= b <= N)
 
     timed_src: list[tuple[int, int, str, np.ndarray, str, str]] = []  # (i0, i1, module, rate(4,), category, to_module)
@@ -586,7 +586,6 @@ def _apply(run: _Run, kind: str, item, i: int, T, timed_src: list) -> None:
 
 def _outputs(run: _Run, tg, zone_hist, theta_hist, truth_t, sample_dt, n_samples, last: bool) -> None:
     """Truth rows and telemetry for the times in [tg[0], tg[-1]) (and tg[-1] itself when ``last``)."""
-    h = run.h
     t0, t1 = tg[0], tg[-1]
     sel = (truth_t >= t0 - 1e-9) & ((truth_t < t1 - 1e-9) | last)
     tt = truth_t[sel]
@@ -600,44 +599,81 @@ def _outputs(run: _Run, tg, zone_hist, theta_hist, truth_t, sample_dt, n_samples
         k1 = n_samples if last else int(math.ceil(t1 / sample_dt - 1e-9))
         if k1 > k0:
             ts = np.arange(k0, k1) * sample_dt
-            Q, _ = _state_at(run, ts, tg, zone_hist, theta_hist, with_mass=False)
-            run.tel_parts.append(run.bank.measure(ts, Q, run.rng))
+            run.tel_parts.append(run.bank.measure(ts, _sensor_truth(run, ts, tg, zone_hist, theta_hist), run.rng))
 
 
-def _state_at(run: _Run, ts, tg, zone_hist, theta_hist, with_mass: bool = True):
-    """True state at times ``ts`` within a segment: array (7, n, n_modules) of
-    pressure, temperature (gas), ppo2, ppn2, ppco2, pph2o [Pa, K] and module mass [kg]; plus zone labels."""
+def _zone_state(run: _Run, ts, tg, zone_hist, theta_hist):
+    """Zone-level state at times ``ts``: zones, wall temperatures (n, n_modules), pressure (n, nz),
+    partial pressures (n, nz, 4), theta (n, nz), S = sum V/T (n, nz), total mass (n, nz)."""
     h = run.h
     L = tg.size - 1
     fi = (ts - tg[0]) / h
     k = np.clip(np.floor(fi).astype(np.int64), 0, max(L - 1, 0))
-    w = np.clip(fi - k, 0.0, 1.0)
+    w = np.clip(fi - k, 0.0, 1.0)[:, None]
+    k1 = np.minimum(k + 1, L)
     n = ts.size
-    nm = len(run.mods)
     Tw = run.thermal.temperature(ts)
-    out = np.empty((7 if with_mass else 6, n, nm))
-    zone_label = np.empty(nm, dtype=object)
+    zones = list(zone_hist)
+    nz = len(zones)
     invT = run.V[None, :] / Tw
-    for z, mh in zone_hist.items():
-        idx = run._idx(z)
-        if L > 0:
-            mz = mh[k] * (1.0 - w)[:, None] + mh[np.minimum(k + 1, L)] * w[:, None]
-            thz = theta_hist[z][k] * (1.0 - w) + theta_hist[z][np.minimum(k + 1, L)] * w
-        else:
-            mz = np.repeat(mh[:1], n, axis=0)
-            thz = np.repeat(theta_hist[z][:1], n)
-        S = invT[:, idx].sum(axis=1)
-        mol = mz / _MOLAR  # (n, 4)
-        pp = mol * (R_UNIVERSAL * thz / S)[:, None]  # partial pressures [Pa]
-        p = pp.sum(axis=1)
-        out[0][:, idx] = p[:, None]
-        out[1][:, idx] = Tw[:, idx] * thz[:, None]
-        for s in range(4):
-            out[2 + s][:, idx] = pp[:, s][:, None]
-        if with_mass:
-            out[6][:, idx] = mz.sum(axis=1)[:, None] * invT[:, idx] / S[:, None]
-        zone_label[idx] = run.mods[int(idx[0])]
-    return out, zone_label
+    pp = np.empty((n, nz, 4))
+    th = np.empty((n, nz))
+    M = np.empty((n, nz))
+    member = np.zeros((len(run.mods), nz))
+    for i, z in enumerate(zones):
+        member[run._idx(z), i] = 1.0
+    S = invT @ member  # sum of V/T over each zone
+    for i, z in enumerate(zones):
+        mh = zone_hist[z]
+        mz = mh[k] * (1.0 - w) + mh[k1] * w if L > 0 else np.repeat(mh[:1], n, axis=0)
+        thz = theta_hist[z][k] * (1.0 - w[:, 0]) + theta_hist[z][k1] * w[:, 0] if L > 0 else np.repeat(theta_hist[z][:1], n)
+        th[:, i] = thz
+        M[:, i] = mz.sum(axis=1)
+        pp[:, i, :] = mz / _MOLAR * (R_UNIVERSAL * thz / S[:, i])[:, None]  # partial pressures [Pa]
+    return zones, Tw, invT, pp.sum(axis=2), pp, th, S, M
+
+
+def _module_zone_index(run: _Run, zones) -> np.ndarray:
+    zi = np.empty(len(run.mods), dtype=np.int64)
+    for i, z in enumerate(zones):
+        zi[run._idx(z)] = i
+    return zi
+
+
+def _state_at(run: _Run, ts, tg, zone_hist, theta_hist):
+    """True state at times ``ts`` within a segment: array (7, n, n_modules) of pressure, gas temperature,
+    ppo2, ppn2, ppco2, pph2o [Pa, K] and module mass [kg]; plus the zone label of each module."""
+    zones, Tw, invT, p, pp, th, S, M = _zone_state(run, ts, tg, zone_hist, theta_hist)
+    zi = _module_zone_index(run, zones)
+    out = np.empty((7, ts.size, len(run.mods)))
+    out[0] = p[:, zi]
+    out[1] = Tw * th[:, zi]
+    for s in range(4):
+        out[2 + s] = pp[:, zi, s]
+    out[6] = M[:, zi] * invT / S[:, zi]
+    labels = np.array([run.mods[int(run._idx(z)[0])] for z in zones], dtype=object)[zi]
+    return out, labels
+
+
+def _sensor_truth(run: _Run, ts, tg, zone_hist, theta_hist) -> np.ndarray:
+    """True value [SI] seen by every sensor at times ``ts``: array (n, n_sensors)."""
+    zones, Tw, _, p, pp, th, _, _ = _zone_state(run, ts, tg, zone_hist, theta_hist)
+    zi = _module_zone_index(run, zones)
+    b = run.bank
+    nz = len(zones)
+    # zone quantities side by side: [p | ppo2 | ppn2 | ppco2 | pph2o], each nz columns
+    ZQ = np.concatenate([p, pp.transpose(0, 2, 1).reshape(ts.size, 4 * nz)], axis=1)
+    v = np.empty((ts.size, len(b.ids)))
+    q = b.quantity_index
+    zq = q != 1
+    if zq.any():
+        src = np.where(q[zq] == 0, 0, q[zq] - 1) * nz + zi[b.module_index[zq]]
+        v[:, zq] = ZQ.take(src, axis=1)
+    tq = ~zq
+    if tq.any():
+        mods = b.module_index[tq]
+        v[:, tq] = Tw.take(mods, axis=1) * th.take(zi[mods], axis=1)
+    return v
 
 
 def _finish(run: _Run, st, sc: Scenario, seed: int, truth_t) -> SimResult:
@@ -681,17 +717,18 @@ def _finish(run: _Run, st, sc: Scenario, seed: int, truth_t) -> SimResult:
     leak_flows = pd.DataFrame(flows)
     # telemetry
     if run.tel_parts:
-        t_s = np.concatenate([p[0] for p in run.tel_parts])
+        t_ns = np.concatenate([p[0] for p in run.tel_parts])
         ch = np.concatenate([p[1] for p in run.tel_parts])
         val = np.concatenate([p[2] for p in run.tel_parts])
         run.tel_parts.clear()
     else:
-        t_s, ch, val = np.empty(0), np.empty(0, dtype=np.int32), np.empty(0)
+        t_ns, ch, val = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32), np.empty(0)
+    t_ns += start_ns
     tel = pd.DataFrame({
-        "time": pd.DatetimeIndex(start_ns + np.round(t_s * 1e9).astype(np.int64), tz="UTC"),
+        "time": pd.DatetimeIndex(t_ns.view("datetime64[ns]"), tz="UTC"),
         "channel": pd.Categorical.from_codes(ch, categories=run.bank.ids) if run.bank.ids else pd.Categorical([]),
         "value": val,
-    })
+    }, copy=False)
     # events
     ev = sorted(run.events, key=lambda e: e[0])
     events = pd.DataFrame({

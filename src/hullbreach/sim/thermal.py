@@ -98,7 +98,10 @@ class ThermalModel:
         out = np.broadcast_to(self.mean, (t.size, self.n)).copy()
         if self.has_cycles:
             if np.any(self.a_orb > 0):
-                out += self.a_orb * np.sin(np.outer(t, self.w_orb) + self.ph_orb)
+                if np.ptp(self.w_orb) == 0 and np.ptp(self.ph_orb) == 0:  # one orbit for all: one sine
+                    out += np.outer(np.sin(t * self.w_orb[0] + self.ph_orb[0]), self.a_orb)
+                else:
+                    out += self.a_orb * np.sin(np.outer(t, self.w_orb) + self.ph_orb)
             if np.any(self.a_day > 0):
                 out += np.outer(np.sin(2.0 * np.pi * t / _DAY), self.a_day)
         if self.noise is not None:
