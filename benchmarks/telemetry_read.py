@@ -123,17 +123,27 @@ def naive_read(path: str, station_name: str) -> tuple[int, int]:
     return len(out), bad
 
 
+def _peak_rss_mib() -> float:
+    """Peak resident set size of this process [MiB] (VmHWM; unlike ru_maxrss it does not survive exec)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
 def measure(kind: str, path: str) -> dict:
-    import resource
+    from hullbreach.station import load_station
+    from hullbreach.telemetry import read_telemetry
+    station = load_station("iss-2018")
     t0 = time.perf_counter()
     if kind == "naive":
         n_ok, n_bad = naive_read(path, "iss-2018")
     else:
-        from hullbreach.telemetry import read_telemetry
-        f = read_telemetry(path, "iss-2018")
+        f = read_telemetry(path, station)
         n_ok, n_bad = len(f.data), f.n_quarantined
     dt = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # MiB (Linux reports KiB)
+    rss = _peak_rss_mib()
     return {"kind": kind, "path": path, "seconds": dt, "accepted": n_ok, "quarantined": n_bad, "peak_rss_mib": rss}
 
 
@@ -170,7 +180,8 @@ def main(argv=None) -> int:
         rows.append(r)
     base = rows[0]["us_per_sample"]
     print(f"telemetry read + check benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
-          f"{os.cpu_count()} CPU, python {sys.version.split()[0]}, pandas {pd.__version__}")
+          f"{os.cpu_count()} CPU, load average {os.getloadavg()[0]:.1f}, python {sys.version.split()[0]}, "
+          f"pandas {pd.__version__}")
     print(f"{'run':44s} {'samples':>11s} {'quarant.':>9s} {'time s':>8s} {'us/sample':>10s} {'speed-up':>9s} "
           f"{'peak RSS MiB':>12s}")
     for r in rows:

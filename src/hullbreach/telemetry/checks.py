@@ -50,7 +50,6 @@ rows when their reasons are written.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -109,8 +108,8 @@ _HINTS = {
     LATE: "the sample arrived later than the reorder window allows; widen reorder_window_s if this is normal",
 }
 
-_ZONE_RE = re.compile(r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)\s*$")
-_TIME_PART_RE = r"\d{1,2}:\d{2}"
+_NUMBER_RX = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
+_ZONED_RX = r"\d{1,2}:\d{2}.*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
 _MISSING_TEXT = {"", "nan", "na", "n/a", "null", "none", "-nan"}
 
 
@@ -158,6 +157,28 @@ DEFAULT_CONFIG = CheckConfig()
 
 
 # --------------------------------------------------------------------------------------------- parsing
+def _pc():
+    import pyarrow.compute as pc
+    return pc
+
+
+def _arrow_text(series: pd.Series):
+    """A column as an Arrow string array, blanks trimmed (nulls stay null)."""
+    import pyarrow as pa
+    try:
+        if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+            arr = pa.array(series.array)  # no copy
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            if arr.type != pa.string():
+                arr = arr.cast(pa.string())
+        else:
+            arr = pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array(series.astype(str).to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    return _pc().utf8_trim_whitespace(arr)
+
+
 def parse_times(series: pd.Series, cfg: CheckConfig = DEFAULT_CONFIG):
     """Parse a time column to UTC nanoseconds.
 
@@ -191,28 +212,29 @@ def parse_times(series: pd.Series, cfg: CheckConfig = DEFAULT_CONFIG):
         return ns, bad, ~bad
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         return (*_unix_to_ns(np.asarray(series, dtype=float), cfg), np.zeros(n, bool))
-    # Strings (or mixed objects).
-    text = series.astype("str").str.strip()
-    num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    is_num = ~np.isnan(num)
+    # Strings (or mixed objects): vectorised with Arrow compute kernels (no per-row Python).
+    arr = _arrow_text(series)
+    is_num = _pc().match_substring_regex(arr, _NUMBER_RX).to_numpy(zero_copy_only=False)
+    is_num = np.asarray(pd.array(is_num).fillna(False) if is_num.dtype == object else is_num, dtype=bool)
     ns = np.full(n, _NAT, dtype=np.int64)
     bad = np.zeros(n, bool)
     naive = np.zeros(n, bool)
     if is_num.any():
-        ns_num, bad_num = _unix_to_ns(num[is_num], cfg)
+        num = _pc().cast(arr.filter(is_num), "float64").to_numpy(zero_copy_only=False)
+        ns_num, bad_num = _unix_to_ns(np.asarray(num, dtype=float), cfg)
         ns[is_num] = ns_num
         bad[is_num] = bad_num
     rest = ~is_num
     if rest.any():
-        sub = text[rest]
+        sub_arr = arr.filter(rest)
+        sub = pd.Series(sub_arr.to_pandas(), dtype=object)
         parsed = pd.to_datetime(sub, utc=True, format="ISO8601", errors="coerce")
         sub_ns = parsed.dt.tz_localize(None).dt.as_unit("ns").to_numpy().view(np.int64)
         ns[rest] = sub_ns
         bad[rest] = sub_ns == _NAT
-        has_zone = sub.str.contains(_ZONE_RE, regex=True).to_numpy(dtype=bool, na_value=False)
-        has_clock = sub.str.contains(_TIME_PART_RE, regex=True).to_numpy(dtype=bool, na_value=False)
-        # A date-only "2018-08-29" ends in "-29", which is no zone: only a time part can carry one.
-        naive[rest] = ~(has_zone & has_clock) & ~bad[rest]
+        # A zone must follow a clock time: a date-only "2018-08-29" ends in "-29", which is no zone.
+        zoned = _pc().match_substring_regex(sub_arr, _ZONED_RX).fill_null(False).to_numpy(zero_copy_only=False)
+        naive[rest] = ~np.asarray(zoned, dtype=bool) & ~bad[rest]
     return ns, bad, naive
 
 
@@ -237,15 +259,25 @@ def parse_values(series: pd.Series):
         v = series.to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(v)
         return v, missing, np.isinf(v), np.zeros(len(v), bool)
-    text = series.astype("str").str.strip()
-    v = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    arr = _arrow_text(series)
+    pc = _pc()
+    n = len(arr)
+    numeric = np.asarray(pc.match_substring_regex(arr, _NUMBER_RX).fill_null(False).to_numpy(zero_copy_only=False),
+                         dtype=bool)
+    v = np.full(n, np.nan)
+    if numeric.any():
+        v[numeric] = np.asarray(pc.cast(arr.filter(numeric), "float64").to_numpy(zero_copy_only=False), dtype=float)
+    rest = np.flatnonzero(~numeric)
+    if len(rest):  # words (nan, inf, NA, ...), empties and garbage: few rows, the careful path
+        text = pd.Series(arr.take(rest).to_pandas(), dtype=object).fillna("")
+        v[rest] = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     nan = np.isnan(v)
     missing = nan.copy()
     unreadable = np.zeros(len(v), bool)
     if nan.any():
-        words = text[nan].str.lower().fillna("")
-        is_missing_word = words.isin(_MISSING_TEXT).to_numpy(dtype=bool) | series[nan].isna().to_numpy(dtype=bool)
         idx = np.flatnonzero(nan)
+        words = pd.Series(arr.take(idx).to_pandas(), dtype=object).fillna("").astype(str).str.lower()
+        is_missing_word = words.isin(_MISSING_TEXT).to_numpy(dtype=bool) | series.iloc[idx].isna().to_numpy(dtype=bool)
         missing[idx] = is_missing_word
         unreadable[idx] = ~is_missing_word
     return v, missing, np.isinf(v), unreadable
@@ -759,6 +791,16 @@ def _channel_codes(ch: pd.Series, sensor_ids: list[str]) -> np.ndarray:
         codes = ch.cat.codes.to_numpy()
         mapping = index.get_indexer(pd.Index(ch.cat.categories.astype(str), dtype=object))
         mapping = np.append(mapping, -1)  # code -1 (missing) maps to -1
+        return mapping[codes].astype(np.int32)
+    if isinstance(ch.dtype, pd.StringDtype) and ch.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        arr = pa.array(ch.array)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        enc = arr.dictionary_encode()
+        mapping = index.get_indexer(pd.Index(enc.dictionary.to_pylist(), dtype=object))
+        mapping = np.append(mapping, -1)
+        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
         return mapping[codes].astype(np.int32)
     return index.get_indexer(pd.Index(ch.to_numpy(dtype=object), dtype=object)).astype(np.int32)
 

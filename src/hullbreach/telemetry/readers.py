@@ -215,7 +215,7 @@ def read_long_csv_raw(path: str | Path, *, strict: bool = False):
     if missing:
         raise TelemetryError(f"long CSV header lacks {', '.join(missing)} (header: {','.join(df.columns)})",
                              source=f"{p}:1", hint="the header must be time,channel,value")
-    raw = pd.DataFrame({"time": df[cols["time"]], "channel": df[cols["channel"]].astype(object),
+    raw = pd.DataFrame({"time": df[cols["time"]], "channel": df[cols["channel"]],
                         "value": df[cols["value"]]})
     if problems is not None:
         raw["reason"] = pd.Series(problems, dtype=object)
