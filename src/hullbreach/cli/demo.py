@@ -17,13 +17,13 @@ from hullbreach.cli.common import console, print_json
 from hullbreach.errors import HullbreachError
 from hullbreach.report.html import Report, Section, render_html
 
-#: The stages of the demo, in the order of the five questions.
+#: The stages of the demo, in the order of the five questions: (module, title shown to the operator).
 STAGES = (
-    "hullbreach.report.ms09",
-    "hullbreach.detect.demo",
-    "hullbreach.isolate.demo",
-    "hullbreach.locate.demo",
-    "hullbreach.cause.demo",
+    ("hullbreach.detect.demo", "1. Is it a leak? (detector on simulated MS-09 telemetry)"),
+    ("hullbreach.report.ms09", "2. How big, how long do we have? (the published 0.6 mmHg/h)"),
+    ("hullbreach.isolate.demo", "3. Which module? (hatch-closure isolation)"),
+    ("hullbreach.locate.demo", "4. Where on the wall? (structure-borne ultrasound)"),
+    ("hullbreach.cause.demo", "5. What made the hole? (cause attribution)"),
 )
 
 
@@ -34,7 +34,7 @@ def run_demo(out_dir: Path, seed: int = 0, echo: bool = True) -> dict:
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     results, files, failed, sections = [], [], [], []
-    for name in STAGES:
+    for name, title in STAGES:
         t0 = time.perf_counter()
         try:
             mod = importlib.import_module(name)
@@ -45,6 +45,7 @@ def run_demo(out_dir: Path, seed: int = 0, echo: bool = True) -> dict:
             res = {"title": name, "lines": [f"[red]error:[/] {exc}"], "json": {"error": str(exc)}, "files": []}
             failed.append(name)
         res["elapsed_s"] = time.perf_counter() - t0
+        res["title"] = title
         results.append(res)
         files.extend(res.get("files", []))
         sections.append(Section(res["title"], tuple(res["lines"]), tuple(res.get("files", [])),
@@ -76,7 +77,8 @@ def register(app: typer.Typer) -> None:
             console.print("[bold]hullbreach demo[/] — Soyuz MS-09 leak, ISS, 29–31 Aug 2018 (station iss-2018)\n")
         res = run_demo(out, seed=seed, echo=not json_out)
         if json_out:
-            print_json({"stages": [{"title": s["title"], **s.get("json", {})} for s in res["stages"]],
+            print_json({"stages": [{**s.get("json", {}), "title": s["title"], "stage": name}
+                                   for (name, _), s in zip(STAGES, res["stages"])],
                         "files": res["files"], "failed": res["failed"]})
         else:
             console.print(f"Plots and report: [bold]{out / 'report.html'}[/]")
