@@ -545,10 +545,11 @@ def _run_checks(raw: pd.DataFrame, station, cfg: CheckConfig, source: str, lines
     cc = ccode[cand]
     per = np.bincount(cc, minlength=len(sensor_ids)) if len(cc) else np.zeros(len(sensor_ids), np.int64)
     ks = np.flatnonzero(per)
-    if len(cc) < 2 or bool(np.all(cc[1:] >= cc[:-1])):
-        # channel-major input (wide files): contiguous slices, no search
-        bounds = np.r_[0, np.cumsum(per[ks])]
-        groups = {k: cand[bounds[i]:bounds[i + 1]] for i, k in enumerate(ks)}
+    cuts = np.flatnonzero(cc[1:] != cc[:-1]) + 1 if len(cc) > 1 else np.empty(0, np.int64)
+    if len(cuts) + 1 == len(ks) or len(cc) < 2:
+        # channel-major input (wide files): one contiguous run per channel, no search
+        bounds = np.r_[0, cuts, len(cc)]
+        groups = {int(cc[bounds[i]]): cand[bounds[i]:bounds[i + 1]] for i in range(len(bounds) - 1) if bounds[i] < len(cc)}
     elif len(ks) <= 32:
         groups = {k: cand[cc == k] for k in ks}
     else:
@@ -840,9 +841,14 @@ def _assemble(results: dict, present: list[str], ck=None, lines_are_times: bool 
         for j, sid in enumerate(present):
             r = results[sid]
             pos = ln_all[r.rows] - l0
-            grid_v[j, pos] = r.si
-            grid_m[j, pos] = True
-            grid_t[pos] = r.t
+            if len(pos) == nl:  # every line has a sample of this channel (pos is 0..nl-1 in order)
+                grid_v[j] = r.si
+                grid_m[j] = True
+                grid_t[:] = r.t
+            else:
+                grid_v[j, pos] = r.si
+                grid_m[j, pos] = True
+                grid_t[pos] = r.t
         m = np.ascontiguousarray(grid_m.T).ravel()
         idx = np.flatnonzero(m)
         vals = np.ascontiguousarray(grid_v.T).ravel()[idx]
@@ -889,4 +895,4 @@ def _frame(t: np.ndarray, codes: np.ndarray, values: np.ndarray, present: list[s
         "time": _utc(t),
         "channel": pd.Categorical.from_codes(codes, categories=present),
         "value": values,
-    })
+    }, copy=False)

@@ -278,7 +278,7 @@ def _wide_to_raw(time_col: pd.Series, columns: dict, lines: np.ndarray, problems
         "channel": pd.Categorical.from_codes(np.repeat(np.arange(len(names), dtype=np.int32), counts),
                                              categories=names),
         "value": vals,
-    })
+    }, copy=False)
     if has_reason.any():
         raw["reason"] = row_reason[take]
     if naive.any():
