@@ -224,6 +224,19 @@ def test_events_without_station_do_not_check_ids(tmp_path):
     assert read_events(p)["hatch"].iloc[0] == "anything"
 
 
+def test_simulator_events_read_back(station, tmp_path):
+    """The event details the Foundation simulator writes (sim/simulator.py) parse."""
+    ev = pd.DataFrame({"time": pd.to_datetime(["2018-08-30T05:00:00Z"] * 5),
+                       "kind": ["valve_open", "repress", "airlock_depress", "airlock_repress", "leak_sealed"],
+                       "detail": ["node1-lab", "module=lab;kg=2.5;gas=n2", "module=airlock", "module=airlock",
+                                  "module=lab"]})
+    p = tmp_path / "ev.csv"
+    write_events_csv(ev, p)
+    out = read_events(p, station)
+    assert list(out["hatch"])[0] == "node1-lab" and out["kg"].iloc[1] == 2.5 and out["gas"].iloc[1] == "n2"
+    assert list(out["module"])[2:] == ["airlock", "airlock", "lab"]
+
+
 def test_parse_detail_bare_forms():
     assert parse_detail("airlock_depress", "airlock")["module"] == "airlock"
     assert parse_detail("vehicle_dock", "soyuz-ms09")["module"] == "soyuz-ms09"

@@ -385,13 +385,13 @@ def parse_detail(kind: str, detail: str) -> dict:
 
     Format: ``key=value`` pairs joined by ``;`` (keys :data:`DETAIL_KEYS`), e.g.
     ``module=zvezda;kg=12.5;gas=air``. A bare detail (no ``=``) means: the hatch id for ``hatch_open`` /
-    ``hatch_close``; kg of gas added for ``repress``; the module id for ``airlock_*`` and ``vehicle_*``;
+    ``hatch_close`` (required) and ``valve_open`` / ``valve_close`` (the hatch's equalisation valve); kg of gas added for ``repress``; the module id for ``airlock_*`` and ``vehicle_*``;
     a free note otherwise. Raises ValueError with a readable message when malformed.
     """
     out = {"hatch": "", "module": "", "kg": math.nan, "gas": "", "note": ""}
     d = (detail or "").strip()
     if d and "=" not in d:
-        if kind in ("hatch_open", "hatch_close"):
+        if kind in ("hatch_open", "hatch_close", "valve_open", "valve_close"):
             out["hatch"] = d
         elif kind == "repress":
             out["kg"] = _kg(d)
