@@ -370,7 +370,6 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
     co2_rate = crew.count * crew.co2_kg_per_person_day / SECONDS_PER_DAY
     feed_rate = o2_rate * crew.o2_feed_interval_s / crew.o2_feed_duration_s if crew.count else 0.0
     leaks = [(lk, run.midx[lk.module]) for lk in sc.leaks]
-    truth_every = max(int(round(sc.truth_dt_s / h)), 1) if abs(sc.truth_dt_s / h - round(sc.truth_dt_s / h)) < 1e-9 else None
     truth_t = np.arange(0.0, N * h + 1e-9 * h, sc.truth_dt_s)
     if truth_t[-1] < N * h - 1e-9:
         truth_t = np.append(truth_t, N * h)
@@ -470,8 +469,9 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
         last = bi == len(bps) - 2
         _outputs(run, tg, zone_hist, theta_hist, truth_t, sample_dt, n_samples, last)
 
+    T_end = run.thermal.temperature([N * h])[0]
     for _, _, (kind, item) in sorted(actions.pop(N, [])):
-        pass  # events at the very end change nothing simulated
+        _apply(run, kind, item, N, T_end, timed_src)  # logged; nothing is simulated after them
     tp = _time.perf_counter()
     res = _finish(run, st, sc, seed, truth_t)
     res.timings_s = {"physics": t_phys, "total": _time.perf_counter() - t_wall}
