@@ -171,6 +171,7 @@ def main(argv=None) -> int:
     ap.add_argument("--dt", type=float, default=60.0, help="physics step of the simulator [s]")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-telemetry", action="store_true")
+    ap.add_argument("--dump", help="save ours/ref pressures to this .npz (diagnostics)")
     args = ap.parse_args(argv)
     st = load_station("iss-2025")
     sc = scenario(args.days, args.dt)
@@ -205,6 +206,8 @@ def main(argv=None) -> int:
 
     ours = truth_only.truth.pivot(index="time", columns="module", values="pressure_pa")[list(st.modules)].to_numpy()
     diff_mmhg = np.nanmax(np.abs(ours - ref)) / PA_PER_MMHG
+    if args.dump:
+        np.savez(args.dump, ours=ours, ref=ref, t=truth_t, modules=np.array(list(st.modules)))
     p_prk = truth_only.truth.loc[truth_only.truth.module == "zvezda-prk", "pressure_pa"].to_numpy() / PA_PER_MMHG
     label = f"truth simulation, {args.days:g} d (wall / CPU)"
     rows = [

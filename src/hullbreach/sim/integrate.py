@@ -38,8 +38,10 @@ _MOLAR = MOLAR
 G_AIR = float(critical_flow_factor(GAMMA_AIR))
 #: Relaxation time of adiabatically cooled gas back to the wall temperature after a leak stops [s] (estimate).
 ADIABATIC_RELAX_S = 1800.0
-#: Longest valve sub-step [s].
+#: Longest valve sub-step while pressures equalize [s].
 VALVE_MAX_STEP_S = 10.0
+#: Valve step once the zones are equal (the relaxation is exact and cannot overshoot) [s].
+VALVE_TRACK_STEP_S = 60.0
 
 
 def mixture_r(m: np.ndarray) -> np.ndarray:
@@ -181,12 +183,39 @@ def integrate_cluster(run, zones: list, couplings: list, src: dict, krm: dict, k
     T0 = run.thermal.temperature(tg[:1])[0]
     tau = float(np.min(isothermal_time_constant(np.minimum(vol[ca], vol[cb]), area, T0[ja])))
     target = min(tau / 200.0, VALVE_MAX_STEP_S)
+
+    def cond_at(mm, Trow, Srow):
+        """dp = p_a - p_b [Pa], dp per kg moved from a to b [Pa/kg], conductance G = |w|/sqrt(|dp|)
+        [kg s^-1 Pa^-1/2] (smooth, tends to CdA sqrt(2 rho) as dp -> 0; w = orifice flow, Anderson 2003 §5.4)."""
+        R = mixture_r(mm)
+        p = (mm / MOLAR).sum(axis=1) * R_UNIVERSAL / Srow * th
+        pa, pb = p[ca], p[cb]
+        dp = pa - pb
+        fwd = dp >= 0
+        tup = np.where(fwd, Trow[ja], Trow[jb])
+        rup = np.where(fwd, R[ca], R[cb])
+        hi = np.maximum(pa, pb)
+        adp = np.maximum(np.abs(dp), 1e-9 * hi)
+        w = np.abs(orifice_mass_flow(area, hi, tup, hi - adp, GAMMA_AIR, rup))
+        c = R[ca] * th[ca] / Srow[ca] + R[cb] * th[cb] / Srow[cb]
+        return dp, c, w / np.sqrt(adp), fwd
+
+    # fine sub-steps while the pressures equalize (about 2 sqrt(dp)/(c G) for the sqrt law, with margin),
+    # then steps of VALVE_TRACK_STEP_S: the exact relaxation keeps the zones equal without overshoot
+    S0 = np.array([np.sum(run.V[ix] / T0[ix]) for ix in idxs])
+    dp0, c0, G0_, _ = cond_at(m, T0, S0)
+    t_eq = float(np.max(2.0 * np.sqrt(np.abs(dp0)) / (c0 * G0_)))
+    fine_end = min(float(L), (3.0 * t_eq + 20.0 * target) / h)
     if target >= h:
-        n_sub = int(max(1, min(L, np.floor(target / h))))
-        pos = np.unique(np.append(np.arange(0, L, n_sub), L)).astype(float)
+        d_f = float(max(1, np.floor(target / h)))
     else:
-        m_sub = int(np.ceil(h / target))
-        pos = np.arange(L * m_sub + 1) / m_sub
+        d_f = 1.0 / np.ceil(h / target)
+    pos_f = np.arange(0.0, fine_end, d_f)
+    start_c = pos_f[-1] + d_f if pos_f.size else 0.0
+    start_c = float(np.ceil(start_c - 1e-9))
+    d_c = float(max(1, np.floor(VALVE_TRACK_STEP_S / h)))
+    pos_c = np.arange(start_c, L, d_c)
+    pos = np.unique(np.concatenate([pos_f, pos_c, [float(L)]]))
     grid = np.arange(L + 1, dtype=float)
     Tn = run.thermal.temperature(tg[0] + pos * h)  # (nodes, n_modules)
     Sz = np.stack([(run.V[ix][None, :] / Tn[:, ix]).sum(axis=1) for ix in idxs], axis=1)  # (nodes, nz)
@@ -220,21 +249,8 @@ def integrate_cluster(run, zones: list, couplings: list, src: dict, krm: dict, k
     hist_nodes[0] = m
 
     def conductance(mm, n):
-        """Pressure differences dp = p_a - p_b [Pa], dp per kg moved from a to b [Pa/kg], and the valve
-        conductance G = |w| / sqrt(|dp|) [kg s^-1 Pa^-1/2] (smooth; w = orifice flow, Anderson 2003 §5.4)."""
-        tot = mm.sum(axis=1)
-        R = mixture_r(mm)
-        p = (mm / MOLAR).sum(axis=1) * R_UNIVERSAL / Sz[n] * th
-        pa, pb = p[ca], p[cb]
-        dp = pa - pb
-        fwd = dp >= 0
-        tup = np.where(fwd, Tn[n, ja], Tn[n, jb])
-        rup = np.where(fwd, R[ca], R[cb])
-        hi = np.maximum(pa, pb)
-        adp = np.maximum(np.abs(dp), 1e-9 * hi)  # G tends to CdA sqrt(2 rho) as dp -> 0
-        w = np.abs(orifice_mass_flow(area, hi, tup, hi - adp, GAMMA_AIR, rup))
-        c = R[ca] * th[ca] / Sz[n, ca] + R[cb] * th[cb] / Sz[n, cb]
-        return dp, c, w / np.sqrt(adp), fwd, tot
+        dp, c, G, fwd = cond_at(mm, Tn[n], Sz[n])
+        return dp, c, G, fwd, None
 
     def transfer(mm, dp, c, G, fwd, tot, H):
         """Mass rates per zone [kg/s] that move, over H, what dp' = -c G sqrt(dp) moves (exact for constant G:

@@ -692,8 +692,8 @@ def _finish(run: _Run, st, sc: Scenario, seed: int, truth_t) -> SimResult:
     tns = start_ns + np.round(tt * 1e9).astype(np.int64)
     truth = pd.DataFrame({
         "time": pd.to_datetime(np.repeat(tns, nm), utc=True),
-        "module": np.tile(np.array(mods, dtype=object), n),
-        "zone": zl.reshape(-1),
+        "module": pd.Categorical.from_codes(np.tile(np.arange(nm), n), categories=mods),
+        "zone": pd.Categorical(zl.reshape(-1), categories=mods),
         "pressure_pa": Q[0].reshape(-1),
         "temperature_k": Q[1].reshape(-1),
         "mass_kg": Q[6].reshape(-1),
