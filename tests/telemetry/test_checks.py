@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from hullbreach.errors import TelemetryError
-from hullbreach.telemetry.checks import CheckConfig, _median5, check_samples
+from hullbreach.telemetry.checks import CheckConfig, _median5, _median5_at, check_samples
 from hullbreach.telemetry.writers import write_long_csv
 from hullbreach.telemetry.readers import read_telemetry
 from hullbreach.units import to_si
@@ -257,6 +257,27 @@ def test_median5_matches_numpy():
     p = np.pad(x, 2, mode="reflect")
     expected = np.median(np.lib.stride_tricks.sliding_window_view(p, 5), axis=1)
     np.testing.assert_array_equal(_median5(x), expected)
+    at = np.array([0, 1, 2, 50, 99, 100])
+    np.testing.assert_array_equal(_median5_at(x, at), expected[at])
+
+
+def test_spike_screen_misses_nothing(station):
+    """The first-difference screen finds every sample the full 5-median test flags (random spiky data)."""
+    from hullbreach.telemetry.checks import _median5
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        n = 500
+        x = 750 + rng.normal(0, 0.05, n)
+        k = rng.integers(0, n, 15)
+        x[k] += rng.choice([-1, 1], 15) * rng.uniform(0.2, 5, 15)
+        t = pd.Timestamp("2018-08-29T20:00:00Z") + pd.to_timedelta(np.arange(n), unit="s")
+        raw = pd.DataFrame({"time": t, "channel": "USLAB000058", "value": x})
+        f = check_samples(raw, station, config=CheckConfig(spike_k=8))
+        full = np.abs(x - _median5(x))
+        d = np.abs(np.diff(x))
+        thr = 8 * max(np.median(d) * 1.4826 / np.sqrt(2), 0.05)
+        expected = int((full > thr).sum())
+        assert f.counts.get("spike", 0) + f.counts.get("impossible", 0) == expected
 
 
 def test_strict_reports_first_problem_and_count(station, tmp_path):

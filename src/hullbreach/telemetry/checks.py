@@ -121,8 +121,9 @@ class CheckConfig:
     ----------
     spike_k : float
         A sample is a spike when it is more than ``spike_k`` robust standard deviations from the median
-        of its 5-sample neighbourhood [-]. The scale is 1.4826 x the median absolute residual over blocks
-        of ``spike_block`` samples, floored by the sensor's ``noise_std`` and ``resolution``.
+        of its 5-sample neighbourhood [-]. The noise scale is 1.4826 x the median absolute first
+        difference / sqrt(2) over blocks of ``spike_block`` samples, floored by the sensor's ``noise_std``
+        and ``resolution``.
     spike_block : int
         Samples per block for the local robust scale.
     stuck_false_alarm : float
@@ -299,24 +300,28 @@ def _median5(x: np.ndarray) -> np.ndarray:
     return np.maximum(np.minimum(j, k), np.minimum(np.maximum(j, k), e))
 
 
-def _block_scale(resid_abs: np.ndarray, block: int, sub: int = 128) -> np.ndarray:
-    """1.4826 x median |residual| over blocks of ``block`` samples, one value per sample.
-
-    Long blocks are estimated from ``sub`` evenly spaced residuals of the block (a median of 128 values has
-    a relative standard error of about 11 %, ample for a threshold at several sigma) to keep this O(n/8).
-    """
-    n = len(resid_abs)
+def _block_medians(a: np.ndarray, block: int, sub: int = 128) -> np.ndarray:
+    """Median of ``a`` over blocks of ``block`` samples (the last partial block joins the one before),
+    estimated from ``sub`` evenly spaced values per block (relative standard error about 11 %)."""
+    n = len(a)
     nb = max(1, n // block)
     if nb == 1:
-        return np.full(n, 1.4826 * float(np.median(resid_abs)))
-    head = resid_abs[: nb * block].reshape(nb, block)
-    if block > sub:
-        head = head[:, :: block // sub]
-    med = np.median(head, axis=1)
-    # The last partial block joins the last full block.
+        return np.array([float(np.median(a))]) if n else np.array([0.0])
+    head = a[: nb * block].reshape(nb, block)
+    step = max(1, block // sub)
+    med = np.median(head[:, ::step], axis=1)
     if n > nb * block:
-        med[-1] = np.median(resid_abs[(nb - 1) * block:][:: max(1, block // sub)])
-    return 1.4826 * np.repeat(med, np.r_[np.full(nb - 1, block), n - (nb - 1) * block])
+        med[-1] = np.median(a[(nb - 1) * block:][::step])
+    return med
+
+
+def _median5_at(x: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The 5-sample running median of ``x`` (reflected at the ends) at indices ``at`` only."""
+    n = len(x)
+    j = at[:, None] + np.arange(-2, 3)[None, :]
+    j = np.abs(j)                                  # reflect at the start
+    j = np.where(j > n - 1, 2 * (n - 1) - j, j)    # reflect at the end
+    return np.median(x[j], axis=1)
 
 
 def _min_step(v: np.ndarray, head: int = 65536) -> float:
@@ -440,26 +445,38 @@ def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "") 
     # ---- spikes (robust, on the remaining samples).
     idx = np.flatnonzero(ok)
     if len(idx) >= 5:
-        x = v[idx]
-        med = _median5(x)
-        res = np.abs(x - med)
+        x = v if len(idx) == n else v[idx]
         floor = max(sensor.noise_std, sensor.resolution, _min_step(x), 1e-12 * max(1.0, abs(float(x[len(x) // 2]))))
-        scale = np.maximum(_block_scale(res, cfg.spike_block), floor)
-        thr = cfg.spike_k * scale
-        sp = res > thr
-        if sp.any():
-            for j in np.flatnonzero(sp)[:10000]:
+        d = np.abs(np.diff(x))
+        # Robust noise scale per block: 1.4826 x median |first difference| / sqrt(2), floored by the sensor.
+        block = cfg.spike_block
+        scale_b = np.maximum(_block_medians(d, block) * (1.4826 / math.sqrt(2.0)), floor)
+        thr_b = cfg.spike_k * scale_b
+        # Screen: a sample farther than the limit from its 5-sample median differs by more than the limit
+        # from at least one immediate neighbour (3 of its 4 neighbours lie beyond the median). So only
+        # samples with a large step on either side need the median.
+        step = np.empty(len(x))
+        step[0], step[-1] = d[0], d[-1]
+        np.maximum(d[:-1], d[1:], out=step[1:-1])
+        cand = np.flatnonzero(step > thr_b.min())
+        if len(cand):
+            med_c = _median5_at(x, cand)
+            res_c = np.abs(x[cand] - med_c)
+            thr_c = thr_b[np.minimum(cand // block, len(thr_b) - 1)]
+            hit = res_c > thr_c
+            for j, m_, r_, th in zip(cand[hit][:10000], med_c[hit], res_c[hit], thr_c[hit]):
                 i = idx[j]
-                g = _unit_slip(x[j], med[j], sensor)
+                g = _unit_slip(x[j], m_, sensor)
                 if g is not None:
                     code[i] = IMPOSSIBLE
                     details[int(rows[i])] = (f"value {_fmt(x[j])} {sensor.unit} is impossible beside its neighbours "
-                                             f"(median {_fmt(med[j])} {sensor.unit}): probably {g}")
+                                             f"(median {_fmt(m_)} {sensor.unit}): probably {g}")
                 else:
                     code[i] = SPIKE
-                    details[int(rows[i])] = (f"spike: {_fmt(x[j])} {sensor.unit} is {_fmt(res[j])} {sensor.unit} from "
-                                             f"the local median {_fmt(med[j])} (limit {_fmt(thr[j])})")
-            code[idx[sp]] = np.where(code[idx[sp]] == OK, SPIKE, code[idx[sp]])
+                    details[int(rows[i])] = (f"spike: {_fmt(x[j])} {sensor.unit} is {_fmt(r_)} {sensor.unit} from "
+                                             f"the local median {_fmt(m_)} (limit {_fmt(th)})")
+            sp_i = idx[cand[hit]]
+            code[sp_i] = np.where(code[sp_i] == OK, SPIKE, code[sp_i])
             ok = code == OK
     at, av, arows = t[ok], v[ok], rows[ok]
     asi = si[ok]
