@@ -27,7 +27,7 @@ Model
 * Mass is bookkept exactly: initial + added = remaining + vented (leaks) + airlock vented + removed
   (crew O2 use, CO2 scrubbed); :attr:`SimResult.mass_balance`.
 
-Event times are snapped to the physics grid (multiples of ``dt_s``).
+Events happen at their exact times: each stretch between events is cut into equal steps of at most ``dt_s``.
 
 References
 ----------
@@ -207,9 +207,9 @@ class _Run:
         self.midx = {m: i for i, m in enumerate(self.mods)}
         self.V = np.array([station.modules[m].volume_m3 for m in self.mods], dtype=float)
         self.h = float(sc.dt_s)
-        self.N = int(round(sc.duration_s / self.h))
+        self.D = float(sc.duration_s)
         self.thermal = ThermalModel(self.mods, [station.modules[m].temperature_k for m in self.mods], sc.thermal,
-                                    self.N * self.h, self.rng)
+                                    self.D, self.rng)
         self.closed = set(station.closed_hatches())
         self.valves: dict[str, float] = {}
         self.events: list[tuple[float, str, str]] = []
@@ -313,14 +313,14 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
     sc = scenario
     check_scenario(st, sc)
     run = _Run(st, sc, seed, telemetry)
-    h, N = run.h, run.N
+    h, D = run.h, run.D
 
-    def snap(t):
-        return int(min(max(round(t / h), 0), N))
+    def snap(t):  # exact event time, clipped to the run (rounded to 1 us against float noise)
+        return float(min(max(round(float(t), 6), 0.0), D))
 
     # ------------------------------------------------------------------ schedule
     actions: dict[int, list] = {}
-    bps = {0, N}
+    bps = {0.0, D}
 
     def at(i, order, item):
         actions.setdefault(i, []).append((order, len(actions.get(i, [])), item))
@@ -349,48 +349,50 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
     feed_windows: list[tuple[int, int]] = []
     if crew.count > 0 and crew.o2_makeup:
         k = 1
-        while k * crew.o2_feed_interval_s < N * h:
+        while k * crew.o2_feed_interval_s < D:
             i0 = snap(k * crew.o2_feed_interval_s)
             i1 = snap(k * crew.o2_feed_interval_s + crew.o2_feed_duration_s)
             if i1 > i0:
                 feed_windows.append((i0, i1))
                 bps.update((i0, i1))
             k += 1
-    bps.update(range(0, N, max(1, int(round(CHUNK_S / h)))))
-    bps = sorted(b for b in bps if 0 <= b <= N)
+    bps.update(np.arange(0.0, D, CHUNK_S).tolist())
+    bps = sorted(b for b in bps if 0 <= b <= D)
 
     timed_src: list[tuple[int, int, str, np.ndarray, str, str]] = []  # (i0, i1, module, rate(4,), category, to_module)
     for r in sc.represses:
         if r.duration_s > 0:
             i0, i1 = snap(r.time_s), snap(r.time_s + r.duration_s)
             if i1 > i0:
-                timed_src.append((i0, i1, r.module, _GAS_FRACTIONS[r.gas] * r.mass_kg / ((i1 - i0) * h), "added", ""))
+                timed_src.append((i0, i1, r.module, _GAS_FRACTIONS[r.gas] * r.mass_kg / (i1 - i0), "added", ""))
 
     o2_rate = crew.count * crew.o2_kg_per_person_day / SECONDS_PER_DAY
     co2_rate = crew.count * crew.co2_kg_per_person_day / SECONDS_PER_DAY
     feed_rate = o2_rate * crew.o2_feed_interval_s / crew.o2_feed_duration_s if crew.count else 0.0
     leaks = [(lk, run.midx[lk.module]) for lk in sc.leaks]
-    truth_t = np.arange(0.0, N * h + 1e-9 * h, sc.truth_dt_s)
-    if truth_t[-1] < N * h - 1e-9:
-        truth_t = np.append(truth_t, N * h)
+    truth_t = np.arange(0.0, D + 1e-9, sc.truth_dt_s)
+    if truth_t[-1] < D - 1e-9:
+        truth_t = np.append(truth_t, D)
     sample_dt = 1.0 / sc.sample_rate_hz
-    n_samples = int(math.floor(N * h / sample_dt - 1e-9)) + 1
+    n_samples = int(math.floor(D / sample_dt - 1e-9)) + 1
     t_phys = 0.0
 
     # ------------------------------------------------------------------ main loop
     for bi in range(len(bps) - 1):
         i0, i1 = bps[bi], bps[bi + 1]
-        T_i0 = run.thermal.temperature([i0 * h])[0]
+        T_i0 = run.thermal.temperature([i0])[0]
         for _, _, (kind, item) in sorted(actions.pop(i0, [])):
             _apply(run, kind, item, i0, T_i0, timed_src)
         if i1 <= i0:
             continue
-        L = i1 - i0
+        L = max(1, int(math.ceil((i1 - i0) / h - 1e-9)))
+        hs = (i1 - i0) / L  # this stretch's step [s], at most dt_s
         tp = _time.perf_counter()
-        tg = (i0 + np.arange(L + 1)) * h
+        tg = i0 + np.arange(L + 1) * hs
+        tg[-1] = i1
         T = run.thermal.temperature(tg)
         Tm = 0.5 * (T[:-1] + T[1:])
-        tmid = tg[:-1] + 0.5 * h
+        tmid = tg[:-1] + 0.5 * hs
         # sources per zone
         src: dict[frozenset, np.ndarray] = {z: np.zeros(4) for z in run.zones}
         cat_rates = {"added": 0.0, "removed": 0.0, "airlock_vented": 0.0}
@@ -398,7 +400,7 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
         if crew.count > 0:
             zc = run.zone_of(crew.module)
             # the crew breathes in their zone while it holds at least half the initial pressure and enough O2
-            if run.zone_pressure(zc, T[0]) > 0.5 * run.p0 and run.zmass[zc][0] > 2.0 * o2_rate * L * h:
+            if run.zone_pressure(zc, T[0]) > 0.5 * run.p0 and run.zmass[zc][0] > 2.0 * o2_rate * (i1 - i0):
                 src[zc] += np.array([-o2_rate, 0.0, co2_rate, 0.0])
                 cat_rates["removed"] += o2_rate
                 cat_rates["added"] += co2_rate
@@ -446,13 +448,13 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
         for cl in clusters:
             if len(cl) == 1:
                 z = cl[0]
-                m_hist, th_hist, transfers = integrate_zone(run, z, src[z], krm[z], kz[z], L, h, sc.thermo,
+                m_hist, th_hist, transfers = integrate_zone(run, z, src[z], krm[z], kz[z], L, hs, sc.thermo,
                                                             sinks.get(z, ()), extra_in.get(z))
                 zone_hist[z] = m_hist
                 theta_hist[z] = th_hist
                 run.theta[z] = float(th_hist[-1])
             else:
-                hists, transfers = integrate_cluster(run, cl, [c for c in couplings if c[2] in cl], src, krm, kz, tg, L, h,
+                hists, transfers = integrate_cluster(run, cl, [c for c in couplings if c[2] in cl], src, krm, kz, tg, L, hs,
                                                      sinks, extra_in)
                 for z in cl:
                     zone_hist[z] = hists[z]
@@ -461,17 +463,17 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
                 run.zmass[z] = np.maximum(zone_hist[z][-1], 0.0)
             for to_zone, amounts in transfers:
                 extra_in[to_zone] = extra_in.get(to_zone, 0.0) + amounts
-        run.added += cat_rates["added"] * L * h
-        run.removed += cat_rates["removed"] * L * h
-        run.airlock_vented += cat_rates["airlock_vented"] * L * h
+        run.added += cat_rates["added"] * L * hs
+        run.removed += cat_rates["removed"] * L * hs
+        run.airlock_vented += cat_rates["airlock_vented"] * L * hs
         t_phys += _time.perf_counter() - tp
         # ---------------------------------------------------------- outputs in [tg0, tg_end)
         last = bi == len(bps) - 2
         _outputs(run, tg, zone_hist, theta_hist, truth_t, sample_dt, n_samples, last)
 
-    T_end = run.thermal.temperature([N * h])[0]
-    for _, _, (kind, item) in sorted(actions.pop(N, [])):
-        _apply(run, kind, item, N, T_end, timed_src)  # logged; nothing is simulated after them
+    T_end = run.thermal.temperature([D])[0]
+    for _, _, (kind, item) in sorted(actions.pop(D, [])):
+        _apply(run, kind, item, D, T_end, timed_src)  # logged; nothing is simulated after them
     tp = _time.perf_counter()
     res = _finish(run, st, sc, seed, truth_t)
     res.timings_s = {"physics": t_phys, "total": _time.perf_counter() - t_wall}
@@ -496,10 +498,9 @@ def _clusters(zones, couplings):
     return list(groups.values())
 
 
-def _apply(run: _Run, kind: str, item, i: int, T, timed_src: list) -> None:
-    """Apply an instantaneous action at grid index ``i``."""
-    h = run.h
-    t = i * h
+def _apply(run: _Run, kind: str, item, i: float, T, timed_src: list) -> None:
+    """Apply an instantaneous action at time ``i`` [s after start]."""
+    t = i  # the time of the action [s]
     st = run.st
     if kind == "hatch":
         ev = item
@@ -558,7 +559,7 @@ def _apply(run: _Run, kind: str, item, i: int, T, timed_src: list) -> None:
         if zc == za:
             raise ScenarioError(f"airlock cycle of {a.module!r} at t = {a.start_s:g} s: the airlock is not sealed off from "
                                 f"{rec!r} (hatch open)", source=src, hint="close the hatch between them before the cycle")
-        dur = max(i_end - i, 1) * h
+        dur = max(i_end - i, 1e-9)
         m = run.zmass[za]
         M = m.sum()
         # first-order outflows [1/s] (a pump of constant volumetric speed, a vent valve choked to vacuum,
@@ -605,8 +606,8 @@ def _outputs(run: _Run, tg, zone_hist, theta_hist, truth_t, sample_dt, n_samples
 def _zone_state(run: _Run, ts, tg, zone_hist, theta_hist):
     """Zone-level state at times ``ts``: zones, wall temperatures (n, n_modules), pressure (n, nz),
     partial pressures (n, nz, 4), theta (n, nz), S = sum V/T (n, nz), total mass (n, nz)."""
-    h = run.h
     L = tg.size - 1
+    h = (tg[-1] - tg[0]) / L if L > 0 else 1.0
     fi = (ts - tg[0]) / h
     k = np.clip(np.floor(fi).astype(np.int64), 0, max(L - 1, 0))
     w = np.clip(fi - k, 0.0, 1.0)[:, None]
