@@ -652,7 +652,7 @@ def _state_at(run: _Run, ts, tg, zone_hist, theta_hist):
     for s in range(4):
         out[2 + s] = pp[:, zi, s]
     out[6] = M[:, zi] * invT / S[:, zi]
-    labels = np.array([run.mods[int(run._idx(z)[0])] for z in zones], dtype=object)[zi]
+    labels = np.array([int(run._idx(z)[0]) for z in zones], dtype=np.int64)[zi]  # code of the zone's first module
     return out, labels
 
 
@@ -688,13 +688,13 @@ def _finish(run: _Run, st, sc: Scenario, seed: int, truth_t) -> SimResult:
         Q = np.concatenate(run.truth_parts, axis=1)  # (7, n, nm)
         zl = np.concatenate([np.tile(z, (t.size, 1)) for z, t in zip(run.truth_zone, run.truth_times)], axis=0)
     else:
-        tt, Q, zl = np.empty(0), np.empty((7, 0, nm)), np.empty((0, nm), dtype=object)
+        tt, Q, zl = np.empty(0), np.empty((7, 0, nm)), np.empty((0, nm), dtype=np.int64)
     n = tt.size
     tns = start_ns + np.round(tt * 1e9).astype(np.int64)
     truth = pd.DataFrame({
-        "time": pd.to_datetime(np.repeat(tns, nm), utc=True),
+        "time": pd.DatetimeIndex(np.repeat(tns, nm).view("datetime64[ns]"), tz="UTC"),
         "module": pd.Categorical.from_codes(np.tile(np.arange(nm), n), categories=mods),
-        "zone": pd.Categorical(zl.reshape(-1), categories=mods),
+        "zone": pd.Categorical.from_codes(zl.reshape(-1), categories=mods),
         "pressure_pa": Q[0].reshape(-1),
         "temperature_k": Q[1].reshape(-1),
         "mass_kg": Q[6].reshape(-1),
@@ -704,7 +704,7 @@ def _finish(run: _Run, st, sc: Scenario, seed: int, truth_t) -> SimResult:
         "pph2o_pa": Q[5].reshape(-1),
     })
     # leak flows at truth times (choked, from the true pressure and gas temperature of the leaking module)
-    flows = {"time": pd.to_datetime(tns, utc=True)}
+    flows = {"time": pd.DatetimeIndex(tns.view("datetime64[ns]"), tz="UTC")}
     for lk in sc.leaks:
         j = run.midx[lk.module]
         if n:
