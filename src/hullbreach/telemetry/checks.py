@@ -478,8 +478,8 @@ def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "") 
             sp_i = idx[cand[hit]]
             code[sp_i] = np.where(code[sp_i] == OK, SPIKE, code[sp_i])
             ok = code == OK
-    at, av, arows = t[ok], v[ok], rows[ok]
-    asi = si[ok]
+    all_ok = bool(ok.all())
+    at, av, arows, asi = (t, v, rows, si) if all_ok else (t[ok], v[ok], rows[ok], si[ok])
     # ---- stuck sensor (samples kept, channel untrusted).
     if trusted and len(av) >= cfg.stuck_min_samples:
         res_ = max(sensor.resolution, _min_step(av))
@@ -519,7 +519,7 @@ def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "") 
         thr = max(cfg.gap_factor * median_dt, cfg.gap_min_s)
         g = np.flatnonzero(dt > thr * 1e9)
         gaps = list(zip(at[g], at[g + 1]))
-    q = ~ok
+    q = np.flatnonzero(~ok) if not all_ok else np.empty(0, np.int64)
     return _ChannelResult(t=at, si=asi, rows=arows, q_rows=rows[q], q_codes=code[q], details=details,
                           ooo_rows=ooo_rows, trusted=trusted, reason=reason, notes=notes, gaps=gaps,
                           median_dt_s=median_dt)
@@ -869,7 +869,8 @@ def _assemble(results: dict, present: list[str], ck=None, lines_are_times: bool 
         m = np.ascontiguousarray(grid_m.T).ravel()
         idx = np.flatnonzero(m)
         vals = np.ascontiguousarray(grid_v.T).ravel()[idx]
-        return _frame(grid_t[idx // nch], (idx % nch).astype(np.int32), vals, present)
+        line_i, chan_i = np.divmod(idx, nch)
+        return _frame(grid_t[line_i], chan_i.astype(np.int32), vals, present)
     if ck is not None:
         sid_index = {sid: i for i, sid in enumerate(ck.sensor_ids)}
         remap = np.full(len(ck.sensor_ids), -1, dtype=np.int32)

@@ -250,15 +250,15 @@ def _wide_to_raw(time_col: pd.Series, columns: dict, lines: np.ndarray, problems
     """
     ns, bad, naive = parse_times(time_col)
     nrow = len(time_col)
-    prob = np.asarray(problems, dtype=object) if problems is not None else None
     row_reason = np.full(nrow, None, dtype=object)
     if bad.any():
         txt = time_col.astype("str").to_numpy(dtype=object)
         row_reason[bad] = [f"unreadable time {x!r}" for x in txt[bad]]
-    if prob is not None:
-        has = np.array([x is not None for x in prob], dtype=bool)
+    if problems is not None:
+        prob = np.asarray(problems, dtype=object)
+        has = pd.notna(prob)
         row_reason[has] = prob[has]
-    has_reason = np.array([x is not None for x in row_reason], dtype=bool) if nrow else np.zeros(0, bool)
+    has_reason = pd.notna(row_reason)
     names = list(columns)
     idxs = []
     for c in names:
@@ -268,24 +268,31 @@ def _wide_to_raw(time_col: pd.Series, columns: dict, lines: np.ndarray, problems
             keep = columns[c].to_numpy(dtype=object) != ""
         else:
             keep = np.ones(nrow, bool)
-        idxs.append(np.flatnonzero(keep))
-    counts = [len(i) for i in idxs]
-    take = np.concatenate(idxs) if idxs else np.empty(0, np.int64)
-    vals = np.concatenate([columns[c].to_numpy(dtype=object if text else float)[i] for c, i in zip(names, idxs)]) \
-        if names else np.empty(0)
+        idxs.append(None if keep.all() else np.flatnonzero(keep))
+    counts = [nrow if i is None else len(i) for i in idxs]
+    vdtype = object if text else float
+
+    def stack(a: np.ndarray) -> np.ndarray:
+        """Column-major repetition of a per-row array, keeping only the cells that are samples."""
+        if all(i is None for i in idxs):
+            return np.tile(a, len(names))
+        return np.concatenate([a if i is None else a[i] for i in idxs]) if names else a[:0]
+
+    vals = np.concatenate([columns[c].to_numpy(dtype=vdtype) if i is None else columns[c].to_numpy(dtype=vdtype)[i]
+                           for c, i in zip(names, idxs)]) if names else np.empty(0)
     raw = pd.DataFrame({
-        "time": _utc(ns[take]),
-        "channel": pd.Categorical.from_codes(np.repeat(np.arange(len(names), dtype=np.int32), counts),
-                                             categories=names),
+        "time": _utc(stack(ns)),
+        "channel": pd.Categorical.from_codes(np.repeat(np.arange(len(names), dtype=np.int8 if len(names) < 127
+                                                                 else np.int32), counts), categories=names),
         "value": vals,
     }, copy=False)
     if has_reason.any():
-        raw["reason"] = row_reason[take]
+        raw["reason"] = stack(row_reason)
     if naive.any():
-        raw["naive_time"] = naive[take]
+        raw["naive_time"] = stack(naive)
     good = ns[~bad]
     raw.attrs["lines_are_times"] = bool(len(good) < 2 or np.all(good[1:] > good[:-1]))
-    return raw, lines[take]
+    return raw, stack(np.asarray(lines, dtype=np.int64))
 
 
 def read_parquet_raw(path: str | Path):
