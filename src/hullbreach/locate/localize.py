@@ -399,6 +399,7 @@ def locate(
     half = max(1.5 * h, 5e-3)
     s_lo, s_hi = speed_scale_range
     refined: list[tuple[Candidate, float, float]] = []
+    s_wall: float | None = None  # the speed scale is a property of the wall: searched once, then reused
     for rank, o in enumerate(order):
         cval = float(cmap[iy[o], ix[o]])
         if rank > 0 and cval < floor:
@@ -407,7 +408,12 @@ def locate(
         # stage 1: envelope (no smoothing) on a medium grid x speed scale
         fx, fy, fpts = _grid(max(0.0, cx - half), min(wall.width_m, cx + half),
                              max(0.0, cy - half), min(wall.height_m, cy + half), 4 * fine_step_m)
-        scales = np.arange(s_lo, s_hi + 1e-12, 0.005) if s_hi > s_lo else np.array([1.0])
+        if s_hi <= s_lo:
+            scales = np.array([1.0])
+        elif s_wall is None:
+            scales = np.arange(s_lo, s_hi + 1e-12, 0.005)
+        else:
+            scales = np.array([s_wall])
         e = np.stack([_srp(env, tabs.d0, tabs.dd, pi, pj, sensors, fpts, scale=sc) for sc in scales])
         si, gi = np.unravel_index(int(np.argmax(e)), e.shape)
         ex, ey = fpts[gi]
@@ -418,7 +424,12 @@ def locate(
         step2 = 2 * fine_step_m
         fx, fy, fpts = _grid(max(0.0, ex - hw), min(wall.width_m, ex + hw),
                              max(0.0, ey - hw), min(wall.height_m, ey + hw), step2)
-        fscales = np.arange(s_lo, s_hi + 1e-12, 0.001) if s_hi > s_lo else np.array([1.0])
+        if s_hi <= s_lo:
+            fscales = np.array([1.0])
+        elif s_wall is None:
+            fscales = np.arange(s_lo, s_hi + 1e-12, 0.001)
+        else:
+            fscales = s_wall + np.arange(-0.003, 0.003 + 1e-12, 0.001)
         vals = np.concatenate([_pair_values(real, tabs.d0, tabs.dd, pi, pj, sensors, fpts, scale=sc)
                                for sc in fscales])  # (S*G, P)
         m = vals.mean(axis=1)
@@ -448,6 +459,8 @@ def locate(
             continue
         refined.append((Candidate((float(est[0]), float(est[1])), score, r95), cval,
                         float(fscales[best // len(fpts)])))
+        if s_wall is None:
+            s_wall = refined[-1][2]
     eq = np.asarray(equipment_m, dtype=float).reshape(-1, 2)
     if len(eq):
         refined = [(c if np.min(np.hypot(*(eq - np.array(c.position_m)).T)) > equipment_radius_m
