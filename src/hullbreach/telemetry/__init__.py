@@ -15,8 +15,9 @@ from hullbreach.telemetry.frame import (
     empty_raw,
 )
 from hullbreach.telemetry.readers import detect_format, parse_detail, read_events, read_telemetry
+from hullbreach.telemetry.stream import TelemetryStream
 from hullbreach.telemetry.writers import write_events_csv, write_long_csv
 
 __all__ = ["EVENT_KINDS", "QUARANTINE_COLUMNS", "RAW_COLUMNS", "ChannelReport", "CheckConfig", "TelemetryFrame",
-           "check_samples", "detect_format", "empty_quarantine", "empty_raw", "parse_detail", "read_events",
+           "TelemetryStream", "check_samples", "detect_format", "empty_quarantine", "empty_raw", "parse_detail", "read_events",
            "read_telemetry", "write_events_csv", "write_long_csv"]

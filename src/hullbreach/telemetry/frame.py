@@ -86,8 +86,9 @@ class TelemetryFrame:
     Attributes
     ----------
     data : pandas.DataFrame
-        Columns ``time`` (datetime64[ns, UTC]), ``channel`` (str), ``value`` (float, SI: Pa or K), sorted by
-        time then channel. Only samples that passed the checks.
+        Columns ``time`` (datetime64[ns, UTC]), ``channel`` (sensor id; a pandas Categorical when produced by
+        the checks), ``value`` (float, SI: Pa or K), sorted by time then channel. Only samples that passed
+        the checks.
     quarantined : pandas.DataFrame
         Columns ``time, channel, value, reason, source``: samples set aside, with the raw value in the
         sensor's unit, why, and where they came from (``file:line``).
