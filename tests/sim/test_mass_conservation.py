@@ -63,7 +63,7 @@ def scenarios(draw):
                     thermo=draw(st.sampled_from(["isothermal", "adiabatic"])))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(sc=scenarios(), seed=st.integers(0, 2**31 - 1))
 def test_mass_conserved_in_every_scenario(three_station, sc, seed):
     res = simulate(three_station, sc, seed=seed, telemetry=False)

@@ -105,7 +105,10 @@ class SensorBank:
         v *= self.scale
         v += self.offset
         if np.any(self.noise_std > 0):
-            v += rng.standard_normal((n, k)) * self.noise_std
+            e = rng.standard_normal((n, k))
+            e *= self.noise_std
+            v += e
+            del e
         keep = None
         dead_cols: list[tuple[int, np.ndarray, float | None]] = []
         stuck_cols: list[tuple[int, np.ndarray, SensorFault]] = []
@@ -139,7 +142,12 @@ class SensorBank:
             inv = 1.0 / res[q]
             whole = np.abs(inv - np.round(inv)) < 1e-9 * inv
             cols = np.nonzero(q)[0]
-            if whole.all():
+            if whole.all() and cols.size == k:
+                n_inv = np.round(inv)
+                v *= n_inv
+                np.round(v, out=v)
+                v /= n_inv
+            elif whole.all():
                 n_inv = np.round(inv)
                 v[:, cols] = np.round(v[:, cols] * n_inv) / n_inv
             else:

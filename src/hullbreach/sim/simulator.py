@@ -617,20 +617,23 @@ def _zone_state(run: _Run, ts, tg, zone_hist, theta_hist):
     zones = list(zone_hist)
     nz = len(zones)
     invT = run.V[None, :] / Tw
-    pp = np.empty((n, nz, 4))
-    th = np.empty((n, nz))
-    M = np.empty((n, nz))
     member = np.zeros((len(run.mods), nz))
     for i, z in enumerate(zones):
         member[run._idx(z), i] = 1.0
     S = invT @ member  # sum of V/T over each zone
-    for i, z in enumerate(zones):
-        mh = zone_hist[z]
-        mz = mh[k] * (1.0 - w) + mh[k1] * w if L > 0 else np.repeat(mh[:1], n, axis=0)
-        thz = theta_hist[z][k] * (1.0 - w[:, 0]) + theta_hist[z][k1] * w[:, 0] if L > 0 else np.repeat(theta_hist[z][:1], n)
-        th[:, i] = thz
-        M[:, i] = mz.sum(axis=1)
-        pp[:, i, :] = mz / _MOLAR * (R_UNIVERSAL * thz / S[:, i])[:, None]  # partial pressures [Pa]
+    mh = np.stack([zone_hist[z] for z in zones], axis=1)  # (L+1, nz, 4)
+    thh = np.stack([theta_hist[z] for z in zones], axis=1)  # (L+1, nz)
+    if L > 0:
+        w3 = w[:, :, None]
+        mz = mh[k] * (1.0 - w3) + mh[k1] * w3
+        th = thh[k] * (1.0 - w) + thh[k1] * w
+    else:
+        mz = np.repeat(mh[:1], n, axis=0)
+        th = np.repeat(thh[:1], n, axis=0)
+    M = mz.sum(axis=2)
+    mz /= _MOLAR
+    mz *= (R_UNIVERSAL * th / S)[:, :, None]
+    pp = mz  # partial pressures [Pa]
     return zones, Tw, invT, pp.sum(axis=2), pp, th, S, M
 
 
@@ -692,7 +695,7 @@ def _finish(run: _Run, st, sc: Scenario, seed: int, truth_t) -> SimResult:
     n = tt.size
     tns = start_ns + np.round(tt * 1e9).astype(np.int64)
     truth = pd.DataFrame({
-        "time": pd.DatetimeIndex(np.repeat(tns, nm).view("datetime64[ns]"), tz="UTC"),
+        "time": pd.DatetimeIndex(np.repeat(tns, nm).view("datetime64[ns]")).tz_localize("UTC"),
         "module": pd.Categorical.from_codes(np.tile(np.arange(nm), n), categories=mods),
         "zone": pd.Categorical.from_codes(zl.reshape(-1), categories=mods),
         "pressure_pa": Q[0].reshape(-1),
@@ -704,7 +707,7 @@ def _finish(run: _Run, st, sc: Scenario, seed: int, truth_t) -> SimResult:
         "pph2o_pa": Q[5].reshape(-1),
     })
     # leak flows at truth times (choked, from the true pressure and gas temperature of the leaking module)
-    flows = {"time": pd.DatetimeIndex(tns.view("datetime64[ns]"), tz="UTC")}
+    flows = {"time": pd.DatetimeIndex(tns.view("datetime64[ns]")).tz_localize("UTC")}
     for lk in sc.leaks:
         j = run.midx[lk.module]
         if n:
@@ -726,7 +729,7 @@ def _finish(run: _Run, st, sc: Scenario, seed: int, truth_t) -> SimResult:
         t_ns, ch, val = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32), np.empty(0)
     t_ns += start_ns
     tel = pd.DataFrame({
-        "time": pd.DatetimeIndex(t_ns.view("datetime64[ns]"), tz="UTC"),
+        "time": pd.DatetimeIndex(t_ns.view("datetime64[ns]")).tz_localize("UTC"),
         "channel": pd.Categorical.from_codes(ch, categories=run.bank.ids) if run.bank.ids else pd.Categorical([]),
         "value": val,
     }, copy=False)
