@@ -110,7 +110,7 @@ def _fast_telemetry(station: Station, truth: pd.DataFrame, t_from: float, t_to: 
 def violations(station: Station, truth: pd.DataFrame, start: pd.Timestamp, steps: list, tol_pa: float) -> list:
     """Hard-constraint violations seen in the simulator's truth.
 
-    ``steps``: ``(step, t_ops_start_s, t_open_s, t_step_start_s, t_step_end_s)`` per step. Checks: a
+    ``steps``: ``(step, t_ops_start_s, {hatch: t_open_s}, t_step_start_s, t_step_end_s)`` per step. Checks: a
     hatch opened while its ``opens_into`` side was higher by more than ``tol_pa`` (+0.2 mmHg for the
     truth sampling); a crewed zone below the evacuation pressure during the step; a crew zone without
     an escape vehicle.
@@ -119,8 +119,9 @@ def violations(station: Station, truth: pd.DataFrame, start: pd.Timestamp, steps
     tt = (truth["time"] - start).dt.total_seconds().to_numpy()
     p = truth.assign(_t=tt).pivot_table(index="_t", columns="module", values="pressure_pa", aggfunc="first")
     ev = set(station.escape_vehicles())
-    for step, t_ops, t_open, t0, t1 in steps:
+    for step, t_ops, open_times, t0, t1 in steps:
         for h in step.open:
+            t_open = open_times[h]
             hatch = station.hatches[h]
             into = hatch.opens_into or hatch.modules[1]
             other = hatch.other(into)
@@ -185,14 +186,18 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
             eq_s = max(eq_s, 0.0)
         # hatches open on a multiple of the truth step, one truth sample after the equalization: the
         # constraint check reads the true pressures at the last sample before the opening
+        # (in the planned order, one truth step apart: each check sees the previous openings)
         t_open = (math.ceil((t0 + eq_s) / TRUTH_DT_S) + 1) * TRUTH_DT_S
-        for h in step.open:
-            events.append(HatchEvent(time_s=float(t_open), hatch=h, action="open"))
+        open_times = {}
+        for k, h in enumerate(step.open):
+            open_times[h] = float(t_open + k * TRUTH_DT_S)
+            events.append(HatchEvent(time_s=open_times[h], hatch=h, action="open"))
         for h in step.equalize:
-            events.append(HatchEvent(time_s=float(t_open) + 1.0, hatch=h, action="valve_close"))
+            events.append(HatchEvent(time_s=open_times.get(h, float(t_open)) + 1.0, hatch=h, action="valve_close"))
+        t_last_open = max(open_times.values()) if open_times else float(t_open)
         t_start, t_end = step_window(t0, step)
-        if step.open and t_start < t_open + 2.0:
-            t_start, t_end = t_open + 2.0, t_open + 2.0 + step.dwell_s
+        if step.open and t_start < t_last_open + 2.0:
+            t_start, t_end = t_last_open + 2.0, t_last_open + 2.0 + step.dwell_s
         for h in step.close:
             events.append(HatchEvent(time_s=t_start - 1.0, hatch=h, action="close"))
         sc = Scenario(duration_s=t_end + 1.0, leaks=(leak,), hatch_events=tuple(events), thermal=thermal, crew=crew,
@@ -207,7 +212,7 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
             frame = _fast_telemetry(st, res.truth, t_start, t_end, np.random.default_rng([case.seed, len(steps_log)]), start)
         out = sess.observe(frame)
         t_stop = t_start + out.decision_s
-        steps_log.append((step, t0, float(t_open), t_start, t_stop))
+        steps_log.append((step, t0, open_times, t_start, t_stop))
         if details:
             detail_log.append({"step": step.to_json(), "outcome": out.to_json(), "t_start_s": t_start, "t_stop_s": t_stop})
         t0 = t_stop

@@ -60,6 +60,10 @@ class Rules:
         smoothing settle (default 300 s, estimate).
     max_dwell_s : float
         Longest wait of one configuration [s] (default 24 h; the ISS waited a night to a weekend).
+    open_check_margin_s : float
+        The pressure difference across a hatch is predicted at the time it will be opened (the leak keeps
+        draining its zone during the operations before it) plus this margin [s], so that a difference
+        growing while the crew works is equalized too (default 600 s, estimate).
     """
 
     close_s: float = 300.0
@@ -70,6 +74,7 @@ class Rules:
     evac_margin_pa: float = 10.0 * PA_PER_MMHG
     min_dwell_s: float = 300.0
     max_dwell_s: float = 86400.0
+    open_check_margin_s: float = 600.0
 
     def open_time_s(self, station: Station, hatch_id: str) -> float:
         """Time to reopen ``hatch_id`` [s] (cross-segment hatches cost more)."""
@@ -169,7 +174,17 @@ def plan_transition(station: Station, closed_from, closed_to, pressures_pa: dict
     opens: list = []
     equalize: list = []
     eq_time = 0.0
+    t_ops = 0.0  # time spent on openings and equalization so far [s]
     ev = set(station.escape_vehicles())
+
+    def drift(z) -> float:
+        """Expected pressure loss rate of a zone from the leak [Pa s^-1]."""
+        q = sum(leak.get(m, 0.0) for m in z)
+        if q <= 0:
+            return 0.0
+        t_k = max(station.modules[m].temperature_k for m in z)
+        return q * R_AIR * t_k / station.zone_volume_m3(z)
+
     while to_open:
         reach = set().union(*[z for z in zones(frozenset(current)) if z & ev]) if ev else set(station.modules)
         ready = [h for h in sorted(to_open) if set(station.hatches[h].modules) & reach]
@@ -184,7 +199,8 @@ def plan_transition(station: Station, closed_from, closed_to, pressures_pa: dict
         z_into, z_other = (za, zb) if into in za else (zb, za)
         p_into = min(p.get(m, station.nominal_pressure_pa) for m in z_into)
         p_other = min(p.get(m, station.nominal_pressure_pa) for m in z_other)
-        dp = p_into - p_other
+        horizon = t_ops + rules.open_check_margin_s
+        dp = (p_into - drift(z_into) * horizon) - (p_other - drift(z_other) * horizon)
         if dp > rules.dp_tolerance_pa:
             area = hatch.valve_area_m2 if hatch.valve_area_m2 > 0 else rules.assumed_valve_area_m2
             t_eq = equalization_time_s(dp, station.zone_volume_m3(z_into), station.zone_volume_m3(z_other), area,
@@ -196,6 +212,7 @@ def plan_transition(station: Station, closed_from, closed_to, pressures_pa: dict
                                   "and the valve cannot equalize it")
             equalize.append(h)
             eq_time += t_eq
+            t_ops += t_eq
         # merged zone: volume-weighted pressure
         merged = z_into | z_other
         vtot = station.zone_volume_m3(merged)
@@ -205,6 +222,7 @@ def plan_transition(station: Station, closed_from, closed_to, pressures_pa: dict
         current.discard(h)
         to_open.discard(h)
         opens.append(h)
+        t_ops += rules.open_time_s(station, h)
     closes = sorted(b - a)
     mid = frozenset(current)
     if closes:
