@@ -263,14 +263,17 @@ def bin_channels(data: pd.DataFrame, channels: list[str], bin_s: float = DEFAULT
 
 # --------------------------------------------------------------------------------------- consensus
 def _nanmedian0(a: np.ndarray) -> np.ndarray:
-    """Median over axis 0 ignoring NaN; NaN (no warning) where a column is all NaN."""
-    import warnings
-
-    if a.shape[1] == 0:
-        return np.zeros(0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(a, axis=0)
+    """Median over axis 0 ignoring NaN; NaN where a column is all NaN (sort-based: fast for few rows)."""
+    a = np.asarray(a, dtype=float)
+    if a.ndim != 2 or a.shape[1] == 0:
+        return np.zeros(0) if a.ndim == 2 else np.asarray(np.nan)
+    s = np.sort(a, axis=0)  # NaN sort last
+    cnt = np.isfinite(a).sum(axis=0)
+    lo = np.maximum((cnt - 1) // 2, 0)
+    hi = np.maximum(cnt // 2, 0)
+    cols = np.arange(a.shape[1])
+    med = 0.5 * (s[lo, cols] + s[hi, cols])
+    return np.where(cnt > 0, med, np.nan)
 
 
 @dataclass

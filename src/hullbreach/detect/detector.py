@@ -97,6 +97,8 @@ KAPPA_EVERY = 3
 #: (a module then follows the zone's temperature, and its own HVAC swings, ~0.05 K over ~10 min, go
 #: unmeasured; estimate from simulated faults, see docs/detection.md).
 KAPPA_AFTER_CHANGE = (1.0, 3.0, 6.0, 12.0)
+#: Monte Carlo samples of the estimate intervals (2.5/97.5 percentiles to ~1 % of their width).
+MC_SAMPLES = 4000
 #: Fewest bins in a rate fit after the alarm.
 MIN_FIT_BINS = 10
 #: Bins further than this many noise standard deviations from their one-step prediction are clipped
@@ -218,8 +220,9 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
         Background allowance [kg per bin] (a loss rate, positive).
     grid : ndarray of int
         Change ages to test.
-    floor : int
-        The window never starts before this bin (a sealed leak is not evidence of a new one).
+    floor : int or ndarray of int
+        The window never starts before this bin (per bin of ``n`` or one for all): after a known operation
+        or a sealed leak the test starts afresh.
     kappa : ndarray, optional
         ``(len(n), len(KAPPA_SCALES))`` noise variance inflation per scale; a change of age ``m`` uses the
         smallest scale ``>= m`` (default: white noise, all 1).
@@ -241,7 +244,7 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
     """
     n = np.asarray(n, dtype=np.int64)
     sigma = np.asarray(sigma, dtype=float)
-    a = np.maximum(n - window_bins + 1, max(int(floor), 0))
+    a = np.minimum(np.maximum(n - window_bins + 1, np.maximum(np.asarray(floor, dtype=np.int64), 0)), n)
     N = (n - a + 1).astype(float)
     Sy = C0[n + 1] - C0[a]
     Suy = (Cj[n + 1] - Cj[a]) - n * Sy  # u = j - n
@@ -366,10 +369,10 @@ def kappa_scales(y: np.ndarray, real: np.ndarray, sigma2: float) -> np.ndarray:
             break
         ref = 6.0 * sigma2 / sc
         k_hat = float(np.minimum(d2[ok], 50.0 * ref).mean()) / ref
-        if k_hat > 1.2:
-            # evidence of slow disturbances: take the upper side of the estimate (relative standard
-            # error ~ 1.5 sqrt(2 / count) for correlated second differences)
-            k_hat *= 1.0 + 3.0 * math.sqrt(2.0 / ok.sum())
+        rse = 1.5 * math.sqrt(2.0 / ok.sum())  # relative standard error (correlated second differences)
+        if k_hat > 1.0 + 2.0 * rse:
+            # significant slow disturbances: take the upper side of the estimate
+            k_hat *= 1.0 + rse
         out[i] = max(out[i - 1], k_hat)
     return out
 
@@ -538,6 +541,7 @@ class _AlarmState:
     floor: int = 0
     growing_n: int | None = None
     end_n: int | None = None
+    at_alarm: tuple | None = None
 
 
 class ZoneDetector:
@@ -566,6 +570,7 @@ class ZoneDetector:
         self.Q0.extend([0.0])
         self.Qj.extend([0.0])
         self.stat = _Buf()
+        self.floor = _Buf(np.int64)  # window floor in effect when each bin was appended
         self.sig = _Buf()
         self.p = _Buf()
         self.T = _Buf()
@@ -730,6 +735,7 @@ class ZoneDetector:
         self.p.extend(p)
         self.T.extend(t)
         self.mass.extend(m)
+        self.floor.extend(np.full(len(yv), self.reset_n))
         self._append_clipped(n0, yv)
 
     def _append_clipped(self, n0: int, yv: np.ndarray) -> None:
@@ -843,7 +849,7 @@ class ZoneDetector:
         if ok.any():
             kap = self._kappa_at(n[ok])
             s, bm = glr_statistic(self.Q0.v, self.Qj.v, n[ok], sig[ok], self.cfg.window_bins, self.allow, self.grid,
-                                  floor=self.reset_n, kappa=kap)
+                                  floor=self.floor.v[n[ok]], kappa=kap)
             stat[ok] = s
             best_m[ok] = bm
         self.stat.extend(stat)
@@ -857,7 +863,8 @@ class ZoneDetector:
                     break
                 idx = i + int(hit[0])
                 nn = int(n[idx])
-                self.alarms.append(_AlarmState(nn, float(stat[idx]), self._onset_mle(nn)[0], self.reset_n))
+                fl = int(self.floor.v[nn])
+                self.alarms.append(_AlarmState(nn, float(stat[idx]), self._onset_mle(nn, fl)[0], fl))
                 i = idx + 1
             elif cur.growing_n is None:
                 g = self._growing(cur, n[i:])
@@ -1017,7 +1024,7 @@ class ZoneDetector:
         return estimate_from_rate(zone=self.zone, volume_m3=self.volume_m3, pressure_pa=p_now, temperature_k=T,
                                   loss_rate_pa_s=loss_air * k_rate, loss_rate_std_pa_s=se_air * k_rate,
                                   threshold_pa=station.evacuation_pressure_pa, reserve_model=cfg.reserve_model,
-                                  r_specific=r, seed=seed)
+                                  r_specific=r, seed=seed, n_samples=MC_SAMPLES)
 
     def alarms_out(self, station: Station, cfg: DetectorConfig, seed: int = 0) -> list[Alarm]:
         """The zone's alarms with their estimates, from the data seen so far."""
@@ -1032,8 +1039,13 @@ class ZoneDetector:
             tau_hat, tau_lo, tau_hi = self._onset_mle(n_eval, al.floor)
             a = tau_hat + 1
             est = self._estimate(a, end, station, cfg, al.growing_n is not None, seed)
-            est_alarm = self._estimate(a, max(al.n_alarm, a + 2), station, cfg, False, seed) \
-                if al.n_alarm < end else est
+            if al.n_alarm < end:
+                key = (a, al.n_alarm, seed)
+                if al.at_alarm is None or al.at_alarm[0] != key:  # fixed once the alarm is past: cache it
+                    al.at_alarm = (key, self._estimate(a, max(al.n_alarm, a + 2), station, cfg, False, seed))
+                est_alarm = al.at_alarm[1]
+            else:
+                est_alarm = est
             t_of = lambda j: (self.k_first + j + 1) * bin_s  # noqa: E731 - end of bin j
             # the loss shows from bin tau+1 on: the change happened within a bin of the edge
             onset = Interval(t_of(tau_hat), t_of(tau_lo - 1), t_of(tau_hi + 1))

@@ -1,0 +1,116 @@
+"""``hullbreach detect STATION TELEMETRY``: is the station leaking, since when, how big, how long do we have?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from hullbreach.cli.common import console, fmt_duration, fmt_duration_interval, fmt_interval, print_json
+from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_HOUR
+from hullbreach.errors import DetectionError
+
+
+def _zone_label(zone) -> str:
+    return ", ".join(zone) if len(zone) <= 4 else f"{', '.join(zone[:3])} +{len(zone) - 3} more"
+
+
+def render(result, *, source: str = "", plot_path: str | None = None) -> None:
+    """Print a detection result for people (rich)."""
+    import pandas as pd
+
+    def t(ts):
+        return pd.Timestamp(ts, unit="s", tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
+
+    head = "[bold red]LEAK[/]" if result.status == "leak" else "[bold green]nominal[/]"
+    span = f"{t(result.start_s)} - {t(result.end_s)}" if result.start_s is not None else "no data"
+    console.print(f"{head}  station [bold]{result.station}[/]  {source}  ({span})")
+    for a in result.alarms:
+        e = a.estimate
+        kind = "LEAK ALARM" if a.kind == "leak" else "GROWING LEAK (loss accelerating)"
+        tab = Table(title=f"{kind} in {_zone_label(a.zone)}", title_justify="left", show_header=True)
+        tab.add_column("quantity")
+        tab.add_column("at the alarm")
+        tab.add_column("latest" + ("" if a.active else " (leak sealed)"))
+        at = a.estimate_at_alarm or e
+        tab.add_row("alarm time", t(a.time_s), "")
+        tab.add_row("onset (95 % interval)", f"{t(a.onset_s.estimate)}",
+                    f"[{t(a.onset_s.low)} - {t(a.onset_s.high)}]")
+        tab.add_row("delay after onset", fmt_duration(a.time_s - a.onset_s.estimate), "")
+        tab.add_row("pressure rate", fmt_interval(at.pressure_rate_pa_s, "{:.3g}", SECONDS_PER_HOUR / PA_PER_MMHG, "mmHg/h"),
+                    fmt_interval(e.pressure_rate_pa_s, "{:.3g}", SECONDS_PER_HOUR / PA_PER_MMHG, "mmHg/h"))
+        tab.add_row("air mass flow", fmt_interval(at.leak_mass_flow_kg_s, "{:.3g}", 86400.0, "kg/day"),
+                    fmt_interval(e.leak_mass_flow_kg_s, "{:.3g}", 86400.0, "kg/day"))
+        tab.add_row("effective hole (Cd = 1)", fmt_interval(at.effective_hole_diameter_m, "{:.2f}", 1e3, "mm"),
+                    fmt_interval(e.effective_hole_diameter_m, "{:.2f}", 1e3, "mm"))
+        tab.add_row(f"reserve to {e.threshold_pressure_pa / PA_PER_MMHG:.0f} mmHg", fmt_duration_interval(at.reserve_time_s),
+                    fmt_duration_interval(e.reserve_time_s))
+        tab.add_row("zone pressure", f"{at.pressure_pa / PA_PER_MMHG:.1f} mmHg", f"{e.pressure_pa / PA_PER_MMHG:.1f} mmHg")
+        tab.add_row("track / statistic", f"{a.track} / {a.statistic:.1f} (threshold {a.threshold:.1f})", "")
+        console.print(tab)
+    if not result.alarms:
+        console.print("no leak above the background allowance "
+                      f"(false-alarm rate {result.far_per_year:g}/year, threshold {result.threshold:.1f})")
+    if result.zones:
+        zt = Table(title="zones now", title_justify="left")
+        for c in ("zone", "track", "pressure", "statistic", "trend (air)"):
+            zt.add_column(c)
+        for z in result.zones:
+            zt.add_row(_zone_label(z.zone), z.track + (" (vented)" if z.vented else ""),
+                       f"{z.pressure_pa / PA_PER_MMHG:.1f} mmHg", f"{z.statistic:.1f}",
+                       f"{-z.background_rate_kg_s * 86400:+.3g} kg/day")
+        console.print(zt)
+    if result.sensor_faults:
+        for f in result.sensor_faults:
+            console.print(f"[yellow]sensor fault[/] {f.sensor}: {f.reason}")
+    console.print(f"quarantined samples: {result.quarantined_samples}; trusted channels: {len(result.trusted_channels)}")
+    for n in result.notes:
+        console.print(f"[dim]{n}[/]")
+    if plot_path:
+        console.print(f"plot: {plot_path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``detect``."""
+
+    @app.command("detect")
+    def detect_cmd(
+        station: str = typer.Argument(..., help="Built-in station name (see `hullbreach stations`) or a station TOML file."),
+        telemetry: Path = typer.Argument(..., help="Telemetry: long or wide CSV, Parquet, or an ISS Live file/folder."),
+        events: Optional[Path] = typer.Option(None, "--events", help="Events CSV (time,kind,detail): hatch operations, represses, airlock cycles."),
+        json_out: bool = typer.Option(False, "--json", help="Print the JSON contract instead of tables."),
+        strict: bool = typer.Option(False, "--strict", help="Stop at the first bad sample (file, line, channel) instead of quarantining it."),
+        plot: Optional[Path] = typer.Option(None, "--plot", help="Write a plot (pressure, mass, alarm, reserve time) to this PNG/SVG/PDF."),
+        far_per_year: float = typer.Option(1.0, "--far-per-year", help="False alarms per year of nominal telemetry the threshold allows."),
+        fmt: Optional[str] = typer.Option(None, "--format", help="Telemetry format: long, wide, parquet or isslive (detected when omitted)."),
+        year: Optional[int] = typer.Option(None, "--year", help="Year of ISS Live files whose names carry no date."),
+    ) -> None:
+        """Detect a leak in recorded telemetry: alarm, onset, rate, effective hole and reserve time with 95 % intervals."""
+        from hullbreach.detect.detector import detect
+        from hullbreach.station import load_station
+        from hullbreach.telemetry.readers import read_events, read_telemetry
+
+        st = load_station(station)
+        if not (far_per_year > 0):
+            raise DetectionError(f"--far-per-year must be positive, got {far_per_year}")
+        frame = read_telemetry(telemetry, st, strict=strict, fmt=fmt, year=year)
+        ev = read_events(events, st, strict=strict) if events is not None else None
+        if ev is not None and "problems" in getattr(ev, "attrs", {}) and ev.attrs["problems"] and not json_out:
+            for p in ev.attrs["problems"]:
+                console.print(f"[yellow]events:[/] {p}")
+        result = detect(st, frame, ev, far_per_year=far_per_year)
+        plot_path = None
+        if plot is not None:
+            from hullbreach.detect.plot import plot_detection
+
+            plot_path = str(plot_detection(result, plot))
+        if json_out:
+            out = result.to_json()
+            out["source"] = str(telemetry)
+            if plot_path:
+                out["plot"] = plot_path
+            print_json(out)
+        else:
+            render(result, source=str(telemetry), plot_path=plot_path)
