@@ -25,7 +25,7 @@ def demo_run(tmp_path_factory):
     assert r["correct"]
     from hullbreach.campaign.runner import mdot_to_cd_area
 
-    events = tuple(HatchEvent(time_s=t, hatch=h, action=a) for t, h, a in r["events"])
+    events = tuple(HatchEvent(time_s=t, hatch=h, action=a, valve_area_m2=v) for t, h, a, v in r["events"])
     end = r["log"][-1]["t_stop_s"] + 3600.0
     thermal = (ThermalProfile(module="*", orbital_amplitude_k=0.3, hvac_noise_k=0.05),)
     res = simulate(st, Scenario(duration_s=end, leaks=(Leak(module="hab", effective_area_m2=mdot_to_cd_area(st, 2.4e-4)),),

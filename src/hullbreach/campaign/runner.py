@@ -243,5 +243,5 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
     })
     if details:
         out.update({"log": detail_log, "advice": r.advice, "result": r.to_json(),
-                    "events": [(e.time_s, e.hatch, e.action) for e in events]})
+                    "events": [(e.time_s, e.hatch, e.action, e.valve_area_m2) for e in events]})
     return out
