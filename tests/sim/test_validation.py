@@ -186,3 +186,17 @@ def test_residual_2021_leak_is_a_few_tenths_mmhg_per_day():
     tr = res.truth[res.truth.module == "zvezda"]
     loss = (tr["pressure_pa"].iloc[0] - tr["pressure_pa"].iloc[-1]) / PA_PER_MMHG
     assert 0.2 < loss < 0.8
+
+
+def test_events_off_the_step_grid_happen_at_their_exact_time(one_station):
+    """With dt_s = 60 s a leak starting at 90 s and sealed at 1000.5 s still gives the exact exponential
+    (DESIGN.md §4), and the seal is logged at its exact time."""
+    cda = 3e-6
+    sc = Scenario(duration_s=3600.0, dt_s=60.0, truth_dt_s=30.0, **PURE_N2,
+                  leaks=(Leak(module="a", onset_s=90.0, end_s=1000.5, effective_area_m2=cda),))
+    res = simulate(one_station, sc)
+    tau = float(isothermal_time_constant(10.0, cda, 295.0, r_specific=R_N2))
+    t = _seconds(res.truth["time"])
+    expect = 101325.0 * np.exp(-(np.clip(t, 90.0, 1000.5) - 90.0) / tau)
+    np.testing.assert_allclose(res.truth["pressure_pa"], expect, rtol=1e-9)
+    assert (res.events["time"].iloc[0] - res.truth["time"].iloc[0]).total_seconds() == 1000.5

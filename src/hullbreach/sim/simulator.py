@@ -624,8 +624,13 @@ def _zone_state(run: _Run, ts, tg, zone_hist, theta_hist):
     mh = np.stack([zone_hist[z] for z in zones], axis=1)  # (L+1, nz, 4)
     thh = np.stack([theta_hist[z] for z in zones], axis=1)  # (L+1, nz)
     if L > 0:
+        # geometric interpolation between steps: exact for the exponential decay of a leak
         w3 = w[:, :, None]
-        mz = mh[k] * (1.0 - w3) + mh[k1] * w3
+        ma, mb = mh[k], mh[k1]
+        pos = (ma > 0) & (mb > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mz = np.where(pos, np.exp(np.log(np.where(pos, ma, 1.0)) * (1.0 - w3) + np.log(np.where(pos, mb, 1.0)) * w3),
+                          ma * (1.0 - w3) + mb * w3)
         th = thh[k] * (1.0 - w) + thh[k1] * w
     else:
         mz = np.repeat(mh[:1], n, axis=0)
