@@ -204,7 +204,10 @@ def zone_periods(station: Station, events: tuple[KnownEvent, ...], bin_s: float 
 # ----------------------------------------------------------------------------------------- binning
 def time_ns(t: pd.Series) -> np.ndarray:
     """UNIX time in integer nanoseconds of a datetime column (any resolution, UTC) or of UNIX seconds."""
-    if isinstance(t.dtype, pd.DatetimeTZDtype) or np.issubdtype(t.dtype, np.datetime64):
+    dt = t.dtype
+    if isinstance(dt, pd.DatetimeTZDtype) and dt.unit == "ns":
+        return t.array.asi8
+    if isinstance(dt, pd.DatetimeTZDtype) or np.issubdtype(dt, np.datetime64):
         idx = pd.DatetimeIndex(t)
         if idx.unit != "ns":
             idx = idx.as_unit("ns")

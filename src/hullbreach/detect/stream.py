@@ -127,7 +127,7 @@ class StreamingDetector:
             t = raw["time"]
             if not (isinstance(t.dtype, pd.DatetimeTZDtype) or pd.api.types.is_numeric_dtype(t.dtype)):
                 t = pd.to_datetime(t, utc=True)
-            self._accumulate(time_ns(t), raw["channel"], raw["value"].to_numpy(dtype=float), si=False)
+            self._accumulate(time_ns(t), raw["channel"], raw["value"].to_numpy(dtype=float, copy=False), si=False)
         return self.result()
 
     def _mark_untrusted(self, channel: str, reason: str) -> None:
@@ -164,7 +164,9 @@ class StreamingDetector:
             if self._k_open is None:
                 return
         late = ok & (k < self._k_open)
-        self.late += int(late.sum())
+        if late.any():
+            self.late += int(late.sum())
+            self._dirty = True  # the notes change
         ok &= ~late
         if not ok.any():
             return
