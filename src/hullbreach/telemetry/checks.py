@@ -63,9 +63,17 @@ from hullbreach.telemetry.frame import (
     empty_gaps,
     empty_quarantine,
 )
+from hullbreach.telemetry.config import DEFAULT_CONFIG, CheckConfig  # noqa: F401 (re-exported)
+from hullbreach.telemetry.parse import (  # noqa: F401 (re-exported: parse_times, parse_values, _utc, ...)
+    _NAT,
+    _channel_codes,
+    _ts,
+    _unix_to_ns,
+    _utc,
+    parse_times,
+    parse_values,
+)
 from hullbreach.units import PLAUSIBLE_SI, guess_unit, to_si
-
-_NAT = np.iinfo(np.int64).min
 
 # Reason codes (int8). 0 = accepted.
 OK = 0
@@ -107,181 +115,6 @@ _HINTS = {
     SPIKE: "check the sensor; lenient mode quarantines the spike",
     LATE: "the sample arrived later than the reorder window allows; widen reorder_window_s if this is normal",
 }
-
-_NUMBER_RX = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
-_ZONED_RX = r"\d{1,2}:\d{2}.*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
-_MISSING_TEXT = {"", "nan", "na", "n/a", "null", "none", "-nan"}
-
-
-@dataclass(frozen=True)
-class CheckConfig:
-    """Thresholds of the data checks (defaults documented in docs/telemetry.md).
-
-    Attributes
-    ----------
-    spike_k : float
-        A sample is a spike when it is more than ``spike_k`` robust standard deviations from the median
-        of its 5-sample neighbourhood [-]. The noise scale is 1.4826 x the median absolute first
-        difference / sqrt(2) over blocks of ``spike_block`` samples, floored by the sensor's ``noise_std``
-        and ``resolution``.
-    spike_block : int
-        Samples per block for the local robust scale.
-    stuck_false_alarm : float
-        Probability [-] that a healthy sensor (declared noise and resolution) repeats one value for the
-        run length that is called stuck.
-    stuck_min_samples, stuck_min_duration_s : int, float
-        A stuck run is at least this long [samples] and [s].
-    frozen_clock_min : int
-        Number of different values of one channel sharing one timestamp that is called a frozen clock
-        (two different values are a ``conflict``).
-    gap_factor, gap_min_s : float
-        A gap is an interval between consecutive accepted samples longer than ``gap_factor`` x the
-        channel's median interval and longer than ``gap_min_s`` [s].
-    unix_min_s, unix_max_s : float
-        Plausible range of UNIX-second times [s] (1970 .. 2100); outside it the time is unreadable
-        (a millisecond stamp is named as such).
-    """
-
-    spike_k: float = 8.0
-    spike_block: int = 1024
-    stuck_false_alarm: float = 1e-9
-    stuck_min_samples: int = 20
-    stuck_min_duration_s: float = 60.0
-    frozen_clock_min: int = 3
-    gap_factor: float = 10.0
-    gap_min_s: float = 0.0
-    unix_min_s: float = 0.0
-    unix_max_s: float = 4102444800.0
-
-
-DEFAULT_CONFIG = CheckConfig()
-
-
-# --------------------------------------------------------------------------------------------- parsing
-def _pc():
-    import pyarrow.compute as pc
-    return pc
-
-
-def _arrow_text(series: pd.Series):
-    """A column as an Arrow string array, blanks trimmed (nulls stay null)."""
-    import pyarrow as pa
-    try:
-        if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
-            arr = pa.array(series.array)  # no copy
-            if isinstance(arr, pa.ChunkedArray):
-                arr = arr.combine_chunks()
-            if arr.type != pa.string():
-                arr = arr.cast(pa.string())
-        else:
-            arr = pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        arr = pa.array(series.astype(str).to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    return _pc().utf8_trim_whitespace(arr)
-
-
-def parse_times(series: pd.Series, cfg: CheckConfig = DEFAULT_CONFIG):
-    """Parse a time column to UTC nanoseconds.
-
-    Accepts datetime64 (zone-aware: converted to UTC; zone-less: read as UTC and flagged), numbers (UNIX
-    seconds [s]) and strings (ISO 8601, or UNIX seconds written as a number).
-
-    Returns
-    -------
-    ns : numpy.ndarray of int64
-        Nanoseconds since 1970-01-01T00:00:00Z; ``iinfo(int64).min`` where unreadable.
-    bad : numpy.ndarray of bool
-        Unreadable (or missing) times.
-    naive : numpy.ndarray of bool
-        Times written without a zone (read as UTC).
-    """
-    n = len(series)
-    dtype = series.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        s = series if str(dtype.tz) == "UTC" else series.dt.tz_convert("UTC")
-        if s.dt.unit != "ns":
-            s = s.dt.as_unit("ns")
-        try:
-            ns = np.asarray(s.array.asi8)  # zero-copy view of the UTC nanoseconds
-        except AttributeError:  # pragma: no cover - other pandas versions
-            ns = s.dt.tz_localize(None).to_numpy().view(np.int64)
-        bad = ns == _NAT
-        return ns, bad, np.zeros(n, bool)
-    if pd.api.types.is_datetime64_dtype(dtype):
-        ns = series.dt.as_unit("ns").to_numpy().view(np.int64)
-        bad = ns == _NAT
-        return ns, bad, ~bad
-    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        return (*_unix_to_ns(np.asarray(series, dtype=float), cfg), np.zeros(n, bool))
-    # Strings (or mixed objects): vectorised with Arrow compute kernels (no per-row Python).
-    arr = _arrow_text(series)
-    is_num = _pc().match_substring_regex(arr, _NUMBER_RX).to_numpy(zero_copy_only=False)
-    is_num = np.asarray(pd.array(is_num).fillna(False) if is_num.dtype == object else is_num, dtype=bool)
-    ns = np.full(n, _NAT, dtype=np.int64)
-    bad = np.zeros(n, bool)
-    naive = np.zeros(n, bool)
-    if is_num.any():
-        num = _pc().cast(arr.filter(is_num), "float64").to_numpy(zero_copy_only=False)
-        ns_num, bad_num = _unix_to_ns(np.asarray(num, dtype=float), cfg)
-        ns[is_num] = ns_num
-        bad[is_num] = bad_num
-    rest = ~is_num
-    if rest.any():
-        sub_arr = arr.filter(rest)
-        sub = pd.Series(sub_arr.to_pandas(), dtype=object)
-        parsed = pd.to_datetime(sub, utc=True, format="ISO8601", errors="coerce")
-        sub_ns = parsed.dt.tz_localize(None).dt.as_unit("ns").to_numpy().view(np.int64)
-        ns[rest] = sub_ns
-        bad[rest] = sub_ns == _NAT
-        # A zone must follow a clock time: a date-only "2018-08-29" ends in "-29", which is no zone.
-        zoned = _pc().match_substring_regex(sub_arr, _ZONED_RX).fill_null(False).to_numpy(zero_copy_only=False)
-        naive[rest] = ~np.asarray(zoned, dtype=bool) & ~bad[rest]
-    return ns, bad, naive
-
-
-def _unix_to_ns(sec: np.ndarray, cfg: CheckConfig):
-    """UNIX seconds (float) to int64 ns, exact to the float's precision; out-of-range -> bad."""
-    ok = np.isfinite(sec) & (sec >= cfg.unix_min_s) & (sec <= cfg.unix_max_s)
-    ns = np.full(len(sec), _NAT, dtype=np.int64)
-    s = sec[ok]
-    whole = np.floor(s)
-    ns[ok] = whole.astype(np.int64) * 1_000_000_000 + np.round((s - whole) * 1e9).astype(np.int64)
-    return ns, ~ok
-
-
-def parse_values(series: pd.Series):
-    """Parse a value column to float.
-
-    Returns ``(values, missing, infinite, unreadable)``: float64 values (NaN where missing or unreadable)
-    and three boolean masks. Empty text, ``nan``, ``NA``, ``null`` and ``None`` count as missing.
-    """
-    dtype = series.dtype
-    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        v = series.to_numpy(dtype=float, na_value=np.nan)
-        missing = np.isnan(v)
-        return v, missing, np.isinf(v), np.zeros(len(v), bool)
-    arr = _arrow_text(series)
-    pc = _pc()
-    n = len(arr)
-    numeric = np.asarray(pc.match_substring_regex(arr, _NUMBER_RX).fill_null(False).to_numpy(zero_copy_only=False),
-                         dtype=bool)
-    v = np.full(n, np.nan)
-    if numeric.any():
-        v[numeric] = np.asarray(pc.cast(arr.filter(numeric), "float64").to_numpy(zero_copy_only=False), dtype=float)
-    rest = np.flatnonzero(~numeric)
-    if len(rest):  # words (nan, inf, NA, ...), empties and garbage: few rows, the careful path
-        text = pd.Series(arr.take(rest).to_pandas(), dtype=object).fillna("")
-        v[rest] = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    nan = np.isnan(v)
-    missing = nan.copy()
-    unreadable = np.zeros(len(v), bool)
-    if nan.any():
-        idx = np.flatnonzero(nan)
-        words = pd.Series(arr.take(idx).to_pandas(), dtype=object).fillna("").astype(str).str.lower()
-        is_missing_word = words.isin(_MISSING_TEXT).to_numpy(dtype=bool) | series.iloc[idx].isna().to_numpy(dtype=bool)
-        missing[idx] = is_missing_word
-        unreadable[idx] = ~is_missing_word
-    return v, missing, np.isinf(v), unreadable
 
 
 # ------------------------------------------------------------------------------------------ per channel
@@ -802,36 +635,9 @@ def check_samples(raw: pd.DataFrame, station, *, strict: bool = False, source: s
                           counts=counts, warnings=tuple(warnings), gaps=gaps)
 
 
-def _channel_codes(ch: pd.Series, sensor_ids: list[str]) -> np.ndarray:
-    """Index of each row's channel in ``sensor_ids`` (-1 when unknown or missing)."""
-    index = pd.Index(sensor_ids, dtype=object)
-    if isinstance(ch.dtype, pd.CategoricalDtype):
-        codes = ch.cat.codes.to_numpy()
-        mapping = index.get_indexer(pd.Index(ch.cat.categories.astype(str), dtype=object))
-        mapping = np.append(mapping, -1)  # code -1 (missing) maps to -1
-        return mapping[codes].astype(np.int32)
-    if isinstance(ch.dtype, pd.StringDtype) and ch.dtype.storage == "pyarrow":
-        import pyarrow as pa
-        arr = pa.array(ch.array)
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        enc = arr.dictionary_encode()
-        mapping = index.get_indexer(pd.Index(enc.dictionary.to_pylist(), dtype=object))
-        mapping = np.append(mapping, -1)
-        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return mapping[codes].astype(np.int32)
-    return index.get_indexer(pd.Index(ch.to_numpy(dtype=object), dtype=object)).astype(np.int32)
-
-
 def _replace(rep: ChannelReport, **kw) -> ChannelReport:
     from dataclasses import replace
     return replace(rep, **kw)
-
-
-def _ts(ns: int) -> str:
-    if ns == _NAT:
-        return "NaT"
-    return pd.Timestamp(int(ns), tz="UTC").isoformat().replace("+00:00", "Z")
 
 
 def _assemble(results: dict, present: list[str], ck=None, lines_are_times: bool = False) -> pd.DataFrame:
@@ -901,11 +707,6 @@ def _assemble(results: dict, present: list[str], ck=None, lines_are_times: bool 
     else:
         order = np.empty(0, np.int64)
     return _frame(t_all[order], c_all[order], v_all[order], present)
-
-
-def _utc(ns: np.ndarray) -> pd.DatetimeIndex:
-    """UTC nanoseconds (int64) as a zone-aware DatetimeIndex, without a conversion pass."""
-    return pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"), dtype="datetime64[ns, UTC]")
 
 
 def _frame(t: np.ndarray, codes: np.ndarray, values: np.ndarray, present: list[str]) -> pd.DataFrame:
