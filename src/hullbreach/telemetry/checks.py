@@ -201,6 +201,7 @@ class _ChannelResult:
     notes: list
     gaps: list             # (start_ns, end_ns)
     median_dt_s: float
+    n_accepted: int = -1   # set when t/si/rows were released after use (wide fast path); -1: len(rows)
 
 
 def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "") -> _ChannelResult:
@@ -573,44 +574,64 @@ def check_samples(raw: pd.DataFrame, station, *, strict: bool = False, source: s
     data = _assemble(results, present, ck, lines_are_times)
 
     # ---- reports, counts, warnings
-    counts: dict[str, int] = {}
-    if len(q_idx):
-        cs, ns_ = np.unique(code[q_idx], return_counts=True)
-        counts.update({REASON_NAMES[int(c)]: int(m) for c, m in zip(cs, ns_)})
     n_naive = int(naive.sum())
+    naive_by_ch = np.bincount(ccode[naive], minlength=len(sensor_ids)) if n_naive else None
+    qch = raw["channel"].iloc[q_idx].astype("str") if len(q_idx) else pd.Series([], dtype=object)
+    channels, counts, warnings, gaps = _summarise(
+        results, present, station, q_codes=code[q_idx],
+        q_channel_counts=list(qch.value_counts().items()) if len(q_idx) else [],
+        naive_counts={sid: int(naive_by_ch[sensor_ids.index(sid)]) for sid in present} if n_naive else {},
+        n_naive=n_naive, naive_where=where(int(np.flatnonzero(naive)[0])) if n_naive else "",
+        ooo_counts={sid: int(np.count_nonzero(code[results[sid].ooo_rows] == OK)) for sid in present},
+        n_ooo=int(len(ooo_rows)),
+        ooo_where=where(int(ooo_rows[np.argmin(lines_arr[ooo_rows])])) if len(ooo_rows) else "")
+    return TelemetryFrame(data=data, quarantined=quarantined, channels=channels, source=source,
+                          counts=counts, warnings=tuple(warnings), gaps=gaps)
+
+
+def _summarise(results: dict, present: list[str], station, *, q_codes: np.ndarray, q_channel_counts: list,
+               naive_counts: dict, n_naive: int, naive_where: str, ooo_counts: dict, n_ooo: int, ooo_where: str):
+    """Channel reports, counts, warnings and the gap table from per-channel results.
+
+    ``q_codes`` are the reason codes of all quarantined samples; ``q_channel_counts`` lists
+    ``(channel, number quarantined)`` (most first); ``naive_counts`` / ``ooo_counts`` give per channel the
+    accepted-candidate samples with zone-less times / out of order; ``*_where`` locate the first of each.
+    Returns ``(channels, counts, warnings, gaps)``.
+    """
+    counts: dict[str, int] = {}
+    if len(q_codes):
+        cs, ns_ = np.unique(q_codes, return_counts=True)
+        counts.update({REASON_NAMES[int(c)]: int(m) for c, m in zip(cs, ns_)})
     if n_naive:
         counts["naive_time"] = n_naive
-    if len(ooo_rows):
-        counts["out_of_order"] = int(len(ooo_rows))
-    naive_by_ch = np.bincount(ccode[naive], minlength=len(sensor_ids)) if n_naive else None
+    if n_ooo:
+        counts["out_of_order"] = n_ooo
     channels: dict[str, ChannelReport] = {}
     gap_rows = []
     for sid in present:
         r = results[sid]
-        k = sensor_ids.index(sid)
         for s0, s1 in r.gaps:
             gap_rows.append((sid, s0, s1, (s1 - s0) / 1e9))
         channels[sid] = ChannelReport(
-            channel=sid, accepted=int(len(r.rows)), quarantined=int(len(r.q_rows)), trusted=r.trusted,
-            reason=r.reason, out_of_order=int(np.count_nonzero(code[r.ooo_rows] == OK)),
-            naive_times=int(naive_by_ch[k]) if naive_by_ch is not None else 0,
+            channel=sid, accepted=int(len(r.rows)) if r.n_accepted < 0 else r.n_accepted,
+            quarantined=int(len(r.q_rows)), trusted=r.trusted,
+            reason=r.reason, out_of_order=ooo_counts.get(sid, 0),
+            naive_times=naive_counts.get(sid, 0),
             gaps=len(r.gaps), max_gap_s=float(max((g[3] for g in gap_rows if g[0] == sid), default=0.0)),
             median_dt_s=r.median_dt_s, notes=tuple(r.notes))
     # Channels with no accepted candidates at all (all rows bad before the channel pass), and unknown ones.
-    qch = raw["channel"].iloc[q_idx].astype("str") if len(q_idx) else pd.Series([], dtype=object)
-    if len(q_idx):
-        for name, m in qch.value_counts().items():
-            if name in channels:
-                continue
-            known = name in station.sensors
-            channels[name] = ChannelReport(
-                channel=name, accepted=0, quarantined=int(m), trusted=False,
-                reason="no usable sample" if known else f"not a sensor of station {station.name!r}")
-        # quarantined counts for channels that have a report but lost rows before the channel pass
-        for name, m in qch.value_counts().items():
-            rep = channels[name]
-            if rep.quarantined != int(m):
-                channels[name] = _replace(rep, quarantined=int(m))
+    for name, m in q_channel_counts:
+        if name in channels:
+            continue
+        known = name in station.sensors
+        channels[name] = ChannelReport(
+            channel=name, accepted=0, quarantined=int(m), trusted=False,
+            reason="no usable sample" if known else f"not a sensor of station {station.name!r}")
+    # quarantined counts for channels that have a report but lost rows before the channel pass
+    for name, m in q_channel_counts:
+        rep = channels[name]
+        if rep.quarantined != int(m):
+            channels[name] = _replace(rep, quarantined=int(m))
     stuck = [c for c, r in channels.items() if not r.trusted and r.reason.startswith("stuck")]
     if stuck:
         counts["stuck_channels"] = len(stuck)
@@ -621,18 +642,15 @@ def check_samples(raw: pd.DataFrame, station, *, strict: bool = False, source: s
         counts["gaps"] = len(gap_rows)
     warnings = []
     if n_naive:
-        first = int(np.flatnonzero(naive)[0])
-        warnings.append(f"{n_naive} time(s) had no zone and were read as UTC (first at {where(first)})")
-    if len(ooo_rows):
-        first = int(ooo_rows[np.argmin(lines_arr[ooo_rows])])
-        warnings.append(f"{len(ooo_rows)} sample(s) were out of time order and were sorted (first at {where(first)})")
+        warnings.append(f"{n_naive} time(s) had no zone and were read as UTC (first at {naive_where})")
+    if n_ooo:
+        warnings.append(f"{n_ooo} sample(s) were out of time order and were sorted (first at {ooo_where})")
     for c in stuck:
         warnings.append(f"channel {c} {channels[c].reason}")
     for c, r in channels.items():
         if not r.trusted and r.reason.startswith("unit"):
             warnings.append(f"channel {c}: {r.reason}")
-    return TelemetryFrame(data=data, quarantined=quarantined, channels=channels, source=source,
-                          counts=counts, warnings=tuple(warnings), gaps=gaps)
+    return channels, counts, warnings, gaps
 
 
 def _replace(rep: ChannelReport, **kw) -> ChannelReport:
