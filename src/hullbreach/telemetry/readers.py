@@ -122,9 +122,7 @@ def read_telemetry(path: str | Path, station, *, strict: bool = False, fmt: str 
         return check_samples(raw, st, strict=strict, source=str(p), lines=lines, config=config,
                              lines_are_times=raw.attrs.get("lines_are_times", False))
     if fmt == "parquet":
-        raw, lines = read_parquet_raw(p)
-        return check_samples(raw, st, strict=strict, source=str(p), lines=lines, line_label="row ", config=config,
-                             lines_are_times=raw.attrs.get("lines_are_times", False))
+        return _read_parquet(p, st, strict, config)
     return read_isslive(p, st, strict=strict, year=year, config=config)
 
 
@@ -295,19 +293,28 @@ def _wide_to_raw(time_col: pd.Series, columns: dict, lines: np.ndarray, problems
     return raw, stack(np.asarray(lines, dtype=np.int64))
 
 
+def _parquet_schema_names(p: Path) -> list[str]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    try:
+        return list(pq.read_schema(p).names)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise TelemetryError(f"cannot read Parquet file: {exc}", source=str(p),
+                             hint="check the file is Parquet, or give fmt") from None
+
+
+def _parquet_is_long(names: list[str]) -> bool:
+    return {"time", "channel", "value"} <= {n.lower() for n in names}
+
+
 def read_parquet_raw(path: str | Path):
     """Read a Parquet telemetry file (long or wide) as a raw table; returns ``(raw, rows)`` (1-based rows)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
     p = Path(path)
-    try:
-        schema = pq.read_schema(p)
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise TelemetryError(f"cannot read Parquet file: {exc}", source=str(p),
-                             hint="check the file is Parquet, or give fmt") from None
-    names = list(schema.names)
+    names = _parquet_schema_names(p)
     low = {n.lower(): n for n in names}
-    if {"time", "channel", "value"} <= set(low):
+    if _parquet_is_long(names):
         tab = pq.read_table(p, columns=[low["time"], low["channel"], low["value"]],
                             read_dictionary=[low["channel"]])
         n = tab.num_rows
@@ -326,7 +333,13 @@ def read_parquet_raw(path: str | Path):
     if len(names) < 2:
         raise TelemetryError("Parquet telemetry needs columns time, channel, value or a time column and "
                              "one column per channel", source=str(p))
-    tab = pq.read_table(p)
+    return _parquet_wide_raw(pq.read_table(p))
+
+
+def _parquet_wide_raw(tab):
+    """A wide Arrow table (time first, one column per channel) as a channel-major raw long table."""
+    import pyarrow as pa
+    names = list(tab.column_names)
     n = tab.num_rows
     tcol = _arrow_time(tab.column(0))
     cols, present = {}, {}
@@ -339,6 +352,52 @@ def read_parquet_raw(path: str | Path):
             cols[name] = pd.Series(col.to_pandas(), dtype=object)
     text = not all(pd.api.types.is_float_dtype(c.dtype) for c in cols.values())
     return _wide_to_raw(tcol, cols, np.arange(1, n + 1, dtype=np.int64), None, text=text, present=present)
+
+
+def _read_parquet(p: Path, st, strict: bool, config) -> TelemetryFrame:
+    """Read and check a Parquet file; wide files of numbers are checked column by column (:mod:`.wide`)."""
+    import pyarrow.parquet as pq
+    names = _parquet_schema_names(p)
+    if _parquet_is_long(names) or len(names) < 2:
+        raw, lines = read_parquet_raw(p)
+    else:
+        tab = pq.read_table(p)
+        frame = _check_wide_table(tab, p, st, strict, config)
+        if frame is not None:
+            return frame
+        raw, lines = _parquet_wide_raw(tab)
+        del tab
+    return check_samples(raw, st, strict=strict, source=str(p), lines=lines, line_label="row ", config=config,
+                         lines_are_times=raw.attrs.get("lines_are_times", False))
+
+
+def _check_wide_table(tab, p: Path, st, strict: bool, config) -> TelemetryFrame | None:
+    """The column-by-column checks on a wide Arrow table of numbers, or None when they do not apply."""
+    import pyarrow as pa
+    from hullbreach.telemetry.wide import check_wide
+    names = list(tab.column_names)
+    chans = names[1:]
+    if len(set(chans)) != len(chans):
+        return None
+    if not all(pa.types.is_floating(tab.column(c).type) or pa.types.is_integer(tab.column(c).type) for c in chans):
+        return None
+    ns, bad, naive = parse_times(_arrow_time(tab.column(0)))
+    if bad.any():
+        return None
+
+    def column(name):
+        col = tab.column(name)
+        if not pa.types.is_float64(col.type):
+            col = col.cast(pa.float64())
+        present = None
+        if col.null_count:
+            present = ~col.is_null().to_numpy()
+            col = col.fill_null(np.nan)
+        vals = col.chunk(0).to_numpy() if col.num_chunks == 1 else col.to_numpy()
+        return vals, present
+
+    return check_wide(ns, naive, chans, column, st, strict=strict, source=str(p), line_label="row ",
+                      config=config)
 
 
 def _arrow_time(col) -> pd.Series:

@@ -1,0 +1,134 @@
+"""The column-by-column checks of wide Parquet files give exactly the frame of the long-table path."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hullbreach.errors import TelemetryError
+from hullbreach.telemetry import read_telemetry
+from hullbreach.telemetry.checks import check_samples
+from hullbreach.telemetry.readers import _check_wide_table, read_parquet_raw
+
+# channel -> (typical value, noise, resolution) in the test station's units (conftest.STATION_TOML)
+CHANNELS = {"USLAB000058": (750.0, 0.05, 0.01), "USLAB000059": (22.0, 0.05, 0.01), "NODE1P": (100.0, 0.01, 0.001),
+            "USLAB000054": (590.0, 0.1, 0.01), "AIRLOCK000054": (750.0, 0.05, 0.01)}
+
+
+def _long_path(p, station, strict=False):
+    raw, lines = read_parquet_raw(p)
+    return check_samples(raw, station, strict=strict, source=str(p), lines=lines, line_label="row ",
+                         lines_are_times=raw.attrs.get("lines_are_times", False))
+
+
+def assert_same_frame(a, b):
+    pd.testing.assert_frame_equal(a.data, b.data)
+    pd.testing.assert_frame_equal(a.quarantined, b.quarantined)
+    pd.testing.assert_frame_equal(a.gaps, b.gaps)
+    assert a.counts == b.counts and list(a.counts) == list(b.counts)
+    assert a.warnings == b.warnings and a.source == b.source
+    assert list(a.channels) == list(b.channels)
+    for c in a.channels:
+        ra, rb = dataclasses.asdict(a.channels[c]), dataclasses.asdict(b.channels[c])
+        assert ra.keys() == rb.keys()
+        for k in ra:
+            if isinstance(ra[k], float) and np.isnan(ra[k]):
+                assert np.isnan(rb[k]), (c, k)
+            else:
+                assert ra[k] == rb[k], (c, k, ra[k], rb[k])
+
+
+def _messy_wide(seed: int, n: int, chans, zone: bool = True, stuck: bool = False, gap: bool = False,
+                nulls: bool = True, as_int: str | None = None) -> pa.Table:
+    rng = np.random.default_rng(seed)
+    t = pd.date_range("2018-08-29T20:00:00", periods=n, freq="s")
+    if gap:
+        t = t.where(np.arange(n) < n // 2, t + pd.Timedelta(minutes=30))
+    cols = {"time": pa.array(t.tz_localize("UTC") if zone else t)}
+    for c in chans:
+        mu, sd, res = CHANNELS[c]
+        x = np.round((mu + rng.normal(0, sd, n)) / res) * res
+        k = max(1, n // 40)
+        x[rng.integers(0, n, k)] += 60 * sd + 1.0          # spikes
+        x[rng.integers(0, n, k)] = np.nan                 # missing
+        if rng.random() < 0.5:
+            x[rng.integers(0, n)] = np.inf                # infinite
+        if rng.random() < 0.5 and CHANNELS[c][0] > 500:
+            x[rng.integers(0, n)] = 14.7                  # psi among mmHg: impossible, "probably psi"
+        if stuck and c == chans[0]:
+            x[n // 4: n // 4 + 80] = x[n // 4]
+        mask = (rng.random(n) < 0.1) if nulls else None
+        if as_int == c:
+            cols[c] = pa.array(np.round(np.nan_to_num(x, nan=mu, posinf=mu)).astype(np.int64), mask=mask)
+        else:
+            cols[c] = pa.array(x, mask=mask)
+    return pa.table(cols)
+
+
+def _write(tab, tmp_path, name="w.parquet", row_group_size=None):
+    p = tmp_path / name
+    pq.write_table(tab, p, row_group_size=row_group_size)
+    return p
+
+
+@settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**6), n=st.integers(6, 400), nch=st.integers(1, 5), zone=st.booleans(),
+       stuck=st.booleans(), gap=st.booleans(), nulls=st.booleans(), row_group=st.sampled_from([None, 64]))
+def test_wide_parquet_fast_path_equals_long_path(station, tmp_path, seed, n, nch, zone, stuck, gap, nulls,
+                                                row_group):
+    chans = list(np.random.default_rng(seed).permutation(sorted(CHANNELS))[:nch])
+    tab = _messy_wide(seed, n, chans, zone=zone, stuck=stuck, gap=gap, nulls=nulls)
+    p = _write(tab, tmp_path, row_group_size=row_group)
+    fast = _check_wide_table(pq.read_table(p), p, station, False, None)
+    assert fast is not None  # the fast path applies to these files
+    assert_same_frame(fast, _long_path(p, station))
+    assert_same_frame(read_telemetry(p, station), fast)
+    assert len(fast.data) + len(fast.quarantined) == int(sum(tab.column(c).length() - tab.column(c).null_count
+                                                             for c in chans))
+
+
+def test_wide_parquet_integer_column_and_strict(station, tmp_path):
+    tab = _messy_wide(3, 300, ["USLAB000058", "NODE1P"], as_int="NODE1P", nulls=False)
+    p = _write(tab, tmp_path)
+    assert_same_frame(read_telemetry(p, station), _long_path(p, station))
+    # strict: the first problem is reported exactly as by the long path
+    with pytest.raises(TelemetryError) as fast_err:
+        read_telemetry(p, station, strict=True)
+    with pytest.raises(TelemetryError) as long_err:
+        _long_path(p, station, strict=True)
+    assert str(fast_err.value) == str(long_err.value)
+    # a clean file passes strict through the fast path
+    t = pa.array(pd.date_range("2018-08-29T20:00:00Z", periods=50, freq="s"))
+    clean = pa.table({"time": t, "USLAB000058": np.round(750 + 0.05 * np.random.default_rng(1).normal(size=50), 2)})
+    pc = _write(clean, tmp_path, "clean.parquet")
+    assert _check_wide_table(pq.read_table(pc), pc, station, True, None) is not None
+    assert_same_frame(read_telemetry(pc, station, strict=True), _long_path(pc, station, strict=True))
+
+
+@pytest.mark.parametrize("case", ["unsorted", "repeated", "unknown", "all_nan", "all_null"])
+def test_wide_parquet_falls_back_to_long_path(station, tmp_path, case):
+    n = 40
+    t = pd.date_range("2018-08-29T20:00:00Z", periods=n, freq="s")
+    x = np.round(750 + 0.05 * np.random.default_rng(2).normal(size=n), 2)
+    cols = {"time": t, "USLAB000058": x}
+    if case == "unsorted":
+        cols["time"] = t[np.r_[1, 0, 2:n]]
+    elif case == "repeated":
+        cols["time"] = t[np.r_[0, 0, 2:n]]
+    elif case == "unknown":
+        cols["XYZ"] = x
+    elif case == "all_nan":
+        cols["NODE1P"] = np.full(n, np.nan)
+    tab = pa.table({k: pa.array(v) for k, v in cols.items()})
+    if case == "all_null":
+        tab = tab.append_column("NODE1P", pa.nulls(n, pa.float64()))
+    p = _write(tab, tmp_path)
+    assert _check_wide_table(pq.read_table(p), p, station, False, None) is None
+    assert_same_frame(read_telemetry(p, station), _long_path(p, station))
