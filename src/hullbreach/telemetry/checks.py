@@ -204,15 +204,20 @@ class _ChannelResult:
     n_accepted: int = -1   # set when t/si/rows were released after use (wide fast path); -1: len(rows)
 
 
-def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "") -> _ChannelResult:
-    """Checks on one channel's samples (file order in, time order out). ``v`` in the sensor's unit."""
+def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "",
+                   increasing: bool = False) -> _ChannelResult:
+    """Checks on one channel's samples (file order in, time order out). ``v`` in the sensor's unit.
+
+    ``increasing=True`` tells that ``t`` strictly increases (wide files, checked once for all channels):
+    the out-of-order and duplicate checks are skipped, as they would find nothing.
+    """
     n = len(t)
     notes: list[str] = []
     details: dict[int, str] = {}
     trusted, reason = True, ""
     # ---- out of order (file order): later sample earlier than some previous one.
     ooo_rows = np.empty(0, np.int64)
-    if n > 1:
+    if n > 1 and not increasing:
         prevmax = np.maximum.accumulate(t)[:-1]
         ooo = t[1:] < prevmax
         if ooo.any():
@@ -221,7 +226,7 @@ def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "") 
             t, v, rows = t[order], v[order], rows[order]
     code = np.zeros(n, np.int8)
     # ---- duplicates / conflicts / frozen clock.
-    if n > 1:
+    if n > 1 and not increasing:
         same = t[1:] == t[:-1]
         if same.any():
             start = np.ones(n, bool)

@@ -172,6 +172,21 @@ def _ts(ns: int) -> str:
     return pd.Timestamp(int(ns), tz="UTC").isoformat().replace("+00:00", "Z")
 
 
-def _utc(ns: np.ndarray) -> pd.DatetimeIndex:
-    """UTC nanoseconds (int64) as a zone-aware DatetimeIndex, without a conversion pass."""
-    return pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"), dtype="datetime64[ns, UTC]")
+def _utc(ns: np.ndarray):
+    """UTC nanoseconds (int64) as zone-aware datetimes, without a conversion pass or a copy.
+
+    Returns a ``DatetimeArray`` (UTC) sharing memory with ``ns`` when pandas allows it (the public
+    constructors copy: 0.5 s and 400 MB for 52 M times), else a DatetimeIndex.
+    """
+    m8 = np.ascontiguousarray(ns, dtype=np.int64).view("datetime64[ns]")
+    try:
+        from pandas.core.arrays import DatetimeArray
+        out = DatetimeArray._simple_new(m8, dtype=_UTC_DTYPE)
+        if out.dtype == _UTC_DTYPE and len(out) == len(m8):
+            return out
+    except (ImportError, AttributeError, TypeError, ValueError):  # pragma: no cover - other pandas versions
+        pass
+    return pd.DatetimeIndex(m8, dtype="datetime64[ns, UTC]")  # pragma: no cover
+
+
+_UTC_DTYPE = pd.DatetimeTZDtype("ns", "UTC")

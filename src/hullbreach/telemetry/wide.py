@@ -80,74 +80,62 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
     grid_v = np.empty((nch, n))
     grid_m = np.zeros((nch, n), bool)
     results: dict = {}
-    # Quarantined cells: (line, file column, virtual long row, code, time, raw value, channel).
+    # Quarantined cells per channel: (line, file column, code, time, raw value, channel, reason text).
     q_parts = []
-    details: dict[int, str] = {}
     naive_counts: dict[str, int] = {}
-    naive_first = None  # (file column, row) of the first candidate with a zone-less time
-    offset = 0  # virtual row index of the long path: channel-major, present cells only
+    naive_first = None  # row of the first candidate with a zone-less time (first column that has one)
     any_naive = bool(naive.any())
     for fc, sid in enumerate(names):
         vals, pres = column(sid)
-        vals = np.asarray(vals, dtype=np.float64)
-        prow = None if pres is None or bool(np.all(pres)) else np.flatnonzero(pres)
-        x = vals if prow is None else vals[prow]           # present cells, file order
-        m = len(x)
-        if m == 0:
+        vals = np.asarray(vals, dtype=np.float64)  # nulls (no sample) are NaN here; ``pres`` tells them apart
+        if pres is not None and bool(np.all(pres)):
+            pres = None
+        if pres is not None and not pres.any():
             return None  # a column without samples is no channel at all in the long path
-        finite = np.isfinite(x)
-        all_finite = bool(finite.all())
-        if not all_finite and not finite.any():
-            return None  # a channel without any usable sample: report shape of the long path
-        cand = None if all_finite else np.flatnonzero(finite)
-        if cand is None:
-            rows_of_cand = prow  # row index of each candidate (None: identity)
-            v_c = x
-        else:
-            rows_of_cand = cand if prow is None else prow[cand]
-            v_c = x[cand]
-        t_c = ns if rows_of_cand is None else ns[rows_of_cand]
-        virt = offset + (np.arange(m, dtype=np.int64) if cand is None else cand)
+        fin = np.isfinite(vals)
+        all_fin = bool(fin.all())
+        if not all_fin and not fin.any():
+            return None  # a channel without any usable sample: the long path reports it
+        # candidates (present, finite), as row indices in time order
+        rows = np.arange(n, dtype=np.int64) if all_fin else np.flatnonzero(fin)
+        v_c = vals if all_fin else vals[fin]
+        t_c = ns if all_fin else ns[fin]
         sensor = station.sensors[sid]
         mod = station.modules.get(sensor.module)
-        r = _check_channel(t_c, v_c, virt, sensor, cfg, getattr(mod, "kind", "") or "")
-        details.update(r.details)
+        r = _check_channel(t_c, v_c, rows, sensor, cfg, getattr(mod, "kind", "") or "", increasing=True)
+        del v_c, t_c, rows
         if any_naive:
-            nv = naive if rows_of_cand is None else naive[rows_of_cand]
+            nv = naive if all_fin else naive & fin
             k = int(np.count_nonzero(nv))
             naive_counts[sid] = k
             if k and naive_first is None:
-                i0 = int(np.argmax(nv))
-                naive_first = int(i0 if rows_of_cand is None else rows_of_cand[i0])
-        # accepted cells into the grid (row of each accepted cell)
+                naive_first = int(np.argmax(nv))
+        # accepted cells into the grid
         j = jcol[sid]
-        loc = r.rows - offset  # index into the present cells
-        if len(loc) == n:
+        if len(r.rows) == n:
             grid_v[j] = r.si
             grid_m[j] = True
         else:
-            arow = loc if prow is None else prow[loc]
-            grid_v[j, arow] = r.si
-            grid_m[j, arow] = True
-        # quarantined cells: missing / infinite before the channel pass, and the channel's own verdicts
-        qloc_parts, qcode_parts = [], []
-        if not all_finite:
-            bad = np.flatnonzero(~finite)
-            qloc_parts.append(bad)
-            qcode_parts.append(np.where(np.isnan(x[bad]), MISSING, INFINITE).astype(np.int8))
+            grid_v[j, r.rows] = r.si
+            grid_m[j, r.rows] = True
+        # quarantined cells: missing / infinite (before the channel pass), then the channel's own verdicts
+        qrow_parts, qcode_parts = [], []
+        if not all_fin:
+            bad = np.flatnonzero(~fin if pres is None else ~fin & pres)
+            qrow_parts.append(bad)
+            qcode_parts.append(np.where(np.isnan(vals[bad]), MISSING, INFINITE).astype(np.int8))
         if len(r.q_rows):
-            qloc_parts.append(r.q_rows - offset)
+            qrow_parts.append(r.q_rows)
             qcode_parts.append(r.q_codes.astype(np.int8))
-        if qloc_parts:
-            qloc = np.concatenate(qloc_parts)
-            qrow = qloc if prow is None else prow[qloc]
-            q_parts.append((lines[qrow], np.full(len(qloc), fc), offset + qloc, np.concatenate(qcode_parts),
-                            ns[qrow], x[qloc], sid))
+        if qrow_parts:
+            qrow = np.concatenate(qrow_parts)
+            qtext = np.array([r.details.get(int(i), "") for i in qrow], dtype=object)
+            q_parts.append((lines[qrow], np.full(len(qrow), fc), np.concatenate(qcode_parts), ns[qrow], vals[qrow],
+                            sid, qtext))
         r.n_accepted = int(len(r.rows))
         r.t = r.si = r.rows = None  # released: the grid holds them now
         results[sid] = r
-        offset += m
-        del vals, pres, x, v_c, t_c, virt
+        del vals, pres, fin
     if strict and q_parts:
         return None  # the long path raises at the first problem with its exact message
 
@@ -155,25 +143,25 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
     if q_parts:
         q_line = np.concatenate([p[0] for p in q_parts])
         q_fc = np.concatenate([p[1] for p in q_parts])
-        q_virt = np.concatenate([p[2] for p in q_parts])
-        q_code = np.concatenate([p[3] for p in q_parts])
-        q_t = np.concatenate([p[4] for p in q_parts])
-        q_v = np.concatenate([p[5] for p in q_parts])
-        q_ch = np.concatenate([np.full(len(p[0]), p[6], dtype=object) for p in q_parts])
+        q_code = np.concatenate([p[2] for p in q_parts])
+        q_t = np.concatenate([p[3] for p in q_parts])
+        q_v = np.concatenate([p[4] for p in q_parts])
+        q_ch = np.concatenate([np.full(len(p[0]), p[5], dtype=object) for p in q_parts])
+        q_text = np.concatenate([p[6] for p in q_parts])
         order = np.lexsort((q_fc, q_line))
-        q_line, q_virt, q_code, q_t, q_v, q_ch = (a[order] for a in (q_line, q_virt, q_code, q_t, q_v, q_ch))
+        q_line, q_code, q_t, q_v, q_ch, q_text = (a[order] for a in (q_line, q_code, q_t, q_v, q_ch, q_text))
     else:
-        q_line = q_virt = q_t = np.empty(0, np.int64)
+        q_line = q_t = np.empty(0, np.int64)
         q_code = np.empty(0, np.int8)
         q_v = np.empty(0)
-        q_ch = np.empty(0, dtype=object)
+        q_ch = q_text = np.empty(0, dtype=object)
 
     def reason_text(i: int, c: int) -> str:
         if c == MISSING:
             return "missing value (NaN or empty)"
         if c == INFINITE:
             return f"infinite value {pd.Series(q_v[i:i + 1]).iloc[0]!r}"
-        return details.get(int(q_virt[i]), "") or REASON_NAMES.get(c, "rejected")
+        return q_text[i] or REASON_NAMES.get(c, "rejected")
 
     ck = SimpleNamespace(code=q_code, lines_arr=q_line, t_ns=q_t, v=q_v,
                          raw=pd.DataFrame({"channel": pd.Series(q_ch, dtype=object)}),
@@ -197,21 +185,33 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
                           counts=counts, warnings=tuple(warnings), gaps=gaps)
 
 
-def _grid_frame(ns: np.ndarray, grid_v: np.ndarray, grid_m: np.ndarray, present: list[str]) -> pd.DataFrame:
-    """Long (time, channel, value) frame from a (channel x time) grid of values and a mask of samples."""
+def _grid_frame(ns: np.ndarray, grid_v: np.ndarray, grid_m: np.ndarray, present: list[str],
+                block: int = 16384) -> pd.DataFrame:
+    """Long (time, channel, value) frame from a (channel x time) grid of values and a mask of samples.
+
+    The grid is read time by time in blocks of ``block`` times: each block is transposed (and, when it
+    holds a hole, compressed) straight into the output, so the 52 M values are written once.
+    """
     nch, n = grid_v.shape
     codes_dtype = np.int8 if nch < 127 else np.int32
-    vt = np.ascontiguousarray(grid_v.T)
-    if bool(grid_m.all()):
-        values = vt.reshape(-1)
-        t = np.repeat(ns, nch)
-        codes = np.tile(np.arange(nch, dtype=codes_dtype), n)
-    else:
-        mt = np.ascontiguousarray(grid_m.T)
-        values = vt[mt]
-        del vt
-        t = np.repeat(ns, mt.sum(axis=1))
-        codes = np.broadcast_to(np.arange(nch, dtype=codes_dtype), (n, nch))[mt]
+    per_row = grid_m.sum(axis=0)
+    cum = np.zeros(n + 1, np.int64)
+    np.cumsum(per_row, out=cum[1:])
+    total = int(cum[-1])
+    values = np.empty(total)
+    codes = np.empty(total, codes_dtype)
+    t = ns.repeat(per_row) if total != n * nch else ns.repeat(nch)
+    ar = np.arange(nch, dtype=codes_dtype)
+    for s in range(0, n, block):
+        e = min(n, s + block)
+        o0, o1 = int(cum[s]), int(cum[e])
+        if o1 - o0 == (e - s) * nch:
+            values[o0:o1].reshape(e - s, nch)[...] = grid_v[:, s:e].T
+            codes[o0:o1].reshape(e - s, nch)[...] = ar
+        elif o1 > o0:
+            mb = grid_m[:, s:e].T
+            values[o0:o1] = grid_v[:, s:e].T[mb]
+            codes[o0:o1] = np.broadcast_to(ar, (e - s, nch))[mb]
     return pd.DataFrame({
         "time": _utc(t),
         "channel": pd.Categorical.from_codes(codes, categories=present),
