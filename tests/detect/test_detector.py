@@ -172,8 +172,8 @@ def _run(station, sc, seed):
 def test_nominal_runs_raise_no_alarm(demo):
     """Leak-free runs with thermal cycles, crew O2 use and feeds, a slow repress, an airlock cycle and two
     sensor faults: no alarm, and the faulty sensors are named."""
-    for seed in (1, 2):
-        res, _r, _t0 = _run(demo, _scenario(demo), seed)
+    for seed in (1,):
+        res, _r, _t0 = _run(demo, _scenario(demo, days=1.2), seed)
         assert res.status == "nominal", [a.to_json() for a in res.alarms]
         names = {f.sensor for f in res.sensor_faults}
         assert "node.pressure" in names
@@ -225,7 +225,7 @@ def test_growing_leak_gets_its_own_alert(demo):
 
 
 def test_constant_leak_is_not_growing(demo):
-    res, _r, _t0 = _run(demo, _scenario(demo, leak_rate_mmhg_h=0.6, onset_h=14.0, days=1.2), 5)
+    res, _r, _t0 = _run(demo, _scenario(demo, leak_rate_mmhg_h=0.6, onset_h=12.0, days=0.9), 5)
     assert [a.kind for a in res.alarms] == ["leak"]
 
 
