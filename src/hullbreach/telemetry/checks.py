@@ -205,11 +205,14 @@ class _ChannelResult:
 
 
 def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "",
-                   increasing: bool = False) -> _ChannelResult:
+                   increasing: bool = False, compact: bool = True) -> _ChannelResult:
     """Checks on one channel's samples (file order in, time order out). ``v`` in the sensor's unit.
 
     ``increasing=True`` tells that ``t`` strictly increases (wide files, checked once for all channels):
     the out-of-order and duplicate checks are skipped, as they would find nothing.
+    ``compact=False`` leaves ``rows`` and ``si`` of the result uncompacted (every input sample, in time
+    order; the quarantined ones are ``q_rows``) and sets ``n_accepted``: saves two copies when the caller
+    scatters the samples anyway.
     """
     n = len(t)
     notes: list[str] = []
@@ -258,15 +261,20 @@ def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "",
     # ---- impossible values for the unit.
     si = np.asarray(to_si(v, sensor.unit), dtype=float)
     lo, hi = PLAUSIBLE_SI.get(sensor.quantity, (-np.inf, np.inf))
-    impossible = ok & ((si < lo) | (si > hi))
+    if len(si) and lo <= si.min() and si.max() <= hi:  # two reductions instead of four passes and masks
+        impossible = np.zeros(n, bool)
+    else:
+        impossible = ok & ((si < lo) | (si > hi))
     for i in np.flatnonzero(impossible)[:10000]:
         g = guess_unit(float(v[i]), sensor.quantity, sensor.unit)
         details[int(rows[i])] = (f"value {_fmt(v[i])} {sensor.unit} ({_fmt(si[i])} SI) is impossible for "
                                  f"{sensor.quantity}" + (f": probably {g}" if g else ""))
-    code[impossible] = IMPOSSIBLE
-    ok &= ~impossible
+    if impossible.any():
+        code[impossible] = IMPOSSIBLE
+        ok &= ~impossible
+    all_ok = bool(ok.all())
     if ok.any() and sensor.quantity == "pressure" and module_kind != "airlock":
-        vo = v[ok]
+        vo = v if all_ok else v[ok]
         med = float(np.median(vo[:: max(1, len(vo) // 4096)]))  # a subsample is plenty for a unit check
         med_si = float(to_si(med, sensor.unit))
         if not (0.3 * hi < med_si <= hi):
@@ -280,13 +288,15 @@ def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "",
                     details[int(r)] = msg
                 code[wrong] = IMPOSSIBLE
                 ok &= ~wrong
+                all_ok = bool(ok.all())
                 trusted, reason = False, f"unit: {msg}"
     # ---- spikes (robust, on the remaining samples).
-    idx = np.flatnonzero(ok)
-    if len(idx) >= 5:
-        x = v if len(idx) == n else v[idx]
+    idx = None if all_ok else np.flatnonzero(ok)  # None: every sample (identity)
+    if (n if idx is None else len(idx)) >= 5:
+        x = v if idx is None else v[idx]
         floor = max(sensor.noise_std, sensor.resolution, _min_step(x), 1e-12 * max(1.0, abs(float(x[len(x) // 2]))))
-        d = np.abs(np.diff(x))
+        d = np.subtract(x[1:], x[:-1])
+        np.abs(d, out=d)
         # Robust noise scale per block: 1.4826 x median |first difference| / sqrt(2), floored by the sensor.
         block = cfg.spike_block
         scale_b = np.maximum(_block_medians(d, block) * (1.4826 / math.sqrt(2.0)), floor)
@@ -294,17 +304,16 @@ def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "",
         # Screen: a sample farther than the limit from its 5-sample median differs by more than the limit
         # from at least one immediate neighbour (3 of its 4 neighbours lie beyond the median). So only
         # samples with a large step on either side need the median.
-        step = np.empty(len(x))
-        step[0], step[-1] = d[0], d[-1]
-        np.maximum(d[:-1], d[1:], out=step[1:-1])
-        cand = np.flatnonzero(step > thr_b.min())
+        # (sample i has a large step when d[i-1] or d[i] exceeds the smallest limit; no n-sized step array)
+        big = np.flatnonzero(d > thr_b.min())
+        cand = np.union1d(big, big + 1) if len(big) else big
         if len(cand):
             med_c = _median5_at(x, cand)
             res_c = np.abs(x[cand] - med_c)
             thr_c = thr_b[np.minimum(cand // block, len(thr_b) - 1)]
             hit = res_c > thr_c
             for j, m_, r_, th in zip(cand[hit][:10000], med_c[hit], res_c[hit], thr_c[hit]):
-                i = idx[j]
+                i = j if idx is None else idx[j]
                 g = _unit_slip(x[j], m_, sensor)
                 if g is not None:
                     code[i] = IMPOSSIBLE
@@ -314,11 +323,17 @@ def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "",
                     code[i] = SPIKE
                     details[int(rows[i])] = (f"spike: {_fmt(x[j])} {sensor.unit} is {_fmt(r_)} {sensor.unit} from "
                                              f"the local median {_fmt(m_)} (limit {_fmt(th)})")
-            sp_i = idx[cand[hit]]
-            code[sp_i] = np.where(code[sp_i] == OK, SPIKE, code[sp_i])
-            ok = code == OK
-    all_ok = bool(ok.all())
-    at, av, arows, asi = (t, v, rows, si) if all_ok else (t[ok], v[ok], rows[ok], si[ok])
+            sp_i = cand[hit] if idx is None else idx[cand[hit]]
+            if len(sp_i):
+                code[sp_i] = np.where(code[sp_i] == OK, SPIKE, code[sp_i])
+                ok = code == OK
+                all_ok = bool(ok.all())
+    if all_ok:
+        at, av, arows, asi = t, v, rows, si
+    elif compact:
+        at, av, arows, asi = t[ok], v[ok], rows[ok], si[ok]
+    else:
+        at, av, arows, asi = t[ok], v[ok], rows, si
     # ---- stuck sensor (samples kept, channel untrusted).
     if trusted and len(av) >= cfg.stuck_min_samples:
         res_ = max(sensor.resolution, _min_step(av))
@@ -361,7 +376,7 @@ def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "",
     q = np.flatnonzero(~ok) if not all_ok else np.empty(0, np.int64)
     return _ChannelResult(t=at, si=asi, rows=arows, q_rows=rows[q], q_codes=code[q], details=details,
                           ooo_rows=ooo_rows, trusted=trusted, reason=reason, notes=notes, gaps=gaps,
-                          median_dt_s=median_dt)
+                          median_dt_s=median_dt, n_accepted=-1 if compact else int(len(at)))
 
 
 def _run_checks(raw: pd.DataFrame, station, cfg: CheckConfig, source: str, lines, files, line_label: str):

@@ -102,7 +102,8 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
         t_c = ns if all_fin else ns[fin]
         sensor = station.sensors[sid]
         mod = station.modules.get(sensor.module)
-        r = _check_channel(t_c, v_c, rows, sensor, cfg, getattr(mod, "kind", "") or "", increasing=True)
+        r = _check_channel(t_c, v_c, rows, sensor, cfg, getattr(mod, "kind", "") or "", increasing=True,
+                           compact=False)
         del v_c, t_c, rows
         if any_naive:
             nv = naive if all_fin else naive & fin
@@ -112,12 +113,14 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
                 naive_first = int(np.argmax(nv))
         # accepted cells into the grid
         j = jcol[sid]
-        if len(r.rows) == n:
+        # (r.rows / r.si: every candidate, the quarantined ones included; they are masked out below)
+        if all_fin:
             grid_v[j] = r.si
             grid_m[j] = True
         else:
-            grid_v[j, r.rows] = r.si
-            grid_m[j, r.rows] = True
+            grid_v[j, fin] = r.si
+            grid_m[j] = fin
+        grid_m[j, r.q_rows] = False
         # quarantined cells: missing / infinite (before the channel pass), then the channel's own verdicts
         qrow_parts, qcode_parts = [], []
         if not all_fin:
@@ -132,7 +135,6 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
             qtext = np.array([r.details.get(int(i), "") for i in qrow], dtype=object)
             q_parts.append((lines[qrow], np.full(len(qrow), fc), np.concatenate(qcode_parts), ns[qrow], vals[qrow],
                             sid, qtext))
-        r.n_accepted = int(len(r.rows))
         r.t = r.si = r.rows = None  # released: the grid holds them now
         results[sid] = r
         del vals, pres, fin
