@@ -200,6 +200,7 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
             t_start, t_end = t_last_open + 2.0, t_last_open + 2.0 + step.dwell_s
         for h in step.close:
             events.append(HatchEvent(time_s=t_start - 1.0, hatch=h, action="close"))
+        events.sort(key=lambda e: e.time_s)  # stable: same-time events keep the planned order
         sc = Scenario(duration_s=t_end + 1.0, leaks=(leak,), hatch_events=tuple(events), thermal=thermal, crew=crew,
                       truth_dt_s=FAST_BLOCK_S if case.telemetry == "fast" else TRUTH_DT_S / 2)
         res = simulate(st, sc, seed=sim_seed, telemetry=(case.telemetry == "full"))
