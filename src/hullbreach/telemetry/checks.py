@@ -354,13 +354,16 @@ def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "",
                 starts = np.flatnonzero(edges == 1)
                 ends = np.flatnonzero(edges == -1)  # run covers samples starts..ends (inclusive)
                 length = ends - starts + 1
-                dur = (at[ends] - at[starts]) / 1e9
-                bad = (length >= n_min) & (dur >= cfg.stuck_min_duration_s)
+                # durations only of the runs long enough in samples (few): same verdict, less memory
+                sel = np.flatnonzero(length >= n_min)
+                dur_sel = (at[ends[sel]] - at[starts[sel]]) / 1e9
+                bad = dur_sel >= cfg.stuck_min_duration_s
                 if bad.any():
-                    k = int(np.argmax(np.where(bad, dur, -1.0)))
+                    kk = int(np.argmax(np.where(bad, dur_sel, -1.0)))
+                    k, dur_k = int(sel[kk]), dur_sel[kk]
                     s0, s1 = pd.Timestamp(int(at[starts[k]]), tz="UTC"), pd.Timestamp(int(at[ends[k]]), tz="UTC")
                     trusted = False
-                    reason = (f"stuck at {_fmt(av[starts[k]])} {sensor.unit} for {_fmt(dur[k])} s "
+                    reason = (f"stuck at {_fmt(av[starts[k]])} {sensor.unit} for {_fmt(dur_k)} s "
                               f"({int(length[k])} samples, {s0.isoformat()} to {s1.isoformat()}); with noise "
                               f"{_fmt(sigma)} {sensor.unit} it should change "
                               f"({int(bad.sum())} stuck run(s), longest shown)")

@@ -85,6 +85,7 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
     naive_counts: dict[str, int] = {}
     naive_first = None  # row of the first candidate with a zone-less time (first column that has one)
     any_naive = bool(naive.any())
+    buf_v, buf_t, all_rows = np.empty(n), np.empty(n, np.int64), None
     for fc, sid in enumerate(names):
         vals, pres = column(sid)
         vals = np.asarray(vals, dtype=np.float64)  # nulls (no sample) are NaN here; ``pres`` tells them apart
@@ -96,10 +97,16 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
         all_fin = bool(fin.all())
         if not all_fin and not fin.any():
             return None  # a channel without any usable sample: the long path reports it
-        # candidates (present, finite), as row indices in time order
-        rows = np.arange(n, dtype=np.int64) if all_fin else np.flatnonzero(fin)
-        v_c = vals if all_fin else vals[fin]
-        t_c = ns if all_fin else ns[fin]
+        # candidates (present, finite), as row indices in time order; gathered into buffers reused by every
+        # channel (fresh n-sized arrays per channel cost more in page faults than in copying)
+        if all_fin:
+            if all_rows is None:
+                all_rows = np.arange(n, dtype=np.int64)
+            rows, v_c, t_c = all_rows, vals, ns
+        else:
+            rows = np.flatnonzero(fin)
+            v_c = np.take(vals, rows, out=buf_v[:len(rows)])
+            t_c = np.take(ns, rows, out=buf_t[:len(rows)])
         sensor = station.sensors[sid]
         mod = station.modules.get(sensor.module)
         r = _check_channel(t_c, v_c, rows, sensor, cfg, getattr(mod, "kind", "") or "", increasing=True,
