@@ -13,7 +13,7 @@ Methods, each tuned to the same false-alarm rate on the leak-free runs (no alarm
 * (b) ANSI/ANS-56.8 mass-point: least-squares slope of the total air mass over a 24 h window; alarm when
   the loss exceeds the largest loss seen on the leak-free runs (times 1.05);
 * (c) ruptures PELT (offline, model "l2") on the 10-min increments of the tracked mass, re-run on the
-  data so far every 30 min; alarm when it finds a change after which the mean loss exceeds the background
+  data so far every hour; alarm when it finds a change after which the mean loss exceeds the background
   allowance; penalty the smallest of a ladder with no alarm on the leak-free runs;
 * Lorden's bound: delay >= log(ARL) / KL per bin for a change in the mean of the mass-rate signal (the
   per-bin increments of the tracked mass, white noise of variance 2 sigma^2), ARL = bins per year / FAR.
@@ -159,7 +159,7 @@ def masspoint_stat(r):
     return np.nanmax(loss) if np.isfinite(loss).any() else 0.0
 
 
-def baseline_pelt(runs, pen, allow_kg_day, every_bins=30, agg=10):
+def baseline_pelt(runs, pen, allow_kg_day, every_bins=60, agg=10):
     import ruptures as rpt
     out = []
     for r in runs:
@@ -175,7 +175,7 @@ def baseline_pelt(runs, pen, allow_kg_day, every_bins=30, agg=10):
         found = None
         for end in range(every_bins // agg * 4, len(inc) + 1, every_bins // agg):
             sig = inc[:end]
-            bkps = rpt.Pelt(model="l2", min_size=3, jump=1).fit(sig.reshape(-1, 1)).predict(pen=pen)
+            bkps = rpt.Pelt(model="l2", min_size=3, jump=2).fit(sig.reshape(-1, 1)).predict(pen=pen)
             segs = [0] + bkps
             if len(segs) > 2:
                 last = sig[segs[-2]: segs[-1]]
@@ -337,8 +337,8 @@ def main() -> None:
     allow = 0.23 * 957.4 / 916.0
     pen_ladder = [1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0]
     pen = None
+    scale = np.median([np.var(np.diff(r["n2"][~np.isnan(r["n2"])][::10])) for r in nom[:4]])
     for p in pen_ladder:
-        scale = np.median([np.var(np.diff(r["n2"][~np.isnan(r["n2"])][::10])) for r in nom[:4]])
         if all(x is None for x in baseline_pelt(nom, p * scale * 100, allow)):
             pen = p * scale * 100
             break
