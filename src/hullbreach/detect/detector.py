@@ -369,10 +369,10 @@ def kappa_scales(y: np.ndarray, real: np.ndarray, sigma2: float) -> np.ndarray:
             break
         ref = 6.0 * sigma2 / sc
         k_hat = float(np.minimum(d2[ok], 50.0 * ref).mean()) / ref
-        rse = 1.5 * math.sqrt(2.0 / ok.sum())  # relative standard error (correlated second differences)
-        if k_hat > 1.0 + 2.0 * rse:
-            # significant slow disturbances: take the upper side of the estimate
-            k_hat *= 1.0 + rse
+        if k_hat > 1.2:
+            # evidence of slow disturbances: take the upper side of the estimate (relative standard
+            # error ~ 1.5 sqrt(2 / count) for correlated second differences)
+            k_hat *= 1.0 + 3.0 * math.sqrt(2.0 / ok.sum())
         out[i] = max(out[i - 1], k_hat)
     return out
 
