@@ -34,6 +34,7 @@ from importlib import resources
 from pathlib import Path
 
 from hullbreach.errors import CaseError
+from hullbreach.tomlpos import TomlLines
 from hullbreach.uncertain import Interval
 
 HYPOTHESES = ("meteoroid", "orbital_debris", "fatigue_crack", "manufacturing_defect", "drilling_ground",
@@ -298,22 +299,6 @@ _VEHICLE_KEYS = {"wall", "wall_area_m2", "wall_area_note", "wall_thickness_mm", 
 _HOLE_KEYS = {"diameter_mm", "diameter_low_mm", "diameter_high_mm"}
 
 
-def _key_lines(text: str) -> dict[tuple[str, str], int]:
-    """``(table, key) -> line`` (1-based) for ``[table]`` headers and ``key =`` lines (tomllib keeps none)."""
-    pos, table = {}, ""
-    for no, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        m = re.match(r"^\[\s*([A-Za-z0-9_.-]+)\s*\]", line)
-        if m:
-            table = m.group(1)
-            pos.setdefault((table, ""), no)
-            continue
-        m = re.match(r'^("?)([A-Za-z0-9_.-]+)\1\s*=', line)
-        if m:
-            pos.setdefault((table, m.group(2)), no)
-    return pos
-
-
 def list_cases() -> list[str]:
     """Names of the built-in cases (``cause/cases/*.toml``)."""
     lib = resources.files("hullbreach.cause") / "cases"
@@ -348,14 +333,10 @@ def parse_case(text: str, filename: str = "<string>") -> Case:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CaseError(f"not valid TOML: {exc}", source=filename) from None
-    lines = _key_lines(text)
+    lines = TomlLines(text)
 
     def fail(msg, table="", key="", hint=None):
-        no = lines.get((table, key)) or lines.get((table, ""))
-        loc = f"{filename}:{no}" if no else filename
-        if key:
-            loc += f" ({table + '.' if table else ''}{key})"
-        raise CaseError(msg, source=loc, hint=hint)
+        raise CaseError(msg, source=lines.where(filename, table, 0, key or None), hint=hint)
 
     def check_keys(tbl: dict, allowed: set, table: str):
         for k in tbl:

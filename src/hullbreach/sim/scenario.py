@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from hullbreach.errors import ScenarioError
+from hullbreach.tomlpos import TomlLines
 
 #: Orbital period of the ISS [s] (92.6 min, [2]).
 ORBITAL_PERIOD_S = 92.6 * 60.0
@@ -506,42 +507,6 @@ _SCENARIO_ATTR = {"leak": "leaks", "hatch_event": "hatch_events", "repress": "re
 _TIME_KEYS = ("onset_s", "end_s", "time_s", "start_s")
 
 
-class _Lines:
-    """Line numbers of ``key =`` lines per ``[table]`` / ``[[array]]`` entry (tomllib keeps no positions)."""
-
-    def __init__(self, text: str):
-        self.pos: dict[tuple[str, int, str], int] = {}
-        self.header: dict[tuple[str, int], int] = {}
-        counts: dict[str, int] = {}
-        table, index = "", 0
-        for no, raw in enumerate(text.splitlines(), start=1):
-            line = raw.strip()
-            m = re.match(r"^\[\[\s*([A-Za-z0-9_.-]+)\s*\]\]", line)
-            if m:
-                table = m.group(1)
-                index = counts.get(table, 0)
-                counts[table] = index + 1
-                self.header[(table, index)] = no
-                continue
-            m = re.match(r"^\[\s*([A-Za-z0-9_.-]+)\s*\]", line)
-            if m:
-                table, index = m.group(1), 0
-                self.header[(table, index)] = no
-                continue
-            m = re.match(r'^("?)([A-Za-z0-9_.-]+)\1\s*=', line)
-            if m:
-                self.pos.setdefault((table, index, m.group(2)), no)
-
-    def where(self, filename: str, table: str = "", index: int = 0, key: str | None = None) -> str:
-        no = self.pos.get((table, index, key)) if key else None
-        if no is None:
-            no = self.header.get((table, index))
-        loc = f"{filename}:{no}" if no else filename
-        if key:
-            loc += f" ({table + '.' if table else ''}{key})"
-        return loc
-
-
 def _to_seconds(value: Any, start: pd.Timestamp, where: str) -> float:
     try:
         if isinstance(value, (_dt.datetime, _dt.date)):
@@ -556,7 +521,7 @@ def _to_seconds(value: Any, start: pd.Timestamp, where: str) -> float:
     return float((t - start).total_seconds())
 
 
-def _build(cls, entry: dict, table: str, index: int, lines: _Lines, filename: str, start: pd.Timestamp):
+def _build(cls, entry: dict, table: str, index: int, lines: TomlLines, filename: str, start: pd.Timestamp):
     names = {f.name for f in fields(cls)} - {"source"}
     kwargs: dict[str, Any] = {}
     for key, value in entry.items():
@@ -596,7 +561,7 @@ def parse_scenario(text: str, filename: str = "<string>") -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"not valid TOML: {exc}", source=filename) from None
-    lines = _Lines(text)
+    lines = TomlLines(text)
     top_names = {f.name for f in fields(Scenario)} - {"source", "crew"} - set(_SCENARIO_ATTR.values())
     allowed = top_names | set(_TABLES) | {"crew"}
     for key in data:

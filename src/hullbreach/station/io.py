@@ -12,6 +12,7 @@ from typing import Any
 import tomli_w
 
 from hullbreach.errors import HullbreachError, StationError
+from hullbreach.tomlpos import TomlLines
 from hullbreach.station.model import Hatch, Module, Sensor, Station
 from hullbreach.units import check_unit_for_quantity
 
@@ -22,42 +23,6 @@ _TOP_KEYS = {"name", "evacuation_pressure_pa", "nominal_pressure_pa", "descripti
 _MODULE_KEYS = {f for f in Module.__dataclass_fields__}
 _HATCH_KEYS = {f for f in Hatch.__dataclass_fields__}
 _SENSOR_KEYS = {f for f in Sensor.__dataclass_fields__}
-
-
-class _Lines:
-    """Line numbers of keys in a TOML text: ``(table, index, key) -> line`` (1-based).
-
-    ``tomllib`` keeps no positions, so this small scanner follows ``[table]`` and ``[[array]]`` headers
-    and ``key =`` lines. It is only used to point at a line in error messages.
-    """
-
-    def __init__(self, text: str):
-        self.pos: dict[tuple[str, int, str], int] = {}
-        self.header: dict[tuple[str, int], int] = {}
-        counts: dict[str, int] = {}
-        table, index = "", 0
-        for no, raw in enumerate(text.splitlines(), start=1):
-            line = raw.strip()
-            m = re.match(r"^\[\[\s*([A-Za-z0-9_.-]+)\s*\]\]", line)
-            if m:
-                table = m.group(1)
-                index = counts.get(table, 0)
-                counts[table] = index + 1
-                self.header[(table, index)] = no
-                continue
-            m = re.match(r"^\[\s*([A-Za-z0-9_.-]+)\s*\]", line)
-            if m:
-                table, index = m.group(1), 0
-                self.header[(table, index)] = no
-                continue
-            m = re.match(r'^("?)([A-Za-z0-9_.-]+)\1\s*=', line)
-            if m:
-                self.pos.setdefault((table, index, m.group(2)), no)
-
-    def line(self, table: str, index: int, key: str | None = None) -> int | None:
-        if key is not None and (table, index, key) in self.pos:
-            return self.pos[(table, index, key)]
-        return self.header.get((table, index))
 
 
 def list_stations() -> list[str]:
@@ -111,12 +76,10 @@ def parse_station(text: str, filename: str = "<string>") -> Station:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise StationError(f"not valid TOML: {exc}", source=filename) from None
-    lines = _Lines(text)
+    lines = TomlLines(text)
 
     def where(table: str = "", index: int = 0, key: str | None = None) -> str:
-        no = lines.line(table, index, key)
-        loc = f"{filename}:{no}" if no else filename
-        return f"{loc} ({table + '.' if table else ''}{key})" if key else loc
+        return lines.where(filename, table, index, key)
 
     def fail(msg: str, table: str = "", index: int = 0, key: str | None = None, hint: str | None = None):
         raise StationError(msg, source=where(table, index, key), hint=hint)
