@@ -8,7 +8,6 @@ import time
 import numpy as np
 import pytest
 
-from hullbreach.constants import PA_PER_MMHG
 from hullbreach.isolate.constraints import Rules
 from hullbreach.isolate.plan import (
     PlanState,

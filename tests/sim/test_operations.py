@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hullbreach.constants import PA_PER_MMHG, PA_PER_PSI
+from hullbreach.constants import PA_PER_PSI
 from hullbreach.errors import ScenarioError
 from hullbreach.sim import AirlockCycle, Crew, HatchEvent, Leak, Repress, Scenario, simulate
 

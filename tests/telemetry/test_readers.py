@@ -9,7 +9,6 @@ import pytest
 from hullbreach.errors import TelemetryError
 from hullbreach.telemetry import read_events, read_telemetry, write_events_csv, write_long_csv
 from hullbreach.telemetry.readers import detect_format, parse_detail
-from hullbreach.units import to_si
 
 
 def _wide(raw: pd.DataFrame) -> pd.DataFrame:

@@ -269,7 +269,7 @@ def soyuz_om_critical_diameter_m(speed_m_s, angle_rad, wall: SoyuzOrbitalModuleW
         dc[low] = k["KL"] * twm * np.exp(-(2 / 3) * lv[low] - (4 / 3) * lc[low] - 0.5 * lrp[low])
     if np.any(mid):
         dc = np.array(dc, copy=True)
-        cm, lcm, lrm, vm = c[mid], lc[mid], lrp[mid], v[mid]
+        lcm, lrm, vm = lc[mid], lrp[mid], v[mid]
         hi_m, lo_m = vhi[mid], vlo[mid]
         a = k["Kli"] * twm * np.exp(-(2 / 3) * lcm - 0.5 * lrm)
         b = k["Khi"] * tw ** (2 / 3) * np.exp(-lrm / 3 - lcm / 3)

@@ -36,7 +36,6 @@ def iss_procedure(station: Station, state: PlanState, rules: Rules = Rules(), cr
     order of configurations, not of the test).
     """
     w = state.weights
-    cand = {m for m, x in w.items() if x > 0}
     likely = {m for m, x in w.items() if x >= 0.01}  # stages look at modules that still matter
     closed = frozenset(state.closed)
     acc = _access_opens(station, closed, w, rules)

@@ -28,7 +28,7 @@ import pandas as pd
 from hullbreach.constants import R_AIR
 from hullbreach.errors import IsolationError
 from hullbreach.isolate import infer
-from hullbreach.isolate.constraints import Rules, crew_zones
+from hullbreach.isolate.constraints import Rules
 from hullbreach.isolate.plan import PlanState, TestDesign
 from hullbreach.isolate.policies import get_policy
 from hullbreach.station import Station

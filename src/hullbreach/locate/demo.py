@@ -59,7 +59,7 @@ def run(out_dir: pathlib.Path, seed: int = 0) -> dict:
         f"{rec.n_sensors} contact sensors, {rec.duration_s * 1e3:.0f} ms at {rec.fs_hz / 1e6:.0f} MHz, SNR 0 dB, cabin fan running",
         f"[bold]Hole at x = {x:.3f} m, y = {y:.3f} m[/] on the panel — 95 % within {r * 1000:.1f} mm",
         f"(simulated hole was {err * 1000:.1f} mm away; a single-speed GCC-PHAT search was off by {err_b * 1000:.0f} mm)",
-        f"Other sources heard: " + (", ".join(f"{c.kind} at ({c.position_m[0]:.2f}, {c.position_m[1]:.2f}) m"
+        "Other sources heard: " + (", ".join(f"{c.kind} at ({c.position_m[0]:.2f}, {c.position_m[1]:.2f}) m"
                                               for c in res.candidates[1:]) or "none"),
         f"Likelihood image: {png.name}",
     ]

@@ -417,7 +417,6 @@ def locate(
         e = np.stack([_srp(env, tabs.d0, tabs.dd, pi, pj, sensors, fpts, scale=sc) for sc in scales])
         si, gi = np.unravel_index(int(np.argmax(e)), e.shape)
         ex, ey = fpts[gi]
-        s1 = float(scales[si])
         # stage 2: phase-coherent map over position (1 mm) x speed scale (0.1 %, whole range): the
         # envelope pins the position to a few mm but not the scale, the phase pins both
         hw = max(8e-3, 4 * fine_step_m)

@@ -52,7 +52,7 @@ from hullbreach.errors import ScenarioError
 from hullbreach.physics.orifice import choked_mass_flow
 from hullbreach.sim.integrate import G_AIR as _G
 from hullbreach.sim.integrate import MOLAR as _MOLAR
-from hullbreach.sim.integrate import SPECIES, integrate_cluster, integrate_zone, mixture_r
+from hullbreach.sim.integrate import SPECIES, integrate_cluster, integrate_zone, mixture_r  # noqa: F401 (SPECIES re-exported for tests)
 from hullbreach.sim.scenario import Scenario
 from hullbreach.sim.sensors import SensorBank
 from hullbreach.sim.thermal import ThermalModel

@@ -24,7 +24,6 @@ import pandas as pd
 from hullbreach.telemetry.checks import (
     INFINITE,
     MISSING,
-    OK,
     REASON_NAMES,
     _check_channel,
     _quarantine_table,
