@@ -699,13 +699,18 @@ class ZoneDetector:
         pos = np.arange(g + 1, g + 1 + len(xs))
         self.offset = float(np.mean(xs - self.y_ref - (level + slope * pos)))
         p, t, mm = self._take_pending()
-        self._append(level + slope * np.arange(1, g + 1), np.zeros(g, dtype=bool), p, t, mm)
-        am = [m for _, m in self.anchor]
         if not (self.alarms and self.alarms[-1].end_n is None):
             # The level across a known operation is only known to ~sigma/sqrt(ANCHOR_BINS); a day-long
             # window would read that as a slope change. The test window restarts after the operation
-            # (an active alarm keeps its evidence for the estimates).
+            # (an active alarm keeps its evidence for the estimates). The restart is set *before* the
+            # fill is appended: the fill is the pre-operation line extrapolated without noise over the
+            # whole operation (hours for an airlock vacuum hold), not data, and tested with the old window
+            # it turned that line's slope, known only to the noise of the last hour, into evidence growing
+            # with the length of the hold (a false alarm in the held airlock's zone). Fill bins thus get a
+            # window floor beyond themselves: their statistic is 0 and no alarm falls inside an operation.
             self.reset_n = self.y.n + g
+        self._append(level + slope * np.arange(1, g + 1), np.zeros(g, dtype=bool), p, t, mm)
+        am = [m for _, m in self.anchor]
         self._append(xs - self.y_ref - self.offset, np.ones(len(xs), dtype=bool), [m[0] for m in am],
                      [m[1] for m in am], [m[2] for m in am])
         self.anchor = []
