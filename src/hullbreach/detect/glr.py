@@ -1,0 +1,267 @@
+"""Statistics of the leak detector: the window-limited GLR slope-change statistic, robust noise scales,
+the calibrated threshold for a false-alarm rate, and their constants.
+
+Split from :mod:`hullbreach.detect.detector` (which documents the test and its references [1]-[5]); pure
+NumPy functions with no state.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from hullbreach.constants import SECONDS_PER_YEAR
+from hullbreach.detect.airmass import DEFAULT_BIN_S
+from hullbreach.errors import DetectionError
+
+#: Whole-station background leak not to alarm on [kg/day]: ISS 2011 figure (~0.227 kg/day, NASA NTRS
+#: 20110012997 as summarized in the reference README).
+BACKGROUND_KG_DAY = 0.23
+#: Station volume the background figure belongs to [m^3] (ISS total pressurized volume, reference README).
+BACKGROUND_VOLUME_M3 = 916.0
+#: Tail law of the false-alarm rate per bin of the statistic on white noise: rate(h) = exp(A - B h)
+#: (fitted by ``benchmarks/detect_calibrate.py``; valid for the default window and grid).
+TAIL_A = -0.3128
+TAIL_B = 1.1874
+#: The loss rate after the change must exceed the background allowance by this many standard errors
+#: (so the end of a gas addition, after which the mass is merely flat, is not a leak).
+Z_POST = 3.0
+#: Time scales [bins] at which the noise is compared with white noise (see :func:`kappa_scales`), and the
+#: history used for it [bins].
+KAPPA_SCALES = (1, 4, 16, 64)
+KAPPA_HISTORY = 4096
+#: The inflation is re-estimated every this many noise blocks (1 h at the defaults).
+KAPPA_EVERY = 3
+#: Noise inflation assumed per scale right after a channel of the zone is left out, until measured
+#: (a module then follows the zone's temperature, and its own HVAC swings, ~0.05 K over ~10 min, go
+#: unmeasured; estimate from simulated faults, see docs/detection.md).
+KAPPA_AFTER_CHANGE = (1.0, 3.0, 6.0, 12.0)
+#: Monte Carlo samples of the estimate intervals (2.5/97.5 percentiles to ~1 % of their width).
+MC_SAMPLES = 4000
+#: Fewest bins in a rate fit after the alarm.
+MIN_FIT_BINS = 10
+#: Bins further than this many noise standard deviations from their one-step prediction are clipped
+#: there before they enter the detection statistic (one bad bin cannot raise an alarm on its own).
+CLIP_SIGMA = 4.0
+#: Valid bins averaged to re-anchor the level after a known operation [bins].
+ANCHOR_BINS = 10
+#: Bins of reference data needed before testing (and before a change age counts) [-].
+MIN_REF_BINS = 20
+#: Block length of the robust noise estimate [bins].
+SIGMA_BLOCK = 20
+#: Onset likelihood-ratio interval half-width (chi-square(1), 95 %).
+ONSET_LR_95 = 1.92
+#: Growing-leak alert: z of the quadratic term, and the minimum relative growth of the loss rate.
+GROWTH_Z = 5.0
+GROWTH_MIN_FRACTION = 0.25
+#: Winsorizing level of squared second differences, in block medians (chi-square(1): median 0.455,
+#: so 20 medians = 9.1, the 99.7th percentile).
+WINSOR = 20.0
+#: Minimum number of second differences before the noise estimate is used (and the test runs).
+MIN_SIGMA_SAMPLES = 3 * SIGMA_BLOCK // 2
+
+
+def threshold_for_far(far_per_year: float, bin_s: float = DEFAULT_BIN_S) -> float:
+    """Alarm threshold ``h`` on the log-likelihood ratio for a false-alarm rate [1/year].
+
+    Uses the tail law ``rate per bin = exp(TAIL_A - TAIL_B h)`` fitted on simulated white noise through
+    the exact statistic (module docstring); ``rate per bin = far_per_year * bin_s / year``.
+    """
+    if not (far_per_year > 0 and math.isfinite(far_per_year)):
+        raise DetectionError(f"false-alarm rate must be a positive number per year, got {far_per_year!r}",
+                             hint="e.g. --far-per-year 1")
+    per_bin = far_per_year * bin_s / SECONDS_PER_YEAR
+    return max((TAIL_A - math.log(per_bin)) / TAIL_B, 3.0)
+
+
+def change_age_grid(window_bins: int) -> np.ndarray:
+    """Geometric grid of change ages ``m = n - tau`` tested at each bin [bins] (ratio ~1.2)."""
+    g = np.unique(np.round(1.2 ** np.arange(0, 80)).astype(int))
+    return g[(g >= 1) & (g <= window_bins - MIN_REF_BINS)]
+
+
+# ------------------------------------------------------------------------------------ the statistic
+def _power_sum(m, p):
+    """sum_{i=1}^{m} i^p for p = 0, 1, 2 (vectorised)."""
+    m = np.asarray(m, dtype=float)
+    if p == 0:
+        return m
+    if p == 1:
+        return m * (m + 1) / 2
+    return m * (m + 1) * (2 * m + 1) / 6
+
+
+def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_block: int = 2048, floor: int = 0,
+                  kappa=None, window_test: bool = True):
+    """Window-limited hinge GLR and the window mass-point z at bins ``n`` (vectorised over ``n``).
+
+    Parameters
+    ----------
+    C0, Cj : ndarray
+        Prefix sums ``C0[i] = sum_{j<i} y_j`` and ``Cj[i] = sum_{j<i} j y_j`` [kg, kg].
+    n : ndarray of int
+        Bins to evaluate (``n < len(C0) - 1``).
+    sigma : ndarray
+        Noise std at those bins [kg].
+    window_bins : int
+        ``L``.
+    allow_per_bin : float
+        Background allowance [kg per bin] (a loss rate, positive).
+    grid : ndarray of int
+        Change ages to test.
+    floor : int or ndarray of int
+        The window never starts before this bin (per bin of ``n`` or one for all): after a known operation
+        or a sealed leak the test starts afresh.
+    kappa : ndarray, optional
+        ``(len(n), len(KAPPA_SCALES))`` noise variance inflation per scale; a change of age ``m`` uses the
+        smallest scale ``>= m`` (default: white noise, all 1).
+    window_test : bool
+        Include the mass-point test of the whole window's slope (default True).
+
+    Returns
+    -------
+    llr : ndarray
+        Max LLR per bin (0 where nothing qualifies).
+    best_m : ndarray of int
+        Change age of the max (0 for the window test, -1 for none).
+
+    Notes
+    -----
+    With the line ``X = [1, u]`` (``u = j - n``) over the window and the hinge ``h`` (values 1..m on the
+    last m bins): ``u_stat = h'y - g' (X'X)^-1 X'y``, ``v = h'h - g' (X'X)^-1 g`` with ``g = X'h``; the
+    slope change is ``d = u_stat / v`` and ``LLR = u_stat^2 / (2 sigma^2 v)`` [1].
+    """
+    n = np.asarray(n, dtype=np.int64)
+    sigma = np.asarray(sigma, dtype=float)
+    a = np.minimum(np.maximum(n - window_bins + 1, np.maximum(np.asarray(floor, dtype=np.int64), 0)), n)
+    N = (n - a + 1).astype(float)
+    Sy = C0[n + 1] - C0[a]
+    Suy = (Cj[n + 1] - Cj[a]) - n * Sy  # u = j - n
+    Su = -(N - 1) * N / 2
+    Suu = (N - 1) * N * (2 * N - 1) / 6
+    det = N * Suu - Su * Su
+    if kappa is None:
+        kappa = np.ones((len(n), len(KAPPA_SCALES)))
+    kappa = np.asarray(kappa, dtype=float)
+    # a change of age m is judged with the inflation at the smallest scale >= m (the conservative side)
+    scale_of_m = np.minimum(np.searchsorted(np.asarray(KAPPA_SCALES), grid, side="left"), len(KAPPA_SCALES) - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        A = (Suu * Sy - Su * Suy) / det   # intercept at u = 0
+        B = (N * Suy - Su * Sy) / det     # slope [kg per bin]
+        P, Q, R = Suu / det, Su / det, N / det
+        se_b = sigma * np.sqrt(R * kappa[:, -1])
+        z_b = (-B - allow_per_bin) / se_b
+    ok_n = N >= MIN_REF_BINS
+    llr_b = np.where(ok_n & (z_b > 0) & window_test, 0.5 * z_b ** 2, 0.0)
+    m = grid.astype(float)
+    h1 = _power_sum(m, 1)
+    hh = _power_sum(m, 2)
+    hu = hh - m * h1
+    h11, h1u, huu = h1 * h1, h1 * hu, hu * hu
+    best = np.zeros(len(n))
+    best_m = np.zeros(len(n), dtype=np.int64)
+    two_s2 = 2.0 * sigma * sigma
+    kap = kappa[:, scale_of_m]  # (len(n), len(grid))
+    for r0 in range(0, len(n), rows_per_block):
+        sl = slice(r0, r0 + rows_per_block)
+        nn = n[sl][:, None]
+        valid = ok_n[sl][:, None] & (grid[None, :] <= (N[sl][:, None] - MIN_REF_BINS))
+        lo = np.maximum(nn + 1 - grid[None, :], 0)
+        Ty = C0[nn + 1] - C0[lo]
+        Tjy = Cj[nn + 1] - Cj[lo]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = (Tjy - (nn - m[None, :]) * Ty) - (h1 * A[sl][:, None] + hu * B[sl][:, None])
+            v = hh - (P[sl][:, None] * h11 - 2.0 * Q[sl][:, None] * h1u + R[sl][:, None] * huu)
+            d = u / v
+            b_post = B[sl][:, None] + d * (1.0 - (R[sl][:, None] * hu - Q[sl][:, None] * h1))
+            llr = u * u / (two_s2[sl][:, None] * kap[sl] * v)
+            # standard error of the post-change slope: regressors [1, u - h, h], coefficient of h
+            Nn = N[sl][:, None]
+            Sw = Su[sl][:, None] - h1
+            Sww = Suu[sl][:, None] - 2.0 * hu + hh
+            Shw = hu - hh
+            v2 = hh - (Sww * h11 - 2.0 * Sw * h1 * Shw + Nn * Shw * Shw) / (Nn * Sww - Sw * Sw)
+            z_post = (-b_post - allow_per_bin) * np.sqrt(v2) / (sigma[sl][:, None] * np.sqrt(kap[sl]))
+        llr = np.where(valid & (d < 0) & (z_post > Z_POST) & np.isfinite(llr), llr, 0.0)
+        if llr.shape[1]:
+            j = np.argmax(llr, axis=1)
+            best[sl] = llr[np.arange(llr.shape[0]), j]
+            best_m[sl] = grid[j]
+    use_h = best >= llr_b
+    out = np.where(use_h, best, llr_b)
+    best_m = np.where(out <= 0, -1, np.where(use_h, best_m, 0))
+    return out, best_m
+
+
+def robust_sigma_blocks(y: np.ndarray, real: np.ndarray, pre: int = 0):
+    """Per-block sums of squared second differences (winsorized) and their counts.
+
+    ``y[pre:]`` holds whole blocks of :data:`SIGMA_BLOCK` bins, ``y[:pre]`` (at most 2) the bins just
+    before them. ``E[(y_j - 2 y_{j-1} + y_{j-2})^2] = 6 sigma^2`` for white noise and any linear trend.
+    Squares above ``WINSOR`` times the block median are clipped there (steps, outliers).
+
+    Returns
+    -------
+    sums, counts : ndarray, ndarray (one entry per block)
+    """
+    y = np.asarray(y, dtype=float)
+    real = np.asarray(real, dtype=bool)
+    n = len(y) - pre
+    nb = n // SIGMA_BLOCK
+    if nb <= 0:
+        return np.zeros(0), np.zeros(0)
+    d2 = np.full(len(y), np.nan)
+    if len(y) >= 3:
+        ok = real[2:] & real[1:-1] & real[:-2]
+        d2[2:] = np.where(ok, (y[2:] - 2 * y[1:-1] + y[:-2]) ** 2, np.nan)
+    blocks = d2[pre: pre + nb * SIGMA_BLOCK].reshape(nb, SIGMA_BLOCK)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(blocks, axis=1)
+    clipped = np.minimum(blocks, WINSOR * med[:, None])
+    fin = np.isfinite(clipped)
+    return np.where(fin, clipped, 0.0).sum(axis=1), fin.sum(axis=1).astype(float)
+
+
+def kappa_scales(y: np.ndarray, real: np.ndarray, sigma2: float) -> np.ndarray:
+    """Variance inflation of the track's noise at the time scales :data:`KAPPA_SCALES` [-].
+
+    For white noise the second differences of ``s``-bin means have mean square ``6 sigma^2 / s``; the
+    ratio of the observed mean square to that is ``kappa_s`` (an Allan-variance ratio; 1 for white noise,
+    larger when slow disturbances such as uncompensated temperature swings are present). Squares above 50
+    times the white-noise expectation are clipped (steps). Returned non-decreasing in scale and >= 1.
+    """
+    out = np.ones(len(KAPPA_SCALES))
+    if not (sigma2 > 0) or len(y) < 8 * KAPPA_SCALES[1]:
+        return out
+    s0 = KAPPA_SCALES[1]
+    nb = len(y) // s0
+    m = y[len(y) - nb * s0:].reshape(nb, s0).sum(axis=1) / s0
+    r = real[len(y) - nb * s0:].reshape(nb, s0).all(axis=1)
+    prev_scale = s0
+    for i, sc in enumerate(KAPPA_SCALES[1:], start=1):
+        f = sc // prev_scale
+        if f > 1:
+            nb = len(m) // f
+            m = m[len(m) - nb * f:].reshape(nb, f).sum(axis=1) / f
+            r = r[len(r) - nb * f:].reshape(nb, f).all(axis=1)
+        prev_scale = sc
+        if len(m) < 8:
+            out[i:] = out[i - 1]
+            break
+        d2 = (m[2:] - 2 * m[1:-1] + m[:-2]) ** 2
+        ok = r[2:] & r[1:-1] & r[:-2]
+        if ok.sum() < 6:
+            out[i:] = out[i - 1]
+            break
+        ref = 6.0 * sigma2 / sc
+        k_hat = float(np.minimum(d2[ok], 50.0 * ref).mean()) / ref
+        if k_hat > 1.2:
+            # evidence of slow disturbances: take the upper side of the estimate (relative standard
+            # error ~ 1.5 sqrt(2 / count) for correlated second differences)
+            k_hat *= 1.0 + 3.0 * math.sqrt(2.0 / ok.sum())
+        out[i] = max(out[i - 1], k_hat)
+    return out
