@@ -54,3 +54,14 @@ class TomlLines:
         if key:
             loc += f" ({table + '.' if table else ''}{key})"
         return loc
+
+
+def load_toml(text: str, filename: str, error_cls):
+    """Parse TOML text; return ``(data, TomlLines)``. Invalid TOML raises ``error_cls`` naming the file."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error_cls(f"not valid TOML: {exc}", source=filename) from None
+    return data, TomlLines(text)

@@ -28,13 +28,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from hullbreach.errors import CaseError
-from hullbreach.tomlpos import TomlLines
+from hullbreach.tomlpos import load_toml
 from hullbreach.uncertain import Interval
 
 HYPOTHESES = ("meteoroid", "orbital_debris", "fatigue_crack", "manufacturing_defect", "drilling_ground",
@@ -329,11 +328,7 @@ def load_case(name_or_path: str | Path) -> Case:
 
 def parse_case(text: str, filename: str = "<string>") -> Case:
     """Parse and validate a case TOML text (see ``cause/cases/ms09.toml`` for the format)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise CaseError(f"not valid TOML: {exc}", source=filename) from None
-    lines = TomlLines(text)
+    data, lines = load_toml(text, filename, CaseError)
 
     def fail(msg, table="", key="", hint=None):
         raise CaseError(msg, source=lines.where(filename, table, 0, key or None), hint=hint)

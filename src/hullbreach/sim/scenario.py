@@ -58,7 +58,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
@@ -68,7 +67,7 @@ import numpy as np
 import pandas as pd
 
 from hullbreach.errors import ScenarioError
-from hullbreach.tomlpos import TomlLines
+from hullbreach.tomlpos import TomlLines, load_toml
 
 #: Orbital period of the ISS [s] (92.6 min, [2]).
 ORBITAL_PERIOD_S = 92.6 * 60.0
@@ -557,11 +556,7 @@ def _build(cls, entry: dict, table: str, index: int, lines: TomlLines, filename:
 
 def parse_scenario(text: str, filename: str = "<string>") -> Scenario:
     """Parse a scenario TOML text (see the module docstring). Errors name the file, line and key."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"not valid TOML: {exc}", source=filename) from None
-    lines = TomlLines(text)
+    data, lines = load_toml(text, filename, ScenarioError)
     top_names = {f.name for f in fields(Scenario)} - {"source", "crew"} - set(_SCENARIO_ATTR.values())
     allowed = top_names | set(_TABLES) | {"crew"}
     for key in data:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import tomli_w
 
 from hullbreach.errors import HullbreachError, StationError
-from hullbreach.tomlpos import TomlLines
+from hullbreach.tomlpos import load_toml
 from hullbreach.station.model import Hatch, Module, Sensor, Station
 from hullbreach.units import check_unit_for_quantity
 
@@ -72,11 +71,7 @@ def load_station(name_or_path: str | Path) -> Station:
 
 def parse_station(text: str, filename: str = "<string>") -> Station:
     """Parse and validate a station TOML text. ``filename`` is used in error messages."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise StationError(f"not valid TOML: {exc}", source=filename) from None
-    lines = TomlLines(text)
+    data, lines = load_toml(text, filename, StationError)
 
     def where(table: str = "", index: int = 0, key: str | None = None) -> str:
         return lines.where(filename, table, index, key)
