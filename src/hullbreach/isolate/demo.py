@@ -39,7 +39,7 @@ def run(out_dir: pathlib.Path, seed: int = 0) -> dict:
         if s["close"]:
             ops.append("close " + ", ".join(s["close"]))
         action = "; ".join(ops) or "keep hatches"
-        zone = ", ".join(o["leaking_zone"]) if len(o["leaking_zone"]) <= 4 else f"{len(o['leaking_zone'])} modules"
+        zone = ", ".join(o["leaking_zone"]) if len(o["leaking_zone"]) <= 6 else f"{len(o['leaking_zone'])} modules"
         lines.append(f"Step {s['index']}: {action} -> after {fmt_duration(o['decision_s'])} losing air: "
                      f"[bold]{zone}[/] ({o['zone_probability']:.2%})")
     verdict = r["found"] or "undecided"
