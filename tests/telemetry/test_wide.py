@@ -63,7 +63,8 @@ def _messy_wide(seed: int, n: int, chans, zone: bool = True, stuck: bool = False
         if rng.random() < 0.5 and CHANNELS[c][0] > 500:
             x[rng.integers(0, n)] = 14.7                  # psi among mmHg: impossible, "probably psi"
         if stuck and c == chans[0]:
-            x[n // 4: n // 4 + 80] = x[n // 4]
+            # a finite stuck value (a NaN one could leave a short column without any usable sample)
+            x[n // 4: n // 4 + 80] = x[n // 4] if np.isfinite(x[n // 4]) else mu
         mask = (rng.random(n) < 0.1) if nulls else None
         if as_int == c:
             cols[c] = pa.array(np.round(np.nan_to_num(x, nan=mu, posinf=mu)).astype(np.int64), mask=mask)
@@ -132,3 +133,35 @@ def test_wide_parquet_falls_back_to_long_path(station, tmp_path, case):
     p = _write(tab, tmp_path)
     assert _check_wide_table(pq.read_table(p), p, station, False, None) is None
     assert_same_frame(read_telemetry(p, station), _long_path(p, station))
+
+
+@settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**6), n=st.integers(6, 400), nch=st.integers(1, 5), gap=st.booleans(),
+       bin_s=st.sampled_from([1.0, 7.0, 60.0]))
+def test_sample_grid_describes_data_and_bins_the_same(station, tmp_path, seed, n, nch, gap, bin_s):
+    """The (channel x time) grid the fast path attaches holds exactly the accepted long ``data``, and the
+    detector's binning from the grid equals the binning of the long table (sums to 1e-9, counts exact)."""
+    from hullbreach.detect.airmass import bin_channels, bin_frame
+    chans = list(CHANNELS)[:nch]
+    p = _write(_messy_wide(seed, n, chans, gap=gap), tmp_path, f"g{seed}.parquet")
+    fr = read_telemetry(p, station)
+    g = fr.grid
+    assert g is not None and list(g.channels) == sorted(chans)
+    j, i = np.nonzero(g.mask)  # row-major: channel, then time
+    from_grid = pd.DataFrame({"t": g.time_ns[i], "c": np.array(g.channels)[j], "v": g.values[j, i]})
+    from_grid = from_grid.sort_values(["t", "c"], kind="stable").reset_index(drop=True)
+    assert len(from_grid) == len(fr.data)
+    assert (from_grid["t"].to_numpy() == fr.data["time"].astype("int64").to_numpy()).all()
+    assert (from_grid["c"].to_numpy() == fr.data["channel"].astype(str).to_numpy()).all()
+    assert (from_grid["v"].to_numpy() == fr.data["value"].to_numpy()).all()
+    want = chans[::-1] + ["not-a-channel"]
+    a = bin_frame(fr, want, bin_s)
+    b = bin_channels(fr.data, want, bin_s)
+    assert a[0] == b[0] and a[1].shape == b[1].shape
+    np.testing.assert_allclose(a[1], b[1], rtol=0, atol=1e-9 * max(1.0, float(np.abs(b[1]).max())))
+    np.testing.assert_array_equal(a[2], b[2])
+    k1 = b[0] + b[1].shape[1]
+    for kr in ((b[0] + 1, k1), (b[0] - 3, b[0] + 2), (k1 + 5, k1 + 9)):
+        a, b2 = bin_frame(fr, want, bin_s, kr), bin_channels(fr.data, want, bin_s, kr)
+        np.testing.assert_allclose(a[1], b2[1], rtol=0, atol=1e-9 * max(1.0, float(np.abs(b2[1]).max(initial=0))))
+        np.testing.assert_array_equal(a[2], b2[2])

@@ -264,6 +264,55 @@ def bin_channels(data: pd.DataFrame, channels: list[str], bin_s: float = DEFAULT
     return k0, sums, counts
 
 
+def bin_frame(frame, channels: list[str], bin_s: float = DEFAULT_BIN_S, k_range: tuple[int, int] | None = None):
+    """:func:`bin_channels` of a :class:`~hullbreach.telemetry.frame.TelemetryFrame` (same result).
+
+    When the frame carries a (channel x time) :class:`~hullbreach.telemetry.frame.SampleGrid` (wide files),
+    each channel is summed over its own contiguous row with ``numpy.add.reduceat`` on bin boundaries found
+    once from the shared, increasing time column: no pass over the 52 M-row long table (30 days of 20
+    channels at 1 Hz bin in ~0.3 s instead of ~3 s). Otherwise the long table is binned.
+
+    Parameters and returns as for :func:`bin_channels` (sums of SI values and counts, per channel and bin).
+    """
+    g = getattr(frame, "grid", None)
+    if g is None or len(g.time_ns) == 0:
+        return bin_channels(frame.data, channels, bin_s, k_range)
+    n_ch = len(channels)
+    bin_ns = int(round(bin_s * 1e9))
+    k = np.floor_divide(g.time_ns, bin_ns)
+    if k_range is None:
+        any_m = g.mask.any(axis=0)
+        if not any_m.any():
+            return bin_channels(frame.data, channels, bin_s, k_range)
+        s, e = int(np.argmax(any_m)), len(any_m) - int(np.argmax(any_m[::-1]))
+        k0, k1 = int(k[s]), int(k[e - 1]) + 1
+    else:
+        k0, k1 = k_range
+        s, e = int(np.searchsorted(k, k0, "left")), int(np.searchsorted(k, k1, "left"))
+    nb = k1 - k0
+    sums, counts = np.zeros((n_ch, nb)), np.zeros((n_ch, nb))
+    if e <= s:
+        return k0, sums, counts
+    kk = k[s:e] - k0
+    starts = np.flatnonzero(np.concatenate(([True], kk[1:] != kk[:-1])))
+    bins = kk[starts]
+    width = np.diff(np.append(starts, e - s)).astype(float)
+    row = {c: j for j, c in enumerate(g.channels)}
+    for i, c in enumerate(channels):
+        j = row.get(c)
+        if j is None:
+            continue
+        m = g.mask[j, s:e]
+        v = g.values[j, s:e]
+        if m.all():
+            sums[i, bins] = np.add.reduceat(v, starts)
+            counts[i, bins] = width
+        elif m.any():
+            sums[i, bins] = np.add.reduceat(np.where(m, v, 0.0), starts)
+            counts[i, bins] = np.add.reduceat(m.astype(float), starts)
+    return k0, sums, counts
+
+
 # --------------------------------------------------------------------------------------- consensus
 def _nanmedian0(a: np.ndarray) -> np.ndarray:
     """Median over axis 0 ignoring NaN; NaN where a column is all NaN (sort-based: fast for few rows)."""
@@ -691,7 +740,7 @@ def air_mass(station: Station, frame, events: pd.DataFrame | None = None, *, bin
                              settle_s=settle_s)
     if len(frame.data) == 0:
         raise DetectionError("no accepted telemetry samples", hint="check the file and the quarantine counts")
-    k0, sums, counts = bin_channels(frame.data, tracker.channels, bin_s)
+    k0, sums, counts = bin_frame(frame, tracker.channels, bin_s)
     n = sums.shape[1] - 1  # the last bin is still open
     parts = tracker.process(k0, sums[:, :n], counts[:, :n])
     return AirMass(bin_s, tuple(concat_zone_masses(parts)), tuple(tracker.faults.values()))

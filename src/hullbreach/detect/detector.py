@@ -64,7 +64,7 @@ from hullbreach.detect.airmass import (
     DEFAULT_BIN_S,
     AirMassTracker,
     ZoneMass,
-    bin_channels,
+    bin_frame,
     concat_zone_masses,
     parse_events,
 )
@@ -838,7 +838,7 @@ def detect(station: Station, frame, events=None, *, far_per_year: float = 1.0, c
         raise DetectionError(f"no accepted telemetry samples in {frame.source or 'the record'}",
                              hint="check the file, the station's channel ids and the quarantine counts")
     known = [c for c in eng.tracker.channels]
-    k0, sums, counts = bin_channels(frame.data, known, cfg.bin_s)
+    k0, sums, counts = bin_frame(frame, known, cfg.bin_s)
     if not any(station.sensors[c].quantity == "pressure" and counts[i].sum() > 0 for i, c in enumerate(known)):
         raise DetectionError("no pressure channel of the station has accepted samples",
                              hint=f"the station's pressure channels are {', '.join(s.id for s in station.sensors.values() if s.quantity == 'pressure')}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 #: Columns of a raw long telemetry table (DESIGN.md §3.2).
@@ -79,6 +80,32 @@ class ChannelReport:
     notes: tuple = ()
 
 
+@dataclass(frozen=True, eq=False)
+class SampleGrid:
+    """The accepted samples of a frame as a (channel x time) grid, when the reader had one (wide files).
+
+    A by-product of the column-by-column checks (:mod:`hullbreach.telemetry.wide`): the same samples as the
+    frame's long ``data``, laid out so that consumers that work per channel (the detector's binning) need no
+    52 M-row pass over the long table.
+
+    Attributes
+    ----------
+    time_ns : numpy.ndarray of int64, shape (n,)
+        Time of each column [ns since 1970-01-01T00:00:00Z, UTC], strictly increasing.
+    values : numpy.ndarray of float64, shape (n_channels, n)
+        Values [SI: Pa, K]; only meaningful where ``mask`` is True.
+    mask : numpy.ndarray of bool, shape (n_channels, n)
+        Accepted samples (exactly the rows of ``data``).
+    channels : tuple of str
+        Sensor id of each row of ``values``.
+    """
+
+    time_ns: np.ndarray
+    values: np.ndarray
+    mask: np.ndarray
+    channels: tuple
+
+
 @dataclass(frozen=True)
 class TelemetryFrame:
     """Accepted telemetry in SI plus the quarantined samples.
@@ -104,6 +131,9 @@ class TelemetryFrame:
         samples re-sorted, stuck channels).
     gaps : pandas.DataFrame
         ``channel, start, end, duration_s``: gaps in each channel's accepted samples (not errors).
+    grid : SampleGrid, optional
+        The same accepted samples as a (channel x time) grid, when the reader built one (wide files); must
+        describe exactly ``data`` (a frame made with ``dataclasses.replace(frame, data=...)`` must drop it).
     """
 
     data: pd.DataFrame
@@ -113,6 +143,7 @@ class TelemetryFrame:
     counts: dict = field(default_factory=dict)
     warnings: tuple = ()
     gaps: pd.DataFrame = field(default_factory=empty_gaps)
+    grid: SampleGrid | None = field(default=None, compare=False, repr=False)
 
     @property
     def n_accepted(self) -> int:

@@ -30,7 +30,7 @@ from hullbreach.telemetry.checks import (
     _summarise,
 )
 from hullbreach.telemetry.config import DEFAULT_CONFIG, CheckConfig
-from hullbreach.telemetry.frame import TelemetryFrame
+from hullbreach.telemetry.frame import SampleGrid, TelemetryFrame
 from hullbreach.telemetry.parse import _utc
 
 
@@ -178,6 +178,7 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
 
     # ---- accepted data: read the (channel x time) grid time by time -> (time, channel) order, no sort
     data = _grid_frame(ns, grid_v, grid_m, present)
+    grid = SampleGrid(time_ns=ns, values=grid_v, mask=grid_m, channels=tuple(present))
     del grid_v, grid_m
 
     # ---- reports
@@ -190,7 +191,7 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
         naive_where=f"{source}:{line_label}{int(lines[naive_first])}" if n_naive else "",
         ooo_counts={}, n_ooo=0, ooo_where="")
     return TelemetryFrame(data=data, quarantined=quarantined, channels=channels, source=source,
-                          counts=counts, warnings=tuple(warnings), gaps=gaps)
+                          counts=counts, warnings=tuple(warnings), gaps=gaps, grid=grid)
 
 
 def _grid_frame(ns: np.ndarray, grid_v: np.ndarray, grid_m: np.ndarray, present: list[str],
