@@ -738,7 +738,7 @@ def air_mass(station: Station, frame, events: pd.DataFrame | None = None, *, bin
     untrusted = {r.channel: r.reason or "judged faulty by the data checks" for r in frame.faults()}
     tracker = AirMassTracker(station, parse_events(events, station), bin_s=bin_s, untrusted=untrusted,
                              settle_s=settle_s)
-    if len(frame.data) == 0:
+    if frame.n_accepted == 0:
         raise DetectionError("no accepted telemetry samples", hint="check the file and the quarantine counts")
     k0, sums, counts = bin_frame(frame, tracker.channels, bin_s)
     n = sums.shape[1] - 1  # the last bin is still open

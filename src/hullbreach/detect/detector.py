@@ -834,7 +834,7 @@ def detect(station: Station, frame, events=None, *, far_per_year: float = 1.0, c
     untrusted = {r.channel: r.reason or "judged faulty by the data checks" for r in frame.faults()}
     eng = DetectionEngine(station, events, cfg, untrusted)
     eng.keep_series = keep_series
-    if len(frame.data) == 0:
+    if frame.n_accepted == 0:
         raise DetectionError(f"no accepted telemetry samples in {frame.source or 'the record'}",
                              hint="check the file, the station's channel ids and the quarantine counts")
     known = [c for c in eng.tracker.channels]

@@ -315,25 +315,35 @@ def read_parquet_raw(path: str | Path):
     names = _parquet_schema_names(p)
     low = {n.lower(): n for n in names}
     if _parquet_is_long(names):
-        tab = pq.read_table(p, columns=[low["time"], low["channel"], low["value"]],
-                            read_dictionary=[low["channel"]])
-        n = tab.num_rows
-        ch = tab.column(low["channel"]).combine_chunks()
-        if pa.types.is_dictionary(ch.type):
-            channel = pd.Categorical.from_codes(
-                ch.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32),
-                categories=[str(x) for x in ch.dictionary.to_pylist()])
-        else:
-            channel = pd.Series(ch.to_pandas(), dtype=object)
-        val = tab.column(low["value"])
-        value = val.to_pandas() if not pa.types.is_floating(val.type) else \
-            val.combine_chunks().to_numpy(zero_copy_only=False)
-        raw = pd.DataFrame({"time": _arrow_time(tab.column(low["time"])), "channel": channel, "value": value})
-        return raw, np.arange(1, n + 1, dtype=np.int64)
+        return _parquet_long_raw(_read_long_table(p, names), low)
     if len(names) < 2:
         raise TelemetryError("Parquet telemetry needs columns time, channel, value or a time column and "
                              "one column per channel", source=str(p))
     return _parquet_wide_raw(pq.read_table(p))
+
+
+def _read_long_table(p: Path, names: list[str]):
+    import pyarrow.parquet as pq
+    low = {n.lower(): n for n in names}
+    return pq.read_table(p, columns=[low["time"], low["channel"], low["value"]], read_dictionary=[low["channel"]])
+
+
+def _parquet_long_raw(tab, low: dict):
+    """A long Arrow table (time, channel, value) as a raw long table; returns ``(raw, rows)`` (1-based)."""
+    import pyarrow as pa
+    n = tab.num_rows
+    ch = tab.column(low["channel"]).combine_chunks()
+    if pa.types.is_dictionary(ch.type):
+        channel = pd.Categorical.from_codes(
+            ch.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32),
+            categories=[str(x) for x in ch.dictionary.to_pylist()])
+    else:
+        channel = pd.Series(ch.to_pandas(), dtype=object)
+    val = tab.column(low["value"])
+    value = val.to_pandas() if not pa.types.is_floating(val.type) else \
+        val.combine_chunks().to_numpy(zero_copy_only=False)
+    raw = pd.DataFrame({"time": _arrow_time(tab.column(low["time"])), "channel": channel, "value": value})
+    return raw, np.arange(1, n + 1, dtype=np.int64)
 
 
 def _parquet_wide_raw(tab):
@@ -358,7 +368,15 @@ def _read_parquet(p: Path, st, strict: bool, config) -> TelemetryFrame:
     """Read and check a Parquet file; wide files of numbers are checked column by column (:mod:`.wide`)."""
     import pyarrow.parquet as pq
     names = _parquet_schema_names(p)
-    if _parquet_is_long(names) or len(names) < 2:
+    if _parquet_is_long(names):
+        low = {n.lower(): n for n in names}
+        tab = _read_long_table(p, names)
+        frame = _check_long_table(tab, low, p, st, strict, config)
+        if frame is not None:
+            return frame
+        raw, lines = _parquet_long_raw(tab, low)
+        del tab
+    elif len(names) < 2:
         raw, lines = read_parquet_raw(p)
     else:
         tab = pq.read_table(p)
@@ -398,6 +416,115 @@ def _check_wide_table(tab, p: Path, st, strict: bool, config) -> TelemetryFrame 
 
     return check_wide(ns, naive, chans, column, st, strict=strict, source=str(p), line_label="row ",
                       config=config)
+
+
+def _check_long_table(tab, low: dict, p: Path, st, strict: bool, config) -> TelemetryFrame | None:
+    """The column-by-column checks on a long Arrow table laid out on a time grid, or None when they do not apply.
+
+    A long file sorted by time, with at most one sample per channel and time, is a wide table written row by
+    row: each channel's samples are gathered onto the file's distinct times (absent = no sample) with their
+    own file rows as locations, and checked by :func:`hullbreach.telemetry.wide.check_wide` (same frame as
+    the long path; tested). Files with unsorted or repeated samples, zone-less or unreadable times, text
+    values or unknown channels go to the long path, which reports them.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from hullbreach.telemetry.wide import check_wide
+    tcol, ccol, vcol = tab.column(low["time"]), tab.column(low["channel"]), tab.column(low["value"])
+    n = tab.num_rows
+    if n == 0 or tcol.null_count or ccol.null_count:
+        return None
+    if not (pa.types.is_timestamp(tcol.type) and tcol.type.tz) and not (
+            pa.types.is_integer(tcol.type) or pa.types.is_floating(tcol.type)):
+        return None  # text or zone-less times: the long path parses and counts them
+    if not (pa.types.is_floating(vcol.type) or pa.types.is_integer(vcol.type)):
+        return None
+    try:
+        ch = ccol.unify_dictionaries().combine_chunks() if pa.types.is_dictionary(ccol.type) else \
+            pc.dictionary_encode(ccol.combine_chunks())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    if not pa.types.is_string(ch.type.value_type) and not pa.types.is_large_string(ch.type.value_type):
+        return None
+    dict_names = [str(x) for x in ch.dictionary.to_pylist()]
+    codes = ch.indices.to_numpy(zero_copy_only=False)
+    if pa.types.is_timestamp(tcol.type):  # UTC integers in the column's unit: no pandas round trip
+        ns = pc.cast(tcol, pa.int64()).to_numpy()
+        if _NS_PER_UNIT[tcol.type.unit] != 1:
+            ns = ns * _NS_PER_UNIT[tcol.type.unit]
+    else:
+        ns, bad, _ = parse_times(_arrow_time(tcol))
+        if bad.any():
+            return None
+    ns = np.asarray(ns, dtype=np.int64)
+    if vcol.null_count:
+        vcol = vcol.fill_null(np.nan)
+    v = vcol.combine_chunks().cast(pa.float64()).to_numpy(zero_copy_only=False)
+    # the usual writer's layout: every time holds the same m channels once, in the same order
+    head = ns[:4096]
+    m = int(np.argmax(head != head[0])) if bool(np.any(head != head[0])) else len(head)
+    dense = n % m == 0 and len(set(codes[:m].tolist())) == m
+    if dense:
+        cr, tr = codes.reshape(-1, m), ns.reshape(-1, m)
+        dense = bool((cr == cr[0]).all()) and bool((tr == tr[:, :1]).all()) \
+            and (len(tr) < 2 or bool(np.all(tr[1:, 0] > tr[:-1, 0])))
+    if dense:
+        used = [(dict_names[int(c)], int(c)) for c in sorted(codes[:m].tolist())]
+    else:
+        if n > 1 and bool(np.any(ns[1:] < ns[:-1])):
+            return None  # out of order: the long path re-sorts and counts
+        per_code = np.bincount(codes, minlength=len(dict_names))
+        used = [(dict_names[c], c) for c in range(len(dict_names)) if per_code[c]]
+    if len({nm for nm, _ in used}) != len(used):
+        return None
+    code_of = dict(used)
+    if dense:
+        times = tr[:, 0].copy()
+        slot = {int(c): j for j, c in enumerate(cr[0])}
+        del cr, tr, ns, codes
+
+        def column(name):
+            j = slot[code_of[name]]
+            return v[j::m].copy(), None, np.arange(j + 1, n + 1, m, dtype=np.int64)
+
+        return check_wide(times, np.zeros(len(times), bool), [nm for nm, _ in used], column, st, strict=strict,
+                          source=str(p), line_label="row ", config=config)
+    new = np.empty(n, bool)
+    new[0] = True
+    np.not_equal(ns[1:], ns[:-1], out=new[1:])
+    times = ns[new]
+    tidx = np.cumsum(new, dtype=np.int64)
+    tidx -= 1
+    del new, ns
+    n_t = len(times)
+
+    def column(name):
+        rows = np.flatnonzero(codes == code_of[name])
+        ti = tidx[rows]
+        if len(ti) > 1 and not bool(np.all(ti[1:] > ti[:-1])):
+            raise _Repeated
+        if len(ti) == n_t:
+            return v[rows], None, rows + 1
+        vals = np.full(n_t, np.nan)
+        vals[ti] = v[rows]
+        present = np.zeros(n_t, bool)
+        present[ti] = True
+        lines = np.zeros(n_t, np.int64)
+        lines[ti] = rows + 1
+        return vals, present, lines
+
+    try:
+        return check_wide(times, np.zeros(n_t, bool), [nm for nm, _ in used], column, st, strict=strict,
+                          source=str(p), line_label="row ", config=config)
+    except _Repeated:
+        return None  # two samples of a channel at one time: duplicates and conflicts need the long path
+
+
+_NS_PER_UNIT = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
+
+class _Repeated(Exception):
+    """A channel has two samples at one time (internal: sends the file to the long path)."""
 
 
 def _arrow_time(col) -> pd.Series:

@@ -49,9 +49,10 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
     names : list of str
         Channel columns in file order (sensor ids).
     column : callable
-        ``column(name) -> (values, present)``: the column's values as float64 in the sensor's unit, and
-        which rows hold a sample (``None``: all). Called once per channel, so one column at a time needs
-        to be in memory as numpy.
+        ``column(name) -> (values, present[, lines])``: the column's values as float64 in the sensor's unit,
+        which rows hold a sample (``None``: all) and, optionally, the 1-based file line (row) of each
+        sample when it is not the row's (a long file laid out on a time grid: every sample has its own
+        row). Called once per channel, so one column at a time needs to be in memory as numpy.
     station, strict, source, line_label, config
         As for :func:`~hullbreach.telemetry.checks.check_samples`.
     lines : numpy.ndarray of int64, optional
@@ -82,11 +83,13 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
     # Quarantined cells per channel: (line, file column, code, time, raw value, channel, reason text).
     q_parts = []
     naive_counts: dict[str, int] = {}
-    naive_first = None  # row of the first candidate with a zone-less time (first column that has one)
+    naive_first = None  # line of the first candidate with a zone-less time (first column that has one)
     any_naive = bool(naive.any())
     buf_v, buf_t, all_rows = np.empty(n), np.empty(n, np.int64), None
     for fc, sid in enumerate(names):
-        vals, pres = column(sid)
+        got = column(sid)
+        vals, pres = got[0], got[1]
+        col_lines = got[2] if len(got) > 2 and got[2] is not None else lines
         vals = np.asarray(vals, dtype=np.float64)  # nulls (no sample) are NaN here; ``pres`` tells them apart
         if pres is not None and bool(np.all(pres)):
             pres = None
@@ -116,7 +119,7 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
             k = int(np.count_nonzero(nv))
             naive_counts[sid] = k
             if k and naive_first is None:
-                naive_first = int(np.argmax(nv))
+                naive_first = int(col_lines[int(np.argmax(nv))])
         # accepted cells into the grid
         j = jcol[sid]
         # (r.rows / r.si: every candidate, the quarantined ones included; they are masked out below)
@@ -139,7 +142,7 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
         if qrow_parts:
             qrow = np.concatenate(qrow_parts)
             qtext = np.array([r.details.get(int(i), "") for i in qrow], dtype=object)
-            q_parts.append((lines[qrow], np.full(len(qrow), fc), np.concatenate(qcode_parts), ns[qrow], vals[qrow],
+            q_parts.append((col_lines[qrow], np.full(len(qrow), fc), np.concatenate(qcode_parts), ns[qrow], vals[qrow],
                             sid, qtext))
         r.t = r.si = r.rows = None  # released: the grid holds them now
         results[sid] = r
@@ -176,8 +179,8 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
                          files=None, source=source, line_label=line_label, reason_text=reason_text)
     quarantined = _quarantine_table(ck, np.arange(len(q_code)))
 
-    # ---- accepted data: read the (channel x time) grid time by time -> (time, channel) order, no sort
-    data = _grid_frame(ns, grid_v, grid_m, present)
+    # ---- accepted data: a (channel x time) grid; grid_to_long reads it time by time when asked (no sort)
+    # (the long table is built from the grid only if someone reads frame.data: the detector bins the grid)
     grid = SampleGrid(time_ns=ns, values=grid_v, mask=grid_m, channels=tuple(present))
     del grid_v, grid_m
 
@@ -188,13 +191,13 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
         results, present, station, q_codes=q_code,
         q_channel_counts=list(qcounts.items()) if qcounts is not None else [],
         naive_counts=naive_counts if n_naive else {}, n_naive=n_naive,
-        naive_where=f"{source}:{line_label}{int(lines[naive_first])}" if n_naive else "",
+        naive_where=f"{source}:{line_label}{naive_first}" if n_naive else "",
         ooo_counts={}, n_ooo=0, ooo_where="")
-    return TelemetryFrame(data=data, quarantined=quarantined, channels=channels, source=source,
+    return TelemetryFrame(data=None, quarantined=quarantined, channels=channels, source=source,
                           counts=counts, warnings=tuple(warnings), gaps=gaps, grid=grid)
 
 
-def _grid_frame(ns: np.ndarray, grid_v: np.ndarray, grid_m: np.ndarray, present: list[str],
+def grid_to_long(ns: np.ndarray, grid_v: np.ndarray, grid_m: np.ndarray, present: list[str],
                 block: int = 16384) -> pd.DataFrame:
     """Long (time, channel, value) frame from a (channel x time) grid of values and a mask of samples.
 
