@@ -165,3 +165,82 @@ def test_sample_grid_describes_data_and_bins_the_same(station, tmp_path, seed, n
         a, b2 = bin_frame(fr, want, bin_s, kr), bin_channels(fr.data, want, bin_s, kr)
         np.testing.assert_allclose(a[1], b2[1], rtol=0, atol=1e-9 * max(1.0, float(np.abs(b2[1]).max(initial=0))))
         np.testing.assert_array_equal(a[2], b2[2])
+
+
+# ------------------------------------------------------------------ long Parquet files on a time grid
+def _long_from_wide(tab: pa.Table, layout: str, seed: int, numeric_time: bool, dictionary: bool) -> pa.Table:
+    """The same samples as a long table (time-major). ``dense``: every time holds every channel, in one fixed
+    order (a null cell becomes a null value, i.e. a missing sample); ``sparse``: null cells are no row;
+    ``shuffled``: dense, but the channel order changes from time to time."""
+    rng = np.random.default_rng(seed)
+    chans = tab.column_names[1:]
+    n = tab.num_rows
+    t = tab.column("time").to_pandas()
+    order = list(rng.permutation(chans))
+    rows_t, rows_c, rows_v = [], [], []
+    for i in range(n):
+        oi = list(rng.permutation(chans)) if layout == "shuffled" else order
+        for c in oi:
+            v = tab.column(c)[i].as_py()
+            if v is None and layout == "sparse":
+                continue
+            rows_t.append(t.iloc[i])
+            rows_c.append(c)
+            rows_v.append(np.nan if v is None else float(v))
+    tt = pd.DatetimeIndex(rows_t)
+    time = pa.array(tt.asi8 / 1e9) if numeric_time else pa.array(tt)
+    ch = pa.array(rows_c).dictionary_encode() if dictionary else pa.array(rows_c)
+    return pa.table({"time": time, "channel": ch, "value": pa.array(rows_v)})
+
+
+@settings(deadline=None, max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**6), n=st.integers(6, 120), nch=st.integers(1, 5), gap=st.booleans(),
+       layout=st.sampled_from(["dense", "sparse", "shuffled"]), numeric_time=st.booleans(),
+       dictionary=st.booleans(), row_group=st.sampled_from([None, 7, 64]))
+def test_long_parquet_grid_path_equals_long_path(station, tmp_path, seed, n, nch, gap, layout, numeric_time,
+                                                 dictionary, row_group):
+    """A long Parquet file sorted by time, one sample per channel and time, is checked column by column
+    (dense layout: gathered batch by batch) and gives exactly the frame of the long path, with each
+    sample's own file row in the quarantine; the grid bins like the long table."""
+    from hullbreach.detect.airmass import bin_channels, bin_frame
+    from hullbreach.telemetry.readers import _check_long_table
+    chans = list(np.random.default_rng(seed).permutation(sorted(CHANNELS))[:nch])
+    long = _long_from_wide(_messy_wide(seed, n, chans, gap=gap, nulls=True), layout, seed, numeric_time, dictionary)
+    p = _write(long, tmp_path, f"long{seed}.parquet", row_group_size=row_group)
+    low = {"time": "time", "channel": "channel", "value": "value"}
+    fast = _check_long_table(pq.read_table(p, read_dictionary=["channel"]), low, p, station, False, None)
+    assert fast is not None  # sorted, no repeats: the grid path applies to every layout
+    slow = _long_path(p, station)
+    assert_same_frame(fast, slow)
+    assert_same_frame(read_telemetry(p, station), slow)
+    a, b = bin_frame(fast, chans, 60.0), bin_channels(slow.data, chans, 60.0)
+    assert a[0] == b[0]
+    np.testing.assert_allclose(a[1], b[1], rtol=1e-12)
+    np.testing.assert_array_equal(a[2], b[2])
+
+
+@pytest.mark.parametrize("case", ["unsorted", "repeated", "conflict", "unknown", "naive", "text_time"])
+def test_long_parquet_falls_back_to_long_path(station, tmp_path, case):
+    """Files the grid path cannot prove equivalent go to the long path, which reports their problems."""
+    from hullbreach.telemetry.readers import _check_long_table
+    n = 30
+    t = pd.date_range("2018-08-29T20:00:00Z", periods=n, freq="s").repeat(2)
+    ch = np.tile(["USLAB000058", "USLAB000059"], n).astype(object)
+    v = np.where(ch == "USLAB000058", 750.0, 22.0) + np.round(0.05 * np.random.default_rng(4).normal(size=2 * n), 2)
+    time = pa.array(t)
+    if case == "unsorted":
+        time = pa.array(t[np.r_[2, 3, 0, 1, 4:2 * n]])
+    elif case in ("repeated", "conflict"):
+        t2, ch2, v2 = t.insert(5, t[4]), np.insert(ch, 5, ch[4]), np.insert(v, 5, v[4] + (1.0 if case == "conflict" else 0))
+        time, ch, v = pa.array(t2), ch2, v2
+    elif case == "unknown":
+        ch = ch.copy()
+        ch[7] = "XYZ"
+    elif case == "naive":
+        time = pa.array(t.tz_localize(None))
+    elif case == "text_time":
+        time = pa.array([x.isoformat() for x in t])
+    p = _write(pa.table({"time": time, "channel": pa.array(list(ch)), "value": pa.array(v)}), tmp_path)
+    low = {"time": "time", "channel": "channel", "value": "value"}
+    assert _check_long_table(pq.read_table(p, read_dictionary=["channel"]), low, p, station, False, None) is None
+    assert_same_frame(read_telemetry(p, station), _long_path(p, station))

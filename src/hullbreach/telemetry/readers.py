@@ -439,6 +439,12 @@ def _check_long_table(tab, low: dict, p: Path, st, strict: bool, config) -> Tele
         return None  # text or zone-less times: the long path parses and counts them
     if not (pa.types.is_floating(vcol.type) or pa.types.is_integer(vcol.type)):
         return None
+    names_fc = [c.lower() for c in tab.column_names]
+    dense = _dense_long_layout(tab, names_fc.index("time"), names_fc.index("channel"), names_fc.index("value"))
+    if dense is not None:
+        times, in_order, column = dense
+        return check_wide(times, np.zeros(len(times), bool), in_order, column, st, strict=strict,
+                          source=str(p), line_label="row ", config=config)
     try:
         ch = ccol.unify_dictionaries().combine_chunks() if pa.types.is_dictionary(ccol.type) else \
             pc.dictionary_encode(ccol.combine_chunks())
@@ -448,47 +454,19 @@ def _check_long_table(tab, low: dict, p: Path, st, strict: bool, config) -> Tele
         return None
     dict_names = [str(x) for x in ch.dictionary.to_pylist()]
     codes = ch.indices.to_numpy(zero_copy_only=False)
-    if pa.types.is_timestamp(tcol.type):  # UTC integers in the column's unit: no pandas round trip
-        ns = pc.cast(tcol, pa.int64()).to_numpy()
-        if _NS_PER_UNIT[tcol.type.unit] != 1:
-            ns = ns * _NS_PER_UNIT[tcol.type.unit]
-    else:
-        ns, bad, _ = parse_times(_arrow_time(tcol))
-        if bad.any():
-            return None
-    ns = np.asarray(ns, dtype=np.int64)
-    if vcol.null_count:
-        vcol = vcol.fill_null(np.nan)
-    v = vcol.combine_chunks().cast(pa.float64()).to_numpy(zero_copy_only=False)
-    # the usual writer's layout: every time holds the same m channels once, in the same order
-    head = ns[:4096]
-    m = int(np.argmax(head != head[0])) if bool(np.any(head != head[0])) else len(head)
-    dense = n % m == 0 and len(set(codes[:m].tolist())) == m
-    if dense:
-        cr, tr = codes.reshape(-1, m), ns.reshape(-1, m)
-        dense = bool((cr == cr[0]).all()) and bool((tr == tr[:, :1]).all()) \
-            and (len(tr) < 2 or bool(np.all(tr[1:, 0] > tr[:-1, 0])))
-    if dense:
-        used = [(dict_names[int(c)], int(c)) for c in sorted(codes[:m].tolist())]
-    else:
-        if n > 1 and bool(np.any(ns[1:] < ns[:-1])):
-            return None  # out of order: the long path re-sorts and counts
-        per_code = np.bincount(codes, minlength=len(dict_names))
-        used = [(dict_names[c], c) for c in range(len(dict_names)) if per_code[c]]
+    ns = _arrow_ns(tcol)
+    if ns is None:
+        return None
+    if n > 1 and bool(np.any(ns[1:] < ns[:-1])):
+        return None  # out of order: the long path re-sorts and counts
+    per_code = np.bincount(codes, minlength=len(dict_names))
+    used = [(dict_names[c], c) for c in range(len(dict_names)) if per_code[c]]
     if len({nm for nm, _ in used}) != len(used):
         return None
     code_of = dict(used)
-    if dense:
-        times = tr[:, 0].copy()
-        slot = {int(c): j for j, c in enumerate(cr[0])}
-        del cr, tr, ns, codes
-
-        def column(name):
-            j = slot[code_of[name]]
-            return v[j::m].copy(), None, np.arange(j + 1, n + 1, m, dtype=np.int64)
-
-        return check_wide(times, np.zeros(len(times), bool), [nm for nm, _ in used], column, st, strict=strict,
-                          source=str(p), line_label="row ", config=config)
+    if vcol.null_count:
+        vcol = vcol.fill_null(np.nan)
+    v = vcol.combine_chunks().cast(pa.float64()).to_numpy(zero_copy_only=False)
     new = np.empty(n, bool)
     new[0] = True
     np.not_equal(ns[1:], ns[:-1], out=new[1:])
@@ -521,6 +499,104 @@ def _check_long_table(tab, low: dict, p: Path, st, strict: bool, config) -> Tele
 
 
 _NS_PER_UNIT = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
+
+def _arrow_ns(col) -> np.ndarray | None:
+    """UTC nanoseconds of an Arrow time column or array (timestamp with zone, or UNIX seconds); None if
+    any time is unreadable (same conversion as :func:`parse_times`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    if pa.types.is_timestamp(col.type):  # UTC integers in the column's unit: no pandas round trip
+        ns = np.asarray(pc.cast(col, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+        f = _NS_PER_UNIT[col.type.unit]
+        return ns * f if f != 1 else ns
+    ns, bad, _ = parse_times(pd.Series(col.to_numpy(zero_copy_only=False)))
+    return None if bad.any() else np.asarray(ns, dtype=np.int64)
+
+
+def _dense_long_layout(tab, it: int, ic: int, iv: int):
+    """Recognise the usual long layout, batch by batch, without copying whole columns.
+
+    Every time holds the same ``m`` channels once, in the same order, and times strictly increase (how a
+    logger writes a long file). Returns ``(times, channels, column)`` for
+    :func:`hullbreach.telemetry.wide.check_wide` (``column(name) -> (values, None, file rows)``), or None.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    batches = [b for b in tab.to_batches() if b.num_rows]
+    n = tab.num_rows
+    if not batches:
+        return None
+    ns0 = _arrow_ns(batches[0].column(it))
+    if ns0 is None:
+        return None
+    head = ns0[:4096]
+    later = np.flatnonzero(head != head[0])
+    if not len(later):
+        return None
+    m = int(later[0])
+    if n % m:
+        return None
+
+    first = batches[0].column(ic).slice(0, m)
+    first = first.dictionary_decode() if pa.types.is_dictionary(first.type) else first
+    order = [str(x) for x in first.to_pylist()]
+    if len(set(order)) != m or not all(isinstance(x, str) for x in first.to_pylist()):
+        return None
+    slot_of = {nm: j for j, nm in enumerate(order)}
+    n_t = n // m
+    times = np.empty(n_t, np.int64)
+    parts = []
+    g0 = 0
+    for b in batches:
+        L = b.num_rows
+        t_b = ns0 if g0 == 0 else _arrow_ns(b.column(it))
+        if t_b is None:
+            return None
+        # channels: this batch's dictionary codes must repeat the first time's order, from phase g0 % m
+        c = b.column(ic)
+        if not pa.types.is_dictionary(c.type):
+            c = pc.dictionary_encode(c)
+        if c.null_count:
+            return None
+        code_of = {str(x): k for k, x in enumerate(c.dictionary.to_pylist())}
+        if any(nm not in code_of for nm in order):
+            return None
+        row = np.array([code_of[nm] for nm in order], dtype=np.int64)
+        idx = c.indices.to_numpy(zero_copy_only=False)
+        if not np.array_equal(idx, np.resize(np.roll(row, -(g0 % m)), L)):
+            return None
+        # times: constant within each time (group of m rows), one value per group
+        i0 = (-g0) % m  # first row of this batch that starts a group
+        k = (L - i0) // m if L > i0 else 0
+        seg = t_b[i0::m]
+        times[(g0 + i0) // m:(g0 + i0) // m + len(seg)] = seg
+        if i0 and not bool(np.all(t_b[:min(i0, L)] == times[g0 // m])):
+            return None  # the group begun in the previous batch
+        if k and not bool((t_b[i0:i0 + k * m].reshape(k, m) == seg[:k, None]).all()):
+            return None
+        if i0 + k * m < L and not bool(np.all(t_b[i0 + k * m:] == t_b[i0 + k * m])):
+            return None  # a group continued in the next batch
+        vb = b.column(iv)
+        if vb.null_count:
+            vb = vb.fill_null(np.nan)
+        parts.append((g0, L, np.asarray(vb.cast(pa.float64()).to_numpy(zero_copy_only=False))))
+        g0 += L
+    if n_t > 1 and not bool(np.all(times[1:] > times[:-1])):
+        return None
+
+    def column(name):
+        j = slot_of[name]
+        out = np.empty(n_t)
+        for s0, L, vb in parts:
+            i0 = (j - s0) % m
+            if i0 < L:
+                seg = vb[i0::m]
+                o = (s0 + i0) // m
+                out[o:o + len(seg)] = seg
+        return out, None, np.arange(j + 1, n + 1, m, dtype=np.int64)
+
+    return times, order, column
 
 
 class _Repeated(Exception):
