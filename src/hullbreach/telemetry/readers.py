@@ -471,31 +471,38 @@ def _check_long_table(tab, low: dict, p: Path, st, strict: bool, config) -> Tele
     new[0] = True
     np.not_equal(ns[1:], ns[:-1], out=new[1:])
     times = ns[new]
-    tidx = np.cumsum(new, dtype=np.int64)
-    tidx -= 1
-    del new, ns
     n_t = len(times)
+    # scatter every row onto a (channel x time) grid: cell = slot * n_t + time index
+    slot_lut = np.full(len(dict_names), -1, np.int64)
+    for j, (_, c) in enumerate(used):
+        slot_lut[c] = j
+    cell = np.cumsum(new, dtype=np.int64)
+    del new, ns
+    cell -= 1
+    cell += slot_lut[codes] * n_t
+    m = len(used)
+    present = np.zeros(m * n_t, bool)
+    present[cell] = True
+    if int(np.count_nonzero(present)) != n:
+        return None  # two samples of a channel at one time: duplicates and conflicts need the long path
+    grid = np.empty(m * n_t)
+    grid[cell] = v
+    row_of = np.empty(m * n_t, np.int64 if n >= 2**31 - 1 else np.int32)
+    row_of[cell] = np.arange(1, n + 1, dtype=row_of.dtype)
+    del cell, v
+    grid, present, row_of = grid.reshape(m, n_t), present.reshape(m, n_t), row_of.reshape(m, n_t)
+    slot = {nm: j for j, (nm, _) in enumerate(used)}
 
     def column(name):
-        rows = np.flatnonzero(codes == code_of[name])
-        ti = tidx[rows]
-        if len(ti) > 1 and not bool(np.all(ti[1:] > ti[:-1])):
-            raise _Repeated
-        if len(ti) == n_t:
-            return v[rows], None, rows + 1
-        vals = np.full(n_t, np.nan)
-        vals[ti] = v[rows]
-        present = np.zeros(n_t, bool)
-        present[ti] = True
-        lines = np.zeros(n_t, np.int64)
-        lines[ti] = rows + 1
-        return vals, present, lines
+        j = slot[name]
+        pres = present[j]
+        vals = grid[j]
+        if not pres.all():
+            vals = np.where(pres, vals, np.nan)  # cells without a row are "no sample" (NaN, not present)
+        return vals, pres, row_of[j].astype(np.int64)
 
-    try:
-        return check_wide(times, np.zeros(n_t, bool), [nm for nm, _ in used], column, st, strict=strict,
-                          source=str(p), line_label="row ", config=config)
-    except _Repeated:
-        return None  # two samples of a channel at one time: duplicates and conflicts need the long path
+    return check_wide(times, np.zeros(n_t, bool), [nm for nm, _ in used], column, st, strict=strict,
+                      source=str(p), line_label="row ", config=config)
 
 
 _NS_PER_UNIT = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
@@ -597,10 +604,6 @@ def _dense_long_layout(tab, it: int, ic: int, iv: int):
         return out, None, np.arange(j + 1, n + 1, m, dtype=np.int64)
 
     return times, order, column
-
-
-class _Repeated(Exception):
-    """A channel has two samples at one time (internal: sends the file to the long path)."""
 
 
 def _arrow_time(col) -> pd.Series:
