@@ -140,3 +140,122 @@ def test_hatch_close_splits_the_mass_and_conserves_it(demo, synth, to_frame):
     total_after = sum(np.nanmedian(z.mass_kg) for z in after)
     assert total_after == pytest.approx(np.nanmedian(before.mass_kg), rel=1e-4)
     assert before.excluded[-1] and not before.excluded[-2] and all(z.excluded[:10].all() for z in after)
+
+
+# ------------------------------------------------------------------------ single-bin path == chunk path
+def _vote_input(rng, S, n, p_nan, jumps):
+    """Channel means around a common wandering level (Pa), per-channel offsets, NaN holes and jumps."""
+    level = 1.0e5 + np.cumsum(rng.normal(0.0, 5.0, n))
+    x = level[None, :] + rng.normal(0.0, 20.0, (S, 1)) + rng.normal(0.0, 2.0, (S, n))
+    for c, j, size in jumps:
+        if c < S and j < n:
+            x[c, j:] += size
+    x[rng.random((S, n)) < p_nan] = np.nan
+    counts = np.where(np.isfinite(x), rng.integers(1, 61, (S, n)), 0).astype(float)
+    return x, counts
+
+
+@settings(max_examples=150, deadline=None)
+@given(S=st.integers(0, 8), n=st.integers(1, 30), seed=st.integers(0, 2**32 - 1),
+       p_nan=st.sampled_from([0.0, 0.1, 0.5]),
+       jumps=st.lists(st.tuples(st.integers(0, 7), st.integers(0, 29), st.sampled_from([-500.0, -40.0, 60.0, 1e3])),
+                      max_size=3))
+def test_consensus_single_bin_equals_chunk(S, n, seed, p_nan, jumps):
+    """_Consensus.run_one bin after bin gives exactly (bit for bit) the values, offsets and fault flags of
+    _Consensus.run on the whole chunk: the streaming fast path changes no result."""
+    from hullbreach.detect.airmass import _Consensus
+
+    rng = np.random.default_rng(seed)
+    x, counts = _vote_input(rng, S, n, p_nan, jumps)
+    noise = rng.uniform(1.0, 10.0, S)
+    ks = np.arange(1000, 1000 + n)
+    chunk = _Consensus(tuple(f"c{i}" for i in range(S)), noise, 40.0)
+    one = _Consensus(tuple(f"c{i}" for i in range(S)), noise, 40.0)
+    want = chunk.run(x, counts, ks)
+    got = np.array([one.run_one(x[:, j].tolist(), counts[:, j].tolist(), int(ks[j])) for j in range(n)])
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(one.offsets, chunk.offsets)
+    np.testing.assert_array_equal(one.flag_k, chunk.flag_k)
+
+
+def _rich_station(demo):
+    """The demo station with a second lab thermometer (a module with two), no capsule thermometer (a module
+    with none) and ppO2 / ppCO2 / a second ppN2 (the gas constant from partials)."""
+    from dataclasses import replace
+
+    from hullbreach.station.model import Sensor
+
+    sens = {k: v for k, v in demo.sensors.items() if k != "capsule.temperature"}
+    for sid, mod, q, unit, sd in (("lab.temperature2", "lab", "temperature", "degC", 0.1),
+                                  ("node.ppo2", "node", "ppo2", "mmHg", 0.5),
+                                  ("hab.ppn2", "hab", "ppn2", "mmHg", 0.5),
+                                  ("node.ppco2", "node", "ppco2", "mmHg", 0.2)):
+        sens[sid] = Sensor(id=sid, module=mod, quantity=q, unit=unit, noise_std=sd)
+    return replace(demo, sensors=sens)
+
+
+def _tracker_input(station, rng, n, p_nan, fault):
+    """Per-channel SI sums and counts for n bins of a quiet station, with NaN holes and one faulty channel."""
+    chans = list(station.sensors)
+    base = {"pressure": 99_000.0, "temperature": 295.0, "ppo2": 21_000.0, "ppn2": 77_000.0, "ppco2": 400.0}
+    sd = {"pressure": 3.0, "temperature": 0.05, "ppo2": 60.0, "ppn2": 60.0, "ppco2": 20.0}
+    level = np.cumsum(rng.normal(0.0, 1.0, n))
+    means = np.empty((len(chans), n))
+    for i, c in enumerate(chans):
+        q = station.sensors[c].quantity
+        means[i] = base[q] * (1 + 1e-5 * level) + rng.normal(0, sd[q]) + rng.normal(0, sd[q] / 5, n)
+    ch, j, size = fault
+    means[ch % len(chans), j % n:] += size * np.array([sd[station.sensors[chans[ch % len(chans)]].quantity]])
+    means[rng.random(means.shape) < p_nan] = np.nan
+    counts = np.where(np.isfinite(means), rng.integers(1, 61, means.shape), 0).astype(float)
+    return np.where(counts > 0, means * counts, 0.0), counts
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 40), seed=st.integers(0, 2**32 - 1), p_nan=st.sampled_from([0.0, 0.05, 0.4]),
+       fault=st.tuples(st.integers(0, 50), st.integers(0, 39), st.sampled_from([0.0, 300.0, -2000.0])),
+       events=st.sampled_from(["none", "hatch", "airlock", "repress"]))
+def test_tracker_single_bin_path_equals_chunk_path(demo, n, seed, p_nan, fault, events):
+    """The air mass of every zone, bin by bin through the single-bin path, equals exactly that of the chunk
+    path (bin by bin and in one chunk), with the same sensor faults: on random channel values with holes,
+    a faulty channel, modules with two or no thermometers, partial pressures and zone changes."""
+    from hullbreach.detect.airmass import AirMassTracker, concat_zone_masses
+
+    station = _rich_station(demo)
+    rng = np.random.default_rng(seed)
+    sums, counts = _tracker_input(station, rng, n, p_nan, fault)
+    k0 = 28_400_000
+
+    def t(j):
+        return pd.Timestamp((k0 + j) * 60.0 + 1.0, unit="s", tz="UTC")
+
+    rows = {"none": [],
+            "hatch": [(t(n // 3), "hatch_close", "node-hab"), (t(2 * n // 3), "hatch_open", "node-hab")],
+            "airlock": [(t(n // 4), "airlock_depress", "airlock"), (t(n // 2), "airlock_repress", "airlock")],
+            "repress": [(t(n // 2), "repress", "module=hab;kg=2")]}[events]
+    ev = parse_events(pd.DataFrame(rows, columns=["time", "kind", "detail"]) if rows else None, station)
+
+    def run(single, chunked):
+        tr = AirMassTracker(station, ev)
+        tr.single_bin_path = single
+        if chunked:
+            parts = tr.process(k0, sums, counts)
+        else:
+            parts = [zm for j in range(n) for zm in tr.process(k0 + j, sums[:, j:j + 1], counts[:, j:j + 1])]
+        return concat_zone_masses(parts), tr.faults
+
+    fast, f_fast = run(True, False)
+    refs = [run(False, False)]
+    if p_nan == 0.0:
+        # in one chunk, a zone's gas constant comes from its first bin with partial pressures and is used
+        # for the chunk's earlier bins too, while bin after bin they use dry air until then: the chunk is
+        # only comparable when the partials are there from the first bin
+        refs.append(run(False, True))
+    for ref, f_ref in refs:
+        assert f_fast == f_ref
+        assert [z.zone for z in fast] == [z.zone for z in ref]
+        for a, b in zip(fast, ref):
+            assert a.r_specific == b.r_specific and a.pressure_sensors == b.pressure_sensors
+            for name in ("k", "t_s", "pressure_pa", "temperature_k", "mass_kg", "n2_mass_kg", "excluded", "vented",
+                         "sensor_change"):
+                np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)

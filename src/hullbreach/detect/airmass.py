@@ -26,7 +26,10 @@ epoch, so that batch and streaming see the same bins):
   airlock cycle removes some, a hatch opening mixes zones). A zone whose pressure is below
   ``vented_fraction`` of the station's nominal pressure is marked ``vented`` (a depressed airlock).
 
-Everything here is vectorised over bins; per-sample work is one ``numpy.bincount``.
+Everything here is vectorised over bins; per-sample work is one ``numpy.bincount``. A chunk of a single
+bin (streaming: one bin a minute) takes a scalar path (:meth:`AirMassTracker._zone_bin`) that does the same
+arithmetic in the same order on Python floats, so its numbers are bit for bit those of the chunk path
+(tested on random inputs) at a tenth of the cost.
 
 References
 ----------
@@ -314,6 +317,16 @@ def bin_frame(frame, channels: list[str], bin_s: float = DEFAULT_BIN_S, k_range:
 
 
 # --------------------------------------------------------------------------------------- consensus
+def _median_list(vals: list) -> float:
+    """:func:`_nanmedian0` of one column given as a list of floats: NaN ignored, the same formula on the
+    same sorted values (NaN if nothing is left)."""
+    s = sorted(v for v in vals if not math.isnan(v))
+    cnt = sum(1 for v in s if math.isfinite(v)) if s and not (math.isfinite(s[0]) and math.isfinite(s[-1])) else len(s)
+    if cnt == 0:
+        return math.nan
+    return 0.5 * (s[(cnt - 1) // 2] + s[cnt // 2])
+
+
 def _nanmedian0(a: np.ndarray) -> np.ndarray:
     """Median over axis 0 ignoring NaN; NaN where a column is all NaN (sort-based: fast for few rows)."""
     a = np.asarray(a, dtype=float)
@@ -337,6 +350,7 @@ class _Consensus:
     abs_tol: float
     offsets: np.ndarray = None  # type: ignore[assignment]
     flag_k: np.ndarray = None  # type: ignore[assignment]
+    _tol_one: tuple | None = None  # (counts, tolerances) of the last single bin
 
     def __post_init__(self) -> None:
         n = len(self.sensors)
@@ -387,6 +401,58 @@ class _Consensus:
         active = valid & (ks[None, :] < flag[:, None])
         med = _nanmedian0(np.where(active, c, np.nan))
         return med
+
+    def run_one(self, x: list, counts: list, k: int) -> float:
+        """:meth:`run` for a single bin ``k``: ``x`` and ``counts`` are lists of floats (one per channel).
+
+        The same IEEE arithmetic in the same order on Python floats (a bin of a 22-channel zone is a few
+        dozen operations, far below the cost of NumPy calls on tiny arrays); the state (offsets, flags) is
+        the same as after :meth:`run` on that bin. Returns the consensus value (NaN where no channel).
+        """
+        S = len(self.sensors)
+        if S == 0:
+            return math.nan
+        isfin = math.isfinite
+        offs = self.offsets.tolist()
+        flag = self.flag_k.tolist()
+        valid = [isfin(v) for v in x]
+        isnan = math.isnan
+        unknown = [i for i in range(S) if valid[i] and isnan(offs[i])]
+        if unknown:
+            # as in run(): every unknown valid channel has its first valid bin here
+            known = [i for i in range(S) if valid[i] and not isnan(offs[i]) and k < flag[i]]
+            if known:
+                ref = float(np.median(np.array([x[i] for i in known]) - self.offsets[known]))
+            else:
+                ref = float(np.median(np.array([x[i] for i in range(S) if valid[i]])))
+            for i in unknown:
+                offs[i] = x[i] - ref
+                self.offsets[i] = offs[i]
+        c = [x[i] - (0.0 if isnan(offs[i]) else offs[i]) for i in range(S)]
+        active = [valid[i] and k < flag[i] for i in range(S)]
+        if S >= 3:
+            key = tuple(counts)
+            if self._tol_one is None or self._tol_one[0] != key:  # the counts rarely change from bin to bin
+                six_sqrt2, atol = 6.0 * math.sqrt(2.0), self.abs_tol
+                self._tol_one = (key, [max(atol, six_sqrt2 * (sd / math.sqrt(max(n, 1.0))))
+                                       for sd, n in zip(self.noise_si.tolist(), counts)])
+            tol = self._tol_one[1]
+            changed = False
+            for _ in range(S):
+                act = [i for i in range(S) if active[i]]
+                if len(act) < 3:
+                    break
+                med = _median_list([c[i] for i in act])
+                bad = [i for i in act if abs(c[i] - med) > tol[i]]
+                if not bad:
+                    break
+                for i in bad:
+                    flag[i] = float(k)
+                    active[i] = False
+                changed = True
+            if changed:
+                self.flag_k = np.array(flag)
+        return _median_list([c[i] for i in range(S) if active[i]])
 
 
 # ---------------------------------------------------------------------------------------- outputs
@@ -473,6 +539,39 @@ class _ZoneState:
     modules: tuple
     pp_rows: dict  # quantity -> channel row indices
     r_specific: float | None = None
+    # index arrays of the single-bin path (:meth:`AirMassTracker._zone_bin`), built once per zone
+    prow: np.ndarray | None = None  # row of each pressure channel
+    trow: np.ndarray | None = None  # row of each temperature channel
+    t_single: np.ndarray | None = None  # per module: its temperature channel if it has exactly one, else -1
+    t_multi: tuple = ()  # (module index, channel indices) of modules with several temperature channels
+    t_none: np.ndarray | None = None  # modules without a temperature channel
+    inv_t_nominal: float = 0.0  # sum V_i / T_nominal_i [m^3/K] (zones without temperature channels)
+    pp_idx: tuple = ()  # (quantity, row index array) of the partial pressures present
+
+    def __post_init__(self) -> None:
+        self.prow = np.zeros(0, dtype=np.int64) if self.prow is None else self.prow
+        self.trow = np.zeros(0, dtype=np.int64) if self.trow is None else self.trow
+        idx: dict[str, list[int]] = {}
+        for j, m in enumerate(self.t_modules):
+            idx.setdefault(m, []).append(j)
+        single = np.full(len(self.modules), -1, dtype=np.int64)
+        multi = []
+        for i, m in enumerate(self.modules):
+            js = idx.get(m, [])
+            if len(js) == 1:
+                single[i] = js[0]
+            elif js:
+                multi.append((i, js))
+        self.t_single = single
+        self.t_multi = tuple(multi)
+        self.t_none = np.array([i for i, m in enumerate(self.modules) if m not in idx], dtype=np.int64)
+        self.inv_t_nominal = float(np.sum(self.module_vols / self.module_tnom))
+        self.pp_idx = tuple((q, np.asarray(rows, dtype=np.int64)) for q, rows in self.pp_rows.items() if rows)
+        # the same as Python lists (the single-bin path works on Python floats)
+        self.prow_l, self.trow_l = self.prow.tolist(), self.trow.tolist()
+        self.t_single_l = self.t_single.tolist()
+        self.vols_l, self.tnom_l = self.module_vols.tolist(), self.module_tnom.tolist()
+        self.pp_idx_l = tuple((q, rows.tolist()) for q, rows in self.pp_idx)
 
 
 class AirMassTracker:
@@ -503,6 +602,8 @@ class AirMassTracker:
         self.channels = list(station.sensors)
         self.row = {c: i for i, c in enumerate(self.channels)}
         self.periods = zone_periods(station, self.events, self.bin_s)
+        #: one-bin chunks (streaming) take :meth:`_zone_bin`, which gives exactly the chunk path's numbers
+        self.single_bin_path = True
         self._states: dict[tuple, _ZoneState] = {}
         self._period_index = -1
         self.faults: dict[str, SensorFault] = {c: SensorFault(c, r) for c, r in self.untrusted.items()}
@@ -551,7 +652,9 @@ class AirMassTracker:
                         t_modules=tuple(sens[c].module for c in t_s),
                         module_vols=np.array([self.station.modules[m].volume_m3 for m in mods]),
                         module_tnom=np.array([self.station.modules[m].temperature_k for m in mods]),
-                        modules=mods, pp_rows=pp)
+                        modules=mods, pp_rows=pp,
+                        prow=np.array([self.row[c] for c in p_s], dtype=np.int64),
+                        trow=np.array([self.row[c] for c in t_s], dtype=np.int64))
         self._states[zone] = st
         return st
 
@@ -593,34 +696,64 @@ class AirMassTracker:
                 self._period_index = pi
             sl = slice(lo - k0, hi - k0)
             ks = ks_all[sl]
+            if n == 1 and self.single_bin_path:
+                m1, c1 = means[:, 0].tolist(), counts[:, 0].tolist()
+                for zone in per.zones:
+                    st = self._state(zone)
+                    if st.p_sensors:
+                        out.append(self._zone_bin(st, m1, c1, ks))
+                continue
             for zone in per.zones:
                 zm = self._zone_chunk(self._state(zone), means[:, sl], counts[:, sl], ks)
                 if zm is not None:
                     out.append(zm)
         return out
 
+    def _note_faults(self, vote: _Consensus, pressure: bool) -> None:
+        """Report the channels a vote left out (first time only, in channel order)."""
+        for i, fk in enumerate(vote.flag_k.tolist()):
+            if not math.isfinite(fk):
+                continue
+            c = vote.sensors[i]
+            if c in self.faults:
+                continue
+            if pressure:
+                reason = ("disagrees with the other pressure sensors of its zone by more than "
+                          f"{PRESSURE_FAULT_TOL_PA / PA_PER_MMHG:.1f} mmHg (drift, offset jump or dead gauge); "
+                          "left out of the zone pressure")
+            else:
+                reason = (f"temperature disagrees with its zone by more than {TEMPERATURE_FAULT_TOL_K:.1f} K; "
+                          "module uses the zone consensus")
+            self.faults[c] = SensorFault(c, reason, (fk + 0.5) * self.bin_s)
+
+    def _gas_constant(self, st: _ZoneState, pp: dict, p: float) -> None:
+        """Fix the zone's gas constant from the partial pressures ``pp`` (quantity -> value [Pa]) and the
+        zone pressure ``p`` [Pa] of its first bin that has ppO2, ppN2 and p (Dalton's law, [3])."""
+        o2, n2 = pp["ppo2"], pp["ppn2"]
+        co2 = pp.get("ppco2", 0.0)
+        co2 = 0.0 if not np.isfinite(co2) else co2
+        rest = max(p - o2 - n2 - co2, 0.0)
+        h2o = pp.get("pph2o", np.nan)
+        h2o = rest if not np.isfinite(h2o) else h2o
+        try:
+            st.r_specific = float(mixture_gas_constant(o2, n2, co2, h2o))
+        except Exception:  # noqa: BLE001 - implausible partials: keep dry air
+            st.r_specific = R_AIR
+
     def _zone_chunk(self, st: _ZoneState, means, counts, ks) -> ZoneMass | None:
         if not st.p_sensors:
             return None
-        prow = [self.row[c] for c in st.p_sensors]
+        prow = st.prow
         p = st.p_vote.run(means[prow], counts[prow], ks)
-        for c, fk in zip(st.p_sensors, st.p_vote.flag_k):
-            if np.isfinite(fk) and c not in self.faults:
-                self.faults[c] = SensorFault(c, "disagrees with the other pressure sensors of its zone by more than "
-                                             f"{PRESSURE_FAULT_TOL_PA / PA_PER_MMHG:.1f} mmHg (drift, offset jump or "
-                                             "dead gauge); left out of the zone pressure", (fk + 0.5) * self.bin_s)
+        self._note_faults(st.p_vote, True)
         # temperature: per module (mean of its trusted channels), else zone consensus, else nominal
         n = len(ks)
         inv_t = np.zeros(n)
         if st.t_vote.sensors:
-            trow = [self.row[c] for c in st.t_vote.sensors]
+            trow = st.trow
             xt = means[trow]
             t_cons = st.t_vote.run(xt, counts[trow], ks)
-            for c, fk in zip(st.t_vote.sensors, st.t_vote.flag_k):
-                if np.isfinite(fk) and c not in self.faults:
-                    self.faults[c] = SensorFault(c, "temperature disagrees with its zone by more than "
-                                                 f"{TEMPERATURE_FAULT_TOL_K:.1f} K; module uses the zone consensus",
-                                                 (fk + 0.5) * self.bin_s)
+            self._note_faults(st.t_vote, False)
             ok = np.isfinite(xt) & (ks[None, :] < st.t_vote.flag_k[:, None])
             offs = np.where(np.isnan(st.t_vote.offsets), 0.0, st.t_vote.offsets)
             for i, m in enumerate(st.modules):
@@ -636,25 +769,16 @@ class AirMassTracker:
                 tm = np.where(np.isfinite(tm), tm, st.module_tnom[i])
                 inv_t += st.module_vols[i] / tm
         else:
-            inv_t += float(np.sum(st.module_vols / st.module_tnom))
+            inv_t += st.inv_t_nominal
         t_eff = st.volume_m3 / inv_t
         # gas constant from partials, fixed at the zone's first bin that has them
-        pp = {q: _nanmedian0(means[rows]) for q, rows in st.pp_rows.items() if rows}
+        pp = {q: _nanmedian0(means[rows]) for q, rows in st.pp_idx}
         if st.r_specific is None:
             if "ppo2" in pp and "ppn2" in pp:
                 ok = np.isfinite(pp["ppo2"]) & np.isfinite(pp["ppn2"]) & np.isfinite(p)
                 if ok.any():
                     j = int(np.argmax(ok))
-                    o2, n2 = pp["ppo2"][j], pp["ppn2"][j]
-                    co2 = pp.get("ppco2", np.full(n, 0.0))[j]
-                    co2 = 0.0 if not np.isfinite(co2) else co2
-                    rest = max(p[j] - o2 - n2 - co2, 0.0)
-                    h2o = pp.get("pph2o", np.full(n, np.nan))[j]
-                    h2o = rest if not np.isfinite(h2o) else h2o
-                    try:
-                        st.r_specific = float(mixture_gas_constant(o2, n2, co2, h2o))
-                    except Exception:  # noqa: BLE001 - implausible partials: keep dry air
-                        st.r_specific = R_AIR
+                    self._gas_constant(st, {q: v[j] for q, v in pp.items()}, p[j])
             else:
                 st.r_specific = R_AIR
         r = st.r_specific if st.r_specific is not None else R_AIR
@@ -662,13 +786,76 @@ class AirMassTracker:
         n2m = pp["ppn2"] * inv_t / R_N2 if "ppn2" in pp else None
         vented = (np.isfinite(p) & (p < self.vented_fraction * self.station.nominal_pressure_pa)) | self._unmonitored(st.zone, ks)
         change = np.zeros(len(ks), dtype=bool)
-        for fk in list(st.p_vote.flag_k) + list(st.t_vote.flag_k):
-            if np.isfinite(fk) and ks[0] <= fk <= ks[-1]:
-                change[int(fk - ks[0])] = True
+        fks = np.concatenate([st.p_vote.flag_k, st.t_vote.flag_k])
+        fks = fks[np.isfinite(fks) & (fks >= ks[0]) & (fks <= ks[-1])]
+        change[(fks - ks[0]).astype(np.int64)] = True
         return ZoneMass(zone=st.zone, volume_m3=st.volume_m3, k=ks.copy(), t_s=(ks + 0.5) * self.bin_s,
                         pressure_pa=p, temperature_k=t_eff, r_specific=float(r), mass_kg=mass, n2_mass_kg=n2m,
                         excluded=self._excluded(st.zone, ks), vented=vented, pressure_sensors=st.p_sensors,
                         sensor_change=change)
+
+    def _zone_bin(self, st: _ZoneState, m1: list, c1: list, ks: np.ndarray) -> ZoneMass:
+        """:meth:`_zone_chunk` for one bin (``m1``, ``c1``: lists of the channel means and counts of bin
+        ``ks[0]``, station sensor order).
+
+        The same arithmetic in the same order as the chunk path, on Python floats over the zone's channels
+        and modules (``tests/detect/test_airmass.py`` checks that both paths agree exactly on random
+        inputs): the per-module NumPy loop, the 2-D temporaries and ``nan_to_num``/``nanmedian`` on tiny
+        arrays made a one-bin chunk cost about 1 ms per zone. Used once a bin by
+        :class:`~hullbreach.detect.stream.StreamingDetector`.
+        """
+        k = int(ks[0])
+        isfin = math.isfinite
+        p = st.p_vote.run_one([m1[r] for r in st.prow_l], [c1[r] for r in st.prow_l], k)
+        self._note_faults(st.p_vote, True)
+        if st.t_vote.sensors:
+            xt = [m1[r] for r in st.trow_l]
+            t_cons = st.t_vote.run_one(xt, [c1[r] for r in st.trow_l], k)
+            self._note_faults(st.t_vote, False)
+            tflag = st.t_vote.flag_k.tolist()
+            ok = [isfin(v) and k < f for v, f in zip(xt, tflag)]
+            offs = [0.0 if math.isnan(o) else o for o in st.t_vote.offsets.tolist()]
+            inv_t = 0.0  # summed over modules in order, as the chunk path's loop
+            multi = dict(st.t_multi)
+            for i, (j, vol, tnom) in enumerate(zip(st.t_single_l, st.vols_l, st.tnom_l)):
+                if j >= 0:
+                    # one channel: its value when trusted, else the zone consensus plus its offset
+                    tm = xt[j] if ok[j] else t_cons + offs[j]
+                elif i in multi:
+                    rows = multi[i]
+                    okr = np.array([ok[q] for q in rows])
+                    vals = np.where(okr, np.array([xt[q] for q in rows]), np.nan)[:, None]
+                    cnt = okr.sum(axis=0)
+                    tm = float(np.where(cnt > 0, np.nansum(np.nan_to_num(vals, nan=0.0), axis=0) / np.maximum(cnt, 1),
+                                        np.nan)[0])
+                    if not isfin(tm):
+                        tm = t_cons + float(np.mean(np.array(offs)[rows]))
+                else:
+                    tm = t_cons
+                if not isfin(tm):
+                    tm = tnom
+                inv_t += vol / tm
+        else:
+            inv_t = 0.0 + st.inv_t_nominal
+        t_eff = st.volume_m3 / inv_t
+        pp = {q: _median_list([m1[r] for r in rows]) for q, rows in st.pp_idx_l}
+        if st.r_specific is None:
+            if "ppo2" in pp and "ppn2" in pp:
+                if isfin(pp["ppo2"]) and isfin(pp["ppn2"]) and isfin(p):
+                    self._gas_constant(st, pp, p)
+            else:
+                st.r_specific = R_AIR
+        r = st.r_specific if st.r_specific is not None else R_AIR
+        mass = p * inv_t / r
+        n2m = np.array([pp["ppn2"] * inv_t / R_N2]) if "ppn2" in pp else None
+        vented = (isfin(p) and p < self.vented_fraction * self.station.nominal_pressure_pa) or any(
+            k0 <= k <= k1 for k0, k1, mod in self._unmon if mod in st.zone)
+        excluded = any(k0 <= k <= k1 for k0, k1, _ev in self._excl)
+        change = float(k) in st.p_vote.flag_k.tolist() or float(k) in st.t_vote.flag_k.tolist()
+        return ZoneMass(zone=st.zone, volume_m3=st.volume_m3, k=ks.copy(), t_s=(ks + 0.5) * self.bin_s,
+                        pressure_pa=np.array([p]), temperature_k=np.array([t_eff]), r_specific=float(r),
+                        mass_kg=np.array([mass]), n2_mass_kg=n2m, excluded=np.array([excluded]),
+                        vented=np.array([vented]), pressure_sensors=st.p_sensors, sensor_change=np.array([change]))
 
 
 def concat_zone_masses(parts: list[ZoneMass]) -> list[ZoneMass]:
