@@ -181,19 +181,24 @@ class StreamingDetector:
             self._sums, self._counts = sums, counts
         cols = k[ok] - self._k_open
         flat = rows[ok] * self._sums.shape[1] + cols
-        self._sums.ravel()[:] += np.bincount(flat, weights=value[ok], minlength=self._sums.size)
-        self._counts.ravel()[:] += np.bincount(flat, minlength=self._counts.size)
+        self._bin_add(flat, value[ok])
         self._k_newest = k_hi if self._k_newest is None else max(self._k_newest, k_hi)
         # every bin before the newest sample's bin is complete
         n_done = self._k_newest - self._k_open
         if n_done > 0:
             self.engine.process(self._k_open, self._sums[:, :n_done].copy(), self._counts[:, :n_done].copy())
-            self._sums = np.roll(self._sums, -n_done, axis=1)
-            self._counts = np.roll(self._counts, -n_done, axis=1)
+            # shift the open bins to the front in place (no new arrays)
+            self._sums[:, :-n_done] = self._sums[:, n_done:]
+            self._counts[:, :-n_done] = self._counts[:, n_done:]
             self._sums[:, -n_done:] = 0.0
             self._counts[:, -n_done:] = 0.0
             self._k_open += n_done
             self._dirty = True
+
+    def _bin_add(self, flat: np.ndarray, value: np.ndarray) -> None:
+        """Add samples to the open bins: ``flat`` = row * n_open + bin offset, ``value`` in SI units."""
+        self._sums.ravel()[:] += np.bincount(flat, weights=value, minlength=self._sums.size)
+        self._counts.ravel()[:] += np.bincount(flat, minlength=self._counts.size)
 
     # ----------------------------------------------------------------------------------------- output
     def result(self) -> DetectionResult:
