@@ -10,9 +10,17 @@ Raw batches go through the streaming data checks (:class:`hullbreach.telemetry.s
 units, duplicates, spikes, stuck sensors...) unless ``checks=False`` (samples already checked, values in
 the sensor's unit): then only the unit conversion is done, which is the fastest path.
 
-The work per batch is proportional to the batch (a ``numpy.add.at`` into the open bins); the detector runs
+The work per batch is proportional to the batch (a ``numpy.bincount`` into the open bins); the detector runs
 once per completed bin (every 60 s at the defaults) and the result (with its Monte Carlo intervals) is only
-rebuilt when a bin was completed.
+rebuilt when a bin was completed. The air-mass tracker takes its single-bin path then (same numbers as the
+batch's chunk path, bit for bit). ``benchmarks/detect_stream.py`` measures the latency
+(docs/benchmarks/detect-stream.md).
+
+Latency and the garbage collector: CPython's full collection walks every container object of the process
+and lands in whichever call happens to allocate at that moment; in a process holding a million objects
+(e.g. a replay holding every batch as a DataFrame) that is a ~0.5 s pause inside some ``update``, although
+no detector work is involved. A monitor process should call ``gc.collect(); gc.freeze()`` once it is set
+up (Python docs, :func:`gc.freeze`) and not keep the batches it has fed.
 """
 
 from __future__ import annotations
@@ -145,11 +153,12 @@ class StreamingDetector:
         if len(t_ns) == 0:
             return
         if isinstance(getattr(channel, "dtype", None), pd.CategoricalDtype):
-            cats = channel.cat.categories
+            cat = channel.array  # the Categorical itself (``.cat.codes`` builds a Series: ~25x slower)
+            cats = cat.categories
             if self._lut_key is not cats:
                 self._lut = np.array([self.row.get(c, -1) for c in cats] + [-1], dtype=np.int64)
                 self._lut_key = cats
-            rows = self._lut[channel.cat.codes.to_numpy()]  # code -1 (missing) maps to the last entry, -1
+            rows = self._lut[cat.codes]  # code -1 (missing) maps to the last entry, -1
         else:
             ch = np.asarray(channel, dtype=object)
             rows = np.fromiter((self.row.get(c, -1) for c in ch), dtype=np.int64, count=len(ch))
