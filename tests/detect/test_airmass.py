@@ -259,3 +259,15 @@ def test_tracker_single_bin_path_equals_chunk_path(demo, n, seed, p_nan, fault, 
             for name in ("k", "t_s", "pressure_pa", "temperature_k", "mass_kg", "n2_mass_kg", "excluded", "vented",
                          "sensor_change"):
                 np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+@settings(max_examples=300, deadline=None)
+@given(vals=st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64),
+                               st.sampled_from([0.0, -0.0, 1.0, np.nan, np.inf, -np.inf])), max_size=12))
+def test_median_list_equals_nanmedian0(vals):
+    """The scalar median of the single-bin path is _nanmedian0's formula on the same values, NaN and
+    infinities included (NaN ignored; all-NaN -> NaN)."""
+    from hullbreach.detect.airmass import _median_list, _nanmedian0
+
+    want = _nanmedian0(np.array(vals, dtype=float).reshape(-1, 1)) if vals else np.array([np.nan])
+    np.testing.assert_array_equal(np.array([_median_list(vals)]), want)
