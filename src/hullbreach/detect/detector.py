@@ -11,15 +11,23 @@ likelihood ratio (GLR) test for a change in slope** [1], [2]:
 * null: ``y_j = a + b j + e_j`` over the last ``L`` bins (default 24 h; ``b`` is the background loss,
   fitted, so the slow ISS seal leakage is never an alarm), ``e_j`` white with std ``sigma``;
 * alternative: a hinge, ``y_j = a + b j + d (j - tau)_+`` with ``d < 0`` (a new loss starting at ``tau``)
-  whose total loss rate after ``tau`` exceeds the background allowance by three standard errors (default
+  whose total loss rate after ``tau``, ``c = -(b + d)``, exceeds the background allowance (default
   0.23 kg/day for the 916 m^3 ISS, the 2011 figure, i.e. the same per cubic metre of the zone; reference
   README);
-* the statistic is ``max over tau`` of the log-likelihood ratio ``(h' M y)^2 / (2 sigma^2 h' M h)``
-  (``h = (j - tau)_+``, ``M`` the residual projector of the line), over a geometric grid of change ages
-  (1, 2, 3 ... ``L``-20 bins), plus a plain mass-point test [3] of the whole window's slope against the
-  allowance (catches a leak that was already there when the record starts);
+* the statistic is ``max over tau`` of the GLR of the one-sided hypothesis on that linear parameter,
+  ``z_post^2 / 2`` with ``z_post = (c_hat - allowance) / se(c_hat)`` (regressors ``[1, u - h, h]``,
+  ``h = (j - tau)_+``), over a geometric grid of change ages (1, 2, 3 ... ``L``-20 bins), plus a plain
+  mass-point test [3] of the whole window's slope against the allowance (catches a leak that was already
+  there when the record starts). Under a constant background loss the statistic has the same law for every
+  loss up to the allowance as white noise has with none (the least favourable null, on which the threshold
+  is calibrated). Until 2026-11-27 the statistic was the slope-change LLR ``(h' M y)^2 / (2 sigma^2 h' M h)``
+  counted only where ``z_post > 3``; the present one uses the information on the loss *after* the change
+  (it needs the pre-change line only for the level at ``tau``), which is larger when the reference before
+  the change is short (docs/benchmarks/detect-delay.md);
 * ``sigma`` is estimated from second differences (insensitive to any trend), robustly (median) over
-  the last day in 20-bin blocks.
+  the last day in 20-bin blocks; slow disturbances by the variance ratio ``kappa`` of block means, counted
+  only when it passes a white-noise gate (:func:`hullbreach.detect.glr.kappa_scales`) and applied at the
+  largest scale to every change age.
 
 An alarm is raised when the statistic crosses ``h``; ``h`` comes from the requested false-alarm rate via
 a tail law fitted by simulation of the exact statistic on white noise (see :func:`threshold_for_far`,
@@ -213,6 +221,15 @@ class ZoneDetector:
         self.Qj = _Buf()
         self.Q0.extend([0.0])
         self.Qj.extend([0.0])
+        # the same with one bin of hindsight (a clipped bin followed by a departure on the same side is
+        # restored: it was the start of a persistent change); ``unclip[j]`` = clipped - final value of bin j
+        self.D0 = _Buf()
+        self.Dj = _Buf()
+        self.D0.extend([0.0])
+        self.Dj.extend([0.0])
+        self.unclip = _Buf()
+        self.D0_end = _Buf()  # D0[n + 1] and Dj[n + 1] as they were when bin n arrived (bin n as clipped)
+        self.Dj_end = _Buf()
         self.stat = _Buf()
         self.floor = _Buf(np.int64)  # window floor in effect when each bin was appended
         self.sig = _Buf()
@@ -229,7 +246,8 @@ class ZoneDetector:
         self.step_in_pending = False
         self.alarms: list[_AlarmState] = []
         self.block_sum = _Buf()
-        self.kappa: list = []  # per completed block: noise inflation per scale
+        self.kappa: list = []  # per completed block: noise inflation per scale (the latest estimate)
+        self.kappa_mem: list = []  # per completed block: the largest estimate of the last window_bins // 3 bins
         self.change_k: list = []  # bins where a channel of the zone was left out
         self.block_cnt = _Buf()
         # the ISS figure per cubic metre of its volume, times the zone's volume
@@ -390,12 +408,23 @@ class ZoneDetector:
     def _append_clipped(self, n0: int, yv: np.ndarray) -> None:
         """Prefix sums of the track clipped at CLIP_SIGMA standard deviations from its one-step prediction
         (the line fitted over the window so far): one bad bin (a temperature channel failing mid-bin) then
-        moves the statistic by at most CLIP_SIGMA^2/2, while a real loss keeps pushing it. The detection
-        statistic uses these sums; the estimates use the raw track."""
+        moves the statistic by at most CLIP_SIGMA^2/2, while a real loss keeps pushing it. The estimates use
+        the raw track.
+
+        Two versions: ``Q`` (each bin as clipped when it arrived; the one-step prediction uses these) and
+        ``D`` (for the detection statistic), in which a clipped bin followed by a departure on the same side
+        is restored to its measured value: it was the first bin of a persistent change (a fast leak's first
+        bin, which the clip would otherwise hold back by one bin). The statistic at bin ``n`` uses bin ``n``
+        as clipped (``D0_end``, ``Dj_end``: the sums up to ``n`` as they were when ``n`` arrived; ``unclip``
+        records clipped - restored value) and earlier bins with that one bin of hindsight, i.e. only data up
+        to ``n``, in streaming and batch alike (bit for bit: the same additions in any chunking)."""
         k = len(yv)
         sig = self._sigma_at(np.arange(n0, n0 + k))
         q0 = np.empty(k)
         qj = np.empty(k)
+        dv = np.empty(k)  # values for D: clipped, restored below when the next bin continues the departure
+        unc = np.zeros(k)
+        prov = np.empty(k)  # each bin's value as clipped when it arrived
         c0, cj = float(self.Q0.v[-1]), float(self.Qj.v[-1])
         Q0, Qj = self.Q0.v, self.Qj.v
         L, floor = self.cfg.window_bins, self.reset_n
@@ -423,15 +452,40 @@ class ZoneDetector:
                     run = run + sign if run * sign > 0 else sign
                     if abs(run) < 2:  # an isolated outlier is clipped; a persistent departure goes through
                         y = pred + sign * lim
+                    elif abs(run) == 2:  # the previous bin, clipped, started this departure: restore it
+                        if i > 0:
+                            unc[i - 1] = dv[i - 1] - float(yv[i - 1])
+                            dv[i - 1] = float(yv[i - 1])
+                        else:
+                            self._restore_last(n0)
                 else:
                     run = 0
+            dv[i] = y
+            prov[i] = y
             c0 += y
             cj += jj * y
             q0[i] = c0
             qj[i] = cj
         self.Q0.extend(q0)
         self.Qj.extend(qj)
+        # sequential sums from the last prefix value: the same additions in any chunking (streaming == batch)
+        jv = np.arange(n0, n0 + k, dtype=float)
+        self.D0.extend(np.cumsum(np.concatenate([[self.D0.v[-1]], dv]))[1:])
+        self.Dj.extend(np.cumsum(np.concatenate([[self.Dj.v[-1]], jv * dv]))[1:])
+        self.D0_end.extend(self.D0.v[n0: n0 + k] + prov)
+        self.Dj_end.extend(self.Dj.v[n0: n0 + k] + jv * prov)
+        self.unclip.extend(unc)
         self.clip_run = run
+
+    def _restore_last(self, n0: int) -> None:
+        """Restore bin ``n0 - 1`` (the last one appended, clipped) to its measured value in the D sums."""
+        j = n0 - 1
+        raw = float(self.y.v[j])
+        clipped = float(self.D0.v[n0] - self.D0.v[j])
+        # recomputed from the previous prefix value, as one chunk holding both bins would have done
+        self.D0.v[n0] = self.D0.v[j] + raw
+        self.Dj.v[n0] = self.Dj.v[j] + float(j) * raw
+        self.unclip.v[j] = clipped - raw
 
     def _background_slope(self) -> float:
         """Slope of the track over the last window [kg per bin] (0 with too little data)."""
@@ -462,6 +516,11 @@ class ZoneDetector:
                     self.kappa.append(np.max(ks, axis=0))
                 else:
                     self.kappa.append(self.kappa[-1])
+                # evidence of slow disturbances is kept for window_bins // 3 bins: an estimate that passes
+                # its white-noise gate only now and then (moderate slow noise, a few blocks per estimate)
+                # must not let the inflation flap back to 1 between two estimates
+                mem = max(self.cfg.window_bins // 3 // SIGMA_BLOCK, 1)
+                self.kappa_mem.append(np.max(np.array(self.kappa[-mem:]), axis=0))
         keep = max(self.cfg.window_bins // SIGMA_BLOCK, 1)
         cs = np.concatenate([[0.0], np.cumsum(self.block_sum.v)])
         cc = np.concatenate([[0.0], np.cumsum(self.block_cnt.v)])
@@ -473,15 +532,16 @@ class ZoneDetector:
         return np.where(cnt >= MIN_SIGMA_SAMPLES, np.sqrt(np.maximum(var, 1e-30)), np.nan)
 
     def _kappa_at(self, n: np.ndarray) -> np.ndarray:
-        """Noise inflation per scale for bins n: that of the last block completed before n's block; after a
-        channel of the zone was left out, at least :data:`KAPPA_AFTER_CHANGE` until the estimate has seen
-        ``window_bins // 3`` bins of the new configuration."""
+        """Noise inflation per scale for bins n: the largest estimate of the ``window_bins // 3`` bins before
+        n's block; after a channel of the zone that its track depends on was left out, at least
+        :data:`KAPPA_AFTER_CHANGE` until the estimate has seen ``window_bins // 3`` bins of the new
+        configuration."""
         b = n // SIGMA_BLOCK - 1
-        K = np.array(self.kappa) if self.kappa else np.ones((1, len(KAPPA_SCALES)))
+        K = np.array(self.kappa_mem) if self.kappa_mem else np.ones((1, len(KAPPA_SCALES)))
         out = np.ones((len(n), len(KAPPA_SCALES)))
-        has = (b >= 0) & (b < len(self.kappa))
+        has = (b >= 0) & (b < len(self.kappa_mem))
         out[has] = K[b[has]]
-        span = self.cfg.window_bins // 3 + 2 * SIGMA_BLOCK * KAPPA_EVERY
+        span = self.cfg.window_bins
         for k in self.change_k:
             c = k - self.k_first
             sel = (n >= c) & (n < c + span)
@@ -497,8 +557,9 @@ class ZoneDetector:
         best_m = np.full(len(n), -1)
         if ok.any():
             kap = self._kappa_at(n[ok])
-            s, bm = glr_statistic(self.Q0.v, self.Qj.v, n[ok], sig[ok], self.cfg.window_bins, self.allow, self.grid,
-                                  floor=self.floor.v[n[ok]], kappa=kap)
+            s, bm = glr_statistic(self.D0.v, self.Dj.v, n[ok], sig[ok], self.cfg.window_bins, self.allow, self.grid,
+                                  floor=self.floor.v[n[ok]], kappa=kap,
+                                  end_sums=(self.D0_end.v[n[ok]], self.Dj_end.v[n[ok]]))
             stat[ok] = s
             best_m[ok] = bm
         self.stat.extend(stat)
@@ -771,7 +832,7 @@ class DetectionEngine:
                     det = ZoneDetector(zm.zone, zm.volume_m3, self.cfg, track, self.station.total_volume_m3, int(zm.k[0]),
                                        h=self.h)
                     self.detectors[zm.zone] = det
-                det.feed(zm)
+                det.feed(self._track_changes(zm, det.track))
                 live.add(zm.zone)
                 if self.keep_series:
                     self.parts.append(zm)
@@ -781,6 +842,30 @@ class DetectionEngine:
                     d.seal()
                     self.finished.append(d)
         self.k_next = k0 + sums.shape[1]
+
+    def _track_changes(self, zm: ZoneMass, track: str) -> ZoneMass:
+        """``zm`` with ``sensor_change`` kept only where it can change the noise of the detector's track.
+
+        A temperature channel leaving its zone's vote leaves its module's own swings unmeasured (both tracks:
+        :data:`KAPPA_AFTER_CHANGE`); a pressure gauge leaving the vote matters for the total-mass track only,
+        since the N2 track is ppN2 * sum(V_i / T_i) / R_N2 and does not use the total pressure. A change bin
+        whose channel cannot be identified is kept (the conservative side)."""
+        ch = zm.sensor_change
+        if ch is None or not ch.any() or track != "n2":
+            return zm
+        mods = set(zm.zone)
+        by_bin: dict[int, set] = {}
+        for f in self.tracker.faults.values():
+            s = self.station.sensors.get(f.sensor)
+            if f.time_s is None or s is None or s.module not in mods:
+                continue
+            by_bin.setdefault(int(math.floor(f.time_s / self.cfg.bin_s)), set()).add(s.quantity)
+        keep = ch.copy()
+        for i in np.nonzero(ch)[0]:
+            q = by_bin.get(int(zm.k[i]))
+            if q is not None and q <= {"pressure"}:
+                keep[i] = False
+        return replace(zm, sensor_change=keep)
 
     def result(self, *, quarantined: int = 0, trusted: tuple = (), notes: tuple = (), seed: int = 0) -> DetectionResult:
         """The current :class:`DetectionResult`."""

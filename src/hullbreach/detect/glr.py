@@ -7,6 +7,7 @@ NumPy functions with no state.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -22,8 +23,8 @@ BACKGROUND_KG_DAY = 0.23
 BACKGROUND_VOLUME_M3 = 916.0
 #: Tail law of the false-alarm rate per bin of the statistic on white noise: rate(h) = exp(A - B h)
 #: (fitted by ``benchmarks/detect_calibrate.py``; valid for the default window and grid).
-TAIL_A = -0.3128
-TAIL_B = 1.1874
+TAIL_A = -0.6281
+TAIL_B = 1.0439
 #: The loss rate after the change must exceed the background allowance by this many standard errors
 #: (so the end of a gas addition, after which the mass is merely flat, is not a leak).
 Z_POST = 3.0
@@ -31,6 +32,15 @@ Z_POST = 3.0
 #: history used for it [bins].
 KAPPA_SCALES = (1, 4, 16, 64)
 KAPPA_HISTORY = 4096
+#: Relative standard error of the variance ratio per sqrt(2 / count) for white noise: the second differences
+#: of block means are an MA(2) sequence (autocorrelations -2/3, 1/6), so the mean of their squares has
+#: variance 2 (1 + 2 (4/9 + 1/36)) / count = 3.9 / count, i.e. 1.39 sqrt(2 / count) relative.
+KAPPA_REL_SE = 1.39
+#: A variance ratio counts as evidence of slow disturbances only above the upper quantile of this (nominal)
+#: level of its white-noise law approximated by a scaled chi-square with 2 count / 3.9 degrees of freedom
+#: (same variance). The sum of correlated squares has a heavier tail than that chi-square: simulated on
+#: white noise, 1e-5 gives a rate of 0.12-0.14 % per estimate at 11 to 118 second differences.
+KAPPA_EVIDENCE_ALPHA = 1e-5
 #: The inflation is re-estimated every this many noise blocks (1 h at the defaults).
 KAPPA_EVERY = 3
 #: Noise inflation assumed per scale right after a channel of the zone is left out, until measured
@@ -93,7 +103,7 @@ def _power_sum(m, p):
 
 
 def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_block: int = 2048, floor: int = 0,
-                  kappa=None, window_test: bool = True):
+                  kappa=None, window_test: bool = True, composite: bool = True, end_sums=None):
     """Window-limited hinge GLR and the window mass-point z at bins ``n`` (vectorised over ``n``).
 
     Parameters
@@ -118,6 +128,12 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
         smallest scale ``>= m`` (default: white noise, all 1).
     window_test : bool
         Include the mass-point test of the whole window's slope (default True).
+    composite : bool
+        Statistic of the composite null "loss after the change <= allowance": ``z_post^2 / 2`` (default);
+        False: the slope-change LLR, counted only where ``z_post > Z_POST`` (the detector until 2026-11-27).
+    end_sums : (ndarray, ndarray), optional
+        Per bin of ``n``, the values to use for ``C0[n + 1]`` and ``Cj[n + 1]`` (the detector's one-bin
+        hindsight on the clip: the statistic at ``n`` sees bin ``n`` as clipped when it arrived).
 
     Returns
     -------
@@ -136,16 +152,23 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
     sigma = np.asarray(sigma, dtype=float)
     a = np.minimum(np.maximum(n - window_bins + 1, np.maximum(np.asarray(floor, dtype=np.int64), 0)), n)
     N = (n - a + 1).astype(float)
-    Sy = C0[n + 1] - C0[a]
-    Suy = (Cj[n + 1] - Cj[a]) - n * Sy  # u = j - n
+    if end_sums is not None:
+        c0n, cjn = np.asarray(end_sums[0], dtype=float), np.asarray(end_sums[1], dtype=float)
+    else:
+        c0n, cjn = C0[n + 1], Cj[n + 1]
+    Sy = c0n - C0[a]
+    Suy = (cjn - Cj[a]) - n * Sy  # u = j - n
     Su = -(N - 1) * N / 2
     Suu = (N - 1) * N * (2 * N - 1) / 6
     det = N * Suu - Su * Su
     if kappa is None:
         kappa = np.ones((len(n), len(KAPPA_SCALES)))
     kappa = np.asarray(kappa, dtype=float)
-    # a change of age m is judged with the inflation at the smallest scale >= m (the conservative side)
-    scale_of_m = np.minimum(np.searchsorted(np.asarray(KAPPA_SCALES), grid, side="left"), len(KAPPA_SCALES) - 1)
+    # A change of any age m is judged with the inflation at the largest scale: the hinge contrast compares
+    # the last m bins with the line of the whole window, so a slow disturbance enters it through its level
+    # (variance up to the largest scale's), not only through its variation at scale m. (Until 2026-11-27
+    # the scale >= m was used, which was safe only with the old, always-inflated estimate of kappa.)
+    scale_of_m = np.full(len(grid), len(KAPPA_SCALES) - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         A = (Suu * Sy - Su * Suy) / det   # intercept at u = 0
         B = (N * Suy - Su * Sy) / det     # slope [kg per bin]
@@ -168,8 +191,8 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
         nn = n[sl][:, None]
         valid = ok_n[sl][:, None] & (grid[None, :] <= (N[sl][:, None] - MIN_REF_BINS))
         lo = np.maximum(nn + 1 - grid[None, :], 0)
-        Ty = C0[nn + 1] - C0[lo]
-        Tjy = Cj[nn + 1] - Cj[lo]
+        Ty = c0n[sl][:, None] - C0[lo]
+        Tjy = cjn[sl][:, None] - Cj[lo]
         with np.errstate(divide="ignore", invalid="ignore"):
             u = (Tjy - (nn - m[None, :]) * Ty) - (h1 * A[sl][:, None] + hu * B[sl][:, None])
             v = hh - (P[sl][:, None] * h11 - 2.0 * Q[sl][:, None] * h1u + R[sl][:, None] * huu)
@@ -183,7 +206,12 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
             Shw = hu - hh
             v2 = hh - (Sww * h11 - 2.0 * Sw * h1 * Shw + Nn * Shw * Shw) / (Nn * Sww - Sw * Sw)
             z_post = (-b_post - allow_per_bin) * np.sqrt(v2) / (sigma[sl][:, None] * np.sqrt(kap[sl]))
-        llr = np.where(valid & (d < 0) & (z_post > Z_POST) & np.isfinite(llr), llr, 0.0)
+        if composite:
+            # GLR of the composite null "loss after tau <= allowance" (one-sided test on the post-change
+            # slope, a linear parameter of the hinge model): LLR = z_post^2 / 2 for z_post > 0 [1], [5]
+            llr = np.where(valid & (d < 0) & (z_post > 0) & np.isfinite(z_post), 0.5 * z_post * z_post, 0.0)
+        else:
+            llr = np.where(valid & (d < 0) & (z_post > Z_POST) & np.isfinite(llr), llr, 0.0)
         if llr.shape[1]:
             j = np.argmax(llr, axis=1)
             best[sl] = llr[np.arange(llr.shape[0]), j]
@@ -226,13 +254,39 @@ def robust_sigma_blocks(y: np.ndarray, real: np.ndarray, pre: int = 0):
     return np.where(fin, clipped, 0.0).sum(axis=1), fin.sum(axis=1).astype(float)
 
 
+@functools.lru_cache(maxsize=4096)
+def _kappa_gate(count: int) -> float:
+    """Upper :data:`KAPPA_EVIDENCE_ALPHA` quantile of the variance ratio on white noise from ``count`` second
+    differences [-]: ``chi2(nu) / nu`` with ``nu = 2 count / KAPPA_REL_SE^2`` (Satterthwaite's approximation,
+    matching the variance of the mean of the correlated squares), the chi-square quantile by the
+    Wilson-Hilferty cube-root approximation (E. B. Wilson and M. M. Hilferty, Proc. Natl. Acad. Sci. 17,
+    684-688, 1931; no SciPy import on the detector's path)."""
+    nu = 2.0 * count / KAPPA_REL_SE ** 2
+    z = _normal_upper_quantile(KAPPA_EVIDENCE_ALPHA)
+    c = 2.0 / (9.0 * nu)
+    return float((1.0 - c + z * math.sqrt(c)) ** 3)
+
+
+def _normal_upper_quantile(alpha: float) -> float:
+    """z with P(N(0,1) > z) = alpha, by bisection on math.erfc (alpha in (0, 0.5))."""
+    lo, hi = 0.0, 40.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if 0.5 * math.erfc(mid / math.sqrt(2.0)) > alpha:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
 def kappa_scales(y: np.ndarray, real: np.ndarray, sigma2: float) -> np.ndarray:
     """Variance inflation of the track's noise at the time scales :data:`KAPPA_SCALES` [-].
 
     For white noise the second differences of ``s``-bin means have mean square ``6 sigma^2 / s``; the
     ratio of the observed mean square to that is ``kappa_s`` (an Allan-variance ratio; 1 for white noise,
-    larger when slow disturbances such as uncompensated temperature swings are present). Squares above 50
-    times the white-noise expectation are clipped (steps). Returned non-decreasing in scale and >= 1.
+    larger when slow disturbances such as uncompensated temperature swings are present). Squares above
+    :data:`WINSOR` times their median are clipped (steps, the kink of a starting leak). A ratio counts only
+    when it exceeds its white-noise quantile :func:`_kappa_gate` (else 1); then its upper side is taken. Returned non-decreasing in scale and >= 1.
     """
     out = np.ones(len(KAPPA_SCALES))
     if not (sigma2 > 0) or len(y) < 8 * KAPPA_SCALES[1]:
@@ -258,10 +312,17 @@ def kappa_scales(y: np.ndarray, real: np.ndarray, sigma2: float) -> np.ndarray:
             out[i:] = out[i - 1]
             break
         ref = 6.0 * sigma2 / sc
-        k_hat = float(np.minimum(d2[ok], 50.0 * ref).mean()) / ref
-        if k_hat > 1.2:
-            # evidence of slow disturbances: take the upper side of the estimate (relative standard
-            # error ~ 1.5 sqrt(2 / count) for correlated second differences)
+        # squares winsorized at WINSOR medians (as the noise blocks): a step or the kink of a starting leak
+        # adds at most WINSOR * 0.455 / count to the ratio instead of passing as evidence of slow noise
+        dd = d2[ok]
+        med = float(np.partition(dd, len(dd) // 2)[len(dd) // 2])  # (upper) median
+        k_hat = float(np.minimum(dd, WINSOR * med).mean()) / ref
+        if k_hat > _kappa_gate(int(ok.sum())):
+            # evidence of slow disturbances: take the upper side of the estimate
             k_hat *= 1.0 + 3.0 * math.sqrt(2.0 / ok.sum())
+        else:
+            # no significant excess over white noise: the ratio is 1 (a chance excess of the estimate,
+            # common with few blocks, would otherwise deflate the statistic on white noise)
+            k_hat = 1.0
         out[i] = max(out[i - 1], k_hat)
     return out
