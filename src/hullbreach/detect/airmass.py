@@ -412,24 +412,26 @@ class _Consensus:
         S = len(self.sensors)
         if S == 0:
             return math.nan
-        isfin = math.isfinite
+        isfin, isnan = math.isfinite, math.isnan
         offs = self.offsets.tolist()
         flag = self.flag_k.tolist()
-        valid = [isfin(v) for v in x]
-        isnan = math.isnan
-        unknown = [i for i in range(S) if valid[i] and isnan(offs[i])]
+        missing = [i for i, o in enumerate(offs) if isnan(o)]  # offsets not learned yet (usually none)
+        unknown = [i for i in missing if isfin(x[i])]
         if unknown:
             # as in run(): every unknown valid channel has its first valid bin here
-            known = [i for i in range(S) if valid[i] and not isnan(offs[i]) and k < flag[i]]
+            known = [i for i in range(S) if isfin(x[i]) and not isnan(offs[i]) and k < flag[i]]
             if known:
                 ref = float(np.median(np.array([x[i] for i in known]) - self.offsets[known]))
             else:
-                ref = float(np.median(np.array([x[i] for i in range(S) if valid[i]])))
+                ref = float(np.median(np.array([v for v in x if isfin(v)])))
             for i in unknown:
                 offs[i] = x[i] - ref
                 self.offsets[i] = offs[i]
-        c = [x[i] - (0.0 if isnan(offs[i]) else offs[i]) for i in range(S)]
-        active = [valid[i] and k < flag[i] for i in range(S)]
+            missing = [i for i in missing if i not in unknown]
+        if missing:
+            offs = [0.0 if isnan(o) else o for o in offs]
+        c = [v - o for v, o in zip(x, offs)]
+        active = [isfin(v) and k < f for v, f in zip(x, flag)]
         if S >= 3:
             key = tuple(counts)
             if self._tol_one is None or self._tol_one[0] != key:  # the counts rarely change from bin to bin
@@ -438,13 +440,15 @@ class _Consensus:
                                        for sd, n in zip(self.noise_si.tolist(), counts)])
             tol = self._tol_one[1]
             changed = False
+            final = None
             for _ in range(S):
-                act = [i for i in range(S) if active[i]]
-                if len(act) < 3:
+                vals = [ci for ci, a in zip(c, active) if a]
+                if len(vals) < 3:
                     break
-                med = _median_list([c[i] for i in act])
-                bad = [i for i in act if abs(c[i] - med) > tol[i]]
+                med = _median_list(vals)
+                bad = [i for i, (ci, a, t) in enumerate(zip(c, active, tol)) if a and abs(ci - med) > t]
                 if not bad:
+                    final = med  # nothing more flagged: the consensus is this median
                     break
                 for i in bad:
                     flag[i] = float(k)
@@ -452,7 +456,9 @@ class _Consensus:
                 changed = True
             if changed:
                 self.flag_k = np.array(flag)
-        return _median_list([c[i] for i in range(S) if active[i]])
+            if final is not None:
+                return final
+        return _median_list([ci for ci, a in zip(c, active) if a])
 
 
 # ---------------------------------------------------------------------------------------- outputs
