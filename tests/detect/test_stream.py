@@ -110,3 +110,32 @@ def test_single_bin_path_changes_nothing_end_to_end(demo, leak_run):
         assert a.r_specific == b.r_specific
         for name in ("k", "pressure_pa", "temperature_k", "mass_kg", "n2_mass_kg", "excluded", "vented", "sensor_change"):
             np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+@pytest.mark.parametrize("seconds", [7.0, 60.0, 130.0])
+def test_clean_batch_shortcut_equals_general_binning(demo, leak_run, seconds):
+    """A batch whose samples are all known, finite and in open bins skips the masks of the general binning.
+    The same batches, each with one sample of an unknown channel added (which forces the general path and is
+    then left out), give exactly the same series, alarms and counts."""
+    raw = leak_run.telemetry.iloc[: 2 * 3600 * 5]
+    extra = raw.iloc[:1].copy()
+    extra["channel"] = pd.Categorical(["no-such-channel"])
+    out = []
+    for spoil in (False, True):
+        sd = StreamingDetector(demo, leak_run.events, checks=False)
+        sd.engine.keep_series = True
+        for idx in _batches(raw, seconds):
+            b = raw.iloc[idx]
+            if spoil:
+                e = extra.assign(time=b["time"].iloc[-1:].to_numpy())
+                b = pd.concat([b, e], ignore_index=True)
+            res = sd.update(b)
+        out.append((sd, res))
+    (a, ra), (b, rb) = out
+    assert b.unknown == len(_batches(raw, seconds)) and a.unknown == 0
+    np.testing.assert_array_equal(a._sums, b._sums)
+    np.testing.assert_array_equal(a._counts, b._counts)
+    _same(ra, rb)
+    for x, y in zip(ra.series, rb.series, strict=True):
+        np.testing.assert_array_equal(x.mass_kg, y.mass_kg)
+        np.testing.assert_array_equal(x.pressure_pa, y.pressure_pa)

@@ -162,9 +162,20 @@ class StreamingDetector:
         else:
             ch = np.asarray(channel, dtype=object)
             rows = np.fromiter((self.row.get(c, -1) for c in ch), dtype=np.int64, count=len(ch))
+        k = np.floor_divide(t_ns, self.bin_ns)
+        if self._k_open is not None:
+            k_lo, k_hi = int(k.min()), int(k.max())
+            if k_lo >= self._k_open and int(rows.min()) >= 0 and bool(np.isfinite(value).all()):
+                # the usual batch: every sample of a known channel, finite, in an open bin (the general path
+                # below gives the same sums; this one skips its masks)
+                if not si:
+                    value = value * self._scale[rows] + self._offset[rows]
+                self._reserve(k_hi)
+                self._bin_add(rows * self._sums.shape[1] + (k - self._k_open), value)
+                self._complete(k_hi)
+                return
         known = rows >= 0
         self.unknown += int((~known).sum())
-        k = np.floor_divide(t_ns, self.bin_ns)
         ok = known & np.isfinite(value)
         if not si:
             value = np.where(known, value * self._scale[np.maximum(rows, 0)] + self._offset[np.maximum(rows, 0)], np.nan)
@@ -180,6 +191,14 @@ class StreamingDetector:
         if not ok.any():
             return
         k_hi = int(k[ok].max())
+        self._reserve(k_hi)
+        cols = k[ok] - self._k_open
+        flat = rows[ok] * self._sums.shape[1] + cols
+        self._bin_add(flat, value[ok])
+        self._complete(k_hi)
+
+    def _reserve(self, k_hi: int) -> None:
+        """Make room for the open bins up to ``k_hi``."""
         need = k_hi - self._k_open + 1
         if need > self._sums.shape[1]:
             cap = max(need, 2 * self._sums.shape[1], 4)
@@ -188,9 +207,9 @@ class StreamingDetector:
             sums[:, : self._sums.shape[1]] = self._sums
             counts[:, : self._counts.shape[1]] = self._counts
             self._sums, self._counts = sums, counts
-        cols = k[ok] - self._k_open
-        flat = rows[ok] * self._sums.shape[1] + cols
-        self._bin_add(flat, value[ok])
+
+    def _complete(self, k_hi: int) -> None:
+        """Note the newest sample's bin ``k_hi``; run the detector on every bin before it."""
         self._k_newest = k_hi if self._k_newest is None else max(self._k_newest, k_hi)
         # every bin before the newest sample's bin is complete
         n_done = self._k_newest - self._k_open
