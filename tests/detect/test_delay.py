@@ -110,19 +110,25 @@ def test_kappa_gate_sees_slow_disturbances():
     assert len(KAPPA_SCALES) == 4
 
 
-def test_background_loss_at_the_allowance_is_the_calibrated_null():
-    """The least favourable constant null: with a loss of exactly the allowance through the whole record, the
-    statistic is the one of the same noise without loss and without allowance (the white-noise null on which
-    the threshold is calibrated), bin for bin; three times the allowance from mid-record is found after it
-    starts."""
+def test_background_within_the_allowance_is_not_an_alarm():
+    """The null is composite: any loss within the allowance, constant or changing. With a constant loss of
+    exactly the allowance the statistic is bin for bin at most the one of the same noise without loss and
+    without allowance (the white-noise null of the calibration); a loss that steps from 0 to the allowance
+    mid-record, which the pre-change line can turn into an apparent excess after a later change point,
+    raises no alarm (the slope-change statistic before 2026-11-27 alarmed in every one of these runs);
+    three times the allowance from mid-record is found after it starts."""
     allow = DetectorConfig().background_kg_day / SECONDS_PER_DAY * 60.0  # kg per bin for 916 m^3
     for seed in range(4):
         det = _detector()
         det.feed(_zm(_track(seed, n=3000, sigma=0.01, onset=0, rate=allow)))
         ref = _detector(DetectorConfig(background_kg_day=0.0))
         ref.feed(_zm(_track(seed, n=3000, sigma=0.01)))
-        np.testing.assert_allclose(det.stat.v, ref.stat.v, rtol=1e-6, atol=1e-6)
-        assert det.stat.v.max() > 1.0  # not trivially zero
+        assert np.all(det.stat.v <= ref.stat.v + 1e-6)
+        assert ref.stat.v.max() > 1.0  # not trivially zero
+    for seed in range(6):
+        det = _detector()
+        det.feed(_zm(_track(seed, n=4000, sigma=0.01, onset=1000, rate=allow)))
+        assert not det.alarms, [(a.n_alarm, a.stat) for a in det.alarms]
     det = _detector()
     det.feed(_zm(_track(0, n=4000, sigma=0.01, onset=1000, rate=3 * allow)))
     assert det.alarms and det.alarms[0].n_alarm > 1000

@@ -68,13 +68,18 @@ def test_glr_statistic_matches_least_squares():
         assert llr[0] == pytest.approx((rss0 - rss1) / (2 * 0.09), rel=1e-6)
         assert best[0] == m
         # the composite statistic: z of the post-change slope (coefficient of h with regressors
-        # [1, u - h, h]) against the allowance, squared and halved
-        for allow in (0.0, 0.01, 0.03):
+        # [1, u - h, h]) against the allowance at its worst case over null records whose loss changes within
+        # the window (1 + the negative mass of the slope's weights on the increments), squared and halved
+        X2 = np.column_stack([np.ones_like(u), u - h, h])
+        row = (np.linalg.inv(X2.T @ X2) @ X2.T)[2]
+        K = np.cumsum(row[::-1])[::-1][1:]  # weight of the increment y_{j+1} - y_j
+        assert K.sum() == pytest.approx(1.0, abs=1e-9)
+        excess = -K[K < 0].sum()
+        for allow in (0.0, 0.001, 0.003):
             llr_c, _ = glr_statistic(C0, Cj, np.array([n]), np.array([0.3]), L, allow, np.array([m]), window_test=False)
-            X2 = np.column_stack([np.ones_like(u), u - h, h])
             b2 = np.linalg.lstsq(X2, yy, rcond=None)[0]
             se = 0.3 * math.sqrt(np.linalg.inv(X2.T @ X2)[2, 2])
-            z = (-b2[2] - allow) / se
+            z = (-b2[2] - allow * (1.0 + excess)) / se
             assert llr_c[0] == pytest.approx(0.5 * z * z if z > 0 else 0.0, rel=1e-6)
     # the window test alone: z of the whole window's slope against the allowance
     llr, best = glr_statistic(C0, Cj, np.array([n]), np.array([0.3]), L, 0.0, np.array([], dtype=int))

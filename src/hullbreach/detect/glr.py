@@ -208,7 +208,17 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
             z_post = (-b_post - allow_per_bin) * np.sqrt(v2) / (sigma[sl][:, None] * np.sqrt(kap[sl]))
         if composite:
             # GLR of the composite null "loss after tau <= allowance" (one-sided test on the post-change
-            # slope, a linear parameter of the hinge model): LLR = z_post^2 / 2 for z_post > 0 [1], [5]
+            # slope, a linear parameter of the hinge model): LLR = z_post^2 / 2 for z_post > 0 [1], [5]; the
+            # allowance counted at its worst case over null paths that change within the window
+            if allow_per_bin > 0:
+                # E grows with the window length (checked for every length up to 1440 bins at the default
+                # grid): the value at the next multiple of SIGMA_BLOCK bins is a bound, from few cached arrays
+                Ni = (-(-N[sl].astype(np.int64) // SIGMA_BLOCK)) * SIGMA_BLOCK
+                ex = np.zeros((len(Ni), len(grid)))
+                gkey = tuple(int(x) for x in grid)
+                for Nv in np.unique(Ni):
+                    ex[Ni == Nv] = worst_case_excess(int(Nv), gkey)
+                z_post = z_post - allow_per_bin * ex * np.sqrt(v2) / (sigma[sl][:, None] * np.sqrt(kap[sl]))
             llr = np.where(valid & (d < 0) & (z_post > 0) & np.isfinite(z_post), 0.5 * z_post * z_post, 0.0)
         else:
             llr = np.where(valid & (d < 0) & (z_post > Z_POST) & np.isfinite(llr), llr, 0.0)
@@ -220,6 +230,48 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
     out = np.where(use_h, best, llr_b)
     best_m = np.where(out <= 0, -1, np.where(use_h, best_m, 0))
     return out, best_m
+
+
+@functools.lru_cache(maxsize=8192)
+def worst_case_excess(n_window: int, grid: tuple) -> np.ndarray:
+    """Worst-case excess of the post-change loss estimate over the allowance, per allowance, for a window of
+    ``n_window`` bins and each change age of ``grid`` [-] (0 where the age does not fit the window).
+
+    The post-change slope of the hinge fit is a linear function of the track, ``c_hat = sum_i a_i y_i``, hence
+    of its increments: ``c_hat = sum_j K_j (y_{j+1} - y_j)`` with ``K_j = sum_{i > j} a_i`` and ``sum_j K_j = 1``.
+    Under the composite null (a loss of at most ``A`` per bin at every time, changing as it may) the
+    increments lie in ``[-A, 0]``, so the mean of ``-c_hat`` is at most ``A sum_j max(K_j, 0) = A (1 + E)``
+    with ``E = -sum_j min(K_j, 0)``: the pre-change line, fitted with a free slope, can turn an allowed loss
+    that started inside the window into an apparent excess after a later ``tau``. Testing ``-c_hat``
+    against ``A (1 + E)`` keeps every null path at a mean ``z <= 0`` (the white-noise calibration then bounds
+    the false-alarm rate for all of them); ``E`` is small for old changes and large for young ones, where a
+    leak worth alarming on is many allowances anyway.
+    """
+    N = int(n_window)
+    g = np.asarray(grid, dtype=np.int64)
+    out = np.zeros(len(g))
+    ok = g <= N - MIN_REF_BINS
+    if not ok.any():
+        return out
+    m = g[ok].astype(float)
+    # X'X of the regressors [1, w, h] in closed form (u = i - (N - 1); pre: w = u, h = 0; post: w = -m, h = u + m)
+    s_pre1 = -(_power_sum(N - 1, 1) - _power_sum(m - 1, 1))
+    s_pre2 = _power_sum(N - 1, 2) - _power_sum(m - 1, 2)
+    h1, hh = _power_sum(m, 1), _power_sum(m, 2)
+    A = np.empty((len(m), 3, 3))
+    A[:, 0, 0] = N
+    A[:, 0, 1] = A[:, 1, 0] = s_pre1 - m * m
+    A[:, 0, 2] = A[:, 2, 0] = h1
+    A[:, 1, 1] = s_pre2 + m ** 3
+    A[:, 1, 2] = A[:, 2, 1] = -m * h1
+    A[:, 2, 2] = hh
+    r = np.linalg.inv(A)[:, 2, :]  # coefficient row of h
+    u = np.arange(N, dtype=float)[None, :] - (N - 1)
+    post = u > -m[:, None]
+    a = np.where(post, r[:, 0:1] - r[:, 1:2] * m[:, None] + r[:, 2:3] * (u + m[:, None]), r[:, 0:1] + r[:, 1:2] * u)
+    K = np.cumsum(a[:, :0:-1], axis=1)  # K_j = sum_{i > j} a_i (j = N-2 .. 0; the order does not matter)
+    out[ok] = -np.minimum(K, 0.0).sum(axis=1)
+    return out
 
 
 def robust_sigma_blocks(y: np.ndarray, real: np.ndarray, pre: int = 0):
