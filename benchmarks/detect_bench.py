@@ -16,7 +16,12 @@ Methods, each tuned to the same false-alarm rate on the leak-free runs (no alarm
   data so far every hour; alarm when it finds a change after which the mean loss exceeds the background
   allowance; penalty the smallest of a ladder with no alarm on the leak-free runs;
 * Lorden's bound: delay >= log(ARL) / KL per bin for a change in the mean of the mass-rate signal (the
-  per-bin increments of the tracked mass, white noise of variance 2 sigma^2), ARL = bins per year / FAR.
+  per-bin increments of the tracked mass, white noise of variance 2 sigma^2), ARL = bins per year / FAR
+  (kept for transparency: not a bound for a level test, see docs/benchmarks/detect-delay.md);
+* the level-model bound (KL of a known drift in white level noise reaches log ARL), the composite bound
+  (the same for the leak minus the background allowance, against the least favourable null: the bound for
+  a detector that must not alarm on a loss within the allowance) and the composite bound for decisions at
+  60 s bin ends; derivation in docs/benchmarks/detect-delay.md.
 
 Also: throughput on 30 days of 1 Hz telemetry for 20 channels (51.8 M samples) from Parquet, and the
 streaming update time. Usage: ``python benchmarks/detect_bench.py [--quick]``; about 8 minutes on 2 cores.

@@ -18,9 +18,10 @@ likelihood ratio (GLR) test for a change in slope** [1], [2]:
   ``z_post^2 / 2`` with ``z_post = (c_hat - allowance) / se(c_hat)`` (regressors ``[1, u - h, h]``,
   ``h = (j - tau)_+``), over a geometric grid of change ages (1, 2, 3 ... ``L``-20 bins), plus a plain
   mass-point test [3] of the whole window's slope against the allowance (catches a leak that was already
-  there when the record starts). Under a constant background loss the statistic has the same law for every
-  loss up to the allowance as white noise has with none (the least favourable null, on which the threshold
-  is calibrated). Until 2026-11-27 the statistic was the slope-change LLR ``(h' M y)^2 / (2 sigma^2 h' M h)``
+  there when the record starts). The allowance is counted at its worst case over null records whose loss
+  changes within the window (:func:`hullbreach.detect.glr.worst_case_excess`), so under every null record,
+  constant or changing, each ``z_post`` has a mean <= 0 and the statistic is stochastically at most its law
+  on white noise without allowance, on which the threshold is calibrated. Until 2026-11-27 the statistic was the slope-change LLR ``(h' M y)^2 / (2 sigma^2 h' M h)``
   counted only where ``z_post > 3``; the present one uses the information on the loss *after* the change
   (it needs the pre-change line only for the level at ``tau``), which is larger when the reference before
   the change is short (docs/benchmarks/detect-delay.md);
