@@ -309,7 +309,6 @@ def _parquet_is_long(names: list[str]) -> bool:
 
 def read_parquet_raw(path: str | Path):
     """Read a Parquet telemetry file (long or wide) as a raw table; returns ``(raw, rows)`` (1-based rows)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
     p = Path(path)
     names = _parquet_schema_names(p)
@@ -370,8 +369,11 @@ def _read_parquet(p: Path, st, strict: bool, config) -> TelemetryFrame:
     names = _parquet_schema_names(p)
     if _parquet_is_long(names):
         low = {n.lower(): n for n in names}
+        frame = _check_long_file(p, names, st, strict, config)
+        if frame is not None:
+            return frame
         tab = _read_long_table(p, names)
-        frame = _check_long_table(tab, low, p, st, strict, config)
+        frame = _check_long_table(tab, low, p, st, strict, config, dense_first=False)
         if frame is not None:
             return frame
         raw, lines = _parquet_long_raw(tab, low)
@@ -418,7 +420,36 @@ def _check_wide_table(tab, p: Path, st, strict: bool, config) -> TelemetryFrame 
                       config=config)
 
 
-def _check_long_table(tab, low: dict, p: Path, st, strict: bool, config) -> TelemetryFrame | None:
+def _check_dense(dense, p: Path, st, strict: bool, config) -> TelemetryFrame | None:
+    from hullbreach.telemetry.wide import check_wide
+    times, in_order, column = dense
+    return check_wide(times, np.zeros(len(times), bool), in_order, column, st, strict=strict, source=str(p),
+                      line_label="row ", config=config)
+
+
+def _check_long_file(p: Path, names: list[str], st, strict: bool, config) -> TelemetryFrame | None:
+    """The usual long layout checked while it is read (:func:`_dense_long_layout` on the Parquet file's
+    record batches: the Arrow table is never built), or None."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    low = {n.lower(): n for n in names}
+    try:
+        pf = pq.ParquetFile(p, read_dictionary=[low["channel"]])
+        sch = pf.schema_arrow
+        tt, vt = sch.field(low["time"]).type, sch.field(low["value"]).type
+        if not (pa.types.is_timestamp(tt) and tt.tz) and not (pa.types.is_integer(tt) or pa.types.is_floating(tt)):
+            return None
+        if not (pa.types.is_floating(vt) or pa.types.is_integer(vt)):
+            return None
+        cols = [low["time"], low["channel"], low["value"]]
+        dense = _dense_long_layout(pf.iter_batches(batch_size=1 << 20, columns=cols), pf.metadata.num_rows, 0, 1, 2)
+    except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    return None if dense is None else _check_dense(dense, p, st, strict, config)
+
+
+def _check_long_table(tab, low: dict, p: Path, st, strict: bool, config,
+                      dense_first: bool = True) -> TelemetryFrame | None:
     """The column-by-column checks on a long Arrow table laid out on a time grid, or None when they do not apply.
 
     A long file sorted by time, with at most one sample per channel and time, is a wide table written row by
@@ -439,12 +470,12 @@ def _check_long_table(tab, low: dict, p: Path, st, strict: bool, config) -> Tele
         return None  # text or zone-less times: the long path parses and counts them
     if not (pa.types.is_floating(vcol.type) or pa.types.is_integer(vcol.type)):
         return None
-    names_fc = [c.lower() for c in tab.column_names]
-    dense = _dense_long_layout(tab, names_fc.index("time"), names_fc.index("channel"), names_fc.index("value"))
-    if dense is not None:
-        times, in_order, column = dense
-        return check_wide(times, np.zeros(len(times), bool), in_order, column, st, strict=strict,
-                          source=str(p), line_label="row ", config=config)
+    names_fc = list(tab.column_names)
+    if dense_first:
+        dense = _dense_long_layout(tab.to_batches(), n, names_fc.index(low["time"]), names_fc.index(low["channel"]),
+                                   names_fc.index(low["value"]))
+        if dense is not None:
+            return _check_dense(dense, p, st, strict, config)
     try:
         ch = ccol.unify_dictionaries().combine_chunks() if pa.types.is_dictionary(ccol.type) else \
             pc.dictionary_encode(ccol.combine_chunks())
@@ -463,7 +494,6 @@ def _check_long_table(tab, low: dict, p: Path, st, strict: bool, config) -> Tele
     used = [(dict_names[c], c) for c in range(len(dict_names)) if per_code[c]]
     if len({nm for nm, _ in used}) != len(used):
         return None
-    code_of = dict(used)
     if vcol.null_count:
         vcol = vcol.fill_null(np.nan)
     v = vcol.combine_chunks().cast(pa.float64()).to_numpy(zero_copy_only=False)
@@ -521,56 +551,53 @@ def _arrow_ns(col) -> np.ndarray | None:
     return None if bad.any() else np.asarray(ns, dtype=np.int64)
 
 
-def _dense_long_layout(tab, it: int, ic: int, iv: int):
-    """Recognise the usual long layout, batch by batch, without copying whole columns.
+def _dense_long_layout(batches, n: int, it: int, ic: int, iv: int):
+    """Recognise the usual long layout while reading it, batch by batch, into a (channel x time) grid.
 
     Every time holds the same ``m`` channels once, in the same order, and times strictly increase (how a
-    logger writes a long file). Returns ``(times, channels, column)`` for
-    :func:`hullbreach.telemetry.wide.check_wide` (``column(name) -> (values, None, file rows)``), or None.
+    logger writes a long file). ``batches`` is an iterable of Arrow record batches (a table's, or a Parquet
+    file's ``iter_batches``: then no whole column is ever in memory) with ``n`` rows in all; ``it, ic, iv``
+    are the time, channel and value column indices. Returns ``(times, channels, column)`` for
+    :func:`hullbreach.telemetry.wide.check_wide` (``column(name) -> (values, None, file rows)``), or None
+    as soon as a batch breaks the layout.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
-    batches = [b for b in tab.to_batches() if b.num_rows]
-    n = tab.num_rows
-    if not batches:
-        return None
-    ns0 = _arrow_ns(batches[0].column(it))
-    if ns0 is None:
-        return None
-    head = ns0[:4096]
-    later = np.flatnonzero(head != head[0])
-    if not len(later):
-        return None
-    m = int(later[0])
-    if n % m:
-        return None
-
-    first = batches[0].column(ic).slice(0, m)
-    first = first.dictionary_decode() if pa.types.is_dictionary(first.type) else first
-    order = [str(x) for x in first.to_pylist()]
-    if len(set(order)) != m or not all(isinstance(x, str) for x in first.to_pylist()):
-        return None
-    slot_of = {nm: j for j, nm in enumerate(order)}
-    n_t = n // m
-    times = np.empty(n_t, np.int64)
-    parts = []
+    order: list[str] = []
+    m = n_t = 0
+    times = grid = None
     g0 = 0
     for b in batches:
         L = b.num_rows
-        t_b = ns0 if g0 == 0 else _arrow_ns(b.column(it))
+        if L == 0:
+            continue
+        t_b = _arrow_ns(b.column(it))
         if t_b is None:
             return None
-        # channels: this batch's dictionary codes must repeat the first time's order, from phase g0 % m
         c = b.column(ic)
         if not pa.types.is_dictionary(c.type):
             c = pc.dictionary_encode(c)
         if c.null_count:
             return None
-        code_of = {str(x): k for k, x in enumerate(c.dictionary.to_pylist())}
-        if any(nm not in code_of for nm in order):
+        names = c.dictionary.to_pylist()
+        if not all(isinstance(x, str) for x in names):
             return None
-        row = np.array([code_of[nm] for nm in order], dtype=np.int64)
         idx = c.indices.to_numpy(zero_copy_only=False)
+        if grid is None:  # the first batch fixes m (rows of the first time) and the channel order
+            later = np.flatnonzero(t_b[:4096] != t_b[0])
+            if not len(later) or n % int(later[0]):
+                return None
+            m = int(later[0])
+            order = [names[k] for k in idx[:m].tolist()]
+            if len(set(order)) != m:
+                return None
+            n_t = n // m
+            times, grid = np.empty(n_t, np.int64), np.empty((m, n_t))
+        # channels: this batch's codes repeat the first time's order, from phase g0 % m
+        code_of = {x: k for k, x in enumerate(names)}
+        if any(nm not in code_of for nm in order) or g0 + L > n:
+            return None
+        row = np.array([code_of[nm] for nm in order], dtype=idx.dtype)
         if not np.array_equal(idx, np.resize(np.roll(row, -(g0 % m)), L)):
             return None
         # times: constant within each time (group of m rows), one value per group
@@ -587,21 +614,21 @@ def _dense_long_layout(tab, it: int, ic: int, iv: int):
         vb = b.column(iv)
         if vb.null_count:
             vb = vb.fill_null(np.nan)
-        parts.append((g0, L, np.asarray(vb.cast(pa.float64()).to_numpy(zero_copy_only=False))))
+        vb = np.asarray(vb.cast(pa.float64()).to_numpy(zero_copy_only=False))
+        for j in range(m):
+            i0 = (j - g0) % m
+            if i0 < L:
+                seg = vb[i0::m]
+                o = (g0 + i0) // m
+                grid[j, o:o + len(seg)] = seg
         g0 += L
-    if n_t > 1 and not bool(np.all(times[1:] > times[:-1])):
+    if grid is None or g0 != n or (n_t > 1 and not bool(np.all(times[1:] > times[:-1]))):
         return None
+    slot_of = {nm: j for j, nm in enumerate(order)}
 
     def column(name):
         j = slot_of[name]
-        out = np.empty(n_t)
-        for s0, L, vb in parts:
-            i0 = (j - s0) % m
-            if i0 < L:
-                seg = vb[i0::m]
-                o = (s0 + i0) // m
-                out[o:o + len(seg)] = seg
-        return out, None, np.arange(j + 1, n + 1, m, dtype=np.int64)
+        return grid[j], None, np.arange(j + 1, n + 1, m, dtype=np.int64)
 
     return times, order, column
 
