@@ -49,7 +49,7 @@ def main() -> None:
         z = (mc.expected_number - q.expected_number) / mc.std_error
         rows.append((pop, t_mc, t_loop, t_q, mc.expected_number, mc.std_error, q.expected_number, z))
 
-    print(f"# cause_mc: 10^6-sample Monte Carlo of the MS-09 orbital-module penetration probability")
+    print("# cause_mc: 10^6-sample Monte Carlo of the MS-09 orbital-module penetration probability")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"# best of {REPEAT} runs; 1-min load average {load:.1f} on {os.cpu_count()} CPUs")
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, Python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}")

@@ -23,23 +23,17 @@ Methods, each tuned to the same false-alarm rate on the leak-free runs (no alarm
   a detector that must not alarm on a loss within the allowance) and the composite bound for decisions at
   60 s bin ends; derivation in docs/benchmarks/detect-delay.md.
 
-Also: throughput on 30 days of 1 Hz telemetry for 20 channels (51.8 M samples) from Parquet, and the
-streaming update time. Usage: ``python benchmarks/detect_bench.py [--quick]``; about 8 minutes on 2 cores.
+Throughput (30 days of 1 Hz x 20 channels from Parquet) is ``benchmarks/detect_throughput.py``, the streaming
+update time ``benchmarks/detect_stream.py``. Usage: ``python benchmarks/detect_bench.py [--quick]``; about
+4 minutes on 2 cores.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import math
-import os
-import resource
-import subprocess
-import sys
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -91,7 +85,6 @@ def run_one(args):
     """Simulate one scenario and return what every method needs (small arrays)."""
     label, rate, seed, days = args
     from hullbreach.detect import detector as D
-    from hullbreach.detect.airmass import air_mass
     from hullbreach.sim import simulate
     st = _station()
     sc = scenario(rate, days)
@@ -278,111 +271,6 @@ def lorden(r):
     return math.log(arl) / kl * BIN if kl > 0 else float("inf")
 
 
-# --------------------------------------------------------------------------------------- throughput
-def throughput(tmp: Path):
-    """30 days x 1 Hz x 20 channels from Parquet -> detect; run in a fresh process for the memory figure."""
-    code = r'''
-import time, resource, sys
-import numpy as np, pandas as pd, pyarrow as pa, pyarrow.parquet as pq
-from hullbreach.station import parse_station
-from hullbreach.telemetry.frame import TelemetryFrame, ChannelReport
-from hullbreach.detect import detector as D
-from hullbreach.units import to_si
-toml = open(sys.argv[1]).read()
-st = parse_station(toml, "bench20.toml")
-path = sys.argv[2]
-t0 = time.perf_counter()
-tab = pq.read_table(path)
-df = tab.to_pandas()
-t1 = time.perf_counter()
-# values are in the sensor unit: convert per channel (vectorised via a lookup on the codes)
-cats = list(df["channel"].cat.categories)
-scale = np.array([to_si(1.0, st.sensors[c].unit) - to_si(0.0, st.sensors[c].unit) for c in cats])
-off = np.array([to_si(0.0, st.sensors[c].unit) for c in cats])
-codes = df["channel"].cat.codes.to_numpy()
-v = df["value"].to_numpy() * scale[codes] + off[codes]
-frame = TelemetryFrame(data=pd.DataFrame({"time": df["time"], "channel": df["channel"], "value": v}),
-                       channels={c: ChannelReport(c, 1, 0) for c in cats}, source=path)
-t2 = time.perf_counter()
-res = D.detect(st, frame, None, keep_series=False)
-t3 = time.perf_counter()
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(f"{len(df)} {t1-t0:.2f} {t2-t1:.2f} {t3-t2:.2f} {t3-t0:.2f} {rss:.0f} {res.status} {len(res.alarms)}")
-'''
-    st_toml = tmp / "bench20.toml"
-    lines = ['name = "bench20"', "evacuation_pressure_pa = 69328.0", "nominal_pressure_pa = 101325.0"]
-    mods = ["a", "b", "c", "d"]
-    for m in mods:
-        lines += ["[[module]]", f'id = "{m}"', "volume_m3 = 60.0"]
-    for a, b in zip(mods[:-1], mods[1:]):
-        lines += ["[[hatch]]", f'id = "{a}-{b}"', f'modules = ["{a}", "{b}"]', 'state = "open"', f'opens_into = "{b}"']
-    chans = []
-    for m in mods:
-        for k in range(3):
-            chans.append((f"{m}.p{k}", m, "pressure", "mmHg", 0.05))
-        chans.append((f"{m}.t", m, "temperature", "degC", 0.1))
-    for m in mods[:2]:
-        chans.append((f"{m}.ppn2", m, "ppn2", "mmHg", 0.5))
-        chans.append((f"{m}.ppo2", m, "ppo2", "mmHg", 0.5))
-    for cid, m, q, u, nz in chans:
-        lines += ["[[sensor]]", f'id = "{cid}"', f'module = "{m}"', f'quantity = "{q}"', f'unit = "{u}"', f"noise_std = {nz}"]
-    st_toml.write_text("\n".join(lines) + "\n")
-    assert len(chans) == 20
-    pq_path = tmp / "month.parquet"
-    if not pq_path.exists():
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-        rng = np.random.default_rng(0)
-        n_t = 30 * 86400
-        writer = None
-        chunk = 86400
-        t0 = pd.Timestamp("2024-01-01T00:00:00Z").value
-        for c0 in range(0, n_t, chunk):
-            tt = np.arange(c0, c0 + chunk)
-            T = 22.0 + 0.3 * np.sin(2 * np.pi * tt / 5556)
-            p = 745.0 * (T + 273.15) / 295.15
-            cols_t, cols_c, cols_v = [], [], []
-            for i, (cid, m, q, u, nz) in enumerate(chans):
-                base = {"pressure": p, "temperature": T, "ppn2": 0.78 * p, "ppo2": 0.21 * p}[q]
-                cols_v.append(base + nz * rng.standard_normal(chunk))
-                cols_c.append(np.full(chunk, i, dtype=np.int32))
-                cols_t.append(t0 + tt * 1_000_000_000)
-            tv = np.stack(cols_t, 1).ravel()
-            cv = np.stack(cols_c, 1).ravel()
-            vv = np.stack(cols_v, 1).ravel()
-            tab = pa.table({"time": pa.array(tv, type=pa.timestamp("ns", tz="UTC")),
-                            "channel": pa.DictionaryArray.from_arrays(pa.array(cv), pa.array([c[0] for c in chans])),
-                            "value": pa.array(vv)})
-            if writer is None:
-                writer = pq.ParquetWriter(pq_path, tab.schema)
-            writer.write_table(tab)
-        writer.close()
-    out = subprocess.run([sys.executable, "-c", code, str(st_toml), str(pq_path)], capture_output=True, text=True)
-    if out.returncode:
-        return None, out.stderr[-2000:]
-    return out.stdout.split(), pq_path.stat().st_size
-
-
-def streaming_speed():
-    """Mean / p99 update time of StreamingDetector on iss-2018 1 Hz telemetry, one batch per second."""
-    from hullbreach.detect.stream import StreamingDetector
-    from hullbreach.sim import simulate
-    st = _station()
-    sc = dataclasses.replace(scenario(0.6, 0.25), sample_rate_hz=1.0)
-    r = simulate(st, sc, seed=1)
-    raw = r.telemetry
-    t = raw["time"].astype("int64").to_numpy() // 1_000_000_000
-    idx = np.split(np.arange(len(raw)), np.flatnonzero(np.diff(t)) + 1)
-    batches = [raw.iloc[i] for i in idx]
-    sd = StreamingDetector(st, r.events, checks=False)
-    dts = np.empty(len(batches))
-    for k, b in enumerate(batches):
-        t0 = time.perf_counter()
-        sd.update(b)
-        dts[k] = time.perf_counter() - t0
-    return dts, len(batches[0])
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -476,19 +364,8 @@ def main() -> None:
           + ", ".join(f"s={k}: {v:.2f}" for k, v in ar.items()))
     det_t = np.mean([r["t_det"] / r["days"] for r in runs])
     print(f"\nbatch detect: {det_t:.2f} s per simulated day of iss-2018 at {HZ} Hz (80 channels)")
-    dts, per = streaming_speed()
-    print(f"streaming update (iss-2018, 1 Hz, one batch = 1 s = {per} samples, {len(dts)} batches): mean "
-          f"{dts.mean() * 1e3:.3f} ms, median {np.median(dts) * 1e3:.3f} ms, p99 {np.percentile(dts, 99) * 1e3:.2f} ms, "
-          f"max {dts.max() * 1e3:.1f} ms")
-    with tempfile.TemporaryDirectory() as td:
-        tp, size = throughput(Path(os.environ.get("HB_BENCH_DIR", td)))
-        if tp is None:
-            print("throughput: failed:", size)
-        else:
-            n, t_read, t_conv, t_det, t_tot, rss, status, nal = tp
-            print(f"throughput: {int(n) / 1e6:.1f} M samples (30 days, 1 Hz, 20 channels, Parquet {size / 1e6:.0f} MB): "
-                  f"read {t_read} s + unit conversion {t_conv} s + detect {t_det} s = {t_tot} s; peak RSS {rss} MB; "
-                  f"status {status}, {nal} alarms")
+    print("streaming update time: python benchmarks/detect_stream.py; 30-day throughput from Parquet: "
+          "python benchmarks/detect_throughput.py")
     print(f"\ntotal {time.perf_counter() - t_all:.0f} s")
 
 

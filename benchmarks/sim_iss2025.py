@@ -29,7 +29,7 @@ from scipy.integrate import solve_ivp
 from hullbreach.constants import GAMMA_AIR, PA_PER_MMHG, R_UNIVERSAL
 from hullbreach.physics import choked_mass_flow, orifice_mass_flow
 from hullbreach.sim import HatchEvent, Leak, Repress, Scenario, ThermalProfile, simulate
-from hullbreach.sim.integrate import MOLAR, SPECIES
+from hullbreach.sim.integrate import MOLAR
 from hullbreach.sim.simulator import _GAS_FRACTIONS
 from hullbreach.sim.thermal import ThermalModel
 from hullbreach.station import load_station
