@@ -251,6 +251,10 @@ class ZoneDetector:
         self.kappa_mem: list = []  # per completed block: the largest estimate of the last window_bins // 3 bins
         self.change_k: list = []  # bins where a channel of the zone was left out
         self.block_cnt = _Buf()
+        self.block_cs = _Buf()  # cumulative sums of block_sum and block_cnt, with a leading 0
+        self.block_cc = _Buf()
+        self.block_cs.extend([0.0])
+        self.block_cc.extend([0.0])
         # the ISS figure per cubic metre of its volume, times the zone's volume
         self.allow_air = cfg.background_kg_day / SECONDS_PER_DAY * cfg.bin_s * volume_m3 / BACKGROUND_VOLUME_M3
         self.vented_now = False
@@ -420,28 +424,34 @@ class ZoneDetector:
         records clipped - restored value) and earlier bins with that one bin of hindsight, i.e. only data up
         to ``n``, in streaming and batch alike (bit for bit: the same additions in any chunking)."""
         k = len(yv)
-        sig = self._sigma_at(np.arange(n0, n0 + k))
-        q0 = np.empty(k)
-        qj = np.empty(k)
-        dv = np.empty(k)  # values for D: clipped, restored below when the next bin continues the departure
-        unc = np.zeros(k)
-        prov = np.empty(k)  # each bin's value as clipped when it arrived
-        c0, cj = float(self.Q0.v[-1]), float(self.Qj.v[-1])
-        Q0, Qj = self.Q0.v, self.Qj.v
+        # Python floats and lists (the same IEEE operations in the same order as on NumPy scalars, without
+        # their per-operation overhead): the window's prefix values from its earliest start a0 on, extended
+        # with this chunk's values as they are computed
+        sig = self._sigma_at(np.arange(n0, n0 + k)).tolist()
+        ys = yv.tolist()
         L, floor = self.cfg.window_bins, self.reset_n
+        a0 = max(n0 - L, floor, 0)
+        nq = self.Q0.n
+        # the bins of this chunk start their windows at a0 .. a0 + k - 1 (a0 + k - 1 < nq, or the chunk's own
+        # values follow the existing ones contiguously)
+        q0 = self.Q0.v[a0: min(a0 + k, nq)].tolist() if a0 < nq else []
+        qj = self.Qj.v[a0: min(a0 + k, nq)].tolist() if a0 < nq else []
+        base = a0 if a0 < nq else nq  # q0[i] is the prefix value at index base + i
+        dv = list(ys)  # values for D: clipped, restored below when the next bin continues the departure
+        unc = [0.0] * k
+        prov = [0.0] * k  # each bin's value as clipped when it arrived
+        c0, cj = float(self.Q0.v[-1]), float(self.Qj.v[-1])
         run = self.clip_run
         for i in range(k):
             jj = n0 + i
-            y = float(yv[i])
+            y = ys[i]
             a = max(jj - L, floor, 0)
             N = jj - a
             s_i = sig[i]
             if N >= MIN_REF_BINS and s_i == s_i:
                 # prefix values at a and jj (jj = current position, sums of bins < jj)
-                qa0 = Q0[a] if a < len(Q0) else q0[a - len(Q0)]
-                qaj = Qj[a] if a < len(Qj) else qj[a - len(Qj)]
-                Sy = c0 - qa0
-                Suy = (cj - qaj) - (jj - 1) * Sy
+                Sy = c0 - q0[a - base]
+                Suy = (cj - qj[a - base]) - (jj - 1) * Sy
                 Su = -(N - 1) * N / 2.0
                 Suu = (N - 1) * N * (2 * N - 1) / 6.0
                 slope = (N * Suy - Su * Sy) / (N * Suu - Su * Su)
@@ -455,8 +465,8 @@ class ZoneDetector:
                         y = pred + sign * lim
                     elif abs(run) == 2:  # the previous bin, clipped, started this departure: restore it
                         if i > 0:
-                            unc[i - 1] = dv[i - 1] - float(yv[i - 1])
-                            dv[i - 1] = float(yv[i - 1])
+                            unc[i - 1] = dv[i - 1] - ys[i - 1]
+                            dv[i - 1] = ys[i - 1]
                         else:
                             self._restore_last(n0)
                 else:
@@ -465,16 +475,26 @@ class ZoneDetector:
             prov[i] = y
             c0 += y
             cj += jj * y
-            q0[i] = c0
-            qj[i] = cj
-        self.Q0.extend(q0)
-        self.Qj.extend(qj)
+            q0.append(c0)
+            qj.append(cj)
+        self.Q0.extend(q0[len(q0) - k:])
+        self.Qj.extend(qj[len(qj) - k:])
         # sequential sums from the last prefix value: the same additions in any chunking (streaming == batch)
-        jv = np.arange(n0, n0 + k, dtype=float)
-        self.D0.extend(np.cumsum(np.concatenate([[self.D0.v[-1]], dv]))[1:])
-        self.Dj.extend(np.cumsum(np.concatenate([[self.Dj.v[-1]], jv * dv]))[1:])
-        self.D0_end.extend(self.D0.v[n0: n0 + k] + prov)
-        self.Dj_end.extend(self.Dj.v[n0: n0 + k] + jv * prov)
+        d0, dj = float(self.D0.v[-1]), float(self.Dj.v[-1])
+        D0n, Djn, D0e, Dje = [0.0] * k, [0.0] * k, [0.0] * k, [0.0] * k
+        for i in range(k):
+            jj = n0 + i
+            x, pv = dv[i], prov[i]
+            D0e[i] = d0 + pv  # D0[n + 1] and Dj[n + 1] with bin n as clipped when it arrived
+            Dje[i] = dj + float(jj) * pv
+            d0 += x
+            dj += float(jj) * x
+            D0n[i] = d0
+            Djn[i] = dj
+        self.D0.extend(D0n)
+        self.Dj.extend(Djn)
+        self.D0_end.extend(D0e)
+        self.Dj_end.extend(Dje)
         self.unclip.extend(unc)
         self.clip_run = run
 
@@ -523,8 +543,23 @@ class ZoneDetector:
                 mem = max(self.cfg.window_bins // 3 // SIGMA_BLOCK, 1)
                 self.kappa_mem.append(np.max(np.array(self.kappa[-mem:]), axis=0))
         keep = max(self.cfg.window_bins // SIGMA_BLOCK, 1)
-        cs = np.concatenate([[0.0], np.cumsum(self.block_sum.v)])
-        cc = np.concatenate([[0.0], np.cumsum(self.block_cnt.v)])
+        if self.block_cs.n - 1 < self.block_sum.n:
+            # cumulative sums of the blocks, extended by the new ones only (sequential additions: the values
+            # of np.cumsum over all blocks)
+            i0 = self.block_cs.n - 1
+            self.block_cs.extend(np.cumsum(np.concatenate([self.block_cs.v[-1:], self.block_sum.v[i0:]]))[1:])
+            self.block_cc.extend(np.cumsum(np.concatenate([self.block_cc.v[-1:], self.block_cnt.v[i0:]]))[1:])
+        cs, cc = self.block_cs.v, self.block_cc.v
+        if len(n) == 1:
+            # one bin (the streaming path): the same operations on Python floats
+            b = int(n[0]) // SIGMA_BLOCK
+            lo = max(b - keep, 0)
+            cnt = float(cc[b] - cc[lo])
+            if not cnt >= MIN_SIGMA_SAMPLES:
+                return np.array([np.nan])
+            tot = float(cs[b] - cs[lo])
+            var = tot / cnt / 6.0 * (1.0 + 12.0 / cnt)
+            return np.array([math.sqrt(max(var, 1e-30))])
         b = n // SIGMA_BLOCK  # use blocks max(b - keep, 0) .. b - 1
         lo = np.maximum(b - keep, 0)
         tot, cnt = cs[b] - cs[lo], cc[b] - cc[lo]
