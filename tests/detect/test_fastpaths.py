@@ -163,3 +163,44 @@ def test_reference_paths_are_exercised():
         restored += int(np.sum(det.unclip.v != 0))
         alarms += len(det.alarms)
     assert clipped > 0 and restored > 0 and alarms > 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 10_000), length=st.integers(2, 3000), window=st.sampled_from([40, 120, 500, 1440]),
+       allow=st.sampled_from([0.0, 1e-4, 3e-3, 0.05]), kappa=st.floats(1.0, 30.0), sigma=st.floats(1e-4, 1.0),
+       slope=st.floats(-0.05, 0.05), floor_frac=st.floats(0.0, 1.2), hindsight=st.booleans())
+def test_glr_statistic_one_equals_vectorised(seed, length, window, allow, kappa, sigma, slope, floor_frac, hindsight):
+    """The one-bin statistic of the streaming step is glr_statistic's, bit for bit."""
+    from hullbreach.detect.glr import change_age_grid, glr_statistic, glr_statistic_one
+
+    rng = np.random.default_rng(seed)
+    y = sigma * rng.standard_normal(length)
+    t0 = int(rng.integers(0, length))
+    y[t0:] += slope * np.arange(length - t0)
+    C0 = np.concatenate([[0.0], np.cumsum(y)])
+    Cj = np.concatenate([[0.0], np.cumsum(np.arange(length) * y)])
+    n = int(rng.integers(0, length))
+    floor = int(floor_frac * n)
+    c0n, cjn = (C0[n + 1] + 0.3 * sigma, Cj[n + 1] + 0.3 * sigma * n) if hindsight else (C0[n + 1], Cj[n + 1])
+    grid = change_age_grid(window)
+    kap = np.ones((1, 4))
+    kap[0, -1] = kappa
+    kap[0, 1:3] = rng.uniform(1.0, kappa, 2)
+    s_ref, m_ref = glr_statistic(C0, Cj, np.array([n]), np.array([sigma]), window, allow, grid, floor=np.array([floor]),
+                                 kappa=kap, end_sums=(np.array([c0n]), np.array([cjn])))
+    s, m = glr_statistic_one(C0, Cj, n, sigma, window, allow, grid, floor, kappa, c0n, cjn)
+    assert np.float64(s).tobytes() == np.float64(s_ref[0]).tobytes()
+    assert m == int(m_ref[0])
+
+
+def test_glr_statistic_one_sees_alarms():
+    """A clear slope change gives a positive statistic at a change age (the comparison above is not all zeros)."""
+    from hullbreach.detect.glr import change_age_grid, glr_statistic_one
+
+    rng = np.random.default_rng(0)
+    y = 0.01 * rng.standard_normal(600)
+    y[400:] -= 0.01 * np.arange(200)
+    C0 = np.concatenate([[0.0], np.cumsum(y)])
+    Cj = np.concatenate([[0.0], np.cumsum(np.arange(600) * y)])
+    s, m = glr_statistic_one(C0, Cj, 599, 0.01, 1440, 1e-4, change_age_grid(1440), 0, 1.0, C0[600], Cj[600])
+    assert s > 50 and 100 <= m <= 300

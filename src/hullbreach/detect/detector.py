@@ -106,6 +106,7 @@ from hullbreach.detect.glr import (  # noqa: F401 (re-exported: the detector's p
     _power_sum,
     change_age_grid,
     glr_statistic,
+    glr_statistic_one,
     kappa_scales,
     robust_sigma_blocks,
     threshold_for_far,
@@ -249,6 +250,7 @@ class ZoneDetector:
         self.block_sum = _Buf()
         self.kappa: list = []  # per completed block: noise inflation per scale (the latest estimate)
         self.kappa_mem: list = []  # per completed block: the largest estimate of the last window_bins // 3 bins
+        self._kmem: np.ndarray | None = None  # kappa_mem as an array (see _kappa_mem_array)
         self.change_k: list = []  # bins where a channel of the zone was left out
         self.block_cnt = _Buf()
         self.block_cs = _Buf()  # cumulative sums of block_sum and block_cnt, with a leading 0
@@ -567,13 +569,23 @@ class ZoneDetector:
             var = tot / cnt / 6.0 * (1.0 + 12.0 / cnt)
         return np.where(cnt >= MIN_SIGMA_SAMPLES, np.sqrt(np.maximum(var, 1e-30)), np.nan)
 
+    def _kappa_mem_array(self) -> np.ndarray:
+        """``np.array(self.kappa_mem)``, converted once per new block (was at every call: a cost linear in the
+        record length)."""
+        k = len(self.kappa_mem)
+        have = 0 if self._kmem is None else len(self._kmem)
+        if have != k:
+            new = np.array(self.kappa_mem[have:]) if have < k else None
+            self._kmem = np.array(self.kappa_mem) if new is None or have == 0 else np.concatenate([self._kmem, new])
+        return self._kmem
+
     def _kappa_at(self, n: np.ndarray) -> np.ndarray:
         """Noise inflation per scale for bins n: the largest estimate of the ``window_bins // 3`` bins before
         n's block; after a channel of the zone that its track depends on was left out, at least
         :data:`KAPPA_AFTER_CHANGE` until the estimate has seen ``window_bins // 3`` bins of the new
         configuration."""
         b = n // SIGMA_BLOCK - 1
-        K = np.array(self.kappa_mem) if self.kappa_mem else np.ones((1, len(KAPPA_SCALES)))
+        K = self._kappa_mem_array() if self.kappa_mem else np.ones((1, len(KAPPA_SCALES)))
         out = np.ones((len(n), len(KAPPA_SCALES)))
         has = (b >= 0) & (b < len(self.kappa_mem))
         out[has] = K[b[has]]
@@ -591,7 +603,15 @@ class ZoneDetector:
         ok = np.isfinite(sig)
         stat = np.zeros(len(n))
         best_m = np.full(len(n), -1)
-        if ok.any():
+        if len(n) == 1 and ok[0]:
+            # one bin (the streaming step): the same statistic without the vectorised path's overhead
+            n1 = int(n[0])
+            s1, bm1 = glr_statistic_one(self.D0.v, self.Dj.v, n1, float(sig[0]), self.cfg.window_bins, self.allow,
+                                        self.grid, int(self.floor.v[n1]), float(self._kappa_at(n)[0, -1]),
+                                        float(self.D0_end.v[n1]), float(self.Dj_end.v[n1]))
+            stat[0] = s1
+            best_m[0] = bm1
+        elif ok.any():
             kap = self._kappa_at(n[ok])
             s, bm = glr_statistic(self.D0.v, self.Dj.v, n[ok], sig[ok], self.cfg.window_bins, self.allow, self.grid,
                                   floor=self.floor.v[n[ok]], kappa=kap,
@@ -688,8 +708,14 @@ class ZoneDetector:
         S2 = M * (M + 1) * (2 * M + 1) / 6 / M ** 2
         S3 = (M * (M + 1) / 2) ** 2 / M ** 3
         S4 = M * (M + 1) * (2 * M + 1) * (3 * M * M + 3 * M - 1) / 30 / M ** 4
-        A = np.stack([np.stack([S0, S1, S2], -1), np.stack([S1, S2, S3], -1), np.stack([S2, S3, S4], -1)], -2)
-        rhs = np.stack([Y0, Y1, Y2], -1)
+        A = np.empty((len(M), 3, 3))  # the symmetric moment matrix, filled in place (no stacking)
+        A[:, 0, 0] = S0
+        A[:, 0, 1] = A[:, 1, 0] = S1
+        A[:, 0, 2] = A[:, 1, 1] = A[:, 2, 0] = S2
+        A[:, 1, 2] = A[:, 2, 1] = S3
+        A[:, 2, 2] = S4
+        rhs = np.empty((len(M), 3))
+        rhs[:, 0], rhs[:, 1], rhs[:, 2] = Y0, Y1, Y2
         try:
             inv = np.linalg.inv(A)
         except np.linalg.LinAlgError:

@@ -232,6 +232,79 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
     return out, best_m
 
 
+@functools.lru_cache(maxsize=64)
+def _grid_terms(gkey: tuple):
+    """Per change age of the grid ``gkey``: ``m``, the hinge sums ``h1 = sum h``, ``hh = sum h^2``, ``hu``
+    and the products ``h1^2``, ``h1 hu``, ``hu^2`` of :func:`glr_statistic` (the same operations, done once)."""
+    grid = np.asarray(gkey, dtype=np.int64)
+    m = grid.astype(float)
+    h1 = _power_sum(m, 1)
+    hh = _power_sum(m, 2)
+    hu = hh - m * h1
+    return grid, m, h1, hh, hu, h1 * h1, h1 * hu, hu * hu
+
+
+def glr_statistic_one(C0, Cj, n: int, sigma: float, window_bins: int, allow_per_bin: float, grid, floor: int,
+                      kappa_last: float, c0n: float, cjn: float):
+    """:func:`glr_statistic` at one bin ``n`` with ``composite=True``, ``window_test=True`` and the hindsight
+    sums ``end_sums = (c0n, cjn)`` (the detector's streaming step): the same IEEE operations in the same order,
+    on Python floats for the per-bin scalars and 1-D arrays over the grid, so the result is bit for bit that
+    of :func:`glr_statistic` (tested) without its per-call overhead.
+
+    Parameters are those of :func:`glr_statistic` for one bin; ``kappa_last`` is the noise inflation at the
+    largest scale [-] (the only one the composite statistic uses).
+
+    Returns
+    -------
+    llr : float
+    best_m : int
+    """
+    a = min(max(n - window_bins + 1, max(int(floor), 0)), n)
+    N = float(n - a + 1)
+    if not N >= MIN_REF_BINS:
+        return 0.0, -1
+    Sy = c0n - float(C0[a])
+    Suy = (cjn - float(Cj[a])) - n * Sy
+    Su = -(N - 1) * N / 2
+    Suu = (N - 1) * N * (2 * N - 1) / 6
+    det = N * Suu - Su * Su
+    A = (Suu * Sy - Su * Suy) / det
+    B = (N * Suy - Su * Sy) / det
+    P, Q, R = Suu / det, Su / det, N / det
+    se_b = sigma * math.sqrt(R * kappa_last)
+    z_b = (-B - allow_per_bin) / se_b
+    llr_b = 0.5 * (z_b * z_b) if z_b > 0 else 0.0
+    gkey = tuple(grid.tolist()) if isinstance(grid, np.ndarray) else tuple(int(x) for x in grid)
+    g, m, h1, hh, hu, h11, h1u, huu = _grid_terms(gkey)
+    best, best_m = 0.0, 0
+    if len(g):
+        lo = np.maximum(n + 1 - g, 0)
+        Ty = c0n - C0[lo]
+        Tjy = cjn - Cj[lo]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = (Tjy - (n - m) * Ty) - (h1 * A + hu * B)
+            v = hh - (P * h11 - 2.0 * Q * h1u + R * huu)
+            d = u / v
+            b_post = B + d * (1.0 - (R * hu - Q * h1))
+            Sw = Su - h1
+            Sww = Suu - 2.0 * hu + hh
+            Shw = hu - hh
+            v2 = hh - (Sww * h11 - 2.0 * Sw * h1 * Shw + N * Shw * Shw) / (N * Sww - Sw * Sw)
+            sk = sigma * math.sqrt(kappa_last)
+            z_post = (-b_post - allow_per_bin) * np.sqrt(v2) / sk
+            if allow_per_bin > 0:
+                ex = worst_case_excess(int(-(-int(N) // SIGMA_BLOCK) * SIGMA_BLOCK), gkey)
+                z_post = z_post - allow_per_bin * ex * np.sqrt(v2) / sk
+            llr = np.where((g <= (N - MIN_REF_BINS)) & (d < 0) & (z_post > 0) & np.isfinite(z_post), 0.5 * z_post * z_post, 0.0)
+        j = int(np.argmax(llr))
+        best, best_m = float(llr[j]), int(g[j])
+    if best >= llr_b:
+        out, bm = best, best_m
+    else:
+        out, bm = llr_b, 0
+    return out, (-1 if out <= 0 else bm)
+
+
 @functools.lru_cache(maxsize=8192)
 def worst_case_excess(n_window: int, grid: tuple) -> np.ndarray:
     """Worst-case excess of the post-change loss estimate over the allowance, per allowance, for a window of
