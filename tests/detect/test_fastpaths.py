@@ -204,3 +204,53 @@ def test_glr_statistic_one_sees_alarms():
     Cj = np.concatenate([[0.0], np.cumsum(np.arange(600) * y)])
     s, m = glr_statistic_one(C0, Cj, 599, 0.01, 1440, 1e-4, change_age_grid(1440), 0, 1.0, C0[600], Cj[600])
     assert s > 50 and 100 <= m <= 300
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.sampled_from([1, 7, 40, 4000]), p_inf=st.sampled_from([0.0, 0.01, 0.02, 0.1]),
+       p_nan=st.sampled_from([0.0, 0.001]), ties=st.booleans())
+def test_batched_intervals_equal_one_by_one(seed, n, p_inf, p_nan, ties):
+    """estimate's _intervals (one percentile call over the stacked samples) gives _interval's numbers bit for bit,
+    with infinite and NaN samples (either branch) and ties."""
+    from hullbreach.detect.estimate import _interval, _intervals
+
+    rng = np.random.default_rng(seed)
+    pairs = []
+    for _ in range(6):
+        s = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8)
+        if ties:
+            s = np.round(s, 1)
+        s[rng.uniform(size=n) < p_inf] = np.inf
+        s[rng.uniform(size=n) < p_nan] = np.nan
+        pairs.append((s, float(rng.standard_normal())))
+    def outcome(f):
+        try:
+            return f()
+        except ValueError as e:  # NaN samples: Interval refuses a NaN bound, in both
+            return str(e)
+
+    fast = outcome(lambda: _intervals(pairs))
+    ref = outcome(lambda: [_interval(s, p) for s, p in pairs])
+    assert type(fast) is type(ref)  # both raise (the first NaN bound met may differ), or both give intervals
+    if isinstance(ref, str):
+        return
+    for a, b in zip(fast, ref):
+        assert np.array([a.estimate, a.low, a.high]).tobytes() == np.array([b.estimate, b.low, b.high]).tobytes()
+
+
+def test_cached_draws_are_the_draws_of_a_fresh_generator():
+    """estimate_from_rate's draws, cached per seed, are those of default_rng(seed) in its order (and read-only)."""
+    import pytest
+
+    from hullbreach.detect.estimate import DISCHARGE_COEFFICIENT_RANGE, _rate_draws
+
+    for seed in (0, 3):
+        rng = np.random.default_rng(seed)
+        fresh = (rng.standard_normal(4000), rng.standard_normal(4000), rng.standard_normal(4000),
+                 rng.uniform(*DISCHARGE_COEFFICIENT_RANGE, 4000))
+        cached = _rate_draws(seed, 4000)
+        assert cached is _rate_draws(seed, 4000)
+        for a, b in zip(cached, fresh):
+            assert np.array_equal(a, b)
+        with pytest.raises(ValueError):
+            cached[0][0] = 1.0
