@@ -19,7 +19,55 @@ from hullbreach.detect.glr import CLIP_SIGMA, MIN_REF_BINS, MIN_SIGMA_SAMPLES, S
 
 
 class _RefDetector(D.ZoneDetector):
-    """ZoneDetector with the former implementations of ``_append_clipped`` and ``_sigma_at``."""
+    """ZoneDetector with the former implementations of ``_append``, ``_append_clipped``, ``_sigma_at`` and
+    ``_evaluate`` (vectorised statistic for every chunk, one bin included)."""
+
+    def _append(self, yv, real, p, t, m):
+        n0 = self.y.n
+        yv = np.asarray(yv, dtype=float)
+        self.y.extend(yv)
+        self.real.extend(real)
+        j = np.arange(n0, n0 + len(yv), dtype=float)
+        self.C0.extend(np.cumsum(np.concatenate([[self.C0.v[-1]], yv]))[1:])
+        self.Cj.extend(np.cumsum(np.concatenate([[self.Cj.v[-1]], j * yv]))[1:])
+        self.Cjj.extend(np.cumsum(np.concatenate([[self.Cjj.v[-1]], j * j * yv]))[1:])
+        self.p.extend(p)
+        self.T.extend(t)
+        self.mass.extend(m)
+        self.floor.extend(np.full(len(yv), self.reset_n))
+        self._append_clipped(n0, yv)
+
+    def _evaluate(self, n0, n1):
+        n = np.arange(n0, n1)
+        sig = self._sigma_at(n)
+        ok = np.isfinite(sig)
+        stat = np.zeros(len(n))
+        if ok.any():
+            s, _bm = D.glr_statistic(self.D0.v, self.Dj.v, n[ok], sig[ok], self.cfg.window_bins, self.allow, self.grid,
+                                     floor=self.floor.v[n[ok]], kappa=self._kappa_at(n[ok]),
+                                     end_sums=(self.D0_end.v[n[ok]], self.Dj_end.v[n[ok]]))
+            stat[ok] = s
+        self.stat.extend(stat)
+        self.sig.extend(np.where(ok, sig, np.nan))
+        i = 0
+        while i < len(n):
+            cur = self.alarms[-1] if self.alarms else None
+            if cur is None or cur.end_n is not None:
+                hit = np.nonzero(stat[i:] > self.h)[0]
+                if not len(hit):
+                    break
+                idx = i + int(hit[0])
+                nn = int(n[idx])
+                fl = int(self.floor.v[nn])
+                self.alarms.append(D._AlarmState(nn, float(stat[idx]), self._onset_mle(nn, fl)[0], fl))
+                i = idx + 1
+            elif cur.growing_n is None:
+                g = self._growing(cur, n[i:])
+                if g.any():
+                    cur.growing_n = int(n[i + int(np.argmax(g))])
+                break
+            else:
+                break
 
     def _append_clipped(self, n0, yv):
         k = len(yv)
@@ -88,7 +136,7 @@ class _RefDetector(D.ZoneDetector):
         return np.where(cnt >= MIN_SIGMA_SAMPLES, np.sqrt(np.maximum(var, 1e-30)), np.nan)
 
 
-FIELDS = ("y", "C0", "Cj", "Q0", "Qj", "D0", "Dj", "D0_end", "Dj_end", "unclip", "stat", "sig", "floor")
+FIELDS = ("y", "real", "C0", "Cj", "Cjj", "p", "T", "mass", "Q0", "Qj", "D0", "Dj", "D0_end", "Dj_end", "unclip", "stat", "sig", "floor")
 
 
 def _track(seed: int, n: int):

@@ -182,6 +182,19 @@ class _Buf:
         self.a[self.n: need] = x
         self.n = need
 
+    def push(self, x) -> None:
+        """Append one value (the one-bin path: no temporary arrays)."""
+        if self.n == len(self.a):
+            new = np.zeros(2 * len(self.a), dtype=self.a.dtype)
+            new[: self.n] = self.a[: self.n]
+            self.a = new
+        self.a[self.n] = x
+        self.n += 1
+
+    def last(self) -> float:
+        """The last value, as a Python float."""
+        return float(self.a[self.n - 1])
+
     @property
     def v(self) -> np.ndarray:
         return self.a[: self.n]
@@ -400,6 +413,20 @@ class ZoneDetector:
     def _append(self, yv, real, p, t, m) -> None:
         n0 = self.y.n
         yv = np.asarray(yv, dtype=float)
+        if len(yv) == 1:
+            # one bin (the streaming step): the same additions as the cumulative sums below, on Python floats
+            y, jf = float(yv[0]), float(n0)
+            self.y.push(y)
+            self.real.push(real[0])
+            self.C0.push(self.C0.last() + y)
+            self.Cj.push(self.Cj.last() + jf * y)
+            self.Cjj.push(self.Cjj.last() + jf * jf * y)
+            self.p.push(p[0])
+            self.T.push(t[0])
+            self.mass.push(m[0])
+            self.floor.push(self.reset_n)
+            self._append_clipped(n0, yv)
+            return
         self.y.extend(yv)
         self.real.extend(real)
         j = np.arange(n0, n0 + len(yv), dtype=float)
@@ -479,8 +506,6 @@ class ZoneDetector:
             cj += jj * y
             q0.append(c0)
             qj.append(cj)
-        self.Q0.extend(q0[len(q0) - k:])
-        self.Qj.extend(qj[len(qj) - k:])
         # sequential sums from the last prefix value: the same additions in any chunking (streaming == batch)
         d0, dj = float(self.D0.v[-1]), float(self.Dj.v[-1])
         D0n, Djn, D0e, Dje = [0.0] * k, [0.0] * k, [0.0] * k, [0.0] * k
@@ -493,11 +518,22 @@ class ZoneDetector:
             dj += float(jj) * x
             D0n[i] = d0
             Djn[i] = dj
-        self.D0.extend(D0n)
-        self.Dj.extend(Djn)
-        self.D0_end.extend(D0e)
-        self.Dj_end.extend(Dje)
-        self.unclip.extend(unc)
+        if k == 1:
+            self.Q0.push(q0[-1])
+            self.Qj.push(qj[-1])
+            self.D0.push(D0n[0])
+            self.Dj.push(Djn[0])
+            self.D0_end.push(D0e[0])
+            self.Dj_end.push(Dje[0])
+            self.unclip.push(unc[0])
+        else:
+            self.Q0.extend(q0[len(q0) - k:])
+            self.Qj.extend(qj[len(qj) - k:])
+            self.D0.extend(D0n)
+            self.Dj.extend(Djn)
+            self.D0_end.extend(D0e)
+            self.Dj_end.extend(Dje)
+            self.unclip.extend(unc)
         self.clip_run = run
 
     def _restore_last(self, n0: int) -> None:
@@ -605,10 +641,10 @@ class ZoneDetector:
         best_m = np.full(len(n), -1)
         if len(n) == 1 and ok[0]:
             # one bin (the streaming step): the same statistic without the vectorised path's overhead
-            n1 = int(n[0])
-            s1, bm1 = glr_statistic_one(self.D0.v, self.Dj.v, n1, float(sig[0]), self.cfg.window_bins, self.allow,
-                                        self.grid, int(self.floor.v[n1]), float(self._kappa_at(n)[0, -1]),
-                                        float(self.D0_end.v[n1]), float(self.Dj_end.v[n1]))
+            nb = n0
+            s1, bm1 = glr_statistic_one(self.D0.v, self.Dj.v, nb, float(sig[0]), self.cfg.window_bins, self.allow,
+                                        self.grid, int(self.floor.v[nb]), float(self._kappa_at(n)[0, -1]),
+                                        float(self.D0_end.v[nb]), float(self.Dj_end.v[nb]))
             stat[0] = s1
             best_m[0] = bm1
         elif ok.any():
@@ -618,8 +654,14 @@ class ZoneDetector:
                                   end_sums=(self.D0_end.v[n[ok]], self.Dj_end.v[n[ok]]))
             stat[ok] = s
             best_m[ok] = bm
-        self.stat.extend(stat)
-        self.sig.extend(np.where(ok, sig, np.nan))
+        if len(n) == 1:
+            self.stat.push(stat[0])
+            self.sig.push(sig[0] if ok[0] else np.nan)
+            if not stat[0] > self.h and not (self.alarms and self.alarms[-1].end_n is None):
+                return  # no alarm and none active (the loop below would find nothing to do)
+        else:
+            self.stat.extend(stat)
+            self.sig.extend(np.where(ok, sig, np.nan))
         i = 0
         while i < len(n):
             cur = self.alarms[-1] if self.alarms else None
