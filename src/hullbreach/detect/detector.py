@@ -209,6 +209,7 @@ class _AlarmState:
     growing_n: int | None = None
     end_n: int | None = None
     at_alarm: tuple | None = None
+    onset: tuple | None = None  # ((n_eval, floor), onset MLE and interval) of the last result rebuild
 
 
 class ZoneDetector:
@@ -850,7 +851,16 @@ class ZoneDetector:
             # onset from data up to a little after the alarm (where the hinge model holds best)
             age = max(al.n_alarm - al.tau, 5)
             n_eval = min(end, al.n_alarm + 2 * age, max(al.n_alarm, al.tau + self.cfg.window_bins // 2))
-            tau_hat, tau_lo, tau_hi = self._onset_mle(n_eval, al.floor)
+            # the onset depends on data up to n_eval only (append-only sums, the noise and kappa at n_eval) when
+            # the noise at n_eval is known (else it takes the median noise so far): once n_eval stops moving (a
+            # little after the alarm) it is cached with the alarm
+            okey = (n_eval, al.floor)
+            fixed = n_eval < self.sig.n and bool(np.isfinite(self.sig.v[n_eval]))
+            if fixed and al.onset is not None and al.onset[0] == okey:
+                tau_hat, tau_lo, tau_hi = al.onset[1]
+            else:
+                tau_hat, tau_lo, tau_hi = self._onset_mle(n_eval, al.floor)
+                al.onset = (okey, (tau_hat, tau_lo, tau_hi)) if fixed else None
             a = tau_hat + 1
             est = self._estimate(a, end, station, cfg, al.growing_n is not None, seed)
             if al.n_alarm < end:
