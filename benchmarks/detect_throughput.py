@@ -119,17 +119,11 @@ def write_data(work: Path, days: float) -> dict:
     return {"station": st, "wide": wide, "long": long}
 
 
-def _peak_rss_mib() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
-
-
 def measure(kind: str, station_path: str, path: str) -> dict:
     """In a fresh process: ``ours`` (read_telemetry + detect) or ``baseline`` (pandas, no checks)."""
     import resource
+
+    from telemetry_read import _peak_rss_mib  # this script's folder is on sys.path
 
     from hullbreach.detect.detector import detect
     from hullbreach.station import load_station
