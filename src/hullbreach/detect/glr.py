@@ -241,7 +241,41 @@ def _grid_terms(gkey: tuple):
     h1 = _power_sum(m, 1)
     hh = _power_sum(m, 2)
     hu = hh - m * h1
-    return grid, m, h1, hh, hu, h1 * h1, h1 * hu, hu * hu
+    out = (grid, m, h1, hh, hu, h1 * h1, h1 * hu, hu * hu)
+    for a in out:
+        a.flags.writeable = False  # shared by every call
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _window_terms(N: int, gkey: tuple, allow_per_bin: float):
+    """The parts of the one-bin statistic that depend only on the window length ``N`` [bins], the grid and the
+    allowance (constant once the window is full), computed with the operations of :func:`glr_statistic`:
+    ``v`` (hinge variance factor), ``1 - (R hu - Q h1)``, ``sqrt(v2)`` (post-slope factor), the allowance's
+    worst-case term ``allow * E * sqrt(v2)`` and the ages that fit the window."""
+    grid, m, h1, hh, hu, h11, h1u, huu = _grid_terms(gkey)
+    Nf = float(N)
+    Su = -(Nf - 1) * Nf / 2
+    Suu = (Nf - 1) * Nf * (2 * Nf - 1) / 6
+    det = Nf * Suu - Su * Su
+    P, Q, R = Suu / det, Su / det, Nf / det
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = hh - (P * h11 - 2.0 * Q * h1u + R * huu)
+        w1 = 1.0 - (R * hu - Q * h1)
+        Sw = Su - h1
+        Sww = Suu - 2.0 * hu + hh
+        Shw = hu - hh
+        v2 = hh - (Sww * h11 - 2.0 * Sw * h1 * Shw + Nf * Shw * Shw) / (Nf * Sww - Sw * Sw)
+        sq = np.sqrt(v2)
+        exs = None
+        if allow_per_bin > 0:
+            ex = worst_case_excess(int(-(-N // SIGMA_BLOCK) * SIGMA_BLOCK), gkey)
+            exs = allow_per_bin * ex * sq
+    out = (grid, m, h1, hh, hu, v, w1, sq, exs, grid <= (Nf - MIN_REF_BINS))
+    for a in out:
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False
+    return out
 
 
 def glr_statistic_one(C0, Cj, n: int, sigma: float, window_bins: int, allow_per_bin: float, grid, floor: int,
@@ -270,12 +304,12 @@ def glr_statistic_one(C0, Cj, n: int, sigma: float, window_bins: int, allow_per_
     det = N * Suu - Su * Su
     A = (Suu * Sy - Su * Suy) / det
     B = (N * Suy - Su * Sy) / det
-    P, Q, R = Suu / det, Su / det, N / det
+    R = N / det
     se_b = sigma * math.sqrt(R * kappa_last)
     z_b = (-B - allow_per_bin) / se_b
     llr_b = 0.5 * (z_b * z_b) if z_b > 0 else 0.0
     gkey = tuple(grid.tolist()) if isinstance(grid, np.ndarray) else tuple(int(x) for x in grid)
-    g, m, h1, hh, hu, h11, h1u, huu = _grid_terms(gkey)
+    g, m, h1, hh, hu, v, w1, sq, exs, valid = _window_terms(int(N), gkey, float(allow_per_bin))
     best, best_m = 0.0, 0
     if len(g):
         lo = np.maximum(n + 1 - g, 0)
@@ -283,19 +317,13 @@ def glr_statistic_one(C0, Cj, n: int, sigma: float, window_bins: int, allow_per_
         Tjy = cjn - Cj[lo]
         with np.errstate(divide="ignore", invalid="ignore"):
             u = (Tjy - (n - m) * Ty) - (h1 * A + hu * B)
-            v = hh - (P * h11 - 2.0 * Q * h1u + R * huu)
             d = u / v
-            b_post = B + d * (1.0 - (R * hu - Q * h1))
-            Sw = Su - h1
-            Sww = Suu - 2.0 * hu + hh
-            Shw = hu - hh
-            v2 = hh - (Sww * h11 - 2.0 * Sw * h1 * Shw + N * Shw * Shw) / (N * Sww - Sw * Sw)
+            b_post = B + d * w1
             sk = sigma * math.sqrt(kappa_last)
-            z_post = (-b_post - allow_per_bin) * np.sqrt(v2) / sk
+            z_post = (-b_post - allow_per_bin) * sq / sk
             if allow_per_bin > 0:
-                ex = worst_case_excess(int(-(-int(N) // SIGMA_BLOCK) * SIGMA_BLOCK), gkey)
-                z_post = z_post - allow_per_bin * ex * np.sqrt(v2) / sk
-            llr = np.where((g <= (N - MIN_REF_BINS)) & (d < 0) & (z_post > 0) & np.isfinite(z_post), 0.5 * z_post * z_post, 0.0)
+                z_post = z_post - exs / sk
+            llr = np.where(valid & (d < 0) & (z_post > 0) & np.isfinite(z_post), 0.5 * z_post * z_post, 0.0)
         j = int(np.argmax(llr))
         best, best_m = float(llr[j]), int(g[j])
     if best >= llr_b:
