@@ -302,3 +302,24 @@ def test_cached_draws_are_the_draws_of_a_fresh_generator():
             assert np.array_equal(a, b)
         with pytest.raises(ValueError):
             cached[0][0] = 1.0
+
+
+def test_kappa_mem_array_is_the_list_as_an_array():
+    """The per-block kappa rows, converted once per new block, equal np.array(kappa_mem) at every step (fed in
+    random chunks, so blocks arrive one or many at a time)."""
+    y, ex, chg = _track(11, 2400)
+    n = len(y)
+    k = np.arange(n)
+    f = np.zeros(n, bool)
+    det = D.ZoneDetector(("z",), 100.0, D.DetectorConfig(), "air", 100.0, 0, h=12.0)
+    cuts = [0] + sorted(set(np.random.default_rng(2).integers(1, n, size=60).tolist())) + [n]
+    checked = 0
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        s = slice(a, b)
+        det.feed(ZoneMass(zone=("z",), volume_m3=100.0, k=k[s], t_s=(k[s] + 0.5) * 60.0, pressure_pa=np.full(b - a, 1e5),
+                          temperature_k=np.full(b - a, 295.0), r_specific=287.0, mass_kg=y[s], n2_mass_kg=None,
+                          excluded=ex[s], vented=f[s], sensor_change=chg[s]))
+        if det.kappa_mem:
+            assert np.array_equal(det._kappa_mem_array(), np.array(det.kappa_mem))
+            checked += 1
+    assert checked > 20 and len(det.kappa_mem) > 100
