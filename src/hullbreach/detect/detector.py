@@ -263,8 +263,11 @@ class ZoneDetector:
         self.alarms: list[_AlarmState] = []
         self.block_sum = _Buf()
         self.kappa: list = []  # per completed block: noise inflation per scale (the latest estimate)
-        self.kappa_mem: list = []  # per completed block: the largest estimate of the last window_bins // 3 bins
+        self.kappa_mem: list = []  # per completed block: the inflation in use (evidence kept window_bins // 3 bins)
         self._kmem: np.ndarray | None = None  # kappa_mem as an array (see _kappa_mem_array)
+        # per history of the estimate and scale: the latest estimate that passed its white-noise gate, and its block
+        self.kappa_last = np.ones((3, len(KAPPA_SCALES)))
+        self.kappa_last_b = np.full((3, len(KAPPA_SCALES)), -(10 ** 9), dtype=np.int64)
         self.change_k: list = []  # bins where a channel of the zone was left out
         self.block_cnt = _Buf()
         self.block_cs = _Buf()  # cumulative sums of block_sum and block_cnt, with a leading 0
@@ -573,14 +576,24 @@ class ZoneDetector:
                     for hist in (KAPPA_HISTORY, self.cfg.window_bins, self.cfg.window_bins // 3):
                         lo_h = max(0, e - hist)
                         ks.append(kappa_scales(self.y.v[lo_h:e], self.real.v[lo_h:e], s2))
+                    ks = np.array(ks)
                     self.kappa.append(np.max(ks, axis=0))
+                    # per history and scale, the latest estimate that passed its gate replaces the earlier ones:
+                    # it has seen the newer data (and, for the long histories, all of the older data too)
+                    gated = ks > 1.0
+                    self.kappa_last[gated] = ks[gated]
+                    self.kappa_last_b[gated] = b
                 else:
                     self.kappa.append(self.kappa[-1])
                 # evidence of slow disturbances is kept for window_bins // 3 bins: an estimate that passes
                 # its white-noise gate only now and then (moderate slow noise, a few blocks per estimate)
-                # must not let the inflation flap back to 1 between two estimates
+                # must not let the inflation flap back to 1 between two estimates. The level kept is that of
+                # the latest estimate that passed the gate, per history (largest over the histories), not the
+                # largest of all estimates of those bins: that maximum of upper sides picked the noisiest
+                # early estimate (e.g. 22.4 from 6 second differences, 4 x the measured ratio) and held it 8 h
                 mem = max(self.cfg.window_bins // 3 // SIGMA_BLOCK, 1)
-                self.kappa_mem.append(np.max(np.array(self.kappa[-mem:]), axis=0))
+                live = (b - self.kappa_last_b) < mem
+                self.kappa_mem.append(np.max(np.where(live, self.kappa_last, 1.0), axis=0))
         keep = max(self.cfg.window_bins // SIGMA_BLOCK, 1)
         if self.block_cs.n - 1 < self.block_sum.n:
             # cumulative sums of the blocks, extended by the new ones only (sequential additions: the values
@@ -617,10 +630,10 @@ class ZoneDetector:
         return self._kmem
 
     def _kappa_at(self, n: np.ndarray) -> np.ndarray:
-        """Noise inflation per scale for bins n: the largest estimate of the ``window_bins // 3`` bins before
-        n's block; after a channel of the zone that its track depends on was left out, at least
-        :data:`KAPPA_AFTER_CHANGE` until the estimate has seen ``window_bins // 3`` bins of the new
-        configuration."""
+        """Noise inflation per scale for bins n: as of the block before n's, the latest estimate that passed its
+        white-noise gate within ``window_bins // 3`` bins (per history of the estimate, the largest of the
+        histories; 1 if none); after a channel of the zone that its track depends on was left out, at least
+        :data:`KAPPA_AFTER_CHANGE` for ``window_bins`` bins (a day at the defaults)."""
         b = n // SIGMA_BLOCK - 1
         K = self._kappa_mem_array() if self.kappa_mem else np.ones((1, len(KAPPA_SCALES)))
         out = np.ones((len(n), len(KAPPA_SCALES)))
