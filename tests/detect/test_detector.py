@@ -18,10 +18,9 @@ from hullbreach.detect.detector import (
     ZoneDetector,
     detect,
     glr_statistic,
-    null_statistic,
     threshold_for_far,
-    upcrossing_rate,
 )
+from hullbreach.detect.calibration import null_statistic, upcrossing_rate
 from hullbreach.errors import DetectionError
 from hullbreach.physics import choked_mass_flow
 from hullbreach.sim import AirlockCycle, Crew, Leak, Repress, Scenario, SensorFault, ThermalProfile, simulate

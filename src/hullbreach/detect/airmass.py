@@ -41,13 +41,14 @@ References
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from hullbreach.constants import MOLAR_MASS_KG_MOL, PA_PER_MMHG, R_AIR, R_UNIVERSAL
+from hullbreach.detect.binning import DEFAULT_BIN_S, bin_channels, bin_frame, time_ns  # noqa: F401 (re-exported)
+from hullbreach.detect.events import KnownEvent, ZonePeriod, parse_events, zone_periods  # noqa: F401 (re-exported)
 from hullbreach.errors import DetectionError
 from hullbreach.physics.gas import mixture_gas_constant
 from hullbreach.station import Station
@@ -55,10 +56,6 @@ from hullbreach.units import to_si
 
 #: Specific gas constant of N2 [J kg^-1 K^-1] = R_u / M_N2 (CODATA, CIAAW; see constants).
 R_N2 = R_UNIVERSAL / MOLAR_MASS_KG_MOL["n2"]
-#: Default time bin [s].
-DEFAULT_BIN_S = 60.0
-#: Event kinds that change which modules share gas.
-_TOPOLOGY_KINDS = {"hatch_open", "hatch_close", "valve_open", "valve_close"}
 #: Minimum time a known operation keeps the mass out of the test, by kind [s] (estimates): an airlock
 #: repress draws cabin air for ~15 min (Quest crewlock, sim defaults); a docking opens a vestibule.
 #: Slow gas additions are followed until the mass stops rising (:mod:`hullbreach.detect.detector`).
@@ -68,252 +65,6 @@ SETTLE_S = {"airlock_repress": 1800.0, "airlock_depress": 600.0, "vehicle_dock":
 PRESSURE_FAULT_TOL_PA = 0.3 * PA_PER_MMHG
 #: A temperature channel further than this from the zone consensus (after its offset) is a fault [K].
 TEMPERATURE_FAULT_TOL_K = 1.5
-
-
-# --------------------------------------------------------------------------------------------- events
-@dataclass(frozen=True)
-class KnownEvent:
-    """One known operation from an events file.
-
-    Attributes
-    ----------
-    time_s : float
-        UNIX time [s].
-    kind : str
-        Event kind (DESIGN.md §3.2).
-    detail : str
-        Detail text as written.
-    hatch : str | None
-        Hatch id for hatch and valve events.
-    module : str | None
-        Module named in the detail (repress target, airlock), if any.
-    mass_kg : float | None
-        Gas mass named in the detail [kg] (``repress``), if any.
-    """
-
-    time_s: float
-    kind: str
-    detail: str = ""
-    hatch: str | None = None
-    module: str | None = None
-    mass_kg: float | None = None
-
-
-_NUM_KG = re.compile(r"([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)\s*kg\b|kg\s*[=:]\s*([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)"
-                     r"|mass_kg\s*[=:]\s*([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)")
-
-
-def parse_events(events: pd.DataFrame | None, station: Station) -> tuple[KnownEvent, ...]:
-    """Known operations from an events table ``time, kind, detail`` (DESIGN.md §3.2), sorted by time.
-
-    The detail is read leniently: a hatch id (or two module ids) for hatch and valve events; a module id and
-    a mass such as ``2.5 kg`` or ``kg=2.5`` for ``repress``. A hatch event naming no known hatch raises
-    :class:`DetectionError`, since the zones after it would be wrong.
-    """
-    if events is None or len(events) == 0:
-        return ()
-    for col in ("time", "kind"):
-        if col not in events.columns:
-            raise DetectionError(f"events table has no {col!r} column", hint="events need columns time,kind,detail")
-    t_s = time_ns(pd.to_datetime(events["time"], utc=True)) / 1e9
-    details = events["detail"].fillna("").astype(str).to_numpy() if "detail" in events.columns else [""] * len(events)
-    def col(name):
-        if name in events.columns:
-            return events[name].to_numpy()
-        return [None] * len(events)
-
-    out = []
-    for t, kind, det, p_hatch, p_module, p_kg in zip(t_s, events["kind"].astype(str).to_numpy(), details,
-                                                     col("hatch"), col("module"), col("kg")):
-        kind = kind.strip().lower()
-        tokens = [tok for tok in re.split(r"[\s,;=:()\[\]{}\"']+", det) if tok]
-        hatch = p_hatch if isinstance(p_hatch, str) and p_hatch in station.hatches else None
-        module = p_module if isinstance(p_module, str) and p_module in station.modules else None
-        module = module or next((tok for tok in tokens if tok in station.modules), None)
-        if kind in _TOPOLOGY_KINDS and hatch is None:
-            hatch = next((tok for tok in tokens if tok in station.hatches), None)
-            if hatch is None and det.strip() in station.hatches:
-                hatch = det.strip()
-            if hatch is None:
-                mods = [tok for tok in tokens if tok in station.modules]
-                h = station.hatch_between(mods[0], mods[1]) if len(mods) >= 2 else None
-                hatch = h.id if h is not None else None
-            if hatch is None:
-                raise DetectionError(f"event {kind} at {pd.Timestamp(t, unit='s', tz='UTC').isoformat()} names no "
-                                     f"hatch of station {station.name!r}: {det!r}",
-                                     hint="write the hatch id from the station file in the detail column")
-        mass = float(p_kg) if isinstance(p_kg, (int, float)) and math.isfinite(p_kg) else None
-        m = _NUM_KG.search(det) if mass is None else None
-        if m:
-            mass = float(next(g for g in m.groups() if g is not None))
-        elif mass is None and kind == "repress":
-            try:
-                mass = float(det)
-            except ValueError:
-                mass = None
-        out.append(KnownEvent(float(t), kind, det, hatch, module, mass))
-    out.sort(key=lambda e: e.time_s)
-    return tuple(out)
-
-
-# ---------------------------------------------------------------------------------------------- zones
-@dataclass(frozen=True)
-class ZonePeriod:
-    """Zones valid from bin ``k_start`` (inclusive) to ``k_end`` (exclusive; ``None`` = open)."""
-
-    k_start: int
-    k_end: int | None
-    zones: tuple  # tuple of tuple[str, ...] (sorted module ids)
-
-
-def zone_periods(station: Station, events: tuple[KnownEvent, ...], bin_s: float = DEFAULT_BIN_S) -> list[ZonePeriod]:
-    """Zone structure over time: a new period starts at the bin of each hatch or valve event.
-
-    A closed hatch with its equalization valve open connects the two zones, like an open hatch (the
-    valve equalizes them within minutes).
-    """
-    closed = set(station.closed_hatches())
-    valve_open: set[str] = set()
-    periods: list[ZonePeriod] = []
-
-    def zones_now() -> tuple:
-        eff = closed - valve_open
-        return tuple(tuple(sorted(z)) for z in station.zones(closed=eff))
-
-    current = zones_now()
-    k_cur = -(2 ** 62)
-    for ev in events:
-        if ev.kind not in _TOPOLOGY_KINDS or ev.hatch is None:
-            continue
-        if ev.kind == "hatch_close":
-            closed.add(ev.hatch)
-        elif ev.kind == "hatch_open":
-            closed.discard(ev.hatch)
-        elif ev.kind == "valve_open":
-            valve_open.add(ev.hatch)
-        elif ev.kind == "valve_close":
-            valve_open.discard(ev.hatch)
-        new = zones_now()
-        if new != current:
-            k = int(math.floor(ev.time_s / bin_s))
-            if k > k_cur:
-                periods.append(ZonePeriod(k_cur, k, current))
-                k_cur = k
-            current = new
-    periods.append(ZonePeriod(k_cur, None, current))
-    return periods
-
-
-# ----------------------------------------------------------------------------------------- binning
-def time_ns(t: pd.Series) -> np.ndarray:
-    """UNIX time in integer nanoseconds of a datetime column (any resolution, UTC) or of UNIX seconds."""
-    dt = t.dtype
-    if isinstance(dt, pd.DatetimeTZDtype) and dt.unit == "ns":
-        return t.array.asi8
-    if isinstance(dt, pd.DatetimeTZDtype) or np.issubdtype(dt, np.datetime64):
-        idx = pd.DatetimeIndex(t)
-        if idx.unit != "ns":
-            idx = idx.as_unit("ns")
-        return idx.asi8
-    return np.round(pd.to_numeric(t).to_numpy(dtype=float) * 1e9).astype("int64")
-
-
-def bin_channels(data: pd.DataFrame, channels: list[str], bin_s: float = DEFAULT_BIN_S,
-                 k_range: tuple[int, int] | None = None):
-    """Per-channel, per-bin sums and counts of SI samples (one ``numpy.bincount``).
-
-    Parameters
-    ----------
-    data : DataFrame
-        ``time`` (datetime64[ns, UTC]), ``channel`` (str or categorical), ``value`` (SI).
-    channels : list of str
-        Channel order of the output rows; samples of other channels are ignored.
-    bin_s : float
-        Bin length [s].
-    k_range : (int, int), optional
-        Bins ``k0 .. k1-1`` to fill (bin k covers ``[k bin_s, (k+1) bin_s)`` UNIX seconds); default: all
-        bins with data.
-
-    Returns
-    -------
-    k0 : int, sums : ndarray (n_channels, n_bins), counts : ndarray (n_channels, n_bins)
-    """
-    n_ch = len(channels)
-    if len(data) == 0:
-        k0, k1 = k_range if k_range else (0, 0)
-        return k0, np.zeros((n_ch, k1 - k0)), np.zeros((n_ch, k1 - k0))
-    t_ns = time_ns(data["time"])
-    bin_ns = int(round(bin_s * 1e9))
-    k = np.floor_divide(t_ns, bin_ns)
-    ch = data["channel"]
-    if isinstance(ch.dtype, pd.CategoricalDtype):
-        lut = np.array([channels.index(c) if c in channels else -1 for c in ch.cat.categories], dtype=np.int64)
-        codes = ch.cat.codes.to_numpy()
-        idx = np.where(codes >= 0, lut[np.maximum(codes, 0)], -1)
-    else:
-        codes, uniques = pd.factorize(ch, sort=False)
-        lut = np.array([channels.index(c) if c in channels else -1 for c in uniques], dtype=np.int64)
-        idx = lut[codes] if len(lut) else np.full(len(codes), -1)
-    if k_range is None:
-        k0, k1 = int(k.min()), int(k.max()) + 1
-    else:
-        k0, k1 = k_range
-    v = data["value"].to_numpy(dtype=float)
-    ok = (idx >= 0) & (k >= k0) & (k < k1) & np.isfinite(v)
-    nb = k1 - k0
-    flat = idx[ok] * nb + (k[ok] - k0)
-    sums = np.bincount(flat, weights=v[ok], minlength=n_ch * nb).reshape(n_ch, nb)
-    counts = np.bincount(flat, minlength=n_ch * nb).reshape(n_ch, nb).astype(float)
-    return k0, sums, counts
-
-
-def bin_frame(frame, channels: list[str], bin_s: float = DEFAULT_BIN_S, k_range: tuple[int, int] | None = None):
-    """:func:`bin_channels` of a :class:`~hullbreach.telemetry.frame.TelemetryFrame` (same result).
-
-    When the frame carries a (channel x time) :class:`~hullbreach.telemetry.frame.SampleGrid` (wide files),
-    each channel is summed over its own contiguous row with ``numpy.add.reduceat`` on bin boundaries found
-    once from the shared, increasing time column: no pass over the 52 M-row long table (30 days of 20
-    channels at 1 Hz bin in ~0.3 s instead of ~3 s). Otherwise the long table is binned.
-
-    Parameters and returns as for :func:`bin_channels` (sums of SI values and counts, per channel and bin).
-    """
-    g = getattr(frame, "grid", None)
-    if g is None or len(g.time_ns) == 0:
-        return bin_channels(frame.data, channels, bin_s, k_range)
-    n_ch = len(channels)
-    bin_ns = int(round(bin_s * 1e9))
-    k = np.floor_divide(g.time_ns, bin_ns)
-    if k_range is None:
-        any_m = g.mask.any(axis=0)
-        if not any_m.any():
-            return bin_channels(frame.data, channels, bin_s, k_range)
-        s, e = int(np.argmax(any_m)), len(any_m) - int(np.argmax(any_m[::-1]))
-        k0, k1 = int(k[s]), int(k[e - 1]) + 1
-    else:
-        k0, k1 = k_range
-        s, e = int(np.searchsorted(k, k0, "left")), int(np.searchsorted(k, k1, "left"))
-    nb = k1 - k0
-    sums, counts = np.zeros((n_ch, nb)), np.zeros((n_ch, nb))
-    if e <= s:
-        return k0, sums, counts
-    kk = k[s:e] - k0
-    starts = np.flatnonzero(np.concatenate(([True], kk[1:] != kk[:-1])))
-    bins = kk[starts]
-    width = np.diff(np.append(starts, e - s)).astype(float)
-    row = {c: j for j, c in enumerate(g.channels)}
-    for i, c in enumerate(channels):
-        j = row.get(c)
-        if j is None:
-            continue
-        m = g.mask[j, s:e]
-        v = g.values[j, s:e]
-        if m.all():
-            sums[i, bins] = np.add.reduceat(v, starts)
-            counts[i, bins] = width
-        elif m.any():
-            sums[i, bins] = np.add.reduceat(np.where(m, v, 0.0), starts)
-            counts[i, bins] = np.add.reduceat(m.astype(float), starts)
-    return k0, sums, counts
 
 
 # --------------------------------------------------------------------------------------- consensus

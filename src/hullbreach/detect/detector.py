@@ -77,10 +77,8 @@ from hullbreach.detect.airmass import (
     concat_zone_masses,
     parse_events,
 )
-from hullbreach.detect.estimate import estimate_from_rate
 from hullbreach.errors import DetectionError
 from hullbreach.station import Station
-from hullbreach.uncertain import Interval
 
 from hullbreach.detect.glr import (  # noqa: F401 (re-exported: the detector's public names)
     ANCHOR_BINS,
@@ -111,6 +109,8 @@ from hullbreach.detect.glr import (  # noqa: F401 (re-exported: the detector's p
     robust_sigma_blocks,
     threshold_for_far,
 )
+from hullbreach.detect.alarmfit import AlarmFitting, _AlarmState  # noqa: F401 (_AlarmState: used by tests)
+from hullbreach.detect.noise import NoiseModel, _Buf
 from hullbreach.detect.result import Alarm, DetectionResult, ZoneStatus  # noqa: F401
 
 
@@ -165,54 +165,8 @@ class DetectorConfig:
 
 
 # ------------------------------------------------------------------------------------- zone detector
-class _Buf:
-    """Growable float array."""
 
-    def __init__(self, dtype=float):
-        self.a = np.zeros(256, dtype=dtype)
-        self.n = 0
-
-    def extend(self, x) -> None:
-        x = np.asarray(x, dtype=self.a.dtype)
-        need = self.n + len(x)
-        if need > len(self.a):
-            new = np.zeros(max(need, 2 * len(self.a)), dtype=self.a.dtype)
-            new[: self.n] = self.a[: self.n]
-            self.a = new
-        self.a[self.n: need] = x
-        self.n = need
-
-    def push(self, x) -> None:
-        """Append one value (the one-bin path: no temporary arrays)."""
-        if self.n == len(self.a):
-            new = np.zeros(2 * len(self.a), dtype=self.a.dtype)
-            new[: self.n] = self.a[: self.n]
-            self.a = new
-        self.a[self.n] = x
-        self.n += 1
-
-    def last(self) -> float:
-        """The last value, as a Python float."""
-        return float(self.a[self.n - 1])
-
-    @property
-    def v(self) -> np.ndarray:
-        return self.a[: self.n]
-
-
-@dataclass
-class _AlarmState:
-    n_alarm: int
-    stat: float
-    tau: int
-    floor: int = 0
-    growing_n: int | None = None
-    end_n: int | None = None
-    at_alarm: tuple | None = None
-    onset: tuple | None = None  # ((n_eval, floor), onset MLE and interval) of the last result rebuild
-
-
-class ZoneDetector:
+class ZoneDetector(NoiseModel, AlarmFitting):
     """Sequential detector of one zone over one zone period; fed chunks of :class:`ZoneMass`."""
 
     def __init__(self, zone: tuple, volume_m3: float, cfg: DetectorConfig, track: str, station_volume_m3: float,
@@ -554,98 +508,6 @@ class ZoneDetector:
         """Slope of the track over the last window [kg per bin] (0 with too little data)."""
         return self._line_at_last()[1] if self.y.n else 0.0
 
-    def _sigma_at(self, n: np.ndarray) -> np.ndarray:
-        """Noise std for bins n: pooled second differences of the blocks completed before n's block, over
-        the last window, inflated by ``1 + 12/count`` for the uncertainty of a short estimate."""
-        nb_needed = self.y.n // SIGMA_BLOCK
-        if self.block_sum.n < nb_needed:
-            lo = self.block_sum.n * SIGMA_BLOCK
-            hi = nb_needed * SIGMA_BLOCK
-            pre = min(lo, 2)
-            sums, cnts = robust_sigma_blocks(self.y.v[lo - pre: hi], self.real.v[lo - pre: hi], pre)
-            self.block_sum.extend(sums)
-            self.block_cnt.extend(cnts)
-            keep = max(self.cfg.window_bins // SIGMA_BLOCK, 1)
-            for b in range(nb_needed - len(sums), nb_needed):
-                e = (b + 1) * SIGMA_BLOCK
-                bs, bc = self.block_sum.v[max(0, b + 1 - keep): b + 1], self.block_cnt.v[max(0, b + 1 - keep): b + 1]
-                s2 = float(bs.sum() / bc.sum() / 6.0) if bc.sum() > 0 else float("nan")
-                if (b + 1) % KAPPA_EVERY == 0 or not self.kappa:
-                    # the largest of a long (precise) and shorter (quick to react) estimates
-                    ks = []
-                    for hist in (KAPPA_HISTORY, self.cfg.window_bins, self.cfg.window_bins // 3):
-                        lo_h = max(0, e - hist)
-                        ks.append(kappa_scales(self.y.v[lo_h:e], self.real.v[lo_h:e], s2))
-                    ks = np.array(ks)
-                    self.kappa.append(np.max(ks, axis=0))
-                    # per history and scale, the latest estimate that passed its gate replaces the earlier ones:
-                    # it has seen the newer data (and, for the long histories, all of the older data too)
-                    gated = ks > 1.0
-                    self.kappa_last[gated] = ks[gated]
-                    self.kappa_last_b[gated] = b
-                else:
-                    self.kappa.append(self.kappa[-1])
-                # evidence of slow disturbances is kept for window_bins // 3 bins: an estimate that passes
-                # its white-noise gate only now and then (moderate slow noise, a few blocks per estimate)
-                # must not let the inflation flap back to 1 between two estimates. The level kept is that of
-                # the latest estimate that passed the gate, per history (largest over the histories), not the
-                # largest of all estimates of those bins: that maximum of upper sides picked the noisiest
-                # early estimate (e.g. 22.4 from 6 second differences, 4 x the measured ratio) and held it 8 h
-                mem = max(self.cfg.window_bins // 3 // SIGMA_BLOCK, 1)
-                live = (b - self.kappa_last_b) < mem
-                self.kappa_mem.append(np.max(np.where(live, self.kappa_last, 1.0), axis=0))
-        keep = max(self.cfg.window_bins // SIGMA_BLOCK, 1)
-        if self.block_cs.n - 1 < self.block_sum.n:
-            # cumulative sums of the blocks, extended by the new ones only (sequential additions: the values
-            # of np.cumsum over all blocks)
-            i0 = self.block_cs.n - 1
-            self.block_cs.extend(np.cumsum(np.concatenate([self.block_cs.v[-1:], self.block_sum.v[i0:]]))[1:])
-            self.block_cc.extend(np.cumsum(np.concatenate([self.block_cc.v[-1:], self.block_cnt.v[i0:]]))[1:])
-        cs, cc = self.block_cs.v, self.block_cc.v
-        if len(n) == 1:
-            # one bin (the streaming path): the same operations on Python floats
-            b = int(n[0]) // SIGMA_BLOCK
-            lo = max(b - keep, 0)
-            cnt = float(cc[b] - cc[lo])
-            if not cnt >= MIN_SIGMA_SAMPLES:
-                return np.array([np.nan])
-            tot = float(cs[b] - cs[lo])
-            var = tot / cnt / 6.0 * (1.0 + 12.0 / cnt)
-            return np.array([math.sqrt(max(var, 1e-30))])
-        b = n // SIGMA_BLOCK  # use blocks max(b - keep, 0) .. b - 1
-        lo = np.maximum(b - keep, 0)
-        tot, cnt = cs[b] - cs[lo], cc[b] - cc[lo]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            var = tot / cnt / 6.0 * (1.0 + 12.0 / cnt)
-        return np.where(cnt >= MIN_SIGMA_SAMPLES, np.sqrt(np.maximum(var, 1e-30)), np.nan)
-
-    def _kappa_mem_array(self) -> np.ndarray:
-        """``np.array(self.kappa_mem)``, converted once per new block (was at every call: a cost linear in the
-        record length)."""
-        k = len(self.kappa_mem)
-        have = 0 if self._kmem is None else len(self._kmem)
-        if have != k:
-            new = np.array(self.kappa_mem[have:]) if have < k else None
-            self._kmem = np.array(self.kappa_mem) if new is None or have == 0 else np.concatenate([self._kmem, new])
-        return self._kmem
-
-    def _kappa_at(self, n: np.ndarray) -> np.ndarray:
-        """Noise inflation per scale for bins n: as of the block before n's, the latest estimate that passed its
-        white-noise gate within ``window_bins // 3`` bins (per history of the estimate, the largest of the
-        histories; 1 if none); after a channel of the zone that its track depends on was left out, at least
-        :data:`KAPPA_AFTER_CHANGE` for ``window_bins`` bins (a day at the defaults)."""
-        b = n // SIGMA_BLOCK - 1
-        K = self._kappa_mem_array() if self.kappa_mem else np.ones((1, len(KAPPA_SCALES)))
-        out = np.ones((len(n), len(KAPPA_SCALES)))
-        has = (b >= 0) & (b < len(self.kappa_mem))
-        out[has] = K[b[has]]
-        span = self.cfg.window_bins
-        for k in self.change_k:
-            c = k - self.k_first
-            sel = (n >= c) & (n < c + span)
-            if sel.any():
-                out[sel] = np.maximum(out[sel], np.asarray(KAPPA_AFTER_CHANGE)[None, :])
-        return out
 
     def _evaluate(self, n0: int, n1: int) -> None:
         n = np.arange(n0, n1)
@@ -703,198 +565,6 @@ class ZoneDetector:
             self.reset_n = self.y.n + len(self.pending) + len(self.anchor)
 
     # -- estimation
-    def _onset_mle(self, n: int, lo_bound: int | None = None):
-        """Change point MLE over the window ending at n, and its LR interval (track indices)."""
-        a = max(n - self.cfg.window_bins + 1, self.reset_n if lo_bound is None else lo_bound, 0)
-        N = n - a + 1
-        sig = self.sig.v[n] if n < self.sig.n and np.isfinite(self.sig.v[n]) else np.nanmedian(self.sig.v) if self.sig.n else 1.0
-        if not np.isfinite(sig) or sig <= 0:
-            sig = 1.0
-        # interval under slow disturbances: the variance ratio at the scale of the change's age
-        sig *= math.sqrt(float(self._kappa_at(np.array([n]))[0][-1]))
-        ms = np.arange(1, max(N - 2, 2))
-        C0, Cj = self.C0.v, self.Cj.v
-        Sy = C0[n + 1] - C0[a]
-        Suy = (Cj[n + 1] - Cj[a]) - n * Sy
-        Su = -(N - 1) * N / 2
-        Suu = (N - 1) * N * (2 * N - 1) / 6
-        det = N * Suu - Su * Su
-        m = ms.astype(float)
-        lo = n - ms + 1
-        Ty = C0[n + 1] - C0[lo]
-        Tjy = Cj[n + 1] - Cj[lo]
-        hy = (Tjy - n * Ty) + m * Ty
-        h1 = _power_sum(m, 1)
-        hh = _power_sum(m, 2)
-        hu = hh - m * h1
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ginv_y = (h1 * (Suu * Sy - Su * Suy) + hu * (-Su * Sy + N * Suy)) / det
-            ginv_g = (h1 * (Suu * h1 - Su * hu) + hu * (-Su * h1 + N * hu)) / det
-            u = hy - ginv_y
-            v = hh - ginv_g
-            llr = np.where((u < 0) & (v > 0), u * u / (2 * sig * sig * v), 0.0)
-        if not np.any(llr > 0):
-            return n, n, n
-        i = int(np.argmax(llr))
-        inside = llr >= llr[i] - ONSET_LR_95
-        taus = n - ms  # change between tau and tau+1: the first bin of the loss is tau + 1 -> onset at bin edge
-        t_hat = int(taus[i])
-        return t_hat, int(taus[inside].min()), int(taus[inside].max())
-
-    def _growing(self, al: _AlarmState, ns: np.ndarray) -> np.ndarray:
-        """Growing-leak test at bins ``ns`` (vectorised): quadratic fit of the track from the onset."""
-        a = al.tau + 1
-        ns = np.asarray(ns, dtype=np.int64)
-        M = (ns - a).astype(float)
-        ok = (M >= 10) & (M >= 0.5 * (al.n_alarm - al.tau))
-        out = np.zeros(len(ns), dtype=bool)
-        if not ok.any():
-            return out
-        ns, M = ns[ok], M[ok]
-        C0, Cj, Cjj = self.C0.v, self.Cj.v, self.Cjj.v
-        Sy = C0[ns + 1] - C0[a]
-        Sjy = Cj[ns + 1] - Cj[a]
-        Sjjy = Cjj[ns + 1] - Cjj[a]
-        Y0 = Sy
-        Y1 = (Sjy - a * Sy) / M
-        Y2 = (Sjjy - 2 * a * Sjy + a * a * Sy) / (M * M)
-        # moments of v = u / M, u = 0..M
-        S0 = M + 1
-        S1 = M * (M + 1) / 2 / M
-        S2 = M * (M + 1) * (2 * M + 1) / 6 / M ** 2
-        S3 = (M * (M + 1) / 2) ** 2 / M ** 3
-        S4 = M * (M + 1) * (2 * M + 1) * (3 * M * M + 3 * M - 1) / 30 / M ** 4
-        A = np.empty((len(M), 3, 3))  # the symmetric moment matrix, filled in place (no stacking)
-        A[:, 0, 0] = S0
-        A[:, 0, 1] = A[:, 1, 0] = S1
-        A[:, 0, 2] = A[:, 1, 1] = A[:, 2, 0] = S2
-        A[:, 1, 2] = A[:, 2, 1] = S3
-        A[:, 2, 2] = S4
-        rhs = np.empty((len(M), 3))
-        rhs[:, 0], rhs[:, 1], rhs[:, 2] = Y0, Y1, Y2
-        try:
-            inv = np.linalg.inv(A)
-        except np.linalg.LinAlgError:
-            return out
-        beta = np.einsum("nij,nj->ni", inv, rhs)
-        # white-noise sigma inflated by the measured variance ratio at the largest scale (slow disturbances
-        # look like curvature over hours)
-        sig = self.sig.v[ns] * np.sqrt(self._kappa_at(ns)[:, -1])
-        b = beta[:, 1] / M  # kg per bin at the onset
-        c = beta[:, 2] / (M * M)
-        se_c = sig * np.sqrt(np.maximum(inv[:, 2, 2], 0)) / (M * M)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = -c / se_c
-        rate0 = -b
-        rate_now = -(b + 2 * c * M)
-        g = (z > GROWTH_Z) & (rate0 > 0) & ((rate_now - rate0) > GROWTH_MIN_FRACTION * rate0) & np.isfinite(z)
-        out[np.nonzero(ok)[0]] = g
-        return out
-
-    def _quad_fit(self, a: int, n: int):
-        """Fit y = b0 + b u + c u^2 on [a, n] (u = j - a); returns (c, se_c, b)."""
-        u = np.arange(0, n - a + 1, dtype=float)
-        y = self.y.v[a: n + 1]
-        sig = np.nanmedian(self.sig.v[max(a, 0): n + 1]) if self.sig.n else np.nan
-        if not np.isfinite(sig):
-            return np.nan, np.nan, np.nan
-        X = np.vstack([np.ones_like(u), u, u * u]).T
-        XtX = X.T @ X
-        try:
-            inv = np.linalg.inv(XtX)
-        except np.linalg.LinAlgError:
-            return np.nan, np.nan, np.nan
-        beta = inv @ (X.T @ y)
-        return float(beta[2]), float(sig * math.sqrt(inv[2, 2])), float(beta[1])
-
-    def _fit_rate(self, a: int, b: int):
-        """Slope on [a, b] (track indices) and its standard error [kg per bin]."""
-        u = np.arange(0, b - a + 1, dtype=float)
-        y = self.y.v[a: b + 1]
-        if len(u) < 3:
-            return np.nan, np.nan
-        sig = np.nanmedian(self.sig.v[a: b + 1]) if self.sig.n else np.nan
-        uc = u - u.mean()
-        sxx = float(np.sum(uc * uc))
-        slope = float(np.sum(uc * (y - y.mean())) / sxx)
-        if not np.isfinite(sig):
-            resid = y - y.mean() - slope * uc
-            sig = float(np.std(resid, ddof=2)) if len(u) > 3 else 0.0
-        # slow disturbances make a long fit less certain than white noise says: inflate by the measured
-        # variance ratio at the largest scale the fit spans
-        kap = self._kappa_at(np.array([b]))[0]
-        kap_fit = kap[min(int(np.searchsorted(np.asarray(KAPPA_SCALES), len(u), side="left")), len(kap) - 1)]
-        return slope, float(sig * math.sqrt(kap_fit) / math.sqrt(sxx))
-
-    def _estimate(self, a: int, end: int, station: Station, cfg: DetectorConfig, growing: bool, seed: int):
-        """LeakEstimate from the track between bins a and end (post-onset): the slope over the recent part
-        in which the zone lost at most 5 % of its gas (so a fast, decaying leak is sized by its current
-        rate), or the quadratic end-rate for a growing leak."""
-        bin_s = cfg.bin_s
-        slope, se = self._fit_rate(a, end)
-        if np.isfinite(slope) and slope < 0:
-            m_track = float(np.nanmedian(self.mass.v[a: end + 1])) * self.frac
-            w = int(max(MIN_FIT_BINS, 0.05 * m_track / -slope))
-            if w < end - a + 1:
-                slope, se = self._fit_rate(end - w + 1, end)
-        if growing:
-            c, _se, bq = self._quad_fit(a, end)
-            if np.isfinite(c):
-                slope = bq + 2 * c * (end - a)
-        if not np.isfinite(slope):
-            slope, se = -self.allow, 0.0
-        loss_air = max(-slope, 1e-30) / self.frac / bin_s  # kg/s
-        se_air = (se if np.isfinite(se) else 0.0) / self.frac / bin_s
-        T = float(np.nanmedian(self.T.v[a: end + 1])) if end >= a else float(self.T.v[-1])
-        p_now = float(self.p.v[end]) if np.isfinite(self.p.v[end]) else float(np.nanmedian(self.p.v))
-        r = self.r_specific
-        k_rate = r * T / self.volume_m3  # Pa per kg at constant T
-        return estimate_from_rate(zone=self.zone, volume_m3=self.volume_m3, pressure_pa=p_now, temperature_k=T,
-                                  loss_rate_pa_s=loss_air * k_rate, loss_rate_std_pa_s=se_air * k_rate,
-                                  threshold_pa=station.evacuation_pressure_pa, reserve_model=cfg.reserve_model,
-                                  r_specific=r, seed=seed, n_samples=MC_SAMPLES)
-
-    def alarms_out(self, station: Station, cfg: DetectorConfig, seed: int = 0) -> list[Alarm]:
-        """The zone's alarms with their estimates, from the data seen so far."""
-        out = []
-        bin_s = cfg.bin_s
-        last = self.y.n - 1
-        for al in self.alarms:
-            end = al.end_n if al.end_n is not None else last
-            # onset from data up to a little after the alarm (where the hinge model holds best)
-            age = max(al.n_alarm - al.tau, 5)
-            n_eval = min(end, al.n_alarm + 2 * age, max(al.n_alarm, al.tau + self.cfg.window_bins // 2))
-            # the onset depends on data up to n_eval only (append-only sums, the noise and kappa at n_eval) when
-            # the noise at n_eval is known (else it takes the median noise so far): once n_eval stops moving (a
-            # little after the alarm) it is cached with the alarm
-            okey = (n_eval, al.floor)
-            fixed = n_eval < self.sig.n and bool(np.isfinite(self.sig.v[n_eval]))
-            if fixed and al.onset is not None and al.onset[0] == okey:
-                tau_hat, tau_lo, tau_hi = al.onset[1]
-            else:
-                tau_hat, tau_lo, tau_hi = self._onset_mle(n_eval, al.floor)
-                al.onset = (okey, (tau_hat, tau_lo, tau_hi)) if fixed else None
-            a = tau_hat + 1
-            est = self._estimate(a, end, station, cfg, al.growing_n is not None, seed)
-            if al.n_alarm < end:
-                key = (a, al.n_alarm, seed)
-                if al.at_alarm is None or al.at_alarm[0] != key:  # fixed once the alarm is past: cache it
-                    al.at_alarm = (key, self._estimate(a, max(al.n_alarm, a + 2), station, cfg, False, seed))
-                est_alarm = al.at_alarm[1]
-            else:
-                est_alarm = est
-            t_of = lambda j: (self.k_first + j + 1) * bin_s  # noqa: E731 - end of bin j
-            # the loss shows from bin tau+1 on: the change happened within a bin of the edge
-            onset = Interval(t_of(tau_hat), t_of(tau_lo - 1), t_of(tau_hi + 1))
-            active = al.end_n is None
-            base = Alarm(kind="leak", zone=self.zone, time_s=t_of(al.n_alarm), onset_s=onset, statistic=al.stat,
-                         threshold=self.h, track=self.track, estimate=est, active=active,
-                         end_s=None if active else t_of(end), fit_span_s=(end - a + 1) * bin_s,
-                         estimate_at_alarm=est_alarm)
-            out.append(base)
-            if al.growing_n is not None:
-                out.append(replace(base, kind="growing_leak", time_s=t_of(al.growing_n)))
-        return out
 
     def status(self) -> ZoneStatus:
         """Current zone status."""
@@ -1060,31 +730,3 @@ def detect(station: Station, frame, events=None, *, far_per_year: float = 1.0, c
                       notes=tuple(getattr(frame, "warnings", ()))[:5], seed=seed)
 
 
-# ------------------------------------------------------------------------------------- calibration
-def null_statistic(n_bins: int, seed: int = 0, cfg: DetectorConfig | None = None, sigma_kg: float = 0.05) -> np.ndarray:
-    """The detector statistic on a white-noise track without any leak (the null), bin by bin.
-
-    Runs the exact :class:`ZoneDetector` code on ``y_j = e_j``, ``e ~ N(0, sigma^2)`` with the background
-    allowance set to 0 (the least favourable null: a background loss exactly at the allowance). The
-    statistic is pivotal (does not depend on ``sigma``); used to fit the tail law of
-    :func:`threshold_for_far`.
-    """
-    cfg = cfg or DetectorConfig()
-    cfg = replace(cfg, background_kg_day=0.0, threshold=1e300)
-    rng = np.random.default_rng(seed)
-    det = ZoneDetector(("null",), 1.0, cfg, "air", 1.0, 0)
-    y = 1000.0 + sigma_kg * rng.standard_normal(n_bins)
-    k = np.arange(n_bins)
-    f = np.zeros(n_bins, dtype=bool)
-    det.r_specific = 287.0
-    det.feed(ZoneMass(zone=("null",), volume_m3=1.0, k=k, t_s=(k + 0.5) * cfg.bin_s, pressure_pa=np.full(n_bins, 1e5),
-                      temperature_k=np.full(n_bins, 295.0), r_specific=287.0, mass_kg=y, n2_mass_kg=None, excluded=f,
-                      vented=f))
-    return det.stat.v.copy()
-
-
-def upcrossing_rate(stat: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """Rate of upcrossings of each level in ``h`` per bin (an alarm episode = one upcrossing)."""
-    s = np.asarray(stat)
-    prev = np.concatenate([[0.0], s[:-1]])
-    return np.array([np.sum((s > x) & (prev <= x)) for x in np.atleast_1d(h)]) / max(len(s), 1)

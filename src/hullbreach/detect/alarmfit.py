@@ -1,0 +1,243 @@
+"""After an alarm: onset, loss rate, growth and the operator's estimates of a zone detector.
+
+:class:`AlarmFitting` holds the methods of :class:`hullbreach.detect.detector.ZoneDetector` that work on an
+alarm already raised (the test itself is in ``detector.py``): the maximum-likelihood onset of the hinge
+model with its likelihood-ratio interval (Hinkley 1970), the least-squares loss rate since the onset and its
+standard error, the quadratic fit that flags a growing leak, and the conversion to mass flow, pressure
+rate, effective hole and reserve time with 95 % intervals (:func:`hullbreach.detect.estimate.estimate_from_rate`).
+Method docstrings give the units; the references are those of ``detector.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hullbreach.detect.estimate import estimate_from_rate
+from hullbreach.detect.glr import (
+    GROWTH_MIN_FRACTION,
+    GROWTH_Z,
+    KAPPA_SCALES,
+    MC_SAMPLES,
+    MIN_FIT_BINS,
+    ONSET_LR_95,
+    _power_sum,
+)
+from hullbreach.detect.result import Alarm
+from hullbreach.uncertain import Interval
+
+if TYPE_CHECKING:  # annotations only (detector.py imports this module)
+    from hullbreach.detect.detector import DetectorConfig
+    from hullbreach.station import Station
+
+
+@dataclass
+class _AlarmState:
+    n_alarm: int
+    stat: float
+    tau: int
+    floor: int = 0
+    growing_n: int | None = None
+    end_n: int | None = None
+    at_alarm: tuple | None = None
+    onset: tuple | None = None  # ((n_eval, floor), onset MLE and interval) of the last result rebuild
+
+
+class AlarmFitting:
+    """Mixin of :class:`~hullbreach.detect.detector.ZoneDetector`: the fits made once an alarm is raised."""
+
+    def _onset_mle(self, n: int, lo_bound: int | None = None):
+        """Change point MLE over the window ending at n, and its LR interval (track indices)."""
+        a = max(n - self.cfg.window_bins + 1, self.reset_n if lo_bound is None else lo_bound, 0)
+        N = n - a + 1
+        sig = self.sig.v[n] if n < self.sig.n and np.isfinite(self.sig.v[n]) else np.nanmedian(self.sig.v) if self.sig.n else 1.0
+        if not np.isfinite(sig) or sig <= 0:
+            sig = 1.0
+        # interval under slow disturbances: the variance ratio at the scale of the change's age
+        sig *= math.sqrt(float(self._kappa_at(np.array([n]))[0][-1]))
+        ms = np.arange(1, max(N - 2, 2))
+        C0, Cj = self.C0.v, self.Cj.v
+        Sy = C0[n + 1] - C0[a]
+        Suy = (Cj[n + 1] - Cj[a]) - n * Sy
+        Su = -(N - 1) * N / 2
+        Suu = (N - 1) * N * (2 * N - 1) / 6
+        det = N * Suu - Su * Su
+        m = ms.astype(float)
+        lo = n - ms + 1
+        Ty = C0[n + 1] - C0[lo]
+        Tjy = Cj[n + 1] - Cj[lo]
+        hy = (Tjy - n * Ty) + m * Ty
+        h1 = _power_sum(m, 1)
+        hh = _power_sum(m, 2)
+        hu = hh - m * h1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ginv_y = (h1 * (Suu * Sy - Su * Suy) + hu * (-Su * Sy + N * Suy)) / det
+            ginv_g = (h1 * (Suu * h1 - Su * hu) + hu * (-Su * h1 + N * hu)) / det
+            u = hy - ginv_y
+            v = hh - ginv_g
+            llr = np.where((u < 0) & (v > 0), u * u / (2 * sig * sig * v), 0.0)
+        if not np.any(llr > 0):
+            return n, n, n
+        i = int(np.argmax(llr))
+        inside = llr >= llr[i] - ONSET_LR_95
+        taus = n - ms  # change between tau and tau+1: the first bin of the loss is tau + 1 -> onset at bin edge
+        t_hat = int(taus[i])
+        return t_hat, int(taus[inside].min()), int(taus[inside].max())
+
+    def _growing(self, al: _AlarmState, ns: np.ndarray) -> np.ndarray:
+        """Growing-leak test at bins ``ns`` (vectorised): quadratic fit of the track from the onset."""
+        a = al.tau + 1
+        ns = np.asarray(ns, dtype=np.int64)
+        M = (ns - a).astype(float)
+        ok = (M >= 10) & (M >= 0.5 * (al.n_alarm - al.tau))
+        out = np.zeros(len(ns), dtype=bool)
+        if not ok.any():
+            return out
+        ns, M = ns[ok], M[ok]
+        C0, Cj, Cjj = self.C0.v, self.Cj.v, self.Cjj.v
+        Sy = C0[ns + 1] - C0[a]
+        Sjy = Cj[ns + 1] - Cj[a]
+        Sjjy = Cjj[ns + 1] - Cjj[a]
+        Y0 = Sy
+        Y1 = (Sjy - a * Sy) / M
+        Y2 = (Sjjy - 2 * a * Sjy + a * a * Sy) / (M * M)
+        # moments of v = u / M, u = 0..M
+        S0 = M + 1
+        S1 = M * (M + 1) / 2 / M
+        S2 = M * (M + 1) * (2 * M + 1) / 6 / M ** 2
+        S3 = (M * (M + 1) / 2) ** 2 / M ** 3
+        S4 = M * (M + 1) * (2 * M + 1) * (3 * M * M + 3 * M - 1) / 30 / M ** 4
+        A = np.empty((len(M), 3, 3))  # the symmetric moment matrix, filled in place (no stacking)
+        A[:, 0, 0] = S0
+        A[:, 0, 1] = A[:, 1, 0] = S1
+        A[:, 0, 2] = A[:, 1, 1] = A[:, 2, 0] = S2
+        A[:, 1, 2] = A[:, 2, 1] = S3
+        A[:, 2, 2] = S4
+        rhs = np.empty((len(M), 3))
+        rhs[:, 0], rhs[:, 1], rhs[:, 2] = Y0, Y1, Y2
+        try:
+            inv = np.linalg.inv(A)
+        except np.linalg.LinAlgError:
+            return out
+        beta = np.einsum("nij,nj->ni", inv, rhs)
+        # white-noise sigma inflated by the measured variance ratio at the largest scale (slow disturbances
+        # look like curvature over hours)
+        sig = self.sig.v[ns] * np.sqrt(self._kappa_at(ns)[:, -1])
+        b = beta[:, 1] / M  # kg per bin at the onset
+        c = beta[:, 2] / (M * M)
+        se_c = sig * np.sqrt(np.maximum(inv[:, 2, 2], 0)) / (M * M)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = -c / se_c
+        rate0 = -b
+        rate_now = -(b + 2 * c * M)
+        g = (z > GROWTH_Z) & (rate0 > 0) & ((rate_now - rate0) > GROWTH_MIN_FRACTION * rate0) & np.isfinite(z)
+        out[np.nonzero(ok)[0]] = g
+        return out
+
+    def _quad_fit(self, a: int, n: int):
+        """Fit y = b0 + b u + c u^2 on [a, n] (u = j - a); returns (c, se_c, b)."""
+        u = np.arange(0, n - a + 1, dtype=float)
+        y = self.y.v[a: n + 1]
+        sig = np.nanmedian(self.sig.v[max(a, 0): n + 1]) if self.sig.n else np.nan
+        if not np.isfinite(sig):
+            return np.nan, np.nan, np.nan
+        X = np.vstack([np.ones_like(u), u, u * u]).T
+        XtX = X.T @ X
+        try:
+            inv = np.linalg.inv(XtX)
+        except np.linalg.LinAlgError:
+            return np.nan, np.nan, np.nan
+        beta = inv @ (X.T @ y)
+        return float(beta[2]), float(sig * math.sqrt(inv[2, 2])), float(beta[1])
+
+    def _fit_rate(self, a: int, b: int):
+        """Slope on [a, b] (track indices) and its standard error [kg per bin]."""
+        u = np.arange(0, b - a + 1, dtype=float)
+        y = self.y.v[a: b + 1]
+        if len(u) < 3:
+            return np.nan, np.nan
+        sig = np.nanmedian(self.sig.v[a: b + 1]) if self.sig.n else np.nan
+        uc = u - u.mean()
+        sxx = float(np.sum(uc * uc))
+        slope = float(np.sum(uc * (y - y.mean())) / sxx)
+        if not np.isfinite(sig):
+            resid = y - y.mean() - slope * uc
+            sig = float(np.std(resid, ddof=2)) if len(u) > 3 else 0.0
+        # slow disturbances make a long fit less certain than white noise says: inflate by the measured
+        # variance ratio at the largest scale the fit spans
+        kap = self._kappa_at(np.array([b]))[0]
+        kap_fit = kap[min(int(np.searchsorted(np.asarray(KAPPA_SCALES), len(u), side="left")), len(kap) - 1)]
+        return slope, float(sig * math.sqrt(kap_fit) / math.sqrt(sxx))
+
+    def _estimate(self, a: int, end: int, station: Station, cfg: DetectorConfig, growing: bool, seed: int):
+        """LeakEstimate from the track between bins a and end (post-onset): the slope over the recent part
+        in which the zone lost at most 5 % of its gas (so a fast, decaying leak is sized by its current
+        rate), or the quadratic end-rate for a growing leak."""
+        bin_s = cfg.bin_s
+        slope, se = self._fit_rate(a, end)
+        if np.isfinite(slope) and slope < 0:
+            m_track = float(np.nanmedian(self.mass.v[a: end + 1])) * self.frac
+            w = int(max(MIN_FIT_BINS, 0.05 * m_track / -slope))
+            if w < end - a + 1:
+                slope, se = self._fit_rate(end - w + 1, end)
+        if growing:
+            c, _se, bq = self._quad_fit(a, end)
+            if np.isfinite(c):
+                slope = bq + 2 * c * (end - a)
+        if not np.isfinite(slope):
+            slope, se = -self.allow, 0.0
+        loss_air = max(-slope, 1e-30) / self.frac / bin_s  # kg/s
+        se_air = (se if np.isfinite(se) else 0.0) / self.frac / bin_s
+        T = float(np.nanmedian(self.T.v[a: end + 1])) if end >= a else float(self.T.v[-1])
+        p_now = float(self.p.v[end]) if np.isfinite(self.p.v[end]) else float(np.nanmedian(self.p.v))
+        r = self.r_specific
+        k_rate = r * T / self.volume_m3  # Pa per kg at constant T
+        return estimate_from_rate(zone=self.zone, volume_m3=self.volume_m3, pressure_pa=p_now, temperature_k=T,
+                                  loss_rate_pa_s=loss_air * k_rate, loss_rate_std_pa_s=se_air * k_rate,
+                                  threshold_pa=station.evacuation_pressure_pa, reserve_model=cfg.reserve_model,
+                                  r_specific=r, seed=seed, n_samples=MC_SAMPLES)
+
+    def alarms_out(self, station: Station, cfg: DetectorConfig, seed: int = 0) -> list[Alarm]:
+        """The zone's alarms with their estimates, from the data seen so far."""
+        out = []
+        bin_s = cfg.bin_s
+        last = self.y.n - 1
+        for al in self.alarms:
+            end = al.end_n if al.end_n is not None else last
+            # onset from data up to a little after the alarm (where the hinge model holds best)
+            age = max(al.n_alarm - al.tau, 5)
+            n_eval = min(end, al.n_alarm + 2 * age, max(al.n_alarm, al.tau + self.cfg.window_bins // 2))
+            # the onset depends on data up to n_eval only (append-only sums, the noise and kappa at n_eval) when
+            # the noise at n_eval is known (else it takes the median noise so far): once n_eval stops moving (a
+            # little after the alarm) it is cached with the alarm
+            okey = (n_eval, al.floor)
+            fixed = n_eval < self.sig.n and bool(np.isfinite(self.sig.v[n_eval]))
+            if fixed and al.onset is not None and al.onset[0] == okey:
+                tau_hat, tau_lo, tau_hi = al.onset[1]
+            else:
+                tau_hat, tau_lo, tau_hi = self._onset_mle(n_eval, al.floor)
+                al.onset = (okey, (tau_hat, tau_lo, tau_hi)) if fixed else None
+            a = tau_hat + 1
+            est = self._estimate(a, end, station, cfg, al.growing_n is not None, seed)
+            if al.n_alarm < end:
+                key = (a, al.n_alarm, seed)
+                if al.at_alarm is None or al.at_alarm[0] != key:  # fixed once the alarm is past: cache it
+                    al.at_alarm = (key, self._estimate(a, max(al.n_alarm, a + 2), station, cfg, False, seed))
+                est_alarm = al.at_alarm[1]
+            else:
+                est_alarm = est
+            t_of = lambda j: (self.k_first + j + 1) * bin_s  # noqa: E731 - end of bin j
+            # the loss shows from bin tau+1 on: the change happened within a bin of the edge
+            onset = Interval(t_of(tau_hat), t_of(tau_lo - 1), t_of(tau_hi + 1))
+            active = al.end_n is None
+            base = Alarm(kind="leak", zone=self.zone, time_s=t_of(al.n_alarm), onset_s=onset, statistic=al.stat,
+                         threshold=self.h, track=self.track, estimate=est, active=active,
+                         end_s=None if active else t_of(end), fit_span_s=(end - a + 1) * bin_s,
+                         estimate_at_alarm=est_alarm)
+            out.append(base)
+            if al.growing_n is not None:
+                out.append(replace(base, kind="growing_leak", time_s=t_of(al.growing_n)))
+        return out

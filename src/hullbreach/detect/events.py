@@ -1,0 +1,154 @@
+"""Known operations from the events file, and the pressure zones they make over time (DESIGN.md §3.2).
+
+:func:`parse_events` reads ``time, kind, detail`` rows into :class:`KnownEvent` (hatch, module, gas mass);
+:func:`zone_periods` turns the station topology and the hatch/valve events into the zones (sets of modules
+sharing gas) of each period, in time bins.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from hullbreach.detect.binning import DEFAULT_BIN_S, time_ns
+from hullbreach.errors import DetectionError
+from hullbreach.station import Station
+
+#: Event kinds that change which modules share gas.
+_TOPOLOGY_KINDS = {"hatch_open", "hatch_close", "valve_open", "valve_close"}
+
+
+@dataclass(frozen=True)
+class KnownEvent:
+    """One known operation from an events file.
+
+    Attributes
+    ----------
+    time_s : float
+        UNIX time [s].
+    kind : str
+        Event kind (DESIGN.md §3.2).
+    detail : str
+        Detail text as written.
+    hatch : str | None
+        Hatch id for hatch and valve events.
+    module : str | None
+        Module named in the detail (repress target, airlock), if any.
+    mass_kg : float | None
+        Gas mass named in the detail [kg] (``repress``), if any.
+    """
+
+    time_s: float
+    kind: str
+    detail: str = ""
+    hatch: str | None = None
+    module: str | None = None
+    mass_kg: float | None = None
+
+
+_NUM_KG = re.compile(r"([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)\s*kg\b|kg\s*[=:]\s*([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)"
+                     r"|mass_kg\s*[=:]\s*([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)")
+
+
+def parse_events(events: pd.DataFrame | None, station: Station) -> tuple[KnownEvent, ...]:
+    """Known operations from an events table ``time, kind, detail`` (DESIGN.md §3.2), sorted by time.
+
+    The detail is read leniently: a hatch id (or two module ids) for hatch and valve events; a module id and
+    a mass such as ``2.5 kg`` or ``kg=2.5`` for ``repress``. A hatch event naming no known hatch raises
+    :class:`DetectionError`, since the zones after it would be wrong.
+    """
+    if events is None or len(events) == 0:
+        return ()
+    for col in ("time", "kind"):
+        if col not in events.columns:
+            raise DetectionError(f"events table has no {col!r} column", hint="events need columns time,kind,detail")
+    t_s = time_ns(pd.to_datetime(events["time"], utc=True)) / 1e9
+    details = events["detail"].fillna("").astype(str).to_numpy() if "detail" in events.columns else [""] * len(events)
+    def col(name):
+        if name in events.columns:
+            return events[name].to_numpy()
+        return [None] * len(events)
+
+    out = []
+    for t, kind, det, p_hatch, p_module, p_kg in zip(t_s, events["kind"].astype(str).to_numpy(), details,
+                                                     col("hatch"), col("module"), col("kg")):
+        kind = kind.strip().lower()
+        tokens = [tok for tok in re.split(r"[\s,;=:()\[\]{}\"']+", det) if tok]
+        hatch = p_hatch if isinstance(p_hatch, str) and p_hatch in station.hatches else None
+        module = p_module if isinstance(p_module, str) and p_module in station.modules else None
+        module = module or next((tok for tok in tokens if tok in station.modules), None)
+        if kind in _TOPOLOGY_KINDS and hatch is None:
+            hatch = next((tok for tok in tokens if tok in station.hatches), None)
+            if hatch is None and det.strip() in station.hatches:
+                hatch = det.strip()
+            if hatch is None:
+                mods = [tok for tok in tokens if tok in station.modules]
+                h = station.hatch_between(mods[0], mods[1]) if len(mods) >= 2 else None
+                hatch = h.id if h is not None else None
+            if hatch is None:
+                raise DetectionError(f"event {kind} at {pd.Timestamp(t, unit='s', tz='UTC').isoformat()} names no "
+                                     f"hatch of station {station.name!r}: {det!r}",
+                                     hint="write the hatch id from the station file in the detail column")
+        mass = float(p_kg) if isinstance(p_kg, (int, float)) and math.isfinite(p_kg) else None
+        m = _NUM_KG.search(det) if mass is None else None
+        if m:
+            mass = float(next(g for g in m.groups() if g is not None))
+        elif mass is None and kind == "repress":
+            try:
+                mass = float(det)
+            except ValueError:
+                mass = None
+        out.append(KnownEvent(float(t), kind, det, hatch, module, mass))
+    out.sort(key=lambda e: e.time_s)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------- zones
+@dataclass(frozen=True)
+class ZonePeriod:
+    """Zones valid from bin ``k_start`` (inclusive) to ``k_end`` (exclusive; ``None`` = open)."""
+
+    k_start: int
+    k_end: int | None
+    zones: tuple  # tuple of tuple[str, ...] (sorted module ids)
+
+
+def zone_periods(station: Station, events: tuple[KnownEvent, ...], bin_s: float = DEFAULT_BIN_S) -> list[ZonePeriod]:
+    """Zone structure over time: a new period starts at the bin of each hatch or valve event.
+
+    A closed hatch with its equalization valve open connects the two zones, like an open hatch (the
+    valve equalizes them within minutes).
+    """
+    closed = set(station.closed_hatches())
+    valve_open: set[str] = set()
+    periods: list[ZonePeriod] = []
+
+    def zones_now() -> tuple:
+        eff = closed - valve_open
+        return tuple(tuple(sorted(z)) for z in station.zones(closed=eff))
+
+    current = zones_now()
+    k_cur = -(2 ** 62)
+    for ev in events:
+        if ev.kind not in _TOPOLOGY_KINDS or ev.hatch is None:
+            continue
+        if ev.kind == "hatch_close":
+            closed.add(ev.hatch)
+        elif ev.kind == "hatch_open":
+            closed.discard(ev.hatch)
+        elif ev.kind == "valve_open":
+            valve_open.add(ev.hatch)
+        elif ev.kind == "valve_close":
+            valve_open.discard(ev.hatch)
+        new = zones_now()
+        if new != current:
+            k = int(math.floor(ev.time_s / bin_s))
+            if k > k_cur:
+                periods.append(ZonePeriod(k_cur, k, current))
+                k_cur = k
+            current = new
+    periods.append(ZonePeriod(k_cur, None, current))
+    return periods
