@@ -22,6 +22,9 @@ class _RefDetector(D.ZoneDetector):
     """ZoneDetector with the former implementations of ``_append``, ``_append_clipped``, ``_sigma_at`` and
     ``_evaluate`` (vectorised statistic for every chunk, one bin included)."""
 
+    def _feed_one(self, zm):
+        return False  # the former feed: every chunk through the general path
+
     def _append(self, yv, real, p, t, m):
         n0 = self.y.n
         yv = np.asarray(yv, dtype=float)

@@ -177,6 +177,7 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         self.track = track
         self.h = cfg.h if h is None else float(h)
         self.grid = change_age_grid(cfg.window_bins)
+        self._gkey = tuple(int(g) for g in self.grid.tolist())  # the grid as glr_statistic_one's cache key
         self.k_first = int(k_first)  # bin of track index 0
         self.y = _Buf()          # bridged track [kg]
         self.real = _Buf(bool)   # measured (not filled)
@@ -240,6 +241,8 @@ class ZoneDetector(NoiseModel, AlarmFitting):
     # -- ingest
     def feed(self, zm: ZoneMass) -> None:
         """Add a chunk of the zone's bins (contiguous with the previous chunk)."""
+        if len(zm.mass_kg) == 1 and self._feed_one(zm):
+            return
         if self.r_specific is None:
             self.r_specific = zm.r_specific
         x = np.asarray(zm.mass_kg if self.track == "air" else zm.n2_mass_kg, dtype=float)
@@ -287,6 +290,27 @@ class ZoneDetector(NoiseModel, AlarmFitting):
                          zm.temperature_k[i:j], zm.mass_kg[i:j])
             i = j
         self._catch_up()
+
+    def _feed_one(self, zm: ZoneMass) -> bool:
+        """:meth:`feed` for a one-bin chunk in the common case (a valid bin, nothing pending, no channel change,
+        track level and N2 fraction already set), on Python floats; False (nothing done) otherwise, and the
+        general path runs. Same values as the general path (``tests/detect/test_fastpaths.py``)."""
+        if self.r_specific is None or self.y_ref is None or self.pending or self.anchor:
+            return False
+        if self.track == "n2" and self.frac == 1.0:
+            return False
+        ch = zm.sensor_change
+        if ch is not None and ch[0]:
+            return False
+        m = float(zm.mass_kg[0])
+        x = m if self.track == "air" else float(zm.n2_mass_kg[0])
+        if not (math.isfinite(x) and math.isfinite(m)) or zm.excluded[0] or zm.vented[0]:
+            return False
+        self.vented_now = False
+        self._append_one(x - self.y_ref - self.offset, True, float(zm.pressure_pa[0]), float(zm.temperature_k[0]), m)
+        if self.y.n > self.stat.n:
+            self._evaluate(self.stat.n, self.y.n)
+        return True
 
     def _catch_up(self) -> None:
         """Evaluate the statistic for every appended bin not yet evaluated (results do not depend on when)."""
@@ -372,18 +396,7 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         n0 = self.y.n
         yv = np.asarray(yv, dtype=float)
         if len(yv) == 1:
-            # one bin (the streaming step): the same additions as the cumulative sums below, on Python floats
-            y, jf = float(yv[0]), float(n0)
-            self.y.push(y)
-            self.real.push(real[0])
-            self.C0.push(self.C0.last() + y)
-            self.Cj.push(self.Cj.last() + jf * y)
-            self.Cjj.push(self.Cjj.last() + jf * jf * y)
-            self.p.push(p[0])
-            self.T.push(t[0])
-            self.mass.push(m[0])
-            self.floor.push(self.reset_n)
-            self._append_clipped(n0, yv)
+            self._append_one(float(yv[0]), real[0], p[0], t[0], m[0])
             return
         self.y.extend(yv)
         self.real.extend(real)
@@ -397,7 +410,23 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         self.floor.extend(np.full(len(yv), self.reset_n))
         self._append_clipped(n0, yv)
 
-    def _append_clipped(self, n0: int, yv: np.ndarray) -> None:
+    def _append_one(self, y: float, real, p, t, m) -> None:
+        """One bin (the streaming step): the same additions as :meth:`_append`'s cumulative sums, on Python
+        floats."""
+        n0 = self.y.n
+        jf = float(n0)
+        self.y.push(y)
+        self.real.push(real)
+        self.C0.push(self.C0.last() + y)
+        self.Cj.push(self.Cj.last() + jf * y)
+        self.Cjj.push(self.Cjj.last() + jf * jf * y)
+        self.p.push(p)
+        self.T.push(t)
+        self.mass.push(m)
+        self.floor.push(self.reset_n)
+        self._append_clipped(n0, [y])
+
+    def _append_clipped(self, n0: int, yv) -> None:
         """Prefix sums of the track clipped at CLIP_SIGMA standard deviations from its one-step prediction
         (the line fitted over the window so far): one bad bin (a temperature channel failing mid-bin) then
         moves the statistic by at most CLIP_SIGMA^2/2, while a real loss keeps pushing it. The estimates use
@@ -414,8 +443,8 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         # Python floats and lists (the same IEEE operations in the same order as on NumPy scalars, without
         # their per-operation overhead): the window's prefix values from its earliest start a0 on, extended
         # with this chunk's values as they are computed
-        sig = self._sigma_at(np.arange(n0, n0 + k)).tolist()
-        ys = yv.tolist()
+        sig = [self._sigma_one(n0)] if k == 1 else self._sigma_at(np.arange(n0, n0 + k)).tolist()
+        ys = yv if isinstance(yv, list) else yv.tolist()
         L, floor = self.cfg.window_bins, self.reset_n
         a0 = max(n0 - L, floor, 0)
         nq = self.Q0.n
@@ -510,34 +539,41 @@ class ZoneDetector(NoiseModel, AlarmFitting):
 
 
     def _evaluate(self, n0: int, n1: int) -> None:
+        if n1 - n0 == 1:
+            # one bin (the streaming step): the same statistic on Python floats, without the vectorised path's
+            # arrays (glr_statistic_one: the same IEEE operations as glr_statistic, tested)
+            s = self._sigma_one(n0)
+            ok1 = math.isfinite(s)
+            s1 = 0.0
+            if ok1:
+                s1, _bm = glr_statistic_one(self.D0.a, self.Dj.a, n0, s, self.cfg.window_bins, self.allow,
+                                            self.grid, int(self.floor.a[n0]), self._kappa_last_one(n0),
+                                            float(self.D0_end.a[n0]), float(self.Dj_end.a[n0]), self._gkey)
+            self.stat.push(s1)
+            self.sig.push(s if ok1 else math.nan)
+            if not s1 > self.h and not (self.alarms and self.alarms[-1].end_n is None):
+                return  # no alarm and none active (the loop below would find nothing to do)
+            self._alarm_scan(np.arange(n0, n1), np.array([s1]))
+            return
         n = np.arange(n0, n1)
         sig = self._sigma_at(n)
         ok = np.isfinite(sig)
         stat = np.zeros(len(n))
         best_m = np.full(len(n), -1)
-        if len(n) == 1 and ok[0]:
-            # one bin (the streaming step): the same statistic without the vectorised path's overhead
-            nb = n0
-            s1, bm1 = glr_statistic_one(self.D0.v, self.Dj.v, nb, float(sig[0]), self.cfg.window_bins, self.allow,
-                                        self.grid, int(self.floor.v[nb]), float(self._kappa_at(n)[0, -1]),
-                                        float(self.D0_end.v[nb]), float(self.Dj_end.v[nb]))
-            stat[0] = s1
-            best_m[0] = bm1
-        elif ok.any():
+        if ok.any():
             kap = self._kappa_at(n[ok])
             s, bm = glr_statistic(self.D0.v, self.Dj.v, n[ok], sig[ok], self.cfg.window_bins, self.allow, self.grid,
                                   floor=self.floor.v[n[ok]], kappa=kap,
                                   end_sums=(self.D0_end.v[n[ok]], self.Dj_end.v[n[ok]]))
             stat[ok] = s
             best_m[ok] = bm
-        if len(n) == 1:
-            self.stat.push(stat[0])
-            self.sig.push(sig[0] if ok[0] else np.nan)
-            if not stat[0] > self.h and not (self.alarms and self.alarms[-1].end_n is None):
-                return  # no alarm and none active (the loop below would find nothing to do)
-        else:
-            self.stat.extend(stat)
-            self.sig.extend(np.where(ok, sig, np.nan))
+        self.stat.extend(stat)
+        self.sig.extend(np.where(ok, sig, np.nan))
+        self._alarm_scan(n, stat)
+
+    def _alarm_scan(self, n: np.ndarray, stat: np.ndarray) -> None:
+        """Open an alarm at the first bin of ``n`` whose statistic crosses ``h`` (none active), or mark the
+        active alarm as growing."""
         i = 0
         while i < len(n):
             cur = self.alarms[-1] if self.alarms else None

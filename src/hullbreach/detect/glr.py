@@ -279,14 +279,15 @@ def _window_terms(N: int, gkey: tuple, allow_per_bin: float):
 
 
 def glr_statistic_one(C0, Cj, n: int, sigma: float, window_bins: int, allow_per_bin: float, grid, floor: int,
-                      kappa_last: float, c0n: float, cjn: float):
+                      kappa_last: float, c0n: float, cjn: float, gkey: tuple | None = None):
     """:func:`glr_statistic` at one bin ``n`` with ``composite=True``, ``window_test=True`` and the hindsight
     sums ``end_sums = (c0n, cjn)`` (the detector's streaming step): the same IEEE operations in the same order,
     on Python floats for the per-bin scalars and 1-D arrays over the grid, so the result is bit for bit that
     of :func:`glr_statistic` (tested) without its per-call overhead.
 
     Parameters are those of :func:`glr_statistic` for one bin; ``kappa_last`` is the noise inflation at the
-    largest scale [-] (the only one the composite statistic uses).
+    largest scale [-] (the only one the composite statistic uses); ``gkey``, optional: ``tuple(grid)`` as
+    Python ints, when the caller keeps it (saves converting the grid at every call).
 
     Returns
     -------
@@ -308,7 +309,8 @@ def glr_statistic_one(C0, Cj, n: int, sigma: float, window_bins: int, allow_per_
     se_b = sigma * math.sqrt(R * kappa_last)
     z_b = (-B - allow_per_bin) / se_b
     llr_b = 0.5 * (z_b * z_b) if z_b > 0 else 0.0
-    gkey = tuple(grid.tolist()) if isinstance(grid, np.ndarray) else tuple(int(x) for x in grid)
+    if gkey is None:
+        gkey = tuple(grid.tolist()) if isinstance(grid, np.ndarray) else tuple(int(x) for x in grid)
     g, m, h1, hh, hu, v, w1, sq, exs, valid = _window_terms(int(N), gkey, float(allow_per_bin))
     best, best_m = 0.0, 0
     if len(g):

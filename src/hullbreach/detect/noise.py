@@ -68,6 +68,35 @@ class NoiseModel:
     def _sigma_at(self, n: np.ndarray) -> np.ndarray:
         """Noise std for bins n: pooled second differences of the blocks completed before n's block, over
         the last window, inflated by ``1 + 12/count`` for the uncertainty of a short estimate."""
+        self._update_blocks()
+        if len(n) == 1:
+            return np.array([self._sigma_one(int(n[0]))])
+        keep = max(self.cfg.window_bins // SIGMA_BLOCK, 1)
+        cs, cc = self.block_cs.v, self.block_cc.v
+        b = n // SIGMA_BLOCK  # use blocks max(b - keep, 0) .. b - 1
+        lo = np.maximum(b - keep, 0)
+        tot, cnt = cs[b] - cs[lo], cc[b] - cc[lo]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var = tot / cnt / 6.0 * (1.0 + 12.0 / cnt)
+        return np.where(cnt >= MIN_SIGMA_SAMPLES, np.sqrt(np.maximum(var, 1e-30)), np.nan)
+
+    def _sigma_one(self, n: int) -> float:
+        """:meth:`_sigma_at` for one bin ``n`` as a Python float [kg] (NaN without enough second differences):
+        the same operations on Python floats (the streaming step). Brings the noise blocks up to date first."""
+        self._update_blocks()
+        b = n // SIGMA_BLOCK
+        lo = max(b - max(self.cfg.window_bins // SIGMA_BLOCK, 1), 0)
+        cc = self.block_cc.a
+        cnt = float(cc[b] - cc[lo])
+        if not cnt >= MIN_SIGMA_SAMPLES:
+            return math.nan
+        cs = self.block_cs.a
+        tot = float(cs[b] - cs[lo])
+        var = tot / cnt / 6.0 * (1.0 + 12.0 / cnt)
+        return math.sqrt(max(var, 1e-30))
+
+    def _update_blocks(self) -> None:
+        """Noise blocks, their cumulative sums and the inflation estimates of every block completed so far."""
         nb_needed = self.y.n // SIGMA_BLOCK
         if self.block_sum.n < nb_needed:
             lo = self.block_sum.n * SIGMA_BLOCK
@@ -105,30 +134,12 @@ class NoiseModel:
                 mem = max(self.cfg.window_bins // 3 // SIGMA_BLOCK, 1)
                 live = (b - self.kappa_last_b) < mem
                 self.kappa_mem.append(np.max(np.where(live, self.kappa_last, 1.0), axis=0))
-        keep = max(self.cfg.window_bins // SIGMA_BLOCK, 1)
         if self.block_cs.n - 1 < self.block_sum.n:
             # cumulative sums of the blocks, extended by the new ones only (sequential additions: the values
             # of np.cumsum over all blocks)
             i0 = self.block_cs.n - 1
             self.block_cs.extend(np.cumsum(np.concatenate([self.block_cs.v[-1:], self.block_sum.v[i0:]]))[1:])
             self.block_cc.extend(np.cumsum(np.concatenate([self.block_cc.v[-1:], self.block_cnt.v[i0:]]))[1:])
-        cs, cc = self.block_cs.v, self.block_cc.v
-        if len(n) == 1:
-            # one bin (the streaming path): the same operations on Python floats
-            b = int(n[0]) // SIGMA_BLOCK
-            lo = max(b - keep, 0)
-            cnt = float(cc[b] - cc[lo])
-            if not cnt >= MIN_SIGMA_SAMPLES:
-                return np.array([np.nan])
-            tot = float(cs[b] - cs[lo])
-            var = tot / cnt / 6.0 * (1.0 + 12.0 / cnt)
-            return np.array([math.sqrt(max(var, 1e-30))])
-        b = n // SIGMA_BLOCK  # use blocks max(b - keep, 0) .. b - 1
-        lo = np.maximum(b - keep, 0)
-        tot, cnt = cs[b] - cs[lo], cc[b] - cc[lo]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            var = tot / cnt / 6.0 * (1.0 + 12.0 / cnt)
-        return np.where(cnt >= MIN_SIGMA_SAMPLES, np.sqrt(np.maximum(var, 1e-30)), np.nan)
 
     def _kappa_mem_array(self) -> np.ndarray:
         """``np.array(self.kappa_mem)``, converted once per new block (was at every call: a cost linear in the
@@ -139,6 +150,20 @@ class NoiseModel:
             new = np.array(self.kappa_mem[have:]) if have < k else None
             self._kmem = np.array(self.kappa_mem) if new is None or have == 0 else np.concatenate([self._kmem, new])
         return self._kmem
+
+    def _kappa_last_one(self, n: int) -> float:
+        """``_kappa_at([n])[0, -1]`` (the inflation at the largest scale for bin ``n``) as a Python float [-],
+        without the arrays (the streaming step; the same values and the same maximum)."""
+        b = n // SIGMA_BLOCK - 1
+        out = float(self.kappa_mem[b][-1]) if 0 <= b < len(self.kappa_mem) else 1.0
+        if self.change_k:
+            span = self.cfg.window_bins
+            floor = float(KAPPA_AFTER_CHANGE[-1])
+            for k in self.change_k:
+                c = k - self.k_first
+                if c <= n < c + span:
+                    out = float(np.maximum(out, floor))
+        return out
 
     def _kappa_at(self, n: np.ndarray) -> np.ndarray:
         """Noise inflation per scale for bins n: as of the block before n's, the latest estimate that passed its
