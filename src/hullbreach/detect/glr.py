@@ -252,7 +252,21 @@ def _window_terms(N: int, gkey: tuple, allow_per_bin: float):
     """The parts of the one-bin statistic that depend only on the window length ``N`` [bins], the grid and the
     allowance (constant once the window is full), computed with the operations of :func:`glr_statistic`:
     ``v`` (hinge variance factor), ``1 - (R hu - Q h1)``, ``sqrt(v2)`` (post-slope factor), the allowance's
-    worst-case term ``allow * E * sqrt(v2)`` and the ages that fit the window."""
+    worst-case term ``allow * E * sqrt(v2)`` and the ages that fit the window. The allowance-free parts are
+    cached apart (:func:`_window_terms_base`): the zones of a station share them while their windows grow."""
+    grid, m, h1, hh, hu, v, w1, sq, valid = _window_terms_base(N, gkey)
+    exs = None
+    if allow_per_bin > 0:
+        ex = worst_case_excess(int(-(-N // SIGMA_BLOCK) * SIGMA_BLOCK), gkey)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            exs = allow_per_bin * ex * sq
+        exs.flags.writeable = False
+    return (grid, m, h1, hh, hu, v, w1, sq, exs, valid)
+
+
+@functools.lru_cache(maxsize=256)
+def _window_terms_base(N: int, gkey: tuple):
+    """:func:`_window_terms` without the allowance's term (the same arrays, read-only)."""
     grid, m, h1, hh, hu, h11, h1u, huu = _grid_terms(gkey)
     Nf = float(N)
     Su = -(Nf - 1) * Nf / 2
@@ -267,11 +281,7 @@ def _window_terms(N: int, gkey: tuple, allow_per_bin: float):
         Shw = hu - hh
         v2 = hh - (Sww * h11 - 2.0 * Sw * h1 * Shw + Nf * Shw * Shw) / (Nf * Sww - Sw * Sw)
         sq = np.sqrt(v2)
-        exs = None
-        if allow_per_bin > 0:
-            ex = worst_case_excess(int(-(-N // SIGMA_BLOCK) * SIGMA_BLOCK), gkey)
-            exs = allow_per_bin * ex * sq
-    out = (grid, m, h1, hh, hu, v, w1, sq, exs, grid <= (Nf - MIN_REF_BINS))
+    out = (grid, m, h1, hh, hu, v, w1, sq, grid <= (Nf - MIN_REF_BINS))
     for a in out:
         if isinstance(a, np.ndarray):
             a.flags.writeable = False

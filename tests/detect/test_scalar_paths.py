@@ -1,0 +1,131 @@
+"""The streaming step's scalar paths give the numbers of the array paths they stand for, bit for bit.
+
+``ZoneDetector._feed_one`` (a one-bin chunk on Python floats), ``NoiseModel._sigma_one`` and
+``NoiseModel._kappa_last_one`` (one bin's noise and inflation without arrays) and the allowance-free cache of
+``glr._window_terms`` (shared by the zones) against the general paths, on random tracks of both kinds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hullbreach.detect import detector as D
+from hullbreach.detect import glr
+from hullbreach.detect.airmass import ZoneMass
+
+
+class _GeneralFeed(D.ZoneDetector):
+    """Every chunk through the general path of ``feed``."""
+
+    def _feed_one(self, zm):
+        return False
+
+
+FIELDS = ("y", "real", "C0", "Cj", "Cjj", "p", "T", "mass", "Q0", "Qj", "D0", "Dj", "D0_end", "Dj_end", "unclip",
+          "stat", "sig", "floor")
+
+
+def _track(seed: int, n: int):
+    rng = np.random.default_rng(seed)
+    j = np.arange(n)
+    m = 1000.0 + 0.5 * rng.standard_normal(n) + 0.3 * np.sin(j / rng.uniform(5, 80))
+    if rng.uniform() < 0.5:
+        s = int(rng.integers(n // 3, n))
+        m[s:] -= rng.uniform(0.01, 0.2) * np.arange(n - s)  # a leak
+    m[rng.uniform(size=n) < 0.01] += rng.choice([-1, 1]) * rng.uniform(3, 10)  # outliers
+    ex = rng.uniform(size=n) < 0.01
+    if rng.uniform() < 0.5:
+        s0 = int(rng.integers(0, n - 30))
+        ex[s0: s0 + int(rng.integers(1, 30))] = True
+        m[s0 + 10:] += rng.uniform(-2, 5)
+    m[rng.uniform(size=n) < 0.01] = np.nan
+    vent = np.zeros(n, bool)
+    if rng.uniform() < 0.2:
+        s0 = int(rng.integers(0, n - 5))
+        vent[s0: s0 + 3] = True
+    chg = np.zeros(n, bool)
+    if rng.uniform() < 0.4:
+        chg[rng.integers(0, n, size=2)] = True
+    n2 = m * 0.78 + 0.05 * rng.standard_normal(n)
+    return m, n2, ex, vent, chg
+
+
+def _run(cls, track, m, n2, ex, vent, chg, h):
+    n = len(m)
+    k = np.arange(n)
+    det = cls(("z",), 100.0, D.DetectorConfig(), track, 100.0, 0, h=h)
+    for i in range(n):
+        s = slice(i, i + 1)
+        det.feed(ZoneMass(zone=("z",), volume_m3=100.0, k=k[s], t_s=(k[s] + 0.5) * 60.0,
+                          pressure_pa=np.full(1, 1e5 + i), temperature_k=np.full(1, 295.0 + 1e-3 * i), r_specific=287.0,
+                          mass_kg=m[s], n2_mass_kg=n2[s] if track == "n2" else None, excluded=ex[s], vented=vent[s],
+                          sensor_change=chg[s]))
+    return det
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(60, 1500), track=st.sampled_from(["air", "n2"]),
+       h=st.floats(6.0, 20.0))
+def test_feed_one_equals_general_feed(seed, n, track, h):
+    m, n2, ex, vent, chg = _track(seed, n)
+    fast, ref = _run(D.ZoneDetector, track, m, n2, ex, vent, chg, h), _run(_GeneralFeed, track, m, n2, ex, vent, chg, h)
+    for f in FIELDS:
+        x, z = getattr(fast, f).v, getattr(ref, f).v
+        assert x.shape == z.shape, f
+        assert np.array_equal(x.view(np.uint8), z.view(np.uint8)), f
+    assert [(a.n_alarm, a.stat, a.tau, a.floor, a.growing_n) for a in fast.alarms] == \
+        [(a.n_alarm, a.stat, a.tau, a.floor, a.growing_n) for a in ref.alarms]
+    assert (fast.frac, fast.vented_now, fast.change_k, fast.clip_run) == (ref.frac, ref.vented_now, ref.change_k,
+                                                                          ref.clip_run)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(60, 1500), track=st.sampled_from(["air", "n2"]))
+def test_sigma_and_kappa_one_equal_array_paths(seed, n, track):
+    m, n2, ex, vent, chg = _track(seed, n)
+    det = _run(D.ZoneDetector, track, m, n2, ex, vent, chg, 12.0)
+    for b in range(det.y.n):
+        s1 = det._sigma_one(b)
+        s2 = det._sigma_at(np.array([b, b]))[0]  # the vectorised path (two bins)
+        assert np.array_equal(np.array([s1]).view(np.uint8), np.array([s2]).view(np.uint8)), b
+        k1 = det._kappa_last_one(b)
+        k2 = det._kappa_at(np.array([b]))[0, -1]
+        assert isinstance(k1, float) and np.array([k1]).view(np.uint8).tolist() == np.array([k2]).view(np.uint8).tolist()
+
+
+def _window_terms_former(N, gkey, allow_per_bin):
+    """``glr._window_terms`` as it was (one cache entry computing everything)."""
+    grid, m, h1, hh, hu, h11, h1u, huu = glr._grid_terms(gkey)
+    Nf = float(N)
+    Su = -(Nf - 1) * Nf / 2
+    Suu = (Nf - 1) * Nf * (2 * Nf - 1) / 6
+    det = Nf * Suu - Su * Su
+    P, Q, R = Suu / det, Su / det, Nf / det
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = hh - (P * h11 - 2.0 * Q * h1u + R * huu)
+        w1 = 1.0 - (R * hu - Q * h1)
+        Sw = Su - h1
+        Sww = Suu - 2.0 * hu + hh
+        Shw = hu - hh
+        v2 = hh - (Sww * h11 - 2.0 * Sw * h1 * Shw + Nf * Shw * Shw) / (Nf * Sww - Sw * Sw)
+        sq = np.sqrt(v2)
+        exs = None
+        if allow_per_bin > 0:
+            ex = glr.worst_case_excess(int(-(-N // glr.SIGMA_BLOCK) * glr.SIGMA_BLOCK), gkey)
+            exs = allow_per_bin * ex * sq
+    return (grid, m, h1, hh, hu, v, w1, sq, exs, grid <= (Nf - glr.MIN_REF_BINS))
+
+
+@settings(max_examples=25, deadline=None)
+@given(N=st.integers(glr.MIN_REF_BINS, 1440), window=st.sampled_from([60, 240, 1440]),
+       allow=st.sampled_from([0.0, 1e-4, 3.7e-3]))
+def test_window_terms_equal_former(N, window, allow):
+    gkey = tuple(int(g) for g in glr.change_age_grid(window).tolist())
+    new, old = glr._window_terms(N, gkey, allow), _window_terms_former(N, gkey, allow)
+    for a, b in zip(new, old):
+        if a is None or b is None:
+            assert a is None and b is None
+        else:
+            assert a.shape == b.shape and np.array_equal(np.asarray(a).view(np.uint8), np.asarray(b).view(np.uint8))
