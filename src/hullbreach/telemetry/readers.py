@@ -420,6 +420,14 @@ def _check_wide_table(tab, p: Path, st, strict: bool, config) -> TelemetryFrame 
                       config=config)
 
 
+def _grid_path_types(time_type, value_type) -> bool:
+    """Whether a long file's column types allow the grid path: times with a zone or UNIX seconds, numeric
+    values (text or zone-less times go to the long path, which parses and counts them)."""
+    import pyarrow as pa
+    num = lambda t: pa.types.is_integer(t) or pa.types.is_floating(t)  # noqa: E731
+    return bool((pa.types.is_timestamp(time_type) and time_type.tz) or num(time_type)) and num(value_type)
+
+
 def _check_dense(dense, p: Path, st, strict: bool, config) -> TelemetryFrame | None:
     from hullbreach.telemetry.wide import check_wide
     times, in_order, column = dense
@@ -436,10 +444,7 @@ def _check_long_file(p: Path, names: list[str], st, strict: bool, config) -> Tel
     try:
         pf = pq.ParquetFile(p, read_dictionary=[low["channel"]])
         sch = pf.schema_arrow
-        tt, vt = sch.field(low["time"]).type, sch.field(low["value"]).type
-        if not (pa.types.is_timestamp(tt) and tt.tz) and not (pa.types.is_integer(tt) or pa.types.is_floating(tt)):
-            return None
-        if not (pa.types.is_floating(vt) or pa.types.is_integer(vt)):
+        if not _grid_path_types(sch.field(low["time"]).type, sch.field(low["value"]).type):
             return None
         cols = [low["time"], low["channel"], low["value"]]
         dense = _dense_long_layout(pf.iter_batches(batch_size=1 << 20, columns=cols), pf.metadata.num_rows, 0, 1, 2)
@@ -465,10 +470,7 @@ def _check_long_table(tab, low: dict, p: Path, st, strict: bool, config,
     n = tab.num_rows
     if n == 0 or tcol.null_count or ccol.null_count:
         return None
-    if not (pa.types.is_timestamp(tcol.type) and tcol.type.tz) and not (
-            pa.types.is_integer(tcol.type) or pa.types.is_floating(tcol.type)):
-        return None  # text or zone-less times: the long path parses and counts them
-    if not (pa.types.is_floating(vcol.type) or pa.types.is_integer(vcol.type)):
+    if not _grid_path_types(tcol.type, vcol.type):
         return None
     names_fc = list(tab.column_names)
     if dense_first:
