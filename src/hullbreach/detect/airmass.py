@@ -49,6 +49,7 @@ import pandas as pd
 from hullbreach.constants import MOLAR_MASS_KG_MOL, PA_PER_MMHG, R_AIR, R_UNIVERSAL
 from hullbreach.detect.binning import DEFAULT_BIN_S, bin_channels, bin_frame, time_ns  # noqa: F401 (re-exported)
 from hullbreach.detect.events import KnownEvent, ZonePeriod, parse_events, zone_periods  # noqa: F401 (re-exported)
+from hullbreach.detect.kernels import zone_bin_one
 from hullbreach.errors import DetectionError
 from hullbreach.physics.gas import mixture_gas_constant
 from hullbreach.station import Station
@@ -65,6 +66,10 @@ SETTLE_S = {"airlock_repress": 1800.0, "airlock_depress": 600.0, "vehicle_dock":
 PRESSURE_FAULT_TOL_PA = 0.3 * PA_PER_MMHG
 #: A temperature channel further than this from the zone consensus (after its offset) is a fault [K].
 TEMPERATURE_FAULT_TOL_K = 1.5
+
+
+#: ``6 sqrt(2)``: a channel's tolerance in its noise per bin (the difference of two channels, 6 sigma).
+_SIX_SQRT2 = 6.0 * math.sqrt(2.0)
 
 
 # --------------------------------------------------------------------------------------- consensus
@@ -303,6 +308,7 @@ class _ZoneState:
     t_multi: tuple = ()  # (module index, channel indices) of modules with several temperature channels
     t_none: np.ndarray | None = None  # modules without a temperature channel
     inv_t_nominal: float = 0.0  # sum V_i / T_nominal_i [m^3/K] (zones without temperature channels)
+    kernel_ok: bool = False  # the compiled single-bin core applies (temperature channels, at most one a module)
     pp_idx: tuple = ()  # (quantity, row index array) of the partial pressures present
 
     def __post_init__(self) -> None:
@@ -321,6 +327,7 @@ class _ZoneState:
                 multi.append((i, js))
         self.t_single = single
         self.t_multi = tuple(multi)
+        self.kernel_ok = bool(len(self.trow)) and not multi
         self.t_none = np.array([i for i, m in enumerate(self.modules) if m not in idx], dtype=np.int64)
         self.inv_t_nominal = float(np.sum(self.module_vols / self.module_tnom))
         self.pp_idx = tuple((q, np.asarray(rows, dtype=np.int64)) for q, rows in self.pp_rows.items() if rows)
@@ -454,11 +461,12 @@ class AirMassTracker:
             sl = slice(lo - k0, hi - k0)
             ks = ks_all[sl]
             if n == 1 and self.single_bin_path:
-                m1, c1 = means[:, 0].tolist(), counts[:, 0].tolist()
+                m1a, c1a = np.ascontiguousarray(means[:, 0]), np.ascontiguousarray(counts[:, 0], dtype=float)
+                m1, c1 = m1a.tolist(), c1a.tolist()
                 for zone in per.zones:
                     st = self._state(zone)
                     if st.p_sensors:
-                        out.append(self._zone_bin(st, m1, c1, ks))
+                        out.append(self._zone_bin(st, m1, c1, ks, m1a, c1a))
                 continue
             for zone in per.zones:
                 zm = self._zone_chunk(self._state(zone), means[:, sl], counts[:, sl], ks)
@@ -551,7 +559,8 @@ class AirMassTracker:
                         excluded=self._excluded(st.zone, ks), vented=vented, pressure_sensors=st.p_sensors,
                         sensor_change=change)
 
-    def _zone_bin(self, st: _ZoneState, m1: list, c1: list, ks: np.ndarray) -> ZoneMass:
+    def _zone_bin(self, st: _ZoneState, m1: list, c1: list, ks: np.ndarray, m1a: np.ndarray | None = None,
+                  c1a: np.ndarray | None = None) -> ZoneMass:
         """:meth:`_zone_chunk` for one bin (``m1``, ``c1``: lists of the channel means and counts of bin
         ``ks[0]``, station sensor order).
 
@@ -562,6 +571,17 @@ class AirMassTracker:
         :class:`~hullbreach.detect.stream.StreamingDetector`.
         """
         k = int(ks[0])
+        if st.kernel_ok and m1a is not None:
+            # compiled votes and module sum (hullbreach.detect.kernels: the same operations, bit for bit)
+            pv, tv = st.p_vote, st.t_vote
+            status, p, _t_cons, inv_t, flagged, change = zone_bin_one(
+                m1a, c1a, k, st.prow, pv.offsets, pv.flag_k, pv.noise_si, pv.abs_tol, st.trow, tv.offsets,
+                tv.flag_k, tv.noise_si, tv.abs_tol, st.t_single, st.module_vols, st.module_tnom, _SIX_SQRT2)
+            if status == 0:
+                if flagged:
+                    self._note_faults(pv, True)
+                    self._note_faults(tv, False)
+                return self._zone_bin_out(st, m1, k, ks, p, inv_t, change)
         isfin = math.isfinite
         p = st.p_vote.run_one([m1[r] for r in st.prow_l], [c1[r] for r in st.prow_l], k)
         self._note_faults(st.p_vote, True)
@@ -594,6 +614,14 @@ class AirMassTracker:
                 inv_t += vol / tm
         else:
             inv_t = 0.0 + st.inv_t_nominal
+        change = float(k) in st.p_vote.flag_k.tolist() or float(k) in st.t_vote.flag_k.tolist()
+        return self._zone_bin_out(st, m1, k, ks, p, inv_t, change)
+
+    def _zone_bin_out(self, st: _ZoneState, m1: list, k: int, ks: np.ndarray, p: float, inv_t: float,
+                      change: bool) -> ZoneMass:
+        """The rest of :meth:`_zone_bin` once the zone pressure ``p`` [Pa] and ``sum V_i / T_i`` [m^3/K] are
+        known: gas constant, masses, flags."""
+        isfin = math.isfinite
         t_eff = st.volume_m3 / inv_t
         pp = {q: _median_list([m1[r] for r in rows]) for q, rows in st.pp_idx_l}
         if st.r_specific is None:
@@ -608,7 +636,6 @@ class AirMassTracker:
         vented = (isfin(p) and p < self.vented_fraction * self.station.nominal_pressure_pa) or any(
             k0 <= k <= k1 for k0, k1, mod in self._unmon if mod in st.zone)
         excluded = any(k0 <= k <= k1 for k0, k1, _ev in self._excl)
-        change = float(k) in st.p_vote.flag_k.tolist() or float(k) in st.t_vote.flag_k.tolist()
         return ZoneMass(zone=st.zone, volume_m3=st.volume_m3, k=ks.copy(), t_s=(ks + 0.5) * self.bin_s,
                         pressure_pa=np.array([p]), temperature_k=np.array([t_eff]), r_specific=float(r),
                         mass_kg=np.array([mass]), n2_mass_kg=n2m, excluded=np.array([excluded]),

@@ -14,6 +14,7 @@ import numpy as np
 
 from hullbreach.constants import SECONDS_PER_YEAR
 from hullbreach.detect.airmass import DEFAULT_BIN_S
+from hullbreach.detect.kernels import glr_ages_one
 from hullbreach.errors import DetectionError
 
 #: Whole-station background leak not to alarm on [kg/day]: ISS 2011 figure (~0.227 kg/day, NASA NTRS
@@ -247,6 +248,21 @@ def _grid_terms(gkey: tuple):
     return out
 
 
+@functools.lru_cache(maxsize=8)
+def _zeros(n: int) -> np.ndarray:
+    """A cached array of ``n`` zeros (the excess when there is no allowance; never written)."""
+    return np.zeros(n)
+
+
+@functools.lru_cache(maxsize=64)
+def _grid_terms_stacked(gkey: tuple) -> np.ndarray:
+    """:func:`_grid_terms` as one C-contiguous (7, G) array: age, h1, hh, hu, h1^2, h1 hu, hu^2 (read-only)."""
+    _grid, m, h1, hh, hu, h11, h1u, huu = _grid_terms(gkey)
+    out = np.ascontiguousarray(np.stack([m, h1, hh, hu, h11, h1u, huu]))
+    out.flags.writeable = False
+    return out
+
+
 @functools.lru_cache(maxsize=256)
 def _window_terms(N: int, gkey: tuple, allow_per_bin: float):
     """The parts of the one-bin statistic that depend only on the window length ``N`` [bins], the grid and the
@@ -321,23 +337,17 @@ def glr_statistic_one(C0, Cj, n: int, sigma: float, window_bins: int, allow_per_
     llr_b = 0.5 * (z_b * z_b) if z_b > 0 else 0.0
     if gkey is None:
         gkey = tuple(grid.tolist()) if isinstance(grid, np.ndarray) else tuple(int(x) for x in grid)
-    g, m, h1, hh, hu, v, w1, sq, exs, valid = _window_terms(int(N), gkey, float(allow_per_bin))
+    terms = _grid_terms_stacked(gkey)
     best, best_m = 0.0, 0
-    if len(g):
-        lo = np.maximum(n + 1 - g, 0)
-        Ty = c0n - C0[lo]
-        Tjy = cjn - Cj[lo]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            u = (Tjy - (n - m) * Ty) - (h1 * A + hu * B)
-            d = u / v
-            b_post = B + d * w1
-            sk = sigma * math.sqrt(kappa_last)
-            z_post = (-b_post - allow_per_bin) * sq / sk
-            if allow_per_bin > 0:
-                z_post = z_post - exs / sk
-            llr = np.where(valid & (d < 0) & (z_post > 0) & np.isfinite(z_post), 0.5 * z_post * z_post, 0.0)
-        j = int(np.argmax(llr))
-        best, best_m = float(llr[j]), int(g[j])
+    if terms.shape[1]:
+        # the loop over change ages, compiled (hullbreach.detect.kernels: the operations of _window_terms and
+        # of the vectorised statistic, in their order; bit for bit, tested)
+        ex = (worst_case_excess(int(-(-int(N) // SIGMA_BLOCK) * SIGMA_BLOCK), gkey) if allow_per_bin > 0
+              else _zeros(terms.shape[1]))
+        sk = sigma * math.sqrt(kappa_last)
+        best, j = glr_ages_one(np.asarray(C0, dtype=float), np.asarray(Cj, dtype=float), int(n), float(c0n), float(cjn), float(A), float(B), float(sk),
+                               float(allow_per_bin), terms, ex, float(N), float(MIN_REF_BINS))
+        best_m = gkey[j]
     if best >= llr_b:
         out, bm = best, best_m
     else:

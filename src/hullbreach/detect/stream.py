@@ -30,6 +30,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from hullbreach.detect import kernels
 from hullbreach.detect.airmass import SensorFault, time_ns
 from hullbreach.detect.detector import DetectionEngine, DetectionResult, DetectorConfig
 from hullbreach.errors import DetectionError
@@ -96,6 +97,7 @@ class StreamingDetector:
         self._lut_key = None
         self._dirty = True
         self.n_updates = 0
+        kernels.warm_up()  # compile (first use on this machine) or load the per-bin kernels now, not in an update
 
     # ------------------------------------------------------------------------------------------ input
     def add_events(self, events: pd.DataFrame) -> None:

@@ -1,0 +1,116 @@
+"""Compiled kernels of the streaming step (Numba), one bin at a time.
+
+The streaming detector completes one 60 s bin per minute and must answer within the issue's latency goal
+(a streaming update under 1 ms). Its per-bin work is a few hundred floating-point operations spread over
+arrays of a few dozen elements (the change ages of the GLR statistic, the channels of a zone's vote), where
+NumPy's per-call overhead (~1 us per operation) and Python's per-float overhead dominate. These kernels do
+that work in compiled loops.
+
+Every kernel performs *the same IEEE-754 operations in the same order* as the NumPy or Python code it stands
+for (no ``fastmath``: no reassociation, no fused multiply-add; ``error_model="numpy"``: a division by zero
+gives inf/NaN as in NumPy), so its results are bit for bit those of the batch path. That is tested
+(``tests/detect/test_kernels.py``, and the streaming-equals-batch tests of ``tests/detect``).
+
+Numba (Lam, Pitrou and Seibert, "Numba: a LLVM-based Python JIT compiler", LLVM-HPC 2015) is imported only
+when a kernel is first needed (the batch path never needs it), and compiled code is cached beside this file
+(``cache=True``), so only the first use on a machine pays the compilation (a few seconds).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+
+@functools.cache
+def _compiled():
+    """The compiled kernels (imports Numba and loads or compiles them on first use), by name."""
+    from hullbreach.detect import _kernels_jit as k
+
+    return {"glr_ages_one": k.glr_ages_one, "zone_bin_one": k.zone_bin_one, "median": k.median}
+
+
+def glr_ages_one(C0, Cj, n: int, c0n: float, cjn: float, A: float, B: float, sk: float, allow: float,
+                 terms: np.ndarray, ex: np.ndarray, Nf: float, min_ref: float):
+    """Compiled loop over the change ages of :func:`hullbreach.detect.glr.glr_statistic_one`.
+
+    Parameters
+    ----------
+    C0, Cj : ndarray
+        Prefix sums of the track [kg] and of bin index times track [kg bins].
+    n : int
+        The bin [-]. ``c0n``, ``cjn``: the prefix sums through bin ``n`` as it arrived [kg], [kg bins].
+    A, B : float
+        Level [kg] and slope [kg/bin] of the window's line at the window end.
+    sk : float
+        Noise standard deviation times sqrt(inflation) [kg].
+    allow : float
+        Background allowance [kg/bin].
+    terms : ndarray (7, G)
+        Grid terms (age, h1, hh, hu, h1^2, h1 hu, hu^2).
+    ex : ndarray (G,)
+        Worst-case excess per allowance [-].
+    Nf : float
+        Window length [bins]. ``min_ref``: bins of reference needed before a change age [bins].
+
+    Returns
+    -------
+    llr : float
+        Largest log-likelihood ratio over the ages [-].
+    j : int
+        Its index in the grid.
+    """
+    return _compiled()["glr_ages_one"](C0, Cj, n, c0n, cjn, A, B, sk, allow, terms, ex, Nf, min_ref)
+
+
+def zone_bin_one(xall, cnts, k: int, prow, p_offs, p_flag, p_noise, p_atol: float, trow, t_offs, t_flag, t_noise,
+                 t_atol: float, t_single, vols, tnom, six: float):
+    """Compiled core of :meth:`hullbreach.detect.airmass.AirMassTracker._zone_bin` for a zone whose modules
+    have at most one temperature channel each: the zone's pressure vote and temperature vote
+    (:meth:`~hullbreach.detect.airmass._Consensus.run_one`: median of the channels after their offsets,
+    channels further than their tolerance flagged from bin ``k``, repeated until none is) and
+    ``sum_i V_i / T_i`` over the modules.
+
+    Parameters
+    ----------
+    xall, cnts : ndarray
+        Channel means of the bin [SI] and sample counts, station sensor order.
+    k : int
+        Bin index.
+    prow, trow : ndarray of int
+        Rows of the zone's pressure and temperature channels.
+    p_offs, p_flag, t_offs, t_flag : ndarray
+        Vote state: offsets [Pa], [K] and the bin from which each channel is flagged (inf: never); the
+        flags are updated in place.
+    p_noise, t_noise : ndarray
+        Channel noise [Pa], [K]; ``p_atol``, ``t_atol``: the fault tolerances [Pa], [K].
+    t_single : ndarray of int
+        Per module, its temperature channel (index into ``trow``) or -1.
+    vols, tnom : ndarray
+        Module volumes [m^3] and nominal temperatures [K]. ``six``: ``6 sqrt(2)``.
+
+    Returns
+    -------
+    status : int
+        0, or -1 when a valid channel has no offset yet (nothing done: take the Python path).
+    p : float
+        Zone pressure [Pa]. ``t_cons``: temperature consensus [K]; ``inv_t``: sum V_i / T_i [m^3/K].
+    flagged : bool
+        A channel was flagged in this bin. ``change``: some channel's flag is this bin.
+    """
+    return _compiled()["zone_bin_one"](xall, cnts, k, prow, p_offs, p_flag, p_noise, p_atol, trow, t_offs, t_flag,
+                                       t_noise, t_atol, t_single, vols, tnom, six)
+
+
+def warm_up() -> None:
+    """Compile the kernels, or load them from the cache, now, for the argument types of the streaming step (a
+    streaming detector calls this when it is built, so that its first bin step does not pay for it)."""
+    f = _compiled()
+    z = np.zeros(4)
+    terms = np.zeros((7, 2))
+    terms.flags.writeable = False  # as glr._grid_terms_stacked
+    f["glr_ages_one"](z, z.copy(), 1, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, terms, np.zeros(2), 2.0, 1.0)
+    rows = np.zeros(1, dtype=np.int64)
+    f["zone_bin_one"](z, z.copy(), 0, rows, z[:1].copy(), z[:1].copy(), z[:1].copy(), 1.0, rows, z[:1].copy(),
+                      z[:1].copy(), z[:1].copy(), 1.0, rows, z[:1].copy(), z[:1].copy(), 1.0)
