@@ -52,10 +52,11 @@ def _track(seed: int, n: int):
     return m, n2, ex, vent, chg
 
 
-def _run(cls, track, m, n2, ex, vent, chg, h):
+def _run(cls, track, m, n2, ex, vent, chg, h, cfg=None, compiled=True):
     n = len(m)
     k = np.arange(n)
-    det = cls(("z",), 100.0, D.DetectorConfig(), track, 100.0, 0, h=h)
+    det = cls(("z",), 100.0, cfg or D.DetectorConfig(), track, 100.0, 0, h=h)
+    det.compiled_step = compiled
     for i in range(n):
         s = slice(i, i + 1)
         det.feed(ZoneMass(zone=("z",), volume_m3=100.0, k=k[s], t_s=(k[s] + 0.5) * 60.0,
@@ -79,6 +80,28 @@ def test_feed_one_equals_general_feed(seed, n, track, h):
         [(a.n_alarm, a.stat, a.tau, a.floor, a.growing_n) for a in ref.alarms]
     assert (fast.frac, fast.vented_now, fast.change_k, fast.clip_run) == (ref.frac, ref.vented_now, ref.change_k,
                                                                           ref.clip_run)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(60, 1000), track=st.sampled_from(["air", "n2"]),
+       h=st.floats(4.0, 20.0), window=st.sampled_from([60, 120, 500, 1440]),
+       background=st.sampled_from([0.0, 0.23, 5.0]))
+def test_compiled_step_equals_python_step(seed, n, track, h, window, background):
+    """The compiled one-bin step (hullbreach.detect.kernels.zone_step_one) writes every per-bin array and
+    raises every alarm exactly as the Python one-bin step: rolling windows, clipped and restored bins, a
+    background allowance or none, alarms (low thresholds)."""
+    m, n2, ex, vent, chg = _track(seed, n)
+    cfg = D.DetectorConfig(window_bins=window, background_kg_day=background)
+    fast = _run(D.ZoneDetector, track, m, n2, ex, vent, chg, h, cfg, compiled=True)
+    ref = _run(D.ZoneDetector, track, m, n2, ex, vent, chg, h, cfg, compiled=False)
+    for f in FIELDS:
+        x, z = getattr(fast, f).v, getattr(ref, f).v
+        assert x.shape == z.shape, f
+        assert np.array_equal(x.view(np.uint8), z.view(np.uint8)), f
+    assert [(a.n_alarm, a.stat, a.tau, a.floor, a.growing_n) for a in fast.alarms] == \
+        [(a.n_alarm, a.stat, a.tau, a.floor, a.growing_n) for a in ref.alarms]
+    assert fast.clip_run == ref.clip_run
+    assert np.array_equal(np.array(fast.kappa_mem), np.array(ref.kappa_mem))
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])

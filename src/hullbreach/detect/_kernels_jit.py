@@ -65,6 +65,105 @@ def glr_ages_one(C0, Cj, n, c0n, cjn, A, B, sk, allow, terms, ex, Nf, min_ref):
     return best, best_j
 
 @jit
+def glr_one(D0, Dj, n, c0n, cjn, sigma, kap, L, floor, allow, terms, ex, min_ref):
+    """hullbreach.detect.glr.glr_statistic_one (the scalar part and the age loop), in its operation order.
+    Returns the statistic [-] (the best age is not needed by the streaming step)."""
+    a = n - L + 1
+    f = floor if floor > 0 else 0
+    if f > a:
+        a = f
+    if n < a:
+        a = n
+    N = float(n - a + 1)
+    if not N >= min_ref:
+        return 0.0
+    Sy = c0n - D0[a]
+    Suy = (cjn - Dj[a]) - n * Sy
+    Su = -(N - 1) * N / 2
+    Suu = (N - 1) * N * (2 * N - 1) / 6
+    det = N * Suu - Su * Su
+    A = (Suu * Sy - Su * Suy) / det
+    B = (N * Suy - Su * Sy) / det
+    R = N / det
+    se_b = sigma * np.sqrt(R * kap)
+    z_b = (-B - allow) / se_b
+    llr_b = 0.5 * (z_b * z_b) if z_b > 0 else 0.0
+    best = 0.0
+    if terms.shape[1]:
+        sk = sigma * np.sqrt(kap)
+        best, _j = glr_ages_one(D0, Dj, n, c0n, cjn, A, B, sk, allow, terms, ex, N, min_ref)
+    return best if best >= llr_b else llr_b
+
+
+@jit
+def zone_step_one(n0, yv, p, T, m, s, kap, L, floor, run, clip_sigma, min_ref, allow, terms, ex,
+                  y, real, C0, Cj, Cjj, pb, Tb, mb, fb, Q0, Qj, D0, Dj, D0e, Dje, unc, stat, sig):
+    """One valid bin appended to a zone detector and its statistic (ZoneDetector._append_one,
+    _append_clipped for one bin, _restore_last and _evaluate for one bin), in their operation order. The
+    arrays have room for the bin; returns (clip run, statistic)."""
+    jf = float(n0)
+    y[n0] = yv
+    real[n0] = True
+    C0[n0 + 1] = C0[n0] + yv
+    Cj[n0 + 1] = Cj[n0] + jf * yv
+    Cjj[n0 + 1] = Cjj[n0] + jf * jf * yv
+    pb[n0] = p
+    Tb[n0] = T
+    mb[n0] = m
+    fb[n0] = floor
+    # the clipped track (ZoneDetector._append_clipped)
+    a = n0 - L
+    if floor > a:
+        a = floor
+    if 0 > a:
+        a = 0
+    N = n0 - a
+    yy = yv
+    if N >= min_ref and s == s:
+        Sy = Q0[n0] - Q0[a]
+        Suy = (Qj[n0] - Qj[a]) - (n0 - 1) * Sy
+        Su = -(N - 1) * N / 2.0
+        Suu = (N - 1) * N * (2 * N - 1) / 6.0
+        slope = (N * Suy - Su * Sy) / (N * Suu - Su * Su)
+        pred = (Sy - slope * Su) / N + slope
+        lim = clip_sigma * s
+        dev = yy - pred
+        if abs(dev) > lim:
+            sign = 1 if dev > 0 else -1
+            run = run + sign if run * sign > 0 else sign
+            if abs(run) < 2:
+                yy = pred + sign * lim
+            elif abs(run) == 2:
+                # ZoneDetector._restore_last: the previous bin, clipped, started this departure
+                j = n0 - 1
+                raw = y[j]
+                clipped = D0[n0] - D0[j]
+                D0[n0] = D0[j] + raw
+                Dj[n0] = Dj[j] + float(j) * raw
+                unc[j] = clipped - raw
+        else:
+            run = 0
+    Q0[n0 + 1] = Q0[n0] + yy
+    Qj[n0 + 1] = Qj[n0] + n0 * yy
+    d0 = D0[n0]
+    dj = Dj[n0]
+    D0e[n0] = d0 + yy
+    Dje[n0] = dj + jf * yy
+    D0[n0 + 1] = d0 + yy
+    Dj[n0 + 1] = dj + jf * yy
+    unc[n0] = 0.0
+    # the statistic (ZoneDetector._evaluate for one bin)
+    st = 0.0
+    if np.isfinite(s):
+        st = glr_one(D0, Dj, n0, D0e[n0], Dje[n0], s, kap, L, floor, allow, terms, ex, min_ref)
+        sig[n0] = s
+    else:
+        sig[n0] = np.nan
+    stat[n0] = st
+    return run, st
+
+
+@jit
 def median(vals):
     """airmass._median_list on an array: NaN ignored, the same sorted values and formula."""
     s = np.sort(vals[~np.isnan(vals)])

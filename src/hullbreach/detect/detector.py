@@ -109,6 +109,8 @@ from hullbreach.detect.glr import (  # noqa: F401 (re-exported: the detector's p
     robust_sigma_blocks,
     threshold_for_far,
 )
+from hullbreach.detect.glr import _grid_terms_stacked, _zeros, worst_case_excess
+from hullbreach.detect.kernels import zone_step_one
 from hullbreach.detect.alarmfit import AlarmFitting, _AlarmState  # noqa: F401 (_AlarmState: used by tests)
 from hullbreach.detect.noise import NoiseModel, _Buf
 from hullbreach.detect.result import Alarm, DetectionResult, ZoneStatus  # noqa: F401
@@ -232,6 +234,13 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         # the ISS figure per cubic metre of its volume, times the zone's volume
         self.allow_air = cfg.background_kg_day / SECONDS_PER_DAY * cfg.bin_s * volume_m3 / BACKGROUND_VOLUME_M3
         self.vented_now = False
+        # the compiled one-bin step (_step_compiled): the arrays it writes, in zone_step_one's order
+        self.compiled_step = True
+        self._step_bufs = (self.y, self.real, self.C0, self.Cj, self.Cjj, self.p, self.T, self.mass, self.floor,
+                           self.Q0, self.Qj, self.D0, self.Dj, self.D0_end, self.Dj_end, self.unclip, self.stat, self.sig)
+        self._room_until = 0
+        self._terms = _grid_terms_stacked(self._gkey)
+        self._ex_zero = _zeros(len(self._gkey))
 
     @property
     def allow(self) -> float:
@@ -307,10 +316,53 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         if not (math.isfinite(x) and math.isfinite(m)) or zm.excluded[0] or zm.vented[0]:
             return False
         self.vented_now = False
-        self._append_one(x - self.y_ref - self.offset, True, float(zm.pressure_pa[0]), float(zm.temperature_k[0]), m)
+        yv = x - self.y_ref - self.offset
+        n0 = self.y.n
+        if self.compiled_step and self.stat.n == n0:
+            self._step_compiled(n0, yv, float(zm.pressure_pa[0]), float(zm.temperature_k[0]), m)
+            return True
+        self._append_one(yv, True, float(zm.pressure_pa[0]), float(zm.temperature_k[0]), m)
         if self.y.n > self.stat.n:
             self._evaluate(self.stat.n, self.y.n)
         return True
+
+    def _step_compiled(self, n0: int, yv: float, p: float, t: float, m: float) -> None:
+        """:meth:`_append_one` and :meth:`_evaluate` of one valid bin ``n0`` (track value ``yv`` [kg], zone
+        pressure [Pa], temperature [K], air mass [kg]) in one compiled call
+        (:func:`hullbreach.detect.kernels.zone_step_one`: the same operations in the same order; tested against
+        the Python path bit for bit). The noise and its inflation at ``n0`` come from the blocks completed
+        before ``n0``'s block, as in the Python path; the blocks are brought up to date after the bin."""
+        if n0 >= self._room_until:
+            self._make_room(n0)
+        self._update_blocks()
+        s = self._sigma_one(n0)
+        kap = self._kappa_last_one(n0) if s == s else 1.0
+        L, floor = self.cfg.window_bins, self.reset_n
+        allow = self.allow
+        a = min(max(n0 - L + 1, max(floor, 0)), n0)
+        ex = self._ex_for(n0 - a + 1) if allow > 0 else self._ex_zero
+        bufs = self._step_bufs
+        self.clip_run, s1 = zone_step_one(n0, yv, p, t, m, s, kap, L, floor, self.clip_run, CLIP_SIGMA, MIN_REF_BINS,
+                                          allow, self._terms, ex, *[b.a for b in bufs])
+        for b in bufs:
+            b.n += 1
+        self._update_blocks()
+        if not s1 > self.h and not (self.alarms and self.alarms[-1].end_n is None):
+            return
+        self._alarm_scan(np.arange(n0, n0 + 1), np.array([s1]))
+
+    def _ex_for(self, N: int) -> np.ndarray:
+        """Worst-case excess per change age for a statistic window of ``N`` bins (as glr_statistic_one)."""
+        if N < MIN_REF_BINS:
+            return self._ex_zero
+        return worst_case_excess(int(-(-int(N) // SIGMA_BLOCK) * SIGMA_BLOCK), self._gkey)
+
+    def _make_room(self, n0: int) -> None:
+        """Grow the per-bin arrays so that bin ``n0`` (and the prefix sums' ``n0 + 1``) fit; note up to which
+        bin they now do."""
+        for b in self._step_bufs:
+            b.reserve(n0 + (b.n - self.y.n) + 1)
+        self._room_until = min(len(b.a) - (b.n - self.y.n) for b in self._step_bufs)
 
     def _catch_up(self) -> None:
         """Evaluate the statistic for every appended bin not yet evaluated (results do not depend on when)."""

@@ -28,7 +28,8 @@ def _compiled():
     """The compiled kernels (imports Numba and loads or compiles them on first use), by name."""
     from hullbreach.detect import _kernels_jit as k
 
-    return {"glr_ages_one": k.glr_ages_one, "zone_bin_one": k.zone_bin_one, "median": k.median}
+    return {"glr_ages_one": k.glr_ages_one, "zone_bin_one": k.zone_bin_one, "median": k.median,
+            "zone_step_one": k.zone_step_one}
 
 
 def glr_ages_one(C0, Cj, n: int, c0n: float, cjn: float, A: float, B: float, sk: float, allow: float,
@@ -103,6 +104,43 @@ def zone_bin_one(xall, cnts, k: int, prow, p_offs, p_flag, p_noise, p_atol: floa
                                        t_noise, t_atol, t_single, vols, tnom, six)
 
 
+def zone_step_one(n0: int, yv: float, p: float, T: float, m: float, s: float, kap: float, L: int, floor: int,
+                  run: int, clip_sigma: float, min_ref: int, allow: float, terms, ex, *bufs):
+    """Compiled one-bin step of :class:`hullbreach.detect.detector.ZoneDetector` (``_append_one``, the one-bin
+    ``_append_clipped`` with ``_restore_last``, and the one-bin ``_evaluate`` statistic).
+
+    Parameters
+    ----------
+    n0 : int
+        Index of the new bin on the track.
+    yv : float
+        Track value [kg] (after the reference and offset). ``p`` [Pa], ``T`` [K], ``m`` [kg]: the zone's
+        pressure, temperature and air mass in the bin.
+    s : float
+        Noise standard deviation of the track at the bin [kg] (NaN: not known yet); ``kap``: its inflation at
+        the largest scale [-].
+    L : int
+        Window [bins]; ``floor``: first bin the window may reach [-]; ``run``: the clip run so far (signed).
+    clip_sigma : float
+        Clip limit [standard deviations]; ``min_ref``: reference bins needed [bins]; ``allow``: background
+        allowance [kg/bin].
+    terms, ex : ndarray
+        Grid terms and worst-case excess of :func:`glr_ages_one` for the statistic's window.
+    *bufs : ndarray
+        The detector's arrays ``y, real, C0, Cj, Cjj, p, T, mass, floor, Q0, Qj, D0, Dj, D0_end, Dj_end,
+        unclip, stat, sig``, with room for the bin (written in place).
+
+    Returns
+    -------
+    run : int
+        The clip run after the bin.
+    stat : float
+        The detection statistic at the bin [-].
+    """
+    return _compiled()["zone_step_one"](n0, yv, p, T, m, s, kap, L, floor, run, clip_sigma, min_ref, allow, terms,
+                                        ex, *bufs)
+
+
 def warm_up() -> None:
     """Compile the kernels, or load them from the cache, now, for the argument types of the streaming step (a
     streaming detector calls this when it is built, so that its first bin step does not pay for it)."""
@@ -114,3 +152,7 @@ def warm_up() -> None:
     rows = np.zeros(1, dtype=np.int64)
     f["zone_bin_one"](z, z.copy(), 0, rows, z[:1].copy(), z[:1].copy(), z[:1].copy(), 1.0, rows, z[:1].copy(),
                       z[:1].copy(), z[:1].copy(), 1.0, rows, z[:1].copy(), z[:1].copy(), 1.0)
+    bufs = [np.zeros(4) for _ in range(18)]
+    bufs[1] = np.zeros(4, dtype=bool)
+    bufs[8] = np.zeros(4, dtype=np.int64)
+    f["zone_step_one"](0, 0.0, 0.0, 0.0, 0.0, np.nan, 1.0, 2, 0, 0, 4.0, 20, 0.0, terms, np.zeros(2), *bufs)

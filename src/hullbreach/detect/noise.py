@@ -53,6 +53,13 @@ class _Buf:
         self.a[self.n] = x
         self.n += 1
 
+    def reserve(self, size: int) -> None:
+        """Make room for ``size`` values (doubling), keeping the values held."""
+        if size > len(self.a):
+            new = np.zeros(max(size, 2 * len(self.a)), dtype=self.a.dtype)
+            new[: self.n] = self.a[: self.n]
+            self.a = new
+
     def last(self) -> float:
         """The last value, as a Python float."""
         return float(self.a[self.n - 1])
