@@ -623,7 +623,9 @@ class AirMassTracker:
         known: gas constant, masses, flags."""
         isfin = math.isfinite
         t_eff = st.volume_m3 / inv_t
-        pp = {q: _median_list([m1[r] for r in rows]) for q, rows in st.pp_idx_l}
+        # one channel: _median_list([v]) is v when finite, else NaN (0.5 (v + v) == v exactly)
+        pp = {q: ((m1[rows[0]] if isfin(m1[rows[0]]) else math.nan) if len(rows) == 1 else
+                  _median_list([m1[r] for r in rows])) for q, rows in st.pp_idx_l}
         if st.r_specific is None:
             if "ppo2" in pp and "ppn2" in pp:
                 if isfin(pp["ppo2"]) and isfin(pp["ppn2"]) and isfin(p):
@@ -632,14 +634,18 @@ class AirMassTracker:
                 st.r_specific = R_AIR
         r = st.r_specific if st.r_specific is not None else R_AIR
         mass = p * inv_t / r
-        n2m = np.array([pp["ppn2"] * inv_t / R_N2]) if "ppn2" in pp else None
+        n2 = pp["ppn2"] * inv_t / R_N2 if "ppn2" in pp else math.nan
         vented = (isfin(p) and p < self.vented_fraction * self.station.nominal_pressure_pa) or any(
             k0 <= k <= k1 for k0, k1, mod in self._unmon if mod in st.zone)
         excluded = any(k0 <= k <= k1 for k0, k1, _ev in self._excl)
-        return ZoneMass(zone=st.zone, volume_m3=st.volume_m3, k=ks.copy(), t_s=(ks + 0.5) * self.bin_s,
-                        pressure_pa=np.array([p]), temperature_k=np.array([t_eff]), r_specific=float(r),
-                        mass_kg=np.array([mass]), n2_mass_kg=n2m, excluded=np.array([excluded]),
-                        vented=np.array([vented]), pressure_sensors=st.p_sensors, sensor_change=np.array([change]))
+        # one array of floats and one of flags, each series a one-element view of them (cheaper than seven
+        # arrays; t_s = (k + 0.5) bin_s as the chunk path's (ks + 0.5) * bin_s)
+        f = np.array([p, t_eff, mass, n2, (k + 0.5) * self.bin_s])
+        b = np.array([excluded, vented, change])
+        return ZoneMass(zone=st.zone, volume_m3=st.volume_m3, k=ks.copy(), t_s=f[4:5], pressure_pa=f[0:1],
+                        temperature_k=f[1:2], r_specific=float(r), mass_kg=f[2:3],
+                        n2_mass_kg=f[3:4] if "ppn2" in pp else None, excluded=b[0:1], vented=b[1:2],
+                        pressure_sensors=st.p_sensors, sensor_change=b[2:3])
 
 
 def concat_zone_masses(parts: list[ZoneMass]) -> list[ZoneMass]:

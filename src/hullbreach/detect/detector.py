@@ -376,8 +376,9 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         N = n - a + 1
         if N < 2:
             return float(self.y.v[-1]), 0.0
-        Sy = self.C0.v[n + 1] - self.C0.v[a]
-        Suy = (self.Cj.v[n + 1] - self.Cj.v[a]) - n * Sy
+        C0, Cj = self.C0.a, self.Cj.a  # (n + 1 < C0.n)
+        Sy = C0[n + 1] - C0[a]
+        Suy = (Cj[n + 1] - Cj[a]) - n * Sy
         Su = -(N - 1) * N / 2
         Suu = (N - 1) * N * (2 * N - 1) / 6
         det = N * Suu - Su * Su
@@ -657,12 +658,12 @@ class ZoneDetector(NoiseModel, AlarmFitting):
     def status(self) -> ZoneStatus:
         """Current zone status."""
         n = self.y.n - 1
-        sig = float(self.sig.v[n]) if n >= 0 and np.isfinite(self.sig.v[n]) else float("nan")
+        sig = float(self.sig.a[n]) if n >= 0 and math.isfinite(self.sig.a[n]) else float("nan")
         return ZoneStatus(zone=self.zone, track=self.track, volume_m3=self.volume_m3,
-                          pressure_pa=float(self.p.v[n]) if n >= 0 else float("nan"),
-                          temperature_k=float(self.T.v[n]) if n >= 0 else float("nan"),
-                          mass_kg=float(self.mass.v[n]) if n >= 0 else float("nan"),
-                          statistic=float(self.stat.v[n]) if n >= 0 else 0.0,
+                          pressure_pa=float(self.p.a[n]) if n >= 0 else float("nan"),
+                          temperature_k=float(self.T.a[n]) if n >= 0 else float("nan"),
+                          mass_kg=float(self.mass.a[n]) if n >= 0 else float("nan"),
+                          statistic=float(self.stat.a[n]) if n >= 0 else 0.0,
                           background_rate_kg_s=-self._background_slope() / self.frac / self.cfg.bin_s if n >= 0 else 0.0,
                           sigma_kg=sig, bins=self.y.n, vented=self.vented_now)
 
@@ -690,6 +691,7 @@ class DetectionEngine:
         self.k_next: int | None = None
         self._seal_bins = sorted(int(math.floor(e.time_s / self.cfg.bin_s)) for e in self.events if e.kind == "leak_sealed")
         self.keep_series = True
+        self._notes_cache: tuple | None = None
 
     def process(self, k0: int, sums: np.ndarray, counts: np.ndarray) -> None:
         """Feed complete bins ``k0 ..`` (per-channel sums and counts, station sensor order)."""
@@ -736,7 +738,7 @@ class DetectionEngine:
         since the N2 track is ppN2 * sum(V_i / T_i) / R_N2 and does not use the total pressure. A change bin
         whose channel cannot be identified is kept (the conservative side)."""
         ch = zm.sensor_change
-        if ch is None or not ch.any() or track != "n2":
+        if ch is None or track != "n2" or (len(ch) == 1 and not ch[0]) or not ch.any():
             return zm
         mods = set(zm.zone)
         by_bin: dict[int, set] = {}
@@ -752,6 +754,18 @@ class DetectionEngine:
                 keep[i] = False
         return replace(zm, sensor_change=keep)
 
+    def _engine_notes(self) -> list:
+        """The threshold and the track of each zone, as notes (rebuilt only when the zones change)."""
+        key = tuple((d.zone, d.track) for d in self.detectors.values())
+        if self._notes_cache is None or self._notes_cache[0] != key:
+            tracks = sorted({f"{'-'.join(z) if len(z) <= 3 else z[0] + ' +' + str(len(z) - 1)}: {t}" for z, t in key})
+            out = [f"threshold {self.h:.2f} (log-likelihood ratio) for {self.cfg.far_per_year:g} false alarm(s) per "
+                   f"year over {self.n_zones} monitored zone(s)"]
+            if tracks:
+                out.append("tracks (n2 = ppN2 mass, as ISS ground control; air = total air mass): " + "; ".join(tracks))
+            self._notes_cache = (key, out)
+        return list(self._notes_cache[1])
+
     def result(self, *, quarantined: int = 0, trusted: tuple = (), notes: tuple = (), seed: int = 0) -> DetectionResult:
         """The current :class:`DetectionResult`."""
         alarms: list[Alarm] = []
@@ -760,13 +774,7 @@ class DetectionEngine:
         alarms.sort(key=lambda a: (a.time_s, a.kind))
         zones = tuple(d.status() for d in self.detectors.values() if d.y.n > 0)
         faults = tuple(sorted(self.tracker.faults.values(), key=lambda f: f.sensor))
-        tracks = sorted({f"{'-'.join(d.zone) if len(d.zone) <= 3 else d.zone[0] + ' +' + str(len(d.zone) - 1)}: {d.track}"
-                         for d in self.detectors.values()})
-        all_notes = list(notes)
-        all_notes.append(f"threshold {self.h:.2f} (log-likelihood ratio) for {self.cfg.far_per_year:g} false alarm(s) per "
-                         f"year over {self.n_zones} monitored zone(s)")
-        if tracks:
-            all_notes.append("tracks (n2 = ppN2 mass, as ISS ground control; air = total air mass): " + "; ".join(tracks))
+        all_notes = list(notes) + self._engine_notes()
         return DetectionResult(
             station=self.station.name, status="leak" if alarms else "nominal", alarms=tuple(alarms),
             sensor_faults=faults, quarantined_samples=int(quarantined), trusted_channels=tuple(trusted),
