@@ -241,6 +241,7 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         self._room_until = 0
         self._terms = _grid_terms_stacked(self._gkey)
         self._ex_zero = _zeros(len(self._gkey))
+        self._ex_cache: dict = {}  # window length (multiple of SIGMA_BLOCK) -> worst_case_excess (read only)
 
     @property
     def allow(self) -> float:
@@ -334,8 +335,7 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         before ``n0``'s block, as in the Python path; the blocks are brought up to date after the bin."""
         if n0 >= self._room_until:
             self._make_room(n0)
-        self._update_blocks()
-        s = self._sigma_one(n0)
+        s = self._sigma_one(n0)  # (brings the noise blocks up to date first)
         kap = self._kappa_last_one(n0) if s == s else 1.0
         L, floor = self.cfg.window_bins, self.reset_n
         allow = self.allow
@@ -355,7 +355,11 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         """Worst-case excess per change age for a statistic window of ``N`` bins (as glr_statistic_one)."""
         if N < MIN_REF_BINS:
             return self._ex_zero
-        return worst_case_excess(int(-(-int(N) // SIGMA_BLOCK) * SIGMA_BLOCK), self._gkey)
+        nb = int(-(-int(N) // SIGMA_BLOCK) * SIGMA_BLOCK)
+        ex = self._ex_cache.get(nb)
+        if ex is None:
+            ex = self._ex_cache[nb] = worst_case_excess(nb, self._gkey)
+        return ex
 
     def _make_room(self, n0: int) -> None:
         """Grow the per-bin arrays so that bin ``n0`` (and the prefix sums' ``n0 + 1``) fit; note up to which
