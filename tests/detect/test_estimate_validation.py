@@ -101,3 +101,29 @@ def test_hole_estimate_brackets_unknown_cd_and_adiabatic_is_faster():
     with pytest.raises(PhysicsError, match="finite"):
         estimate_from_rate(zone=("z",), volume_m3=1, pressure_pa=1e5, temperature_k=295, loss_rate_pa_s=np.nan,
                            threshold_pa=7e4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.integers(1, 7), n=st.sampled_from([1, 2, 3, 7, 40, 401, 4000]), seed=st.integers(0, 2**32 - 1),
+       special=st.sampled_from(["none", "inf", "nan", "zeros", "ties"]),
+       q=st.lists(st.floats(0.0, 100.0), min_size=1, max_size=4))
+def test_percentiles_linear_equal_numpy(rows, n, seed, special, q):
+    """The sort-based percentiles of the Monte Carlo intervals are np.percentile's (method linear) bit for bit:
+    the 2.5/97.5 percentiles used and random ones, with infinities, NaN, signed zeros and ties."""
+    from hullbreach.detect.estimate import percentiles_linear
+
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((rows, n)) * 10.0 ** rng.integers(-3, 4)
+    pick = rng.random((rows, n)) < 0.05
+    if special == "inf":
+        x[pick] = rng.choice([np.inf, -np.inf], size=int(pick.sum()))
+    elif special == "nan":
+        x[pick] = np.nan
+    elif special == "zeros":
+        x[pick] = rng.choice([0.0, -0.0], size=int(pick.sum()))
+    elif special == "ties":
+        x = np.round(x)
+    for qq in (q, [2.5, 97.5]):
+        with np.errstate(invalid="ignore"):  # inf - inf inside NumPy's interpolation
+            want = np.percentile(x, qq, axis=1)
+        np.testing.assert_array_equal(percentiles_linear(x, qq), want)

@@ -125,10 +125,55 @@ def _interval(samples: np.ndarray, point: float) -> Interval:
     return Interval(point, float(min(lo, point)), float(max(hi, point)))
 
 
+def percentiles_linear(rows: np.ndarray, q_pct) -> np.ndarray:
+    """``np.percentile(rows, q_pct, axis=1)`` (method ``linear``, Hyndman and Fan 1996 type 7) from one sort
+    of each row: the same order statistics and the same interpolation formula as NumPy (virtual index
+    ``(n - 1) q``, ``a + (b - a) g``, or ``b - (b - a)(1 - g)`` for ``g >= 0.5``; a row holding NaN gives NaN),
+    so the same numbers bit for bit (tested against NumPy; only a zero order statistic may carry the other
+    sign, as sorting and NumPy's partition may leave -0.0 and 0.0 in either order), about 4x faster for the
+    Monte Carlo rows of 4000 samples (NumPy partitions around six indices, including the minimum and
+    maximum).
+
+    Parameters
+    ----------
+    rows : ndarray (m, n)
+        Samples, one row per quantity (any unit).
+    q_pct : sequence of float
+        Percentiles in [0, 100].
+
+    Returns
+    -------
+    ndarray (len(q_pct), m)
+        In the unit of ``rows``.
+    """
+    s = np.sort(np.asarray(rows, dtype=float), axis=1)
+    n = s.shape[1]
+    q = np.true_divide(np.asarray(q_pct, dtype=float), 100)
+    virtual = (n - 1) * q
+    prev = np.floor(virtual)
+    nxt = prev + 1
+    above = virtual >= n - 1
+    prev[above], nxt[above] = -1, -1
+    below = virtual < 0
+    prev[below], nxt[below] = 0, 0
+    prev_i, next_i = prev.astype(np.intp), nxt.astype(np.intp)
+    gamma = (virtual - prev_i)[:, None]
+    a, b = s[:, prev_i].T, s[:, next_i].T
+    with np.errstate(invalid="ignore"):  # inf - inf at an infinite order statistic: NaN, as NumPy's
+        diff = b - a
+        out = a + diff * gamma
+        out = np.where(gamma >= 0.5, b - diff * (1 - gamma), out)
+    nan_rows = np.isnan(s[:, -1])
+    if nan_rows.any():
+        out[:, nan_rows] = s[nan_rows, -1]
+    return out
+
+
 def _intervals(pairs) -> list:
     """``[_interval(samples, point) for samples, point in pairs]``, the percentiles of all sample arrays with
-    at most 2.5 % non-finite values taken in one ``np.percentile`` call along the rows of their stack (the same
-    order statistics and interpolation per row as one call per array: bit for bit, tested)."""
+    at most 2.5 % non-finite values taken in one :func:`percentiles_linear` call along the rows of their stack
+    (the same order statistics and interpolation per row as ``np.percentile`` per array: the same numbers,
+    tested)."""
     out: list = [None] * len(pairs)
     rows, arrs = [], []
     for i, (samples, point) in enumerate(pairs):
@@ -139,7 +184,7 @@ def _intervals(pairs) -> list:
             rows.append(i)
             arrs.append(s)
     if rows:
-        q = np.percentile(np.stack(arrs), [2.5, 97.5], axis=1)
+        q = percentiles_linear(np.stack(arrs), (2.5, 97.5))
         for r, i in enumerate(rows):
             point = pairs[i][1]
             lo, hi = q[0, r], q[1, r]
