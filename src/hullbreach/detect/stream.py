@@ -21,6 +21,11 @@ and lands in whichever call happens to allocate at that moment; in a process hol
 (e.g. a replay holding every batch as a DataFrame) that is a ~0.5 s pause inside some ``update``, although
 no detector work is involved. A monitor process should call ``gc.collect(); gc.freeze()`` once it is set
 up (Python docs, :func:`gc.freeze`) and not keep the batches it has fed.
+
+Compiled bin step: the once-a-minute work (zone votes, each zone's one-bin step and statistic) runs in Numba
+kernels (:mod:`hullbreach.detect.kernels`), the same operations as the Python paths bit for bit. Building a
+``StreamingDetector`` compiles them on the first use on a machine (~8 s) or loads them from the cache beside
+the source (~1 s, mostly importing Numba), so that no update pays for it.
 """
 
 from __future__ import annotations
