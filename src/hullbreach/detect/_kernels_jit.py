@@ -257,3 +257,81 @@ def zone_bin_one(xall, cnts, k, prow, p_offs, p_flag, p_noise, p_atol, trow, t_o
         if t_flag[i] == k:
             change = True
     return 0, p, tc, inv_t, chp or cht, change
+
+
+@jit
+def fast_scan(X, act, off, ratio, excl, j0, jf, windows, allow, thr, noise_sub, noise_every, noise_min,
+              m_ring, d2_ring, ex_ring, st):
+    """The fast path over sub-bins ``j0 .. j0 + X.shape[1] - 1`` (see hullbreach.detect.fastpath.FastZone).
+
+    ``X`` (channels x sub-bins): channel means [Pa]; ``act``: channel usable there; ``off``: channel offsets
+    [Pa]; ``ratio``: air mass per pressure of the zone's previous detector bin [kg/Pa] (NaN: none);
+    ``excl``: sub-bin inside a known operation; ``jf``: the zone's first sub-bin; rings (length a power of two)
+    of the air mass [kg], its squared second differences [kg^2] and the exclusion flags. ``st`` (float64):
+    [sigma, alarm sub-bin (-1), z at the alarm, slope at the alarm [kg/sub-bin], its standard error, its
+    window]. Returns the statistic per sub-bin (-inf where it cannot be computed)."""
+    R = m_ring.shape[0]
+    nc = X.shape[0]
+    out = np.full(X.shape[1], -np.inf)
+    for c in range(X.shape[1]):
+        j = j0 + c
+        # consensus pressure of the zone (median after offsets, at least 3 channels) -> air mass
+        vals = np.empty(nc)
+        n = 0
+        for i in range(nc):
+            if act[i, c]:
+                vals[n] = X[i, c] - off[i]
+                n += 1
+        m = np.nan
+        if n >= 3:
+            m = median(vals[:n]) * ratio[c]
+        m_ring[j % R] = m
+        ex_ring[j % R] = excl[c] or not np.isfinite(m)
+        d2 = np.nan
+        if j - jf >= 2 and not (ex_ring[j % R] or ex_ring[(j - 1) % R] or ex_ring[(j - 2) % R]):
+            e = m - 2.0 * m_ring[(j - 1) % R] + m_ring[(j - 2) % R]
+            d2 = e * e
+        d2_ring[j % R] = d2
+        # noise: robust second differences over the previous noise_sub sub-bins, renewed every noise_every
+        if j - jf >= noise_sub and (j - jf) % noise_every == 0:
+            w = np.empty(noise_sub)
+            k = 0
+            for q in range(j - noise_sub, j):
+                x = d2_ring[q % R]
+                if np.isfinite(x):
+                    w[k] = x
+                    k += 1
+            st[0] = np.sqrt(np.median(w[:k]) / 0.4549 / 6.0) if k > noise_min else np.nan
+        sig = st[0]
+        z = -np.inf
+        if np.isfinite(sig) and sig > 0:
+            for wi in range(windows.shape[0]):
+                M = windows[wi]
+                if j - jf < M - 1:
+                    continue
+                ok = True
+                for q in range(j - M + 1, j + 1):
+                    if ex_ring[q % R]:
+                        ok = False
+                if not ok:
+                    continue
+                sxx = 0.0
+                for i in range(M):
+                    u = i - (M - 1) / 2.0
+                    sxx += u * u
+                s = 0.0
+                for i in range(M):
+                    s += (i - (M - 1) / 2.0) * m_ring[(j - M + 1 + i) % R]
+                slope = s / sxx
+                se = sig / np.sqrt(sxx)
+                zm = (-slope - allow) / se
+                if zm > z:
+                    z = zm
+                    if zm > thr and st[1] < 0:
+                        st[1] = j
+                        st[2] = zm
+                        st[3] = slope
+                        st[4] = se
+                        st[5] = M
+        out[c] = z
+    return out

@@ -29,7 +29,7 @@ def _compiled():
     from hullbreach.detect import _kernels_jit as k
 
     return {"glr_ages_one": k.glr_ages_one, "zone_bin_one": k.zone_bin_one, "median": k.median,
-            "zone_step_one": k.zone_step_one}
+            "zone_step_one": k.zone_step_one, "fast_scan": k.fast_scan}
 
 
 def glr_ages_one(C0, Cj, n: int, c0n: float, cjn: float, A: float, B: float, sk: float, allow: float,
@@ -139,6 +139,14 @@ def zone_step_one(n0: int, yv: float, p: float, T: float, m: float, s: float, ka
     """
     return _compiled()["zone_step_one"](n0, yv, p, T, m, s, kap, L, floor, run, clip_sigma, min_ref, allow, terms,
                                         ex, *bufs)
+
+
+def fast_scan(X, act, off, ratio, excl, j0: int, jf: int, windows, allow: float, thr: float, noise_sub: int,
+              noise_every: int, noise_min: int, m_ring, d2_ring, ex_ring, st):
+    """Compiled scan of the fast path over a run of sub-bins (:class:`hullbreach.detect.fastpath.FastZone`:
+    the parameters and units are documented there). Returns the statistic per sub-bin [-]."""
+    return _compiled()["fast_scan"](X, act, off, ratio, excl, j0, jf, windows, allow, thr, noise_sub, noise_every,
+                                    noise_min, m_ring, d2_ring, ex_ring, st)
 
 
 def warm_up() -> None:
