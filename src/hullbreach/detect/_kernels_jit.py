@@ -335,3 +335,75 @@ def fast_scan(X, act, off, ratio, excl, j0, jf, windows, allow, thr, noise_sub, 
                         st[5] = M
         out[c] = z
     return out
+
+
+@jit
+def fast_scan_run(sums, counts, j0, pos, learn_k, flag_k, offsets, rratio, rexcl, rn, k_first, iv0, iv1, a, b,
+                  sub_bins, jf, windows, allow, thr, noise_sub, noise_every, noise_min, m_ring, d2_ring, ex_ring, st):
+    """fast_scan over sub-bins a .. b - 1 of one zone run with its inputs built here (FastPaths.process):
+    ``sums``, ``counts`` (pressure channels x sub-bins from j0) [Pa], [-]: the channel means are sum / count
+    where count > 0, else NaN; ``pos`` the zone's channels among them, its vote
+    (learn_k, flag_k, offsets), its detector bins' ratios and exclusions (rratio, rexcl, rn bins from k_first)
+    and the known-operation intervals [iv0, iv1] of detector bins that concern it."""
+    n = b - a
+    P = pos.shape[0]
+    X = np.empty((P, n))
+    act = np.zeros((P, n), dtype=np.bool_)
+    off = np.empty(P)
+    for i in range(P):
+        o = offsets[i]
+        off[i] = 0.0 if np.isnan(o) else o
+    ratio = np.empty(n)
+    excl = np.zeros(n, dtype=np.bool_)
+    for c in range(n):
+        j = a + c
+        K = j // sub_bins
+        prev = K - 1
+        for i in range(P):
+            cnt = counts[pos[i], j - j0]
+            x = sums[pos[i], j - j0] / (cnt if cnt > 1.0 else 1.0) if cnt > 0 else np.nan
+            X[i, c] = x
+            act[i, c] = np.isfinite(x) and learn_k[i] <= prev and flag_k[i] > prev
+        idx = prev - k_first
+        if 0 <= idx < rn:
+            ratio[c] = rratio[idx]
+            e = rexcl[idx]
+        else:
+            ratio[c] = np.nan
+            e = True
+        for q in range(iv0.shape[0]):
+            if iv0[q] <= K <= iv1[q]:
+                e = True
+        excl[c] = e
+    return fast_scan(X, act, off, ratio, excl, a, jf, windows, allow, thr, noise_sub, noise_every, noise_min,
+                     m_ring, d2_ring, ex_ring, st)
+
+
+@jit
+def sub_add_batch(t_ns, rows, value, pslot, sub_ns, j_open, ssums, scounts):
+    """The streaming fast path's accumulation of one batch: the sub-bin of each pressure sample
+    (``t_ns // sub_ns``), added to the open sub-bins from ``j_open`` when they fit. Returns (first, last)
+    sub-bin of the batch's pressure samples (-1, -1: none) and whether it added them (False: the arrays
+    are too short for ``j_open`` and the last one; nothing was added)."""
+    lo = -1
+    hi = -1
+    for s in range(t_ns.shape[0]):
+        if pslot[rows[s]] >= 0:
+            j = t_ns[s] // sub_ns
+            if lo < 0 or j < lo:
+                lo = j
+            if j > hi:
+                hi = j
+    if hi < 0:
+        return lo, hi, True
+    jo = j_open if j_open >= 0 else lo
+    if hi - jo + 1 > ssums.shape[1]:
+        return lo, hi, False
+    for s in range(t_ns.shape[0]):
+        sl = pslot[rows[s]]
+        if sl >= 0:
+            j = t_ns[s] // sub_ns
+            if j >= jo:
+                ssums[sl, j - jo] += value[s]
+                scounts[sl, j - jo] += 1.0
+    return lo, hi, True

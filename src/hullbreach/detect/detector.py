@@ -843,9 +843,9 @@ def detect(station: Station, frame, events=None, *, far_per_year: float = 1.0, c
         # the fast path's sub-bins of the pressure channels, all but the one holding the last sample
         prow = np.array([i for i, c in enumerate(known) if station.sensors[c].quantity == "pressure"], dtype=np.int64)
         j0, ssum, scnt = bin_frame(frame, [known[i] for i in prow], cfg.bin_s / SUB_BINS)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means = np.where(scnt > 0, ssum / np.maximum(scnt, 1.0), np.nan)
-        eng.fast.process(j0, means[:, : max(means.shape[1] - 1, 0)], prow)
+        m = max(ssum.shape[1] - 1, 0)
+        eng.fast.process(j0, np.ascontiguousarray(ssum[:, :m], dtype=float), np.ascontiguousarray(scnt[:, :m], dtype=float),
+                         prow)
     return eng.result(quarantined=frame.n_quarantined, trusted=tuple(frame.trusted_channels()),
                       notes=tuple(getattr(frame, "warnings", ()))[:5], seed=seed)
 

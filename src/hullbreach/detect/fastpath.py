@@ -36,7 +36,7 @@ import numpy as np
 from scipy.stats import norm
 
 from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_YEAR
-from hullbreach.detect.kernels import fast_scan
+from hullbreach.detect.kernels import fast_scan, fast_scan_run
 
 #: Sub-bins per detector bin (10 s at the default 60 s bins).
 SUB_BINS = 6
@@ -127,6 +127,21 @@ class FastZone:
         self.j_next = j0 + X.shape[1]
         return z
 
+    def scan_run(self, sums: np.ndarray, counts: np.ndarray, j0: int, pos: np.ndarray, vote, ratio: np.ndarray,
+                 excl: np.ndarray, n_bins: int, k_first: int, iv0: np.ndarray, iv1: np.ndarray, b: int) -> np.ndarray:
+        """:meth:`scan` of sub-bins ``j_next .. b - 1`` with the inputs built in compiled code from the zone's
+        channel sums [Pa] and counts (from sub-bin ``j0``, rows ``pos``; mean = sum / count), its pressure
+        ``vote``, the ratios
+        [kg/Pa] and exclusions of its ``n_bins`` detector bins from ``k_first``, and known-operation intervals
+        ``[iv0, iv1]`` [detector bins]. Returns the statistic per sub-bin [-]."""
+        a = self.j_next
+        z = fast_scan_run(sums, counts, int(j0), pos, vote.learn_k, vote.flag_k, vote.offsets, ratio, excl, int(n_bins),
+                          int(k_first), iv0, iv1, int(a), int(b), SUB_BINS, self.j_first, self._windows,
+                          float(self.allow), self.threshold, FAST_NOISE_SUB, FAST_NOISE_EVERY, FAST_NOISE_MIN,
+                          self._m, self._d2, self._ex, self._st)
+        self.j_next = int(b)
+        return z
+
     @property
     def alarm(self) -> FastAlarm | None:
         """The zone's fast alarm, if one was raised."""
@@ -139,27 +154,6 @@ class FastZone:
                          window_s=float(st[5]) * self.sub_s)
 
 
-def fast_inputs(K: np.ndarray, X: np.ndarray, vote, learn_k: np.ndarray, ratio_of, excluded_of):
-    """Inputs of :meth:`FastZone.scan` for sub-bins in detector bins ``K`` (one per sub-bin): the channels the
-    vote trusted after bin ``K - 1`` (offset learned at a bin <= K - 1, not flagged at or before it), their
-    offsets [Pa], the air mass per pressure of bin ``K - 1`` [kg/Pa] and the exclusion of bins ``K - 1`` and
-    ``K``.
-
-    ``vote``: the zone's pressure :class:`~hullbreach.detect.airmass._Consensus`; ``learn_k``: the bin each
-    channel's offset was learned at (inf: not yet); ``ratio_of(kprev)``, ``excluded_of(k)``: vectorised
-    look-ups of the zone's previous-bin ratio (NaN where unknown) and exclusions.
-    """
-    prev = K - 1
-    act = (np.isfinite(X) & (learn_k[:, None] <= prev[None, :]) & (vote.flag_k[:, None] > prev[None, :]))
-    off = np.where(np.isnan(vote.offsets), 0.0, vote.offsets)
-    return act, off, ratio_of(prev), excluded_of(prev) | excluded_of(K)
-
-
-def sub_index(t_s: float, sub_s: float) -> int:
-    """Sub-bin of a UNIX time [s]."""
-    return int(math.floor(t_s / sub_s))
-
-
 class _Run:
     """One zone over one zone period, as the fast path needs it."""
 
@@ -167,14 +161,38 @@ class _Run:
         self.zone = zone
         self.state = state  # the tracker's _ZoneState (its pressure vote)
         self.k_first = int(k_first)
-        self.ratio: list = []  # air mass per pressure of each detector bin [kg/Pa] (NaN: unknown)
-        self.excl: list = []  # bin inside a known operation, or vented
+        self.ratio = np.zeros(64)  # air mass per pressure of each detector bin [kg/Pa] (NaN: unknown)
+        self.excl = np.zeros(64, dtype=bool)  # bin inside a known operation, or vented
+        self.n = 0  # detector bins recorded
+        self.pos: tuple | None = None  # (rows key, positions of the zone's pressure channels in them)
+        self.iv: tuple | None = None  # (tracker, starts, ends) of the known-operation intervals [bins]
         self.fast = fast
         self.closed = False
+        self.alarmed = False
 
     @property
     def k_last(self) -> int:
-        return self.k_first + len(self.ratio) - 1
+        return self.k_first + self.n - 1
+
+    def add_one(self, ratio: float, excl: bool) -> None:
+        if self.n == len(self.ratio):
+            r, e = np.zeros(2 * len(self.ratio)), np.zeros(2 * len(self.ratio), dtype=bool)
+            r[: self.n], e[: self.n] = self.ratio[: self.n], self.excl[: self.n]
+            self.ratio, self.excl = r, e
+        self.ratio[self.n] = ratio
+        self.excl[self.n] = excl
+        self.n += 1
+
+    def add(self, ratio: np.ndarray, excl: np.ndarray) -> None:
+        need = self.n + len(ratio)
+        if need > len(self.ratio):
+            cap = max(need, 2 * len(self.ratio))
+            r, e = np.zeros(cap), np.zeros(cap, dtype=bool)
+            r[: self.n], e[: self.n] = self.ratio[: self.n], self.excl[: self.n]
+            self.ratio, self.excl = r, e
+        self.ratio[self.n: need] = ratio
+        self.excl[self.n: need] = excl
+        self.n = need
 
 
 class FastPaths:
@@ -188,6 +206,7 @@ class FastPaths:
         self.threshold = fast_threshold(far_per_year, self.sub_s)
         self.runs: list[_Run] = []
         self.live: dict[tuple, _Run] = {}
+        self._n_alarms = 0
 
     def on_bins(self, zm) -> None:
         """Record a chunk of detector bins of a zone (a :class:`~hullbreach.detect.airmass.ZoneMass`)."""
@@ -201,24 +220,27 @@ class FastPaths:
                                                  self.threshold))
             self.runs.append(run)
             self.live[zm.zone] = run
+        if len(zm.k) == 1:  # the streaming step: Python floats, the same division
+            p, m = float(zm.pressure_pa[0]), float(zm.mass_kg[0])
+            run.add_one(m / p if p > 0 and math.isfinite(m) else math.nan, bool(zm.excluded[0] or zm.vented[0]))
+            return
         with np.errstate(invalid="ignore", divide="ignore"):
             r = np.where((zm.pressure_pa > 0) & np.isfinite(zm.mass_kg), zm.mass_kg / zm.pressure_pa, np.nan)
-        run.ratio.extend(r.tolist())
-        run.excl.extend((np.asarray(zm.excluded) | np.asarray(zm.vented)).tolist())
+        run.add(r, np.asarray(zm.excluded) | np.asarray(zm.vented))
 
     def on_zone_end(self, zone: tuple) -> None:
         run = self.live.pop(zone, None)
         if run is not None:
             run.closed = True
 
-    def process(self, j0: int, means: np.ndarray, rows: np.ndarray) -> None:
-        """Sub-bins ``j0 ..`` of the pressure channels: ``means`` [Pa] (one row per entry of ``rows``, the
-        channels' rows in station sensor order). Each zone takes the sub-bins of its detector bins ``K`` whose
+    def process(self, j0: int, sums: np.ndarray, counts: np.ndarray, rows: np.ndarray, n: int | None = None) -> None:
+        """Sub-bins ``j0 ..`` of the pressure channels: ``sums`` [Pa] and ``counts`` of their samples (one row per
+        entry of ``rows``, the channels' rows in station sensor order; C-contiguous float). Each zone takes the sub-bins of its detector bins ``K`` whose
         bin ``K - 1`` it has (every zone's run, ended or live), in order."""
-        n = means.shape[1]
+        n = sums.shape[1] if n is None else int(n)  # sub-bins given (the arrays may hold more columns)
         if n == 0:
             return
-        pos = {int(r): i for i, r in enumerate(rows)}
+        rows_key = np.asarray(rows, dtype=np.int64).tobytes()
         for run in self.runs:
             # the sub-bins of the detector bins after each of its bins (streaming hands over the sub-bins of the
             # open bin before that bin is analysed, whether or not the zone then continues)
@@ -233,27 +255,27 @@ class FastPaths:
                               np.full(gap, np.nan), np.ones(gap, dtype=bool))
                 if b <= j0:
                     continue
-            a = run.fast.j_next
-            js = np.arange(a, b)
-            K = js // SUB_BINS
-            prev = K - 1
-            idx = prev - run.k_first
-            ratio = np.array(run.ratio)[np.clip(idx, 0, len(run.ratio) - 1)]
-            excl_prev = np.array(run.excl, dtype=bool)[np.clip(idx, 0, len(run.excl) - 1)]
-            ok = (idx >= 0) & (idx < len(run.ratio))
-            ratio = np.where(ok, ratio, np.nan)
-            excl = ~ok | excl_prev | self.tracker._excluded(run.zone, K) | self.tracker._unmonitored(run.zone, K)
-            vote = run.state.p_vote
-            prow = [pos[int(r)] for r in run.state.prow]
-            X = means[prow, a - j0: b - j0]
-            act = (np.isfinite(X) & (vote.learn_k[:, None] <= prev[None, :]) & (vote.flag_k[:, None] > prev[None, :]))
-            off = np.where(np.isnan(vote.offsets), 0.0, vote.offsets)
-            run.fast.scan(a, X, act, off, ratio, excl)
+            if run.pos is None or run.pos[0] != rows_key:
+                where = {int(r): i for i, r in enumerate(rows)}
+                run.pos = (rows_key, np.array([where[int(r)] for r in run.state.prow], dtype=np.int64))
+            if run.iv is None or run.iv[0] is not self.tracker:
+                run.iv = (self.tracker,) + self._intervals(run.zone)
+            run.fast.scan_run(sums, counts, j0, run.pos[1], run.state.p_vote, run.ratio, run.excl, run.n, run.k_first,
+                              run.iv[1], run.iv[2], b)
+            if not run.alarmed and run.fast._st[1] >= 0:
+                run.alarmed = True
+                self._n_alarms += 1
+
+    def _intervals(self, zone: tuple):
+        """Detector-bin intervals of known operations (and of an unmonitored airlock) that concern ``zone``."""
+        iv = [(k0, k1) for k0, k1, _ev in self.tracker._excl]
+        iv += [(k0, k1) for k0, k1, mod in self.tracker._unmon if mod in zone]
+        return (np.array([x[0] for x in iv], dtype=np.int64), np.array([x[1] for x in iv], dtype=np.int64))
 
     @property
     def n_alarms(self) -> int:
-        """How many zones have raised a fast alarm."""
-        return sum(1 for r in self.runs if r.fast._st[1] >= 0)
+        """How many zone runs have raised a fast alarm."""
+        return self._n_alarms
 
     def alarms(self) -> list[FastAlarm]:
         """Every fast alarm so far, in time order."""
@@ -265,7 +287,7 @@ class FastPaths:
         for run in self.runs:
             if run.zone == zone:
                 i = int(math.floor(time_s / self.bin_s)) - 1 - run.k_first
-                if 0 <= i < len(run.ratio):
+                if 0 <= i < run.n:
                     return float(run.ratio[i])
         return float("nan")
 
@@ -291,7 +313,9 @@ def merge_fast_alarms(engine, alarms: list, seed: int = 0) -> list[str]:
     from hullbreach.detect.result import Alarm
     from hullbreach.uncertain import Interval
 
-    notes = []
+    notes: list = []
+    if engine.fast.n_alarms == 0:
+        return notes
     for fa in engine.fast.alarms():
         same = [i for i, a in enumerate(alarms) if a.kind == "leak" and a.zone == fa.zone and (
             fa.time_s <= a.time_s <= fa.time_s + SAME_LEAK_S

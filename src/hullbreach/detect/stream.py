@@ -102,6 +102,7 @@ class StreamingDetector:
         self._lut = None
         self._lut_key = None
         self._dirty = True
+        self._trusted: tuple | None = None  # (number of untrusted channels, the trusted ones)
         self.n_updates = 0
         # the fast path's sub-bins (pressure channels only): sums and counts from sub-bin _j_open on
         self._fast = self.engine.fast is not None
@@ -259,31 +260,26 @@ class StreamingDetector:
 
     def _sub_add(self, t_ns: np.ndarray, rows: np.ndarray, value: np.ndarray) -> None:
         """Add the pressure samples to the fast path's open sub-bins (samples of sub-bins already handed over
-        are left out of the fast path only)."""
-        slot = self._pslot[rows]
-        sel = slot >= 0
-        if not sel.any():
+        are left out of the fast path only), in one compiled pass (two when the arrays must grow)."""
+        value = np.ascontiguousarray(value, dtype=float)
+        j_open = -1 if self._j_open is None else self._j_open
+        lo, hi, added = kernels.sub_add_batch(t_ns, rows, value, self._pslot, self.sub_ns, j_open, self._ssums,
+                                              self._scounts)
+        if hi < 0:
             return
-        j = np.floor_divide(t_ns[sel], self.sub_ns)
         if self._j_open is None:
-            self._j_open = int(j.min())
-        self._j_newest = int(j.max()) if self._j_newest is None else max(self._j_newest, int(j.max()))
-        keep = j >= self._j_open
-        if not keep.all():
-            j, sel_idx = j[keep], np.nonzero(sel)[0][keep]
-        else:
-            sel_idx = np.nonzero(sel)[0]
-        need = self._j_newest - self._j_open + 1
-        if need > self._ssums.shape[1]:
+            self._j_open = int(lo)
+        self._j_newest = int(hi) if self._j_newest is None else max(self._j_newest, int(hi))
+        if not added:
+            need = int(hi) - self._j_open + 1
             cap = max(need, 2 * self._ssums.shape[1], 8)
             for name in ("_ssums", "_scounts"):
                 old = getattr(self, name)
                 new = np.zeros((len(self._prow), cap))
                 new[:, : old.shape[1]] = old
                 setattr(self, name, new)
-        flat = slot[sel_idx] * self._ssums.shape[1] + (j - self._j_open)
-        self._ssums.ravel()[:] += np.bincount(flat, weights=value[sel_idx], minlength=self._ssums.size)
-        self._scounts.ravel()[:] += np.bincount(flat, minlength=self._scounts.size)
+            kernels.sub_add_batch(t_ns, rows, value, self._pslot, self.sub_ns, self._j_open, self._ssums,
+                                  self._scounts)
 
     def _fast_upto(self, j_end: int) -> None:
         """Hand the sub-bins before ``j_end`` to the fast path (means of the pressure channels)."""
@@ -292,10 +288,9 @@ class StreamingDetector:
         n = min(j_end - self._j_open, self._ssums.shape[1])
         if n <= 0:
             return
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means = np.where(self._scounts[:, :n] > 0, self._ssums[:, :n] / np.maximum(self._scounts[:, :n], 1.0), np.nan)
         before = self.engine.fast.n_alarms
-        self.engine.fast.process(self._j_open, means, self._prow)
+        # the whole (C-contiguous) arrays with the count n of sub-bins handed over
+        self.engine.fast.process(self._j_open, self._ssums, self._scounts, self._prow, n)
         if self.engine.fast.n_alarms != before:
             self._dirty = True  # a fast alarm: the result changes (otherwise it does only at bin steps)
         self._ssums[:, :-n] = self._ssums[:, n:]
@@ -318,7 +313,9 @@ class StreamingDetector:
                 notes.append(f"{self.late} sample(s) arrived after their minute was analysed and were left out")
             if self.unknown:
                 notes.append(f"{self.unknown} sample(s) of channels unknown to the station were left out")
-            trusted = tuple(c for c in self.channels if c not in self._untrusted)
+            if self._trusted is None or self._trusted[0] != len(self._untrusted):  # (untrusted only grows)
+                self._trusted = (len(self._untrusted), tuple(c for c in self.channels if c not in self._untrusted))
+            trusted = self._trusted[1]
             self._result = self.engine.result(quarantined=self.quarantined, trusted=trusted, notes=tuple(notes),
                                               seed=self.seed)
             self._dirty = False
