@@ -68,11 +68,11 @@ def test_scan_in_any_chunking_equals_one_scan_and_the_numpy_statistic(seed, cuts
     X = _track(seed, n, leak_at=1000, rate=6.0)
     off = np.median(X[:, :100] - np.median(X[:, :100], axis=0), axis=1)
     act = np.ones(X.shape, dtype=bool)
-    ratio = np.full(n, 0.0105)
+    ratio = np.ones(n)
     excl = np.zeros(n, dtype=bool)
-    one = FastZone(("z",), 900.0, 0, 10.0, 11.0)
+    one = FastZone(("z",), 0, 10.0, 11.0)
     z1 = one.scan(0, X, act, off, ratio, excl)
-    many = FastZone(("z",), 900.0, 0, 10.0, 11.0)
+    many = FastZone(("z",), 0, 10.0, 11.0)
     edges = [0] + sorted(set(cuts)) + [n]
     z2 = np.concatenate([many.scan(a, X[:, a:b], act[:, a:b], off, ratio[a:b], excl[a:b])
                          for a, b in zip(edges[:-1], edges[1:]) if b > a])
@@ -94,8 +94,8 @@ def test_no_alarm_on_white_noise_and_excluded_sub_bins_are_not_tested():
     X[:, 5100:] -= 5000.0
     excl = np.zeros(n, dtype=bool)
     excl[4990:5160] = True
-    fz = FastZone(("z",), 900.0, 0, 10.0, fast_threshold(1.0, 10.0))
-    z = fz.scan(0, X, np.ones(X.shape, dtype=bool), np.zeros(22), np.full(n, 0.0105), excl)
+    fz = FastZone(("z",), 0, 10.0, fast_threshold(1.0, 10.0))
+    z = fz.scan(0, X, np.ones(X.shape, dtype=bool), np.zeros(22), np.ones(n), excl)
     assert fz.alarm is None and np.max(z) < 6.0
 
 

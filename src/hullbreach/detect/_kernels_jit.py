@@ -265,26 +265,33 @@ def fast_scan(X, act, off, ratio, excl, j0, jf, windows, allow, thr, noise_sub, 
     """The fast path over sub-bins ``j0 .. j0 + X.shape[1] - 1`` (see hullbreach.detect.fastpath.FastZone).
 
     ``X`` (channels x sub-bins): channel means [Pa]; ``act``: channel usable there; ``off``: channel offsets
-    [Pa]; ``ratio``: air mass per pressure of the zone's previous detector bin [kg/Pa] (NaN: none);
+    [Pa]; ``ratio``: scale of the track per sub-bin (1 in use; NaN: the zone's previous bin is unknown);
     ``excl``: sub-bin inside a known operation; ``jf``: the zone's first sub-bin; rings (length a power of two)
-    of the air mass [kg], its squared second differences [kg^2] and the exclusion flags. ``st`` (float64):
-    [sigma, alarm sub-bin (-1), z at the alarm, slope at the alarm [kg/sub-bin], its standard error, its
+    of the track [Pa], its squared second differences [Pa^2] and the exclusion flags. ``st`` (float64):
+    [sigma, alarm sub-bin (-1), z at the alarm, slope at the alarm [Pa/sub-bin], its standard error, its
     window]. Returns the statistic per sub-bin (-inf where it cannot be computed)."""
     R = m_ring.shape[0]
     nc = X.shape[0]
     out = np.full(X.shape[1], -np.inf)
+    vals = np.empty(nc)
+    w = np.empty(noise_sub)
     for c in range(X.shape[1]):
         j = j0 + c
-        # consensus pressure of the zone (median after offsets, at least 3 channels) -> air mass
-        vals = np.empty(nc)
+        # consensus pressure of the zone (median after offsets, at least 3 channels; the values are finite,
+        # sorted in place by insertion: the same sorted values, so the same median as median())
         n = 0
         for i in range(nc):
             if act[i, c]:
-                vals[n] = X[i, c] - off[i]
+                x = X[i, c] - off[i]
+                q = n
+                while q > 0 and vals[q - 1] > x:
+                    vals[q] = vals[q - 1]
+                    q -= 1
+                vals[q] = x
                 n += 1
         m = np.nan
         if n >= 3:
-            m = median(vals[:n]) * ratio[c]
+            m = 0.5 * (vals[(n - 1) // 2] + vals[n // 2]) * ratio[c]
         m_ring[j % R] = m
         ex_ring[j % R] = excl[c] or not np.isfinite(m)
         d2 = np.nan
@@ -294,7 +301,6 @@ def fast_scan(X, act, off, ratio, excl, j0, jf, windows, allow, thr, noise_sub, 
         d2_ring[j % R] = d2
         # noise: robust second differences over the previous noise_sub sub-bins, renewed every noise_every
         if j - jf >= noise_sub and (j - jf) % noise_every == 0:
-            w = np.empty(noise_sub)
             k = 0
             for q in range(j - noise_sub, j):
                 x = d2_ring[q % R]
@@ -366,7 +372,9 @@ def fast_scan_run(sums, counts, j0, pos, learn_k, flag_k, offsets, rratio, rexcl
             act[i, c] = np.isfinite(x) and learn_k[i] <= prev and flag_k[i] > prev
         idx = prev - k_first
         if 0 <= idx < rn:
-            ratio[c] = rratio[idx]
+            # the pressure itself (a fixed scale): the previous bin only says whether the zone was there and
+            # usable (its temperatures would carry a glitch or a flagged thermometer into the track as a step)
+            ratio[c] = 1.0 if np.isfinite(rratio[idx]) else np.nan
             e = rexcl[idx]
         else:
             ratio[c] = np.nan

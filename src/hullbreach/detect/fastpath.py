@@ -2,14 +2,15 @@
 
 The sequential test of :mod:`hullbreach.detect.detector` watches the N2 mass in 60 s bins and decides at bin
 ends: a 1 mmHg/min leak is seen after 2-3 minutes. For leaks that fast, crew O2 use and feeds (the reason the
-test watches N2) do not matter, and the total air mass from the consensus of a zone's pressure gauges is far
-more precise (0.035 kg against 0.156 kg per 60 s bin on iss-2018: docs/benchmarks/detect-delay.md §4). The
-fast path watches that air mass in sub-bins of ``bin_s / SUB_BINS`` (10 s):
+test watches N2) do not matter, and the consensus of a zone's pressure gauges is far more precise (as air
+mass, 0.035 kg against 0.156 kg per 60 s bin on iss-2018: docs/benchmarks/detect-delay.md §4). The fast path
+watches that pressure in sub-bins of ``bin_s / SUB_BINS`` (10 s):
 
 * consensus pressure: median over the zone's pressure channels after their offsets, using the channels the
   60 s vote trusted *as of the previous detector bin* (offset learned, not flagged), at least three;
-* air mass: that pressure times the zone's air mass per pressure of the previous detector bin (its
-  temperatures and gas constant: ``m = p sum(V_i/T_i) / R``);
+* no temperature correction: at this time scale the thermal drifts (the orbital cycle moves the ISS at most
+  ~0.05 mmHg/min) stay below the allowance, and a temperature glitch or a thermometer leaving the vote would
+  otherwise enter the track as a step (measured: the same delays, fewer large values on leak-free runs);
 * statistic: the least-squares loss rate over the last 3, 6 and 12 sub-bins against an allowance of
   0.1 mmHg/min (far above crew O2 use, feeds and thermal drifts), ``z = (loss - allowance) / se``, the noise
   from the median of squared second differences over the previous hour (robust; Rousseeuw and Croux 1993
@@ -77,8 +78,8 @@ class FastAlarm:
         Alarm time, UNIX [s] (end of the sub-bin).
     z, threshold : float
         Statistic at the alarm and the threshold [-].
-    loss_kg_s, loss_se_kg_s : float
-        Air loss rate of the window that alarmed and its standard error [kg/s].
+    loss_pa_s, loss_se_pa_s : float
+        Pressure loss rate of the window that alarmed and its standard error [Pa/s].
     window_s : float
         Length of that window [s].
     """
@@ -88,24 +89,22 @@ class FastAlarm:
     time_s: float
     z: float
     threshold: float
-    loss_kg_s: float
-    loss_se_kg_s: float
+    loss_pa_s: float
+    loss_se_pa_s: float
     window_s: float
 
 
 class FastZone:
     """Fast-path state of one zone over one zone period (fed sub-bins in order, in any chunking)."""
 
-    def __init__(self, zone: tuple, volume_m3: float, j_first: int, sub_s: float, threshold: float,
-                 temperature_k: float = 295.15, r_specific: float = 287.05):
+    def __init__(self, zone: tuple, j_first: int, sub_s: float, threshold: float):
         self.zone = zone
         self.j_first = int(j_first)
         self.j_next = int(j_first)
         self.sub_s = float(sub_s)
         self.threshold = float(threshold)
-        # allowance on the air mass [kg per sub-bin] at the zone's nominal temperature
-        self.allow = (FAST_ALLOW_MMHG_MIN * PA_PER_MMHG / 60.0 * self.sub_s * volume_m3
-                      / (r_specific * temperature_k))
+        # allowance on the consensus pressure [Pa per sub-bin]
+        self.allow = FAST_ALLOW_MMHG_MIN * PA_PER_MMHG / 60.0 * self.sub_s
         self._m = np.full(_RING, np.nan)
         self._d2 = np.full(_RING, np.nan)
         self._ex = np.ones(_RING, dtype=bool)
@@ -115,7 +114,8 @@ class FastZone:
     def scan(self, j0: int, X: np.ndarray, act: np.ndarray, off: np.ndarray, ratio: np.ndarray,
              excl: np.ndarray) -> np.ndarray:
         """Feed sub-bins ``j0 ..`` (must be the next ones): channel means ``X`` [Pa] (channels x sub-bins),
-        usable channels ``act``, offsets ``off`` [Pa], air mass per pressure ``ratio`` [kg/Pa], exclusions
+        usable channels ``act``, offsets ``off`` [Pa], a scale per sub-bin ``ratio`` [-] (1 in use; NaN where
+        the zone's previous detector bin is unknown), exclusions
         ``excl``. Returns the statistic per sub-bin [-]."""
         if j0 != self.j_next:
             raise ValueError(f"fast path fed sub-bin {j0}, expected {self.j_next}")
@@ -132,7 +132,8 @@ class FastZone:
         """:meth:`scan` of sub-bins ``j_next .. b - 1`` with the inputs built in compiled code from the zone's
         channel sums [Pa] and counts (from sub-bin ``j0``, rows ``pos``; mean = sum / count), its pressure
         ``vote``, the ratios
-        [kg/Pa] and exclusions of its ``n_bins`` detector bins from ``k_first``, and known-operation intervals
+        (air mass per pressure [kg/Pa]: only whether it is known is used) and exclusions of its ``n_bins``
+        detector bins from ``k_first``, and known-operation intervals
         ``[iv0, iv1]`` [detector bins]. Returns the statistic per sub-bin [-]."""
         a = self.j_next
         z = fast_scan_run(sums, counts, int(j0), pos, vote.learn_k, vote.flag_k, vote.offsets, ratio, excl, int(n_bins),
@@ -150,7 +151,7 @@ class FastZone:
             return None
         j = int(st[1])
         return FastAlarm(zone=self.zone, j=j, time_s=(j + 1) * self.sub_s, z=float(st[2]), threshold=self.threshold,
-                         loss_kg_s=-float(st[3]) / self.sub_s, loss_se_kg_s=float(st[4]) / self.sub_s,
+                         loss_pa_s=-float(st[3]) / self.sub_s, loss_se_pa_s=float(st[4]) / self.sub_s,
                          window_s=float(st[5]) * self.sub_s)
 
 
@@ -216,8 +217,7 @@ class FastPaths:
             if st is None or len(st.p_sensors) < FAST_MIN_CHANNELS:
                 return
             k1 = int(zm.k[0])
-            run = _Run(zm.zone, st, k1, FastZone(zm.zone, zm.volume_m3, (k1 + 1) * SUB_BINS, self.sub_s,
-                                                 self.threshold))
+            run = _Run(zm.zone, st, k1, FastZone(zm.zone, (k1 + 1) * SUB_BINS, self.sub_s, self.threshold))
             self.runs.append(run)
             self.live[zm.zone] = run
         if len(zm.k) == 1:  # the streaming step: Python floats, the same division
@@ -282,15 +282,6 @@ class FastPaths:
         out = [r.fast.alarm for r in self.runs if r.fast.alarm is not None]
         return sorted(out, key=lambda a: a.time_s)
 
-    def ratio_at(self, zone: tuple, time_s: float) -> float:
-        """Air mass per pressure [kg/Pa] of the zone's detector bin before ``time_s`` (NaN if unknown)."""
-        for run in self.runs:
-            if run.zone == zone:
-                i = int(math.floor(time_s / self.bin_s)) - 1 - run.k_first
-                if 0 <= i < run.n:
-                    return float(run.ratio[i])
-        return float("nan")
-
 
 #: A fast alarm and a 60 s alarm of the same zone are one leak when the 60 s one comes within this after it
 #: [s] (or was already active).
@@ -331,14 +322,13 @@ def merge_fast_alarms(engine, alarms: list, seed: int = 0) -> list[str]:
         det = engine.detectors.get(fa.zone)
         if det is None:
             det = next((d for d in reversed(engine.finished) if d.zone == fa.zone), None)
-        ratio = engine.fast.ratio_at(fa.zone, fa.time_s)
-        if det is None or det.y.n == 0 or not (ratio > 0):
+        if det is None or det.y.n == 0:
             continue
         n = det.y.n - 1
         p = float(det.p.a[n])
         T = float(det.T.a[n])
         est = estimate_from_rate(zone=fa.zone, volume_m3=det.volume_m3, pressure_pa=p, temperature_k=T,
-                                 loss_rate_pa_s=fa.loss_kg_s / ratio, loss_rate_std_pa_s=fa.loss_se_kg_s / ratio,
+                                 loss_rate_pa_s=fa.loss_pa_s, loss_rate_std_pa_s=fa.loss_se_pa_s,
                                  threshold_pa=engine.station.evacuation_pressure_pa,
                                  reserve_model=engine.cfg.reserve_model,
                                  r_specific=det.r_specific or 287.05, seed=seed, n_samples=MC_SAMPLES)
