@@ -257,3 +257,161 @@ def zone_bin_one(xall, cnts, k, prow, p_offs, p_flag, p_noise, p_atol, trow, t_o
         if t_flag[i] == k:
             change = True
     return 0, p, tc, inv_t, chp or cht, change
+
+
+@jit
+def fast_scan(X, act, off, ratio, excl, j0, jf, windows, allow, thr, noise_sub, noise_every, noise_min,
+              m_ring, d2_ring, ex_ring, st):
+    """The fast path over sub-bins ``j0 .. j0 + X.shape[1] - 1`` (see hullbreach.detect.fastpath.FastZone).
+
+    ``X`` (channels x sub-bins): channel means [Pa]; ``act``: channel usable there; ``off``: channel offsets
+    [Pa]; ``ratio``: scale of the track per sub-bin (1 in use; NaN: the zone's previous bin is unknown);
+    ``excl``: sub-bin inside a known operation; ``jf``: the zone's first sub-bin; rings (length a power of two)
+    of the track [Pa], its squared second differences [Pa^2] and the exclusion flags. ``st`` (float64):
+    [sigma, alarm sub-bin (-1), z at the alarm, slope at the alarm [Pa/sub-bin], its standard error, its
+    window]. Returns the statistic per sub-bin (-inf where it cannot be computed)."""
+    R = m_ring.shape[0]
+    nc = X.shape[0]
+    out = np.full(X.shape[1], -np.inf)
+    vals = np.empty(nc)
+    w = np.empty(noise_sub)
+    for c in range(X.shape[1]):
+        j = j0 + c
+        # consensus pressure of the zone (median after offsets, at least 3 channels; the values are finite,
+        # sorted in place by insertion: the same sorted values, so the same median as median())
+        n = 0
+        for i in range(nc):
+            if act[i, c]:
+                x = X[i, c] - off[i]
+                q = n
+                while q > 0 and vals[q - 1] > x:
+                    vals[q] = vals[q - 1]
+                    q -= 1
+                vals[q] = x
+                n += 1
+        m = np.nan
+        if n >= 3:
+            m = 0.5 * (vals[(n - 1) // 2] + vals[n // 2]) * ratio[c]
+        m_ring[j % R] = m
+        ex_ring[j % R] = excl[c] or not np.isfinite(m)
+        d2 = np.nan
+        if j - jf >= 2 and not (ex_ring[j % R] or ex_ring[(j - 1) % R] or ex_ring[(j - 2) % R]):
+            e = m - 2.0 * m_ring[(j - 1) % R] + m_ring[(j - 2) % R]
+            d2 = e * e
+        d2_ring[j % R] = d2
+        # noise: robust second differences over the previous noise_sub sub-bins, renewed every noise_every
+        if j - jf >= noise_sub and (j - jf) % noise_every == 0:
+            k = 0
+            for q in range(j - noise_sub, j):
+                x = d2_ring[q % R]
+                if np.isfinite(x):
+                    w[k] = x
+                    k += 1
+            st[0] = np.sqrt(np.median(w[:k]) / 0.4549 / 6.0) if k > noise_min else np.nan
+        sig = st[0]
+        z = -np.inf
+        if np.isfinite(sig) and sig > 0:
+            for wi in range(windows.shape[0]):
+                M = windows[wi]
+                if j - jf < M - 1:
+                    continue
+                ok = True
+                for q in range(j - M + 1, j + 1):
+                    if ex_ring[q % R]:
+                        ok = False
+                if not ok:
+                    continue
+                sxx = 0.0
+                for i in range(M):
+                    u = i - (M - 1) / 2.0
+                    sxx += u * u
+                s = 0.0
+                for i in range(M):
+                    s += (i - (M - 1) / 2.0) * m_ring[(j - M + 1 + i) % R]
+                slope = s / sxx
+                se = sig / np.sqrt(sxx)
+                zm = (-slope - allow) / se
+                if zm > z:
+                    z = zm
+                    if zm > thr and st[1] < 0:
+                        st[1] = j
+                        st[2] = zm
+                        st[3] = slope
+                        st[4] = se
+                        st[5] = M
+        out[c] = z
+    return out
+
+
+@jit
+def fast_scan_run(sums, counts, j0, pos, learn_k, flag_k, offsets, rratio, rexcl, rn, k_first, iv0, iv1, a, b,
+                  sub_bins, jf, windows, allow, thr, noise_sub, noise_every, noise_min, m_ring, d2_ring, ex_ring, st):
+    """fast_scan over sub-bins a .. b - 1 of one zone run with its inputs built here (FastPaths.process):
+    ``sums``, ``counts`` (pressure channels x sub-bins from j0) [Pa], [-]: the channel means are sum / count
+    where count > 0, else NaN; ``pos`` the zone's channels among them, its vote
+    (learn_k, flag_k, offsets), its detector bins' ratios and exclusions (rratio, rexcl, rn bins from k_first)
+    and the known-operation intervals [iv0, iv1] of detector bins that concern it."""
+    n = b - a
+    P = pos.shape[0]
+    X = np.empty((P, n))
+    act = np.zeros((P, n), dtype=np.bool_)
+    off = np.empty(P)
+    for i in range(P):
+        o = offsets[i]
+        off[i] = 0.0 if np.isnan(o) else o
+    ratio = np.empty(n)
+    excl = np.zeros(n, dtype=np.bool_)
+    for c in range(n):
+        j = a + c
+        K = j // sub_bins
+        prev = K - 1
+        for i in range(P):
+            cnt = counts[pos[i], j - j0]
+            x = sums[pos[i], j - j0] / (cnt if cnt > 1.0 else 1.0) if cnt > 0 else np.nan
+            X[i, c] = x
+            act[i, c] = np.isfinite(x) and learn_k[i] <= prev and flag_k[i] > prev
+        idx = prev - k_first
+        if 0 <= idx < rn:
+            # the pressure itself (a fixed scale): the previous bin only says whether the zone was there and
+            # usable (its temperatures would carry a glitch or a flagged thermometer into the track as a step)
+            ratio[c] = 1.0 if np.isfinite(rratio[idx]) else np.nan
+            e = rexcl[idx]
+        else:
+            ratio[c] = np.nan
+            e = True
+        for q in range(iv0.shape[0]):
+            if iv0[q] <= K <= iv1[q]:
+                e = True
+        excl[c] = e
+    return fast_scan(X, act, off, ratio, excl, a, jf, windows, allow, thr, noise_sub, noise_every, noise_min,
+                     m_ring, d2_ring, ex_ring, st)
+
+
+@jit
+def sub_add_batch(t_ns, rows, value, pslot, sub_ns, j_open, ssums, scounts):
+    """The streaming fast path's accumulation of one batch: the sub-bin of each pressure sample
+    (``t_ns // sub_ns``), added to the open sub-bins from ``j_open`` when they fit. Returns (first, last)
+    sub-bin of the batch's pressure samples (-1, -1: none) and whether it added them (False: the arrays
+    are too short for ``j_open`` and the last one; nothing was added)."""
+    lo = -1
+    hi = -1
+    for s in range(t_ns.shape[0]):
+        if pslot[rows[s]] >= 0:
+            j = t_ns[s] // sub_ns
+            if lo < 0 or j < lo:
+                lo = j
+            if j > hi:
+                hi = j
+    if hi < 0:
+        return lo, hi, True
+    jo = j_open if j_open >= 0 else lo
+    if hi - jo + 1 > ssums.shape[1]:
+        return lo, hi, False
+    for s in range(t_ns.shape[0]):
+        sl = pslot[rows[s]]
+        if sl >= 0:
+            j = t_ns[s] // sub_ns
+            if j >= jo:
+                ssums[sl, j - jo] += value[s]
+                scounts[sl, j - jo] += 1.0
+    return lo, hi, True

@@ -106,12 +106,14 @@ class _Consensus:
     abs_tol: float
     offsets: np.ndarray = None  # type: ignore[assignment]
     flag_k: np.ndarray = None  # type: ignore[assignment]
+    learn_k: np.ndarray = None  # type: ignore[assignment]  # bin each offset was learned at (inf: not yet)
     _tol_one: tuple | None = None  # (counts, tolerances) of the last single bin
 
     def __post_init__(self) -> None:
         n = len(self.sensors)
         self.offsets = np.full(n, np.nan)
         self.flag_k = np.full(n, np.inf)
+        self.learn_k = np.full(n, np.inf)
 
     def run(self, x: np.ndarray, counts: np.ndarray, ks: np.ndarray) -> np.ndarray:
         """Zone consensus value per bin (NaN where no channel) for bins ``ks`` of channel means ``x``."""
@@ -134,6 +136,7 @@ class _Consensus:
                 ref = float(np.median(x[valid[:, j], j]))
             newly = unknown & (first == j)
             self.offsets[newly] = x[newly, j] - ref
+            self.learn_k[newly] = ks[j]
         c = x - np.where(np.isnan(self.offsets), 0.0, self.offsets)[:, None]
         with np.errstate(invalid="ignore"):
             noise_bin = self.noise_si[:, None] / np.sqrt(np.maximum(counts, 1.0))
@@ -183,6 +186,7 @@ class _Consensus:
             for i in unknown:
                 offs[i] = x[i] - ref
                 self.offsets[i] = offs[i]
+                self.learn_k[i] = k
             missing = [i for i in missing if i not in unknown]
         if missing:
             offs = [0.0 if isnan(o) else o for o in offs]
@@ -369,6 +373,8 @@ class AirMassTracker:
         #: one-bin chunks (streaming) take :meth:`_zone_bin`, which gives exactly the chunk path's numbers
         self.single_bin_path = True
         self._states: dict[tuple, _ZoneState] = {}
+        #: every zone state made, in order (zone, state): the votes of ended zone periods stay readable
+        self.all_states: list = []
         self._period_index = -1
         self.faults: dict[str, SensorFault] = {c: SensorFault(c, r) for c, r in self.untrusted.items()}
         # excluded-bin ranges from known events, per module set (None = every zone)
@@ -420,6 +426,7 @@ class AirMassTracker:
                         prow=np.array([self.row[c] for c in p_s], dtype=np.int64),
                         trow=np.array([self.row[c] for c in t_s], dtype=np.int64))
         self._states[zone] = st
+        self.all_states.append((zone, st))
         return st
 
     def _unmonitored(self, zone: tuple, ks: np.ndarray) -> np.ndarray:

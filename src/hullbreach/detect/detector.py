@@ -111,6 +111,7 @@ from hullbreach.detect.glr import (  # noqa: F401 (re-exported: the detector's p
 )
 from hullbreach.detect.glr import _grid_terms_stacked, _zeros, worst_case_excess
 from hullbreach.detect.kernels import zone_step_one
+from hullbreach.detect.fastpath import FAST_FAR_SHARE, SUB_BINS, FastPaths, merge_fast_alarms
 from hullbreach.detect.alarmfit import AlarmFitting, _AlarmState  # noqa: F401 (_AlarmState: used by tests)
 from hullbreach.detect.noise import NoiseModel, _Buf
 from hullbreach.detect.result import Alarm, DetectionResult, ZoneStatus  # noqa: F401
@@ -139,6 +140,9 @@ class DetectorConfig:
         ``constant-rate`` (operational definition) or ``constant-hole``.
     threshold : float, optional
         Explicit LLR threshold (overrides ``far_per_year``).
+    fast_path : bool
+        Run the fast path for large leaks (:mod:`hullbreach.detect.fastpath`: 10 s pressure consensus),
+        which takes ``FAST_FAR_SHARE`` of the false-alarm rate.
     """
 
     far_per_year: float = 1.0
@@ -149,6 +153,7 @@ class DetectorConfig:
     track: str = "auto"
     reserve_model: str = "constant-rate"
     threshold: float | None = None
+    fast_path: bool = True
 
     def __post_init__(self) -> None:
         if self.track not in ("auto", "air", "n2"):
@@ -686,8 +691,11 @@ class DetectionEngine:
         # the requested false-alarm rate is for the whole station: split over its monitored zones
         n_zones = sum(1 for z in station.zones() if station.sensors_in(z, "pressure"))
         self.n_zones = max(n_zones, 1)
+        # the fast path takes its share of the false-alarm rate (fastpath.FAST_FAR_SHARE)
+        far_slow = self.cfg.far_per_year * ((1.0 - FAST_FAR_SHARE) if self.cfg.fast_path else 1.0)
         self.h = (float(self.cfg.threshold) if self.cfg.threshold is not None
-                  else threshold_for_far(self.cfg.far_per_year / self.n_zones, self.cfg.bin_s))
+                  else threshold_for_far(far_slow / self.n_zones, self.cfg.bin_s))
+        self.fast = FastPaths(self.tracker, self.cfg.bin_s, self.cfg.far_per_year) if self.cfg.fast_path else None
         self.detectors: dict[tuple, ZoneDetector] = {}
         self.finished: list[ZoneDetector] = []
         self.parts: list[ZoneMass] = []
@@ -724,6 +732,8 @@ class DetectionEngine:
                                        h=self.h)
                     self.detectors[zm.zone] = det
                 det.feed(self._track_changes(zm, det.track))
+                if self.fast is not None:
+                    self.fast.on_bins(zm)
                 live.add(zm.zone)
                 if self.keep_series:
                     self.parts.append(zm)
@@ -732,6 +742,8 @@ class DetectionEngine:
                     d = self.detectors.pop(z)
                     d.seal()
                     self.finished.append(d)
+                    if self.fast is not None:
+                        self.fast.on_zone_end(z)
         self.k_next = k0 + sums.shape[1]
 
     def _track_changes(self, zm: ZoneMass, track: str) -> ZoneMass:
@@ -775,10 +787,11 @@ class DetectionEngine:
         alarms: list[Alarm] = []
         for det in self.finished + list(self.detectors.values()):
             alarms.extend(det.alarms_out(self.station, self.cfg, seed=seed))
+        fast_notes = merge_fast_alarms(self, alarms, seed) if self.fast is not None else []
         alarms.sort(key=lambda a: (a.time_s, a.kind))
         zones = tuple(d.status() for d in self.detectors.values() if d.y.n > 0)
         faults = tuple(sorted(self.tracker.faults.values(), key=lambda f: f.sensor))
-        all_notes = list(notes) + self._engine_notes()
+        all_notes = list(notes) + self._engine_notes() + fast_notes
         return DetectionResult(
             station=self.station.name, status="leak" if alarms else "nominal", alarms=tuple(alarms),
             sensor_faults=faults, quarantined_samples=int(quarantined), trusted_channels=tuple(trusted),
@@ -826,6 +839,13 @@ def detect(station: Station, frame, events=None, *, far_per_year: float = 1.0, c
                              hint=f"the station's pressure channels are {', '.join(s.id for s in station.sensors.values() if s.quantity == 'pressure')}")
     n = sums.shape[1] - 1
     eng.process(k0, sums[:, :n], counts[:, :n])
+    if eng.fast is not None:
+        # the fast path's sub-bins of the pressure channels, all but the one holding the last sample
+        prow = np.array([i for i, c in enumerate(known) if station.sensors[c].quantity == "pressure"], dtype=np.int64)
+        j0, ssum, scnt = bin_frame(frame, [known[i] for i in prow], cfg.bin_s / SUB_BINS)
+        m = max(ssum.shape[1] - 1, 0)
+        eng.fast.process(j0, np.ascontiguousarray(ssum[:, :m], dtype=float), np.ascontiguousarray(scnt[:, :m], dtype=float),
+                         prow)
     return eng.result(quarantined=frame.n_quarantined, trusted=tuple(frame.trusted_channels()),
                       notes=tuple(getattr(frame, "warnings", ()))[:5], seed=seed)
 

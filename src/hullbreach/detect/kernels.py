@@ -29,7 +29,8 @@ def _compiled():
     from hullbreach.detect import _kernels_jit as k
 
     return {"glr_ages_one": k.glr_ages_one, "zone_bin_one": k.zone_bin_one, "median": k.median,
-            "zone_step_one": k.zone_step_one}
+            "zone_step_one": k.zone_step_one, "fast_scan": k.fast_scan, "fast_scan_run": k.fast_scan_run,
+            "sub_add_batch": k.sub_add_batch}
 
 
 def glr_ages_one(C0, Cj, n: int, c0n: float, cjn: float, A: float, B: float, sk: float, allow: float,
@@ -141,6 +142,28 @@ def zone_step_one(n0: int, yv: float, p: float, T: float, m: float, s: float, ka
                                         ex, *bufs)
 
 
+def fast_scan(X, act, off, ratio, excl, j0: int, jf: int, windows, allow: float, thr: float, noise_sub: int,
+              noise_every: int, noise_min: int, m_ring, d2_ring, ex_ring, st):
+    """Compiled scan of the fast path over a run of sub-bins (:class:`hullbreach.detect.fastpath.FastZone`:
+    the parameters and units are documented there). Returns the statistic per sub-bin [-]."""
+    return _compiled()["fast_scan"](X, act, off, ratio, excl, j0, jf, windows, allow, thr, noise_sub, noise_every,
+                                    noise_min, m_ring, d2_ring, ex_ring, st)
+
+
+def fast_scan_run(*args):
+    """:func:`fast_scan` over a run of sub-bins of one zone with its inputs built in compiled code
+    (:meth:`hullbreach.detect.fastpath.FastPaths.process` documents the arguments). Returns the statistic
+    per sub-bin [-]."""
+    return _compiled()["fast_scan_run"](*args)
+
+
+def sub_add_batch(t_ns, rows, value, pslot, sub_ns: int, j_open: int, ssums, scounts):
+    """Add a batch's pressure samples to the streaming fast path's open sub-bins (in place) when they fit:
+    times [ns], station rows, SI values [Pa]; ``pslot``: each row's slot among the pressure channels (-1:
+    other channel); ``j_open``: first open sub-bin (-1: none yet). Returns (first, last, added)."""
+    return _compiled()["sub_add_batch"](t_ns, rows, value, pslot, sub_ns, j_open, ssums, scounts)
+
+
 def warm_up() -> None:
     """Compile the kernels, or load them from the cache, now, for the argument types of the streaming step (a
     streaming detector calls this when it is built, so that its first bin step does not pay for it)."""
@@ -156,3 +179,12 @@ def warm_up() -> None:
     bufs[1] = np.zeros(4, dtype=bool)
     bufs[8] = np.zeros(4, dtype=np.int64)
     f["zone_step_one"](0, 0.0, 0.0, 0.0, 0.0, np.nan, 1.0, 2, 0, 0, 4.0, 20, 0.0, terms, np.zeros(2), *bufs)
+    f["fast_scan"](np.zeros((3, 1)), np.zeros((3, 1), dtype=bool), np.zeros(3), np.zeros(1), np.zeros(1, dtype=bool), 0,
+                   0, np.array([3], dtype=np.int64), 0.0, 1.0, 4, 2, 1, np.zeros(8), np.zeros(8), np.zeros(8, dtype=bool),
+                   np.zeros(6))
+    f["fast_scan_run"](np.zeros((3, 1)), np.zeros((3, 1)), 0, np.arange(3, dtype=np.int64), np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(1),
+                       np.zeros(1, dtype=bool), 1, 0, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0, 1, 6, 0,
+                       np.array([3], dtype=np.int64), 0.0, 1.0, 4, 2, 1, np.zeros(8), np.zeros(8), np.zeros(8, dtype=bool),
+                       np.zeros(6))
+    f["sub_add_batch"](np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros(1, dtype=np.int64),
+                       10, -1, np.zeros((1, 1)), np.zeros((1, 1)))

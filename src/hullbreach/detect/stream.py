@@ -38,6 +38,7 @@ import pandas as pd
 from hullbreach.detect import kernels
 from hullbreach.detect.airmass import SensorFault, time_ns
 from hullbreach.detect.detector import DetectionEngine, DetectionResult, DetectorConfig
+from hullbreach.detect.fastpath import SUB_BINS
 from hullbreach.errors import DetectionError
 from hullbreach.station import Station, load_station
 from hullbreach.units import to_si
@@ -101,7 +102,19 @@ class StreamingDetector:
         self._lut = None
         self._lut_key = None
         self._dirty = True
+        self._trusted: tuple | None = None  # (number of untrusted channels, the trusted ones)
         self.n_updates = 0
+        # the fast path's sub-bins (pressure channels only): sums and counts from sub-bin _j_open on
+        self._fast = self.engine.fast is not None
+        self.sub_ns = int(round(self.cfg.bin_s / SUB_BINS * 1e9))
+        self._prow = np.array([i for i, c in enumerate(self.channels) if self.station.sensors[c].quantity == "pressure"],
+                              dtype=np.int64)
+        self._pslot = np.full(len(self.channels), -1, dtype=np.int64)
+        self._pslot[self._prow] = np.arange(len(self._prow))
+        self._j_open: int | None = None
+        self._j_newest: int | None = None
+        self._ssums = np.zeros((len(self._prow), 0))
+        self._scounts = np.zeros((len(self._prow), 0))
         kernels.warm_up()  # compile (first use on this machine) or load the per-bin kernels now, not in an update
 
     # ------------------------------------------------------------------------------------------ input
@@ -120,7 +133,10 @@ class StreamingDetector:
         old = self.engine.tracker
         new = AirMassTracker(self.station, evs, bin_s=self.cfg.bin_s, untrusted=old.untrusted, settle_s=self.cfg.settle_s)
         new._states, new._period_index, new.faults = old._states, -1, old.faults
+        new.all_states = old.all_states
         self.engine.tracker = new
+        if self.engine.fast is not None:
+            self.engine.fast.tracker = new
         self.engine.events = evs
         self.engine._seal_bins = sorted(int(math.floor(e.time_s / self.cfg.bin_s)) for e in evs if e.kind == "leak_sealed")
 
@@ -179,6 +195,8 @@ class StreamingDetector:
                     value = value * self._scale[rows] + self._offset[rows]
                 self._reserve(k_hi)
                 self._bin_add(rows * self._sums.shape[1] + (k - self._k_open), value)
+                if self._fast:
+                    self._sub_add(t_ns, rows, value)
                 self._complete(k_hi)
                 return
         known = rows >= 0
@@ -202,6 +220,8 @@ class StreamingDetector:
         cols = k[ok] - self._k_open
         flat = rows[ok] * self._sums.shape[1] + cols
         self._bin_add(flat, value[ok])
+        if self._fast:
+            self._sub_add(t_ns[ok], rows[ok], value[ok])
         self._complete(k_hi)
 
     def _reserve(self, k_hi: int) -> None:
@@ -216,12 +236,18 @@ class StreamingDetector:
             self._sums, self._counts = sums, counts
 
     def _complete(self, k_hi: int) -> None:
-        """Note the newest sample's bin ``k_hi``; run the detector on every bin before it."""
+        """Note the newest sample's bin ``k_hi``; run the detector on every bin before it (and the fast path
+        on every sub-bin before the newest sample's, each after the bin before its own: as in batch)."""
         self._k_newest = k_hi if self._k_newest is None else max(self._k_newest, k_hi)
         # every bin before the newest sample's bin is complete
         n_done = self._k_newest - self._k_open
         if n_done > 0:
-            self.engine.process(self._k_open, self._sums[:, :n_done].copy(), self._counts[:, :n_done].copy())
+            if self._fast:
+                for i in range(n_done):  # bin by bin: the sub-bins of bin K go after bin K - 1
+                    self._fast_upto((self._k_open + i + 1) * SUB_BINS)
+                    self.engine.process(self._k_open + i, self._sums[:, i:i + 1].copy(), self._counts[:, i:i + 1].copy())
+            else:
+                self.engine.process(self._k_open, self._sums[:, :n_done].copy(), self._counts[:, :n_done].copy())
             # shift the open bins to the front in place (no new arrays)
             self._sums[:, :-n_done] = self._sums[:, n_done:]
             self._counts[:, :-n_done] = self._counts[:, n_done:]
@@ -229,6 +255,49 @@ class StreamingDetector:
             self._counts[:, -n_done:] = 0.0
             self._k_open += n_done
             self._dirty = True
+        if self._fast and self._j_newest is not None:
+            self._fast_upto(self._j_newest)
+
+    def _sub_add(self, t_ns: np.ndarray, rows: np.ndarray, value: np.ndarray) -> None:
+        """Add the pressure samples to the fast path's open sub-bins (samples of sub-bins already handed over
+        are left out of the fast path only), in one compiled pass (two when the arrays must grow)."""
+        value = np.ascontiguousarray(value, dtype=float)
+        j_open = -1 if self._j_open is None else self._j_open
+        lo, hi, added = kernels.sub_add_batch(t_ns, rows, value, self._pslot, self.sub_ns, j_open, self._ssums,
+                                              self._scounts)
+        if hi < 0:
+            return
+        if self._j_open is None:
+            self._j_open = int(lo)
+        self._j_newest = int(hi) if self._j_newest is None else max(self._j_newest, int(hi))
+        if not added:
+            need = int(hi) - self._j_open + 1
+            cap = max(need, 2 * self._ssums.shape[1], 8)
+            for name in ("_ssums", "_scounts"):
+                old = getattr(self, name)
+                new = np.zeros((len(self._prow), cap))
+                new[:, : old.shape[1]] = old
+                setattr(self, name, new)
+            kernels.sub_add_batch(t_ns, rows, value, self._pslot, self.sub_ns, self._j_open, self._ssums,
+                                  self._scounts)
+
+    def _fast_upto(self, j_end: int) -> None:
+        """Hand the sub-bins before ``j_end`` to the fast path (means of the pressure channels)."""
+        if self._j_open is None or j_end <= self._j_open:
+            return
+        n = min(j_end - self._j_open, self._ssums.shape[1])
+        if n <= 0:
+            return
+        before = self.engine.fast.n_alarms
+        # the whole (C-contiguous) arrays with the count n of sub-bins handed over
+        self.engine.fast.process(self._j_open, self._ssums, self._scounts, self._prow, n)
+        if self.engine.fast.n_alarms != before:
+            self._dirty = True  # a fast alarm: the result changes (otherwise it does only at bin steps)
+        self._ssums[:, :-n] = self._ssums[:, n:]
+        self._scounts[:, :-n] = self._scounts[:, n:]
+        self._ssums[:, -n:] = 0.0
+        self._scounts[:, -n:] = 0.0
+        self._j_open += n
 
     def _bin_add(self, flat: np.ndarray, value: np.ndarray) -> None:
         """Add samples to the open bins: ``flat`` = row * n_open + bin offset, ``value`` in SI units."""
@@ -244,7 +313,9 @@ class StreamingDetector:
                 notes.append(f"{self.late} sample(s) arrived after their minute was analysed and were left out")
             if self.unknown:
                 notes.append(f"{self.unknown} sample(s) of channels unknown to the station were left out")
-            trusted = tuple(c for c in self.channels if c not in self._untrusted)
+            if self._trusted is None or self._trusted[0] != len(self._untrusted):  # (untrusted only grows)
+                self._trusted = (len(self._untrusted), tuple(c for c in self.channels if c not in self._untrusted))
+            trusted = self._trusted[1]
             self._result = self.engine.result(quarantined=self.quarantined, trusted=trusted, notes=tuple(notes),
                                               seed=self.seed)
             self._dirty = False

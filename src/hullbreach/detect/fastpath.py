@@ -1,0 +1,352 @@
+"""Fast path of the leak detector: a large leak seen within a minute, from the zone's pressure gauges.
+
+The sequential test of :mod:`hullbreach.detect.detector` watches the N2 mass in 60 s bins and decides at bin
+ends: a 1 mmHg/min leak is seen after 2-3 minutes. For leaks that fast, crew O2 use and feeds (the reason the
+test watches N2) do not matter, and the consensus of a zone's pressure gauges is far more precise (as air
+mass, 0.035 kg against 0.156 kg per 60 s bin on iss-2018: docs/benchmarks/detect-delay.md §4). The fast path
+watches that pressure in sub-bins of ``bin_s / SUB_BINS`` (10 s):
+
+* consensus pressure: median over the zone's pressure channels after their offsets, using the channels the
+  60 s vote trusted *as of the previous detector bin* (offset learned, not flagged), at least three;
+* no temperature correction: at this time scale the thermal drifts (the orbital cycle moves the ISS at most
+  ~0.05 mmHg/min) stay below the allowance, and a temperature glitch or a thermometer leaving the vote would
+  otherwise enter the track as a step (measured: the same delays, fewer large values on leak-free runs);
+* statistic: the least-squares loss rate over the last 3, 6 and 12 sub-bins against an allowance of
+  0.1 mmHg/min (far above crew O2 use, feeds and thermal drifts), ``z = (loss - allowance) / se``, the noise
+  from the median of squared second differences over the previous hour (robust; Rousseeuw and Croux 1993
+  for the median-based scale), the largest ``z`` over the three windows;
+* sub-bins inside a known operation (and its settling) are left out; the noise needs an hour of data.
+
+An alarm is raised at the first sub-bin whose ``z`` exceeds :func:`fast_threshold`: the Gaussian level for a
+share of the requested false-alarm rate over the three windows (Bonferroni), doubled because the tails of
+real tracks are heavier (docs/benchmarks/detect-delay.md §4: on the benchmark's 36 leak-free days the largest
+``z`` was 6.5 against a Gaussian 5.6). It is reported as the zone's leak alarm (its time; onset and estimates
+from the 60 s detector once that one alarms too; until then from the fast fit).
+
+Batch and streaming run the same compiled scan (:func:`hullbreach.detect.kernels.fast_scan`) over the same
+sub-bins with the same inputs (the sub-bins of detector bin ``K`` use the vote and the masses of bin ``K - 1``),
+so they give the same alarms.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import norm
+
+from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_YEAR
+from hullbreach.detect.kernels import fast_scan, fast_scan_run
+
+#: Sub-bins per detector bin (10 s at the default 60 s bins).
+SUB_BINS = 6
+#: Loss-rate windows [sub-bins].
+FAST_WINDOWS = (3, 6, 12)
+#: Loss rate not to alarm on [mmHg/min] (crew O2 use ~0.002, a 5 kg repress over 30 min ~0.1 upwards).
+FAST_ALLOW_MMHG_MIN = 0.1
+#: Noise history and renewal [sub-bins]; fewest finite second differences for a noise estimate.
+FAST_NOISE_SUB = 360
+FAST_NOISE_EVERY = 60
+FAST_NOISE_MIN = 100
+#: Share of the requested false-alarm rate given to the fast path, and the factor on its Gaussian threshold.
+FAST_FAR_SHARE = 0.1
+FAST_TAIL_FACTOR = 2.0
+#: Fewest pressure channels for a consensus.
+FAST_MIN_CHANNELS = 3
+_RING = 512  # > FAST_NOISE_SUB + the largest window
+
+
+def fast_threshold(far_per_year: float, sub_s: float) -> float:
+    """Threshold on the fast path's ``z`` [-] for ``far_per_year`` false alarms a year [1/yr] at sub-bins of
+    ``sub_s`` seconds: ``FAST_TAIL_FACTOR`` times the Gaussian level of ``FAST_FAR_SHARE * far_per_year``
+    spread over the sub-bins of a year and the windows (Bonferroni)."""
+    per = FAST_FAR_SHARE * far_per_year / (SECONDS_PER_YEAR / sub_s) / len(FAST_WINDOWS)
+    return FAST_TAIL_FACTOR * float(norm.isf(per))
+
+
+@dataclass(frozen=True)
+class FastAlarm:
+    """A fast-path alarm of one zone.
+
+    Attributes
+    ----------
+    zone : tuple[str, ...]
+    j : int
+        Sub-bin of the alarm (sub-bin j covers ``[j sub_s, (j + 1) sub_s)`` UNIX seconds).
+    time_s : float
+        Alarm time, UNIX [s] (end of the sub-bin).
+    z, threshold : float
+        Statistic at the alarm and the threshold [-].
+    loss_pa_s, loss_se_pa_s : float
+        Pressure loss rate of the window that alarmed and its standard error [Pa/s].
+    window_s : float
+        Length of that window [s].
+    """
+
+    zone: tuple
+    j: int
+    time_s: float
+    z: float
+    threshold: float
+    loss_pa_s: float
+    loss_se_pa_s: float
+    window_s: float
+
+
+class FastZone:
+    """Fast-path state of one zone over one zone period (fed sub-bins in order, in any chunking)."""
+
+    def __init__(self, zone: tuple, j_first: int, sub_s: float, threshold: float):
+        self.zone = zone
+        self.j_first = int(j_first)
+        self.j_next = int(j_first)
+        self.sub_s = float(sub_s)
+        self.threshold = float(threshold)
+        # allowance on the consensus pressure [Pa per sub-bin]
+        self.allow = FAST_ALLOW_MMHG_MIN * PA_PER_MMHG / 60.0 * self.sub_s
+        self._m = np.full(_RING, np.nan)
+        self._d2 = np.full(_RING, np.nan)
+        self._ex = np.ones(_RING, dtype=bool)
+        self._st = np.array([np.nan, -1.0, 0.0, 0.0, 0.0, 0.0])
+        self._windows = np.asarray(FAST_WINDOWS, dtype=np.int64)
+
+    def scan(self, j0: int, X: np.ndarray, act: np.ndarray, off: np.ndarray, ratio: np.ndarray,
+             excl: np.ndarray) -> np.ndarray:
+        """Feed sub-bins ``j0 ..`` (must be the next ones): channel means ``X`` [Pa] (channels x sub-bins),
+        usable channels ``act``, offsets ``off`` [Pa], a scale per sub-bin ``ratio`` [-] (1 in use; NaN where
+        the zone's previous detector bin is unknown), exclusions
+        ``excl``. Returns the statistic per sub-bin [-]."""
+        if j0 != self.j_next:
+            raise ValueError(f"fast path fed sub-bin {j0}, expected {self.j_next}")
+        X = np.ascontiguousarray(X, dtype=float)
+        z = fast_scan(X, np.ascontiguousarray(act, dtype=bool), np.ascontiguousarray(off, dtype=float),
+                      np.ascontiguousarray(ratio, dtype=float), np.ascontiguousarray(excl, dtype=bool), int(j0),
+                      self.j_first, self._windows, float(self.allow), self.threshold, FAST_NOISE_SUB,
+                      FAST_NOISE_EVERY, FAST_NOISE_MIN, self._m, self._d2, self._ex, self._st)
+        self.j_next = j0 + X.shape[1]
+        return z
+
+    def scan_run(self, sums: np.ndarray, counts: np.ndarray, j0: int, pos: np.ndarray, vote, ratio: np.ndarray,
+                 excl: np.ndarray, n_bins: int, k_first: int, iv0: np.ndarray, iv1: np.ndarray, b: int) -> np.ndarray:
+        """:meth:`scan` of sub-bins ``j_next .. b - 1`` with the inputs built in compiled code from the zone's
+        channel sums [Pa] and counts (from sub-bin ``j0``, rows ``pos``; mean = sum / count), its pressure
+        ``vote``, the ratios
+        (air mass per pressure [kg/Pa]: only whether it is known is used) and exclusions of its ``n_bins``
+        detector bins from ``k_first``, and known-operation intervals
+        ``[iv0, iv1]`` [detector bins]. Returns the statistic per sub-bin [-]."""
+        a = self.j_next
+        z = fast_scan_run(sums, counts, int(j0), pos, vote.learn_k, vote.flag_k, vote.offsets, ratio, excl, int(n_bins),
+                          int(k_first), iv0, iv1, int(a), int(b), SUB_BINS, self.j_first, self._windows,
+                          float(self.allow), self.threshold, FAST_NOISE_SUB, FAST_NOISE_EVERY, FAST_NOISE_MIN,
+                          self._m, self._d2, self._ex, self._st)
+        self.j_next = int(b)
+        return z
+
+    @property
+    def alarm(self) -> FastAlarm | None:
+        """The zone's fast alarm, if one was raised."""
+        st = self._st
+        if st[1] < 0:
+            return None
+        j = int(st[1])
+        return FastAlarm(zone=self.zone, j=j, time_s=(j + 1) * self.sub_s, z=float(st[2]), threshold=self.threshold,
+                         loss_pa_s=-float(st[3]) / self.sub_s, loss_se_pa_s=float(st[4]) / self.sub_s,
+                         window_s=float(st[5]) * self.sub_s)
+
+
+class _Run:
+    """One zone over one zone period, as the fast path needs it."""
+
+    def __init__(self, zone: tuple, state, k_first: int, fast: FastZone):
+        self.zone = zone
+        self.state = state  # the tracker's _ZoneState (its pressure vote)
+        self.k_first = int(k_first)
+        self.ratio = np.zeros(64)  # air mass per pressure of each detector bin [kg/Pa] (NaN: unknown)
+        self.excl = np.zeros(64, dtype=bool)  # bin inside a known operation, or vented
+        self.n = 0  # detector bins recorded
+        self.pos: tuple | None = None  # (rows key, positions of the zone's pressure channels in them)
+        self.iv: tuple | None = None  # (tracker, starts, ends) of the known-operation intervals [bins]
+        self.fast = fast
+        self.closed = False
+        self.alarmed = False
+
+    @property
+    def k_last(self) -> int:
+        return self.k_first + self.n - 1
+
+    def add_one(self, ratio: float, excl: bool) -> None:
+        if self.n == len(self.ratio):
+            r, e = np.zeros(2 * len(self.ratio)), np.zeros(2 * len(self.ratio), dtype=bool)
+            r[: self.n], e[: self.n] = self.ratio[: self.n], self.excl[: self.n]
+            self.ratio, self.excl = r, e
+        self.ratio[self.n] = ratio
+        self.excl[self.n] = excl
+        self.n += 1
+
+    def add(self, ratio: np.ndarray, excl: np.ndarray) -> None:
+        need = self.n + len(ratio)
+        if need > len(self.ratio):
+            cap = max(need, 2 * len(self.ratio))
+            r, e = np.zeros(cap), np.zeros(cap, dtype=bool)
+            r[: self.n], e[: self.n] = self.ratio[: self.n], self.excl[: self.n]
+            self.ratio, self.excl = r, e
+        self.ratio[self.n: need] = ratio
+        self.excl[self.n: need] = excl
+        self.n = need
+
+
+class FastPaths:
+    """The fast path of every zone of a :class:`~hullbreach.detect.detector.DetectionEngine` (batch and
+    streaming drive it the same way: detector bins through :meth:`on_bins`, sub-bins through :meth:`process`)."""
+
+    def __init__(self, tracker, bin_s: float, far_per_year: float):
+        self.tracker = tracker
+        self.bin_s = float(bin_s)
+        self.sub_s = self.bin_s / SUB_BINS
+        self.threshold = fast_threshold(far_per_year, self.sub_s)
+        self.runs: list[_Run] = []
+        self.live: dict[tuple, _Run] = {}
+        self._n_alarms = 0
+
+    def on_bins(self, zm) -> None:
+        """Record a chunk of detector bins of a zone (a :class:`~hullbreach.detect.airmass.ZoneMass`)."""
+        run = self.live.get(zm.zone)
+        if run is None:
+            st = self.tracker._states.get(zm.zone)
+            if st is None or len(st.p_sensors) < FAST_MIN_CHANNELS:
+                return
+            k1 = int(zm.k[0])
+            run = _Run(zm.zone, st, k1, FastZone(zm.zone, (k1 + 1) * SUB_BINS, self.sub_s, self.threshold))
+            self.runs.append(run)
+            self.live[zm.zone] = run
+        if len(zm.k) == 1:  # the streaming step: Python floats, the same division
+            p, m = float(zm.pressure_pa[0]), float(zm.mass_kg[0])
+            run.add_one(m / p if p > 0 and math.isfinite(m) else math.nan, bool(zm.excluded[0] or zm.vented[0]))
+            return
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.where((zm.pressure_pa > 0) & np.isfinite(zm.mass_kg), zm.mass_kg / zm.pressure_pa, np.nan)
+        run.add(r, np.asarray(zm.excluded) | np.asarray(zm.vented))
+
+    def on_zone_end(self, zone: tuple) -> None:
+        run = self.live.pop(zone, None)
+        if run is not None:
+            run.closed = True
+
+    def process(self, j0: int, sums: np.ndarray, counts: np.ndarray, rows: np.ndarray, n: int | None = None) -> None:
+        """Sub-bins ``j0 ..`` of the pressure channels: ``sums`` [Pa] and ``counts`` of their samples (one row per
+        entry of ``rows``, the channels' rows in station sensor order; C-contiguous float). Each zone takes the sub-bins of its detector bins ``K`` whose
+        bin ``K - 1`` it has (every zone's run, ended or live), in order."""
+        n = sums.shape[1] if n is None else int(n)  # sub-bins given (the arrays may hold more columns)
+        if n == 0:
+            return
+        rows_key = np.asarray(rows, dtype=np.int64).tobytes()
+        for run in self.runs:
+            # the sub-bins of the detector bins after each of its bins (streaming hands over the sub-bins of the
+            # open bin before that bin is analysed, whether or not the zone then continues)
+            k_hi = run.k_last + 1
+            b = min(j0 + n, (k_hi + 1) * SUB_BINS)
+            if b <= run.fast.j_next:
+                continue
+            if j0 > run.fast.j_next:  # sub-bins never given (no samples at all): scanned as empty
+                gap = min(j0, b) - run.fast.j_next
+                empty = np.zeros((len(run.state.prow), gap), dtype=bool)
+                run.fast.scan(run.fast.j_next, np.full(empty.shape, np.nan), empty, np.zeros(len(run.state.prow)),
+                              np.full(gap, np.nan), np.ones(gap, dtype=bool))
+                if b <= j0:
+                    continue
+            if run.pos is None or run.pos[0] != rows_key:
+                where = {int(r): i for i, r in enumerate(rows)}
+                run.pos = (rows_key, np.array([where[int(r)] for r in run.state.prow], dtype=np.int64))
+            if run.iv is None or run.iv[0] is not self.tracker:
+                run.iv = (self.tracker,) + self._intervals(run.zone)
+            run.fast.scan_run(sums, counts, j0, run.pos[1], run.state.p_vote, run.ratio, run.excl, run.n, run.k_first,
+                              run.iv[1], run.iv[2], b)
+            if not run.alarmed and run.fast._st[1] >= 0:
+                run.alarmed = True
+                self._n_alarms += 1
+
+    def _intervals(self, zone: tuple):
+        """Detector-bin intervals of known operations (and of an unmonitored airlock) that concern ``zone``."""
+        iv = [(k0, k1) for k0, k1, _ev in self.tracker._excl]
+        iv += [(k0, k1) for k0, k1, mod in self.tracker._unmon if mod in zone]
+        return (np.array([x[0] for x in iv], dtype=np.int64), np.array([x[1] for x in iv], dtype=np.int64))
+
+    @property
+    def n_alarms(self) -> int:
+        """How many zone runs have raised a fast alarm."""
+        return self._n_alarms
+
+    def alarms(self) -> list[FastAlarm]:
+        """Every fast alarm so far, in time order."""
+        out = [r.fast.alarm for r in self.runs if r.fast.alarm is not None]
+        return sorted(out, key=lambda a: a.time_s)
+
+
+#: A fast alarm and a 60 s alarm of the same zone are one leak when the 60 s one comes within this after it
+#: [s] (or was already active).
+SAME_LEAK_S = 3600.0
+
+
+def merge_fast_alarms(engine, alarms: list, seed: int = 0) -> list[str]:
+    """Merge the fast path's alarms into the engine's ``alarms`` (list of
+    :class:`~hullbreach.detect.result.Alarm`, changed in place); returns notes for the result.
+
+    A fast alarm followed within :data:`SAME_LEAK_S` by the 60 s test's alarm of the same zone (or raised
+    while one is active) is the same leak: the alarm keeps the earlier time, its onset and estimates are the
+    60 s test's (more data). A fast alarm alone is reported with the fast fit: the loss rate of its window
+    with its standard error, the onset within two windows before the alarm.
+    """
+    from dataclasses import replace
+
+    from hullbreach.detect.estimate import estimate_from_rate
+    from hullbreach.detect.glr import MC_SAMPLES
+    from hullbreach.detect.result import Alarm
+    from hullbreach.uncertain import Interval
+
+    notes: list = []
+    if engine.fast.n_alarms == 0:
+        return notes
+    for fa in engine.fast.alarms():
+        same = [i for i, a in enumerate(alarms) if a.kind == "leak" and a.zone == fa.zone and (
+            fa.time_s <= a.time_s <= fa.time_s + SAME_LEAK_S
+            or (a.time_s <= fa.time_s and (a.active or (a.end_s is not None and a.end_s >= fa.time_s))))]
+        when = _utc(fa.time_s)
+        if same:
+            i = same[0]
+            if fa.time_s < alarms[i].time_s:
+                notes.append(f"zone {_zone_name(fa.zone)}: first seen by the fast path at {when} "
+                             f"(z {fa.z:.1f} > {fa.threshold:.1f}), {alarms[i].time_s - fa.time_s:.0f} s before the 60 s test")
+                alarms[i] = replace(alarms[i], time_s=fa.time_s)
+            continue
+        det = engine.detectors.get(fa.zone)
+        if det is None:
+            det = next((d for d in reversed(engine.finished) if d.zone == fa.zone), None)
+        if det is None or det.y.n == 0:
+            continue
+        n = det.y.n - 1
+        p = float(det.p.a[n])
+        T = float(det.T.a[n])
+        est = estimate_from_rate(zone=fa.zone, volume_m3=det.volume_m3, pressure_pa=p, temperature_k=T,
+                                 loss_rate_pa_s=fa.loss_pa_s, loss_rate_std_pa_s=fa.loss_se_pa_s,
+                                 threshold_pa=engine.station.evacuation_pressure_pa,
+                                 reserve_model=engine.cfg.reserve_model,
+                                 r_specific=det.r_specific or 287.05, seed=seed, n_samples=MC_SAMPLES)
+        onset = Interval(fa.time_s - fa.window_s, fa.time_s - 2 * fa.window_s, fa.time_s)
+        alarms.append(Alarm(kind="leak", zone=fa.zone, time_s=fa.time_s, onset_s=onset, statistic=fa.z,
+                            threshold=fa.threshold, track="air (fast path)", estimate=est,
+                            active=fa.zone in engine.detectors, end_s=None, fit_span_s=fa.window_s,
+                            estimate_at_alarm=est))
+        notes.append(f"zone {_zone_name(fa.zone)}: fast-path alarm at {when} (z {fa.z:.1f} > {fa.threshold:.1f}); "
+                     "estimates from its short window until the 60 s test confirms")
+    return notes
+
+
+def _zone_name(zone: tuple) -> str:
+    return "-".join(zone) if len(zone) <= 3 else f"{zone[0]} +{len(zone) - 1}"
+
+
+def _utc(t_s: float) -> str:
+    import pandas as pd
+
+    return pd.Timestamp(t_s, unit="s", tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC")
