@@ -1,8 +1,9 @@
 """The streaming step's scalar paths give the numbers of the array paths they stand for, bit for bit.
 
 ``ZoneDetector._feed_one`` (a one-bin chunk on Python floats), ``NoiseModel._sigma_one`` and
-``NoiseModel._kappa_last_one`` (one bin's noise and inflation without arrays) and the allowance-free cache of
-``glr._window_terms`` (shared by the zones) against the general paths, on random tracks of both kinds.
+``NoiseModel._kappa_last_one`` (one bin's noise and inflation without arrays) and the compiled one-bin step
+against the general paths, on random tracks of both kinds. (The window-terms cache once tested here was
+replaced by the compiled statistic, whose own test is ``test_glr_statistic_one_equals_vectorised``.)
 """
 
 from __future__ import annotations
@@ -116,39 +117,3 @@ def test_sigma_and_kappa_one_equal_array_paths(seed, n, track):
         k1 = det._kappa_last_one(b)
         k2 = det._kappa_at(np.array([b]))[0, -1]
         assert isinstance(k1, float) and np.array([k1]).view(np.uint8).tolist() == np.array([k2]).view(np.uint8).tolist()
-
-
-def _window_terms_former(N, gkey, allow_per_bin):
-    """``glr._window_terms`` as it was (one cache entry computing everything)."""
-    grid, m, h1, hh, hu, h11, h1u, huu = glr._grid_terms(gkey)
-    Nf = float(N)
-    Su = -(Nf - 1) * Nf / 2
-    Suu = (Nf - 1) * Nf * (2 * Nf - 1) / 6
-    det = Nf * Suu - Su * Su
-    P, Q, R = Suu / det, Su / det, Nf / det
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v = hh - (P * h11 - 2.0 * Q * h1u + R * huu)
-        w1 = 1.0 - (R * hu - Q * h1)
-        Sw = Su - h1
-        Sww = Suu - 2.0 * hu + hh
-        Shw = hu - hh
-        v2 = hh - (Sww * h11 - 2.0 * Sw * h1 * Shw + Nf * Shw * Shw) / (Nf * Sww - Sw * Sw)
-        sq = np.sqrt(v2)
-        exs = None
-        if allow_per_bin > 0:
-            ex = glr.worst_case_excess(int(-(-N // glr.SIGMA_BLOCK) * glr.SIGMA_BLOCK), gkey)
-            exs = allow_per_bin * ex * sq
-    return (grid, m, h1, hh, hu, v, w1, sq, exs, grid <= (Nf - glr.MIN_REF_BINS))
-
-
-@settings(max_examples=25, deadline=None)
-@given(N=st.integers(glr.MIN_REF_BINS, 1440), window=st.sampled_from([60, 240, 1440]),
-       allow=st.sampled_from([0.0, 1e-4, 3.7e-3]))
-def test_window_terms_equal_former(N, window, allow):
-    gkey = tuple(int(g) for g in glr.change_age_grid(window).tolist())
-    new, old = glr._window_terms(N, gkey, allow), _window_terms_former(N, gkey, allow)
-    for a, b in zip(new, old):
-        if a is None or b is None:
-            assert a is None and b is None
-        else:
-            assert a.shape == b.shape and np.array_equal(np.asarray(a).view(np.uint8), np.asarray(b).view(np.uint8))

@@ -35,7 +35,7 @@ def glr_ages_one(C0, Cj, n, c0n, cjn, A, B, sk, allow, terms, ex, Nf, min_ref):
         h11 = terms[4, i]
         h1u = terms[5, i]
         huu = terms[6, i]
-        # window terms (glr._window_terms_base), in its operation order
+        # window terms (those of glr.glr_statistic for this window length), in its operation order
         v = hh - (P * h11 - 2.0 * Q * h1u + R * huu)
         w1 = 1.0 - (R * hu - Q * h1)
         Sw = Su - h1
@@ -66,8 +66,9 @@ def glr_ages_one(C0, Cj, n, c0n, cjn, A, B, sk, allow, terms, ex, Nf, min_ref):
 
 @jit
 def glr_one(D0, Dj, n, c0n, cjn, sigma, kap, L, floor, allow, terms, ex, min_ref):
-    """hullbreach.detect.glr.glr_statistic_one (the scalar part and the age loop), in its operation order.
-    Returns the statistic [-] (the best age is not needed by the streaming step)."""
+    """The one-bin statistic of hullbreach.detect.glr.glr_statistic_one: the window's line, the window test and
+    the loop over change ages, in the operation order of glr_statistic. Returns (statistic [-], what gave it:
+    -1 nothing (statistic 0), 0 the window test, j + 1 the change age ``terms[0, j]``)."""
     a = n - L + 1
     f = floor if floor > 0 else 0
     if f > a:
@@ -76,7 +77,7 @@ def glr_one(D0, Dj, n, c0n, cjn, sigma, kap, L, floor, allow, terms, ex, min_ref
         a = n
     N = float(n - a + 1)
     if not N >= min_ref:
-        return 0.0
+        return 0.0, -1
     Sy = c0n - D0[a]
     Suy = (cjn - Dj[a]) - n * Sy
     Su = -(N - 1) * N / 2
@@ -89,10 +90,15 @@ def glr_one(D0, Dj, n, c0n, cjn, sigma, kap, L, floor, allow, terms, ex, min_ref
     z_b = (-B - allow) / se_b
     llr_b = 0.5 * (z_b * z_b) if z_b > 0 else 0.0
     best = 0.0
+    code = 0
     if terms.shape[1]:
         sk = sigma * np.sqrt(kap)
-        best, _j = glr_ages_one(D0, Dj, n, c0n, cjn, A, B, sk, allow, terms, ex, N, min_ref)
-    return best if best >= llr_b else llr_b
+        best, j = glr_ages_one(D0, Dj, n, c0n, cjn, A, B, sk, allow, terms, ex, N, min_ref)
+        code = j + 1
+    if not best >= llr_b:
+        best = llr_b
+        code = 0
+    return best, (-1 if best <= 0 else code)
 
 
 @jit
@@ -155,7 +161,7 @@ def zone_step_one(n0, yv, p, T, m, s, kap, L, floor, run, clip_sigma, min_ref, a
     # the statistic (ZoneDetector._evaluate for one bin)
     st = 0.0
     if np.isfinite(s):
-        st = glr_one(D0, Dj, n0, D0e[n0], Dje[n0], s, kap, L, floor, allow, terms, ex, min_ref)
+        st, _code = glr_one(D0, Dj, n0, D0e[n0], Dje[n0], s, kap, L, floor, allow, terms, ex, min_ref)
         sig[n0] = s
     else:
         sig[n0] = np.nan

@@ -373,8 +373,6 @@ class AirMassTracker:
         #: one-bin chunks (streaming) take :meth:`_zone_bin`, which gives exactly the chunk path's numbers
         self.single_bin_path = True
         self._states: dict[tuple, _ZoneState] = {}
-        #: every zone state made, in order (zone, state): the votes of ended zone periods stay readable
-        self.all_states: list = []
         self._period_index = -1
         self.faults: dict[str, SensorFault] = {c: SensorFault(c, r) for c, r in self.untrusted.items()}
         # excluded-bin ranges from known events, per module set (None = every zone)
@@ -426,7 +424,6 @@ class AirMassTracker:
                         prow=np.array([self.row[c] for c in p_s], dtype=np.int64),
                         trow=np.array([self.row[c] for c in t_s], dtype=np.int64))
         self._states[zone] = st
-        self.all_states.append((zone, st))
         return st
 
     def _unmonitored(self, zone: tuple, ks: np.ndarray) -> np.ndarray:

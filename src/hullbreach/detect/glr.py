@@ -14,7 +14,7 @@ import numpy as np
 
 from hullbreach.constants import SECONDS_PER_YEAR
 from hullbreach.detect.airmass import DEFAULT_BIN_S
-from hullbreach.detect.kernels import glr_ages_one
+from hullbreach.detect.kernels import glr_one
 from hullbreach.errors import DetectionError
 
 #: Whole-station background leak not to alarm on [kg/day]: ISS 2011 figure (~0.227 kg/day, NASA NTRS
@@ -263,53 +263,12 @@ def _grid_terms_stacked(gkey: tuple) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=256)
-def _window_terms(N: int, gkey: tuple, allow_per_bin: float):
-    """The parts of the one-bin statistic that depend only on the window length ``N`` [bins], the grid and the
-    allowance (constant once the window is full), computed with the operations of :func:`glr_statistic`:
-    ``v`` (hinge variance factor), ``1 - (R hu - Q h1)``, ``sqrt(v2)`` (post-slope factor), the allowance's
-    worst-case term ``allow * E * sqrt(v2)`` and the ages that fit the window. The allowance-free parts are
-    cached apart (:func:`_window_terms_base`): the zones of a station share them while their windows grow."""
-    grid, m, h1, hh, hu, v, w1, sq, valid = _window_terms_base(N, gkey)
-    exs = None
-    if allow_per_bin > 0:
-        ex = worst_case_excess(int(-(-N // SIGMA_BLOCK) * SIGMA_BLOCK), gkey)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            exs = allow_per_bin * ex * sq
-        exs.flags.writeable = False
-    return (grid, m, h1, hh, hu, v, w1, sq, exs, valid)
-
-
-@functools.lru_cache(maxsize=256)
-def _window_terms_base(N: int, gkey: tuple):
-    """:func:`_window_terms` without the allowance's term (the same arrays, read-only)."""
-    grid, m, h1, hh, hu, h11, h1u, huu = _grid_terms(gkey)
-    Nf = float(N)
-    Su = -(Nf - 1) * Nf / 2
-    Suu = (Nf - 1) * Nf * (2 * Nf - 1) / 6
-    det = Nf * Suu - Su * Su
-    P, Q, R = Suu / det, Su / det, Nf / det
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v = hh - (P * h11 - 2.0 * Q * h1u + R * huu)
-        w1 = 1.0 - (R * hu - Q * h1)
-        Sw = Su - h1
-        Sww = Suu - 2.0 * hu + hh
-        Shw = hu - hh
-        v2 = hh - (Sww * h11 - 2.0 * Sw * h1 * Shw + Nf * Shw * Shw) / (Nf * Sww - Sw * Sw)
-        sq = np.sqrt(v2)
-    out = (grid, m, h1, hh, hu, v, w1, sq, grid <= (Nf - MIN_REF_BINS))
-    for a in out:
-        if isinstance(a, np.ndarray):
-            a.flags.writeable = False
-    return out
-
-
 def glr_statistic_one(C0, Cj, n: int, sigma: float, window_bins: int, allow_per_bin: float, grid, floor: int,
                       kappa_last: float, c0n: float, cjn: float, gkey: tuple | None = None):
     """:func:`glr_statistic` at one bin ``n`` with ``composite=True``, ``window_test=True`` and the hindsight
     sums ``end_sums = (c0n, cjn)`` (the detector's streaming step): the same IEEE operations in the same order,
-    on Python floats for the per-bin scalars and 1-D arrays over the grid, so the result is bit for bit that
-    of :func:`glr_statistic` (tested) without its per-call overhead.
+    in one compiled call (:func:`hullbreach.detect.kernels.glr_one`), so the result is bit for bit that of
+    :func:`glr_statistic` (tested) without its per-call overhead.
 
     Parameters are those of :func:`glr_statistic` for one bin; ``kappa_last`` is the noise inflation at the
     largest scale [-] (the only one the composite statistic uses); ``gkey``, optional: ``tuple(grid)`` as
@@ -321,38 +280,19 @@ def glr_statistic_one(C0, Cj, n: int, sigma: float, window_bins: int, allow_per_
     best_m : int
     """
     a = min(max(n - window_bins + 1, max(int(floor), 0)), n)
-    N = float(n - a + 1)
+    N = n - a + 1
     if not N >= MIN_REF_BINS:
         return 0.0, -1
-    Sy = c0n - float(C0[a])
-    Suy = (cjn - float(Cj[a])) - n * Sy
-    Su = -(N - 1) * N / 2
-    Suu = (N - 1) * N * (2 * N - 1) / 6
-    det = N * Suu - Su * Su
-    A = (Suu * Sy - Su * Suy) / det
-    B = (N * Suy - Su * Sy) / det
-    R = N / det
-    se_b = sigma * math.sqrt(R * kappa_last)
-    z_b = (-B - allow_per_bin) / se_b
-    llr_b = 0.5 * (z_b * z_b) if z_b > 0 else 0.0
     if gkey is None:
         gkey = tuple(grid.tolist()) if isinstance(grid, np.ndarray) else tuple(int(x) for x in grid)
     terms = _grid_terms_stacked(gkey)
-    best, best_m = 0.0, 0
-    if terms.shape[1]:
-        # the loop over change ages, compiled (hullbreach.detect.kernels: the operations of _window_terms and
-        # of the vectorised statistic, in their order; bit for bit, tested)
-        ex = (worst_case_excess(int(-(-int(N) // SIGMA_BLOCK) * SIGMA_BLOCK), gkey) if allow_per_bin > 0
-              else _zeros(terms.shape[1]))
-        sk = sigma * math.sqrt(kappa_last)
-        best, j = glr_ages_one(np.asarray(C0, dtype=float), np.asarray(Cj, dtype=float), int(n), float(c0n), float(cjn), float(A), float(B), float(sk),
-                               float(allow_per_bin), terms, ex, float(N), float(MIN_REF_BINS))
-        best_m = gkey[j]
-    if best >= llr_b:
-        out, bm = best, best_m
-    else:
-        out, bm = llr_b, 0
-    return out, (-1 if out <= 0 else bm)
+    ex = (worst_case_excess(int(-(-N // SIGMA_BLOCK) * SIGMA_BLOCK), gkey) if allow_per_bin > 0
+          else _zeros(terms.shape[1]))
+    # compiled (hullbreach.detect.kernels.glr_one: the operations of glr_statistic in their order; tested)
+    out, code = glr_one(np.asarray(C0, dtype=float), np.asarray(Cj, dtype=float), int(n), float(c0n), float(cjn),
+                        float(sigma), float(kappa_last), int(window_bins), int(floor), float(allow_per_bin), terms,
+                        ex, int(MIN_REF_BINS))
+    return out, (gkey[code - 1] if code > 0 else code)
 
 
 @functools.lru_cache(maxsize=8192)

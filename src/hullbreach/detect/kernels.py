@@ -28,42 +28,40 @@ def _compiled():
     """The compiled kernels (imports Numba and loads or compiles them on first use), by name."""
     from hullbreach.detect import _kernels_jit as k
 
-    return {"glr_ages_one": k.glr_ages_one, "zone_bin_one": k.zone_bin_one, "median": k.median,
+    return {"glr_one": k.glr_one, "zone_bin_one": k.zone_bin_one, "median": k.median,
             "zone_step_one": k.zone_step_one, "fast_scan": k.fast_scan, "fast_scan_run": k.fast_scan_run,
             "sub_add_batch": k.sub_add_batch}
 
 
-def glr_ages_one(C0, Cj, n: int, c0n: float, cjn: float, A: float, B: float, sk: float, allow: float,
-                 terms: np.ndarray, ex: np.ndarray, Nf: float, min_ref: float):
-    """Compiled loop over the change ages of :func:`hullbreach.detect.glr.glr_statistic_one`.
+def glr_one(D0, Dj, n: int, c0n: float, cjn: float, sigma: float, kap: float, L: int, floor: int, allow: float,
+            terms: np.ndarray, ex: np.ndarray, min_ref: int):
+    """Compiled one-bin statistic of :func:`hullbreach.detect.glr.glr_statistic_one`.
 
     Parameters
     ----------
-    C0, Cj : ndarray
+    D0, Dj : ndarray
         Prefix sums of the track [kg] and of bin index times track [kg bins].
     n : int
         The bin [-]. ``c0n``, ``cjn``: the prefix sums through bin ``n`` as it arrived [kg], [kg bins].
-    A, B : float
-        Level [kg] and slope [kg/bin] of the window's line at the window end.
-    sk : float
-        Noise standard deviation times sqrt(inflation) [kg].
+    sigma, kap : float
+        Noise standard deviation [kg] and its inflation at the largest scale [-].
+    L, floor : int
+        Window [bins] and the first bin it may reach [-].
     allow : float
         Background allowance [kg/bin].
-    terms : ndarray (7, G)
-        Grid terms (age, h1, hh, hu, h1^2, h1 hu, hu^2).
-    ex : ndarray (G,)
-        Worst-case excess per allowance [-].
-    Nf : float
-        Window length [bins]. ``min_ref``: bins of reference needed before a change age [bins].
+    terms, ex : ndarray
+        Grid terms (7, G: age, h1, hh, hu, h1^2, h1 hu, hu^2) and worst-case excess per age [-].
+    min_ref : int
+        Reference bins needed [bins].
 
     Returns
     -------
     llr : float
-        Largest log-likelihood ratio over the ages [-].
-    j : int
-        Its index in the grid.
+        The statistic [-].
+    code : int
+        -1 nothing (statistic 0), 0 the window test, ``j + 1`` the change age ``terms[0, j]``.
     """
-    return _compiled()["glr_ages_one"](C0, Cj, n, c0n, cjn, A, B, sk, allow, terms, ex, Nf, min_ref)
+    return _compiled()["glr_one"](D0, Dj, n, c0n, cjn, sigma, kap, L, floor, allow, terms, ex, min_ref)
 
 
 def zone_bin_one(xall, cnts, k: int, prow, p_offs, p_flag, p_noise, p_atol: float, trow, t_offs, t_flag, t_noise,
@@ -126,7 +124,7 @@ def zone_step_one(n0: int, yv: float, p: float, T: float, m: float, s: float, ka
         Clip limit [standard deviations]; ``min_ref``: reference bins needed [bins]; ``allow``: background
         allowance [kg/bin].
     terms, ex : ndarray
-        Grid terms and worst-case excess of :func:`glr_ages_one` for the statistic's window.
+        Grid terms and worst-case excess of :func:`glr_one` for the statistic's window.
     *bufs : ndarray
         The detector's arrays ``y, real, C0, Cj, Cjj, p, T, mass, floor, Q0, Qj, D0, Dj, D0_end, Dj_end,
         unclip, stat, sig``, with room for the bin (written in place).
@@ -171,7 +169,7 @@ def warm_up() -> None:
     z = np.zeros(4)
     terms = np.zeros((7, 2))
     terms.flags.writeable = False  # as glr._grid_terms_stacked
-    f["glr_ages_one"](z, z.copy(), 1, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, terms, np.zeros(2), 2.0, 1.0)
+    f["glr_one"](z, z.copy(), 1, 0.0, 0.0, 1.0, 1.0, 2, 0, 0.0, terms, np.zeros(2), 1)
     rows = np.zeros(1, dtype=np.int64)
     f["zone_bin_one"](z, z.copy(), 0, rows, z[:1].copy(), z[:1].copy(), z[:1].copy(), 1.0, rows, z[:1].copy(),
                       z[:1].copy(), z[:1].copy(), 1.0, rows, z[:1].copy(), z[:1].copy(), 1.0)

@@ -133,7 +133,6 @@ class StreamingDetector:
         old = self.engine.tracker
         new = AirMassTracker(self.station, evs, bin_s=self.cfg.bin_s, untrusted=old.untrusted, settle_s=self.cfg.settle_s)
         new._states, new._period_index, new.faults = old._states, -1, old.faults
-        new.all_states = old.all_states
         self.engine.tracker = new
         if self.engine.fast is not None:
             self.engine.fast.tracker = new
