@@ -13,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hullbreach.detect import detector as D
-from hullbreach.detect import glr
 from hullbreach.detect.airmass import ZoneMass
 
 

@@ -38,6 +38,7 @@ import numpy as np
 
 from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_YEAR
 from hullbreach.detect.kernels import fast_scan, fast_scan_run
+from hullbreach.detect.noise import _Buf
 
 #: Sub-bins per detector bin (10 s at the default 60 s bins).
 SUB_BINS = 6
@@ -163,38 +164,16 @@ class _Run:
         self.zone = zone
         self.state = state  # the tracker's _ZoneState (its pressure vote)
         self.k_first = int(k_first)
-        self.ratio = np.zeros(64)  # air mass per pressure of each detector bin [kg/Pa] (NaN: unknown)
-        self.excl = np.zeros(64, dtype=bool)  # bin inside a known operation, or vented
-        self.n = 0  # detector bins recorded
+        self.ratio = _Buf()  # air mass per pressure of each detector bin [kg/Pa] (NaN: unknown)
+        self.excl = _Buf(bool)  # bin inside a known operation, or vented
         self.pos: tuple | None = None  # (rows key, positions of the zone's pressure channels in them)
         self.iv: tuple | None = None  # (tracker, starts, ends) of the known-operation intervals [bins]
         self.fast = fast
-        self.closed = False
         self.alarmed = False
 
     @property
     def k_last(self) -> int:
-        return self.k_first + self.n - 1
-
-    def add_one(self, ratio: float, excl: bool) -> None:
-        if self.n == len(self.ratio):
-            r, e = np.zeros(2 * len(self.ratio)), np.zeros(2 * len(self.ratio), dtype=bool)
-            r[: self.n], e[: self.n] = self.ratio[: self.n], self.excl[: self.n]
-            self.ratio, self.excl = r, e
-        self.ratio[self.n] = ratio
-        self.excl[self.n] = excl
-        self.n += 1
-
-    def add(self, ratio: np.ndarray, excl: np.ndarray) -> None:
-        need = self.n + len(ratio)
-        if need > len(self.ratio):
-            cap = max(need, 2 * len(self.ratio))
-            r, e = np.zeros(cap), np.zeros(cap, dtype=bool)
-            r[: self.n], e[: self.n] = self.ratio[: self.n], self.excl[: self.n]
-            self.ratio, self.excl = r, e
-        self.ratio[self.n: need] = ratio
-        self.excl[self.n: need] = excl
-        self.n = need
+        return self.k_first + self.ratio.n - 1
 
 
 class FastPaths:
@@ -223,16 +202,17 @@ class FastPaths:
             self.live[zm.zone] = run
         if len(zm.k) == 1:  # the streaming step: Python floats, the same division
             p, m = float(zm.pressure_pa[0]), float(zm.mass_kg[0])
-            run.add_one(m / p if p > 0 and math.isfinite(m) else math.nan, bool(zm.excluded[0] or zm.vented[0]))
+            run.ratio.push(m / p if p > 0 and math.isfinite(m) else math.nan)
+            run.excl.push(bool(zm.excluded[0] or zm.vented[0]))
             return
         with np.errstate(invalid="ignore", divide="ignore"):
             r = np.where((zm.pressure_pa > 0) & np.isfinite(zm.mass_kg), zm.mass_kg / zm.pressure_pa, np.nan)
-        run.add(r, np.asarray(zm.excluded) | np.asarray(zm.vented))
+        run.ratio.extend(r)
+        run.excl.extend(np.asarray(zm.excluded) | np.asarray(zm.vented))
 
     def on_zone_end(self, zone: tuple) -> None:
-        run = self.live.pop(zone, None)
-        if run is not None:
-            run.closed = True
+        """The zone ended (its run keeps the sub-bins of the bin after its last, as streaming hands them over)."""
+        self.live.pop(zone, None)
 
     def process(self, j0: int, sums: np.ndarray, counts: np.ndarray, rows: np.ndarray, n: int | None = None) -> None:
         """Sub-bins ``j0 ..`` of the pressure channels: ``sums`` [Pa] and ``counts`` of their samples (one row per
@@ -261,7 +241,7 @@ class FastPaths:
                 run.pos = (rows_key, np.array([where[int(r)] for r in run.state.prow], dtype=np.int64))
             if run.iv is None or run.iv[0] is not self.tracker:
                 run.iv = (self.tracker,) + self._intervals(run.zone)
-            run.fast.scan_run(sums, counts, j0, run.pos[1], run.state.p_vote, run.ratio, run.excl, run.n, run.k_first,
+            run.fast.scan_run(sums, counts, j0, run.pos[1], run.state.p_vote, run.ratio.a, run.excl.a, run.ratio.n, run.k_first,
                               run.iv[1], run.iv[2], b)
             if not run.alarmed and run.fast._st[1] >= 0:
                 run.alarmed = True

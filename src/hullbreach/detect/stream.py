@@ -227,12 +227,7 @@ class StreamingDetector:
         """Make room for the open bins up to ``k_hi``."""
         need = k_hi - self._k_open + 1
         if need > self._sums.shape[1]:
-            cap = max(need, 2 * self._sums.shape[1], 4)
-            sums = np.zeros((len(self.channels), cap))
-            counts = np.zeros((len(self.channels), cap))
-            sums[:, : self._sums.shape[1]] = self._sums
-            counts[:, : self._counts.shape[1]] = self._counts
-            self._sums, self._counts = sums, counts
+            self._sums, self._counts = (_widened(a, max(need, 2 * a.shape[1], 4)) for a in (self._sums, self._counts))
 
     def _complete(self, k_hi: int) -> None:
         """Note the newest sample's bin ``k_hi``; run the detector on every bin before it (and the fast path
@@ -270,13 +265,8 @@ class StreamingDetector:
             self._j_open = int(lo)
         self._j_newest = int(hi) if self._j_newest is None else max(self._j_newest, int(hi))
         if not added:
-            need = int(hi) - self._j_open + 1
-            cap = max(need, 2 * self._ssums.shape[1], 8)
-            for name in ("_ssums", "_scounts"):
-                old = getattr(self, name)
-                new = np.zeros((len(self._prow), cap))
-                new[:, : old.shape[1]] = old
-                setattr(self, name, new)
+            cap = max(int(hi) - self._j_open + 1, 2 * self._ssums.shape[1], 8)
+            self._ssums, self._scounts = (_widened(a, cap) for a in (self._ssums, self._scounts))
             kernels.sub_add_batch(t_ns, rows, value, self._pslot, self.sub_ns, self._j_open, self._ssums,
                                   self._scounts)
 
@@ -319,3 +309,10 @@ class StreamingDetector:
                                               seed=self.seed)
             self._dirty = False
         return self._result
+
+
+def _widened(a: np.ndarray, cap: int) -> np.ndarray:
+    """``a`` (rows x columns) with ``cap`` columns, the new ones zero."""
+    out = np.zeros((a.shape[0], cap))
+    out[:, : a.shape[1]] = a
+    return out
