@@ -23,9 +23,12 @@ real tracks are heavier (docs/benchmarks/detect-delay.md §4: on the benchmark's
 ``z`` was 6.5 against a Gaussian 5.6). It is reported as the zone's leak alarm (its time; onset and estimates
 from the 60 s detector once that one alarms too; until then from the fast fit).
 
-Batch and streaming run the same compiled scan (:func:`hullbreach.detect.kernels.fast_scan`) over the same
-sub-bins with the same inputs (the sub-bins of detector bin ``K`` use the vote and the masses of bin ``K - 1``),
-so they give the same alarms.
+Batch and streaming run the same scan over the same sub-bins with the same inputs (the sub-bins of detector
+bin ``K`` use the vote and the masses of bin ``K - 1``), so they give the same alarms. Streaming runs it in
+compiled code (:func:`hullbreach.detect.kernels.fast_scan`), a few sub-bins at a time; a zone run scanned
+from its first sub-bin in one call (the batch) runs :func:`scan_run_numpy`, the same IEEE operations in the
+same order over whole arrays (tested equal bit for bit), so that ``hullbreach detect`` never imports Numba
+(~1 s with its cache).
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ FAST_TAIL_FACTOR = 2.0
 #: Fewest pressure channels for a consensus.
 FAST_MIN_CHANNELS = 3
 _RING = 512  # > FAST_NOISE_SUB + the largest window
+#: Fewest sub-bins for which a fresh run is scanned by :func:`scan_run_numpy` rather than the kernel.
+NUMPY_SCAN_MIN = 64
 
 
 def fast_threshold(far_per_year: float, sub_s: float) -> float:
@@ -138,6 +143,14 @@ class FastZone:
         detector bins from ``k_first``, and known-operation intervals
         ``[iv0, iv1]`` [detector bins]. Returns the statistic per sub-bin [-]."""
         a = self.j_next
+        if a == self.j_first and b - a >= NUMPY_SCAN_MIN:
+            # a whole run from its start (the batch): the same scan in NumPy (no Numba import)
+            z = scan_run_numpy(sums, counts, int(j0), pos, vote.learn_k, vote.flag_k, vote.offsets, ratio, excl,
+                               int(n_bins), int(k_first), iv0, iv1, int(a), int(b), SUB_BINS, self.j_first,
+                               self._windows, float(self.allow), self.threshold, FAST_NOISE_SUB, FAST_NOISE_EVERY,
+                               FAST_NOISE_MIN, self._m, self._d2, self._ex, self._st)
+            self.j_next = int(b)
+            return z
         z = fast_scan_run(sums, counts, int(j0), pos, vote.learn_k, vote.flag_k, vote.offsets, ratio, excl, int(n_bins),
                           int(k_first), iv0, iv1, int(a), int(b), SUB_BINS, self.j_first, self._windows,
                           float(self.allow), self.threshold, FAST_NOISE_SUB, FAST_NOISE_EVERY, FAST_NOISE_MIN,
@@ -331,3 +344,101 @@ def _utc(t_s: float) -> str:
     import pandas as pd
 
     return pd.Timestamp(t_s, unit="s", tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def scan_run_numpy(sums, counts, j0, pos, learn_k, flag_k, offsets, rratio, rexcl, rn, k_first, iv0, iv1, a, b,
+                   sub_bins, jf, windows, allow, thr, noise_sub, noise_every, noise_min, m_ring, d2_ring, ex_ring,
+                   st) -> np.ndarray:
+    """:func:`hullbreach.detect.kernels.fast_scan_run` of a run scanned from its first sub-bin (``a == jf``,
+    rings and state ``st`` as :class:`FastZone` creates them), over whole arrays: the same IEEE-754 operations
+    in the same order per sub-bin, so the same statistic, alarm and final state bit for bit
+    (``tests/detect/test_fastpath.py``). Units and arguments as the kernel's: channel sums [Pa] and counts from
+    sub-bin ``j0``, the vote's ``learn_k``, ``flag_k`` [bins] and ``offsets`` [Pa], the run's detector-bin
+    ``rratio`` and ``rexcl`` (``rn`` bins from ``k_first``), known-operation intervals ``[iv0, iv1]`` [bins],
+    the allowance [Pa per sub-bin] and threshold [-]. Returns ``z`` per sub-bin ``a .. b - 1`` [-]."""
+    if a != jf:
+        raise ValueError("scan_run_numpy scans a run from its first sub-bin only")
+    n = b - a
+    R = m_ring.shape[0]
+    jj = np.arange(a, b, dtype=np.int64)
+    prev = jj // sub_bins - 1
+    # channel means and usable channels (sum / count, count > 1; NaN without samples), offsets applied
+    S = sums[pos, a - j0:b - j0]
+    C = counts[pos, a - j0:b - j0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        X = np.where(C > 0, S / np.where(C > 1.0, C, 1.0), np.nan)
+    act = np.isfinite(X) & (learn_k[:, None] <= prev[None, :]) & (flag_k[:, None] > prev[None, :])
+    off = np.where(np.isnan(offsets), 0.0, offsets)
+    # consensus: the median of the usable channels (sorted values; absent ones sort last as +inf)
+    V = np.sort(np.where(act, X - off[:, None], np.inf), axis=0)
+    cnt = act.sum(axis=0)
+    cols = np.arange(n)
+    lo_i, hi_i = np.maximum((cnt - 1) // 2, 0), cnt // 2
+    idx = prev - k_first
+    inside = (idx >= 0) & (idx < rn)
+    ic = np.clip(idx, 0, max(rn - 1, 0))
+    ratio = np.where(inside, np.where(np.isfinite(rratio[ic]) if rn else False, 1.0, np.nan), np.nan)
+    excl = np.where(inside, rexcl[ic] if rn else True, True)
+    K = prev + 1
+    for q in range(iv0.shape[0]):
+        excl |= (iv0[q] <= K) & (K <= iv1[q])
+    with np.errstate(invalid="ignore"):
+        m = np.where(cnt >= 3, 0.5 * (V[lo_i, cols] + V[np.minimum(hi_i, V.shape[0] - 1), cols]) * ratio, np.nan)
+    ex = excl | ~np.isfinite(m)
+    # squared second differences where the three sub-bins are usable
+    d2 = np.full(n, np.nan)
+    if n > 2:
+        e = m[2:] - 2.0 * m[1:-1] + m[:-2]
+        ok = ~(ex[2:] | ex[1:-1] | ex[:-2])
+        d2[2:] = np.where(ok, e * e, np.nan)
+    # noise, renewed at sub-bins jf + r noise_every (r noise_every >= noise_sub) from the previous noise_sub
+    sig = np.full(n, np.nan)
+    renew = np.arange(-(-noise_sub // noise_every) * noise_every, n, noise_every)
+    if len(renew):
+        W = np.sort(d2[renew[:, None] - noise_sub + np.arange(noise_sub)[None, :]], axis=1)  # NaN sort last
+        k = np.isfinite(W).sum(axis=1)
+        h = k >> 1
+        r = np.arange(len(renew))
+        with np.errstate(invalid="ignore"):
+            med = np.where(k & 1 == 1, W[r, h], (W[r, np.maximum(h - 1, 0)] + W[r, h]) / 2)
+            val = np.where(k > noise_min, np.sqrt(med / 0.4549 / 6.0), np.nan)
+        seg = np.repeat(np.arange(len(renew)), np.diff(np.append(renew, n)))
+        sig[renew[0]:] = val[seg]
+    # loss-rate windows: the largest z, the first window over the threshold at the first such sub-bin
+    z = np.full(n, -np.inf)
+    exc = np.concatenate([[0], np.cumsum(ex)])
+    usable = np.isfinite(sig) & (sig > 0)
+    first = (n, 0, 0.0, 0.0, 0.0)
+    for M in (int(w) for w in windows):
+        if n < M:
+            continue
+        sxx = 0.0
+        for i in range(M):
+            u = i - (M - 1) / 2.0
+            sxx += u * u
+        s = np.zeros(n - M + 1)
+        for i in range(M):
+            s = s + (i - (M - 1) / 2.0) * m[i:n - M + 1 + i]
+        slope = s / sxx
+        se = sig[M - 1:] / math.sqrt(sxx)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            zm = (-slope - allow) / se
+        valid = usable[M - 1:] & (exc[M:] - exc[:n - M + 1] == 0)
+        zm = np.where(valid, zm, -np.inf)
+        zc = z[M - 1:]
+        z[M - 1:] = np.where(zm > zc, zm, zc)
+        hit = np.flatnonzero(zm > thr)
+        if len(hit) and hit[0] + M - 1 < first[0]:
+            c = int(hit[0])
+            first = (c + M - 1, M, float(zm[c]), float(slope[c]), float(se[c]))
+    if first[0] < n:
+        c, M, zv, sl, sev = first
+        st[1], st[2], st[3], st[4], st[5] = float(a + c), zv, sl, sev, float(M)
+    # the state the kernel leaves: the rings' last R sub-bins, the noise in use
+    tail = slice(max(n - R, 0), n)
+    slots = jj[tail] % R
+    m_ring[slots] = m[tail]
+    d2_ring[slots] = d2[tail]
+    ex_ring[slots] = ex[tail]
+    st[0] = sig[-1] if n and len(renew) else st[0]
+    return z

@@ -567,7 +567,7 @@ def _dense_long_layout(batches, n: int, it: int, ic: int, iv: int):
     import pyarrow.compute as pc
     order: list[str] = []
     m = n_t = 0
-    times = grid = None
+    times = grid = pattern = None
     g0 = 0
     for b in batches:
         L = b.num_rows
@@ -600,7 +600,11 @@ def _dense_long_layout(batches, n: int, it: int, ic: int, iv: int):
         if any(nm not in code_of for nm in order) or g0 + L > n:
             return None
         row = np.array([code_of[nm] for nm in order], dtype=idx.dtype)
-        if not np.array_equal(idx, np.resize(np.roll(row, -(g0 % m)), L)):
+        if pattern is None or pattern.dtype != row.dtype or len(pattern) < L + m or \
+                not np.array_equal(pattern[:m], row):
+            pattern = np.resize(row, L + m)  # the codes repeating from phase 0 (built once, not per batch)
+        ph = g0 % m
+        if not np.array_equal(idx, pattern[ph:ph + L]):
             return None
         # times: constant within each time (group of m rows), one value per group
         i0 = (-g0) % m  # first row of this batch that starts a group
