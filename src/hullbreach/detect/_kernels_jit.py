@@ -421,3 +421,57 @@ def sub_add_batch(t_ns, rows, value, pslot, sub_ns, j_open, ssums, scounts):
                 ssums[sl, j - jo] += value[s]
                 scounts[sl, j - jo] += 1.0
     return lo, hi, True
+
+
+@jit
+def stream_add(t_ns, codes, lut, value, si, scale, offset, bin_ns, k_open, sums, counts, pslot, sub_ns, j_open,
+               ssums, scounts):
+    """The streaming detector's accumulation of a usual batch in one pass: station row of each sample from its
+    channel code (``lut``; code -1 = missing), SI value (``value * scale + offset`` unless ``si``), bin
+    (``t_ns // bin_ns``) and, for pressure channels (``pslot >= 0``), sub-bin (``t_ns // sub_ns``); then each
+    sample added, in order, to the open bins from ``k_open`` and sub-bins from ``j_open`` (-1: none yet; those
+    before it are left out of the sub-bins only).
+
+    Returns (status, last bin, first sub-bin, last sub-bin): status 0 = added; 1 = not a usual batch (a sample
+    of an unknown channel, not finite, or of a bin before ``k_open``): nothing added, the caller's general
+    path handles it; 2 = the bins or sub-bins do not fit the arrays: nothing added, grow them and call again.
+    """
+    n = t_ns.shape[0]
+    nl = lut.shape[0]
+    k_hi = -1
+    j_lo = -1
+    j_hi = -1
+    for s in range(n):
+        c = codes[s]
+        if c < 0 or c >= nl - 1:
+            return 1, k_hi, j_lo, j_hi
+        r = lut[c]
+        if r < 0 or not np.isfinite(value[s]):
+            return 1, k_hi, j_lo, j_hi
+        k = t_ns[s] // bin_ns
+        if k < k_open:
+            return 1, k_hi, j_lo, j_hi
+        if k > k_hi:
+            k_hi = k
+        if pslot[r] >= 0:
+            j = t_ns[s] // sub_ns
+            if j_lo < 0 or j < j_lo:
+                j_lo = j
+            if j > j_hi:
+                j_hi = j
+    jo = j_open if j_open >= 0 else j_lo
+    if k_hi - k_open + 1 > sums.shape[1] or (j_hi >= 0 and j_hi - jo + 1 > ssums.shape[1]):
+        return 2, k_hi, j_lo, j_hi
+    for s in range(n):
+        r = lut[codes[s]]
+        v = value[s] if si else value[s] * scale[r] + offset[r]
+        k = t_ns[s] // bin_ns
+        sums[r, k - k_open] += v
+        counts[r, k - k_open] += 1.0
+        sl = pslot[r]
+        if sl >= 0:
+            j = t_ns[s] // sub_ns
+            if j >= jo:
+                ssums[sl, j - jo] += v
+                scounts[sl, j - jo] += 1.0
+    return 0, k_hi, j_lo, j_hi

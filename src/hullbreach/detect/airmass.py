@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -292,6 +293,21 @@ def iso(t_s: float) -> str:
 
 
 # ------------------------------------------------------------------------------------------ tracker
+class BinScalars(NamedTuple):
+    """One zone's numbers for one bin as Python scalars (the streaming step's :class:`ZoneMass`): zone pressure
+    [Pa], effective temperature [K], air mass [kg], N2 mass [kg] (None: no ppN2 channel), gas constant
+    [J kg^-1 K^-1], and the bin's flags (known operation, vented, a channel left out)."""
+
+    p: float
+    t_eff: float
+    mass: float
+    n2: float | None
+    r: float
+    excluded: bool
+    vented: bool
+    change: bool
+
+
 @dataclass
 class _ZoneState:
     zone: tuple
@@ -340,6 +356,7 @@ class _ZoneState:
         self.t_single_l = self.t_single.tolist()
         self.vols_l, self.tnom_l = self.module_vols.tolist(), self.module_tnom.tolist()
         self.pp_idx_l = tuple((q, rows.tolist()) for q, rows in self.pp_idx)
+        self.n2_rows_l = dict(self.pp_idx_l).get("ppn2")  # rows of the ppN2 channels (None: no ppN2)
 
 
 class AirMassTracker:
@@ -467,10 +484,12 @@ class AirMassTracker:
             if n == 1 and self.single_bin_path:
                 m1a, c1a = np.ascontiguousarray(means[:, 0]), np.ascontiguousarray(counts[:, 0], dtype=float)
                 m1, c1 = m1a.tolist(), c1a.tolist()
+                k1 = int(ks[0])
+                excluded = any(k0 <= k1 <= k2 for k0, k2, _ev in self._excl)  # the same for every zone
                 for zone in per.zones:
                     st = self._state(zone)
                     if st.p_sensors:
-                        out.append(self._zone_bin(st, m1, c1, ks, m1a, c1a))
+                        out.append(self._zone_bin(st, m1, c1, ks, m1a, c1a, excluded))
                 continue
             for zone in per.zones:
                 zm = self._zone_chunk(self._state(zone), means[:, sl], counts[:, sl], ks)
@@ -564,9 +583,14 @@ class AirMassTracker:
                         sensor_change=change)
 
     def _zone_bin(self, st: _ZoneState, m1: list, c1: list, ks: np.ndarray, m1a: np.ndarray | None = None,
-                  c1a: np.ndarray | None = None) -> ZoneMass:
-        """:meth:`_zone_chunk` for one bin (``m1``, ``c1``: lists of the channel means and counts of bin
-        ``ks[0]``, station sensor order).
+                  c1a: np.ndarray | None = None, excluded: bool | None = None) -> ZoneMass:
+        """:meth:`_zone_chunk` for one bin, as a :class:`ZoneMass` (see :meth:`_zone_bin_scalars`)."""
+        return self.zone_mass_of(st, int(ks[0]), self._zone_bin_scalars(st, m1, c1, int(ks[0]), m1a, c1a, excluded))
+
+    def _zone_bin_scalars(self, st: _ZoneState, m1: list, c1: list, k: int, m1a: np.ndarray | None = None,
+                          c1a: np.ndarray | None = None, excluded: bool | None = None) -> BinScalars:
+        """:meth:`_zone_chunk` for one bin as Python scalars (``m1``, ``c1``: lists of the channel means and
+        counts of bin ``k``, station sensor order).
 
         The same arithmetic in the same order as the chunk path, on Python floats over the zone's channels
         and modules (``tests/detect/test_airmass.py`` checks that both paths agree exactly on random
@@ -574,7 +598,6 @@ class AirMassTracker:
         arrays made a one-bin chunk cost about 1 ms per zone. Used once a bin by
         :class:`~hullbreach.detect.stream.StreamingDetector`.
         """
-        k = int(ks[0])
         if st.kernel_ok and m1a is not None:
             # compiled votes and module sum (hullbreach.detect.kernels: the same operations, bit for bit)
             pv, tv = st.p_vote, st.t_vote
@@ -585,7 +608,7 @@ class AirMassTracker:
                 if flagged:
                     self._note_faults(pv, True)
                     self._note_faults(tv, False)
-                return self._zone_bin_out(st, m1, k, ks, p, inv_t, change)
+                return self._zone_bin_out(st, m1, k, p, inv_t, change, excluded)
         isfin = math.isfinite
         p = st.p_vote.run_one([m1[r] for r in st.prow_l], [c1[r] for r in st.prow_l], k)
         self._note_faults(st.p_vote, True)
@@ -619,18 +642,19 @@ class AirMassTracker:
         else:
             inv_t = 0.0 + st.inv_t_nominal
         change = float(k) in st.p_vote.flag_k.tolist() or float(k) in st.t_vote.flag_k.tolist()
-        return self._zone_bin_out(st, m1, k, ks, p, inv_t, change)
+        return self._zone_bin_out(st, m1, k, p, inv_t, change, excluded)
 
-    def _zone_bin_out(self, st: _ZoneState, m1: list, k: int, ks: np.ndarray, p: float, inv_t: float,
-                      change: bool) -> ZoneMass:
-        """The rest of :meth:`_zone_bin` once the zone pressure ``p`` [Pa] and ``sum V_i / T_i`` [m^3/K] are
-        known: gas constant, masses, flags."""
+    def _zone_bin_out(self, st: _ZoneState, m1: list, k: int, p: float, inv_t: float, change: bool,
+                      excluded: bool | None = None) -> BinScalars:
+        """The rest of :meth:`_zone_bin_scalars` once the zone pressure ``p`` [Pa] and ``sum V_i / T_i``
+        [m^3/K] are known: gas constant, masses, flags (``excluded``: the bin is inside a known operation, if
+        known)."""
         isfin = math.isfinite
         t_eff = st.volume_m3 / inv_t
-        # one channel: _median_list([v]) is v when finite, else NaN (0.5 (v + v) == v exactly)
-        pp = {q: ((m1[rows[0]] if isfin(m1[rows[0]]) else math.nan) if len(rows) == 1 else
-                  _median_list([m1[r] for r in rows])) for q, rows in st.pp_idx_l}
         if st.r_specific is None:
+            # one channel: _median_list([v]) is v when finite, else NaN (0.5 (v + v) == v exactly)
+            pp = {q: ((m1[rows[0]] if isfin(m1[rows[0]]) else math.nan) if len(rows) == 1 else
+                      _median_list([m1[r] for r in rows])) for q, rows in st.pp_idx_l}
             if "ppo2" in pp and "ppn2" in pp:
                 if isfin(pp["ppo2"]) and isfin(pp["ppn2"]) and isfin(p):
                     self._gas_constant(st, pp, p)
@@ -638,18 +662,51 @@ class AirMassTracker:
                 st.r_specific = R_AIR
         r = st.r_specific if st.r_specific is not None else R_AIR
         mass = p * inv_t / r
-        n2 = pp["ppn2"] * inv_t / R_N2 if "ppn2" in pp else math.nan
-        vented = (isfin(p) and p < self.vented_fraction * self.station.nominal_pressure_pa) or any(
-            k0 <= k <= k1 for k0, k1, mod in self._unmon if mod in st.zone)
-        excluded = any(k0 <= k <= k1 for k0, k1, _ev in self._excl)
+        rows = st.n2_rows_l
+        n2 = None
+        if rows is not None:
+            ppn2 = (m1[rows[0]] if isfin(m1[rows[0]]) else math.nan) if len(rows) == 1 else \
+                _median_list([m1[q] for q in rows])
+            n2 = ppn2 * inv_t / R_N2
+        vented = (isfin(p) and p < self.vented_fraction * self.station.nominal_pressure_pa) or (
+            bool(self._unmon) and any(k0 <= k <= k1 for k0, k1, mod in self._unmon if mod in st.zone))
+        if excluded is None:
+            excluded = any(k0 <= k <= k1 for k0, k1, _ev in self._excl)
+        return BinScalars(p, t_eff, mass, n2, float(r), bool(excluded), bool(vented), bool(change))
+
+    def zone_mass_of(self, st: _ZoneState, k: int, b: BinScalars) -> ZoneMass:
+        """The one-bin :class:`ZoneMass` of bin ``k`` from its scalars (the chunk path's numbers exactly)."""
         # one array of floats and one of flags, each series a one-element view of them (cheaper than seven
         # arrays; t_s = (k + 0.5) bin_s as the chunk path's (ks + 0.5) * bin_s)
-        f = np.array([p, t_eff, mass, n2, (k + 0.5) * self.bin_s])
-        b = np.array([excluded, vented, change])
-        return ZoneMass(zone=st.zone, volume_m3=st.volume_m3, k=ks.copy(), t_s=f[4:5], pressure_pa=f[0:1],
-                        temperature_k=f[1:2], r_specific=float(r), mass_kg=f[2:3],
-                        n2_mass_kg=f[3:4] if "ppn2" in pp else None, excluded=b[0:1], vented=b[1:2],
-                        pressure_sensors=st.p_sensors, sensor_change=b[2:3])
+        f = np.array([b.p, b.t_eff, b.mass, math.nan if b.n2 is None else b.n2, (k + 0.5) * self.bin_s])
+        fl = np.array([b.excluded, b.vented, b.change])
+        return ZoneMass(zone=st.zone, volume_m3=st.volume_m3, k=np.array([k]), t_s=f[4:5], pressure_pa=f[0:1],
+                        temperature_k=f[1:2], r_specific=b.r, mass_kg=f[2:3],
+                        n2_mass_kg=None if b.n2 is None else f[3:4], excluded=fl[0:1], vented=fl[1:2],
+                        pressure_sensors=st.p_sensors, sensor_change=fl[2:3])
+
+    def process_one(self, k: int, sums: np.ndarray, counts: np.ndarray) -> list:
+        """:meth:`process` of the single bin ``k`` (per-channel sums [SI] and counts, station sensor order) as
+        scalars: ``[(zone state, BinScalars)]`` for every zone with pressure channels (the numbers of
+        :meth:`_zone_bin`; no :class:`ZoneMass` arrays: the streaming step)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m1a = np.where(counts > 0, sums / np.maximum(counts, 1.0), np.nan)
+        c1a = np.ascontiguousarray(counts, dtype=float)
+        m1, c1 = m1a.tolist(), c1a.tolist()
+        excluded = any(k0 <= k <= k2 for k0, k2, _ev in self._excl)  # the same for every zone
+        out = []
+        for pi, per in enumerate(self.periods):
+            if not (per.k_start <= k and (per.k_end is None or k < per.k_end)):
+                continue
+            if pi != self._period_index:
+                keep = set(per.zones)
+                self._states = {z: s for z, s in self._states.items() if z in keep}
+                self._period_index = pi
+            for zone in per.zones:
+                st = self._state(zone)
+                if st.p_sensors:
+                    out.append((st, self._zone_bin_scalars(st, m1, c1, k, m1a, c1a, excluded)))
+        return out
 
 
 def concat_zone_masses(parts: list[ZoneMass]) -> list[ZoneMass]:

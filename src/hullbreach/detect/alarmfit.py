@@ -44,6 +44,7 @@ class _AlarmState:
     end_n: int | None = None
     at_alarm: tuple | None = None
     onset: tuple | None = None  # ((n_eval, floor), onset MLE and interval) of the last result rebuild
+    final: tuple | None = None  # ((a, end, growing, seed), estimate) of an ended alarm (its data no longer change)
 
 
 class AlarmFitting:
@@ -221,7 +222,17 @@ class AlarmFitting:
                 tau_hat, tau_lo, tau_hi = self._onset_mle(n_eval, al.floor)
                 al.onset = (okey, (tau_hat, tau_lo, tau_hi)) if fixed else None
             a = tau_hat + 1
-            est = self._estimate(a, end, station, cfg, al.growing_n is not None, seed)
+            if al.end_n is None:
+                est = self._estimate(a, end, station, cfg, al.growing_n is not None, seed)
+            else:
+                # an ended alarm's estimate uses bins a .. end only (append-only sums and noise): computed once,
+                # not at every bin step of a monitor that runs on for days
+                fkey = (a, end, al.growing_n is not None, seed)
+                if al.final is None or al.final[0] != fkey:
+                    est = self._estimate(a, end, station, cfg, al.growing_n is not None, seed)
+                    al.final = (fkey, est) if math.isfinite(self.p.v[end]) else None
+                else:
+                    est = al.final[1]
             if al.n_alarm < end:
                 key = (a, al.n_alarm, seed)
                 if al.at_alarm is None or al.at_alarm[0] != key:  # fixed once the alarm is past: cache it

@@ -307,27 +307,35 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         self._catch_up()
 
     def _feed_one(self, zm: ZoneMass) -> bool:
-        """:meth:`feed` for a one-bin chunk in the common case (a valid bin, nothing pending, no channel change,
-        track level and N2 fraction already set), on Python floats; False (nothing done) otherwise, and the
-        general path runs. Same values as the general path (``tests/detect/test_fastpaths.py``)."""
+        """:meth:`feed` for a one-bin chunk in the common case (:meth:`feed_scalars`); False (nothing done)
+        otherwise, and the general path runs."""
+        ch = zm.sensor_change
+        if ch is not None and ch[0]:
+            return False
+        n2 = zm.n2_mass_kg
+        return self.feed_scalars(float(zm.pressure_pa[0]), float(zm.temperature_k[0]), float(zm.mass_kg[0]),
+                                 math.nan if n2 is None else float(n2[0]), bool(zm.excluded[0] or zm.vented[0]))
+
+    def feed_scalars(self, p: float, t: float, m: float, n2: float, skip: bool) -> bool:
+        """:meth:`feed` of one bin given as Python floats (zone pressure [Pa], temperature [K], air mass [kg],
+        N2 mass [kg], ``skip``: inside a known operation or vented) in the common case: a valid bin, nothing
+        pending, track level and N2 fraction already set, no channel change (the caller's to check). False
+        (nothing done) otherwise, and the general path runs. Same values as the general path
+        (``tests/detect/test_fastpaths.py``, ``tests/detect/test_stream.py``)."""
         if self.r_specific is None or self.y_ref is None or self.pending or self.anchor:
             return False
         if self.track == "n2" and self.frac == 1.0:
             return False
-        ch = zm.sensor_change
-        if ch is not None and ch[0]:
-            return False
-        m = float(zm.mass_kg[0])
-        x = m if self.track == "air" else float(zm.n2_mass_kg[0])
-        if not (math.isfinite(x) and math.isfinite(m)) or zm.excluded[0] or zm.vented[0]:
+        x = m if self.track == "air" else n2
+        if not (math.isfinite(x) and math.isfinite(m)) or skip:
             return False
         self.vented_now = False
         yv = x - self.y_ref - self.offset
         n0 = self.y.n
         if self.compiled_step and self.stat.n == n0:
-            self._step_compiled(n0, yv, float(zm.pressure_pa[0]), float(zm.temperature_k[0]), m)
+            self._step_compiled(n0, yv, p, t, m)
             return True
-        self._append_one(yv, True, float(zm.pressure_pa[0]), float(zm.temperature_k[0]), m)
+        self._append_one(yv, True, p, t, m)
         if self.y.n > self.stat.n:
             self._evaluate(self.stat.n, self.y.n)
         return True
@@ -703,6 +711,9 @@ class DetectionEngine:
         self.k_next: int | None = None
         self._seal_bins = sorted(int(math.floor(e.time_s / self.cfg.bin_s)) for e in self.events if e.kind == "leak_sealed")
         self.keep_series = True
+        #: one-bin chunks without kept series go through the tracker's and detectors' scalar step (the same
+        #: numbers as the ZoneMass path, tested; False forces that path)
+        self.scalar_step = True
         self._notes_cache: tuple | None = None
 
     def process(self, k0: int, sums: np.ndarray, counts: np.ndarray) -> None:
@@ -718,25 +729,29 @@ class DetectionEngine:
             if lo in self._seal_bins:
                 for det in self.detectors.values():
                     det.seal()
-            parts = self.tracker.process(lo, sums[:, lo - k0: hi - k0], counts[:, lo - k0: hi - k0])
             live = set()
-            for zm in parts:
-                det = self.detectors.get(zm.zone)
-                if det is None:
-                    track = self.cfg.track
-                    if track == "auto":
-                        track = "n2" if zm.n2_mass_kg is not None else "air"
-                    if track == "n2" and zm.n2_mass_kg is None:
-                        track = "air"
-                    det = ZoneDetector(zm.zone, zm.volume_m3, self.cfg, track, self.station.total_volume_m3, int(zm.k[0]),
-                                       h=self.h)
-                    self.detectors[zm.zone] = det
-                det.feed(self._track_changes(zm, det.track))
-                if self.fast is not None:
-                    self.fast.on_bins(zm)
-                live.add(zm.zone)
-                if self.keep_series:
-                    self.parts.append(zm)
+            if hi - lo == 1 and self.scalar_step and not self.keep_series and self.tracker.single_bin_path:
+                # the streaming step: one bin as Python scalars, a ZoneMass only where the general path needs it
+                for st, b in self.tracker.process_one(lo, sums[:, lo - k0], counts[:, lo - k0]):
+                    det = self.detectors.get(st.zone)
+                    if det is None or b.change or not det.feed_scalars(b.p, b.t_eff, b.mass,
+                                                                       math.nan if b.n2 is None else b.n2,
+                                                                       b.excluded or b.vented):
+                        zm = self.tracker.zone_mass_of(st, lo, b)
+                        det = det or self._new_detector(zm)
+                        det.feed(self._track_changes(zm, det.track))
+                    if self.fast is not None:
+                        self.fast.on_bin(st.zone, lo, b.p, b.mass, b.excluded or b.vented)
+                    live.add(st.zone)
+            else:
+                for zm in self.tracker.process(lo, sums[:, lo - k0: hi - k0], counts[:, lo - k0: hi - k0]):
+                    det = self.detectors.get(zm.zone) or self._new_detector(zm)
+                    det.feed(self._track_changes(zm, det.track))
+                    if self.fast is not None:
+                        self.fast.on_bins(zm)
+                    live.add(zm.zone)
+                    if self.keep_series:
+                        self.parts.append(zm)
             for z in list(self.detectors):
                 if z not in live:
                     d = self.detectors.pop(z)
@@ -745,6 +760,17 @@ class DetectionEngine:
                     if self.fast is not None:
                         self.fast.on_zone_end(z)
         self.k_next = k0 + sums.shape[1]
+
+    def _new_detector(self, zm: ZoneMass) -> ZoneDetector:
+        """The detector of a zone first seen in ``zm`` (track: the configured one, N2 when the zone has ppN2)."""
+        track = self.cfg.track
+        if track == "auto":
+            track = "n2" if zm.n2_mass_kg is not None else "air"
+        if track == "n2" and zm.n2_mass_kg is None:
+            track = "air"
+        det = ZoneDetector(zm.zone, zm.volume_m3, self.cfg, track, self.station.total_volume_m3, int(zm.k[0]), h=self.h)
+        self.detectors[zm.zone] = det
+        return det
 
     def _track_changes(self, zm: ZoneMass, track: str) -> ZoneMass:
         """``zm`` with ``sensor_change`` kept only where it can change the noise of the detector's track.

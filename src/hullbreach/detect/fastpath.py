@@ -202,21 +202,38 @@ class FastPaths:
         self.live: dict[tuple, _Run] = {}
         self._n_alarms = 0
 
+    def _run_for(self, zone: tuple, k1: int) -> _Run | None:
+        """The live run of ``zone``, started at detector bin ``k1`` if there is none (None: no fast path for the
+        zone: fewer than FAST_MIN_CHANNELS gauges)."""
+        run = self.live.get(zone)
+        if run is None:
+            st = self.tracker._states.get(zone)
+            if st is None or len(st.p_sensors) < FAST_MIN_CHANNELS:
+                return None
+            run = _Run(zone, st, k1, FastZone(zone, (k1 + 1) * SUB_BINS, self.sub_s, self.threshold))
+            self.runs.append(run)
+            self.live[zone] = run
+        return run
+
+    @staticmethod
+    def _push(run: _Run, p: float, m: float, skip: bool) -> None:
+        run.ratio.push(m / p if p > 0 and math.isfinite(m) else math.nan)
+        run.excl.push(skip)
+
+    def on_bin(self, zone: tuple, k: int, p: float, m: float, skip: bool) -> None:
+        """Record one detector bin ``k`` of a zone as scalars: zone pressure [Pa], air mass [kg], ``skip``
+        (inside a known operation, or vented); the same as :meth:`on_bins` of its one-bin ZoneMass."""
+        run = self._run_for(zone, k)
+        if run is not None:
+            self._push(run, p, m, skip)
+
     def on_bins(self, zm) -> None:
         """Record a chunk of detector bins of a zone (a :class:`~hullbreach.detect.airmass.ZoneMass`)."""
-        run = self.live.get(zm.zone)
+        run = self._run_for(zm.zone, int(zm.k[0]))
         if run is None:
-            st = self.tracker._states.get(zm.zone)
-            if st is None or len(st.p_sensors) < FAST_MIN_CHANNELS:
-                return
-            k1 = int(zm.k[0])
-            run = _Run(zm.zone, st, k1, FastZone(zm.zone, (k1 + 1) * SUB_BINS, self.sub_s, self.threshold))
-            self.runs.append(run)
-            self.live[zm.zone] = run
+            return
         if len(zm.k) == 1:  # the streaming step: Python floats, the same division
-            p, m = float(zm.pressure_pa[0]), float(zm.mass_kg[0])
-            run.ratio.push(m / p if p > 0 and math.isfinite(m) else math.nan)
-            run.excl.push(bool(zm.excluded[0] or zm.vented[0]))
+            self._push(run, float(zm.pressure_pa[0]), float(zm.mass_kg[0]), bool(zm.excluded[0] or zm.vented[0]))
             return
         with np.errstate(invalid="ignore", divide="ignore"):
             r = np.where((zm.pressure_pa > 0) & np.isfinite(zm.mass_kg), zm.mass_kg / zm.pressure_pa, np.nan)
@@ -291,6 +308,9 @@ def merge_fast_alarms(engine, alarms: list, seed: int = 0) -> list[str]:
     60 s test's (more data). A fast alarm alone is reported with the fast fit: the loss rate of its window
     with its standard error, the onset within two windows before the alarm.
     """
+    notes: list = []
+    if engine.fast.n_alarms == 0:
+        return notes  # (before the imports below: this runs at every streaming bin step)
     from dataclasses import replace
 
     from hullbreach.detect.estimate import estimate_from_rate
@@ -298,9 +318,6 @@ def merge_fast_alarms(engine, alarms: list, seed: int = 0) -> list[str]:
     from hullbreach.detect.result import Alarm
     from hullbreach.uncertain import Interval
 
-    notes: list = []
-    if engine.fast.n_alarms == 0:
-        return notes
     for fa in engine.fast.alarms():
         same = [i for i, a in enumerate(alarms) if a.kind == "leak" and a.zone == fa.zone and (
             fa.time_s <= a.time_s <= fa.time_s + SAME_LEAK_S

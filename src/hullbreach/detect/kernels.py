@@ -30,7 +30,7 @@ def _compiled():
 
     return {"glr_one": k.glr_one, "zone_bin_one": k.zone_bin_one, "median": k.median,
             "zone_step_one": k.zone_step_one, "fast_scan": k.fast_scan, "fast_scan_run": k.fast_scan_run,
-            "sub_add_batch": k.sub_add_batch}
+            "sub_add_batch": k.sub_add_batch, "stream_add": k.stream_add}
 
 
 def glr_one(D0, Dj, n: int, c0n: float, cjn: float, sigma: float, kap: float, L: int, floor: int, allow: float,
@@ -162,6 +162,18 @@ def sub_add_batch(t_ns, rows, value, pslot, sub_ns: int, j_open: int, ssums, sco
     return _compiled()["sub_add_batch"](t_ns, rows, value, pslot, sub_ns, j_open, ssums, scounts)
 
 
+def stream_add(t_ns, codes, lut, value, si: bool, scale, offset, bin_ns: int, k_open: int, sums, counts, pslot,
+               sub_ns: int, j_open: int, ssums, scounts):
+    """Add a usual streaming batch to the open bins and sub-bins in one compiled pass (in place): times [ns],
+    channel codes (int64; -1 missing) and their station rows ``lut`` (last entry -1), values in the sensor's
+    unit (``si`` False: converted by ``scale``, ``offset``) or SI; ``k_open``, ``j_open``: first open bin and
+    sub-bin (-1: none yet); ``pslot``: each row's slot among the pressure channels (-1: none). Returns
+    (status, last bin, first sub-bin, last sub-bin); status 0 added, 1 not usual (nothing added), 2 the arrays
+    are too short (nothing added)."""
+    return _compiled()["stream_add"](t_ns, codes, lut, value, si, scale, offset, bin_ns, k_open, sums, counts, pslot,
+                                     sub_ns, j_open, ssums, scounts)
+
+
 def warm_up() -> None:
     """Compile the kernels, or load them from the cache, now, for the argument types of the streaming step (a
     streaming detector calls this when it is built, so that its first bin step does not pay for it)."""
@@ -186,3 +198,7 @@ def warm_up() -> None:
                        np.zeros(6))
     f["sub_add_batch"](np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros(1, dtype=np.int64),
                        10, -1, np.zeros((1, 1)), np.zeros((1, 1)))
+    i1 = np.zeros(1, dtype=np.int64)
+    for si in (True, False):
+        f["stream_add"](i1, i1, np.array([0, -1], dtype=np.int64), np.zeros(1), si, np.ones(1), np.zeros(1), 60, 0,
+                        np.zeros((1, 1)), np.zeros((1, 1)), i1, 10, -1, np.zeros((1, 1)), np.zeros((1, 1)))

@@ -99,7 +99,8 @@ class StreamingDetector:
         self.quarantined = 0
         self._untrusted: dict[str, str] = {}
         self._result: DetectionResult | None = None
-        self._lut = None
+        # channel code -> station row (last entry -1, for a missing code), and the categories it is for
+        self._lut = np.append(np.arange(len(self.channels), dtype=np.int64), -1)
         self._lut_key = None
         self._dirty = True
         self._trusted: tuple | None = None  # (number of untrusted channels, the trusted ones)
@@ -152,12 +153,9 @@ class StreamingDetector:
                     self._mark_untrusted(rep.channel, self._untrusted[rep.channel])
             data = fr.data
             if len(data):
-                self._accumulate(time_ns(data["time"]), data["channel"], data["value"].to_numpy(dtype=float), si=True)
+                self._accumulate(*_columns(data), si=True)
         elif len(raw):
-            t = raw["time"]
-            if not (isinstance(t.dtype, pd.DatetimeTZDtype) or pd.api.types.is_numeric_dtype(t.dtype)):
-                t = pd.to_datetime(t, utc=True)
-            self._accumulate(time_ns(t), raw["channel"], raw["value"].to_numpy(dtype=float, copy=False), si=False)
+            self._accumulate(*_columns(raw), si=False)
         return self.result()
 
     def _mark_untrusted(self, channel: str, reason: str) -> None:
@@ -172,32 +170,29 @@ class StreamingDetector:
                     vote.flag_k[i] = min(vote.flag_k[i], k_now)
 
     def _accumulate(self, t_ns: np.ndarray, channel, value: np.ndarray, si: bool) -> None:
+        """Add samples (times [ns], channel ids or a Categorical of them, values in the sensor's unit, or SI
+        when ``si``) to the open bins and sub-bins; run the detector on the bins they complete."""
         if len(t_ns) == 0:
             return
-        if isinstance(getattr(channel, "dtype", None), pd.CategoricalDtype):
-            cat = channel.array  # the Categorical itself (``.cat.codes`` builds a Series: ~25x slower)
-            cats = cat.categories
+        if isinstance(channel, pd.Categorical):
+            cats = channel.categories
             if self._lut_key is not cats:
                 self._lut = np.array([self.row.get(c, -1) for c in cats] + [-1], dtype=np.int64)
                 self._lut_key = cats
-            rows = self._lut[cat.codes]  # code -1 (missing) maps to the last entry, -1
+            codes = channel.codes
+            if self._k_open is not None and self._add_usual(t_ns, codes.astype(np.int64), value, si):
+                return
+            rows = self._lut[codes]  # code -1 (missing) maps to the last entry, -1
         else:
             ch = np.asarray(channel, dtype=object)
             rows = np.fromiter((self.row.get(c, -1) for c in ch), dtype=np.int64, count=len(ch))
+            if self._k_open is not None:
+                if self._lut_key is not None:  # rows are their own codes
+                    self._lut = np.append(np.arange(len(self.channels), dtype=np.int64), -1)
+                    self._lut_key = None
+                if self._add_usual(t_ns, rows, value, si):
+                    return
         k = np.floor_divide(t_ns, self.bin_ns)
-        if self._k_open is not None:
-            k_lo, k_hi = int(k.min()), int(k.max())
-            if k_lo >= self._k_open and int(rows.min()) >= 0 and bool(np.isfinite(value).all()):
-                # the usual batch: every sample of a known channel, finite, in an open bin (the general path
-                # below gives the same sums; this one skips its masks)
-                if not si:
-                    value = value * self._scale[rows] + self._offset[rows]
-                self._reserve(k_hi)
-                self._bin_add(rows * self._sums.shape[1] + (k - self._k_open), value)
-                if self._fast:
-                    self._sub_add(t_ns, rows, value)
-                self._complete(k_hi)
-                return
         known = rows >= 0
         self.unknown += int((~known).sum())
         ok = known & np.isfinite(value)
@@ -222,6 +217,37 @@ class StreamingDetector:
         if self._fast:
             self._sub_add(t_ns[ok], rows[ok], value[ok])
         self._complete(k_hi)
+
+    def _add_usual(self, t_ns: np.ndarray, codes: np.ndarray, value: np.ndarray, si: bool) -> bool:
+        """The usual batch (every sample of a known channel, finite, in an open bin) in one compiled pass
+        (:func:`hullbreach.detect.kernels.stream_add`: the same sums as the general path, added in the same
+        order); False, with nothing added, for any other batch."""
+        value = np.ascontiguousarray(value, dtype=float)
+        j_open = -1 if self._j_open is None else self._j_open
+        for _ in range(2):
+            status, k_hi, j_lo, j_hi = kernels.stream_add(t_ns, codes, self._lut, value, si, self._scale, self._offset,
+                                                          self.bin_ns, self._k_open, self._sums, self._counts,
+                                                          self._pslot, self.sub_ns, j_open, self._ssums, self._scounts)
+            if status == 1:
+                return False
+            if status == 0:
+                break
+            self._reserve(int(k_hi))
+            if j_hi >= 0:
+                self._reserve_sub(int(j_lo), int(j_hi))
+        if j_hi >= 0:
+            if self._j_open is None:
+                self._j_open = int(j_lo)
+            self._j_newest = int(j_hi) if self._j_newest is None else max(self._j_newest, int(j_hi))
+        self._complete(int(k_hi))
+        return True
+
+    def _reserve_sub(self, j_lo: int, j_hi: int) -> None:
+        """Make room for the open sub-bins up to ``j_hi`` (from ``j_lo`` when none is open yet)."""
+        jo = j_lo if self._j_open is None else self._j_open
+        if j_hi - jo + 1 > self._ssums.shape[1]:
+            cap = max(j_hi - jo + 1, 2 * self._ssums.shape[1], 8)
+            self._ssums, self._scounts = (_widened(a, cap) for a in (self._ssums, self._scounts))
 
     def _reserve(self, k_hi: int) -> None:
         """Make room for the open bins up to ``k_hi``."""
@@ -289,9 +315,11 @@ class StreamingDetector:
         self._j_open += n
 
     def _bin_add(self, flat: np.ndarray, value: np.ndarray) -> None:
-        """Add samples to the open bins: ``flat`` = row * n_open + bin offset, ``value`` in SI units."""
-        self._sums.ravel()[:] += np.bincount(flat, weights=value, minlength=self._sums.size)
-        self._counts.ravel()[:] += np.bincount(flat, minlength=self._counts.size)
+        """Add samples to the open bins: ``flat`` = row * n_open + bin offset, ``value`` in SI units (one by
+        one, in order: the sums of the compiled usual path, and of the batch's binning for samples in time
+        order)."""
+        np.add.at(self._sums.ravel(), flat, value)
+        np.add.at(self._counts.ravel(), flat, 1.0)
 
     # ----------------------------------------------------------------------------------------- output
     def result(self) -> DetectionResult:
@@ -309,6 +337,36 @@ class StreamingDetector:
                                               seed=self.seed)
             self._dirty = False
         return self._result
+
+
+def _columns(raw: pd.DataFrame):
+    """``time`` [ns], ``channel`` (Categorical or ids) and ``value`` (float) of a batch, as arrays.
+
+    ``DataFrame._get_column_array`` returns a column's array without building a Series: three ``raw[name]``
+    look-ups cost ~0.1 ms, more than the rest of a usual update (docs/benchmarks/detect-stream.md); it is
+    pandas' internal accessor, so any failure of it falls back to the public ``raw[name]``."""
+    cols = {}
+    for name in ("time", "channel", "value"):
+        if name not in raw.columns:
+            raise DetectionError(f"a telemetry batch has no '{name}' column (it has {', '.join(map(str, raw.columns))})",
+                                 hint="feed a long table with the columns time, channel, value")
+        try:
+            cols[name] = raw._get_column_array(raw.columns.get_loc(name))
+        except (AttributeError, TypeError, ValueError, IndexError):
+            cols[name] = raw[name].array
+    t = cols["time"]
+    if isinstance(t.dtype, pd.DatetimeTZDtype) and t.dtype.unit == "ns":
+        t_ns = t.asi8
+    else:
+        ts = pd.Series(t, copy=False)
+        if not (isinstance(ts.dtype, pd.DatetimeTZDtype) or pd.api.types.is_numeric_dtype(ts.dtype)):
+            ts = pd.to_datetime(ts, utc=True)
+        t_ns = time_ns(ts)
+    ch = cols["channel"]
+    v = cols["value"]
+    value = v if isinstance(v, np.ndarray) and v.dtype == np.float64 else np.asarray(
+        pd.Series(v, copy=False).to_numpy(dtype=float, na_value=np.nan))
+    return t_ns, ch, value
 
 
 def _widened(a: np.ndarray, cap: int) -> np.ndarray:
