@@ -393,9 +393,9 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         N = n - a + 1
         if N < 2:
             return float(self.y.v[-1]), 0.0
-        C0, Cj = self.C0.a, self.Cj.a  # (n + 1 < C0.n)
-        Sy = C0[n + 1] - C0[a]
-        Suy = (Cj[n + 1] - Cj[a]) - n * Sy
+        C0, Cj = self.C0.a, self.Cj.a  # (n + 1 < C0.n); Python floats: the same IEEE operations, faster
+        Sy = float(C0[n + 1]) - float(C0[a])
+        Suy = (float(Cj[n + 1]) - float(Cj[a])) - n * Sy
         Su = -(N - 1) * N / 2
         Suu = (N - 1) * N * (2 * N - 1) / 6
         det = N * Suu - Su * Su
@@ -675,14 +675,14 @@ class ZoneDetector(NoiseModel, AlarmFitting):
     def status(self) -> ZoneStatus:
         """Current zone status."""
         n = self.y.n - 1
-        sig = float(self.sig.a[n]) if n >= 0 and math.isfinite(self.sig.a[n]) else float("nan")
-        return ZoneStatus(zone=self.zone, track=self.track, volume_m3=self.volume_m3,
-                          pressure_pa=float(self.p.a[n]) if n >= 0 else float("nan"),
-                          temperature_k=float(self.T.a[n]) if n >= 0 else float("nan"),
-                          mass_kg=float(self.mass.a[n]) if n >= 0 else float("nan"),
-                          statistic=float(self.stat.a[n]) if n >= 0 else 0.0,
-                          background_rate_kg_s=-self._background_slope() / self.frac / self.cfg.bin_s if n >= 0 else 0.0,
-                          sigma_kg=sig, bins=self.y.n, vented=self.vented_now)
+        if n < 0:
+            nan = math.nan
+            return ZoneStatus(self.zone, self.track, self.volume_m3, nan, nan, nan, 0.0, 0.0, nan, 0, self.vented_now)
+        sig = float(self.sig.a[n])
+        return ZoneStatus(self.zone, self.track, self.volume_m3, float(self.p.a[n]), float(self.T.a[n]),
+                          float(self.mass.a[n]), float(self.stat.a[n]),
+                          -self._line_at_last()[1] / self.frac / self.cfg.bin_s, sig if math.isfinite(sig) else math.nan,
+                          self.y.n, self.vented_now)
 
 
 # --------------------------------------------------------------------------------------- the engine
@@ -715,6 +715,7 @@ class DetectionEngine:
         #: numbers as the ZoneMass path, tested; False forces that path)
         self.scalar_step = True
         self._notes_cache: tuple | None = None
+        self._faults_cache: tuple | None = None
 
     def process(self, k0: int, sums: np.ndarray, counts: np.ndarray) -> None:
         """Feed complete bins ``k0 ..`` (per-channel sums and counts, station sensor order)."""
@@ -816,7 +817,10 @@ class DetectionEngine:
         fast_notes = merge_fast_alarms(self, alarms, seed) if self.fast is not None else []
         alarms.sort(key=lambda a: (a.time_s, a.kind))
         zones = tuple(d.status() for d in self.detectors.values() if d.y.n > 0)
-        faults = tuple(sorted(self.tracker.faults.values(), key=lambda f: f.sensor))
+        fkey = (id(self.tracker.faults), len(self.tracker.faults))  # faults are only ever added
+        if self._faults_cache is None or self._faults_cache[0] != fkey:
+            self._faults_cache = (fkey, tuple(sorted(self.tracker.faults.values(), key=lambda f: f.sensor)))
+        faults = self._faults_cache[1]
         all_notes = list(notes) + self._engine_notes() + fast_notes
         return DetectionResult(
             station=self.station.name, status="leak" if alarms else "nominal", alarms=tuple(alarms),
