@@ -9,10 +9,11 @@ MS-09 rate (0.6 mmHg/h) starting at 14 h, so an 18 h run includes the alarm and 
 Measured, per update (wall ``perf_counter`` and thread CPU time):
 
 * every update, and the bin-step updates alone (those that completed a bin), mean / median / p99 / max;
-* the bin step split into the air-mass tracker, the zone detectors' ``feed`` and the result rebuild
+* the bin step split into the air-mass tracker, the zone detectors' feed (``feed`` or ``feed_scalars``) and the
+  result rebuild
   (a second run with timers around those calls);
 * two baselines: (a) the same streaming update with the samples binned by a pandas ``groupby`` instead of
-  ``numpy.bincount``; (b) a naive monitor that re-runs the batch :func:`~hullbreach.detect.detector.detect`
+  the compiled pass over the batch; (b) a naive monitor that re-runs the batch :func:`~hullbreach.detect.detector.detect`
   on all the data so far whenever a bin completes (timed at a few points of the record);
 * full (generation 2) garbage collections that landed inside an update.
 
@@ -57,7 +58,11 @@ RATE_MMHG_H = 0.6
 
 
 class GroupbyStreamingDetector(StreamingDetector):
-    """Baseline (a): the same streaming update, samples binned with ``pandas.DataFrame.groupby``."""
+    """Baseline (a): the same streaming update, samples binned with ``pandas.DataFrame.groupby`` (the general
+    path's NumPy masks, no compiled pass)."""
+
+    def _add_usual(self, t_ns, codes, value, si) -> bool:
+        return False
 
     def _bin_add(self, flat: np.ndarray, value: np.ndarray) -> None:
         g = pd.DataFrame({"f": flat, "v": value}).groupby("f")["v"].agg(["sum", "count"])
@@ -140,22 +145,29 @@ def breakdown(st, raw, events, starts, n_max=None):
     sd = StreamingDetector(st, events, checks=False)
     acc = {"tracker": 0.0, "feed": 0.0, "result": 0.0}
     out = {k: [] for k in acc}
-    tr_process = sd.engine.tracker.process
+    tr_process, tr_one = sd.engine.tracker.process, sd.engine.tracker.process_one
     eng_result = sd.engine.result
-    feed = det_mod.ZoneDetector.feed
+    feed, feed_scalars = det_mod.ZoneDetector.feed, det_mod.ZoneDetector.feed_scalars
+    depth = {k: 0 for k in acc}
 
     def timed(name, f):
         def g(*a, **kw):
+            depth[name] += 1
             t0 = time.thread_time()
             try:
                 return f(*a, **kw)
             finally:
-                acc[name] += time.thread_time() - t0
+                depth[name] -= 1
+                if depth[name] == 0:  # the outermost call only (feed calls feed_scalars)
+                    acc[name] += time.thread_time() - t0
         return g
 
+    # the streaming step's scalar path (process_one, feed_scalars) and the ZoneMass path (process, feed)
     sd.engine.tracker.process = timed("tracker", tr_process)
+    sd.engine.tracker.process_one = timed("tracker", tr_one)
     sd.engine.result = timed("result", eng_result)
     det_mod.ZoneDetector.feed = timed("feed", feed)
+    det_mod.ZoneDetector.feed_scalars = timed("feed", feed_scalars)
     gc.collect()
     gc.freeze()
     try:
@@ -170,7 +182,7 @@ def breakdown(st, raw, events, starts, n_max=None):
                 for key, v in acc.items():
                     out[key].append(v)
     finally:
-        det_mod.ZoneDetector.feed = feed
+        det_mod.ZoneDetector.feed, det_mod.ZoneDetector.feed_scalars = feed, feed_scalars
         gc.unfreeze()
     return {k: np.array(v[1:]) for k, v in out.items()}  # the first bin builds the zone states
 
