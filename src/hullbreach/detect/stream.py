@@ -10,11 +10,13 @@ Raw batches go through the streaming data checks (:class:`hullbreach.telemetry.s
 units, duplicates, spikes, stuck sensors...) unless ``checks=False`` (samples already checked, values in
 the sensor's unit): then only the unit conversion is done, which is the fastest path.
 
-The work per batch is proportional to the batch (a ``numpy.bincount`` into the open bins); the detector runs
-once per completed bin (every 60 s at the defaults) and the result (with its Monte Carlo intervals) is only
-rebuilt when a bin was completed. The air-mass tracker takes its single-bin path then (same numbers as the
-batch's chunk path, bit for bit). ``benchmarks/detect_stream.py`` measures the latency
-(docs/benchmarks/detect-stream.md).
+The work per batch is proportional to the batch: the usual batch (known channels, finite values, open bins)
+is added to the open bins and the fast path's sub-bins in one compiled pass, each sample in order (the sums of
+the batch's binning); any other batch takes a general NumPy path with the same sums, which counts what it
+leaves out. The detector runs once per completed bin (every 60 s at the defaults), each zone's bin passed
+from the air-mass tracker to its detector as Python scalars (same numbers as the batch's chunk path, bit for
+bit), and the result (with its Monte Carlo intervals) is only rebuilt when a bin was completed.
+``benchmarks/detect_stream.py`` measures the latency (docs/benchmarks/detect-stream.md).
 
 Latency and the garbage collector: CPython's full collection walks every container object of the process
 and lands in whichever call happens to allocate at that moment; in a process holding a million objects
