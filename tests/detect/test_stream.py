@@ -243,3 +243,36 @@ def test_an_ended_alarm_keeps_its_estimate_and_equals_a_fresh_rebuild(demo):
             assert al.final[1] is not f[1] and repr(al.final[1]) == repr(f[1])
         compared += 1
     assert compared > 10
+
+
+def test_batch_column_types_give_the_same_bins_and_a_missing_column_is_named(demo, leak_run):
+    """Batches with the channel as plain strings, times as microsecond datetimes, ISO strings or UNIX seconds,
+    and integer-free float values bin exactly as the usual categorical / nanosecond batches (the compiled
+    pass and the general path agree); a batch without a column is refused with the column's name."""
+    from hullbreach.errors import DetectionError
+
+    raw = leak_run.telemetry.iloc[: 3600 * 5]
+    t_ns = raw["time"].astype("int64").to_numpy()
+    variants = {
+        "usual": lambda b: b,
+        "str channel": lambda b: b.assign(channel=b["channel"].astype(str)),
+        "us times": lambda b: b.assign(time=b["time"].astype("datetime64[us, UTC]")),
+        "iso times": lambda b: b.assign(time=b["time"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
+        "unix seconds": lambda b: b.assign(time=t_ns[b.index] / 1e9),
+    }
+    out = {}
+    for name, f in variants.items():
+        sd = StreamingDetector(demo, leak_run.events, checks=False)
+        for idx in _batches(raw, 30.0):
+            res = sd.update(f(raw.iloc[idx]))
+        out[name] = (sd, res)
+    ref, rref = out["usual"]
+    assert ref.engine.k_next is not None and ref.late == 0 and ref.unknown == 0
+    for name, (sd, res) in out.items():
+        np.testing.assert_array_equal(sd._sums, ref._sums, err_msg=name)
+        np.testing.assert_array_equal(sd._counts, ref._counts, err_msg=name)
+        assert sd.engine.k_next == ref.engine.k_next and sd.late == 0 and sd.unknown == 0, name
+        assert res.status == rref.status
+    sd = StreamingDetector(demo, leak_run.events, checks=False)
+    with pytest.raises(DetectionError, match="'value'"):
+        sd.update(raw.iloc[:10].drop(columns=["value"]))
