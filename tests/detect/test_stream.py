@@ -276,3 +276,17 @@ def test_batch_column_types_give_the_same_bins_and_a_missing_column_is_named(dem
     sd = StreamingDetector(demo, leak_run.events, checks=False)
     with pytest.raises(DetectionError, match="'value'"):
         sd.update(raw.iloc[:10].drop(columns=["value"]))
+
+
+def test_without_the_fast_path_no_sub_bins_are_kept(demo, leak_run):
+    """With the fast path off the stream keeps no sub-bins (they would only grow) and gives the same 60 s
+    answer as batch."""
+    from hullbreach.detect.detector import DetectorConfig
+
+    raw, ev = leak_run.telemetry, leak_run.events
+    cfg = DetectorConfig(fast_path=False)
+    sd = StreamingDetector(demo, ev, checks=False, config=cfg)
+    for idx in _batches(raw, 20.0):
+        res = sd.update(raw.iloc[idx])
+    assert sd._ssums.size == 0 and sd._j_open is None
+    _same(detect(demo, check_samples(raw, demo), ev, config=cfg), res)

@@ -114,6 +114,7 @@ class StreamingDetector:
                               dtype=np.int64)
         self._pslot = np.full(len(self.channels), -1, dtype=np.int64)
         self._pslot[self._prow] = np.arange(len(self._prow))
+        self._no_pslot = np.full(len(self.channels), -1, dtype=np.int64)
         self._j_open: int | None = None
         self._j_newest: int | None = None
         self._ssums = np.zeros((len(self._prow), 0))
@@ -226,14 +227,15 @@ class StreamingDetector:
         order); False, with nothing added, for any other batch."""
         value = np.ascontiguousarray(value, dtype=float)
         j_open = -1 if self._j_open is None else self._j_open
-        for _ in range(2):
+        pslot = self._pslot if self._fast else self._no_pslot  # no sub-bins without the fast path
+        for attempt in range(2):
             status, k_hi, j_lo, j_hi = kernels.stream_add(t_ns, codes, self._lut, value, si, self._scale, self._offset,
                                                           self.bin_ns, self._k_open, self._sums, self._counts,
-                                                          self._pslot, self.sub_ns, j_open, self._ssums, self._scounts)
-            if status == 1:
-                return False
+                                                          pslot, self.sub_ns, j_open, self._ssums, self._scounts)
             if status == 0:
                 break
+            if status == 1 or attempt == 1:
+                return False  # not a usual batch (or, never expected, still no room): the general path
             self._reserve(int(k_hi))
             if j_hi >= 0:
                 self._reserve_sub(int(j_lo), int(j_hi))
