@@ -739,14 +739,17 @@ class DetectionEngine:
                                                                        math.nan if b.n2 is None else b.n2,
                                                                        b.excluded or b.vented):
                         zm = self.tracker.zone_mass_of(st, lo, b)
-                        det = det or self._new_detector(zm)
+                        if det is None:
+                            det = self._new_detector(zm)
                         det.feed(self._track_changes(zm, det.track))
                     if self.fast is not None:
                         self.fast.on_bin(st.zone, lo, b.p, b.mass, b.excluded or b.vented)
                     live.add(st.zone)
             else:
                 for zm in self.tracker.process(lo, sums[:, lo - k0: hi - k0], counts[:, lo - k0: hi - k0]):
-                    det = self.detectors.get(zm.zone) or self._new_detector(zm)
+                    det = self.detectors.get(zm.zone)
+                    if det is None:
+                        det = self._new_detector(zm)
                     det.feed(self._track_changes(zm, det.track))
                     if self.fast is not None:
                         self.fast.on_bins(zm)
@@ -817,10 +820,11 @@ class DetectionEngine:
         fast_notes = merge_fast_alarms(self, alarms, seed) if self.fast is not None else []
         alarms.sort(key=lambda a: (a.time_s, a.kind))
         zones = tuple(d.status() for d in self.detectors.values() if d.y.n > 0)
-        fkey = (id(self.tracker.faults), len(self.tracker.faults))  # faults are only ever added
-        if self._faults_cache is None or self._faults_cache[0] != fkey:
-            self._faults_cache = (fkey, tuple(sorted(self.tracker.faults.values(), key=lambda f: f.sensor)))
-        faults = self._faults_cache[1]
+        fd = self.tracker.faults  # faults are only ever added: sorted again when there are more
+        c = self._faults_cache
+        if c is None or c[0] is not fd or c[1] != len(fd):
+            c = self._faults_cache = (fd, len(fd), tuple(sorted(fd.values(), key=lambda f: f.sensor)))
+        faults = c[2]
         all_notes = list(notes) + self._engine_notes() + fast_notes
         return DetectionResult(
             station=self.station.name, status="leak" if alarms else "nominal", alarms=tuple(alarms),
