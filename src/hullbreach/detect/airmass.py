@@ -27,7 +27,7 @@ epoch, so that batch and streaming see the same bins):
   ``vented_fraction`` of the station's nominal pressure is marked ``vented`` (a depressed airlock).
 
 Everything here is vectorised over bins; per-sample work is one ``numpy.bincount``. A chunk of a single
-bin (streaming: one bin a minute) takes a scalar path (:meth:`AirMassTracker._zone_bin`) that does the same
+bin (streaming: one bin a minute) takes a scalar path (:meth:`AirMassTracker.process_one`) that does the same
 arithmetic in the same order on Python floats, so its numbers are bit for bit those of the chunk path
 (tested on random inputs) at a tenth of the cost.
 
@@ -321,7 +321,7 @@ class _ZoneState:
     modules: tuple
     pp_rows: dict  # quantity -> channel row indices
     r_specific: float | None = None
-    # index arrays of the single-bin path (:meth:`AirMassTracker._zone_bin`), built once per zone
+    # index arrays of the single-bin path (:meth:`AirMassTracker._zone_bin_scalars`), built once per zone
     prow: np.ndarray | None = None  # row of each pressure channel
     trow: np.ndarray | None = None  # row of each temperature channel
     t_single: np.ndarray | None = None  # per module: its temperature channel if it has exactly one, else -1
@@ -387,7 +387,7 @@ class AirMassTracker:
         self.channels = list(station.sensors)
         self.row = {c: i for i, c in enumerate(self.channels)}
         self.periods = zone_periods(station, self.events, self.bin_s)
-        #: one-bin chunks (streaming) take :meth:`_zone_bin`, which gives exactly the chunk path's numbers
+        #: one-bin chunks (streaming) take :meth:`process_one`, which gives exactly the chunk path's numbers
         self.single_bin_path = True
         self._states: dict[tuple, _ZoneState] = {}
         self._period_index = -1
@@ -465,6 +465,8 @@ class AirMassTracker:
         n = sums.shape[1]
         if n == 0:
             return []
+        if n == 1 and self.single_bin_path:
+            return [self.zone_mass_of(st, k0, b) for st, b in self.process_one(k0, sums[:, 0], counts[:, 0])]
         with np.errstate(invalid="ignore", divide="ignore"):
             means = np.where(counts > 0, sums / np.maximum(counts, 1.0), np.nan)
         ks_all = np.arange(k0, k0 + n)
@@ -481,16 +483,6 @@ class AirMassTracker:
                 self._period_index = pi
             sl = slice(lo - k0, hi - k0)
             ks = ks_all[sl]
-            if n == 1 and self.single_bin_path:
-                m1a, c1a = np.ascontiguousarray(means[:, 0]), np.ascontiguousarray(counts[:, 0], dtype=float)
-                m1, c1 = m1a.tolist(), c1a.tolist()
-                k1 = int(ks[0])
-                excluded = any(k0 <= k1 <= k2 for k0, k2, _ev in self._excl)  # the same for every zone
-                for zone in per.zones:
-                    st = self._state(zone)
-                    if st.p_sensors:
-                        out.append(self._zone_bin(st, m1, c1, ks, m1a, c1a, excluded))
-                continue
             for zone in per.zones:
                 zm = self._zone_chunk(self._state(zone), means[:, sl], counts[:, sl], ks)
                 if zm is not None:
@@ -582,15 +574,11 @@ class AirMassTracker:
                         excluded=self._excluded(st.zone, ks), vented=vented, pressure_sensors=st.p_sensors,
                         sensor_change=change)
 
-    def _zone_bin(self, st: _ZoneState, m1: list, c1: list, ks: np.ndarray, m1a: np.ndarray | None = None,
-                  c1a: np.ndarray | None = None, excluded: bool | None = None) -> ZoneMass:
-        """:meth:`_zone_chunk` for one bin, as a :class:`ZoneMass` (see :meth:`_zone_bin_scalars`)."""
-        return self.zone_mass_of(st, int(ks[0]), self._zone_bin_scalars(st, m1, c1, int(ks[0]), m1a, c1a, excluded))
-
-    def _zone_bin_scalars(self, st: _ZoneState, m1: list, c1: list, k: int, m1a: np.ndarray | None = None,
-                          c1a: np.ndarray | None = None, excluded: bool | None = None) -> BinScalars:
+    def _zone_bin_scalars(self, st: _ZoneState, m1: list, c1: list, k: int, m1a: np.ndarray, c1a: np.ndarray,
+                          excluded: bool) -> BinScalars:
         """:meth:`_zone_chunk` for one bin as Python scalars (``m1``, ``c1``: lists of the channel means and
-        counts of bin ``k``, station sensor order).
+        counts of bin ``k``, station sensor order; ``m1a``, ``c1a`` the same as arrays; ``excluded``: the bin is
+        inside a known operation).
 
         The same arithmetic in the same order as the chunk path, on Python floats over the zone's channels
         and modules (``tests/detect/test_airmass.py`` checks that both paths agree exactly on random
@@ -598,7 +586,7 @@ class AirMassTracker:
         arrays made a one-bin chunk cost about 1 ms per zone. Used once a bin by
         :class:`~hullbreach.detect.stream.StreamingDetector`.
         """
-        if st.kernel_ok and m1a is not None:
+        if st.kernel_ok:
             # compiled votes and module sum (hullbreach.detect.kernels: the same operations, bit for bit)
             pv, tv = st.p_vote, st.t_vote
             status, p, _t_cons, inv_t, flagged, change = zone_bin_one(
@@ -645,10 +633,9 @@ class AirMassTracker:
         return self._zone_bin_out(st, m1, k, p, inv_t, change, excluded)
 
     def _zone_bin_out(self, st: _ZoneState, m1: list, k: int, p: float, inv_t: float, change: bool,
-                      excluded: bool | None = None) -> BinScalars:
+                      excluded: bool) -> BinScalars:
         """The rest of :meth:`_zone_bin_scalars` once the zone pressure ``p`` [Pa] and ``sum V_i / T_i``
-        [m^3/K] are known: gas constant, masses, flags (``excluded``: the bin is inside a known operation, if
-        known)."""
+        [m^3/K] are known: gas constant, masses, flags."""
         isfin = math.isfinite
         t_eff = st.volume_m3 / inv_t
         if st.r_specific is None:
@@ -670,8 +657,6 @@ class AirMassTracker:
             n2 = ppn2 * inv_t / R_N2
         vented = (isfin(p) and p < self.vented_fraction * self.station.nominal_pressure_pa) or (
             bool(self._unmon) and any(k0 <= k <= k1 for k0, k1, mod in self._unmon if mod in st.zone))
-        if excluded is None:
-            excluded = any(k0 <= k <= k1 for k0, k1, _ev in self._excl)
         return BinScalars(p, t_eff, mass, n2, float(r), bool(excluded), bool(vented), bool(change))
 
     def zone_mass_of(self, st: _ZoneState, k: int, b: BinScalars) -> ZoneMass:
@@ -687,8 +672,8 @@ class AirMassTracker:
 
     def process_one(self, k: int, sums: np.ndarray, counts: np.ndarray) -> list:
         """:meth:`process` of the single bin ``k`` (per-channel sums [SI] and counts, station sensor order) as
-        scalars: ``[(zone state, BinScalars)]`` for every zone with pressure channels (the numbers of
-        :meth:`_zone_bin`; no :class:`ZoneMass` arrays: the streaming step)."""
+        scalars: ``[(zone state, BinScalars)]`` for every zone with pressure channels (the numbers of the chunk
+        path, tested; no :class:`ZoneMass` arrays: the streaming step)."""
         with np.errstate(invalid="ignore", divide="ignore"):
             m1a = np.where(counts > 0, sums / np.maximum(counts, 1.0), np.nan)
         c1a = np.ascontiguousarray(counts, dtype=float)

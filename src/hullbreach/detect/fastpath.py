@@ -143,18 +143,12 @@ class FastZone:
         detector bins from ``k_first``, and known-operation intervals
         ``[iv0, iv1]`` [detector bins]. Returns the statistic per sub-bin [-]."""
         a = self.j_next
-        if a == self.j_first and b - a >= NUMPY_SCAN_MIN:
-            # a whole run from its start (the batch): the same scan in NumPy (no Numba import)
-            z = scan_run_numpy(sums, counts, int(j0), pos, vote.learn_k, vote.flag_k, vote.offsets, ratio, excl,
-                               int(n_bins), int(k_first), iv0, iv1, int(a), int(b), SUB_BINS, self.j_first,
-                               self._windows, float(self.allow), self.threshold, FAST_NOISE_SUB, FAST_NOISE_EVERY,
-                               FAST_NOISE_MIN, self._m, self._d2, self._ex, self._st)
-            self.j_next = int(b)
-            return z
-        z = fast_scan_run(sums, counts, int(j0), pos, vote.learn_k, vote.flag_k, vote.offsets, ratio, excl, int(n_bins),
-                          int(k_first), iv0, iv1, int(a), int(b), SUB_BINS, self.j_first, self._windows,
-                          float(self.allow), self.threshold, FAST_NOISE_SUB, FAST_NOISE_EVERY, FAST_NOISE_MIN,
-                          self._m, self._d2, self._ex, self._st)
+        # a whole run from its start (the batch) takes the same scan in NumPy (no Numba import)
+        scan = scan_run_numpy if a == self.j_first and b - a >= NUMPY_SCAN_MIN else fast_scan_run
+        z = scan(sums, counts, int(j0), pos, vote.learn_k, vote.flag_k, vote.offsets, ratio, excl, int(n_bins),
+                 int(k_first), iv0, iv1, int(a), int(b), SUB_BINS, self.j_first, self._windows, float(self.allow),
+                 self.threshold, FAST_NOISE_SUB, FAST_NOISE_EVERY, FAST_NOISE_MIN, self._m, self._d2, self._ex,
+                 self._st)
         self.j_next = int(b)
         return z
 

@@ -66,7 +66,7 @@ def glr_one(D0, Dj, n: int, c0n: float, cjn: float, sigma: float, kap: float, L:
 
 def zone_bin_one(xall, cnts, k: int, prow, p_offs, p_flag, p_noise, p_atol: float, trow, t_offs, t_flag, t_noise,
                  t_atol: float, t_single, vols, tnom, six: float):
-    """Compiled core of :meth:`hullbreach.detect.airmass.AirMassTracker._zone_bin` for a zone whose modules
+    """Compiled core of :meth:`hullbreach.detect.airmass.AirMassTracker._zone_bin_scalars` for a zone whose modules
     have at most one temperature channel each: the zone's pressure vote and temperature vote
     (:meth:`~hullbreach.detect.airmass._Consensus.run_one`: median of the channels after their offsets,
     channels further than their tolerance flagged from bin ``k``, repeated until none is) and
