@@ -58,17 +58,38 @@ RATE_MMHG_H = 0.6
 
 
 class GroupbyStreamingDetector(StreamingDetector):
-    """Baseline (a): the same streaming update, samples binned with ``pandas.DataFrame.groupby`` (the general
-    path's NumPy masks, no compiled pass)."""
+    """Baseline (a): the same streaming update, its batch added to the bins and the fast path's sub-bins with
+    NumPy masks and ``pandas.DataFrame.groupby`` (what one writes with pandas) instead of the compiled pass."""
 
-    def _add_usual(self, t_ns, codes, value, si) -> bool:
-        return False
+    def _add(self, t_ns, codes, lut, value, si) -> bool:
+        rows = lut[codes]
+        k = t_ns // self.bin_ns
+        if (rows < 0).any() or not np.isfinite(value).all() or (k < self._k_open).any():
+            return False
+        if not si:
+            value = value * self._scale[rows] + self._offset[rows]
+        k_hi = int(k.max())
+        self._reserve(k_hi)
+        self._groupby_add(self._sums, self._counts, rows * self._sums.shape[1] + (k - self._k_open), value)
+        p = self._pslot[rows] >= 0 if self._fast else np.zeros(len(rows), dtype=bool)
+        if p.any():
+            j = t_ns[p] // self.sub_ns
+            if self._j_open is None:
+                self._j_open = int(j.min())
+            self._j_newest = int(j.max()) if self._j_newest is None else max(self._j_newest, int(j.max()))
+            self._reserve_sub(self._j_open, int(j.max()))
+            keep = j >= self._j_open  # sub-bins already handed over: left out of the fast path only
+            self._groupby_add(self._ssums, self._scounts,
+                              self._pslot[rows[p]][keep] * self._ssums.shape[1] + (j[keep] - self._j_open), value[p][keep])
+        self._complete(k_hi)
+        return True
 
-    def _bin_add(self, flat: np.ndarray, value: np.ndarray) -> None:
+    @staticmethod
+    def _groupby_add(sums: np.ndarray, counts: np.ndarray, flat: np.ndarray, value: np.ndarray) -> None:
         g = pd.DataFrame({"f": flat, "v": value}).groupby("f")["v"].agg(["sum", "count"])
         idx = g.index.to_numpy()
-        self._sums.ravel()[idx] += g["sum"].to_numpy()
-        self._counts.ravel()[idx] += g["count"].to_numpy()
+        sums.ravel()[idx] += g["sum"].to_numpy()
+        counts.ravel()[idx] += g["count"].to_numpy()
 
 
 class _GcWatch:

@@ -394,36 +394,6 @@ def fast_scan_run(sums, counts, j0, pos, learn_k, flag_k, offsets, rratio, rexcl
 
 
 @jit
-def sub_add_batch(t_ns, rows, value, pslot, sub_ns, j_open, ssums, scounts):
-    """The streaming fast path's accumulation of one batch: the sub-bin of each pressure sample
-    (``t_ns // sub_ns``), added to the open sub-bins from ``j_open`` when they fit. Returns (first, last)
-    sub-bin of the batch's pressure samples (-1, -1: none) and whether it added them (False: the arrays
-    are too short for ``j_open`` and the last one; nothing was added)."""
-    lo = -1
-    hi = -1
-    for s in range(t_ns.shape[0]):
-        if pslot[rows[s]] >= 0:
-            j = t_ns[s] // sub_ns
-            if lo < 0 or j < lo:
-                lo = j
-            if j > hi:
-                hi = j
-    if hi < 0:
-        return lo, hi, True
-    jo = j_open if j_open >= 0 else lo
-    if hi - jo + 1 > ssums.shape[1]:
-        return lo, hi, False
-    for s in range(t_ns.shape[0]):
-        sl = pslot[rows[s]]
-        if sl >= 0:
-            j = t_ns[s] // sub_ns
-            if j >= jo:
-                ssums[sl, j - jo] += value[s]
-                scounts[sl, j - jo] += 1.0
-    return lo, hi, True
-
-
-@jit
 def stream_add(t_ns, codes, lut, value, si, scale, offset, bin_ns, k_open, sums, counts, pslot, sub_ns, j_open,
                ssums, scounts):
     """The streaming detector's accumulation of a usual batch in one pass: station row of each sample from its

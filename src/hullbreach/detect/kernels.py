@@ -30,7 +30,7 @@ def _compiled():
 
     return {"glr_one": k.glr_one, "zone_bin_one": k.zone_bin_one, "median": k.median,
             "zone_step_one": k.zone_step_one, "fast_scan": k.fast_scan, "fast_scan_run": k.fast_scan_run,
-            "sub_add_batch": k.sub_add_batch, "stream_add": k.stream_add}
+            "stream_add": k.stream_add}
 
 
 def glr_one(D0, Dj, n: int, c0n: float, cjn: float, sigma: float, kap: float, L: int, floor: int, allow: float,
@@ -155,13 +155,6 @@ def fast_scan_run(*args):
     return _compiled()["fast_scan_run"](*args)
 
 
-def sub_add_batch(t_ns, rows, value, pslot, sub_ns: int, j_open: int, ssums, scounts):
-    """Add a batch's pressure samples to the streaming fast path's open sub-bins (in place) when they fit:
-    times [ns], station rows, SI values [Pa]; ``pslot``: each row's slot among the pressure channels (-1:
-    other channel); ``j_open``: first open sub-bin (-1: none yet). Returns (first, last, added)."""
-    return _compiled()["sub_add_batch"](t_ns, rows, value, pslot, sub_ns, j_open, ssums, scounts)
-
-
 def stream_add(t_ns, codes, lut, value, si: bool, scale, offset, bin_ns: int, k_open: int, sums, counts, pslot,
                sub_ns: int, j_open: int, ssums, scounts):
     """Add a usual streaming batch to the open bins and sub-bins in one compiled pass (in place): times [ns],
@@ -196,8 +189,6 @@ def warm_up() -> None:
                        np.zeros(1, dtype=bool), 1, 0, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0, 1, 6, 0,
                        np.array([3], dtype=np.int64), 0.0, 1.0, 4, 2, 1, np.zeros(8), np.zeros(8), np.zeros(8, dtype=bool),
                        np.zeros(6))
-    f["sub_add_batch"](np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros(1, dtype=np.int64),
-                       10, -1, np.zeros((1, 1)), np.zeros((1, 1)))
     i1 = np.zeros(1, dtype=np.int64)
     for si in (True, False):
         f["stream_add"](i1, i1, np.array([0, -1], dtype=np.int64), np.zeros(1), si, np.ones(1), np.zeros(1), 60, 0,

@@ -101,8 +101,10 @@ class StreamingDetector:
         self.quarantined = 0
         self._untrusted: dict[str, str] = {}
         self._result: DetectionResult | None = None
-        # channel code -> station row (last entry -1, for a missing code), and the categories it is for
-        self._lut = np.append(np.arange(len(self.channels), dtype=np.int64), -1)
+        # channel code -> station row (last entry -1, for a missing code): of a Categorical's categories
+        # (_lut, for the categories _lut_key), and of station rows themselves (_rows_lut)
+        self._rows_lut = np.append(np.arange(len(self.channels), dtype=np.int64), -1)
+        self._lut = self._rows_lut
         self._lut_key = None
         self._dirty = True
         self._trusted: tuple | None = None  # (number of untrusted channels, the trusted ones)
@@ -183,18 +185,15 @@ class StreamingDetector:
                 self._lut = np.array([self.row.get(c, -1) for c in cats] + [-1], dtype=np.int64)
                 self._lut_key = cats
             codes = channel.codes
-            if self._k_open is not None and self._add_usual(t_ns, codes.astype(np.int64), value, si):
+            if self._k_open is not None and self._add(t_ns, codes.astype(np.int64), self._lut, value, si):
                 return
             rows = self._lut[codes]  # code -1 (missing) maps to the last entry, -1
         else:
             ch = np.asarray(channel, dtype=object)
             rows = np.fromiter((self.row.get(c, -1) for c in ch), dtype=np.int64, count=len(ch))
-            if self._k_open is not None:
-                if self._lut_key is not None:  # rows are their own codes
-                    self._lut = np.append(np.arange(len(self.channels), dtype=np.int64), -1)
-                    self._lut_key = None
-                if self._add_usual(t_ns, rows, value, si):
-                    return
+            if self._k_open is not None and self._add(t_ns, rows, self._rows_lut, value, si):
+                return
+        # the general path: leave out (and count) what cannot be added, then the same compiled pass
         k = np.floor_divide(t_ns, self.bin_ns)
         known = rows >= 0
         self.unknown += int((~known).sum())
@@ -212,24 +211,19 @@ class StreamingDetector:
         ok &= ~late
         if not ok.any():
             return
-        k_hi = int(k[ok].max())
-        self._reserve(k_hi)
-        cols = k[ok] - self._k_open
-        flat = rows[ok] * self._sums.shape[1] + cols
-        self._bin_add(flat, value[ok])
-        if self._fast:
-            self._sub_add(t_ns[ok], rows[ok], value[ok])
-        self._complete(k_hi)
+        added = self._add(t_ns[ok], rows[ok], self._rows_lut, value[ok], True)
+        assert added  # every sample left is of a known channel, finite, in an open bin
 
-    def _add_usual(self, t_ns: np.ndarray, codes: np.ndarray, value: np.ndarray, si: bool) -> bool:
-        """The usual batch (every sample of a known channel, finite, in an open bin) in one compiled pass
-        (:func:`hullbreach.detect.kernels.stream_add`: the same sums as the general path, added in the same
-        order); False, with nothing added, for any other batch."""
+    def _add(self, t_ns: np.ndarray, codes: np.ndarray, lut: np.ndarray, value: np.ndarray, si: bool) -> bool:
+        """Add a batch whose every sample is of a known channel (station row ``lut[code]``), finite and in an
+        open bin to the bins and the fast path's sub-bins, in one compiled pass, each sample in order
+        (:func:`hullbreach.detect.kernels.stream_add`: the sums of the batch's binning); then run the detector
+        on the bins completed. False, with nothing added, for any other batch."""
         value = np.ascontiguousarray(value, dtype=float)
         j_open = -1 if self._j_open is None else self._j_open
         pslot = self._pslot if self._fast else self._no_pslot  # no sub-bins without the fast path
         for attempt in range(2):
-            status, k_hi, j_lo, j_hi = kernels.stream_add(t_ns, codes, self._lut, value, si, self._scale, self._offset,
+            status, k_hi, j_lo, j_hi = kernels.stream_add(t_ns, codes, lut, value, si, self._scale, self._offset,
                                                           self.bin_ns, self._k_open, self._sums, self._counts,
                                                           pslot, self.sub_ns, j_open, self._ssums, self._scounts)
             if status == 0:
@@ -282,24 +276,6 @@ class StreamingDetector:
         if self._fast and self._j_newest is not None:
             self._fast_upto(self._j_newest)
 
-    def _sub_add(self, t_ns: np.ndarray, rows: np.ndarray, value: np.ndarray) -> None:
-        """Add the pressure samples to the fast path's open sub-bins (samples of sub-bins already handed over
-        are left out of the fast path only), in one compiled pass (two when the arrays must grow)."""
-        value = np.ascontiguousarray(value, dtype=float)
-        j_open = -1 if self._j_open is None else self._j_open
-        lo, hi, added = kernels.sub_add_batch(t_ns, rows, value, self._pslot, self.sub_ns, j_open, self._ssums,
-                                              self._scounts)
-        if hi < 0:
-            return
-        if self._j_open is None:
-            self._j_open = int(lo)
-        self._j_newest = int(hi) if self._j_newest is None else max(self._j_newest, int(hi))
-        if not added:
-            cap = max(int(hi) - self._j_open + 1, 2 * self._ssums.shape[1], 8)
-            self._ssums, self._scounts = (_widened(a, cap) for a in (self._ssums, self._scounts))
-            kernels.sub_add_batch(t_ns, rows, value, self._pslot, self.sub_ns, self._j_open, self._ssums,
-                                  self._scounts)
-
     def _fast_upto(self, j_end: int) -> None:
         """Hand the sub-bins before ``j_end`` to the fast path (means of the pressure channels)."""
         if self._j_open is None or j_end <= self._j_open:
@@ -317,13 +293,6 @@ class StreamingDetector:
         self._ssums[:, -n:] = 0.0
         self._scounts[:, -n:] = 0.0
         self._j_open += n
-
-    def _bin_add(self, flat: np.ndarray, value: np.ndarray) -> None:
-        """Add samples to the open bins: ``flat`` = row * n_open + bin offset, ``value`` in SI units (one by
-        one, in order: the sums of the compiled usual path, and of the batch's binning for samples in time
-        order)."""
-        np.add.at(self._sums.ravel(), flat, value)
-        np.add.at(self._counts.ravel(), flat, 1.0)
 
     # ----------------------------------------------------------------------------------------- output
     def result(self) -> DetectionResult:
