@@ -109,7 +109,7 @@ from hullbreach.detect.glr import (  # noqa: F401 (re-exported: the detector's p
     robust_sigma_blocks,
     threshold_for_far,
 )
-from hullbreach.detect.glr import _grid_terms_stacked, _zeros, worst_case_excess
+from hullbreach.detect.glr import _grid_terms_stacked, _zeros, excess_window, worst_case_excess
 from hullbreach.detect.kernels import zone_step_one
 from hullbreach.detect.fastpath import FAST_FAR_SHARE, SUB_BINS, FastPaths, merge_fast_alarms
 from hullbreach.detect.alarmfit import AlarmFitting, _AlarmState  # noqa: F401 (_AlarmState: used by tests)
@@ -368,7 +368,7 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         """Worst-case excess per change age for a statistic window of ``N`` bins (as glr_statistic_one)."""
         if N < MIN_REF_BINS:
             return self._ex_zero
-        nb = int(-(-int(N) // SIGMA_BLOCK) * SIGMA_BLOCK)
+        nb = int(excess_window(int(N)))
         ex = self._ex_cache.get(nb)
         if ex is None:
             ex = self._ex_cache[nb] = worst_case_excess(nb, self._gkey)

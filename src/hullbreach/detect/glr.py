@@ -212,9 +212,7 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
             # slope, a linear parameter of the hinge model): LLR = z_post^2 / 2 for z_post > 0 [1], [5]; the
             # allowance counted at its worst case over null paths that change within the window
             if allow_per_bin > 0:
-                # E grows with the window length (checked for every length up to 1440 bins at the default
-                # grid): the value at the next multiple of SIGMA_BLOCK bins is a bound, from few cached arrays
-                Ni = (-(-N[sl].astype(np.int64) // SIGMA_BLOCK)) * SIGMA_BLOCK
+                Ni = excess_window(N[sl].astype(np.int64))
                 ex = np.zeros((len(Ni), len(grid)))
                 gkey = tuple(int(x) for x in grid)
                 for Nv in np.unique(Ni):
@@ -286,13 +284,19 @@ def glr_statistic_one(C0, Cj, n: int, sigma: float, window_bins: int, allow_per_
     if gkey is None:
         gkey = tuple(grid.tolist()) if isinstance(grid, np.ndarray) else tuple(int(x) for x in grid)
     terms = _grid_terms_stacked(gkey)
-    ex = (worst_case_excess(int(-(-N // SIGMA_BLOCK) * SIGMA_BLOCK), gkey) if allow_per_bin > 0
-          else _zeros(terms.shape[1]))
+    ex = worst_case_excess(int(excess_window(N)), gkey) if allow_per_bin > 0 else _zeros(terms.shape[1])
     # compiled (hullbreach.detect.kernels.glr_one: the operations of glr_statistic in their order; tested)
     out, code = glr_one(np.asarray(C0, dtype=float), np.asarray(Cj, dtype=float), int(n), float(c0n), float(cjn),
                         float(sigma), float(kappa_last), int(window_bins), int(floor), float(allow_per_bin), terms,
                         ex, int(MIN_REF_BINS))
     return out, (gkey[code - 1] if code > 0 else code)
+
+
+def excess_window(n_bins):
+    """The window length [bins] whose :func:`worst_case_excess` the statistic uses for a window of ``n_bins``
+    (int or int array): the next multiple of SIGMA_BLOCK. The excess grows with the window length (checked for
+    every length up to 1440 bins at the default grid), so that value is a bound, from few cached arrays."""
+    return -(-n_bins // SIGMA_BLOCK) * SIGMA_BLOCK
 
 
 @functools.lru_cache(maxsize=8192)
