@@ -711,8 +711,8 @@ class DetectionEngine:
         self.k_next: int | None = None
         self._seal_bins = sorted(int(math.floor(e.time_s / self.cfg.bin_s)) for e in self.events if e.kind == "leak_sealed")
         self.keep_series = True
-        #: one-bin chunks without kept series go through the tracker's and detectors' scalar step (the same
-        #: numbers as the ZoneMass path, tested; False forces that path)
+        #: one-bin chunks go through the tracker's and detectors' scalar step (the same numbers as the ZoneMass
+        #: path, tested; False forces that path)
         self.scalar_step = True
         self._notes_cache: tuple | None = None
         self._faults_cache: tuple | None = None
@@ -731,20 +731,25 @@ class DetectionEngine:
                 for det in self.detectors.values():
                     det.seal()
             live = set()
-            if hi - lo == 1 and self.scalar_step and not self.keep_series and self.tracker.single_bin_path:
+            if hi - lo == 1 and self.scalar_step and self.tracker.single_bin_path:
                 # the streaming step: one bin as Python scalars, a ZoneMass only where the general path needs it
+                # (or the series are kept)
                 for st, b in self.tracker.process_one(lo, sums[:, lo - k0], counts[:, lo - k0]):
+                    zm = self.tracker.zone_mass_of(st, lo, b) if self.keep_series else None
                     det = self.detectors.get(st.zone)
                     if det is None or b.change or not det.feed_scalars(b.p, b.t_eff, b.mass,
                                                                        math.nan if b.n2 is None else b.n2,
                                                                        b.excluded or b.vented):
-                        zm = self.tracker.zone_mass_of(st, lo, b)
+                        if zm is None:
+                            zm = self.tracker.zone_mass_of(st, lo, b)
                         if det is None:
                             det = self._new_detector(zm)
                         det.feed(self._track_changes(zm, det.track))
                     if self.fast is not None:
                         self.fast.on_bin(st.zone, lo, b.p, b.mass, b.excluded or b.vented)
                     live.add(st.zone)
+                    if zm is not None and self.keep_series:
+                        self.parts.append(zm)
             else:
                 for zm in self.tracker.process(lo, sums[:, lo - k0: hi - k0], counts[:, lo - k0: hi - k0]):
                     det = self.detectors.get(zm.zone)
