@@ -34,14 +34,14 @@ STANDARD_ATMOSPHERE_PA = 101325.0
 
 #: ISS crew physiological limit used in leak response [Pa] = 520 mmHg.
 #: Source: D. Pettit, Oregon State capstone project 415 (2017), "currently at 520mmHg";
-#: see ../shared/reference/README.md.
+#: see docs/reference/figures.md.
 ISS_EVACUATION_PRESSURE_PA = 520.0 * PA_PER_MMHG
 
 #: Nominal ISS cabin temperature [K] (about 22 C). ISS ECLSS operates 18.3-26.7 C (SSP 41000); 295 K is the
-#: temperature used in the reference README's 2.6 mmHg/K derivation.
+#: temperature used in the 2.6 mmHg/K derivation of docs/reference/figures.md.
 ISS_NOMINAL_TEMPERATURE_K = 295.15
 
-#: ISS nominal total pressure band [Pa]: 730-755 mmHg (Pettit, 2017; reference README).
+#: ISS nominal total pressure band [Pa]: 730-755 mmHg (Pettit, 2017; docs/reference/figures.md).
 ISS_NOMINAL_PRESSURE_BAND_PA = (730.0 * PA_PER_MMHG, 755.0 * PA_PER_MMHG)
 
 #: Seconds per day / hour / Julian year.

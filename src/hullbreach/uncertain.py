@@ -1,4 +1,4 @@
-"""Numbers with a 95 % interval, as the JSON contract (DESIGN.md §3.3) writes them."""
+"""Numbers with a 95 % interval, as the JSON contract (docs/design.md §3.3) writes them."""
 
 from __future__ import annotations
 

@@ -1,19 +1,23 @@
-"""Shared fixtures for the cause-attribution tests."""
+"""Fixtures for the cause-attribution tests: the handbook tables and reference figures kept in the project."""
 
 from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-HANDBOOK_TXT = SHARED / "reference" / "nasa-tm-2009-214785" / "handbook.txt"
-REFERENCE_README = SHARED / "reference" / "README.md"
+REPO = Path(__file__).resolve().parents[2]
+#: Verbatim excerpts (Tables 2-2, 2-3, 2-4, 6-1, with printed page numbers) of NASA/TM-2009-214785.
+HANDBOOK_TABLES = REPO / "tests" / "data" / "nasa-tm-2009-214785-tables.txt"
+#: Published figures with their sources.
+REFERENCE_FIGURES = REPO / "docs" / "reference" / "figures.md"
 
 
 @pytest.fixture(scope="session")
 def handbook_text() -> str:
-    return HANDBOOK_TXT.read_text(encoding="utf-8")
+    """The handbook tables the package transcribes, as printed (US Government work)."""
+    return HANDBOOK_TABLES.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
 def reference_readme() -> str:
-    return REFERENCE_README.read_text(encoding="utf-8")
+    """``docs/reference/figures.md``: the published figures the tests check, with sources."""
+    return REFERENCE_FIGURES.read_text(encoding="utf-8")

@@ -31,7 +31,7 @@ def test_every_likelihood_has_a_source_a_rationale_and_a_range():
 
 
 def test_ms09_favours_drilling(ms09):
-    """MS-09 (reference README: drilled, several attempts, from inside, under sealant): drilling must win."""
+    """MS-09 (docs/reference/figures.md: drilled, several attempts, from inside, under sealant): drilling must win."""
     assert ms09.p_drilling.low > 0.99
     best = max(ev.HYPOTHESES, key=lambda h: ms09.posterior[h].estimate)
     assert best in ev.DRILLING

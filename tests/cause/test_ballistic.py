@@ -25,13 +25,13 @@ def test_table_6_1_values_are_in_the_handbook(handbook_text):
 @pytest.mark.parametrize("v_km_s,angle_deg,dc_cm", TABLE_6_1)
 def test_soyuz_om_reproduces_table_6_1_within_1_percent(v_km_s, angle_deg, dc_cm):
     """Eqs. 6-2..6-4, baseline MLI over 0.19 cm AMG6, aluminium 2.8 g/cm^3: Table 6-1 baseline column
-    within 1 % (NASA/TM-2009-214785; ../shared/reference/README.md)."""
+    within 1 % (NASA/TM-2009-214785; docs/reference/figures.md)."""
     dc = b.critical_diameter_m(b.SoyuzOrbitalModuleWall(), v_km_s * 1e3, math.radians(angle_deg))
     assert dc * 100 == pytest.approx(dc_cm, rel=0.01)
 
 
 def test_toughened_is_flagged_unvalidated_and_does_not_match_table():
-    """The reference README: eqs. 6-5..6-7 give ~0.086 cm at 7 km/s where Table 6-1 says 0.286 cm."""
+    """docs/reference/figures.md: eqs. 6-5..6-7 give ~0.086 cm at 7 km/s where Table 6-1 says 0.286 cm."""
     w = b.SoyuzOrbitalModuleWall(toughened=True)
     dc = b.critical_diameter_m(w, 7e3, 0.0) * 100
     assert dc == pytest.approx(0.086, abs=0.002)

@@ -58,7 +58,7 @@ def test_attribute_accepts_a_toml_path_and_reports_bad_files(tmp_path, capsys):
 
 
 def test_flux_cli_unshielded_matches_spenvis(run):
-    """1e-9 kg = 1e-6 g: SPENVIS 1.49 /m^2/yr (reference README); no debris without an altitude."""
+    """1e-9 kg = 1e-6 g: SPENVIS 1.49 /m^2/yr (docs/reference/figures.md); no debris without an altitude."""
     rc, so, _ = run(["flux", "--mass-kg", "1e-9", "--json"])
     assert rc == 0
     js = json.loads(so)

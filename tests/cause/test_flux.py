@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 from hullbreach.cause import flux
 from hullbreach.errors import PhysicsError
 
-# SPENVIS Grün-model output, unshielded, 1 AU, mass >= m (per m^2 per year): ../shared/reference/README.md
+# SPENVIS Grün-model output, unshielded, 1 AU, mass >= m (per m^2 per year): docs/reference/figures.md
 SPENVIS = [(1e-12, 1.09e3), (1e-9, 95.4), (1e-6, 1.49), (1e-4, 1.04e-2), (1e-3, 5.99e-4)]
 
 
 def test_spenvis_values_are_the_ones_in_the_reference(reference_readme):
-    """The check values used below are those of ../shared/reference/README.md (MMOD check values)."""
+    """The check values used below are those of docs/reference/figures.md (MMOD check values)."""
     line = next(l for l in reference_readme.splitlines() if l.startswith("| Grün flux, unshielded"))
     for text in ("1e-12 g: 1.09e3", "1e-9 g: 95.4", "1e-6 g: 1.49", "1e-4 g: 1.04e-2", "1e-3 g: 5.99e-4"):
         assert text in line
@@ -24,7 +24,7 @@ def test_spenvis_values_are_the_ones_in_the_reference(reference_readme):
 
 @pytest.mark.parametrize("mass_g,expected", SPENVIS)
 def test_grun_matches_spenvis_within_1_percent(mass_g, expected):
-    """Grün et al. 1985 (ECSS-E-ST-10-04C eq. 101) vs SPENVIS output: within 1 % (reference README)."""
+    """Grün et al. 1985 (ECSS-E-ST-10-04C eq. 101) vs SPENVIS output: within 1 % (docs/reference/figures.md)."""
     assert flux.grun_flux_m2_yr(mass_g) == pytest.approx(expected, rel=0.01)
 
 
@@ -80,7 +80,7 @@ def test_transcribed_debris_tables_match_handbook_text(handbook_text):
 
 @pytest.mark.parametrize("year,expected", [(2010, 9.92e-5), (2018, 1.19e-4), (2002, 6.25e-5)])
 def test_debris_3mm_flux_reproduces_table_2_4(year, expected):
-    """>= 3 mm debris flux at 400 km, 51.6 deg: NASA/TM-2009-214785 Table 2-4 (reference README)."""
+    """>= 3 mm debris flux at 400 km, 51.6 deg: NASA/TM-2009-214785 Table 2-4 (docs/reference/figures.md)."""
     f = flux.debris_flux_m2_s(3e-3, year=year, altitude_m=400e3) * flux.SECONDS_PER_YEAR
     assert f == pytest.approx(expected, rel=1e-3)
 

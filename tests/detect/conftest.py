@@ -13,7 +13,7 @@ from hullbreach.station import load_station
 from hullbreach.telemetry.frame import ChannelReport, TelemetryFrame
 from hullbreach.units import from_si, to_si
 
-REFERENCE_README = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "README.md"
+REFERENCE_README = Path(__file__).resolve().parents[2] / "docs" / "reference" / "figures.md"
 T0 = pd.Timestamp("2024-01-01T00:00:00Z")
 
 

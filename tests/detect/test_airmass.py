@@ -38,7 +38,7 @@ def test_mass_is_pv_over_rt(demo, synth, to_frame):
 
 
 def test_temperature_swing_is_compensated(demo, synth, to_frame):
-    """A 2 K swing moves the pressure by ~5 mmHg (2.6 mmHg/K, reference README) but not the air mass."""
+    """A 2 K swing moves the pressure by ~5 mmHg (2.6 mmHg/K, docs/reference/figures.md) but not the air mass."""
     raw = synth(demo, hours=3, thermal_k=2.0, seed=2)
     z = _main(air_mass(demo, to_frame(raw, demo)))
     p_mmhg = z.pressure_pa / PA_PER_MMHG

@@ -264,14 +264,14 @@ def test_faulty_temperature_channel_is_reported(demo):
 
 
 @pytest.mark.parametrize("rate_mmhg_h,max_delay_h,days,t_fault", [
-    (0.3 / 24, 22.0, 1.6, False),  # 0.3 mmHg/day: the 2021 residual ISS leak (reference README, Solovyov via TASS)
+    (0.3 / 24, 22.0, 1.6, False),  # 0.3 mmHg/day: the 2021 residual ISS leak (docs/reference/figures.md, Solovyov via TASS)
     (1.0 / 24, 16.0, 1.4, True),   # 1 mmHg/day: the 2004 ISS leak that took 7-11 days to notice
-    # 0.6 mmHg/h: Soyuz MS-09 (reference README). With the faulty temperature channel the hab module's swings
+    # 0.6 mmHg/h: Soyuz MS-09 (docs/reference/figures.md). With the faulty temperature channel the hab module's swings
     # are unmeasured and judged at the largest-scale variance ratio for every change age, at least the floor
     # KAPPA_AFTER_CHANGE for a day (docs/detection.md); seeds 3, 4, 5 give 0.83, 0.78, 0.88 h (1.07 h for seed 3
     # while the kappa memory held the largest of its estimates; docs/benchmarks/detect-delay.md)
     (0.6, 1.0, 1.0, True),
-    (60.0, 0.2, 0.8, True),        # 1 mmHg/min: an "emergency leak" (reference README, Solovyov via TASS)
+    (60.0, 0.2, 0.8, True),        # 1 mmHg/min: an "emergency leak" (docs/reference/figures.md, Solovyov via TASS)
 ])
 def test_leaks_are_detected_and_sized(demo, rate_mmhg_h, max_delay_h, days, t_fault):
     """Demo station, one ppN2 analyser (0.5 mmHg noise), a drifting pressure gauge and (but for the slowest
@@ -318,7 +318,7 @@ def test_constant_leak_is_not_growing(demo):
 
 
 def test_ms09_reconstruction(iss, reference_readme):
-    """Soyuz MS-09, 29-30 Aug 2018 (reference README): 0.6 mmHg/h on iss-2018 -> an effective (ideal,
+    """Soyuz MS-09, 29-30 Aug 2018 (docs/reference/figures.md): 0.6 mmHg/h on iss-2018 -> an effective (ideal,
     Cd = 1) hole of ~1.1 mm and ~16 days of reserve to 520 mmHg; the alarm comes minutes after the onset.
     The simulated telemetry is sampled at 0.1 Hz (scenario file), so the ppN2 track is noisy: the alarm
     comes within the hour (benchmarks/detect_bench.py measures the 1 Hz case)."""

@@ -1,6 +1,6 @@
 """Leak estimates from a rate or a hole, validated against the published MS-09 and 2021 figures.
 
-Source of every figure: ../shared/reference/README.md (cases "Soyuz MS-09, 29-31 Aug 2018" and
+Source of every figure: docs/reference/figures.md (cases "Soyuz MS-09, 29-31 Aug 2018" and
 "residual ISS leak, Jan 2021").
 """
 

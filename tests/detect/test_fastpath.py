@@ -128,7 +128,7 @@ def fast_leak(demo):
 
 
 def test_1_mmhg_per_min_is_seen_within_a_minute_batch_and_streaming(demo, fast_leak):
-    """1 mmHg/min (an "emergency leak", reference README) on the demo station with a repress, an airlock cycle
+    """1 mmHg/min (an "emergency leak", docs/reference/figures.md) on the demo station with a repress, an airlock cycle
     and a drifting gauge: the fast path alarms within a minute of the onset (the 60 s test alone: 2-3 min),
     the same in batch and in streaming (20 s batches), one alarm, with the 60 s test's estimates."""
     sc, r = fast_leak

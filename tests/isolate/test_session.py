@@ -112,7 +112,7 @@ def test_capsule_leak_full_telemetry(demo):
 
 
 def test_ms09_orbital_module_on_iss_2018():
-    """Soyuz MS-09 (Aug 2018): 0.6 mmHg/h whole-station rate (Spaceflight Now, reference README); the
+    """Soyuz MS-09 (Aug 2018): 0.6 mmHg/h whole-station rate (Spaceflight Now, docs/reference/figures.md); the
     session must name the orbital module in under 3 h with no constraint violated."""
     st = load_station("iss-2018")
     mdot = station_rate_to_mdot(st, 0.6 * PA_PER_MMHG / 3600.0)

@@ -1,6 +1,6 @@
 """Physics package: closed forms against numerical integration, orifice branches, and properties.
 
-Validation figures: ../shared/reference/README.md (DESIGN.md §4: isothermal venting is exactly exponential with
+Validation figures: docs/reference/figures.md (docs/design.md §4: isothermal venting is exactly exponential with
 tau = V / (Cd A sqrt(gamma R T) G), G = 0.5787 for air; adiabatic blowdown after Shapiro 1953 ch. 4).
 """
 
@@ -35,7 +35,7 @@ from hullbreach.physics.blowdown import adiabatic_temperature
 
 
 def test_critical_factor_and_ratio_for_air():
-    """G = 0.5787 and p*/p0 = 0.5283 for gamma = 1.4 (DESIGN.md §4; Anderson 2003 §5.4)."""
+    """G = 0.5787 and p*/p0 = 0.5283 for gamma = 1.4 (docs/design.md §4; Anderson 2003 §5.4)."""
     assert float(critical_flow_factor(1.4)) == pytest.approx(0.5787, abs=1e-4)
     assert float(critical_pressure_ratio(1.4)) == pytest.approx(0.5283, abs=1e-4)
 

@@ -1,5 +1,5 @@
 """telemetry.csv, events.csv and truth.csv written by the simulator read back exactly (issue item 5;
-DESIGN.md §3.2 canonical long CSV and events CSV)."""
+docs/design.md §3.2 canonical long CSV and events CSV)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Mass is conserved exactly in every scenario: initial + added = remaining + vented + airlock vented + removed
-(issue validation list; reference README). Hypothesis draws scenarios with leaks (growing, sealed), hatch
+(issue validation list; docs/reference/figures.md). Hypothesis draws scenarios with leaks (growing, sealed), hatch
 closures, equalization valves, represses, crew, an airlock cycle, thermal cycles and both venting models."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Operations the simulator models: airlock cycles, represses, crew metabolism and life support, hatch
-operations and their events (DESIGN.md §3.2 event kinds)."""
+operations and their events (docs/design.md §3.2 event kinds)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Validation of the simulator against closed forms and published figures.
 
-Figures: ../shared/reference/README.md — isothermal single-volume venting is exactly exponential (DESIGN.md §4);
+Figures: docs/reference/figures.md — isothermal single-volume venting is exactly exponential (docs/design.md §4);
 Soyuz MS-09 (ideal 2 mm hole into the ISS at 755 mmHg ~1.9 mmHg/h; observed 0.6 mmHg/h ~ ideal 1.1 mm hole);
 residual 2021 leak (0.2 mm at 750 mmHg: "0.3 to 0.4 mmHg every day", V. Solovyov via TASS).
 """
@@ -25,7 +25,7 @@ def _seconds(times):
 
 
 def test_isothermal_single_volume_is_exact_exponential(one_station):
-    """p(t) = p0 exp(-t/tau) to 1e-6 relative (DESIGN.md §4; reference README), truth and noise-free telemetry."""
+    """p(t) = p0 exp(-t/tau) to 1e-6 relative (docs/design.md §4; docs/reference/figures.md), truth and noise-free telemetry."""
     cda = 0.7 * float(area_from_diameter(3e-3))
     sc = Scenario(duration_s=30000.0, leaks=(Leak(module="a", onset_s=0.0, diameter_m=3e-3, discharge_coefficient=0.7),), **PURE_N2)
     res = simulate(one_station, sc, seed=0)
@@ -151,7 +151,7 @@ def test_ms09_ideal_2mm_hole_in_iss2018_gives_about_1_9_mmhg_per_hour():
 
 def test_ms09_scenario_observed_rate_and_repress():
     """The shipped MS-09 scenario: whole-station rate ~0.6 mmHg/h while the hole is open (0.8 mbar/h,
-    Spaceflight Now via reference README), equivalent ideal hole ~1.1 mm, sealed on 30 Aug, repress ~10 mmHg."""
+    Spaceflight Now via docs/reference/figures.md), equivalent ideal hole ~1.1 mm, sealed on 30 Aug, repress ~10 mmHg."""
     sc = ms09_scenario()
     lk = sc.leaks[0]
     assert lk.diameter_m == 2e-3
@@ -190,7 +190,7 @@ def test_residual_2021_leak_is_a_few_tenths_mmhg_per_day():
 
 def test_events_off_the_step_grid_happen_at_their_exact_time(one_station):
     """With dt_s = 60 s a leak starting at 90 s and sealed at 1000.5 s still gives the exact exponential
-    (DESIGN.md §4), and the seal is logged at its exact time."""
+    (docs/design.md §4), and the seal is logged at its exact time."""
     cda = 3e-6
     sc = Scenario(duration_s=3600.0, dt_s=60.0, truth_dt_s=30.0, **PURE_N2,
                   leaks=(Leak(module="a", onset_s=90.0, end_s=1000.5, effective_area_m2=cda),))

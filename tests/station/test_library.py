@@ -1,6 +1,6 @@
 """Built-in stations: they load, carry the ids other parts rely on, and every number has a source.
 
-Published figures come from ../shared/reference/README.md (cited per test).
+Published figures come from docs/reference/figures.md (cited per test, with the original source there).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from hullbreach.constants import PA_PER_MMHG
 from hullbreach.station import dump_station, list_stations, load_station, parse_station
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+FIGURES = Path(__file__).resolve().parents[2] / "docs" / "reference" / "figures.md"
 BUILTINS = ["iss-2018", "iss-2025", "soyuz-ms", "demo"]
 
 ISS_2018_IDS = [
@@ -24,8 +24,8 @@ ISS_2018_IDS = [
 
 
 def _readme_volumes() -> dict[str, float]:
-    """Module volumes [m^3] from the reference README row 'module volumes (pressurized)'."""
-    text = (SHARED / "reference" / "README.md").read_text(encoding="utf-8")
+    """Module volumes [m^3] from the row 'module volumes (pressurized)' of docs/reference/figures.md."""
+    text = FIGURES.read_text(encoding="utf-8")
     row = next(line for line in text.splitlines() if line.startswith("| module volumes"))
     return {name.strip(): float(v) for name, v in re.findall(r"([A-Za-z][A-Za-z .]*?) ([\d.]+) m³", row)}
 
@@ -45,7 +45,7 @@ def test_builtin_dump_parse_round_trip(name):
 
 
 def test_iss_2018_ids_and_roles():
-    """Ids other engineers depend on; MS-09 at Rassvet nadir, DM escape vehicles, OM not (reference README, MS-09 case)."""
+    """Ids other engineers depend on; MS-09 at Rassvet nadir, DM escape vehicles, OM not (docs/reference/figures.md, MS-09 case)."""
     st = load_station("iss-2018")
     assert set(ISS_2018_IDS) == set(st.modules)
     assert sorted(st.escape_vehicles()) == ["soyuz-ms08-dm", "soyuz-ms09-dm"]
@@ -62,7 +62,7 @@ def test_iss_2018_ids_and_roles():
 
 
 def test_iss_2018_volumes_match_reference_readme():
-    """Where the reference README gives a volume, the file uses it (README 'module volumes' row)."""
+    """Where docs/reference/figures.md gives a volume, the file uses it (README 'module volumes' row)."""
     v = _readme_volumes()
     st = load_station("iss-2018")
     m = st.modules
@@ -76,7 +76,7 @@ def test_iss_2018_volumes_match_reference_readme():
 
 
 def test_iss_2018_total_volume_near_published_916():
-    """NASA ISS facts: 916 m3 total pressurized volume (reference README).
+    """NASA ISS facts: 916 m3 total pressurized volume (docs/reference/figures.md).
 
     Tolerance 10 %: about 40 % of the file's volume (373 of 957 m3) is estimated from length x diameter with a fill factor borrowed
     from Harmony or Destiny (a +-15 % guess per module), and NASA does not say which elements (visiting vehicles,
@@ -97,7 +97,7 @@ def test_every_module_has_a_pressure_and_a_temperature_sensor(name):
 
 
 def test_iss_live_channels_present():
-    """Public ISS Live channels (reference README, 'public telemetry')."""
+    """Public ISS Live channels (docs/reference/figures.md, 'public telemetry')."""
     for name in ("iss-2018", "iss-2025"):
         s = load_station(name).sensors
         expect = {"USLAB000058": ("destiny", "pressure"), "AIRLOCK000054": ("quest", "pressure"),
@@ -128,7 +128,7 @@ def test_every_number_has_a_source(name):
         derived = "=" in vol_src  # arithmetic on other numbers
         if derived:
             assert "estimate" in vol_src, f"{name}:{m.id} derived volume not labelled as estimate"
-        elif not re.search(r"reference README|NASA|ESA|JAXA|Energia|SpaceX|secondary", vol_src):
+        elif not re.search(r"docs/reference/figures.md|NASA|ESA|JAXA|Energia|SpaceX|secondary", vol_src):
             pytest.fail(f"{name}:{m.id} volume source names no document and shows no arithmetic")
         assert f"{m.temperature_k:g} K" in src, f"{name}:{m.id} temperature not sourced"
         if m.leak_prior != 1.0:

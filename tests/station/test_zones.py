@@ -39,7 +39,7 @@ def test_chain_zone_count_is_closed_count_plus_one(states):
 
 
 def test_iss_2018_isolating_soyuz_ms09():
-    """Closing the Rassvet - Soyuz MS-09 hatch leaves OM + DM (6.5 + 4 m3, reference README) as their own zone."""
+    """Closing the Rassvet - Soyuz MS-09 hatch leaves OM + DM (6.5 + 4 m3, docs/reference/figures.md) as their own zone."""
     s = load_station("iss-2018")
     h = s.hatch_between("rassvet", "soyuz-ms09-om").id
     closed = s.closed_hatches() | {h}
@@ -47,7 +47,7 @@ def test_iss_2018_isolating_soyuz_ms09():
     assert z == frozenset({"soyuz-ms09-om", "soyuz-ms09-dm"})
     assert s.zone_volume_m3(z) == pytest.approx(10.5)
     assert len(s.zones(closed)) == len(s.zones()) + 1
-    # Split at the RS/USOS boundary (Node 1 - PMA-1 hatch), the first step of the leak response (reference README).
+    # Split at the RS/USOS boundary (Node 1 - PMA-1 hatch), the first step of the leak response (docs/reference/figures.md).
     split = s.closed_hatches() | {s.hatch_between("node1", "pma1").id}
     usos, rs = s.zone_of("destiny", split), s.zone_of("zvezda", split)
     assert usos != rs and "soyuz-ms09-om" in rs and "pma1" in rs and "node1" in usos

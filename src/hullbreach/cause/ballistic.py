@@ -1,7 +1,7 @@
 """Ballistic limit equations (BLEs): the smallest particle that perforates a wall, and the hole it leaves.
 
 All equations are from NASA/TM-2009-214785 (Christiansen et al., "Handbook for Designing MMOD Protection",
-2009; text in ../shared/reference/nasa-tm-2009-214785/handbook.txt). The handbook writes them in cm, g/cm^3,
+2009; Tables 2-2..2-4 and 6-1 copied verbatim in tests/data/nasa-tm-2009-214785-tables.txt). The handbook writes them in cm, g/cm^3,
 km/s and ksi; the functions here take and return SI (m, kg/m^3, m/s, rad) and convert at the edge.
 
 * Single aluminium wall, Cour-Palais: eqs. 4-1, 4-2 (crater depth), 4-3..4-5 (thickness to prevent
@@ -13,7 +13,7 @@ km/s and ksi; the functions here take and return SI (m, kg/m^3, m/s, rad) and co
 * Soyuz orbital-module wall (MLI blanket 1.5 cm in front of a 0.19 cm AMG6 shell): eqs. 6-2..6-4
   (baseline MLI, reproduces Table 6-1) and 6-5..6-7 (Nextel/Kevlar toughened MLI). The toughened
   constants printed in the handbook do NOT reproduce its own Table 6-1 (e.g. 0.086 cm vs 0.286 cm at
-  7 km/s, 0 deg; ../shared/reference/README.md): that wall is UNVALIDATED and every result says so.
+  7 km/s, 0 deg; docs/reference/figures.md): that wall is UNVALIDATED and every result says so.
 """
 
 from __future__ import annotations

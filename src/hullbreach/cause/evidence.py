@@ -18,7 +18,7 @@ Sources used in rationales
 [ASM16] ASM Handbook Vol. 16, Machining (drilling: cylindrical bore, exit burr on the far side, tool
        walking/slipping marks on entry).
 [MS09] Soyuz MS-09 public record: NASA status 30 Aug 2018; TASS; D. Rogozin 4 Sep 2018 ("several
-       attempts", "from inside", "tool slipped"), as summarised in ../shared/reference/README.md.
+       attempts", "from inside", "tool slipped"), as summarised in docs/reference/figures.md.
 [FLT]  Flight history: no through-hole from cracks, defects or drilling in ~140 crewed Soyuz flights
        1967-2018 before MS-09 (rule of three: rate < ~2e-2 per flight).
 """

@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
         rate_std_mmhg_per_h: Optional[float] = typer.Option(None, "--rate-std-mmhg-per-h", help="One-sigma uncertainty of the rate [mmHg/h]; default 10 % of the rate."),
         pressure_mmhg: Optional[float] = typer.Option(None, "--pressure-mmhg", help="Pressure now [mmHg]; default: the station's nominal."),
         zone: Optional[List[str]] = typer.Option(None, "--zone", help="Module id in the leaking zone (repeat); default: the whole station."),
-        json_out: bool = typer.Option(False, "--json", help="Print JSON (DESIGN.md §3.3)."),
+        json_out: bool = typer.Option(False, "--json", help="Print JSON (docs/design.md §3.3)."),
     ) -> None:
         """Leak rate -> leak mass flow and effective hole size, with 95 % intervals."""
         _check_positive("--rate-mmhg-per-h", rate_mmhg_per_h)
@@ -141,7 +141,7 @@ def register(app: typer.Typer) -> None:
         model: Optional[str] = typer.Option(None, "--model", help="constant-rate (default with a rate) or constant-hole (default with a hole)."),
         thermo: str = typer.Option("isothermal", "--thermo", help="isothermal (slow leaks) or adiabatic (fast venting); hole only."),
         at: Optional[str] = typer.Option(None, "--at", help="Time the pressure was measured (ISO 8601 UTC); default now."),
-        json_out: bool = typer.Option(False, "--json", help="Print JSON (DESIGN.md §3.3)."),
+        json_out: bool = typer.Option(False, "--json", help="Print JSON (docs/design.md §3.3)."),
     ) -> None:
         """Reserve time: how long until the zone reaches the evacuation pressure, with its interval."""
         if (rate_mmhg_per_h is None) == (hole_diameter_mm is None):

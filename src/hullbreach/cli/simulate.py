@@ -1,7 +1,7 @@
 """``hullbreach simulate STATION SCENARIO.toml --out DIR [--seed N] [--json]``.
 
 Runs the scenario simulator and writes ``DIR/telemetry.csv`` and ``DIR/events.csv`` (the canonical formats of
-DESIGN.md §3.2) and ``DIR/truth.csv`` (true state per module every ``truth_dt_s``). Prints the pressure of each
+docs/design.md §3.2) and ``DIR/truth.csv`` (true state per module every ``truth_dt_s``). Prints the pressure of each
 zone at the start and the end, and the mass vented. ``SCENARIO`` may also name a built-in scenario (``ms09``).
 """
 

@@ -1,6 +1,6 @@
 """``hullbreach stations`` (list the built-in stations) and ``hullbreach show STATION`` (modules, hatch graph, sensors).
 
-Volumes are shown in m^3, pressures in Pa and mmHg; JSON keys carry their unit (DESIGN.md §3.3).
+Volumes are shown in m^3, pressures in Pa and mmHg; JSON keys carry their unit (docs/design.md §3.3).
 """
 
 from __future__ import annotations

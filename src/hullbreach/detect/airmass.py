@@ -1,7 +1,7 @@
 """Air mass per pressure zone from telemetry: robust zone pressure, gas temperature, ppN2 mass.
 
 Leak detection works in air mass, m = p V / (R T), because temperature alone moves ISS pressure by about
-2.6 mmHg per K (reference README); this is the mass-point method of containment leak-rate testing [1]. ISS
+2.6 mmHg per K (docs/reference/figures.md); this is the mass-point method of containment leak-rate testing [1]. ISS
 ground control also tracks the ppN2 trend, since O2 varies with metabolism and feeds while N2 does not [2];
 the N2 mass ``ppN2 V / (R_N2 T)`` is computed alongside whenever the zone has a ppN2 channel.
 
@@ -10,7 +10,7 @@ epoch, so that batch and streaming see the same bins):
 
 * **zones over time**: the station topology with the hatch states of the station file, changed by
   ``hatch_open``/``hatch_close`` (and ``valve_open``/``valve_close``, which connect two zones) in the
-  events file (DESIGN.md §3.2).
+  events file (docs/design.md §3.2).
 * **pressure**: mean of each pressure channel in the bin, then the **median over the zone's trusted pressure
   channels** after removing each channel's offset from the consensus (learned at its first bin in the zone
   period). A channel that departs from the consensus by more than ``max(abs tol, 6 x its noise)`` is a
@@ -21,7 +21,7 @@ epoch, so that batch and streaming see the same bins):
 * **gas constant**: from the partial pressures (ppO2, ppN2, ppCO2; the rest counted as water vapour) of the
   zone's first bin that has them, then held for the zone period (the ppO2 analysers are too noisy, 0.5 mmHg,
   to recompute R every minute without adding noise to the mass); dry air otherwise.
-* **known operations** (every event kind of DESIGN.md §3.2): the bins around an event are marked
+* **known operations** (every event kind of docs/design.md §3.2): the bins around an event are marked
   ``excluded`` so that the detector bridges the step instead of calling it a leak (a repress adds gas, an
   airlock cycle removes some, a hatch opening mixes zones). A zone whose pressure is below
   ``vented_fraction`` of the station's nominal pressure is marked ``vented`` (a depressed airlock).
@@ -34,7 +34,7 @@ arithmetic in the same order on Python floats, so its numbers are bit for bit th
 References
 ----------
 .. [1] ANSI/ANS-56.8-2020, *Containment System Leakage Testing Requirements*, mass-point method.
-.. [2] NASA NTRS 20050217416 (SAE 2004-01-2597): ISS leak tracking on the ppN2 trend (reference README).
+.. [2] NASA NTRS 20050217416 (SAE 2004-01-2597): ISS leak tracking on the ppN2 trend (docs/reference/figures.md).
 .. [3] Ideal gas law and Dalton's law: :mod:`hullbreach.physics.gas`.
 """
 
@@ -746,7 +746,7 @@ def air_mass(station: Station, frame, events: pd.DataFrame | None = None, *, bin
     frame : TelemetryFrame
         Checked telemetry (SI); channels the checks did not trust are left out and reported.
     events : DataFrame, optional
-        Known operations ``time, kind, detail`` (DESIGN.md §3.2).
+        Known operations ``time, kind, detail`` (docs/design.md §3.2).
     bin_s : float
         Time bin [s].
     settle_s : float

@@ -5,7 +5,7 @@ telemetry (the scenario file samples at 0.1 Hz to stay light; at 0.5 Hz the ppN2
 alarm within about 20-30 min and the stage runs in a few seconds; benchmarks/detect_bench.py has 1 Hz), runs
 the data checks and the batch detector, and reports the alarm delay
 after the onset, the leak rate, the effective hole and the reserve time, each with its 95 % interval, and a
-plot. Reference figures (reference README): 0.6 mmHg/h, ideal-orifice equivalent ~1.1 mm, "18 days"/"weeks"
+plot. Reference figures (docs/reference/figures.md): 0.6 mmHg/h, ideal-orifice equivalent ~1.1 mm, "18 days"/"weeks"
 of reserve quoted at the time (~16 days to 520 mmHg at the observed rate).
 """
 

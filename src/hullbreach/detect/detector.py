@@ -4,7 +4,7 @@ The test
 --------
 Each zone gives one track ``y_j`` [kg] per time bin ``j`` (default 60 s): the N2 mass when the zone has a
 ppN2 channel (as ISS ground control tracks leaks on the ppN2 trend: crew O2 use and O2 feeds move the
-total mass by kilograms a day, N2 only leaks; reference README), the total air mass otherwise. Known
+total mass by kilograms a day, N2 only leaks; docs/reference/figures.md), the total air mass otherwise. Known
 operations are bridged (:mod:`hullbreach.detect.airmass`). On it runs a **window-limited generalized
 likelihood ratio (GLR) test for a change in slope** [1], [2]:
 

@@ -4,7 +4,7 @@ This is where a measured rate of pressure (or air-mass) loss becomes the numbers
 uses. Uncertainty is propagated by Monte Carlo over the inputs that matter (rate, free gas volume,
 temperature), because the answers are non-linear in them (reserve time ~ 1/rate).
 
-Conventions (DESIGN.md §3.3): ``leak_mass_flow_kg_s`` is the outflow (positive for a leak);
+Conventions (docs/design.md §3.3): ``leak_mass_flow_kg_s`` is the outflow (positive for a leak);
 ``pressure_rate_pa_s`` is dp/dt (negative for a leak); ``effective_hole_diameter_m`` is the diameter of an
 ideal (Cd = 1) orifice passing the same flow — the physical hole is larger by 1/sqrt(Cd).
 
@@ -12,7 +12,7 @@ References
 ----------
 .. [1] Choked orifice flow and isothermal blowdown: see :mod:`hullbreach.physics.orifice` and
    :mod:`hullbreach.physics.blowdown`.
-.. [2] Reserve time at the current rate: S. Cristoforetti, training logbook, 30 Sep 2013 (reference README).
+.. [2] Reserve time at the current rate: S. Cristoforetti, training logbook, 30 Sep 2013 (docs/reference/figures.md).
 .. [3] Discharge coefficients of sharp-edged and short-tube orifices in compressible flow lie between about
    0.6 and 0.9 (R. C. Johnson, *Calculations of real-gas effects in flow through critical-flow nozzles*, and
    ISO 5167-2 for sharp-edged orifices, Cd ~ 0.6); drilled holes in a 2 mm wall are short tubes.
@@ -97,7 +97,7 @@ class LeakEstimate:
     notes: tuple = field(default_factory=tuple)
 
     def to_json(self) -> dict:
-        """JSON dict with DESIGN.md §3.3 key names."""
+        """JSON dict with docs/design.md §3.3 key names."""
         return {
             "zone": list(self.zone),
             "volume_m3": self.volume_m3,

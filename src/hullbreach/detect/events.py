@@ -1,4 +1,4 @@
-"""Known operations from the events file, and the pressure zones they make over time (DESIGN.md §3.2).
+"""Known operations from the events file, and the pressure zones they make over time (docs/design.md §3.2).
 
 :func:`parse_events` reads ``time, kind, detail`` rows into :class:`KnownEvent` (hatch, module, gas mass);
 :func:`zone_periods` turns the station topology and the hatch/valve events into the zones (sets of modules
@@ -30,7 +30,7 @@ class KnownEvent:
     time_s : float
         UNIX time [s].
     kind : str
-        Event kind (DESIGN.md §3.2).
+        Event kind (docs/design.md §3.2).
     detail : str
         Detail text as written.
     hatch : str | None
@@ -54,7 +54,7 @@ _NUM_KG = re.compile(r"([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)\s*kg\b|kg\s*[=:]\s*([-+
 
 
 def parse_events(events: pd.DataFrame | None, station: Station) -> tuple[KnownEvent, ...]:
-    """Known operations from an events table ``time, kind, detail`` (DESIGN.md §3.2), sorted by time.
+    """Known operations from an events table ``time, kind, detail`` (docs/design.md §3.2), sorted by time.
 
     The detail is read leniently: a hatch id (or two module ids) for hatch and valve events; a module id and
     a mass such as ``2.5 kg`` or ``kg=2.5`` for ``repress``. A hatch event naming no known hatch raises

@@ -18,9 +18,9 @@ from hullbreach.detect.kernels import glr_one
 from hullbreach.errors import DetectionError
 
 #: Whole-station background leak not to alarm on [kg/day]: ISS 2011 figure (~0.227 kg/day, NASA NTRS
-#: 20110012997 as summarized in the reference README).
+#: 20110012997 as summarized in docs/reference/figures.md).
 BACKGROUND_KG_DAY = 0.23
-#: Station volume the background figure belongs to [m^3] (ISS total pressurized volume, reference README).
+#: Station volume the background figure belongs to [m^3] (ISS total pressurized volume, docs/reference/figures.md).
 BACKGROUND_VOLUME_M3 = 916.0
 #: Tail law of the false-alarm rate per bin of the statistic on white noise: rate(h) = exp(A - B h)
 #: (fitted by ``benchmarks/detect_calibrate.py``; valid for the default window and grid).

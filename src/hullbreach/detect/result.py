@@ -54,7 +54,7 @@ class Alarm:
     estimate_at_alarm: LeakEstimate | None = None
 
     def to_json(self) -> dict:
-        """The alarm as in DESIGN.md §3.3 (intervals as objects, times ISO 8601 UTC)."""
+        """The alarm as in docs/design.md §3.3 (intervals as objects, times ISO 8601 UTC)."""
         e = self.estimate
         return {
             "kind": self.kind,

@@ -54,7 +54,7 @@ class StreamingDetector:
     station : Station or str
         Station model, built-in name or TOML path.
     events : DataFrame, optional
-        Known operations ``time, kind, detail`` (DESIGN.md §3.2); more can be added with :meth:`add_events`
+        Known operations ``time, kind, detail`` (docs/design.md §3.2); more can be added with :meth:`add_events`
         as long as they lie after the last processed bin.
     far_per_year : float
         Requested false-alarm rate [1/year] (ignored when ``config`` is given).

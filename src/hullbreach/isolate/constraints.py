@@ -3,7 +3,7 @@
 1. The crew always keeps a path to its escape vehicles: a crew waits only in a zone that holds an escape
    vehicle, and can only operate a hatch it can reach through open hatches from such a zone.
 2. A hatch is never opened against a pressure difference: it swings into ``Hatch.opens_into`` and cannot
-   be opened while that side's pressure is higher (Destiny hatch pressure interlock, reference README).
+   be opened while that side's pressure is higher (Destiny hatch pressure interlock, docs/reference/figures.md).
    The crew first equalizes through the manual pressure equalization valve (MPEV); the time this takes
    follows from orifice flow through the valve while the leak keeps draining the low side.
 3. No crewed zone falls below the evacuation pressure during a step (with a margin).
@@ -14,7 +14,7 @@ Units: SI (Pa, s, m^3, kg s^-1).
 References
 ----------
 .. [1] NASA, *The International Space Station: Operating an Outpost*, ch. 19: leak response order (escape
-   vehicle, Node 1 / RS split, hatch-by-hatch search); reference README.
+   vehicle, Node 1 / RS split, hatch-by-hatch search); docs/reference/figures.md.
 .. [2] TASS / Roscosmos, Aug 2020: reopening the RS-USOS hatches after an isolation took about one hour.
 .. [3] Orifice flow (choked / subsonic): :func:`hullbreach.physics.orifice_mass_flow` (Anderson 2003 §5.4,
    ISO 6358-1).
@@ -47,7 +47,7 @@ class Rules:
         for the RS-USOS hatches after the Aug 2020 isolation (TASS, [2]).
     dp_tolerance_pa : float
         Largest pressure difference a hatch may be opened against (opens_into side higher) [Pa].
-        Default 0.5 mmHg (~120 N on a 53-inch hatch, derived from the reference README's 240 N/mmHg).
+        Default 0.5 mmHg (~120 N on a 53-inch hatch, derived from the 240 N/mmHg of docs/reference/figures.md).
     assumed_valve_area_m2 : float
         Effective area Cd*A of the equalization valve assumed when the station file models none
         (``valve_area_m2 = 0``) [m^2]. ISS hatches carry MPEVs; 2e-5 m^2 (about a 5 mm orifice) is an

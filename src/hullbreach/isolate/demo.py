@@ -1,7 +1,7 @@
 """Demo: isolate the Soyuz MS-09 orbital module (Aug 2018) on ``iss-2018`` with the simulator in the loop.
 
 The leak runs at the observed MS-09 rate, 0.8 mbar/h = 0.60 mmHg/h for the whole station (Spaceflight
-Now, 30 Aug 2018; reference README), i.e. ~2.4e-4 kg/s of air. The session plans each hatch
+Now, 30 Aug 2018; docs/reference/figures.md), i.e. ~2.4e-4 kg/s of air. The session plans each hatch
 configuration, the simulator (1 Hz telemetry with sensor noise, orbital temperature cycle, three crew
 in the Soyuz MS-08 descent module) answers, and the session reads it, until one module holds >= 99 %.
 """
@@ -14,7 +14,7 @@ import pathlib
 from hullbreach.constants import PA_PER_MMHG
 from hullbreach.uncertain import Interval
 
-#: Observed MS-09 whole-station rate [mmHg/h] (reference README).
+#: Observed MS-09 whole-station rate [mmHg/h] (docs/reference/figures.md).
 MS09_RATE_MMHG_PER_H = 0.60
 
 

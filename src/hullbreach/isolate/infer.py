@@ -40,7 +40,7 @@ from hullbreach.units import to_si
 #: (detect.estimate.DEFAULT_VOLUME_REL_STD), temperatures to ~1 %; 5 % is an estimate covering both.
 MODEL_REL_STD = 0.05
 #: Absolute floor of the unexplained zone mass rate [kg s^-1]: about half the whole-ISS background
-#: leakage of 0.227 kg/day in 2011 (NASA NTRS 20110012997, reference README), 1.3e-6 kg/s.
+#: leakage of 0.227 kg/day in 2011 (NASA NTRS 20110012997, docs/reference/figures.md), 1.3e-6 kg/s.
 MODEL_ABS_STD_KG_S = 1.3e-6
 #: Trailing window of the temperature smoothing [s]. 0: none. Smoothing does not reduce the noise of a
 #: fitted slope (the low-frequency content of white noise is unchanged) but a trailing window lags the
@@ -161,7 +161,7 @@ def raw_to_wide(station: Station, frame: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in ("time", "channel", "value") if c not in df.columns]
     if missing:
         raise IsolationError(f"telemetry lacks column(s) {', '.join(missing)}",
-                             hint="give a long table with columns time, channel, value (DESIGN.md §3.2)")
+                             hint="give a long table with columns time, channel, value (docs/design.md §3.2)")
     if len(df) == 0:
         raise IsolationError("telemetry for the step is empty", hint="send the samples recorded during the step")
     chans = pd.unique(df["channel"].astype(str))

@@ -4,7 +4,7 @@
 References
 ----------
 .. [1] NASA, *The International Space Station: Operating an Outpost*, ch. 19 (ECLSS), p. 349, and
-   S. Cristoforetti, training logbook 30 Sep 2013 (reference README): reserve time, then the crew checks
+   S. Cristoforetti, training logbook 30 Sep 2013 (docs/reference/figures.md): reserve time, then the crew checks
    its escape vehicle (sheltering in the module holding its Soyuz with the hatch closed), then splits the
    station at Node 1 / the Russian transfer compartment, then closes hatches one by one (binary search).
 """

@@ -3,7 +3,7 @@
 References
 ----------
 .. [1] Isothermal blowdown: with T constant, dm/dt = -Cd A p sqrt(gamma/(R T)) G and p = m R T / V give
-   p(t) = p0 exp(-t/tau), tau = V / (Cd A sqrt(gamma R T) G) (DESIGN.md §4; follows from the choked flow
+   p(t) = p0 exp(-t/tau), tau = V / (Cd A sqrt(gamma R T) G) (docs/design.md §4; follows from the choked flow
    of J. D. Anderson, *Modern Compressible Flow*, 3rd ed., 2003, §5.4). Slow leaks (hours to weeks) are
    isothermal because the cabin air is held at temperature by the walls and the thermal control system.
 .. [2] Adiabatic (isentropic) blowdown: rho/rho0 = [1 + (gamma-1)/2 t/tau0]^(-2/(gamma-1)),

@@ -73,6 +73,6 @@ def mixture_gas_constant(ppo2_pa, ppn2_pa, ppco2_pa=0.0, pph2o_pa=0.0):
 def pressure_temperature_sensitivity(pressure_pa, temperature_k):
     """dp/dT at constant mass and volume, p / T [Pa K^-1] ([1]).
 
-    At 760 mmHg and 295 K this is 2.58 mmHg per K (reference README: "~2.6 mmHg per K").
+    At 760 mmHg and 295 K this is 2.58 mmHg per K (docs/reference/figures.md: "~2.6 mmHg per K").
     """
     return np.asarray(pressure_pa, dtype=float) / np.asarray(temperature_k, dtype=float)

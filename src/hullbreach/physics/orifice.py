@@ -6,7 +6,7 @@ References
    choked mass flow mdot = A p0 sqrt(gamma/(R T0)) (2/(gamma+1))^((gamma+1)/(2(gamma-1)))).
 .. [2] ISO 6358-1:2013 / the standard orifice equation with a discharge coefficient Cd: the real flow is
    Cd times the ideal isentropic flow; a measured leak rate therefore gives only the *effective* area Cd*A.
-.. [3] DESIGN.md §4 of this project.
+.. [3] docs/design.md §4 of this project.
 """
 
 from __future__ import annotations

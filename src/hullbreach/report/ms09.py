@@ -1,6 +1,6 @@
 """The Soyuz MS-09 case (29-31 Aug 2018) as the Foundation sees it: station, physics, reserve time.
 
-Figures checked here come from ../shared/reference/README.md: observed 0.8 mbar/h = 0.60 mmHg/h
+Figures checked here come from docs/reference/figures.md: observed 0.8 mbar/h = 0.60 mmHg/h
 (Spaceflight Now, 30 Aug 2018); hole "about two millimeters" (NASA, 30 Aug 2018); evacuation limit 520 mmHg
 (Pettit 2017); ISS operated at 730-755 mmHg.
 """

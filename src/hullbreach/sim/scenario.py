@@ -626,7 +626,7 @@ def ms09_scenario() -> Scenario:
     """The Soyuz MS-09 leak of 29-30 Aug 2018 on ``iss-2018`` (``hullbreach/sim/scenarios/ms09.toml``).
 
     A 2 mm hole in the Soyuz MS-09 orbital module with a discharge coefficient chosen so that Cd*A equals
-    an ideal 1.1 mm hole (whole-station rate ~0.6 mmHg/h, reference README), onset ~23:00 UTC 29 Aug,
+    an ideal 1.1 mm hole (whole-station rate ~0.6 mmHg/h, docs/reference/figures.md), onset ~23:00 UTC 29 Aug,
     sealed ~16:30 UTC 30 Aug, then a repress of ~10 mmHg from Progress; orbital and daily thermal cycles.
     """
     return load_scenario(builtin_scenario_path("ms09"))

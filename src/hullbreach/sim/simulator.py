@@ -78,7 +78,7 @@ class SimResult:
         Raw long telemetry ``time`` (datetime64[ns, UTC]), ``channel`` (categorical), ``value`` (float, in
         each sensor's unit), time-major; every sensor of the station.
     events : pandas.DataFrame
-        ``time, kind, detail`` (DESIGN.md §3.2 kinds): hatch operations (detail = hatch id), represses
+        ``time, kind, detail`` (docs/design.md §3.2 kinds): hatch operations (detail = hatch id), represses
         (``module=..;kg=..;gas=..``), airlock depress/repress (``module=..``), leak sealed (``module=..``).
     truth : pandas.DataFrame
         Long table ``time, module, zone, pressure_pa, temperature_k, mass_kg, ppo2_pa, ppn2_pa, ppco2_pa,

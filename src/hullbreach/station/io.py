@@ -1,4 +1,4 @@
-"""Read and write station files (TOML, DESIGN.md §3.1) with errors that name the file, line and key."""
+"""Read and write station files (TOML, docs/design.md §3.1) with errors that name the file, line and key."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def parse_station(text: str, filename: str = "<string>") -> Station:
             fail(f"unknown key {k!r}", "", 0, k, hint=f"top-level keys are {', '.join(sorted(_TOP_KEYS))}")
     for k in ("name", "evacuation_pressure_pa"):
         if k not in data:
-            fail(f"missing required key {k!r}", hint="see DESIGN.md §3.1")
+            fail(f"missing required key {k!r}", hint="see docs/design.md §3.1")
 
     def number(table: str, i: int, entry: dict, key: str, *, positive: bool = False, nonneg: bool = False,
                default: Any = None, required: bool = False) -> Any:

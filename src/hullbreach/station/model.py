@@ -1,7 +1,7 @@
 """Station model: modules (pressurized volumes), hatches between them, and sensors.
 
 The model is pure data (frozen dataclasses) plus topology helpers. Reading and writing TOML lives in
-:mod:`hullbreach.station.io`; the contract is DESIGN.md §3.1.
+:mod:`hullbreach.station.io`; the contract is docs/design.md §3.1.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class Hatch:
         ``"open"`` or ``"closed"`` at the start.
     opens_into : str
         The side the hatch swings into. Pressure on that side pushes the hatch shut, so it cannot be
-        opened while that side's pressure is higher (Destiny hatch pressure interlock; reference README).
+        opened while that side's pressure is higher (Destiny hatch pressure interlock; docs/reference/figures.md).
     valve_area_m2 : float
         Effective area Cd*A of the manual pressure equalization valve through a closed hatch [m^2]
         (0 = no valve modelled). The valve is shut unless a scenario opens it.

@@ -1,7 +1,7 @@
 """Telemetry: readers (long/wide CSV, Parquet, ISS Live), data checks, streaming, writers.
 
 Entry points: :func:`read_telemetry`, :func:`read_events`, :func:`check_samples`, :class:`TelemetryStream`,
-:func:`write_long_csv`, :func:`write_events_csv`. Contract: DESIGN.md §3.2; details in docs/telemetry.md.
+:func:`write_long_csv`, :func:`write_events_csv`. Contract: docs/design.md §3.2; details in docs/telemetry.md.
 """
 
 from hullbreach.telemetry.checks import CheckConfig, check_samples

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-#: Columns of a raw long telemetry table (DESIGN.md §3.2).
+#: Columns of a raw long telemetry table (docs/design.md §3.2).
 RAW_COLUMNS = ("time", "channel", "value")
 #: Columns of the quarantine table.
 QUARANTINE_COLUMNS = ("time", "channel", "value", "reason", "source")
 #: Columns of the gap table (one row per gap in a channel's samples).
 GAP_COLUMNS = ("channel", "start", "end", "duration_s")
-#: Kinds an events file may name (DESIGN.md §3.2).
+#: Kinds an events file may name (docs/design.md §3.2).
 EVENT_KINDS = ("hatch_close", "hatch_open", "repress", "airlock_depress", "airlock_repress",
                "vehicle_dock", "vehicle_undock", "leak_sealed", "valve_open", "valve_close")
 

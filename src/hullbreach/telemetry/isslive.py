@@ -1,4 +1,4 @@
-"""ISS Live recorder files (DESIGN.md §3.2): one file per telemetry item per day.
+"""ISS Live recorder files (docs/design.md §3.2): one file per telemetry item per day.
 
 File name (defined here; see docs/telemetry.md)::
 
@@ -11,7 +11,7 @@ File name (defined here; see docs/telemetry.md)::
 station. The extension may also be ``.dat``, ``.csv`` or ``.log``. Each line is
 ``<hours since 00:00 UTC on 1 January of the year> <value>`` separated by blanks or one comma; blank lines
 and lines starting with ``#`` are skipped (line numbers in messages still count them). The recorder's time
-stamp is fractional hours since the start of the UTC year (reference README, "public telemetry"). The
+stamp is fractional hours since the start of the UTC year (docs/reference/figures.md, "public telemetry"). The
 value is in the unit the station file gives the sensor (ISS Live pressures are mmHg although the public
 catalog says PSI).
 

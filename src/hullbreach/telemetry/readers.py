@@ -1,4 +1,4 @@
-"""Telemetry and events readers (DESIGN.md §3.2).
+"""Telemetry and events readers (docs/design.md §3.2).
 
 :func:`read_telemetry` reads the canonical long CSV, the wide CSV of public ISS telemetry archives, Parquet
 (long or wide columns) and ISS Live recorder files (one file, or a folder of them), runs the data checks of
@@ -737,7 +737,7 @@ def _kg(text: str) -> float:
 
 
 def read_events(path: str | Path, station=None, strict: bool = True) -> pd.DataFrame:
-    """Read an events CSV (``time,kind,detail``; DESIGN.md §3.2).
+    """Read an events CSV (``time,kind,detail``; docs/design.md §3.2).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Writers for the canonical telemetry and events CSV (DESIGN.md §3.2). Reading back gives the same table.
+"""Writers for the canonical telemetry and events CSV (docs/design.md §3.2). Reading back gives the same table.
 
 Times are ISO 8601 UTC with nanoseconds and ``Z``; values use the shortest decimal that reads back to the
 same float64 (Arrow's double formatting), so a round trip is exact. The work is vectorised in NumPy and
@@ -33,7 +33,7 @@ def _strings(col) -> pa.Array:
 
 def _write(table: pa.Table, path: str | Path, quoting: str = "needed") -> None:
     with open(path, "wb") as fh:
-        fh.write((",".join(table.column_names) + "\n").encode("ascii"))  # plain header, as DESIGN.md §3.2 writes it
+        fh.write((",".join(table.column_names) + "\n").encode("ascii"))  # plain header, as docs/design.md §3.2 writes it
         pacsv.write_csv(table, fh, write_options=pacsv.WriteOptions(include_header=False, quoting_style=quoting))
 
 
