@@ -67,3 +67,11 @@ class LocalizationError(HullbreachError):
 
 class CaseError(HullbreachError):
     """A cause-attribution case file is invalid (negative area, dates out of order, ...)."""
+
+
+class OptionError(HullbreachError):
+    """A command-line option is missing, unknown, malformed or outside its physical range."""
+
+
+class WorkTooLargeError(HullbreachError):
+    """A request would take too long or too much memory; the message carries the estimate and ``--force``."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hullbreach.cli.common import console, print_json
+from hullbreach.cli.common import console, print_json, styled
 
 
 def register(app: typer.Typer) -> None:
@@ -39,10 +39,10 @@ def register(app: typer.Typer) -> None:
                 payload["report"] = str(path)
             print_json(payload)
             return
-        console.print(f"[bold]{att.case.name}[/]")
+        console.print(styled((att.case.name, "bold")))
         for line in att.summary:
             console.print(f"  {line}")
-        console.print("\n  [bold]cause[/]                      [bold]posterior[/] [95 % interval]")
+        console.print(styled("\n  ", ("cause", "bold"), " " * 22, ("posterior", "bold"), " [95 % interval]"))
         for h in HYPOTHESES:
             iv = att.posterior[h]
             console.print(f"  {LABELS[h]:<26} {iv.estimate:10.3g} [{iv.low:.3g}, {iv.high:.3g}]")

@@ -6,7 +6,7 @@ import math
 
 import typer
 
-from hullbreach.cli.common import console, err_console, print_json
+from hullbreach.cli.common import console, print_json, print_warning, styled
 from hullbreach.errors import PhysicsError
 
 
@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json(out)
             return
-        console.print(f"critical diameter: {dc * 1e3:.4g} mm ({wall}, {speed_km_s:g} km/s, {angle_deg:g} deg, "
-                      f"{density:g} g/cm³)" + ("  [bold red]UNVALIDATED[/]" if notes else ""))
+        console.print(styled(f"critical diameter: {dc * 1e3:.4g} mm ({wall}, {speed_km_s:g} km/s, {angle_deg:g} deg, "
+                             f"{density:g} g/cm³)", ("  UNVALIDATED" if notes else "", "bold red")))
         for n in notes:
-            err_console.print(f"[yellow]warning:[/] {n}")
+            print_warning(n)

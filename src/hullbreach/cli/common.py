@@ -1,18 +1,66 @@
-"""Shared helpers for CLI commands: consoles, JSON output, unit formatting."""
+"""Shared helpers for CLI commands: consoles, styled text, JSON output, formatting, option checks.
+
+Terminal text never interprets user data (docs/design.md §3.4): both consoles are made by
+:func:`make_console` with rich markup, emoji codes and highlighting off, so a path, a TOML key or an error
+such as ``tm/bad.csv:100: ...`` prints exactly as written (no 💯, no vanished ``[[sensor]]``). Our own
+words are styled with :func:`styled` (a :class:`rich.text.Text` built from (text, style) parts, where the
+text is never parsed) or with :func:`markup` (our own markup template; every value is escaped).
+"""
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import sys
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterable
 
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
+from hullbreach.errors import OptionError
 from hullbreach.uncertain import Interval
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+
+def make_console(stderr: bool = False) -> Console:
+    """The one console factory of the CLI: no markup, no emoji codes, no highlighting of printed strings.
+
+    Strings print as written; style comes only from :class:`rich.text.Text` objects (:func:`styled`).
+    """
+    return Console(stderr=stderr, markup=False, emoji=False, highlight=False)
+
+
+console = make_console()
+err_console = make_console(stderr=True)
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """Text from plain strings and ``(text, style)`` pairs; no part is parsed as markup or emoji.
+
+    ``styled(("error:", "bold red"), " ", message)``.
+    """
+    return Text.assemble(*parts)
+
+
+def markup(template: str, *values: Any) -> Text:
+    """Our own markup ``template`` with ``{}`` fields filled by ``values``, each escaped first.
+
+    ``markup("[bold]{}[/] at {}", station_name, path)``: only the template's tags style; brackets in the
+    values print as written. Emoji codes are never replaced.
+    """
+    return Text.from_markup(template.format(*(escape(str(v)) for v in values)), emoji=False)
+
+
+def print_error(message: str, *, label: str = "error:") -> None:
+    """One line ``error: message`` on stderr, the message printed exactly as written."""
+    err_console.print(styled((label, "bold red"), " ", str(message)), soft_wrap=True)
+
+
+def print_warning(message: str) -> None:
+    """``warning: message`` on stderr, exactly as written."""
+    err_console.print(styled(("warning:", "yellow"), " ", str(message)), soft_wrap=True)
 
 
 def _default(obj: Any):
@@ -74,3 +122,73 @@ def fmt_interval(iv: Interval, fmt: str = "{:.3g}", scale: float = 1.0, unit: st
 def fmt_duration_interval(iv: Interval) -> str:
     """Duration interval for people: ``16.2 days [14.0 days, 19.1 days]``."""
     return f"{fmt_duration(iv.estimate)} [{fmt_duration(iv.low)} – {fmt_duration(iv.high)}]"
+
+
+# ----------------------------------------------------------------------------------------- option checks
+def check_range(option: str, value: float | None, low: float, high: float, *, unit: str = "",
+                hint: str | None = None, low_open: bool = False) -> None:
+    """Refuse a numeric option outside its physical range ``[low, high]`` (``(low, high]`` if ``low_open``).
+
+    ``None`` (option not given) passes. NaN and infinities are always refused.
+
+    Raises
+    ------
+    OptionError
+        Naming the option, the value, the range with its unit, and ``hint`` when given.
+    """
+    if value is None:
+        return
+    u = f" {unit}" if unit else ""
+    lo_ok = value > low if low_open else value >= low
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and lo_ok and value <= high):
+        bracket = "(" if low_open else "["
+        raise OptionError(f"{option} {value:g}{u} is outside its physical range {bracket}{low:g}, {high:g}]{u}",
+                          hint=hint)
+
+
+def check_choice(option: str, value: str, choices: Iterable[str]) -> None:
+    """Refuse a text option that is not one of ``choices``."""
+    choices = tuple(choices)
+    if value not in choices:
+        raise OptionError(f"{option} {value!r} is not known", hint=f"use one of: {', '.join(choices)}")
+
+
+def check_output_path(option: str, path: Path | None, *, suffixes: Iterable[str] = (),
+                      folder: bool = False) -> None:
+    """Check, before any work, that ``path`` can be written (so that no result is lost at the end).
+
+    A file path must not be a folder, must end in one of ``suffixes`` (when given), and its folder must
+    exist or be creatable and be writable. A folder path (``folder=True``) must not be a file. An existing
+    file is overwritten.
+
+    Raises
+    ------
+    OptionError
+        With the option, the path and what to do.
+    """
+    if path is None:
+        return
+    path = Path(path)
+    if folder:
+        if path.exists() and not path.is_dir():
+            raise OptionError(f"{option} {path} is a file, not a folder", hint="give a folder path")
+        target = path
+    else:
+        if path.is_dir():
+            raise OptionError(f"{option} {path} is a folder", hint="give a file path inside it")
+        sfx = tuple(s.lower() for s in suffixes)
+        if sfx and path.suffix.lower() not in sfx:
+            raise OptionError(f"{option} {path}: unsupported file type {path.suffix or '(none)'}",
+                              hint=f"use {', '.join(sfx)}")
+        if path.exists() and not os.access(path, os.W_OK):
+            raise OptionError(f"{option} {path} exists and cannot be overwritten", hint="choose another path")
+        target = path.parent
+    existing = target
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OptionError(f"{option} {path}: {existing} is a file, not a folder", hint="choose another path")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OptionError(f"{option} {path}: folder {existing} is not writable", hint="choose another path")

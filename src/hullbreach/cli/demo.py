@@ -11,9 +11,11 @@ import time
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
+from rich.text import Text
 
-from hullbreach.cli.common import console, print_json
+from hullbreach.cli.common import console, markup, print_json, styled
 from hullbreach.errors import HullbreachError
 from hullbreach.report.html import Report, Section, render_html
 
@@ -42,7 +44,7 @@ def run_demo(out_dir: Path, seed: int = 0, echo: bool = True) -> dict:
         except (HullbreachError, ModuleNotFoundError) as exc:
             if isinstance(exc, ModuleNotFoundError) and exc.name != name:
                 raise
-            res = {"title": name, "lines": [f"[red]error:[/] {exc}"], "json": {"error": str(exc)}, "files": []}
+            res = {"title": name, "lines": ["[red]error:[/] " + escape(str(exc))], "json": {"error": str(exc)}, "files": []}
             failed.append(name)
         res["elapsed_s"] = time.perf_counter() - t0
         res["title"] = title
@@ -52,7 +54,8 @@ def run_demo(out_dir: Path, seed: int = 0, echo: bool = True) -> dict:
                                 "error" if name in failed else "ok"))
         if echo:
             body = "\n".join(res["lines"])
-            console.print(Panel(body, title=f"[bold]{res['title']}[/]", title_align="left",
+            # The stages' lines are our own markup (report/html.py strips the same tags for the HTML).
+            console.print(Panel(Text.from_markup(body, emoji=False), title=styled((res["title"], "bold")), title_align="left",
                                 border_style="red" if name in failed else "cyan"))
     report = Report("hullbreach demo: Soyuz MS-09 leak, ISS, 29-31 Aug 2018",
                     "Replay on the built-in station iss-2018: detection, sizing, reserve time, isolation, "
@@ -74,13 +77,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Replay the Soyuz MS-09 leak of Aug 2018 on iss-2018, end to end."""
         if not json_out:
-            console.print("[bold]hullbreach demo[/] — Soyuz MS-09 leak, ISS, 29–31 Aug 2018 (station iss-2018)\n")
+            console.print(styled(("hullbreach demo", "bold"), " — Soyuz MS-09 leak, ISS, 29–31 Aug 2018 (station iss-2018)\n"))
         res = run_demo(out, seed=seed, echo=not json_out)
         if json_out:
             print_json({"stages": [{**s.get("json", {}), "title": s["title"], "stage": name}
                                    for (name, _), s in zip(STAGES, res["stages"])],
                         "files": res["files"], "failed": res["failed"]})
         else:
-            console.print(f"Plots and report: [bold]{out / 'report.html'}[/]")
+            console.print(markup("Plots and report: [bold]{}[/]", out / "report.html"))
         if res["failed"]:
             raise typer.Exit(1)

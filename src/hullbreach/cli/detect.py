@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from hullbreach.cli.common import console, fmt_duration, fmt_duration_interval, fmt_interval, print_json
+from hullbreach.cli.common import console, fmt_duration, fmt_duration_interval, fmt_interval, print_json, styled
 from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_HOUR
 from hullbreach.errors import DetectionError
 
@@ -24,9 +24,9 @@ def render(result, *, source: str = "", plot_path: str | None = None) -> None:
     def t(ts):
         return pd.Timestamp(ts, unit="s", tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
 
-    head = "[bold red]LEAK[/]" if result.status == "leak" else "[bold green]nominal[/]"
+    head = ("LEAK", "bold red") if result.status == "leak" else ("nominal", "bold green")
     span = f"{t(result.start_s)} - {t(result.end_s)}" if result.start_s is not None else "no data"
-    console.print(f"{head}  station [bold]{result.station}[/]  {source}  ({span})")
+    console.print(styled(head, "  station ", (str(result.station), "bold"), f"  {source}  ({span})"))
     for a in result.alarms:
         e = a.estimate
         kind = "LEAK ALARM" if a.kind == "leak" else "GROWING LEAK (loss accelerating)"
@@ -64,10 +64,10 @@ def render(result, *, source: str = "", plot_path: str | None = None) -> None:
         console.print(zt)
     if result.sensor_faults:
         for f in result.sensor_faults:
-            console.print(f"[yellow]sensor fault[/] {f.sensor}: {f.reason}")
+            console.print(styled(("sensor fault", "yellow"), f" {f.sensor}: {f.reason}"))
     console.print(f"quarantined samples: {result.quarantined_samples}; trusted channels: {len(result.trusted_channels)}")
     for n in result.notes:
-        console.print(f"[dim]{n}[/]")
+        console.print(styled((str(n), "dim")))
     if plot_path:
         console.print(f"plot: {plot_path}")
 
@@ -99,7 +99,7 @@ def register(app: typer.Typer) -> None:
         ev = read_events(events, st, strict=strict) if events is not None else None
         if ev is not None and "problems" in getattr(ev, "attrs", {}) and ev.attrs["problems"] and not json_out:
             for p in ev.attrs["problems"]:
-                console.print(f"[yellow]events:[/] {p}")
+                console.print(styled(("events:", "yellow"), f" {p}"))
         result = detect(st, frame, ev, far_per_year=far_per_year)
         plot_path = None
         if plot is not None:

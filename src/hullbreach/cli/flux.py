@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hullbreach.cli.common import console, print_json
+from hullbreach.cli.common import console, print_json, print_warning
 from hullbreach.errors import PhysicsError
 
 
@@ -53,4 +53,4 @@ def register(app: typer.Typer) -> None:
             console.print(f"debris flux (Al sphere >= {out['debris_equivalent_diameter_m'] * 1e3:.3g} mm): "
                           f"{out['debris_flux_m2_s']:.4g} /m²/s ({out['per_m2_per_year']['debris_flux_m2_yr']:.4g} /m²/yr)")
             if out["debris_extrapolated"]:
-                console.print("[yellow]warning:[/] size outside the handbook's 0.1 mm - 1 cm nodes: extrapolated")
+                print_warning("size outside the handbook's 0.1 mm - 1 cm nodes: extrapolated")

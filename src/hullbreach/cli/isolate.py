@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from hullbreach.cli.common import console, err_console, fmt_duration, print_json
+from hullbreach.cli.common import console, err_console, fmt_duration, markup, print_json
 from hullbreach.constants import PA_PER_MMHG
 from hullbreach.errors import IsolationError
 
@@ -68,33 +68,33 @@ def _read_any(path: Path, station) -> pd.DataFrame:
 
 
 def _print_step(step, station) -> None:
-    console.print(f"\n[bold]Step {step.index}[/]  ({step.info_bits:.2f} bit expected)")
+    console.print(markup("\n[bold]Step {}[/]  ({} bit expected)", step.index, f"{step.info_bits:.2f}"))
     for h in step.equalize:
-        console.print(f"  • equalize pressure across hatch [cyan]{h}[/] with its valve first")
+        console.print(markup("  • equalize pressure across hatch [cyan]{}[/] with its valve first", h))
     for h in step.open:
-        console.print(f"  • open hatch [cyan]{h}[/]")
+        console.print(markup("  • open hatch [cyan]{}[/]", h))
     if step.close:
-        console.print(f"  • [bold]close hatch{'es' if len(step.close) > 1 else ''} {', '.join(step.close)} now[/] "
-                      "(farthest from the crew first)")
+        console.print(markup("  • [bold]close hatch{} {} now[/] (farthest from the crew first)",
+                             "es" if len(step.close) > 1 else "", ", ".join(step.close)))
     if not step.open and not step.close:
         console.print("  • keep every hatch as it is")
     console.print(f"  • crew waits in: {', '.join(sorted(step.crew_zone))}")
-    console.print(f"  • then wait about [bold]{fmt_duration(step.expected_dwell_s)}[/] "
-                  f"(at most {fmt_duration(step.dwell_s)}); hatch work ~{fmt_duration(step.operations_s)}")
+    console.print(markup("  • then wait about [bold]{}[/] (at most {}); hatch work ~{}", fmt_duration(step.expected_dwell_s),
+                         fmt_duration(step.dwell_s), fmt_duration(step.operations_s)))
 
 
 def _print_outcome(out) -> None:
     zone = ", ".join(sorted(out.leaking_zone)) or "(none)"
     verdict = "decided" if out.decided else "not decided (watched the whole wait)"
-    console.print(f"  → {verdict} after {fmt_duration(out.decision_s)}: losing air in [bold]{zone}[/] "
-                  f"({out.zone_probability:.1%})")
+    console.print(markup("  → {} after {}: losing air in [bold]{}[/] ({})", verdict, fmt_duration(out.decision_s), zone,
+                         f"{out.zone_probability:.1%}"))
     top = ", ".join(f"{k} {v:.1%}" for k, v in out.posterior_top[:3])
     console.print(f"    most likely: {top}")
 
 
 def _print_result(r) -> None:
     color = "green" if r.status == "isolated" else "yellow"
-    console.print(f"\n[bold {color}]{r.advice}[/]")
+    console.print(markup(f"\n[bold {color}]{{}}[/]", r.advice))
     console.print(f"elapsed {fmt_duration(r.elapsed_s)} in {r.steps} step(s); air lost meanwhile ~{r.air_lost_kg:.2f} kg")
 
 
@@ -139,7 +139,7 @@ def register(app: typer.Typer) -> None:
         quiet = json_out
         log: list = []
         if not quiet:
-            console.print(f"[bold]{st.name}[/]: leak {mdot:.3g} kg/s; policy {policy}; stop at {confidence:.0%}")
+            console.print(markup("[bold]{}[/]: leak {} kg/s; policy {}; stop at {}", st.name, f"{mdot:.3g}", policy, f"{confidence:.0%}"))
 
         recorded = _read_raw(telemetry, st) if telemetry is not None else None
         t_origin = float(recorded["time"].min()) if recorded is not None and len(recorded) else 0.0
@@ -160,7 +160,7 @@ def register(app: typer.Typer) -> None:
                 if frame.empty:
                     paused = True
                     if not quiet:
-                        console.print(f"[yellow]the recording ends before step {step.index}: session paused[/]")
+                        console.print(markup("[yellow]the recording ends before step {}: session paused[/]", step.index))
                     log.append({"step": step.to_json(), "outcome": None})
                     break
                 frame["time"] = frame["time"] - t_origin
@@ -190,7 +190,7 @@ def register(app: typer.Typer) -> None:
                     time.sleep(poll_s)
                 if out is None:
                     if not quiet:
-                        console.print("[yellow]timed out waiting for telemetry: session paused[/]")
+                        console.print(markup("[yellow]timed out waiting for telemetry: session paused[/]"))
                     log.append({"step": step.to_json(), "outcome": None})
                     break
             else:
@@ -213,6 +213,6 @@ def register(app: typer.Typer) -> None:
                         "steps": log, "result": r.to_json()})
             return
         if paused and not s.done:
-            console.print(f"\n[yellow]session paused after {r.steps} step(s)[/]: {r.advice}")
+            console.print(markup("\n[yellow]session paused after {} step(s)[/]: {}", r.steps, r.advice))
         else:
             _print_result(r)

@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from hullbreach.cli.common import console, fmt_duration, fmt_duration_interval, fmt_interval, print_json
+from hullbreach.cli.common import console, fmt_duration, fmt_duration_interval, fmt_interval, print_json, styled
 from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_HOUR
 from hullbreach.detect.estimate import LeakEstimate, estimate_from_hole, estimate_from_rate
 from hullbreach.errors import HullbreachError, StationError
@@ -74,7 +74,7 @@ def _render(est: LeakEstimate, station: Station, title: str, start: datetime | N
     t.add_row("assumes", est.reserve_model)
     console.print(t)
     for n in est.notes:
-        console.print(f"  [dim]{n}[/]")
+        console.print(styled("  ", (str(n), "dim")))
 
 
 def _payload(est: LeakEstimate, station: Station, start: datetime, assumption: str) -> dict:
@@ -173,6 +173,6 @@ def register(app: typer.Typer) -> None:
             print_json(_payload(est, st, start, assumption))
             return
         _render(est, st, f"{st.name}: reserve time", start)
-        console.print(f"[bold]Reserve time {fmt_duration(est.reserve_time_s.estimate)}[/] "
-                      f"(95 %: {fmt_duration(est.reserve_time_s.low)} to {fmt_duration(est.reserve_time_s.high)}), "
-                      f"assuming a {assumption}.")
+        console.print(styled((f"Reserve time {fmt_duration(est.reserve_time_s.estimate)}", "bold"),
+                             f" (95 %: {fmt_duration(est.reserve_time_s.low)} to {fmt_duration(est.reserve_time_s.high)}), "
+                             f"assuming a {assumption}."))

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hullbreach.cli.common import console, print_json
+from hullbreach.cli.common import console, print_json, styled
 
 
 def register(app: typer.Typer) -> None:
@@ -45,8 +45,8 @@ def register(app: typer.Typer) -> None:
         x, y = res.position_m
         top = res.candidates[0]
         label = "Leak" if top.kind == "leak" else "Strongest source (at known equipment — no other leak found)"
-        console.print(f"[bold]{label}[/] at x = {x:.3f} m, y = {y:.3f} m on {w.name} "
-                      f"(95 % within {res.uncertainty_radius_m * 1000:.1f} mm)")
+        console.print(styled((label, "bold"), f" at x = {x:.3f} m, y = {y:.3f} m on {w.name} "
+                             f"(95 % within {res.uncertainty_radius_m * 1000:.1f} mm)"))
         table = Table("#", "x [m]", "y [m]", "95 % radius [mm]", "score", "kind", title="candidates")
         for i, c in enumerate(res.candidates, 1):
             table.add_row(str(i), f"{c.position_m[0]:.3f}", f"{c.position_m[1]:.3f}",

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hullbreach.cli.common import console, print_json
+from hullbreach.cli.common import console, print_json, print_warning, styled
 from hullbreach.errors import ScenarioError
 
 
@@ -64,17 +64,17 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json(summary)
             return
-        console.print(f"[bold]{st.name}[/] · scenario {sc.name or scenario} · {sc.start} + {sc.duration_s / 3600:.1f} h · "
-                      f"seed {seed} · venting model {res.thermo}")
+        console.print(styled((st.name, "bold"), f" · scenario {sc.name or scenario} · {sc.start} + {sc.duration_s / 3600:.1f} h · "
+                      f"seed {seed} · venting model {res.thermo}"))
         console.print(_zones_table("start", summary["zones_start"]))
         console.print(_zones_table("end", summary["zones_end"]))
         mb = summary["mass_balance"]
-        console.print(f"vented through leaks: [bold]{res.vented_kg:.3f} kg[/]"
-                      + "".join(f"  ({k}: {v:.3f} kg)" for k, v in res.vented_by_leak_kg.items() if len(res.vented_by_leak_kg) > 1))
+        console.print(styled("vented through leaks: ", (f"{res.vented_kg:.3f} kg", "bold"),
+                             "".join(f"  ({k}: {v:.3f} kg)" for k, v in res.vented_by_leak_kg.items() if len(res.vented_by_leak_kg) > 1)))
         console.print(f"mass balance: initial {mb['initial_kg']:.3f} + added {mb['added_kg']:.3f} = remaining "
                       f"{mb['remaining_kg']:.3f} + vented {mb['vented_kg']:.3f} + airlock vented {mb['airlock_vented_kg']:.3f} "
                       f"+ removed {mb['removed_kg']:.3f} kg (residual {mb['residual_kg']:.1e} kg)")
         console.print(f"{summary['telemetry_samples']} telemetry samples, {summary['events']} events → "
                       + ", ".join(str(p) for p in paths))
         for w in res.warnings:
-            console.print(f"[yellow]warning:[/] {w}")
+            print_warning(w)

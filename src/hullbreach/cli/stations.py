@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from rich.tree import Tree
 
-from hullbreach.cli.common import console, print_json
+from hullbreach.cli.common import console, print_json, styled
 from hullbreach.constants import PA_PER_MMHG
 from hullbreach.station import Station, list_stations, load_station
 from hullbreach.station.io import station_to_dict
@@ -59,7 +59,7 @@ def hatch_tree(station: Station) -> Tree:
     root_id = modules[0]
     seen = {root_id}
     used: set[str] = set()
-    nodes = {root_id: Tree(f"[bold]{root_id}[/] ({station.modules[root_id].volume_m3:g} m³)")}
+    nodes = {root_id: Tree(styled((root_id, "bold"), f" ({station.modules[root_id].volume_m3:g} m³)"))}
     queue = deque([root_id])
     pending_roots: list[str] = []
     while True:
@@ -72,9 +72,9 @@ def hatch_tree(station: Station) -> Tree:
                 used.add(h.id)
                 style = "green" if h.state == "open" else "red"
                 m = station.modules[other]
-                ev = " [bold cyan]escape vehicle[/]" if m.escape_vehicle else ""
-                label = (f"[{style}]{h.state}[/] hatch {h.id} (opens into {h.opens_into}) → "
-                         f"[bold]{other}[/] ({m.volume_m3:g} m³){ev}")
+                ev = " escape vehicle" if m.escape_vehicle else ""
+                label = styled((h.state, style), f" hatch {h.id} (opens into {h.opens_into}) → ",
+                               (other, "bold"), f" ({m.volume_m3:g} m³)", (ev, "bold cyan"))
                 nodes[other] = nodes[cur].add(label)
                 queue.append(other)
         rest = [m for m in modules if m not in seen]
@@ -82,14 +82,14 @@ def hatch_tree(station: Station) -> Tree:
             break
         # Not reachable (a validated station is connected; kept for robustness on hand-built models).
         seen.add(rest[0])
-        nodes[rest[0]] = Tree(f"[bold]{rest[0]}[/]")
+        nodes[rest[0]] = Tree(styled((rest[0], "bold")))
         pending_roots.append(rest[0])
         queue.append(rest[0])
     tree = nodes[root_id]
     for h in station.hatches.values():
         if h.id not in used:
-            tree.add(f"also: [{'green' if h.state == 'open' else 'red'}]{h.state}[/] hatch {h.id} "
-                     f"({h.modules[0]} ↔ {h.modules[1]}, opens into {h.opens_into})")
+            tree.add(styled("also: ", (h.state, "green" if h.state == "open" else "red"), f" hatch {h.id} "
+                     f"({h.modules[0]} ↔ {h.modules[1]}, opens into {h.opens_into})"))
     for r in pending_roots:
         tree.add(nodes[r])
     return tree
@@ -126,7 +126,7 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json({"station": station_name, **station_detail(st)})
             return
-        console.print(f"[bold]{st.name}[/]  ({station_name})")
+        console.print(styled((st.name, "bold"), f"  ({station_name})"))
         if st.description:
             console.print(st.description)
         console.print(
@@ -143,7 +143,7 @@ def register(app: typer.Typer) -> None:
             mt.add_row(m.id, m.segment, m.kind, f"{m.volume_m3:g}", f"{m.temperature_k:g}", f"{m.leak_prior:g}",
                        "yes" if m.escape_vehicle else "", _volume_source(m.source))
         console.print(mt)
-        console.print("[bold]Hatch graph[/] (green open, red closed)")
+        console.print(styled(("Hatch graph", "bold"), " (green open, red closed)"))
         console.print(hatch_tree(st))
         zt = Table(title="Pressure zones with the hatches as in the file")
         zt.add_column("zone", justify="right")
