@@ -76,9 +76,12 @@ def _run_safe(case: Case) -> dict:
 
 
 def run_cases(cases: list, *, workers: int | None = None, dask_address: str | None = None, client=None,
-              connect_timeout_s: float = 10.0) -> pd.DataFrame:
+              connect_timeout_s: float = 10.0, progress=None) -> pd.DataFrame:
     """Run cases locally (``workers`` processes; 1 = in this process) or on Dask (``dask_address`` of a
-    scheduler, or an existing ``client``; ``connect_timeout_s`` to reach the scheduler). Returns one row per case."""
+    scheduler, or an existing ``client``; ``connect_timeout_s`` to reach the scheduler). Returns one row per case.
+
+    ``progress(done, total)``, if given, is called as cases complete (on Dask, as futures finish)."""
+    report = progress or (lambda done, total: None)
     if not cases:
         raise CampaignError("no cases to run")
     if client is not None or dask_address:
@@ -95,16 +98,27 @@ def run_cases(cases: list, *, workers: int | None = None, dask_address: str | No
                                     hint="start one with `dask scheduler` and workers with `dask worker ADDRESS`") from None
         try:
             futures = client.map(_run_safe, cases, pure=False)
+            if progress is not None:
+                from dask.distributed import as_completed
+
+                for done, _ in enumerate(as_completed(futures), 1):
+                    report(done, len(cases))
             rows = client.gather(futures)
         finally:
             if own is not None:
                 own.close()
         return pd.DataFrame(rows)
     n = workers or os.cpu_count() or 1
+    rows = []
     if n <= 1 or len(cases) == 1:
-        return pd.DataFrame([_run_safe(c) for c in cases])
+        for c in cases:
+            rows.append(_run_safe(c))
+            report(len(rows), len(cases))
+        return pd.DataFrame(rows)
     with ProcessPoolExecutor(max_workers=n) as ex:
-        rows = list(ex.map(_run_safe, cases, chunksize=max(1, len(cases) // (8 * n))))
+        for row in ex.map(_run_safe, cases, chunksize=max(1, len(cases) // (8 * n))):
+            rows.append(row)
+            report(len(rows), len(cases))
     return pd.DataFrame(rows)
 
 

@@ -12,9 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.table import Table
 
-from hullbreach.cli.common import console, print_json
+from hullbreach.cli.common import (check_choice, check_output_path, check_range, console, print_json, station_arg,
+                                   styled)
+from hullbreach.cli.progress import progress_bar
+
+#: Most cases per station and class one command may ask for (a 100,000-run campaign is hours on a cluster).
+MAX_RUNS = 100_000
 
 
 def register(app: typer.Typer) -> None:
@@ -36,15 +42,26 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Monte Carlo isolation campaign: hullbreach planner against the ISS procedure."""
         from hullbreach.campaign import build_cases, run_cases, summarize
-        from hullbreach.campaign.run import CampaignError
+        from hullbreach.campaign.run import RATE_CLASSES, CampaignError
 
-        if telemetry not in ("fast", "full"):
-            raise CampaignError(f"unknown telemetry mode {telemetry!r}", hint="use fast or full")
+        check_range("--runs", runs, 1, MAX_RUNS, hint="cases per station and leak class")
+        check_range("--workers", workers, 1, 1024, hint="local processes; omit for all cores")
+        check_range("--seed", seed, 0, 2**32 - 1)
+        check_choice("--telemetry", telemetry, ("fast", "full"))
+        for lc in leak_class:
+            check_choice("--leak-class", lc, tuple(RATE_CLASSES))
+        for pol in policy:
+            check_choice("--policy", pol, ("hullbreach", "iss"))
+        if dask is not None and "://" not in dask and ":" not in dask:
+            raise CampaignError(f"--dask {dask!r} is not a scheduler address", hint="e.g. tcp://host:8786")
+        check_output_path("--out", out, suffixes=(".csv",))
+        stations = [station_arg(s) for s in stations]
         cases = []
         for st in stations:
             for lc in leak_class:
-                cases += build_cases(st, runs, lc, policies=tuple(policy), seed=seed, telemetry=telemetry)
-        df = run_cases(cases, workers=workers, dask_address=dask)
+                cases += build_cases(st, runs, lc, policies=tuple(dict.fromkeys(policy)), seed=seed, telemetry=telemetry)
+        with progress_bar("campaign", total=len(cases), unit="runs", enabled=not json_out) as advance:
+            df = run_cases(cases, workers=workers, dask_address=dask, progress=advance)
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
             df.to_csv(out, index=False)
@@ -53,14 +70,18 @@ def register(app: typer.Typer) -> None:
             print_json({"runs": int(len(df)), "summary": summ.to_dict(orient="records"),
                         "csv": str(out) if out else None})
             return
-        t = Table(title=f"Isolation campaign ({len(df)} runs)", title_justify="left")
-        for c in ("station", "class", "policy", "runs", "median h", "p90 h", "wrong", "undecided", "violations",
-                  "configs", "air kg"):
-            t.add_column(c, justify="right" if c not in ("station", "class", "policy") else "left")
-        for r in summ.itertuples():
-            t.add_row(r.station, r.label, r.policy, str(r.runs), f"{r.median_time_h:.2f}", f"{r.p90_time_h:.2f}",
-                      f"{r.wrong_module_rate:.1%}", f"{r.undecided_rate:.1%}", str(r.violations),
-                      f"{r.mean_configurations:.2f}", f"{r.median_air_lost_kg:.2f}")
-        console.print(t)
+        console.print(styled((f"Isolation campaign ({len(df)} runs)", "bold"),
+                             ": time to module (median, 90th percentile), wrong-module and undecided rates, "
+                             "constraint violations, hatch configurations, air lost (median)"))
+        for (st_name, label), g in summ.groupby(["station", "label"], sort=False):
+            t = Table(title=f"{st_name} · {label}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                      collapse_padding=True)
+            for c in ("policy", "runs", "median h", "p90 h", "wrong", "undecided", "violations", "steps", "air kg"):
+                t.add_column(c, justify="left" if c == "policy" else "right", no_wrap=True)
+            for r in g.itertuples():
+                t.add_row(r.policy, str(r.runs), f"{r.median_time_h:.2f}", f"{r.p90_time_h:.2f}",
+                          f"{r.wrong_module_rate:.1%}", f"{r.undecided_rate:.1%}", str(r.violations),
+                          f"{r.mean_configurations:.2f}", f"{r.median_air_lost_kg:.2f}")
+            console.print(t)
         if out is not None:
             console.print(f"rows written to {out}")

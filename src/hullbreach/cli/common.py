@@ -109,7 +109,9 @@ def fmt_duration(seconds: float) -> str:
         h = int(seconds // 3600)
         m = int((seconds - h * 3600) // 60)
         return f"{h} h {m:02d} min"
-    return f"{seconds / 86400:.1f} days"
+    if seconds < 1000 * 86400:
+        return f"{seconds / 86400:.1f} days"
+    return f"{seconds / (365.25 * 86400):.3g} years"
 
 
 def fmt_interval(iv: Interval, fmt: str = "{:.3g}", scale: float = 1.0, unit: str = "") -> str:
@@ -192,3 +194,89 @@ def check_output_path(option: str, path: Path | None, *, suffixes: Iterable[str]
         raise OptionError(f"{option} {path}: {existing} is a file, not a folder", hint="choose another path")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise OptionError(f"{option} {path}: folder {existing} is not writable", hint="choose another path")
+
+
+#: How much of a text file :func:`check_input_file` reads to judge its encoding [bytes].
+_SNIFF_BYTES = 1 << 16
+#: File types read as binary (not checked for UTF-8).
+BINARY_SUFFIXES = (".parquet", ".pq", ".npz", ".npy")
+
+
+def check_input_file(option: str, path: Path | str | None, *, allow_dir: bool = False, text: bool | None = None,
+                     error: type = OptionError) -> None:
+    """Check an input file before it is read: it exists, is a file (or a folder if ``allow_dir``), is not
+    empty, and, for a text file, is UTF-8 (a byte-order mark is accepted).
+
+    ``text=None`` decides from the suffix (:data:`BINARY_SUFFIXES` are binary). Only the first 64 KiB are
+    read here; :func:`reading` turns a bad byte further on into the same message.
+
+    Raises
+    ------
+    OptionError (or ``error``)
+        Saying what the file is (missing, a folder, empty, binary, not UTF-8 with the line and byte) and
+        what to do.
+    """
+    if path is None:
+        return
+    p = Path(path)
+    if not p.exists():
+        raise error(f"{option} {p} does not exist", hint="check the path")
+    if p.is_dir():
+        if allow_dir:
+            return
+        raise error(f"{option} {p} is a folder, not a file", hint="give the file inside it")
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise error(f"{option} {p} cannot be read: {exc.strerror or exc}", hint="check its permissions") from None
+    if not head:
+        raise error(f"{option} {p} is empty", hint="give a file with data")
+    if text is None:
+        text = p.suffix.lower() not in BINARY_SUFFIXES
+    if not text:
+        return
+    if b"\x00" in head:
+        raise error(f"{option} {p} is a binary file, not text",
+                    hint="give a UTF-8 text file (CSV or TOML); Parquet files end in .parquet")
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not merely a character cut at the end of the sample
+            raise error(_not_utf8(p, head, exc.start), hint=_ICONV_HINT) from None
+
+
+_ICONV_HINT = "save it as UTF-8, e.g. iconv -f latin1 -t utf-8 IN > OUT"
+
+
+def _not_utf8(path: Path, data: bytes, start: int, offset: int = 0) -> str:
+    line = data[:start].count(b"\n") + 1
+    return f"{path}:{line}: byte 0x{data[start]:02x} is not UTF-8 text (Latin-1 or Windows-1252?)"
+
+
+class reading:  # noqa: N801  (used as a context manager, reads like a sentence)
+    """``with reading(path): ...`` turns a UnicodeDecodeError raised while reading ``path`` into an error
+    that names the file (the check of :func:`check_input_file` looks at the first 64 KiB only)."""
+
+    def __init__(self, path: Path | str | None, error: type = OptionError):
+        self.path = path
+        self.error = error
+
+    def __enter__(self) -> "reading":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is not None and issubclass(exc_type, UnicodeDecodeError) and self.path is not None:
+            raise self.error(f"{self.path}: byte 0x{exc.object[exc.start]:02x} at offset {exc.start} is not UTF-8 text",
+                             hint=_ICONV_HINT) from None
+        return False
+
+
+def station_arg(value: str) -> str:
+    """Check a STATION argument that names a file (a built-in name passes untouched); return it."""
+    p = Path(value)
+    if p.suffix.lower() == ".toml" or p.exists() or "/" in value or "\\" in value:
+        check_input_file("STATION", p)
+    return value

@@ -8,18 +8,28 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from hullbreach.cli.common import console, fmt_duration, fmt_duration_interval, fmt_interval, print_json, styled
+from hullbreach.cli.common import (check_choice, check_input_file, check_output_path, check_range, console, fmt_duration,
+                                   fmt_duration_interval, fmt_interval, print_json, print_warning, reading, station_arg,
+                                   styled)
 from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_HOUR
-from hullbreach.errors import DetectionError
+from hullbreach.errors import TelemetryError
+
+#: Figure formats ``--plot`` can write.
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+#: Fewest accepted samples and shortest span [s] from which "nominal" means something.
+MIN_SAMPLES_FOR_VERDICT = 10
+MIN_SPAN_FOR_VERDICT_S = 600.0
 
 
 def _zone_label(zone) -> str:
     return ", ".join(zone) if len(zone) <= 4 else f"{', '.join(zone[:3])} +{len(zone) - 3} more"
 
 
-def render(result, *, source: str = "", plot_path: str | None = None) -> None:
+def render(result, *, source: str = "", plot_path: str | None = None, quarantine: list | None = None) -> None:
     """Print a detection result for people (rich)."""
     import pandas as pd
+
+    quarantine = quarantine or []
 
     def t(ts):
         return pd.Timestamp(ts, unit="s", tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
@@ -36,8 +46,9 @@ def render(result, *, source: str = "", plot_path: str | None = None) -> None:
         tab.add_column("latest" + ("" if a.active else " (leak sealed)"))
         at = a.estimate_at_alarm or e
         tab.add_row("alarm time", t(a.time_s), "")
-        tab.add_row("onset (95 % interval)", f"{t(a.onset_s.estimate)}",
-                    f"[{t(a.onset_s.low)} - {t(a.onset_s.high)}]")
+        tab.add_row("onset", t(a.onset_s.estimate), "")
+        tab.add_row("onset 95 % interval", f"{t(a.onset_s.low)} -", "")
+        tab.add_row("", t(a.onset_s.high), "")
         tab.add_row("delay after onset", fmt_duration(a.time_s - a.onset_s.estimate), "")
         tab.add_row("pressure rate", fmt_interval(at.pressure_rate_pa_s, "{:.3g}", SECONDS_PER_HOUR / PA_PER_MMHG, "mmHg/h"),
                     fmt_interval(e.pressure_rate_pa_s, "{:.3g}", SECONDS_PER_HOUR / PA_PER_MMHG, "mmHg/h"))
@@ -66,10 +77,28 @@ def render(result, *, source: str = "", plot_path: str | None = None) -> None:
         for f in result.sensor_faults:
             console.print(styled(("sensor fault", "yellow"), f" {f.sensor}: {f.reason}"))
     console.print(f"quarantined samples: {result.quarantined_samples}; trusted channels: {len(result.trusted_channels)}")
+    for q in quarantine:
+        where = f" (first at {', '.join(q['first_sources'][:2])})" if q["first_sources"] else ""
+        console.print(f"  {q['channel']}: {q['count']} {q['reason']}{where}")
     for n in result.notes:
         console.print(styled((str(n), "dim")))
     if plot_path:
         console.print(f"plot: {plot_path}")
+
+
+def quarantine_summary(frame, first: int = 3) -> list[dict]:
+    """The quarantined samples by channel and reason: ``[{"channel", "reason", "count", "first_sources",
+    "first_time"}]``, largest first; ``first_sources`` holds up to ``first`` ``file:line`` of the first ones."""
+    q = frame.quarantined
+    if q is None or not len(q):
+        return []
+    out = []
+    for (ch, reason), g in q.groupby([q["channel"].astype(str), q["reason"].astype(str)], sort=False):
+        src = [str(s) for s in g["source"].head(first) if isinstance(s, str) and s]
+        t0 = g["time"].min()
+        out.append({"channel": ch, "reason": reason, "count": int(len(g)), "first_sources": src,
+                    "first_time": None if t0 is None or t0 != t0 else t0.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    return sorted(out, key=lambda d: (-d["count"], d["channel"], d["reason"]))
 
 
 def register(app: typer.Typer) -> None:
@@ -92,15 +121,31 @@ def register(app: typer.Typer) -> None:
         from hullbreach.station import load_station
         from hullbreach.telemetry.readers import read_events, read_telemetry
 
-        st = load_station(station)
-        if not (far_per_year > 0):
-            raise DetectionError(f"--far-per-year must be positive, got {far_per_year}")
-        frame = read_telemetry(telemetry, st, strict=strict, fmt=fmt, year=year)
-        ev = read_events(events, st, strict=strict) if events is not None else None
+        check_range("--far-per-year", far_per_year, 1e-6, 1e4, unit="/year",
+                    hint="1 is one false alarm a year; 8760 is one an hour")
+        check_range("--year", year, 1998, 2100, hint="the year of the ISS Live recording (the ISS flies since 1998)")
+        if fmt is not None:
+            check_choice("--format", fmt, ("long", "wide", "parquet", "isslive"))
+        check_input_file("TELEMETRY", telemetry, allow_dir=True, text=False if fmt == "parquet" else None,
+                         error=TelemetryError)
+        check_input_file("--events", events, error=TelemetryError)
+        check_output_path("--plot", plot, suffixes=PLOT_SUFFIXES)
+        st = load_station(station_arg(station))
+        with reading(telemetry, TelemetryError):
+            frame = read_telemetry(telemetry, st, strict=strict, fmt=fmt, year=year)
+        with reading(events, TelemetryError):
+            ev = read_events(events, st, strict=strict) if events is not None else None
         if ev is not None and "problems" in getattr(ev, "attrs", {}) and ev.attrs["problems"] and not json_out:
             for p in ev.attrs["problems"]:
                 console.print(styled(("events:", "yellow"), f" {p}"))
         result = detect(st, frame, ev, far_per_year=far_per_year)
+        quarantine = quarantine_summary(frame)
+        warnings = []
+        n_ok = frame.n_accepted
+        span = (result.end_s - result.start_s) if result.start_s is not None and result.end_s is not None else 0.0
+        if result.status != "leak" and (n_ok < MIN_SAMPLES_FOR_VERDICT or span < MIN_SPAN_FOR_VERDICT_S):
+            warnings.append(f"not enough data to tell: {n_ok} accepted sample(s) over {fmt_duration(span)} "
+                            f"(at least {MIN_SAMPLES_FOR_VERDICT} over {fmt_duration(MIN_SPAN_FOR_VERDICT_S)} needed)")
         plot_path = None
         if plot is not None:
             from hullbreach.detect.plot import plot_detection
@@ -109,8 +154,12 @@ def register(app: typer.Typer) -> None:
         if json_out:
             out = result.to_json()
             out["source"] = str(telemetry)
+            out["quarantine"] = quarantine
+            out["warnings"] = warnings
             if plot_path:
                 out["plot"] = plot_path
             print_json(out)
         else:
-            render(result, source=str(telemetry), plot_path=plot_path)
+            for w in warnings:
+                print_warning(w)
+            render(result, source=str(telemetry), plot_path=plot_path, quarantine=quarantine)

@@ -24,9 +24,13 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from hullbreach.cli.common import console, err_console, fmt_duration, markup, print_json
+from hullbreach.cli.common import (check_choice, check_input_file, check_range, console, err_console, fmt_duration, markup,
+                                   print_json, reading, station_arg)
 from hullbreach.constants import PA_PER_MMHG
 from hullbreach.errors import IsolationError
+
+#: Most people a station file may carry [-]: the ISS record is 13 (STS-127, 2009); 20 bounds any real crew.
+MAX_CREW = 20
 
 
 def _read_raw(path: Path, station) -> pd.DataFrame:
@@ -40,10 +44,14 @@ def _read_raw(path: Path, station) -> pd.DataFrame:
 
 
 def _read_any(path: Path, station) -> pd.DataFrame:
+    check_input_file("telemetry file", path, allow_dir=True, error=IsolationError)
+    with reading(path, IsolationError):
+        return _read_checked(path, station)
+
+
+def _read_checked(path: Path, station) -> pd.DataFrame:
     from hullbreach.telemetry.readers import detect_format, read_long_csv_raw, read_telemetry
 
-    if not path.exists():
-        raise IsolationError(f"telemetry file {path} does not exist", hint="check the path")
     fmt = detect_format(path)
     if fmt == "long":
         raw, _ = read_long_csv_raw(path)
@@ -78,7 +86,10 @@ def _print_step(step, station) -> None:
                              "es" if len(step.close) > 1 else "", ", ".join(step.close)))
     if not step.open and not step.close:
         console.print("  • keep every hatch as it is")
-    console.print(f"  • crew waits in: {', '.join(sorted(step.crew_zone))}")
+    if step.crew_zone:
+        console.print(f"  • crew waits in: {', '.join(sorted(step.crew_zone))}")
+    else:
+        console.print("  • crew: this station file has no escape vehicle, so there is no safe side to wait on")
     console.print(markup("  • then wait about [bold]{}[/] (at most {}); hatch work ~{}", fmt_duration(step.expected_dwell_s),
                          fmt_duration(step.dwell_s), fmt_duration(step.operations_s)))
 
@@ -122,7 +133,20 @@ def register(app: typer.Typer) -> None:
         from hullbreach.isolate.session import leak_mass_flow_from_rate, step_window
         from hullbreach.station import load_station
 
-        st = load_station(station)
+        check_range("--leak-rate-kg-s", leak_rate_kg_s, 0.0, 100.0, unit="kg/s", low_open=True)
+        check_range("--rate-mmhg-per-h", rate_mmhg_per_h, 0.0, 1e5, unit="mmHg/h", low_open=True)
+        check_range("--rate-mmhg-per-day", rate_mmhg_per_day, 0.0, 2.4e6, unit="mmHg/day", low_open=True)
+        check_choice("--policy", policy, ("hullbreach", "iss"))
+        check_range("--crew", crew, 0, MAX_CREW, hint=f"people aboard, 0-{MAX_CREW}")
+        check_range("--confidence", confidence, 0.5, 0.999999, hint="a probability such as 0.99")
+        check_range("--poll-s", poll_s, 0.1, 3600.0, unit="s")
+        check_range("--timeout-s", timeout_s, 0.0, 30 * 86400.0, unit="s", low_open=True)
+        check_range("--seed", seed, 0, 2**32 - 1)
+        if follow is not None and not follow.exists():
+            raise IsolationError(f"--follow {follow} does not exist",
+                                 hint="start the recorder first, or check the path; --follow waits for new lines, not for the file")
+        check_input_file("--telemetry", telemetry, allow_dir=True, error=IsolationError)
+        st = load_station(station_arg(station))
         given = [x is not None for x in (leak_rate_kg_s, rate_mmhg_per_h, rate_mmhg_per_day)]
         if sum(given) != 1:
             raise IsolationError("give the leak size once: --leak-rate-kg-s, --rate-mmhg-per-h or --rate-mmhg-per-day",
@@ -173,7 +197,7 @@ def register(app: typer.Typer) -> None:
                     if timeout_s is not None and time.monotonic() - wall0 > timeout_s:
                         paused = True
                         break
-                    raw = _read_raw(follow, st) if follow.exists() else None
+                    raw = _read_raw(follow, st) if follow.exists() and follow.stat().st_size > 0 else None
                     if raw is not None and len(raw):
                         now = float(raw["time"].max())
                         if a is None:

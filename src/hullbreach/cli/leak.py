@@ -9,7 +9,8 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from hullbreach.cli.common import console, fmt_duration, fmt_duration_interval, fmt_interval, print_json, styled
+from hullbreach.cli.common import (check_choice, check_range, console, fmt_duration, fmt_duration_interval, fmt_interval,
+                                   print_json, print_warning, styled)
 from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_HOUR
 from hullbreach.detect.estimate import LeakEstimate, estimate_from_hole, estimate_from_rate
 from hullbreach.errors import HullbreachError, StationError
@@ -44,17 +45,48 @@ def zone_temperature_k(station: Station, zone: tuple[str, ...]) -> float:
 DEFAULT_RATE_REL_STD = 0.10
 
 
+#: Physical ranges of the options [their units]. Above 1e5 mmHg/h (28 mmHg/s) a cabin empties in under a
+#: minute, far beyond the fastest depressurisation on record (Soyuz 11, about 2 min), and the slow-leak
+#: orifice model no longer holds; a rate that high is almost always a unit slip (Pa/s, mmHg/s).
+RATE_MMHG_PER_H_MAX = 1e5
+#: Cabin pressures [mmHg]: crewed cabins run at 0.3-1.05 atm; 1500 mmHg (2 atm) bounds any typo-free value.
+PRESSURE_MMHG_MAX = 1500.0
+#: Holes [mm]: 1 m is the size of a hatch; beyond it the zone is simply open to space.
+HOLE_DIAMETER_MM_MAX = 1000.0
+
+
 def _rate_std(rate: float, std: Optional[float]) -> float:
     if std is None:
         return DEFAULT_RATE_REL_STD * rate
-    if not math.isfinite(std) or std < 0:
-        raise HullbreachError(f"--rate-std-mmhg-per-h must be zero or positive, got {std}")
+    check_range("--rate-std-mmhg-per-h", std, 0.0, RATE_MMHG_PER_H_MAX, unit="mmHg/h")
     return std
 
 
-def _check_positive(name: str, value: Optional[float]) -> None:
-    if value is not None and (not math.isfinite(value) or value <= 0):
-        raise HullbreachError(f"{name} must be a positive number, got {value}")
+def _check_rate_and_pressure(rate: Optional[float], pressure_mmhg: Optional[float]) -> None:
+    check_range("--rate-mmhg-per-h", rate, 0.0, RATE_MMHG_PER_H_MAX, unit="mmHg/h", low_open=True,
+                hint="a leak rate is positive; is the unit mmHg per hour?")
+    check_range("--pressure-mmhg", pressure_mmhg, 0.0, PRESSURE_MMHG_MAX, unit="mmHg", low_open=True,
+                hint="cabin pressure in mmHg (760 mmHg = 14.7 psi = 101.3 kPa)")
+
+
+def _below_limit(pressure_pa: float, station: Station) -> str | None:
+    """A sentence when the pressure is already at or below the evacuation limit, else None."""
+    if pressure_pa > station.evacuation_pressure_pa:
+        return None
+    p = pressure_pa / PA_PER_MMHG
+    lim = station.evacuation_pressure_pa / PA_PER_MMHG
+    psi = f"; {p:g} looks like psi ({p * 51.715:.0f} mmHg)" if p <= 20 else ""
+    return f"--pressure-mmhg {p:g} is already at or below the evacuation limit of {lim:.0f} mmHg{psi}"
+
+
+def _iso_after(start: datetime, seconds: float) -> str | None:
+    """``start + seconds`` as ISO 8601 UTC, or None when infinite or past the calendar (year 9999)."""
+    if not math.isfinite(seconds) or seconds > 3e11:
+        return None
+    try:
+        return (start + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, ValueError):
+        return None
 
 
 def _render(est: LeakEstimate, station: Station, title: str, start: datetime | None = None) -> None:
@@ -70,7 +102,8 @@ def _render(est: LeakEstimate, station: Station, title: str, start: datetime | N
     t.add_row("physical hole", fmt_interval(est.physical_hole_diameter_m, "{:.2f}", 1e3, "mm"))
     t.add_row(f"reserve time to {est.threshold_pressure_pa / PA_PER_MMHG:.0f} mmHg", fmt_duration_interval(est.reserve_time_s))
     if start is not None and math.isfinite(est.reserve_time_s.estimate):
-        t.add_row("threshold reached at", (start + timedelta(seconds=est.reserve_time_s.estimate)).strftime("%Y-%m-%d %H:%M UTC"))
+        when = _iso_after(start, est.reserve_time_s.estimate)
+        t.add_row("threshold reached at", when.replace("T", " ").replace(":00Z", " UTC") if when else "after the year 9999")
     t.add_row("assumes", est.reserve_model)
     console.print(t)
     for n in est.notes:
@@ -83,9 +116,9 @@ def _payload(est: LeakEstimate, station: Station, start: datetime, assumption: s
     out["assumption"] = assumption
     out["start_time"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")
     r = est.reserve_time_s
-    out["threshold_time"] = None if not math.isfinite(r.estimate) else (start + timedelta(seconds=r.estimate)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    out["threshold_time_low"] = None if not math.isfinite(r.low) else (start + timedelta(seconds=r.low)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    out["threshold_time_high"] = None if not math.isfinite(r.high) else (start + timedelta(seconds=r.high)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    out["threshold_time"] = _iso_after(start, r.estimate)
+    out["threshold_time_low"] = _iso_after(start, r.low)
+    out["threshold_time_high"] = _iso_after(start, r.high)
     return out
 
 
@@ -114,19 +147,25 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print JSON (docs/design.md §3.3)."),
     ) -> None:
         """Leak rate -> leak mass flow and effective hole size, with 95 % intervals."""
-        _check_positive("--rate-mmhg-per-h", rate_mmhg_per_h)
-        _check_positive("--pressure-mmhg", pressure_mmhg)
+        _check_rate_and_pressure(rate_mmhg_per_h, pressure_mmhg)
+        std = _rate_std(rate_mmhg_per_h, rate_std_mmhg_per_h)
         st = load_station(station)
         z = resolve_zone(st, zone)
         p = st.nominal_pressure_pa if pressure_mmhg is None else pressure_mmhg * PA_PER_MMHG
+        below = _below_limit(p, st)
         est = estimate_from_rate(
             zone=z, volume_m3=st.zone_volume_m3(z), pressure_pa=p, temperature_k=zone_temperature_k(st, z),
             loss_rate_pa_s=rate_mmhg_per_h * PA_PER_MMHG / SECONDS_PER_HOUR,
-            loss_rate_std_pa_s=_rate_std(rate_mmhg_per_h, rate_std_mmhg_per_h) * PA_PER_MMHG / SECONDS_PER_HOUR,
+            loss_rate_std_pa_s=std * PA_PER_MMHG / SECONDS_PER_HOUR,
             threshold_pa=st.evacuation_pressure_pa)
         if json_out:
-            print_json(_payload(est, st, _start(None), "constant-rate"))
+            out = _payload(est, st, _start(None), "constant-rate")
+            if below:
+                out["warnings"] = [below]
+            print_json(out)
             return
+        if below:
+            print_warning(below)
         _render(est, st, f"{st.name}: leak of {rate_mmhg_per_h:g} mmHg/h")
 
     @app.command("reserve")
@@ -146,15 +185,21 @@ def register(app: typer.Typer) -> None:
         """Reserve time: how long until the zone reaches the evacuation pressure, with its interval."""
         if (rate_mmhg_per_h is None) == (hole_diameter_mm is None):
             raise HullbreachError("give exactly one of --rate-mmhg-per-h or --hole-diameter-mm")
-        _check_positive("--rate-mmhg-per-h", rate_mmhg_per_h)
-        _check_positive("--hole-diameter-mm", hole_diameter_mm)
-        _check_positive("--pressure-mmhg", pressure_mmhg)
-        if model is not None and model not in ("constant-rate", "constant-hole"):
-            raise HullbreachError(f"--model {model!r} is not known", hint="use constant-rate or constant-hole")
+        _check_rate_and_pressure(rate_mmhg_per_h, pressure_mmhg)
+        check_range("--hole-diameter-mm", hole_diameter_mm, 0.0, HOLE_DIAMETER_MM_MAX, unit="mm", low_open=True)
+        check_range("--discharge-coefficient", discharge_coefficient, 0.0, 1.0, low_open=True)
+        if rate_mmhg_per_h is not None:
+            _rate_std(rate_mmhg_per_h, rate_std_mmhg_per_h)
+        if model is not None:
+            check_choice("--model", model, ("constant-rate", "constant-hole"))
+        check_choice("--thermo", thermo, ("isothermal", "adiabatic"))
         start = _start(at)
         st = load_station(station)
         z = resolve_zone(st, zone)
         p = st.nominal_pressure_pa if pressure_mmhg is None else pressure_mmhg * PA_PER_MMHG
+        below = _below_limit(p, st)
+        if below:
+            raise HullbreachError(f"no reserve time: {below}", hint="give the cabin pressure now, in mmHg")
         common = dict(zone=z, volume_m3=st.zone_volume_m3(z), pressure_pa=p,
                       temperature_k=zone_temperature_k(st, z), threshold_pa=st.evacuation_pressure_pa)
         if rate_mmhg_per_h is not None:
