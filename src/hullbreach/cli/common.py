@@ -144,8 +144,15 @@ def check_range(option: str, value: float | None, low: float, high: float, *, un
     lo_ok = value > low if low_open else value >= low
     if not (isinstance(value, (int, float)) and math.isfinite(value) and lo_ok and value <= high):
         bracket = "(" if low_open else "["
-        raise OptionError(f"{option} {value:g}{u} is outside its physical range {bracket}{low:g}, {high:g}]{u}",
+        raise OptionError(f"{option} {_num(value)}{u} is outside its physical range {bracket}{_num(low)}, {_num(high)}]{u}",
                           hint=hint)
+
+
+def _num(x: float) -> str:
+    """A number as people write it: integers in full, others with ``%g``."""
+    if isinstance(x, int) or (isinstance(x, float) and math.isfinite(x) and x == int(x) and abs(x) < 1e12):
+        return str(int(x))
+    return f"{x:g}"
 
 
 def check_choice(option: str, value: str, choices: Iterable[str]) -> None:

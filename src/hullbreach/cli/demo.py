@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
-from hullbreach.cli.common import console, markup, print_json, styled
+from hullbreach.cli.common import check_output_path, check_range, console, markup, print_json, styled
 from hullbreach.errors import HullbreachError
 from hullbreach.report.html import Report, Section, render_html
 
@@ -76,6 +76,8 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print JSON instead of panels."),
     ) -> None:
         """Replay the Soyuz MS-09 leak of Aug 2018 on iss-2018, end to end."""
+        check_range("--seed", seed, 0, 2**32 - 1)
+        check_output_path("--out", out, folder=True)
         if not json_out:
             console.print(styled(("hullbreach demo", "bold"), " — Soyuz MS-09 leak, ISS, 29–31 Aug 2018 (station iss-2018)\n"))
         res = run_demo(out, seed=seed, echo=not json_out)

@@ -10,7 +10,43 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hullbreach.cli.common import console, print_json, styled
+from hullbreach.cli.common import (check_choice, check_input_file, check_output_path, check_range, console, print_json,
+                                   reading, styled)
+from hullbreach.cli.progress import progress_bar
+from hullbreach.errors import LocalizationError, WorkTooLargeError
+
+#: Figure formats the plots can be written in.
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+#: Largest wall side [m] and thickness [m] taken without --force: a module wall unrolled is at most tens of
+#: metres (an ISS module is 4.5 m across, 14 m of circumference, at most ~10 m long) and its skin a few mm;
+#: bigger values are almost always millimetres typed as metres, and the search grows with the wall's size.
+MAX_WALL_SIDE_M = 50.0
+MAX_WALL_THICKNESS_M = 0.05
+
+
+def _load_wall(path: Path, force: bool):
+    from hullbreach.locate.wall import load_wall
+
+    check_input_file("--wall", path, error=LocalizationError)
+    with reading(path, LocalizationError):
+        w = load_wall(path)
+    big = [f"{k} = {v:g} m" for k, v in (("width_m", w.width_m), ("height_m", w.height_m)) if v > MAX_WALL_SIDE_M]
+    if w.thickness_m > MAX_WALL_THICKNESS_M:
+        big.append(f"thickness_m = {w.thickness_m:g} m")
+    if big and not force:
+        raise WorkTooLargeError(f"{path}: {', '.join(big)} is larger than a spacecraft wall "
+                                f"(sides up to {MAX_WALL_SIDE_M:g} m, skin up to {MAX_WALL_THICKNESS_M * 1e3:g} mm); "
+                                f"the search over a {w.width_m:g} x {w.height_m:g} m wall would take minutes and GiB",
+                                hint="are these millimetres? give metres, or add --force")
+    return w
+
+
+def _check_npz(path: Path) -> None:
+    check_input_file("--signals", path, text=False, error=LocalizationError)
+    with open(path, "rb") as fh:
+        if fh.read(4) != b"PK\x03\x04":
+            raise LocalizationError(f"--signals {path} is not a NumPy .npz archive",
+                                    hint="save the recording with numpy.savez(path, fs_hz=..., sensor_positions_m=..., signals=...)")
 
 
 def register(app: typer.Typer) -> None:
@@ -26,13 +62,21 @@ def register(app: typer.Typer) -> None:
         band_low_hz: float = typer.Option(30e3, "--band-low-hz", help="Analysis band lower edge [Hz]."),
         band_high_hz: float = typer.Option(300e3, "--band-high-hz", help="Analysis band upper edge [Hz]."),
         max_leaks: int = typer.Option(3, "--max-leaks", help="Report at most this many leak candidates."),
+        force: bool = typer.Option(False, "--force", help="Accept a wall larger than a spacecraft wall."),
     ) -> None:
         """Locate the leak on the wall from simultaneous sensor recordings of its noise."""
         from hullbreach.locate.localize import locate, plot_likelihood
         from hullbreach.locate.signals import load_recording
-        from hullbreach.locate.wall import load_wall
 
-        w = load_wall(wall)
+        check_choice("--method", method, ("dispersive", "gcc-phat"))
+        check_range("--band-low-hz", band_low_hz, 1e3, 5e6, unit="Hz")
+        check_range("--band-high-hz", band_high_hz, 1e3, 5e6, unit="Hz")
+        if band_low_hz >= band_high_hz:
+            raise LocalizationError(f"--band-low-hz {band_low_hz:g} must be below --band-high-hz {band_high_hz:g}")
+        check_range("--max-leaks", max_leaks, 1, 20, hint="at least one candidate is reported")
+        check_output_path("--plot", plot, suffixes=PLOT_SUFFIXES)
+        w = _load_wall(wall, force)
+        _check_npz(signals)
         rec = load_recording(signals)
         res = locate(w, rec, method=method, band_hz=(band_low_hz, band_high_hz), max_sources=max_leaks)
         payload = res.to_json()
@@ -65,13 +109,18 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print JSON."),
         plot: Path | None = typer.Option(None, "--plot", help="Write the coverage map to this PNG."),
         snr_db: float = typer.Option(0.0, "--snr-db", help="Expected per-sensor SNR at 1 m from the leak [dB]."),
+        force: bool = typer.Option(False, "--force", help="Accept a wall larger than a spacecraft wall."),
     ) -> None:
         """Propose sensor positions for a wall and show the expected 95 % accuracy over it."""
         from hullbreach.locate.placement import plan_sensors, plot_coverage
-        from hullbreach.locate.wall import load_wall
 
-        w = load_wall(wall)
-        plan = plan_sensors(w, sensors, snr_db=snr_db)
+        check_range("--sensors", sensors, 3, 64, hint="three sensors at least locate a point; the planner handles 64")
+        check_range("--snr-db", snr_db, -40.0, 60.0, unit="dB",
+                    hint="a leak's noise at 1 m is rarely above 40 dB over the structure's background")
+        check_output_path("--plot", plot, suffixes=PLOT_SUFFIXES)
+        w = _load_wall(wall, force)
+        with progress_bar("planning sensor positions", total=sensors, unit="sensors", enabled=not json_out) as advance:
+            plan = plan_sensors(w, sensors, snr_db=snr_db, progress=advance)
         payload = plan.to_json()
         if plot is not None:
             payload["plot"] = plot_coverage(plan, w, plot)

@@ -7,13 +7,46 @@ zone at the start and the end, and the mass vented. ``SCENARIO`` may also name a
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from hullbreach.cli.common import console, print_json, print_warning, styled
-from hullbreach.errors import ScenarioError
+from hullbreach.cli.common import (check_input_file, check_output_path, check_range, console, print_json, print_warning,
+                                   reading, station_arg, styled)
+from hullbreach.cli.progress import progress_bar
+from hullbreach.errors import ScenarioError, WorkTooLargeError
+
+
+#: Limits above which ``simulate`` asks for ``--force``: telemetry samples (about 60 bytes each in memory
+#: while written), physics steps, and truth rows. 30 days of 20 sensors at 1 Hz is 5.2e7 samples.
+MAX_TELEMETRY_SAMPLES = 1e8
+MAX_STEPS = 5e7
+MAX_TRUTH_ROWS = 2e7
+BYTES_PER_SAMPLE = 60.0
+
+
+def estimate_work(station, sc) -> dict:
+    """What a simulation will produce: telemetry samples, physics steps, truth rows, memory [bytes]."""
+    n_sensors = max(1, len(station.sensors))
+    samples = sc.duration_s * sc.sample_rate_hz * n_sensors
+    steps = sc.duration_s / sc.dt_s if sc.dt_s > 0 else math.inf
+    truth = sc.duration_s / sc.truth_dt_s * len(station.modules) if sc.truth_dt_s > 0 else math.inf
+    return {"telemetry_samples": samples, "steps": steps, "truth_rows": truth,
+            "memory_bytes": (samples + truth) * BYTES_PER_SAMPLE}
+
+
+def check_work(w: dict, force: bool) -> None:
+    """Refuse work above the limits unless ``force``, with the estimate in the message."""
+    over = [f"{w['telemetry_samples']:.3g} telemetry samples (limit {MAX_TELEMETRY_SAMPLES:.0e})"
+            if w["telemetry_samples"] > MAX_TELEMETRY_SAMPLES else "",
+            f"{w['steps']:.3g} physics steps (limit {MAX_STEPS:.0e})" if w["steps"] > MAX_STEPS else "",
+            f"{w['truth_rows']:.3g} truth rows (limit {MAX_TRUTH_ROWS:.0e})" if w["truth_rows"] > MAX_TRUTH_ROWS else ""]
+    over = [o for o in over if o]
+    if over and not force:
+        raise WorkTooLargeError(f"this scenario asks for {'; '.join(over)}, about {w['memory_bytes'] / 2**30:.3g} GiB",
+                                hint="lower duration_s or sample_rate_hz (or raise dt_s, truth_dt_s), or add --force")
 
 
 def _scenario(arg: str):
@@ -21,7 +54,9 @@ def _scenario(arg: str):
 
     p = Path(arg)
     if p.exists() or p.suffix.lower() == ".toml":
-        return load_scenario(p)
+        check_input_file("SCENARIO", p, error=ScenarioError)
+        with reading(p, ScenarioError):
+            return load_scenario(p)
     b = builtin_scenario_path(arg)
     if b.exists():
         return load_scenario(b)
@@ -50,14 +85,20 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", "-o", help="Folder to write telemetry.csv, events.csv, truth.csv into."),
         seed: int = typer.Option(0, "--seed", help="Random seed (noise, faults, HVAC); same seed, same output."),
         json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+        force: bool = typer.Option(False, "--force", help="Run even when the estimated work is above the limits."),
     ) -> None:
         """Simulate a scenario on a station and write telemetry, events and the true state as CSV."""
         from hullbreach.sim import simulate
         from hullbreach.station import load_station
 
-        st = load_station(station)
+        check_range("--seed", seed, 0, 2**32 - 1)
+        check_output_path("--out", out, folder=True)
+        st = load_station(station_arg(station))
         sc = _scenario(scenario)
-        res = simulate(st, sc, seed=seed)
+        check_work(estimate_work(st, sc), force)
+        with progress_bar("simulating", total=sc.duration_s, unit="h", scale=1 / 3600, fmt="{:.1f}",
+                          enabled=not json_out) as advance:
+            res = simulate(st, sc, seed=seed, progress=advance)
         paths = res.write(out)
         summary = res.summary()
         summary["files"] = [str(p) for p in paths]

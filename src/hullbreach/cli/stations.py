@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections import deque
 
 import typer
+from rich import box
 from rich.table import Table
 from rich.tree import Tree
 
-from hullbreach.cli.common import console, print_json, styled
+from hullbreach.cli.common import console, print_json, station_arg, styled
 from hullbreach.constants import PA_PER_MMHG
 from hullbreach.station import Station, list_stations, load_station
 from hullbreach.station.io import station_to_dict
@@ -120,13 +121,17 @@ def register(app: typer.Typer) -> None:
     def show(
         station_name: str = typer.Argument(..., metavar="STATION", help="Built-in station name or path to a station .toml file."),
         json_out: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+        sources: bool = typer.Option(False, "--sources", help="Print where every module's numbers come from, in full."),
     ) -> None:
-        """Show a station: modules with volumes and sources, the hatch graph, the sensors."""
-        st = load_station(station_name)
+        """Show a station: modules with volumes, the hatch graph, the sensors (--sources: where each number comes from)."""
+        st = load_station(station_arg(station_name))
         if json_out:
             print_json({"station": station_name, **station_detail(st)})
             return
         console.print(styled((st.name, "bold"), f"  ({station_name})"))
+        if sources:
+            _print_sources(st)
+            return
         if st.description:
             console.print(st.description)
         console.print(
@@ -134,27 +139,48 @@ def register(app: typer.Typer) -> None:
             f"({st.nominal_pressure_pa / PA_PER_MMHG:.0f} mmHg); evacuation {st.evacuation_pressure_pa:.0f} Pa "
             f"({st.evacuation_pressure_pa / PA_PER_MMHG:.0f} mmHg)"
         )
-        mt = Table(title="Modules")
-        for col, kw in (("id", {"style": "bold"}), ("segment", {}), ("kind", {}), ("volume m³", {"justify": "right"}),
-                        ("T K", {"justify": "right"}), ("prior", {"justify": "right"}), ("escape", {}),
-                        ("volume source", {"overflow": "fold", "ratio": 1})):
+        # Ids are printed whole (a telemetry file needs them exactly); sources go to `show --sources`.
+        mt = Table(title="Modules", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
+        for col, kw in (("id", {"style": "bold", "no_wrap": True}), ("segment", {"no_wrap": True}),
+                        ("kind", {"no_wrap": True}), ("volume m³", {"justify": "right", "no_wrap": True}),
+                        ("T K", {"justify": "right", "no_wrap": True}), ("prior", {"justify": "right", "no_wrap": True}),
+                        ("escape", {"no_wrap": True}), ("volume", {"no_wrap": True})):
             mt.add_column(col, **kw)
         for m in st.modules.values():
             mt.add_row(m.id, m.segment, m.kind, f"{m.volume_m3:g}", f"{m.temperature_k:g}", f"{m.leak_prior:g}",
-                       "yes" if m.escape_vehicle else "", _volume_source(m.source))
+                       "yes" if m.escape_vehicle else "", _volume_kind(m.source))
         console.print(mt)
+        console.print(f"volume: 'published' or 'estimate'; sources of every number: hullbreach show {station_name} --sources")
         console.print(styled(("Hatch graph", "bold"), " (green open, red closed)"))
         console.print(hatch_tree(st))
-        zt = Table(title="Pressure zones with the hatches as in the file")
-        zt.add_column("zone", justify="right")
-        zt.add_column("volume m³", justify="right")
+        zt = Table(title="Pressure zones with the hatches as in the file", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
+        zt.add_column("zone", justify="right", no_wrap=True)
+        zt.add_column("volume m³", justify="right", no_wrap=True)
         zt.add_column("modules", overflow="fold", ratio=1)
         for i, z in enumerate(st.zones(), start=1):
             zt.add_row(str(i), f"{st.zone_volume_m3(z):.1f}", ", ".join(m for m in st.modules if m in z))
         console.print(zt)
-        stab = Table(title="Sensors")
-        for col in ("id", "module", "quantity", "unit", "noise 1σ", "resolution"):
-            stab.add_column(col)
+        stab = Table(title="Sensors", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
+        for col in ("id", "module", "measures [unit]", "noise/step"):
+            stab.add_column(col, no_wrap=True)
         for s in st.sensors.values():
-            stab.add_row(s.id, s.module, s.quantity, s.unit, f"{s.noise_std:g}", f"{s.resolution:g}")
+            stab.add_row(s.id, s.module, f"{s.quantity} [{s.unit}]", f"{s.noise_std:g} / {s.resolution:g}")
         console.print(stab)
+
+
+def _volume_kind(source: str) -> str:
+    """``estimate`` when the volume source says so, else ``published``."""
+    return "estimate" if _volume_source(source).lstrip().lower().startswith("estimate") else "published"
+
+
+def _print_sources(st: Station) -> None:
+    """Every module's and sensor's source, one paragraph each, wrapped at the terminal width (no table)."""
+    console.print(styled(("Module sources", "bold")))
+    for m in st.modules.values():
+        console.print(styled((m.id, "bold"), f": {m.source or '(none given)'}"))
+    console.print(styled(("Hatch sources", "bold")))
+    for h in st.hatches.values():
+        console.print(styled((h.id, "bold"), f": {getattr(h, 'source', '') or '(none given)'}"))
+    console.print(styled(("Sensor sources", "bold")))
+    for s in st.sensors.values():
+        console.print(styled((s.id, "bold"), f": {getattr(s, 'source', '') or '(none given)'}"))

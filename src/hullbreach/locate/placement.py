@@ -128,11 +128,12 @@ def _radius(fim: np.ndarray, prior: float = 1e-6) -> np.ndarray:
 
 def plan_sensors(wall: Wall, n_sensors: int, *, snr_db: float = 0.0, duration_s: float = 0.5,
                  band_hz=DEFAULT_BAND_HZ, margin_m: float = 0.03, n_candidates: int = 12, n_eval: int = 16,
-                 loss_factor: float = 2e-3, model_error_m: float = DEFAULT_MODEL_ERROR_M) -> Plan:
+                 loss_factor: float = 2e-3, model_error_m: float = DEFAULT_MODEL_ERROR_M, progress=None) -> Plan:
     """Greedy sensor placement on ``wall`` for ``n_sensors`` sensors (module docstring for the model).
 
     Candidates are a ``n_candidates`` x ``n_candidates`` grid inset by ``margin_m`` [m]; the objective is
     the 90th percentile of the expected 95 % radius on an ``n_eval`` x ``n_eval`` grid over the wall.
+    ``progress(placed, n_sensors)``, if given, is called after each sensor is placed.
     """
     if n_sensors < 3:
         raise LocalizationError(f"a sensor budget of {n_sensors} cannot locate a point on a wall", hint="use 3 or more")
@@ -159,6 +160,8 @@ def plan_sensors(wall: Wall, n_sensors: int, *, snr_db: float = 0.0, duration_s:
         for b in range(a + 1, 3):
             fim += _pair_fim(info, snr, u, chosen[a], chosen[b], model_error_m)
     while len(chosen) < n_sensors:
+        if progress is not None:
+            progress(len(chosen), n_sensors)
         o = np.array(chosen)
         so = snr[:, o]  # (G, K)
         w = _weight(info * snr[:, :, None] * so[:, None, :] / (1 + snr[:, :, None] + so[:, None, :]),

@@ -296,10 +296,11 @@ class _Run:
         self.events.append((t_s, kind, detail))
 
 
-def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = True) -> SimResult:
+def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = True, progress=None) -> SimResult:
     """Simulate ``scenario`` on ``station`` (a :class:`~hullbreach.station.Station` or a name/path).
 
     Deterministic for a given ``seed``. ``telemetry=False`` skips the sensor telemetry (truth only).
+    ``progress(simulated_s, duration_s)``, if given, is called as the integration advances [s].
     Returns a :class:`SimResult`. Raises :class:`ScenarioError` when the scenario names modules, hatches
     or sensors the station lacks, or asks for an impossible operation (closing a closed hatch, an airlock
     cycle whose airlock is not sealed off, ...).
@@ -380,6 +381,8 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
     # ------------------------------------------------------------------ main loop
     for bi in range(len(bps) - 1):
         i0, i1 = bps[bi], bps[bi + 1]
+        if progress is not None:
+            progress(i0, D)
         T_i0 = run.thermal.temperature([i0])[0]
         for _, _, (kind, item) in sorted(actions.pop(i0, [])):
             _apply(run, kind, item, i0, T_i0, timed_src)
