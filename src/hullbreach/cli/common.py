@@ -251,7 +251,7 @@ def check_input_file(option: str, path: Path | str | None, *, allow_dir: bool = 
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not merely a character cut at the end of the sample
+        if len(head) < _SNIFF_BYTES - 3 or exc.start < len(head) - 4:  # not a character cut by the sample
             raise error(_not_utf8(p, head, exc.start), hint=_ICONV_HINT) from None
 
 
@@ -276,8 +276,17 @@ class reading:  # noqa: N801  (used as a context manager, reads like a sentence)
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc_type is not None and issubclass(exc_type, UnicodeDecodeError) and self.path is not None:
-            raise self.error(f"{self.path}: byte 0x{exc.object[exc.start]:02x} at offset {exc.start} is not UTF-8 text",
-                             hint=_ICONV_HINT) from None
+            where = f"{self.path}"
+            try:  # the line of the bad byte when the offset is one in the file (readers decode whole files)
+                with open(self.path, "rb") as fh:
+                    data = fh.read(exc.start + 1)
+                if len(data) > exc.start and data[exc.start] == exc.object[exc.start]:
+                    line = data.count(b"\n", 0, exc.start) + 1
+                    where = f"{self.path}:{line}"
+            except (OSError, TypeError, IndexError):
+                pass
+            raise self.error(f"{where}: byte 0x{exc.object[exc.start]:02x} is not UTF-8 text "
+                             "(Latin-1 or Windows-1252?)", hint=_ICONV_HINT) from None
         return False
 
 

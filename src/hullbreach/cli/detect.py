@@ -47,8 +47,8 @@ def render(result, *, source: str = "", plot_path: str | None = None, quarantine
         at = a.estimate_at_alarm or e
         tab.add_row("alarm time", t(a.time_s), "")
         tab.add_row("onset", t(a.onset_s.estimate), "")
-        tab.add_row("onset 95 % interval", f"{t(a.onset_s.low)} -", "")
-        tab.add_row("", t(a.onset_s.high), "")
+        lo, hi = t(a.onset_s.low), t(a.onset_s.high)
+        tab.add_row("onset 95 % interval", f"{lo[:16]}–{hi[11:]}" if lo[:10] == hi[:10] else f"{lo} – {hi}", "")
         tab.add_row("delay after onset", fmt_duration(a.time_s - a.onset_s.estimate), "")
         tab.add_row("pressure rate", fmt_interval(at.pressure_rate_pa_s, "{:.3g}", SECONDS_PER_HOUR / PA_PER_MMHG, "mmHg/h"),
                     fmt_interval(e.pressure_rate_pa_s, "{:.3g}", SECONDS_PER_HOUR / PA_PER_MMHG, "mmHg/h"))
