@@ -123,13 +123,36 @@ def make_files(root: Path) -> dict[str, list[str]]:
     return f
 
 
-def _numbers(kind: type) -> st.SearchStrategy[str]:
+#: Plausible values by option (drawn half of the time, so that the commands also run to the end).
+TYPICAL = {
+    "--rate-mmhg-per-h": [0.6, 1.0, 5.0, 60.0], "--rate-std-mmhg-per-h": [0.05], "--pressure-mmhg": [755.0, 600.0],
+    "--hole-diameter-mm": [1.1, 2.0], "--discharge-coefficient": [0.7], "--far-per-year": [1.0, 10.0],
+    "--year": [2018], "--leak-rate-kg-s": [2.4e-4], "--rate-mmhg-per-day": [1.5], "--crew": [0, 3],
+    "--confidence": [0.9, 0.99], "--poll-s": [0.5], "--seed": [0, 7], "--speed-km-s": [3.0, 7.0, 9.0, 19.0],
+    "--angle-deg": [0.0, 45.0, 80.0], "--thickness-mm": [1.9], "--projectile-density-g-cm3": [2.8, 1.0],
+    "--mass-kg": [1e-9, 1e-6], "--altitude-km": [400.0, 800.0], "--inclination-deg": [51.6],
+    "--band-low-hz": [30e3], "--band-high-hz": [300e3], "--max-leaks": [1, 3], "--sensors": [3, 4, 8],
+    "--snr-db": [0.0, 20.0], "--workers": [1, 2],
+}
+#: Good files by parameter name (drawn half of the time).
+GOOD_FILES = {
+    "telemetry": ["tm.csv", "tm_bom.csv", "demo_tm.csv"], "events": ["events.csv"], "signals": ["rec.npz"],
+    "plot": ["out.png"], "report": ["out.html"], "out": ["outdir", "out.csv"], "scenario": ["scenario_short.toml"],
+    "wall": ["wall.toml"],
+}
+
+
+def _numbers(kind: type, opt: str = "") -> st.SearchStrategy[str]:
     if kind is int:
         num = st.one_of(st.integers(-10, 100), st.integers(-2**70, 2**70))
     else:
         num = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.floats(-1e3, 1e3),
                         st.floats(1e-12, 1e-3), st.floats(1e3, 1e12))
-    return st.one_of(num.map(repr).map(lambda s: s.replace("inf", "inf")), st.sampled_from(NUMBER_TEXT))
+    weird = st.one_of(num.map(repr), st.sampled_from(NUMBER_TEXT))
+    typical = TYPICAL.get(opt)
+    if not typical:
+        return weird
+    return st.one_of(st.sampled_from([repr(v) for v in typical]), weird)
 
 
 def _param_types(command) -> dict[str, type]:
@@ -176,13 +199,35 @@ def command_table():
     return table
 
 
-def _value(name: str, opt: str, kind: type, files: dict[str, list[str]] | dict[str, str]) -> st.SearchStrategy[str]:
+def _sane_value(name: str, opt: str, kind: type, files) -> st.SearchStrategy[str] | None:
+    """A plausible value, or None when there is none to offer (then any value is drawn)."""
+    if opt in WORK_SIZE:
+        return st.sampled_from([str(v) for v in WORK_SIZE[opt]])
+    if opt in TYPICAL:
+        return st.sampled_from([repr(v) for v in TYPICAL[opt]])
+    good_files = [files[k] for k in GOOD_FILES.get(name, []) if k in files]
+    if good_files and (kind is not str or name == "scenario"):
+        return st.sampled_from(good_files)
+    if name in ("station", "station_name", "stations"):
+        return st.sampled_from(["demo", "iss-2018", "iss-2025"])
+    good = [g for g in _pick_good_text(opt if opt.startswith("-") else name) if g not in ("nope", "soon")]
+    return st.sampled_from(good) if good else None
+
+
+def _value(name: str, opt: str, kind: type, files, sane: bool = False) -> st.SearchStrategy[str]:
+    if sane:
+        v = _sane_value(name, opt, kind, files)
+        if v is not None:
+            return v
     paths = st.sampled_from(sorted(files.values()))
+    good_files = [files[k] for k in GOOD_FILES.get(name, []) if k in files]
+    if good_files and kind is not str or name in ("scenario",) and good_files:
+        paths = st.one_of(st.sampled_from(good_files), paths)
     if opt in WORK_SIZE:
         bad = st.one_of(st.integers(-10**6, 0).map(str), st.sampled_from(["nan", "abc", "1e9", str(10**9)]))
         return st.one_of(bad, st.sampled_from([str(v) for v in WORK_SIZE[opt]]))
     if kind in (int, float):
-        return _numbers(kind)
+        return _numbers(kind, opt)
     if kind is Path or name in ("telemetry", "events", "signals", "plot", "report", "out") and kind is not str:
         return paths
     good = _pick_good_text(opt if opt.startswith("-") else name)
@@ -191,6 +236,8 @@ def _value(name: str, opt: str, kind: type, files: dict[str, list[str]] | dict[s
         return st.one_of(st.sampled_from(good), paths)
     if name in ("case", "scenario"):
         return st.one_of(st.sampled_from(good), paths)
+    if name == "wall" and kind is Path:
+        return paths
     text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20)
     if good:
         return st.one_of(st.sampled_from(good), text)
@@ -201,13 +248,14 @@ def _value(name: str, opt: str, kind: type, files: dict[str, list[str]] | dict[s
 def command_lines(draw, table, files):
     """One random command line (a list of strings), maybe with an unknown option or a missing value."""
     cmd = draw(st.sampled_from(sorted(table)))
+    sane = draw(st.booleans())  # half of the lines use plausible values only, so commands also run to the end
     argv = [cmd]
     for name, opts, kind, is_flag, multiple, is_arg, required in table[cmd]:
         if is_arg:
             if required and draw(st.integers(0, 30)) == 0:
                 continue  # a missing argument now and then
             n = draw(st.integers(1, 2)) if multiple else 1
-            argv += [draw(_value(name, opts[0], kind, files)) for _ in range(n)]
+            argv += [draw(_value(name, opts[0], kind, files, sane)) for _ in range(n)]
             continue
         if not draw(st.booleans()) and not (required and draw(st.integers(0, 10)) > 0):
             continue
@@ -216,8 +264,8 @@ def command_lines(draw, table, files):
             argv.append(opt)
             continue
         for _ in range(draw(st.integers(1, 2)) if multiple else 1):
-            argv += [opt, draw(_value(name, opt, kind, files))]
-    extra = draw(st.integers(0, 40))
+            argv += [opt, draw(_value(name, opt, kind, files, sane))]
+    extra = draw(st.integers(0, 80)) if not sane else 99
     if extra == 0:
         argv.append("--no-such-option")
     elif extra == 1 and len(argv) > 1:

@@ -162,6 +162,12 @@ def check_choice(option: str, value: str, choices: Iterable[str]) -> None:
         raise OptionError(f"{option} {value!r} is not known", hint=f"use one of: {', '.join(choices)}")
 
 
+def make_parent(path: Path | None) -> None:
+    """Create the folder ``path`` goes into (after :func:`check_output_path` said it can be)."""
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def check_output_path(option: str, path: Path | None, *, suffixes: Iterable[str] = (),
                       folder: bool = False) -> None:
     """Check, before any work, that ``path`` can be written (so that no result is lost at the end).

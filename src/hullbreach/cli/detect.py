@@ -9,8 +9,8 @@ import typer
 from rich.table import Table
 
 from hullbreach.cli.common import (check_choice, check_input_file, check_output_path, check_range, console, fmt_duration,
-                                   fmt_duration_interval, fmt_interval, print_json, print_warning, reading, station_arg,
-                                   styled)
+                                   fmt_duration_interval, fmt_interval, make_parent, print_json, print_warning, reading,
+                                   station_arg, styled)
 from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_HOUR
 from hullbreach.errors import TelemetryError
 
@@ -150,6 +150,7 @@ def register(app: typer.Typer) -> None:
         if plot is not None:
             from hullbreach.detect.plot import plot_detection
 
+            make_parent(plot)
             plot_path = str(plot_detection(result, plot))
         if json_out:
             out = result.to_json()

@@ -10,8 +10,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hullbreach.cli.common import (check_choice, check_input_file, check_output_path, check_range, console, print_json,
-                                   reading, styled)
+from hullbreach.cli.common import (check_choice, check_input_file, check_output_path, check_range, console, make_parent,
+                                   print_json, reading, styled)
 from hullbreach.cli.progress import progress_bar
 from hullbreach.errors import LocalizationError, WorkTooLargeError
 
@@ -82,6 +82,7 @@ def register(app: typer.Typer) -> None:
         payload = res.to_json()
         payload["wall"] = w.name
         if plot is not None:
+            make_parent(plot)
             payload["plot"] = plot_likelihood(res, w, rec, plot)
         if json_out:
             print_json(payload)
@@ -123,6 +124,7 @@ def register(app: typer.Typer) -> None:
             plan = plan_sensors(w, sensors, snr_db=snr_db, progress=advance)
         payload = plan.to_json()
         if plot is not None:
+            make_parent(plot)
             payload["plot"] = plot_coverage(plan, w, plot)
         if json_out:
             print_json(payload)

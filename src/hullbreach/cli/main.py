@@ -19,7 +19,7 @@ import sys
 
 import typer
 
-from hullbreach.cli.common import err_console, print_error
+from hullbreach.cli.common import print_error
 from hullbreach.errors import HullbreachError
 
 app = typer.Typer(
