@@ -11,6 +11,7 @@ from rich.table import Table
 from hullbreach.cli.common import (check_choice, check_input_file, check_output_path, check_range, console, fmt_duration,
                                    fmt_duration_interval, fmt_interval, make_parent, print_json, print_warning, reading,
                                    station_arg, styled)
+from hullbreach.cli.progress import stage
 from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_HOUR
 from hullbreach.errors import TelemetryError
 
@@ -86,6 +87,14 @@ def render(result, *, source: str = "", plot_path: str | None = None, quarantine
         console.print(f"plot: {plot_path}")
 
 
+def _size(path: Path) -> str:
+    """Size of a file, or the number of files in a folder, for the progress line."""
+    if path.is_dir():
+        return f"{sum(1 for p in path.iterdir() if p.is_file())} files"
+    n = path.stat().st_size
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 1024:.0f} KiB"
+
+
 def quarantine_summary(frame, first: int = 3) -> list[dict]:
     """The quarantined samples by channel and reason: ``[{"channel", "reason", "count", "first_sources",
     "first_time"}]``, largest first; ``first_sources`` holds up to ``first`` ``file:line`` of the first ones."""
@@ -131,14 +140,16 @@ def register(app: typer.Typer) -> None:
         check_input_file("--events", events, error=TelemetryError)
         check_output_path("--plot", plot, suffixes=PLOT_SUFFIXES)
         st = load_station(station_arg(station))
-        with reading(telemetry, TelemetryError):
+        with reading(telemetry, TelemetryError), stage(f"reading {telemetry} ({_size(telemetry)})", enabled=not json_out):
             frame = read_telemetry(telemetry, st, strict=strict, fmt=fmt, year=year)
         with reading(events, TelemetryError):
             ev = read_events(events, st, strict=strict) if events is not None else None
         if ev is not None and "problems" in getattr(ev, "attrs", {}) and ev.attrs["problems"] and not json_out:
             for p in ev.attrs["problems"]:
                 console.print(styled(("events:", "yellow"), f" {p}"))
-        result = detect(st, frame, ev, far_per_year=far_per_year)
+        with stage(f"detecting: {frame.n_accepted:,} samples of {len(frame.channels)} channel(s), "
+                   f"{len(st.zones())} zone(s)", enabled=not json_out):
+            result = detect(st, frame, ev, far_per_year=far_per_year)
         quarantine = quarantine_summary(frame)
         warnings = []
         n_ok = frame.n_accepted

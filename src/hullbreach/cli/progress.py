@@ -78,3 +78,16 @@ def progress_bar(description: str, total: float | None = None, *, unit: str = ""
             prog.update(task, completed=done, total=state["total"], counts=counts(done, state["total"]))
 
         yield advance
+
+
+@contextmanager
+def stage(message: str, *, enabled: bool = True) -> Iterator[None]:
+    """A spinner with ``message`` (our own words, printed as written) on stderr while a stage runs, with
+    the same rules as :func:`progress_bar`; for stages whose library call takes no callback."""
+    if not bars_wanted(enabled):
+        yield
+        return
+    from rich.text import Text
+
+    with err_console.status(Text(message), spinner="dots"):
+        yield

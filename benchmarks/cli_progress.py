@@ -1,0 +1,88 @@
+"""Cost of the progress bars (issue 15 §5): the same work without a callback (baseline), with the no-op
+callback the CLI passes when stderr is not a terminal, and with a live rich bar drawn to a terminal.
+
+    PYTHONPATH=src python benchmarks/cli_progress.py [--repeat 3]
+
+Work: ``simulate`` of the built-in MS-09 scenario on iss-2018; ``plan_sensors`` of 12 sensors on a 1.2 x 0.8 m
+wall; ``run_cases`` of 2 isolation cases in this process. Prints the median time of each and the ratio to
+the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import time
+from contextlib import contextmanager
+
+
+@contextmanager
+def _terminal_bars():
+    """Make the CLI's stderr console believe it is a terminal, drawing into memory."""
+    from hullbreach.cli import common, progress
+
+    saved = progress.err_console
+    progress.err_console = common.Console(file=io.StringIO(), force_terminal=True, width=100, markup=False,
+                                          emoji=False, highlight=False)
+    try:
+        yield
+    finally:
+        progress.err_console = saved
+
+
+def _time(fn, repeat):
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return statistics.median(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args()
+
+    from hullbreach.campaign import build_cases, run_cases
+    from hullbreach.cli.progress import progress_bar
+    from hullbreach.locate.placement import plan_sensors
+    from hullbreach.locate.wall import load_wall
+    from hullbreach.sim import ms09_scenario, simulate
+    from hullbreach.station import load_station
+
+    st = load_station("iss-2018")
+    sc = ms09_scenario()
+    import tempfile
+    from pathlib import Path
+
+    wp = Path(tempfile.mkdtemp()) / "wall.toml"
+    wp.write_text('name = "p"\nthickness_m = 0.002\nwidth_m = 1.2\nheight_m = 0.8\nmaterial = "al-6061"\n')
+    wall = load_wall(wp)
+    cases = build_cases("demo", 1, "ms09-0.6mmHg/h", seed=0)
+
+    work = {
+        "simulate MS-09 (iss-2018)": (lambda cb: simulate(st, sc, seed=0, progress=cb), sc.duration_s),
+        "plan_sensors 12 on 1.2 x 0.8 m": (lambda cb: plan_sensors(wall, 12, progress=cb), 12),
+        "run_cases 2 (1 process)": (lambda cb: run_cases(cases, workers=1, progress=cb), len(cases)),
+    }
+    print(f"{'work':<34} {'baseline s':>10} {'no-op s':>9} {'bar s':>8} {'no-op/base':>10} {'bar/base':>9}")
+    for name, (fn, total) in work.items():
+        base = _time(lambda: fn(None), a.repeat)
+
+        def noop():
+            with progress_bar(name, total=total, enabled=False) as cb:
+                fn(cb)
+
+        def bar():
+            with _terminal_bars(), progress_bar(name, total=total) as cb:
+                fn(cb)
+
+        t_noop = _time(noop, a.repeat)
+        t_bar = _time(bar, a.repeat)
+        print(f"{name:<34} {base:10.3f} {t_noop:9.3f} {t_bar:8.3f} {t_noop / base:10.3f} {t_bar / base:9.3f}")
+
+
+if __name__ == "__main__":
+    main()
