@@ -1,5 +1,6 @@
 """Cost of the progress bars (issue 15 §5): the same work without a callback (baseline), with the no-op
-callback the CLI passes when stderr is not a terminal, and with a live rich bar drawn to a terminal.
+callback the CLI passes when stderr is not a terminal, and with a live rich bar drawn to a terminal
+(in memory). CPU time of this process, interleaved rounds (the machine is shared).
 
     PYTHONPATH=src python benchmarks/cli_progress.py [--repeat 3]
 
@@ -31,13 +32,16 @@ def _terminal_bars():
         progress.err_console = saved
 
 
-def _time(fn, repeat):
-    out = []
+def _times(fns, repeat):
+    """Median CPU time [s] of each function, run interleaved (``repeat`` rounds) so that a shared machine's
+    load falls on all of them alike."""
+    out = [[] for _ in fns]
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return statistics.median(out)
+        for i, fn in enumerate(fns):
+            t0 = time.process_time()
+            fn()
+            out[i].append(time.process_time() - t0)
+    return [statistics.median(v) for v in out]
 
 
 def main() -> None:
@@ -67,9 +71,11 @@ def main() -> None:
         "plan_sensors 12 on 1.2 x 0.8 m": (lambda cb: plan_sensors(wall, 12, progress=cb), 12),
         "run_cases 2 (1 process)": (lambda cb: run_cases(cases, workers=1, progress=cb), len(cases)),
     }
+    print(f"median CPU time of {a.repeat} interleaved rounds")
     print(f"{'work':<34} {'baseline s':>10} {'no-op s':>9} {'bar s':>8} {'no-op/base':>10} {'bar/base':>9}")
     for name, (fn, total) in work.items():
-        base = _time(lambda: fn(None), a.repeat)
+        def base():
+            fn(None)
 
         def noop():
             with progress_bar(name, total=total, enabled=False) as cb:
@@ -79,9 +85,9 @@ def main() -> None:
             with _terminal_bars(), progress_bar(name, total=total) as cb:
                 fn(cb)
 
-        t_noop = _time(noop, a.repeat)
-        t_bar = _time(bar, a.repeat)
-        print(f"{name:<34} {base:10.3f} {t_noop:9.3f} {t_bar:8.3f} {t_noop / base:10.3f} {t_bar / base:9.3f}")
+        fn(None)  # warm-up (imports, JIT)
+        t_base, t_noop, t_bar = _times([base, noop, bar], a.repeat)
+        print(f"{name:<34} {t_base:10.3f} {t_noop:9.3f} {t_bar:8.3f} {t_noop / t_base:10.3f} {t_bar / t_base:9.3f}")
 
 
 if __name__ == "__main__":

@@ -139,7 +139,7 @@ def register(app: typer.Typer) -> None:
         check_choice("--policy", policy, ("hullbreach", "iss"))
         check_range("--crew", crew, 0, MAX_CREW, hint=f"people aboard, 0-{MAX_CREW}")
         check_range("--confidence", confidence, 0.5, 0.999999, hint="a probability such as 0.99")
-        check_range("--poll-s", poll_s, 0.1, 3600.0, unit="s")
+        check_range("--poll-s", poll_s, 0.01, 3600.0, unit="s")
         check_range("--timeout-s", timeout_s, 0.0, 30 * 86400.0, unit="s", low_open=True)
         check_range("--seed", seed, 0, 2**32 - 1)
         if follow is not None and not follow.exists():
