@@ -38,7 +38,7 @@ def test_every_command_is_fuzzed():
 
 
 #: Cases in CI (a few hundred; the benchmark runs >= 10,000).
-CASES = 300
+CASES = 200
 
 
 @settings(max_examples=CASES, deadline=None, database=None, derandomize=True,
