@@ -17,7 +17,8 @@ Oracle: knows the nuisance exactly — each pressure sensor's drift (removed), e
 self-heating (it divides by the true temperature the thermometers follow), and the MODEL of the unmeasured
 bulk offset (OU with the record's sigma and tau; the realisation it cannot know, no detector can), plus the
 sensors' white noise and quantisation. It bins the zone air mass to 60 s, takes the true air mass at start-up
-as the reference, whitens with the steady-state Kalman filter of "ramp + a x_OU + white noise" and runs a
+as the reference, whitens with the Kalman filter of "ramp + a x_OU + white noise" (from the OU's stationary
+prior) and runs a
 one-sided GLR for a ramp of unknown onset and slope on the innovations, alarming at hullbreach's own
 threshold for 1 false alarm per year (the log-likelihood ratio hullbreach reports). Its false alarms on the
 leak-free records are counted too (they must be 0 for the delays to mean anything).
@@ -82,7 +83,7 @@ def oracle_alarm_s(station, seg, zone_modules, threshold, noise_pa, cfg):
     self-heating (it uses the true temperature the thermometers follow, ``truth.visible_temperature_k``), and
     the unmeasured bulk offset's model (OU, sigma and tau of the common and per-module parts, so the zone's
     apparent mass carries ``a x_t``, ``a = M / T``, x an OU of variance sigma_c^2 + sigma_m^2 sum w_i^2), plus
-    the sensors' white noise and quantisation. It whitens with the steady-state Kalman filter of that model and
+    the sensors' white noise and quantisation. It whitens with the Kalman filter of that model (from the stationary prior) and
     runs the GLR for a ramp of unknown onset and slope on the innovations (one-sided, a loss).
     """
     tr = seg.truth
@@ -115,34 +116,26 @@ def oracle_alarm_s(station, seg, zone_modules, threshold, noise_pa, cfg):
     phi = math.exp(-BIN_S / cfg.ou_common_tau_s)
     a = m0 / 295.0
     q = var_x * (1.0 - phi ** 2)
+    # Kalman filter from the stationary prior (x_0 ~ N(0, var_x)); for every candidate onset k the innovation
+    # signature g_k(j) of a unit ramp (1 kg per bin from k) through the same filter, all k at once
     p_ = var_x
-    for _ in range(10000):  # steady-state prior variance (Riccati)
-        p_new = phi ** 2 * (p_ - p_ ** 2 * a ** 2 / (a ** 2 * p_ + r_e)) + q
-        if abs(p_new - p_) <= 1e-15 + 1e-12 * p_:
-            break
-        p_ = p_new
-    s_var = a ** 2 * p_ + r_e
-    gain = p_ * a / s_var
-    # innovations of the data and the innovation signature of a unit ramp (1 kg per bin from its onset)
-    nu = np.empty(nb)
     xh = 0.0
-    for j in range(nb):
-        nu[j] = y[j] - a * xh
-        xh = phi * (xh + gain * nu[j])
-    g = np.empty(nb)
-    xg = 0.0
-    for j in range(nb):
-        g[j] = j - a * xg
-        xg = phi * (xg + gain * g[j])
-    den = np.cumsum(g * g) / s_var
-    win = int(4 * 86400 / BIN_S)
+    xg = np.zeros(nb)
     num = np.zeros(nb)
+    den = np.zeros(nb)
+    win = int(4 * 86400 / BIN_S)
     for j in range(nb):
+        s_var = a * a * p_ + r_e
+        gain = p_ * a / s_var
+        nu = y[j] - a * xh
         lo = max(0, j - win)
-        ks = np.arange(lo, j + 1)
-        num[lo:j + 1] += g[j - ks] * nu[j] / s_var
-        nn = num[lo:j + 1]
-        dd = den[j - ks]
+        gk = (j - np.arange(lo, j + 1)) - a * xg[lo:j + 1]
+        num[lo:j + 1] += gk * nu / s_var
+        den[lo:j + 1] += gk * gk / s_var
+        xg[lo:j + 1] = phi * (xg[lo:j + 1] + gain * gk)
+        xh = phi * (xh + gain * nu)
+        p_ = phi * phi * p_ * (1.0 - gain * a) + q
+        nn, dd = num[lo:j + 1], den[lo:j + 1]
         ok = (nn > 0) & (dd > 0)
         if ok.any() and float(np.max(nn[ok] ** 2 / (2.0 * dd[ok]))) > threshold:
             return float((j + 1) * BIN_S)

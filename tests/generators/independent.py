@@ -344,6 +344,12 @@ def _check_hatches(station, ids) -> None:
         raise ValueError(f"unknown hatch id(s) {bad}; the station's hatches are {list(station.hatches)}")
 
 
+def _changes(station, before, after, t_s, added, removed) -> list:
+    """Events turning the hatch set ``before`` into ``after`` at ``t_s``: ``added`` for new members, ``removed``
+    for dropped ones, in station order."""
+    return [(t_s, added if h in after else removed, h) for h in station.hatches if (h in after) != (h in before)]
+
+
 def _ou(x0, sigma, tau, dt: float, n: int, rng) -> np.ndarray:
     """n further exact OU samples after ``x0`` at step ``dt`` [s] (rows: time, columns: processes) [4]."""
     x0 = np.atleast_1d(np.asarray(x0, dtype=float))
@@ -392,19 +398,11 @@ def advance(state: GenState, duration_s: float, *, closed=None, valves_open=None
     if closed is not None:
         closed = frozenset(closed)
         _check_hatches(station, closed)
-        for h in station.hatches:
-            if h in closed and h not in st.closed:
-                changes.append((st.t_s, "hatch_close", h))
-            elif h not in closed and h in st.closed:
-                changes.append((st.t_s, "hatch_open", h))
+        changes += _changes(station, st.closed, closed, st.t_s, "hatch_close", "hatch_open")
     if valves_open is not None:
         valves_open = frozenset(valves_open)
         _check_hatches(station, valves_open)
-        for h in station.hatches:
-            if h in valves_open and h not in st.valves_open:
-                changes.append((st.t_s, "valve_open", h))
-            elif h not in valves_open and h in st.valves_open:
-                changes.append((st.t_s, "valve_close", h))
+        changes += _changes(station, st.valves_open, valves_open, st.t_s, "valve_open", "valve_close")
     for t_e, kind, h in events:
         _check_hatches(station, [h])
         k = int(round((t_e - st.t_s) / dt))

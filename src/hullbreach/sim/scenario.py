@@ -387,23 +387,18 @@ class SensorFault:
 
 #: Nuisance presets: ``realistic`` (the default; figures and sources in :data:`NUISANCE_SOURCES`) and ``none``
 #: (the simulator before issue 16: the thermometers read the gas temperature exactly, no sensor drift).
+_REALISTIC = {
+    "common_offset_k": 0.05, "common_offset_tau_s": 6 * 3600.0,
+    "module_offset_k": 0.02, "module_offset_tau_s": 3 * 3600.0,
+    "thermometer_lag_s": 120.0, "thermometer_self_heating_k": 0.1, "thermometer_power_on_s": None,
+    "thermometer_self_heating_tau_s": 1800.0,
+    "pressure_drift_pa_per_day": 0.5, "pressure_random_walk_pa_per_sqrt_day": 0.5,
+    "pressure_resolution_pa": None,
+}
 NUISANCE_PRESETS = {
-    "realistic": {
-        "common_offset_k": 0.05, "common_offset_tau_s": 6 * 3600.0,
-        "module_offset_k": 0.02, "module_offset_tau_s": 3 * 3600.0,
-        "thermometer_lag_s": 120.0, "thermometer_self_heating_k": 0.1, "thermometer_power_on_s": None,
-        "thermometer_self_heating_tau_s": 1800.0,
-        "pressure_drift_pa_per_day": 0.5, "pressure_random_walk_pa_per_sqrt_day": 0.5,
-        "pressure_resolution_pa": None,
-    },
-    "none": {
-        "common_offset_k": 0.0, "common_offset_tau_s": 6 * 3600.0,
-        "module_offset_k": 0.0, "module_offset_tau_s": 3 * 3600.0,
-        "thermometer_lag_s": 0.0, "thermometer_self_heating_k": 0.0, "thermometer_power_on_s": None,
-        "thermometer_self_heating_tau_s": 1800.0,
-        "pressure_drift_pa_per_day": 0.0, "pressure_random_walk_pa_per_sqrt_day": 0.0,
-        "pressure_resolution_pa": None,
-    },
+    "realistic": _REALISTIC,
+    # every magnitude zero, time constants kept (they only matter with a magnitude)
+    "none": {k: (v if v is None or k.endswith("tau_s") else 0.0) for k, v in _REALISTIC.items()},
 }
 #: Where the realistic figures come from (docs/simulator.md repeats this with the arithmetic).
 NUISANCE_SOURCES = {
