@@ -64,7 +64,7 @@ def _station(name):
     if name == "toy":
         return toy_station(), "lab", "hab-capsule"
     from hullbreach.station import load_station
-    return load_station(name), "destiny", "node2-crew-dragon" if name == "iss-2025" else "node2-pma2"
+    return load_station(name), "destiny", "pma2-crew-dragon" if name == "iss-2025" else "node1-destiny"
 
 
 def _cfg(sigma, tau_h):
