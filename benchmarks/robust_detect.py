@@ -75,7 +75,7 @@ def _cfg(sigma, tau_h):
 
 
 # ------------------------------------------------------------------------------------------------ oracle
-def oracle_alarm_s(station, seg, zone_modules, threshold, noise_pa, cfg):
+def oracle_alarm_s(station, seg, zone_modules, threshold, cfg):
     """First time [s after start] the oracle's GLR exceeds ``threshold`` on the air mass of ``zone_modules``,
     or None.
 
@@ -90,17 +90,29 @@ def oracle_alarm_s(station, seg, zone_modules, threshold, noise_pa, cfg):
     mods = [m for m in tr.modules if m in zone_modules]
     idx = [tr.modules.index(m) for m in mods]
     raw = seg.raw
-    psens = {s.id: s for s in station.sensors.values() if s.quantity == "pressure" and s.module in zone_modules}
-    n = len(tr.time)
-    pm = np.full((n, len(mods)), np.nan)
-    for sid, s in psens.items():
-        v = raw.loc[raw["channel"] == sid, "value"].to_numpy()
-        v = v * (PA_PER_MMHG if s.unit.lower() == "mmhg" else 100.0 if s.unit.lower() == "hpa" else 1.0)
-        pm[:, mods.index(s.module)] = v - tr.sensor_drift_pa[sid]  # the oracle knows each sensor's drift
-    zone_p = np.nanmean(pm, axis=1)  # modules without a sensor share the zone pressure
-    pm = np.where(np.isnan(pm), zone_p[:, None], pm)
+    psens = [s for s in station.sensors.values() if s.quantity == "pressure" and s.module in zone_modules]
+    pv = {}
+    for s in psens:
+        v = raw.loc[raw["channel"] == s.id, "value"].to_numpy() * _pa_per_unit(s.unit)
+        pv[s.id] = v - tr.sensor_drift_pa[s.id]  # the oracle knows each sensor's drift
+    wsens = {s.id: 1.0 / _sensor_var_pa2(s, cfg) for s in psens}
     vol = np.array([station.modules[m].volume_m3 for m in mods])
-    mass = (pm * vol[None, :] / (R_AIR_J_KG_K * tr.visible_temperature_k[:, idx])).sum(axis=1)
+    inv_t = vol[None, :] / (R_AIR_J_KG_K * tr.visible_temperature_k[:, idx])  # V_i / (R T_i) [kg/Pa]
+    # one pressure per zone (the zones as they were at each sample): inverse-variance mean of its sensors
+    codes = tr.zone[:, idx]
+    pats, inv = np.unique(codes, axis=0, return_inverse=True)
+    inv = np.asarray(inv).reshape(-1)
+    mass = np.zeros(len(tr.time))
+    var_rows = np.zeros(len(pats))
+    for j, pat in enumerate(pats):
+        rows = inv == j
+        for c in np.unique(pat):
+            cols = np.nonzero(pat == c)[0]
+            zs = [s for s in psens if mods.index(s.module) in cols]
+            w = np.array([wsens[s.id] for s in zs])
+            pz = sum(wsens[s.id] * pv[s.id][rows] for s in zs) / w.sum()
+            mass[rows] += pz * inv_t[np.ix_(rows, cols)].sum(axis=1)
+            var_rows[j] += float(inv_t[0, cols].sum()) ** 2 / w.sum()
     t = (tr.time - tr.time[0]).total_seconds().to_numpy()
     k = (t // BIN_S).astype(np.int64)
     nb = int(k.max()) + 1
@@ -109,8 +121,7 @@ def oracle_alarm_s(station, seg, zone_modules, threshold, noise_pa, cfg):
     m0 = float(tr.mass_kg[0, idx].sum())  # the state it starts from
     y = m0 - mb  # apparent loss [kg]
     # model: y_t = ramp + a x_t + e_t; x OU (K), e white (kg)
-    m_per_pa = float((vol / (R_AIR_J_KG_K * 295.0)).sum())
-    r_e = float(np.median((m_per_pa * noise_pa / math.sqrt(max(len(psens), 1))) ** 2 / np.maximum(cnt, 1)))
+    r_e = float(np.max(var_rows) / np.median(np.maximum(cnt, 1)))  # white noise of a bin's mass [kg^2]
     w = tr.mass_kg[0, idx] / m0
     var_x = cfg.ou_common_sigma_k ** 2 + cfg.ou_module_sigma_k ** 2 * float((w ** 2).sum())
     phi = math.exp(-BIN_S / cfg.ou_common_tau_s)
@@ -150,12 +161,17 @@ def _detect(station, seg):
     return res, time.perf_counter() - t
 
 
-def _noise_pa(station, cfg):
-    s = next(s for s in station.sensors.values() if s.quantity == "pressure")
-    f = PA_PER_MMHG if s.unit.lower() == "mmhg" else 1.0
-    noise = cfg.pressure_noise_pa if cfg.pressure_noise_pa is not None else s.noise_std * f
-    step = cfg.pressure_step_pa if cfg.pressure_step_pa is not None else s.resolution * f
-    return math.sqrt(noise ** 2 + step ** 2 / 12.0)
+def _pa_per_unit(unit: str) -> float:
+    u = unit.lower()
+    return PA_PER_MMHG if u in ("mmhg", "torr") else 100.0 if u in ("hpa", "mbar") else 1000.0 if u == "kpa" else 1.0
+
+
+def _sensor_var_pa2(sensor, cfg) -> float:
+    """White noise plus quantisation variance of one pressure sensor [Pa^2] (step^2 / 12)."""
+    f = _pa_per_unit(sensor.unit)
+    noise = cfg.pressure_noise_pa if cfg.pressure_noise_pa is not None else sensor.noise_std * f
+    step = cfg.pressure_step_pa if cfg.pressure_step_pa is not None else sensor.resolution * f
+    return noise ** 2 + step ** 2 / 12.0
 
 
 def leak_free(args):
@@ -172,7 +188,7 @@ def leak_free(args):
     seg = concat([a, b, c])
     res, dt = _detect(st, seg)
     alarms = [(al.kind, "+".join(al.zone), (al.time_s - res.start_s) / 3600.0) for al in res.alarms]
-    oracle = oracle_alarm_s(st, seg, set(st.modules), res.threshold, _noise_pa(st, cfg), cfg)
+    oracle = oracle_alarm_s(st, seg, set(st.modules), res.threshold, cfg)
     return dict(kind="free", station=name, sigma=sigma, tau_h=tau_h, seed=seed, days=days, reconf=2,
                 alarms=alarms, first_alarm_h=min((x[2] for x in alarms), default=None),
                 oracle_alarm_h=None if oracle is None else oracle / 3600.0, detect_s=dt)
@@ -198,7 +214,7 @@ def leak_run(args):
         delay = (al.time_s - res.start_s - onset) / 60.0
         est = al.estimate.effective_area_m2.estimate
         hole_err = est / area - 1.0
-    oracle = oracle_alarm_s(st, seg, zone, res.threshold, _noise_pa(st, cfg), cfg)
+    oracle = oracle_alarm_s(st, seg, zone, res.threshold, cfg)
     o_delay = None if oracle is None else (oracle - onset) / 60.0
     return dict(kind="leak", station=name, sigma=sigma, tau_h=tau_h, seed=seed, rate=rate_label,
                 early=early, delay_min=delay, hole_err=hole_err, oracle_delay_min=o_delay, detect_s=dt)
