@@ -7,6 +7,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.generators.independent import (
     CHOKED_FACTOR,
@@ -169,3 +171,23 @@ def test_adiabatic_leak_cools_the_gas_and_conserves_mass(toy):
     assert cool[-1] < bound
     total = adi.truth.mass_kg.sum(axis=1) + adi.truth.vented_kg.sum(axis=1)
     assert np.ptp(total) < 1e-9 * total[0]
+
+
+@settings(max_examples=8, deadline=None)
+@given(seq=st.lists(st.tuples(st.sampled_from(["core-lab", "core-hab", "hab-capsule"]), st.booleans(), st.booleans()),
+                    min_size=1, max_size=4),
+       area=st.floats(1e-7, 5e-5), seed=st.integers(0, 100))
+def test_mass_is_conserved_for_any_hatch_and_valve_sequence(seq, area, seed):
+    toy = toy_station()
+    s = start(toy, GenConfig(cadence_s=10.0), seed=seed, leaks=[Leak("capsule", area, start_s=50.0)])
+    segs = []
+    closed, valves = set(), set()
+    for hatch, close, valve in seq:
+        (closed.add if close else closed.discard)(hatch)
+        (valves.add if valve else valves.discard)(hatch)
+        segs.append(advance(s, 120.0, closed=set(closed), valves_open=set(valves)))
+        s = segs[-1].state
+    run = concat(segs)
+    total = run.truth.mass_kg.sum(axis=1) + run.truth.vented_kg.sum(axis=1)
+    assert np.ptp(total) < 1e-9 * total[0]
+    assert np.all(run.truth.pressure_pa > 0)
