@@ -76,7 +76,8 @@ def reference(station, sc: Scenario, seed: int, truth_t: np.ndarray):
     mods = list(station.modules)
     midx = {m: i for i, m in enumerate(mods)}
     V = np.array([station.modules[m].volume_m3 for m in mods])
-    thermal = ThermalModel(mods, [station.modules[m].temperature_k for m in mods], sc.thermal, sc.duration_s, rng)
+    thermal = ThermalModel(mods, [station.modules[m].temperature_k for m in mods], sc.thermal, sc.duration_s, rng,
+                           sc.nuisance)  # the unmeasured bulk offsets move the gas: same draws as the simulator
     closed = set(station.closed_hatches())
     valves: dict[str, float] = {}
     T0 = thermal.temperature([0.0])[0]
