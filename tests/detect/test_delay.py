@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from hullbreach.constants import SECONDS_PER_DAY
 from hullbreach.detect.airmass import ZoneMass
-from hullbreach.detect.detector import CLIP_SIGMA, DetectorConfig, ZoneDetector
+from hullbreach.detect.detector import DetectorConfig, ZoneDetector
+from hullbreach.detect.glr import CLIP_SIGMA
 from hullbreach.detect.glr import KAPPA_SCALES, _kappa_gate, kappa_scales
 
 

@@ -11,15 +11,8 @@ import pytest
 
 from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_DAY, SECONDS_PER_YEAR
 from hullbreach.detect.airmass import ZoneMass
-from hullbreach.detect.detector import (
-    TAIL_A,
-    TAIL_B,
-    DetectorConfig,
-    ZoneDetector,
-    detect,
-    glr_statistic,
-    threshold_for_far,
-)
+from hullbreach.detect.detector import DetectorConfig, ZoneDetector, detect
+from hullbreach.detect.glr import TAIL_A, TAIL_B, glr_statistic, threshold_for_far
 from hullbreach.detect.calibration import null_statistic, upcrossing_rate
 from hullbreach.errors import DetectionError
 from hullbreach.physics import choked_mass_flow

@@ -25,7 +25,12 @@ from hullbreach.detect.glr import (
     MIN_FIT_BINS,
     ONSET_LR_95,
     _power_sum,
+    slope_slow_variance,
 )
+
+#: Variance of the quadratic coefficient of a least-squares fit over M bins of a random walk of unit
+#: diffusion, times M^3 [-] (30/7, the continuum limit; 4.279 computed at M = 2000).
+QUAD_SLOW = 30.0 / 7.0
 from hullbreach.detect.result import Alarm
 from hullbreach.uncertain import Interval
 
@@ -50,15 +55,16 @@ class _AlarmState:
 class AlarmFitting:
     """Mixin of :class:`~hullbreach.detect.detector.ZoneDetector`: the fits made once an alarm is raised."""
 
-    def _onset_mle(self, n: int, lo_bound: int | None = None):
-        """Change point MLE over the window ending at n, and its LR interval (track indices)."""
+    def _onset_mle(self, n: int, lo_bound: int | None = None, tau_max: int | None = None):
+        """Change point MLE over the window ending at n, and its LR interval (track indices); with ``tau_max``
+        (the alarm's bin) the change is sought at or before it only: an alarm's onset is never after its time."""
         a = max(n - self.cfg.window_bins + 1, self.reset_n if lo_bound is None else lo_bound, 0)
         N = n - a + 1
         sig = self.sig.v[n] if n < self.sig.n and np.isfinite(self.sig.v[n]) else np.nanmedian(self.sig.v) if self.sig.n else 1.0
         if not np.isfinite(sig) or sig <= 0:
             sig = 1.0
         # interval under slow disturbances: the variance ratio at the scale of the change's age
-        sig *= math.sqrt(float(self._kappa_at(np.array([n]))[0][-1]))
+        sig *= math.sqrt(float(self.noise.kappa_at(np.array([n]))[0][-1]))
         ms = np.arange(1, max(N - 2, 2))
         C0, Cj = self.C0.v, self.Cj.v
         Sy = C0[n + 1] - C0[a]
@@ -80,11 +86,16 @@ class AlarmFitting:
             u = hy - ginv_y
             v = hh - ginv_g
             llr = np.where((u < 0) & (v > 0), u * u / (2 * sig * sig * v), 0.0)
+        if tau_max is not None:
+            llr = np.where(n - ms <= tau_max, llr, 0.0)
         if not np.any(llr > 0):
-            return n, n, n
+            t = n if tau_max is None else min(n, tau_max)
+            return t, t, t
         i = int(np.argmax(llr))
         inside = llr >= llr[i] - ONSET_LR_95
         taus = n - ms  # change between tau and tau+1: the first bin of the loss is tau + 1 -> onset at bin edge
+        if tau_max is not None:
+            inside &= taus <= tau_max
         t_hat = int(taus[i])
         return t_hat, int(taus[inside].min()), int(taus[inside].max())
 
@@ -126,10 +137,12 @@ class AlarmFitting:
         beta = np.einsum("nij,nj->ni", inv, rhs)
         # white-noise sigma inflated by the measured variance ratio at the largest scale (slow disturbances
         # look like curvature over hours)
-        sig = self.sig.v[ns] * np.sqrt(self._kappa_at(ns)[:, -1])
+        sig = self.sig.v[ns] * np.sqrt(self.noise.kappa_at(ns)[:, -1])
         b = beta[:, 1] / M  # kg per bin at the onset
         c = beta[:, 2] / (M * M)
-        se_c = sig * np.sqrt(np.maximum(inv[:, 2, 2], 0)) / (M * M)
+        # white part, and the slow noise's (a random walk's curvature over M bins: q QUAD_SLOW / M^3)
+        se_c = np.sqrt(sig * sig * np.maximum(inv[:, 2, 2], 0) / M ** 4
+                       + self.noise.slow_q_at(ns) * QUAD_SLOW / M ** 3)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = -c / se_c
         rate0 = -b
@@ -169,9 +182,11 @@ class AlarmFitting:
             sig = float(np.std(resid, ddof=2)) if len(u) > 3 else 0.0
         # slow disturbances make a long fit less certain than white noise says: inflate by the measured
         # variance ratio at the largest scale the fit spans
-        kap = self._kappa_at(np.array([b]))[0]
+        kap = self.noise.kappa_at(np.array([b]))[0]
         kap_fit = kap[min(int(np.searchsorted(np.asarray(KAPPA_SCALES), len(u), side="left")), len(kap) - 1)]
-        return slope, float(sig * math.sqrt(kap_fit) / math.sqrt(sxx))
+        # and by the slow noise (random walk of diffusion q: the slope's variance q sum K^2)
+        q = float(self.noise.slow_q_at(np.array([b]))[0])
+        return slope, float(math.sqrt(sig * sig * kap_fit / sxx + q * slope_slow_variance(len(u))))
 
     def _estimate(self, a: int, end: int, station: Station, cfg: DetectorConfig, growing: bool, seed: int):
         """LeakEstimate from the track between bins a and end (post-onset): the slope over the recent part
@@ -219,7 +234,7 @@ class AlarmFitting:
             if fixed and al.onset is not None and al.onset[0] == okey:
                 tau_hat, tau_lo, tau_hi = al.onset[1]
             else:
-                tau_hat, tau_lo, tau_hi = self._onset_mle(n_eval, al.floor)
+                tau_hat, tau_lo, tau_hi = self._onset_mle(n_eval, al.floor, tau_max=al.n_alarm - 1)
                 al.onset = (okey, (tau_hat, tau_lo, tau_hi)) if fixed else None
             a = tau_hat + 1
             if al.end_n is None:

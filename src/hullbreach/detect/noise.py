@@ -1,30 +1,111 @@
-"""Noise model of a zone detector's track: white-noise sigma and the variance inflation kappa.
+"""Noise model of a zone detector's track: white-noise sigma, its variance inflation kappa, and the slow noise.
 
-:class:`NoiseModel` holds the methods of :class:`hullbreach.detect.detector.ZoneDetector` that give, for
-any bin, the noise standard deviation of the track [kg] (robust pooled second differences over the last
-window, :func:`hullbreach.detect.glr.robust_sigma_blocks`) and the inflation per time scale
-(:func:`hullbreach.detect.glr.kappa_scales`, gated on white noise, kept ``window_bins // 3`` bins, floored
-after a channel of the zone leaves its vote). See docs/detection.md §2.
+:class:`NoiseModel` is owned by :class:`hullbreach.detect.detector.ZoneDetector` and reads the track it is
+given (read only). For any bin it gives:
+
+* the white-noise standard deviation of the track [kg] (robust pooled second differences over the last window,
+  :func:`hullbreach.detect.glr.robust_sigma_blocks`);
+* the inflation per time scale (:func:`hullbreach.detect.glr.kappa_scales`, gated on white noise, kept
+  ``window_bins // 3`` bins, floored after a channel of the zone leaves its vote);
+* the **slow noise**: the diffusion ``q`` [kg^2 per bin] of a random walk standing for what no channel
+  measures (a bulk-gas temperature offset common to the modules, a thermometer that does not represent the
+  gas, gauge drift). Before it is measured a conservative prior holds (:data:`SLOW_PRIOR_K` over
+  :data:`SLOW_PRIOR_TAU_S`); it is learned online from the Allan-type second differences of block means
+  (:func:`slow_diffusion_estimate`) and combined with the prior as ``NU_PRIOR`` pseudo degrees of freedom
+  (a conjugate update of a variance), so the detector never uses a slow-noise level it has not measured.
+
+See docs/detection.md §2.
 
 Also :class:`_Buf`, the growable array the detector keeps its per-bin series in.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
 from hullbreach.detect.glr import (
     KAPPA_AFTER_CHANGE,
+    KAPPA_REL_SE,
     KAPPA_EVERY,
     KAPPA_HISTORY,
     KAPPA_SCALES,
     MIN_SIGMA_SAMPLES,
     SIGMA_BLOCK,
     kappa_scales,
+    WINSOR,
     robust_sigma_blocks,
 )
+
+#: Prior of the unmeasured bulk-gas temperature offset [K] (standard deviation) and its correlation time [s]
+#: before the slow noise is measured: the upper end of the issue 16 sweep (0.1 K), with the correlation time of
+#: ISS cabin thermal drifts (hours; 6 h, the independent generator's default). Its random-walk diffusion is
+#: ``q = 2 (m sigma_T / T)^2 / tau`` (the short-lag limit of an Ornstein-Uhlenbeck offset).
+SLOW_PRIOR_K = 0.05
+SLOW_PRIOR_TAU_S = 6 * 3600.0
+#: Weight of the prior, in degrees of freedom of the slow-noise estimate [-] (about 2 h of 16-bin means).
+NU_PRIOR = 2.0
+#: A zone is ``learning`` while its slow-noise estimate has fewer degrees of freedom than this [-].
+NU_LEARNED = 2.0 * NU_PRIOR
+#: Scales of the slow-noise estimate [bins] (block means of 4, 16 and 64 bins: 4 min to ~1 h at 60 s).
+SLOW_SCALES = (4, 16, 64)
+#: The slow noise in use is the combined estimate times (1 + SLOW_UPPER sqrt(2 / dof)): its upper side.
+SLOW_UPPER = 0.5
+
+
+@functools.lru_cache(maxsize=64)
+def allan_rw_coefficient(scale: int) -> float:
+    """``E[(m3 - 2 m2 + m1)^2] / q`` for three adjacent ``scale``-bin means of a random walk of diffusion
+    ``q`` [bins] (the sum of squared increment weights of that second difference; ~ scale for long blocks)."""
+    s = int(scale)
+    a = np.concatenate([np.full(s, 1.0 / s), np.full(s, -2.0 / s), np.full(s, 1.0 / s)])
+    K = np.cumsum(a[:0:-1])
+    return float(np.sum(K * K))
+
+
+def slow_diffusion_estimate(y: np.ndarray, real: np.ndarray, sigma2: float, q_ref: float = 0.0):
+    """Random-walk diffusion of the track's slow noise [kg^2 per bin] and its degrees of freedom [-].
+
+    The second differences of ``s``-bin means have mean square ``6 sigma^2 / s + c_s q`` (white noise plus
+    a random walk; :func:`allan_rw_coefficient`; a linear trend such as a constant leak cancels). The excess
+    over the white part is ``q``; squares are winsorized at :data:`~hullbreach.detect.glr.WINSOR` medians (the
+    kink of a starting leak is not slow noise). The mean square of ``count`` second differences has a
+    relative standard error ``KAPPA_REL_SE sqrt(2 / count)`` (as :func:`hullbreach.detect.glr.kappa_scales`),
+    so ``q`` at scale ``s`` has the standard error ``se_s = (6 sigma^2 / s + c_s q_r) KAPPA_REL_SE
+    sqrt(2 / count) / c_s`` at ``q_r = max(q_hat, q_ref)``. Of the scales :data:`SLOW_SCALES` the one with the
+    smaller ``se_s`` counts, with ``2 (q_r / se_s)^2`` degrees of freedom (those of a variance estimate of that
+    relative precision). Returns ``(q, nu)``; ``(nan, 0)`` with too little data."""
+    best = (math.nan, 0.0, math.inf)
+    if sigma2 is None and len(y) >= 3:
+        # white variance from the median squared second difference (chi-square(1) median 0.455)
+        d1 = (y[2:] - 2 * y[1:-1] + y[:-2])[real[2:] & real[1:-1] & real[:-2]]
+        sigma2 = float(np.median(d1 * d1)) / 0.455 / 6.0 if len(d1) >= 10 else math.nan
+    if not (sigma2 is not None and sigma2 > 0):
+        return best[:2]
+    for sc in SLOW_SCALES:
+        nb = len(y) // sc
+        if nb < 8:
+            break
+        m = y[len(y) - nb * sc:].reshape(nb, sc).mean(axis=1)
+        r = real[len(y) - nb * sc:].reshape(nb, sc).all(axis=1)
+        d2 = (m[2:] - 2 * m[1:-1] + m[:-2]) ** 2
+        ok = r[2:] & r[1:-1] & r[:-2]
+        cnt = int(ok.sum())
+        if cnt < 6:
+            break
+        dd = d2[ok]
+        med = float(np.partition(dd, len(dd) // 2)[len(dd) // 2])
+        ms = float(np.minimum(dd, WINSOR * max(med, 1e-300)).mean())
+        c = allan_rw_coefficient(sc)
+        white = 6.0 * sigma2 / sc
+        q = max(ms - white, 0.0) / c
+        q_r = max(q, q_ref, 1e-300)
+        se = (white + c * q_r) * KAPPA_REL_SE * math.sqrt(2.0 / cnt) / c
+        if se < best[2]:
+            best = (q, min(2.0 * (q_r / se) ** 2, 2.0 * cnt / KAPPA_REL_SE ** 2), se)
+    return best[:2]
 
 
 class _Buf:
@@ -70,40 +151,114 @@ class _Buf:
 
 
 class NoiseModel:
-    """Mixin of :class:`~hullbreach.detect.detector.ZoneDetector`: the track's noise at every bin."""
+    """The noise of one zone detector's track at every bin: white sigma, kappa, slow-noise diffusion.
 
-    def _sigma_at(self, n: np.ndarray) -> np.ndarray:
-        """Noise std for bins n: pooled second differences of the blocks completed before n's block, over
-        the last window, inflated by ``1 + 12/count`` for the uncertainty of a short estimate."""
-        self._update_blocks()
-        if len(n) == 1:
-            return np.array([self._sigma_one(int(n[0]))])
-        keep = max(self.cfg.window_bins // SIGMA_BLOCK, 1)
+    Parameters
+    ----------
+    y, real : _Buf
+        The detector's track [kg] and its measured (not filled) flags, read only (the detector appends).
+    window_bins : int
+        The detector's window [bins].
+    """
+
+    def __init__(self, y: _Buf, real: _Buf, window_bins: int, aux: _Buf | None = None):
+        self.y = y
+        self.real = real
+        #: a more precise series of the same zone whose slow noise is the track's, scaled by ``aux_scale``
+        #: (the air mass, measured by the total-pressure gauges, for the N2 track: an unmeasured bulk
+        #: temperature offset moves both by the same fraction; crew O2 use and feeds only add to it, the
+        #: conservative side). ``aux_scale``: track mass / aux mass [-] (0: not used).
+        self.aux = aux
+        self.aux_scale = 0.0
+        self.window_bins = int(window_bins)
+        self.block_sum = _Buf()
+        self.block_cnt = _Buf()
+        self.block_cs = _Buf()  # cumulative sums of block_sum and block_cnt, with a leading 0
+        self.block_cc = _Buf()
+        self.block_cs.extend([0.0])
+        self.block_cc.extend([0.0])
+        self.kappa: list = []  # per completed block: noise inflation per scale (the latest estimate)
+        self.kappa_mem: list = []  # per completed block: the inflation in use (evidence kept window_bins // 3 bins)
+        self._kmem: np.ndarray | None = None
+        # per history of the estimate and scale: the latest estimate that passed its white-noise gate, and its block
+        self.kappa_last = np.ones((3, len(KAPPA_SCALES)))
+        self.kappa_last_b = np.full((3, len(KAPPA_SCALES)), -(10 ** 9), dtype=np.int64)
+        self.change_k: list = []  # track bins where a channel of the zone was left out
+        self.q_prior = math.nan  # prior slow-noise diffusion [kg^2 per bin] (set_prior)
+        self.q_mem = _Buf()  # per completed block: slow-noise diffusion in use [kg^2 per bin]
+        self.nu_mem = _Buf()  # per completed block: its degrees of freedom from data [-]
+
+    def set_prior(self, mass_kg: float, temperature_k: float, bin_s: float, sigma_k: float = SLOW_PRIOR_K,
+                  tau_s: float = SLOW_PRIOR_TAU_S) -> None:
+        """The slow-noise prior for a track of ``mass_kg`` [kg] at ``temperature_k`` [K] in bins of ``bin_s``
+        [s]: a bulk temperature offset of ``sigma_k`` [K] over ``tau_s`` [s] moves the apparent mass by
+        ``m sigma_T / T``; its random-walk diffusion is ``2 (m sigma_T / T)^2 bin_s / tau``."""
+        s_kg = mass_kg * sigma_k / temperature_k
+        self.q_prior = 2.0 * s_kg * s_kg * bin_s / tau_s
+
+    def note_change(self, n: int) -> None:
+        """A channel the track depends on left the zone's vote at track bin ``n``."""
+        self.change_k.append(int(n))
+
+    # -- white noise
+    def sigma_at(self, n: np.ndarray) -> np.ndarray:
+        """Noise std for bins n [kg]: pooled second differences of the blocks completed before n's block, over
+        the last window, inflated by ``1 + 12/count`` for the uncertainty of a short estimate (NaN: too few)."""
+        self.update()
+        keep = max(self.window_bins // SIGMA_BLOCK, 1)
         cs, cc = self.block_cs.v, self.block_cc.v
-        b = n // SIGMA_BLOCK  # use blocks max(b - keep, 0) .. b - 1
+        b = np.asarray(n) // SIGMA_BLOCK  # use blocks max(b - keep, 0) .. b - 1
         lo = np.maximum(b - keep, 0)
         tot, cnt = cs[b] - cs[lo], cc[b] - cc[lo]
         with np.errstate(divide="ignore", invalid="ignore"):
             var = tot / cnt / 6.0 * (1.0 + 12.0 / cnt)
         return np.where(cnt >= MIN_SIGMA_SAMPLES, np.sqrt(np.maximum(var, 1e-30)), np.nan)
 
-    def _sigma_one(self, n: int) -> float:
-        """:meth:`_sigma_at` for one bin ``n`` as a Python float [kg] (NaN without enough second differences):
-        the same operations on Python floats (the streaming step). Brings the noise blocks up to date first."""
-        self._update_blocks()
-        b = n // SIGMA_BLOCK
-        lo = max(b - max(self.cfg.window_bins // SIGMA_BLOCK, 1), 0)
-        cc = self.block_cc.a
-        cnt = float(cc[b] - cc[lo])
-        if not cnt >= MIN_SIGMA_SAMPLES:
-            return math.nan
-        cs = self.block_cs.a
-        tot = float(cs[b] - cs[lo])
-        var = tot / cnt / 6.0 * (1.0 + 12.0 / cnt)
-        return math.sqrt(max(var, 1e-30))
+    def sigma_one(self, n: int) -> float:
+        """:meth:`sigma_at` for one bin, as a float [kg]."""
+        return float(self.sigma_at(np.array([int(n)]))[0])
 
-    def _update_blocks(self) -> None:
-        """Noise blocks, their cumulative sums and the inflation estimates of every block completed so far."""
+    # -- slow noise
+    def slow_q_at(self, n: np.ndarray) -> np.ndarray:
+        """Slow-noise diffusion in use at bins ``n`` [kg^2 per bin]: as of the block before n's (the prior
+        before any block)."""
+        self.update()
+        b = np.asarray(n) // SIGMA_BLOCK - 1
+        out = np.full(len(b), self.q_prior if math.isfinite(self.q_prior) else 0.0)
+        has = (b >= 0) & (b < self.q_mem.n)
+        out[has] = self.q_mem.v[b[has]]
+        return out
+
+    def learned_dof(self, n: int) -> float:
+        """Degrees of freedom of the slow-noise estimate from data at bin ``n`` [-] (0 before any)."""
+        self.update()
+        b = int(n) // SIGMA_BLOCK - 1
+        return float(self.nu_mem.v[b]) if 0 <= b < self.nu_mem.n else 0.0
+
+    def learning(self, n: int) -> bool:
+        """True while the slow noise at bin ``n`` rests mostly on the prior (:data:`NU_LEARNED`)."""
+        return self.learned_dof(n) < NU_LEARNED
+
+    def _slow_update(self, e: int, s2: float) -> None:
+        """The slow noise in use after the block ending at track bin ``e`` (white variance ``s2``)."""
+        qp = self.q_prior if math.isfinite(self.q_prior) else 0.0
+        lo = max(0, e - KAPPA_HISTORY)
+        q, nu = slow_diffusion_estimate(self.y.v[lo:e], self.real.v[lo:e], s2, qp)
+        if self.aux is not None and self.aux_scale > 0 and self.aux.n >= e:
+            k2 = self.aux_scale ** 2
+            qa, nua = slow_diffusion_estimate(self.aux.v[lo:e], self.real.v[lo:e], None, qp / k2)
+            if math.isfinite(qa) and (nua > nu or not math.isfinite(q)):
+                q, nu = qa * k2, nua
+        if not math.isfinite(q):
+            q, nu = 0.0, 0.0
+        dof = NU_PRIOR + nu
+        q_use = (NU_PRIOR * qp + nu * q) / dof * (1.0 + SLOW_UPPER * math.sqrt(2.0 / dof))
+        self.q_mem.push(q_use)
+        self.nu_mem.push(nu)
+
+    def update(self) -> None:
+        """Noise blocks, their cumulative sums and the inflation and slow-noise estimates of every block
+        completed so far."""
         nb_needed = self.y.n // SIGMA_BLOCK
         if self.block_sum.n < nb_needed:
             lo = self.block_sum.n * SIGMA_BLOCK
@@ -112,7 +267,7 @@ class NoiseModel:
             sums, cnts = robust_sigma_blocks(self.y.v[lo - pre: hi], self.real.v[lo - pre: hi], pre)
             self.block_sum.extend(sums)
             self.block_cnt.extend(cnts)
-            keep = max(self.cfg.window_bins // SIGMA_BLOCK, 1)
+            keep = max(self.window_bins // SIGMA_BLOCK, 1)
             for b in range(nb_needed - len(sums), nb_needed):
                 e = (b + 1) * SIGMA_BLOCK
                 bs, bc = self.block_sum.v[max(0, b + 1 - keep): b + 1], self.block_cnt.v[max(0, b + 1 - keep): b + 1]
@@ -120,37 +275,36 @@ class NoiseModel:
                 if (b + 1) % KAPPA_EVERY == 0 or not self.kappa:
                     # the largest of a long (precise) and shorter (quick to react) estimates
                     ks = []
-                    for hist in (KAPPA_HISTORY, self.cfg.window_bins, self.cfg.window_bins // 3):
+                    for hist in (KAPPA_HISTORY, self.window_bins, self.window_bins // 3):
                         lo_h = max(0, e - hist)
                         ks.append(kappa_scales(self.y.v[lo_h:e], self.real.v[lo_h:e], s2))
                     ks = np.array(ks)
                     self.kappa.append(np.max(ks, axis=0))
-                    # per history and scale, the latest estimate that passed its gate replaces the earlier ones:
-                    # it has seen the newer data (and, for the long histories, all of the older data too)
+                    # per history and scale, the latest estimate that passed its gate replaces the earlier ones
                     gated = ks > 1.0
                     self.kappa_last[gated] = ks[gated]
                     self.kappa_last_b[gated] = b
+                    self._slow_update(e, s2)
                 else:
                     self.kappa.append(self.kappa[-1])
-                # evidence of slow disturbances is kept for window_bins // 3 bins: an estimate that passes
-                # its white-noise gate only now and then (moderate slow noise, a few blocks per estimate)
-                # must not let the inflation flap back to 1 between two estimates. The level kept is that of
-                # the latest estimate that passed the gate, per history (largest over the histories), not the
-                # largest of all estimates of those bins: that maximum of upper sides picked the noisiest
-                # early estimate (e.g. 22.4 from 6 second differences, 4 x the measured ratio) and held it 8 h
-                mem = max(self.cfg.window_bins // 3 // SIGMA_BLOCK, 1)
+                    if self.q_mem.n:
+                        self.q_mem.push(self.q_mem.last())
+                        self.nu_mem.push(self.nu_mem.last())
+                    else:
+                        self._slow_update(e, s2)
+                # evidence of slow disturbances is kept for window_bins // 3 bins, at the level of the latest
+                # estimate that passed the gate per history (largest over the histories)
+                mem = max(self.window_bins // 3 // SIGMA_BLOCK, 1)
                 live = (b - self.kappa_last_b) < mem
                 self.kappa_mem.append(np.max(np.where(live, self.kappa_last, 1.0), axis=0))
         if self.block_cs.n - 1 < self.block_sum.n:
-            # cumulative sums of the blocks, extended by the new ones only (sequential additions: the values
-            # of np.cumsum over all blocks)
             i0 = self.block_cs.n - 1
             self.block_cs.extend(np.cumsum(np.concatenate([self.block_cs.v[-1:], self.block_sum.v[i0:]]))[1:])
             self.block_cc.extend(np.cumsum(np.concatenate([self.block_cc.v[-1:], self.block_cnt.v[i0:]]))[1:])
 
+    # -- inflation
     def _kappa_mem_array(self) -> np.ndarray:
-        """``np.array(self.kappa_mem)``, converted once per new block (was at every call: a cost linear in the
-        record length)."""
+        """``np.array(self.kappa_mem)``, converted once per new block."""
         k = len(self.kappa_mem)
         have = 0 if self._kmem is None else len(self._kmem)
         if have != k:
@@ -158,33 +312,19 @@ class NoiseModel:
             self._kmem = np.array(self.kappa_mem) if new is None or have == 0 else np.concatenate([self._kmem, new])
         return self._kmem
 
-    def _kappa_last_one(self, n: int) -> float:
-        """``_kappa_at([n])[0, -1]`` (the inflation at the largest scale for bin ``n``) as a Python float [-],
-        without the arrays (the streaming step; the same values and the same maximum)."""
-        b = n // SIGMA_BLOCK - 1
-        out = float(self.kappa_mem[b][-1]) if 0 <= b < len(self.kappa_mem) else 1.0
-        if self.change_k:
-            span = self.cfg.window_bins
-            floor = float(KAPPA_AFTER_CHANGE[-1])
-            for k in self.change_k:
-                c = k - self.k_first
-                if c <= n < c + span:
-                    out = float(np.maximum(out, floor))
-        return out
-
-    def _kappa_at(self, n: np.ndarray) -> np.ndarray:
-        """Noise inflation per scale for bins n: as of the block before n's, the latest estimate that passed its
-        white-noise gate within ``window_bins // 3`` bins (per history of the estimate, the largest of the
-        histories; 1 if none); after a channel of the zone that its track depends on was left out, at least
-        :data:`KAPPA_AFTER_CHANGE` for ``window_bins`` bins (a day at the defaults)."""
+    def kappa_at(self, n: np.ndarray) -> np.ndarray:
+        """Noise inflation per scale for bins n [-]: as of the block before n's, the latest estimate that passed
+        its white-noise gate within ``window_bins // 3`` bins (1 if none); after a channel of the zone that its
+        track depends on was left out, at least :data:`KAPPA_AFTER_CHANGE` for ``window_bins`` bins."""
+        self.update()
+        n = np.asarray(n)
         b = n // SIGMA_BLOCK - 1
         K = self._kappa_mem_array() if self.kappa_mem else np.ones((1, len(KAPPA_SCALES)))
         out = np.ones((len(n), len(KAPPA_SCALES)))
         has = (b >= 0) & (b < len(self.kappa_mem))
         out[has] = K[b[has]]
-        span = self.cfg.window_bins
-        for k in self.change_k:
-            c = k - self.k_first
+        span = self.window_bins
+        for c in self.change_k:
             sel = (n >= c) & (n < c + span)
             if sel.any():
                 out[sel] = np.maximum(out[sel], np.asarray(KAPPA_AFTER_CHANGE)[None, :])
