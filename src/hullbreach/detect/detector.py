@@ -96,10 +96,6 @@ from hullbreach.detect.alarmfit import AlarmFitting, _AlarmState
 from hullbreach.detect.noise import SLOW_PRIOR_K, SLOW_PRIOR_TAU_S, NoiseModel, _Buf
 from hullbreach.detect.result import Alarm, DetectionResult, ZoneStatus
 
-#: Warming the thermometers are credited with, without the pressure's confirmation, when a loss is
-#: cross-checked in the pressure itself [K] (the orbital swing of ISS cabin air is ~0.3 K, docs/detection.md §3;
-#: a thermometer that reports more while the pressure stays flat measures something other than the gas).
-THERMOMETER_CREDIBILITY_K = 0.5
 #: Prior of the unmeasured temperature offset of a zone without a trusted thermometer [K]: the ISS cabin's
 #: orbital and daily swings (0.3 K and 0.5 K, docs/detection.md §3) are then noise on the pressure-only track.
 PRESSURE_ONLY_PRIOR_K = 0.5
@@ -601,10 +597,9 @@ class ZoneDetector(AlarmFitting):
         """Cross-checks of a crossing at bin ``n`` with onset ``tau`` (data up to ``n`` only):
 
         * the loss rate since the onset is significant: its 95 % interval excludes zero;
-        * the loss appears in the pressure itself, beyond what the thermometers can explain within their
-          credibility: the zone pressure's own fall since the onset, plus the pressure change a measured warming
-          of at most :data:`THERMOMETER_CREDIBILITY_K` would explain, exceeds 2 standard errors. A warming
-          beyond that, with flat pressure, is a thermometer suspicion (noted, not an alarm).
+        * the loss appears in the pressure itself: when the zone pressure stayed flat since the onset (within 3
+          standard errors of its own noise) while the thermometers warmed, the fall of the track is carried by
+          temperature alone: a thermometer suspicion (noted, not an alarm).
         """
         a = tau + 1
         if n - a + 1 < MIN_REF_BINS // 2:
@@ -629,13 +624,11 @@ class ZoneDetector(AlarmFitting):
             return True
         sig_p = math.sqrt(float(np.median(d2 * d2)) / 0.455 / 6.0)
         se_dp = sig_p * math.sqrt(1.0 / sxx) * M
-        p_mean, T_mean = float(np.mean(p[ok])), float(np.mean(T[ok]))
-        evidence = -dp + p_mean / T_mean * min(dT, THERMOMETER_CREDIBILITY_K)
-        if evidence > 2.0 * se_dp:
+        if abs(dp) > 3.0 * se_dp or dT <= 0:
             return True
-        if dT > THERMOMETER_CREDIBILITY_K:
-            self.suspicion = (f"thermometer suspicion: the track fell but the pressure did not ({dp:+.1f} Pa while the "
-                              f"temperature rose {dT:.2f} K over {M * self.cfg.bin_s / 60:.0f} min)")
+        # the pressure itself is flat: the fall of the track is carried by the thermometers' warming alone
+        self.suspicion = (f"thermometer suspicion: the track fell but the pressure did not ({dp:+.1f} Pa while the "
+                          f"temperature rose {dT:.2f} K over {M * self.cfg.bin_s / 60:.0f} min)")
         return False
 
     def seal(self) -> None:
