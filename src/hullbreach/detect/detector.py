@@ -127,6 +127,9 @@ class DetectorConfig:
     fast_path : bool
         Run the fast path for large leaks (:mod:`hullbreach.detect.fastpath`: 10 s pressure consensus),
         which takes ``FAST_FAR_SHARE`` of the false-alarm rate.
+    slow_noise : bool
+        Model the slow noise no channel measures (default; False: white noise and kappa only, as on the
+        white-noise calibration of the threshold).
     slow_noise_prior_k, slow_noise_prior_tau_s : float
         Prior of the unmeasured bulk-gas temperature offset [K] and its correlation time [s], used until the
         zone's slow noise is measured (:class:`hullbreach.detect.noise.NoiseModel`).
@@ -141,6 +144,7 @@ class DetectorConfig:
     reserve_model: str = "constant-rate"
     threshold: float | None = None
     fast_path: bool = True
+    slow_noise: bool = True
     slow_noise_prior_k: float = SLOW_PRIOR_K
     slow_noise_prior_tau_s: float = SLOW_PRIOR_TAU_S
 
@@ -202,7 +206,8 @@ class ZoneDetector(AlarmFitting):
         self.p = _Buf()
         self.T = _Buf()
         self.mass = _Buf()
-        self.noise = NoiseModel(self.y, self.real, cfg.window_bins, aux=self.mass if track == "n2" else None)
+        self.noise = NoiseModel(self.y, self.real, cfg.window_bins, aux=self.mass if track == "n2" else None,
+                                slow=cfg.slow_noise)
         self.frac = 1.0  # track mass / air mass
         self.r_specific = None
         self.y_ref: float | None = None

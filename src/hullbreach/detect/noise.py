@@ -161,7 +161,8 @@ class NoiseModel:
         The detector's window [bins].
     """
 
-    def __init__(self, y: _Buf, real: _Buf, window_bins: int, aux: _Buf | None = None):
+    def __init__(self, y: _Buf, real: _Buf, window_bins: int, aux: _Buf | None = None, slow: bool = True):
+        self.slow = bool(slow)  # False: white noise and kappa only (the calibration of the white-noise statistic)
         self.y = y
         self.real = real
         #: a more precise series of the same zone whose slow noise is the track's, scaled by ``aux_scale``
@@ -222,6 +223,8 @@ class NoiseModel:
     def slow_q_at(self, n: np.ndarray) -> np.ndarray:
         """Slow-noise diffusion in use at bins ``n`` [kg^2 per bin]: as of the block before n's (the prior
         before any block)."""
+        if not self.slow:
+            return np.zeros(len(np.atleast_1d(n)))
         self.update()
         b = np.asarray(n) // SIGMA_BLOCK - 1
         out = np.full(len(b), self.q_prior if math.isfinite(self.q_prior) else 0.0)
@@ -237,11 +240,17 @@ class NoiseModel:
 
     def learning(self, n: int) -> bool:
         """True while the slow noise at bin ``n`` rests mostly on the prior (:data:`NU_LEARNED`)."""
+        if not self.slow:
+            return False
         return self.learned_dof(n) < NU_LEARNED
 
     def _slow_update(self, e: int, s2: float) -> None:
         """The slow noise in use after the block ending at track bin ``e`` (white variance ``s2``)."""
         qp = self.q_prior if math.isfinite(self.q_prior) else 0.0
+        if not self.slow:
+            self.q_mem.push(0.0)
+            self.nu_mem.push(0.0)
+            return
         lo = max(0, e - KAPPA_HISTORY)
         q, nu = slow_diffusion_estimate(self.y.v[lo:e], self.real.v[lo:e], s2, qp)
         if self.aux is not None and self.aux_scale > 0 and self.aux.n >= e:
