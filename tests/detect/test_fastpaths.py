@@ -59,7 +59,7 @@ def _same_bits(a, b):
         assert x.shape == z.shape, f
         assert np.array_equal(x.view(np.uint8), z.view(np.uint8)), f  # bit for bit (NaN where NaN)
     assert np.array_equal(np.array(a.noise.kappa_mem), np.array(b.noise.kappa_mem))
-    assert np.array_equal(a.noise.q_mem.v, b.noise.q_mem.v)
+    assert np.array_equal(np.array(a.noise.slow_mem), np.array(b.noise.slow_mem))
     assert [(x.n_alarm, x.stat, x.tau, x.floor, x.growing_n) for x in a.alarms] == \
         [(x.n_alarm, x.stat, x.tau, x.floor, x.growing_n) for x in b.alarms]
     assert a.clip_run == b.clip_run

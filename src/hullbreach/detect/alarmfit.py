@@ -25,12 +25,9 @@ from hullbreach.detect.glr import (
     MIN_FIT_BINS,
     ONSET_LR_95,
     _power_sum,
+    quad_slow_variance,
     slope_slow_variance,
 )
-
-#: Variance of the quadratic coefficient of a least-squares fit over M bins of a random walk of unit
-#: diffusion, times M^3 [-] (30/7, the continuum limit; 4.279 computed at M = 2000).
-QUAD_SLOW = 30.0 / 7.0
 from hullbreach.detect.result import Alarm
 from hullbreach.uncertain import Interval
 
@@ -140,9 +137,9 @@ class AlarmFitting:
         sig = self.sig.v[ns] * np.sqrt(self.noise.kappa_at(ns)[:, -1])
         b = beta[:, 1] / M  # kg per bin at the onset
         c = beta[:, 2] / (M * M)
-        # white part, and the slow noise's (a random walk's curvature over M bins: q QUAD_SLOW / M^3)
-        se_c = np.sqrt(sig * sig * np.maximum(inv[:, 2, 2], 0) / M ** 4
-                       + self.noise.slow_q_at(ns) * QUAD_SLOW / M ** 3)
+        # white part, and the slow noise's (the OU components' curvature over the fit)
+        slow = np.array([self.noise.slow_variance_of(int(j), quad_slow_variance, int(mm) + 1) for j, mm in zip(ns, M)])
+        se_c = np.sqrt(sig * sig * np.maximum(inv[:, 2, 2], 0) / M ** 4 + slow)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = -c / se_c
         rate0 = -b
@@ -185,8 +182,8 @@ class AlarmFitting:
         kap = self.noise.kappa_at(np.array([b]))[0]
         kap_fit = kap[min(int(np.searchsorted(np.asarray(KAPPA_SCALES), len(u), side="left")), len(kap) - 1)]
         # and by the slow noise (random walk of diffusion q: the slope's variance q sum K^2)
-        q = float(self.noise.slow_q_at(np.array([b]))[0])
-        return slope, float(math.sqrt(sig * sig * kap_fit / sxx + q * slope_slow_variance(len(u))))
+        slow = self.noise.slow_variance_of(b, slope_slow_variance, len(u))
+        return slope, float(math.sqrt(sig * sig * kap_fit / sxx + slow))
 
     def _estimate(self, a: int, end: int, station: Station, cfg: DetectorConfig, growing: bool, seed: int):
         """LeakEstimate from the track between bins a and end (post-onset): the slope over the recent part

@@ -71,6 +71,7 @@ import numpy as np
 from hullbreach.constants import SECONDS_PER_DAY
 from hullbreach.detect.airmass import (
     DEFAULT_BIN_S,
+    R_N2,
     AirMassTracker,
     ZoneMass,
     bin_frame,
@@ -96,6 +97,9 @@ from hullbreach.detect.alarmfit import AlarmFitting, _AlarmState
 from hullbreach.detect.noise import SLOW_PRIOR_K, SLOW_PRIOR_TAU_S, NoiseModel, _Buf
 from hullbreach.detect.result import Alarm, DetectionResult, ZoneStatus
 
+#: History over which the thermometers' credibility is measured before an onset [bins] (6 h at 60 s: a few
+#: orbital swings).
+CREDIBILITY_BINS = 360
 #: Prior of the unmeasured temperature offset of a zone without a trusted thermometer [K]: the ISS cabin's
 #: orbital and daily swings (0.3 K and 0.5 K, docs/detection.md §3) are then noise on the pressure-only track.
 PRESSURE_ONLY_PRIOR_K = 0.5
@@ -565,7 +569,7 @@ class ZoneDetector(AlarmFitting):
             s, bm = glr_statistic(self.D0.v, self.Dj.v, n[ok], sig[ok], self.cfg.window_bins, self.allow, self.grid,
                                   floor=self.floor.v[n[ok]], kappa=kap,
                                   end_sums=(self.D0_end.v[n[ok]], self.Dj_end.v[n[ok]]),
-                                  slow_q=self.noise.slow_q_at(n[ok]))
+                                  slow=self.noise.slow_at(n[ok]))
             stat[ok] = s
             best_m[ok] = bm
         self.stat.extend(stat)
@@ -602,9 +606,13 @@ class ZoneDetector(AlarmFitting):
         """Cross-checks of a crossing at bin ``n`` with onset ``tau`` (data up to ``n`` only):
 
         * the loss rate since the onset is significant: its 95 % interval excludes zero;
-        * the loss appears in the pressure itself: when the zone pressure stayed flat since the onset (within 3
-          standard errors of its own noise) while the thermometers warmed, the fall of the track is carried by
-          temperature alone: a thermometer suspicion (noted, not an alarm).
+        * the loss appears in the pressure itself (the zone pressure for the air track, the N2 partial pressure
+          for the N2 track: crew O2 feeds move the total) beyond what the thermometers can explain within their
+          credibility: the fall since the onset, plus the measured warming times ``p / T`` times the
+          thermometers' credibility (:meth:`_thermometer_credibility`, how far the pressure followed them
+          before), exceeds 3 standard errors of the pressure's own noise. When it does not while the
+          thermometers warmed, the fall of the track is carried by temperature: a thermometer suspicion (noted,
+          not an alarm).
         """
         a = tau + 1
         if n - a + 1 < MIN_REF_BINS // 2:
@@ -612,7 +620,9 @@ class ZoneDetector(AlarmFitting):
         slope, se = self._fit_rate(a, n)
         if not (np.isfinite(slope) and -slope - 1.96 * (se if np.isfinite(se) else 0.0) > 0):
             return False
-        p = self.p.v[a: n + 1]
+        series = self._track_pressure(max(a - 4 * MIN_REF_BINS, 0), n)
+        lo0 = max(a - 4 * MIN_REF_BINS, 0)
+        p = series[a - lo0:]
         T = self.T.v[a: n + 1]
         ok = np.isfinite(p) & np.isfinite(T) & self.real.v[a: n + 1]
         if ok.sum() < 5:
@@ -621,20 +631,61 @@ class ZoneDetector(AlarmFitting):
         uc = u - u.mean()
         sxx = float(np.sum(uc * uc))
         M = float(u[-1] - u[0])
-        dp = float(np.sum(uc * (p[ok] - p[ok].mean())) / sxx) * M  # pressure change over the span [Pa]
+        dp = float(np.sum(uc * (p[ok] - p[ok].mean())) / sxx) * M  # the track's pressure change over the span [Pa]
         dT = float(np.sum(uc * (T[ok] - T[ok].mean())) / sxx) * M  # temperature change [K]
-        pv = self.p.v[max(a - 4 * MIN_REF_BINS, 0): n + 1]
-        d2 = np.diff(pv[np.isfinite(pv)], 2)
+        real = self.real.v[lo0: n + 1]
+        d2 = (series[2:] - 2 * series[1:-1] + series[:-2])[real[2:] & real[1:-1] & real[:-2]]
+        d2 = d2[np.isfinite(d2)]
         if len(d2) < 5:
             return True
         sig_p = math.sqrt(float(np.median(d2 * d2)) / 0.455 / 6.0)
         se_dp = sig_p * math.sqrt(1.0 / sxx) * M
-        if abs(dp) > 3.0 * se_dp or dT <= 0:
+        p_mean, T_mean = float(np.mean(p[ok])), float(np.mean(T[ok]))
+        cred = self._thermometer_credibility(a, p_mean / T_mean)
+        if -dp + cred * p_mean / T_mean * dT > 3.0 * se_dp:
             return True
-        # the pressure itself is flat: the fall of the track is carried by the thermometers' warming alone
+        if dT <= 0:
+            return False  # neither the pressure nor a warming: wait for the data to tell
+        # the pressure did not fall beyond what the thermometers credibly explain: the fall of the track is
+        # carried by the thermometers' warming
         self.suspicion = (f"thermometer suspicion: the track fell but the pressure did not ({dp:+.1f} Pa while the "
                           f"temperature rose {dT:.2f} K over {M * self.cfg.bin_s / 60:.0f} min)")
         return False
+
+    def _thermometer_credibility(self, a: int, dp_dT: float) -> float:
+        """How far the thermometers represent the gas, from the bins before ``a`` [-] (0..1): the regression
+        slope of the track's pressure on the zone temperature over the last :data:`CREDIBILITY_BINS` (both
+        detrended; its lower 2-standard-error side), divided by the ideal-gas ``p / T`` (``dp_dT`` [Pa/K]). A thermometer that follows the gas
+        moves the pressure with it (the orbital swings); one that warms with its own electronics does not. 0
+        without enough history or temperature variation (not shown credible)."""
+        lo = max(a - CREDIBILITY_BINS, 0)
+        if a - lo < 3 * MIN_REF_BINS:
+            return 0.0
+        p = self._track_pressure(lo, a - 1)
+        T = self.T.v[lo: a]
+        ok = np.isfinite(p) & np.isfinite(T) & self.real.v[lo: a]
+        if ok.sum() < 3 * MIN_REF_BINS:
+            return 0.0
+        u = np.arange(a - lo, dtype=float)[ok]
+        X = np.vstack([np.ones_like(u), u - u.mean()]).T
+        rp = p[ok] - X @ np.linalg.lstsq(X, p[ok], rcond=None)[0]
+        rT = T[ok] - X @ np.linalg.lstsq(X, T[ok], rcond=None)[0]
+        vT = float(np.sum(rT * rT))
+        if not vT > 0 or math.sqrt(vT / len(rT)) < 0.02:  # swings below 0.02 K: nothing shown
+            return 0.0
+        beta = float(np.sum(rp * rT)) / vT
+        resid = rp - beta * rT
+        se_beta = math.sqrt(float(np.sum(resid * resid)) / max(len(rp) - 3, 1) / vT)
+        # the lower side (2 standard errors): credibility has to be shown
+        return float(min(max((beta - 2.0 * se_beta) / dp_dT, 0.0), 1.0))
+
+    def _track_pressure(self, a: int, n: int) -> np.ndarray:
+        """The pressure the track's gas exerts at bins ``a .. n`` [Pa]: the zone pressure for the air track, the
+        N2 partial pressure for the N2 track (``m_N2 R_N2 T / V``, from the track and the zone temperature)."""
+        if self.track == "air":
+            return np.asarray(self.p.v[a: n + 1], dtype=float)
+        level = abs(self.y_ref) + self.offset
+        return (self.y.v[a: n + 1] + level) * R_N2 * self.T.v[a: n + 1] / self.volume_m3
 
     def seal(self) -> None:
         """End the current alarm (leak sealed, or zone changed)."""
@@ -660,8 +711,7 @@ class ZoneDetector(AlarmFitting):
         Suu = (N - 1) * N * (2 * N - 1) / 6.0
         R = N / (N * Suu - Su * Su)
         kap = float(self.noise.kappa_at(np.array([n]))[0, -1])
-        q = float(self.noise.slow_q_at(np.array([n]))[0])
-        se = math.sqrt(sig * sig * R * kap + q * slope_slow_variance(N))
+        se = math.sqrt(sig * sig * R * kap + self.noise.slow_variance_of(n, slope_slow_variance, N))
         return self.allow + math.sqrt(2.0 * self.h) * se
 
     def status(self) -> ZoneStatus:

@@ -103,7 +103,7 @@ def _power_sum(m, p):
 
 
 def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_block: int = 2048, floor: int = 0,
-                  kappa=None, window_test: bool = True, composite: bool = True, end_sums=None, slow_q=None):
+                  kappa=None, window_test: bool = True, composite: bool = True, end_sums=None, slow=None):
     """Window-limited hinge GLR and the window mass-point z at bins ``n`` (vectorised over ``n``).
 
     Parameters
@@ -134,10 +134,11 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
     end_sums : (ndarray, ndarray), optional
         Per bin of ``n``, the values to use for ``C0[n + 1]`` and ``Cj[n + 1]`` (the detector's one-bin
         hindsight on the clip: the statistic at ``n`` sees bin ``n`` as clipped when it arrived).
-    slow_q : ndarray, optional
-        Per bin of ``n``, the random-walk diffusion of the track's slow noise [kg^2 per bin]
-        (:class:`hullbreach.detect.noise.NoiseModel`); its variance :func:`slow_variance` is added to that of
-        the white noise in every z (default 0).
+    slow : (tuple, ndarray), optional
+        The track's slow noise (:class:`hullbreach.detect.noise.NoiseModel`): correlation times [bins] of its
+        OU components and, per bin of ``n``, their variances ``(len(n), len(taus))`` [kg^2]; its variance
+        (:func:`slow_variance`, :func:`slope_slow_variance`) is added to that of the white noise in every z
+        (default none).
 
     Returns
     -------
@@ -177,9 +178,13 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
         A = (Suu * Sy - Su * Suy) / det   # intercept at u = 0
         B = (N * Suy - Su * Sy) / det     # slope [kg per bin]
         P, Q, R = Suu / det, Su / det, N / det
-        qv = np.zeros(len(n)) if slow_q is None else np.asarray(slow_q, dtype=float)
-        vb = np.array([slope_slow_variance(int(x)) if x >= 3 else 0.0 for x in N])
-        se_b = np.sqrt(sigma * sigma * R * kappa[:, -1] + qv * vb)
+        taus, s2 = (), np.zeros((len(n), 0))
+        if slow is not None:
+            taus, s2 = tuple(slow[0]), np.asarray(slow[1], dtype=float)
+        vb = np.zeros(len(n))
+        for c, tau in enumerate(taus):
+            vb += s2[:, c] * np.array([slope_slow_variance(int(x), tau) if x >= 3 else 0.0 for x in N])
+        se_b = np.sqrt(sigma * sigma * R * kappa[:, -1] + vb)
         z_b = (-B - allow_per_bin) / se_b
     ok_n = N >= MIN_REF_BINS
     llr_b = np.where(ok_n & (z_b > 0) & window_test, 0.5 * z_b ** 2, 0.0)
@@ -219,9 +224,10 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
             for Nv in np.unique(Ni):
                 if allow_per_bin > 0:
                     ex[Ni == Nv] = worst_case_excess(int(Nv), gkey)
-                if slow_q is not None:
-                    sv[Ni == Nv] = slow_variance(int(Nv), gkey)
-            se_post = np.sqrt(sigma[sl][:, None] ** 2 * kap[sl] / v2 + qv[sl][:, None] * sv)
+                sel = np.nonzero(Ni == Nv)[0]
+                for c, tau in enumerate(taus):
+                    sv[sel] += s2[sl][sel, c, None] * slow_variance(int(Nv), gkey, tau)[None, :]
+            se_post = np.sqrt(sigma[sl][:, None] ** 2 * kap[sl] / v2 + sv)
             z_post = (-b_post - allow_per_bin) / se_post
         if composite:
             # GLR of the composite null "loss after tau <= allowance" (one-sided test on the post-change
@@ -283,7 +289,8 @@ def excess_window(n_bins):
 def _hinge_increment_weights(n_window: int, grid: tuple):
     """The post-change loss estimate of the hinge fit as weights on the track's increments: ``K`` with
     ``c_hat = sum_j K[g, j] (y_{j+1} - y_j)`` for each change age ``g`` of ``grid`` that fits a window of
-    ``n_window`` bins (``ok``; regressors ``[1, w, h]`` of :func:`glr_statistic`). Read-only, cached.
+    ``n_window`` bins (``ok``; regressors ``[1, w, h]`` of :func:`glr_statistic`), and the weights ``a`` on the
+    track's values themselves (``c_hat = sum_i a[g, i] y_i``). Read-only, cached.
 
     The one place the hinge's weights are written out: :func:`worst_case_excess` (allowance) and
     :func:`slow_variance` (slow noise) both read them."""
@@ -291,7 +298,7 @@ def _hinge_increment_weights(n_window: int, grid: tuple):
     g = np.asarray(grid, dtype=np.int64)
     ok = g <= N - MIN_REF_BINS
     if not ok.any():
-        return ok, np.zeros((0, max(N - 1, 0)))
+        return ok, np.zeros((0, max(N - 1, 0))), np.zeros((0, N))
     m = g[ok].astype(float)
     # X'X of the regressors [1, w, h] in closed form (u = i - (N - 1); pre: w = u, h = 0; post: w = -m, h = u + m)
     s_pre1 = -(_power_sum(N - 1, 1) - _power_sum(m - 1, 1))
@@ -309,9 +316,9 @@ def _hinge_increment_weights(n_window: int, grid: tuple):
     post = u > -m[:, None]
     a = np.where(post, r[:, 0:1] - r[:, 1:2] * m[:, None] + r[:, 2:3] * (u + m[:, None]), r[:, 0:1] + r[:, 1:2] * u)
     K = np.cumsum(a[:, :0:-1], axis=1)  # K_j = sum_{i > j} a_i (j = N-2 .. 0; the order does not matter)
-    ok.flags.writeable = False
-    K.flags.writeable = False
-    return ok, K
+    for x in (ok, K, a):
+        x.flags.writeable = False
+    return ok, K, a
 
 
 @functools.lru_cache(maxsize=8192)
@@ -329,41 +336,68 @@ def worst_case_excess(n_window: int, grid: tuple) -> np.ndarray:
     the false-alarm rate for all of them); ``E`` is small for old changes and large for young ones, where a
     leak worth alarming on is many allowances anyway.
     """
-    ok, K = _hinge_increment_weights(n_window, grid)
+    ok, K, _a = _hinge_increment_weights(n_window, grid)
     out = np.zeros(len(ok))
     if len(K):
         out[ok] = -np.minimum(K, 0.0).sum(axis=1)
     return out
 
 
-@functools.lru_cache(maxsize=8192)
-def slow_variance(n_window: int, grid: tuple) -> np.ndarray:
-    """Variance of the hinge's post-change loss estimate per unit of random-walk diffusion, for a window of
-    ``n_window`` bins and each change age of ``grid`` [bins] (0 where the age does not fit).
+def exp_quadratic_form(a: np.ndarray, tau_bins: float) -> np.ndarray:
+    """``a_r' G a_r`` for each row of ``a`` with ``G_ij = exp(-|i - j| / tau_bins)`` [-]: the variance of the
+    linear functional ``a`` of a unit-variance Ornstein-Uhlenbeck sequence of correlation time ``tau_bins``.
+    O(len) per row: ``G a`` is a forward plus a backward first-order recursion (minus the diagonal counted
+    twice)."""
+    from scipy.signal import lfilter
 
-    A slow disturbance of the track (an unmeasured bulk-gas temperature offset, a drifting gauge) is modelled
-    as a random walk whose increments have variance ``q`` [kg^2 per bin]; with ``c_hat = sum_j K_j dy_j``
-    its variance is ``q sum_j K_j^2``. A random walk is the short-lag limit of an Ornstein-Uhlenbeck offset
-    (``q = 2 sigma^2 / tau``) and bounds it at long lags, so the model is conservative for old changes.
-    """
-    ok, K = _hinge_increment_weights(n_window, grid)
+    a = np.atleast_2d(np.asarray(a, dtype=float))
+    if a.shape[1] == 0:
+        return np.zeros(a.shape[0])
+    rho = math.exp(-1.0 / float(tau_bins))
+    f = lfilter([1.0], [1.0, -rho], a, axis=1)
+    b = lfilter([1.0], [1.0, -rho], a[:, ::-1], axis=1)[:, ::-1]
+    return np.einsum("ij,ij->i", a, f + b - a)
+
+
+@functools.lru_cache(maxsize=8192)
+def slow_variance(n_window: int, grid: tuple, tau_bins: float) -> np.ndarray:
+    """Variance of the hinge's post-change loss estimate per unit variance of an Ornstein-Uhlenbeck
+    disturbance of correlation time ``tau_bins`` on the track, for a window of ``n_window`` bins and each
+    change age of ``grid`` [bins^-2 ... i.e. (kg per bin)^2 per kg^2] (0 where the age does not fit).
+
+    Slow noise no channel measures (an unmeasured bulk-gas temperature offset, a thermometer that does not
+    represent the gas) is a sum of such components (:class:`hullbreach.detect.noise.NoiseModel`); the
+    statistic adds ``sum_c sigma_c^2 slow_variance(N, grid, tau_c)`` to the variance of the white noise."""
+    ok, _K, a = _hinge_increment_weights(n_window, grid)
     out = np.zeros(len(ok))
-    if len(K):
-        out[ok] = np.einsum("ij,ij->i", K, K)
+    if len(a):
+        out[ok] = exp_quadratic_form(a, tau_bins)
+    out.flags.writeable = False
     return out
 
 
-@functools.lru_cache(maxsize=4096)
-def slope_slow_variance(n_points: int) -> float:
-    """Variance of a least-squares slope over ``n_points`` equally spaced bins per unit of random-walk
-    diffusion [bins^-1] (``sum_j K_j^2`` of the slope's increment weights; ~ 6 / (5 n) for long fits)."""
+@functools.lru_cache(maxsize=8192)
+def slope_slow_variance(n_points: int, tau_bins: float) -> float:
+    """Variance of a least-squares slope over ``n_points`` equally spaced bins per unit variance of an
+    Ornstein-Uhlenbeck disturbance of correlation time ``tau_bins`` [bins^-2]."""
     n = int(n_points)
     if n < 3:
         return math.inf
     u = np.arange(n, dtype=float) - (n - 1) / 2.0
-    a = u / float(np.sum(u * u))
-    K = np.cumsum(a[:0:-1])
-    return float(np.sum(K * K))
+    return float(exp_quadratic_form(u / float(np.sum(u * u)), tau_bins)[0])
+
+
+@functools.lru_cache(maxsize=8192)
+def quad_slow_variance(n_points: int, tau_bins: float) -> float:
+    """Variance of the quadratic coefficient of a least-squares parabola over ``n_points`` bins per unit
+    variance of an Ornstein-Uhlenbeck disturbance of correlation time ``tau_bins`` [bins^-4]."""
+    n = int(n_points)
+    if n < 4:
+        return math.inf
+    u = np.arange(n, dtype=float)
+    X = np.vstack([np.ones(n), u, u * u]).T
+    w = np.linalg.solve(X.T @ X, X.T)[2]
+    return float(exp_quadratic_form(w, tau_bins)[0])
 
 
 def robust_sigma_blocks(y: np.ndarray, real: np.ndarray, pre: int = 0):

@@ -28,6 +28,7 @@ import numpy as np
 
 from hullbreach.detect.glr import (
     KAPPA_AFTER_CHANGE,
+    exp_quadratic_form,
     KAPPA_REL_SE,
     KAPPA_EVERY,
     KAPPA_HISTORY,
@@ -40,50 +41,53 @@ from hullbreach.detect.glr import (
 )
 
 #: Prior of the unmeasured bulk-gas temperature offset [K] (standard deviation) and its correlation time [s]
-#: before the slow noise is measured: the upper end of the issue 16 sweep (0.1 K), with the correlation time of
-#: ISS cabin thermal drifts (hours; 6 h, the independent generator's default). Its random-walk diffusion is
-#: ``q = 2 (m sigma_T / T)^2 / tau`` (the short-lag limit of an Ornstein-Uhlenbeck offset).
+#: before the slow noise is measured: the MS-09 row of the issue 16 goals (0.05 K, 6 h; the independent
+#: generator's defaults). A larger prior (0.1 K) makes the first hours safer and MS-09 slower (docs/detection.md).
 SLOW_PRIOR_K = 0.05
 SLOW_PRIOR_TAU_S = 6 * 3600.0
-#: Weight of the prior, in degrees of freedom of the slow-noise estimate [-] (about 2 h of 16-bin means).
+#: Weight of the prior, in degrees of freedom of a variance estimate [-].
 NU_PRIOR = 2.0
-#: A zone is ``learning`` while its slow-noise estimate has fewer degrees of freedom than this [-].
-NU_LEARNED = 2.0 * NU_PRIOR
-#: Scales of the slow-noise estimate [bins] (block means of 4, 16 and 64 bins: 4 min to ~1 h at 60 s).
-SLOW_SCALES = (4, 16, 64)
-#: The slow noise in use is the combined estimate times (1 + SLOW_UPPER sqrt(2 / dof)): its upper side.
-SLOW_UPPER = 0.5
+#: Correlation times of the OU components the slow noise is fitted with [bins] (4 min to 17 h at 60 s), besides
+#: the prior's own.
+SLOW_TAUS = (4.0, 16.0, 64.0, 256.0, 1024.0)
+#: Scales of the Allan-type estimate [bins] (second differences of block means of 4 to 256 bins).
+SLOW_SCALES = (4, 16, 64, 256)
+#: A zone is ``learning`` until its slow noise is measured at this scale [bins] (about an hour of blocks; the
+#: prior's correlation time is hours, so shorter scales cannot yet tell it).
+LEARNED_SCALE = 64
+#: The slow noise in use is the fit times (1 + SLOW_UPPER x its relative standard error): its upper side.
+SLOW_UPPER = 1.0
 
 
-@functools.lru_cache(maxsize=64)
-def allan_rw_coefficient(scale: int) -> float:
-    """``E[(m3 - 2 m2 + m1)^2] / q`` for three adjacent ``scale``-bin means of a random walk of diffusion
-    ``q`` [bins] (the sum of squared increment weights of that second difference; ~ scale for long blocks)."""
+@functools.lru_cache(maxsize=256)
+def allan_ou_coefficient(scale: int, tau_bins: float) -> float:
+    """``E[(m3 - 2 m2 + m1)^2] / sigma^2`` for three adjacent ``scale``-bin means of an OU disturbance of
+    variance ``sigma^2`` and correlation time ``tau_bins`` [-]."""
     s = int(scale)
     a = np.concatenate([np.full(s, 1.0 / s), np.full(s, -2.0 / s), np.full(s, 1.0 / s)])
-    K = np.cumsum(a[:0:-1])
-    return float(np.sum(K * K))
+    return float(exp_quadratic_form(a, tau_bins)[0])
 
 
-def slow_diffusion_estimate(y: np.ndarray, real: np.ndarray, sigma2: float, q_ref: float = 0.0):
-    """Random-walk diffusion of the track's slow noise [kg^2 per bin] and its degrees of freedom [-].
+def allan_excess(y: np.ndarray, real: np.ndarray, sigma2: float | None) -> list:
+    """Excess of the Allan-type variance over white noise per scale of :data:`SLOW_SCALES`.
 
-    The second differences of ``s``-bin means have mean square ``6 sigma^2 / s + c_s q`` (white noise plus
-    a random walk; :func:`allan_rw_coefficient`; a linear trend such as a constant leak cancels). The excess
-    over the white part is ``q``; squares are winsorized at :data:`~hullbreach.detect.glr.WINSOR` medians (the
-    kink of a starting leak is not slow noise). The mean square of ``count`` second differences has a
-    relative standard error ``KAPPA_REL_SE sqrt(2 / count)`` (as :func:`hullbreach.detect.glr.kappa_scales`),
-    so ``q`` at scale ``s`` has the standard error ``se_s = (6 sigma^2 / s + c_s q_r) KAPPA_REL_SE
-    sqrt(2 / count) / c_s`` at ``q_r = max(q_hat, q_ref)``. Of the scales :data:`SLOW_SCALES` the one with the
-    smaller ``se_s`` counts, with ``2 (q_r / se_s)^2`` degrees of freedom (those of a variance estimate of that
-    relative precision). Returns ``(q, nu)``; ``(nan, 0)`` with too little data."""
-    best = (math.nan, 0.0, math.inf)
+    The second differences of ``s``-bin means have mean square ``6 sigma^2 / s`` for white noise of variance
+    ``sigma^2``; slow noise adds to it (a linear trend, e.g. a constant leak, cancels). Squares are winsorized
+    at :data:`~hullbreach.detect.glr.WINSOR` medians (the kink of a starting leak is not slow noise). The mean
+    square of ``count`` second differences has the relative standard error ``KAPPA_REL_SE sqrt(2 / count)``
+    (as :func:`hullbreach.detect.glr.kappa_scales`). ``sigma2`` None: from the median squared second
+    difference of ``y``.
+
+    Returns
+    -------
+    list of (scale, excess [kg^2], standard error [kg^2], count)
+    """
+    out = []
     if sigma2 is None and len(y) >= 3:
-        # white variance from the median squared second difference (chi-square(1) median 0.455)
         d1 = (y[2:] - 2 * y[1:-1] + y[:-2])[real[2:] & real[1:-1] & real[:-2]]
         sigma2 = float(np.median(d1 * d1)) / 0.455 / 6.0 if len(d1) >= 10 else math.nan
     if not (sigma2 is not None and sigma2 > 0):
-        return best[:2]
+        return out
     for sc in SLOW_SCALES:
         nb = len(y) // sc
         if nb < 8:
@@ -98,14 +102,32 @@ def slow_diffusion_estimate(y: np.ndarray, real: np.ndarray, sigma2: float, q_re
         dd = d2[ok]
         med = float(np.partition(dd, len(dd) // 2)[len(dd) // 2])
         ms = float(np.minimum(dd, WINSOR * max(med, 1e-300)).mean())
-        c = allan_rw_coefficient(sc)
         white = 6.0 * sigma2 / sc
-        q = max(ms - white, 0.0) / c
-        q_r = max(q, q_ref, 1e-300)
-        se = (white + c * q_r) * KAPPA_REL_SE * math.sqrt(2.0 / cnt) / c
-        if se < best[2]:
-            best = (q, min(2.0 * (q_r / se) ** 2, 2.0 * cnt / KAPPA_REL_SE ** 2), se)
-    return best[:2]
+        out.append((sc, ms - white, max(ms, white) * KAPPA_REL_SE * math.sqrt(2.0 / cnt), cnt))
+    return out
+
+
+def fit_slow_noise(rows: list, taus: tuple, prior_var: float, prior_col: int) -> tuple:
+    """Variances of the OU components ``taus`` [bins] that fit the Allan excesses ``rows`` (weighted, non-negative
+    least squares), with the prior ``prior_var`` [kg^2] on component ``prior_col`` as one more observation of
+    relative standard error ``sqrt(2 / NU_PRIOR)``; then their upper side (:data:`SLOW_UPPER`). Returns
+    ``(variances [kg^2], the largest scale measured [bins])``."""
+    from scipy.optimize import nnls
+
+    A, b = [], []
+    for sc, e, se, _cnt in rows:
+        A.append([allan_ou_coefficient(sc, t) / se for t in taus])
+        b.append(e / se)
+    largest = rows[-1][0] if rows else 0
+    if prior_var > 0:
+        se_p = prior_var * math.sqrt(2.0 / NU_PRIOR)
+        A.append([1.0 / se_p if c == prior_col else 0.0 for c in range(len(taus))])
+        b.append(prior_var / se_p)
+    if not A:
+        return np.zeros(len(taus)), largest
+    x, _res = nnls(np.array(A), np.array(b))
+    rel = KAPPA_REL_SE * math.sqrt(2.0 / rows[-1][3]) if rows else math.sqrt(2.0 / NU_PRIOR)
+    return x * (1.0 + SLOW_UPPER * rel), largest
 
 
 class _Buf:
@@ -185,17 +207,20 @@ class NoiseModel:
         self.kappa_last = np.ones((3, len(KAPPA_SCALES)))
         self.kappa_last_b = np.full((3, len(KAPPA_SCALES)), -(10 ** 9), dtype=np.int64)
         self.change_k: list = []  # track bins where a channel of the zone was left out
-        self.q_prior = math.nan  # prior slow-noise diffusion [kg^2 per bin] (set_prior)
-        self.q_mem = _Buf()  # per completed block: slow-noise diffusion in use [kg^2 per bin]
-        self.nu_mem = _Buf()  # per completed block: its degrees of freedom from data [-]
+        self.taus: tuple = SLOW_TAUS  # OU components [bins]; the prior's own is appended by set_prior
+        self.prior_var = 0.0  # prior variance of the slow noise [kg^2] (set_prior), on the last component
+        self.slow_mem: list = []  # per completed block: variances of the components in use [kg^2]
+        self.scale_mem: list = []  # per completed block: the largest scale measured [bins]
+        self._smem: np.ndarray | None = None
 
     def set_prior(self, mass_kg: float, temperature_k: float, bin_s: float, sigma_k: float = SLOW_PRIOR_K,
                   tau_s: float = SLOW_PRIOR_TAU_S) -> None:
         """The slow-noise prior for a track of ``mass_kg`` [kg] at ``temperature_k`` [K] in bins of ``bin_s``
-        [s]: a bulk temperature offset of ``sigma_k`` [K] over ``tau_s`` [s] moves the apparent mass by
-        ``m sigma_T / T``; its random-walk diffusion is ``2 (m sigma_T / T)^2 bin_s / tau``."""
+        [s]: a bulk-gas temperature offset of ``sigma_k`` [K] with correlation time ``tau_s`` [s] moves the
+        apparent mass by ``m sigma_T / T`` (ideal gas, the thermometers not seeing it)."""
         s_kg = mass_kg * sigma_k / temperature_k
-        self.q_prior = 2.0 * s_kg * s_kg * bin_s / tau_s
+        self.prior_var = s_kg * s_kg
+        self.taus = SLOW_TAUS + (float(tau_s) / float(bin_s),)
 
     def note_change(self, n: int) -> None:
         """A channel the track depends on left the zone's vote at track bin ``n``."""
@@ -220,50 +245,62 @@ class NoiseModel:
         return float(self.sigma_at(np.array([int(n)]))[0])
 
     # -- slow noise
-    def slow_q_at(self, n: np.ndarray) -> np.ndarray:
-        """Slow-noise diffusion in use at bins ``n`` [kg^2 per bin]: as of the block before n's (the prior
-        before any block)."""
+    def slow_at(self, n: np.ndarray):
+        """The slow noise in use at bins ``n``: ``(taus [bins], variances (len(n), len(taus)) [kg^2])``, as of
+        the block before n's (the prior before any block); None when the model is off."""
         if not self.slow:
-            return np.zeros(len(np.atleast_1d(n)))
+            return None
         self.update()
         b = np.asarray(n) // SIGMA_BLOCK - 1
-        out = np.full(len(b), self.q_prior if math.isfinite(self.q_prior) else 0.0)
-        has = (b >= 0) & (b < self.q_mem.n)
-        out[has] = self.q_mem.v[b[has]]
-        return out
+        C = len(self.taus)
+        prior = np.zeros(C)
+        prior[-1] = self.prior_var * (1.0 + SLOW_UPPER * math.sqrt(2.0 / NU_PRIOR)) if len(self.taus) > len(SLOW_TAUS) else 0.0
+        out = np.tile(prior, (len(b), 1))
+        has = (b >= 0) & (b < len(self.slow_mem))
+        if has.any():
+            out[has] = self._slow_mem_array()[b[has]]
+        return self.taus, out
 
-    def learned_dof(self, n: int) -> float:
-        """Degrees of freedom of the slow-noise estimate from data at bin ``n`` [-] (0 before any)."""
-        self.update()
-        b = int(n) // SIGMA_BLOCK - 1
-        return float(self.nu_mem.v[b]) if 0 <= b < self.nu_mem.n else 0.0
+    def slow_variance_of(self, n: int, fn, *args) -> float:
+        """Variance a statistic takes from the slow noise at bin ``n``: ``sum_c sigma_c^2 fn(*args, tau_c)`` for
+        ``fn`` one of :func:`hullbreach.detect.glr.slope_slow_variance`, ``quad_slow_variance`` [units of fn
+        times kg^2]; 0 when the model is off."""
+        sl = self.slow_at(np.array([int(n)]))
+        if sl is None:
+            return 0.0
+        taus, v = sl
+        return float(sum(v[0, c] * fn(*args, tau) for c, tau in enumerate(taus) if v[0, c] > 0))
+
+    def _slow_mem_array(self) -> np.ndarray:
+        k = len(self.slow_mem)
+        if self._smem is None or len(self._smem) != k:
+            self._smem = np.array(self.slow_mem).reshape(k, len(self.taus))
+        return self._smem
 
     def learning(self, n: int) -> bool:
-        """True while the slow noise at bin ``n`` rests mostly on the prior (:data:`NU_LEARNED`)."""
+        """True while the slow noise at bin ``n`` is not yet measured at :data:`LEARNED_SCALE` (the prior holds)."""
         if not self.slow:
             return False
-        return self.learned_dof(n) < NU_LEARNED
+        self.update()
+        b = int(n) // SIGMA_BLOCK - 1
+        return not (0 <= b < len(self.scale_mem) and self.scale_mem[b] >= LEARNED_SCALE)
 
     def _slow_update(self, e: int, s2: float) -> None:
-        """The slow noise in use after the block ending at track bin ``e`` (white variance ``s2``)."""
-        qp = self.q_prior if math.isfinite(self.q_prior) else 0.0
+        """The slow noise in use after the block ending at track bin ``e`` (white variance ``s2`` [kg^2])."""
         if not self.slow:
-            self.q_mem.push(0.0)
-            self.nu_mem.push(0.0)
             return
         lo = max(0, e - KAPPA_HISTORY)
-        q, nu = slow_diffusion_estimate(self.y.v[lo:e], self.real.v[lo:e], s2, qp)
+        rows = allan_excess(self.y.v[lo:e], self.real.v[lo:e], s2)
         if self.aux is not None and self.aux_scale > 0 and self.aux.n >= e:
+            # per scale, the more precise of the track's own and the air mass's (scaled) measurement
             k2 = self.aux_scale ** 2
-            qa, nua = slow_diffusion_estimate(self.aux.v[lo:e], self.real.v[lo:e], None, qp / k2)
-            if math.isfinite(qa) and (nua > nu or not math.isfinite(q)):
-                q, nu = qa * k2, nua
-        if not math.isfinite(q):
-            q, nu = 0.0, 0.0
-        dof = NU_PRIOR + nu
-        q_use = (NU_PRIOR * qp + nu * q) / dof * (1.0 + SLOW_UPPER * math.sqrt(2.0 / dof))
-        self.q_mem.push(q_use)
-        self.nu_mem.push(nu)
+            aux = {r[0]: (r[0], r[1] * k2, r[2] * k2, r[3]) for r in allan_excess(self.aux.v[lo:e], self.real.v[lo:e], None)}
+            mine = {r[0]: r for r in rows}
+            rows = [min((x for x in (mine.get(sc), aux.get(sc)) if x is not None), key=lambda r: r[2])
+                    for sc in SLOW_SCALES if sc in mine or sc in aux]
+        x, largest = fit_slow_noise(rows, self.taus, self.prior_var, len(self.taus) - 1)
+        self.slow_mem.append(x)
+        self.scale_mem.append(largest)
 
     def update(self) -> None:
         """Noise blocks, their cumulative sums and the inflation and slow-noise estimates of every block
@@ -296,9 +333,9 @@ class NoiseModel:
                     self._slow_update(e, s2)
                 else:
                     self.kappa.append(self.kappa[-1])
-                    if self.q_mem.n:
-                        self.q_mem.push(self.q_mem.last())
-                        self.nu_mem.push(self.nu_mem.last())
+                    if self.slow and self.slow_mem:
+                        self.slow_mem.append(self.slow_mem[-1])
+                        self.scale_mem.append(self.scale_mem[-1])
                     else:
                         self._slow_update(e, s2)
                 # evidence of slow disturbances is kept for window_bins // 3 bins, at the level of the latest
