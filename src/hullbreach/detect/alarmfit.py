@@ -47,6 +47,7 @@ class _AlarmState:
     at_alarm: tuple | None = None
     onset: tuple | None = None  # ((n_eval, floor), onset MLE and interval) of the last result rebuild
     final: tuple | None = None  # ((a, end, growing, seed), estimate) of an ended alarm (its data no longer change)
+    fit_a: int | None = None  # first bin of the rate fit that confirmed the alarm (the at-alarm estimate's span)
 
 
 class AlarmFitting:
@@ -246,9 +247,11 @@ class AlarmFitting:
                 else:
                     est = al.final[1]
             if al.n_alarm < end:
-                key = (a, al.n_alarm, seed)
+                # at the alarm: the span that confirmed it (its rate interval excludes zero), the same data
+                a0 = al.fit_a if al.fit_a is not None else a
+                key = (a0, al.n_alarm, seed)
                 if al.at_alarm is None or al.at_alarm[0] != key:  # fixed once the alarm is past: cache it
-                    al.at_alarm = (key, self._estimate(a, max(al.n_alarm, a + 2), station, cfg, False, seed))
+                    al.at_alarm = (key, self._estimate(a0, max(al.n_alarm, a0 + 2), station, cfg, False, seed))
                 est_alarm = al.at_alarm[1]
             else:
                 est_alarm = est

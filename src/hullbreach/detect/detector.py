@@ -593,7 +593,7 @@ class ZoneDetector(AlarmFitting):
                 i = idx + 1
                 if not self._confirmed(tau, nn):
                     continue
-                self.alarms.append(_AlarmState(nn, float(stat[idx]), tau, fl))
+                self.alarms.append(_AlarmState(nn, float(stat[idx]), tau, fl, fit_a=self._fit_start(tau, nn)))
             elif cur.growing_n is None:
                 g = self._growing(cur, n[i:])
                 if g.any():
@@ -614,9 +614,7 @@ class ZoneDetector(AlarmFitting):
           thermometers warmed, the fall of the track is carried by temperature: a thermometer suspicion (noted,
           not an alarm).
         """
-        a = tau + 1
-        if n - a + 1 < MIN_REF_BINS // 2:
-            a = max(n - MIN_REF_BINS // 2 + 1, 0)
+        a = self._fit_start(tau, n)
         slope, se = self._fit_rate(a, n)
         if not (np.isfinite(slope) and -slope - 1.96 * (se if np.isfinite(se) else 0.0) > 0):
             return False
@@ -651,6 +649,13 @@ class ZoneDetector(AlarmFitting):
         self.suspicion = (f"thermometer suspicion: the track fell but the pressure did not ({dp:+.1f} Pa while the "
                           f"temperature rose {dT:.2f} K over {M * self.cfg.bin_s / 60:.0f} min)")
         return False
+
+    @staticmethod
+    def _fit_start(tau: int, n: int) -> int:
+        """First bin of the rate fit that confirms a crossing at ``n`` with onset ``tau``: the first bin after the
+        onset, or 3 bins back when the onset is younger (a slope needs 3 bins)."""
+        a = tau + 1
+        return max(n - 2, 0) if n - a + 1 < 3 else a
 
     def _thermometer_credibility(self, a: int, dp_dT: float) -> float:
         """How far the thermometers represent the gas, from the bins before ``a`` [-] (0..1): the regression

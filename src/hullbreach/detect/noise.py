@@ -368,7 +368,10 @@ class NoiseModel:
         K = self._kappa_mem_array() if self.kappa_mem else np.ones((1, len(KAPPA_SCALES)))
         out = np.ones((len(n), len(KAPPA_SCALES)))
         has = (b >= 0) & (b < len(self.kappa_mem))
-        out[has] = K[b[has]]
+        if not self.slow:
+            # with the slow-noise model on, its OU components carry what kappa measured (counting both would
+            # count the same slow noise twice); the floor after a channel change stays
+            out[has] = K[b[has]]
         span = self.window_bins
         for c in self.change_k:
             sel = (n >= c) & (n < c + span)
