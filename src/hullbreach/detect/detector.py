@@ -212,6 +212,7 @@ class ZoneDetector(AlarmFitting):
         self.mass = _Buf()
         self.noise = NoiseModel(self.y, self.real, cfg.window_bins, aux=self.mass if track == "n2" else None,
                                 slow=cfg.slow_noise)
+        self.noise.k_first = self.k_first
         self.frac = 1.0  # track mass / air mass
         self.r_specific = None
         self.y_ref: float | None = None
@@ -263,7 +264,7 @@ class ZoneDetector(AlarmFitting):
         if zm.sensor_change is not None and zm.sensor_change.any():
             # track index of bin k is k - k_first (the track has no holes once started)
             for k in zm.k[zm.sensor_change]:
-                self.noise.note_change(int(k) - self.k_first)
+                self.noise.note_change(int(k))
         meta = lambda i: (zm.pressure_pa[i], zm.temperature_k[i], zm.mass_kg[i])  # noqa: E731
         L = len(x)
         i = 0
@@ -404,6 +405,7 @@ class ZoneDetector(AlarmFitting):
         if self.y.n == 0:
             # nothing before: drop the leading invalid bins from the track (they carry no information)
             self.k_first += g
+            self.noise.k_first = self.k_first
             self._take_pending()
             return
         level, _slope = self._line_at_last()

@@ -206,7 +206,8 @@ class NoiseModel:
         # per history of the estimate and scale: the latest estimate that passed its white-noise gate, and its block
         self.kappa_last = np.ones((3, len(KAPPA_SCALES)))
         self.kappa_last_b = np.full((3, len(KAPPA_SCALES)), -(10 ** 9), dtype=np.int64)
-        self.change_k: list = []  # track bins where a channel of the zone was left out
+        self.change_k: list = []  # bins where a channel of the zone was left out
+        self.k_first = 0  # bin of track index 0 (the detector's; it moves while leading invalid bins are dropped)
         self.taus: tuple = SLOW_TAUS  # OU components [bins]; the prior's own is appended by set_prior
         self.prior_var = 0.0  # prior variance of the slow noise [kg^2] (set_prior), on the last component
         self.slow_mem: list = []  # per completed block: variances of the components in use [kg^2]
@@ -222,9 +223,10 @@ class NoiseModel:
         self.prior_var = s_kg * s_kg
         self.taus = SLOW_TAUS + (float(tau_s) / float(bin_s),)
 
-    def note_change(self, n: int) -> None:
-        """A channel the track depends on left the zone's vote at track bin ``n``."""
-        self.change_k.append(int(n))
+    def note_change(self, k: int) -> None:
+        """A channel the track depends on left the zone's vote at bin ``k`` (absolute; track bin
+        ``k - k_first``, where ``k_first``, the bin of track index 0, is kept current by the detector)."""
+        self.change_k.append(int(k))
 
     # -- white noise
     def sigma_at(self, n: np.ndarray) -> np.ndarray:
@@ -373,7 +375,8 @@ class NoiseModel:
             # count the same slow noise twice); the floor after a channel change stays
             out[has] = K[b[has]]
         span = self.window_bins
-        for c in self.change_k:
+        for k in self.change_k:
+            c = k - self.k_first
             sel = (n >= c) & (n < c + span)
             if sel.any():
                 out[sel] = np.maximum(out[sel], np.asarray(KAPPA_AFTER_CHANGE)[None, :])
