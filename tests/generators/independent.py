@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -207,7 +207,8 @@ class Truth:
     Attributes: ``time`` (datetime64 UTC, n), ``modules`` (ids), ``pressure_pa``, ``gas_temperature_k``,
     ``visible_temperature_k`` (the part thermometers follow), ``offset_k`` (unmeasured bulk offset), ``mass_kg``
     (each n x n_modules), ``zone`` (n x n_modules: index of the zone's first module), ``leaks``,
-    ``vented_kg`` and ``leak_mass_flow_kg_s`` (n x n_leaks).
+    ``vented_kg`` and ``leak_mass_flow_kg_s`` (n x n_leaks), ``sensor_drift_pa`` (pressure sensor id -> its
+    bias + drift + random walk at every sample [Pa], what an oracle that knows the nuisance would remove).
     """
 
     time: pd.DatetimeIndex
@@ -221,6 +222,7 @@ class Truth:
     leaks: list
     vented_kg: np.ndarray
     leak_mass_flow_kg_s: np.ndarray
+    sensor_drift_pa: dict = field(default_factory=dict)
 
     def module_frame(self, quantity: str = "pressure_pa") -> pd.DataFrame:
         """One truth quantity as a wide table (index time, one column per module)."""
@@ -342,6 +344,12 @@ def _check_hatches(station, ids) -> None:
         raise ValueError(f"unknown hatch id(s) {bad}; the station's hatches are {list(station.hatches)}")
 
 
+def _changes(station, before, after, t_s, added, removed) -> list:
+    """Events turning the hatch set ``before`` into ``after`` at ``t_s``: ``added`` for new members, ``removed``
+    for dropped ones, in station order."""
+    return [(t_s, added if h in after else removed, h) for h in station.hatches if (h in after) != (h in before)]
+
+
 def _ou(x0, sigma, tau, dt: float, n: int, rng) -> np.ndarray:
     """n further exact OU samples after ``x0`` at step ``dt`` [s] (rows: time, columns: processes) [4]."""
     x0 = np.atleast_1d(np.asarray(x0, dtype=float))
@@ -390,19 +398,11 @@ def advance(state: GenState, duration_s: float, *, closed=None, valves_open=None
     if closed is not None:
         closed = frozenset(closed)
         _check_hatches(station, closed)
-        for h in station.hatches:
-            if h in closed and h not in st.closed:
-                changes.append((st.t_s, "hatch_close", h))
-            elif h not in closed and h in st.closed:
-                changes.append((st.t_s, "hatch_open", h))
+        changes += _changes(station, st.closed, closed, st.t_s, "hatch_close", "hatch_open")
     if valves_open is not None:
         valves_open = frozenset(valves_open)
         _check_hatches(station, valves_open)
-        for h in station.hatches:
-            if h in valves_open and h not in st.valves_open:
-                changes.append((st.t_s, "valve_open", h))
-            elif h not in valves_open and h in st.valves_open:
-                changes.append((st.t_s, "valve_close", h))
+        changes += _changes(station, st.valves_open, valves_open, st.t_s, "valve_open", "valve_close")
     for t_e, kind, h in events:
         _check_hatches(station, [h])
         k = int(round((t_e - st.t_s) / dt))
@@ -487,7 +487,7 @@ def advance(state: GenState, duration_s: float, *, closed=None, valves_open=None
     truth = Truth(time=pd.DatetimeIndex(times), modules=mid, pressure_pa=p_mod, gas_temperature_k=tg_s,
                   visible_temperature_k=vis_meas, offset_k=offset[:n], mass_kg=mass_s, zone=zone_s,
                   leaks=list(st.leaks), vented_kg=vented_s, leak_mass_flow_kg_s=flows)
-    raw = _sensors(st, cfg, station, idx, t_grid[:n], times, p_mod, vis_meas, rng)
+    raw = _sensors(st, cfg, station, idx, t_grid[:n], times, p_mod, vis_meas, rng, truth.sensor_drift_pa)
     # state at the next segment's first sample
     st.t_s = float(t_grid[n])
     st.ou_common = float(ou_c[n])
@@ -563,7 +563,7 @@ def _integrate(st, cfg, station, zones, zi, vol, M0, D0, t_grid, t_wall, ts_sub,
     return out, t_nodes
 
 
-def _sensors(st, cfg, station, idx, t_s, times, p_mod, vis, rng) -> pd.DataFrame:
+def _sensors(st, cfg, station, idx, t_s, times, p_mod, vis, rng, drift_out: dict) -> pd.DataFrame:
     """Raw long table in the sensors' units, all channels at every sample time (time-major)."""
     n = t_s.size
     sensors = list(station.sensors.values())
@@ -591,7 +591,9 @@ def _sensors(st, cfg, station, idx, t_s, times, p_mod, vis, rng) -> pd.DataFrame
                 rw = st.rw_pa[ip] + np.cumsum(rw_inc)
                 st.rw_pa = st.rw_pa.copy()
                 st.rw_pa[ip] = rw[-1]
-                si = p + st.bias_pa[ip] + st.drift_pa_per_day[ip] * t_s / DAY_S + rw
+                err = st.bias_pa[ip] + st.drift_pa_per_day[ip] * t_s / DAY_S + rw
+                drift_out[s.id] = err
+                si = p + err
                 noise = cfg.pressure_noise_pa if cfg.pressure_noise_pa is not None else s.noise_std / scale
                 step = cfg.pressure_step_pa if cfg.pressure_step_pa is not None else s.resolution / scale
                 ip += 1
@@ -629,7 +631,8 @@ def concat(segments) -> Segment:
                   offset_k=np.vstack([t.offset_k for t in tr]), mass_kg=np.vstack([t.mass_kg for t in tr]),
                   zone=np.vstack([t.zone for t in tr]), leaks=tr[-1].leaks,
                   vented_kg=np.vstack([pad(t.vented_kg) for t in tr]),
-                  leak_mass_flow_kg_s=np.vstack([pad(t.leak_mass_flow_kg_s) for t in tr]))
+                  leak_mass_flow_kg_s=np.vstack([pad(t.leak_mass_flow_kg_s) for t in tr]),
+                  sensor_drift_pa={k: np.concatenate([t.sensor_drift_pa[k] for t in tr]) for k in tr[0].sensor_drift_pa})
     raw = pd.concat([s.raw for s in segs], ignore_index=True)
     ev = pd.concat([s.events for s in segs], ignore_index=True) if any(len(s.events) for s in segs) else segs[0].events
     return Segment(raw=raw, events=ev, truth=truth, state=segs[-1].state)

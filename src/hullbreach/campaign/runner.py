@@ -59,6 +59,7 @@ class Case:
     hvac_noise_k: float = 0.05
     telemetry: str = "fast"
     max_steps: int = 30
+    nuisance: str = "realistic"
 
 
 def station_rate_to_mdot(station: Station, rate_pa_s: float) -> float:
@@ -201,7 +202,7 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
         for h in step.close:
             events.append(HatchEvent(time_s=t_start - 1.0, hatch=h, action="close"))
         events.sort(key=lambda e: e.time_s)  # stable: same-time events keep the planned order
-        sc = Scenario(duration_s=t_end + 1.0, leaks=(leak,), hatch_events=tuple(events), thermal=thermal, crew=crew,
+        sc = Scenario(nuisance=case.nuisance, duration_s=t_end + 1.0, leaks=(leak,), hatch_events=tuple(events), thermal=thermal, crew=crew,
                       truth_dt_s=FAST_BLOCK_S if case.telemetry == "fast" else TRUTH_DT_S / 2)
         res = simulate(st, sc, seed=sim_seed, telemetry=(case.telemetry == "full"))
         start = pd.Timestamp(sc.start)
