@@ -171,12 +171,13 @@ def _real_window(start: str, end: str):
 def test_real_recording_flat_window_is_not_a_leak():
     """Real ISS data, 21 Aug 2015 00-06 UTC: the pressure rises 0.4 mmHg while the board thermometer (4-6 K above
     the cabin, self-heating) warms. 53ac87c: a LEAK alarm at 00:41 with its onset after the alarm and a rate
-    interval including zero. Now: no alarm; the warming without a pressure fall is a thermometer suspicion."""
+    interval including zero. Now: no alarm (the slow noise not yet measured keeps its prior; were the statistic
+    to cross, the warming without a pressure fall would be a thermometer suspicion)."""
     st, frame = _real_window("2015-08-21T00:00Z", "2015-08-21T06:00Z")
     r = detect(st, frame, keep_series=False)
     assert not r.alarms
     (z,) = r.zones
-    assert z.thermometer_suspicion and "thermometer" in z.reason
+    assert z.state in ("learning", "nominal")
 
 
 def test_real_recording_alarms_are_consistent():

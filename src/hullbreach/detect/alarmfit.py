@@ -247,11 +247,14 @@ class AlarmFitting:
                 else:
                     est = al.final[1]
             if al.n_alarm < end:
-                # at the alarm: the span that confirmed it (its rate interval excludes zero), the same data
-                a0 = al.fit_a if al.fit_a is not None else a
-                key = (a0, al.n_alarm, seed)
+                # at the alarm: from the onset estimate, unless that span's rate interval includes zero; then the
+                # span that confirmed the alarm (its interval excludes zero)
+                key = (a, al.fit_a, al.n_alarm, seed)
                 if al.at_alarm is None or al.at_alarm[0] != key:  # fixed once the alarm is past: cache it
-                    al.at_alarm = (key, self._estimate(a0, max(al.n_alarm, a0 + 2), station, cfg, False, seed))
+                    e0 = self._estimate(a, max(al.n_alarm, a + 2), station, cfg, False, seed)
+                    if not e0.leak_mass_flow_kg_s.low > 0 and al.fit_a is not None and al.fit_a != a:
+                        e0 = self._estimate(al.fit_a, max(al.n_alarm, al.fit_a + 2), station, cfg, False, seed)
+                    al.at_alarm = (key, e0)
                 est_alarm = al.at_alarm[1]
             else:
                 est_alarm = est

@@ -97,6 +97,9 @@ from hullbreach.detect.alarmfit import AlarmFitting, _AlarmState
 from hullbreach.detect.noise import SLOW_PRIOR_K, SLOW_PRIOR_TAU_S, NoiseModel, _Buf
 from hullbreach.detect.result import Alarm, DetectionResult, ZoneStatus
 
+#: Crew O2 use allowed when a crewed zone's N2 track falls back to the air mass [kg/day]: 6 crew x 0.84 kg O2
+#: per person per day (the figure of docs/detection.md §3, NASA's ECLSS design load).
+CREW_O2_KG_DAY = 6 * 0.84
 #: History over which the thermometers' credibility is measured before an onset [bins] (6 h at 60 s: a few
 #: orbital swings).
 CREDIBILITY_BINS = 360
@@ -131,6 +134,9 @@ class DetectorConfig:
     fast_path : bool
         Run the fast path for large leaks (:mod:`hullbreach.detect.fastpath`: 10 s pressure consensus),
         which takes ``FAST_FAR_SHARE`` of the false-alarm rate.
+    crew_o2_kg_day : float
+        Crew O2 use allowed on a zone whose N2 track has no ppN2 samples and falls back to the air mass
+        [kg/day] (the total air mass then falls with the crew's breathing).
     slow_noise : bool
         Model the slow noise no channel measures (default; False: white noise and kappa only, as on the
         white-noise calibration of the threshold).
@@ -149,6 +155,7 @@ class DetectorConfig:
     threshold: float | None = None
     fast_path: bool = True
     slow_noise: bool = True
+    crew_o2_kg_day: float = CREW_O2_KG_DAY
     slow_noise_prior_k: float = SLOW_PRIOR_K
     slow_noise_prior_tau_s: float = SLOW_PRIOR_TAU_S
 
@@ -225,6 +232,7 @@ class ZoneDetector(AlarmFitting):
         # the ISS figure per cubic metre of its volume, times the zone's volume
         self.allow_air = cfg.background_kg_day / SECONDS_PER_DAY * cfg.bin_s * volume_m3 / BACKGROUND_VOLUME_M3
         self.vented_now = False
+        self.pressure_only = False  # no trusted thermometer: the nominal temperature, a thermal allowance
         self._n2_missing = 0  # bins with air mass but no N2 mass before the track started
         self.fallback = ""  # why the track is not the configured one
         self.prior_k = cfg.slow_noise_prior_k  # prior of the unmeasured temperature offset [K]
@@ -251,7 +259,11 @@ class ZoneDetector(AlarmFitting):
             if self._n2_missing >= ANCHOR_BINS and not np.isfinite(x).any():
                 self.track, self.frac = "air", 1.0
                 self.noise.aux = None
-                self.fallback = "no ppN2 samples: the air-mass track (pressure and temperature) is used"
+                # the crew's O2 use is a steady loss of air mass the N2 track did not see: allowed for
+                self.allow_air += self.cfg.crew_o2_kg_day / SECONDS_PER_DAY * self.cfg.bin_s
+                self.fallback = (f"no ppN2 samples: the air-mass track ("
+                                 f"{'pressure alone' if self.pressure_only else 'pressure and temperature'}) is used, "
+                                 f"with {self.cfg.crew_o2_kg_day:g} kg/day of crew O2 use allowed")
                 x = np.asarray(zm.mass_kg, dtype=float)
         ok = np.isfinite(x) & ~zm.excluded & ~zm.vented & np.isfinite(zm.mass_kg)
         if self.track == "n2" and self.frac == 1.0:
@@ -839,6 +851,7 @@ class DetectionEngine:
             # pressure alone (no trusted thermometer): the cabin's thermal swings are unmeasured noise
             det.prior_k = max(self.cfg.slow_noise_prior_k, PRESSURE_ONLY_PRIOR_K)
             det.fallback = "no trusted temperature channel: pressure alone with a thermal allowance"
+            det.pressure_only = True
         self.detectors[zm.zone] = det
         return det
 
@@ -961,6 +974,12 @@ def detect(station: Station, frame, events=None, *, far_per_year: float = 1.0, c
     """
     cfg = config or DetectorConfig(far_per_year=far_per_year)
     untrusted = {r.channel: r.reason or "judged faulty by the data checks" for r in frame.faults()}
+    # a thermometer without a single sample in the record cannot correct anything: its zone runs on pressure
+    # alone with a thermal allowance (a record of the pressure channels only)
+    have = set(frame.data["channel"].unique()) if len(frame.data) else set()
+    for s in station.sensors.values():
+        if s.quantity == "temperature" and s.id not in have:
+            untrusted.setdefault(s.id, "no samples in the record")
     eng = DetectionEngine(station, events, cfg, untrusted)
     eng.keep_series = keep_series
     if frame.n_accepted == 0:

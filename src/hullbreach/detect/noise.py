@@ -109,25 +109,31 @@ def allan_excess(y: np.ndarray, real: np.ndarray, sigma2: float | None) -> list:
 
 def fit_slow_noise(rows: list, taus: tuple, prior_var: float, prior_col: int) -> tuple:
     """Variances of the OU components ``taus`` [bins] that fit the Allan excesses ``rows`` (weighted, non-negative
-    least squares), with the prior ``prior_var`` [kg^2] on component ``prior_col`` as one more observation of
-    relative standard error ``sqrt(2 / NU_PRIOR)``; then their upper side (:data:`SLOW_UPPER`). Returns
-    ``(variances [kg^2], the largest scale measured [bins])``."""
+    least squares), then their upper side (:data:`SLOW_UPPER`). Returns ``(variances [kg^2], the largest scale
+    measured [bins])``.
+
+    The prior ``prior_var`` [kg^2] is a floor on every component the data cannot measure yet: a correlation time
+    beyond the largest scale measured (no alarm on a noise model not yet measured; a smooth disturbance such as
+    an orbital swing shows at its own scale, not at shorter ones). On the prior's own component (``prior_col``)
+    it is one more observation of relative standard error ``sqrt(2 / NU_PRIOR)`` once the data reach it."""
     from scipy.optimize import nnls
 
+    largest = rows[-1][0] if rows else 0
+    floor = np.array([prior_var if tau > largest else 0.0 for tau in taus])
     A, b = [], []
     for sc, e, se, _cnt in rows:
-        A.append([allan_ou_coefficient(sc, t) / se for t in taus])
-        b.append(e / se)
-    largest = rows[-1][0] if rows else 0
-    if prior_var > 0:
+        g = np.array([allan_ou_coefficient(sc, t) for t in taus])
+        A.append(g / se)
+        b.append((e - float(g @ floor)) / se)  # what the floored components leave to the others
+    if prior_var > 0 and floor[prior_col] == 0:
         se_p = prior_var * math.sqrt(2.0 / NU_PRIOR)
-        A.append([1.0 / se_p if c == prior_col else 0.0 for c in range(len(taus))])
+        A.append(np.array([1.0 / se_p if c == prior_col else 0.0 for c in range(len(taus))]))
         b.append(prior_var / se_p)
-    if not A:
-        return np.zeros(len(taus)), largest
-    x, _res = nnls(np.array(A), np.array(b))
+    x = np.zeros(len(taus))
+    if A:
+        x, _res = nnls(np.array(A), np.array(b))
     rel = KAPPA_REL_SE * math.sqrt(2.0 / rows[-1][3]) if rows else math.sqrt(2.0 / NU_PRIOR)
-    return x * (1.0 + SLOW_UPPER * rel), largest
+    return (x * (1.0 + SLOW_UPPER * rel)) + floor, largest
 
 
 class _Buf:
