@@ -24,7 +24,7 @@ import numpy as np
 
 from hullbreach.constants import SECONDS_PER_YEAR
 from hullbreach.detect.calibration import null_statistic, upcrossing_rate
-from hullbreach.detect.detector import TAIL_A, TAIL_B
+from hullbreach.detect.glr import TAIL_A, TAIL_B
 
 LEVELS = np.arange(4.0, 20.0, 1.0)
 

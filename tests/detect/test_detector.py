@@ -11,15 +11,8 @@ import pytest
 
 from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_DAY, SECONDS_PER_YEAR
 from hullbreach.detect.airmass import ZoneMass
-from hullbreach.detect.detector import (
-    TAIL_A,
-    TAIL_B,
-    DetectorConfig,
-    ZoneDetector,
-    detect,
-    glr_statistic,
-    threshold_for_far,
-)
+from hullbreach.detect.detector import DetectorConfig, ZoneDetector, detect
+from hullbreach.detect.glr import TAIL_A, TAIL_B, glr_statistic, threshold_for_far
 from hullbreach.detect.calibration import null_statistic, upcrossing_rate
 from hullbreach.errors import DetectionError
 from hullbreach.physics import choked_mass_flow
@@ -107,9 +100,10 @@ def _hinge_detector(seed, delta, sigma=0.05, n=1800, onset=1200):
     rng = np.random.default_rng(seed)
     k = np.arange(n)
     y = 500 + sigma * rng.standard_normal(n) - delta * np.maximum(k - onset, 0)
-    det = ZoneDetector(("z",), 100.0, DetectorConfig(background_kg_day=0.0), "air", 100.0, 0)
+    det = ZoneDetector(("z",), 100.0, DetectorConfig(background_kg_day=0.0, slow_noise=False), "air", 100.0, 0)
     f = np.zeros(n, dtype=bool)
-    det.feed(ZoneMass(("z",), 100.0, k, k * 60.0, np.full(n, 1e5), np.full(n, 295.0), 287.0, y, None, f, f))
+    # the pressure of that mass (ideal gas), so the detector's pressure cross-check sees the loss
+    det.feed(ZoneMass(("z",), 100.0, k, k * 60.0, y * 287.0 * 295.0 / 100.0, np.full(n, 295.0), 287.0, y, None, f, f))
     return det
 
 
@@ -157,9 +151,11 @@ def test_kappa_in_use_follows_the_measured_ratio():
         y = 1000.0 + 0.02 * (rng.standard_normal(n) + ou)
         k = np.arange(n)
         f = np.zeros(n, dtype=bool)
-        det = ZoneDetector(("z",), 100.0, DetectorConfig(background_kg_day=0.0), "air", 100.0, 0)
+        # the measured kappa is in use with the white-noise model (with the slow-noise model its OU components
+        # carry that variance instead)
+        det = ZoneDetector(("z",), 100.0, DetectorConfig(background_kg_day=0.0, slow_noise=False), "air", 100.0, 0)
         det.feed(ZoneMass(("z",), 100.0, k, k * 60.0, np.full(n, 1e5), np.full(n, 295.0), 287.0, y, None, f, f))
-        used.append(det._kappa_at(np.arange(600, n))[:, -1])
+        used.append(det.noise.kappa_at(np.arange(600, n))[:, -1])
     med = float(np.median(np.concatenate(used)))
     assert true_ratio <= med <= 2.0 * true_ratio, (med, true_ratio)
 
@@ -229,10 +225,11 @@ def _held_airlock_detector(seed, pre=180, hold=420, post=600, sigma=0.002, pre_s
     y[vented] = 1e-3 * (1.0 + 0.3 * rng.standard_normal(vented.sum()))  # a few Pa, noise-dominated
     y[pre + hold:] += -1.5  # the repress does not restore the exact mass
     y -= post_loss * np.maximum(k - (pre + hold + 300), 0)  # a leak 5 h after the repress [kg per bin]
-    det = ZoneDetector(("airlock",), 34.0, DetectorConfig(), "air", 500.0, 0)
+    det = ZoneDetector(("airlock",), 34.0, DetectorConfig(slow_noise=False), "air", 500.0, 0)
     f = np.zeros(n, dtype=bool)
-    det.feed(ZoneMass(("airlock",), 34.0, k, (k + 0.5) * 60.0, np.where(vented, 2.0, 1e5), np.full(n, 295.0), 287.0,
-                      y, None, f, vented))
+    # the pressure of that mass (ideal gas), so the detector's pressure cross-check sees a loss
+    det.feed(ZoneMass(("airlock",), 34.0, k, (k + 0.5) * 60.0, np.where(vented, 2.0, y * 287.0 * 295.0 / 34.0),
+                      np.full(n, 295.0), 287.0, y, None, f, vented))
     return det, pre, hold
 
 
@@ -270,7 +267,9 @@ def test_faulty_temperature_channel_is_reported(demo):
     # are unmeasured and judged at the largest-scale variance ratio for every change age, at least the floor
     # KAPPA_AFTER_CHANGE for a day (docs/detection.md); seeds 3, 4, 5 give 0.83, 0.78, 0.88 h (1.07 h for seed 3
     # while the kappa memory held the largest of its estimates; docs/benchmarks/detect-delay.md)
-    (0.6, 1.0, 1.0, True),
+    # issue 16: with the slow-noise model (OU components, the prior until measured at the 64-bin scale) seed 3
+    # takes 1.35 h (0.83 h on 53ac87c, whose white-noise model alarmed on leak-free OU records)
+    (0.6, 1.5, 1.0, True),
     (60.0, 0.2, 0.8, True),        # 1 mmHg/min: an "emergency leak" (docs/reference/figures.md, Solovyov via TASS)
 ])
 def test_leaks_are_detected_and_sized(demo, rate_mmhg_h, max_delay_h, days, t_fault):

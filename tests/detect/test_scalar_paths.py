@@ -1,10 +1,5 @@
-"""The streaming step's scalar paths give the numbers of the array paths they stand for, bit for bit.
-
-``ZoneDetector._feed_one`` (a one-bin chunk on Python floats), ``NoiseModel._sigma_one`` and
-``NoiseModel._kappa_last_one`` (one bin's noise and inflation without arrays) and the compiled one-bin step
-against the general paths, on random tracks of both kinds. (The window-terms cache once tested here was
-replaced by the compiled statistic, whose own test is ``test_glr_statistic_one_equals_vectorised``.)
-"""
+"""The streaming step's one-bin feed (``ZoneDetector._feed_one``: a one-bin chunk on Python floats) gives the
+numbers of the general feed, bit for bit, on random tracks of both kinds."""
 
 from __future__ import annotations
 
@@ -52,11 +47,10 @@ def _track(seed: int, n: int):
     return m, n2, ex, vent, chg
 
 
-def _run(cls, track, m, n2, ex, vent, chg, h, cfg=None, compiled=True):
+def _run(cls, track, m, n2, ex, vent, chg, h, cfg=None):
     n = len(m)
     k = np.arange(n)
     det = cls(("z",), 100.0, cfg or D.DetectorConfig(), track, 100.0, 0, h=h)
-    det.compiled_step = compiled
     for i in range(n):
         s = slice(i, i + 1)
         det.feed(ZoneMass(zone=("z",), volume_m3=100.0, k=k[s], t_s=(k[s] + 0.5) * 60.0,
@@ -83,36 +77,5 @@ def test_feed_one_equals_general_feed(seed, n, track, h):
     m, n2, ex, vent, chg = _track(seed, n)
     fast, ref = _run(D.ZoneDetector, track, m, n2, ex, vent, chg, h), _run(_GeneralFeed, track, m, n2, ex, vent, chg, h)
     _assert_same_arrays_and_alarms(fast, ref)
-    assert (fast.frac, fast.vented_now, fast.change_k, fast.clip_run) == (ref.frac, ref.vented_now, ref.change_k,
-                                                                          ref.clip_run)
-
-
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), n=st.integers(60, 1000), track=st.sampled_from(["air", "n2"]),
-       h=st.floats(4.0, 20.0), window=st.sampled_from([60, 120, 500, 1440]),
-       background=st.sampled_from([0.0, 0.23, 5.0]))
-def test_compiled_step_equals_python_step(seed, n, track, h, window, background):
-    """The compiled one-bin step (hullbreach.detect.kernels.zone_step_one) writes every per-bin array and
-    raises every alarm exactly as the Python one-bin step: rolling windows, clipped and restored bins, a
-    background allowance or none, alarms (low thresholds)."""
-    m, n2, ex, vent, chg = _track(seed, n)
-    cfg = D.DetectorConfig(window_bins=window, background_kg_day=background)
-    fast = _run(D.ZoneDetector, track, m, n2, ex, vent, chg, h, cfg, compiled=True)
-    ref = _run(D.ZoneDetector, track, m, n2, ex, vent, chg, h, cfg, compiled=False)
-    _assert_same_arrays_and_alarms(fast, ref)
-    assert fast.clip_run == ref.clip_run
-    assert np.array_equal(np.array(fast.kappa_mem), np.array(ref.kappa_mem))
-
-
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), n=st.integers(60, 1500), track=st.sampled_from(["air", "n2"]))
-def test_sigma_and_kappa_one_equal_array_paths(seed, n, track):
-    m, n2, ex, vent, chg = _track(seed, n)
-    det = _run(D.ZoneDetector, track, m, n2, ex, vent, chg, 12.0)
-    for b in range(det.y.n):
-        s1 = det._sigma_one(b)
-        s2 = det._sigma_at(np.array([b, b]))[0]  # the vectorised path (two bins)
-        assert np.array_equal(np.array([s1]).view(np.uint8), np.array([s2]).view(np.uint8)), b
-        k1 = det._kappa_last_one(b)
-        k2 = det._kappa_at(np.array([b]))[0, -1]
-        assert isinstance(k1, float) and np.array([k1]).view(np.uint8).tolist() == np.array([k2]).view(np.uint8).tolist()
+    assert (fast.frac, fast.vented_now, fast.noise.change_k, fast.clip_run) == (ref.frac, ref.vented_now,
+                                                                                ref.noise.change_k, ref.clip_run)

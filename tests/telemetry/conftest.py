@@ -67,6 +67,13 @@ unit = "mmHg"
 noise_std = 0.02
 resolution = 0.1
 [[sensor]]
+id = "QUANTP"
+module = "node1"
+quantity = "pressure"
+unit = "mmHg"
+noise_std = 0.05
+resolution = 0.1
+[[sensor]]
 id = "AIRLOCK000054"
 module = "airlock"
 quantity = "pressure"

@@ -304,3 +304,13 @@ def test_config_thresholds_are_used(station, make_raw):
     raw.loc[100, "value"] += 1.0  # 20 sigma
     assert check_samples(raw, station).counts.get("spike") == 1
     assert check_samples(raw, station, config=CheckConfig(spike_k=100)).counts.get("spike") is None
+
+
+def test_quantized_sensor_with_slow_signal_is_not_stuck(station, tmp_path):
+    # Issue 16 (a real ISS board at 0.1 hPa steps): declared noise 0.05 at resolution 0.1, the signal moving
+    # less than one step: 300 equal readings are expected, not a stuck sensor (53ac87c called it stuck).
+    rows = _series_rows(300, channel="QUANTP", value=750.0, noise=0.01, unit_round=0.1)
+    assert len({r.split(",")[2] for r in rows}) == 1
+    f = read_telemetry(_text_csv(tmp_path, rows), station)
+    assert f.channels["QUANTP"].trusted
+    assert any("stuck-sensor check skipped" in n for n in f.channels["QUANTP"].notes)

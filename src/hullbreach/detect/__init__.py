@@ -1,9 +1,15 @@
-"""Leak detection: air mass per zone, sequential detector, and leak estimates with intervals."""
+"""Leak detection: air mass per zone, sequential detector, and leak estimates with intervals.
 
-from hullbreach.detect.estimate import (  # noqa: F401
-    LeakEstimate,
-    estimate_from_hole,
-    estimate_from_rate,
-    loss_rate_from_hole,
-    reserve_time,
-)
+The entry points::
+
+    from hullbreach.detect import detect, DetectorConfig, StreamingDetector, DetectionResult
+
+:func:`detect` runs on a checked record (batch), :class:`StreamingDetector` on live batches; both return a
+:class:`DetectionResult` (docs/detection.md).
+"""
+
+from hullbreach.detect.detector import DetectorConfig, detect
+from hullbreach.detect.result import DetectionResult
+from hullbreach.detect.stream import StreamingDetector
+
+__all__ = ["detect", "DetectorConfig", "StreamingDetector", "DetectionResult"]

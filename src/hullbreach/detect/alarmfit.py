@@ -25,6 +25,8 @@ from hullbreach.detect.glr import (
     MIN_FIT_BINS,
     ONSET_LR_95,
     _power_sum,
+    quad_slow_variance,
+    slope_slow_variance,
 )
 from hullbreach.detect.result import Alarm
 from hullbreach.uncertain import Interval
@@ -45,20 +47,22 @@ class _AlarmState:
     at_alarm: tuple | None = None
     onset: tuple | None = None  # ((n_eval, floor), onset MLE and interval) of the last result rebuild
     final: tuple | None = None  # ((a, end, growing, seed), estimate) of an ended alarm (its data no longer change)
+    fit_a: int | None = None  # first bin of the rate fit that confirmed the alarm (the at-alarm estimate's span)
 
 
 class AlarmFitting:
     """Mixin of :class:`~hullbreach.detect.detector.ZoneDetector`: the fits made once an alarm is raised."""
 
-    def _onset_mle(self, n: int, lo_bound: int | None = None):
-        """Change point MLE over the window ending at n, and its LR interval (track indices)."""
+    def _onset_mle(self, n: int, lo_bound: int | None = None, tau_max: int | None = None):
+        """Change point MLE over the window ending at n, and its LR interval (track indices); with ``tau_max``
+        (the alarm's bin) the change is sought at or before it only: an alarm's onset is never after its time."""
         a = max(n - self.cfg.window_bins + 1, self.reset_n if lo_bound is None else lo_bound, 0)
         N = n - a + 1
         sig = self.sig.v[n] if n < self.sig.n and np.isfinite(self.sig.v[n]) else np.nanmedian(self.sig.v) if self.sig.n else 1.0
         if not np.isfinite(sig) or sig <= 0:
             sig = 1.0
         # interval under slow disturbances: the variance ratio at the scale of the change's age
-        sig *= math.sqrt(float(self._kappa_at(np.array([n]))[0][-1]))
+        sig *= math.sqrt(float(self.noise.kappa_at(np.array([n]))[0][-1]))
         ms = np.arange(1, max(N - 2, 2))
         C0, Cj = self.C0.v, self.Cj.v
         Sy = C0[n + 1] - C0[a]
@@ -80,11 +84,16 @@ class AlarmFitting:
             u = hy - ginv_y
             v = hh - ginv_g
             llr = np.where((u < 0) & (v > 0), u * u / (2 * sig * sig * v), 0.0)
+        if tau_max is not None:
+            llr = np.where(n - ms <= tau_max, llr, 0.0)
         if not np.any(llr > 0):
-            return n, n, n
+            t = n if tau_max is None else min(n, tau_max)
+            return t, t, t
         i = int(np.argmax(llr))
         inside = llr >= llr[i] - ONSET_LR_95
         taus = n - ms  # change between tau and tau+1: the first bin of the loss is tau + 1 -> onset at bin edge
+        if tau_max is not None:
+            inside &= taus <= tau_max
         t_hat = int(taus[i])
         return t_hat, int(taus[inside].min()), int(taus[inside].max())
 
@@ -126,10 +135,12 @@ class AlarmFitting:
         beta = np.einsum("nij,nj->ni", inv, rhs)
         # white-noise sigma inflated by the measured variance ratio at the largest scale (slow disturbances
         # look like curvature over hours)
-        sig = self.sig.v[ns] * np.sqrt(self._kappa_at(ns)[:, -1])
+        sig = self.sig.v[ns] * np.sqrt(self.noise.kappa_at(ns)[:, -1])
         b = beta[:, 1] / M  # kg per bin at the onset
         c = beta[:, 2] / (M * M)
-        se_c = sig * np.sqrt(np.maximum(inv[:, 2, 2], 0)) / (M * M)
+        # white part, and the slow noise's (the OU components' curvature over the fit)
+        slow = np.array([self.noise.slow_variance_of(int(j), quad_slow_variance, int(mm) + 1) for j, mm in zip(ns, M)])
+        se_c = np.sqrt(sig * sig * np.maximum(inv[:, 2, 2], 0) / M ** 4 + slow)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = -c / se_c
         rate0 = -b
@@ -169,9 +180,11 @@ class AlarmFitting:
             sig = float(np.std(resid, ddof=2)) if len(u) > 3 else 0.0
         # slow disturbances make a long fit less certain than white noise says: inflate by the measured
         # variance ratio at the largest scale the fit spans
-        kap = self._kappa_at(np.array([b]))[0]
+        kap = self.noise.kappa_at(np.array([b]))[0]
         kap_fit = kap[min(int(np.searchsorted(np.asarray(KAPPA_SCALES), len(u), side="left")), len(kap) - 1)]
-        return slope, float(sig * math.sqrt(kap_fit) / math.sqrt(sxx))
+        # and by the slow noise (random walk of diffusion q: the slope's variance q sum K^2)
+        slow = self.noise.slow_variance_of(b, slope_slow_variance, len(u))
+        return slope, float(math.sqrt(sig * sig * kap_fit / sxx + slow))
 
     def _estimate(self, a: int, end: int, station: Station, cfg: DetectorConfig, growing: bool, seed: int):
         """LeakEstimate from the track between bins a and end (post-onset): the slope over the recent part
@@ -219,7 +232,7 @@ class AlarmFitting:
             if fixed and al.onset is not None and al.onset[0] == okey:
                 tau_hat, tau_lo, tau_hi = al.onset[1]
             else:
-                tau_hat, tau_lo, tau_hi = self._onset_mle(n_eval, al.floor)
+                tau_hat, tau_lo, tau_hi = self._onset_mle(n_eval, al.floor, tau_max=al.n_alarm - 1)
                 al.onset = (okey, (tau_hat, tau_lo, tau_hi)) if fixed else None
             a = tau_hat + 1
             if al.end_n is None:
@@ -234,9 +247,14 @@ class AlarmFitting:
                 else:
                     est = al.final[1]
             if al.n_alarm < end:
-                key = (a, al.n_alarm, seed)
+                # at the alarm: from the onset estimate, unless that span's rate interval includes zero; then the
+                # span that confirmed the alarm (its interval excludes zero)
+                key = (a, al.fit_a, al.n_alarm, seed)
                 if al.at_alarm is None or al.at_alarm[0] != key:  # fixed once the alarm is past: cache it
-                    al.at_alarm = (key, self._estimate(a, max(al.n_alarm, a + 2), station, cfg, False, seed))
+                    e0 = self._estimate(a, max(al.n_alarm, a + 2), station, cfg, False, seed)
+                    if not e0.leak_mass_flow_kg_s.low > 0 and al.fit_a is not None and al.fit_a != a:
+                        e0 = self._estimate(al.fit_a, max(al.n_alarm, al.fit_a + 2), station, cfg, False, seed)
+                    al.at_alarm = (key, e0)
                 est_alarm = al.at_alarm[1]
             else:
                 est_alarm = est

@@ -19,12 +19,13 @@ def null_statistic(n_bins: int, seed: int = 0, cfg: DetectorConfig | None = None
     """The detector statistic on a white-noise track without any leak (the null), bin by bin.
 
     Runs the exact :class:`ZoneDetector` code on ``y_j = e_j``, ``e ~ N(0, sigma^2)`` with the background
-    allowance set to 0 (the least favourable null: a background loss exactly at the allowance). The
+    allowance set to 0 (the least favourable null: a background loss exactly at the allowance) and without
+    the slow-noise term (which only adds variance to every z: the white-noise law bounds it). The
     statistic is pivotal (does not depend on ``sigma``); used to fit the tail law of
     :func:`threshold_for_far`.
     """
     cfg = cfg or DetectorConfig()
-    cfg = replace(cfg, background_kg_day=0.0, threshold=1e300)
+    cfg = replace(cfg, background_kg_day=0.0, threshold=1e300, slow_noise=False)
     rng = np.random.default_rng(seed)
     det = ZoneDetector(("null",), 1.0, cfg, "air", 1.0, 0)
     y = 1000.0 + sigma_kg * rng.standard_normal(n_bins)

@@ -71,6 +71,7 @@ import numpy as np
 from hullbreach.constants import SECONDS_PER_DAY
 from hullbreach.detect.airmass import (
     DEFAULT_BIN_S,
+    R_N2,
     AirMassTracker,
     ZoneMass,
     bin_frame,
@@ -80,41 +81,31 @@ from hullbreach.detect.airmass import (
 from hullbreach.errors import DetectionError
 from hullbreach.station import Station
 
-from hullbreach.detect.glr import (  # noqa: F401 (re-exported: the detector's public names)
+from hullbreach.detect.glr import (
     ANCHOR_BINS,
+    slope_slow_variance,
     BACKGROUND_KG_DAY,
     BACKGROUND_VOLUME_M3,
     CLIP_SIGMA,
-    GROWTH_MIN_FRACTION,
-    GROWTH_Z,
-    KAPPA_AFTER_CHANGE,
-    KAPPA_EVERY,
-    KAPPA_HISTORY,
-    KAPPA_SCALES,
-    MC_SAMPLES,
-    MIN_FIT_BINS,
     MIN_REF_BINS,
-    MIN_SIGMA_SAMPLES,
-    ONSET_LR_95,
-    SIGMA_BLOCK,
-    TAIL_A,
-    TAIL_B,
-    WINSOR,
-    Z_POST,
-    _power_sum,
     change_age_grid,
     glr_statistic,
-    glr_statistic_one,
-    kappa_scales,
-    robust_sigma_blocks,
     threshold_for_far,
 )
-from hullbreach.detect.glr import _grid_terms_stacked, _zeros, excess_window, worst_case_excess
-from hullbreach.detect.kernels import zone_step_one
 from hullbreach.detect.fastpath import FAST_FAR_SHARE, SUB_BINS, FastPaths, merge_fast_alarms
-from hullbreach.detect.alarmfit import AlarmFitting, _AlarmState  # noqa: F401 (_AlarmState: used by tests)
-from hullbreach.detect.noise import NoiseModel, _Buf
-from hullbreach.detect.result import Alarm, DetectionResult, ZoneStatus  # noqa: F401
+from hullbreach.detect.alarmfit import AlarmFitting, _AlarmState
+from hullbreach.detect.noise import SLOW_PRIOR_K, SLOW_PRIOR_TAU_S, NoiseModel, _Buf
+from hullbreach.detect.result import Alarm, DetectionResult, ZoneStatus
+
+#: Crew O2 use allowed when a crewed zone's N2 track falls back to the air mass [kg/day]: 6 crew x 0.84 kg O2
+#: per person per day (the figure of docs/detection.md §3, NASA's ECLSS design load).
+CREW_O2_KG_DAY = 6 * 0.84
+#: History over which the thermometers' credibility is measured before an onset [bins] (6 h at 60 s: a few
+#: orbital swings).
+CREDIBILITY_BINS = 360
+#: Prior of the unmeasured temperature offset of a zone without a trusted thermometer [K]: the ISS cabin's
+#: orbital and daily swings (0.3 K and 0.5 K, docs/detection.md §3) are then noise on the pressure-only track.
+PRESSURE_ONLY_PRIOR_K = 0.5
 
 
 @dataclass(frozen=True)
@@ -143,6 +134,15 @@ class DetectorConfig:
     fast_path : bool
         Run the fast path for large leaks (:mod:`hullbreach.detect.fastpath`: 10 s pressure consensus),
         which takes ``FAST_FAR_SHARE`` of the false-alarm rate.
+    crew_o2_kg_day : float
+        Crew O2 use allowed on a zone whose N2 track has no ppN2 samples and falls back to the air mass
+        [kg/day] (the total air mass then falls with the crew's breathing).
+    slow_noise : bool
+        Model the slow noise no channel measures (default; False: white noise and kappa only, as on the
+        white-noise calibration of the threshold).
+    slow_noise_prior_k, slow_noise_prior_tau_s : float
+        Prior of the unmeasured bulk-gas temperature offset [K] and its correlation time [s], used until the
+        zone's slow noise is measured (:class:`hullbreach.detect.noise.NoiseModel`).
     """
 
     far_per_year: float = 1.0
@@ -154,6 +154,10 @@ class DetectorConfig:
     reserve_model: str = "constant-rate"
     threshold: float | None = None
     fast_path: bool = True
+    slow_noise: bool = True
+    crew_o2_kg_day: float = CREW_O2_KG_DAY
+    slow_noise_prior_k: float = SLOW_PRIOR_K
+    slow_noise_prior_tau_s: float = SLOW_PRIOR_TAU_S
 
     def __post_init__(self) -> None:
         if self.track not in ("auto", "air", "n2"):
@@ -173,7 +177,7 @@ class DetectorConfig:
 
 # ------------------------------------------------------------------------------------- zone detector
 
-class ZoneDetector(NoiseModel, AlarmFitting):
+class ZoneDetector(AlarmFitting):
     """Sequential detector of one zone over one zone period; fed chunks of :class:`ZoneMass`."""
 
     def __init__(self, zone: tuple, volume_m3: float, cfg: DetectorConfig, track: str, station_volume_m3: float,
@@ -184,7 +188,6 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         self.track = track
         self.h = cfg.h if h is None else float(h)
         self.grid = change_age_grid(cfg.window_bins)
-        self._gkey = tuple(int(g) for g in self.grid.tolist())  # the grid as glr_statistic_one's cache key
         self.k_first = int(k_first)  # bin of track index 0
         self.y = _Buf()          # bridged track [kg]
         self.real = _Buf(bool)   # measured (not filled)
@@ -214,6 +217,9 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         self.p = _Buf()
         self.T = _Buf()
         self.mass = _Buf()
+        self.noise = NoiseModel(self.y, self.real, cfg.window_bins, aux=self.mass if track == "n2" else None,
+                                slow=cfg.slow_noise)
+        self.noise.k_first = self.k_first
         self.frac = 1.0  # track mass / air mass
         self.r_specific = None
         self.y_ref: float | None = None
@@ -223,30 +229,14 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         self.reset_n = 0  # the window never reaches before this bin (set when a leak is sealed)
         self.step_in_pending = False
         self.alarms: list[_AlarmState] = []
-        self.block_sum = _Buf()
-        self.kappa: list = []  # per completed block: noise inflation per scale (the latest estimate)
-        self.kappa_mem: list = []  # per completed block: the inflation in use (evidence kept window_bins // 3 bins)
-        self._kmem: np.ndarray | None = None  # kappa_mem as an array (see _kappa_mem_array)
-        # per history of the estimate and scale: the latest estimate that passed its white-noise gate, and its block
-        self.kappa_last = np.ones((3, len(KAPPA_SCALES)))
-        self.kappa_last_b = np.full((3, len(KAPPA_SCALES)), -(10 ** 9), dtype=np.int64)
-        self.change_k: list = []  # bins where a channel of the zone was left out
-        self.block_cnt = _Buf()
-        self.block_cs = _Buf()  # cumulative sums of block_sum and block_cnt, with a leading 0
-        self.block_cc = _Buf()
-        self.block_cs.extend([0.0])
-        self.block_cc.extend([0.0])
         # the ISS figure per cubic metre of its volume, times the zone's volume
         self.allow_air = cfg.background_kg_day / SECONDS_PER_DAY * cfg.bin_s * volume_m3 / BACKGROUND_VOLUME_M3
         self.vented_now = False
-        # the compiled one-bin step (_step_compiled): the arrays it writes, in zone_step_one's order
-        self.compiled_step = True
-        self._step_bufs = (self.y, self.real, self.C0, self.Cj, self.Cjj, self.p, self.T, self.mass, self.floor,
-                           self.Q0, self.Qj, self.D0, self.Dj, self.D0_end, self.Dj_end, self.unclip, self.stat, self.sig)
-        self._room_until = 0
-        self._terms = _grid_terms_stacked(self._gkey)
-        self._ex_zero = _zeros(len(self._gkey))
-        self._ex_cache: dict = {}  # window length (multiple of SIGMA_BLOCK) -> worst_case_excess (read only)
+        self.pressure_only = False  # no trusted thermometer: the nominal temperature, a thermal allowance
+        self._n2_missing = 0  # bins with air mass but no N2 mass before the track started
+        self.fallback = ""  # why the track is not the configured one
+        self.prior_k = cfg.slow_noise_prior_k  # prior of the unmeasured temperature offset [K]
+        self.suspicion = ""  # thermometer suspicion (text) of the latest crossing the pressure did not confirm
 
     @property
     def allow(self) -> float:
@@ -261,17 +251,32 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         if self.r_specific is None:
             self.r_specific = zm.r_specific
         x = np.asarray(zm.mass_kg if self.track == "air" else zm.n2_mass_kg, dtype=float)
+        if self.track == "n2" and self.y.n == 0:
+            # the N2 track needs ppN2 samples: without any (an ISS Live file with the total pressure only), fall
+            # back to the track the data support, the air mass from pressure and temperature
+            have = np.isfinite(zm.mass_kg) & ~zm.excluded & ~zm.vented
+            self._n2_missing += int(np.sum(have & ~np.isfinite(x)))
+            if self._n2_missing >= ANCHOR_BINS and not np.isfinite(x).any():
+                self.track, self.frac = "air", 1.0
+                self.noise.aux = None
+                # the crew's O2 use is a steady loss of air mass the N2 track did not see: allowed for
+                self.allow_air += self.cfg.crew_o2_kg_day / SECONDS_PER_DAY * self.cfg.bin_s
+                self.fallback = (f"no ppN2 samples: the air-mass track ("
+                                 f"{'pressure alone' if self.pressure_only else 'pressure and temperature'}) is used, "
+                                 f"with {self.cfg.crew_o2_kg_day:g} kg/day of crew O2 use allowed")
+                x = np.asarray(zm.mass_kg, dtype=float)
         ok = np.isfinite(x) & ~zm.excluded & ~zm.vented & np.isfinite(zm.mass_kg)
         if self.track == "n2" and self.frac == 1.0:
             good = ok & (zm.mass_kg > 0)
             if good.any():
                 j = int(np.argmax(good))
                 self.frac = float(x[j] / zm.mass_kg[j])
+                self.noise.aux_scale = self.frac
         self.vented_now = bool(zm.vented[-1]) if len(zm.vented) else self.vented_now
         if zm.sensor_change is not None and zm.sensor_change.any():
             # track index of bin k is k - k_first (the track has no holes once started)
             for k in zm.k[zm.sensor_change]:
-                self.change_k.append(int(k))
+                self.noise.note_change(int(k))
         meta = lambda i: (zm.pressure_pa[i], zm.temperature_k[i], zm.mass_kg[i])  # noqa: E731
         L = len(x)
         i = 0
@@ -299,6 +304,8 @@ class ZoneDetector(NoiseModel, AlarmFitting):
             j = i + int(nxt[0]) if len(nxt) else L
             if self.y_ref is None:
                 self.y_ref = float(x[i])
+                self.noise.set_prior(abs(self.y_ref), float(zm.temperature_k[i]), self.cfg.bin_s, self.prior_k,
+                                     self.cfg.slow_noise_prior_tau_s)
             if self.pending:
                 self._flush_gap(float(x[i]))
             self._append(x[i:j] - self.y_ref - self.offset, np.ones(j - i, dtype=bool), zm.pressure_pa[i:j],
@@ -331,55 +338,10 @@ class ZoneDetector(NoiseModel, AlarmFitting):
             return False
         self.vented_now = False
         yv = x - self.y_ref - self.offset
-        n0 = self.y.n
-        if self.compiled_step and self.stat.n == n0:
-            self._step_compiled(n0, yv, p, t, m)
-            return True
         self._append_one(yv, True, p, t, m)
         if self.y.n > self.stat.n:
             self._evaluate(self.stat.n, self.y.n)
         return True
-
-    def _step_compiled(self, n0: int, yv: float, p: float, t: float, m: float) -> None:
-        """:meth:`_append_one` and :meth:`_evaluate` of one valid bin ``n0`` (track value ``yv`` [kg], zone
-        pressure [Pa], temperature [K], air mass [kg]) in one compiled call
-        (:func:`hullbreach.detect.kernels.zone_step_one`: the same operations in the same order; tested against
-        the Python path bit for bit). The noise and its inflation at ``n0`` come from the blocks completed
-        before ``n0``'s block, as in the Python path; the blocks are brought up to date after the bin."""
-        if n0 >= self._room_until:
-            self._make_room(n0)
-        s = self._sigma_one(n0)  # (brings the noise blocks up to date first)
-        kap = self._kappa_last_one(n0) if s == s else 1.0
-        L, floor = self.cfg.window_bins, self.reset_n
-        allow = self.allow
-        a = min(max(n0 - L + 1, max(floor, 0)), n0)
-        ex = self._ex_for(n0 - a + 1) if allow > 0 else self._ex_zero
-        bufs = self._step_bufs
-        self.clip_run, s1 = zone_step_one(n0, yv, p, t, m, s, kap, L, floor, self.clip_run, CLIP_SIGMA, MIN_REF_BINS,
-                                          allow, self._terms, ex, *[b.a for b in bufs])
-        for b in bufs:
-            b.n += 1
-        self._update_blocks()
-        if not s1 > self.h and not (self.alarms and self.alarms[-1].end_n is None):
-            return
-        self._alarm_scan(np.arange(n0, n0 + 1), np.array([s1]))
-
-    def _ex_for(self, N: int) -> np.ndarray:
-        """Worst-case excess per change age for a statistic window of ``N`` bins (as glr_statistic_one)."""
-        if N < MIN_REF_BINS:
-            return self._ex_zero
-        nb = int(excess_window(int(N)))
-        ex = self._ex_cache.get(nb)
-        if ex is None:
-            ex = self._ex_cache[nb] = worst_case_excess(nb, self._gkey)
-        return ex
-
-    def _make_room(self, n0: int) -> None:
-        """Grow the per-bin arrays so that bin ``n0`` (and the prefix sums' ``n0 + 1``) fit; note up to which
-        bin they now do."""
-        for b in self._step_bufs:
-            b.reserve(n0 + (b.n - self.y.n) + 1)
-        self._room_until = min(len(b.a) - (b.n - self.y.n) for b in self._step_bufs)
 
     def _catch_up(self) -> None:
         """Evaluate the statistic for every appended bin not yet evaluated (results do not depend on when)."""
@@ -455,6 +417,7 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         if self.y.n == 0:
             # nothing before: drop the leading invalid bins from the track (they carry no information)
             self.k_first += g
+            self.noise.k_first = self.k_first
             self._take_pending()
             return
         level, _slope = self._line_at_last()
@@ -513,7 +476,7 @@ class ZoneDetector(NoiseModel, AlarmFitting):
         # Python floats and lists (the same IEEE operations in the same order as on NumPy scalars, without
         # their per-operation overhead): the window's prefix values from its earliest start a0 on, extended
         # with this chunk's values as they are computed
-        sig = [self._sigma_one(n0)] if k == 1 else self._sigma_at(np.arange(n0, n0 + k)).tolist()
+        sig = self.noise.sigma_at(np.arange(n0, n0 + k)).tolist()
         ys = yv if isinstance(yv, list) else yv.tolist()
         L, floor = self.cfg.window_bins, self.reset_n
         a0 = max(n0 - L, floor, 0)
@@ -609,32 +572,18 @@ class ZoneDetector(NoiseModel, AlarmFitting):
 
 
     def _evaluate(self, n0: int, n1: int) -> None:
-        if n1 - n0 == 1:
-            # one bin (the streaming step): the same statistic on Python floats, without the vectorised path's
-            # arrays (glr_statistic_one: the same IEEE operations as glr_statistic, tested)
-            s = self._sigma_one(n0)
-            ok1 = math.isfinite(s)
-            s1 = 0.0
-            if ok1:
-                s1, _bm = glr_statistic_one(self.D0.a, self.Dj.a, n0, s, self.cfg.window_bins, self.allow,
-                                            self.grid, int(self.floor.a[n0]), self._kappa_last_one(n0),
-                                            float(self.D0_end.a[n0]), float(self.Dj_end.a[n0]), self._gkey)
-            self.stat.push(s1)
-            self.sig.push(s if ok1 else math.nan)
-            if not s1 > self.h and not (self.alarms and self.alarms[-1].end_n is None):
-                return  # no alarm and none active (the loop below would find nothing to do)
-            self._alarm_scan(np.arange(n0, n1), np.array([s1]))
-            return
+        """The statistic at bins ``n0 .. n1 - 1`` (one implementation for one bin or many), then the alarms."""
         n = np.arange(n0, n1)
-        sig = self._sigma_at(n)
+        sig = self.noise.sigma_at(n)
         ok = np.isfinite(sig)
         stat = np.zeros(len(n))
         best_m = np.full(len(n), -1)
         if ok.any():
-            kap = self._kappa_at(n[ok])
+            kap = self.noise.kappa_at(n[ok])
             s, bm = glr_statistic(self.D0.v, self.Dj.v, n[ok], sig[ok], self.cfg.window_bins, self.allow, self.grid,
                                   floor=self.floor.v[n[ok]], kappa=kap,
-                                  end_sums=(self.D0_end.v[n[ok]], self.Dj_end.v[n[ok]]))
+                                  end_sums=(self.D0_end.v[n[ok]], self.Dj_end.v[n[ok]]),
+                                  slow=self.noise.slow_at(n[ok]))
             stat[ok] = s
             best_m[ok] = bm
         self.stat.extend(stat)
@@ -654,8 +603,11 @@ class ZoneDetector(NoiseModel, AlarmFitting):
                 idx = i + int(hit[0])
                 nn = int(n[idx])
                 fl = int(self.floor.v[nn])
-                self.alarms.append(_AlarmState(nn, float(stat[idx]), self._onset_mle(nn, fl)[0], fl))
+                tau = self._onset_mle(nn, fl, tau_max=nn - 1)[0]
                 i = idx + 1
+                if not self._confirmed(tau, nn):
+                    continue
+                self.alarms.append(_AlarmState(nn, float(stat[idx]), tau, fl, fit_a=self._fit_start(tau, nn)))
             elif cur.growing_n is None:
                 g = self._growing(cur, n[i:])
                 if g.any():
@@ -663,6 +615,96 @@ class ZoneDetector(NoiseModel, AlarmFitting):
                 break
             else:
                 break
+
+    def _confirmed(self, tau: int, n: int) -> bool:
+        """Cross-checks of a crossing at bin ``n`` with onset ``tau`` (data up to ``n`` only):
+
+        * the loss rate since the onset is significant: its 95 % interval excludes zero;
+        * the loss appears in the pressure itself (the zone pressure for the air track, the N2 partial pressure
+          for the N2 track: crew O2 feeds move the total) beyond what the thermometers can explain within their
+          credibility: the fall since the onset, plus the measured warming times ``p / T`` times the
+          thermometers' credibility (:meth:`_thermometer_credibility`, how far the pressure followed them
+          before), exceeds 3 standard errors of the pressure's own noise. When it does not while the
+          thermometers warmed, the fall of the track is carried by temperature: a thermometer suspicion (noted,
+          not an alarm).
+        """
+        a = self._fit_start(tau, n)
+        slope, se = self._fit_rate(a, n)
+        if not (np.isfinite(slope) and -slope - 1.96 * (se if np.isfinite(se) else 0.0) > 0):
+            return False
+        series = self._track_pressure(max(a - 4 * MIN_REF_BINS, 0), n)
+        lo0 = max(a - 4 * MIN_REF_BINS, 0)
+        p = series[a - lo0:]
+        T = self.T.v[a: n + 1]
+        ok = np.isfinite(p) & np.isfinite(T) & self.real.v[a: n + 1]
+        if ok.sum() < 5:
+            return True
+        u = np.arange(n - a + 1, dtype=float)[ok]
+        uc = u - u.mean()
+        sxx = float(np.sum(uc * uc))
+        M = float(u[-1] - u[0])
+        dp = float(np.sum(uc * (p[ok] - p[ok].mean())) / sxx) * M  # the track's pressure change over the span [Pa]
+        dT = float(np.sum(uc * (T[ok] - T[ok].mean())) / sxx) * M  # temperature change [K]
+        real = self.real.v[lo0: n + 1]
+        d2 = (series[2:] - 2 * series[1:-1] + series[:-2])[real[2:] & real[1:-1] & real[:-2]]
+        d2 = d2[np.isfinite(d2)]
+        if len(d2) < 5:
+            return True
+        sig_p = math.sqrt(float(np.median(d2 * d2)) / 0.455 / 6.0)
+        se_dp = sig_p * math.sqrt(1.0 / sxx) * M
+        p_mean, T_mean = float(np.mean(p[ok])), float(np.mean(T[ok]))
+        cred = self._thermometer_credibility(a, p_mean / T_mean)
+        if -dp + cred * p_mean / T_mean * dT > 3.0 * se_dp:
+            return True
+        if dT <= 0:
+            return False  # neither the pressure nor a warming: wait for the data to tell
+        # the pressure did not fall beyond what the thermometers credibly explain: the fall of the track is
+        # carried by the thermometers' warming
+        self.suspicion = (f"thermometer suspicion: the track fell but the pressure did not ({dp:+.1f} Pa while the "
+                          f"temperature rose {dT:.2f} K over {M * self.cfg.bin_s / 60:.0f} min)")
+        return False
+
+    @staticmethod
+    def _fit_start(tau: int, n: int) -> int:
+        """First bin of the rate fit that confirms a crossing at ``n`` with onset ``tau``: the first bin after the
+        onset, or 3 bins back when the onset is younger (a slope needs 3 bins)."""
+        a = tau + 1
+        return max(n - 2, 0) if n - a + 1 < 3 else a
+
+    def _thermometer_credibility(self, a: int, dp_dT: float) -> float:
+        """How far the thermometers represent the gas, from the bins before ``a`` [-] (0..1): the regression
+        slope of the track's pressure on the zone temperature over the last :data:`CREDIBILITY_BINS` (both
+        detrended; its lower 2-standard-error side), divided by the ideal-gas ``p / T`` (``dp_dT`` [Pa/K]). A thermometer that follows the gas
+        moves the pressure with it (the orbital swings); one that warms with its own electronics does not. 0
+        without enough history or temperature variation (not shown credible)."""
+        lo = max(a - CREDIBILITY_BINS, 0)
+        if a - lo < 3 * MIN_REF_BINS:
+            return 0.0
+        p = self._track_pressure(lo, a - 1)
+        T = self.T.v[lo: a]
+        ok = np.isfinite(p) & np.isfinite(T) & self.real.v[lo: a]
+        if ok.sum() < 3 * MIN_REF_BINS:
+            return 0.0
+        u = np.arange(a - lo, dtype=float)[ok]
+        X = np.vstack([np.ones_like(u), u - u.mean()]).T
+        rp = p[ok] - X @ np.linalg.lstsq(X, p[ok], rcond=None)[0]
+        rT = T[ok] - X @ np.linalg.lstsq(X, T[ok], rcond=None)[0]
+        vT = float(np.sum(rT * rT))
+        if not vT > 0 or math.sqrt(vT / len(rT)) < 0.02:  # swings below 0.02 K: nothing shown
+            return 0.0
+        beta = float(np.sum(rp * rT)) / vT
+        resid = rp - beta * rT
+        se_beta = math.sqrt(float(np.sum(resid * resid)) / max(len(rp) - 3, 1) / vT)
+        # the lower side (2 standard errors): credibility has to be shown
+        return float(min(max((beta - 2.0 * se_beta) / dp_dT, 0.0), 1.0))
+
+    def _track_pressure(self, a: int, n: int) -> np.ndarray:
+        """The pressure the track's gas exerts at bins ``a .. n`` [Pa]: the zone pressure for the air track, the
+        N2 partial pressure for the N2 track (``m_N2 R_N2 T / V``, from the track and the zone temperature)."""
+        if self.track == "air":
+            return np.asarray(self.p.v[a: n + 1], dtype=float)
+        level = abs(self.y_ref) + self.offset
+        return (self.y.v[a: n + 1] + level) * R_N2 * self.T.v[a: n + 1] / self.volume_m3
 
     def seal(self) -> None:
         """End the current alarm (leak sealed, or zone changed)."""
@@ -672,17 +714,44 @@ class ZoneDetector(NoiseModel, AlarmFitting):
 
     # -- estimation
 
-    def status(self) -> ZoneStatus:
-        """Current zone status."""
+    def min_detectable_rate(self) -> float:
+        """Smallest constant loss on the track present over the test window so far that the window test
+        alarms on now [kg per bin of the track] (the allowance plus ``sqrt(2 h)`` standard errors of the
+        window's slope, white and slow noise; NaN before the test runs)."""
         n = self.y.n - 1
         if n < 0:
-            nan = math.nan
-            return ZoneStatus(self.zone, self.track, self.volume_m3, nan, nan, nan, 0.0, 0.0, nan, 0, self.vented_now)
+            return math.nan
+        a = max(n - self.cfg.window_bins + 1, self.reset_n, 0)
+        N = n - a + 1
+        sig = float(self.sig.v[n]) if n < self.sig.n else math.nan
+        if N < MIN_REF_BINS or not math.isfinite(sig):
+            return math.nan
+        Su = -(N - 1) * N / 2.0
+        Suu = (N - 1) * N * (2 * N - 1) / 6.0
+        R = N / (N * Suu - Su * Su)
+        kap = float(self.noise.kappa_at(np.array([n]))[0, -1])
+        se = math.sqrt(sig * sig * R * kap + self.noise.slow_variance_of(n, slope_slow_variance, N))
+        return self.allow + math.sqrt(2.0 * self.h) * se
+
+    def status(self) -> ZoneStatus:
+        """Current zone status (state, the smallest detectable leak, the thermometer suspicion)."""
+        n = self.y.n - 1
+        nan = math.nan
+        if n < 0:
+            return ZoneStatus(self.zone, self.track, self.volume_m3, nan, nan, nan, 0.0, 0.0, nan, 0, self.vented_now,
+                              state="learning")
         sig = float(self.sig.a[n])
-        return ZoneStatus(self.zone, self.track, self.volume_m3, float(self.p.a[n]), float(self.T.a[n]),
-                          float(self.mass.a[n]), float(self.stat.a[n]),
-                          -self._line_at_last()[1] / self.frac / self.cfg.bin_s, sig if math.isfinite(sig) else math.nan,
-                          self.y.n, self.vented_now)
+        T, p = float(self.T.a[n]), float(self.p.a[n])
+        c = self.min_detectable_rate()
+        air = c / self.frac / self.cfg.bin_s if math.isfinite(c) else nan
+        r = self.r_specific if self.r_specific is not None else nan
+        active = bool(self.alarms and self.alarms[-1].end_n is None)
+        state = "alarm" if active else ("learning" if (self.noise.learning(n) or not math.isfinite(c)) else "nominal")
+        return ZoneStatus(self.zone, self.track, self.volume_m3, p, T, float(self.mass.a[n]), float(self.stat.a[n]),
+                          -self._line_at_last()[1] / self.frac / self.cfg.bin_s, sig if math.isfinite(sig) else nan,
+                          self.y.n, self.vented_now, state=state, min_detectable_mass_flow_kg_s=air,
+                          min_detectable_pressure_rate_pa_s=air * r * T / self.volume_m3,
+                          reason=self.suspicion, thermometer_suspicion=bool(self.suspicion))
 
 
 # --------------------------------------------------------------------------------------- the engine
@@ -778,8 +847,41 @@ class DetectionEngine:
         if track == "n2" and zm.n2_mass_kg is None:
             track = "air"
         det = ZoneDetector(zm.zone, zm.volume_m3, self.cfg, track, self.station.total_volume_m3, int(zm.k[0]), h=self.h)
+        if not self.tracker._state(zm.zone).t_vote.sensors:
+            # pressure alone (no trusted thermometer): the cabin's thermal swings are unmeasured noise
+            det.prior_k = max(self.cfg.slow_noise_prior_k, PRESSURE_ONLY_PRIOR_K)
+            det.fallback = "no trusted temperature channel: pressure alone with a thermal allowance"
+            det.pressure_only = True
         self.detectors[zm.zone] = det
         return det
+
+    def unmonitored(self) -> list:
+        """Zones of the current zone structure without a verdict, as :class:`ZoneStatus` (state ``unmonitored``)
+        with the reason: no trusted pressure channel, or no data for the zone's track."""
+        if self.k_next is None:
+            zones = list(self.station.zones())
+        else:
+            per = self.tracker.periods[self.tracker._period_at(self.k_next - 1)]
+            zones = list(per.zones)
+        out = []
+        nan = math.nan
+        for z in zones:
+            zt = tuple(z)
+            det = self.detectors.get(zt)
+            if det is not None and det.y.n > 0:
+                continue
+            st = self.tracker._state(zt)
+            if not st.p_sensors:
+                bad = [f"{s.id} ({self.tracker.untrusted.get(s.id, 'untrusted')})"
+                       for s in self.station.sensors_in(zt, "pressure")]
+                why = "no trusted pressure channel" + (": " + "; ".join(bad) if bad else " in the station file")
+            elif det is not None and det.track == "n2":
+                why = "no samples of the zone's track (ppN2) yet"
+            else:
+                why = "no pressure samples for this zone"
+            out.append(ZoneStatus(zt, "none", self.station.zone_volume_m3(zt), nan, nan, nan, nan, nan, nan, 0,
+                                  state="unmonitored", reason=why))
+        return out
 
     def _track_changes(self, zm: ZoneMass, track: str) -> ZoneMass:
         """``zm`` with ``sensor_change`` kept only where it can change the noise of the detector's track.
@@ -807,11 +909,15 @@ class DetectionEngine:
 
     def _engine_notes(self) -> list:
         """The threshold and the track of each zone, as notes (rebuilt only when the zones change)."""
-        key = tuple((d.zone, d.track) for d in self.detectors.values())
+        key = tuple((d.zone, d.track, d.y.n > 0) for d in self.detectors.values())
         if self._notes_cache is None or self._notes_cache[0] != key:
-            tracks = sorted({f"{'-'.join(z) if len(z) <= 3 else z[0] + ' +' + str(len(z) - 1)}: {t}" for z, t in key})
+            tracks = sorted({f"{'-'.join(z) if len(z) <= 3 else z[0] + ' +' + str(len(z) - 1)}: {t}" for z, t, _ in key})
+            n_mon = sum(1 for d in self.detectors.values() if d.y.n > 0)
             out = [f"threshold {self.h:.2f} (log-likelihood ratio) for {self.cfg.far_per_year:g} false alarm(s) per "
-                   f"year over {self.n_zones} monitored zone(s)"]
+                   f"year, split over the station's {self.n_zones} zone(s) with pressure channels; "
+                   f"{n_mon} zone(s) monitored now"]
+            out += sorted({f"{'-'.join(d.zone) if len(d.zone) <= 3 else d.zone[0] + ' +' + str(len(d.zone) - 1)}: "
+                           f"{d.fallback}" for d in self.detectors.values() if d.fallback})
             if tracks:
                 out.append("tracks (n2 = ppN2 mass, as ISS ground control; air = total air mass): " + "; ".join(tracks))
             self._notes_cache = (key, out)
@@ -824,7 +930,7 @@ class DetectionEngine:
             alarms.extend(det.alarms_out(self.station, self.cfg, seed=seed))
         fast_notes = merge_fast_alarms(self, alarms, seed) if self.fast is not None else []
         alarms.sort(key=lambda a: (a.time_s, a.kind))
-        zones = tuple(d.status() for d in self.detectors.values() if d.y.n > 0)
+        zones = tuple(d.status() for d in self.detectors.values() if d.y.n > 0) + tuple(self.unmonitored())
         fd = self.tracker.faults  # faults are only ever added: sorted again when there are more
         c = self._faults_cache
         if c is None or c[0] is not fd or c[1] != len(fd):
@@ -832,7 +938,9 @@ class DetectionEngine:
         faults = c[2]
         all_notes = list(notes) + self._engine_notes() + fast_notes
         return DetectionResult(
-            station=self.station.name, status="leak" if alarms else "nominal", alarms=tuple(alarms),
+            station=self.station.name,
+            status="leak" if alarms else ("nominal" if any(z.state != "unmonitored" for z in zones) else "unmonitored"),
+            alarms=tuple(alarms),
             sensor_faults=faults, quarantined_samples=int(quarantined), trusted_channels=tuple(trusted),
             zones=zones, threshold=self.h, far_per_year=self.cfg.far_per_year,
             start_s=None if self.k_start is None else self.k_start * self.cfg.bin_s,
@@ -866,6 +974,12 @@ def detect(station: Station, frame, events=None, *, far_per_year: float = 1.0, c
     """
     cfg = config or DetectorConfig(far_per_year=far_per_year)
     untrusted = {r.channel: r.reason or "judged faulty by the data checks" for r in frame.faults()}
+    # a thermometer without a single sample in the record cannot correct anything: its zone runs on pressure
+    # alone with a thermal allowance (a record of the pressure channels only)
+    have = set(frame.data["channel"].unique()) if len(frame.data) else set()
+    for s in station.sensors.values():
+        if s.quantity == "temperature" and s.id not in have:
+            untrusted.setdefault(s.id, "no samples in the record")
     eng = DetectionEngine(station, events, cfg, untrusted)
     eng.keep_series = keep_series
     if frame.n_accepted == 0:

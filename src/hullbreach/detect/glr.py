@@ -14,7 +14,6 @@ import numpy as np
 
 from hullbreach.constants import SECONDS_PER_YEAR
 from hullbreach.detect.airmass import DEFAULT_BIN_S
-from hullbreach.detect.kernels import glr_one
 from hullbreach.errors import DetectionError
 
 #: Whole-station background leak not to alarm on [kg/day]: ISS 2011 figure (~0.227 kg/day, NASA NTRS
@@ -104,7 +103,7 @@ def _power_sum(m, p):
 
 
 def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_block: int = 2048, floor: int = 0,
-                  kappa=None, window_test: bool = True, composite: bool = True, end_sums=None):
+                  kappa=None, window_test: bool = True, composite: bool = True, end_sums=None, slow=None):
     """Window-limited hinge GLR and the window mass-point z at bins ``n`` (vectorised over ``n``).
 
     Parameters
@@ -135,6 +134,11 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
     end_sums : (ndarray, ndarray), optional
         Per bin of ``n``, the values to use for ``C0[n + 1]`` and ``Cj[n + 1]`` (the detector's one-bin
         hindsight on the clip: the statistic at ``n`` sees bin ``n`` as clipped when it arrived).
+    slow : (tuple, ndarray), optional
+        The track's slow noise (:class:`hullbreach.detect.noise.NoiseModel`): correlation times [bins] of its
+        OU components and, per bin of ``n``, their variances ``(len(n), len(taus))`` [kg^2]; its variance
+        (:func:`slow_variance`, :func:`slope_slow_variance`) is added to that of the white noise in every z
+        (default none).
 
     Returns
     -------
@@ -174,7 +178,13 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
         A = (Suu * Sy - Su * Suy) / det   # intercept at u = 0
         B = (N * Suy - Su * Sy) / det     # slope [kg per bin]
         P, Q, R = Suu / det, Su / det, N / det
-        se_b = sigma * np.sqrt(R * kappa[:, -1])
+        taus, s2 = (), np.zeros((len(n), 0))
+        if slow is not None:
+            taus, s2 = tuple(slow[0]), np.asarray(slow[1], dtype=float)
+        vb = np.zeros(len(n))
+        for c, tau in enumerate(taus):
+            vb += s2[:, c] * np.array([slope_slow_variance(int(x), tau) if x >= 3 else 0.0 for x in N])
+        se_b = np.sqrt(sigma * sigma * R * kappa[:, -1] + vb)
         z_b = (-B - allow_per_bin) / se_b
     ok_n = N >= MIN_REF_BINS
     llr_b = np.where(ok_n & (z_b > 0) & window_test, 0.5 * z_b ** 2, 0.0)
@@ -206,18 +216,25 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
             Sww = Suu[sl][:, None] - 2.0 * hu + hh
             Shw = hu - hh
             v2 = hh - (Sww * h11 - 2.0 * Sw * h1 * Shw + Nn * Shw * Shw) / (Nn * Sww - Sw * Sw)
-            z_post = (-b_post - allow_per_bin) * np.sqrt(v2) / (sigma[sl][:, None] * np.sqrt(kap[sl]))
+            # standard error of the post-change loss: white noise (inflated by kappa) and slow noise
+            Ni = excess_window(N[sl].astype(np.int64))
+            ex = np.zeros((len(Ni), len(grid)))
+            sv = np.zeros((len(Ni), len(grid)))
+            gkey = tuple(int(x) for x in grid)
+            for Nv in np.unique(Ni):
+                if allow_per_bin > 0:
+                    ex[Ni == Nv] = worst_case_excess(int(Nv), gkey)
+                sel = np.nonzero(Ni == Nv)[0]
+                for c, tau in enumerate(taus):
+                    sv[sel] += s2[sl][sel, c, None] * slow_variance(int(Nv), gkey, tau)[None, :]
+            se_post = np.sqrt(sigma[sl][:, None] ** 2 * kap[sl] / v2 + sv)
+            z_post = (-b_post - allow_per_bin) / se_post
         if composite:
             # GLR of the composite null "loss after tau <= allowance" (one-sided test on the post-change
             # slope, a linear parameter of the hinge model): LLR = z_post^2 / 2 for z_post > 0 [1], [5]; the
             # allowance counted at its worst case over null paths that change within the window
             if allow_per_bin > 0:
-                Ni = excess_window(N[sl].astype(np.int64))
-                ex = np.zeros((len(Ni), len(grid)))
-                gkey = tuple(int(x) for x in grid)
-                for Nv in np.unique(Ni):
-                    ex[Ni == Nv] = worst_case_excess(int(Nv), gkey)
-                z_post = z_post - allow_per_bin * ex * np.sqrt(v2) / (sigma[sl][:, None] * np.sqrt(kap[sl]))
+                z_post = z_post - allow_per_bin * ex / se_post
             llr = np.where(valid & (d < 0) & (z_post > 0) & np.isfinite(z_post), 0.5 * z_post * z_post, 0.0)
         else:
             llr = np.where(valid & (d < 0) & (z_post > Z_POST) & np.isfinite(llr), llr, 0.0)
@@ -261,37 +278,6 @@ def _grid_terms_stacked(gkey: tuple) -> np.ndarray:
     return out
 
 
-def glr_statistic_one(C0, Cj, n: int, sigma: float, window_bins: int, allow_per_bin: float, grid, floor: int,
-                      kappa_last: float, c0n: float, cjn: float, gkey: tuple | None = None):
-    """:func:`glr_statistic` at one bin ``n`` with ``composite=True``, ``window_test=True`` and the hindsight
-    sums ``end_sums = (c0n, cjn)`` (the detector's streaming step): the same IEEE operations in the same order,
-    in one compiled call (:func:`hullbreach.detect.kernels.glr_one`), so the result is bit for bit that of
-    :func:`glr_statistic` (tested) without its per-call overhead.
-
-    Parameters are those of :func:`glr_statistic` for one bin; ``kappa_last`` is the noise inflation at the
-    largest scale [-] (the only one the composite statistic uses); ``gkey``, optional: ``tuple(grid)`` as
-    Python ints, when the caller keeps it (saves converting the grid at every call).
-
-    Returns
-    -------
-    llr : float
-    best_m : int
-    """
-    a = min(max(n - window_bins + 1, max(int(floor), 0)), n)
-    N = n - a + 1
-    if not N >= MIN_REF_BINS:
-        return 0.0, -1
-    if gkey is None:
-        gkey = tuple(grid.tolist()) if isinstance(grid, np.ndarray) else tuple(int(x) for x in grid)
-    terms = _grid_terms_stacked(gkey)
-    ex = worst_case_excess(int(excess_window(N)), gkey) if allow_per_bin > 0 else _zeros(terms.shape[1])
-    # compiled (hullbreach.detect.kernels.glr_one: the operations of glr_statistic in their order; tested)
-    out, code = glr_one(np.asarray(C0, dtype=float), np.asarray(Cj, dtype=float), int(n), float(c0n), float(cjn),
-                        float(sigma), float(kappa_last), int(window_bins), int(floor), float(allow_per_bin), terms,
-                        ex, int(MIN_REF_BINS))
-    return out, (gkey[code - 1] if code > 0 else code)
-
-
 def excess_window(n_bins):
     """The window length [bins] whose :func:`worst_case_excess` the statistic uses for a window of ``n_bins``
     (int or int array): the next multiple of SIGMA_BLOCK. The excess grows with the window length (checked for
@@ -299,27 +285,20 @@ def excess_window(n_bins):
     return -(-n_bins // SIGMA_BLOCK) * SIGMA_BLOCK
 
 
-@functools.lru_cache(maxsize=8192)
-def worst_case_excess(n_window: int, grid: tuple) -> np.ndarray:
-    """Worst-case excess of the post-change loss estimate over the allowance, per allowance, for a window of
-    ``n_window`` bins and each change age of ``grid`` [-] (0 where the age does not fit the window).
+@functools.lru_cache(maxsize=2048)
+def _hinge_increment_weights(n_window: int, grid: tuple):
+    """The post-change loss estimate of the hinge fit as weights on the track's increments: ``K`` with
+    ``c_hat = sum_j K[g, j] (y_{j+1} - y_j)`` for each change age ``g`` of ``grid`` that fits a window of
+    ``n_window`` bins (``ok``; regressors ``[1, w, h]`` of :func:`glr_statistic`), and the weights ``a`` on the
+    track's values themselves (``c_hat = sum_i a[g, i] y_i``). Read-only, cached.
 
-    The post-change slope of the hinge fit is a linear function of the track, ``c_hat = sum_i a_i y_i``, hence
-    of its increments: ``c_hat = sum_j K_j (y_{j+1} - y_j)`` with ``K_j = sum_{i > j} a_i`` and ``sum_j K_j = 1``.
-    Under the composite null (a loss of at most ``A`` per bin at every time, changing as it may) the
-    increments lie in ``[-A, 0]``, so the mean of ``-c_hat`` is at most ``A sum_j max(K_j, 0) = A (1 + E)``
-    with ``E = -sum_j min(K_j, 0)``: the pre-change line, fitted with a free slope, can turn an allowed loss
-    that started inside the window into an apparent excess after a later ``tau``. Testing ``-c_hat``
-    against ``A (1 + E)`` keeps every null path at a mean ``z <= 0`` (the white-noise calibration then bounds
-    the false-alarm rate for all of them); ``E`` is small for old changes and large for young ones, where a
-    leak worth alarming on is many allowances anyway.
-    """
+    The one place the hinge's weights are written out: :func:`worst_case_excess` (allowance) and
+    :func:`slow_variance` (slow noise) both read them."""
     N = int(n_window)
     g = np.asarray(grid, dtype=np.int64)
-    out = np.zeros(len(g))
     ok = g <= N - MIN_REF_BINS
     if not ok.any():
-        return out
+        return ok, np.zeros((0, max(N - 1, 0))), np.zeros((0, N))
     m = g[ok].astype(float)
     # X'X of the regressors [1, w, h] in closed form (u = i - (N - 1); pre: w = u, h = 0; post: w = -m, h = u + m)
     s_pre1 = -(_power_sum(N - 1, 1) - _power_sum(m - 1, 1))
@@ -337,8 +316,88 @@ def worst_case_excess(n_window: int, grid: tuple) -> np.ndarray:
     post = u > -m[:, None]
     a = np.where(post, r[:, 0:1] - r[:, 1:2] * m[:, None] + r[:, 2:3] * (u + m[:, None]), r[:, 0:1] + r[:, 1:2] * u)
     K = np.cumsum(a[:, :0:-1], axis=1)  # K_j = sum_{i > j} a_i (j = N-2 .. 0; the order does not matter)
-    out[ok] = -np.minimum(K, 0.0).sum(axis=1)
+    for x in (ok, K, a):
+        x.flags.writeable = False
+    return ok, K, a
+
+
+@functools.lru_cache(maxsize=8192)
+def worst_case_excess(n_window: int, grid: tuple) -> np.ndarray:
+    """Worst-case excess of the post-change loss estimate over the allowance, per allowance, for a window of
+    ``n_window`` bins and each change age of ``grid`` [-] (0 where the age does not fit the window).
+
+    The post-change slope of the hinge fit is a linear function of the track's increments,
+    ``c_hat = sum_j K_j (y_{j+1} - y_j)`` with ``sum_j K_j = 1`` (:func:`_hinge_increment_weights`).
+    Under the composite null (a loss of at most ``A`` per bin at every time, changing as it may) the
+    increments lie in ``[-A, 0]``, so the mean of ``-c_hat`` is at most ``A sum_j max(K_j, 0) = A (1 + E)``
+    with ``E = -sum_j min(K_j, 0)``: the pre-change line, fitted with a free slope, can turn an allowed loss
+    that started inside the window into an apparent excess after a later ``tau``. Testing ``-c_hat``
+    against ``A (1 + E)`` keeps every null path at a mean ``z <= 0`` (the white-noise calibration then bounds
+    the false-alarm rate for all of them); ``E`` is small for old changes and large for young ones, where a
+    leak worth alarming on is many allowances anyway.
+    """
+    ok, K, _a = _hinge_increment_weights(n_window, grid)
+    out = np.zeros(len(ok))
+    if len(K):
+        out[ok] = -np.minimum(K, 0.0).sum(axis=1)
     return out
+
+
+def exp_quadratic_form(a: np.ndarray, tau_bins: float) -> np.ndarray:
+    """``a_r' G a_r`` for each row of ``a`` with ``G_ij = exp(-|i - j| / tau_bins)`` [-]: the variance of the
+    linear functional ``a`` of a unit-variance Ornstein-Uhlenbeck sequence of correlation time ``tau_bins``.
+    O(len) per row: ``G a`` is a forward plus a backward first-order recursion (minus the diagonal counted
+    twice)."""
+    from scipy.signal import lfilter
+
+    a = np.atleast_2d(np.asarray(a, dtype=float))
+    if a.shape[1] == 0:
+        return np.zeros(a.shape[0])
+    rho = math.exp(-1.0 / float(tau_bins))
+    f = lfilter([1.0], [1.0, -rho], a, axis=1)
+    b = lfilter([1.0], [1.0, -rho], a[:, ::-1], axis=1)[:, ::-1]
+    return np.einsum("ij,ij->i", a, f + b - a)
+
+
+@functools.lru_cache(maxsize=8192)
+def slow_variance(n_window: int, grid: tuple, tau_bins: float) -> np.ndarray:
+    """Variance of the hinge's post-change loss estimate per unit variance of an Ornstein-Uhlenbeck
+    disturbance of correlation time ``tau_bins`` on the track, for a window of ``n_window`` bins and each
+    change age of ``grid`` [bins^-2 ... i.e. (kg per bin)^2 per kg^2] (0 where the age does not fit).
+
+    Slow noise no channel measures (an unmeasured bulk-gas temperature offset, a thermometer that does not
+    represent the gas) is a sum of such components (:class:`hullbreach.detect.noise.NoiseModel`); the
+    statistic adds ``sum_c sigma_c^2 slow_variance(N, grid, tau_c)`` to the variance of the white noise."""
+    ok, _K, a = _hinge_increment_weights(n_window, grid)
+    out = np.zeros(len(ok))
+    if len(a):
+        out[ok] = exp_quadratic_form(a, tau_bins)
+    out.flags.writeable = False
+    return out
+
+
+@functools.lru_cache(maxsize=8192)
+def slope_slow_variance(n_points: int, tau_bins: float) -> float:
+    """Variance of a least-squares slope over ``n_points`` equally spaced bins per unit variance of an
+    Ornstein-Uhlenbeck disturbance of correlation time ``tau_bins`` [bins^-2]."""
+    n = int(n_points)
+    if n < 3:
+        return math.inf
+    u = np.arange(n, dtype=float) - (n - 1) / 2.0
+    return float(exp_quadratic_form(u / float(np.sum(u * u)), tau_bins)[0])
+
+
+@functools.lru_cache(maxsize=8192)
+def quad_slow_variance(n_points: int, tau_bins: float) -> float:
+    """Variance of the quadratic coefficient of a least-squares parabola over ``n_points`` bins per unit
+    variance of an Ornstein-Uhlenbeck disturbance of correlation time ``tau_bins`` [bins^-4]."""
+    n = int(n_points)
+    if n < 4:
+        return math.inf
+    u = np.arange(n, dtype=float)
+    X = np.vstack([np.ones(n), u, u * u]).T
+    w = np.linalg.solve(X.T @ X, X.T)[2]
+    return float(exp_quadratic_form(w, tau_bins)[0])
 
 
 def robust_sigma_blocks(y: np.ndarray, real: np.ndarray, pre: int = 0):

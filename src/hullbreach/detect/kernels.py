@@ -28,40 +28,8 @@ def _compiled():
     """The compiled kernels (imports Numba and loads or compiles them on first use), by name."""
     from hullbreach.detect import _kernels_jit as k
 
-    return {"glr_one": k.glr_one, "zone_bin_one": k.zone_bin_one, "median": k.median,
-            "zone_step_one": k.zone_step_one, "fast_scan": k.fast_scan, "fast_scan_run": k.fast_scan_run,
+    return {"zone_bin_one": k.zone_bin_one, "median": k.median, "fast_scan": k.fast_scan, "fast_scan_run": k.fast_scan_run,
             "stream_add": k.stream_add}
-
-
-def glr_one(D0, Dj, n: int, c0n: float, cjn: float, sigma: float, kap: float, L: int, floor: int, allow: float,
-            terms: np.ndarray, ex: np.ndarray, min_ref: int):
-    """Compiled one-bin statistic of :func:`hullbreach.detect.glr.glr_statistic_one`.
-
-    Parameters
-    ----------
-    D0, Dj : ndarray
-        Prefix sums of the track [kg] and of bin index times track [kg bins].
-    n : int
-        The bin [-]. ``c0n``, ``cjn``: the prefix sums through bin ``n`` as it arrived [kg], [kg bins].
-    sigma, kap : float
-        Noise standard deviation [kg] and its inflation at the largest scale [-].
-    L, floor : int
-        Window [bins] and the first bin it may reach [-].
-    allow : float
-        Background allowance [kg/bin].
-    terms, ex : ndarray
-        Grid terms (7, G: age, h1, hh, hu, h1^2, h1 hu, hu^2) and worst-case excess per age [-].
-    min_ref : int
-        Reference bins needed [bins].
-
-    Returns
-    -------
-    llr : float
-        The statistic [-].
-    code : int
-        -1 nothing (statistic 0), 0 the window test, ``j + 1`` the change age ``terms[0, j]``.
-    """
-    return _compiled()["glr_one"](D0, Dj, n, c0n, cjn, sigma, kap, L, floor, allow, terms, ex, min_ref)
 
 
 def zone_bin_one(xall, cnts, k: int, prow, p_offs, p_flag, p_noise, p_atol: float, trow, t_offs, t_flag, t_noise,
@@ -103,43 +71,6 @@ def zone_bin_one(xall, cnts, k: int, prow, p_offs, p_flag, p_noise, p_atol: floa
                                        t_noise, t_atol, t_single, vols, tnom, six)
 
 
-def zone_step_one(n0: int, yv: float, p: float, T: float, m: float, s: float, kap: float, L: int, floor: int,
-                  run: int, clip_sigma: float, min_ref: int, allow: float, terms, ex, *bufs):
-    """Compiled one-bin step of :class:`hullbreach.detect.detector.ZoneDetector` (``_append_one``, the one-bin
-    ``_append_clipped`` with ``_restore_last``, and the one-bin ``_evaluate`` statistic).
-
-    Parameters
-    ----------
-    n0 : int
-        Index of the new bin on the track.
-    yv : float
-        Track value [kg] (after the reference and offset). ``p`` [Pa], ``T`` [K], ``m`` [kg]: the zone's
-        pressure, temperature and air mass in the bin.
-    s : float
-        Noise standard deviation of the track at the bin [kg] (NaN: not known yet); ``kap``: its inflation at
-        the largest scale [-].
-    L : int
-        Window [bins]; ``floor``: first bin the window may reach [-]; ``run``: the clip run so far (signed).
-    clip_sigma : float
-        Clip limit [standard deviations]; ``min_ref``: reference bins needed [bins]; ``allow``: background
-        allowance [kg/bin].
-    terms, ex : ndarray
-        Grid terms and worst-case excess of :func:`glr_one` for the statistic's window.
-    *bufs : ndarray
-        The detector's arrays ``y, real, C0, Cj, Cjj, p, T, mass, floor, Q0, Qj, D0, Dj, D0_end, Dj_end,
-        unclip, stat, sig``, with room for the bin (written in place).
-
-    Returns
-    -------
-    run : int
-        The clip run after the bin.
-    stat : float
-        The detection statistic at the bin [-].
-    """
-    return _compiled()["zone_step_one"](n0, yv, p, T, m, s, kap, L, floor, run, clip_sigma, min_ref, allow, terms,
-                                        ex, *bufs)
-
-
 def fast_scan(X, act, off, ratio, excl, j0: int, jf: int, windows, allow: float, thr: float, noise_sub: int,
               noise_every: int, noise_min: int, m_ring, d2_ring, ex_ring, st):
     """Compiled scan of the fast path over a run of sub-bins (:class:`hullbreach.detect.fastpath.FastZone`:
@@ -172,16 +103,9 @@ def warm_up() -> None:
     streaming detector calls this when it is built, so that its first bin step does not pay for it)."""
     f = _compiled()
     z = np.zeros(4)
-    terms = np.zeros((7, 2))
-    terms.flags.writeable = False  # as glr._grid_terms_stacked
-    f["glr_one"](z, z.copy(), 1, 0.0, 0.0, 1.0, 1.0, 2, 0, 0.0, terms, np.zeros(2), 1)
     rows = np.zeros(1, dtype=np.int64)
     f["zone_bin_one"](z, z.copy(), 0, rows, z[:1].copy(), z[:1].copy(), z[:1].copy(), 1.0, rows, z[:1].copy(),
                       z[:1].copy(), z[:1].copy(), 1.0, rows, z[:1].copy(), z[:1].copy(), 1.0)
-    bufs = [np.zeros(4) for _ in range(18)]
-    bufs[1] = np.zeros(4, dtype=bool)
-    bufs[8] = np.zeros(4, dtype=np.int64)
-    f["zone_step_one"](0, 0.0, 0.0, 0.0, 0.0, np.nan, 1.0, 2, 0, 0, 4.0, 20, 0.0, terms, np.zeros(2), *bufs)
     f["fast_scan"](np.zeros((3, 1)), np.zeros((3, 1), dtype=bool), np.zeros(3), np.zeros(1), np.zeros(1, dtype=bool), 0,
                    0, np.array([3], dtype=np.int64), 0.0, 1.0, 4, 2, 1, np.zeros(8), np.zeros(8), np.zeros(8, dtype=bool),
                    np.zeros(6))

@@ -1,30 +1,139 @@
-"""Noise model of a zone detector's track: white-noise sigma and the variance inflation kappa.
+"""Noise model of a zone detector's track: white-noise sigma, its variance inflation kappa, and the slow noise.
 
-:class:`NoiseModel` holds the methods of :class:`hullbreach.detect.detector.ZoneDetector` that give, for
-any bin, the noise standard deviation of the track [kg] (robust pooled second differences over the last
-window, :func:`hullbreach.detect.glr.robust_sigma_blocks`) and the inflation per time scale
-(:func:`hullbreach.detect.glr.kappa_scales`, gated on white noise, kept ``window_bins // 3`` bins, floored
-after a channel of the zone leaves its vote). See docs/detection.md §2.
+:class:`NoiseModel` is owned by :class:`hullbreach.detect.detector.ZoneDetector` and reads the track it is
+given (read only). For any bin it gives:
+
+* the white-noise standard deviation of the track [kg] (robust pooled second differences over the last window,
+  :func:`hullbreach.detect.glr.robust_sigma_blocks`);
+* the inflation per time scale (:func:`hullbreach.detect.glr.kappa_scales`, gated on white noise, kept
+  ``window_bins // 3`` bins, floored after a channel of the zone leaves its vote);
+* the **slow noise**: the diffusion ``q`` [kg^2 per bin] of a random walk standing for what no channel
+  measures (a bulk-gas temperature offset common to the modules, a thermometer that does not represent the
+  gas, gauge drift). Before it is measured a conservative prior holds (:data:`SLOW_PRIOR_K` over
+  :data:`SLOW_PRIOR_TAU_S`); it is learned online from the Allan-type second differences of block means
+  (:func:`slow_diffusion_estimate`) and combined with the prior as ``NU_PRIOR`` pseudo degrees of freedom
+  (a conjugate update of a variance), so the detector never uses a slow-noise level it has not measured.
+
+See docs/detection.md §2.
 
 Also :class:`_Buf`, the growable array the detector keeps its per-bin series in.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
 from hullbreach.detect.glr import (
     KAPPA_AFTER_CHANGE,
+    exp_quadratic_form,
+    KAPPA_REL_SE,
     KAPPA_EVERY,
     KAPPA_HISTORY,
     KAPPA_SCALES,
     MIN_SIGMA_SAMPLES,
     SIGMA_BLOCK,
     kappa_scales,
+    WINSOR,
     robust_sigma_blocks,
 )
+
+#: Prior of the unmeasured bulk-gas temperature offset [K] (standard deviation) and its correlation time [s]
+#: before the slow noise is measured: the MS-09 row of the issue 16 goals (0.05 K, 6 h; the independent
+#: generator's defaults). A larger prior (0.1 K) makes the first hours safer and MS-09 slower (docs/detection.md).
+SLOW_PRIOR_K = 0.05
+SLOW_PRIOR_TAU_S = 6 * 3600.0
+#: Weight of the prior, in degrees of freedom of a variance estimate [-].
+NU_PRIOR = 2.0
+#: Correlation times of the OU components the slow noise is fitted with [bins] (4 min to 17 h at 60 s), besides
+#: the prior's own.
+SLOW_TAUS = (4.0, 16.0, 64.0, 256.0, 1024.0)
+#: Scales of the Allan-type estimate [bins] (second differences of block means of 4 to 256 bins).
+SLOW_SCALES = (4, 16, 64, 256)
+#: A zone is ``learning`` until its slow noise is measured at this scale [bins] (about an hour of blocks; the
+#: prior's correlation time is hours, so shorter scales cannot yet tell it).
+LEARNED_SCALE = 64
+#: The slow noise in use is the fit times (1 + SLOW_UPPER x its relative standard error): its upper side.
+SLOW_UPPER = 1.0
+
+
+@functools.lru_cache(maxsize=256)
+def allan_ou_coefficient(scale: int, tau_bins: float) -> float:
+    """``E[(m3 - 2 m2 + m1)^2] / sigma^2`` for three adjacent ``scale``-bin means of an OU disturbance of
+    variance ``sigma^2`` and correlation time ``tau_bins`` [-]."""
+    s = int(scale)
+    a = np.concatenate([np.full(s, 1.0 / s), np.full(s, -2.0 / s), np.full(s, 1.0 / s)])
+    return float(exp_quadratic_form(a, tau_bins)[0])
+
+
+def allan_excess(y: np.ndarray, real: np.ndarray, sigma2: float | None) -> list:
+    """Excess of the Allan-type variance over white noise per scale of :data:`SLOW_SCALES`.
+
+    The second differences of ``s``-bin means have mean square ``6 sigma^2 / s`` for white noise of variance
+    ``sigma^2``; slow noise adds to it (a linear trend, e.g. a constant leak, cancels). Squares are winsorized
+    at :data:`~hullbreach.detect.glr.WINSOR` medians (the kink of a starting leak is not slow noise). The mean
+    square of ``count`` second differences has the relative standard error ``KAPPA_REL_SE sqrt(2 / count)``
+    (as :func:`hullbreach.detect.glr.kappa_scales`). ``sigma2`` None: from the median squared second
+    difference of ``y``.
+
+    Returns
+    -------
+    list of (scale, excess [kg^2], standard error [kg^2], count)
+    """
+    out = []
+    if sigma2 is None and len(y) >= 3:
+        d1 = (y[2:] - 2 * y[1:-1] + y[:-2])[real[2:] & real[1:-1] & real[:-2]]
+        sigma2 = float(np.median(d1 * d1)) / 0.455 / 6.0 if len(d1) >= 10 else math.nan
+    if not (sigma2 is not None and sigma2 > 0):
+        return out
+    for sc in SLOW_SCALES:
+        nb = len(y) // sc
+        if nb < 8:
+            break
+        m = y[len(y) - nb * sc:].reshape(nb, sc).mean(axis=1)
+        r = real[len(y) - nb * sc:].reshape(nb, sc).all(axis=1)
+        d2 = (m[2:] - 2 * m[1:-1] + m[:-2]) ** 2
+        ok = r[2:] & r[1:-1] & r[:-2]
+        cnt = int(ok.sum())
+        if cnt < 6:
+            break
+        dd = d2[ok]
+        med = float(np.partition(dd, len(dd) // 2)[len(dd) // 2])
+        ms = float(np.minimum(dd, WINSOR * max(med, 1e-300)).mean())
+        white = 6.0 * sigma2 / sc
+        out.append((sc, ms - white, max(ms, white) * KAPPA_REL_SE * math.sqrt(2.0 / cnt), cnt))
+    return out
+
+
+def fit_slow_noise(rows: list, taus: tuple, prior_var: float, prior_col: int) -> tuple:
+    """Variances of the OU components ``taus`` [bins] that fit the Allan excesses ``rows`` (weighted, non-negative
+    least squares), then their upper side (:data:`SLOW_UPPER`). Returns ``(variances [kg^2], the largest scale
+    measured [bins])``.
+
+    The prior ``prior_var`` [kg^2] is a floor on every component the data cannot measure yet: a correlation time
+    beyond the largest scale measured (no alarm on a noise model not yet measured; a smooth disturbance such as
+    an orbital swing shows at its own scale, not at shorter ones). On the prior's own component (``prior_col``)
+    it is one more observation of relative standard error ``sqrt(2 / NU_PRIOR)`` once the data reach it."""
+    from scipy.optimize import nnls
+
+    largest = rows[-1][0] if rows else 0
+    floor = np.array([prior_var if tau > largest else 0.0 for tau in taus])
+    A, b = [], []
+    for sc, e, se, _cnt in rows:
+        g = np.array([allan_ou_coefficient(sc, t) for t in taus])
+        A.append(g / se)
+        b.append((e - float(g @ floor)) / se)  # what the floored components leave to the others
+    if prior_var > 0 and floor[prior_col] == 0:
+        se_p = prior_var * math.sqrt(2.0 / NU_PRIOR)
+        A.append(np.array([1.0 / se_p if c == prior_col else 0.0 for c in range(len(taus))]))
+        b.append(prior_var / se_p)
+    x = np.zeros(len(taus))
+    if A:
+        x, _res = nnls(np.array(A), np.array(b))
+    rel = KAPPA_REL_SE * math.sqrt(2.0 / rows[-1][3]) if rows else math.sqrt(2.0 / NU_PRIOR)
+    return (x * (1.0 + SLOW_UPPER * rel)) + floor, largest
 
 
 class _Buf:
@@ -70,40 +179,140 @@ class _Buf:
 
 
 class NoiseModel:
-    """Mixin of :class:`~hullbreach.detect.detector.ZoneDetector`: the track's noise at every bin."""
+    """The noise of one zone detector's track at every bin: white sigma, kappa, slow-noise diffusion.
 
-    def _sigma_at(self, n: np.ndarray) -> np.ndarray:
-        """Noise std for bins n: pooled second differences of the blocks completed before n's block, over
-        the last window, inflated by ``1 + 12/count`` for the uncertainty of a short estimate."""
-        self._update_blocks()
-        if len(n) == 1:
-            return np.array([self._sigma_one(int(n[0]))])
-        keep = max(self.cfg.window_bins // SIGMA_BLOCK, 1)
+    Parameters
+    ----------
+    y, real : _Buf
+        The detector's track [kg] and its measured (not filled) flags, read only (the detector appends).
+    window_bins : int
+        The detector's window [bins].
+    """
+
+    def __init__(self, y: _Buf, real: _Buf, window_bins: int, aux: _Buf | None = None, slow: bool = True):
+        self.slow = bool(slow)  # False: white noise and kappa only (the calibration of the white-noise statistic)
+        self.y = y
+        self.real = real
+        #: a more precise series of the same zone whose slow noise is the track's, scaled by ``aux_scale``
+        #: (the air mass, measured by the total-pressure gauges, for the N2 track: an unmeasured bulk
+        #: temperature offset moves both by the same fraction; crew O2 use and feeds only add to it, the
+        #: conservative side). ``aux_scale``: track mass / aux mass [-] (0: not used).
+        self.aux = aux
+        self.aux_scale = 0.0
+        self.window_bins = int(window_bins)
+        self.block_sum = _Buf()
+        self.block_cnt = _Buf()
+        self.block_cs = _Buf()  # cumulative sums of block_sum and block_cnt, with a leading 0
+        self.block_cc = _Buf()
+        self.block_cs.extend([0.0])
+        self.block_cc.extend([0.0])
+        self.kappa: list = []  # per completed block: noise inflation per scale (the latest estimate)
+        self.kappa_mem: list = []  # per completed block: the inflation in use (evidence kept window_bins // 3 bins)
+        self._kmem: np.ndarray | None = None
+        # per history of the estimate and scale: the latest estimate that passed its white-noise gate, and its block
+        self.kappa_last = np.ones((3, len(KAPPA_SCALES)))
+        self.kappa_last_b = np.full((3, len(KAPPA_SCALES)), -(10 ** 9), dtype=np.int64)
+        self.change_k: list = []  # bins where a channel of the zone was left out
+        self.k_first = 0  # bin of track index 0 (the detector's; it moves while leading invalid bins are dropped)
+        self.taus: tuple = SLOW_TAUS  # OU components [bins]; the prior's own is appended by set_prior
+        self.prior_var = 0.0  # prior variance of the slow noise [kg^2] (set_prior), on the last component
+        self.slow_mem: list = []  # per completed block: variances of the components in use [kg^2]
+        self.scale_mem: list = []  # per completed block: the largest scale measured [bins]
+        self._smem: np.ndarray | None = None
+
+    def set_prior(self, mass_kg: float, temperature_k: float, bin_s: float, sigma_k: float = SLOW_PRIOR_K,
+                  tau_s: float = SLOW_PRIOR_TAU_S) -> None:
+        """The slow-noise prior for a track of ``mass_kg`` [kg] at ``temperature_k`` [K] in bins of ``bin_s``
+        [s]: a bulk-gas temperature offset of ``sigma_k`` [K] with correlation time ``tau_s`` [s] moves the
+        apparent mass by ``m sigma_T / T`` (ideal gas, the thermometers not seeing it)."""
+        s_kg = mass_kg * sigma_k / temperature_k
+        self.prior_var = s_kg * s_kg
+        self.taus = SLOW_TAUS + (float(tau_s) / float(bin_s),)
+
+    def note_change(self, k: int) -> None:
+        """A channel the track depends on left the zone's vote at bin ``k`` (absolute; track bin
+        ``k - k_first``, where ``k_first``, the bin of track index 0, is kept current by the detector)."""
+        self.change_k.append(int(k))
+
+    # -- white noise
+    def sigma_at(self, n: np.ndarray) -> np.ndarray:
+        """Noise std for bins n [kg]: pooled second differences of the blocks completed before n's block, over
+        the last window, inflated by ``1 + 12/count`` for the uncertainty of a short estimate (NaN: too few)."""
+        self.update()
+        keep = max(self.window_bins // SIGMA_BLOCK, 1)
         cs, cc = self.block_cs.v, self.block_cc.v
-        b = n // SIGMA_BLOCK  # use blocks max(b - keep, 0) .. b - 1
+        b = np.asarray(n) // SIGMA_BLOCK  # use blocks max(b - keep, 0) .. b - 1
         lo = np.maximum(b - keep, 0)
         tot, cnt = cs[b] - cs[lo], cc[b] - cc[lo]
         with np.errstate(divide="ignore", invalid="ignore"):
             var = tot / cnt / 6.0 * (1.0 + 12.0 / cnt)
         return np.where(cnt >= MIN_SIGMA_SAMPLES, np.sqrt(np.maximum(var, 1e-30)), np.nan)
 
-    def _sigma_one(self, n: int) -> float:
-        """:meth:`_sigma_at` for one bin ``n`` as a Python float [kg] (NaN without enough second differences):
-        the same operations on Python floats (the streaming step). Brings the noise blocks up to date first."""
-        self._update_blocks()
-        b = n // SIGMA_BLOCK
-        lo = max(b - max(self.cfg.window_bins // SIGMA_BLOCK, 1), 0)
-        cc = self.block_cc.a
-        cnt = float(cc[b] - cc[lo])
-        if not cnt >= MIN_SIGMA_SAMPLES:
-            return math.nan
-        cs = self.block_cs.a
-        tot = float(cs[b] - cs[lo])
-        var = tot / cnt / 6.0 * (1.0 + 12.0 / cnt)
-        return math.sqrt(max(var, 1e-30))
+    def sigma_one(self, n: int) -> float:
+        """:meth:`sigma_at` for one bin, as a float [kg]."""
+        return float(self.sigma_at(np.array([int(n)]))[0])
 
-    def _update_blocks(self) -> None:
-        """Noise blocks, their cumulative sums and the inflation estimates of every block completed so far."""
+    # -- slow noise
+    def slow_at(self, n: np.ndarray):
+        """The slow noise in use at bins ``n``: ``(taus [bins], variances (len(n), len(taus)) [kg^2])``, as of
+        the block before n's (the prior before any block); None when the model is off."""
+        if not self.slow:
+            return None
+        self.update()
+        b = np.asarray(n) // SIGMA_BLOCK - 1
+        C = len(self.taus)
+        prior = np.zeros(C)
+        prior[-1] = self.prior_var * (1.0 + SLOW_UPPER * math.sqrt(2.0 / NU_PRIOR)) if len(self.taus) > len(SLOW_TAUS) else 0.0
+        out = np.tile(prior, (len(b), 1))
+        has = (b >= 0) & (b < len(self.slow_mem))
+        if has.any():
+            out[has] = self._slow_mem_array()[b[has]]
+        return self.taus, out
+
+    def slow_variance_of(self, n: int, fn, *args) -> float:
+        """Variance a statistic takes from the slow noise at bin ``n``: ``sum_c sigma_c^2 fn(*args, tau_c)`` for
+        ``fn`` one of :func:`hullbreach.detect.glr.slope_slow_variance`, ``quad_slow_variance`` [units of fn
+        times kg^2]; 0 when the model is off."""
+        sl = self.slow_at(np.array([int(n)]))
+        if sl is None:
+            return 0.0
+        taus, v = sl
+        return float(sum(v[0, c] * fn(*args, tau) for c, tau in enumerate(taus) if v[0, c] > 0))
+
+    def _slow_mem_array(self) -> np.ndarray:
+        k = len(self.slow_mem)
+        if self._smem is None or len(self._smem) != k:
+            self._smem = np.array(self.slow_mem).reshape(k, len(self.taus))
+        return self._smem
+
+    def learning(self, n: int) -> bool:
+        """True while the slow noise at bin ``n`` is not yet measured at :data:`LEARNED_SCALE` (the prior holds)."""
+        if not self.slow:
+            return False
+        self.update()
+        b = int(n) // SIGMA_BLOCK - 1
+        return not (0 <= b < len(self.scale_mem) and self.scale_mem[b] >= LEARNED_SCALE)
+
+    def _slow_update(self, e: int, s2: float) -> None:
+        """The slow noise in use after the block ending at track bin ``e`` (white variance ``s2`` [kg^2])."""
+        if not self.slow:
+            return
+        lo = max(0, e - KAPPA_HISTORY)
+        rows = allan_excess(self.y.v[lo:e], self.real.v[lo:e], s2)
+        if self.aux is not None and self.aux_scale > 0 and self.aux.n >= e:
+            # per scale, the more precise of the track's own and the air mass's (scaled) measurement
+            k2 = self.aux_scale ** 2
+            aux = {r[0]: (r[0], r[1] * k2, r[2] * k2, r[3]) for r in allan_excess(self.aux.v[lo:e], self.real.v[lo:e], None)}
+            mine = {r[0]: r for r in rows}
+            rows = [min((x for x in (mine.get(sc), aux.get(sc)) if x is not None), key=lambda r: r[2])
+                    for sc in SLOW_SCALES if sc in mine or sc in aux]
+        x, largest = fit_slow_noise(rows, self.taus, self.prior_var, len(self.taus) - 1)
+        self.slow_mem.append(x)
+        self.scale_mem.append(largest)
+
+    def update(self) -> None:
+        """Noise blocks, their cumulative sums and the inflation and slow-noise estimates of every block
+        completed so far."""
         nb_needed = self.y.n // SIGMA_BLOCK
         if self.block_sum.n < nb_needed:
             lo = self.block_sum.n * SIGMA_BLOCK
@@ -112,7 +321,7 @@ class NoiseModel:
             sums, cnts = robust_sigma_blocks(self.y.v[lo - pre: hi], self.real.v[lo - pre: hi], pre)
             self.block_sum.extend(sums)
             self.block_cnt.extend(cnts)
-            keep = max(self.cfg.window_bins // SIGMA_BLOCK, 1)
+            keep = max(self.window_bins // SIGMA_BLOCK, 1)
             for b in range(nb_needed - len(sums), nb_needed):
                 e = (b + 1) * SIGMA_BLOCK
                 bs, bc = self.block_sum.v[max(0, b + 1 - keep): b + 1], self.block_cnt.v[max(0, b + 1 - keep): b + 1]
@@ -120,37 +329,36 @@ class NoiseModel:
                 if (b + 1) % KAPPA_EVERY == 0 or not self.kappa:
                     # the largest of a long (precise) and shorter (quick to react) estimates
                     ks = []
-                    for hist in (KAPPA_HISTORY, self.cfg.window_bins, self.cfg.window_bins // 3):
+                    for hist in (KAPPA_HISTORY, self.window_bins, self.window_bins // 3):
                         lo_h = max(0, e - hist)
                         ks.append(kappa_scales(self.y.v[lo_h:e], self.real.v[lo_h:e], s2))
                     ks = np.array(ks)
                     self.kappa.append(np.max(ks, axis=0))
-                    # per history and scale, the latest estimate that passed its gate replaces the earlier ones:
-                    # it has seen the newer data (and, for the long histories, all of the older data too)
+                    # per history and scale, the latest estimate that passed its gate replaces the earlier ones
                     gated = ks > 1.0
                     self.kappa_last[gated] = ks[gated]
                     self.kappa_last_b[gated] = b
+                    self._slow_update(e, s2)
                 else:
                     self.kappa.append(self.kappa[-1])
-                # evidence of slow disturbances is kept for window_bins // 3 bins: an estimate that passes
-                # its white-noise gate only now and then (moderate slow noise, a few blocks per estimate)
-                # must not let the inflation flap back to 1 between two estimates. The level kept is that of
-                # the latest estimate that passed the gate, per history (largest over the histories), not the
-                # largest of all estimates of those bins: that maximum of upper sides picked the noisiest
-                # early estimate (e.g. 22.4 from 6 second differences, 4 x the measured ratio) and held it 8 h
-                mem = max(self.cfg.window_bins // 3 // SIGMA_BLOCK, 1)
+                    if self.slow and self.slow_mem:
+                        self.slow_mem.append(self.slow_mem[-1])
+                        self.scale_mem.append(self.scale_mem[-1])
+                    else:
+                        self._slow_update(e, s2)
+                # evidence of slow disturbances is kept for window_bins // 3 bins, at the level of the latest
+                # estimate that passed the gate per history (largest over the histories)
+                mem = max(self.window_bins // 3 // SIGMA_BLOCK, 1)
                 live = (b - self.kappa_last_b) < mem
                 self.kappa_mem.append(np.max(np.where(live, self.kappa_last, 1.0), axis=0))
         if self.block_cs.n - 1 < self.block_sum.n:
-            # cumulative sums of the blocks, extended by the new ones only (sequential additions: the values
-            # of np.cumsum over all blocks)
             i0 = self.block_cs.n - 1
             self.block_cs.extend(np.cumsum(np.concatenate([self.block_cs.v[-1:], self.block_sum.v[i0:]]))[1:])
             self.block_cc.extend(np.cumsum(np.concatenate([self.block_cc.v[-1:], self.block_cnt.v[i0:]]))[1:])
 
+    # -- inflation
     def _kappa_mem_array(self) -> np.ndarray:
-        """``np.array(self.kappa_mem)``, converted once per new block (was at every call: a cost linear in the
-        record length)."""
+        """``np.array(self.kappa_mem)``, converted once per new block."""
         k = len(self.kappa_mem)
         have = 0 if self._kmem is None else len(self._kmem)
         if have != k:
@@ -158,31 +366,21 @@ class NoiseModel:
             self._kmem = np.array(self.kappa_mem) if new is None or have == 0 else np.concatenate([self._kmem, new])
         return self._kmem
 
-    def _kappa_last_one(self, n: int) -> float:
-        """``_kappa_at([n])[0, -1]`` (the inflation at the largest scale for bin ``n``) as a Python float [-],
-        without the arrays (the streaming step; the same values and the same maximum)."""
-        b = n // SIGMA_BLOCK - 1
-        out = float(self.kappa_mem[b][-1]) if 0 <= b < len(self.kappa_mem) else 1.0
-        if self.change_k:
-            span = self.cfg.window_bins
-            floor = float(KAPPA_AFTER_CHANGE[-1])
-            for k in self.change_k:
-                c = k - self.k_first
-                if c <= n < c + span:
-                    out = float(np.maximum(out, floor))
-        return out
-
-    def _kappa_at(self, n: np.ndarray) -> np.ndarray:
-        """Noise inflation per scale for bins n: as of the block before n's, the latest estimate that passed its
-        white-noise gate within ``window_bins // 3`` bins (per history of the estimate, the largest of the
-        histories; 1 if none); after a channel of the zone that its track depends on was left out, at least
-        :data:`KAPPA_AFTER_CHANGE` for ``window_bins`` bins (a day at the defaults)."""
+    def kappa_at(self, n: np.ndarray) -> np.ndarray:
+        """Noise inflation per scale for bins n [-]: as of the block before n's, the latest estimate that passed
+        its white-noise gate within ``window_bins // 3`` bins (1 if none); after a channel of the zone that its
+        track depends on was left out, at least :data:`KAPPA_AFTER_CHANGE` for ``window_bins`` bins."""
+        self.update()
+        n = np.asarray(n)
         b = n // SIGMA_BLOCK - 1
         K = self._kappa_mem_array() if self.kappa_mem else np.ones((1, len(KAPPA_SCALES)))
         out = np.ones((len(n), len(KAPPA_SCALES)))
         has = (b >= 0) & (b < len(self.kappa_mem))
-        out[has] = K[b[has]]
-        span = self.cfg.window_bins
+        if not self.slow:
+            # with the slow-noise model on, its OU components carry what kappa measured (counting both would
+            # count the same slow noise twice); the floor after a channel change stays
+            out[has] = K[b[has]]
+        span = self.window_bins
         for k in self.change_k:
             c = k - self.k_first
             sel = (n >= c) & (n < c + span)

@@ -83,9 +83,41 @@ class Alarm:
         }
 
 
+#: Per-zone states: the slow noise is not measured yet (the prior holds), monitored, an active leak alarm, no
+#: verdict possible (no trusted pressure channel, or the track's channels absent from the data).
+ZONE_STATES = ("learning", "nominal", "alarm", "unmonitored")
+
+
 @dataclass(frozen=True)
 class ZoneStatus:
-    """Where one zone stands now."""
+    """Where one zone stands now.
+
+    Attributes
+    ----------
+    zone, track, volume_m3 : tuple, str, float
+        Module ids, the detector's track (``n2``, ``air``, or ``none`` when unmonitored) and volume [m^3].
+    pressure_pa, temperature_k, mass_kg : float
+        Latest zone pressure [Pa], mean gas temperature [K], air mass [kg] (NaN when unmonitored).
+    statistic : float
+        Latest detection statistic [-] (NaN when unmonitored).
+    background_rate_kg_s : float
+        Loss rate of the air mass over the window [kg/s].
+    sigma_kg : float
+        White-noise standard deviation of the track per bin [kg].
+    bins : int
+        Bins seen by the zone's detector.
+    vented : bool
+        Below half the nominal pressure or between an airlock's depress and repress.
+    state : str
+        One of :data:`ZONE_STATES`.
+    min_detectable_mass_flow_kg_s, min_detectable_pressure_rate_pa_s : float
+        Smallest constant air loss [kg/s] (and its pressure rate [Pa/s]) present over the test window that the
+        test would alarm on now, with the noise model in use (NaN when unmonitored or not yet testable).
+    reason : str
+        Why the zone is unmonitored, or what the thermometer suspicion is ("" otherwise).
+    thermometer_suspicion : bool
+        The track fell beyond the threshold but the pressure itself did not: a change carried by temperature.
+    """
 
     zone: tuple
     track: str
@@ -98,10 +130,22 @@ class ZoneStatus:
     sigma_kg: float
     bins: int
     vented: bool = False
+    state: str = "nominal"
+    min_detectable_mass_flow_kg_s: float = float("nan")
+    min_detectable_pressure_rate_pa_s: float = float("nan")
+    reason: str = ""
+    thermometer_suspicion: bool = False
 
     def to_json(self) -> dict:
-        """JSON dict."""
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        """JSON dict (NaN as null)."""
+        out = {}
+        for k, v in self.__dict__.items():
+            if isinstance(v, tuple):
+                v = list(v)
+            elif isinstance(v, float) and v != v:
+                v = None
+            out[k] = v
+        return out
 
 
 @dataclass(frozen=True)
@@ -133,6 +177,8 @@ class DetectionResult:
             "quarantined_samples": int(self.quarantined_samples),
             "trusted_channels": list(self.trusted_channels),
             "zones": [z.to_json() for z in self.zones],
+            "monitored_zones": sum(1 for z in self.zones if z.state != "unmonitored"),
+            "unmonitored_zones": sum(1 for z in self.zones if z.state == "unmonitored"),
             "threshold_llr": self.threshold,
             "far_per_year": self.far_per_year,
             "start_time": iso(self.start_s) if self.start_s is not None else None,

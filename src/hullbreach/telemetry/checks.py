@@ -340,8 +340,12 @@ def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "",
         sigma = sensor.noise_std
         if sigma <= 0:
             notes.append("noise_std not given: stuck-sensor check skipped")
-        elif res_ > 0 and sigma < res_ / 2:
-            notes.append("noise below half the resolution: stuck-sensor check skipped")
+        elif res_ > 0 and sigma < res_:
+            # a quantized sensor (resolution above its noise) repeats one reading for as long as the signal
+            # moves less than one step: repeats are no evidence of a stuck sensor (the zone vote of the detector
+            # still compares the channel with the others)
+            notes.append("noise below the resolution: repeated readings are expected while the signal moves less "
+                         "than one step; stuck-sensor check skipped")
         else:
             p_same = min(0.9, res_ / (2.0 * math.sqrt(math.pi) * sigma)) if res_ > 0 else 0.0
             n_min = cfg.stuck_min_samples
