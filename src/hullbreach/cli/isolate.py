@@ -147,9 +147,8 @@ def register(app: typer.Typer) -> None:
         paused = False
         wall0 = time.monotonic()
         while not s.done:
-            try:
-                step = s.next_step()
-            except IsolationError:
+            step = s.next_step()
+            if step.state != "continue":
                 break
             if not quiet:
                 _print_step(step, st)

@@ -20,6 +20,15 @@ References
    n_eff = n (1 - rho) / (1 + rho) (e.g. G. E. P. Box, G. M. Jenkins, *Time Series Analysis*, 1976).
 .. [4] Sequential probability ratio test: A. Wald, *Sequential Analysis*, Wiley, 1947 (stop as soon as
    the posterior odds cross the bound; here the Bayesian form on the posterior of each outcome).
+.. [5] Ornstein-Uhlenbeck process, covariance sigma^2 exp(-|dt|/tau): C. W. Gardiner, *Stochastic
+   Methods*, 4th ed., Springer 2009, §3.8.4. The least-squares slope of a process with covariance K over
+   times t_i has variance w^T K w, w_i = (t_i - mean t) / sum (t_j - mean t)^2 (linear estimator).
+.. [6] Rank-one update of a covariance (Sherman-Morrison): (D + s^2 m m^T)^-1 = D^-1 - s^2 D^-1 m m^T D^-1
+   / (1 + s^2 m^T D^-1 m), det = det D (1 + s^2 m^T D^-1 m) (G. H. Golub, C. F. Van Loan, *Matrix
+   Computations*, 4th ed., 2013, §2.1.4).
+.. [7] Outlier-robust likelihood as a mixture with a small probability that one observation is
+   corrupted: A. O'Hagan, "On outlier rejection phenomena in Bayes inference", JRSS B 41 (1979) 358-367;
+   here one step's telemetry is the observation and a corrupted step favours no hypothesis.
 """
 
 from __future__ import annotations
@@ -50,6 +59,22 @@ TEMPERATURE_SMOOTHING_S = 0.0
 BLOCK_S = 60.0
 #: Mole fraction of N2 assumed when a zone has no total pressure channel [-] (ISS air ~ 78 %).
 DEFAULT_X_N2 = 0.78
+#: Assumed sd of the bulk gas temperature offset that the thermometers do not see, COMMON to all modules
+#: [K]: the top of the range 0.02-0.1 K named in issue 16 (a thermometer samples one point of a module
+#: whose air is stirred by one cabin fan loop; estimate). It makes every zone's air mass look as if it
+#: changed by M_z dT/T together: a common-mode term with a rank-one covariance ([6]).
+NUISANCE_COMMON_SD_K = 0.1
+#: Assumed sd of the same kind of offset independent per module [K] (local heat loads; estimate).
+NUISANCE_MODULE_SD_K = 0.03
+#: Correlation time of both offsets [s] (6 h, issue 16; the thermal mass of the cabin, estimate).
+NUISANCE_TAU_S = 6.0 * 3600.0
+#: Probability that one step's telemetry is corrupted in a way the noise model does not cover (a hatch
+#: that did not seal, a sensor fault, an unmodelled thermal transient) [-]. It bounds the evidence one
+#: step gives against any hypothesis to a factor 1/eps, so that a later step can overturn an earlier
+#: one ([7]); estimate.
+STEP_OUTLIER_PROB = 1.0e-4
+#: Number of points of the time grid on which the OU slope variance is evaluated ([5]) [-].
+OU_GRID_POINTS = 64
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -141,54 +166,142 @@ def mdot_grid(leak_mass_flow_kg_s: float, rel_log_std: float = 0.5, n: int = 13)
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# unmeasured temperature offsets (common mode)
+
+def ou_slope_sd(sigma_k: float, tau_s: float, span_s: float) -> float:
+    """Sd of the least-squares slope [K s^-1] of a stationary OU process (sd ``sigma_k`` [K], correlation
+    time ``tau_s`` [s]) fitted over a window of ``span_s`` [s] sampled evenly ([5]).
+
+    About sigma sqrt(12 / (5 tau T)) for T << tau (the process is then a random walk) and
+    sigma sqrt(24 tau / T^3) for T >> tau (white noise of density 2 sigma^2 tau)."""
+    if sigma_k <= 0 or span_s <= 0:
+        return 0.0
+    t = np.linspace(0.0, span_s, OU_GRID_POINTS)
+    tc = t - t.mean()
+    w = tc / float(np.dot(tc, tc))
+    k = sigma_k ** 2 * np.exp(-np.abs(t[:, None] - t[None, :]) / tau_s)
+    return float(math.sqrt(max(float(w @ k @ w), 0.0)))
+
+
+@dataclass(frozen=True)
+class Nuisance:
+    """Unmeasured bulk-gas temperature offsets the inference allows for ([5]).
+
+    ``common_sd_k`` [K] shared by all modules, ``module_sd_k`` [K] independent per module, both
+    Ornstein-Uhlenbeck with correlation time ``tau_s`` [s]. Zero sds: independent zone errors (the model
+    before issue 16)."""
+
+    common_sd_k: float = NUISANCE_COMMON_SD_K
+    module_sd_k: float = NUISANCE_MODULE_SD_K
+    tau_s: float = NUISANCE_TAU_S
+
+    def slope_sds(self, span_s: float) -> tuple[float, float]:
+        """(common, per-module) sd of the temperature-offset slope over a window [K s^-1]."""
+        return ou_slope_sd(self.common_sd_k, self.tau_s, span_s), ou_slope_sd(self.module_sd_k, self.tau_s, span_s)
+
+
+def zone_loadings(station: Station, zones: list, pressures_pa: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per zone: the apparent air-mass rate per unit temperature-offset slope, sum of M_m / T_m [kg K^-1]
+    (common mode), and the root sum of squares of the same per module [kg K^-1] (independent offsets).
+
+    M_m = p V / (R T) is the module's air mass at its current pressure ``pressures_pa`` (nominal by
+    default): an unmeasured offset dT makes it look like M_m (1 + dT / T)."""
+    common, own = [], []
+    for z in zones:
+        lm = []
+        for m in z:
+            mod = station.modules[m]
+            p = (pressures_pa or {}).get(m, station.nominal_pressure_pa)
+            lm.append(p * mod.volume_m3 / (R_AIR * mod.temperature_k) / mod.temperature_k)
+        common.append(sum(lm))
+        own.append(math.sqrt(sum(x * x for x in lm)))
+    return np.asarray(common), np.asarray(own)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# data checks (the ones `detect` runs)
+
+def check_step_telemetry(station: Station, frame) -> tuple:
+    """Run the telemetry data checks that ``detect`` runs on a step's raw telemetry.
+
+    The one place the isolation calls the telemetry checks (retarget it here when they move). Returns
+    ``(si_frame, notes)``: the accepted samples as a :class:`~hullbreach.telemetry.frame.TelemetryFrame`
+    (SI) and plain-text notes about what was quarantined or distrusted. Raises :class:`IsolationError`
+    when no trusted pressure channel is left (never a silent "no leak").
+    """
+    from hullbreach.errors import TelemetryError
+    from hullbreach.telemetry.checks import check_samples
+
+    if hasattr(frame, "data") and hasattr(frame, "quarantined"):  # already checked (a TelemetryFrame)
+        tf = frame
+    else:
+        if not isinstance(frame, pd.DataFrame):
+            raise IsolationError(f"telemetry must be a pandas DataFrame with columns time, channel, value, got {type(frame).__name__}")
+        missing = [c for c in ("time", "channel", "value") if c not in frame.columns]
+        if missing:
+            raise IsolationError(f"telemetry lacks column(s) {', '.join(missing)}",
+                                 hint="give a long table with columns time, channel, value (DESIGN.md §3.2)")
+        if len(frame) == 0:
+            raise IsolationError("telemetry for the step is empty", hint="send the samples recorded during the step")
+        chans = pd.unique(frame["channel"].astype(str))
+        unknown = [c for c in chans if c not in station.sensors]
+        if unknown:
+            shown = ", ".join(sorted(unknown)[:5]) + (" ..." if len(unknown) > 5 else "")
+            raise IsolationError(f"telemetry has {len(unknown)} channel(s) that station {station.name!r} does not have: {shown}",
+                                 hint="is this telemetry from another station? load the matching station file")
+        raw = frame[["time", "channel", "value"]]
+        try:
+            tf = check_samples(raw, station, source="<step telemetry>")
+        except TelemetryError as exc:
+            raise IsolationError(f"step telemetry fails the data checks: {exc}", hint="fix the telemetry (see the message)") from None
+    notes = []
+    for name, n in sorted(tf.counts.items()):
+        if n:
+            notes.append(f"{n} sample(s) {name.replace('_', ' ')}")
+    bad = {c: r for c, r in tf.channels.items() if not r.trusted}
+    for c, r in sorted(bad.items()):
+        notes.append(f"channel {c} not trusted: {r.reason or 'failed the checks'}")
+    trusted_p = [c for c, r in tf.channels.items() if r.trusted and r.accepted > 0 and c in station.sensors
+                 and station.sensors[c].quantity in ("pressure", "ppn2")]
+    if not trusted_p:
+        why = "; ".join(notes[:4]) or "no pressure channel in the data"
+        raise IsolationError(f"step telemetry has no trusted pressure channel ({why})",
+                             hint="check the units (pressures in the station file's unit, e.g. mmHg not psi) and the "
+                                  "sensors; the isolation cannot conclude anything without pressures")
+    if bad:
+        keep = [c for c in tf.data["channel"].astype(str).unique() if c not in bad]
+        tf = _drop_channels(tf, keep)
+    return tf, tuple(notes)
+
+
+def _drop_channels(tf, keep: list):
+    from dataclasses import replace
+
+    d = tf.data
+    d = d[d["channel"].astype(str).isin(keep)]
+    return replace(tf, data=d, grid=None) if hasattr(tf, "grid") else replace(tf, data=d)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # telemetry -> zone air-mass trends
 
-def raw_to_wide(station: Station, frame: pd.DataFrame) -> pd.DataFrame:
+def raw_to_wide(station: Station, frame, notes: list | None = None) -> pd.DataFrame:
     """Long raw telemetry (time, channel, value in sensor units) -> wide SI table indexed by seconds.
 
-    The index is seconds since the first sample [s]; columns are channel ids; values in Pa or K.
-    Raises :class:`IsolationError` for missing columns, channels not in the station (telemetry from the
-    wrong station), or an empty frame.
+    The samples first pass the data checks ``detect`` runs (:func:`check_step_telemetry`); what they set
+    aside is appended to ``notes`` (a list) when given. The index is seconds since the first sample [s];
+    columns are channel ids; values in Pa or K. Raises :class:`IsolationError` for missing columns,
+    channels not in the station (telemetry from the wrong station), an empty frame, or no trusted
+    pressure channel.
     """
-    if hasattr(frame, "data") and isinstance(getattr(frame, "data"), pd.DataFrame):  # a TelemetryFrame (SI)
-        df = frame.data
-        si = True
-    else:
-        df = frame
-        si = False
-    if not isinstance(df, pd.DataFrame):
-        raise IsolationError(f"telemetry must be a pandas DataFrame with columns time, channel, value, got {type(frame).__name__}")
-    missing = [c for c in ("time", "channel", "value") if c not in df.columns]
-    if missing:
-        raise IsolationError(f"telemetry lacks column(s) {', '.join(missing)}",
-                             hint="give a long table with columns time, channel, value (DESIGN.md §3.2)")
-    if len(df) == 0:
-        raise IsolationError("telemetry for the step is empty", hint="send the samples recorded during the step")
-    chans = pd.unique(df["channel"].astype(str))
-    unknown = [c for c in chans if c not in station.sensors]
-    if unknown:
-        shown = ", ".join(sorted(unknown)[:5]) + (" ..." if len(unknown) > 5 else "")
-        raise IsolationError(f"telemetry has {len(unknown)} channel(s) that station {station.name!r} does not have: {shown}",
-                             hint="is this telemetry from another station? load the matching station file")
-    t = df["time"]
+    tf, msgs = check_step_telemetry(station, frame)
+    if notes is not None:
+        notes.extend(msgs)
+    df = tf.data
     epoch = pd.Timestamp("1970-01-01T00:00:00Z")
-    if pd.api.types.is_datetime64_any_dtype(t):
-        ts = (pd.to_datetime(t, utc=True) - epoch).dt.total_seconds().to_numpy()
-    elif pd.api.types.is_numeric_dtype(t):
-        ts = t.to_numpy(dtype=float)
-    else:
-        try:
-            ts = (pd.to_datetime(t, utc=True, format="ISO8601") - epoch).dt.total_seconds().to_numpy()
-        except (ValueError, TypeError) as exc:
-            raise IsolationError(f"cannot read the telemetry time column: {exc}", hint="use ISO 8601 with a zone or UNIX seconds") from None
+    ts = (pd.to_datetime(df["time"], utc=True) - epoch).dt.total_seconds().to_numpy()
     vals = df["value"].to_numpy(dtype=float)
     ch = df["channel"].astype(str).to_numpy()
-    if not si:
-        out = np.empty_like(vals)
-        for c in chans:
-            sel = ch == c
-            out[sel] = to_si(vals[sel], station.sensors[c].unit)
-        vals = out
     long = pd.DataFrame({"t": ts - np.nanmin(ts), "channel": ch, "value": vals})
     wide = long.pivot_table(index="t", columns="channel", values="value", aggfunc="mean").sort_index()
     return wide.ffill()
@@ -401,11 +514,36 @@ def share_matrix(hyps: Hypotheses, zones: list) -> np.ndarray:
 
 
 def step_loglik_matrix(shares_by_obs: np.ndarray, rates: np.ndarray, stds: np.ndarray, offsets: np.ndarray,
-                       extra_var: np.ndarray, grid: np.ndarray, model: ObservationModel = ObservationModel()) -> np.ndarray:
-    """Vectorized :func:`step_loglik`: observations as arrays (n_obs,), shares (n_rows, n_obs)."""
+                       extra_var: np.ndarray, grid: np.ndarray, model: ObservationModel = ObservationModel(),
+                       common_loading: np.ndarray | None = None, common_var: float = 0.0) -> np.ndarray:
+    """Vectorized :func:`step_loglik`: observations as arrays (n_obs,), shares (n_rows, n_obs).
+
+    With ``common_loading`` (n_obs,) [kg K^-1] and ``common_var`` [K^2 s^-2] the observations share a
+    common-mode term: covariance D + common_var m m^T (D the independent variances), evaluated exactly by
+    the rank-one update ([6]). ``extra_var`` carries independent per-observation terms (per-module
+    temperature offsets, crew) [kg^2 s^-2].
+    """
     mu = -shares_by_obs[:, None, :] * grid[None, :, None] + offsets[None, None, :]
     var = stds[None, None, :] ** 2 + (model.rel_std * mu) ** 2 + model.abs_std_kg_s ** 2 + extra_var[None, None, :]
-    return (-0.5 * (rates[None, None, :] - mu) ** 2 / var - 0.5 * np.log(var)).sum(axis=2)
+    r = rates[None, None, :] - mu
+    ll = (-0.5 * r ** 2 / var - 0.5 * np.log(var)).sum(axis=2)
+    if common_loading is not None and common_var > 0:
+        m = common_loading[None, None, :]
+        a = (m * m / var).sum(axis=2)
+        b = (r * m / var).sum(axis=2)
+        denom = 1.0 + common_var * a
+        ll = ll + 0.5 * common_var * b ** 2 / denom - 0.5 * np.log(denom)
+    return ll
+
+
+def robust_step_loglik(ll_step: np.ndarray, eps: float = STEP_OUTLIER_PROB) -> np.ndarray:
+    """One step's log-likelihood as a mixture: with probability ``eps`` the step is corrupted and favours no
+    hypothesis (it takes the best row's likelihood) ([7]). No hypothesis then loses more than a factor
+    about 1/eps from one step, so later steps can overturn it."""
+    if eps <= 0 or ll_step.size == 0:
+        return ll_step
+    top = float(np.max(ll_step))
+    return np.logaddexp(math.log1p(-eps) + ll_step, math.log(eps) + top)
 
 
 def posterior(hyps: Hypotheses, loglik: np.ndarray, log_w: np.ndarray) -> np.ndarray:

@@ -52,6 +52,9 @@ LEAK_LOW_FACTOR = 1.0 / 1.65
 #: (1 Hz, demo and iss-2018, 10-90 min, 3 seeds): 0.9-1.6, median ~1.1; 1.3 is used
 #: (tests/isolate/test_plan.py::test_noise_model_calibrated_against_simulator).
 NOISE_INFLATION = 1.3
+#: Least expected information of a test worth setting up [bit]: 0.001 bit is what a configuration that
+#: separates a 0.007 % candidate from the rest can teach; below, watching is not a test.
+MIN_INFO_BITS = 0.001
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,9 @@ class PlanState:
     crew_modules : frozenset
         Modules where the crew waits (their O2 use blurs that zone's total pressure); empty: the
         escape vehicles.
+    exclude : frozenset
+        Configurations (frozensets of closed hatches) not to propose now: the last step watched one and
+        learned nothing, so watching it again brings no new information.
     """
 
     closed: frozenset
@@ -81,6 +87,7 @@ class PlanState:
     pressures_pa: dict
     step_confidence: float = 0.999
     crew_modules: frozenset = frozenset()
+    exclude: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -290,6 +297,8 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
              cache: dict | None = None) -> TestDesign | None:
     """Design the test of configuration ``closed_to`` from ``state``; ``None`` when it teaches nothing."""
     closed_to = frozenset(closed_to)
+    if closed_to in state.exclude:
+        return None
     cache = _cache_for(cache, station)
     zones = zones_cached(station, closed_to, cache)
     w = zone_weights(zones, state.weights, _wmemo(cache, state.weights))
@@ -298,7 +307,7 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
         return None
     w = w / tot
     info = entropy_bits(w)
-    if info < 1e-6:
+    if info < MIN_INFO_BITS:
         return None
     if transition is None:
         leak = {m: state.mdot_kg_s * state.weights.get(m, 0.0) for m in station.modules}
@@ -341,6 +350,8 @@ def _access_opens(station: Station, closed: frozenset, weights: dict, rules: Rul
     # Dijkstra over modules: open hatches cost 0, closed ones their reopening time
     import heapq
 
+    zone_w = {m: sum(weights.get(x, 0.0) for x in z) for z in station.zones(closed) for m in z}
+
     dist = {m: 0.0 for m in reach}
     prev: dict = {}
     heap = [(0.0, m) for m in reach]
@@ -351,6 +362,8 @@ def _access_opens(station: Station, closed: frozenset, weights: dict, rules: Rul
             continue
         for other, h in station.neighbours(m):
             c = rules.open_time_s(station, h.id) if h.id in closed else 0.0
+            if h.id in closed and _blocked_entry(station, h, other, zone_w, rules):
+                continue
             if d + c < dist.get(other, math.inf):
                 dist[other] = d + c
                 prev[other] = (m, h.id)
@@ -374,6 +387,15 @@ def _access_opens(station: Station, closed: frozenset, weights: dict, rules: Rul
         if h in closed:
             opens.add(h)
     return frozenset(opens)
+
+
+def _blocked_entry(station: Station, hatch, enter: str, zone_w: dict, rules: Rules) -> bool:
+    """Entering module ``enter`` through closed ``hatch`` is impossible when ``enter``'s zone may leak (it
+    may be lower), the hatch swings into the side the crew comes from and there is no valve."""
+    if zone_w.get(enter, 0.0) <= 0 or hatch.valve_area_m2 > 0 or rules.assumed_valve_area_m2 > 0:
+        return False
+    into = hatch.opens_into or hatch.modules[1]
+    return into != enter
 
 
 def vehicle_groups(station: Station) -> list:
@@ -477,6 +499,59 @@ def candidate_configurations(station: Station, state: PlanState, rules: Rules = 
     return list(out)
 
 
+#: Least weight for a module to count as a candidate that a trapped zone would leave unsplit [-].
+TRAP_MIN_WEIGHT = 1e-3
+
+
+def traps_crew(station: Station, state: PlanState, closed_to, rules: Rules = Rules(), cache: dict | None = None) -> bool:
+    """Would configuration ``closed_to`` seal a zone holding two or more candidates that the crew could not
+    re-enter if the leak is there?
+
+    If the leak is in such a zone it loses pressure; a hatch into it can then be opened only if it swings
+    into that (lower) side or has an equalization valve (in the station file, or
+    ``rules.assumed_valve_area_m2 > 0``). The crew must reach that hatch from a zone with an escape
+    vehicle through zones that hold pressure (hatches between them open freely). When no hatch of the
+    zone allows it, the search would end with the candidates unsplit, so the planner prefers every other
+    configuration (:func:`plan_next`)."""
+    ev = set(station.escape_vehicles())
+    if not ev:
+        return False
+    zones = zones_cached(station, frozenset(closed_to), cache)
+    zi = {m: i for i, z in enumerate(zones) for m in z}
+    valve = rules.assumed_valve_area_m2 > 0
+    links = []  # (zone a, zone b, hatch) for every closed hatch of the configuration
+    for hid in closed_to:
+        h = station.hatches[hid]
+        a, b = zi[h.modules[0]], zi[h.modules[1]]
+        if a != b:
+            links.append((a, b, h))
+    for k, z in enumerate(zones):
+        if z & ev or sum(1 for m in z if state.weights.get(m, 0.0) >= TRAP_MIN_WEIGHT) < 2:
+            continue
+        # zones the crew reaches without entering z
+        seen = {i for i, zz in enumerate(zones) if zz & ev}
+        stack = list(seen)
+        while stack:
+            i = stack.pop()
+            for a, b, _h in links:
+                for x, y in ((a, b), (b, a)):
+                    if x == i and y != k and y not in seen:
+                        seen.add(y)
+                        stack.append(y)
+        entry = False
+        for a, b, h in links:
+            if k not in (a, b):
+                continue
+            outside = b if a == k else a
+            into = h.opens_into or h.modules[1]
+            if outside in seen and (valve or h.valve_area_m2 > 0 or zi[into] == k):
+                entry = True
+                break
+        if not entry:
+            return True
+    return False
+
+
 #: Weight of information against time in the planner's objective [-] (see :func:`plan_next`); 2 was
 #: the best of 0 (pure ratio), 1, 1.5, 2 and 3 on the idealized expected time of demo, iss-2018 and
 #: iss-2025 (docs/benchmarks/isolate.md).
@@ -506,6 +581,8 @@ def plan_next(station: Station, state: PlanState, rules: Rules = Rules(), crew_a
             designs.append(d)
     if not designs:
         return None
+    free = [d for d in designs if not traps_crew(station, state, d.closed, rules, cache)]
+    designs = free or designs
     rates = [d.info_bits / max(d.expected_time_s, 1.0) for d in designs]
     if w <= 0:
         return max(zip(rates, [-len(d.closed) for d in designs], designs), key=lambda x: (x[0], x[1]))[2]
