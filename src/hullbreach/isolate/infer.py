@@ -72,7 +72,7 @@ NUISANCE_TAU_S = 6.0 * 3600.0
 #: that did not seal, a sensor fault, an unmodelled thermal transient) [-]. It bounds the evidence one
 #: step gives against any hypothesis to a factor 1/eps, so that a later step can overturn an earlier
 #: one ([7]); estimate.
-STEP_OUTLIER_PROB = 1.0e-4
+STEP_OUTLIER_PROB = 1.0e-6
 #: Number of points of the time grid on which the OU slope variance is evaluated ([5]) [-].
 OU_GRID_POINTS = 64
 
@@ -227,7 +227,8 @@ def check_step_telemetry(station: Station, frame) -> tuple:
     The one place the isolation calls the telemetry checks (retarget it here when they move). Returns
     ``(si_frame, notes)``: the accepted samples as a :class:`~hullbreach.telemetry.frame.TelemetryFrame`
     (SI) and plain-text notes about what was quarantined or distrusted. Raises :class:`IsolationError`
-    when no trusted pressure channel is left (never a silent "no leak").
+    when a channel is in the wrong unit (e.g. psi for mmHg) or no trusted pressure channel is left
+    (never a silent "no leak").
     """
     from hullbreach.errors import TelemetryError
     from hullbreach.telemetry.checks import check_samples
@@ -261,6 +262,12 @@ def check_step_telemetry(station: Station, frame) -> tuple:
     bad = {c: r for c, r in tf.channels.items() if not r.trusted}
     for c, r in sorted(bad.items()):
         notes.append(f"channel {c} not trusted: {r.reason or 'failed the checks'}")
+    slips = sorted(c for c, r in bad.items() if r.reason.startswith("unit"))
+    if slips:
+        raise IsolationError(f"step telemetry is in the wrong unit on {len(slips)} channel(s) "
+                             f"({', '.join(slips[:4])}{' ...' if len(slips) > 4 else ''}): {bad[slips[0]].reason}",
+                             hint="convert the file to the units of the station file (or fix the sensor's unit "
+                                  "there); the isolation does not guess units")
     trusted_p = [c for c, r in tf.channels.items() if r.trusted and r.accepted > 0 and c in station.sensors
                  and station.sensors[c].quantity in ("pressure", "ppn2")]
     if not trusted_p:

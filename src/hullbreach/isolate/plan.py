@@ -392,7 +392,7 @@ def _access_opens(station: Station, closed: frozenset, weights: dict, rules: Rul
 def _blocked_entry(station: Station, hatch, enter: str, zone_w: dict, rules: Rules) -> bool:
     """Entering module ``enter`` through closed ``hatch`` is impossible when ``enter``'s zone may leak (it
     may be lower), the hatch swings into the side the crew comes from and there is no valve."""
-    if zone_w.get(enter, 0.0) <= 0 or hatch.valve_area_m2 > 0 or rules.assumed_valve_area_m2 > 0:
+    if zone_w.get(enter, 0.0) < TRAP_MIN_WEIGHT or hatch.valve_area_m2 > 0 or rules.assumed_valve_area_m2 > 0:
         return False
     into = hatch.opens_into or hatch.modules[1]
     return into != enter

@@ -74,6 +74,10 @@ MAX_STEPS_WITHOUT_PROGRESS = 3
 #: Probability that the leak is in the crew's zone or in an escape vehicle from which the crew is warned
 #: first [-]: a false warning costs a hatch check, a missed one the crew's shelter (estimate).
 CREW_ALERT_PROB = 0.2
+#: A step ends early only when its own telemetry, read with the station's prior alone (not with what the
+#: earlier steps said), gives the zone it ends on at least this probability [-]. Otherwise a step would
+#: "decide" at its first look whenever the earlier steps already agreed: lock-in (issue 16).
+STEP_OWN_EVIDENCE = 0.9
 #: Session states (:attr:`Step.state`, :attr:`Result.state`).
 STATES = ("continue", "found", "stop", "undecided", "no-leak")
 #: Old ``Result.status`` word of each state.
@@ -576,8 +580,10 @@ class IsolationSession:
             singles = post[1: 1 + n_single]
             chosen = (tcp, use, r_arr, sd_arr, ll_step, post, gmass, top)
             if use and tcp >= start and (gmass[top] >= self.step_confidence or singles.max() >= self.confidence):
-                decided = True
-                break
+                own = infer.posterior(self.hyps, ll_step, self.log_w)
+                if own[groups[top]].sum() >= STEP_OWN_EVIDENCE:
+                    decided = True
+                    break
         tcp, use, r_arr, sd_arr, ll_step, post, gmass, top = chosen
         rates = []
         for k, slope, se in zip(use, r_arr, sd_arr):
