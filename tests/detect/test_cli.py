@@ -15,7 +15,7 @@ from hullbreach.telemetry.writers import write_events_csv, write_long_csv
 @pytest.fixture(scope="module")
 def files(tmp_path_factory, demo):
     d = tmp_path_factory.mktemp("detect_cli")
-    sc = Scenario(start="2024-06-01T00:00:00Z", duration_s=6 * 3600, sample_rate_hz=0.5,
+    sc = Scenario(nuisance="none", start="2024-06-01T00:00:00Z", duration_s=6 * 3600, sample_rate_hz=0.5,
                   leaks=(Leak(module="hab", onset_s=3 * 3600, effective_area_m2=2.5e-6),),
                   thermal=(ThermalProfile(orbital_amplitude_k=0.3),),
                   represses=(Repress(time_s=1800, module="lab", mass_kg=1.0),))

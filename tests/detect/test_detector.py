@@ -188,7 +188,7 @@ def _scenario(station, *, leak_rate_mmhg_h=0.0, days=1.5, onset_h=20.0, growth=0
         leaks = (Leak(module="lab", onset_s=onset_h * 3600, effective_area_m2=_area_for(station, V, leak_rate_mmhg_h),
                       area_growth_per_day=growth),)
     return Scenario(
-        start="2024-03-01T00:00:00Z", duration_s=days * 86400, sample_rate_hz=sample_hz, leaks=leaks,
+        nuisance="none", start="2024-03-01T00:00:00Z", duration_s=days * 86400, sample_rate_hz=sample_hz, leaks=leaks,
         thermal=(ThermalProfile(orbital_amplitude_k=0.3, daily_amplitude_k=0.5, hvac_noise_k=0.05),),
         crew=Crew(count=4, module="hab"),
         represses=(Repress(time_s=1.5 * 3600, module="hab", mass_kg=3.0, duration_s=1200),),

@@ -111,7 +111,7 @@ def _fast_scenario(demo, days: float, onset_h: float, rate_mmhg_min: float = 1.0
     V = demo.zone_volume_m3(main)
     mdot = rate_mmhg_min * 60 * PA_PER_MMHG / 3600 * V / (R_AIR * 295.15)
     area = mdot / float(choked_mass_flow(1.0, demo.nominal_pressure_pa, 295.15))
-    return Scenario(start="2024-03-01T00:00:00Z", duration_s=days * 86400, sample_rate_hz=1.0,
+    return Scenario(nuisance="none", start="2024-03-01T00:00:00Z", duration_s=days * 86400, sample_rate_hz=1.0,
                     leaks=(Leak(module="lab", onset_s=onset_h * 3600, effective_area_m2=area),),
                     thermal=(ThermalProfile(orbital_amplitude_k=0.3, daily_amplitude_k=0.5, hvac_noise_k=0.05),),
                     crew=Crew(count=4, module="hab"),

@@ -16,7 +16,7 @@ from hullbreach.telemetry.checks import check_samples
 
 @pytest.fixture(scope="module")
 def leak_run(demo):
-    sc = Scenario(start="2024-05-01T00:00:00Z", duration_s=0.3 * 86400, sample_rate_hz=0.5,
+    sc = Scenario(nuisance="none", start="2024-05-01T00:00:00Z", duration_s=0.3 * 86400, sample_rate_hz=0.5,
                   leaks=(Leak(module="lab", onset_s=5.0 * 3600, effective_area_m2=1.5e-6),),
                   thermal=(ThermalProfile(orbital_amplitude_k=0.3, hvac_noise_k=0.05),),
                   crew=Crew(count=3, module="hab"),
@@ -218,7 +218,7 @@ def test_scalar_step_equals_the_zone_mass_path(demo, leak_run):
 def test_an_ended_alarm_keeps_its_estimate_and_equals_a_fresh_rebuild(demo):
     """A sealed leak's alarm ends; its estimate (data up to the seal only) is computed once and, at every bin
     after the seal, equals a rebuild without the cache."""
-    sc = Scenario(start="2024-05-01T00:00:00Z", duration_s=0.3 * 86400, sample_rate_hz=0.5,
+    sc = Scenario(nuisance="none", start="2024-05-01T00:00:00Z", duration_s=0.3 * 86400, sample_rate_hz=0.5,
                   leaks=(Leak(module="lab", onset_s=3.0 * 3600, effective_area_m2=1.5e-6, end_s=5.0 * 3600),),
                   thermal=(ThermalProfile(orbital_amplitude_k=0.3, hvac_noise_k=0.05),))
     run = simulate(demo, sc, seed=11)

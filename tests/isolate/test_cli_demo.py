@@ -28,7 +28,7 @@ def demo_run(tmp_path_factory):
     events = tuple(HatchEvent(time_s=t, hatch=h, action=a, valve_area_m2=v) for t, h, a, v in r["events"])
     end = r["log"][-1]["t_stop_s"] + 3600.0
     thermal = (ThermalProfile(module="*", orbital_amplitude_k=0.3, hvac_noise_k=0.05),)
-    res = simulate(st, Scenario(duration_s=end, leaks=(Leak(module="hab", effective_area_m2=mdot_to_cd_area(st, 2.4e-4)),),
+    res = simulate(st, Scenario(nuisance="none", duration_s=end, leaks=(Leak(module="hab", effective_area_m2=mdot_to_cd_area(st, 2.4e-4)),),
                                 hatch_events=events, thermal=thermal), seed=11)
     d = tmp_path_factory.mktemp("iso")
     path = d / "telemetry.csv"

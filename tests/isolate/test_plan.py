@@ -125,7 +125,7 @@ def test_noise_model_calibrated_against_simulator(demo):
     from hullbreach.isolate import infer
     from hullbreach.sim import Scenario, ThermalProfile, simulate
 
-    res = simulate(demo, Scenario(duration_s=1800.0, hatch_events=(),
+    res = simulate(demo, Scenario(nuisance="none", duration_s=1800.0, hatch_events=(),
                                   thermal=(ThermalProfile(module="*", orbital_amplitude_k=0.3, hvac_noise_k=0.05),)), seed=3)
     rates = {frozenset(r.zone): r for r in infer.zone_rates(demo, demo.closed_hatches(), res.telemetry) if r.quantity == "pressure"}
     z = frozenset({"node", "lab", "hab", "capsule"})

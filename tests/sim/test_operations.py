@@ -22,7 +22,7 @@ def test_airlock_cycle_pumps_vents_and_represses(three_station):
     rest, hold at vacuum, repress from the cabin to equal pressure."""
     ac = AirlockCycle(module="lock", start_s=600.0, pump_duration_s=1800.0, vent_duration_s=600.0, hold_s=3600.0,
                       repress_duration_s=900.0)
-    res = simulate(three_station, Scenario(duration_s=9000.0, truth_dt_s=30.0, airlock_cycles=(ac,)))
+    res = simulate(three_station, Scenario(nuisance="none", duration_s=9000.0, truth_dt_s=30.0, airlock_cycles=(ac,)))
     t, p_lock = _series(res, "lock")
     _, p_a = _series(res, "a")
     at = lambda tt: p_lock[np.searchsorted(t, tt)]  # noqa: E731
@@ -42,14 +42,14 @@ def test_airlock_cycle_pumps_vents_and_represses(three_station):
 
 
 def test_airlock_cycle_needs_a_sealed_airlock(three_station):
-    sc = Scenario(duration_s=9000.0, hatch_events=(HatchEvent(time_s=0.0, hatch="alock", action="open"),),
+    sc = Scenario(nuisance="none", duration_s=9000.0, hatch_events=(HatchEvent(time_s=0.0, hatch="alock", action="open"),),
                   airlock_cycles=(AirlockCycle(module="lock", start_s=600.0),))
     with pytest.raises(ScenarioError, match="not sealed off"):
         simulate(three_station, sc)
 
 
 def test_repress_adds_gas_of_its_composition(three_station):
-    sc = Scenario(duration_s=3600.0, represses=(Repress(time_s=600.0, module="b", mass_kg=2.0, gas="n2"),
+    sc = Scenario(nuisance="none", duration_s=3600.0, represses=(Repress(time_s=600.0, module="b", mass_kg=2.0, gas="n2"),
                                                 Repress(time_s=1200.0, module="c", mass_kg=1.0, gas="o2", duration_s=1200.0)))
     res = simulate(three_station, sc)
     t, n2 = _series(res, "a", "ppn2_pa")
@@ -64,7 +64,7 @@ def test_crew_uses_o2_and_scrubber_holds_co2(three_station):
     """BVAD (NASA/TP-2015-218570): 0.84 kg O2 used, ~1.0 kg CO2 produced per person per day; the scrubber holds
     ppCO2 near its set point, the O2 make-up feeds back what was used (ppO2 saw-tooth)."""
     crew = Crew(count=4, module="a", o2_feed_interval_s=6 * 3600.0, o2_feed_duration_s=1800.0)
-    res = simulate(three_station, Scenario(duration_s=86400.0, dt_s=10.0, crew=crew))
+    res = simulate(three_station, Scenario(nuisance="none", duration_s=86400.0, dt_s=10.0, crew=crew))
     _, co2 = _series(res, "b", "ppco2_pa")
     assert np.all(np.abs(co2 - 400.0) < 40.0)
     t, o2 = _series(res, "b", "ppo2_pa")
@@ -78,7 +78,7 @@ def test_crew_uses_o2_and_scrubber_holds_co2(three_station):
 
 
 def test_hatch_events_are_logged_and_checked(three_station):
-    sc = Scenario(duration_s=3600.0, hatch_events=(HatchEvent(time_s=100.0, hatch="ab", action="close"),
+    sc = Scenario(nuisance="none", duration_s=3600.0, hatch_events=(HatchEvent(time_s=100.0, hatch="ab", action="close"),
                                                    HatchEvent(time_s=200.0, hatch="ab", action="valve_open"),
                                                    HatchEvent(time_s=300.0, hatch="ab", action="valve_close"),
                                                    HatchEvent(time_s=400.0, hatch="ab", action="open")))
@@ -86,13 +86,13 @@ def test_hatch_events_are_logged_and_checked(three_station):
     assert res.events["kind"].tolist() == ["hatch_close", "valve_open", "valve_close", "hatch_open"]
     assert set(res.events["detail"]) == {"ab"}
     assert str(res.events["time"].dtype) == "datetime64[ns, UTC]"
-    bad = Scenario(duration_s=3600.0, hatch_events=(HatchEvent(time_s=100.0, hatch="alock", action="close"),))
+    bad = Scenario(nuisance="none", duration_s=3600.0, hatch_events=(HatchEvent(time_s=100.0, hatch="alock", action="close"),))
     with pytest.raises(ScenarioError, match="already closed"):
         simulate(three_station, bad)
 
 
 def test_opening_against_pressure_difference_warns(three_station):
-    sc = Scenario(duration_s=3600.0, hatch_events=(HatchEvent(time_s=100.0, hatch="bc", action="close"),
+    sc = Scenario(nuisance="none", duration_s=3600.0, hatch_events=(HatchEvent(time_s=100.0, hatch="bc", action="close"),
                                                    HatchEvent(time_s=3000.0, hatch="bc", action="open")),
                   leaks=(Leak(module="b", onset_s=200.0, effective_area_m2=1e-4),))
     res = simulate(three_station, sc)

@@ -22,7 +22,7 @@ def _truth(res, module, col="pressure_pa"):
 
 
 def test_noise_and_quantization_follow_the_station_file(three_station):
-    res = simulate(three_station, Scenario(duration_s=20000.0), seed=1)
+    res = simulate(three_station, Scenario(nuisance="none", duration_s=20000.0), seed=1)
     _, c = _ch(res, "c.p")  # psi, noise 0.001
     true_psi = _truth(res, "c")[0] / 6894.757293168
     assert np.std(c - true_psi) == pytest.approx(0.001, rel=0.05)
@@ -46,7 +46,7 @@ def test_faults(three_station):
         SensorFault(sensor="a.T", kind="dead", start_s=100.0, end_s=200.0, value=-99.0),
         SensorFault(sensor="a.p", kind="dropout", start_s=0.0, end_s=3600.0, magnitude=0.25),
     )
-    res = simulate(three_station, Scenario(duration_s=7200.0, sensor_faults=faults), seed=2)
+    res = simulate(three_station, Scenario(nuisance="none", duration_s=7200.0, sensor_faults=faults), seed=2)
     t, b = _ch(res, "b.p")
     expect = 101.325 + np.where(t >= 1000.0, 0.5 * (t - 1000.0) / 86400.0, 0.0)
     np.testing.assert_allclose(b, expect, rtol=1e-12)
@@ -69,7 +69,7 @@ def test_faults(three_station):
 
 
 def test_clock_jitter_and_determinism(three_station):
-    sc = Scenario(duration_s=600.0, clock_jitter_s=0.01, dropout_probability=0.05)
+    sc = Scenario(nuisance="none", duration_s=600.0, clock_jitter_s=0.01, dropout_probability=0.05)
     r1 = simulate(three_station, sc, seed=5)
     r2 = simulate(three_station, sc, seed=5)
     r3 = simulate(three_station, sc, seed=6)
@@ -83,7 +83,7 @@ def test_clock_jitter_and_determinism(three_station):
 
 
 def test_partial_pressure_channels_are_consistent(three_station):
-    res = simulate(three_station, Scenario(duration_s=600.0, initial_ppco2_pa=3 * PA_PER_MMHG))
+    res = simulate(three_station, Scenario(nuisance="none", duration_s=600.0, initial_ppco2_pa=3 * PA_PER_MMHG))
     _, co2 = _ch(res, "b.ppco2")
     assert np.allclose(co2, 3.0, rtol=1e-9)
     tr = res.truth

@@ -27,7 +27,7 @@ def _seconds(times):
 def test_isothermal_single_volume_is_exact_exponential(one_station):
     """p(t) = p0 exp(-t/tau) to 1e-6 relative (DESIGN.md §4; reference README), truth and noise-free telemetry."""
     cda = 0.7 * float(area_from_diameter(3e-3))
-    sc = Scenario(duration_s=30000.0, leaks=(Leak(module="a", onset_s=0.0, diameter_m=3e-3, discharge_coefficient=0.7),), **PURE_N2)
+    sc = Scenario(nuisance="none", duration_s=30000.0, leaks=(Leak(module="a", onset_s=0.0, diameter_m=3e-3, discharge_coefficient=0.7),), **PURE_N2)
     res = simulate(one_station, sc, seed=0)
     tau = float(isothermal_time_constant(10.0, cda, 295.0, r_specific=R_N2))
     t = _seconds(res.truth["time"])
@@ -40,7 +40,7 @@ def test_isothermal_single_volume_is_exact_exponential(one_station):
 def test_onset_and_seal_and_growth(one_station):
     """Nothing happens before onset or after sealing; a growing hole vents faster than a constant one."""
     base = dict(duration_s=20000.0, **PURE_N2)
-    res = simulate(one_station, Scenario(leaks=(Leak(module="a", onset_s=5000.0, end_s=12000.0, effective_area_m2=2e-6),), **base))
+    res = simulate(one_station, Scenario(nuisance="none", leaks=(Leak(module="a", onset_s=5000.0, end_s=12000.0, effective_area_m2=2e-6),), **base))
     p = res.truth.set_index("time")["pressure_pa"].to_numpy()
     t = _seconds(res.truth["time"])
     assert np.all(p[t <= 5000] == pytest.approx(101325.0, rel=1e-14))
@@ -49,11 +49,11 @@ def test_onset_and_seal_and_growth(one_station):
     tau = float(isothermal_time_constant(10.0, 2e-6, 295.0, r_specific=R_N2))
     assert after[0] == pytest.approx(101325.0 * np.exp(-7000.0 / tau), rel=1e-9)
     assert list(res.events["kind"]) == ["leak_sealed"]
-    grow = simulate(one_station, Scenario(leaks=(Leak(module="a", effective_area_m2=2e-6, area_growth_per_day=5.0),), **base))
-    const = simulate(one_station, Scenario(leaks=(Leak(module="a", effective_area_m2=2e-6),), **base))
+    grow = simulate(one_station, Scenario(nuisance="none", leaks=(Leak(module="a", effective_area_m2=2e-6, area_growth_per_day=5.0),), **base))
+    const = simulate(one_station, Scenario(nuisance="none", leaks=(Leak(module="a", effective_area_m2=2e-6),), **base))
     assert grow.vented_kg > const.vented_kg * 1.2
     # the crack: area = Cd w L(t), L growing linearly
-    crack = simulate(one_station, Scenario(leaks=(Leak(module="a", crack_width_m=1e-4, crack_length_m=0.02, crack_growth_m_per_day=0.02),), **base))
+    crack = simulate(one_station, Scenario(nuisance="none", leaks=(Leak(module="a", crack_width_m=1e-4, crack_length_m=0.02, crack_growth_m_per_day=0.02),), **base))
     flow = crack.leak_mass_flow_kg_s["leak0"].to_numpy()
     p_c = crack.truth["pressure_pa"].to_numpy()
     growth = (flow[-1] / p_c[-1]) / (flow[1] / p_c[1])  # = A(t_end)/A(t_1): the crack area grew
@@ -63,7 +63,7 @@ def test_onset_and_seal_and_growth(one_station):
 def test_adiabatic_venting_matches_closed_form(one_station):
     """thermo="adiabatic" in a single volume follows the isentropic blowdown closed form (Shapiro 1953)."""
     cda = float(area_from_diameter(0.03))
-    sc = Scenario(duration_s=600.0, truth_dt_s=5.0, thermo="adiabatic", leaks=(Leak(module="a", diameter_m=0.03),), **PURE_N2)
+    sc = Scenario(nuisance="none", duration_s=600.0, truth_dt_s=5.0, thermo="adiabatic", leaks=(Leak(module="a", diameter_m=0.03),), **PURE_N2)
     res = simulate(one_station, sc)
     tau0 = float(isothermal_time_constant(10.0, cda, 295.0, r_specific=R_N2))
     t = _seconds(res.truth["time"])
@@ -75,7 +75,7 @@ def test_adiabatic_venting_matches_closed_form(one_station):
 def test_leak_behind_closed_hatch_never_changes_other_side(three_station):
     """Reference README / issue validation: a leak in a module behind a closed hatch never changes the
     pressure on the other side (constant temperatures: exactly constant)."""
-    sc = Scenario(duration_s=20000.0, hatch_events=(HatchEvent(time_s=1000.0, hatch="bc", action="close"),),
+    sc = Scenario(nuisance="none", duration_s=20000.0, hatch_events=(HatchEvent(time_s=1000.0, hatch="bc", action="close"),),
                   leaks=(Leak(module="c", onset_s=3000.0, diameter_m=5e-3),))
     res = simulate(three_station, sc)
     tr = res.truth
@@ -85,7 +85,7 @@ def test_leak_behind_closed_hatch_never_changes_other_side(three_station):
     pc = tr.loc[tr.module == "c", "pressure_pa"].to_numpy()
     assert pc[-1] < 0.5 * 101325.0
     # with thermal cycles the other side's gas mass is what stays constant
-    sc2 = Scenario(duration_s=20000.0, hatch_events=sc.hatch_events, leaks=sc.leaks,
+    sc2 = Scenario(nuisance="none", duration_s=20000.0, hatch_events=sc.hatch_events, leaks=sc.leaks,
                    thermal=(ThermalProfile(orbital_amplitude_k=0.5, hvac_noise_k=0.1),))
     tr2 = simulate(three_station, sc2, seed=3).truth
     tr2 = tr2[_seconds(tr2["time"]) >= 1000.0]
@@ -97,7 +97,7 @@ def test_equalization_valve_matches_reference_integration(three_station):
     """Two zones joined only by an open equalization valve: same pressures as an independent LSODA integration
     of the orifice flow (rtol 1e-10) within 0.01 mmHg, and they end equal."""
     v = 2e-5
-    sc = Scenario(duration_s=14400.0, truth_dt_s=60.0, initial_pressure_pa=90000.0, **PURE_N2,
+    sc = Scenario(nuisance="none", duration_s=14400.0, truth_dt_s=60.0, initial_pressure_pa=90000.0, **PURE_N2,
                   hatch_events=(HatchEvent(time_s=0.0, hatch="ab", action="close"),
                                 HatchEvent(time_s=1800.0, hatch="ab", action="valve_open")),
                   leaks=(Leak(module="a", onset_s=0.0, end_s=1800.0, effective_area_m2=2e-5),))
@@ -133,7 +133,7 @@ def test_equalization_valve_matches_reference_integration(three_station):
 
 
 def _initial_rate_mmhg_h(station, leak, hours=1.0):
-    sc = Scenario(duration_s=hours * 3600.0, leaks=(leak,))
+    sc = Scenario(nuisance="none", duration_s=hours * 3600.0, leaks=(leak,))
     res = simulate(station, sc, telemetry=False)
     tr = res.truth[res.truth.module == leak.module]
     p = tr["pressure_pa"].to_numpy()
@@ -180,7 +180,7 @@ def test_residual_2021_leak_is_a_few_tenths_mmhg_per_day():
     """Reference README (residual ISS leak, Jan 2021): a 0.2 mm hole at 750 mmHg loses 0.3 to 0.4 mmHg per day
     (TASS). An ideal orifice gives the same order (a few tenths)."""
     st = load_station("iss-2018")
-    sc = Scenario(duration_s=86400.0, dt_s=60.0, initial_pressure_pa=750 * PA_PER_MMHG,
+    sc = Scenario(nuisance="none", duration_s=86400.0, dt_s=60.0, initial_pressure_pa=750 * PA_PER_MMHG,
                   leaks=(Leak(module="zvezda-prk", diameter_m=0.2e-3),))
     res = simulate(st, sc, telemetry=False)
     tr = res.truth[res.truth.module == "zvezda"]
@@ -192,7 +192,7 @@ def test_events_off_the_step_grid_happen_at_their_exact_time(one_station):
     """With dt_s = 60 s a leak starting at 90 s and sealed at 1000.5 s still gives the exact exponential
     (DESIGN.md §4), and the seal is logged at its exact time."""
     cda = 3e-6
-    sc = Scenario(duration_s=3600.0, dt_s=60.0, truth_dt_s=30.0, **PURE_N2,
+    sc = Scenario(nuisance="none", duration_s=3600.0, dt_s=60.0, truth_dt_s=30.0, **PURE_N2,
                   leaks=(Leak(module="a", onset_s=90.0, end_s=1000.5, effective_area_m2=cda),))
     res = simulate(one_station, sc)
     tau = float(isothermal_time_constant(10.0, cda, 295.0, r_specific=R_N2))

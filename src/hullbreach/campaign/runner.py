@@ -44,10 +44,10 @@ class Case:
     one-sigma error of the detector's estimate handed to the session (lognormal, from ``seed``);
     ``crew_count`` people in the first escape vehicle (O2 feeds paused during the search, CO2 scrubbed);
     ``thermal_amplitude_k`` the orbital temperature cycle [K]; ``hvac_noise_k`` Gauss-Markov temperature
-    noise [K] (seen by the thermometers). ``bulk_offset_k`` the sd [K] of an Ornstein-Uhlenbeck offset of
-    the bulk gas temperature that the thermometers do NOT see, common to all modules, with correlation
-    time ``bulk_tau_s`` [s]; ``module_offset_k`` the sd [K] of an independent one per module (same tau).
-    Both act on the pressures as p (1 + dT/T) (ideal gas at constant mass): :func:`unmeasured_offsets`.
+    noise [K] (seen by the thermometers). ``nuisance`` the simulator's nuisance preset (``realistic``:
+    unmeasured bulk-gas offsets, thermometer lag and self-heating, pressure drift; ``none``: the former
+    simulator). The ``fast`` sensor path reads the simulator's truth, whose temperatures include the
+    unmeasured offset: with ``realistic`` only ``full`` telemetry hides it from the thermometers.
     """
 
     station: str
@@ -62,68 +62,7 @@ class Case:
     hvac_noise_k: float = 0.05
     telemetry: str = "fast"
     max_steps: int = 30
-    bulk_offset_k: float = 0.0
-    bulk_tau_s: float = 6.0 * 3600.0
-    module_offset_k: float = 0.0
-
-
-#: Grid of the unmeasured temperature offsets [s] (interpolated linearly in between).
-OFFSET_GRID_S = 60.0
-#: Longest timeline the offsets are drawn for [s] (30 days: longer than any search).
-OFFSET_HORIZON_S = 30 * 86400.0
-
-
-def ou_path(rng: np.random.Generator, sigma_k: float, tau_s: float, n: int, dt_s: float = OFFSET_GRID_S) -> np.ndarray:
-    """A stationary Ornstein-Uhlenbeck path [K] on ``n`` points ``dt_s`` apart: exact AR(1) discretization
-    x[k+1] = a x[k] + sigma sqrt(1 - a^2) e, a = exp(-dt/tau) (Gillespie, Phys. Rev. E 54, 2084, 1996)."""
-    a = math.exp(-dt_s / tau_s)
-    e = rng.standard_normal(n)
-    x = np.empty(n)
-    x[0] = sigma_k * e[0]
-    b = sigma_k * math.sqrt(1.0 - a * a)
-    for k in range(1, n):
-        x[k] = a * x[k - 1] + b * e[k]
-    return x
-
-
-def unmeasured_offsets(station: Station, case: "Case") -> dict | None:
-    """Per-module unmeasured bulk-gas temperature offset paths [K] on the :data:`OFFSET_GRID_S` grid, or
-    ``None`` without nuisance. Drawn once per case from its seed (the same path for every re-run)."""
-    if case.bulk_offset_k <= 0 and case.module_offset_k <= 0:
-        return None
-    n = int(OFFSET_HORIZON_S / OFFSET_GRID_S) + 1
-    rng = np.random.default_rng([case.seed, 0xB01C])
-    common = ou_path(rng, case.bulk_offset_k, case.bulk_tau_s, n) if case.bulk_offset_k > 0 else np.zeros(n)
-    out = {}
-    for m in station.modules:
-        own = ou_path(rng, case.module_offset_k, case.bulk_tau_s, n) if case.module_offset_k > 0 else 0.0
-        out[m] = common + own
-    return out
-
-
-def apply_offsets(station: Station, frame: pd.DataFrame, offsets: dict | None, start: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Pressure-like channels (pressure, partial pressures) times 1 + dT/T, dT the module's unmeasured
-    offset at the sample time; temperatures unchanged (the thermometers do not see it).
-
-    ``frame`` is a long table in sensor units whose ``time`` is seconds after the scenario start, or
-    datetimes (then ``start`` is the scenario start)."""
-    if offsets is None or len(frame) == 0:
-        return frame
-    t = frame["time"]
-    ts = ((t - start).dt.total_seconds() if pd.api.types.is_datetime64_any_dtype(t) else t.astype(float)).to_numpy()
-    grid = np.arange(next(iter(offsets.values())).size) * OFFSET_GRID_S
-    ch = frame["channel"].astype(str).to_numpy()
-    val = frame["value"].to_numpy(dtype=float).copy()
-    for sid in pd.unique(ch):
-        s = station.sensors.get(sid)
-        if s is None or s.quantity not in ("pressure", "ppn2", "ppo2", "ppco2"):
-            continue
-        sel = ch == sid
-        dtk = np.interp(ts[sel], grid, offsets[s.module])
-        val[sel] = val[sel] * (1.0 + dtk / station.modules[s.module].temperature_k)
-    out = frame.copy()
-    out["value"] = val
-    return out
+    nuisance: str = "realistic"
 
 
 def station_rate_to_mdot(station: Station, rate_pa_s: float) -> float:
@@ -219,7 +158,6 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
 
     wall0 = _time.time()
     st = station or load_station(case.station)
-    offsets = unmeasured_offsets(st, case)
     rng = np.random.default_rng(case.seed)
     est = case.mdot_kg_s * math.exp(case.estimate_rel_log_std * rng.standard_normal())
     area = mdot_to_cd_area(st, case.mdot_kg_s)
@@ -265,17 +203,16 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
         for h in step.close:
             events.append(HatchEvent(time_s=t_start - 1.0, hatch=h, action="close"))
         events.sort(key=lambda e: e.time_s)  # stable: same-time events keep the planned order
-        sc = Scenario(duration_s=t_end + 1.0, leaks=(leak,), hatch_events=tuple(events), thermal=thermal, crew=crew,
+        sc = Scenario(nuisance=case.nuisance, duration_s=t_end + 1.0, leaks=(leak,), hatch_events=tuple(events), thermal=thermal, crew=crew,
                       truth_dt_s=FAST_BLOCK_S if case.telemetry == "fast" else TRUTH_DT_S / 2)
         res = simulate(st, sc, seed=sim_seed, telemetry=(case.telemetry == "full"))
         start = pd.Timestamp(sc.start)
         if case.telemetry == "full":
             tel = res.telemetry
             ts = (tel["time"] - start).dt.total_seconds()
-            frame = apply_offsets(st, tel.loc[(ts >= t_start) & (ts <= t_end)], offsets, start)
+            frame = tel.loc[(ts >= t_start) & (ts <= t_end)]
         else:
             frame = _fast_telemetry(st, res.truth, t_start, t_end, np.random.default_rng([case.seed, len(steps_log)]), start)
-            frame = apply_offsets(st, frame, offsets)
         out = sess.observe(frame)
         t_stop = t_start + out.decision_s
         steps_log.append((step, t0, open_times, t_start, t_stop))

@@ -29,7 +29,8 @@ def run(out_dir: pathlib.Path, seed: int = 0) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     st = load_station("iss-2018")
     mdot = leak_mass_flow_from_rate(st, MS09_RATE_MMHG_PER_H * PA_PER_MMHG / 3600.0)
-    r = run_case(Case("iss-2018", "soyuz-ms09-om", mdot, seed=seed, telemetry="full", crew_count=3), station=st, details=True)
+    r = run_case(Case("iss-2018", "soyuz-ms09-om", mdot, seed=seed, telemetry="full", crew_count=3,
+                    nuisance="none"), station=st, details=True)
     lines = [f"Leak {mdot:.2e} kg/s ({MS09_RATE_MMHG_PER_H:.2f} mmHg/h station-wide): which module?"]
     for entry in r["log"]:
         s, o = entry["step"], entry["outcome"]

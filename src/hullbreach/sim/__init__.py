@@ -14,6 +14,7 @@ from hullbreach.sim.scenario import (
     Crew,
     HatchEvent,
     Leak,
+    Nuisance,
     Repress,
     Scenario,
     SensorFault,
@@ -24,6 +25,6 @@ from hullbreach.sim.scenario import (
 )
 from hullbreach.sim.simulator import SPECIES, SimResult, check_scenario, simulate
 
-__all__ = ["AirlockCycle", "Crew", "HatchEvent", "Leak", "Repress", "Scenario", "SensorFault", "SimResult",
+__all__ = ["AirlockCycle", "Crew", "HatchEvent", "Leak", "Nuisance", "Repress", "Scenario", "SensorFault", "SimResult",
            "SPECIES", "ThermalProfile", "check_scenario", "load_scenario", "ms09_scenario", "parse_scenario",
            "simulate"]

@@ -35,6 +35,12 @@ Scenario TOML (every table optional except the top keys ``start`` and ``duration
     [crew]
     count = 6
     module = "zvezda"
+    [nuisance]                    # or: nuisance = "none" (no unmeasured offsets, ideal thermometers)
+    preset = "realistic"          # the default; any key below overrides it
+    common_offset_k = 0.05        # OU std of the bulk-gas offset the thermometers miss [K]
+    common_offset_tau_s = 21600
+    thermometer_lag_s = 120
+    pressure_drift_pa_per_day = 0.5
     [[sensor_fault]]
     sensor = "USLAB000058"
     kind = "drift"
@@ -379,6 +385,107 @@ class SensorFault:
             _check(_finite(self.rate_per_h) and self.rate_per_h >= 0, "spike rate_per_h must be >= 0", self.source)
 
 
+#: Nuisance presets: ``realistic`` (the default; figures and sources in :data:`NUISANCE_SOURCES`) and ``none``
+#: (the simulator before issue 16: the thermometers read the gas temperature exactly, no sensor drift).
+_REALISTIC = {
+    "common_offset_k": 0.05, "common_offset_tau_s": 6 * 3600.0,
+    "module_offset_k": 0.02, "module_offset_tau_s": 3 * 3600.0,
+    "thermometer_lag_s": 120.0, "thermometer_self_heating_k": 0.1, "thermometer_power_on_s": None,
+    "thermometer_self_heating_tau_s": 1800.0,
+    "pressure_drift_pa_per_day": 0.5, "pressure_random_walk_pa_per_sqrt_day": 0.5,
+    "pressure_resolution_pa": None,
+}
+NUISANCE_PRESETS = {
+    "realistic": _REALISTIC,
+    # every magnitude zero, time constants kept (they only matter with a magnitude)
+    "none": {k: (v if v is None or k.endswith("tau_s") else 0.0) for k, v in _REALISTIC.items()},
+}
+#: Where the realistic figures come from (docs/simulator.md repeats this with the arithmetic).
+NUISANCE_SOURCES = {
+    "common_offset_k": "estimate: 0.05 K, 5 % of the +/-2 F (1.1 K) band the ISS THC holds the cabin air to around its "
+                       "set point (Scull, Devin, Bedard, SAE 981618, 1998); a bulk offset the cabin thermometers miss",
+    "common_offset_tau_s": "estimate: 6 h, between the 92.6 min orbit and the day (issue 16 generator: tau 6 h)",
+    "module_offset_k": "estimate: 0.02 K per module (well mixed by the IMV fans; a fraction of the common term)",
+    "module_offset_tau_s": "estimate: 3 h",
+    "thermometer_lag_s": "estimate: 120 s, first-order time constant of a sheathed RTD in ventilated cabin air",
+    "thermometer_self_heating_k": "estimate: 0.1 K steady self-heating of a powered cabin temperature sensor",
+    "pressure_drift_pa_per_day": "estimate: 0.5 Pa/day (one sigma of a sensor's linear drift); a precision silicon "
+                                 "barometer drifts 0.25 hPa/year = 0.07 Pa/day (Honeywell HPB long-term stability), "
+                                 "a flight sensor between calibrations is taken 7x worse",
+    "pressure_random_walk_pa_per_sqrt_day": "estimate: 0.5 Pa after one day",
+    "pressure_resolution_pa": "the station file's resolution (ISS Live pressure 0.1 mmHg); set e.g. 10 Pa for 0.1 hPa",
+}
+
+
+@dataclass(frozen=True)
+class Nuisance:
+    """What reality adds to the telemetry beyond sensor white noise (issue 16).
+
+    ``preset`` (``realistic``, the default, or ``none``) gives every value; any key set here overrides it.
+
+    Attributes
+    ----------
+    preset : str
+        ``realistic`` or ``none`` (the one switch back to the simulator's former nominal nuisance).
+    common_offset_k, common_offset_tau_s : float
+        Std [K] and correlation time [s] of an Ornstein-Uhlenbeck offset of the bulk gas temperature shared
+        by all modules, which the thermometers do not see (it moves the pressure, not the readings).
+    module_offset_k, module_offset_tau_s : float
+        The same, independent per module [K, s].
+    thermometer_lag_s : float
+        First-order time constant of every temperature sensor [s] (0 = none).
+    thermometer_self_heating_k : float
+        Mean warming of a temperature sensor by its own electronics [K]; each sensor draws 0.5-1.5 times it.
+    thermometer_power_on_s, thermometer_self_heating_tau_s : float
+        When given, the sensors are powered on at ``thermometer_power_on_s`` [s after start] and their
+        self-heating rises as ``1 - exp(-(t - t_on) / tau)``; otherwise it is steady.
+    pressure_drift_pa_per_day : float
+        One sigma of each pressure-like sensor's linear drift [Pa/day].
+    pressure_random_walk_pa_per_sqrt_day : float
+        Random-walk drift of each pressure-like sensor [Pa after one day].
+    pressure_resolution_pa : float, optional
+        Quantization step of the total-pressure sensors [Pa] instead of the station file's resolution.
+    """
+
+    preset: str = "realistic"
+    common_offset_k: float | None = None
+    common_offset_tau_s: float | None = None
+    module_offset_k: float | None = None
+    module_offset_tau_s: float | None = None
+    thermometer_lag_s: float | None = None
+    thermometer_self_heating_k: float | None = None
+    thermometer_power_on_s: float | None = None
+    thermometer_self_heating_tau_s: float | None = None
+    pressure_drift_pa_per_day: float | None = None
+    pressure_random_walk_pa_per_sqrt_day: float | None = None
+    pressure_resolution_pa: float | None = None
+    source: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _check(self.preset in NUISANCE_PRESETS, f"unknown nuisance preset {self.preset!r}", self.source,
+               hint=f"use one of {', '.join(NUISANCE_PRESETS)}")
+        for name in NUISANCE_PRESETS["none"]:
+            v = getattr(self, name)
+            if v is not None:
+                _check(_finite(v) and v >= 0, f"nuisance {name} must be a number >= 0, got {v!r}", self.source)
+        for name in ("common_offset_tau_s", "module_offset_tau_s", "thermometer_self_heating_tau_s"):
+            v = getattr(self, name)
+            if v is not None:
+                _check(v > 0, f"nuisance {name} must be positive, got {v!r}", self.source)
+
+    def value(self, name: str):
+        """The value in effect for ``name``: the key when set, else the preset's."""
+        v = getattr(self, name)
+        return NUISANCE_PRESETS[self.preset][name] if v is None else v
+
+    @property
+    def active(self) -> bool:
+        """True when any nuisance term is non-zero."""
+        return any(self.value(k) for k in ("common_offset_k", "module_offset_k", "thermometer_lag_s",
+                                           "thermometer_self_heating_k", "pressure_drift_pa_per_day",
+                                           "pressure_random_walk_pa_per_sqrt_day", "pressure_resolution_pa"))
+
+
 @dataclass(frozen=True)
 class Scenario:
     """Everything that happens during a simulation. Times in seconds after ``start``.
@@ -393,6 +500,9 @@ class Scenario:
         See the classes.
     crew : Crew
         Crew and life support (none by default).
+    nuisance : Nuisance
+        Unmeasured gas-temperature offsets, thermometer lag and self-heating, pressure-sensor drift and
+        coarse quantization; ``realistic`` by default, ``Nuisance("none")`` (or ``nuisance = "none"``) for none.
     initial_pressure_pa : float, optional
         Initial total pressure everywhere [Pa]; station nominal when None.
     initial_ppo2_pa, initial_ppco2_pa, initial_pph2o_pa : float
@@ -420,6 +530,7 @@ class Scenario:
     airlock_cycles: tuple[AirlockCycle, ...] = ()
     thermal: tuple[ThermalProfile, ...] = ()
     crew: Crew = field(default_factory=Crew)
+    nuisance: Nuisance = field(default_factory=Nuisance)
     sensor_faults: tuple[SensorFault, ...] = ()
     initial_pressure_pa: float | None = None
     initial_ppo2_pa: float | None = None
@@ -441,6 +552,8 @@ class Scenario:
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if self.crew is None:
             object.__setattr__(self, "crew", Crew())
+        if self.nuisance is None or isinstance(self.nuisance, str):
+            object.__setattr__(self, "nuisance", Nuisance(preset=self.nuisance or "realistic", source=src))
         try:
             t0 = pd.Timestamp(self.start)
         except (ValueError, TypeError):
@@ -531,7 +644,7 @@ def _build(cls, entry: dict, table: str, index: int, lines: TomlLines, filename:
             kwargs[key + "_s"] = _to_seconds(value, start, where)
             continue
         if key not in names:
-            raise ScenarioError(f"unknown key {key!r} in [{'[' + table + ']' if table != 'crew' else table}]", source=where,
+            raise ScenarioError(f"unknown key {key!r} in [{'[' + table + ']' if table not in ('crew', 'nuisance') else table}]", source=where,
                                 hint=f"known keys: {', '.join(sorted(names))}")
         if key == "steps":
             if not isinstance(value, list) or not all(isinstance(s, list) and len(s) == 2 for s in value):
@@ -557,8 +670,8 @@ def _build(cls, entry: dict, table: str, index: int, lines: TomlLines, filename:
 def parse_scenario(text: str, filename: str = "<string>") -> Scenario:
     """Parse a scenario TOML text (see the module docstring). Errors name the file, line and key."""
     data, lines = load_toml(text, filename, ScenarioError)
-    top_names = {f.name for f in fields(Scenario)} - {"source", "crew"} - set(_SCENARIO_ATTR.values())
-    allowed = top_names | set(_TABLES) | {"crew"}
+    top_names = {f.name for f in fields(Scenario)} - {"source", "crew", "nuisance"} - set(_SCENARIO_ATTR.values())
+    allowed = top_names | set(_TABLES) | {"crew", "nuisance"}
     for key in data:
         if key not in allowed:
             raise ScenarioError(f"unknown key {key!r}", source=lines.where(filename, "", 0, key),
@@ -594,6 +707,16 @@ def parse_scenario(text: str, filename: str = "<string>") -> Scenario:
         if not isinstance(data["crew"], dict):
             raise ScenarioError("crew must be a table [crew]", source=lines.where(filename, "", 0, "crew"))
         kwargs["crew"] = _build(Crew, data["crew"], "crew", 0, lines, filename, start)
+    if "nuisance" in data:
+        nu = data["nuisance"]
+        if isinstance(nu, str):  # nuisance = "none" | "realistic": the one switch
+            kwargs["nuisance"] = Nuisance(preset=nu, source=lines.where(filename, "", 0, "nuisance")) \
+                if nu in NUISANCE_PRESETS else _bad_preset(nu, lines.where(filename, "", 0, "nuisance"))
+        elif isinstance(nu, dict):
+            kwargs["nuisance"] = _build(Nuisance, nu, "nuisance", 0, lines, filename, start)
+        else:
+            raise ScenarioError('nuisance must be "realistic", "none" or a table [nuisance]',
+                                source=lines.where(filename, "", 0, "nuisance"))
     kwargs["source"] = filename
     try:
         return Scenario(**kwargs)
@@ -605,6 +728,11 @@ def parse_scenario(text: str, filename: str = "<string>") -> Scenario:
         raise
     except TypeError as exc:
         raise ScenarioError(f"bad scenario: {exc}", source=filename) from None
+
+
+def _bad_preset(value, where: str):
+    raise ScenarioError(f"unknown nuisance preset {value!r}", source=where,
+                        hint=f"use one of {', '.join(NUISANCE_PRESETS)}")
 
 
 def load_scenario(path: str | Path) -> Scenario:

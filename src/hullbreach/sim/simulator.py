@@ -209,7 +209,7 @@ class _Run:
         self.h = float(sc.dt_s)
         self.D = float(sc.duration_s)
         self.thermal = ThermalModel(self.mods, [station.modules[m].temperature_k for m in self.mods], sc.thermal,
-                                    self.D, self.rng)
+                                    self.D, self.rng, sc.nuisance)
         self.closed = set(station.closed_hatches())
         self.valves: dict[str, float] = {}
         self.events: list[tuple[float, str, str]] = []
@@ -219,7 +219,8 @@ class _Run:
         self.airlock_vented = 0.0
         self.vented = {lk.id: 0.0 for lk in sc.leaks}
         self.telemetry_on = telemetry
-        self.bank = SensorBank.from_station(station, sc.sensor_faults, sc.dropout_probability, sc.clock_jitter_s)
+        self.bank = SensorBank.from_station(station, sc.sensor_faults, sc.dropout_probability, sc.clock_jitter_s,
+                                            sc.nuisance, self.rng)
         self.tel_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.truth_parts: list[np.ndarray] = []
         self.truth_times: list[np.ndarray] = []
@@ -682,6 +683,9 @@ def _sensor_truth(run: _Run, ts, tg, zone_hist, theta_hist) -> np.ndarray:
     if tq.any():
         mods = b.module_index[tq]
         v[:, tq] = Tw.take(mods, axis=1) * th.take(zi[mods], axis=1)
+        off = run.thermal.offset(ts)
+        if off is not None:  # the unmeasured bulk offset moves the gas, not the thermometers
+            v[:, tq] -= off.take(mods, axis=1)
     return v
 
 

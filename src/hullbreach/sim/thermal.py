@@ -2,7 +2,10 @@
 
 T_i(t) = mean_i + A_orb sin(2 pi t / P_orb + phase) + A_day sin(2 pi t / 86400 s) + n_i(t) + sum of steps [K]
 
-with n_i a first-order Gauss-Markov process (std ``hvac_noise_k``, correlation time ``hvac_tau_s``),
+with n_i a first-order Gauss-Markov process (std ``hvac_noise_k``, correlation time ``hvac_tau_s``), plus
+the *unmeasured* bulk offsets of :class:`~hullbreach.sim.scenario.Nuisance` (a Gauss-Markov process common to
+all modules and one per module) that move the gas, and so the pressure, but not the thermometers
+(:meth:`ThermalModel.offset` gives them so that the sensors can leave them out),
 generated exactly on a coarse grid and interpolated linearly, so that the temperature at any time is a
 deterministic function of the seed (the physics and the telemetry evaluate it at different times).
 
@@ -41,7 +44,7 @@ class ThermalModel:
         Source of the HVAC noise.
     """
 
-    def __init__(self, module_ids, nominal_k, profiles, duration_s: float, rng: np.random.Generator):
+    def __init__(self, module_ids, nominal_k, profiles, duration_s: float, rng: np.random.Generator, nuisance=None):
         n = len(module_ids)
         by_id = {p.module: p for p in profiles}
         star = by_id.get("*")
@@ -86,11 +89,41 @@ class ThermalModel:
                 drive[0] = e[0, i] * noise_std[i]  # stationary start
                 x[:, i] = lfilter([1.0], [1.0, -phi[i]], drive)
             self.noise = x
+        self.offsets = None
+        if nuisance is not None:
+            self._offsets(nuisance, n, duration_s, rng)
+
+    def _offsets(self, nu, n: int, duration_s: float, rng: np.random.Generator) -> None:
+        """Draw the unmeasured bulk offsets (common + per module) on a grid of at most 60 s [K] ([2])."""
+        sc, tc = float(nu.value("common_offset_k")), float(nu.value("common_offset_tau_s"))
+        sm, tm = float(nu.value("module_offset_k")), float(nu.value("module_offset_tau_s"))
+        if sc <= 0 and sm <= 0:
+            return
+        taus = [t for s, t in ((sc, tc), (sm, tm)) if s > 0]
+        dt = float(max(min(min(taus) / 10.0, 60.0), 1.0))
+        m = int(np.ceil(duration_s / dt)) + 2
+        x = np.zeros((m, n))
+        for sigma, tau, cols in ((sc, tc, 1), (sm, tm, n)):
+            if sigma <= 0:
+                continue
+            phi = np.exp(-dt / tau)
+            drive = rng.standard_normal((m, cols)) * sigma * np.sqrt(1.0 - phi ** 2)
+            drive[0] = drive[0] / np.sqrt(1.0 - phi ** 2)  # stationary start
+            x += lfilter([1.0], [1.0, -phi], drive, axis=0)
+        self.offset_dt = dt
+        self.offsets = x
 
     @property
     def constant(self) -> bool:
         """True when every temperature is constant in time."""
-        return not (self.has_cycles or self.has_steps or self.noise is not None)
+        return not (self.has_cycles or self.has_steps or self.noise is not None or self.offsets is not None)
+
+    def offset(self, t_s) -> np.ndarray | None:
+        """Unmeasured bulk offset of every module at times ``t_s`` [K], shape ``(len(t_s), n_modules)``, or
+        None when there is none. Included in :meth:`temperature`; thermometers do not see it."""
+        if self.offsets is None:
+            return None
+        return _interp_rows(self.offsets, np.asarray(t_s, dtype=float).reshape(-1) / self.offset_dt)
 
     def temperature(self, t_s) -> np.ndarray:
         """Gas temperature of every module at times ``t_s`` [K], shape ``(len(t_s), n_modules)``."""
@@ -105,10 +138,16 @@ class ThermalModel:
             if np.any(self.a_day > 0):
                 out += np.outer(np.sin(2.0 * np.pi * t / _DAY), self.a_day)
         if self.noise is not None:
-            x = t / self.noise_dt
-            k = np.clip(np.floor(x).astype(np.int64), 0, self.noise.shape[0] - 2)
-            w = (x - k)[:, None]
-            out += self.noise[k] * (1.0 - w) + self.noise[k + 1] * w
+            out += _interp_rows(self.noise, t / self.noise_dt)
+        if self.offsets is not None:
+            out += _interp_rows(self.offsets, t / self.offset_dt)
         for i, ts, dk in self.steps:
             out[:, i] += np.where(t >= ts, dk, 0.0)
         return out
+
+
+def _interp_rows(grid: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Rows of ``grid`` interpolated linearly at fractional row positions ``x``."""
+    k = np.clip(np.floor(x).astype(np.int64), 0, grid.shape[0] - 2)
+    w = (x - k)[:, None]
+    return grid[k] * (1.0 - w) + grid[k + 1] * w
