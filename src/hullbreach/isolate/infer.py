@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -68,6 +69,13 @@ NUISANCE_COMMON_SD_K = 0.1
 NUISANCE_MODULE_SD_K = 0.03
 #: Correlation time of both offsets [s] (6 h, issue 16; the thermal mass of the cabin, estimate).
 NUISANCE_TAU_S = 6.0 * 3600.0
+#: Amplitude of the error a thermometer leaves on the orbital temperature cycle [K]: a sensor lagging the
+#: air by ~2 min on a 0.3 K cycle of 92 min reads 0.3 x 2 pi x 120 / 5560 = 0.04 K wrong, with each
+#: module's own phase (issue 16: "a thermometer that does not represent the gas"; cycle and lag are
+#: estimates). Over a window shorter than an orbit it is a slope error per module.
+THERMAL_RESIDUAL_K = 0.04
+#: ISS orbital period [s] (about 92.7 min).
+ORBITAL_PERIOD_S = 5560.0
 #: Probability that one step's telemetry is corrupted in a way the noise model does not cover (a hatch
 #: that did not seal, a sensor fault, an unmodelled thermal transient) [-]. It bounds the evidence one
 #: step gives against any hypothesis to a factor 1/eps, so that a later step can overturn an earlier
@@ -183,21 +191,48 @@ def ou_slope_sd(sigma_k: float, tau_s: float, span_s: float) -> float:
     return float(math.sqrt(max(float(w @ k @ w), 0.0)))
 
 
+def sine_slope_sd(amplitude_k: float, period_s: float, span_s: float) -> float:
+    """Sd of the least-squares slope [K s^-1] of a sinusoid of amplitude ``amplitude_k`` [K] and period
+    ``period_s`` [s] with a uniformly random phase, fitted over ``span_s`` [s] ([5]: the slope is linear
+    in the signal, so its variance is a^2 / 2 |sum w_i exp(i omega t_i)|^2). About a 2 pi / (P sqrt 2)
+    for a window much shorter than the period, falling as 1/T over many periods."""
+    if amplitude_k <= 0 or span_s <= 0:
+        return 0.0
+    t = np.linspace(0.0, span_s, OU_GRID_POINTS)
+    tc = t - t.mean()
+    w = tc / float(np.dot(tc, tc))
+    z = np.dot(w, np.exp(2j * math.pi * t / period_s))
+    return float(amplitude_k * abs(z) / math.sqrt(2.0))
+
+
 @dataclass(frozen=True)
 class Nuisance:
     """Unmeasured bulk-gas temperature offsets the inference allows for ([5]).
 
     ``common_sd_k`` [K] shared by all modules, ``module_sd_k`` [K] independent per module, both
-    Ornstein-Uhlenbeck with correlation time ``tau_s`` [s]. Zero sds: independent zone errors (the model
-    before issue 16)."""
+    Ornstein-Uhlenbeck with correlation time ``tau_s`` [s]; ``thermal_residual_k`` [K] the error each
+    module's thermometer leaves on the orbital cycle of period ``period_s`` [s]. All zero: independent
+    zone errors (the model before issue 16)."""
 
     common_sd_k: float = NUISANCE_COMMON_SD_K
     module_sd_k: float = NUISANCE_MODULE_SD_K
     tau_s: float = NUISANCE_TAU_S
+    thermal_residual_k: float = THERMAL_RESIDUAL_K
+    period_s: float = ORBITAL_PERIOD_S
 
     def slope_sds(self, span_s: float) -> tuple[float, float]:
-        """(common, per-module) sd of the temperature-offset slope over a window [K s^-1]."""
-        return ou_slope_sd(self.common_sd_k, self.tau_s, span_s), ou_slope_sd(self.module_sd_k, self.tau_s, span_s)
+        """(common, per-module) sd of the temperature-error slope over a window [K s^-1]; the per-module
+        one combines the OU offset and the thermometers' orbital residual (:func:`sine_slope_sd`).
+        The window is rounded to 1 % (log scale) and the values memoized: the planner asks often."""
+        return _slope_sds(self, round(math.log(max(span_s, 1.0)), 2))
+
+
+@lru_cache(maxsize=65536)
+def _slope_sds(nz: "Nuisance", log_span: float) -> tuple[float, float]:
+    span_s = math.exp(log_span)
+    mod = math.hypot(ou_slope_sd(nz.module_sd_k, nz.tau_s, span_s),
+                     sine_slope_sd(nz.thermal_residual_k, nz.period_s, span_s))
+    return ou_slope_sd(nz.common_sd_k, nz.tau_s, span_s), mod
 
 
 def zone_loadings(station: Station, zones: list, pressures_pa: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -343,6 +378,13 @@ class _Series:
     floor_per_sqrt: float  # theoretical slope sd * T^1.5 [kg s^-1 s^1.5]
 
 
+def _sensor_var_si(sensor) -> float:
+    """Per-sample variance of a sensor in SI [Pa^2 or K^2]: white noise plus quantization res^2 / 12."""
+    sd = to_si(sensor.noise_std, sensor.unit) - to_si(0.0, sensor.unit)
+    res = to_si(sensor.resolution, sensor.unit) - to_si(0.0, sensor.unit)
+    return float(sd ** 2 + res ** 2 / 12.0)
+
+
 def _zone_series(station: Station, zones: list, wide: pd.DataFrame) -> list:
     """Block-averaged air-mass series per zone and quantity."""
     t = wide.index.to_numpy(dtype=float)
@@ -362,6 +404,18 @@ def _zone_series(station: Station, zones: list, wide: pd.DataFrame) -> list:
         zone_mean_t = np.nanmean(np.vstack(zone_temps), axis=0) if zone_temps else None
         v_over_rt = np.zeros(t.size)
         v_over_rt_nom = 0.0
+        # per-sample air-mass noise [kg^2] from the thermometers: M_m sd_T / T per module (noise and
+        # quantization; a 0.1 K step in a 30 m3 module is 4 g of apparent air, as much as a 1 mmHg/day
+        # leak moves it in 5 min)
+        t_var_kg2 = 0.0
+        for m in zone:
+            mod = station.modules[m]
+            ts_m = [s for s in station.sensors_in([m], "temperature") if s.id in smooth_t] or \
+                [s for s in station.sensors_in(zone, "temperature") if s.id in smooth_t]
+            if ts_m:
+                var_t = np.mean([_sensor_var_si(s) for s in ts_m]) / len(ts_m)
+                m_kg_per_k = station.nominal_pressure_pa * mod.volume_m3 / (R_AIR * mod.temperature_k ** 2)
+                t_var_kg2 += m_kg_per_k ** 2 * var_t
         for m in zone:
             mod = station.modules[m]
             mts = [smooth_t[s.id] for s in station.sensors_in([m], "temperature") if s.id in smooth_t]
@@ -380,9 +434,9 @@ def _zone_series(station: Station, zones: list, wide: pd.DataFrame) -> list:
         if p_sens:
             p_zone = np.nanmean(np.vstack([wide[s.id].to_numpy() for s in p_sens]), axis=0)
             # per-sample noise of the zone mean [Pa] (noise and quantization of each sensor)
-            var = np.mean([(to_si(s.noise_std, s.unit) - to_si(0.0, s.unit)) ** 2
-                           + (to_si(s.resolution, s.unit) - to_si(0.0, s.unit)) ** 2 / 12.0 for s in p_sens]) / len(p_sens)
-            out.append(_block_series(zi, "pressure", t, p_zone * v_over_rt, nb, nblocks, math.sqrt(var) * v_over_rt_nom, dt))
+            var = np.mean([_sensor_var_si(s) for s in p_sens]) / len(p_sens)
+            out.append(_block_series(zi, "pressure", t, p_zone * v_over_rt, nb, nblocks,
+                                     math.sqrt(var * v_over_rt_nom ** 2 + t_var_kg2), dt))
         if n2_sens:
             n2 = np.nanmean(np.vstack([wide[s.id].to_numpy() for s in n2_sens]), axis=0)
             if p_zone is not None and np.nanmedian(p_zone) > 0:
@@ -390,10 +444,9 @@ def _zone_series(station: Station, zones: list, wide: pd.DataFrame) -> list:
                 x_n2 = x_n2 if 0.3 < x_n2 < 1.0 else DEFAULT_X_N2
             else:
                 x_n2 = DEFAULT_X_N2
-            var = np.mean([(to_si(s.noise_std, s.unit) - to_si(0.0, s.unit)) ** 2
-                           + (to_si(s.resolution, s.unit) - to_si(0.0, s.unit)) ** 2 / 12.0 for s in n2_sens]) / len(n2_sens)
+            var = np.mean([_sensor_var_si(s) for s in n2_sens]) / len(n2_sens)
             out.append(_block_series(zi, "ppn2", t, n2 / x_n2 * v_over_rt, nb, nblocks,
-                                     math.sqrt(var) / x_n2 * v_over_rt_nom, dt))
+                                     math.sqrt(var * (v_over_rt_nom / x_n2) ** 2 + t_var_kg2), dt))
     return [s for s in out if s is not None]
 
 

@@ -35,7 +35,8 @@ import numpy as np
 from hullbreach.constants import R_AIR
 from hullbreach.errors import IsolationError
 from hullbreach.isolate.constraints import Rules, Transition, crew_pressure_ok, crew_zones, plan_transition
-from hullbreach.isolate.infer import MODEL_ABS_STD_KG_S, MODEL_REL_STD
+from hullbreach.isolate.infer import MODEL_ABS_STD_KG_S, MODEL_REL_STD, Nuisance
+from hullbreach.isolate.infer import zone_loadings as infer_zone_loadings
 from hullbreach.station import Station
 from hullbreach.units import to_si
 
@@ -52,6 +53,9 @@ LEAK_LOW_FACTOR = 1.0 / 1.65
 #: (1 Hz, demo and iss-2018, 10-90 min, 3 seeds): 0.9-1.6, median ~1.1; 1.3 is used
 #: (tests/isolate/test_plan.py::test_noise_model_calibrated_against_simulator).
 NOISE_INFLATION = 1.3
+#: Points of the geometric grid of waits on which the evidence with the temperature nuisance is
+#: evaluated [-] (64 between 5 min and 24 h: steps of 9 %).
+PLAN_GRID_POINTS = 64
 #: Least expected information of a test worth setting up [bit]: 0.001 bit is what a configuration that
 #: separates a 0.007 % candidate from the rest can teach; below, watching is not a test.
 MIN_INFO_BITS = 0.001
@@ -79,6 +83,8 @@ class PlanState:
     exclude : frozenset
         Configurations (frozensets of closed hatches) not to propose now: the last step watched one and
         learned nothing, so watching it again brings no new information.
+    nuisance : Nuisance, optional
+        Unmeasured temperature errors the waits must allow for (``None``: the independent-error model).
     """
 
     closed: frozenset
@@ -88,6 +94,7 @@ class PlanState:
     step_confidence: float = 0.999
     crew_modules: frozenset = frozenset()
     exclude: frozenset = frozenset()
+    nuisance: Nuisance | None = None
 
 
 @dataclass(frozen=True)
@@ -230,15 +237,40 @@ def _pair_times(a1: np.ndarray, a2: np.ndarray, mdot: float, floor2: np.ndarray,
     return np.where(out <= t_max, out, math.inf)
 
 
+def _pair_times_nuisance(a1, a2, f1, f2, lc1, lc2, lm1, lm2, mdot: float, threshold: float, t_min: float,
+                         t_max: float, nuisance) -> np.ndarray:
+    """Smallest wait T [s] (on a geometric grid) at which the evidence between "leak in zone 1" and "leak
+    in zone 2" reaches ``threshold``, with the unmeasured temperature errors: per zone an independent
+    term (load_m sd_m(T))^2 and a common mode s(T) with loadings lc (the exact rank-one covariance
+    of the two zones, [2] and :func:`hullbreach.isolate.infer.step_loglik_matrix`); ``inf`` if never.
+
+    A common mode hurts little when the two zones hold similar air masses (the two hypotheses differ
+    in opposite directions) and much when one zone is far larger."""
+    grid = np.geomspace(t_min, t_max, PLAN_GRID_POINTS)
+    sds = np.array([nuisance.slope_sds(float(t)) for t in grid])  # (n_grid, 2)
+    s2 = sds[None, :, 0] ** 2
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        v1 = a1[:, None] / grid[None, :] ** 3 + f1[:, None] + (lm1[:, None] * sds[None, :, 1]) ** 2
+        v2 = a2[:, None] / grid[None, :] ** 3 + f2[:, None] + (lm2[:, None] * sds[None, :, 1]) ** 2
+        i1, i2 = 1.0 / v1, 1.0 / v2
+        cross = lc1[:, None] * i1 - lc2[:, None] * i2
+        mm = lc1[:, None] ** 2 * i1 + lc2[:, None] ** 2 * i2
+        llr = 0.5 * mdot ** 2 * (i1 + i2 - s2 * cross ** 2 / (1.0 + s2 * mm))
+    ok = np.nan_to_num(llr, nan=0.0) >= threshold
+    first = np.where(ok.any(axis=1), ok.argmax(axis=1), -1)
+    return np.where(first >= 0, grid[np.maximum(first, 0)], math.inf)
+
+
 def decision_times(station: Station, zones: list, zone_weights: np.ndarray, mdot_kg_s: float, *,
                    step_confidence: float = 0.999, rules: Rules = Rules(), crew_mask: np.ndarray | None = None,
                    crew_abs_std_kg_s: float = 0.0, pressures: np.ndarray | None = None,
-                   cache: dict | None = None) -> np.ndarray:
+                   cache: dict | None = None, nuisance=None, pressures_by_module: dict | None = None) -> np.ndarray:
     """Expected time for the sequential test to name the leaking zone, per candidate zone [s].
 
     For a leak in zone z the test must rule out every other candidate zone z'; the evidence against z'
     grows as the two zones' air-mass slopes are measured ([1], [2]). Zones without weight get 0;
-    ``inf`` when the configuration can never tell z from some z' (neither observable).
+    ``inf`` when the configuration can never tell z from some z' (neither observable). With ``nuisance``
+    (:class:`hullbreach.isolate.infer.Nuisance`) the unmeasured temperature errors are allowed for.
     """
     n = len(zones)
     a = np.array([zone_noise_coefficient(station, z, None if pressures is None else pressures[i], cache=cache)
@@ -253,8 +285,13 @@ def decision_times(station: Station, zones: list, zone_weights: np.ndarray, mdot
     thr = math.log(step_confidence / (1.0 - step_confidence)) + math.log(cand.size - 1)
     i, j = np.triu_indices(cand.size, 1)
     zi, zj = cand[i], cand[j]
-    tp = _pair_times(a[zi], a[zj], mdot_kg_s, np.vstack([f2[zi], f2[zj]]), thr, rules.min_dwell_s,
-                     max(rules.max_dwell_s, rules.min_dwell_s * 2))
+    t_max = max(rules.max_dwell_s, rules.min_dwell_s * 2)
+    tp = _pair_times(a[zi], a[zj], mdot_kg_s, np.vstack([f2[zi], f2[zj]]), thr, rules.min_dwell_s, t_max)
+    if nuisance is not None:
+        load_c, load_m = infer_zone_loadings(station, zones, pressures_by_module)
+        tn = _pair_times_nuisance(a[zi], a[zj], f2[zi], f2[zj], load_c[zi], load_c[zj], load_m[zi], load_m[zj],
+                                  mdot_kg_s, thr, rules.min_dwell_s, t_max, nuisance)
+        tp = np.maximum(tp, tn)
     for k, z in enumerate(cand):
         sel = (zi == z) | (zj == z)
         out[z] = float(np.max(tp[sel]))
@@ -319,11 +356,13 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
     cm = set(state.crew_modules) or ev
     crew_mask = np.array([bool(z & cm) for z in zones])
     t_exp = decision_times(station, zones, w, state.mdot_kg_s, step_confidence=state.step_confidence, rules=rules,
-                           crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache)
+                           crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache,
+                           nuisance=state.nuisance, pressures_by_module=state.pressures_pa)
     if not np.all(np.isfinite(t_exp[w > 0])):
         return None
     t_low = decision_times(station, zones, w, state.mdot_kg_s * LEAK_LOW_FACTOR, step_confidence=state.step_confidence,
-                           rules=rules, crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache)
+                           rules=rules, crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache,
+                           nuisance=state.nuisance, pressures_by_module=state.pressures_pa)
     finite = t_low[(w > 0) & np.isfinite(t_low)]
     dwell = float(min(max(DWELL_SAFETY * (finite.max() if finite.size else t_exp.max()), rules.min_dwell_s), rules.max_dwell_s))
     ok, _ = crew_pressure_ok(station, closed_to, state.pressures_pa, state.weights, state.mdot_kg_s / LEAK_LOW_FACTOR,

@@ -412,7 +412,7 @@ class IsolationSession:
     # ----------------------------------------------------------------------------------------------- steps
     def _plan_state(self) -> PlanState:
         return PlanState(self.closed, self.module_weights(), self.mdot, dict(self.pressures), self.step_confidence,
-                         frozenset(self.crew), self._exclude)
+                         frozenset(self.crew), self._exclude, self.nuisance)
 
     def next_step(self) -> Step:
         """The next configuration to set up (``state == "continue"``), or the terminal step with its advice
