@@ -7,6 +7,8 @@ Sources for the factors: NIST SP 811 (2008), Appendix B.8.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from hullbreach.constants import PA_PER_MMHG, PA_PER_PSI
@@ -148,3 +150,23 @@ def guess_unit(value_si_if_unit: float, quantity: str, declared_unit: str) -> st
         if lo < v <= hi:
             return u
     return None
+
+
+def fmt_duration(seconds: float) -> str:
+    """A duration [s] for people: ``3 h 12 min``, ``16.2 days``, ``never`` for infinity (display edge;
+    the library's plain-language advice and the CLI share it)."""
+    if seconds is None or not math.isfinite(seconds):
+        return "never (no net loss)"
+    if seconds < 0:
+        return "already below"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        h = int(seconds // 3600)
+        m = int((seconds - h * 3600) // 60)
+        return f"{h} h {m:02d} min"
+    if seconds < 1000 * 86400:
+        return f"{seconds / 86400:.1f} days"
+    return f"{seconds / (365.25 * 86400):.3g} years"

@@ -60,7 +60,10 @@ def test_never_open_against_pressure_difference(demo):
     no_valve = Rules(assumed_valve_area_m2=0.0)
     tr = plan_transition(demo, {"node-airlock", "hab-capsule"}, {"node-airlock"}, p, no_valve)
     assert not tr.feasible and "cannot be opened" in tr.reason
-    tr2 = plan_transition(demo, {"node-airlock", "hab-capsule"}, {"node-airlock"}, p, Rules())
+    assert Rules().assumed_valve_area_m2 == 0.0  # the default asks only for valves the station file has
+    tr_default = plan_transition(demo, {"node-airlock", "hab-capsule"}, {"node-airlock"}, p, Rules())
+    assert not tr_default.feasible
+    tr2 = plan_transition(demo, {"node-airlock", "hab-capsule"}, {"node-airlock"}, p, Rules(assumed_valve_area_m2=2e-5))
     assert tr2.feasible and tr2.equalize == ("hab-capsule",) and tr2.equalize_s > 0
     # the other way round (low side is the one the hatch swings into) needs no equalization
     p2 = nominal(demo)

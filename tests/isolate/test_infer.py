@@ -138,8 +138,8 @@ def test_bad_frames_are_refused(demo):
 
 
 def test_iso_times_are_read(demo):
-    frame = _frame(demo, set(), {}, duration_s=120.0, noise=False)
+    frame = _frame(demo, set(), {}, duration_s=120.0, noise=True)
     frame["time"] = pd.Timestamp("2018-08-30T00:00:00Z") + pd.to_timedelta(frame["time"], unit="s")
     wide = infer.raw_to_wide(demo, frame)
     assert wide.index[-1] == pytest.approx(120.0)
-    assert wide["lab.pressure"].iloc[0] == pytest.approx(demo.nominal_pressure_pa, rel=1e-6)
+    assert wide["lab.pressure"].iloc[0] == pytest.approx(demo.nominal_pressure_pa, rel=1e-3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -63,8 +64,9 @@ def test_errors(demo):
     with pytest.raises(IsolationError, match="another station"):
         s.observe(wrong)
     # a step reported done after two minutes, undecided: refused
-    t = list(range(0, 120))
-    short = pd.concat([pd.DataFrame({"time": [float(x) for x in t], "channel": sid, "value": 760.0})
+    t = np.arange(0.0, 120.0)
+    rng = np.random.default_rng(0)
+    short = pd.concat([pd.DataFrame({"time": t, "channel": sid, "value": 760.0 + 0.1 * rng.standard_normal(t.size)})
                        for sid in ("node.pressure", "lab.pressure", "hab.pressure", "airlock.pressure", "capsule.pressure")])
     with pytest.raises(IsolationError, match="not done"):
         s.observe(short)
@@ -101,9 +103,11 @@ def test_no_leak_is_reported_as_such(demo):
         step = s.next_step()
         events, frame = _sim_step(demo, leak, events, t0, step, seed=2)
         t0 += s.observe(frame).decision_s + 1
-    assert s.result.module is None and s.result.status == "no-leak"
+    assert s.result.module is None and s.result.status == "no-leak" and s.result.state == "no-leak"
+    final = s.next_step()  # a finished session answers with its terminal step, not an exception
+    assert final.state == "no-leak" and "no leak" in final.advice and s.next_step() is final
     with pytest.raises(IsolationError, match="finished"):
-        s.next_step()
+        s.observe(frame)
 
 
 def test_capsule_leak_full_telemetry(demo):

@@ -44,7 +44,10 @@ class Case:
     one-sigma error of the detector's estimate handed to the session (lognormal, from ``seed``);
     ``crew_count`` people in the first escape vehicle (O2 feeds paused during the search, CO2 scrubbed);
     ``thermal_amplitude_k`` the orbital temperature cycle [K]; ``hvac_noise_k`` Gauss-Markov temperature
-    noise [K].
+    noise [K] (seen by the thermometers). ``nuisance`` the simulator's nuisance preset (``realistic``:
+    unmeasured bulk-gas offsets, thermometer lag and self-heating, pressure drift; ``none``: the former
+    simulator). The ``fast`` sensor path reads the simulator's truth, whose temperatures include the
+    unmeasured offset: with ``realistic`` only ``full`` telemetry hides it from the thermometers.
     """
 
     station: str
@@ -151,7 +154,6 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
     """
     from hullbreach.isolate import IsolationSession
     from hullbreach.isolate.session import step_window
-    from hullbreach.errors import IsolationError
     from hullbreach.sim import Crew, HatchEvent, Leak, Scenario, ThermalProfile, simulate
 
     wall0 = _time.time()
@@ -173,9 +175,8 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
     sim_seed = int(rng.integers(2 ** 31))
     status = "in-progress"
     while not sess.done and len(steps_log) < case.max_steps:
-        try:
-            step = sess.next_step()
-        except IsolationError:
+        step = sess.next_step()
+        if step.state != "continue":
             break
         eq_s = 0.0
         if step.equalize:

@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from hullbreach.errors import OptionError
+from hullbreach.units import fmt_duration  # noqa: F401 (re-exported; the library's advice uses it too)
 from hullbreach.uncertain import Interval
 
 
@@ -93,25 +94,6 @@ def print_json(payload: dict) -> None:
     """Write ``payload`` as JSON to stdout (infinities become ``null``, intervals become objects)."""
     sys.stdout.write(json.dumps(_clean(payload), default=_default, indent=2, allow_nan=False) + "\n")
     sys.stdout.flush()
-
-
-def fmt_duration(seconds: float) -> str:
-    """A duration for people: ``3 h 12 min``, ``16.2 days``, ``never`` for infinity."""
-    if seconds is None or not math.isfinite(seconds):
-        return "never (no net loss)"
-    if seconds < 0:
-        return "already below"
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 2 * 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * 86400:
-        h = int(seconds // 3600)
-        m = int((seconds - h * 3600) // 60)
-        return f"{h} h {m:02d} min"
-    if seconds < 1000 * 86400:
-        return f"{seconds / 86400:.1f} days"
-    return f"{seconds / (365.25 * 86400):.3g} years"
 
 
 def fmt_interval(iv: Interval, fmt: str = "{:.3g}", scale: float = 1.0, unit: str = "") -> str:

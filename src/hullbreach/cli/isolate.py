@@ -56,7 +56,8 @@ def _read_checked(path: Path, station) -> pd.DataFrame:
     if fmt == "long":
         raw, _ = read_long_csv_raw(path)
         raw = raw[["time", "channel", "value"]].copy()
-        raw["value"] = pd.to_numeric(raw["value"], errors="coerce")
+        # values stay as written: the session runs the data checks `detect` runs (bad or psi samples are
+        # quarantined or refused with a message, never coerced to NaN and dropped here)
         t = raw["time"]
         num = pd.to_numeric(t, errors="coerce")
         if num.notna().all():
@@ -64,7 +65,11 @@ def _read_checked(path: Path, station) -> pd.DataFrame:
         else:
             ts = pd.to_datetime(t, utc=True, format="ISO8601", errors="coerce")
             raw["time"] = (ts - pd.Timestamp("1970-01-01T00:00:00Z")).dt.total_seconds()
-        return raw.dropna(subset=["time", "value"])
+        bad_t = int(raw["time"].isna().sum())
+        if bad_t:
+            err_console.print(f"{path}: {bad_t} row(s) with an unreadable time left out (they cannot be placed in a step)",
+                              markup=False)
+        return raw.dropna(subset=["time"])
     tf = read_telemetry(path, station)
     d = tf.data.copy()
     d["time"] = (d["time"] - pd.Timestamp("1970-01-01T00:00:00Z")).dt.total_seconds()
@@ -95,6 +100,12 @@ def _print_step(step, station) -> None:
 
 
 def _print_outcome(out) -> None:
+    if out.alert:
+        console.print(out.alert, style="bold red", markup=False)
+    for note in out.data_notes:
+        console.print(f"  data check: {note}", style="yellow", markup=False)
+    if out.contradicts:
+        console.print("  this step contradicts the earlier ones: their decision is being revisited", style="yellow")
     zone = ", ".join(sorted(out.leaking_zone)) or "(none)"
     verdict = "decided" if out.decided else "not decided (watched the whole wait)"
     console.print(markup("  → {} after {}: losing air in [bold]{}[/] ({})", verdict, fmt_duration(out.decision_s), zone,
@@ -104,8 +115,11 @@ def _print_outcome(out) -> None:
 
 
 def _print_result(r) -> None:
-    color = "green" if r.status == "isolated" else "yellow"
-    console.print(markup(f"\n[bold {color}]{{}}[/]", r.advice))
+    color = "green" if r.state == "found" else "yellow"
+    console.print()
+    console.print(r.advice, style=f"bold {color}", markup=False)
+    if r.close_off:
+        console.print(f"close now: {', '.join(r.close_off)}", style="bold", markup=False)
     console.print(f"elapsed {fmt_duration(r.elapsed_s)} in {r.steps} step(s); air lost meanwhile ~{r.air_lost_kg:.2f} kg")
 
 
@@ -171,9 +185,8 @@ def register(app: typer.Typer) -> None:
         paused = False
         wall0 = time.monotonic()
         while not s.done:
-            try:
-                step = s.next_step()
-            except IsolationError:
+            step = s.next_step()
+            if step.state != "continue":
                 break
             if not quiet:
                 _print_step(step, st)

@@ -50,8 +50,9 @@ class Rules:
         Default 0.5 mmHg (~120 N on a 53-inch hatch, derived from the 240 N/mmHg of docs/reference/figures.md).
     assumed_valve_area_m2 : float
         Effective area Cd*A of the equalization valve assumed when the station file models none
-        (``valve_area_m2 = 0``) [m^2]. ISS hatches carry MPEVs; 2e-5 m^2 (about a 5 mm orifice) is an
-        estimate. Set 0 to forbid equalizing through hatches without a modelled valve.
+        (``valve_area_m2 = 0``) [m^2]. Default 0: advice asks only for valves the station file has (the
+        simulator refuses a ``valve_open`` on a hatch without one, too). Give e.g. 2e-5 m^2 (about a 5 mm
+        orifice; ISS hatches carry MPEVs) to plan with valves the file does not model.
     evac_margin_pa : float
         Margin above the evacuation pressure a crewed zone must keep at the end of a step [Pa]
         (default 10 mmHg, estimate).
@@ -70,7 +71,7 @@ class Rules:
     open_s: float = 900.0
     open_cross_segment_s: float = 3600.0
     dp_tolerance_pa: float = 0.5 * PA_PER_MMHG
-    assumed_valve_area_m2: float = 2.0e-5
+    assumed_valve_area_m2: float = 0.0
     evac_margin_pa: float = 10.0 * PA_PER_MMHG
     min_dwell_s: float = 300.0
     max_dwell_s: float = 86400.0

@@ -21,7 +21,7 @@ MS09_RATE_MMHG_PER_H = 0.60
 def run(out_dir: pathlib.Path, seed: int = 0) -> dict:
     """Run the MS-09 isolation; returns ``{"title", "lines", "json", "files"}`` (see the project brief)."""
     from hullbreach.campaign.runner import Case, run_case
-    from hullbreach.cli.common import fmt_duration
+    from hullbreach.units import fmt_duration
     from hullbreach.isolate.session import leak_mass_flow_from_rate
     from hullbreach.station import load_station
 
@@ -44,6 +44,9 @@ def run(out_dir: pathlib.Path, seed: int = 0) -> dict:
         lines.append(f"Step {s['index']}: {action} -> after {fmt_duration(o['decision_s'])} losing air: "
                      f"[bold]{zone}[/] ({o['zone_probability']:.2%})")
     verdict = r["found"] or "undecided"
+    alert = r["result"].get("alert", "")
+    if alert:  # said first, as the MS-09 crew would have needed it
+        lines.append(f"[bold red]{alert}[/]")
     lines.append(f"Leaking module: [bold]{verdict}[/] ({r['probability']:.2%}) after {fmt_duration(r['elapsed_s'])}, "
                  f"{r['steps']} configurations, {r['violations']} constraint violations, "
                  f"{r['air_lost_kg']:.2f} kg of air lost meanwhile")

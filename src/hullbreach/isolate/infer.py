@@ -20,12 +20,22 @@ References
    n_eff = n (1 - rho) / (1 + rho) (e.g. G. E. P. Box, G. M. Jenkins, *Time Series Analysis*, 1976).
 .. [4] Sequential probability ratio test: A. Wald, *Sequential Analysis*, Wiley, 1947 (stop as soon as
    the posterior odds cross the bound; here the Bayesian form on the posterior of each outcome).
+.. [5] Ornstein-Uhlenbeck process, covariance sigma^2 exp(-|dt|/tau): C. W. Gardiner, *Stochastic
+   Methods*, 4th ed., Springer 2009, §3.8.4. The least-squares slope of a process with covariance K over
+   times t_i has variance w^T K w, w_i = (t_i - mean t) / sum (t_j - mean t)^2 (linear estimator).
+.. [6] Rank-one update of a covariance (Sherman-Morrison): (D + s^2 m m^T)^-1 = D^-1 - s^2 D^-1 m m^T D^-1
+   / (1 + s^2 m^T D^-1 m), det = det D (1 + s^2 m^T D^-1 m) (G. H. Golub, C. F. Van Loan, *Matrix
+   Computations*, 4th ed., 2013, §2.1.4).
+.. [7] Outlier-robust likelihood as a mixture with a small probability that one observation is
+   corrupted: A. O'Hagan, "On outlier rejection phenomena in Bayes inference", JRSS B 41 (1979) 358-367;
+   here one step's telemetry is the observation and a corrupted step favours no hypothesis.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -50,6 +60,29 @@ TEMPERATURE_SMOOTHING_S = 0.0
 BLOCK_S = 60.0
 #: Mole fraction of N2 assumed when a zone has no total pressure channel [-] (ISS air ~ 78 %).
 DEFAULT_X_N2 = 0.78
+#: Assumed sd of the bulk gas temperature offset that the thermometers do not see, COMMON to all modules
+#: [K]: the top of the range 0.02-0.1 K named in issue 16 (a thermometer samples one point of a module
+#: whose air is stirred by one cabin fan loop; estimate). It makes every zone's air mass look as if it
+#: changed by M_z dT/T together: a common-mode term with a rank-one covariance ([6]).
+NUISANCE_COMMON_SD_K = 0.1
+#: Assumed sd of the same kind of offset independent per module [K] (local heat loads; estimate).
+NUISANCE_MODULE_SD_K = 0.03
+#: Correlation time of both offsets [s] (6 h, issue 16; the thermal mass of the cabin, estimate).
+NUISANCE_TAU_S = 6.0 * 3600.0
+#: Amplitude of the error a thermometer leaves on the orbital temperature cycle [K]: a sensor lagging the
+#: air by ~2 min on a 0.3 K cycle of 92 min reads 0.3 x 2 pi x 120 / 5560 = 0.04 K wrong, with each
+#: module's own phase (issue 16: "a thermometer that does not represent the gas"; cycle and lag are
+#: estimates). Over a window shorter than an orbit it is a slope error per module.
+THERMAL_RESIDUAL_K = 0.04
+#: ISS orbital period [s] (about 92.7 min).
+ORBITAL_PERIOD_S = 5560.0
+#: Probability that one step's telemetry is corrupted in a way the noise model does not cover (a hatch
+#: that did not seal, a sensor fault, an unmodelled thermal transient) [-]. It bounds the evidence one
+#: step gives against any hypothesis to a factor 1/eps, so that a later step can overturn an earlier
+#: one ([7]); estimate.
+STEP_OUTLIER_PROB = 1.0e-6
+#: Number of points of the time grid on which the OU slope variance is evaluated ([5]) [-].
+OU_GRID_POINTS = 64
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -141,54 +174,176 @@ def mdot_grid(leak_mass_flow_kg_s: float, rel_log_std: float = 0.5, n: int = 13)
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# unmeasured temperature offsets (common mode)
+
+def ou_slope_sd(sigma_k: float, tau_s: float, span_s: float) -> float:
+    """Sd of the least-squares slope [K s^-1] of a stationary OU process (sd ``sigma_k`` [K], correlation
+    time ``tau_s`` [s]) fitted over a window of ``span_s`` [s] sampled evenly ([5]).
+
+    About sigma sqrt(12 / (5 tau T)) for T << tau (the process is then a random walk) and
+    sigma sqrt(24 tau / T^3) for T >> tau (white noise of density 2 sigma^2 tau)."""
+    if sigma_k <= 0 or span_s <= 0:
+        return 0.0
+    t = np.linspace(0.0, span_s, OU_GRID_POINTS)
+    tc = t - t.mean()
+    w = tc / float(np.dot(tc, tc))
+    k = sigma_k ** 2 * np.exp(-np.abs(t[:, None] - t[None, :]) / tau_s)
+    return float(math.sqrt(max(float(w @ k @ w), 0.0)))
+
+
+def sine_slope_sd(amplitude_k: float, period_s: float, span_s: float) -> float:
+    """Sd of the least-squares slope [K s^-1] of a sinusoid of amplitude ``amplitude_k`` [K] and period
+    ``period_s`` [s] with a uniformly random phase, fitted over ``span_s`` [s] ([5]: the slope is linear
+    in the signal, so its variance is a^2 / 2 |sum w_i exp(i omega t_i)|^2). About a 2 pi / (P sqrt 2)
+    for a window much shorter than the period, falling as 1/T over many periods."""
+    if amplitude_k <= 0 or span_s <= 0:
+        return 0.0
+    t = np.linspace(0.0, span_s, OU_GRID_POINTS)
+    tc = t - t.mean()
+    w = tc / float(np.dot(tc, tc))
+    z = np.dot(w, np.exp(2j * math.pi * t / period_s))
+    return float(amplitude_k * abs(z) / math.sqrt(2.0))
+
+
+@dataclass(frozen=True)
+class Nuisance:
+    """Unmeasured bulk-gas temperature offsets the inference allows for ([5]).
+
+    ``common_sd_k`` [K] shared by all modules, ``module_sd_k`` [K] independent per module, both
+    Ornstein-Uhlenbeck with correlation time ``tau_s`` [s]; ``thermal_residual_k`` [K] the error each
+    module's thermometer leaves on the orbital cycle of period ``period_s`` [s]. All zero: independent
+    zone errors (the model before issue 16)."""
+
+    common_sd_k: float = NUISANCE_COMMON_SD_K
+    module_sd_k: float = NUISANCE_MODULE_SD_K
+    tau_s: float = NUISANCE_TAU_S
+    thermal_residual_k: float = THERMAL_RESIDUAL_K
+    period_s: float = ORBITAL_PERIOD_S
+
+    def slope_sds(self, span_s: float) -> tuple[float, float]:
+        """(common, per-module) sd of the temperature-error slope over a window [K s^-1]; the per-module
+        one combines the OU offset and the thermometers' orbital residual (:func:`sine_slope_sd`).
+        The window is rounded to 1 % (log scale) and the values memoized: the planner asks often."""
+        return _slope_sds(self, round(math.log(max(span_s, 1.0)), 2))
+
+
+@lru_cache(maxsize=65536)
+def _slope_sds(nz: "Nuisance", log_span: float) -> tuple[float, float]:
+    span_s = math.exp(log_span)
+    mod = math.hypot(ou_slope_sd(nz.module_sd_k, nz.tau_s, span_s),
+                     sine_slope_sd(nz.thermal_residual_k, nz.period_s, span_s))
+    return ou_slope_sd(nz.common_sd_k, nz.tau_s, span_s), mod
+
+
+def zone_loadings(station: Station, zones: list, pressures_pa: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per zone: the apparent air-mass rate per unit temperature-offset slope, sum of M_m / T_m [kg K^-1]
+    (common mode), and the root sum of squares of the same per module [kg K^-1] (independent offsets).
+
+    M_m = p V / (R T) is the module's air mass at its current pressure ``pressures_pa`` (nominal by
+    default): an unmeasured offset dT makes it look like M_m (1 + dT / T)."""
+    common, own = [], []
+    for z in zones:
+        lm = []
+        for m in z:
+            mod = station.modules[m]
+            p = (pressures_pa or {}).get(m, station.nominal_pressure_pa)
+            lm.append(p * mod.volume_m3 / (R_AIR * mod.temperature_k) / mod.temperature_k)
+        common.append(sum(lm))
+        own.append(math.sqrt(sum(x * x for x in lm)))
+    return np.asarray(common), np.asarray(own)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# data checks (the ones `detect` runs)
+
+def check_step_telemetry(station: Station, frame) -> tuple:
+    """Run the telemetry data checks that ``detect`` runs on a step's raw telemetry.
+
+    The one place the isolation calls the telemetry checks (retarget it here when they move). Returns
+    ``(si_frame, notes)``: the accepted samples as a :class:`~hullbreach.telemetry.frame.TelemetryFrame`
+    (SI) and plain-text notes about what was quarantined or distrusted. Raises :class:`IsolationError`
+    when a channel is in the wrong unit (e.g. psi for mmHg) or no trusted pressure channel is left
+    (never a silent "no leak").
+    """
+    from hullbreach.errors import TelemetryError
+    from hullbreach.telemetry.checks import check_samples
+
+    if hasattr(frame, "data") and hasattr(frame, "quarantined"):  # already checked (a TelemetryFrame)
+        tf = frame
+    else:
+        if not isinstance(frame, pd.DataFrame):
+            raise IsolationError(f"telemetry must be a pandas DataFrame with columns time, channel, value, got {type(frame).__name__}")
+        missing = [c for c in ("time", "channel", "value") if c not in frame.columns]
+        if missing:
+            raise IsolationError(f"telemetry lacks column(s) {', '.join(missing)}",
+                                 hint="give a long table with columns time, channel, value (docs/design.md §3.2)")
+        if len(frame) == 0:
+            raise IsolationError("telemetry for the step is empty", hint="send the samples recorded during the step")
+        chans = pd.unique(frame["channel"].astype(str))
+        unknown = [c for c in chans if c not in station.sensors]
+        if unknown:
+            shown = ", ".join(sorted(unknown)[:5]) + (" ..." if len(unknown) > 5 else "")
+            raise IsolationError(f"telemetry has {len(unknown)} channel(s) that station {station.name!r} does not have: {shown}",
+                                 hint="is this telemetry from another station? load the matching station file")
+        raw = frame[["time", "channel", "value"]]
+        try:
+            tf = check_samples(raw, station, source="<step telemetry>")
+        except TelemetryError as exc:
+            raise IsolationError(f"step telemetry fails the data checks: {exc}", hint="fix the telemetry (see the message)") from None
+    notes = []
+    for name, n in sorted(tf.counts.items()):
+        if n:
+            notes.append(f"{n} sample(s) {name.replace('_', ' ')}")
+    bad = {c: r for c, r in tf.channels.items() if not r.trusted}
+    for c, r in sorted(bad.items()):
+        notes.append(f"channel {c} not trusted: {r.reason or 'failed the checks'}")
+    slips = sorted(c for c, r in bad.items() if r.reason.startswith("unit"))
+    if slips:
+        raise IsolationError(f"step telemetry is in the wrong unit on {len(slips)} channel(s) "
+                             f"({', '.join(slips[:4])}{' ...' if len(slips) > 4 else ''}): {bad[slips[0]].reason}",
+                             hint="convert the file to the units of the station file (or fix the sensor's unit "
+                                  "there); the isolation does not guess units")
+    trusted_p = [c for c, r in tf.channels.items() if r.trusted and r.accepted > 0 and c in station.sensors
+                 and station.sensors[c].quantity in ("pressure", "ppn2")]
+    if not trusted_p:
+        why = "; ".join(notes[:4]) or "no pressure channel in the data"
+        raise IsolationError(f"step telemetry has no trusted pressure channel ({why})",
+                             hint="check the units (pressures in the station file's unit, e.g. mmHg not psi) and the "
+                                  "sensors; the isolation cannot conclude anything without pressures")
+    if bad:
+        keep = [c for c in tf.data["channel"].astype(str).unique() if c not in bad]
+        tf = _drop_channels(tf, keep)
+    return tf, tuple(notes)
+
+
+def _drop_channels(tf, keep: list):
+    from dataclasses import replace
+
+    d = tf.data
+    d = d[d["channel"].astype(str).isin(keep)]
+    return replace(tf, data=d, grid=None) if hasattr(tf, "grid") else replace(tf, data=d)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # telemetry -> zone air-mass trends
 
-def raw_to_wide(station: Station, frame: pd.DataFrame) -> pd.DataFrame:
+def raw_to_wide(station: Station, frame, notes: list | None = None) -> pd.DataFrame:
     """Long raw telemetry (time, channel, value in sensor units) -> wide SI table indexed by seconds.
 
-    The index is seconds since the first sample [s]; columns are channel ids; values in Pa or K.
-    Raises :class:`IsolationError` for missing columns, channels not in the station (telemetry from the
-    wrong station), or an empty frame.
+    The samples first pass the data checks ``detect`` runs (:func:`check_step_telemetry`); what they set
+    aside is appended to ``notes`` (a list) when given. The index is seconds since the first sample [s];
+    columns are channel ids; values in Pa or K. Raises :class:`IsolationError` for missing columns,
+    channels not in the station (telemetry from the wrong station), an empty frame, or no trusted
+    pressure channel.
     """
-    if hasattr(frame, "data") and isinstance(getattr(frame, "data"), pd.DataFrame):  # a TelemetryFrame (SI)
-        df = frame.data
-        si = True
-    else:
-        df = frame
-        si = False
-    if not isinstance(df, pd.DataFrame):
-        raise IsolationError(f"telemetry must be a pandas DataFrame with columns time, channel, value, got {type(frame).__name__}")
-    missing = [c for c in ("time", "channel", "value") if c not in df.columns]
-    if missing:
-        raise IsolationError(f"telemetry lacks column(s) {', '.join(missing)}",
-                             hint="give a long table with columns time, channel, value (docs/design.md §3.2)")
-    if len(df) == 0:
-        raise IsolationError("telemetry for the step is empty", hint="send the samples recorded during the step")
-    chans = pd.unique(df["channel"].astype(str))
-    unknown = [c for c in chans if c not in station.sensors]
-    if unknown:
-        shown = ", ".join(sorted(unknown)[:5]) + (" ..." if len(unknown) > 5 else "")
-        raise IsolationError(f"telemetry has {len(unknown)} channel(s) that station {station.name!r} does not have: {shown}",
-                             hint="is this telemetry from another station? load the matching station file")
-    t = df["time"]
+    tf, msgs = check_step_telemetry(station, frame)
+    if notes is not None:
+        notes.extend(msgs)
+    df = tf.data
     epoch = pd.Timestamp("1970-01-01T00:00:00Z")
-    if pd.api.types.is_datetime64_any_dtype(t):
-        ts = (pd.to_datetime(t, utc=True) - epoch).dt.total_seconds().to_numpy()
-    elif pd.api.types.is_numeric_dtype(t):
-        ts = t.to_numpy(dtype=float)
-    else:
-        try:
-            ts = (pd.to_datetime(t, utc=True, format="ISO8601") - epoch).dt.total_seconds().to_numpy()
-        except (ValueError, TypeError) as exc:
-            raise IsolationError(f"cannot read the telemetry time column: {exc}", hint="use ISO 8601 with a zone or UNIX seconds") from None
+    ts = (pd.to_datetime(df["time"], utc=True) - epoch).dt.total_seconds().to_numpy()
     vals = df["value"].to_numpy(dtype=float)
     ch = df["channel"].astype(str).to_numpy()
-    if not si:
-        out = np.empty_like(vals)
-        for c in chans:
-            sel = ch == c
-            out[sel] = to_si(vals[sel], station.sensors[c].unit)
-        vals = out
     long = pd.DataFrame({"t": ts - np.nanmin(ts), "channel": ch, "value": vals})
     wide = long.pivot_table(index="t", columns="channel", values="value", aggfunc="mean").sort_index()
     return wide.ffill()
@@ -223,6 +378,13 @@ class _Series:
     floor_per_sqrt: float  # theoretical slope sd * T^1.5 [kg s^-1 s^1.5]
 
 
+def _sensor_var_si(sensor) -> float:
+    """Per-sample variance of a sensor in SI [Pa^2 or K^2]: white noise plus quantization res^2 / 12."""
+    sd = to_si(sensor.noise_std, sensor.unit) - to_si(0.0, sensor.unit)
+    res = to_si(sensor.resolution, sensor.unit) - to_si(0.0, sensor.unit)
+    return float(sd ** 2 + res ** 2 / 12.0)
+
+
 def _zone_series(station: Station, zones: list, wide: pd.DataFrame) -> list:
     """Block-averaged air-mass series per zone and quantity."""
     t = wide.index.to_numpy(dtype=float)
@@ -242,6 +404,18 @@ def _zone_series(station: Station, zones: list, wide: pd.DataFrame) -> list:
         zone_mean_t = np.nanmean(np.vstack(zone_temps), axis=0) if zone_temps else None
         v_over_rt = np.zeros(t.size)
         v_over_rt_nom = 0.0
+        # per-sample air-mass noise [kg^2] from the thermometers: M_m sd_T / T per module (noise and
+        # quantization; a 0.1 K step in a 30 m3 module is 4 g of apparent air, as much as a 1 mmHg/day
+        # leak moves it in 5 min)
+        t_var_kg2 = 0.0
+        for m in zone:
+            mod = station.modules[m]
+            ts_m = [s for s in station.sensors_in([m], "temperature") if s.id in smooth_t] or \
+                [s for s in station.sensors_in(zone, "temperature") if s.id in smooth_t]
+            if ts_m:
+                var_t = np.mean([_sensor_var_si(s) for s in ts_m]) / len(ts_m)
+                m_kg_per_k = station.nominal_pressure_pa * mod.volume_m3 / (R_AIR * mod.temperature_k ** 2)
+                t_var_kg2 += m_kg_per_k ** 2 * var_t
         for m in zone:
             mod = station.modules[m]
             mts = [smooth_t[s.id] for s in station.sensors_in([m], "temperature") if s.id in smooth_t]
@@ -260,9 +434,9 @@ def _zone_series(station: Station, zones: list, wide: pd.DataFrame) -> list:
         if p_sens:
             p_zone = np.nanmean(np.vstack([wide[s.id].to_numpy() for s in p_sens]), axis=0)
             # per-sample noise of the zone mean [Pa] (noise and quantization of each sensor)
-            var = np.mean([(to_si(s.noise_std, s.unit) - to_si(0.0, s.unit)) ** 2
-                           + (to_si(s.resolution, s.unit) - to_si(0.0, s.unit)) ** 2 / 12.0 for s in p_sens]) / len(p_sens)
-            out.append(_block_series(zi, "pressure", t, p_zone * v_over_rt, nb, nblocks, math.sqrt(var) * v_over_rt_nom, dt))
+            var = np.mean([_sensor_var_si(s) for s in p_sens]) / len(p_sens)
+            out.append(_block_series(zi, "pressure", t, p_zone * v_over_rt, nb, nblocks,
+                                     math.sqrt(var * v_over_rt_nom ** 2 + t_var_kg2), dt))
         if n2_sens:
             n2 = np.nanmean(np.vstack([wide[s.id].to_numpy() for s in n2_sens]), axis=0)
             if p_zone is not None and np.nanmedian(p_zone) > 0:
@@ -270,10 +444,9 @@ def _zone_series(station: Station, zones: list, wide: pd.DataFrame) -> list:
                 x_n2 = x_n2 if 0.3 < x_n2 < 1.0 else DEFAULT_X_N2
             else:
                 x_n2 = DEFAULT_X_N2
-            var = np.mean([(to_si(s.noise_std, s.unit) - to_si(0.0, s.unit)) ** 2
-                           + (to_si(s.resolution, s.unit) - to_si(0.0, s.unit)) ** 2 / 12.0 for s in n2_sens]) / len(n2_sens)
+            var = np.mean([_sensor_var_si(s) for s in n2_sens]) / len(n2_sens)
             out.append(_block_series(zi, "ppn2", t, n2 / x_n2 * v_over_rt, nb, nblocks,
-                                     math.sqrt(var) / x_n2 * v_over_rt_nom, dt))
+                                     math.sqrt(var * (v_over_rt_nom / x_n2) ** 2 + t_var_kg2), dt))
     return [s for s in out if s is not None]
 
 
@@ -401,11 +574,36 @@ def share_matrix(hyps: Hypotheses, zones: list) -> np.ndarray:
 
 
 def step_loglik_matrix(shares_by_obs: np.ndarray, rates: np.ndarray, stds: np.ndarray, offsets: np.ndarray,
-                       extra_var: np.ndarray, grid: np.ndarray, model: ObservationModel = ObservationModel()) -> np.ndarray:
-    """Vectorized :func:`step_loglik`: observations as arrays (n_obs,), shares (n_rows, n_obs)."""
+                       extra_var: np.ndarray, grid: np.ndarray, model: ObservationModel = ObservationModel(),
+                       common_loading: np.ndarray | None = None, common_var: float = 0.0) -> np.ndarray:
+    """Vectorized :func:`step_loglik`: observations as arrays (n_obs,), shares (n_rows, n_obs).
+
+    With ``common_loading`` (n_obs,) [kg K^-1] and ``common_var`` [K^2 s^-2] the observations share a
+    common-mode term: covariance D + common_var m m^T (D the independent variances), evaluated exactly by
+    the rank-one update ([6]). ``extra_var`` carries independent per-observation terms (per-module
+    temperature offsets, crew) [kg^2 s^-2].
+    """
     mu = -shares_by_obs[:, None, :] * grid[None, :, None] + offsets[None, None, :]
     var = stds[None, None, :] ** 2 + (model.rel_std * mu) ** 2 + model.abs_std_kg_s ** 2 + extra_var[None, None, :]
-    return (-0.5 * (rates[None, None, :] - mu) ** 2 / var - 0.5 * np.log(var)).sum(axis=2)
+    r = rates[None, None, :] - mu
+    ll = (-0.5 * r ** 2 / var - 0.5 * np.log(var)).sum(axis=2)
+    if common_loading is not None and common_var > 0:
+        m = common_loading[None, None, :]
+        a = (m * m / var).sum(axis=2)
+        b = (r * m / var).sum(axis=2)
+        denom = 1.0 + common_var * a
+        ll = ll + 0.5 * common_var * b ** 2 / denom - 0.5 * np.log(denom)
+    return ll
+
+
+def robust_step_loglik(ll_step: np.ndarray, eps: float = STEP_OUTLIER_PROB) -> np.ndarray:
+    """One step's log-likelihood as a mixture: with probability ``eps`` the step is corrupted and favours no
+    hypothesis (it takes the best row's likelihood) ([7]). No hypothesis then loses more than a factor
+    about 1/eps from one step, so later steps can overturn it."""
+    if eps <= 0 or ll_step.size == 0:
+        return ll_step
+    top = float(np.max(ll_step))
+    return np.logaddexp(math.log1p(-eps) + ll_step, math.log(eps) + top)
 
 
 def posterior(hyps: Hypotheses, loglik: np.ndarray, log_w: np.ndarray) -> np.ndarray:

@@ -35,7 +35,8 @@ import numpy as np
 from hullbreach.constants import R_AIR
 from hullbreach.errors import IsolationError
 from hullbreach.isolate.constraints import Rules, Transition, crew_pressure_ok, crew_zones, plan_transition
-from hullbreach.isolate.infer import MODEL_ABS_STD_KG_S, MODEL_REL_STD
+from hullbreach.isolate.infer import MODEL_ABS_STD_KG_S, MODEL_REL_STD, Nuisance
+from hullbreach.isolate.infer import zone_loadings as infer_zone_loadings
 from hullbreach.station import Station
 from hullbreach.units import to_si
 
@@ -52,6 +53,12 @@ LEAK_LOW_FACTOR = 1.0 / 1.65
 #: (1 Hz, demo and iss-2018, 10-90 min, 3 seeds): 0.9-1.6, median ~1.1; 1.3 is used
 #: (tests/isolate/test_plan.py::test_noise_model_calibrated_against_simulator).
 NOISE_INFLATION = 1.3
+#: Points of the geometric grid of waits on which the evidence with the temperature nuisance is
+#: evaluated [-] (64 between 5 min and 24 h: steps of 9 %).
+PLAN_GRID_POINTS = 64
+#: Least expected information of a test worth setting up [bit]: 0.001 bit is what a configuration that
+#: separates a 0.007 % candidate from the rest can teach; below, watching is not a test.
+MIN_INFO_BITS = 0.001
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,11 @@ class PlanState:
     crew_modules : frozenset
         Modules where the crew waits (their O2 use blurs that zone's total pressure); empty: the
         escape vehicles.
+    exclude : frozenset
+        Configurations (frozensets of closed hatches) not to propose now: the last step watched one and
+        learned nothing, so watching it again brings no new information.
+    nuisance : Nuisance, optional
+        Unmeasured temperature errors the waits must allow for (``None``: the independent-error model).
     """
 
     closed: frozenset
@@ -81,6 +93,8 @@ class PlanState:
     pressures_pa: dict
     step_confidence: float = 0.999
     crew_modules: frozenset = frozenset()
+    exclude: frozenset = frozenset()
+    nuisance: Nuisance | None = None
 
 
 @dataclass(frozen=True)
@@ -223,15 +237,40 @@ def _pair_times(a1: np.ndarray, a2: np.ndarray, mdot: float, floor2: np.ndarray,
     return np.where(out <= t_max, out, math.inf)
 
 
+def _pair_times_nuisance(a1, a2, f1, f2, lc1, lc2, lm1, lm2, mdot: float, threshold: float, t_min: float,
+                         t_max: float, nuisance) -> np.ndarray:
+    """Smallest wait T [s] (on a geometric grid) at which the evidence between "leak in zone 1" and "leak
+    in zone 2" reaches ``threshold``, with the unmeasured temperature errors: per zone an independent
+    term (load_m sd_m(T))^2 and a common mode s(T) with loadings lc (the exact rank-one covariance
+    of the two zones, [2] and :func:`hullbreach.isolate.infer.step_loglik_matrix`); ``inf`` if never.
+
+    A common mode hurts little when the two zones hold similar air masses (the two hypotheses differ
+    in opposite directions) and much when one zone is far larger."""
+    grid = np.geomspace(t_min, t_max, PLAN_GRID_POINTS)
+    sds = np.array([nuisance.slope_sds(float(t)) for t in grid])  # (n_grid, 2)
+    s2 = sds[None, :, 0] ** 2
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        v1 = a1[:, None] / grid[None, :] ** 3 + f1[:, None] + (lm1[:, None] * sds[None, :, 1]) ** 2
+        v2 = a2[:, None] / grid[None, :] ** 3 + f2[:, None] + (lm2[:, None] * sds[None, :, 1]) ** 2
+        i1, i2 = 1.0 / v1, 1.0 / v2
+        cross = lc1[:, None] * i1 - lc2[:, None] * i2
+        mm = lc1[:, None] ** 2 * i1 + lc2[:, None] ** 2 * i2
+        llr = 0.5 * mdot ** 2 * (i1 + i2 - s2 * cross ** 2 / (1.0 + s2 * mm))
+    ok = np.nan_to_num(llr, nan=0.0) >= threshold
+    first = np.where(ok.any(axis=1), ok.argmax(axis=1), -1)
+    return np.where(first >= 0, grid[np.maximum(first, 0)], math.inf)
+
+
 def decision_times(station: Station, zones: list, zone_weights: np.ndarray, mdot_kg_s: float, *,
                    step_confidence: float = 0.999, rules: Rules = Rules(), crew_mask: np.ndarray | None = None,
                    crew_abs_std_kg_s: float = 0.0, pressures: np.ndarray | None = None,
-                   cache: dict | None = None) -> np.ndarray:
+                   cache: dict | None = None, nuisance=None, pressures_by_module: dict | None = None) -> np.ndarray:
     """Expected time for the sequential test to name the leaking zone, per candidate zone [s].
 
     For a leak in zone z the test must rule out every other candidate zone z'; the evidence against z'
     grows as the two zones' air-mass slopes are measured ([1], [2]). Zones without weight get 0;
-    ``inf`` when the configuration can never tell z from some z' (neither observable).
+    ``inf`` when the configuration can never tell z from some z' (neither observable). With ``nuisance``
+    (:class:`hullbreach.isolate.infer.Nuisance`) the unmeasured temperature errors are allowed for.
     """
     n = len(zones)
     a = np.array([zone_noise_coefficient(station, z, None if pressures is None else pressures[i], cache=cache)
@@ -246,8 +285,13 @@ def decision_times(station: Station, zones: list, zone_weights: np.ndarray, mdot
     thr = math.log(step_confidence / (1.0 - step_confidence)) + math.log(cand.size - 1)
     i, j = np.triu_indices(cand.size, 1)
     zi, zj = cand[i], cand[j]
-    tp = _pair_times(a[zi], a[zj], mdot_kg_s, np.vstack([f2[zi], f2[zj]]), thr, rules.min_dwell_s,
-                     max(rules.max_dwell_s, rules.min_dwell_s * 2))
+    t_max = max(rules.max_dwell_s, rules.min_dwell_s * 2)
+    tp = _pair_times(a[zi], a[zj], mdot_kg_s, np.vstack([f2[zi], f2[zj]]), thr, rules.min_dwell_s, t_max)
+    if nuisance is not None:
+        load_c, load_m = infer_zone_loadings(station, zones, pressures_by_module)
+        tn = _pair_times_nuisance(a[zi], a[zj], f2[zi], f2[zj], load_c[zi], load_c[zj], load_m[zi], load_m[zj],
+                                  mdot_kg_s, thr, rules.min_dwell_s, t_max, nuisance)
+        tp = np.maximum(tp, tn)
     for k, z in enumerate(cand):
         sel = (zi == z) | (zj == z)
         out[z] = float(np.max(tp[sel]))
@@ -290,6 +334,8 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
              cache: dict | None = None) -> TestDesign | None:
     """Design the test of configuration ``closed_to`` from ``state``; ``None`` when it teaches nothing."""
     closed_to = frozenset(closed_to)
+    if closed_to in state.exclude:
+        return None
     cache = _cache_for(cache, station)
     zones = zones_cached(station, closed_to, cache)
     w = zone_weights(zones, state.weights, _wmemo(cache, state.weights))
@@ -298,7 +344,7 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
         return None
     w = w / tot
     info = entropy_bits(w)
-    if info < 1e-6:
+    if info < MIN_INFO_BITS:
         return None
     if transition is None:
         leak = {m: state.mdot_kg_s * state.weights.get(m, 0.0) for m in station.modules}
@@ -310,11 +356,13 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
     cm = set(state.crew_modules) or ev
     crew_mask = np.array([bool(z & cm) for z in zones])
     t_exp = decision_times(station, zones, w, state.mdot_kg_s, step_confidence=state.step_confidence, rules=rules,
-                           crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache)
+                           crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache,
+                           nuisance=state.nuisance, pressures_by_module=state.pressures_pa)
     if not np.all(np.isfinite(t_exp[w > 0])):
         return None
     t_low = decision_times(station, zones, w, state.mdot_kg_s * LEAK_LOW_FACTOR, step_confidence=state.step_confidence,
-                           rules=rules, crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache)
+                           rules=rules, crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache,
+                           nuisance=state.nuisance, pressures_by_module=state.pressures_pa)
     finite = t_low[(w > 0) & np.isfinite(t_low)]
     dwell = float(min(max(DWELL_SAFETY * (finite.max() if finite.size else t_exp.max()), rules.min_dwell_s), rules.max_dwell_s))
     ok, _ = crew_pressure_ok(station, closed_to, state.pressures_pa, state.weights, state.mdot_kg_s / LEAK_LOW_FACTOR,
@@ -341,6 +389,8 @@ def _access_opens(station: Station, closed: frozenset, weights: dict, rules: Rul
     # Dijkstra over modules: open hatches cost 0, closed ones their reopening time
     import heapq
 
+    zone_w = {m: sum(weights.get(x, 0.0) for x in z) for z in station.zones(closed) for m in z}
+
     dist = {m: 0.0 for m in reach}
     prev: dict = {}
     heap = [(0.0, m) for m in reach]
@@ -351,6 +401,8 @@ def _access_opens(station: Station, closed: frozenset, weights: dict, rules: Rul
             continue
         for other, h in station.neighbours(m):
             c = rules.open_time_s(station, h.id) if h.id in closed else 0.0
+            if h.id in closed and _blocked_entry(station, h, other, zone_w, rules):
+                continue
             if d + c < dist.get(other, math.inf):
                 dist[other] = d + c
                 prev[other] = (m, h.id)
@@ -374,6 +426,15 @@ def _access_opens(station: Station, closed: frozenset, weights: dict, rules: Rul
         if h in closed:
             opens.add(h)
     return frozenset(opens)
+
+
+def _blocked_entry(station: Station, hatch, enter: str, zone_w: dict, rules: Rules) -> bool:
+    """Entering module ``enter`` through closed ``hatch`` is impossible when ``enter``'s zone may leak (it
+    may be lower), the hatch swings into the side the crew comes from and there is no valve."""
+    if zone_w.get(enter, 0.0) < TRAP_MIN_WEIGHT or hatch.valve_area_m2 > 0 or rules.assumed_valve_area_m2 > 0:
+        return False
+    into = hatch.opens_into or hatch.modules[1]
+    return into != enter
 
 
 def vehicle_groups(station: Station) -> list:
@@ -477,6 +538,59 @@ def candidate_configurations(station: Station, state: PlanState, rules: Rules = 
     return list(out)
 
 
+#: Least weight for a module to count as a candidate that a trapped zone would leave unsplit [-].
+TRAP_MIN_WEIGHT = 1e-3
+
+
+def traps_crew(station: Station, state: PlanState, closed_to, rules: Rules = Rules(), cache: dict | None = None) -> bool:
+    """Would configuration ``closed_to`` seal a zone holding two or more candidates that the crew could not
+    re-enter if the leak is there?
+
+    If the leak is in such a zone it loses pressure; a hatch into it can then be opened only if it swings
+    into that (lower) side or has an equalization valve (in the station file, or
+    ``rules.assumed_valve_area_m2 > 0``). The crew must reach that hatch from a zone with an escape
+    vehicle through zones that hold pressure (hatches between them open freely). When no hatch of the
+    zone allows it, the search would end with the candidates unsplit, so the planner prefers every other
+    configuration (:func:`plan_next`)."""
+    ev = set(station.escape_vehicles())
+    if not ev:
+        return False
+    zones = zones_cached(station, frozenset(closed_to), cache)
+    zi = {m: i for i, z in enumerate(zones) for m in z}
+    valve = rules.assumed_valve_area_m2 > 0
+    links = []  # (zone a, zone b, hatch) for every closed hatch of the configuration
+    for hid in closed_to:
+        h = station.hatches[hid]
+        a, b = zi[h.modules[0]], zi[h.modules[1]]
+        if a != b:
+            links.append((a, b, h))
+    for k, z in enumerate(zones):
+        if z & ev or sum(1 for m in z if state.weights.get(m, 0.0) >= TRAP_MIN_WEIGHT) < 2:
+            continue
+        # zones the crew reaches without entering z
+        seen = {i for i, zz in enumerate(zones) if zz & ev}
+        stack = list(seen)
+        while stack:
+            i = stack.pop()
+            for a, b, _h in links:
+                for x, y in ((a, b), (b, a)):
+                    if x == i and y != k and y not in seen:
+                        seen.add(y)
+                        stack.append(y)
+        entry = False
+        for a, b, h in links:
+            if k not in (a, b):
+                continue
+            outside = b if a == k else a
+            into = h.opens_into or h.modules[1]
+            if outside in seen and (valve or h.valve_area_m2 > 0 or zi[into] == k):
+                entry = True
+                break
+        if not entry:
+            return True
+    return False
+
+
 #: Weight of information against time in the planner's objective [-] (see :func:`plan_next`); 2 was
 #: the best of 0 (pure ratio), 1, 1.5, 2 and 3 on the idealized expected time of demo, iss-2018 and
 #: iss-2025 (docs/benchmarks/isolate.md).
@@ -506,6 +620,8 @@ def plan_next(station: Station, state: PlanState, rules: Rules = Rules(), crew_a
             designs.append(d)
     if not designs:
         return None
+    free = [d for d in designs if not traps_crew(station, state, d.closed, rules, cache)]
+    designs = free or designs
     rates = [d.info_bits / max(d.expected_time_s, 1.0) for d in designs]
     if w <= 0:
         return max(zip(rates, [-len(d.closed) for d in designs], designs), key=lambda x: (x[0], x[1]))[2]

@@ -10,9 +10,18 @@
 
 Each step's wait is a sequential test ([4] of :mod:`hullbreach.isolate.infer`): :meth:`observe` finds the
 earliest checkpoint at which the step's question (which zone leaks) was decided at ``step_confidence``
-and counts the time only up to there; the rest of the frame is not used. The session stops when one
-module holds ``confidence`` (default 0.99), or when the reserve time of the crewed zones says to close off
-the suspected zone and leave, or when no allowed configuration can split the candidates further.
+and counts the time only up to there; the rest of the frame is not used.
+
+Every step is a :class:`Step` with a ``state``: ``continue`` (set it up and wait), or a terminal state
+with its advice: ``found`` (one module holds ``confidence``, default 0.99), ``stop`` (stop the search now:
+the reserve time is short or no allowed configuration can split the candidates; the crew shelters with
+an escape vehicle on its side), ``undecided`` (:data:`MAX_STEPS_WITHOUT_PROGRESS` steps without progress,
+or :data:`MAX_STEPS`), ``no-leak``. Stopping is a result: :meth:`IsolationSession.next_step` raises only
+on misuse. The zone rates share a common-mode term from the unmeasured bulk temperature
+(:class:`hullbreach.isolate.infer.Nuisance`), each step's evidence is bounded
+(:func:`hullbreach.isolate.infer.robust_step_loglik`) so a later step can overturn an earlier one, and a
+configuration is never proposed twice in a row when the first time brought no progress. A leak likely
+in the crew's zone or in an escape vehicle is said first (``alert``).
 
 Units: SI (kg s^-1, Pa, s).
 """
@@ -28,10 +37,11 @@ import pandas as pd
 from hullbreach.constants import R_AIR
 from hullbreach.errors import IsolationError
 from hullbreach.isolate import infer
-from hullbreach.isolate.constraints import Rules
-from hullbreach.isolate.plan import PlanState, TestDesign
+from hullbreach.isolate.constraints import Rules, crew_zones
+from hullbreach.isolate.plan import PlanState, TestDesign, entropy_bits, vehicle_groups
 from hullbreach.isolate.policies import get_policy
 from hullbreach.station import Station
+from hullbreach.units import fmt_duration
 
 #: Crew O2 use [kg s^-1 per person]: 0.84 kg/day (NASA BVAD, NASA/TP-2015-218570). With the CO2 scrubbed
 #: and O2 feeds held during the search, this is a loss of gas from the zone where the crew waits.
@@ -40,6 +50,38 @@ CREW_O2_KG_S_PER_PERSON = 0.84 / 86400.0
 CREW_O2_REL_STD = 0.25
 #: Residual floor on a crewed zone's total-pressure trend [kg s^-1] (metabolic water, feeds; estimate).
 CREW_ABS_STD_KG_S = 1.0e-6
+#: Checkpoints of the sequential test: every CHECKPOINT_FINE_STEP_S during the first CHECKPOINT_FINE_S of a
+#: step (a fast leak decides in minutes), then CHECKPOINT_GEOM_N geometrically spaced up to the end (a
+#: slow one in hours; the look-ups cost little) [s], [s], [-].
+CHECKPOINT_FINE_S = 1800.0
+CHECKPOINT_FINE_STEP_S = 60.0
+CHECKPOINT_GEOM_N = 40
+#: A step reported done before its test decided must cover this fraction of its longest wait, less
+#: EARLY_SLACK_S for the hatch work's timing (crews report the end of a wait to the minute) [-], [s].
+EARLY_COVER_FRACTION = 0.9
+EARLY_SLACK_S = 60.0
+#: The current zone pressures are the mean of each zone's pressure channels over the last PRESSURE_TAIL_S
+#: of a step [s] (two minutes: long enough to average the sensor noise, short against the leak drift).
+PRESSURE_TAIL_S = 120.0
+#: Hard cap on the steps of one session [-] (a 27-module station splits in < 10 steps; 40 means a fault).
+MAX_STEPS = 40
+#: A step "progresses" when it lowers the entropy of the leaking-module posterior by at least this [bit]
+#: (0.05 bit: a 1 % shift between two equally likely modules; smaller changes are noise).
+PROGRESS_MIN_BITS = 0.05
+#: Steps in a row without progress after which the session ends ``undecided`` [-] (the same configuration
+#: is not repeated meanwhile, so three stalls mean three different tests taught nothing).
+MAX_STEPS_WITHOUT_PROGRESS = 3
+#: Probability that the leak is in the crew's zone or in an escape vehicle from which the crew is warned
+#: first [-]: a false warning costs a hatch check, a missed one the crew's shelter (estimate).
+CREW_ALERT_PROB = 0.2
+#: A step ends early only when its own telemetry, read with the station's prior alone (not with what the
+#: earlier steps said), gives the zone it ends on at least this probability [-]. Otherwise a step would
+#: "decide" at its first look whenever the earlier steps already agreed: lock-in (issue 16).
+STEP_OWN_EVIDENCE = 0.9
+#: Session states (:attr:`Step.state`, :attr:`Result.state`).
+STATES = ("continue", "found", "stop", "undecided", "no-leak")
+#: Old ``Result.status`` word of each state.
+_STATUS = {"continue": "in-progress", "found": "isolated", "stop": "close-off", "undecided": "stuck", "no-leak": "no-leak"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +110,14 @@ class Step:
         Module ids where the crew waits.
     zones : tuple
         Pressure zones (frozensets of module ids).
+    state : str
+        ``continue`` (a test to set up and watch) or the terminal state ``found``, ``stop``, ``undecided``,
+        ``no-leak`` (nothing to watch: read ``advice``; a ``stop`` step's ``close`` lists the open hatches
+        to close and ``crew_zone`` the shelter, which always holds an escape vehicle).
+    advice : str
+        One plain-language sentence for the crew ("" on a ``continue`` step).
+    alert : str
+        Said first: the leak is likely in the crew's zone or in an escape vehicle ("" if not).
     """
 
     index: int
@@ -81,13 +131,19 @@ class Step:
     crew_zone: set
     zones: tuple
     info_bits: float = 0.0
+    state: str = "continue"
+    advice: str = ""
+    alert: str = ""
 
     def instructions(self, fmt=None) -> list:
-        """Plain-language instructions for the crew."""
-        from hullbreach.cli.common import fmt_duration
-
+        """Plain-language instructions for the crew (the alert first)."""
         f = fmt or fmt_duration
-        lines = []
+        lines = [self.alert] if self.alert else []
+        if self.state != "continue":
+            for h in self.close:
+                lines.append(f"close hatch {h}")
+            lines.append(self.advice)
+            return lines
         for h in self.equalize:
             lines.append(f"equalize pressure across hatch {h} with its valve")
         for h in self.open:
@@ -105,7 +161,7 @@ class Step:
                 "open": list(self.open), "equalize": list(self.equalize), "dwell_s": self.dwell_s,
                 "expected_dwell_s": self.expected_dwell_s, "operations_s": self.operations_s,
                 "crew_zone": sorted(self.crew_zone), "zones": [sorted(z) for z in self.zones],
-                "info_bits": self.info_bits}
+                "info_bits": self.info_bits, "state": self.state, "advice": self.advice, "alert": self.alert}
 
 
 @dataclass(frozen=True)
@@ -114,7 +170,11 @@ class StepOutcome:
 
     ``decided`` True when the sequential test reached ``step_confidence`` at ``decision_s`` [s into the
     step]; ``leaking_zone`` the most probable leaking zone; ``zone_probability`` its probability;
-    ``rates`` the fitted zone air-mass trends at the decision.
+    ``rates`` the fitted zone air-mass trends at the decision. ``data_notes`` what the telemetry data
+    checks set aside (quarantined samples, distrusted channels); ``contradicts`` True when the zone this
+    step found losing air had less than 1 % before it (earlier steps are then being overturned);
+    ``alert`` set by :meth:`IsolationSession.observe` when the leak is likely in the crew's zone or an
+    escape vehicle.
     """
 
     step: int
@@ -125,13 +185,17 @@ class StepOutcome:
     zone_probability: float
     rates: tuple
     posterior_top: tuple
+    data_notes: tuple = ()
+    contradicts: bool = False
+    alert: str = ""
 
     def to_json(self) -> dict:
         return {"step": self.step, "decided": self.decided, "decision_s": self.decision_s, "span_s": self.span_s,
                 "leaking_zone": sorted(self.leaking_zone), "zone_probability": self.zone_probability,
                 "zone_rates": [{"zone": sorted(r.zone), "quantity": r.quantity, "rate_kg_s": r.rate_kg_s,
                                 "std_kg_s": r.std_kg_s} for r in self.rates],
-                "posterior_top": [list(x) for x in self.posterior_top]}
+                "posterior_top": [list(x) for x in self.posterior_top], "data_notes": list(self.data_notes),
+                "contradicts": self.contradicts, "alert": self.alert}
 
 
 @dataclass(frozen=True)
@@ -139,9 +203,11 @@ class Result:
     """Outcome of a session.
 
     ``module`` the leaking module (or ``None``); ``probability`` its posterior; ``elapsed_s`` time since
-    the start [s] (hatch operations + waits); ``status`` ``isolated`` | ``close-off`` | ``no-leak`` |
-    ``two-modules`` | ``in-progress`` | ``stuck``; ``advice`` a sentence for the crew; ``posterior`` the
-    labels with their probabilities; ``air_lost_kg`` the expected air lost meanwhile [kg].
+    the start [s] (hatch operations + waits); ``state`` ``continue`` | ``found`` | ``stop`` | ``undecided`` |
+    ``no-leak`` (see :class:`Step`); ``status`` the same in the old words (``in-progress`` | ``isolated``
+    | ``close-off`` | ``stuck`` | ``no-leak``); ``advice`` a sentence for the crew (the alert first);
+    ``posterior`` the labels with their probabilities; ``air_lost_kg`` the expected air lost meanwhile
+    [kg]; ``close_off`` the hatches to close (``stop``); ``alert`` the crew-zone / escape-vehicle warning.
     """
 
     module: str | None
@@ -153,12 +219,14 @@ class Result:
     posterior: dict
     air_lost_kg: float
     close_off: tuple = ()
+    state: str = "continue"
+    alert: str = ""
 
     def to_json(self) -> dict:
         return {"module": self.module, "probability": self.probability, "elapsed_s": self.elapsed_s,
-                "status": self.status, "advice": self.advice, "steps": self.steps,
-                "posterior": dict(list(self.posterior.items())[:8]), "air_lost_kg": self.air_lost_kg,
-                "close_off": list(self.close_off)}
+                "state": self.state, "status": self.status, "advice": self.advice, "alert": self.alert,
+                "steps": self.steps, "posterior": dict(list(self.posterior.items())[:8]),
+                "air_lost_kg": self.air_lost_kg, "close_off": list(self.close_off)}
 
 
 class IsolationSession:
@@ -192,17 +260,20 @@ class IsolationSession:
     pressures_pa : dict, optional
         Current pressure per module [Pa]; station nominal by default.
     reserve_margin_s : float
-        Stop and close off when the crewed zones' reserve time falls below the next step's time plus
-        this margin [s] (default 2 h).
+        Stop (shelter with an escape vehicle) when the reserve time of the zone most likely leaking falls
+        below the next step's time plus this margin [s] (default 2 h).
     closed_hatches : iterable of str, optional
         Hatches closed now, when they differ from the station file.
+    nuisance : infer.Nuisance, optional
+        Unmeasured bulk-temperature offsets to allow for (default: common 0.1 K, per module 0.03 K, tau
+        6 h); ``infer.Nuisance(0, 0)`` gives the old independent-error model.
     """
 
     def __init__(self, station: Station, leak_mass_flow_kg_s: float, seed: int = 0, *, policy: str = "hullbreach",
                  confidence: float = 0.99, step_confidence: float = 0.999, rules: Rules | None = None,
                  crew_count: int = 0, crew: dict | None = None, leak_rel_log_std: float = 0.5, pressures_pa: dict | None = None,
                  reserve_margin_s: float = 7200.0, none_prior: float = 0.01, pair_prior: float = 0.005,
-                 closed_hatches=None):
+                 closed_hatches=None, nuisance: infer.Nuisance | None = None):
         if not isinstance(station, Station):
             raise IsolationError("IsolationSession needs a Station", hint="use hullbreach.station.load_station(name_or_path)")
         if not (0.5 < confidence < 1.0 and 0.5 < step_confidence < 1.0):
@@ -215,6 +286,7 @@ class IsolationSession:
         self.confidence = confidence
         self.step_confidence = step_confidence
         self.reserve_margin_s = reserve_margin_s
+        self.nuisance = infer.Nuisance() if nuisance is None else nuisance
         self.hyps = infer.build_hypotheses(station, none_prior=none_prior, pair_prior=pair_prior)
         self.grid, self.log_w = infer.mdot_grid(leak_mass_flow_kg_s, leak_rel_log_std)
         self.mdot = float(leak_mass_flow_kg_s)
@@ -244,10 +316,13 @@ class IsolationSession:
         self.air_lost_kg = 0.0
         self.history: list = []
         self._pending: tuple | None = None  # (Step, TestDesign)
-        self._done = False
-        self._status = "in-progress"
+        self._final: Step | None = None
+        self._state_word = "continue"
         self._advice = ""
+        self._alert = ""
         self._close_off: tuple = ()
+        self._stalled = 0
+        self._exclude: frozenset = frozenset()  # configurations not to propose next (no new information)
         self._rng = np.random.default_rng(seed)
 
     def _check_hatches(self, hatches) -> frozenset:
@@ -280,10 +355,21 @@ class IsolationSession:
         tot = sum(w.values())
         return {m: v / tot for m, v in w.items()} if tot > 0 else w
 
+    def _entropy_bits(self) -> float:
+        """Entropy of the leaking-module posterior [bit] (progress is measured on it)."""
+        marg = infer.module_marginals(self.hyps, self.posterior_rows())
+        p = np.array(list(marg.values()) + [self.posterior.get("none", 0.0)])
+        return entropy_bits(p) if p.sum() > 0 else 0.0
+
     @property
     def done(self) -> bool:
-        """True when the session has an answer (or must stop)."""
-        return self._done
+        """True when the session has an answer (or must stop): :attr:`state` is not ``continue``."""
+        return self._state_word != "continue"
+
+    @property
+    def state(self) -> str:
+        """``continue`` | ``found`` | ``stop`` | ``undecided`` | ``no-leak``."""
+        return self._state_word
 
     def _best(self) -> tuple:
         post = self.posterior
@@ -295,41 +381,61 @@ class IsolationSession:
     def result(self) -> Result:
         """The current answer (final once :attr:`done`)."""
         mod, p, post = self._best()
-        status = self._status
-        module = mod if status == "isolated" else None
-        if status == "close-off":
-            module = None
-        advice = self._advice or (f"leak in {mod} ({p:.1%})" if status == "isolated" else f"most likely {mod} ({p:.1%})")
-        return Result(module, float(p), float(self.elapsed_s), status, advice, len(self.history), post,
-                      float(self.air_lost_kg), self._close_off)
+        state = self._state_word
+        module = mod if state == "found" else None
+        advice = self._advice or f"most likely {mod} ({p:.1%})"
+        if self._alert and not advice.startswith(self._alert):
+            advice = f"{self._alert} {advice}"
+        return Result(module, float(p), float(self.elapsed_s), _STATUS[state], advice, len(self.history), post,
+                      float(self.air_lost_kg), self._close_off, state, self._alert)
+
+    # ----------------------------------------------------------------------------------------------- alert
+    def _crew_alert(self) -> str:
+        """The warning said first when the leak is likely in the crew's zone or in an escape vehicle."""
+        w = infer.module_marginals(self.hyps, self.posterior_rows())
+        lines = []
+        crewed = set(self.crew)
+        for group, _b in vehicle_groups(self.station):
+            p = sum(w.get(m, 0.0) for m in group)
+            if p >= CREW_ALERT_PROB and not group & crewed:
+                ev = sorted(set(group) & set(self.station.escape_vehicles()))
+                lines.append(f"LEAK LIKELY IN ESCAPE VEHICLE {'/'.join(ev)} ({p:.0%}, modules {', '.join(sorted(group))}): "
+                             "do not shelter there; check its hatches and its pressure first.")
+        if crewed:
+            zone = set().union(*[z for z in self.station.zones(self.closed) if z & crewed])
+            p = sum(w.get(m, 0.0) for m in zone)
+            if p >= CREW_ALERT_PROB:
+                lines.append(f"LEAK LIKELY IN THE CREW'S OWN ZONE ({', '.join(sorted(zone))}, {p:.0%}): "
+                             "move to another escape vehicle's zone before the next closure.")
+        return " ".join(lines)
 
     # ----------------------------------------------------------------------------------------------- steps
-    def _state(self) -> PlanState:
+    def _plan_state(self) -> PlanState:
         return PlanState(self.closed, self.module_weights(), self.mdot, dict(self.pressures), self.step_confidence,
-                         frozenset(self.crew))
+                         frozenset(self.crew), self._exclude, self.nuisance)
 
     def next_step(self) -> Step:
-        """The next configuration to set up, or raise :class:`IsolationError` when the session is done.
+        """The next configuration to set up (``state == "continue"``), or the terminal step with its advice
+        once the session has ended (``found``, ``stop``, ``undecided``, ``no-leak``).
 
-        Calling it again before :meth:`observe` returns the same step.
+        Calling it again before :meth:`observe` returns the same step. It never raises for a finished
+        session: stopping is a result.
         """
-        if self._done:
-            raise IsolationError("the isolation session is finished", hint=f"read session.result ({self.result.advice})")
+        if self._final is not None:
+            return self._final
         if self._pending is not None:
             return self._pending[0]
-        design = self._policy(self.station, self._state(), self.rules, self.crew_plan_std)
+        design = self._policy(self.station, self._plan_state(), self.rules, self.crew_plan_std)
         if design is None:
-            self._finish_close_off("no allowed hatch configuration can split the suspected modules further")
-            raise IsolationError("no further test is possible", hint=self._advice)
+            return self._finish_stop("no allowed hatch configuration can split the suspected modules further")
         # reserve check: time to the crewed zones' evacuation pressure at the leak rate
         res = self._reserve_s(design)
         if res < design.expected_time_s + self.reserve_margin_s:
-            self._finish_close_off(f"reserve time {res / 3600:.1f} h is shorter than the next test plus margin")
-            raise IsolationError("stop the search: reserve time is short", hint=self._advice)
+            return self._finish_stop(f"reserve time {res / 3600:.1f} h is shorter than the next test plus margin")
         tr = design.transition
         step = Step(len(self.history) + 1, set(design.closed), tuple(tr.closes), tuple(tr.opens), tuple(tr.equalize),
                     float(design.dwell_s), float(design.expected_dwell_s), float(tr.time_s), set(design.crew_zone),
-                    tuple(design.zones), float(design.info_bits))
+                    tuple(design.zones), float(design.info_bits), "continue", "", self._alert)
         self._pending = (step, design)
         return step
 
@@ -345,15 +451,61 @@ class IsolationSession:
         rate = self.mdot * R_AIR * t_k / self.station.zone_volume_m3(z)
         return (p0 - self.station.evacuation_pressure_pa) / rate
 
-    def _finish_close_off(self, why: str) -> None:
+    def _shelter(self) -> tuple:
+        """Where the crew goes when the search stops: ``(modules, hatches_to_close, leak_probability)``.
+
+        Candidates are each escape vehicle alone and with its vehicle group (a Soyuz descent module with or
+        without its orbital module), reachable from the crew's zone(s) through open hatches. The one least
+        likely to hold the leak wins (ties: the larger). Only hatches open now are named."""
+        w = self.module_weights()
+        reach_zones = crew_zones(self.station, self.closed)
+        if self.crew:
+            reach_zones = [z for z in reach_zones if z & set(self.crew)] or reach_zones
+        reach = set().union(*reach_zones) if reach_zones else set(self.station.modules)
+        evs = set(self.station.escape_vehicles())
+        options = []
+        for group, _b in vehicle_groups(self.station):
+            for ev in sorted(group & evs):
+                for sh in (frozenset(group), frozenset({ev})):
+                    if sh <= reach and sh not in options:
+                        options.append(sh)
+        if not options:
+            return frozenset(), (), 1.0
+        def key(sh):
+            p = sum(w.get(m, 0.0) for m in sh)
+            return (round(p, 2), -self.station.zone_volume_m3(sh))
+        sh = min(options, key=key)
+        hatches = sorted({h.id for m in sh for o, h in self.station.neighbours(m) if o not in sh} - set(self.closed))
+        return sh, tuple(hatches), float(sum(w.get(m, 0.0) for m in sh))
+
+    def _terminal(self, state: str, advice: str, close: tuple = (), crew_zone=None) -> Step:
+        """End the session in ``state`` with ``advice``; returns the terminal :class:`Step`."""
+        self._alert = self._crew_alert()
+        self._state_word = state
+        self._advice = advice
+        self._close_off = tuple(close)
+        closed = set(self.closed) | set(close)
+        zones = tuple(self.station.zones(closed))
+        if crew_zone is None:
+            crew_zone = set().union(*crew_zones(self.station, closed)) if self.station.escape_vehicles() else set()
+        self._final = Step(len(self.history) + 1, closed, tuple(close), (), (), 0.0, 0.0,
+                           self.rules.close_s * len(close), set(crew_zone), zones, 0.0, state, advice, self._alert)
+        return self._final
+
+    def _finish_stop(self, why: str) -> Step:
         mod, p, _ = self._best()
-        zone = self.station.zone_of(mod, self.closed)
-        hatches = tuple(sorted(h.id for m in zone for o, h in self.station.neighbours(m) if o not in zone))
-        self._done = True
-        self._status = "close-off"
-        self._close_off = hatches
-        self._advice = (f"{why}: close off {', '.join(sorted(zone))} (hatches {', '.join(hatches) or 'none'}) "
-                        f"and leave; most likely {mod} ({p:.0%})")
+        sh, hatches, p_sh = self._shelter()
+        evs = sorted(set(sh) & set(self.station.escape_vehicles()))
+        if not sh:
+            advice = f"stop the search: {why}; no escape vehicle is reachable: most likely {mod} ({p:.0%})"
+            return self._terminal("stop", advice)
+        where = ", ".join(sorted(sh))
+        act = (f"close hatch{'es' if len(hatches) > 1 else ''} {', '.join(hatches)} behind you" if hatches
+               else "its hatches are already closed")
+        advice = (f"stop the search: {why}. Crew: go to {where} ({act}) and be ready to leave in {'/'.join(evs)}; "
+                  f"the leak is most likely in {mod} ({p:.0%}), {'outside' if mod not in sh else 'INSIDE'} the shelter "
+                  f"({1 - p_sh:.0%} that it is outside)")
+        return self._terminal("stop", advice, hatches, sh)
 
     def check(self, frame) -> StepOutcome:
         """Evaluate telemetry of the pending step without committing (for a growing file)."""
@@ -362,7 +514,8 @@ class IsolationSession:
         return self._evaluate(self._pending[0], frame)[0]
 
     def _evaluate(self, step: Step, frame) -> tuple:
-        wide = infer.raw_to_wide(self.station, frame)
+        notes: list = []
+        wide = infer.raw_to_wide(self.station, frame, notes)
         span = float(wide.index[-1] - wide.index[0]) if len(wide) > 1 else 0.0
         zones = list(step.zones)
         series = infer._zone_series(self.station, zones, wide)
@@ -373,8 +526,9 @@ class IsolationSession:
         groups = [np.array(v) for v in key_arr.values()]
         glabels = list(key_arr)
         start = min(self.rules.min_dwell_s, span)
-        checkpoints = np.unique(np.concatenate([np.arange(start, min(span, 1800.0) + 1e-9, 60.0),
-                                                np.geomspace(max(start, 60.0), max(span, 61.0), 40)]))
+        checkpoints = np.unique(np.concatenate([
+            np.arange(start, min(span, CHECKPOINT_FINE_S) + 1e-9, CHECKPOINT_FINE_STEP_S),
+            np.geomspace(max(start, CHECKPOINT_FINE_STEP_S), max(span, CHECKPOINT_FINE_STEP_S + 1.0), CHECKPOINT_GEOM_N)]))
         checkpoints = checkpoints[(checkpoints >= start) & (checkpoints <= span + 1e-9)]
         if checkpoints.size == 0 or checkpoints[-1] < span:
             checkpoints = np.append(checkpoints, span)
@@ -388,6 +542,15 @@ class IsolationSession:
         crewed = np.array([bool(crew & set(zones[s.zone_index])) for s in series], dtype=bool)
         extra = np.where(crewed & np.array([s.quantity == "pressure" for s in series], dtype=bool),
                          self.crew_abs_std ** 2, 0.0) + (CREW_O2_REL_STD * offs) ** 2 if series else np.zeros(0)
+        # unmeasured temperature offsets: a common mode (rank one) and independent per module; two series
+        # of one zone (pressure, ppN2) see the same module offsets: each carries it twice as independent
+        # noise, which gives their mean the right variance
+        load_c, load_m = infer.zone_loadings(self.station, zones, self.pressures)
+        per_zone = np.bincount([s.zone_index for s in series], minlength=len(zones)) if series else np.zeros(len(zones))
+        s_load_c = np.array([load_c[s.zone_index] for s in series])
+        s_load_m2 = np.array([load_m[s.zone_index] ** 2 * per_zone[s.zone_index] for s in series])
+        pre = infer.posterior(self.hyps, self.ll, self.log_w)
+        pre_g = np.array([pre[g].sum() for g in groups])
         n_single = len(self.hyps.module_ids)
         for tcp in checkpoints:
             use, r_arr, sd_arr = [], [], []
@@ -402,11 +565,13 @@ class IsolationSession:
                     sd_arr.append(se)
             if use:
                 ui = np.array(use)
+                sd_c, sd_m = self.nuisance.slope_sds(float(tcp))
                 # hypotheses with the same shares per observed zone have the same likelihood
                 uniq, inv = np.unique(obs_shares[:, ui], axis=0, return_inverse=True)
                 ll_u = infer.step_loglik_matrix(uniq, np.array(r_arr), np.array(sd_arr), offs[ui],
-                                                extra[ui], self.grid, self.model)
-                ll_step = ll_u[np.asarray(inv).reshape(-1)]
+                                                extra[ui] + s_load_m2[ui] * sd_m ** 2, self.grid, self.model,
+                                                s_load_c[ui], sd_c ** 2)
+                ll_step = infer.robust_step_loglik(ll_u[np.asarray(inv).reshape(-1)])
             else:
                 ll_step = np.zeros_like(self.ll)
             post = infer.posterior(self.hyps, self.ll + ll_step, self.log_w)
@@ -415,8 +580,10 @@ class IsolationSession:
             singles = post[1: 1 + n_single]
             chosen = (tcp, use, r_arr, sd_arr, ll_step, post, gmass, top)
             if use and tcp >= start and (gmass[top] >= self.step_confidence or singles.max() >= self.confidence):
-                decided = True
-                break
+                own = infer.posterior(self.hyps, ll_step, self.log_w)
+                if own[groups[top]].sum() >= STEP_OWN_EVIDENCE:
+                    decided = True
+                    break
         tcp, use, r_arr, sd_arr, ll_step, post, gmass, top = chosen
         rates = []
         for k, slope, se in zip(use, r_arr, sd_arr):
@@ -428,22 +595,27 @@ class IsolationSession:
         key = glabels[top]
         leak_zone = frozenset().union(*[zones_h[i] for i in key]) if key else frozenset()
         summ = infer.summarize(self.hyps, post)
+        contradicts = bool(decided and pre_g[top] < 0.01)
+        if not use:
+            notes.append("no zone of this configuration could be read (no usable pressure series)")
         outcome = StepOutcome(step.index, decided, float(tcp), span, leak_zone, float(gmass[top]), tuple(rates),
-                              tuple(list(summ.items())[:5]))
+                              tuple(list(summ.items())[:5]), tuple(notes), contradicts)
         return outcome, ll_step, wide, tcp
 
     def observe(self, frame, closed_hatches=None) -> StepOutcome:
         """Take the telemetry of the pending step (long DataFrame ``time, channel, value`` in sensor units).
 
-        ``closed_hatches`` (optional) reports the configuration the crew actually set up when it differs
-        from the plan (a hatch that would not close, say); the telemetry is then read against it.
+        The samples pass the data checks ``detect`` runs first (quarantined samples are listed in the
+        outcome's ``data_notes``). ``closed_hatches`` (optional) reports the configuration the crew actually
+        set up when it differs from the plan (a hatch that would not close, say); the telemetry is then
+        read against it.
 
-        Raises :class:`IsolationError` when no step is pending, when the telemetry has channels the
-        station lacks, or when the step was reported done although its test has not decided and its
-        telemetry covers less than the step's longest wait.
+        Raises :class:`IsolationError` on misuse: no step pending (or the session finished), telemetry
+        with channels the station lacks or without any trusted pressure channel, or a step reported done
+        although its test has not decided and its telemetry covers less than the step's longest wait.
         """
-        if self._done:
-            raise IsolationError("the isolation session is finished", hint="read session.result")
+        if self.done:
+            raise IsolationError("the isolation session is finished", hint=f"read session.result ({self.result.advice})")
         if self._pending is None:
             raise IsolationError("observe() called before next_step()", hint="ask for the next step, set it up, then send its telemetry")
         step, design = self._pending
@@ -452,47 +624,56 @@ class IsolationSession:
             if actual != frozenset(step.closed_hatches):
                 from dataclasses import replace as _replace
 
-                from hullbreach.isolate.constraints import crew_zones as _cz
-
                 zones = tuple(self.station.zones(actual))
-                crew = set().union(*_cz(self.station, actual)) if self.station.escape_vehicles() else set()
+                crew = set().union(*crew_zones(self.station, actual)) if self.station.escape_vehicles() else set()
                 step = _replace(step, closed_hatches=set(actual), zones=zones, crew_zone=crew)
         outcome, ll_step, wide, tcp = self._evaluate(step, frame)
-        if not outcome.decided and outcome.span_s < 0.9 * step.dwell_s - 60.0:
+        if not outcome.decided and outcome.span_s < EARLY_COVER_FRACTION * step.dwell_s - EARLY_SLACK_S:
             raise IsolationError(
                 f"step {step.index} is not done: its telemetry covers {outcome.span_s / 60:.0f} min of the "
                 f"{step.dwell_s / 60:.0f} min wait and the test has not decided yet",
                 hint="keep waiting and send the telemetry again when it covers the wait (or the test decides)")
         # commit
+        h_before = self._entropy_bits()
         self.ll = self.ll + ll_step
+        same_config = frozenset(step.closed_hatches) == self.closed
         self.closed = frozenset(step.closed_hatches)
         duration = step.operations_s + tcp
         self.elapsed_s += duration
         self.air_lost_kg += self.mdot * duration
         self._update_pressures(wide.loc[: tcp], step)
+        progress = h_before - self._entropy_bits() >= PROGRESS_MIN_BITS
+        self._stalled = 0 if progress else self._stalled + 1
+        # never the same configuration twice in a row without new information
+        self._exclude = frozenset() if progress else frozenset({self.closed})
+        self._alert = self._crew_alert()
+        from dataclasses import replace as _replace
+
+        outcome = _replace(outcome, alert=self._alert)
         self.history.append((step, outcome))
         self._pending = None
         mod, p, post = self._best()
         if p >= self.confidence:
-            self._done = True
-            self._status = "isolated"
             z = self.station.zone_of(mod, self.closed)
-            self._advice = (f"leak in {mod} ({p:.1%}); it is {'alone' if len(z) == 1 else 'with ' + ', '.join(sorted(z - {mod}))} "
-                            "behind the closed hatches: search it with the ultrasonic detector")
+            self._terminal("found", f"leak in {mod} ({p:.1%}); it is "
+                           f"{'alone' if len(z) == 1 else 'with ' + ', '.join(sorted(z - {mod}))} "
+                           "behind the closed hatches: search it with the ultrasonic detector")
         elif post.get("none", 0.0) >= self.confidence:
-            self._done = True
-            self._status = "no-leak"
-            self._advice = f"no leak found ({post['none']:.1%}): check the detection (sensor fault, repress, temperature)"
-        elif len(self.history) >= 40:
-            self._done = True
-            self._status = "stuck"
-            self._advice = f"40 steps without a decision: most likely {mod} ({p:.0%})"
+            self._terminal("no-leak", f"no leak found ({post['none']:.1%}): check the detection (sensor fault, "
+                           "repress, temperature)")
+        elif self._stalled >= MAX_STEPS_WITHOUT_PROGRESS or len(self.history) >= MAX_STEPS:
+            n = self._stalled if self._stalled >= MAX_STEPS_WITHOUT_PROGRESS else len(self.history)
+            top = ", ".join(f"{k} {v:.0%}" for k, v in list(post.items())[:3])
+            self._terminal("undecided", f"undecided after {n} step(s) without progress: most likely {top}. "
+                           "The pressures do not separate these: check the sensors and the thermal state, close "
+                           f"off {mod} if it can be closed from the crew's side, or search it with the "
+                           "ultrasonic detector")
         return outcome
 
     def _update_pressures(self, wide: pd.DataFrame, step: Step) -> None:
         if len(wide) == 0:
             return
-        tail = wide.loc[wide.index[-1] - 120.0:]
+        tail = wide.loc[wide.index[-1] - PRESSURE_TAIL_S:]
         for z in step.zones:
             chans = [s.id for s in self.station.sensors_in(z, "pressure") if s.id in tail.columns]
             if chans:

@@ -1,0 +1,203 @@
+"""Closed-loop isolation on telemetry hullbreach did not make (issue 16 goal row "isolation").
+
+    PYTHONPATH=$PWD/src:$PWD python benchmarks/isolate_robust.py --sigmas 0.02 0.05 0.1 --reps 1 [--csv runs.csv]
+        [--modules all] [--baseline]
+
+For each leaking module of iss-2025 (all 27, escape vehicles included), each common OU sigma of the
+unmeasured bulk-gas temperature offset (tau 6 h) and each repetition, a leak of 1-2 mmHg/day (station-wide
+rate, drawn uniformly) runs in the INDEPENDENT generator ``tests/generators/independent.py`` (own gas law,
+choked-leak ODE, per-module thermal phases, thermometer lag and self-heating, pressure drift, 10 s cadence).
+An :class:`IsolationSession` (defaults; the generator has no crew metabolism, so no crew O2 use is declared;
+crews wait in the escape vehicles' zones as the constraints require; leak estimate off by a lognormal
+factor, sd 0.15 in ln) plans each step; the generator is advanced piece by piece through the hatch operations
+(openings, equalization valves, closures) and the wait; the session reads the wait's raw telemetry
+(through the same data checks as ``detect``); the generator then continues from the moment the step's
+test decided (it branches: ``advance`` never mutates its input).
+
+Scored per run: right module (``found`` == truth), state (found / stop / undecided / no-leak), time to the
+answer, constraint violations seen in the generator's truth (a hatch opened against more than the
+tolerance + 0.2 mmHg, a crew zone below the evacuation pressure, a crew zone without an escape vehicle),
+and repeated configurations without information (the same closed set twice in a row when the first did
+not lower the posterior entropy by PROGRESS_MIN_BITS).
+
+``--baseline`` runs the same cases with the inference of 53ac87c's model (``Nuisance(0, 0)``: independent
+zone errors; the rest of the session as now), as the named baseline in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+from hullbreach.constants import PA_PER_MMHG
+from hullbreach.isolate import IsolationSession, infer
+from hullbreach.isolate.session import PROGRESS_MIN_BITS, leak_mass_flow_from_rate
+from hullbreach.station import load_station
+from tests.generators.independent import GenConfig, Leak, advance, effective_area_for_rate, start
+
+STATION = "iss-2025"
+#: Time left to the generator after the step's operations when the session has ended [s] (not scored).
+TAIL_S = 0.0
+
+
+def _violations(station, truth, step, opened_dp_pa: dict, tol_pa: float) -> list:
+    out = []
+    for h, dp in opened_dp_pa.items():
+        if dp > tol_pa + 0.2 * PA_PER_MMHG:
+            out.append(f"step {step.index}: hatch {h} opened against {dp / PA_PER_MMHG:.2f} mmHg")
+    ev = set(station.escape_vehicles())
+    if step.crew_zone and not set(step.crew_zone) & ev:
+        out.append(f"step {step.index}: crew zone without an escape vehicle")
+    if step.crew_zone:
+        idx = [truth.modules.index(m) for m in step.crew_zone]
+        low = float(truth.pressure_pa[:, idx].min())
+        if low < station.evacuation_pressure_pa:
+            out.append(f"step {step.index}: crew zone at {low / PA_PER_MMHG:.0f} mmHg")
+    return out
+
+
+def _dp_now(station, truth, hatch_id) -> float:
+    """Pressure on the side the hatch swings into minus the other side, at the last truth sample [Pa]."""
+    h = station.hatches[hatch_id]
+    into = h.opens_into or h.modules[1]
+    other = h.other(into)
+    p = truth.pressure_pa[-1]
+    return float(p[truth.modules.index(into)] - p[truth.modules.index(other)])
+
+
+def run_one(station, module: str, rate_mmhg_day: float, sigma_k: float, seed: int, nuisance=None,
+            max_steps: int = 20) -> dict:
+    wall = time.time()
+    rng = np.random.default_rng([seed, 7])
+    rate = rate_mmhg_day * PA_PER_MMHG / 86400.0
+    mdot_true = leak_mass_flow_from_rate(station, rate)
+    est = mdot_true * math.exp(0.15 * rng.standard_normal())
+    cfg = GenConfig(cadence_s=10.0, ou_common_sigma_k=sigma_k, ou_common_tau_s=6 * 3600.0)
+    # the hole that gives this station-wide rate: the same mass flow, whichever module holds it
+    area = effective_area_for_rate(station, module, mdot_true_to_zone_rate(station, module, mdot_true))
+    gstate = start(station, cfg, seed=seed, leaks=[Leak(module, area, start_s=0.0)])
+    s = IsolationSession(station, leak_mass_flow_kg_s=est, seed=seed, nuisance=nuisance)
+    closed = frozenset(station.closed_hatches())
+    viol: list = []
+    repeats = 0
+    prev = None  # (closed set, progress)
+    for _ in range(max_steps):
+        step = s.next_step()
+        if step.state != "continue":
+            break
+        h0 = s._entropy_bits()
+        # hatch operations: openings (equalizing through valves first), then closures
+        mid = closed - set(step.open)
+        opened_dp = {}
+        cad = cfg.cadence_s
+        eq_s = 0.0
+        if step.equalize:
+            eq_s = max(step.operations_s - sum(s.rules.open_time_s(station, h) for h in step.open)
+                       - s.rules.close_s * len(step.close), cad)
+            eq = advance(gstate, eq_s, closed=closed, valves_open=set(step.equalize))
+            gstate = eq.state
+        probe = advance(gstate, cad, closed=closed)
+        for h in step.open:  # the true pressure difference when the crew opens it
+            opened_dp[h] = _dp_now(station, probe.truth, h)
+        ops = advance(gstate, max(step.operations_s - eq_s, cad), closed=mid)
+        wait = advance(ops.state, max(step.dwell_s, 3 * cad), closed=frozenset(step.closed_hatches))
+        out = s.observe(wait.raw)
+        used = advance(ops.state, max(out.decision_s, cad), closed=frozenset(step.closed_hatches))
+        viol += _violations(station, used.truth, step, opened_dp, s.rules.dp_tolerance_pa)
+        gstate = used.state
+        same = prev is not None and prev[0] == frozenset(step.closed_hatches)
+        if same and not prev[1]:
+            repeats += 1
+        prev = (frozenset(step.closed_hatches), h0 - s._entropy_bits() >= PROGRESS_MIN_BITS)
+        closed = frozenset(step.closed_hatches)
+    r = s.result
+    return {"module": module, "rate_mmhg_day": rate_mmhg_day, "sigma_k": sigma_k, "seed": seed,
+            "model": "independent-errors (53ac87c)" if nuisance is not None else "correlated (now)",
+            "found": r.module, "state": r.state, "correct": r.module == module, "probability": r.probability,
+            "time_h": r.elapsed_s / 3600.0, "steps": len(s.history), "violations": len(viol),
+            "violation_details": "; ".join(viol), "repeats_without_info": repeats,
+            "alert": bool(r.alert), "wall_s": time.time() - wall}
+
+
+def mdot_true_to_zone_rate(station, module, mdot_kg_s) -> float:
+    """The pressure-loss rate [Pa/s] of the leaking module's zone (file's hatch states) for a mass flow."""
+    from hullbreach.constants import R_AIR
+
+    zone = station.zone_of(module, station.closed_hatches())
+    t = float(np.mean([station.modules[m].temperature_k for m in zone]))
+    return mdot_kg_s * R_AIR * t / station.zone_volume_m3(zone)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sigmas", type=float, nargs="+", default=[0.02, 0.05, 0.1])
+    ap.add_argument("--reps", type=int, default=1)
+    ap.add_argument("--modules", nargs="+", default=["all"])
+    ap.add_argument("--baseline", action="store_true")
+    ap.add_argument("--csv", default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args(argv)
+    st = load_station(STATION)
+    mods = list(st.modules) if a.modules == ["all"] else a.modules
+    rng = np.random.default_rng(a.seed)
+    rows = []
+    t0 = time.time()
+    for sig in a.sigmas:
+        for rep in range(a.reps):
+            for m in mods:
+                rate = float(rng.uniform(1.0, 2.0))
+                seed = int(rng.integers(2 ** 31))
+                models = [None, infer.Nuisance(0.0, 0.0, thermal_residual_k=0.0)] if a.baseline else [None]
+                for nz in models:
+                    try:
+                        row = run_one(st, m, rate, sig, seed, nuisance=nz)
+                    except Exception as exc:  # noqa: BLE001 - recorded, not hidden
+                        row = {"module": m, "rate_mmhg_day": rate, "sigma_k": sig, "seed": seed,
+                               "model": "independent-errors (53ac87c)" if nz is not None else "correlated (now)",
+                               "found": None, "state": f"error: {type(exc).__name__}: {exc}", "correct": False,
+                               "probability": math.nan, "time_h": math.nan, "steps": 0, "violations": 0,
+                               "violation_details": "", "repeats_without_info": 0, "alert": False, "wall_s": math.nan}
+                    rows.append(row)
+                    print(f"{row['model'][:11]} sigma {sig} {m:15s} -> {str(row['found']):15s} {row['state'][:60]:10s} "
+                          f"{row['time_h']:.2f} h, {row['steps']} steps, {row['violations']} viol, "
+                          f"{row['repeats_without_info']} rep", flush=True)
+                    if a.csv:
+                        pd.DataFrame(rows).to_csv(a.csv, index=False)
+    df = pd.DataFrame(rows)
+    print(f"\n{len(df)} runs in {(time.time() - t0) / 60:.1f} min\n")
+    print("| model | sigma K | runs | right module | wrong module | stop | undecided | errors | violations | "
+          "repeats w/o info | median h | p90 h | max h | ev/crew alert when leak in an escape vehicle |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    evs = set().union(*[g for g in [_ev_group(st)]])
+    for (model, sig), g in df.groupby(["model", "sigma_k"]):
+        t = g.loc[g["correct"], "time_h"]
+        ev_rows = g[g["module"].isin(evs)]
+        print(f"| {model} | {sig} | {len(g)} | {g['correct'].mean():.1%} | "
+              f"{(g['found'].notna() & ~g['correct']).sum()} | {(g['state'] == 'stop').sum()} | "
+              f"{(g['state'] == 'undecided').sum()} | {g['state'].astype(str).str.startswith('error').sum()} | "
+              f"{int(g['violations'].sum())} | {int(g['repeats_without_info'].sum())} | "
+              f"{t.median():.2f} | {t.quantile(0.9):.2f} | {t.max():.2f} | "
+              f"{int(ev_rows['alert'].sum())}/{len(ev_rows)} |")
+    worst = df.sort_values("time_h", ascending=False).head(3)
+    print("\nWorst cases (longest):")
+    print(worst[["model", "sigma_k", "module", "found", "state", "time_h", "steps"]].to_string(index=False))
+    bad = df[~df["correct"]]
+    if len(bad):
+        print("\nNot right:")
+        print(bad[["model", "sigma_k", "module", "found", "state", "probability", "time_h", "steps"]].to_string(index=False))
+    return 0
+
+
+def _ev_group(st) -> set:
+    from hullbreach.isolate.plan import vehicle_groups
+
+    return set().union(*[g for g, _b in vehicle_groups(st)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
