@@ -10,6 +10,9 @@ km/s and ksi; the functions here take and return SI (m, kg/m^3, m/s, rad) and co
 * Whipple shield: design eqs. 4-21 (bumper), 4-22 (rear wall); performance eqs. 4-23 (Vn >= 7 km/s,
   melt/vaporization), 4-24 (Vn <= 3 km/s, ballistic), 4-25 (linear interpolation in the shatter regime),
   4-26 (angles above 65 deg use 65 deg).
+* Stuffed Whipple shield (aluminium bumper, Nextel/Kevlar blanket halfway, aluminium rear wall):
+  performance eqs. 4-48 (V >= 6.5 cos^-0.75 km/s), 4-49 (V <= 2.6 cos^-0.5 km/s), 4-50 (linear
+  interpolation between the two threshold values); no cut-off angle (§4.3.2).
 * Soyuz orbital-module wall (MLI blanket 1.5 cm in front of a 0.19 cm AMG6 shell): eqs. 6-2..6-4
   (baseline MLI, reproduces Table 6-1) and 6-5..6-7 (Nextel/Kevlar toughened MLI). The toughened
   constants printed in the handbook do NOT reproduce its own Table 6-1 (e.g. 0.086 cm vs 0.286 cm at
@@ -94,13 +97,42 @@ class SoyuzOrbitalModuleWall:
         return not self.toughened
 
 
-WALL_KINDS = ("single-wall", "whipple", "soyuz-om", "soyuz-om-toughened")
+@dataclass(frozen=True)
+class StuffedWhippleShield:
+    """Aluminium bumper, a Nextel/Kevlar blanket halfway, aluminium rear wall (handbook §4.3, Figure 4-8).
 
-Wall = SingleWall | WhippleShield | SoyuzOrbitalModuleWall
+    ``standoff_m`` [m] is the overall bumper-to-rear-wall gap S; areal densities [kg/m^2] of the blanket
+    (Nextel + Kevlar) and of any MLI on the bumper. Defaults: the Figure 4-9 shield (0.2 cm Al 6061-T6
+    bumper, 6 Nextel AF62 + 6 Kevlar 710 = 0.79 g/cm^2, 11.4 cm standoff, 0.48 cm Al 2219-T87 rear wall,
+    57 ksi).
+    """
+
+    bumper_thickness_m: float = 2.0e-3
+    rear_wall_thickness_m: float = 4.8e-3
+    standoff_m: float = 0.114
+    stuffing_areal_density_kg_m2: float = 7.9
+    mli_areal_density_kg_m2: float = 0.0
+    bumper_density_kg_m3: float = 2713.0
+    rear_wall_density_kg_m3: float = 2840.0
+    rear_wall_yield_pa: float = 57.0 * KSI_PA
+    kind: str = field(default="stuffed-whipple", init=False)
+
+    def __post_init__(self):
+        _positive(bumper_thickness_m=self.bumper_thickness_m, rear_wall_thickness_m=self.rear_wall_thickness_m,
+                  standoff_m=self.standoff_m, stuffing_areal_density_kg_m2=self.stuffing_areal_density_kg_m2,
+                  bumper_density_kg_m3=self.bumper_density_kg_m3,
+                  rear_wall_density_kg_m3=self.rear_wall_density_kg_m3, rear_wall_yield_pa=self.rear_wall_yield_pa)
+        if not (math.isfinite(self.mli_areal_density_kg_m2) and self.mli_areal_density_kg_m2 >= 0):
+            raise PhysicsError(f"mli_areal_density_kg_m2 must be >= 0, got {self.mli_areal_density_kg_m2!r}")
+
+
+WALL_KINDS = ("single-wall", "whipple", "stuffed-whipple", "soyuz-om", "soyuz-om-toughened")
+
+Wall = SingleWall | WhippleShield | StuffedWhippleShield | SoyuzOrbitalModuleWall
 
 
 def make_wall(kind: str, thickness_m: float | None = None) -> Wall:
-    """A wall by name (``single-wall``, ``whipple``, ``soyuz-om``, ``soyuz-om-toughened``).
+    """A wall by name (``single-wall``, ``whipple``, ``stuffed-whipple``, ``soyuz-om``, ``soyuz-om-toughened``).
 
     ``thickness_m`` [m] overrides the (rear) wall thickness.
     """
@@ -110,6 +142,8 @@ def make_wall(kind: str, thickness_m: float | None = None) -> Wall:
     rw = {} if thickness_m is None else {"rear_wall_thickness_m": thickness_m}
     if kind == "whipple":
         return WhippleShield(**rw)
+    if kind == "stuffed-whipple":
+        return StuffedWhippleShield(**rw)
     if kind in ("soyuz-om", "soyuz-om-toughened"):
         return SoyuzOrbitalModuleWall(toughened=kind.endswith("toughened"), **rw)
     raise PhysicsError(f"unknown wall {kind!r}", hint=f"use one of {', '.join(WALL_KINDS)}")
@@ -230,6 +264,46 @@ def whipple_regime(speed_m_s, angle_rad) -> str:
     return "ballistic" if vn <= 3.0 else ("melt/vaporization" if vn >= 7.0 else "shatter")
 
 
+# ---------------------------------------------------------------------------------------------- stuffed whipple
+
+def stuffed_whipple_speed_limits_m_s(angle_rad, wall: StuffedWhippleShield | None = None):
+    """Regime boundaries [m/s] of the stuffed Whipple eqs. 4-48..4-50: (2.6 cos^-0.5, 6.5 cos^-0.75) km/s."""
+    c = np.maximum(np.cos(np.asarray(angle_rad, dtype=float)), 1e-6)
+    return 2.6e3 * c**-0.5, 6.5e3 * c**-0.75
+
+
+def stuffed_whipple_critical_diameter_m(speed_m_s, angle_rad, wall: StuffedWhippleShield,
+                                        projectile_density_kg_m3=2800.0):
+    """Critical projectile diameter [m] of a Nextel/Kevlar stuffed Whipple shield, handbook eqs. 4-48..4-50.
+
+    High speed V >= 6.5 cos^-0.75 (4-48):
+    d_c = K_H (t_w rho_w)^(1/3) rho_p^(-1/3) V^(-1/3) cos^(-0.5) S^(2/3) (sigma/40)^(1/6),
+    K_H = 0.45 when the blanket is 10-15 % of the shield areal mass (bumper + blanket + rear wall), else 0.6.
+    Low speed V <= 2.6 cos^-0.5 (4-49): d_c = 2.35 V^(-2/3) cos^(-4/3) rho_p^(-0.5) (t_w (sigma/40)^0.5 + 0.37 m_b),
+    m_b = bumper + blanket + MLI areal density [g/cm^2]. Between (4-50): linear in V between the two threshold
+    values (K_Li = 2.35 x 2.6^(-2/3) = 1.243, K_Hi = 0.6 x 6.5^(-1/3) = 0.321). cm, g/cm^3, km/s, ksi inside.
+    """
+    v, th, rp = _prep(speed_m_s, angle_rad, projectile_density_kg_m3)
+    c = np.maximum(np.cos(th), 1e-6)
+    tb, tw, s = wall.bumper_thickness_m * 1e2, wall.rear_wall_thickness_m * 1e2, wall.standoff_m * 1e2
+    rb, rw, sig = wall.bumper_density_kg_m3 / 1e3, wall.rear_wall_density_kg_m3 / 1e3, wall.rear_wall_yield_pa / KSI_PA
+    m_nk = wall.stuffing_areal_density_kg_m2 / 10.0  # kg/m^2 -> g/cm^2
+    m_b = tb * rb + m_nk + wall.mli_areal_density_kg_m2 / 10.0
+    m_shield = tb * rb + m_nk + tw * rw
+    kh = 0.45 if 0.10 <= m_nk / m_shield <= 0.15 else 0.6
+    vl, vh = 2.6 * c**-0.5, 6.5 * c**-0.75
+
+    def low(vv):
+        return 2.35 * vv ** (-2 / 3) * c ** (-4 / 3) * rp**-0.5 * (tw * (sig / 40.0) ** 0.5 + 0.37 * m_b)
+
+    def high(vv):
+        return kh * (tw * rw) ** (1 / 3) * rp ** (-1 / 3) * vv ** (-1 / 3) * c**-0.5 * s ** (2 / 3) * (sig / 40.0) ** (1 / 6)
+
+    mid = low(vl) + (high(vh) - low(vl)) * (v - vl) / (vh - vl)
+    dc = np.where(v <= vl, low(v), np.where(v >= vh, high(v), mid))
+    return _out(dc * 1e-2)
+
+
 # ---------------------------------------------------------------------------------------------- soyuz OM
 
 _SOYUZ = {
@@ -286,9 +360,32 @@ def critical_diameter_m(wall: Wall, speed_m_s, angle_rad, projectile_density_kg_
         return single_wall_critical_diameter_m(speed_m_s, angle_rad, wall, projectile_density_kg_m3)
     if isinstance(wall, WhippleShield):
         return whipple_critical_diameter_m(speed_m_s, angle_rad, wall, projectile_density_kg_m3)
+    if isinstance(wall, StuffedWhippleShield):
+        return stuffed_whipple_critical_diameter_m(speed_m_s, angle_rad, wall, projectile_density_kg_m3)
     if isinstance(wall, SoyuzOrbitalModuleWall):
         return soyuz_om_critical_diameter_m(speed_m_s, angle_rad, wall, projectile_density_kg_m3)
     raise PhysicsError(f"unsupported wall {wall!r}")
+
+
+def regime_speeds_m_s(wall: Wall, angle_rad):
+    """Speeds [m/s] at which the wall's equation changes regime at this angle (the ends of its
+    interpolated middle segment), as ``(low, high)`` arrays; ``()`` for the one-regime single wall.
+
+    Whipple: Vn = 3 and 7 km/s (angle capped at 65 deg, eq. 4-26); stuffed Whipple: 2.6 cos^-0.5 and
+    6.5 cos^-0.75 km/s; Soyuz OM: 2.5 cos^-1 and V_H cos^-e km/s. Between two boundaries each equation is
+    monotone in speed, so the smallest critical diameter up to a speed is found among these points.
+    """
+    th = np.asarray(angle_rad, dtype=float)
+    if isinstance(wall, WhippleShield):
+        c = np.cos(np.minimum(th, math.radians(65.0)))
+        return 3e3 / c, 7e3 / c
+    if isinstance(wall, StuffedWhippleShield):
+        return stuffed_whipple_speed_limits_m_s(th, wall)
+    if isinstance(wall, SoyuzOrbitalModuleWall):
+        k = _SOYUZ[wall.toughened]
+        c = np.maximum(np.cos(th), 1e-6)
+        return 2.5e3 / c, k["vh"] * 1e3 * c ** -k["eh"]
+    return ()
 
 
 def validity(wall: Wall, speed_m_s: float | None = None) -> list[str]:
