@@ -272,8 +272,12 @@ def nll(theta, nmu: int, X: Design, y: np.ndarray, shift: float = 0.0) -> float:
     return float(-(y * log_ndtr(z) + (1 - y) * log_ndtr(-z)).sum())
 
 
-def fit(X: Design, y: np.ndarray, nmu: int, thickness_terms: bool, theta0=None) -> np.ndarray:
-    """Maximum-likelihood parameters (mu..., log_sigma[, c_b, c_w]) for ``nmu`` offsets (1 or 3)."""
+def fit(X: Design, y: np.ndarray, nmu: int, thickness_terms: bool, theta0=None,
+        prior_sd: float | None = None) -> np.ndarray:
+    """Maximum-likelihood parameters (mu..., log_sigma[, c_b, c_w]) for ``nmu`` offsets (1 or 3).
+
+    ``prior_sd``: a weak Gaussian prior N(theta0 or 0, prior_sd^2) on every parameter (used for bootstrap
+    resamples, where a few sources may not overlap and the plain maximum runs off to infinity)."""
     from scipy.optimize import minimize
 
     n = nmu + 1 + (2 if thickness_terms else 0)
@@ -283,7 +287,8 @@ def fit(X: Design, y: np.ndarray, nmu: int, thickness_terms: bool, theta0=None) 
     def f(th):
         if thickness_terms and 1.0 + th[nmu + 1] + th[nmu + 2] <= 0.05:
             return 1e12
-        return nll(th, nmu, X, y)
+        pen = 0.0 if prior_sd is None else 0.5 * float(np.sum(((th - x0) / prior_sd) ** 2))
+        return nll(th, nmu, X, y) + pen
 
     r = minimize(f, x0, method="Nelder-Mead" if n <= 2 else "BFGS", options={"maxiter": 5000})
     r2 = minimize(f, r.x, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-8})
@@ -334,3 +339,35 @@ def load_model(family: str) -> LimitModel:
 def provenance() -> dict:
     """Where the shipped parameters come from (data, licence, command, date, cross-validated scores)."""
     return _shipped()["provenance"]
+
+
+def score_shots(shots) -> dict:
+    """Predictions for every kept shot of a :class:`hullbreach.cause.shots.Shots` and, when the file has
+    ``perforated_class``, the scores of the model and of the hard handbook BLE (JSON-ready dict).
+
+    ``predictions``: ``{"row", "p_perforation", "p_perforation_95", "ble_perforates"}``, rows 1-based in file
+    order; ``accuracy``, ``brier``, ``non_conservative_rate`` (perforated but P < 0.5, over all shots),
+    ``log_loss`` at the top level (model) and under ``"ble"``."""
+    out = {"file": shots.path, "shield": shots.family, "n_shots": len(shots), "skipped": len(shots.skipped),
+           "skipped_rows": [{"line": ln, "column": c, "reason": msg} for ln, c, msg in shots.skipped]}
+    if len(shots) == 0:
+        out["predictions"] = []
+        return out
+    model = load_model(shots.family)
+    pp = perforation_probability(list(shots.walls), shots.diameter_m, shots.speed_m_s, shots.angle_rad,
+                                 shots.density_kg_m3, model)
+    out["model"] = {"family": model.family, "shift_sd": model.shift, "fitted_shots": model.n_shots,
+                    "fitted_sources": model.n_sources, "fastest_shot_km_s": model.speed_max_m_s / 1e3}
+    out["predictions"] = [{"row": int(r), "p_perforation": float(p), "p_perforation_95": [float(lo), float(hi)],
+                           "ble_perforates": bool(b)}
+                          for r, p, lo, hi, b in zip(shots.row, pp.p, pp.low, pp.high, pp.ble_perforates)]
+    out["extrapolated_rows"] = [int(r) for r, e in zip(shots.row, pp.extrapolated) if e]
+    if shots.perforated is not None:
+        sc = scores(pp.p, shots.perforated)
+        out.update({k: sc[k] for k in ("accuracy", "brier", "non_conservative_rate", "log_loss")})
+        ble = scores(pp.ble_perforates.astype(float), shots.perforated)
+        out["ble"] = {k: ble[k] for k in ("accuracy", "brier", "non_conservative_rate")}
+        inside = (pp.low <= shots.perforated) & (shots.perforated <= pp.high)
+        out["overlap_note"] = ("p_perforation_95 is the band of the probability, not of the outcome; "
+                               f"{int(inside.sum())} of {len(shots)} outcomes fall inside it")
+    return out
