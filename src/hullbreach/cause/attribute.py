@@ -18,6 +18,7 @@ posterior(H) ∝ prior(H) x Π_e L_e(H)      (Bayes' rule, odds form; evidence i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -130,9 +131,26 @@ def mmod_prior(case: Case, probabilistic: bool = True) -> dict:
     """Perforation probabilities (``penetration.PenetrationResult``) of the case wall over its time in orbit
     before the leak, for holes at least as large as the smallest reported size; with the probabilistic
     ballistic limit (default) or the hard handbook line."""
-    wall = ballistic.make_wall(case.wall, case.wall_thickness_m)
+    return dict(_mmod(case.wall, case.wall_thickness_m, _exposure(case), probabilistic))
+
+
+@lru_cache(maxsize=32)
+def _mmod(wall_kind: str, thickness_m, exposure: penetration.Exposure, probabilistic: bool) -> tuple:
+    # memoised: the same wall and exposure (evidence varies, physics does not) is integrated once
+    wall = ballistic.make_wall(wall_kind, thickness_m)
     limit = perforation.load_model(perforation.family_of(wall)) if probabilistic else None
-    return penetration.penetration_probability(wall, _exposure(case), limit=limit)
+    return tuple(penetration.penetration_probability(wall, exposure, limit=limit).items())
+
+
+@lru_cache(maxsize=32)
+def _running_minimum_count(wall_kind: str, thickness_m, exposure: penetration.Exposure) -> float:
+    """Expected perforations with the hard line replaced by its running minimum over speed alone."""
+    wall = ballistic.make_wall(wall_kind, thickness_m)
+    model = perforation.load_model(perforation.family_of(wall))
+    envelope = perforation.LimitModel(model.family, (0.0,) * len(model.mu), -9.0, speed_max_m_s=model.speed_max_m_s)
+    return sum(penetration.expected_penetrations_analytic(wall, exposure, pop, limit=envelope,
+                                                          with_band=False).expected_number
+               for pop in penetration.POPULATIONS)
 
 
 def mmod_steps(case: Case, hard: dict, prob: dict) -> dict:
@@ -141,10 +159,7 @@ def mmod_steps(case: Case, hard: dict, prob: dict) -> dict:
     rise); then the fitted offset, scatter and conservative shift."""
     wall = ballistic.make_wall(case.wall, case.wall_thickness_m)
     model = perforation.load_model(perforation.family_of(wall))
-    envelope = perforation.LimitModel(model.family, (0.0,) * len(model.mu), -9.0, speed_max_m_s=model.speed_max_m_s)
-    exp = _exposure(case)
-    n_env = sum(penetration.expected_penetrations_analytic(wall, exp, pop, limit=envelope, with_band=False).expected_number
-                for pop in penetration.POPULATIONS)
+    n_env = _running_minimum_count(case.wall, case.wall_thickness_m, _exposure(case))
     n_hard = hard["total"].expected_number
     n_prob = prob["total"].expected_number
     return {"model": f"probabilistic ballistic limit, family {model.family!r} (perforation.py)",
