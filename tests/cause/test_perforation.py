@@ -226,3 +226,15 @@ def test_wider_scatter_means_more_perforations_under_a_steep_flux():
         wall, exp, "orbital_debris", limit=pf.LimitModel("transfer", (0.0,), math.log(s)), with_band=False).expected_number
         for s in (0.05, 0.3, 0.6)]
     assert n[0] < n[1] < n[2]
+
+
+@given(kind=st.sampled_from(list(WALLS)), v=st.floats(0.5, 20.0), angle=st.floats(0.0, 85.0),
+       rho=st.floats(500.0, 8000.0))
+@settings(max_examples=100, deadline=None)
+def test_one_offset_shortcut_equals_the_full_running_minimum(kind, v, angle, rho):
+    # with one offset only the lower regime boundary can hold the running minimum (perforation._candidates)
+    m = pf.load_model(pf.family_of(WALLS[kind]))
+    args = (WALLS[kind], 1e-3, v * 1e3, math.radians(angle), rho, True)
+    short = pf._median_ln(pf.param_vector(m), 1, pf.design(*args, nmu=1))[0]
+    full = pf._median_ln(pf.param_vector(m), 1, pf.design(*args, nmu=3))[0]
+    assert short == pytest.approx(full, rel=1e-12, abs=1e-12)

@@ -17,6 +17,7 @@ posterior(H) ∝ prior(H) x Π_e L_e(H)      (Bayes' rule, odds form; evidence i
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -143,12 +144,17 @@ def _mmod(wall_kind: str, thickness_m, exposure: penetration.Exposure, probabili
 
 
 @lru_cache(maxsize=32)
-def _running_minimum_count(wall_kind: str, thickness_m, exposure: penetration.Exposure) -> float:
-    """Expected perforations with the hard line replaced by its running minimum over speed alone."""
+def _step_count(wall_kind: str, thickness_m, exposure: penetration.Exposure, step: str) -> float:
+    """Expected perforations for one step between the hard line and the shipped model: ``"running-minimum"``
+    (the hard line replaced by its running minimum over speed alone) or ``"calibrated"`` (the shipped model
+    without its conservative shift)."""
     wall = ballistic.make_wall(wall_kind, thickness_m)
     model = perforation.load_model(perforation.family_of(wall))
-    envelope = perforation.LimitModel(model.family, (0.0,) * len(model.mu), -9.0, speed_max_m_s=model.speed_max_m_s)
-    return sum(penetration.expected_penetrations_analytic(wall, exposure, pop, limit=envelope,
+    if step == "running-minimum":
+        model = perforation.LimitModel(model.family, (0.0,) * len(model.mu), -9.0, speed_max_m_s=model.speed_max_m_s)
+    else:
+        model = perforation.LimitModel(**{**model.__dict__, "shift": 0.0})
+    return sum(penetration.expected_penetrations_analytic(wall, exposure, pop, limit=model,
                                                           with_band=False).expected_number
                for pop in penetration.POPULATIONS)
 
@@ -159,7 +165,8 @@ def mmod_steps(case: Case, hard: dict, prob: dict) -> dict:
     rise); then the fitted offset, scatter and conservative shift."""
     wall = ballistic.make_wall(case.wall, case.wall_thickness_m)
     model = perforation.load_model(perforation.family_of(wall))
-    n_env = _running_minimum_count(case.wall, case.wall_thickness_m, _exposure(case))
+    n_env = _step_count(case.wall, case.wall_thickness_m, _exposure(case), "running-minimum")
+    n_cal = _step_count(case.wall, case.wall_thickness_m, _exposure(case), "calibrated")
     n_hard = hard["total"].expected_number
     n_prob = prob["total"].expected_number
     return {"model": f"probabilistic ballistic limit, family {model.family!r} (perforation.py)",
@@ -167,6 +174,7 @@ def mmod_steps(case: Case, hard: dict, prob: dict) -> dict:
             "conservative_shift_sd": model.shift, "fitted_on_shots": model.family != "transfer",
             "expected_perforations_hard_ble": n_hard, "expected_perforations_running_minimum": n_env,
             "expected_perforations_probabilistic": n_prob,
+            "expected_perforations_calibrated_no_shift": n_cal,
             "factor_running_minimum": n_env / n_hard if n_hard > 0 else None,
             "factor_offset_scatter_shift": n_prob / n_env if n_env > 0 else None}
 
@@ -298,7 +306,9 @@ def _moved(att: Attribution) -> str:
             f"dangerous) and x{s['factor_offset_scatter_shift']:.2f} for the fitted offset, the scatter of real shots "
             f"around the line (σ = {s['sigma_ln_d']:.2f} in ln d: with a steep flux, the many particles just below "
             f"d_c that sometimes perforate outweigh the few above it that sometimes do not) and the conservative "
-            f"shift (k = {s['conservative_shift_sd']:g} σ). P(meteoroid or debris | evidence) moved from "
+            f"shift (k = {s['conservative_shift_sd']:g} σ; without it, the calibrated model gives "
+            f"{_pct(-math.expm1(-s['expected_perforations_calibrated_no_shift']))}). "
+            f"P(meteoroid or debris | evidence) moved from "
             f"{_pct(s['posterior_mmod_hard_ble'])} to {_pct(s['posterior_mmod_probabilistic'])}.")
 
 

@@ -22,7 +22,7 @@ km/s and ksi; the functions here take and return SI (m, kg/m^3, m/s, rad) and co
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -48,8 +48,7 @@ class SingleWall:
     kind: str = field(default="single-wall", init=False)
 
     def __post_init__(self):
-        _positive(thickness_m=self.thickness_m, density_kg_m3=self.density_kg_m3, brinell=self.brinell,
-                  sound_speed_m_s=self.sound_speed_m_s, damage_k=self.damage_k)
+        _check_fields(self)
 
 
 @dataclass(frozen=True)
@@ -68,9 +67,7 @@ class WhippleShield:
     kind: str = field(default="whipple", init=False)
 
     def __post_init__(self):
-        _positive(bumper_thickness_m=self.bumper_thickness_m, rear_wall_thickness_m=self.rear_wall_thickness_m,
-                  standoff_m=self.standoff_m, bumper_density_kg_m3=self.bumper_density_kg_m3,
-                  rear_wall_yield_pa=self.rear_wall_yield_pa)
+        _check_fields(self)
 
 
 @dataclass(frozen=True)
@@ -118,12 +115,7 @@ class StuffedWhippleShield:
     kind: str = field(default="stuffed-whipple", init=False)
 
     def __post_init__(self):
-        _positive(bumper_thickness_m=self.bumper_thickness_m, rear_wall_thickness_m=self.rear_wall_thickness_m,
-                  standoff_m=self.standoff_m, stuffing_areal_density_kg_m2=self.stuffing_areal_density_kg_m2,
-                  bumper_density_kg_m3=self.bumper_density_kg_m3,
-                  rear_wall_density_kg_m3=self.rear_wall_density_kg_m3, rear_wall_yield_pa=self.rear_wall_yield_pa)
-        if not (math.isfinite(self.mli_areal_density_kg_m2) and self.mli_areal_density_kg_m2 >= 0):
-            raise PhysicsError(f"mli_areal_density_kg_m2 must be >= 0, got {self.mli_areal_density_kg_m2!r}")
+        _check_fields(self, may_be_zero=("mli_areal_density_kg_m2",))
 
 
 WALL_KINDS = ("single-wall", "whipple", "stuffed-whipple", "soyuz-om", "soyuz-om-toughened")
@@ -147,6 +139,16 @@ def make_wall(kind: str, thickness_m: float | None = None) -> Wall:
     if kind in ("soyuz-om", "soyuz-om-toughened"):
         return SoyuzOrbitalModuleWall(toughened=kind.endswith("toughened"), **rw)
     raise PhysicsError(f"unknown wall {kind!r}", hint=f"use one of {', '.join(WALL_KINDS)}")
+
+
+def _check_fields(wall, may_be_zero=()) -> None:
+    """Every numeric field of a wall dataclass must be > 0 (>= 0 for ``may_be_zero``)."""
+    vals = {f.name: getattr(wall, f.name) for f in fields(wall) if f.init}
+    _positive(**{k: v for k, v in vals.items() if k not in may_be_zero})
+    for k in may_be_zero:
+        v = vals[k]
+        if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
+            raise PhysicsError(f"{k} must be >= 0, got {v!r}")
 
 
 def _positive(**kw):

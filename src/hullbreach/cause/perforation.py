@@ -120,24 +120,42 @@ def family_of(wall) -> str:
 
 # ---------------------------------------------------------------------------------------------- features
 
-def _candidates(wall, v, th, rho, monotone: bool):
+def _candidates(wall, v, th, rho, monotone: bool, nmu: int = 3):
     """ln d_c [ln m] at the speed and at the regime boundaries below it, with each point's regime index and
-    whether it counts (boundary <= v). Shapes (..., 5) (or (..., 1) for a one-regime wall / not monotone)."""
+    whether it counts (boundary <= v): shapes (..., 5); (..., 2) with one offset; (..., 1) for a one-regime
+    wall or ``monotone=False``.
+
+    Each segment of every equation is monotone in v (low: falling; middle: linear; high: falling), so the
+    minimum over v' <= v is among these points. With one offset for all regimes the upper boundary is never
+    needed: if the middle rises, d_c(hi) >= d_c(lo); if it falls, d_c(v) <= d_c(hi) for v >= hi. Only the
+    impacts above the lower boundary evaluate d_c there (the inner loop of the flux Monte Carlo)."""
     v, th, rho = np.broadcast_arrays(np.asarray(v, float), np.asarray(th, float), np.asarray(rho, float))
-    dc = ballistic.critical_diameter_m(wall, v, th, rho)
-    bounds = ballistic.regime_speeds_m_s(wall, th)
+    ln_dc = np.log(ballistic.critical_diameter_m(wall, v, th, rho))
+    bounds = ballistic.regime_speeds_m_s(wall, th) if monotone or nmu > 1 else ()
+    one = np.ones(v.shape + (1,), bool)
     if not bounds:
-        z = np.zeros(v.shape + (1,))
-        return np.log(dc)[..., None], z.astype(int), np.ones(v.shape + (1,), bool)
+        return ln_dc[..., None], np.zeros(v.shape + (1,), int), one
     lo, hi = (np.broadcast_to(b, v.shape) for b in bounds)
     reg = np.where(v <= lo, 0, np.where(v >= hi, 2, 1))
     if not monotone:
-        return np.log(dc)[..., None], reg[..., None], np.ones(v.shape + (1,), bool)
-    dlo = ballistic.critical_diameter_m(wall, lo, th, rho)
-    dhi = ballistic.critical_diameter_m(wall, hi, th, rho)
-    ell = np.stack([np.log(dc), np.log(dlo), np.log(dlo), np.log(dhi), np.log(dhi)], axis=-1)
+        return ln_dc[..., None], reg[..., None], one
+
+    def at(edge, use):
+        out = np.zeros(v.shape)
+        if np.any(use):
+            out[use] = np.log(ballistic.critical_diameter_m(wall, edge[use], th[use], rho[use]))
+        return out
+
+    above_lo = lo <= v
+    ln_lo = at(lo, above_lo)
+    if nmu == 1:
+        return (np.stack([ln_dc, ln_lo], axis=-1), np.zeros(v.shape + (2,), int),
+                np.stack([np.ones(v.shape, bool), above_lo], axis=-1))
+    above_hi = hi <= v
+    ln_hi = at(hi, above_hi)
+    ell = np.stack([ln_dc, ln_lo, ln_lo, ln_hi, ln_hi], axis=-1)
     regs = np.stack([reg, np.zeros_like(reg), np.ones_like(reg), np.ones_like(reg), 2 * np.ones_like(reg)], axis=-1)
-    use = np.stack([np.ones(v.shape, bool), lo <= v, lo <= v, hi <= v, hi <= v], axis=-1)
+    use = np.stack([np.ones(v.shape, bool), above_lo, above_lo, above_hi, above_hi], axis=-1)
     return ell, regs, use
 
 
@@ -161,17 +179,18 @@ class Design:
     speed_m_s: np.ndarray
 
 
-def design(walls, diameter_m, speed_m_s, angle_rad, density_kg_m3, monotone: bool = True) -> Design:
-    """:class:`Design` for impacts on one wall (``walls`` a wall) or one wall per impact (a sequence)."""
+def design(walls, diameter_m, speed_m_s, angle_rad, density_kg_m3, monotone: bool = True, nmu: int = 3) -> Design:
+    """:class:`Design` for impacts on one wall (``walls`` a wall) or one wall per impact (a sequence), for a
+    model with ``nmu`` regime offsets (1 or 3)."""
     d = np.atleast_1d(np.asarray(diameter_m, float))
     v, th, rho = (np.broadcast_to(np.asarray(x, float), d.shape) for x in (speed_m_s, angle_rad, density_kg_m3))
     if np.any(~(d > 0)):
         raise PhysicsError("projectile diameter must be > 0")
     if not isinstance(walls, (list, tuple)):
-        ell, regs, use = _candidates(walls, v, th, rho, monotone)
+        ell, regs, use = _candidates(walls, v, th, rho, monotone, nmu)
         tb, tw = _thickness_logs(walls)
         return Design(np.log(d), ell, regs, use, np.full(d.shape, tb), np.full(d.shape, tw), v)
-    parts = [_candidates(w, v[i], th[i], rho[i], monotone) for i, w in enumerate(walls)]
+    parts = [_candidates(w, v[i], th[i], rho[i], monotone, nmu) for i, w in enumerate(walls)]
     width = max(p[0].shape[-1] for p in parts)
 
     def pad(a, fill):
@@ -221,7 +240,7 @@ def threshold(model: LimitModel, wall, speed_m_s, angle_rad, density_kg_m3, band
     P(perforation | d) = Phi((ln d - m) / s + k). ``band`` = -1 / +1 moves m to the low / high end of its
     95 % band (low threshold = more perforations)."""
     X = design(wall, np.ones(np.broadcast(np.asarray(speed_m_s), np.asarray(angle_rad)).shape or (1,)),
-               speed_m_s, angle_rad, density_kg_m3, model.monotone)
+               speed_m_s, angle_rad, density_kg_m3, model.monotone, len(model.mu))
     m, slope = _median_ln(param_vector(model), len(model.mu), X)
     if band:
         m = m + band * _band(model, X.speed_m_s)
@@ -251,7 +270,7 @@ def perforation_probability(walls, diameter_m, speed_m_s, angle_rad, density_kg_
     with its 95 % interval; the shipped model of the wall's family unless ``model`` is given."""
     first = walls[0] if isinstance(walls, (list, tuple)) else walls
     model = model or load_model(family_of(first))
-    X = design(walls, diameter_m, speed_m_s, angle_rad, density_kg_m3, model.monotone)
+    X = design(walls, diameter_m, speed_m_s, angle_rad, density_kg_m3, model.monotone, len(model.mu))
     theta = param_vector(model)
     m, slope = _median_ln(theta, len(model.mu), X)
     s = model.sigma / slope
