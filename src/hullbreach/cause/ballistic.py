@@ -331,25 +331,35 @@ def soyuz_om_critical_diameter_m(speed_m_s, angle_rad, wall: SoyuzOrbitalModuleW
     c = np.maximum(np.cos(th), 1e-6)
     tw = wall.rear_wall_thickness_m * 1e2
     twm = tw + 0.37 * k["mb"]
-    # evaluated in logs (one exp per term instead of several fractional powers), and the low and
-    # intermediate branches only where they apply: this is the inner loop of the Monte Carlo
-    c, v, rp = np.broadcast_arrays(c, v, rp)
-    lc, lv, lrp = np.log(c), np.log(v), np.log(rp)
-    dc = k["KH"] * tw ** (2 / 3) * np.exp(-lrp / 3 - (2 / 3) * (lv + lc))
+    # evaluated in logs (one exp per term instead of several fractional powers), each regime only where it
+    # applies (all at once when it applies everywhere): this is the inner loop of the Monte Carlo
+    # logs before broadcasting: a scalar density (the usual case) costs one log, not one per sample
+    shape = np.broadcast_shapes(c.shape, v.shape, rp.shape)
+    lc, lv, lrp = (np.broadcast_to(np.log(x), shape) for x in (c, v, rp))
+    c, v = np.broadcast_to(c, shape), np.broadcast_to(v, shape)
     vlo = 2.5 / c
     vhi = k["vh"] * np.exp(-k["eh"] * lc)
     low = v <= vlo
-    mid = (~low) & (v < vhi)
-    if np.any(low):
-        dc = np.array(dc, copy=True)
-        dc[low] = k["KL"] * twm * np.exp(-(2 / 3) * lv[low] - (4 / 3) * lc[low] - 0.5 * lrp[low])
-    if np.any(mid):
-        dc = np.array(dc, copy=True)
-        lcm, lrm, vm = lc[mid], lrp[mid], v[mid]
-        hi_m, lo_m = vhi[mid], vlo[mid]
-        a = k["Kli"] * twm * np.exp(-(2 / 3) * lcm - 0.5 * lrm)
-        b = k["Khi"] * tw ** (2 / 3) * np.exp(-lrm / 3 - lcm / 3)
-        dc[mid] = (a * (hi_m - vm) + b * (vm - lo_m)) / (hi_m - lo_m)
+    high = (~low) & (v >= vhi)
+    mid = ~(low | high)
+
+    def high_(i):
+        return k["KH"] * tw ** (2 / 3) * np.exp(-lrp[i] / 3 - (2 / 3) * (lv[i] + lc[i]))
+
+    def low_(i):
+        return k["KL"] * twm * np.exp(-(2 / 3) * lv[i] - (4 / 3) * lc[i] - 0.5 * lrp[i])
+
+    def mid_(i):
+        a = k["Kli"] * twm * np.exp(-(2 / 3) * lc[i] - 0.5 * lrp[i])
+        b = k["Khi"] * tw ** (2 / 3) * np.exp(-lrp[i] / 3 - lc[i] / 3)
+        return (a * (vhi[i] - v[i]) + b * (v[i] - vlo[i])) / (vhi[i] - vlo[i])
+
+    dc = np.empty(v.shape)
+    for mask, f in ((high, high_), (low, low_), (mid, mid_)):
+        if mask.all():
+            dc = f(Ellipsis)
+        elif mask.any():
+            dc[mask] = f(mask)
     return _out(dc * 1e-2)
 
 
@@ -386,7 +396,7 @@ def regime_speeds_m_s(wall: Wall, angle_rad):
     if isinstance(wall, SoyuzOrbitalModuleWall):
         k = _SOYUZ[wall.toughened]
         c = np.maximum(np.cos(th), 1e-6)
-        return 2.5e3 / c, k["vh"] * 1e3 * c ** -k["eh"]
+        return 2.5e3 / c, k["vh"] * 1e3 * np.exp(-k["eh"] * np.log(c))
     return ()
 
 

@@ -141,6 +141,10 @@ def _candidates(wall, v, th, rho, monotone: bool, nmu: int = 3):
         return ln_dc[..., None], reg[..., None], one
 
     def at(edge, use):
+        # a hair below the boundary, so the lower regime's equation is the one evaluated (continuous there)
+        edge = edge * (1.0 - 1e-12)
+        if use.mean() > 0.5:  # most impacts: evaluate all (no gather), the mask decides later
+            return np.log(ballistic.critical_diameter_m(wall, edge, th, rho))
         out = np.zeros(v.shape)
         if np.any(use):
             out[use] = np.log(ballistic.critical_diameter_m(wall, edge[use], th[use], rho[use]))
@@ -205,13 +209,19 @@ def design(walls, diameter_m, speed_m_s, angle_rad, density_kg_m3, monotone: boo
 
 def _median_ln(theta, nmu: int, X: Design):
     """Median threshold m [ln m] and slope for a parameter vector (mu..., log_sigma[, c_b[, c_w]])."""
+    return _combine(theta, nmu, X.ell, X.regs, X.use, X.ln_tb, X.ln_tw)
+
+
+def _combine(theta, nmu: int, ell, regs, use, ln_tb, ln_tw):
     mu = np.asarray(theta[:nmu])
     cb = theta[nmu + 1] if len(theta) > nmu + 1 else 0.0
     cw = theta[nmu + 2] if len(theta) > nmu + 2 else 0.0
-    lv = X.ell + mu[np.minimum(X.regs, nmu - 1)]
-    lv = np.where(X.use, lv, np.inf).min(axis=-1)
+    if nmu == 1:  # one offset: add it after the minimum (one pass instead of a gather)
+        lv = np.where(use, ell, np.inf).min(axis=-1) + mu[0]
+    else:
+        lv = np.where(use, ell + mu[np.minimum(regs, nmu - 1)], np.inf).min(axis=-1)
     slope = 1.0 + cb + cw
-    return (lv + cb * X.ln_tb + cw * X.ln_tw) / slope, slope
+    return (lv + cb * ln_tb + cw * ln_tw) / slope, slope
 
 
 def _z(theta, nmu: int, X: Design):
@@ -239,11 +249,11 @@ def threshold(model: LimitModel, wall, speed_m_s, angle_rad, density_kg_m3, band
     """Median perforation threshold m [ln m] and its width s [-] over impacts on one wall (vectorised):
     P(perforation | d) = Phi((ln d - m) / s + k). ``band`` = -1 / +1 moves m to the low / high end of its
     95 % band (low threshold = more perforations)."""
-    X = design(wall, np.ones(np.broadcast(np.asarray(speed_m_s), np.asarray(angle_rad)).shape or (1,)),
-               speed_m_s, angle_rad, density_kg_m3, model.monotone, len(model.mu))
-    m, slope = _median_ln(param_vector(model), len(model.mu), X)
+    v = np.atleast_1d(np.asarray(speed_m_s, float))
+    ell, regs, use = _candidates(wall, v, angle_rad, density_kg_m3, model.monotone, len(model.mu))
+    m, slope = _combine(param_vector(model), len(model.mu), ell, regs, use, *_thickness_logs(wall))
     if band:
-        m = m + band * _band(model, X.speed_m_s)
+        m = m + band * _band(model, v)
     return m, model.sigma / slope
 
 
