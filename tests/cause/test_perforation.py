@@ -119,6 +119,14 @@ def test_faster_never_lowers_p(kind, d_mm, v, k, angle):
     assert p_of(kind, d_mm, v * k, angle) >= p_of(kind, d_mm, v, angle) - 1e-12
 
 
+@given(kind=st.sampled_from(list(WALLS)), d_mm=st.floats(0.05, 20.0), v=st.floats(0.5, 20.0),
+       angle=st.floats(0.0, 85.0), shrink=st.floats(0.0, 1.0))
+@settings(max_examples=200, deadline=None)
+def test_a_larger_normal_component_at_the_same_speed_never_lowers_p(kind, d_mm, v, angle, shrink):
+    # a smaller angle from the normal = a larger normal component V cos(theta)
+    assert p_of(kind, d_mm, v, angle * shrink) >= p_of(kind, d_mm, v, angle) - 1e-12
+
+
 def test_faster_check_covers_a_place_where_the_handbook_line_rises():
     # Soyuz OM: d_c(3 km/s) = 0.152 cm < d_c(7 km/s) = 0.186 cm (Table 6-1): the hard line says a 1.7 mm
     # particle perforates at 3 km/s but not at 7; the probabilistic limit never says "less" for faster

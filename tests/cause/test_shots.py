@@ -144,3 +144,9 @@ def test_cli_single_particle_probability(capsys):
     assert math.isfinite(pr["median_threshold_diameter_m"])
     rc, _, err = run(capsys, ["ballistic", "--speed-km-s", "7"])
     assert rc == 1 and "--wall" in err
+
+
+def test_cli_single_particle_probability_text(capsys):
+    rc, out, err = run(capsys, ["ballistic", "--wall", "whipple", "--speed-km-s", "12", "--diameter-mm", "3"])
+    assert rc == 0, err
+    assert "P(perforation) of a 3 mm particle" in out and "beyond the fastest shot" in out

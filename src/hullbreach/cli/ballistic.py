@@ -64,9 +64,12 @@ def register(app: typer.Typer) -> None:
                       f"{density:g} g/cm³)" + ("  [bold red]UNVALIDATED[/]" if notes else ""))
         if diameter_mm is not None:
             pr = out["probabilistic"]
-            console.print(f"P(perforation) of a {diameter_mm:g} mm particle: {pr['p_perforation']['estimate']:.3g} "
-                          f"[95 %: {pr['p_perforation']['low']:.3g} – {pr['p_perforation']['high']:.3g}] "
-                          f"({pr['model']})", markup=False)
+            iv = pr["p_perforation"]
+            console.print(f"P(perforation) of a {diameter_mm:g} mm particle: {iv.estimate:.3g} "
+                          f"[95 %: {iv.low:.3g} – {iv.high:.3g}]; median threshold "
+                          f"{pr['median_threshold_diameter_m'] * 1e3:.3g} mm ({pr['model']}"
+                          + ("; beyond the fastest shot: wider band" if pr["extrapolated_beyond_shots"] else "") + ")",
+                          markup=False)
         for n in notes:
             err_console.print(f"[yellow]warning:[/] {n}")
 
