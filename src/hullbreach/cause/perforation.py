@@ -94,15 +94,6 @@ class LimitModel:
         """d ln(threshold) scale: P = Phi(slope (ln d - m) / sigma + k)."""
         return 1.0 + self.c_bumper + self.c_wall
 
-    def with_params(self, theta, **kw) -> "LimitModel":
-        """A copy with the parameter vector of :func:`param_vector` replaced (and other fields)."""
-        nmu = len(self.mu)
-        th = list(map(float, theta))
-        cb = th[nmu + 1] if len(th) > nmu + 1 else 0.0
-        cw = th[nmu + 2] if len(th) > nmu + 2 else 0.0
-        d = {**self.__dict__, "mu": tuple(th[:nmu]), "log_sigma": th[nmu], "c_bumper": cb, "c_wall": cw, **kw}
-        return LimitModel(**d)
-
     def to_json(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
