@@ -250,9 +250,13 @@ def main() -> None:
     ap.add_argument("--plot", default=str(ROOT / "docs" / "benchmarks" / "cause_reliability.png"))
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--timing-only", action="store_true")
+    ap.add_argument("--band-check", action="store_true", help="only the per-source check of the band")
     a = ap.parse_args()
     if a.timing_only:
         print_timing()
+        return
+    if a.band_check:
+        band_check()
         return
     rng = np.random.default_rng(14)
     rows, plots, models = [], [], {}
@@ -300,6 +304,33 @@ def main() -> None:
         print(f"wrote {MODEL_PATH}")
     if not a.no_timing and MODEL_PATH.exists():
         print_timing()
+
+
+def band_check():
+    """Per held-out source: observed perforated fraction vs the mean predicted P and its band (the model
+    refitted without the source), widened by the binomial 95 % of the observed fraction."""
+    print("\n| family | held-out source | shots | observed fraction | mean P | mean band | inside band | inside band +- binomial |")
+    print("|---|---|---|---|---|---|---|---|")
+    for fam, fname in (("whipple", "whipple_train.csv"), ("stuffed-whipple", "stuffedWhipple_train.csv")):
+        m = pf.load_model(fam)
+        s, src = load(fname)
+        y = s.perforated.astype(float)
+        X = pf.design(list(s.walls), s.diameter_m, s.speed_m_s, s.angle_rad, s.density_kg_m3, True)
+        nmu = len(m.mu)
+        for u in np.unique(src):
+            te = src == u
+            tr = ~te & ~np.isin(src, SUSPECT.get(fam, ()))
+            th = pf.fit(pf.subset(X, tr), y[tr], nmu, m.thickness_terms)
+            Xt = pf.subset(X, te)
+            med, slope = pf._median_ln(th, nmu, Xt)
+            sd = math.exp(th[nmu]) / slope
+            h = pf._band(m, Xt.speed_m_s)
+            p, lo, hi = (float(ndtr((Xt.ln_d - med + dh) / sd + m.shift).mean()) for dh in (0.0, -h, h))
+            obs, n = float(y[te].mean()), int(te.sum())
+            se = 1.96 * math.sqrt(max(obs * (1 - obs), 0.25 / n) / n)
+            print(f"| {fam} | {u} | {n} | {obs:.2f} | {p:.2f} | [{lo:.2f}, {hi:.2f}] | "
+                  f"{'yes' if lo <= obs <= hi else ('no (P too high)' if obs < lo else 'no (P too low)')} | "
+                  f"{'yes' if lo - se <= obs <= hi + se else 'no'} |")
 
 
 def print_timing():
