@@ -35,8 +35,8 @@ def run(out_dir: pathlib.Path, seed: int = 0) -> dict:
         f"{att.case.exposure_s / 86400:.0f} days) = {m.estimate * 100:.2f} % [{m.low * 100:.2f}, {m.high * 100:.2f}] % "
         f"with the probabilistic ballistic limit",
         f"  (hard handbook limit: {h.estimate * 100:.2f} % [{h.low * 100:.2f}, {h.high * 100:.2f}] %; x{st['factor_running_minimum']:.2f} "
-        f"for no shatter-regime credit, x{st['factor_offset_scatter_shift']:.2f} for the scatter of real shots "
-        f"around the line; no shots exist for this wall, so its band is wide)",
+        f"for no shatter-regime credit, x{st['factor_offset_scatter_shift']:.2f} for the offset, scatter and "
+        f"conservative shift learned from real shots; none exist for this wall, so its band is wide)",
         f"[bold]Drilled[/]: P = {_p(att.p_drilling.estimate)} [{_p(att.p_drilling.low)}, {_p(att.p_drilling.high)}]",
         f"  on the ground {post['drilling_ground'].estimate:.2f} [{post['drilling_ground'].low:.2f}, "
         f"{post['drilling_ground'].high:.2f}]  in orbit {post['drilling_orbit'].estimate:.2f} "
