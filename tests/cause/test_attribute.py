@@ -205,3 +205,22 @@ def test_case_parser_accepts_only_positive_areas_and_ordered_dates(area, shift_d
         return
     assert c.wall_area_m2 > 0 and math.isfinite(c.wall_area_m2)
     assert c.launch <= c.docking <= c.leak_onset
+
+
+def test_ms09_prior_uses_the_probabilistic_limit_and_says_how_it_moved(ms09):
+    js = ms09.to_json()
+    new, old = js["mmod_penetration_probability"], js["mmod_penetration_probability_hard_ble"]
+    st_ = js["mmod_limit"]
+    assert st_["family"] == "transfer" and st_["fitted_on_shots"] is False  # no shots exist for the Soyuz wall
+    # the steps multiply back to the two totals
+    n_old, n_new = st_["expected_perforations_hard_ble"], st_["expected_perforations_probabilistic"]
+    assert st_["factor_running_minimum"] * st_["factor_offset_scatter_shift"] == pytest.approx(n_new / n_old)
+    assert new["estimate"] == pytest.approx(-math.expm1(-n_new), rel=1e-9)
+    assert old["estimate"] == pytest.approx(-math.expm1(-n_old), rel=1e-9)
+    # the limit model's band widens the interval beyond the flux factor alone
+    assert new["high"] / new["estimate"] > old["high"] / old["estimate"]
+    assert st_["posterior_mmod_probabilistic"] / st_["posterior_mmod_hard_ble"] == pytest.approx(
+        (n_new / n_old), rel=0.2)  # tiny priors: the posterior odds move with the prior
+    line = next(s for s in ms09.summary if s.startswith("How that moved"))
+    assert "hard handbook limit" in line and f"x{st_['factor_running_minimum']:.2f}" in line
+    assert ms09.p_drilling.low > 0.99  # the verdict does not hinge on the limit model

@@ -10,6 +10,9 @@ km/s and ksi; the functions here take and return SI (m, kg/m^3, m/s, rad) and co
 * Whipple shield: design eqs. 4-21 (bumper), 4-22 (rear wall); performance eqs. 4-23 (Vn >= 7 km/s,
   melt/vaporization), 4-24 (Vn <= 3 km/s, ballistic), 4-25 (linear interpolation in the shatter regime),
   4-26 (angles above 65 deg use 65 deg).
+* Stuffed Whipple shield (aluminium bumper, Nextel/Kevlar blanket halfway, aluminium rear wall):
+  performance eqs. 4-48 (V >= 6.5 cos^-0.75 km/s), 4-49 (V <= 2.6 cos^-0.5 km/s), 4-50 (linear
+  interpolation between the two threshold values); no cut-off angle (§4.3.2).
 * Soyuz orbital-module wall (MLI blanket 1.5 cm in front of a 0.19 cm AMG6 shell): eqs. 6-2..6-4
   (baseline MLI, reproduces Table 6-1) and 6-5..6-7 (Nextel/Kevlar toughened MLI). The toughened
   constants printed in the handbook do NOT reproduce its own Table 6-1 (e.g. 0.086 cm vs 0.286 cm at
@@ -19,7 +22,7 @@ km/s and ksi; the functions here take and return SI (m, kg/m^3, m/s, rad) and co
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -45,8 +48,7 @@ class SingleWall:
     kind: str = field(default="single-wall", init=False)
 
     def __post_init__(self):
-        _positive(thickness_m=self.thickness_m, density_kg_m3=self.density_kg_m3, brinell=self.brinell,
-                  sound_speed_m_s=self.sound_speed_m_s, damage_k=self.damage_k)
+        _check_fields(self)
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,7 @@ class WhippleShield:
     kind: str = field(default="whipple", init=False)
 
     def __post_init__(self):
-        _positive(bumper_thickness_m=self.bumper_thickness_m, rear_wall_thickness_m=self.rear_wall_thickness_m,
-                  standoff_m=self.standoff_m, bumper_density_kg_m3=self.bumper_density_kg_m3,
-                  rear_wall_yield_pa=self.rear_wall_yield_pa)
+        _check_fields(self)
 
 
 @dataclass(frozen=True)
@@ -94,13 +94,37 @@ class SoyuzOrbitalModuleWall:
         return not self.toughened
 
 
-WALL_KINDS = ("single-wall", "whipple", "soyuz-om", "soyuz-om-toughened")
+@dataclass(frozen=True)
+class StuffedWhippleShield:
+    """Aluminium bumper, a Nextel/Kevlar blanket halfway, aluminium rear wall (handbook §4.3, Figure 4-8).
 
-Wall = SingleWall | WhippleShield | SoyuzOrbitalModuleWall
+    ``standoff_m`` [m] is the overall bumper-to-rear-wall gap S; areal densities [kg/m^2] of the blanket
+    (Nextel + Kevlar) and of any MLI on the bumper. Defaults: the Figure 4-9 shield (0.2 cm Al 6061-T6
+    bumper, 6 Nextel AF62 + 6 Kevlar 710 = 0.79 g/cm^2, 11.4 cm standoff, 0.48 cm Al 2219-T87 rear wall,
+    57 ksi).
+    """
+
+    bumper_thickness_m: float = 2.0e-3
+    rear_wall_thickness_m: float = 4.8e-3
+    standoff_m: float = 0.114
+    stuffing_areal_density_kg_m2: float = 7.9
+    mli_areal_density_kg_m2: float = 0.0
+    bumper_density_kg_m3: float = 2713.0
+    rear_wall_density_kg_m3: float = 2840.0
+    rear_wall_yield_pa: float = 57.0 * KSI_PA
+    kind: str = field(default="stuffed-whipple", init=False)
+
+    def __post_init__(self):
+        _check_fields(self, may_be_zero=("mli_areal_density_kg_m2",))
+
+
+WALL_KINDS = ("single-wall", "whipple", "stuffed-whipple", "soyuz-om", "soyuz-om-toughened")
+
+Wall = SingleWall | WhippleShield | StuffedWhippleShield | SoyuzOrbitalModuleWall
 
 
 def make_wall(kind: str, thickness_m: float | None = None) -> Wall:
-    """A wall by name (``single-wall``, ``whipple``, ``soyuz-om``, ``soyuz-om-toughened``).
+    """A wall by name (``single-wall``, ``whipple``, ``stuffed-whipple``, ``soyuz-om``, ``soyuz-om-toughened``).
 
     ``thickness_m`` [m] overrides the (rear) wall thickness.
     """
@@ -110,9 +134,21 @@ def make_wall(kind: str, thickness_m: float | None = None) -> Wall:
     rw = {} if thickness_m is None else {"rear_wall_thickness_m": thickness_m}
     if kind == "whipple":
         return WhippleShield(**rw)
+    if kind == "stuffed-whipple":
+        return StuffedWhippleShield(**rw)
     if kind in ("soyuz-om", "soyuz-om-toughened"):
         return SoyuzOrbitalModuleWall(toughened=kind.endswith("toughened"), **rw)
     raise PhysicsError(f"unknown wall {kind!r}", hint=f"use one of {', '.join(WALL_KINDS)}")
+
+
+def _check_fields(wall, may_be_zero=()) -> None:
+    """Every numeric field of a wall dataclass must be > 0 (>= 0 for ``may_be_zero``)."""
+    vals = {f.name: getattr(wall, f.name) for f in fields(wall) if f.init}
+    _positive(**{k: v for k, v in vals.items() if k not in may_be_zero})
+    for k in may_be_zero:
+        v = vals[k]
+        if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
+            raise PhysicsError(f"{k} must be >= 0, got {v!r}")
 
 
 def _positive(**kw):
@@ -230,6 +266,46 @@ def whipple_regime(speed_m_s, angle_rad) -> str:
     return "ballistic" if vn <= 3.0 else ("melt/vaporization" if vn >= 7.0 else "shatter")
 
 
+# ---------------------------------------------------------------------------------------------- stuffed whipple
+
+def stuffed_whipple_speed_limits_m_s(angle_rad, wall: StuffedWhippleShield | None = None):
+    """Regime boundaries [m/s] of the stuffed Whipple eqs. 4-48..4-50: (2.6 cos^-0.5, 6.5 cos^-0.75) km/s."""
+    c = np.maximum(np.cos(np.asarray(angle_rad, dtype=float)), 1e-6)
+    return 2.6e3 * c**-0.5, 6.5e3 * c**-0.75
+
+
+def stuffed_whipple_critical_diameter_m(speed_m_s, angle_rad, wall: StuffedWhippleShield,
+                                        projectile_density_kg_m3=2800.0):
+    """Critical projectile diameter [m] of a Nextel/Kevlar stuffed Whipple shield, handbook eqs. 4-48..4-50.
+
+    High speed V >= 6.5 cos^-0.75 (4-48):
+    d_c = K_H (t_w rho_w)^(1/3) rho_p^(-1/3) V^(-1/3) cos^(-0.5) S^(2/3) (sigma/40)^(1/6),
+    K_H = 0.45 when the blanket is 10-15 % of the shield areal mass (bumper + blanket + rear wall), else 0.6.
+    Low speed V <= 2.6 cos^-0.5 (4-49): d_c = 2.35 V^(-2/3) cos^(-4/3) rho_p^(-0.5) (t_w (sigma/40)^0.5 + 0.37 m_b),
+    m_b = bumper + blanket + MLI areal density [g/cm^2]. Between (4-50): linear in V between the two threshold
+    values (K_Li = 2.35 x 2.6^(-2/3) = 1.243, K_Hi = 0.6 x 6.5^(-1/3) = 0.321). cm, g/cm^3, km/s, ksi inside.
+    """
+    v, th, rp = _prep(speed_m_s, angle_rad, projectile_density_kg_m3)
+    c = np.maximum(np.cos(th), 1e-6)
+    tb, tw, s = wall.bumper_thickness_m * 1e2, wall.rear_wall_thickness_m * 1e2, wall.standoff_m * 1e2
+    rb, rw, sig = wall.bumper_density_kg_m3 / 1e3, wall.rear_wall_density_kg_m3 / 1e3, wall.rear_wall_yield_pa / KSI_PA
+    m_nk = wall.stuffing_areal_density_kg_m2 / 10.0  # kg/m^2 -> g/cm^2
+    m_b = tb * rb + m_nk + wall.mli_areal_density_kg_m2 / 10.0
+    m_shield = tb * rb + m_nk + tw * rw
+    kh = 0.45 if 0.10 <= m_nk / m_shield <= 0.15 else 0.6
+    vl, vh = 2.6 * c**-0.5, 6.5 * c**-0.75
+
+    def low(vv):
+        return 2.35 * vv ** (-2 / 3) * c ** (-4 / 3) * rp**-0.5 * (tw * (sig / 40.0) ** 0.5 + 0.37 * m_b)
+
+    def high(vv):
+        return kh * (tw * rw) ** (1 / 3) * rp ** (-1 / 3) * vv ** (-1 / 3) * c**-0.5 * s ** (2 / 3) * (sig / 40.0) ** (1 / 6)
+
+    mid = low(vl) + (high(vh) - low(vl)) * (v - vl) / (vh - vl)
+    dc = np.where(v <= vl, low(v), np.where(v >= vh, high(v), mid))
+    return _out(dc * 1e-2)
+
+
 # ---------------------------------------------------------------------------------------------- soyuz OM
 
 _SOYUZ = {
@@ -255,25 +331,35 @@ def soyuz_om_critical_diameter_m(speed_m_s, angle_rad, wall: SoyuzOrbitalModuleW
     c = np.maximum(np.cos(th), 1e-6)
     tw = wall.rear_wall_thickness_m * 1e2
     twm = tw + 0.37 * k["mb"]
-    # evaluated in logs (one exp per term instead of several fractional powers), and the low and
-    # intermediate branches only where they apply: this is the inner loop of the Monte Carlo
-    c, v, rp = np.broadcast_arrays(c, v, rp)
-    lc, lv, lrp = np.log(c), np.log(v), np.log(rp)
-    dc = k["KH"] * tw ** (2 / 3) * np.exp(-lrp / 3 - (2 / 3) * (lv + lc))
+    # evaluated in logs (one exp per term instead of several fractional powers), each regime only where it
+    # applies (all at once when it applies everywhere): this is the inner loop of the Monte Carlo
+    # logs before broadcasting: a scalar density (the usual case) costs one log, not one per sample
+    shape = np.broadcast_shapes(c.shape, v.shape, rp.shape)
+    lc, lv, lrp = (np.broadcast_to(np.log(x), shape) for x in (c, v, rp))
+    c, v = np.broadcast_to(c, shape), np.broadcast_to(v, shape)
     vlo = 2.5 / c
     vhi = k["vh"] * np.exp(-k["eh"] * lc)
     low = v <= vlo
-    mid = (~low) & (v < vhi)
-    if np.any(low):
-        dc = np.array(dc, copy=True)
-        dc[low] = k["KL"] * twm * np.exp(-(2 / 3) * lv[low] - (4 / 3) * lc[low] - 0.5 * lrp[low])
-    if np.any(mid):
-        dc = np.array(dc, copy=True)
-        lcm, lrm, vm = lc[mid], lrp[mid], v[mid]
-        hi_m, lo_m = vhi[mid], vlo[mid]
-        a = k["Kli"] * twm * np.exp(-(2 / 3) * lcm - 0.5 * lrm)
-        b = k["Khi"] * tw ** (2 / 3) * np.exp(-lrm / 3 - lcm / 3)
-        dc[mid] = (a * (hi_m - vm) + b * (vm - lo_m)) / (hi_m - lo_m)
+    high = (~low) & (v >= vhi)
+    mid = ~(low | high)
+
+    def high_(i):
+        return k["KH"] * tw ** (2 / 3) * np.exp(-lrp[i] / 3 - (2 / 3) * (lv[i] + lc[i]))
+
+    def low_(i):
+        return k["KL"] * twm * np.exp(-(2 / 3) * lv[i] - (4 / 3) * lc[i] - 0.5 * lrp[i])
+
+    def mid_(i):
+        a = k["Kli"] * twm * np.exp(-(2 / 3) * lc[i] - 0.5 * lrp[i])
+        b = k["Khi"] * tw ** (2 / 3) * np.exp(-lrp[i] / 3 - lc[i] / 3)
+        return (a * (vhi[i] - v[i]) + b * (v[i] - vlo[i])) / (vhi[i] - vlo[i])
+
+    dc = np.empty(v.shape)
+    for mask, f in ((high, high_), (low, low_), (mid, mid_)):
+        if mask.all():
+            dc = f(Ellipsis)
+        elif mask.any():
+            dc[mask] = f(mask)
     return _out(dc * 1e-2)
 
 
@@ -286,9 +372,32 @@ def critical_diameter_m(wall: Wall, speed_m_s, angle_rad, projectile_density_kg_
         return single_wall_critical_diameter_m(speed_m_s, angle_rad, wall, projectile_density_kg_m3)
     if isinstance(wall, WhippleShield):
         return whipple_critical_diameter_m(speed_m_s, angle_rad, wall, projectile_density_kg_m3)
+    if isinstance(wall, StuffedWhippleShield):
+        return stuffed_whipple_critical_diameter_m(speed_m_s, angle_rad, wall, projectile_density_kg_m3)
     if isinstance(wall, SoyuzOrbitalModuleWall):
         return soyuz_om_critical_diameter_m(speed_m_s, angle_rad, wall, projectile_density_kg_m3)
     raise PhysicsError(f"unsupported wall {wall!r}")
+
+
+def regime_speeds_m_s(wall: Wall, angle_rad):
+    """Speeds [m/s] at which the wall's equation changes regime at this angle (the ends of its
+    interpolated middle segment), as ``(low, high)`` arrays; ``()`` for the one-regime single wall.
+
+    Whipple: Vn = 3 and 7 km/s (angle capped at 65 deg, eq. 4-26); stuffed Whipple: 2.6 cos^-0.5 and
+    6.5 cos^-0.75 km/s; Soyuz OM: 2.5 cos^-1 and V_H cos^-e km/s. Between two boundaries each equation is
+    monotone in speed, so the smallest critical diameter up to a speed is found among these points.
+    """
+    th = np.asarray(angle_rad, dtype=float)
+    if isinstance(wall, WhippleShield):
+        c = np.cos(np.minimum(th, math.radians(65.0)))
+        return 3e3 / c, 7e3 / c
+    if isinstance(wall, StuffedWhippleShield):
+        return stuffed_whipple_speed_limits_m_s(th, wall)
+    if isinstance(wall, SoyuzOrbitalModuleWall):
+        k = _SOYUZ[wall.toughened]
+        c = np.maximum(np.cos(th), 1e-6)
+        return 2.5e3 / c, k["vh"] * 1e3 * np.exp(-k["eh"] * np.log(c))
+    return ()
 
 
 def validity(wall: Wall, speed_m_s: float | None = None) -> list[str]:

@@ -6,7 +6,12 @@ The expected number of perforations of a wall of area A over an exposure T is
 
 the standard MMOD risk integral (NASA/TM-2009-214785 §2.7, Bumper code: "the number of MMOD particles that
 exceed the ballistic limits"). F is the cumulative flux (``flux.py``), d* the larger of the ballistic-limit
-diameter (``ballistic.py``) and the particle size that leaves the smallest hole of interest. Speeds follow
+diameter and the particle size that leaves the smallest hole of interest. The ballistic limit is either the
+handbook's hard line (``limit=None``: d* = d_c, ``ballistic.py``) or the probabilistic limit of
+``perforation.py`` (``limit=`` a fitted model): P(perforation | d) = Phi((ln d - m)/s + k) is a lognormal
+threshold D*, so the expected count is E_{v, theta, U}[F(>= exp(m + s (U - k)))], U ~ N(0, 1) -- the flux
+integrated against P(perforation) (integration by parts), one extra normal draw per Monte Carlo sample and
+Gauss-Hermite nodes in the quadrature. Speeds follow
 the handbook-based distributions of ``flux.py``; angles follow the cosine law of an isotropic flux on a
 plate. Units: SI.
 """
@@ -18,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hullbreach.cause import ballistic, flux
+from hullbreach.cause import ballistic, flux, perforation
 from hullbreach.errors import PhysicsError
 from hullbreach.uncertain import Interval
 
@@ -88,31 +93,49 @@ def _check_population(population: str) -> None:
         raise PhysicsError(f"unknown population {population!r}", hint=f"use one of {', '.join(POPULATIONS)}")
 
 
-def _flux_above(population, wall, exposure: Exposure, v, th):
-    """Cumulative flux [m^-2 s^-1] of particles that perforate (and leave a hole >= the minimum)."""
-    rho = _density(population)
-    dc = ballistic.critical_diameter_m(wall, v, th, rho)
+def _flux_at(population, exposure: Exposure, d):
+    """Cumulative flux [m^-2 s^-1] of particles of diameter >= ``d`` [m] (and >= the minimum-hole size)."""
     if exposure.min_hole_diameter_m > 0:
-        dmin = exposure.min_hole_diameter_m / ballistic.HOLE_TO_PARTICLE_RATIO.estimate
-        dc = np.maximum(dc, dmin)
+        d = np.maximum(d, exposure.min_hole_diameter_m / ballistic.HOLE_TO_PARTICLE_RATIO.estimate)
     if population == "meteoroid":
-        return flux.meteoroid_flux_diameter_m2_s(dc, exposure.altitude_m, exposure.surface, rho)
-    return flux.debris_flux_m2_s(dc, exposure.year, exposure.altitude_m, exposure.inclination_deg, exposure.surface)
+        return flux.meteoroid_flux_diameter_m2_s(d, exposure.altitude_m, exposure.surface, _density(population))
+    return flux.debris_flux_m2_s(d, exposure.year, exposure.altitude_m, exposure.inclination_deg, exposure.surface)
 
 
-def _result(population, n_exp, method, se, n) -> PenetrationResult:
+def _flux_above(population, wall, exposure: Exposure, v, th, limit=None, u=None, band: int = 0):
+    """Cumulative flux [m^-2 s^-1] of particles that perforate (and leave a hole >= the minimum).
+
+    ``limit``: None = the hard BLE; a ``perforation.LimitModel``: the threshold exp(m + s (u - k)) for
+    standard-normal ``u`` (same shape as ``v`` or broadcastable); ``band`` -1/+1: the low/high end of the
+    model's 95 % threshold band."""
+    rho = _density(population)
+    if limit is None:
+        return _flux_at(population, exposure, ballistic.critical_diameter_m(wall, v, th, rho))
+    m, s = perforation.threshold(limit, wall, v, th, rho, band=band)
+    return _flux_at(population, exposure, np.exp(m + s * (u - limit.shift)))
+
+
+def _result(population, n_exp, method, se, n, n_band=None) -> PenetrationResult:
+    """``n_band``: (N at the high, N at the low end of the limit model's threshold band), widened further by
+    the flux factor (the two taken as fully correlated: conservative width)."""
     k = FLUX_UNCERTAINTY_FACTOR.get(population)
     if k is None:  # total: combine the two as fully correlated bounds (conservative width)
         k = max(FLUX_UNCERTAINTY_FACTOR.values())
+    n_lo, n_hi = n_band or (n_exp, n_exp)
     p = -math.expm1(-n_exp)
-    iv = Interval(p, -math.expm1(-n_exp / k), -math.expm1(-n_exp * k))
+    iv = Interval(p, -math.expm1(-n_lo / k), -math.expm1(-n_hi * k))
     return PenetrationResult(population, n_exp, p, method, se, n, iv)
 
 
-def expected_penetrations_analytic(wall, exposure: Exposure, population: str, nodes: int = 160) -> PenetrationResult:
+def expected_penetrations_analytic(wall, exposure: Exposure, population: str, nodes: int = 160,
+                                   limit=None, band: int = 0, hermite: int = 16,
+                                   with_band: bool = True) -> PenetrationResult:
     """N and P by Gauss-Legendre quadrature over speed and sin^2(angle) (uniform for the cosine law).
 
-    The speed integral is split at the kinks of the speed densities; ``nodes`` points per panel.
+    The speed integral is split at the kinks of the speed densities; ``nodes`` points per panel. With a
+    probabilistic ``limit`` (``perforation.LimitModel``) the threshold is integrated by ``hermite``
+    Gauss-Hermite nodes; ``band`` -1/+1 evaluates the low/high end of the model's threshold band, and
+    ``with_band`` adds both ends to the 95 % range (two more quadratures).
     """
     _check_population(population)
     if population == "meteoroid":
@@ -130,15 +153,26 @@ def expected_penetrations_analytic(wall, exposure: Exposure, population: str, no
         v = 0.5 * (b - a) * x + 0.5 * (b + a)
         wv = 0.5 * (b - a) * w * pdf(v)
         V, TH = np.meshgrid(v, th, indexing="ij")
-        f = _flux_above(population, wall, exposure, V, TH)
+        if limit is None:
+            f = _flux_above(population, wall, exposure, V, TH)
+        else:  # the threshold once per node, then the flux at each Gauss-Hermite point of U
+            xh, wh = np.polynomial.hermite_e.hermegauss(hermite)
+            wh = wh / wh.sum()
+            m, s = perforation.threshold(limit, wall, V, TH, _density(population), band=band)
+            f = sum(w_ * _flux_at(population, exposure, np.exp(m + s * (x_ - limit.shift))) for x_, w_ in zip(xh, wh))
         total += float(wv @ f @ wu)
     n_exp = total * exposure.area_m2 * exposure.duration_s
-    return _result(population, n_exp, "quadrature", 0.0, 0)
+    if limit is None or band or not with_band:
+        return _result(population, n_exp, "quadrature", 0.0, 0)
+    n_band = tuple(expected_penetrations_analytic(wall, exposure, population, nodes, limit, b, hermite).expected_number
+                   for b in (+1, -1))
+    return _result(population, n_exp, "quadrature", 0.0, 0, n_band)
 
 
 def expected_penetrations_mc(wall, exposure: Exposure, population: str, n: int = 100_000,
-                             seed: int | np.random.Generator = 0) -> PenetrationResult:
-    """N and P by vectorised Monte Carlo over speed and angle; ``std_error`` is the standard error of N."""
+                             seed: int | np.random.Generator = 0, limit=None) -> PenetrationResult:
+    """N and P by vectorised Monte Carlo over speed and angle (and, with a probabilistic ``limit``, the
+    threshold); ``std_error`` is the standard error of N."""
     _check_population(population)
     if n < 2:
         raise PhysicsError("Monte Carlo needs at least 2 samples")
@@ -148,7 +182,8 @@ def expected_penetrations_mc(wall, exposure: Exposure, population: str, n: int =
     else:
         v = flux.debris_speed_sample_m_s(rng, n)
     th = flux.impact_angle_sample_rad(rng, n)
-    f = _flux_above(population, wall, exposure, v, th)
+    u = rng.standard_normal(n) if limit is not None else None
+    f = _flux_above(population, wall, exposure, v, th, limit, u)
     scale = exposure.area_m2 * exposure.duration_s
     n_exp = float(f.mean()) * scale
     se = float(f.std(ddof=1)) / math.sqrt(n) * scale
@@ -156,22 +191,26 @@ def expected_penetrations_mc(wall, exposure: Exposure, population: str, n: int =
 
 
 def penetration_probability(wall, exposure: Exposure, method: str = "quadrature", n: int = 100_000,
-                            seed: int = 0) -> dict[str, PenetrationResult]:
-    """Per-population and total perforation probability: ``{"meteoroid", "orbital_debris", "total"}``."""
+                            seed: int = 0, limit=None) -> dict[str, PenetrationResult]:
+    """Per-population and total perforation probability: ``{"meteoroid", "orbital_debris", "total"}``.
+
+    ``limit``: None = hard handbook BLE; a ``perforation.LimitModel`` = probabilistic limit (the 95 % range
+    then also spans the model's threshold band; with the quadrature method only)."""
     out = {}
     rng = np.random.default_rng(seed)
     for pop in POPULATIONS:
         if method == "quadrature":
-            out[pop] = expected_penetrations_analytic(wall, exposure, pop)
+            out[pop] = expected_penetrations_analytic(wall, exposure, pop, limit=limit)
         elif method in ("mc", "monte-carlo"):
-            out[pop] = expected_penetrations_mc(wall, exposure, pop, n, rng)
+            out[pop] = expected_penetrations_mc(wall, exposure, pop, n, rng, limit=limit)
         else:
             raise PhysicsError(f"unknown method {method!r}", hint="use 'quadrature' or 'mc'")
     n_tot = sum(r.expected_number for r in out.values())
     se = math.sqrt(sum(r.std_error**2 for r in out.values()))
     tot = _result("total", n_tot, out["meteoroid"].method, se, out["meteoroid"].n_samples)
-    lo = -math.expm1(-sum(r.expected_number / FLUX_UNCERTAINTY_FACTOR[r.population] for r in out.values()))
-    hi = -math.expm1(-sum(r.expected_number * FLUX_UNCERTAINTY_FACTOR[r.population] for r in out.values()))
+    # each population's band, back from its interval: N_band = -ln(1 - P_end) (x/÷ its flux factor)
+    lo = -math.expm1(sum(math.log1p(-r.interval.low) for r in out.values()))
+    hi = -math.expm1(sum(math.log1p(-r.interval.high) for r in out.values()))
     out["total"] = PenetrationResult("total", n_tot, tot.probability, tot.method, se, tot.n_samples,
                                      Interval(tot.probability, lo, hi))
     return out

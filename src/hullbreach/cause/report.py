@@ -81,6 +81,10 @@ def render_html(att: Attribution, png: bytes | None = None) -> str:
     mmod_rows = "".join(
         f"<tr><td>{e(k)}</td><td>{r.expected_number:.3g}</td><td>{_f(r.interval.estimate)} "
         f"[{_f(r.interval.low)}, {_f(r.interval.high)}]</td><td>{e(r.method)}</td></tr>" for k, r in mm.items())
+    hard = att.mmod_hard["total"]
+    mmod_rows += (f"<tr><td>total, hard handbook limit (before issue 14)</td><td>{hard.expected_number:.3g}</td>"
+                  f"<td>{_f(hard.interval.estimate)} [{_f(hard.interval.low)}, {_f(hard.interval.high)}]</td>"
+                  f"<td>{e(hard.method)}</td></tr>")
     summary = "".join(f"<li>{e(line)}</li>" for line in att.summary)
     sources = "".join(f"<li>{e(s)}</li>" for s in c.sources)
     return f"""<!doctype html>
@@ -102,7 +106,8 @@ Intervals: Monte Carlo over every prior and likelihood ({att.n_samples} samples,
 <h2>MMOD before the evidence</h2>
 <p>Wall {e(c.wall)}, {c.wall_area_m2:g} m² ({e(c.wall_area_note)}), {c.exposure_s / 86400:.1f} days from launch to leak onset,
 smallest hole of interest {c.hole_diameter_m.low * 1e3:.2g} mm. Fluxes: Grün 1985 (ECSS-E-ST-10-04C) with focusing and Earth
-shielding; ORDEM2000 debris from NASA/TM-2009-214785 Tables 2-2..2-5; ballistic limits from the same handbook.</p>
+shielding; ORDEM2000 debris from NASA/TM-2009-214785 Tables 2-2..2-5; ballistic limits from the same handbook, made
+probabilistic with the scatter of real hypervelocity shots (pyBLOSSUM databases; hullbreach.cause.perforation).</p>
 <table><tr><th>population</th><th>expected perforations</th><th>probability [95 %]</th><th>method</th></tr>{mmod_rows}</table>
 <h2>Evidence and what each item is worth</h2>
 <table><tr><th>observation</th><th>rationale</th><th>source</th><th>relative likelihood [range]</th></tr>{ev_rows}</table>
