@@ -669,6 +669,9 @@ def locate(
     probs = odds / odds.sum() if len(cands) else odds
     cands = [dataclasses.replace(c, probability=float(p)) for c, p in zip(cands, probs)]
     cands.sort(key=lambda c: c.probability, reverse=True)
+    # echoes and CLEAN residue: far weaker than the strongest and improbable as the leak; not listed
+    weak = [c for c in cands if c.score < 0.25 * smax and c.probability < 0.02 and c.kind == "leak"]
+    cands = [c for c in cands if c not in weak]
 
     calib = wall_calibration(wall, disp, s_wall, [src["bscales"] for src in found[:1]], pitch)
     if not cands:
@@ -683,6 +686,8 @@ def locate(
         pos, r95 = best.position_m, best.uncertainty_radius_m
         if best.probability >= 0.8 and not rivals and not twins_close and best.kind == "leak":
             status, why = STATUS_FOUND, "one source stands out as the leak"
+            if weak:
+                why += f" ({len(weak)} weak echo-like source(s) below a quarter of the strongest not listed)"
         else:
             parts = []
             if twins_close:
