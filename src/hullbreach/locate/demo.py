@@ -62,7 +62,7 @@ def run(out_dir: pathlib.Path, seed: int = 0) -> dict:
         head = f"[bold]{word} at x = {x:.3f} m, y = {y:.3f} m[/] on the panel — 95 % within {r * 1000:.1f} mm"
 
     def name(c):
-        what = "the leak" if i == 0 and c.kind == "leak" else c.kind
+        what = ("the leak" if i == 0 else "unidentified source") if c.kind == "leak" else c.kind
         return (f"{what} at ({c.position_m[0]:.2f}, {c.position_m[1]:.2f}) m, P(leak) {c.probability:.2f}, "
                 f"{c.band_hz[0] / 1e3:.0f}–{c.band_hz[1] / 1e3:.0f} kHz, {c.power_db:.0f} dB")
 

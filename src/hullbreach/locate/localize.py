@@ -550,7 +550,12 @@ def locate(
             iy, ix = np.nonzero(peaks)
             if len(iy) == 0:
                 break
-            order = np.argsort(cmap[iy, ix])[::-1][:4]
+            order = []  # strongest peaks at least 5 cm apart (the max-filtered map has plateaus)
+            for o in np.argsort(cmap[iy, ix])[::-1]:
+                if all(math.hypot(gx[ix[o]] - gx[ix[q]], gy[iy[o]] - gy[iy[q]]) >= 0.05 for q in order):
+                    order.append(o)
+                if len(order) == 4:
+                    break
             order = [o for o in order if cmap[iy[o], ix[o]] >= 0.6 * cmap[iy[order[0]], ix[order[0]]]]
             env = np.ascontiguousarray(np.abs(R))
             real = np.ascontiguousarray(R.real)
@@ -570,7 +575,7 @@ def locate(
             top = refined[0]
             # what CLEAN leaves of a found source (its lobes are chirped where the dispersion model is off)
             # shows again near it: subtract again, do not count it as a new source
-            residue = any(math.hypot(*(top["x"] - src["group"][0]["x"])) < 0.08 for src in found)
+            residue = any(math.hypot(*(top["x"] - g["x"])) < 0.08 for src in found for g in src["group"])
             if s_wall is None:
                 s_wall = top["scale"]
             dpred, _ = srcs.path_differences(sensors, pi, pj, top["x"])
@@ -603,8 +608,14 @@ def locate(
             if twins:  # bootstrap share of each position being the best of the group
                 vals = np.stack([_pair_values(real, tabs.d0, tabs.dd, pi, pj, sensors, g["x"][None, :], g["scale"])[0]
                                  for g in group])  # (C, P)
-                wins = np.bincount(np.argmax(wpairs @ vals.T, axis=1), minlength=len(group)) + 0.5
-                shares = wins / wins.sum()
+                # P(twin c is the true position) = 2 Φ(−(s_top − s_c)/σ_c), σ_c the bootstrap SD of the
+                # difference (an exact mirror ambiguity gives 1 : 1), normalised over the group
+                bsc = wpairs @ vals.T  # (B, C)
+                diff = bsc[:, :1] - bsc
+                sd = np.maximum(diff.std(axis=0), 1e-9)
+                raw = np.array([1.0] + [math.erfc((group[0]["score"] - g["score"]) / sd[c] / math.sqrt(2))
+                                        for c, g in enumerate(group[1:], 1)])
+                shares = raw / raw.sum()
             else:
                 shares = np.ones(1)
             r95 = math.sqrt(top["r_boot"] ** 2 + r_res**2)
@@ -661,16 +672,18 @@ def locate(
                                    "equipment" if (near or in_ref) else "leak", float(share), info.power_db,
                                    info.band_hz, ll, info.stationary, tuple(why), si))
     # probability that each candidate is the leak (one leak among the heard sources): odds x position share
-    # x squared relative coherence (a weaker copy of a broadband source — a scattered or residual lobe — is
-    # less likely the leak than the source itself)
-    smax = max([c.score for c in cands], default=1.0)
-    odds = np.array([c.leak_likelihood / max(1 - c.leak_likelihood, 1e-9) * c.probability * (max(c.score, 0) / smax) ** 2
-                     for c in cands])
+    # x squared coherence relative to the strongest of the same layer (a weaker copy of a source — a
+    # scattered or residual lobe — is less likely the leak than the source itself; a source hidden under a
+    # louder one is compared within the hidden layer)
+    layer = {si: src["layer"] for si, src in enumerate(found)}
+    smax = {ly: max([c.score for c in cands if layer[c.source] == ly], default=1.0) for ly in set(layer.values())}
+    odds = np.array([c.leak_likelihood / max(1 - c.leak_likelihood, 1e-9) * c.probability
+                     * (max(c.score, 0) / smax[layer[c.source]]) ** 2 for c in cands])
     probs = odds / odds.sum() if len(cands) else odds
     cands = [dataclasses.replace(c, probability=float(p)) for c, p in zip(cands, probs)]
     cands.sort(key=lambda c: c.probability, reverse=True)
-    # echoes and CLEAN residue: far weaker than the strongest and improbable as the leak; not listed
-    weak = [c for c in cands if c.score < 0.25 * smax and c.probability < 0.02 and c.kind == "leak"]
+    # echoes and CLEAN residue: improbable as the leak (< 0.2 %); counted, not listed
+    weak = [c for c in cands if c.probability < 0.002 and c.kind == "leak"]
     cands = [c for c in cands if c not in weak]
 
     calib = wall_calibration(wall, disp, s_wall, [src["bscales"] for src in found[:1]], pitch)
@@ -680,20 +693,20 @@ def locate(
         pos, r95 = None, None
     else:
         best = cands[0]
-        rivals = [c for c in cands[1:] if c.source != best.source and c.score >= 0.5 * best.score
-                  and c.probability >= 0.1]
+        # a rival: another source not identified as equipment that is not negligible as the leak (≥ 1 %)
+        rivals = [c for c in cands[1:] if c.source != best.source and c.kind == "leak" and c.probability >= 0.01]
         twins_close = [c for c in cands[1:] if c.source == best.source and c.probability >= 0.2 * best.probability]
         pos, r95 = best.position_m, best.uncertainty_radius_m
         if best.probability >= 0.8 and not rivals and not twins_close and best.kind == "leak":
             status, why = STATUS_FOUND, "one source stands out as the leak"
             if weak:
-                why += f" ({len(weak)} weak echo-like source(s) below a quarter of the strongest not listed)"
+                why += f" ({len(weak)} echo-like source(s) with P(leak) < 0.2 % not listed)"
         else:
             parts = []
             if twins_close:
                 parts.append(f"the likelihood has {1 + len(twins_close)} peaks of comparable height")
             if rivals:
-                parts.append(f"{len(rivals)} other source(s) of comparable strength could be the leak")
+                parts.append(f"{len(rivals)} other source(s) heard could be the leak")
             if best.kind != "leak":
                 parts.append("the strongest source sits at known equipment")
             if best.probability < 0.8:
