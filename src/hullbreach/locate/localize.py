@@ -697,7 +697,14 @@ def locate(
         rivals = [c for c in cands[1:] if c.source != best.source and c.kind == "leak" and c.probability >= 0.01]
         twins_close = [c for c in cands[1:] if c.source == best.source and c.probability >= 0.2 * best.probability]
         pos, r95 = best.position_m, best.uncertainty_radius_m
-        if best.probability >= 0.8 and not rivals and not twins_close and best.kind == "leak":
+        # a self-calibrated scale at the edge of its search range: the wall is further from its file than
+        # the search covers, and the position is a compromise
+        at_bound = s_hi > s_lo and s_wall is not None and min(s_wall - s_lo, s_hi - s_wall) < 0.01
+        # with 4 sensors, 6 pairs carry 2 position + 1 scale + 3 sensor-error unknowns: nothing left to
+        # check the wall model against
+        few = N < 5
+        if (best.probability >= 0.8 and not rivals and not twins_close and best.kind == "leak" and not at_bound
+                and not few):
             status, why = STATUS_FOUND, "one source stands out as the leak"
             if weak:
                 why += f" ({len(weak)} echo-like source(s) with P(leak) < 0.2 % not listed)"
@@ -709,6 +716,11 @@ def locate(
                 parts.append(f"{len(rivals)} other source(s) heard could be the leak")
             if best.kind != "leak":
                 parts.append("the strongest source sits at known equipment")
+            if few:
+                parts.append(f"{N} sensors leave no redundancy to check the wall model (5 or more needed)")
+            if at_bound:
+                parts.append(f"the wall's A0 wavenumber scale hit the edge of the searched range {s_lo:.2f}–{s_hi:.2f} "
+                             f"(thickness or material in the wall file is off by more than that)")
             if best.probability < 0.8:
                 parts.append(f"the best candidate has only {best.probability:.0%} probability of being the leak")
             status, why = STATUS_AMBIGUOUS, "unreliable: " + "; ".join(parts)

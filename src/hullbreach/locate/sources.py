@@ -185,8 +185,12 @@ def residual_radius(sensors: np.ndarray, pi, pj, x, scale: float, delta_hat: np.
     used = np.flatnonzero(np.abs(Bo).sum(axis=0) > 0)
     n_hat -= n_hat[used].mean()
     w = eo - Bo @ n_hat
-    sig_n2 = (1.4826 * float(np.median(np.abs(n_hat[used])))) ** 2
-    sig_w2 = (1.4826 * float(np.median(np.abs(w)))) ** 2
+    # robust variances, with the degrees of freedom the fit used back (the position takes 2, the sensor
+    # errors N' − 1 of the pairs): with 4 sensors little is left and the radius grows accordingly
+    nu = len(used)
+    sig_n2 = (1.4826 * float(np.median(np.abs(n_hat[used])))) ** 2 * (nu - 1) / max(nu - 3, 0.5)
+    dof_w = len(eo) - (nu - 1) - 2
+    sig_w2 = (1.4826 * float(np.median(np.abs(w)))) ** 2 * len(eo) / max(dof_w, 0.5)
     JtJ = Jo.T @ Jo
     if np.linalg.cond(JtJ) > 1e10:
         return float("inf"), mad, ok
