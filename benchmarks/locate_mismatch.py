@@ -134,12 +134,14 @@ def timing():
     out = {}
     for name, fn in (("hullbreach", lambda: locate(wall, rec)), ("gcc-phat", lambda: locate(wall, rec, method="gcc-phat")),
                      ("53ac87c", lambda: _old_locate()(wall, rec))):
-        ts = []
+        ts, cs = [], []
         for _ in range(3):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             fn()
             ts.append(time.perf_counter() - t)
-        out[name] = dict(median_s=float(np.median(ts)), max_s=float(np.max(ts)))
+            cs.append(time.process_time() - c)
+        out[name] = dict(median_s=float(np.median(ts)), max_s=float(np.max(ts)), median_cpu_s=float(np.median(cs)),
+                         max_cpu_s=float(np.max(cs)), load_avg_1min=os.getloadavg()[0])
     return out
 
 

@@ -522,8 +522,13 @@ def locate(
         return _srp(env_s, tabs.d0, tabs.dd, pi, pj, sensors, pts, scale=scale).reshape(len(gy), len(gx))
 
     # detection threshold from the shifted surrogate (no coherent source by construction)
-    sur = Recording(rec.fs_hz, sensors, srcs.shifted_surrogate(rec.signals))
-    _, G_sur, _, _, sur_x = _cross_spectra(sur, nseg, band_hz)
+    S = Xseg.shape[2]
+    if S >= 2 * N:  # enough Welch segments: roll channel i by i·S/N (≥ 2) segments, no new FFT
+        sur_x = np.stack([np.roll(Xseg[:, i, :], (i * S) // N, axis=1) for i in range(N)], axis=1)
+    else:  # shift the samples instead
+        sur = Recording(rec.fs_hz, sensors, srcs.shifted_surrogate(rec.signals))
+        sur_x = _cross_spectra(sur, nseg, band_hz)[4]
+    G_sur = (sur_x @ np.conj(sur_x.transpose(0, 2, 1)))[:, pi, pj].T / S
     threshold = srcs.null_threshold(coarse(tables(G_sur).R))
 
     rng = np.random.default_rng(seed)
@@ -685,6 +690,8 @@ def locate(
     # echoes and CLEAN residue: improbable as the leak (< 0.2 %); counted, not listed
     weak = [c for c in cands if c.probability < 0.002 and c.kind == "leak"]
     cands = [c for c in cands if c not in weak]
+    tot = sum(c.probability for c in cands)
+    cands = [dataclasses.replace(c, probability=c.probability / tot) for c in cands] if tot > 0 else cands
 
     calib = wall_calibration(wall, disp, s_wall, [src["bscales"] for src in found[:1]], pitch)
     if not cands:
