@@ -544,10 +544,10 @@ def locate(
     found = []  # per source: dict
     s_wall = None
 
-    def clean(R, threshold, layer):
+    def clean(R, threshold, layer, cap):
         """CLEAN loop on the pair tables R: append every source above ``threshold`` to ``found``."""
         nonlocal cmap0, s_wall
-        for _ in range(max_sources + len(eq) + 2):
+        for _ in range(cap + 2):
             cmap = coarse(R, 1.0 if s_wall is None else s_wall)
             if cmap0 is None:
                 cmap0 = cmap
@@ -627,19 +627,21 @@ def locate(
             found.append(dict(group=group, shares=shares, r95=max(r95, fine_step_m), dhat=dhat, inl=inl,
                               scale=top["scale"], bscales=top["bscales"], mad=mad, layer=layer))
             R = R_next
-            if len(found) >= max_sources + len(eq):
+            if sum(src["layer"] == layer for src in found) >= cap:
                 return
 
 
-    clean(tabs.R.copy(), threshold, 0)
+    clean(tabs.R.copy(), threshold, 0, max_sources + len(eq))
     G_layers = [G]
-    if N >= 4 and found and len(found) < max_sources + len(eq):
+    if N >= 4 and found:
         # a source hidden under a louder one: per frequency, the cross-spectral matrix without its dominant
         # eigen-component (model-free: whatever the propagation, the loud source's transfer vector goes)
         G2 = _without_dominant(Xseg, pi, pj)
-        thr2 = srcs.null_threshold(coarse(tables(_without_dominant(sur_x, pi, pj)).R, s_wall))
+        # margin 2 (not 1.25): with S Welch segments the loud source leaves ~1/sqrt(S) of itself in this
+        # layer, structured like its lobes, which the surrogate does not have
+        thr2 = srcs.null_threshold(coarse(tables(_without_dominant(sur_x, pi, pj)).R, s_wall), margin=2.0)
         G_layers.append(G2)
-        clean(tables(G2).R.copy(), thr2, 1)
+        clean(tables(G2).R.copy(), thr2, 1, max_sources)
 
     # describe each source, then the leak odds
     ref_check = None
@@ -682,8 +684,10 @@ def locate(
     # louder one is compared within the hidden layer)
     layer = {si: src["layer"] for si, src in enumerate(found)}
     smax = {ly: max([c.score for c in cands if layer[c.source] == ly], default=1.0) for ly in set(layer.values())}
+    # (a hidden-layer source counts half: the layer also holds what finite averaging leaves of the loudest)
     odds = np.array([c.leak_likelihood / max(1 - c.leak_likelihood, 1e-9) * c.probability
-                     * (max(c.score, 0) / smax[layer[c.source]]) ** 2 for c in cands])
+                     * (max(c.score, 0) / smax[layer[c.source]]) ** 2 * (0.5 if layer[c.source] else 1.0)
+                     for c in cands])
     probs = odds / odds.sum() if len(cands) else odds
     cands = [dataclasses.replace(c, probability=float(p)) for c, p in zip(cands, probs)]
     cands.sort(key=lambda c: c.probability, reverse=True)
