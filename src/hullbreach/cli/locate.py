@@ -61,10 +61,11 @@ def register(app: typer.Typer) -> None:
         method: str = typer.Option("dispersive", "--method", help="dispersive (A0 matched field) or gcc-phat (baseline)."),
         band_low_hz: float = typer.Option(30e3, "--band-low-hz", help="Analysis band lower edge [Hz]."),
         band_high_hz: float = typer.Option(300e3, "--band-high-hz", help="Analysis band upper edge [Hz]."),
-        max_leaks: int = typer.Option(3, "--max-leaks", help="Report at most this many leak candidates."),
+        max_leaks: int = typer.Option(3, "--max-leaks", help="Report at most this many distinct sources (besides known equipment)."),
+        reference: Path | None = typer.Option(None, "--reference", help="A quiet recording (same sensors, no leak): sources heard in it are taken for equipment."),
         force: bool = typer.Option(False, "--force", help="Accept a wall larger than a spacecraft wall."),
     ) -> None:
-        """Locate the leak on the wall from simultaneous sensor recordings of its noise."""
+        """Find every coherent source on the wall and say which is most likely the leak."""
         from hullbreach.locate.localize import locate, plot_likelihood
         from hullbreach.locate.signals import load_recording
 
@@ -78,7 +79,9 @@ def register(app: typer.Typer) -> None:
         w = _load_wall(wall, force)
         _check_npz(signals)
         rec = load_recording(signals)
-        res = locate(w, rec, method=method, band_hz=(band_low_hz, band_high_hz), max_sources=max_leaks)
+        ref = load_recording(reference) if reference is not None else None
+        res = locate(w, rec, method=method, band_hz=(band_low_hz, band_high_hz), max_sources=max_leaks,
+                     reference=ref)
         payload = res.to_json()
         payload["wall"] = w.name
         if plot is not None:
@@ -87,19 +90,42 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json(payload)
             return
-        x, y = res.position_m
-        top = res.candidates[0]
-        label = "Leak" if top.kind == "leak" else "Strongest source (at known equipment — no other leak found)"
-        console.print(styled((label, "bold"), f" at x = {x:.3f} m, y = {y:.3f} m on {w.name} "
-                             f"(95 % within {res.uncertainty_radius_m * 1000:.1f} mm)"))
-        table = Table("#", "x [m]", "y [m]", "95 % radius [mm]", "score", "kind", title="candidates")
-        for i, c in enumerate(res.candidates, 1):
-            table.add_row(str(i), f"{c.position_m[0]:.3f}", f"{c.position_m[1]:.3f}",
-                          f"{c.uncertainty_radius_m * 1000:.1f}", f"{c.score:.3f}", c.kind)
-        console.print(table)
+        if res.position_m is None:
+            console.print(styled(("No source found", "bold"), f" on {w.name}: {res.message}"))
+        else:
+            x, y = res.position_m
+            best = res.candidates[0]
+            label = "Leak" if res.status == "found" else "Most likely leak (UNRELIABLE)"
+            if best.kind != "leak":
+                label = "Strongest source is at known equipment (UNRELIABLE)"
+            console.print(styled((label, "bold"), f" at x = {x:.3f} m, y = {y:.3f} m on {w.name} "
+                          f"(95 % within {res.uncertainty_radius_m * 1000:.1f} mm, probability {best.probability:.0%})"))
+            if res.status != "found":
+                console.print(res.message)
+            table = Table("#", "x [m]", "y [m]", "95 % radius [mm]", "P(leak)", "power [dB]", "band [kHz]",
+                          "leak-like", "kind", "source", title="every source heard")
+            for i, c in enumerate(res.candidates, 1):
+                table.add_row(str(i), f"{c.position_m[0]:.3f}", f"{c.position_m[1]:.3f}",
+                              f"{c.uncertainty_radius_m * 1000:.1f}", f"{c.probability:.2f}", f"{c.power_db:.1f}",
+                              f"{c.band_hz[0] / 1e3:.0f}–{c.band_hz[1] / 1e3:.0f}", f"{c.leak_likelihood:.2f}",
+                              c.kind + ("" if c.stationary else ", not stationary"), str(c.source + 1))
+            console.print(table)
+            console.print("why the first: " + "; ".join(best.reasons))
+        passive = res.calibration.get("passive")
+        if passive:
+            sc = passive["a0_wavenumber_scale"]
+            hh = passive["equivalent_thickness_m"]
+            console.print(f"wall self-calibration: A0 wavenumber scale {sc['value']:.3f} ({sc['low']:.3f}–{sc['high']:.3f}), "
+                          f"i.e. {hh['value'] * 1e3:.2f} mm ({hh['low'] * 1e3:.2f}–{hh['high'] * 1e3:.2f}) with the declared "
+                          f"modulus (declared {w.thickness_m * 1e3:.2f} mm)")
+        pc = res.calibration.get("pitch_catch")
+        if pc:
+            sc = pc["a0_wavenumber_scale"]
+            console.print(f"pitch-catch calibration: A0 wavenumber scale {sc['value']:.3f} ({sc['low']:.3f}–{sc['high']:.3f}), "
+                          f"{pc['pulsers']} pulsers")
         console.print(f"method {res.method}, band {res.band_hz[0] / 1e3:.0f}–{res.band_hz[1] / 1e3:.0f} kHz, "
-                      f"speed scale {res.speed_scale:.3f}, {rec.n_sensors} sensors, {rec.duration_s * 1e3:.0f} ms, "
-                      f"{res.elapsed_s:.2f} s")
+                      f"detection threshold {res.noise_floor:.3f}, {rec.n_sensors} sensors, "
+                      f"{rec.duration_s * 1e3:.0f} ms, {res.elapsed_s:.2f} s")
         if plot is not None:
             console.print(f"likelihood image: {payload['plot']}")
 

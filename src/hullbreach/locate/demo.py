@@ -48,19 +48,33 @@ def run(out_dir: pathlib.Path, seed: int = 0) -> dict:
                    fs_hz=1.0e6, duration_s=0.06, snr_db=0.0, seed=rng)
     res = locate(wall, rec)
     base = locate(wall, rec, method="gcc-phat")
-    err = float(np.hypot(*(np.array(res.position_m) - hole)))
-    err_b = float(np.hypot(*(np.array(base.position_m) - hole)))
+    err = float(np.hypot(*(np.array(res.position_m) - hole))) if res.position_m is not None else float("nan")
+    err_b = float(np.hypot(*(np.array(base.position_m) - hole))) if base.position_m is not None else float("nan")
     png = out_dir / "locate_likelihood.png"
     plot_likelihood(res, wall, rec, png, truth=hole)
-    x, y = res.position_m
-    r = res.uncertainty_radius_m
+    if res.position_m is None:
+        x = y = r = float("nan")
+        head = f"[bold]No source found[/] — {res.message}"
+    else:
+        x, y = res.position_m
+        r = res.uncertainty_radius_m
+        word = "Hole" if res.status == "found" else "Most likely hole (unreliable: " + res.message.removeprefix("unreliable: ") + ")"
+        head = f"[bold]{word} at x = {x:.3f} m, y = {y:.3f} m[/] on the panel — 95 % within {r * 1000:.1f} mm"
+
+    def name(c):
+        what = ("the leak" if i == 0 else "unidentified source") if c.kind == "leak" else c.kind
+        return (f"{what} at ({c.position_m[0]:.2f}, {c.position_m[1]:.2f}) m, P(leak) {c.probability:.2f}, "
+                f"{c.band_hz[0] / 1e3:.0f}–{c.band_hz[1] / 1e3:.0f} kHz, {c.power_db:.0f} dB")
+
+    heard = []
+    for i, c in enumerate(res.candidates):
+        heard.append(name(c))
     lines = [
         f"Wall: {wall.width_m} x {wall.height_m} m AMG6 panel, {wall.thickness_m * 1000:.1f} mm (NASA TM-2009-214785 §6), "
         f"{rec.n_sensors} contact sensors, {rec.duration_s * 1e3:.0f} ms at {rec.fs_hz / 1e6:.0f} MHz, SNR 0 dB, cabin fan running",
-        f"[bold]Hole at x = {x:.3f} m, y = {y:.3f} m[/] on the panel — 95 % within {r * 1000:.1f} mm",
+        head,
         f"(simulated hole was {err * 1000:.1f} mm away; a single-speed GCC-PHAT search was off by {err_b * 1000:.0f} mm)",
-        "Other sources heard: " + (", ".join(f"{c.kind} at ({c.position_m[0]:.2f}, {c.position_m[1]:.2f}) m"
-                                              for c in res.candidates[1:]) or "none"),
+        f"Every source heard ({len(res.candidates)}): " + ("; ".join(heard) or "none"),
         f"Likelihood image: {png.name}",
     ]
     return {
@@ -72,7 +86,10 @@ def run(out_dir: pathlib.Path, seed: int = 0) -> dict:
             "x_m": Interval(x, x - r, x + r).to_json(),
             "y_m": Interval(y, y - r, y + r).to_json(),
             "uncertainty_radius_m": r,
+            "status": res.status,
+            "message": res.message,
             "candidates": [c.to_json() for c in res.candidates],
+            "calibration": res.calibration,
             "simulated_hole_m": hole.tolist(),
             "error_m": err,
             "baseline_gcc_phat_error_m": err_b,

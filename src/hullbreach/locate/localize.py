@@ -27,6 +27,7 @@ at the fine grid spacing.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -54,21 +55,47 @@ class Candidate:
     score : float
         Mean PHAT coherence over sensor pairs at the peak [-] (1 = perfectly coherent, ~0 = noise).
     uncertainty_radius_m : float
-        95 % radius around it [m].
+        95 % radius around it [m] (bootstrap over sensors and pair-residual model-mismatch term).
     kind : str
-        ``"leak"``, or ``"equipment"`` when it lies within ``equipment_radius_m`` of a known noisy
-        equipment mounting point (a fan or pump on a rack), which is then not taken for the leak.
+        ``"leak"``, or ``"equipment"`` when it lies within ``equipment_radius_m`` of equipment named in
+        the wall file or is also heard in the reference recording.
+    probability : float
+        Probability that this candidate is the leak [-] (one leak among the sources heard; the
+        candidates' probabilities sum to 1).
+    power_db : float
+        Coherent power of its source at the sensors [dB re 1 (signal unit)²].
+    band_hz : tuple[float, float]
+        Band where its source is coherent [Hz].
+    leak_likelihood : float
+        How leak-like its source is, in (0, 1) (band, equipment, reference, stationarity).
+    stationary : bool
+        Whether its source is stationary over the record.
+    reasons : tuple[str, ...]
+        The evidence behind ``leak_likelihood``, in words.
+    source : int
+        Index of the physical source (several candidates of one source = a multi-peak likelihood).
     """
 
     position_m: tuple[float, float]
     score: float
     uncertainty_radius_m: float
     kind: str = "leak"
+    probability: float = 1.0
+    power_db: float = float("nan")
+    band_hz: tuple[float, float] = (0.0, 0.0)
+    leak_likelihood: float = 0.5
+    stationary: bool = True
+    reasons: tuple[str, ...] = ()
+    source: int = 0
 
     def to_json(self) -> dict:
         """JSON dict."""
-        return {"position_m": [float(self.position_m[0]), float(self.position_m[1])], "score": float(self.score),
-                "uncertainty_radius_m": float(self.uncertainty_radius_m), "kind": self.kind}
+        return {"position_m": [float(self.position_m[0]), float(self.position_m[1])],
+                "probability": float(self.probability), "power_db": float(self.power_db),
+                "band_hz": [float(self.band_hz[0]), float(self.band_hz[1])],
+                "leak_likelihood": float(self.leak_likelihood), "score": float(self.score),
+                "uncertainty_radius_m": float(self.uncertainty_radius_m), "kind": self.kind,
+                "stationary": bool(self.stationary), "source": int(self.source), "reasons": list(self.reasons)}
 
 
 @dataclass(frozen=True)
@@ -77,12 +104,12 @@ class Localization:
 
     Attributes
     ----------
-    position_m : tuple[float, float]
-        Best estimate of the (loudest coherent) leak position [m].
-    uncertainty_radius_m : float
+    position_m : tuple[float, float] | None
+        The most probable leak position [m]; None when no source was found.
+    uncertainty_radius_m : float | None
         Radius of the 95 % region around it [m].
     candidates : tuple[Candidate, ...]
-        Every source the data support, best first (the first is ``position_m``).
+        Every source position the data support, most probable leak first.
     method : str
     band_hz : tuple[float, float]
     image : np.ndarray
@@ -92,15 +119,21 @@ class Localization:
     elapsed_s : float
         Wall-clock time of the localization [s].
     noise_floor : float
-        Coarse-map level above which a secondary candidate is reported [-].
+        Detection threshold on the coarse map [-] (surrogate-data test).
     segment_samples : int
         Welch segment length used [samples].
     speed_scale : float
-        Self-calibrated scale of the path differences (k_true / k_model) at the best candidate [-].
+        Self-calibrated A0 wavenumber scale k_true / k_model [-].
+    status : str
+        ``"found"``, ``"ambiguous"`` or ``"no source"``.
+    message : str
+        Why that status, in words (says "unreliable" when it is).
+    calibration : dict
+        What was estimated about the wall, with 95 % intervals.
     """
 
-    position_m: tuple[float, float]
-    uncertainty_radius_m: float
+    position_m: tuple[float, float] | None
+    uncertainty_radius_m: float | None
     candidates: tuple[Candidate, ...]
     method: str
     band_hz: tuple[float, float]
@@ -111,13 +144,27 @@ class Localization:
     noise_floor: float = 0.0
     segment_samples: int = 0
     speed_scale: float = 1.0
+    status: str = "found"
+    message: str = ""
+    calibration: dict = field(default_factory=dict)
+
+    @property
+    def reliable(self) -> bool:
+        """True only when one source stands out as the leak."""
+        return self.status == "found"
 
     def to_json(self) -> dict:
-        """The CLI JSON contract: ``position_m``, ``uncertainty_radius_m``, ``candidates`` (+ details)."""
+        """The CLI JSON contract: ``status``, ``position_m``, ``uncertainty_radius_m``, ``candidates``,
+        ``calibration`` (+ details)."""
         return {
-            "position_m": [float(self.position_m[0]), float(self.position_m[1])],
-            "uncertainty_radius_m": float(self.uncertainty_radius_m),
+            "status": self.status,
+            "reliable": self.reliable,
+            "message": self.message,
+            "position_m": None if self.position_m is None else [float(self.position_m[0]), float(self.position_m[1])],
+            "uncertainty_radius_m": None if self.uncertainty_radius_m is None else float(self.uncertainty_radius_m),
             "candidates": [c.to_json() for c in self.candidates],
+            "calibration": self.calibration,
+            "detection_threshold": float(self.noise_floor),
             "method": self.method,
             "band_hz": [float(self.band_hz[0]), float(self.band_hz[1])],
             "noise_floor": float(self.noise_floor),
@@ -169,6 +216,8 @@ class _Tables:
     dd: float
     pi: np.ndarray
     pj: np.ndarray
+    k: np.ndarray  # wavenumbers of the transform [rad/m] (point-spread kernel of a pair lobe)
+    w: np.ndarray  # their taper weights [-]
 
 
 def _segment_length(rec: Recording, wall: Wall, band_hz) -> int:
@@ -211,7 +260,20 @@ def _cross_spectra(rec: Recording, nseg: int, band_hz):
     C = Xf @ np.conj(Xf.transpose(0, 2, 1))  # (F, N, N)
     pi, pj = np.triu_indices(N, 1)
     G = C[:, pi, pj].T / nsegs  # (P, F): E[X_i conj(X_j)]
-    return f[band], G, pi, pj
+    return f[band], G, pi, pj, Xf
+
+
+def _without_dominant(Xf: np.ndarray, pi, pj) -> np.ndarray:
+    """Pair cross-spectra (P, F) of the Welch matrix minus its dominant eigen-component in each bin.
+
+    ``Xf`` (F, N, S) are the segment spectra; C(f) = X Xᴴ / S = Σ λ v vᴴ, and C − λ₁ v₁ v₁ᴴ keeps what the
+    loudest source (whatever its transfer vector) does not explain.
+    """
+    C = Xf @ np.conj(Xf.transpose(0, 2, 1)) / Xf.shape[2]
+    lam, V = np.linalg.eigh(C)
+    v = V[:, :, -1]
+    C2 = C - lam[:, -1, None, None] * v[:, :, None] * np.conj(v[:, None, :])
+    return C2[:, pi, pj].T
 
 
 def _phat(G: np.ndarray) -> np.ndarray:
@@ -242,7 +304,7 @@ def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band
     idx = np.concatenate([np.arange(L - n_half, L), np.arange(0, n_half + 1)])
     delta = (np.arange(-n_half, n_half + 1)) * dd
     R = R[:, idx] * np.exp(1j * k_lo * delta)[None, :]
-    return _Tables(R, -n_half * dd, dd, pi, pj)
+    return _Tables(R, -n_half * dd, dd, pi, pj, k, np.hanning(M + 2)[1:-1])
 
 
 def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float) -> _Tables:
@@ -256,7 +318,8 @@ def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float) -> _T
     idx = np.concatenate([np.arange(L - n_half, L), np.arange(0, n_half + 1)])
     tau = np.arange(-n_half, n_half + 1) * dtau
     R = R[:, idx] * np.exp(2j * np.pi * f[0] * tau)[None, :]
-    return _Tables(R, -n_half * dtau * speed_m_s, dtau * speed_m_s, pi, pj)
+    return _Tables(R, -n_half * dtau * speed_m_s, dtau * speed_m_s, pi, pj, 2 * np.pi * f / speed_m_s,
+                   np.hanning(len(f) + 2)[1:-1])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -299,6 +362,58 @@ def _grid(x0, x1, y0, y1, h):
     return gx, gy, np.stack([X.ravel(), Y.ravel()], axis=1)
 
 
+def _refine(tabs: _Tables, env: np.ndarray, real: np.ndarray, sensors, wall: Wall, cx: float, cy: float, h: float,
+            fine_step_m: float, scales1: np.ndarray, scale_half: float, wpairs: np.ndarray, half: float = 0.0):
+    """Coarse peak (cx, cy) → (position (2,), score, scale, bootstrap radius [m], bootstrap scales (B,)).
+
+    Stage 1: envelope on a 4-step grid x ``scales1``; stage 2: phase-coherent map (2 steps) x scales within
+    ±``scale_half`` of the stage-1 scale (0.1 % steps), bootstrap over sensors; stage 3: polish at the fine
+    step.
+    """
+    pi, pj = tabs.pi, tabs.pj
+    half = max(1.5 * h, 5e-3, half)
+    _, _, fpts = _grid(max(0.0, cx - half), min(wall.width_m, cx + half),
+                       max(0.0, cy - half), min(wall.height_m, cy + half), 4 * fine_step_m)
+    e = np.stack([_srp(env, tabs.d0, tabs.dd, pi, pj, sensors, fpts, scale=sc) for sc in scales1])
+    si, gi = np.unravel_index(int(np.argmax(e)), e.shape)
+    ex, ey = fpts[gi]
+    s1 = float(scales1[si])
+    hw = max(8e-3, 4 * fine_step_m)
+    step2 = 2 * fine_step_m
+    _, _, fpts = _grid(max(0.0, ex - hw), min(wall.width_m, ex + hw),
+                       max(0.0, ey - hw), min(wall.height_m, ey + hw), step2)
+    fscales = s1 + np.arange(-scale_half, scale_half + 1e-12, 0.001) if scale_half > 0 else np.array([s1])
+    vals = np.concatenate([_pair_values(real, tabs.d0, tabs.dd, pi, pj, sensors, fpts, scale=sc)
+                           for sc in fscales])  # (S*G, P)
+    m = vals.mean(axis=1)
+    best = int(np.argmax(m))
+    allpts = np.tile(fpts, (len(fscales), 1))
+    allsc = np.repeat(fscales, len(fpts))
+    bm = wpairs @ vals.T if len(wpairs) else m[None, :]
+    bscales = allsc[np.argmax(bm, axis=1)]  # the scale's bootstrap spread (calibration interval)
+    px, py = allpts[best]
+    s2 = float(allsc[best])
+    # position spread at the wall's scale (±0.01): with few sensors a resample can trade a far scale for a
+    # far position; the scale's own uncertainty enters the radius through the pair residuals
+    bbest = np.argmax(np.where(np.abs(allsc - s2)[None, :] <= 0.0100001, bm, -np.inf), axis=1)
+    _, _, ppts = _grid(max(0.0, px - step2), min(wall.width_m, px + step2),
+                       max(0.0, py - step2), min(wall.height_m, py + step2), fine_step_m)
+    pscales = s2 + np.array([-0.0005, 0.0, 0.0005]) if scale_half > 0 else np.array([s2])
+    pm = np.concatenate([_srp(real, tabs.d0, tabs.dd, pi, pj, sensors, ppts, scale=sc) for sc in pscales])
+    pbest = int(np.argmax(pm))
+    est = np.tile(ppts, (len(pscales), 1))[pbest]
+    r_boot = float(np.quantile(np.hypot(*(allpts[bbest] - allpts[best]).T), 0.95)) if len(wpairs) else 0.0
+    return est, float(pm[pbest]), float(pscales[pbest // len(ppts)]), r_boot, bscales
+
+
+#: Status words of the JSON contract.
+STATUS_FOUND, STATUS_AMBIGUOUS, STATUS_NONE = "found", "ambiguous", "no source"
+
+#: Default self-calibration range of the A0 wavenumber scale: thickness −20…+10 % and modulus ±7 % move
+#: the Kirchhoff wavenumber k ∝ h^(-1/2) E^(-1/4) by 0.94…1.14; the range adds a margin.
+DEFAULT_SPEED_SCALE_RANGE = (0.90, 1.18)
+
+
 def locate(
     wall: Wall,
     rec: Recording,
@@ -310,12 +425,14 @@ def locate(
     n_bootstrap: int = 100,
     fine_step_m: float = 5e-4,
     coarse_points: int | None = None,
-    speed_scale_range: tuple[float, float] = (0.95, 1.05),
+    speed_scale_range: tuple[float, float] | None = None,
     equipment_m=None,
     equipment_radius_m: float = 0.1,
+    reference: Recording | None = None,
+    calibration=None,
     seed: int = 0,
 ) -> Localization:
-    """Locate the leak(s) on ``wall`` from ``rec``.
+    """Find every coherent source on ``wall`` in ``rec`` and say which is most likely the leak.
 
     Parameters
     ----------
@@ -327,163 +444,313 @@ def locate(
     band_hz : (float, float)
         Analysis band [Hz].
     max_sources : int
-        At most this many candidates are reported.
+        At most this many distinct sources are reported (their ambiguous twin positions come on top).
     relative_threshold : float
-        A secondary candidate is reported when its score is at least this fraction of the best one and
-        above the noise floor (median + 6 robust standard deviations of the coarse map).
+        An alternative position of the same source (a second likelihood peak explained by the same pair
+        lobes) is reported when its score is at least this fraction of the best.
     n_bootstrap : int
-        Bootstrap resamples of the sensors for the 95 % radius.
+        Bootstrap resamples of the sensors (radius, scale interval, twin probabilities).
     fine_step_m : float
         Fine grid spacing [m] (sets the floor of the 95 % radius).
     coarse_points : int
         Approximate number of coarse grid points over the wall (default: 3e6 / number of pairs, clipped to
         20 000–100 000).
     speed_scale_range : (float, float)
-        Range searched for a common scale factor s of the path differences (self-calibration of the
-        wave speed: the plate's thickness and modulus are known only to a few per cent, and a 1 % speed
-        error shifts the A0 phase by many radians over a metre). (1, 1) turns the search off.
+        Range searched for the common A0 wavenumber scale s (self-calibration: k_true ≈ s k_model).
+        Default :data:`DEFAULT_SPEED_SCALE_RANGE`, or the pitch-catch interval when ``calibration`` is
+        given. (1, 1) turns the search off.
     equipment_m : array (K, 2)
-        Known mounting points of noisy equipment [m] (default: the wall's ``equipment``); candidates within ``equipment_radius_m`` of one are
-        reported with kind ``"equipment"`` and are not taken for the leak.
+        Known mounting points of noisy equipment [m] (default: the wall's ``equipment``).
+    reference : Recording
+        Optional quiet recording (same sensors, no leak): sources heard in it are taken for equipment.
+    calibration : PitchCatch
+        Optional pitch-catch calibration (default: the one stored in ``rec``, if any).
     seed : int
         Seed of the bootstrap.
     """
+    from hullbreach.locate import sources as srcs
+    from hullbreach.locate.calibrate import calibrate_pitch_catch, wall_calibration
+
     t0 = time.perf_counter()
     if method not in METHODS:
         raise LocalizationError(f"unknown method {method!r}", hint=f"use one of {', '.join(METHODS)}")
     band_hz = (float(band_hz[0]), float(band_hz[1]))
     check_recording(rec, wall, band_hz)
     sensors = rec.sensor_positions_m
+    N = sensors.shape[0]
     nseg = _segment_length(rec, wall, band_hz)
-    f, G, pi, pj = _cross_spectra(rec, nseg, band_hz)
+    f, G, pi, pj, Xseg = _cross_spectra(rec, nseg, band_hz)
     if len(f) < 8:
         raise LocalizationError(
             f"only {len(f)} frequency bins in the band {band_hz[0]:g}–{band_hz[1]:g} Hz",
             hint="record longer (at least a few milliseconds) or widen the band")
-    pair_d = np.hypot(*(sensors[pi] - sensors[pj]).T)
-    dmax = float(pair_d.max())
+    dmax = float(np.hypot(*(sensors[pi] - sensors[pj]).T).max())
+    disp = wall.dispersion(f_max_hz=max(rec.fs_hz / 2, band_hz[1]))
     if method == "dispersive":
-        tabs = _tables_dispersive(f, G, pi, pj, wall, rec.fs_hz, dmax, band_hz)
+        def tables(Gx):
+            return _tables_dispersive(f, Gx, pi, pj, wall, rec.fs_hz, dmax, band_hz)
+        k_model = disp.wavenumber(f, "A0")
     else:
-        disp = wall.dispersion(f_max_hz=max(rec.fs_hz / 2, band_hz[1]))
         speed = float(disp.group(0.5 * (band_hz[0] + band_hz[1]), "A0"))
-        tabs = _tables_gcc(f, G, pi, pj, speed, dmax, rec.fs_hz)
-    env = np.ascontiguousarray(np.abs(tabs.R))
-    real = np.ascontiguousarray(tabs.R.real)
 
-    # coarse map: envelope max-filtered over the path-difference change within one grid cell
+        def tables(Gx):
+            return _tables_gcc(f, Gx, pi, pj, speed, dmax, rec.fs_hz)
+        k_model = 2 * np.pi * f / speed
+    tabs = tables(G)
+
+    pitch = None
+    if calibration is None:
+        calibration = rec.calibration
+    if calibration is not None and method == "dispersive":
+        pitch = calibrate_pitch_catch(wall, calibration, sensors, rec.fs_hz, band_hz)
+    if speed_scale_range is None:
+        speed_scale_range = (pitch.scale_interval if pitch is not None else DEFAULT_SPEED_SCALE_RANGE)
+    s_lo, s_hi = speed_scale_range
+    scales1 = np.arange(s_lo, s_hi + 1e-12, 0.005) if s_hi > s_lo else np.array([s_lo])
+    scale_half = 0.04 if s_hi > s_lo else 0.0
+
+    # coarse map grid
     if coarse_points is None:  # ~3 million table look-ups for the coarse map, 20 000–100 000 points
-        coarse_points = int(np.clip(3e6 / len(pi), 20000, 100000))
+        coarse_points = int(np.clip(2e6 / len(pi), 15000, 100000))
     h = max(math.sqrt(wall.width_m * wall.height_m / coarse_points), 2 * fine_step_m)
     width = max(1, int(round(2.0 * h / tabs.dd)))
-    env_s = np.ascontiguousarray(maximum_filter1d(env, size=width, axis=1, mode="nearest"))
     gx, gy, pts = _grid(0.0, wall.width_m, 0.0, wall.height_m, h)
-    cmap = _srp(env_s, tabs.d0, tabs.dd, pi, pj, sensors, pts).reshape(len(gy), len(gx))
-
-    # candidates: local maxima of the coarse map, separated by at least 5 cm
     sep = max(1, int(round(0.05 / h)))
-    peaks = (cmap == maximum_filter(cmap, size=2 * sep + 1, mode="nearest"))
-    med = float(np.median(cmap))
-    mad = float(np.median(np.abs(cmap - med))) * 1.4826
-    floor = med + 6.0 * mad
-    iy, ix = np.nonzero(peaks)
+
+    def coarse(R, scale=1.0):
+        env_s = np.ascontiguousarray(maximum_filter1d(np.abs(R), size=width, axis=1, mode="nearest"))
+        return _srp(env_s, tabs.d0, tabs.dd, pi, pj, sensors, pts, scale=scale).reshape(len(gy), len(gx))
+
+    # detection threshold from the shifted surrogate (no coherent source by construction)
+    S = Xseg.shape[2]
+    if S >= 2 * N:  # enough Welch segments: roll channel i by i·S/N (≥ 2) segments, no new FFT
+        sur_x = np.stack([np.roll(Xseg[:, i, :], (i * S) // N, axis=1) for i in range(N)], axis=1)
+    else:  # shift the samples instead
+        sur = Recording(rec.fs_hz, sensors, srcs.shifted_surrogate(rec.signals))
+        sur_x = _cross_spectra(sur, nseg, band_hz)[4]
+    G_sur = (sur_x @ np.conj(sur_x.transpose(0, 2, 1)))[:, pi, pj].T / S
+    threshold = srcs.null_threshold(coarse(tables(G_sur).R))
+
+    rng = np.random.default_rng(seed)
+    boot = rng.multinomial(N, np.full(N, 1.0 / N), size=n_bootstrap).astype(float)  # (B, N)
+    wpairs = boot[:, pi] * boot[:, pj]
+    wpairs /= np.maximum(wpairs.sum(axis=1, keepdims=True), 1e-12)
+    kern = srcs.kernel_table(tabs.k, tabs.w, tabs.dd, 5 * 2 * math.pi / max(tabs.k[-1] - tabs.k[0], 1e-9))
     if equipment_m is None:
         equipment_m = [(e.x_m, e.y_m) for e in wall.equipment]
-    n_eq = len(np.asarray(equipment_m, dtype=float).reshape(-1, 2))
-    order = np.argsort(cmap[iy, ix])[::-1][: max(3 * max_sources, 6) + n_eq]
-    rng = np.random.default_rng(seed)
-    N = sensors.shape[0]
-    boot = rng.multinomial(N, np.full(N, 1.0 / N), size=n_bootstrap).astype(float)  # (B, N)
-    wpairs = boot[:, pi] * boot[:, pj]  # (B, P)
-    wpairs /= np.maximum(wpairs.sum(axis=1, keepdims=True), 1e-12)
-    half = max(1.5 * h, 5e-3)
-    s_lo, s_hi = speed_scale_range
-    refined: list[tuple[Candidate, float, float]] = []
-    s_wall: float | None = None  # the speed scale is a property of the wall: searched once, then reused
-    for rank, o in enumerate(order):
-        cval = float(cmap[iy[o], ix[o]])
-        if rank > 0 and cval < floor:
-            break
-        cx, cy = gx[ix[o]], gy[iy[o]]
-        # stage 1: envelope (no smoothing) on a medium grid x speed scale
-        fx, fy, fpts = _grid(max(0.0, cx - half), min(wall.width_m, cx + half),
-                             max(0.0, cy - half), min(wall.height_m, cy + half), 4 * fine_step_m)
-        if s_hi <= s_lo:
-            scales = np.array([1.0])
-        elif s_wall is None:
-            scales = np.arange(s_lo, s_hi + 1e-12, 0.005)
-        else:
-            scales = np.array([s_wall])
-        e = np.stack([_srp(env, tabs.d0, tabs.dd, pi, pj, sensors, fpts, scale=sc) for sc in scales])
-        si, gi = np.unravel_index(int(np.argmax(e)), e.shape)
-        ex, ey = fpts[gi]
-        # stage 2: phase-coherent map over position (1 mm) x speed scale (0.1 %, whole range): the
-        # envelope pins the position to a few mm but not the scale, the phase pins both
-        hw = max(8e-3, 4 * fine_step_m)
-        step2 = 2 * fine_step_m
-        fx, fy, fpts = _grid(max(0.0, ex - hw), min(wall.width_m, ex + hw),
-                             max(0.0, ey - hw), min(wall.height_m, ey + hw), step2)
-        if s_hi <= s_lo:
-            fscales = np.array([1.0])
-        elif s_wall is None:
-            fscales = np.arange(s_lo, s_hi + 1e-12, 0.001)
-        else:
-            fscales = s_wall + np.arange(-0.003, 0.003 + 1e-12, 0.001)
-        vals = np.concatenate([_pair_values(real, tabs.d0, tabs.dd, pi, pj, sensors, fpts, scale=sc)
-                               for sc in fscales])  # (S*G, P)
-        m = vals.mean(axis=1)
-        best = int(np.argmax(m))
-        allpts = np.tile(fpts, (len(fscales), 1))
-        allsc = np.repeat(fscales, len(fpts))
-        bmaps = wpairs @ vals.T  # (B, S*G)
-        bbest = np.argmax(bmaps, axis=1)
-        # stage 3: polish at the fine step around the best (position, scale)
-        px, py = allpts[best]
-        s2 = float(allsc[best])
-        _, _, ppts = _grid(max(0.0, px - step2), min(wall.width_m, px + step2),
-                           max(0.0, py - step2), min(wall.height_m, py + step2), fine_step_m)
-        pscales = s2 + np.array([-0.0005, 0.0, 0.0005]) if s_hi > s_lo else np.array([1.0])
-        pm = np.concatenate([_srp(real, tabs.d0, tabs.dd, pi, pj, sensors, ppts, scale=sc) for sc in pscales])
-        pbest = int(np.argmax(pm))
-        est = np.tile(ppts, (len(pscales), 1))[pbest]
-        bpos = allpts[bbest]
-        r95 = float(np.quantile(np.hypot(*(bpos - allpts[best]).T), 0.95)) if n_bootstrap > 0 else 0.0
-        r95 = max(r95, fine_step_m)
-        m = pm
-        best = pbest
-        fscales = pscales
-        fpts = ppts
-        score = float(m[best])
-        if any(math.hypot(est[0] - c.position_m[0], est[1] - c.position_m[1]) < 0.05 for c, _, _ in refined):
-            continue
-        refined.append((Candidate((float(est[0]), float(est[1])), score, r95), cval,
-                        float(fscales[best // len(fpts)])))
-        if s_wall is None:
-            s_wall = refined[-1][2]
     eq = np.asarray(equipment_m, dtype=float).reshape(-1, 2)
-    if len(eq):
-        refined = [(c if np.min(np.hypot(*(eq - np.array(c.position_m)).T)) > equipment_radius_m
-                    else Candidate(c.position_m, c.score, c.uncertainty_radius_m, "equipment"), cv, sc)
-                   for c, cv, sc in refined]
-    refined.sort(key=lambda t: (t[0].kind == "leak", t[0].score), reverse=True)
-    top, _, top_scale = refined[0]
-    keep = [top] + [c for c, cv, _ in refined[1:]
-                    if c.kind == "leak" and c.score >= relative_threshold * top.score and cv >= floor]
-    keep = keep[:max_sources]
-    keep += [c for c, cv, _ in refined if c.kind == "equipment" and c is not top and cv >= floor]
+
+    cmap0 = None
+    found = []  # per source: dict
+    s_wall = None
+
+    def clean(R, threshold, layer, cap):
+        """CLEAN loop on the pair tables R: append every source above ``threshold`` to ``found``."""
+        nonlocal cmap0, s_wall
+        for _ in range(cap + 2):
+            cmap = coarse(R, 1.0 if s_wall is None else s_wall)
+            if cmap0 is None:
+                cmap0 = cmap
+            peaks = (cmap == maximum_filter(cmap, size=2 * sep + 1, mode="nearest")) & (cmap >= threshold)
+            iy, ix = np.nonzero(peaks)
+            if len(iy) == 0:
+                break
+            order = []  # strongest peaks at least 5 cm apart (the max-filtered map has plateaus)
+            for o in np.argsort(cmap[iy, ix])[::-1]:
+                if all(math.hypot(gx[ix[o]] - gx[ix[q]], gy[iy[o]] - gy[iy[q]]) >= 0.05 for q in order):
+                    order.append(o)
+                if len(order) == 4:
+                    break
+            order = [o for o in order if cmap[iy[o], ix[o]] >= 0.6 * cmap[iy[order[0]], ix[order[0]]]]
+            env = np.ascontiguousarray(np.abs(R))
+            real = np.ascontiguousarray(R.real)
+            med_env = np.median(env, axis=1)  # a pair's lobe is significant at 3x its median envelope
+            sc1 = scales1 if s_wall is None else np.array([s_wall])
+            sh = scale_half if s_wall is None else min(scale_half, 0.005)
+            refined = []
+            for o in order:
+                # the coarse map is made at scale 1: with the wall's scale unknown its peak can sit a few cm off
+                est, score, scale, r_boot, bsc = _refine(tabs, env, real, sensors, wall, gx[ix[o]], gy[iy[o]], h,
+                                                         fine_step_m, sc1, sh, wpairs, 0.03 if s_wall is None else 0.0)
+                if any(math.hypot(*(est - r["x"])) < 0.05 for r in refined):
+                    continue
+                refined.append(dict(x=est, score=score, scale=scale, r_boot=r_boot, bscales=bsc,
+                                    cval=float(cmap[iy[o], ix[o]])))
+            refined.sort(key=lambda r: r["score"], reverse=True)
+            top = refined[0]
+            # what CLEAN leaves of a found source (its lobes are chirped where the dispersion model is off)
+            # shows again near it: subtract again, do not count it as a new source
+            residue = any(math.hypot(*(top["x"] - g["x"])) < 0.08 for src in found for g in src["group"])
+            if s_wall is None:
+                s_wall = top["scale"]
+            dpred, _ = srcs.path_differences(sensors, pi, pj, top["x"])
+            win = 3e-3 + 0.01 * np.abs(dpred)
+            dhat, amp, penv = srcs.pair_peaks(R, tabs.d0, tabs.dd, dpred * top["scale"], win)
+            signif = penv > 3.0 * med_env
+            r_res, mad, inl = srcs.residual_radius(sensors, pi, pj, top["x"], top["scale"], dhat, signif)
+            R_next = srcs.subtract_source(R, tabs.d0, tabs.dd, dhat, amp, kern)
+            # its echoes (mirror images in the edges and stiffeners) are not new sources: take their lobes too
+            for img in srcs.mirror_images(top["x"], wall):
+                dimg, _ = srcs.path_differences(sensors, pi, pj, img)
+                di, ai, ei = srcs.pair_peaks(R_next, tabs.d0, tabs.dd, dimg * top["scale"], win)
+                keep = ei > 3.0 * med_env
+                if keep.any():
+                    R_next = srcs.subtract_source(R_next, tabs.d0, tabs.dd, di, np.where(keep, ai, 0), kern)
+            if residue:
+                R = R_next
+                continue
+            # other peaks of this map that vanish with the source's lobes are its ambiguous twins
+            twins = []
+            for r in refined[1:]:
+                if r["score"] < relative_threshold * top["score"]:
+                    continue
+                left = float(_srp(np.ascontiguousarray(maximum_filter1d(np.abs(R_next), size=width, axis=1,
+                                                                          mode="nearest")),
+                                  tabs.d0, tabs.dd, pi, pj, sensors, r["x"][None, :])[0])
+                if left < threshold:
+                    twins.append(r)
+            group = [top] + twins
+            if twins:  # bootstrap share of each position being the best of the group
+                vals = np.stack([_pair_values(real, tabs.d0, tabs.dd, pi, pj, sensors, g["x"][None, :], g["scale"])[0]
+                                 for g in group])  # (C, P)
+                # P(twin c is the true position) = 2 Φ(−(s_top − s_c)/σ_c), σ_c the bootstrap SD of the
+                # difference (an exact mirror ambiguity gives 1 : 1), normalised over the group
+                bsc = wpairs @ vals.T  # (B, C)
+                diff = bsc[:, :1] - bsc
+                sd = np.maximum(diff.std(axis=0), 1e-9)
+                raw = np.array([1.0] + [math.erfc((group[0]["score"] - g["score"]) / sd[c] / math.sqrt(2))
+                                        for c, g in enumerate(group[1:], 1)])
+                shares = raw / raw.sum()
+            else:
+                shares = np.ones(1)
+            r95 = math.sqrt(top["r_boot"] ** 2 + r_res**2)
+            found.append(dict(group=group, shares=shares, r95=max(r95, fine_step_m), dhat=dhat, inl=inl,
+                              scale=top["scale"], bscales=top["bscales"], mad=mad, layer=layer))
+            R = R_next
+            if sum(src["layer"] == layer for src in found) >= cap:
+                return
+
+
+    clean(tabs.R.copy(), threshold, 0, max_sources + len(eq))
+    G_layers = [G]
+    if N >= 4 and found:
+        # a source hidden under a louder one: per frequency, the cross-spectral matrix without its dominant
+        # eigen-component (model-free: whatever the propagation, the loud source's transfer vector goes)
+        G2 = _without_dominant(Xseg, pi, pj)
+        # margin 2 (not 1.25): with S Welch segments the loud source leaves ~1/sqrt(S) of itself in this
+        # layer, structured like its lobes, which the surrogate does not have
+        thr2 = srcs.null_threshold(coarse(tables(_without_dominant(sur_x, pi, pj)).R, s_wall), margin=2.0)
+        G_layers.append(G2)
+        clean(tables(G2).R.copy(), thr2, 1, max_sources)
+
+    # describe each source, then the leak odds
+    ref_check = None
+    if reference is not None:
+        if reference.sensor_positions_m.shape != sensors.shape or not np.allclose(
+                reference.sensor_positions_m, sensors, atol=1e-3):
+            raise LocalizationError("the reference recording's sensor positions differ from the recording's",
+                                    hint="record the reference with the same sensors in the same places")
+        ref_rec = reference
+        nref = min(nseg, _segment_length(ref_rec, wall, band_hz))
+        fr, Gr, _, _, _ = _cross_spectra(ref_rec, nref, band_hz)
+        tr = (_tables_dispersive(fr, Gr, pi, pj, wall, ref_rec.fs_hz, dmax, band_hz) if method == "dispersive"
+              else _tables_gcc(fr, Gr, pi, pj, speed, dmax, ref_rec.fs_hz))
+        sur_r = Recording(ref_rec.fs_hz, sensors, srcs.shifted_surrogate(ref_rec.signals))
+        Gsr = _cross_spectra(sur_r, nref, band_hz)[1]
+        tsr = (_tables_dispersive(fr, Gsr, pi, pj, wall, ref_rec.fs_hz, dmax, band_hz) if method == "dispersive"
+               else _tables_gcc(fr, Gsr, pi, pj, speed, dmax, ref_rec.fs_hz))
+        envr = np.ascontiguousarray(maximum_filter1d(np.abs(tr.R), size=width, axis=1, mode="nearest"))
+        envsr = np.ascontiguousarray(maximum_filter1d(np.abs(tsr.R), size=width, axis=1, mode="nearest"))
+        thr_r = srcs.null_threshold(_srp(envsr, tr.d0, tr.dd, pi, pj, sensors, pts))
+
+        def ref_check(x, s):
+            return bool(_srp(envr, tr.d0, tr.dd, pi, pj, sensors, np.asarray(x)[None, :], scale=s)[0] >= thr_r)
+
+    cands: list[Candidate] = []
+    for si, src in enumerate(found):
+        top = src["group"][0]
+        info = srcs.characterize(f, G_layers[src["layer"]], Xseg, k_model, sensors, pi, pj, top["x"], src["scale"], src["dhat"],
+                                 src["inl"], rec.fs_hz, nseg, band_hz)
+        near = bool(len(eq) and np.min(np.hypot(*(eq - top["x"]).T)) <= equipment_radius_m)
+        in_ref = ref_check(top["x"], src["scale"]) if ref_check is not None else None
+        ll, why = srcs.leak_likelihood(info, near, in_ref)
+        for g, share in zip(src["group"], src["shares"]):
+            cands.append(Candidate((float(g["x"][0]), float(g["x"][1])), g["score"], src["r95"],
+                                   "equipment" if (near or in_ref) else "leak", float(share), info.power_db,
+                                   info.band_hz, ll, info.stationary, tuple(why), si))
+    # probability that each candidate is the leak (one leak among the heard sources): odds x position share
+    # x squared coherence relative to the strongest of the same layer (a weaker copy of a source — a
+    # scattered or residual lobe — is less likely the leak than the source itself; a source hidden under a
+    # louder one is compared within the hidden layer)
+    layer = {si: src["layer"] for si, src in enumerate(found)}
+    smax = {ly: max([c.score for c in cands if layer[c.source] == ly], default=1.0) for ly in set(layer.values())}
+    # (a hidden-layer source counts half: the layer also holds what finite averaging leaves of the loudest)
+    odds = np.array([c.leak_likelihood / max(1 - c.leak_likelihood, 1e-9) * c.probability
+                     * (max(c.score, 0) / smax[layer[c.source]]) ** 2 * (0.5 if layer[c.source] else 1.0)
+                     for c in cands])
+    probs = odds / odds.sum() if len(cands) else odds
+    cands = [dataclasses.replace(c, probability=float(p)) for c, p in zip(cands, probs)]
+    cands.sort(key=lambda c: c.probability, reverse=True)
+    # echoes and CLEAN residue: improbable as the leak (< 0.2 %); counted, not listed
+    weak = [c for c in cands if c.probability < 0.002 and c.kind == "leak"]
+    cands = [c for c in cands if c not in weak]
+    tot = sum(c.probability for c in cands)
+    cands = [dataclasses.replace(c, probability=c.probability / tot) for c in cands] if tot > 0 else cands
+
+    calib = wall_calibration(wall, disp, s_wall, [src["bscales"] for src in found[:1]], pitch)
+    if not cands:
+        status, why = STATUS_NONE, (f"no source found: no point of the map reached the detection threshold "
+                                    f"{threshold:.3f} (surrogate-data test)")
+        pos, r95 = None, None
+    else:
+        best = cands[0]
+        # a rival: another source not identified as equipment that is not negligible as the leak (≥ 1 %)
+        rivals = [c for c in cands[1:] if c.source != best.source and c.kind == "leak" and c.probability >= 0.01]
+        twins_close = [c for c in cands[1:] if c.source == best.source and c.probability >= 0.2 * best.probability]
+        pos, r95 = best.position_m, best.uncertainty_radius_m
+        # a self-calibrated scale at the edge of its search range: the wall is further from its file than
+        # the search covers, and the position is a compromise
+        at_bound = s_hi > s_lo and s_wall is not None and min(s_wall - s_lo, s_hi - s_wall) < 0.01
+        # with 4 sensors, 6 pairs carry 2 position + 1 scale + 3 sensor-error unknowns: nothing left to
+        # check the wall model against
+        few = N < 5
+        if (best.probability >= 0.8 and not rivals and not twins_close and best.kind == "leak" and not at_bound
+                and not few):
+            status, why = STATUS_FOUND, "one source stands out as the leak"
+            if weak:
+                why += f" ({len(weak)} echo-like source(s) with P(leak) < 0.2 % not listed)"
+        else:
+            parts = []
+            if twins_close:
+                parts.append(f"the likelihood has {1 + len(twins_close)} peaks of comparable height")
+            if rivals:
+                parts.append(f"{len(rivals)} other source(s) heard could be the leak")
+            if best.kind != "leak":
+                parts.append("the strongest source sits at known equipment")
+            if few:
+                parts.append(f"{N} sensors leave no redundancy to check the wall model (5 or more needed)")
+            if at_bound:
+                parts.append(f"the wall's A0 wavenumber scale hit the edge of the searched range {s_lo:.2f}–{s_hi:.2f} "
+                             f"(thickness or material in the wall file is off by more than that)")
+            if best.probability < 0.8:
+                parts.append(f"the best candidate has only {best.probability:.0%} probability of being the leak")
+            status, why = STATUS_AMBIGUOUS, "unreliable: " + "; ".join(parts)
     return Localization(
-        position_m=top.position_m,
-        uncertainty_radius_m=top.uncertainty_radius_m,
-        candidates=tuple(keep),
+        position_m=pos,
+        uncertainty_radius_m=r95,
+        candidates=tuple(cands),
         method=method,
         band_hz=band_hz,
-        image=cmap,
+        image=cmap0,
         image_x_m=gx,
         image_y_m=gy,
         elapsed_s=time.perf_counter() - t0,
-        noise_floor=floor,
+        noise_floor=threshold,
         segment_samples=nseg,
-        speed_scale=top_scale,
+        speed_scale=float(s_wall) if s_wall is not None else 1.0,
+        status=status,
+        message=why,
+        calibration=calib,
     )
 
 
@@ -517,7 +784,11 @@ def plot_likelihood(result: Localization, wall: Wall, rec: Recording | None, pat
             ax.plot(t[0], t[1], "o", mfc="none", mec="white", ms=10, label="true leak")
     ax.set_xlabel("x along the wall [m]")
     ax.set_ylabel("y along the wall [m]")
-    ax.set_title(f"leak likelihood ({result.method}); 95 % radius {result.uncertainty_radius_m * 1000:.1f} mm")
+    if result.uncertainty_radius_m is None:
+        ax.set_title(f"source map ({result.method}): no source found")
+    else:
+        ax.set_title(f"source map ({result.method}), {result.status}; 95 % radius "
+                     f"{result.uncertainty_radius_m * 1000:.1f} mm")
     ax.legend(loc="upper right", fontsize=7, framealpha=0.6)
     fig.tight_layout()
     fig.savefig(path)

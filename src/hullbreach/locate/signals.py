@@ -44,11 +44,15 @@ class Recording:
         (N, 2) sensor positions on the unrolled wall [m].
     signals : np.ndarray
         (N, T) samples (any consistent unit: V, m/s, ...).
+    calibration : np.ndarray or None
+        Optional active pitch-catch (N, N, Tc): ``calibration[i, j]`` is sensor j's signal when sensor i
+        pulses, sample 0 at the pulse, at ``fs_hz`` (see :mod:`hullbreach.locate.calibrate`).
     """
 
     fs_hz: float
     sensor_positions_m: np.ndarray = field(repr=False)
     signals: np.ndarray = field(repr=False)
+    calibration: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_sensors(self) -> int:
@@ -63,7 +67,9 @@ class Recording:
     def save(self, path) -> Path:
         """Write the recording as ``.npz`` (keys ``fs_hz``, ``sensor_positions_m``, ``signals``)."""
         p = Path(path)
-        np.savez(p, fs_hz=np.float64(self.fs_hz), sensor_positions_m=self.sensor_positions_m, signals=self.signals)
+        extra = {} if self.calibration is None else {"calibration": self.calibration}
+        np.savez(p, fs_hz=np.float64(self.fs_hz), sensor_positions_m=self.sensor_positions_m, signals=self.signals,
+                 **extra)
         return p if p.suffix == ".npz" else p.with_name(p.name + ".npz")
 
 
@@ -132,7 +138,13 @@ def load_recording(path) -> Recording:
         raise LocalizationError(f"recording is missing key(s) {', '.join(missing)}",
                                 hint="the .npz needs fs_hz, sensor_positions_m (N x 2) and signals (N x T)",
                                 source=str(p))
-    return recording_from_arrays(data["fs_hz"], data["sensor_positions_m"], data["signals"], source=str(p))
+    rec = recording_from_arrays(data["fs_hz"], data["sensor_positions_m"], data["signals"], source=str(p))
+    if "calibration" in data:
+        from hullbreach.locate.calibrate import check_calibration
+
+        rec = Recording(rec.fs_hz, rec.sensor_positions_m, rec.signals,
+                        check_calibration(data["calibration"], rec.n_sensors, source=str(p)))
+    return rec
 
 
 # ------------------------------------------------------------------------------------------------

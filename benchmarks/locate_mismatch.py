@@ -1,0 +1,185 @@
+"""Benchmark (issue 13): localization on walls that are not what their file says, on an INDEPENDENT generator.
+
+Recordings come from ``tests/generators/plate_images.py`` (Mindlin flexural dispersion, power-law
+attenuation, complex edge reflections up to order 2, a frequency-dependent stiffener, sensor position /
+gain / timing errors, band-limited equipment), which shares no code with ``hullbreach.locate``. The
+localizer is told the DECLARED 1.2 m x 1.0 m, 2 mm Al 2219 panel with 16 perimeter sensors.
+
+Cases:
+  sweep   thickness −20…+10 %, modulus ±7 %, edge reflection 0.3–0.9, sensor errors ≤ 4 mm / 4 dB / 3 µs,
+          SNR −12…0 dB                              goal: p90 error ≤ 20 mm, 95 % radius covers ≥ 90 %
+  loud    the same + an unknown 50–250 kHz source 0–15 dB louder than the leak (stationary or cycling)
+                                                    goal: leak among candidates ≥ 95 %, first ≥ 80 %
+  worst   every knob at its harsh end (loud source 15 dB)
+  noise   independent Gaussian noise on all sensors: must say "no source"
+  timing  one localization, 16 sensors, 0.5 s at 1 MHz: goal < 2 s
+
+Methods side by side on the same recordings: hullbreach (this branch, dispersive), GCC-PHAT (the same
+pipeline with one wave speed), and today's localizer (``src/hullbreach/locate/localize.py`` at commit
+53ac87c, loaded from git).
+
+Usage: python benchmarks/locate_mismatch.py [--n 30] [--duration-ms 100] [--workers 2] [--cases sweep,loud,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "generators"))
+import plate_images as gen  # noqa: E402
+
+from hullbreach.locate.lamb import material  # noqa: E402
+from hullbreach.locate.localize import locate  # noqa: E402
+from hullbreach.locate.signals import Recording  # noqa: E402
+from hullbreach.locate.wall import Stiffener, Wall  # noqa: E402
+
+HIT_M = 0.03  # a candidate within 3 cm of the leak "is" the leak
+
+
+def declared_wall() -> Wall:
+    d = gen.DECLARED
+    return Wall(d["thickness_m"], d["width_m"], d["height_m"], material("al-2219"),
+                (Stiffener("x", d["stiffener_y_m"], 0.6, "frame"),), name="sweep panel 1.2 x 1.0 m, 2 mm Al 2219")
+
+
+def _old_locate():
+    src = subprocess.run(["git", "-C", str(REPO), "show", "53ac87c:src/hullbreach/locate/localize.py"],
+                         capture_output=True, text=True, check=True).stdout
+    path = Path(tempfile.gettempdir()) / "hb_locate_53ac87c.py"
+    path.write_text(src)
+    spec = importlib.util.spec_from_file_location("hb_locate_53ac87c", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod.locate
+
+
+def _score(res, leak):
+    if res.position_m is None:
+        return dict(status=getattr(res, "status", "found"), err=None, r95=None, covered=False, among=False, first=False,
+                    n=len(res.candidates))
+    err = math.hypot(res.position_m[0] - leak[0], res.position_m[1] - leak[1])
+    among = any(math.hypot(c.position_m[0] - leak[0], c.position_m[1] - leak[1]) <= HIT_M for c in res.candidates)
+    return dict(status=getattr(res, "status", "found"), err=err, r95=res.uncertainty_radius_m,
+                covered=err <= res.uncertainty_radius_m, among=among, first=err <= HIT_M, n=len(res.candidates),
+                t=res.elapsed_s)
+
+
+def run_one(args):
+    case_name, i, duration_s = args
+    rng = np.random.default_rng([i, len(case_name), ord(case_name[0])])
+    wall = declared_wall()
+    sens = gen.perimeter(16, wall.width_m, wall.height_m)
+    if case_name == "noise":
+        sig = rng.standard_normal((16, int(duration_s * 1e6)))
+        rec = Recording(1e6, sens, sig)
+        leak = (np.nan, np.nan)
+        info = {}
+    else:
+        c = gen.draw_case(rng, loud=case_name in ("loud", "worst"), worst=case_name == "worst")
+        syn = gen.run_case(c, sens, duration_s=duration_s, seed=rng)
+        rec = Recording(syn.fs_hz, syn.declared_sensors_m, syn.signals)
+        leak = c.leak_m
+        info = dict(tf=c.thickness_factor, ef=c.modulus_factor, refl=c.plate.edge_reflection, snr=c.snr_db,
+                    other_db=None if c.other is None else c.other.level_db,
+                    other_cycling=None if c.other is None else c.other.on_off_period_s is not None)
+    out = {"case": case_name, "i": i, **info}
+    for name, fn in (("hullbreach", lambda: locate(wall, rec)),
+                     ("gcc-phat", lambda: locate(wall, rec, method="gcc-phat")),
+                     ("53ac87c", lambda: _old_locate()(wall, rec))):
+        t = time.perf_counter()
+        res = fn()
+        s = _score(res, leak)
+        s["t"] = time.perf_counter() - t
+        out[name] = s
+    return out
+
+
+def summarize(rows, method):
+    errs = np.array([r[method]["err"] for r in rows if r[method]["err"] is not None])
+    n = len(rows)
+    d = dict(n=n, found=len(errs))
+    if len(errs):
+        d.update(median_mm=float(np.median(errs) * 1e3), p90_mm=float(np.quantile(errs, 0.9) * 1e3),
+                 max_mm=float(errs.max() * 1e3))
+    d["coverage"] = sum(r[method]["covered"] for r in rows) / n
+    d["among"] = sum(r[method]["among"] for r in rows) / n
+    d["first"] = sum(r[method]["first"] for r in rows) / n
+    d["no_source"] = sum(r[method]["status"] == "no source" for r in rows) / n
+    d["ambiguous"] = sum(r[method]["status"] == "ambiguous" for r in rows) / n
+    d["mean_t_s"] = float(np.mean([r[method]["t"] for r in rows]))
+    return d
+
+
+def timing():
+    wall = declared_wall()
+    sens = gen.perimeter(16, wall.width_m, wall.height_m)
+    c = gen.draw_case(np.random.default_rng(5))
+    syn = gen.run_case(c, sens, duration_s=0.5, seed=5)
+    rec = Recording(syn.fs_hz, syn.declared_sensors_m, syn.signals)
+    locate(wall, rec)  # warm the dispersion cache
+    out = {}
+    for name, fn in (("hullbreach", lambda: locate(wall, rec)), ("gcc-phat", lambda: locate(wall, rec, method="gcc-phat")),
+                     ("53ac87c", lambda: _old_locate()(wall, rec))):
+        ts, cs = [], []
+        for _ in range(3):
+            t, c = time.perf_counter(), time.process_time()
+            fn()
+            ts.append(time.perf_counter() - t)
+            cs.append(time.process_time() - c)
+        out[name] = dict(median_s=float(np.median(ts)), max_s=float(np.max(ts)), median_cpu_s=float(np.median(cs)),
+                         max_cpu_s=float(np.max(cs)), load_avg_1min=os.getloadavg()[0])
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=30)
+    ap.add_argument("--n-worst", type=int, default=6)
+    ap.add_argument("--n-noise", type=int, default=10)
+    ap.add_argument("--duration-ms", type=float, default=100.0)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--cases", default="sweep,loud,worst,noise,timing")
+    ap.add_argument("--json", default=None)
+    a = ap.parse_args(argv)
+    cases = a.cases.split(",")
+    jobs = []
+    for c in cases:
+        if c == "timing":
+            continue
+        n = a.n_worst if c == "worst" else a.n_noise if c == "noise" else a.n
+        jobs += [(c, i, a.duration_ms / 1e3) for i in range(n)]
+    with ProcessPoolExecutor(a.workers) as ex:
+        rows = list(ex.map(run_one, jobs))
+    result = {"load_avg": os.getloadavg(), "rows": rows, "summary": {}}
+    for c in cases:
+        if c == "timing":
+            result["timing"] = timing()
+            print("timing", json.dumps(result["timing"]))
+            continue
+        sel = [r for r in rows if r["case"] == c]
+        result["summary"][c] = {m: summarize(sel, m) for m in ("hullbreach", "gcc-phat", "53ac87c")}
+        for m, d in result["summary"][c].items():
+            print(c, m, json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in d.items()}))
+        if c != "noise":
+            worst = max(sel, key=lambda r: r["hullbreach"]["err"] if r["hullbreach"]["err"] is not None else 9)
+            print(c, "worst case (hullbreach):", json.dumps(worst, default=str))
+    if a.json:
+        Path(a.json).write_text(json.dumps(result, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

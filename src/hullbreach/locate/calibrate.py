@@ -1,0 +1,120 @@
+"""Self-calibration of the wall's A0 dispersion: from the noise itself, and from an active pitch-catch.
+
+The localizer's model is the Rayleigh–Lamb A0 wavenumber k_model(f) of the *declared* plate. A real wall
+differs (chemically milled pockets, temper, brackets): in the thin-plate regime k ∝ ω^½ h^(-½) E^(-¼)
+(Kirchhoff flexural wave, Graff 1975 §8.1), so a thickness or modulus error scales k by a common factor
+s = k_true / k_model. Only the product h·E^½ is identifiable from A0 there; the estimate is reported as s,
+as the equivalent thickness with the declared modulus (h/s²), as the equivalent modulus with the declared
+thickness (E/s⁴), and as the A0 phase speed at 100 kHz (c_p/s).
+
+**Passive** (every localization): s is searched jointly with the source position (see
+:func:`hullbreach.locate.localize.locate`); its interval is the 2.5–97.5 % range of the bootstrap over
+sensors.
+
+**Active pitch-catch** (optional, standard in structural health monitoring: each sensor pulses in turn,
+the others listen). ``.npz`` key ``calibration``: array (N, N, Tc), ``calibration[i, j]`` = sensor j's
+signal when sensor i pulses, sample 0 = the pulse, sampled at ``fs_hz`` (the recording's rate); the
+diagonal is ignored. For pulser i the receivers' PHAT-whitened spectra are steered back to the pulser
+with exp(+i s k_model(f) d_ij) and summed (a matched-field focus on the known source); the focus power
+summed over pulsers is maximal at the true s. The interval is a bootstrap over pulsers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hullbreach.errors import LocalizationError
+from hullbreach.locate.lamb import Dispersion
+from hullbreach.locate.wall import Wall
+
+
+@dataclass(frozen=True)
+class PitchCatch:
+    """Result of :func:`calibrate_pitch_catch`: scale s [-], its 95 % interval, pulsers used."""
+
+    scale: float
+    scale_interval: tuple[float, float]
+    n_pulsers: int
+
+
+def check_calibration(cal: np.ndarray, n_sensors: int, source: str = "recording") -> np.ndarray:
+    """Check a pitch-catch array (N, N, Tc); errors name the problem."""
+    c = np.asarray(cal)
+    if c.dtype.kind not in "iuf":
+        raise LocalizationError(f"calibration must be numeric, got dtype {c.dtype}", source=source)
+    if c.ndim != 3 or c.shape[0] != n_sensors or c.shape[1] != n_sensors or c.shape[2] < 64:
+        raise LocalizationError(
+            f"calibration must have shape (N, N, Tc) with N = {n_sensors} sensors and Tc >= 64 samples, "
+            f"got {c.shape}", hint="calibration[i, j] = sensor j's signal when sensor i pulses", source=source)
+    if not np.all(np.isfinite(c)):
+        raise LocalizationError("calibration contains NaN or infinite samples", source=source)
+    return c.astype(float)
+
+
+def calibrate_pitch_catch(wall: Wall, cal: np.ndarray, sensors: np.ndarray, fs_hz: float, band_hz,
+                          n_bootstrap: int = 200, seed: int = 0) -> PitchCatch:
+    """Estimate the A0 wavenumber scale s from a pitch-catch array (module docstring)."""
+    N, _, Tc = cal.shape
+    f = np.fft.rfftfreq(Tc, 1.0 / fs_hz)
+    band = (f >= band_hz[0]) & (f <= band_hz[1])
+    if band.sum() < 8:
+        raise LocalizationError(f"calibration traces too short: {Tc} samples give {int(band.sum())} bins in the band",
+                                hint="record at least 2 ms per pulse")
+    fb = f[band]
+    k = wall.dispersion(f_max_hz=max(fs_hz / 2, band_hz[1])).wavenumber(fb, "A0")
+    Y = np.fft.rfft(cal * np.hanning(Tc)[None, None, :], axis=2)[:, :, band]
+    Y = Y / np.maximum(np.abs(Y), 1e-300)
+    d = np.hypot(*(sensors[:, None, :] - sensors[None, :, :]).transpose(2, 0, 1))
+
+    def curves(scales):
+        out = np.zeros((N, len(scales)))
+        for i in range(N):
+            rx = [j for j in range(N) if j != i]
+            ph = np.exp(1j * np.einsum("s,j,f->sjf", scales, d[i, rx], k))  # (S, J, F)
+            z = np.einsum("sjf,jf->sf", ph, Y[i, rx])
+            out[i] = (np.abs(z) ** 2).sum(axis=1)
+        return out
+
+    coarse = np.arange(0.80, 1.25 + 1e-9, 0.01)
+    c0 = curves(coarse).sum(axis=0)
+    s0 = float(coarse[int(np.argmax(c0))])
+    fine = s0 + np.arange(-0.012, 0.012 + 1e-9, 0.0005)
+    cf = curves(fine)
+    s_hat = float(fine[int(np.argmax(cf.sum(axis=0)))])
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, N, size=(n_bootstrap, N))
+    bs = fine[np.argmax(cf[idx].sum(axis=1), axis=1)]
+    lo, hi = np.quantile(bs, [0.025, 0.975])
+    return PitchCatch(s_hat, (float(lo) - 0.005, float(hi) + 0.005), N)
+
+
+def _interval(v: float, lo: float, hi: float, unit: str) -> dict:
+    return {"value": float(v), "low": float(min(lo, hi)), "high": float(max(lo, hi)), "unit": unit}
+
+
+def wall_calibration(wall: Wall, disp: Dispersion, scale: float | None, boot_scales: list,
+                     pitch: PitchCatch | None) -> dict:
+    """The ``calibration`` JSON block: what was estimated about the wall, with 95 % intervals."""
+    out: dict = {"estimated": "A0 wavenumber scale s = k_true / k_model (thin plate: only h·sqrt(E) is identifiable)",
+                 "declared_thickness_m": wall.thickness_m,
+                 "declared_youngs_modulus_pa": wall.material.youngs_modulus_pa}
+    if pitch is not None:
+        out["pitch_catch"] = {"a0_wavenumber_scale": _interval(pitch.scale, *pitch.scale_interval, "-"),
+                              "pulsers": pitch.n_pulsers}
+    if scale is None:
+        out["passive"] = None
+        return out
+    bs = np.asarray(boot_scales[0]) if boot_scales else np.array([scale])
+    lo, hi = np.quantile(bs, [0.025, 0.975])
+    lo, hi = min(lo, scale) - 0.002, max(hi, scale) + 0.002
+    cp = float(disp.phase(1e5, "A0"))
+    h, E = wall.thickness_m, wall.material.youngs_modulus_pa
+    out["passive"] = {
+        "a0_wavenumber_scale": _interval(scale, lo, hi, "-"),
+        "equivalent_thickness_m": _interval(h / scale**2, h / hi**2, h / lo**2, "m"),
+        "equivalent_youngs_modulus_pa": _interval(E / scale**4, E / hi**4, E / lo**4, "Pa"),
+        "a0_phase_speed_100khz_m_s": _interval(cp / scale, cp / hi, cp / lo, "m/s"),
+    }
+    return out

@@ -1,0 +1,311 @@
+"""Several sources, a detection threshold, honest radii, and which source is the leak.
+
+Pure functions on the pair correlation tables of :mod:`hullbreach.locate.localize` (R_ij(Δ), Δ the path
+difference [m]):
+
+* :func:`null_threshold` — the detection threshold. The same map is made from a *surrogate* of the
+  recording in which every channel is circularly shifted by a different multiple of T/N: each channel
+  keeps its own spectrum and noise, but no source stays coherent between channels (a stationary
+  source's cross-correlation lives at lags up to the reverberation time, much shorter than the shifts).
+  The threshold is the surrogate map's median plus 1.25 × its largest excess (the look-elsewhere effect
+  of searching the whole wall is in the surrogate's maximum). This is a surrogate-data test (Theiler et
+  al., Physica D 58, 1992) applied to the steered-response map.
+* :func:`pair_peaks` / :func:`subtract_source` — CLEAN in the pair domain (Högbom, A&AS 15, 1974, applied
+  to correlations): for a found source, each pair's correlation lobe near the predicted path difference
+  is measured (peak position δ̂_ij, complex amplitude) and the point-spread kernel
+  K(u) = Σ_m w_m e^{i k_m u} / Σ w_m is subtracted there, so that weaker sources (and not the loud one's
+  sidelobes) show in the next map.
+* :func:`residual_radius` — the model-mismatch term of the 95 % radius: the pair residuals
+  e_ij = δ̂_ij − δ_ij(x̂) are split into per-sensor errors n (e ≈ n_i − n_j, least squares) and pair noise,
+  their robust variances give the covariance of the path differences, propagated to position through the
+  Jacobian J of Δ_ij(x) (linearised least squares, e.g. Kay, *Fundamentals of Statistical Signal
+  Processing I*, 1993, §8.9).
+* :func:`characterize` — per source: coherent band, coherent power, stationarity.
+* :func:`leak_likelihood` — how leak-like a source is, from its band, the wall file's equipment, a
+  reference recording and stationarity; the factors are stated assumptions (documented in docs/locate.md).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Kernel look-up step as a fraction of the table step (subtraction phase error < 0.1 rad).
+_KERNEL_OVERSAMPLE = 8
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What is known about one coherent source.
+
+    Attributes
+    ----------
+    power_db : float
+        Coherent power at the sensors [dB re 1 (signal unit)²], from the steered raw cross-spectra.
+    band_hz : tuple[float, float]
+        Lowest and highest frequency where the source is coherent above the noise [Hz].
+    stationary : bool
+        False when its coherent power changes between quarters of the record more than noise explains.
+    band_fraction : float
+        Log-frequency span of ``band_hz`` over that of the analysis band [-].
+    high_to_mid_db : float
+        Coherent power density in the top sixth of the band (log-frequency) over the middle third [dB].
+    """
+
+    power_db: float
+    band_hz: tuple[float, float]
+    stationary: bool
+    band_fraction: float
+    high_to_mid_db: float = 0.0
+
+
+def shifted_surrogate(signals: np.ndarray) -> np.ndarray:
+    """Each channel i circularly shifted by i·T/N samples: same spectra, no inter-channel coherence."""
+    N, T = signals.shape
+    return np.stack([np.roll(signals[i], (i * T) // N) for i in range(N)])
+
+
+def null_threshold(null_map: np.ndarray, margin: float = 1.25) -> float:
+    """Detection threshold [-] from the surrogate map: median + ``margin`` × (max − median)."""
+    med = float(np.median(null_map))
+    return med + margin * (float(np.max(null_map)) - med)
+
+
+def kernel_table(k: np.ndarray, w: np.ndarray, dd: float, half_width_m: float):
+    """The pair point-spread kernel K(u) on a grid u = -U..U with step dd/16: (u0, du, K)."""
+    du = dd / _KERNEL_OVERSAMPLE
+    n = int(math.ceil(half_width_m / du))
+    u = np.arange(-n, n + 1) * du
+    K = (np.exp(1j * np.outer(u, k)) @ w) / np.sum(w)
+    return float(u[0]), du, K
+
+
+def _interp_rows(R: np.ndarray, d0: float, dd: float, x: np.ndarray) -> np.ndarray:
+    """Complex linear interpolation of each row p of R at position x[p] [m]."""
+    pos = np.clip((x - d0) / dd, 0, R.shape[1] - 1.000001)
+    i0 = pos.astype(np.int64)
+    w = pos - i0
+    rows = np.arange(R.shape[0])
+    return R[rows, i0] * (1 - w) + R[rows, i0 + 1] * w
+
+
+def pair_peaks(R: np.ndarray, d0: float, dd: float, delta_pred: np.ndarray, window_m: np.ndarray):
+    """Per pair: the envelope peak of R within ±window of the predicted path difference.
+
+    Returns (δ̂ (P,) [m], complex amplitude (P,), envelope at the peak (P,)); the peak position is refined
+    by a parabola through the three samples around the maximum.
+    """
+    P, D = R.shape
+    wn = np.maximum(2, np.ceil(window_m / dd).astype(int))
+    c = np.round((delta_pred - d0) / dd).astype(int)
+    W = int(wn.max())
+    offs = np.arange(-W, W + 1)
+    idx = np.clip(c[:, None] + offs[None, :], 1, D - 2)
+    env = np.abs(R[np.arange(P)[:, None], idx])
+    env = np.where(np.abs(offs)[None, :] <= wn[:, None], env, -1.0)
+    j = np.argmax(env, axis=1)
+    i = idx[np.arange(P), j]
+    rows = np.arange(P)
+    a, b, cc = np.abs(R[rows, i - 1]), np.abs(R[rows, i]), np.abs(R[rows, i + 1])
+    den = a - 2 * b + cc
+    frac = np.where(den < 0, 0.5 * (a - cc) / np.where(den < 0, den, -1.0), 0.0)
+    delta = d0 + (i + np.clip(frac, -0.5, 0.5)) * dd
+    amp = _interp_rows(R, d0, dd, delta)
+    return delta, amp, np.abs(amp)
+
+
+def subtract_source(R: np.ndarray, d0: float, dd: float, delta: np.ndarray, amp: np.ndarray, kern) -> np.ndarray:
+    """R minus amp_p·K(Δ − δ_p) for every pair p (a new array)."""
+    u0, du, K = kern
+    n = (len(K) - 1) // 2
+    span = int(math.ceil(n * du / dd))
+    out = R.copy()
+    P, D = R.shape
+    c = np.round((delta - d0) / dd).astype(int)
+    offs = np.arange(-span, span + 1)
+    idx = c[:, None] + offs[None, :]
+    ok = (idx >= 0) & (idx < D)
+    idx_c = np.clip(idx, 0, D - 1)
+    u = d0 + idx_c * dd - delta[:, None]
+    kpos = np.clip((u - u0) / du, 0, len(K) - 1.000001)
+    k0 = kpos.astype(np.int64)
+    kw = kpos - k0
+    Kv = K[k0] * (1 - kw) + K[k0 + 1] * kw
+    Kv = np.where(ok & (np.abs(u) <= n * du), Kv, 0.0)
+    rows = np.repeat(np.arange(P)[:, None], idx.shape[1], axis=1)
+    np.subtract.at(out, (rows[ok], idx_c[ok]), (amp[:, None] * Kv)[ok])
+    return out
+
+
+def path_differences(sensors: np.ndarray, pi, pj, x) -> tuple[np.ndarray, np.ndarray]:
+    """Δ_ij(x) = |x − s_i| − |x − s_j| (P,) [m] and its gradient J (P, 2) [-]."""
+    d = np.asarray(x, dtype=float)[None, :] - sensors
+    r = np.hypot(d[:, 0], d[:, 1])
+    u = d / np.maximum(r, 1e-9)[:, None]
+    return r[pi] - r[pj], u[pi] - u[pj]
+
+
+def mirror_images(x, wall) -> list[np.ndarray]:
+    """First-order mirror images [m] of a source at ``x`` in the four edges and in every stiffener line."""
+    x0, y0 = float(x[0]), float(x[1])
+    out = [np.array([-x0, y0]), np.array([2 * wall.width_m - x0, y0]), np.array([x0, -y0]),
+           np.array([x0, 2 * wall.height_m - y0])]
+    for st in wall.stiffeners:
+        c = st.position_m
+        out.append(np.array([x0, 2 * c - y0]) if st.direction == "x" else np.array([2 * c - x0, y0]))
+    return out
+
+
+def residual_radius(sensors: np.ndarray, pi, pj, x, scale: float, delta_hat: np.ndarray, significant: np.ndarray,
+                    coverage: float = 0.95) -> tuple[float, float, np.ndarray]:
+    """95 % radius [m] from the pair residuals, their robust scale [m], and the inlier mask.
+
+    Residuals e = δ̂/s − Δ(x) of the pairs whose lobe is ``significant``; outliers (|e| > 5 robust SD, a
+    lobe of another source) are dropped. Per-sensor errors n: least-squares solution of n_i − n_j = e_ij
+    (zero mean); the rest is pair noise; both variances are robust (1.4826 × median absolute value)².
+    Cov(x) = A (σ_n² B Bᵀ + σ_w² I) Aᵀ with A = (JᵀJ)⁻¹Jᵀ, B the pair–sensor incidence matrix.
+    The circle radius is sqrt(χ²₂(coverage) · λ_max(Cov)).
+    """
+    N = sensors.shape[0]
+    dpred, J = path_differences(sensors, pi, pj, x)
+    e = delta_hat / scale - dpred
+    base = significant if significant.sum() >= 3 else np.ones_like(significant)
+    med = float(np.median(e[base]))
+    mad = 1.4826 * float(np.median(np.abs(e[base] - med))) + 1e-6
+    ok = base & (np.abs(e - med) <= 5 * mad)
+    if ok.sum() < 3:
+        ok = base
+    B = np.zeros((len(pi), N))
+    B[np.arange(len(pi)), pi] = 1.0
+    B[np.arange(len(pi)), pj] = -1.0
+    Bo, eo, Jo = B[ok], e[ok], J[ok]
+    n_hat = np.linalg.lstsq(Bo, eo, rcond=None)[0]
+    used = np.flatnonzero(np.abs(Bo).sum(axis=0) > 0)
+    n_hat -= n_hat[used].mean()
+    w = eo - Bo @ n_hat
+    # robust variances, with the degrees of freedom the fit used back (the position takes 2, the sensor
+    # errors N' − 1 of the pairs): with 4 sensors little is left and the radius grows accordingly
+    nu = len(used)
+    sig_n2 = (1.4826 * float(np.median(np.abs(n_hat[used])))) ** 2 * (nu - 1) / max(nu - 3, 0.5)
+    dof_w = len(eo) - (nu - 1) - 2
+    sig_w2 = (1.4826 * float(np.median(np.abs(w)))) ** 2 * len(eo) / max(dof_w, 0.5)
+    JtJ = Jo.T @ Jo
+    if np.linalg.cond(JtJ) > 1e10:
+        return float("inf"), mad, ok
+    A = np.linalg.solve(JtJ, Jo.T)
+    cov = A @ (sig_n2 * (Bo @ Bo.T) + sig_w2 * np.eye(len(eo))) @ A.T
+    lam = float(np.max(np.linalg.eigvalsh(cov)))
+    chi2 = -2.0 * math.log(1.0 - coverage)  # χ² with 2 degrees of freedom
+    return math.sqrt(chi2 * max(lam, 0.0)), mad, ok
+
+
+def characterize(f: np.ndarray, G: np.ndarray, Xseg: np.ndarray, k_model: np.ndarray, sensors: np.ndarray,
+                 pi, pj, x, scale: float, delta_hat: np.ndarray, inliers: np.ndarray, fs_hz: float,
+                 nseg: int, band_hz, n_blocks: int = 24) -> SourceInfo:
+    """Band, power and stationarity of the source at ``x`` (see :class:`SourceInfo`).
+
+    ``G`` (P, F) are the raw cross-spectra, ``Xseg`` (F, N, S) the segment spectra, ``k_model`` (F,) the
+    model A0 wavenumber [rad/m]. Each pair is steered with its measured path difference δ̂ (so the
+    phase model error is taken out); frequency blocks (log-spaced) whose steered PHAT coherence exceeds
+    the noise level (3 σ of a sum of unit phasors) make the band.
+    """
+    ksc = k_model * scale
+    use = np.flatnonzero(inliers)
+    steer = np.exp(1j * np.outer(delta_hat[use] / scale, ksc))  # (P', F): undo e^{-ikΔ}
+    Gs = G[use] * steer
+    mag = np.abs(G[use])
+    ph = Gs / np.where(mag > 0, mag, 1.0)
+    edges = np.geomspace(band_hz[0], band_hz[1], n_blocks + 1)
+    blk = np.clip(np.searchsorted(edges, f, side="right") - 1, 0, n_blocks - 1)
+    hits = []
+    for b in range(n_blocks):
+        sel = blk == b
+        m = int(sel.sum())
+        if m < 2:
+            continue
+        # per pair |mean of the block's steered unit phasors| (insensitive to a residual phase per pair);
+        # null: mean of m/1.5 independent unit phasors (Hann-correlated bins) has E|.| = sqrt(π/(4 m')),
+        # SD sqrt((1 − π/4)/m'), averaged over P' pairs
+        mp = max(m / 1.5, 1.0)
+        stat = float(np.abs(ph[:, sel].mean(axis=1)).mean())
+        null = math.sqrt(math.pi / (4 * mp)) + 4.0 * math.sqrt((1 - math.pi / 4) / mp) / math.sqrt(len(use))
+        if stat > null:
+            hits.append(b)
+    if hits:
+        lo, hi = edges[min(hits)], edges[max(hits) + 1]
+    else:
+        lo, hi = band_hz
+    frac = math.log(hi / lo) / math.log(band_hz[1] / band_hz[0]) if hits else 0.0
+    # coherent power: per coherent block, mean over pairs of |Σ_f steered cross-spectrum|, Welch-normalised
+    win = np.hanning(nseg)
+    norm = 2.0 / (fs_hz * np.sum(win**2))
+    df = f[1] - f[0]
+    # per block: mean over pairs of |Σ_f steered G| minus what random phases give (sqrt(π/4 Σ|G|²))
+    dens = np.zeros(n_blocks)
+    for b in range(n_blocks):
+        sel = blk == b
+        if sel.sum() == 0:
+            continue
+        coh = np.abs(Gs[:, sel].sum(axis=1)) - np.sqrt(math.pi / 4 * (np.abs(Gs[:, sel]) ** 2).sum(axis=1))
+        dens[b] = max(float(coh.mean()), 0.0) / sel.sum()
+    pw = sum(dens[b] * (blk == b).sum() for b in hits) * norm * df
+    third, sixth = n_blocks // 3, max(1, n_blocks // 6)
+    mid, top = dens[third:2 * third].mean(), dens[n_blocks - sixth:].mean()
+    hf_db = 10 * math.log10(max(top, 1e-300) / max(mid, 1e-300)) if mid > 0 else -99.0
+    # stationarity: coherent power in quarters of the record (delay-and-sum with the model phases)
+    S = Xseg.shape[2]
+    stationary = True
+    if S >= 8:
+        d = np.hypot(*(np.asarray(x)[None, :] - sensors).T)
+        ph_i = np.exp(1j * np.outer(ksc, d))  # (F, N)
+        y = np.einsum("fn,fns->fs", ph_i, Xseg)
+        auto = np.sum(np.abs(Xseg) ** 2, axis=1)
+        cp = (np.abs(y) ** 2 - auto).sum(axis=0)  # (S,) coherent cross terms per segment
+        q = np.array_split(cp, 4)
+        qm = np.array([v.mean() for v in q])
+        qs = np.array([v.std(ddof=1) / math.sqrt(len(v)) if len(v) > 1 else abs(v.mean()) for v in q])
+        spread = float(np.max(qm) - np.min(qm))
+        stationary = not (spread > 4 * float(np.sqrt(np.mean(qs**2))) * math.sqrt(2) and spread > 0.5 * abs(qm.mean()))
+    return SourceInfo(10 * math.log10(max(pw, 1e-300)), (float(lo), float(hi)), bool(stationary), float(frac),
+                      float(max(hf_db, -99.0)))
+
+
+def leak_likelihood(info: SourceInfo, near_equipment: bool, in_reference: bool | None) -> tuple[float, list[str]]:
+    """Odds-style score in (0, 1) that a source is a leak, and the reasons in words.
+
+    Factors (assumptions, documented): a leak is broadband hiss above ~30 kHz — the odds scale as
+    8^(2·band_fraction − 1) (×8 for a source coherent over the whole analysis band, ×⅛ for one coherent
+    in none of it); a leak hisses as strongly at the top of the band as in the middle: ×4 when its
+    coherent power density in the top sixth (log f) is within 6 dB of the middle third, ×¼ when it is
+    12 dB or more below, log-linear in between; within 10 cm of equipment named in the wall file ×0.05; heard in the reference
+    (quiet) recording ×0.05, absent from it ×4; not stationary ×0.2 (a leak hisses steadily for hours).
+    Prior odds 1.
+    """
+    odds = 1.0
+    why = []
+    bf = info.band_fraction
+    odds *= 8.0 ** (2 * bf - 1)
+    why.append(f"coherent {info.band_hz[0] / 1e3:.0f}–{info.band_hz[1] / 1e3:.0f} kHz "
+               f"({bf * 100:.0f} % of the band: {'broadband, leak-like' if bf >= 0.85 else 'narrower than a leak hiss'})")
+    hf = info.high_to_mid_db
+    odds *= 4.0 ** float(np.clip((hf + 9.0) / 3.0, -1.0, 1.0))
+    why.append(f"top of the band {hf:+.0f} dB re the middle ("
+               + ("flat, leak-like hiss" if hf >= -6 else "falls off, unlike a leak hiss" if hf <= -12 else "in between")
+               + ")")
+    if near_equipment:
+        odds *= 0.05
+        why.append("at equipment named in the wall file")
+    if in_reference is True:
+        odds *= 0.05
+        why.append("also heard in the reference recording")
+    elif in_reference is False:
+        odds *= 4.0
+        why.append("absent from the reference recording")
+    if not info.stationary:
+        odds *= 0.2
+        why.append("not stationary (a leak hisses steadily)")
+    else:
+        why.append("stationary")
+    return odds / (1.0 + odds), why
