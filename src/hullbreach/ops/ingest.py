@@ -80,8 +80,11 @@ def parse_time_ns(text) -> int | None:
                 return None
             if ts is pd.NaT or pd.isna(ts):
                 return None
-            ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-            ns = int(ts.value)
+            try:
+                ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+                ns = int(ts.as_unit("ns").value)
+            except (OverflowError, ValueError):
+                return None
     return ns if _T_MIN_NS <= ns <= _T_MAX_NS else None
 
 

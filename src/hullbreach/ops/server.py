@@ -299,17 +299,31 @@ def create_app(monitor: Monitor, config: ServerConfig | None = None):
             return
         await ws.accept()
         q = hub.add()
+
+        async def watch_close():
+            # the client sends nothing; a disconnect (or the server shutting down) ends the sender below
+            try:
+                while (await ws.receive()).get("type") != "websocket.disconnect":
+                    pass
+            except (WebSocketDisconnect, RuntimeError):
+                pass
+            q.put_nowait(None) if not q.full() else hub.dropped.add(q)
+
+        watcher = asyncio.create_task(watch_close())
         try:
             await ws.send_text(_json_dumps(_clean({"type": "hello", "state": monitor.summary()})))
             while True:
-                msg = await q.get()
-                await ws.send_text(msg)
                 if q in hub.dropped and q.empty():
-                    await ws.close(code=1013)
+                    await ws.close(code=1013)  # too slow to keep up: counted in /api/state
                     return
+                msg = await q.get()
+                if msg is None:
+                    return
+                await ws.send_text(msg)
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
+            watcher.cancel()
             hub.remove(q)
 
     def _gz(path: Path, name: str):

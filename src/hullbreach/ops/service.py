@@ -61,7 +61,7 @@ def serve(station: str, *, db: Path, host: str = "127.0.0.1", port: int = 8000, 
         print(f"writes disabled: {TOKEN_NOTE}", file=sys.stderr)
     app = create_app(monitor, cfg)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
-                            ws_max_size=1 << 20)
+                            ws_max_size=1 << 20, timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
     feeds = []
     if replay is not None:
@@ -81,13 +81,14 @@ def serve(station: str, *, db: Path, host: str = "127.0.0.1", port: int = 8000, 
         for f in feeds:
             f.start()
 
-    threading.Thread(target=announce, daemon=True).start()
-    try:
-        server.run()
-    finally:
+    def close() -> None:
         for f in feeds:
             f.stop.set()
-        archive.close()
+        archive.close()  # folds the WAL into the file; a kill skips this and loses nothing committed
+
+    app.router.on_shutdown.append(close)
+    threading.Thread(target=announce, daemon=True).start()
+    server.run()
 
 
 TOKEN_NOTE = ("no token: set HULLBREACH_TOKEN=<secret> or give --token-file FILE to accept POST /api/ingest")
