@@ -151,3 +151,37 @@ def test_zz_no_secret_in_the_service_output(srv):
     """After all the requests above (right and wrong tokens), the token appears in no output of the service."""
     assert TOKEN not in srv.stderr + "".join(srv.out)
     assert srv.proc.poll() is None  # and it is still running
+
+
+def test_offline_fallback_page_shows_the_crew_display(tmp_path):
+    """Without the Open MCT files, / serves a page that still shows the crew display."""
+    import shutil
+
+    from starlette.testclient import TestClient
+
+    from hullbreach.ops.archive import open_archive
+    from hullbreach.ops.monitor import Monitor
+    from hullbreach.ops.server import STATIC_DIR, ServerConfig, create_app
+
+    static = tmp_path / "static"
+    shutil.copytree(STATIC_DIR, static, ignore=shutil.ignore_patterns("openmct"))
+    app = create_app(Monitor("iss-2018", open_archive(tmp_path / "f.sqlite")), ServerConfig(static_dir=static))
+    with TestClient(app) as c:
+        page = c.get("/").text
+        assert "openmct.js" not in page and "<iframe src=\"/crew\"" in page
+        assert "<canvas" in c.get("/crew").text
+
+
+def test_vendored_open_mct_matches_the_npm_release():
+    """The gzipped Open MCT files are the npm release's bytes (sha256 recorded in VENDOR.json at vendoring)."""
+    import gzip
+    import hashlib
+
+    from hullbreach.ops.server import STATIC_DIR
+
+    d = STATIC_DIR / "openmct"
+    meta = json.loads((d / "VENDOR.json").read_text())
+    assert meta["version"] == "4.2.0" and meta["licence"].startswith("Apache-2.0")
+    assert "Apache License" in (d / "LICENSE.md").read_text()
+    for name, sha in meta["files_sha256_uncompressed"].items():
+        assert hashlib.sha256(gzip.decompress((d / (name + ".gz")).read_bytes())).hexdigest() == sha, name
