@@ -195,6 +195,7 @@ class Monitor:
         self._iso_json: dict | None = None
         self._alarm_key = None
         self.derived_now: dict = {}
+        self._derived_key = None
         self.trend = Trend(None, None, None, 0.0, 0)
         self.last_sample_ns: int | None = None
         self.feed: dict = {"source": "none", "stale": False}
@@ -258,7 +259,8 @@ class Monitor:
             v = np.concatenate([i[2] for i in items])
             with self._lock:
                 upd = self._analyse(t, c, v, publish=True)
-            self.sink(upd)
+            if upd:
+                self.sink(upd)
             return upd
         finally:
             with self._cv:
@@ -298,6 +300,10 @@ class Monitor:
         self._update_isolation(state)
         if not publish:
             return {}
+        key = (state.get("end_time"), len(state.get("alarms") or ()), self._iso_json and self._iso_json.get("steps_done"))
+        if len(t_ns) and key == self._derived_key:
+            return {}  # no detector bin completed: nothing new to derive (one derived sample per bin)
+        self._derived_key = key
         arr = np.array(self._cabin, dtype=float).reshape(-1, 2)
         self.trend = pressure_trend(arr[:, 0] / 1e9, arr[:, 1])
         t_now = self.last_sample_ns or 0

@@ -199,8 +199,8 @@ def create_app(monitor: Monitor, config: ServerConfig | None = None):
         loop = asyncio.get_running_loop()
 
         def sink(update: dict) -> None:
-            if update and hub.clients:
-                loop.call_soon_threadsafe(publish, update)
+            if update and hub.clients:  # serialised here, in the caller's thread, not in the event loop
+                loop.call_soon_threadsafe(hub.publish, _json_dumps(_clean(update)))
 
         monitor.sink = sink
         monitor.start()
@@ -217,12 +217,16 @@ def create_app(monitor: Monitor, config: ServerConfig | None = None):
         body = await read_body(request)
         if isinstance(body, JSONResponse):
             return body
+
+        def parse_and_store(ctype):
+            parsed = parse_body(body, ctype, monitor.known)
+            monitor.ingest(parsed.t_ns, parsed.channel, parsed.value)
+            return parsed
+
         try:
-            parsed = await run_in_threadpool(parse_body, body, request.headers.get("content-type"), monitor.known)
+            parsed = await run_in_threadpool(parse_and_store, request.headers.get("content-type"))
         except IngestError as exc:
             return err(400, str(exc))
-        try:
-            await run_in_threadpool(monitor.ingest, parsed.t_ns, parsed.channel, parsed.value)
         except HullbreachError as exc:
             return err(503, f"samples not stored: {exc}")
         if monitor.feed.get("source") in (None, "none"):
