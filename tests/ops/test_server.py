@@ -130,7 +130,7 @@ def test_read_token(tmp_path, monkeypatch):
     assert read_token(None) is None
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(body=st.one_of(st.binary(max_size=2000), st.text(max_size=500).map(str.encode),
                       st.lists(st.fixed_dictionaries({"time": st.one_of(st.integers(-10**12, 10**12), st.text(max_size=5)),
                                                       "channel": st.sampled_from(["USLAB000058", "zz"]),

@@ -34,6 +34,7 @@ from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from hullbreach.constants import PA_PER_MMHG
 from hullbreach.errors import HullbreachError
 from hullbreach.ops.ingest import IngestError, parse_body, parse_time_ns
 from hullbreach.ops.monitor import Monitor
@@ -188,6 +189,11 @@ def create_app(monitor: Monitor, config: ServerConfig | None = None):
             chunks.append(chunk)
         return b"".join(chunks)
 
+    async def write_body(request: Request) -> bytes | JSONResponse:
+        """The body of a write request, or the 429/401/403/413 answer."""
+        bad = rate_limited(request) or check_token(request)
+        return bad if bad is not None else await read_body(request)
+
     def publish(update: dict) -> None:
         if update and hub.clients:
             hub.publish(_json_dumps(_clean(update)))
@@ -211,10 +217,7 @@ def create_app(monitor: Monitor, config: ServerConfig | None = None):
 
     @app.post("/api/ingest")
     async def ingest(request: Request):
-        bad = rate_limited(request) or check_token(request)
-        if bad is not None:
-            return bad
-        body = await read_body(request)
+        body = await write_body(request)
         if isinstance(body, JSONResponse):
             return body
 
@@ -270,14 +273,11 @@ def create_app(monitor: Monitor, config: ServerConfig | None = None):
         return {"name": st.name, "modules": [{"id": m, "volume_m3": mod.volume_m3} for m, mod in st.modules.items()],
                 "hatches": [{"id": h, "a": getattr(x, "a", None), "b": getattr(x, "b", None), "closed": h in closed}
                             for h, x in st.hatches.items()],
-                "evacuation_pressure_mmhg": st.evacuation_pressure_pa / 133.322387415}
+                "evacuation_pressure_mmhg": st.evacuation_pressure_pa / PA_PER_MMHG}
 
     @app.post("/api/isolation/step")
     async def isolation_step(request: Request):
-        bad = rate_limited(request) or check_token(request)
-        if bad is not None:
-            return bad
-        body = await read_body(request)
+        body = await write_body(request)
         if isinstance(body, JSONResponse):
             return body
         try:
@@ -374,7 +374,7 @@ def limits(monitor: Monitor) -> dict:
     nominal pressure. Reserve time: watch < 7 days, warning < 24 h, critical < 4 h (operations choices).
     """
     st = monitor.station
-    nom = st.nominal_pressure_pa / 133.322387415
-    evac = st.evacuation_pressure_pa / 133.322387415
+    nom = st.nominal_pressure_pa / PA_PER_MMHG
+    evac = st.evacuation_pressure_pa / PA_PER_MMHG
     return {"pressure_mmhg": {"watch": nom - 5.0, "warning": max(evac, min(730.0, nom - 10.0)), "critical": evac},
             "reserve_time_s": {"watch": 7 * 86400.0, "warning": 86400.0, "critical": 4 * 3600.0}}
