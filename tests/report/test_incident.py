@@ -61,3 +61,16 @@ def test_missing_inputs_are_said_and_bad_files_are_one_line_errors(tmp_path, tel
     assert main(["report", "iss-2018", str(telemetry), "--isolation", str(tmp_path / "bad.json"), "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "is not JSON" in err and "Traceback" not in err
+
+
+def test_demo_report_is_one_call_with_the_stage_sections(tmp_path):
+    """What `hullbreach demo` does for its report.html: the stages' sections in the incident report's file."""
+    from hullbreach.report.html import Section
+    from hullbreach.report.incident import write_incident_report
+
+    p = write_incident_report(tmp_path / "report.html", "iss-2018",
+                              stages=(Section("1. Is it a leak?", ("[bold]LEAK ALARM[/] 23:26",)),),
+                              title="hullbreach demo: Soyuz MS-09", subtitle="replay")
+    html = p.read_text()
+    assert "<h1>hullbreach demo: Soyuz MS-09</h1>" in html and "LEAK ALARM 23:26" in html
+    assert "no telemetry given" not in html  # the demo's stages stand for the sections they cover
