@@ -12,6 +12,7 @@ interruption; the detector rebuilt from the archive (as the service does on star
 from __future__ import annotations
 
 import argparse
+import sys
 import random
 import signal
 import sqlite3
@@ -25,10 +26,17 @@ import httpx
 from ops_common import TOKEN, start
 
 
-def ingest(url, start_i, acked, stop):
-    i = start_i
+_NEXT = [0]
+_LOCK = threading.Lock()
+
+
+def ingest(url, acked, stop):
+    """Post 200-sample batches with contiguous, never reused times (both clients draw from one counter)."""
     with httpx.Client(base_url=url, timeout=10) as c:
         while not stop.is_set():
+            with _LOCK:
+                i = _NEXT[0]
+                _NEXT[0] += 200
             batch = [{"time": 1535580000 + (i + k) * 0.5, "channel": "USLAB000058" if k % 2 else "node1.pressure",
                       "value": 755.0 - ((i + k) % 97) * 0.01} for k in range(200)]
             try:
@@ -37,7 +45,6 @@ def ingest(url, start_i, acked, stop):
                 return
             if r.status_code == 200:
                 acked.extend(int(round(s["time"] * 1e9)) for s in batch)
-            i += 200
 
 
 def main() -> None:
@@ -48,23 +55,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "a.sqlite"
         acked: list = []
-        base = 0
         t_start = time.monotonic()
         restarts = []
         for k in range(a.kills):
             p, url, t_up = start(db)
             restarts.append(t_up)
             stop = threading.Event()
-            ths = [threading.Thread(target=ingest, args=(url, base + j * 10**8, acked, stop)) for j in range(2)]
+            ths = [threading.Thread(target=ingest, args=(url, acked, stop)) for _ in range(2)]
             for th in ths:
                 th.start()
+            print(f"round {k}: up in {t_up:.1f} s", file=sys.stderr, flush=True)
             time.sleep(rng.uniform(0.3, 3.0))
             p.send_signal(signal.SIGKILL)
             p.wait()
             stop.set()
             for th in ths:
                 th.join()
-            base += 10**9
         con = sqlite3.connect(db)
         stored = {r[0] for r in con.execute("SELECT t_ns FROM samples")}
         con.close()

@@ -74,3 +74,12 @@ def test_fuzz_arbitrary_bytes_never_crash(body):
         except IngestError:
             continue
         assert p.n >= 0 and p.n_rejected >= 0
+
+
+def test_times_in_the_future_are_rejected_when_a_clock_is_given():
+    """One sample years ahead would make the detector's bins span the gap (found by the crash benchmark:
+    21 GB); the service rejects times more than 5 min after its clock."""
+    body = json.dumps({"samples": [{"time": 2_500_000_000, "channel": "USLAB000058", "value": 755},
+                                   {"time": 1_535_580_000, "channel": "USLAB000058", "value": 755}]}).encode()
+    p = parse_body(body, "application/json", KNOWN, max_ns=1_800_000_000 * 10**9)
+    assert p.n == 1 and "future" in p.rejected[0]["reason"]

@@ -2,7 +2,8 @@
 
 Pure functions: bytes in, arrays of accepted samples and a list of rejected ones out. A sample is rejected
 (with its row and reason) when its time is not ISO 8601 / UNIX seconds or lies outside 1970-2200, its
-channel is not a sensor of the station, or its value is not a finite number. Times may go backwards
+channel is not a sensor of the station, or its value is not a finite number, or (live ingest) its time is
+more than 5 min ahead of the service's clock. Times may go backwards
 (a late sample is still archived; the detector counts it as late). A body that is not CSV or JSON at all
 raises :class:`IngestError` (the service answers 400).
 
@@ -106,8 +107,11 @@ def _value(v) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def parse_rows(rows, known: set, first_row: int = 1) -> Parsed:
-    """Check ``(time, channel, value)`` rows against the station's channels ``known``; see the module docstring."""
+def parse_rows(rows, known: set, first_row: int = 1, max_ns: int | None = None) -> Parsed:
+    """Check ``(time, channel, value)`` rows against the station's channels ``known``; see the module docstring.
+
+    ``max_ns`` [ns]: times after it are rejected as "in the future" (the service passes its clock plus 5 min:
+    one sample years ahead would make the detector's time bins span the whole gap)."""
     t, ch, val, rej = [], [], [], []
     n_rej = 0
     for i, row in enumerate(rows, start=first_row):
@@ -120,6 +124,8 @@ def parse_rows(rows, known: set, first_row: int = 1) -> Parsed:
             x = _value(vv)
             if ns is None:
                 reason = "time is not ISO 8601 or UNIX seconds between 1970 and 2200"
+            elif max_ns is not None and ns > max_ns:
+                reason = "time is in the future (more than 5 min after the service's clock)"
             elif not isinstance(cc, str) or cc not in known:
                 reason = f"unknown channel {str(cc)[:64]!r} (not a sensor of the station)"
             elif x is None:
@@ -135,7 +141,7 @@ def parse_rows(rows, known: set, first_row: int = 1) -> Parsed:
     return Parsed(np.array(t, dtype=np.int64), np.array(ch, dtype=object), np.array(val, dtype=float), tuple(rej), n_rej)
 
 
-def parse_json(body: bytes, known: set) -> Parsed:
+def parse_json(body: bytes, known: set, max_ns: int | None = None) -> Parsed:
     """``{"samples": [{"time", "channel", "value"}, ...]}`` (or a bare list of such objects)."""
     try:
         doc = json.loads(body)
@@ -147,10 +153,10 @@ def parse_json(body: bytes, known: set) -> Parsed:
         raise IngestError('the JSON body has no "samples" list', hint='send {"samples": [{"time", "channel", "value"}]}')
     rows = ((s.get("time"), s.get("channel"), s.get("value")) if isinstance(s, dict) and len(s) == 3 else s
             for s in samples)
-    return parse_rows(rows, known)
+    return parse_rows(rows, known, max_ns=max_ns)
 
 
-def parse_csv(body: bytes, known: set) -> Parsed:
+def parse_csv(body: bytes, known: set, max_ns: int | None = None) -> Parsed:
     """Long CSV with the header ``time,channel,value`` (any order, case-insensitive)."""
     try:
         text = body.decode("utf-8-sig")
@@ -177,17 +183,17 @@ def parse_csv(body: bytes, known: set) -> Parsed:
             yield ("unreadable CSV line",)
 
     # line numbers: header is line 1; blank lines are skipped but csv.reader counts them in line_num
-    return parse_rows(rows(), known, first_row=2)
+    return parse_rows(rows(), known, first_row=2, max_ns=max_ns)
 
 
-def parse_body(body: bytes, content_type: str | None, known: set) -> Parsed:
+def parse_body(body: bytes, content_type: str | None, known: set, max_ns: int | None = None) -> Parsed:
     """Pick JSON or CSV from the content type (or the first byte when it is missing) and parse."""
     ct = (content_type or "").split(";")[0].strip().lower()
     if ct in ("application/json", "text/json"):
-        return parse_json(body, known)
+        return parse_json(body, known, max_ns)
     if ct in ("text/csv", "application/csv", "text/plain"):
-        return parse_csv(body, known)
+        return parse_csv(body, known, max_ns)
     if ct and ct not in ("application/octet-stream", "application/x-www-form-urlencoded"):
         raise IngestError(f"unsupported content type {ct[:60]!r}", hint="send application/json or text/csv")
     head = body.lstrip()[:1]
-    return parse_json(body, known) if head in (b"{", b"[") else parse_csv(body, known)
+    return parse_json(body, known, max_ns) if head in (b"{", b"[") else parse_csv(body, known, max_ns)

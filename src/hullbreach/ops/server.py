@@ -40,6 +40,8 @@ from hullbreach.ops.ingest import IngestError, parse_body, parse_time_ns
 from hullbreach.ops.monitor import Monitor
 
 STATIC_DIR = Path(__file__).parent / "static"
+#: Samples more than this ahead of the service's clock are rejected [ns] (clock skew allowance).
+FUTURE_SLACK_NS = 300 * 10**9
 TOKEN_HELP = ("this service has no write token: start it with HULLBREACH_TOKEN=<secret> in the environment "
               "or --token-file FILE, then send 'Authorization: Bearer <secret>'")
 
@@ -222,7 +224,7 @@ def create_app(monitor: Monitor, config: ServerConfig | None = None):
             return body
 
         def parse_and_store(ctype):
-            parsed = parse_body(body, ctype, monitor.known)
+            parsed = parse_body(body, ctype, monitor.known, max_ns=time.time_ns() + FUTURE_SLACK_NS)
             monitor.ingest(parsed.t_ns, parsed.channel, parsed.value)
             return parsed
 
