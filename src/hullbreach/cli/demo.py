@@ -17,7 +17,8 @@ from rich.text import Text
 
 from hullbreach.cli.common import check_output_path, check_range, console, markup, print_json, styled
 from hullbreach.errors import HullbreachError
-from hullbreach.report.html import Report, Section, render_html
+from hullbreach.report.html import Section
+from hullbreach.report.incident import write_incident_report
 
 #: The stages of the demo, in the order of the five questions: (module, title shown to the operator).
 STAGES = (
@@ -57,11 +58,11 @@ def run_demo(out_dir: Path, seed: int = 0, echo: bool = True) -> dict:
             # The stages' lines are our own markup (report/html.py strips the same tags for the HTML).
             console.print(Panel(Text.from_markup(body, emoji=False), title=styled((res["title"], "bold")), title_align="left",
                                 border_style="red" if name in failed else "cyan"))
-    report = Report("hullbreach demo: Soyuz MS-09 leak, ISS, 29-31 Aug 2018",
-                    "Replay on the built-in station iss-2018: detection, sizing, reserve time, isolation, "
-                    "localization on the wall and cause attribution.", tuple(sections))
-    html_path = out_dir / "report.html"
-    html_path.write_text(render_html(report), encoding="utf-8")
+    html_path = write_incident_report(
+        out_dir / "report.html", "iss-2018", stages=tuple(sections),
+        title="hullbreach demo: Soyuz MS-09 leak, ISS, 29-31 Aug 2018",
+        subtitle="Replay on the built-in station iss-2018: detection, sizing, reserve time, isolation, "
+                 "localization on the wall and cause attribution.")
     files.append(str(html_path))
     return {"stages": results, "files": files, "failed": failed}
 

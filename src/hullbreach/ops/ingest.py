@@ -1,0 +1,199 @@
+"""Parsing of the monitor's ingest bodies: a long CSV ``time,channel,value`` or JSON ``{"samples": [...]}``.
+
+Pure functions: bytes in, arrays of accepted samples and a list of rejected ones out. A sample is rejected
+(with its row and reason) when its time is not ISO 8601 / UNIX seconds or lies outside 1970-2200, its
+channel is not a sensor of the station, or its value is not a finite number, or (live ingest) its time is
+more than 5 min ahead of the service's clock. Times may go backwards
+(a late sample is still archived; the detector counts it as late). A body that is not CSV or JSON at all
+raises :class:`IngestError` (the service answers 400).
+
+Units: times [ns since the UNIX epoch, UTC]; values in the sensor's unit, as sent.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hullbreach.errors import HullbreachError
+
+#: Rejected samples listed one by one in an answer (the rest are counted).
+MAX_LISTED = 100
+_T_MIN_NS = 0
+_T_MAX_NS = int(pd.Timestamp("2200-01-01", tz="UTC").value)
+
+
+class IngestError(HullbreachError):
+    """An ingest body cannot be read at all (not CSV/JSON, no header, no samples list)."""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Accepted samples (times [ns], channel ids, values as sent) and the rejected ones.
+
+    ``rejected`` lists at most :data:`MAX_LISTED` entries ``{"row", "reason"}`` (row: 1-based sample index
+    in JSON, line number in CSV); ``n_rejected`` counts them all.
+    """
+
+    t_ns: np.ndarray
+    channel: np.ndarray
+    value: np.ndarray
+    rejected: tuple
+    n_rejected: int
+
+    @property
+    def n(self) -> int:
+        """Number of accepted samples."""
+        return int(len(self.t_ns))
+
+    def frame(self) -> pd.DataFrame:
+        """Accepted samples as a raw long table (``time`` datetime64[ns, UTC])."""
+        return pd.DataFrame({"time": pd.to_datetime(self.t_ns, unit="ns", utc=True), "channel": self.channel,
+                             "value": self.value})
+
+
+def parse_time_ns(text) -> int | None:
+    """A time as ISO 8601 (naive = UTC) or UNIX seconds -> ns since the epoch; None when unreadable or out of range."""
+    if isinstance(text, bool) or text is None:
+        return None
+    if isinstance(text, (int, float)):
+        if not math.isfinite(text) or abs(text) > 1e11:
+            return None
+        ns = int(round(text * 1e9))
+    else:
+        s = str(text).strip()
+        if not s or len(s) > 64:
+            return None
+        try:
+            ns = int(round(float(s) * 1e9)) if _numeric(s) else None
+        except (ValueError, OverflowError):
+            return None
+        if ns is None:
+            try:
+                ts = pd.Timestamp(s)
+            except (ValueError, TypeError, OverflowError):
+                return None
+            if ts is pd.NaT or pd.isna(ts):
+                return None
+            try:
+                ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+                ns = int(ts.as_unit("ns").value)
+            except (OverflowError, ValueError):
+                return None
+    return ns if _T_MIN_NS <= ns <= _T_MAX_NS else None
+
+
+def _numeric(s: str) -> bool:
+    try:
+        v = float(s)
+    except ValueError:
+        return False
+    return math.isfinite(v)
+
+
+def _value(v) -> float | None:
+    if isinstance(v, bool) or v is None:
+        return None
+    try:
+        x = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def parse_rows(rows, known: set, first_row: int = 1, max_ns: int | None = None) -> Parsed:
+    """Check ``(time, channel, value)`` rows against the station's channels ``known``; see the module docstring.
+
+    ``max_ns`` [ns]: times after it are rejected as "in the future" (the service passes its clock plus 5 min:
+    one sample years ahead would make the detector's time bins span the whole gap)."""
+    t, ch, val, rej = [], [], [], []
+    n_rej = 0
+    for i, row in enumerate(rows, start=first_row):
+        reason = None
+        if not isinstance(row, (list, tuple)) or len(row) != 3:
+            reason = "a sample needs exactly time, channel and value"
+        else:
+            tt, cc, vv = row
+            ns = parse_time_ns(tt)
+            x = _value(vv)
+            if ns is None:
+                reason = "time is not ISO 8601 or UNIX seconds between 1970 and 2200"
+            elif max_ns is not None and ns > max_ns:
+                reason = "time is in the future (more than 5 min after the service's clock)"
+            elif not isinstance(cc, str) or cc not in known:
+                reason = f"unknown channel {str(cc)[:64]!r} (not a sensor of the station)"
+            elif x is None:
+                reason = "value is not a finite number"
+        if reason is None:
+            t.append(ns)
+            ch.append(cc)
+            val.append(x)
+        else:
+            n_rej += 1
+            if len(rej) < MAX_LISTED:
+                rej.append({"row": i, "reason": reason})
+    return Parsed(np.array(t, dtype=np.int64), np.array(ch, dtype=object), np.array(val, dtype=float), tuple(rej), n_rej)
+
+
+def parse_json(body: bytes, known: set, max_ns: int | None = None) -> Parsed:
+    """``{"samples": [{"time", "channel", "value"}, ...]}`` (or a bare list of such objects)."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise IngestError(f"the body is not valid JSON: {str(exc)[:120]}",
+                          hint='send {"samples": [{"time": ..., "channel": ..., "value": ...}]}') from exc
+    samples = doc.get("samples") if isinstance(doc, dict) else doc
+    if not isinstance(samples, list):
+        raise IngestError('the JSON body has no "samples" list', hint='send {"samples": [{"time", "channel", "value"}]}')
+    rows = ((s.get("time"), s.get("channel"), s.get("value")) if isinstance(s, dict) and len(s) == 3 else s
+            for s in samples)
+    return parse_rows(rows, known, max_ns=max_ns)
+
+
+def parse_csv(body: bytes, known: set, max_ns: int | None = None) -> Parsed:
+    """Long CSV with the header ``time,channel,value`` (any order, case-insensitive)."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError("the CSV body is not UTF-8 text", hint="send a UTF-8 CSV time,channel,value") from exc
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise IngestError(f"the CSV header cannot be read: {exc}") from exc
+    cols = [h.strip().lower() for h in header or []]
+    if sorted(cols) != ["channel", "time", "value"]:
+        raise IngestError(f"the CSV header must be time,channel,value (got {','.join(cols)[:120] or 'nothing'})",
+                          hint="first line: time,channel,value")
+    it, ic, iv = cols.index("time"), cols.index("channel"), cols.index("value")
+
+    def rows():
+        try:
+            for r in reader:
+                if not r:
+                    continue
+                yield (r[it], r[ic].strip(), r[iv]) if len(r) == 3 else r
+        except csv.Error:
+            yield ("unreadable CSV line",)
+
+    # line numbers: header is line 1; blank lines are skipped but csv.reader counts them in line_num
+    return parse_rows(rows(), known, first_row=2, max_ns=max_ns)
+
+
+def parse_body(body: bytes, content_type: str | None, known: set, max_ns: int | None = None) -> Parsed:
+    """Pick JSON or CSV from the content type (or the first byte when it is missing) and parse."""
+    ct = (content_type or "").split(";")[0].strip().lower()
+    if ct in ("application/json", "text/json"):
+        return parse_json(body, known, max_ns)
+    if ct in ("text/csv", "application/csv", "text/plain"):
+        return parse_csv(body, known, max_ns)
+    if ct and ct not in ("application/octet-stream", "application/x-www-form-urlencoded"):
+        raise IngestError(f"unsupported content type {ct[:60]!r}", hint="send application/json or text/csv")
+    head = body.lstrip()[:1]
+    return parse_json(body, known, max_ns) if head in (b"{", b"[") else parse_csv(body, known, max_ns)

@@ -1,0 +1,448 @@
+"""The live leak monitor: archive every batch, run the detector on it, publish raw and derived channels.
+
+:class:`Monitor` is the service's core without HTTP: :meth:`Monitor.ingest` stores a batch durably
+(:mod:`hullbreach.ops.archive`), feeds it to the streaming detector (through :mod:`hullbreach.ops.engine`),
+derives the channels the dashboard and the crew display show, and returns the update to broadcast. After a
+restart :meth:`Monitor.rebuild` replays the archived batches through a fresh detector, the same batches in
+the same order, so that the detector's answer equals that of an uninterrupted run (tested).
+
+Derived channels (names carry their unit; see docs/operations.md for the full dictionary):
+
+- ``zone.<first module>.air_mass_kg``, ``zone.<first module>.pressure_mmhg``, ``zone.<...>.state``
+  (0 learning, 1 nominal, 2 alarm, 3 unmonitored), one per pressure zone of the detector's answer;
+- ``cabin.dpdt_mmhg_per_h`` (with ``_low``/``_high``), ``cabin.dtdp_s_per_mmhg``: the cabin pressure trend
+  by least squares over the last orbit of the cabin channel (orbital cycle fitted out), and its inverse
+  (Pettit 2017 asked for seconds per mmHg);
+- ``reserve_time_s`` (with ``_low``/``_high``): of the active leak alarm (detector estimate, 95 %);
+- ``detector.status`` (0 nominal, 1 leak); ``isolation.probability`` of the most likely module.
+
+Units: SI inside; mmHg / hours only in the names that say so.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_HOUR
+from hullbreach.ops import engine
+from hullbreach.ops.archive import Storage
+
+#: Numeric code of each per-zone detector state (derived channel ``zone.<m>.state``).
+STATE_CODES = {"learning": 0, "nominal": 1, "alarm": 2, "unmonitored": 3}
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Least-squares trend of the cabin pressure over a window.
+
+    ``rate_pa_s`` [Pa s^-1] with its 95 % interval ``(low, high)`` (Student t on the slope's standard error;
+    it ignores the autocorrelation of the thermal cycle, so read it as a lower bound of the uncertainty),
+    ``span_s`` [s] and ``n`` samples used. None fields when fewer than 3 samples.
+    """
+
+    rate_pa_s: float | None
+    low_pa_s: float | None
+    high_pa_s: float | None
+    span_s: float
+    n: int
+
+    def dtdp_s_per_mmhg(self) -> float | None:
+        """Seconds per mmHg of pressure loss (Pettit's figure): None unless the pressure is falling with 95 %."""
+        if self.rate_pa_s is None or self.high_pa_s is None or self.high_pa_s >= 0:
+            return None
+        return PA_PER_MMHG / -self.rate_pa_s
+
+    def to_json(self) -> dict:
+        """JSON with the rate in mmHg/h and dt/dP in s/mmHg."""
+        k = SECONDS_PER_HOUR / PA_PER_MMHG
+        f = (lambda x: None if x is None else x * k)
+        return {"dpdt_mmhg_per_h": {"estimate": f(self.rate_pa_s), "low": f(self.low_pa_s), "high": f(self.high_pa_s)},
+                "dtdp_s_per_mmhg": self.dtdp_s_per_mmhg(), "span_s": self.span_s, "samples": self.n}
+
+
+#: ISS orbital period [s] (~92.6 min, NASA ISS facts and figures): the cabin air temperature, hence the
+#: pressure, follows it by a fraction of a kelvin (hullbreach.sim.thermal [1]).
+ORBITAL_PERIOD_S = 92.6 * 60.0
+
+
+def pressure_trend(t_s: np.ndarray, p_pa: np.ndarray, period_s: float | None = ORBITAL_PERIOD_S) -> Trend:
+    """Least-squares slope of pressure [Pa] against time [s] with its 95 % interval (see :class:`Trend`).
+
+    When the samples span at least 0.9 ``period_s`` [s], a sine and cosine at that period are fitted too, so
+    that the orbital temperature cycle (~1 mmHg peak to peak on the ISS, ~3 mmHg/h of slope at its
+    steepest) does not pass for a leak or hide one.
+    """
+    t_s = np.asarray(t_s, dtype=float)
+    p_pa = np.asarray(p_pa, dtype=float)
+    ok = np.isfinite(t_s) & np.isfinite(p_pa)
+    t_s, p_pa = t_s[ok], p_pa[ok]
+    n = len(t_s)
+    span = float(t_s.max() - t_s.min()) if n else 0.0
+    if n < 3 or span <= 0:
+        return Trend(None, None, None, span, n)
+    tc = t_s - t_s.mean()
+    cols = [np.ones(n), tc]
+    if period_s and span >= 0.9 * period_s and n >= 8:
+        w = 2.0 * np.pi / period_s
+        cols += [np.sin(w * tc), np.cos(w * tc)]
+    a = np.column_stack(cols)
+    coef, _res, rank, _sv = np.linalg.lstsq(a, p_pa, rcond=None)
+    dof = n - a.shape[1]
+    if rank < a.shape[1] or dof < 1:
+        return Trend(None, None, None, span, n)
+    resid = p_pa - a @ coef
+    cov = np.linalg.pinv(a.T @ a) * float(resid @ resid) / dof
+    slope, se = float(coef[1]), math.sqrt(max(float(cov[1, 1]), 0.0))
+    q = float(stats.t.ppf(0.975, dof))
+    return Trend(slope, slope - q * se, slope + q * se, span, n)
+
+
+def zone_key(zone) -> str:
+    """The name of a zone in derived channels: its first module id."""
+    return str(zone[0]) if zone else "none"
+
+
+def zone_state(zone_json: dict, alarms: list) -> str:
+    """Per-zone detector state: the detector's own ``state`` key when present, else alarm / learning / nominal."""
+    if zone_json.get("state"):
+        return str(zone_json["state"])
+    zone = set(zone_json.get("zone") or ())
+    if any(a.get("active") and set(a.get("zone") or ()) & zone for a in alarms):
+        return "alarm"
+    return "learning" if int(zone_json.get("bins") or 0) < 30 else "nominal"
+
+
+def active_alarm(state: dict) -> dict | None:
+    """The newest active leak alarm of a detector answer (None when there is none)."""
+    act = [a for a in state.get("alarms") or () if a.get("active")]
+    return act[-1] if act else None
+
+
+def derive(state: dict, trend: Trend, t_ns: int, isolation: dict | None) -> list[tuple[str, int, float | None]]:
+    """Derived samples ``(channel, t_ns, value)`` at time ``t_ns`` from the detector's answer, the cabin trend
+    and the isolation session (see the module docstring for the names and units)."""
+    out: list = []
+    alarms = list(state.get("alarms") or ())
+    for z in state.get("zones") or ():
+        key = zone_key(z.get("zone"))
+        out.append((f"zone.{key}.air_mass_kg", t_ns, z.get("mass_kg")))
+        p = z.get("pressure_pa")
+        out.append((f"zone.{key}.pressure_mmhg", t_ns, None if p is None else p / PA_PER_MMHG))
+        out.append((f"zone.{key}.state", t_ns, float(STATE_CODES.get(zone_state(z, alarms), 3))))
+    tj = trend.to_json()
+    for k in ("estimate", "low", "high"):
+        out.append(("cabin.dpdt_mmhg_per_h" + ("" if k == "estimate" else f"_{k}"), t_ns, tj["dpdt_mmhg_per_h"][k]))
+    out.append(("cabin.dtdp_s_per_mmhg", t_ns, tj["dtdp_s_per_mmhg"]))
+    a = active_alarm(state)
+    r = (a or {}).get("reserve_time_s") or {}
+    for k in ("estimate", "low", "high"):
+        v = r.get(k)
+        out.append(("reserve_time_s" + ("" if k == "estimate" else f"_{k}"), t_ns,
+                    v if isinstance(v, (int, float)) and math.isfinite(v) else None))
+    out.append(("detector.status", t_ns, 1.0 if state.get("status") == "leak" else 0.0))
+    if isolation is not None:
+        out.append(("isolation.probability", t_ns, isolation.get("probability")))
+    return out
+
+
+class Monitor:
+    """Archive + detector + derived channels for one station (thread-safe; see the module docstring).
+
+    Parameters
+    ----------
+    station : Station or str
+    archive : Storage
+    events : DataFrame, optional
+        Known operations (``time, kind, detail``).
+    cabin_channel : str, optional
+        Pressure channel of the crew display and the trend (default: the first pressure sensor of the
+        station's largest zone).
+    trend_window_s : float
+        Window of the cabin pressure trend [s] (default one ISS orbit, see :func:`pressure_trend`).
+    crew_count : int
+        Crew aboard, for the isolation session's crewed zones.
+    """
+
+    def __init__(self, station, archive: Storage, *, events: pd.DataFrame | None = None, cabin_channel: str | None = None,
+                 trend_window_s: float = ORBITAL_PERIOD_S, crew_count: int = 0, seed: int = 0):
+        self.detector = engine.Detector(station, events, seed=seed)
+        self.station = self.detector.station
+        self.archive = archive
+        self.seed = seed
+        self.crew_count = crew_count
+        self.known = set(self.station.sensors)
+        self.cabin_channel = cabin_channel or _default_cabin(self.station)
+        self.trend_window_s = float(trend_window_s)
+        self._cabin: deque = deque()
+        self._lock = threading.RLock()          # detector state
+        self._store_lock = threading.Lock()     # archive order == queue order
+        self._cv = threading.Condition()
+        self._queue: list = []
+        self._busy = False
+        self._stopping = False
+        self._worker: threading.Thread | None = None
+        self.sink: Callable[[dict], None] = lambda update: None
+        self.isolation: engine.Isolation | None = None
+        self._iso_json: dict | None = None
+        self._alarm_key = None
+        self.derived_now: dict = {}
+        self._derived_key = None
+        self.trend = Trend(None, None, None, 0.0, 0)
+        self.last_sample_ns: int | None = None
+        self.feed: dict = {"source": "none", "stale": False}
+        self.n_samples = 0
+        self.n_batches = 0
+
+    # ------------------------------------------------------------------------------------------ input
+    def ingest(self, t_ns: np.ndarray, channels: np.ndarray, values: np.ndarray) -> int:
+        """Store one batch durably, publish its raw samples, queue it for the detector; return the batch number.
+
+        Returns only once the archive committed the batch (the acknowledgement of ``POST /api/ingest``). The
+        detector runs in a worker thread that takes every batch queued meanwhile as one (its work per call
+        has a fixed part, so a busy monitor analyses larger batches and keeps up); :meth:`drain` waits for it.
+        """
+        t_ns = np.asarray(t_ns, dtype=np.int64)
+        channels = np.asarray(channels, dtype=object)
+        values = np.asarray(values, dtype=float)
+        if len(t_ns) == 0:
+            return 0
+        with self._store_lock:
+            b = self.archive.append(t_ns, channels, values)
+            with self._cv:
+                self._queue.append((t_ns, channels, values))
+                self._cv.notify()
+        self.sink({"type": "samples", "samples": _by_channel(t_ns, channels, values)})
+        return b
+
+    def start(self) -> None:
+        """Start the detector worker thread (the service does; tests may call :meth:`analyse_pending` instead)."""
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._work, name="hullbreach-detector", daemon=True)
+            self._worker.start()
+
+    def stop(self) -> None:
+        """Stop the worker after the batches queued so far."""
+        with self._cv:
+            self._stopping = True
+            self._cv.notify_all()
+        if self._worker is not None:
+            self._worker.join(timeout=30)
+
+    def _work(self) -> None:
+        while True:
+            with self._cv:
+                while not self._queue and not self._stopping:
+                    self._cv.wait()
+                if not self._queue and self._stopping:
+                    return
+            self.analyse_pending()
+
+    def analyse_pending(self) -> dict:
+        """Run the detector on every queued batch (as one), publish the derived update and return it."""
+        with self._cv:
+            items, self._queue = self._queue, []
+            self._busy = True
+        try:
+            if not items:
+                return {}
+            t = np.concatenate([i[0] for i in items])
+            c = np.concatenate([i[1] for i in items])
+            v = np.concatenate([i[2] for i in items])
+            with self._lock:
+                upd = self._analyse(t, c, v, publish=True)
+            if upd:
+                self.sink(upd)
+            return upd
+        finally:
+            with self._cv:
+                self._busy = False
+                self._cv.notify_all()
+
+    def drain(self, timeout: float = 60.0) -> bool:
+        """Wait until every queued batch was analysed (True) or ``timeout`` [s] passed (False)."""
+        end = time.monotonic() + timeout
+        with self._cv:
+            while self._queue or self._busy:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cv.wait(left)
+        return True
+
+    def _analyse(self, t_ns: np.ndarray, ch: np.ndarray, val: np.ndarray, publish: bool) -> dict:
+        self.n_samples += len(t_ns)
+        self.n_batches += 1
+        if len(t_ns):
+            raw = pd.DataFrame({"time": pd.to_datetime(t_ns, unit="ns", utc=True), "channel": ch, "value": val})
+            state = self.detector.update(raw)
+            self.last_sample_ns = int(max(t_ns.max(), self.last_sample_ns or t_ns.max()))
+        else:
+            state = self.detector.state()
+        sel = ch == self.cabin_channel
+        if sel.any():
+            from hullbreach.units import to_si
+
+            unit = self.station.sensors[self.cabin_channel].unit
+            tc, pc = t_ns[sel], np.asarray(to_si(val[sel], unit), dtype=float)
+            self._cabin.extend(zip(tc.tolist(), pc.tolist()))
+            horizon = self.last_sample_ns - int(self.trend_window_s * 1e9)
+            while self._cabin and self._cabin[0][0] < horizon:
+                self._cabin.popleft()
+        self._update_isolation(state)
+        if not publish:
+            return {}
+        key = (state.get("end_time"), len(state.get("alarms") or ()), self._iso_json and self._iso_json.get("steps_done"))
+        if len(t_ns) and key == self._derived_key:
+            return {}  # no detector bin completed: nothing new to derive (one derived sample per bin)
+        self._derived_key = key
+        arr = np.array(self._cabin, dtype=float).reshape(-1, 2)
+        self.trend = pressure_trend(arr[:, 0] / 1e9, arr[:, 1])
+        t_now = self.last_sample_ns or 0
+        rows = derive(state, self.trend, t_now, self._iso_json)
+        if len(t_ns):
+            self.archive.put_derived(rows)
+        self.derived_now = {c: v for c, _, v in rows}
+        samples: dict = {}
+        for c, _, v in rows:
+            samples.setdefault(c, []).append([t_now // 1_000_000, v])
+        return {"type": "derived", "samples": samples, "state": self.summary()}
+
+    def _update_isolation(self, state: dict) -> None:
+        a = active_alarm(state)
+        if a is None:
+            if self.isolation is not None and self._iso_json is not None and self._iso_json.get("status") != "sealed":
+                self._iso_json = {**self._iso_json, "status": "sealed", "next_step": None,
+                                  "advice": "no active leak alarm (the leak was sealed): reopen the hatches "
+                                            "after equalizing pressure"}
+            return
+        key = (tuple(a.get("zone") or ()), a.get("onset_time"))
+        if self.isolation is None or key[0] != (self._alarm_key or ((),))[0]:
+            mdot = engine.leak_mass_flow_from_alarm(a)
+            if mdot is None:
+                return
+            self.isolation = engine.Isolation(self.station, mdot, seed=self.seed, crew_count=self.crew_count)
+            self._alarm_key = key
+            self._iso_json = self.isolation.to_json()
+
+    def observe_step(self, start_s: float, closed_hatches=None) -> dict:
+        """The crew set up the pending isolation step at ``start_s`` [UNIX s]: read its window from the archive
+        and give it to the session; return the step's outcome (raises when the window is not covered yet)."""
+        with self._lock:
+            if self.isolation is None:
+                from hullbreach.errors import IsolationError
+
+                raise IsolationError("no isolation session is running", hint="a session starts with the first leak alarm")
+            lo, hi = self.isolation.step_window(float(start_s))
+            frames = [self.archive.frame(c, int(lo * 1e9), int(hi * 1e9)) for c in sorted(self.known)]
+            raw = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
+            if raw is None:
+                from hullbreach.errors import IsolationError
+
+                raise IsolationError("no archived telemetry in the step's window yet", hint="wait for the telemetry")
+            out = self.isolation.observe(raw, closed_hatches=closed_hatches)
+            self._iso_json = self.isolation.to_json()
+            return out
+
+    def rebuild(self, chunk: int = 200_000) -> int:
+        """Replay every archived batch through the detector (no re-storing), at least ``chunk`` samples per
+        detector call; return the number of samples replayed."""
+        n = 0
+        with self._lock:
+            pend: list = []
+            size = 0
+            for b in self.archive.batches():
+                pend.append(b)
+                size += len(b.t_ns)
+                if size >= chunk:
+                    self._analyse(*_concat(pend), publish=False)
+                    n, pend, size = n + size, [], 0
+            if pend:
+                self._analyse(*_concat(pend), publish=False)
+                n += size
+            self._analyse(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), np.zeros(0), publish=True)
+        return n
+
+    # ------------------------------------------------------------------------------------------ output
+    def state(self) -> dict:
+        """The detector's answer (``hullbreach detect --json`` shape) plus ``derived``, ``isolation``, ``feed``."""
+        with self._lock:
+            return {**self.detector.state(), "derived": dict(self.derived_now), "isolation": self._iso_json,
+                    "feed": dict(self.feed), "cabin_channel": self.cabin_channel,
+                    "trend": self.trend.to_json(), "last_sample_time": _iso_ns(self.last_sample_ns),
+                    "samples_archived": self.n_samples}
+
+    def summary(self) -> dict:
+        """The small state every realtime update carries (status, reserve, trend, isolation, feed)."""
+        st = self.detector.state()
+        a = active_alarm(st)
+        return {"status": st.get("status"), "alarm": a and {k: a.get(k) for k in
+                                                          ("zone", "time", "onset_time", "reserve_time_s",
+                                                           "pressure_rate_pa_s", "effective_hole_diameter_m")},
+                "trend": self.trend.to_json(), "isolation": self._iso_json, "feed": dict(self.feed),
+                "last_sample_time": _iso_ns(self.last_sample_ns), "wall_time": time.time(),
+                "zones": [{"zone": z.get("zone"), "state": zone_state(z, list(st.get("alarms") or ())),
+                           "pressure_mmhg": (z.get("pressure_pa") or 0) / PA_PER_MMHG} for z in st.get("zones") or ()]}
+
+    def dictionary(self) -> list[dict]:
+        """Every channel the dashboard can show: raw sensors (unit from the station) and derived channels."""
+        raw = [{"key": c, "name": c, "unit": s.unit, "kind": "raw", "quantity": s.quantity,
+                "module": getattr(s, "module", None)} for c, s in self.station.sensors.items()]
+        names = sorted({c for c, _, _ in derive({"zones": [{"zone": z} for z in self._zones()]}, self.trend, 0,
+                                                 {"probability": 0})})
+        der = [{"key": c, "name": c, "unit": _unit_of(c), "kind": "derived"} for c in names]
+        return raw + der
+
+    def _zones(self) -> list:
+        zs = [z.get("zone") for z in self.detector.state().get("zones") or ()]
+        return zs or [sorted(z, key=list(self.station.modules).index) for z in self.station.zones()]
+
+
+def _concat(batches) -> tuple:
+    return (np.concatenate([b.t_ns for b in batches]), np.concatenate([b.channel for b in batches]),
+            np.concatenate([b.value for b in batches]))
+
+
+def _by_channel(t_ns: np.ndarray, ch: np.ndarray, val: np.ndarray) -> dict:
+    """``{channel: [[t_ms, value], ...]}`` of a batch, each channel's samples in time order."""
+    out: dict = {}
+    codes, cats = pd.factorize(ch)
+    order = np.lexsort((t_ns, codes))
+    codes, tms, vv = codes[order], (t_ns[order] // 1_000_000).tolist(), val[order].tolist()
+    cuts = np.flatnonzero(np.diff(codes)) + 1
+    starts = [0, *cuts.tolist()]
+    ends = [*cuts.tolist(), len(codes)]
+    for s0, e0 in zip(starts, ends):
+        if e0 > s0:
+            out[str(cats[codes[s0]])] = [[a, b] for a, b in zip(tms[s0:e0], vv[s0:e0])]
+    return out
+
+
+def _unit_of(name: str) -> str:
+    for suf, unit in (("_s_per_mmhg", "s/mmHg"), ("_mmhg_per_h", "mmHg/h"), ("_kg", "kg"), ("_mmhg", "mmHg"),
+                      ("_s", "s")):
+        if name.split("_low")[0].split("_high")[0].endswith(suf):
+            return unit
+    return ""
+
+
+def _default_cabin(station) -> str:
+    zone = max(station.zones(), key=station.zone_volume_m3)
+    chans = [s.id for s in station.sensors_in(zone, "pressure")]
+    if not chans:
+        chans = [c for c, s in station.sensors.items() if s.quantity == "pressure"]
+    return chans[0]
+
+
+def _iso_ns(ns: int | None) -> str | None:
+    if ns is None:
+        return None
+    return pd.Timestamp(ns, unit="ns", tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
