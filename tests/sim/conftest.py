@@ -102,6 +102,25 @@ unit = "mmHg"
 """
 
 
+def _exact_toml() -> str:
+    """Two open 50 + 30 m^3 modules, each with an exact pressure [Pa] and temperature [K] sensor."""
+    parts = ['name = "exact sensors"\nevacuation_pressure_pa = 69328\nnominal_pressure_pa = 101325']
+    for m, v in (("a", 50.0), ("b", 30.0)):
+        parts.append(f'[[module]]\nid = "{m}"\nvolume_m3 = {v}\ntemperature_k = 295.0')
+    parts.append('[[hatch]]\nid = "ab"\nmodules = ["a", "b"]\nstate = "open"\nopens_into = "b"')
+    for m in ("a", "b"):
+        for q, unit, tag in (("pressure", "Pa", "p"), ("temperature", "K", "T")):
+            parts.append(f'[[sensor]]\nid = "{m}.{tag}"\nmodule = "{m}"\nquantity = "{q}"\nunit = "{unit}"')
+    return "\n".join(parts) + "\n"
+
+
+@pytest.fixture()
+def exact_station():
+    """Modules a (50 m^3) and b (30 m^3) joined by an open hatch; exact (noise-free) sensors a.p, b.p [Pa] and
+    a.T, b.T [K] (nuisance tests)."""
+    return parse_station(_exact_toml(), "<exact>")
+
+
 @pytest.fixture()
 def one_station():
     """One 10 m^3 module at 295 K with one exact (noise-free) pressure sensor in Pa."""

@@ -10,53 +10,14 @@ import pytest
 
 from hullbreach.errors import ScenarioError
 from hullbreach.sim import Nuisance, Scenario, ThermalProfile, parse_scenario, simulate
-from hullbreach.station.io import parse_station
 
-EXACT = """
-name = "exact sensors"
-evacuation_pressure_pa = 69328
-nominal_pressure_pa = 101325
-[[module]]
-id = "a"
-volume_m3 = 50.0
-temperature_k = 295.0
-[[module]]
-id = "b"
-volume_m3 = 30.0
-temperature_k = 295.0
-[[hatch]]
-id = "ab"
-modules = ["a", "b"]
-state = "open"
-opens_into = "b"
-[[sensor]]
-id = "a.p"
-module = "a"
-quantity = "pressure"
-unit = "Pa"
-[[sensor]]
-id = "b.p"
-module = "b"
-quantity = "pressure"
-unit = "Pa"
-[[sensor]]
-id = "a.T"
-module = "a"
-quantity = "temperature"
-unit = "K"
-[[sensor]]
-id = "b.T"
-module = "b"
-quantity = "temperature"
-unit = "K"
-"""
 ZERO = dict(common_offset_k=0.0, module_offset_k=0.0, thermometer_lag_s=0.0, thermometer_self_heating_k=0.0,
             pressure_drift_pa_per_day=0.0, pressure_random_walk_pa_per_sqrt_day=0.0)
 
 
 @pytest.fixture()
-def exact():
-    return parse_station(EXACT, "<exact>")
+def exact(exact_station):
+    return exact_station
 
 
 def _channel(res, ch):
