@@ -59,6 +59,9 @@ def _worker(args):
     from fuzzcases import Overtime, check, invoke, make_files
 
     files = make_files(Path(tmp) / f"files-{wid}")
+    # Warm-up, untimed: numba compiles the detector's kernels and matplotlib loads on first use (a minute
+    # under heavy load); an alarm that interrupts a compilation leaves numba unusable in this process.
+    invoke(["detect", "demo", files["demo_tm.csv"], "--plot", str(Path(tmp) / f"warm-{wid}.png")], 1800.0)
     done, batch = 0, 0
     with open(jsonl, "a", encoding="utf-8") as fh:
         while done < n and time.time() < stop_at:
@@ -78,6 +81,7 @@ def _worker(args):
                     problem = check(argv, code, out, err)
                 except Overtime:
                     code, dt, problem, err = -1, timeout_s, "overtime", ""
+                    stop_at = 0.0  # the interrupted call may have left the process half-initialised: stop here
                 except BaseException as exc:  # noqa: BLE001  (a crash outside main(): count it, keep going)
                     code, dt, problem, err = -2, 0.0, f"escaped {type(exc).__name__}", str(exc)
                 generic = [a.replace(str(Path(tmp) / f"files-{wid}"), "{FILES}") for a in argv]

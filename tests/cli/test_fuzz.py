@@ -24,7 +24,11 @@ TABLE = command_table()
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    return make_files(tmp_path_factory.mktemp("fuzz"))
+    f = make_files(tmp_path_factory.mktemp("fuzz"))
+    # Warm-up outside the time limit: numba compiles the detector's kernels on first use (slow on a loaded
+    # machine), and an alarm interrupting a compilation would leave numba unusable in this process.
+    invoke(["detect", "demo", f["demo_tm.csv"]], 1800.0)
+    return f
 
 
 def test_every_command_is_fuzzed():
