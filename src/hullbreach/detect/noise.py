@@ -303,11 +303,13 @@ class NoiseModel:
         lo = max(0, e - KAPPA_HISTORY)
         rows = allan_excess(self.y.v[lo:e], self.real.v[lo:e], s2)
         if self.aux is not None and self.aux_scale > 0 and self.aux.n >= e:
-            # per scale, the more precise of the track's own and the air mass's (scaled) measurement
+            # per scale, the larger excess of the track's own and the air mass's (scaled) measurement: the air
+            # mass measures the common slow noise precisely (and early), but the track may carry its own too (its
+            # analyser): the air mass may raise the estimate, never lower it
             k2 = self.aux_scale ** 2
             aux = {r[0]: (r[0], r[1] * k2, r[2] * k2, r[3]) for r in allan_excess(self.aux.v[lo:e], self.real.v[lo:e], None)}
             mine = {r[0]: r for r in rows}
-            rows = [min((x for x in (mine.get(sc), aux.get(sc)) if x is not None), key=lambda r: r[2])
+            rows = [max((x for x in (mine.get(sc), aux.get(sc)) if x is not None), key=lambda r: r[1])
                     for sc in SLOW_SCALES if sc in mine or sc in aux]
         x, largest = fit_slow_noise(rows, self.taus, self.prior_var, len(self.taus) - 1)
         self.slow_mem.append(x)
