@@ -104,7 +104,10 @@ def test_demo_stage(tmp_path):
     assert set(res) >= {"title", "lines", "json", "files"}
     js = res["json"]
     assert js["status"] == "leak"
-    assert 0 < js["alarm_delay_s"] < 3600
+    # at 0.1 Hz the ppN2 track is sqrt(5) noisier than the demo's 0.5 Hz; with issue 16's slow-noise prior (0.05 K
+    # floored on every correlation time not yet measured, 4 h into the record) seed 1 alarms 148 min after the
+    # onset (the demo itself, 0.5 Hz: 21-22 min)
+    assert 0 < js["alarm_delay_s"] < 3 * 3600
     d = js["effective_hole_diameter_m"]
     assert d["low"] <= 1.15e-3 <= d["high"] * 1.05 and abs(d["estimate"] - 1.1e-3) < 0.15e-3
     days = js["reserve_time_days"]["estimate"]

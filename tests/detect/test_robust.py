@@ -81,10 +81,11 @@ def test_leak_is_still_found_with_the_offset(demo, synth, to_frame):
 
 def test_start_up_reports_learning_and_the_smallest_detectable_leak(demo, synth, to_frame):
     """The first hours of a record: the zone is 'learning' with a finite smallest detectable leak, which
-    shrinks as the noise model is measured; later the zone is 'nominal'."""
-    raw = synth(demo, hours=12, rate_hz=0.1, seed=4)
+    shrinks as the noise model is measured; once the prior's 6 h correlation time is measured (the 256-bin
+    scale, ~34 h) the zone is 'nominal'."""
+    raw = synth(demo, hours=40, rate_hz=0.1, seed=4)
     states, mins = [], []
-    for h in (1.0, 12.0):
+    for h in (1.0, 40.0):
         cut = raw[raw["time"] < raw["time"].iloc[0] + pd.Timedelta(hours=h)]
         r = detect(demo, to_frame(cut, demo), keep_series=False)
         z = max(r.zones, key=lambda z: z.volume_m3)

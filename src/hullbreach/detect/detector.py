@@ -97,8 +97,8 @@ from hullbreach.detect.alarmfit import AlarmFitting, _AlarmState
 from hullbreach.detect.noise import SLOW_PRIOR_K, SLOW_PRIOR_TAU_S, NoiseModel, _Buf
 from hullbreach.detect.result import Alarm, DetectionResult, ZoneStatus
 
-#: Crew O2 use allowed when a crewed zone's N2 track falls back to the air mass [kg/day]: 6 crew x 0.84 kg O2
-#: per person per day (the figure of docs/detection.md §3, NASA's ECLSS design load).
+#: Crew O2 use allowed when a crewed zone's N2 track falls back to the air mass [kg/day for the 916 m^3 ISS, the
+#: same per m^3 elsewhere]: 6 crew x 0.84 kg O2 per person per day (docs/detection.md §3, NASA's ECLSS design load).
 CREW_O2_KG_DAY = 6 * 0.84
 #: History over which the thermometers' credibility is measured before an onset [bins] (6 h at 60 s: a few
 #: orbital swings).
@@ -135,8 +135,9 @@ class DetectorConfig:
         Run the fast path for large leaks (:mod:`hullbreach.detect.fastpath`: 10 s pressure consensus),
         which takes ``FAST_FAR_SHARE`` of the false-alarm rate.
     crew_o2_kg_day : float
-        Crew O2 use allowed on a zone whose N2 track has no ppN2 samples and falls back to the air mass
-        [kg/day] (the total air mass then falls with the crew's breathing).
+        Crew O2 use allowed on a zone whose N2 track has no ppN2 samples and falls back to the air mass, for the
+        916 m^3 ISS (a zone is allowed the same per cubic metre) [kg/day]: the total air mass then falls with the
+        crew's breathing.
     slow_noise : bool
         Model the slow noise no channel measures (default; False: white noise and kappa only, as on the
         white-noise calibration of the threshold).
@@ -260,10 +261,11 @@ class ZoneDetector(AlarmFitting):
                 self.track, self.frac = "air", 1.0
                 self.noise.aux = None
                 # the crew's O2 use is a steady loss of air mass the N2 track did not see: allowed for
-                self.allow_air += self.cfg.crew_o2_kg_day / SECONDS_PER_DAY * self.cfg.bin_s
+                crew = self.cfg.crew_o2_kg_day * self.volume_m3 / BACKGROUND_VOLUME_M3  # the ISS crew per m^3
+                self.allow_air += crew / SECONDS_PER_DAY * self.cfg.bin_s
                 self.fallback = (f"no ppN2 samples: the air-mass track ("
                                  f"{'pressure alone' if self.pressure_only else 'pressure and temperature'}) is used, "
-                                 f"with {self.cfg.crew_o2_kg_day:g} kg/day of crew O2 use allowed")
+                                 f"with {crew:.3g} kg/day of crew O2 use allowed")
                 x = np.asarray(zm.mass_kg, dtype=float)
         ok = np.isfinite(x) & ~zm.excluded & ~zm.vented & np.isfinite(zm.mass_kg)
         if self.track == "n2" and self.frac == 1.0:

@@ -52,9 +52,10 @@ NU_PRIOR = 2.0
 SLOW_TAUS = (4.0, 16.0, 64.0, 256.0, 1024.0)
 #: Scales of the Allan-type estimate [bins] (second differences of block means of 4 to 256 bins).
 SLOW_SCALES = (4, 16, 64, 256)
-#: A zone is ``learning`` until its slow noise is measured at this scale [bins] (about an hour of blocks; the
-#: prior's correlation time is hours, so shorter scales cannot yet tell it).
-LEARNED_SCALE = 64
+#: The zone is ``learning`` until the largest scale measured reaches the prior's correlation time over this factor
+#: (the Allan-type variance at scale s responds to correlation times up to a few s): until then the prior's own
+#: component rests on the prior (about 34 h of clean 60 s bins for the 6 h prior: the 256-bin scale).
+UNMEASURED_FACTOR = 4.0
 #: The slow noise in use is the fit times (1 + SLOW_UPPER x its relative standard error): its upper side.
 SLOW_UPPER = 1.0
 
@@ -286,12 +287,14 @@ class NoiseModel:
         return self._smem
 
     def learning(self, n: int) -> bool:
-        """True while the slow noise at bin ``n`` is not yet measured at :data:`LEARNED_SCALE` (the prior holds)."""
+        """True while the prior's own component of the slow noise at bin ``n`` is not measured yet
+        (:data:`UNMEASURED_FACTOR`)."""
         if not self.slow:
             return False
         self.update()
         b = int(n) // SIGMA_BLOCK - 1
-        return not (0 <= b < len(self.scale_mem) and self.scale_mem[b] >= LEARNED_SCALE)
+        largest = self.scale_mem[b] if 0 <= b < len(self.scale_mem) else 0
+        return self.taus[-1] > UNMEASURED_FACTOR * largest
 
     def _slow_update(self, e: int, s2: float) -> None:
         """The slow noise in use after the block ending at track bin ``e`` (white variance ``s2`` [kg^2])."""
@@ -300,11 +303,13 @@ class NoiseModel:
         lo = max(0, e - KAPPA_HISTORY)
         rows = allan_excess(self.y.v[lo:e], self.real.v[lo:e], s2)
         if self.aux is not None and self.aux_scale > 0 and self.aux.n >= e:
-            # per scale, the more precise of the track's own and the air mass's (scaled) measurement
+            # per scale, the larger excess of the track's own and the air mass's (scaled) measurement: the air
+            # mass measures the common slow noise precisely (and early), but the track may carry its own too (its
+            # analyser): the air mass may raise the estimate, never lower it
             k2 = self.aux_scale ** 2
             aux = {r[0]: (r[0], r[1] * k2, r[2] * k2, r[3]) for r in allan_excess(self.aux.v[lo:e], self.real.v[lo:e], None)}
             mine = {r[0]: r for r in rows}
-            rows = [min((x for x in (mine.get(sc), aux.get(sc)) if x is not None), key=lambda r: r[2])
+            rows = [max((x for x in (mine.get(sc), aux.get(sc)) if x is not None), key=lambda r: r[1])
                     for sc in SLOW_SCALES if sc in mine or sc in aux]
         x, largest = fit_slow_noise(rows, self.taus, self.prior_var, len(self.taus) - 1)
         self.slow_mem.append(x)
