@@ -138,7 +138,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sigmas", type=float, nargs="+", default=[0.02, 0.05, 0.1])
     ap.add_argument("--reps", type=int, default=1)
     ap.add_argument("--modules", nargs="+", default=["all"])
-    ap.add_argument("--baseline", action="store_true")
+    ap.add_argument("--baseline", action="store_true", help="also run the 53ac87c error model on the same cases")
+    ap.add_argument("--only-baseline", action="store_true", help="run only the 53ac87c error model")
     ap.add_argument("--csv", default=None)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
@@ -152,7 +153,8 @@ def main(argv=None) -> int:
             for m in mods:
                 rate = float(rng.uniform(1.0, 2.0))
                 seed = int(rng.integers(2 ** 31))
-                models = [None, infer.Nuisance(0.0, 0.0, thermal_residual_k=0.0)] if a.baseline else [None]
+                old = infer.Nuisance(0.0, 0.0, thermal_residual_k=0.0)
+                models = [old] if a.only_baseline else ([None, old] if a.baseline else [None])
                 for nz in models:
                     try:
                         row = run_one(st, m, rate, sig, seed, nuisance=nz)

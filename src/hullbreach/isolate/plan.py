@@ -582,8 +582,9 @@ def traps_crew(station: Station, state: PlanState, closed_to, rules: Rules = Rul
             if k not in (a, b):
                 continue
             outside = b if a == k else a
-            into = h.opens_into or h.modules[1]
-            if outside in seen and (valve or h.valve_area_m2 > 0 or zi[into] == k):
+            # only a valve makes re-entry sure: sealed zones drift apart by mmHg with their own
+            # temperatures, so a hatch swinging into the leaking side may still face a higher pressure
+            if outside in seen and (valve or h.valve_area_m2 > 0):
                 entry = True
                 break
         if not entry:
