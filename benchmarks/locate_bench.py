@@ -79,8 +79,9 @@ def one(args) -> dict:
         t0 = time.perf_counter()
         res = locate(wall, rec, method=method, seed=i, equipment_m=known)
         out[method] = {
-            "err_m": float(np.hypot(*(np.array(res.position_m) - src))),
-            "r95_m": res.uncertainty_radius_m,
+            # "no source" (issue 13) counts as a miss of infinite error, never as a hit
+            "err_m": float(np.hypot(*(np.array(res.position_m) - src))) if res.position_m is not None else float("inf"),
+            "r95_m": res.uncertainty_radius_m if res.uncertainty_radius_m is not None else 0.0,
             "n_candidates": len(res.candidates),
             "s": time.perf_counter() - t0,
         }

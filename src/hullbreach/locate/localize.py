@@ -486,16 +486,13 @@ def locate(
             hint="record longer (at least a few milliseconds) or widen the band")
     dmax = float(np.hypot(*(sensors[pi] - sensors[pj]).T).max())
     disp = wall.dispersion(f_max_hz=max(rec.fs_hz / 2, band_hz[1]))
-    if method == "dispersive":
-        def tables(Gx):
-            return _tables_dispersive(f, Gx, pi, pj, wall, rec.fs_hz, dmax, band_hz)
-        k_model = disp.wavenumber(f, "A0")
-    else:
-        speed = float(disp.group(0.5 * (band_hz[0] + band_hz[1]), "A0"))
+    speed = float(disp.group(0.5 * (band_hz[0] + band_hz[1]), "A0"))  # the baseline's one speed
+    k_model = disp.wavenumber(f, "A0") if method == "dispersive" else 2 * np.pi * f / speed
 
-        def tables(Gx):
-            return _tables_gcc(f, Gx, pi, pj, speed, dmax, rec.fs_hz)
-        k_model = 2 * np.pi * f / speed
+    def tables(Gx, fx=f, fs=rec.fs_hz):
+        if method == "dispersive":
+            return _tables_dispersive(fx, Gx, pi, pj, wall, fs, dmax, band_hz)
+        return _tables_gcc(fx, Gx, pi, pj, speed, dmax, fs)
     tabs = tables(G)
 
     pitch = None
@@ -517,9 +514,11 @@ def locate(
     gx, gy, pts = _grid(0.0, wall.width_m, 0.0, wall.height_m, h)
     sep = max(1, int(round(0.05 / h)))
 
+    def envelope(R):  # |R| max-filtered over the path-difference change within one coarse cell
+        return np.ascontiguousarray(maximum_filter1d(np.abs(R), size=width, axis=1, mode="nearest"))
+
     def coarse(R, scale=1.0):
-        env_s = np.ascontiguousarray(maximum_filter1d(np.abs(R), size=width, axis=1, mode="nearest"))
-        return _srp(env_s, tabs.d0, tabs.dd, pi, pj, sensors, pts, scale=scale).reshape(len(gy), len(gx))
+        return _srp(envelope(R), tabs.d0, tabs.dd, pi, pj, sensors, pts, scale=scale).reshape(len(gy), len(gx))
 
     # detection threshold from the shifted surrogate (no coherent source by construction)
     S = Xseg.shape[2]
@@ -604,9 +603,7 @@ def locate(
             for r in refined[1:]:
                 if r["score"] < relative_threshold * top["score"]:
                     continue
-                left = float(_srp(np.ascontiguousarray(maximum_filter1d(np.abs(R_next), size=width, axis=1,
-                                                                          mode="nearest")),
-                                  tabs.d0, tabs.dd, pi, pj, sensors, r["x"][None, :])[0])
+                left = float(_srp(envelope(R_next), tabs.d0, tabs.dd, pi, pj, sensors, r["x"][None, :])[0])
                 if left < threshold:
                     twins.append(r)
             group = [top] + twins
@@ -653,14 +650,10 @@ def locate(
         ref_rec = reference
         nref = min(nseg, _segment_length(ref_rec, wall, band_hz))
         fr, Gr, _, _, _ = _cross_spectra(ref_rec, nref, band_hz)
-        tr = (_tables_dispersive(fr, Gr, pi, pj, wall, ref_rec.fs_hz, dmax, band_hz) if method == "dispersive"
-              else _tables_gcc(fr, Gr, pi, pj, speed, dmax, ref_rec.fs_hz))
+        tr = tables(Gr, fr, ref_rec.fs_hz)
         sur_r = Recording(ref_rec.fs_hz, sensors, srcs.shifted_surrogate(ref_rec.signals))
-        Gsr = _cross_spectra(sur_r, nref, band_hz)[1]
-        tsr = (_tables_dispersive(fr, Gsr, pi, pj, wall, ref_rec.fs_hz, dmax, band_hz) if method == "dispersive"
-               else _tables_gcc(fr, Gsr, pi, pj, speed, dmax, ref_rec.fs_hz))
-        envr = np.ascontiguousarray(maximum_filter1d(np.abs(tr.R), size=width, axis=1, mode="nearest"))
-        envsr = np.ascontiguousarray(maximum_filter1d(np.abs(tsr.R), size=width, axis=1, mode="nearest"))
+        tsr = tables(_cross_spectra(sur_r, nref, band_hz)[1], fr, ref_rec.fs_hz)
+        envr, envsr = envelope(tr.R), envelope(tsr.R)
         thr_r = srcs.null_threshold(_srp(envsr, tr.d0, tr.dd, pi, pj, sensors, pts))
 
         def ref_check(x, s):
