@@ -36,6 +36,8 @@ from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_HOUR
 from hullbreach.ops import engine
 from hullbreach.ops.archive import Storage
 
+#: Largest forward jump in data time the detector bridges [s]; a longer one starts a new detector.
+MAX_GAP_S = 7 * 86400.0
 #: Numeric code of each per-zone detector state (derived channel ``zone.<m>.state``).
 STATE_CODES = {"learning": 0, "nominal": 1, "alarm": 2, "unmonitored": 3}
 
@@ -176,6 +178,7 @@ class Monitor:
                  trend_window_s: float = ORBITAL_PERIOD_S, crew_count: int = 0, seed: int = 0):
         self.detector = engine.Detector(station, events, seed=seed)
         self.station = self.detector.station
+        self.events = events
         self.archive = archive
         self.seed = seed
         self.crew_count = crew_count
@@ -201,6 +204,7 @@ class Monitor:
         self.feed: dict = {"source": "none", "stale": False}
         self.n_samples = 0
         self.n_batches = 0
+        self.restarts: list = []
 
     # ------------------------------------------------------------------------------------------ input
     def ingest(self, t_ns: np.ndarray, channels: np.ndarray, values: np.ndarray) -> int:
@@ -281,12 +285,7 @@ class Monitor:
     def _analyse(self, t_ns: np.ndarray, ch: np.ndarray, val: np.ndarray, publish: bool) -> dict:
         self.n_samples += len(t_ns)
         self.n_batches += 1
-        if len(t_ns):
-            raw = pd.DataFrame({"time": pd.to_datetime(t_ns, unit="ns", utc=True), "channel": ch, "value": val})
-            state = self.detector.update(raw)
-            self.last_sample_ns = int(max(t_ns.max(), self.last_sample_ns or t_ns.max()))
-        else:
-            state = self.detector.state()
+        state = self._detect(t_ns, ch, val) if len(t_ns) else self.detector.state()
         sel = ch == self.cabin_channel
         if sel.any():
             from hullbreach.units import to_si
@@ -315,6 +314,28 @@ class Monitor:
         for c, _, v in rows:
             samples.setdefault(c, []).append([t_now // 1_000_000, v])
         return {"type": "derived", "samples": samples, "state": self.summary()}
+
+    def _detect(self, t_ns: np.ndarray, ch: np.ndarray, val: np.ndarray) -> dict:
+        """Feed the detector; a jump forward in time of more than :data:`MAX_GAP_S` starts a new detector
+        from the samples after the jump (the old one would fill every bin of the gap: years of 60 s bins)."""
+        newest = self.last_sample_ns if self.last_sample_ns is not None else int(t_ns[0])
+        run_max = np.maximum.accumulate(np.concatenate([[newest], t_ns]))[:-1]  # newest before each sample
+        gap_ns = int(MAX_GAP_S * 1e9)
+        cuts = np.flatnonzero(t_ns - run_max > gap_ns)   # in arrival order: the same for any batching
+        state = None
+        for lo, hi in zip([0, *cuts.tolist()], [*cuts.tolist(), len(t_ns)]):
+            if hi <= lo:
+                continue
+            if lo in cuts:
+                gap_d = (t_ns[lo] - run_max[lo]) / 86400e9
+                self.detector = engine.Detector(self.station, self.events, seed=self.seed)
+                self._cabin.clear()
+                self.restarts.append(f"detector restarted at {_iso_ns(int(t_ns[lo]))} after a {gap_d:.1f}-day gap in the data")
+            raw = pd.DataFrame({"time": pd.to_datetime(t_ns[lo:hi], unit="ns", utc=True), "channel": ch[lo:hi],
+                                "value": val[lo:hi]})
+            state = self.detector.update(raw)
+            self.last_sample_ns = int(max(int(t_ns[lo:hi].max()), self.last_sample_ns or 0))
+        return state
 
     def _update_isolation(self, state: dict) -> None:
         a = active_alarm(state)
@@ -378,7 +399,7 @@ class Monitor:
             return {**self.detector.state(), "derived": dict(self.derived_now), "isolation": self._iso_json,
                     "feed": dict(self.feed), "cabin_channel": self.cabin_channel,
                     "trend": self.trend.to_json(), "last_sample_time": _iso_ns(self.last_sample_ns),
-                    "samples_archived": self.n_samples}
+                    "samples_archived": self.n_samples, "detector_restarts": list(self.restarts[-10:])}
 
     def summary(self) -> dict:
         """The small state every realtime update carries (status, reserve, trend, isolation, feed)."""
