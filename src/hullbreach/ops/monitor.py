@@ -251,18 +251,22 @@ class Monitor:
             self.analyse_pending()
 
     def analyse_pending(self) -> dict:
-        """Run the detector on every queued batch (as one), publish the derived update and return it."""
+        """Run the detector on every queued batch, publish the derived update and return it.
+
+        Consecutive batches are merged into one detector call only while they stay in time order (each one
+        starts at or after the newest sample before it): then the answer is the one batch-by-batch feeding
+        gives, whatever the grouping, and a rebuild (:meth:`rebuild`, same rule) equals the live run."""
         with self._cv:
             items, self._queue = self._queue, []
             self._busy = True
         try:
             if not items:
                 return {}
-            t = np.concatenate([i[0] for i in items])
-            c = np.concatenate([i[1] for i in items])
-            v = np.concatenate([i[2] for i in items])
+            upd: dict = {}
             with self._lock:
-                upd = self._analyse(t, c, v, publish=True)
+                for t, c, v in ordered_runs(items):
+                    u = self._analyse(t, c, v, publish=True)
+                    upd = u or upd
             if upd:
                 self.sink(upd)
             return upd
@@ -374,21 +378,22 @@ class Monitor:
             return out
 
     def rebuild(self, chunk: int = 200_000) -> int:
-        """Replay every archived batch through the detector (no re-storing), at least ``chunk`` samples per
-        detector call; return the number of samples replayed."""
+        """Replay every archived batch through the detector (no re-storing), merged as :meth:`analyse_pending`
+        merges them (in-order runs, at most ``chunk`` samples); return the number of samples replayed."""
         n = 0
         with self._lock:
             pend: list = []
             size = 0
             for b in self.archive.batches():
-                pend.append(b)
+                pend.append((b.t_ns, b.channel, b.value))
                 size += len(b.t_ns)
                 if size >= chunk:
-                    self._analyse(*_concat(pend), publish=False)
+                    for t, c, v in ordered_runs(pend):
+                        self._analyse(t, c, v, publish=False)
                     n, pend, size = n + size, [], 0
-            if pend:
-                self._analyse(*_concat(pend), publish=False)
-                n += size
+            for t, c, v in ordered_runs(pend):
+                self._analyse(t, c, v, publish=False)
+            n += size
             self._analyse(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), np.zeros(0), publish=True)
         return n
 
@@ -427,9 +432,27 @@ class Monitor:
         return zs or [sorted(z, key=list(self.station.modules).index) for z in self.station.zones()]
 
 
-def _concat(batches) -> tuple:
-    return (np.concatenate([b.t_ns for b in batches]), np.concatenate([b.channel for b in batches]),
-            np.concatenate([b.value for b in batches]))
+def ordered_runs(batches) -> list:
+    """Merge consecutive ``(t_ns, channel, value)`` batches while each is in time order and starts at or after
+    the newest sample before it; a batch that goes back in time (or is unordered inside) starts a new run.
+    Feeding the runs equals feeding the batches one by one (the detector is batching-invariant on in-order
+    data, tests/ops/test_monitor.py)."""
+    runs: list = []
+    cur: list = []
+    newest = None
+    for t, c, v in batches:
+        if not len(t):
+            continue
+        inorder = bool(np.all(np.diff(t) >= 0))
+        if cur and (not inorder or newest is None or t[0] < newest):
+            runs.append(cur)
+            cur = []
+        cur.append((t, c, v))
+        newest = int(t.max()) if inorder else None
+    if cur:
+        runs.append(cur)
+    return [(np.concatenate([b[0] for b in r]), np.concatenate([b[1] for b in r]), np.concatenate([b[2] for b in r]))
+            for r in runs]
 
 
 def _by_channel(t_ns: np.ndarray, ch: np.ndarray, val: np.ndarray) -> dict:
