@@ -78,3 +78,19 @@ def test_rebuild_from_the_archive_equals_the_uninterrupted_run(tmp_path, ms09_sh
     again = r.state()
     assert _comparable(again) == _comparable(live)
     assert again["isolation"]["next_step"] == live["isolation"]["next_step"]
+
+
+def test_a_jump_of_years_starts_a_new_detector_instead_of_filling_the_gap(tmp_path):
+    """One sample in 1995 then 2018 data: the detector must not allocate 23 years of 60 s bins."""
+    import resource
+
+    m = Monitor("iss-2018", open_archive(tmp_path / "g.sqlite"))
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    m.ingest(np.array([int(8e17)]), np.array(["USLAB000058"], dtype=object), np.array([755.0]))
+    t = (1535580000 + np.arange(0, 600, 10)) * 10**9
+    m.ingest(t, np.array(["USLAB000058"] * len(t), dtype=object), np.full(len(t), 755.0))
+    m.analyse_pending()
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0 < 500_000  # kB
+    st = m.state()
+    assert st["detector_restarts"] and "gap in the data" in st["detector_restarts"][0]
+    assert st["last_sample_time"].startswith("2018-08-29T22:09:50")

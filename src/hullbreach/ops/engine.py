@@ -61,7 +61,9 @@ class Isolation:
                 step = None
         res = s.result
         post = sorted(((k, float(v)) for k, v in s.posterior.items()), key=lambda kv: -kv[1])[:8]
+        alert = (step or {}).get("alert") or getattr(res, "alert", "") or ""  # hb-isolate's Step/Result.alert, when there
         return {"status": res.status, "advice": res.advice, "module": res.module, "probability": float(res.probability),
+                "alert": alert,
                 "posterior": [{"hypothesis": k, "probability": v} for k, v in post],
                 "next_step": step, "steps_done": len(s.history), "leak_mass_flow_kg_s": self.leak_mass_flow_kg_s,
                 "elapsed_s": float(res.elapsed_s)}

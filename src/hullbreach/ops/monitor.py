@@ -36,6 +36,8 @@ from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_HOUR
 from hullbreach.ops import engine
 from hullbreach.ops.archive import Storage
 
+#: Largest forward jump in data time the detector bridges [s]; a longer one starts a new detector.
+MAX_GAP_S = 7 * 86400.0
 #: Numeric code of each per-zone detector state (derived channel ``zone.<m>.state``).
 STATE_CODES = {"learning": 0, "nominal": 1, "alarm": 2, "unmonitored": 3}
 
@@ -176,6 +178,7 @@ class Monitor:
                  trend_window_s: float = ORBITAL_PERIOD_S, crew_count: int = 0, seed: int = 0):
         self.detector = engine.Detector(station, events, seed=seed)
         self.station = self.detector.station
+        self.events = events
         self.archive = archive
         self.seed = seed
         self.crew_count = crew_count
@@ -201,6 +204,7 @@ class Monitor:
         self.feed: dict = {"source": "none", "stale": False}
         self.n_samples = 0
         self.n_batches = 0
+        self.restarts: list = []
 
     # ------------------------------------------------------------------------------------------ input
     def ingest(self, t_ns: np.ndarray, channels: np.ndarray, values: np.ndarray) -> int:
@@ -247,18 +251,22 @@ class Monitor:
             self.analyse_pending()
 
     def analyse_pending(self) -> dict:
-        """Run the detector on every queued batch (as one), publish the derived update and return it."""
+        """Run the detector on every queued batch, publish the derived update and return it.
+
+        Consecutive batches are merged into one detector call only while they stay in time order (each one
+        starts at or after the newest sample before it): then the answer is the one batch-by-batch feeding
+        gives, whatever the grouping, and a rebuild (:meth:`rebuild`, same rule) equals the live run."""
         with self._cv:
             items, self._queue = self._queue, []
             self._busy = True
         try:
             if not items:
                 return {}
-            t = np.concatenate([i[0] for i in items])
-            c = np.concatenate([i[1] for i in items])
-            v = np.concatenate([i[2] for i in items])
+            upd: dict = {}
             with self._lock:
-                upd = self._analyse(t, c, v, publish=True)
+                for t, c, v in ordered_runs(items):
+                    u = self._analyse(t, c, v, publish=True)
+                    upd = u or upd
             if upd:
                 self.sink(upd)
             return upd
@@ -281,12 +289,7 @@ class Monitor:
     def _analyse(self, t_ns: np.ndarray, ch: np.ndarray, val: np.ndarray, publish: bool) -> dict:
         self.n_samples += len(t_ns)
         self.n_batches += 1
-        if len(t_ns):
-            raw = pd.DataFrame({"time": pd.to_datetime(t_ns, unit="ns", utc=True), "channel": ch, "value": val})
-            state = self.detector.update(raw)
-            self.last_sample_ns = int(max(t_ns.max(), self.last_sample_ns or t_ns.max()))
-        else:
-            state = self.detector.state()
+        state = self._detect(t_ns, ch, val) if len(t_ns) else self.detector.state()
         sel = ch == self.cabin_channel
         if sel.any():
             from hullbreach.units import to_si
@@ -315,6 +318,28 @@ class Monitor:
         for c, _, v in rows:
             samples.setdefault(c, []).append([t_now // 1_000_000, v])
         return {"type": "derived", "samples": samples, "state": self.summary()}
+
+    def _detect(self, t_ns: np.ndarray, ch: np.ndarray, val: np.ndarray) -> dict:
+        """Feed the detector; a jump forward in time of more than :data:`MAX_GAP_S` starts a new detector
+        from the samples after the jump (the old one would fill every bin of the gap: years of 60 s bins)."""
+        newest = self.last_sample_ns if self.last_sample_ns is not None else int(t_ns[0])
+        run_max = np.maximum.accumulate(np.concatenate([[newest], t_ns]))[:-1]  # newest before each sample
+        gap_ns = int(MAX_GAP_S * 1e9)
+        cuts = np.flatnonzero(t_ns - run_max > gap_ns)   # in arrival order: the same for any batching
+        state = None
+        for lo, hi in zip([0, *cuts.tolist()], [*cuts.tolist(), len(t_ns)]):
+            if hi <= lo:
+                continue
+            if lo in cuts:
+                gap_d = (t_ns[lo] - run_max[lo]) / 86400e9
+                self.detector = engine.Detector(self.station, self.events, seed=self.seed)
+                self._cabin.clear()
+                self.restarts.append(f"detector restarted at {_iso_ns(int(t_ns[lo]))} after a {gap_d:.1f}-day gap in the data")
+            raw = pd.DataFrame({"time": pd.to_datetime(t_ns[lo:hi], unit="ns", utc=True), "channel": ch[lo:hi],
+                                "value": val[lo:hi]})
+            state = self.detector.update(raw)
+            self.last_sample_ns = int(max(int(t_ns[lo:hi].max()), self.last_sample_ns or 0))
+        return state
 
     def _update_isolation(self, state: dict) -> None:
         a = active_alarm(state)
@@ -353,21 +378,22 @@ class Monitor:
             return out
 
     def rebuild(self, chunk: int = 200_000) -> int:
-        """Replay every archived batch through the detector (no re-storing), at least ``chunk`` samples per
-        detector call; return the number of samples replayed."""
+        """Replay every archived batch through the detector (no re-storing), merged as :meth:`analyse_pending`
+        merges them (in-order runs, at most ``chunk`` samples); return the number of samples replayed."""
         n = 0
         with self._lock:
             pend: list = []
             size = 0
             for b in self.archive.batches():
-                pend.append(b)
+                pend.append((b.t_ns, b.channel, b.value))
                 size += len(b.t_ns)
                 if size >= chunk:
-                    self._analyse(*_concat(pend), publish=False)
+                    for t, c, v in ordered_runs(pend):
+                        self._analyse(t, c, v, publish=False)
                     n, pend, size = n + size, [], 0
-            if pend:
-                self._analyse(*_concat(pend), publish=False)
-                n += size
+            for t, c, v in ordered_runs(pend):
+                self._analyse(t, c, v, publish=False)
+            n += size
             self._analyse(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), np.zeros(0), publish=True)
         return n
 
@@ -378,7 +404,7 @@ class Monitor:
             return {**self.detector.state(), "derived": dict(self.derived_now), "isolation": self._iso_json,
                     "feed": dict(self.feed), "cabin_channel": self.cabin_channel,
                     "trend": self.trend.to_json(), "last_sample_time": _iso_ns(self.last_sample_ns),
-                    "samples_archived": self.n_samples}
+                    "samples_archived": self.n_samples, "detector_restarts": list(self.restarts[-10:])}
 
     def summary(self) -> dict:
         """The small state every realtime update carries (status, reserve, trend, isolation, feed)."""
@@ -406,9 +432,27 @@ class Monitor:
         return zs or [sorted(z, key=list(self.station.modules).index) for z in self.station.zones()]
 
 
-def _concat(batches) -> tuple:
-    return (np.concatenate([b.t_ns for b in batches]), np.concatenate([b.channel for b in batches]),
-            np.concatenate([b.value for b in batches]))
+def ordered_runs(batches) -> list:
+    """Merge consecutive ``(t_ns, channel, value)`` batches while each is in time order and starts at or after
+    the newest sample before it; a batch that goes back in time (or is unordered inside) starts a new run.
+    Feeding the runs equals feeding the batches one by one (the detector is batching-invariant on in-order
+    data, tests/ops/test_monitor.py)."""
+    runs: list = []
+    cur: list = []
+    newest = None
+    for t, c, v in batches:
+        if not len(t):
+            continue
+        inorder = bool(np.all(np.diff(t) >= 0))
+        if cur and (not inorder or newest is None or t[0] < newest):
+            runs.append(cur)
+            cur = []
+        cur.append((t, c, v))
+        newest = int(t.max()) if inorder else None
+    if cur:
+        runs.append(cur)
+    return [(np.concatenate([b[0] for b in r]), np.concatenate([b[1] for b in r]), np.concatenate([b[2] for b in r]))
+            for r in runs]
 
 
 def _by_channel(t_ns: np.ndarray, ch: np.ndarray, val: np.ndarray) -> dict:
