@@ -13,13 +13,14 @@ shots (pyBLOSSUM databases, S. Ryan, MIT licence; training split only, tests/dat
   km/s); ``sigma`` the width; ``c_b``, ``c_w`` weigh the bumper-to-projectile and wall-to-projectile
   thickness ratios ln(t_b/d), ln(t_w/d) (the bumper ratio decides how well the projectile is broken up,
   Christiansen's t_b/d). Fitted by maximum likelihood; the complexity (which of these terms) was chosen by
-  grouped cross-validation over test reports (``benchmarks/cause_ballistic.py``, docs/cause.md).
+  grouped cross-validation over test reports (``benchmarks/cause_ballistic.py``, docs/cause.md): the
+  shipped Whipple model has one offset and the thickness terms, the stuffed-Whipple model one offset only.
 * ``l(v)`` is the running minimum over speed of the BLE (+ offset): the handbook's Whipple and Soyuz curves
   *rise* through the shatter regime (a faster projectile breaks up better); the running minimum removes that
   rise, so a faster impact never lowers P. It is conservative there, and its cost is measured.
 * ``k`` >= 0: a conservative shift [standard deviations], chosen by grouped cross-validation so that the
   non-conservative rate (perforated, predicted P < 0.5) is at most the goal; ``k = 0`` is the calibrated
-  model (``calibrated=True``).
+  model.
 * Uncertainty: a 95 % interval on P from moving the median threshold by +/- h, with h = the 95th percentile
   of the bootstrap-by-source spread of the threshold, plus 0.5 per e-fold of speed beyond the fastest shot
   (beyond the data the BLE's own extrapolation is all there is), plus, for walls without shots of their
@@ -52,7 +53,6 @@ FAMILIES = ("whipple", "stuffed-whipple", "transfer")
 EXTRAPOLATION_WIDENING = 0.5
 #: Extra 95 % band for walls without shots of their own [ln d] (allowance).
 TRANSFER_WIDENING = 0.3
-_Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
