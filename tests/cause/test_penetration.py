@@ -78,16 +78,3 @@ def test_unknown_population_and_method():
         p.expected_penetrations_analytic(WALL, e, "comet")
     with pytest.raises(PhysicsError):
         p.penetration_probability(WALL, e, method="guess")
-
-
-def test_million_sample_monte_carlo_is_fast():
-    """Performance contract: 10^6 samples in under 1 s (benchmarks/cause_mc.py records ~0.3-0.4 s); the
-    test allows 3 s because CI shares the 2 cores with other suites."""
-    import time
-
-    e = p.Exposure(area_m2=17.0, duration_s=84 * DAY)
-    p.expected_penetrations_mc(WALL, e, "orbital_debris", n=1000)
-    t0 = time.perf_counter()
-    r = p.expected_penetrations_mc(WALL, e, "orbital_debris", n=1_000_000, seed=5)
-    assert time.perf_counter() - t0 < 3.0
-    assert r.n_samples == 1_000_000

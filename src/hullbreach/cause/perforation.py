@@ -13,13 +13,14 @@ shots (pyBLOSSUM databases, S. Ryan, MIT licence; training split only, tests/dat
   km/s); ``sigma`` the width; ``c_b``, ``c_w`` weigh the bumper-to-projectile and wall-to-projectile
   thickness ratios ln(t_b/d), ln(t_w/d) (the bumper ratio decides how well the projectile is broken up,
   Christiansen's t_b/d). Fitted by maximum likelihood; the complexity (which of these terms) was chosen by
-  grouped cross-validation over test reports (``benchmarks/cause_ballistic.py``, docs/cause.md).
+  grouped cross-validation over test reports (``benchmarks/cause_ballistic.py``, docs/cause.md): the
+  shipped Whipple model has one offset and the thickness terms, the stuffed-Whipple model one offset only.
 * ``l(v)`` is the running minimum over speed of the BLE (+ offset): the handbook's Whipple and Soyuz curves
   *rise* through the shatter regime (a faster projectile breaks up better); the running minimum removes that
   rise, so a faster impact never lowers P. It is conservative there, and its cost is measured.
 * ``k`` >= 0: a conservative shift [standard deviations], chosen by grouped cross-validation so that the
   non-conservative rate (perforated, predicted P < 0.5) is at most the goal; ``k = 0`` is the calibrated
-  model (``calibrated=True``).
+  model.
 * Uncertainty: a 95 % interval on P from moving the median threshold by +/- h, with h = the 95th percentile
   of the bootstrap-by-source spread of the threshold, plus 0.5 per e-fold of speed beyond the fastest shot
   (beyond the data the BLE's own extrapolation is all there is), plus, for walls without shots of their
@@ -52,7 +53,6 @@ FAMILIES = ("whipple", "stuffed-whipple", "transfer")
 EXTRAPOLATION_WIDENING = 0.5
 #: Extra 95 % band for walls without shots of their own [ln d] (allowance).
 TRANSFER_WIDENING = 0.3
-_Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,28 @@ def _candidates(wall, v, th, rho, monotone: bool, nmu: int = 3):
     return ell, regs, use
 
 
+def _running_min_ln_dc(wall, v, th, rho):
+    """min over v' <= v of ln d_c(v') [ln m] (same angle and density): ln d_c at v, or at the lower regime
+    boundary when that is smaller and v is above it (the one-offset case of :func:`_candidates`, without
+    its stacked candidate arrays)."""
+    v, th = np.broadcast_arrays(np.asarray(v, float), np.asarray(th, float))
+    ln_dc = np.log(ballistic.critical_diameter_m(wall, v, th, rho))
+    bounds = ballistic.regime_speeds_m_s(wall, th)
+    if not bounds:
+        return ln_dc
+    lo = np.broadcast_to(bounds[0], v.shape)
+    above = lo <= v
+    if not np.any(above):
+        return ln_dc
+    # a hair below the boundary, so the lower regime's equation is the one evaluated (continuous there)
+    if above.all():
+        return np.minimum(ln_dc, np.log(ballistic.critical_diameter_m(wall, lo * (1.0 - 1e-12), th, rho)))
+    rho_a = np.broadcast_to(np.asarray(rho, float), v.shape)[above]
+    ln_dc[above] = np.minimum(ln_dc[above], np.log(ballistic.critical_diameter_m(
+        wall, lo[above] * (1.0 - 1e-12), th[above], rho_a)))
+    return ln_dc
+
+
 def _thickness_logs(wall):
     """ln bumper and ln rear-wall thickness [ln m] (0 for walls whose model has no thickness terms)."""
     if isinstance(wall, (ballistic.WhippleShield, ballistic.StuffedWhippleShield)):
@@ -241,8 +263,14 @@ def threshold(model: LimitModel, wall, speed_m_s, angle_rad, density_kg_m3, band
     P(perforation | d) = Phi((ln d - m) / s + k). ``band`` = -1 / +1 moves m to the low / high end of its
     95 % band (low threshold = more perforations)."""
     v = np.atleast_1d(np.asarray(speed_m_s, float))
-    ell, regs, use = _candidates(wall, v, angle_rad, density_kg_m3, model.monotone, len(model.mu))
-    m, slope = _combine(param_vector(model), len(model.mu), ell, regs, use, *_thickness_logs(wall))
+    if model.monotone and len(model.mu) == 1:  # the flux integrals' inner loop: no stacking, no gathers
+        tb, tw = _thickness_logs(wall)
+        lv = _running_min_ln_dc(wall, v, angle_rad, density_kg_m3)
+        slope = model.slope
+        m = (lv + model.mu[0] + model.c_bumper * tb + model.c_wall * tw) / slope
+    else:
+        ell, regs, use = _candidates(wall, v, angle_rad, density_kg_m3, model.monotone, len(model.mu))
+        m, slope = _combine(param_vector(model), len(model.mu), ell, regs, use, *_thickness_logs(wall))
     if band:
         m = m + band * _band(model, v)
     return m, model.sigma / slope
