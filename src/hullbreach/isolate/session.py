@@ -78,6 +78,9 @@ CREW_ALERT_PROB = 0.2
 #: earlier steps said), gives the zone it ends on at least this probability [-]. Otherwise a step would
 #: "decide" at its first look whenever the earlier steps already agreed: lock-in (issue 16).
 STEP_OWN_EVIDENCE = 0.9
+#: The crew's-own-zone warning is given only when that zone is at most this share of the station's volume
+#: [-]: at the start (all hatches open) every leak is "in the crew's zone", which tells nothing.
+CREW_ZONE_ALERT_VOLUME_FRACTION = 0.5
 #: Session states (:attr:`Step.state`, :attr:`Result.state`).
 STATES = ("continue", "found", "stop", "undecided", "no-leak")
 #: Old ``Result.status`` word of each state.
@@ -404,7 +407,9 @@ class IsolationSession:
         if crewed:
             zone = set().union(*[z for z in self.station.zones(self.closed) if z & crewed])
             p = sum(w.get(m, 0.0) for m in zone)
-            if p >= CREW_ALERT_PROB:
+            v_all = self.station.zone_volume_m3(self.station.modules)
+            # a crew zone that is most of the station says nothing yet (every leak is "in it")
+            if p >= CREW_ALERT_PROB and self.station.zone_volume_m3(zone) <= CREW_ZONE_ALERT_VOLUME_FRACTION * v_all:
                 lines.append(f"LEAK LIKELY IN THE CREW'S OWN ZONE ({', '.join(sorted(zone))}, {p:.0%}): "
                              "move to another escape vehicle's zone before the next closure.")
         return " ".join(lines)
