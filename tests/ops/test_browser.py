@@ -27,7 +27,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def replay(tmp_path_factory, launch, ms09_short):
-    """3.5 h of data at 400x: the leak starts 1.5 h in (~14 s), the alarm some 40 min later (~6 s more)."""
+    """5.5 h of data at 400x: the leak starts 1.5 h in (~14 s), the alarm 0.5-2.5 h later (5-23 s more)."""
     s = launch(tmp_path_factory.mktemp("br") / "a.sqlite", "--replay", str(ms09_short), "--speed", "400")
     yield s
     s.kill()

@@ -74,3 +74,11 @@ def test_demo_report_is_one_call_with_the_stage_sections(tmp_path):
     html = p.read_text()
     assert "<h1>hullbreach demo: Soyuz MS-09</h1>" in html and "LEAK ALARM 23:26" in html
     assert "no telemetry given" not in html  # the demo's stages stand for the sections they cover
+
+
+def test_a_recording_instead_of_a_localization_result_says_what_to_run(tmp_path):
+    from hullbreach.report.incident import ReportError, locate_section
+
+    (tmp_path / "rec.npz").write_bytes(b"")
+    with pytest.raises(ReportError, match="hullbreach locate --wall WALL.toml --signals"):
+        locate_section(tmp_path / "rec.npz")

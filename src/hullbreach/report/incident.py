@@ -158,6 +158,9 @@ def isolation_section(log_path: Path) -> Section:
 
 def locate_section(path: Path) -> Section:
     """Section of a localization result (``hullbreach locate --json`` output)."""
+    if Path(path).suffix.lower() == ".npz":
+        raise ReportError(f"{path} is a recording; the report takes the localization result",
+                          hint=f"run `hullbreach locate --wall WALL.toml --signals {path} --json > loc.json` and give loc.json")
     doc = _read_json(path, "localization result", "give the JSON written by `hullbreach locate --json`")
     pos = doc.get("position_m")
     if not (isinstance(pos, list) and len(pos) == 2):
