@@ -210,7 +210,11 @@ DECLARED = dict(thickness_m=0.002, width_m=1.2, height_m=1.0, youngs_modulus_pa=
 
 
 def perimeter(n: int, width_m: float, height_m: float, margin_m: float = 0.05) -> np.ndarray:
-    """N sensors evenly on a rectangle ``margin_m`` inside the edges [m]."""
+    """N sensors evenly on a rectangle ``margin_m`` inside the edges [m].
+
+    The same layout as ``hullbreach.locate.signals.perimeter_sensors``, written out here on purpose: this
+    generator imports nothing from the package it checks.
+    """
     W, H = width_m - 2 * margin_m, height_m - 2 * margin_m
     s = (np.arange(n) + 0.5) * 2 * (W + H) / n
     out = []

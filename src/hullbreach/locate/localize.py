@@ -698,7 +698,9 @@ def locate(
     else:
         best = cands[0]
         # a rival: another source not identified as equipment that is not negligible as the leak (≥ 1 %)
-        rivals = [c for c in cands[1:] if c.source != best.source and c.kind == "leak" and c.probability >= 0.01]
+        # or not negligible in strength (coherence ≥ 10 % of the best's)
+        rivals = [c for c in cands[1:] if c.source != best.source and c.kind == "leak"
+                  and (c.probability >= 0.01 or c.score >= 0.1 * best.score)]
         twins_close = [c for c in cands[1:] if c.source == best.source and c.probability >= 0.2 * best.probability]
         pos, r95 = best.position_m, best.uncertainty_radius_m
         # a self-calibrated scale at the edge of its search range: the wall is further from its file than
