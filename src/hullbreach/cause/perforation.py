@@ -167,9 +167,11 @@ def _running_min_ln_dc(wall, v, th, rho):
     above = lo <= v
     if not np.any(above):
         return ln_dc
-    # a hair below the boundary, so the lower regime's equation is the one evaluated (continuous there)
-    if above.all():
-        return np.minimum(ln_dc, np.log(ballistic.critical_diameter_m(wall, lo * (1.0 - 1e-12), th, rho)))
+    # a hair below the boundary, so the lower regime's equation is the one evaluated (continuous there);
+    # when most impacts are above it, evaluating everywhere is cheaper than gathering the ones that are
+    if above.mean() > 0.5:
+        ln_lo = np.log(ballistic.critical_diameter_m(wall, lo * (1.0 - 1e-12), th, rho))
+        return np.minimum(ln_dc, ln_lo, out=ln_dc, where=above)
     rho_a = np.broadcast_to(np.asarray(rho, float), v.shape)[above]
     ln_dc[above] = np.minimum(ln_dc[above], np.log(ballistic.critical_diameter_m(
         wall, lo[above] * (1.0 - 1e-12), th[above], rho_a)))
