@@ -15,6 +15,8 @@ shots (pyBLOSSUM databases, S. Ryan, MIT licence; training split only, tests/dat
   Christiansen's t_b/d). Fitted by maximum likelihood; the complexity (which of these terms) was chosen by
   grouped cross-validation over test reports (``benchmarks/cause_ballistic.py``, docs/cause.md): the
   shipped Whipple model has one offset and the thickness terms, the stuffed-Whipple model one offset only.
+  Other structures tried and not shipped (covariates, a between-laboratory variance, a wall-dependent
+  width, other monotone envelopes): ``benchmarks/cause_candidates.py``, docs/benchmarks/cause.md.
 * ``l(v)`` is the running minimum over speed of the BLE (+ offset): the handbook's Whipple and Soyuz curves
   *rise* through the shatter regime (a faster projectile breaks up better); the running minimum removes that
   rise, so a faster impact never lowers P. It is conservative there, and its cost is measured.
