@@ -246,3 +246,20 @@ def test_one_offset_shortcut_equals_the_full_running_minimum(kind, v, angle, rho
     short = pf._median_ln(pf.param_vector(m), 1, pf.design(*args, nmu=1))[0]
     full = pf._median_ln(pf.param_vector(m), 1, pf.design(*args, nmu=3))[0]
     assert short == pytest.approx(full, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("kind", list(WALLS))
+@pytest.mark.parametrize("v_range_km_s", [(0.5, 4.0), (1.0, 15.0), (3.0, 20.0)])
+def test_flux_threshold_path_equals_the_fitted_design_path(kind, v_range_km_s):
+    # threshold() (the Monte Carlo's inner loop) takes a direct one-offset path; it must give the median
+    # threshold of the design used to fit and score -- on speeds mostly below (gather branch), mixed, and
+    # mostly above the lower regime boundary (evaluate-everywhere branch)
+    rng = np.random.default_rng(3)
+    v = rng.uniform(*v_range_km_s, 2000) * 1e3
+    th = np.arcsin(np.sqrt(rng.random(2000)))
+    m = pf.load_model(pf.family_of(WALLS[kind]))
+    fast, s = pf.threshold(m, WALLS[kind], v, th, 2800.0)
+    X = pf.design(WALLS[kind], np.full(2000, 1e-3), v, th, 2800.0, m.monotone, len(m.mu))
+    slow, slope = pf._median_ln(pf.param_vector(m), len(m.mu), X)
+    np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-12)
+    assert s == pytest.approx(m.sigma / slope)

@@ -15,6 +15,8 @@ shots (pyBLOSSUM databases, S. Ryan, MIT licence; training split only, tests/dat
   Christiansen's t_b/d). Fitted by maximum likelihood; the complexity (which of these terms) was chosen by
   grouped cross-validation over test reports (``benchmarks/cause_ballistic.py``, docs/cause.md): the
   shipped Whipple model has one offset and the thickness terms, the stuffed-Whipple model one offset only.
+  Other structures tried and not shipped (covariates, a between-laboratory variance, a wall-dependent
+  width, other monotone envelopes): ``benchmarks/cause_candidates.py``, docs/benchmarks/cause.md.
 * ``l(v)`` is the running minimum over speed of the BLE (+ offset): the handbook's Whipple and Soyuz curves
   *rise* through the shatter regime (a faster projectile breaks up better); the running minimum removes that
   rise, so a faster impact never lowers P. It is conservative there, and its cost is measured.
@@ -167,9 +169,11 @@ def _running_min_ln_dc(wall, v, th, rho):
     above = lo <= v
     if not np.any(above):
         return ln_dc
-    # a hair below the boundary, so the lower regime's equation is the one evaluated (continuous there)
-    if above.all():
-        return np.minimum(ln_dc, np.log(ballistic.critical_diameter_m(wall, lo * (1.0 - 1e-12), th, rho)))
+    # a hair below the boundary, so the lower regime's equation is the one evaluated (continuous there);
+    # when most impacts are above it, evaluating everywhere is cheaper than gathering the ones that are
+    if above.mean() > 0.5:
+        ln_lo = np.log(ballistic.critical_diameter_m(wall, lo * (1.0 - 1e-12), th, rho))
+        return np.minimum(ln_dc, ln_lo, out=ln_dc, where=above)
     rho_a = np.broadcast_to(np.asarray(rho, float), v.shape)[above]
     ln_dc[above] = np.minimum(ln_dc[above], np.log(ballistic.critical_diameter_m(
         wall, lo[above] * (1.0 - 1e-12), th[above], rho_a)))
