@@ -62,6 +62,7 @@ def _worker(args):
     # Warm-up, untimed: numba compiles the detector's kernels and matplotlib loads on first use (a minute
     # under heavy load); an alarm that interrupts a compilation leaves numba unusable in this process.
     invoke(["detect", "demo", files["demo_tm.csv"], "--plot", str(Path(tmp) / f"warm-{wid}.png")], 1800.0)
+    invoke(["detect", "iss-2018", files["tm.csv"], "--events", files["events.csv"], "--strict"], 1800.0)
     done, batch = 0, 0
     with open(jsonl, "a", encoding="utf-8") as fh:
         while done < n and time.time() < stop_at:

@@ -264,7 +264,7 @@ def command_lines(draw, table, files):
             argv.append(opt)
             continue
         for _ in range(draw(st.integers(1, 2)) if multiple else 1):
-            argv += [opt, draw(_value(name, opt, kind, files, sane))]
+            argv += [opt, draw(_value(name, opts[0], kind, files, sane))]
     extra = draw(st.integers(0, 80)) if not sane else 99
     if extra == 0:
         argv.append("--no-such-option")

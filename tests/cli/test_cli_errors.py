@@ -158,6 +158,7 @@ def test_tiny_leak_text_says_years(run):
     (["campaign", "demo", "--policy", "bogus"], ["--policy", "bogus"]),
     (["campaign", "demo", "--workers", "-2"], ["--workers"]),
     (["campaign", "demo", "--runs", "1", "--out", "{tmp}"], ["--out", "folder"]),
+    (["campaign", "iss-2018", "-n", "53350", "--json"], ["106,700 isolation runs", "--force"]),
     (["attribute", "ms09", "--report", "{tmp}"], ["--report", "folder"]),
     (["simulate", "demo", "ms09", "--out", "{ok}"], ["--out", "not a folder"]),
     (["size", "iss-2018", "--rate-mmhg-per-h", "1e9"], ["--rate-mmhg-per-h", "physical range"]),

@@ -28,6 +28,7 @@ def files(tmp_path_factory):
     # Warm-up outside the time limit: numba compiles the detector's kernels on first use (slow on a loaded
     # machine), and an alarm interrupting a compilation would leave numba unusable in this process.
     invoke(["detect", "demo", f["demo_tm.csv"]], 1800.0)
+    invoke(["detect", "iss-2018", f["tm.csv"], "--events", f["events.csv"], "--strict"], 1800.0)
     return f
 
 

@@ -9,6 +9,7 @@ violations, configurations and air lost per station, class and policy.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -18,9 +19,14 @@ from rich.table import Table
 from hullbreach.cli.common import (check_choice, check_output_path, check_range, console, print_json, station_arg,
                                    styled)
 from hullbreach.cli.progress import progress_bar
+from hullbreach.errors import WorkTooLargeError
 
 #: Most cases per station and class one command may ask for (a 100,000-run campaign is hours on a cluster).
 MAX_RUNS = 100_000
+#: Runs (cases x policies) above which the campaign asks for --force, and the CPU time of one run [s] used
+#: for the estimate (estimate: a fast-telemetry run takes 1-5 s of CPU on the 2-core development machine).
+MAX_CASES_WITHOUT_FORCE = 20_000
+SECONDS_PER_CASE = 3.0
 
 
 def register(app: typer.Typer) -> None:
@@ -39,6 +45,7 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, "--seed", help="Campaign seed."),
         out: Path = typer.Option(None, "--out", help="Write one row per run to this CSV."),
         json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+        force: bool = typer.Option(False, "--force", help=f"Start a campaign of more than {20_000:,} runs."),
     ) -> None:
         """Monte Carlo isolation campaign: hullbreach planner against the ISS procedure."""
         from hullbreach.campaign import build_cases, run_cases, summarize
@@ -55,6 +62,14 @@ def register(app: typer.Typer) -> None:
         if dask is not None and "://" not in dask and ":" not in dask:
             raise CampaignError(f"--dask {dask!r} is not a scheduler address", hint="e.g. tcp://host:8786")
         check_output_path("--out", out, suffixes=(".csv",))
+        leak_class, policy = list(dict.fromkeys(leak_class)), list(dict.fromkeys(policy))
+        n_cases = runs * len(stations) * len(leak_class) * len(dict.fromkeys(policy))
+        if n_cases > MAX_CASES_WITHOUT_FORCE and not force:
+            n_workers = workers or (0 if dask else os.cpu_count() or 1)
+            hours = n_cases * SECONDS_PER_CASE / max(1, n_workers) / 3600
+            where = f"about {hours:.3g} h on {n_workers} local process(es)" if n_workers else "hours on a cluster"
+            raise WorkTooLargeError(f"this campaign is {n_cases:,} isolation runs with the simulator in the loop, {where}",
+                                    hint="lower --runs, or add --force to start it anyway")
         stations = [station_arg(s) for s in stations]
         cases = []
         for st in stations:
