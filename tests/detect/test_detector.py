@@ -195,10 +195,9 @@ def _scenario(station, *, leak_rate_mmhg_h=0.0, days=1.5, onset_h=20.0, growth=0
 
 
 #: These scenarios (nuisance "none") have no unmeasured bulk-gas offset, and the delays below were measured on
-#: them with the white-noise model. With the issue 16 default prior (0.05 K, 6 h), floored on every correlation
-#: time not measured yet (the 256-bin scale: ~34 h), 0.3 and 1 mmHg/day are not found within these records and
-#: MS-09 takes 2.3 h (docs/detection.md §2c); a 0.01 K prior (an operator who knows the cabin) keeps the test of
-#: the detection machinery.
+#: them with the white-noise model. With the issue 16 default prior (0.05 K, 6 h) the slow leaks are found later
+#: (docs/detection.md §5); a 0.01 K prior (an operator who knows the cabin) keeps the test of the detection
+#: machinery.
 NO_OFFSET_PRIOR = DetectorConfig(slow_noise_prior_k=0.01)
 
 

@@ -47,15 +47,14 @@ SLOW_PRIOR_K = 0.05
 SLOW_PRIOR_TAU_S = 6 * 3600.0
 #: Weight of the prior, in degrees of freedom of a variance estimate [-].
 NU_PRIOR = 2.0
-#: Correlation times of the OU components the slow noise is fitted with [bins] (4 min to 4.3 h at 60 s), besides
+#: Correlation times of the OU components the slow noise is fitted with [bins] (4 min to 17 h at 60 s), besides
 #: the prior's own.
-SLOW_TAUS = (4.0, 16.0, 64.0, 256.0)
+SLOW_TAUS = (4.0, 16.0, 64.0, 256.0, 1024.0)
 #: Scales of the Allan-type estimate [bins] (second differences of block means of 4 to 256 bins).
 SLOW_SCALES = (4, 16, 64, 256)
-#: An OU component is floored at the prior while its correlation time exceeds this factor times the largest scale
-#: measured (1: the demo's MS-09 in 22 min but the components beyond 256 bins floored for ever; 4: they are
-#: measured once the 256-bin scale is, but the demo took 80-92 min; see docs/detection.md §2c).
-FLOOR_FACTOR = 2.0
+#: The prior is an observation on every OU component whose correlation time exceeds this factor times the largest
+#: scale measured (not yet measurable) [-].
+FLOOR_FACTOR = 1.0
 #: The zone is ``learning`` until the largest scale measured reaches the prior's correlation time over this factor
 #: (the Allan-type variance at scale s responds to correlation times up to a few s): until then the prior's own
 #: component rests on the prior (about 34 h of clean 60 s bins for the 6 h prior: the 256-bin scale).
@@ -117,28 +116,29 @@ def fit_slow_noise(rows: list, taus: tuple, prior_var: float, prior_col: int) ->
     least squares), then their upper side (:data:`SLOW_UPPER`). Returns ``(variances [kg^2], the largest scale
     measured [bins])``.
 
-    The prior ``prior_var`` [kg^2] is a floor on every component the data cannot measure yet: a correlation time
-    beyond :data:`FLOOR_FACTOR` times the largest scale measured (no alarm on a noise model not yet measured; a smooth disturbance such as
-    an orbital swing shows at its own scale, not at shorter ones). On the prior's own component (``prior_col``)
-    it is one more observation of relative standard error ``sqrt(2 / NU_PRIOR)`` once the data reach it."""
+    The prior ``prior_var`` [kg^2] is one more observation, of relative standard error ``sqrt(2 / NU_PRIOR)``, on
+    the prior's own component (``prior_col``) and on every component the data cannot measure yet (a correlation
+    time beyond :data:`FLOOR_FACTOR` times the largest scale measured): the data outweigh it where they are
+    precise. (A hard floor at the prior on those components, tried, made the MS-09 demo alarm 1.3-2.4 h after
+    the onset instead of 18-26 min: docs/detection.md §2c.)"""
     from scipy.optimize import nnls
 
     largest = rows[-1][0] if rows else 0
-    floor = np.array([prior_var if tau > FLOOR_FACTOR * largest else 0.0 for tau in taus])
     A, b = [], []
     for sc, e, se, _cnt in rows:
-        g = np.array([allan_ou_coefficient(sc, t) for t in taus])
-        A.append(g / se)
-        b.append((e - float(g @ floor)) / se)  # what the floored components leave to the others
-    if prior_var > 0 and floor[prior_col] == 0:
+        A.append([allan_ou_coefficient(sc, t) / se for t in taus])
+        b.append(e / se)
+    if prior_var > 0:
         se_p = prior_var * math.sqrt(2.0 / NU_PRIOR)
-        A.append(np.array([1.0 / se_p if c == prior_col else 0.0 for c in range(len(taus))]))
-        b.append(prior_var / se_p)
-    x = np.zeros(len(taus))
-    if A:
-        x, _res = nnls(np.array(A), np.array(b))
+        for c, tau in enumerate(taus):
+            if c == prior_col or tau > FLOOR_FACTOR * largest:
+                A.append([1.0 / se_p if j == c else 0.0 for j in range(len(taus))])
+                b.append(prior_var / se_p)
+    if not A:
+        return np.zeros(len(taus)), largest
+    x, _res = nnls(np.array(A), np.array(b))
     rel = KAPPA_REL_SE * math.sqrt(2.0 / rows[-1][3]) if rows else math.sqrt(2.0 / NU_PRIOR)
-    return (x * (1.0 + SLOW_UPPER * rel)) + floor, largest
+    return x * (1.0 + SLOW_UPPER * rel), largest
 
 
 class _Buf:
