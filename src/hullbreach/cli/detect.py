@@ -35,7 +35,8 @@ def render(result, *, source: str = "", plot_path: str | None = None, quarantine
     def t(ts):
         return pd.Timestamp(ts, unit="s", tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
 
-    head = ("LEAK", "bold red") if result.status == "leak" else ("nominal", "bold green")
+    head = {"leak": ("LEAK", "bold red"), "unmonitored": ("UNMONITORED (no verdict)", "bold yellow")}.get(
+        result.status, ("nominal", "bold green"))
     span = f"{t(result.start_s)} - {t(result.end_s)}" if result.start_s is not None else "no data"
     console.print(styled(head, "  station ", (str(result.station), "bold"), f"  {source}  ({span})"))
     for a in result.alarms:
@@ -62,17 +63,26 @@ def render(result, *, source: str = "", plot_path: str | None = None, quarantine
         tab.add_row("zone pressure", f"{at.pressure_pa / PA_PER_MMHG:.1f} mmHg", f"{e.pressure_pa / PA_PER_MMHG:.1f} mmHg")
         tab.add_row("track / statistic", f"{a.track} / {a.statistic:.1f} (threshold {a.threshold:.1f})", "")
         console.print(tab)
-    if not result.alarms:
+    if result.status == "unmonitored":
+        console.print("no verdict: no zone could be monitored (see the zones' reasons below)")
+    elif not result.alarms:
         console.print("no leak above the background allowance "
                       f"(false-alarm rate {result.far_per_year:g}/year, threshold {result.threshold:.1f})")
     if result.zones:
         zt = Table(title="zones now", title_justify="left")
-        for c in ("zone", "track", "pressure", "statistic", "trend (air)"):
+        for c in ("zone", "state", "track", "pressure", "statistic", "trend (air)", "smallest detectable"):
             zt.add_column(c)
         for z in result.zones:
-            zt.add_row(_zone_label(z.zone), z.track + (" (vented)" if z.vented else ""),
+            state = getattr(z, "state", "nominal")
+            if state == "unmonitored":
+                zt.add_row(_zone_label(z.zone), styled(("unmonitored", "yellow")), "-", "-", "-", "-", str(z.reason))
+                continue
+            mdl = getattr(z, "min_detectable_pressure_rate_pa_s", float("nan"))
+            zt.add_row(_zone_label(z.zone), state + (" (thermometer suspicion)" if getattr(z, "thermometer_suspicion", False) else ""),
+                       z.track + (" (vented)" if z.vented else ""),
                        f"{z.pressure_pa / PA_PER_MMHG:.1f} mmHg", f"{z.statistic:.1f}",
-                       f"{-z.background_rate_kg_s * 86400:+.3g} kg/day")
+                       f"{-z.background_rate_kg_s * 86400:+.3g} kg/day",
+                       f"{mdl * SECONDS_PER_HOUR / PA_PER_MMHG:.3g} mmHg/h" if mdl == mdl else "-")
         console.print(zt)
     if result.sensor_faults:
         for f in result.sensor_faults:

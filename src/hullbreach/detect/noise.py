@@ -52,6 +52,9 @@ NU_PRIOR = 2.0
 SLOW_TAUS = (4.0, 16.0, 64.0, 256.0, 1024.0)
 #: Scales of the Allan-type estimate [bins] (second differences of block means of 4 to 256 bins).
 SLOW_SCALES = (4, 16, 64, 256)
+#: The prior is an observation on every OU component whose correlation time exceeds this factor times the largest
+#: scale measured (not yet measurable) [-].
+FLOOR_FACTOR = 1.0
 #: The zone is ``learning`` until the largest scale measured reaches the prior's correlation time over this factor
 #: (the Allan-type variance at scale s responds to correlation times up to a few s): until then the prior's own
 #: component rests on the prior (about 34 h of clean 60 s bins for the 6 h prior: the 256-bin scale).
@@ -113,28 +116,29 @@ def fit_slow_noise(rows: list, taus: tuple, prior_var: float, prior_col: int) ->
     least squares), then their upper side (:data:`SLOW_UPPER`). Returns ``(variances [kg^2], the largest scale
     measured [bins])``.
 
-    The prior ``prior_var`` [kg^2] is a floor on every component the data cannot measure yet: a correlation time
-    beyond the largest scale measured (no alarm on a noise model not yet measured; a smooth disturbance such as
-    an orbital swing shows at its own scale, not at shorter ones). On the prior's own component (``prior_col``)
-    it is one more observation of relative standard error ``sqrt(2 / NU_PRIOR)`` once the data reach it."""
+    The prior ``prior_var`` [kg^2] is one more observation, of relative standard error ``sqrt(2 / NU_PRIOR)``, on
+    the prior's own component (``prior_col``) and on every component the data cannot measure yet (a correlation
+    time beyond :data:`FLOOR_FACTOR` times the largest scale measured): the data outweigh it where they are
+    precise. (A hard floor at the prior on those components, tried, made the MS-09 demo alarm 1.3-2.4 h after
+    the onset instead of 18-26 min: docs/detection.md §2c.)"""
     from scipy.optimize import nnls
 
     largest = rows[-1][0] if rows else 0
-    floor = np.array([prior_var if tau > largest else 0.0 for tau in taus])
     A, b = [], []
     for sc, e, se, _cnt in rows:
-        g = np.array([allan_ou_coefficient(sc, t) for t in taus])
-        A.append(g / se)
-        b.append((e - float(g @ floor)) / se)  # what the floored components leave to the others
-    if prior_var > 0 and floor[prior_col] == 0:
+        A.append([allan_ou_coefficient(sc, t) / se for t in taus])
+        b.append(e / se)
+    if prior_var > 0:
         se_p = prior_var * math.sqrt(2.0 / NU_PRIOR)
-        A.append(np.array([1.0 / se_p if c == prior_col else 0.0 for c in range(len(taus))]))
-        b.append(prior_var / se_p)
-    x = np.zeros(len(taus))
-    if A:
-        x, _res = nnls(np.array(A), np.array(b))
+        for c, tau in enumerate(taus):
+            if c == prior_col or tau > FLOOR_FACTOR * largest:
+                A.append([1.0 / se_p if j == c else 0.0 for j in range(len(taus))])
+                b.append(prior_var / se_p)
+    if not A:
+        return np.zeros(len(taus)), largest
+    x, _res = nnls(np.array(A), np.array(b))
     rel = KAPPA_REL_SE * math.sqrt(2.0 / rows[-1][3]) if rows else math.sqrt(2.0 / NU_PRIOR)
-    return (x * (1.0 + SLOW_UPPER * rel)) + floor, largest
+    return x * (1.0 + SLOW_UPPER * rel), largest
 
 
 class _Buf:
@@ -303,13 +307,13 @@ class NoiseModel:
         lo = max(0, e - KAPPA_HISTORY)
         rows = allan_excess(self.y.v[lo:e], self.real.v[lo:e], s2)
         if self.aux is not None and self.aux_scale > 0 and self.aux.n >= e:
-            # per scale, the larger excess of the track's own and the air mass's (scaled) measurement: the air
-            # mass measures the common slow noise precisely (and early), but the track may carry its own too (its
-            # analyser): the air mass may raise the estimate, never lower it
+            # per scale, the more precise of the track's own and the air mass's (scaled) measurement (taking the
+            # larger excess instead, so that the air mass could only raise it, picked up the ppN2 analyser's noise
+            # at every scale: 0.3 and 1 mmHg/day went undetected in the demo-station tests)
             k2 = self.aux_scale ** 2
             aux = {r[0]: (r[0], r[1] * k2, r[2] * k2, r[3]) for r in allan_excess(self.aux.v[lo:e], self.real.v[lo:e], None)}
             mine = {r[0]: r for r in rows}
-            rows = [max((x for x in (mine.get(sc), aux.get(sc)) if x is not None), key=lambda r: r[1])
+            rows = [min((x for x in (mine.get(sc), aux.get(sc)) if x is not None), key=lambda r: r[2])
                     for sc in SLOW_SCALES if sc in mine or sc in aux]
         x, largest = fit_slow_noise(rows, self.taus, self.prior_var, len(self.taus) - 1)
         self.slow_mem.append(x)
