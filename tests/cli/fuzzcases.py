@@ -12,7 +12,8 @@ touching this file. Values are drawn by the option's Python type:
 
 "Work-size" options (campaign ``--runs``, attribute ``--samples``) draw either refused values or small ones:
 a valid 100,000-run campaign is a legitimate hours-long job, not a defect. ``demo`` (a minute, a fixed
-story) is not fuzzed; it has its own end-to-end test and runs in ``.ci/run``.
+story) is not fuzzed; it has its own end-to-end test and runs in ``.ci/run``. Nor is ``serve`` (a service that
+runs until stopped; tests/ops starts it for real and fuzzes its ingest).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from pathlib import Path
 import numpy as np
 from hypothesis import strategies as st
 
-#: Commands left out (see the module docstring).
-SKIP_COMMANDS = {"demo"}
+#: Commands left out (see the module docstring). ``serve`` runs until it is stopped; its options and its ingest
+#: parser are fuzzed by tests/ops.
+SKIP_COMMANDS = {"demo", "serve"}
 #: Options whose valid values set the amount of work: refused values or these small ones.
 WORK_SIZE = {"--runs": [1], "--samples": [100, 1000], "--timeout-s": [0.5]}
 #: Options left out: ``--follow`` watches a file for minutes by design; ``--dask`` would dial out.
