@@ -70,7 +70,7 @@ def run(out_dir: pathlib.Path, seed: int = 0, sample_rate_hz: float = 0.5) -> di
             f"{fmt_interval(a.estimate.pressure_rate_pa_s, '{:.3f}', SECONDS_PER_HOUR / PA_PER_MMHG, 'mmHg/h')}, "
             f"effective hole (Cd = 1) {fmt_interval(a.estimate.effective_hole_diameter_m, '{:.2f}', 1e3, 'mm')}, "
             f"reserve to 520 mmHg {fmt_duration_interval(a.estimate.reserve_time_s)}",
-            "reference (README): 0.60 mmHg/h observed, ~1.1 mm effective hole, ~16 days to 520 mmHg; "
+            "reference (docs/reference/figures.md): 0.60 mmHg/h observed, ~1.1 mm effective hole, ~16 days to 520 mmHg; "
             f"track: {'ppN2 mass (as ISS ground control)' if a.track == 'n2' else 'air mass'}",
         ]
         js.update({
