@@ -229,7 +229,10 @@ def timing():
     model = pf.load_model("transfer")
     out = []
     for pop in penetration.POPULATIONS:
-        penetration.expected_penetrations_mc(wall, exp, pop, n=1000, seed=0, limit=model)
+        pf.threshold_table.cache_clear()  # the first call builds the threshold table: timed on its own
+        t0, c0 = time.perf_counter(), time.process_time()
+        penetration.expected_penetrations_mc(wall, exp, pop, n=1_000_000, seed=1, limit=model)
+        t_first, c_first = time.perf_counter() - t0, time.process_time() - c0
         t_new = t_old = c_new = c_old = math.inf
         for _ in range(3):  # best of 3 (wall clock and CPU time): the machine is shared
             t0, c0 = time.perf_counter(), time.process_time()
@@ -240,7 +243,7 @@ def timing():
             t_old, c_old = min(t_old, time.perf_counter() - t0), min(c_old, time.process_time() - c0)
         q = penetration.expected_penetrations_analytic(wall, exp, pop, limit=model)
         out.append((pop, t_new, t_old, c_new, c_old, r_new.expected_number, r_new.std_error, q.expected_number,
-                    r_old.expected_number))
+                    r_old.expected_number, t_first, c_first))
     return out
 
 
@@ -335,13 +338,24 @@ def band_check():
 
 def print_timing():
     print(f"\n# 10^6 flux-weighted samples, Soyuz MS-09 orbital module (17 m^2, 84 days, 2018), transfer model; "
-          f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; best of 3")
-    print("| population | ours: MC 1e6, probabilistic limit, wall [s] (CPU [s]) | baseline: MC 1e6, hard BLE, wall [s] "
-          "(CPU [s]) | ratio (CPU) | N (prob., MC) | std err | N (prob., quadrature) | N (hard BLE) | under 1 s |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for pop, tn, to, cn, co, n_new, se, nq, n_old in timing():
-        print(f"| {pop} | {tn:.3f} ({cn:.3f}) | {to:.3f} ({co:.3f}) | {cn / co:.2f} | {n_new:.4e} | {se:.1e} | "
-              f"{nq:.4e} | {n_old:.4e} | {'yes' if tn < 1 else 'NO'} |")
+          f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (uptime: {_uptime()}); best of 3")
+    print("| population | ours: MC 1e6, probabilistic limit, wall [s] (CPU [s]) | first call, with the table build, wall "
+          "[s] (CPU [s]) | baseline: MC 1e6, hard BLE, wall [s] (CPU [s]) | ratio (CPU) | N (prob., MC) | std err | "
+          "N (prob., quadrature) | N (hard BLE) | under 1 s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for pop, tn, to, cn, co, n_new, se, nq, n_old, tf, cf in timing():
+        print(f"| {pop} | {tn:.3f} ({cn:.3f}) | {tf:.3f} ({cf:.3f}) | {to:.3f} ({co:.3f}) | {cn / co:.2f} | {n_new:.4e} | "
+              f"{se:.1e} | {nq:.4e} | {n_old:.4e} | {'yes' if tn < 1 else 'NO'} |")
+    print(f"# after: uptime {_uptime()}")
+
+
+def _uptime() -> str:
+    import subprocess
+
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return f"load average {os.getloadavg()}"
 
 
 if __name__ == "__main__":

@@ -88,6 +88,13 @@ def _density(population: str) -> float:
     return flux.METEOROID_DENSITY_KG_M3 if population == "meteoroid" else flux.DEBRIS_DENSITY_KG_M3
 
 
+def _speed_range(population: str) -> tuple[float, float]:
+    """Smallest and largest impact speed [m/s] of the population's speed model."""
+    if population == "meteoroid":
+        return flux.METEOROID_SPEED_MIN_M_S, flux.METEOROID_SPEED_MAX_M_S
+    return flux.DEBRIS_SPEED_MIN_M_S, flux.DEBRIS_SPEED_MAX_M_S
+
+
 def _check_population(population: str) -> None:
     if population not in POPULATIONS:
         raise PhysicsError(f"unknown population {population!r}", hint=f"use one of {', '.join(POPULATIONS)}")
@@ -182,8 +189,12 @@ def expected_penetrations_mc(wall, exposure: Exposure, population: str, n: int =
     else:
         v = flux.debris_speed_sample_m_s(rng, n)
     th = flux.impact_angle_sample_rad(rng, n)
-    u = rng.standard_normal(n) if limit is not None else None
-    f = _flux_above(population, wall, exposure, v, th, limit, u)
+    if limit is None:
+        f = _flux_above(population, wall, exposure, v, th)
+    else:  # the threshold from its table (perforation.ThresholdTable): one bilinear lookup per sample
+        lo, hi = _speed_range(population)
+        m, s = perforation.threshold_table(limit, wall, _density(population), lo, hi)(v, th)
+        f = _flux_at(population, exposure, np.exp(m + s * (rng.standard_normal(n) - limit.shift)))
     scale = exposure.area_m2 * exposure.duration_s
     n_exp = float(f.mean()) * scale
     se = float(f.std(ddof=1)) / math.sqrt(n) * scale

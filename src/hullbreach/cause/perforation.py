@@ -280,6 +280,82 @@ def threshold(model: LimitModel, wall, speed_m_s, angle_rad, density_kg_m3, band
     return m, model.sigma / slope
 
 
+#: Grid of :class:`ThresholdTable`: points in ln(speed) and in angle, and the largest tabulated angle [rad]
+#: (above it ln cos diverges: the few impacts there are evaluated exactly).
+TABLE_SPEEDS, TABLE_ANGLES, TABLE_ANGLE_MAX_RAD = 512, 1024, math.radians(89.0)
+
+
+@dataclass(frozen=True, eq=False)
+class ThresholdTable:
+    """The median threshold m(v, theta) [ln m] of :func:`threshold` tabulated for one model, wall and
+    projectile density, bilinear in (ln v, theta): the flux Monte Carlo's inner loop (10^6 samples) without
+    evaluating the ballistic limit twice per sample. Speeds outside [v_min, v_max] and angles above
+    :data:`TABLE_ANGLE_MAX_RAD` fall back to :func:`threshold`. m is continuous (the BLE regimes join, the
+    running minimum of a continuous curve is continuous), so the interpolation error is second order away
+    from the regime kinks and first order x grid step at them: < 5e-3 in ln d for the shipped walls
+    (tests/cause/test_perforation.py), against a threshold width s ~ 0.4.
+
+    Build with :func:`threshold_table` (cached)."""
+
+    model: LimitModel
+    wall: object
+    density_kg_m3: float
+    ln_v0: float
+    inv_dlnv: float
+    v_min: float
+    v_max: float
+    inv_dth: float
+    m: np.ndarray  # (TABLE_SPEEDS, TABLE_ANGLES) [ln m]
+    s: float
+    exact: np.ndarray  # (TABLE_SPEEDS, TABLE_ANGLES) bool: the cell from this node straddles a regime boundary
+
+    def __call__(self, speed_m_s, angle_rad):
+        """(m [ln m], s [-]) like :func:`threshold` (band 0) for 1-D arrays of speeds [m/s] and angles [rad]."""
+        v = np.asarray(speed_m_s, float)
+        th = np.asarray(angle_rad, float)
+        nv, nt = self.m.shape
+        x = (np.log(v) - self.ln_v0) * self.inv_dlnv
+        y = th * self.inv_dth
+        i = np.clip(x.astype(np.intp), 0, nv - 2)
+        j = np.clip(y.astype(np.intp), 0, nt - 2)
+        fx = x - i
+        fy = y - j
+        k = i * nt + j
+        out = self.exact.ravel()[k] | (v < self.v_min) | (v > self.v_max) | (th > TABLE_ANGLE_MAX_RAD)
+        t = self.m.ravel()
+        m00 = t[k]
+        m01 = t[k + 1]
+        k += nt
+        m10 = t[k]
+        m11 = t[k + 1]
+        m = m00 + fx * (m10 - m00) + fy * ((m01 - m00) + fx * (m11 - m10 - m01 + m00))
+        if np.any(out):
+            m[out] = threshold(self.model, self.wall, v[out], th[out], self.density_kg_m3)[0]
+        return m, self.s
+
+
+@lru_cache(maxsize=64)
+def threshold_table(model: LimitModel, wall, density_kg_m3: float, v_min_m_s: float,
+                    v_max_m_s: float) -> ThresholdTable:
+    """:class:`ThresholdTable` of ``model`` on ``wall`` for one projectile density [kg/m^3] over speeds
+    [v_min_m_s, v_max_m_s] [m/s] and angles 0..:data:`TABLE_ANGLE_MAX_RAD` (exact values at the nodes)."""
+    lnv = np.linspace(math.log(v_min_m_s), math.log(v_max_m_s), TABLE_SPEEDS)
+    th = np.linspace(0.0, TABLE_ANGLE_MAX_RAD, TABLE_ANGLES)
+    V, TH = np.meshgrid(np.exp(lnv), th, indexing="ij")
+    m, s = threshold(model, wall, V.ravel(), TH.ravel(), density_kg_m3)
+    # cells whose corners lie in different regimes of the BLE: a jump may run through them (the Soyuz
+    # equations do not join at high angles), so impacts there are evaluated exactly
+    exact = np.zeros(V.shape, bool)
+    bounds = ballistic.regime_speeds_m_s(wall, TH)
+    if bounds:
+        reg = np.where(V <= bounds[0], 0, np.where(V >= bounds[1], 2, 1))
+        c = reg[:-1, :-1]
+        exact[:-1, :-1] = (c != reg[1:, :-1]) | (c != reg[:-1, 1:]) | (c != reg[1:, 1:])
+    return ThresholdTable(model, wall, float(density_kg_m3), float(lnv[0]), float(1.0 / (lnv[1] - lnv[0])),
+                          float(v_min_m_s), float(v_max_m_s), float(1.0 / (th[1] - th[0])),
+                          np.ascontiguousarray(m.reshape(V.shape)), float(s), exact)
+
+
 @dataclass(frozen=True)
 class PerforationProbability:
     """P(perforation) for impacts (arrays): estimate, 95 % low/high, the hard BLE verdict, the model used."""
