@@ -16,6 +16,8 @@ smallest 0.05 step with a cross-validated non-conservative rate <= 0.06).
 * a width per speed regime (ballistic Vn <= 3, shatter, hydrodynamic Vn >= 7 km/s, the handbook's Whipple
   boundaries) -- scored as an upper bound on what it could give, since a width that changes with speed
   breaks monotonicity in speed unless enveloped;
+* the shipped probit with each laboratory weighted less by its size (shots weighted n_lab^-0.5, n_lab^-1),
+  so that the few large reports do not set the line for an unseen laboratory;
 * a label-noise mixture P = e0 + (1 - e0 - e1) Phi(z) (a floor and a ceiling: shots marked perforated by a
   detached spall or a deformation definition, or not perforated by a lucky hit), monotone like Phi.
 
@@ -102,9 +104,11 @@ def row(label, p, y):
 
 # ---------------------------------------------------------------------------------------------- probits
 
-def probit_fit(A, y, width=None, mix=False):
+def probit_fit(A, y, width=None, mix=False, weights=None):
     """Probit z = A @ th (column 0 the margin, coefficient > 0.05); ``width``: integer group per row with
-    its own log-width multiplier; ``mix``: P = e0 + (1 - e0 - e1) Phi(z)."""
+    its own log-width multiplier; ``mix``: P = e0 + (1 - e0 - e1) Phi(z); ``weights``: per-shot weights of
+    the likelihood (plain probit only)."""
+    wt = np.ones(len(y)) if weights is None else weights / np.mean(weights)
     ng = 0 if width is None else int(width.max()) + 1
     n = A.shape[1]
 
@@ -130,7 +134,7 @@ def probit_fit(A, y, width=None, mix=False):
         p, z = prob(q, A, width)
         pen = 1e-3 * float(q[1:n] @ q[1:n])
         if p is None:
-            return float(-(y * log_ndtr(z) + (1 - y) * log_ndtr(-z)).sum()) + pen
+            return float(-(wt * (y * log_ndtr(z) + (1 - y) * log_ndtr(-z))).sum()) + pen
         p = np.clip(p, 1e-12, 1 - 1e-12)
         return float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).sum()) + pen + 0.5 * float(((q[-2:] + 2.5) / 1.0) @ ((q[-2:] + 2.5) / 1.0))
 
@@ -149,13 +153,17 @@ def design_matrix(F, cols):
     return np.column_stack([F["ln_d"] - F["lower"], np.ones(len(F["ln_d"]))] + [F[c] for c in cols])
 
 
-def loso_probit(F, y, src, cols, width_key=None, mix=False):
+def loso_probit(F, y, src, cols, width_key=None, mix=False, lab_power=0.0):
+    """``lab_power``: weight each shot by (shots of its laboratory)^-lab_power (1: every laboratory counts
+    the same in the fit)."""
     A = design_matrix(F, cols)
     w = None if width_key is None else F[width_key].astype(int)
+    _, inv, cnt = np.unique(src, return_inverse=True, return_counts=True)
+    lab_w = cnt[inv] ** (-lab_power)
     p = np.zeros(len(y))
     for u in np.unique(src):
         te = src == u
-        _, pred = probit_fit(A[~te], y[~te], None if w is None else w[~te], mix)
+        _, pred = probit_fit(A[~te], y[~te], None if w is None else w[~te], mix, lab_w[~te])
         p[te] = pred(A[te], None if w is None else w[te])
     return p
 
@@ -191,6 +199,9 @@ def candidates() -> None:
         print(row(f"shipped structure {lab}", loso_probit(F, y, src, cols), y), flush=True)
     print(row("shipped structure + label-noise mixture (floor e0, ceiling e1)", loso_probit(F, y, src, base, mix=True), y),
           flush=True)
+    for pw in (0.5, 1.0):
+        print(row(f"shipped structure, shots weighted (laboratory size)^-{pw}", loso_probit(F, y, src, base, lab_power=pw),
+                  y), flush=True)
     print(row("shipped structure, width per regime (Vn <= 3 / 3-7 / >= 7 km/s; NOT monotone in speed)",
               loso_probit(F, y, src, base, width_key="reg_n"), y), flush=True)
     try:
