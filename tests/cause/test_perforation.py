@@ -327,3 +327,15 @@ def test_no_monotone_function_of_the_handbook_margin_reaches_the_brier_goal(whip
     per_lab = sum(best_monotone_brier(margin[src == u], y[src == u]) for u in np.unique(src)) / len(y)
     assert 0.13 < pooled < 0.14
     assert 0.09 < per_lab < 0.12
+
+
+def test_monte_carlo_takes_a_model_that_cannot_key_the_table_cache():
+    # a LimitModel built with a list offset is unhashable: the Monte Carlo falls back to the exact threshold
+    # (same draws, so the same N as the hashable model through the table, to the table's accuracy)
+    wall = WALLS["soyuz-om"]
+    exp = penetration.Exposure(area_m2=17.0, duration_s=84 * 86400.0)
+    tuple_model = pf.LimitModel("transfer", (0.37,), math.log(0.6))
+    list_model = pf.LimitModel("transfer", [0.37], math.log(0.6))
+    a = penetration.expected_penetrations_mc(wall, exp, "orbital_debris", n=50_000, seed=2, limit=tuple_model)
+    b = penetration.expected_penetrations_mc(wall, exp, "orbital_debris", n=50_000, seed=2, limit=list_model)
+    assert b.expected_number == pytest.approx(a.expected_number, rel=1e-3)

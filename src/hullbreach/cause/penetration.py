@@ -95,6 +95,14 @@ def _speed_range(population: str) -> tuple[float, float]:
     return flux.DEBRIS_SPEED_MIN_M_S, flux.DEBRIS_SPEED_MAX_M_S
 
 
+def _hashable(*objs) -> bool:
+    try:
+        hash(objs)
+    except TypeError:
+        return False
+    return True
+
+
 def _check_population(population: str) -> None:
     if population not in POPULATIONS:
         raise PhysicsError(f"unknown population {population!r}", hint=f"use one of {', '.join(POPULATIONS)}")
@@ -191,10 +199,12 @@ def expected_penetrations_mc(wall, exposure: Exposure, population: str, n: int =
     th = flux.impact_angle_sample_rad(rng, n)
     if limit is None:
         f = _flux_above(population, wall, exposure, v, th)
-    else:  # the threshold from its table (perforation.ThresholdTable): one bilinear lookup per sample
+    elif _hashable(limit, wall):  # the threshold from its cached table: one bilinear lookup per sample
         lo, hi = _speed_range(population)
         m, s = perforation.threshold_table(limit, wall, _density(population), lo, hi)(v, th)
         f = _flux_at(population, exposure, np.exp(m + s * (rng.standard_normal(n) - limit.shift)))
+    else:  # a model built with lists cannot key the cache: the exact threshold
+        f = _flux_above(population, wall, exposure, v, th, limit, rng.standard_normal(n))
     scale = exposure.area_m2 * exposure.duration_s
     n_exp = float(f.mean()) * scale
     se = float(f.std(ddof=1)) / math.sqrt(n) * scale
