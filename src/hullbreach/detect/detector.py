@@ -787,6 +787,7 @@ class DetectionEngine:
         self.scalar_step = True
         self._notes_cache: tuple | None = None
         self._faults_cache: tuple | None = None
+        self._k_next_of: dict[tuple, int] = {}  # per zone: the bin after the last one its detector was fed
 
     def process(self, k0: int, sums: np.ndarray, counts: np.ndarray) -> None:
         """Feed complete bins ``k0 ..`` (per-channel sums and counts, station sensor order)."""
@@ -824,6 +825,12 @@ class DetectionEngine:
             else:
                 for zm in self.tracker.process(lo, sums[:, lo - k0: hi - k0], counts[:, lo - k0: hi - k0]):
                     det = self.detectors.get(zm.zone)
+                    if det is not None and int(zm.k[0]) != self._k_next_of.get(zm.zone):
+                        # the zone existed before, then not (a hatch closed and reopened inside this chunk): its
+                        # detector ended there, as in streaming; a new one starts (reusing it squeezed the gap
+                        # out of its track: a level jump and wrong alarm times)
+                        self._end_zone(zm.zone)
+                        det = None
                     if det is None:
                         det = self._new_detector(zm)
                     det.feed(self._track_changes(zm, det.track))
@@ -832,14 +839,19 @@ class DetectionEngine:
                     live.add(zm.zone)
                     if self.keep_series:
                         self.parts.append(zm)
+                    self._k_next_of[zm.zone] = int(zm.k[-1]) + 1
             for z in list(self.detectors):
                 if z not in live:
-                    d = self.detectors.pop(z)
-                    d.seal()
-                    self.finished.append(d)
-                    if self.fast is not None:
-                        self.fast.on_zone_end(z)
+                    self._end_zone(z)
         self.k_next = k0 + sums.shape[1]
+
+    def _end_zone(self, z: tuple) -> None:
+        """The zone ``z`` no longer exists: its detector is sealed and kept with the finished ones."""
+        d = self.detectors.pop(z)
+        d.seal()
+        self.finished.append(d)
+        if self.fast is not None:
+            self.fast.on_zone_end(z)
 
     def _new_detector(self, zm: ZoneMass) -> ZoneDetector:
         """The detector of a zone first seen in ``zm`` (track: the configured one, N2 when the zone has ppN2)."""
