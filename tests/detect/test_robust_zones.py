@@ -86,3 +86,42 @@ def test_thermometer_leaving_the_vote_is_not_a_leak(demo, synth, to_frame):
     raw = _module_warms(synth(demo, hours=12, rate_hz=0.1, seed=13, thermal_k=0.0), demo, "lab", -1.7, 3.0, 2.0)
     r = detect(demo, to_frame(raw, demo), keep_series=False)
     assert r.alarms == ()
+
+
+def test_new_zone_starts_from_the_noise_its_parent_measured():
+    """A zone split off by a hatch (the capsule, 1.5 h of its own data: only the 4-bin scale measured) keeps, on
+    the components it cannot measure yet, the slow noise the zone it was part of measured over 16 h (the bulk-gas
+    offset does not reset when a hatch closes). 64d1eea started every new zone from the 0.05 K / 6 h prior, and a
+    fast (1 h) offset of 0.1 K gave the capsule of the independent generator's sweep a leak alarm 1.8 h after the
+    hatch closed (sigma 0.1 K, tau 1 h, seed 3); the child's short record argued the 64-bin component to zero."""
+    from hullbreach.detect.noise import SLOW_TAUS, fit_slow_noise
+
+    taus = SLOW_TAUS + (360.0,)
+    prior = 1e-6
+    inherited = np.array([2e-6, 0.0, 1e-5, 5e-6, 5e-6, 5e-6])  # measured by the parent up to the 256-bin scale
+    rows = [(4, -1e-7, 5e-7, 20)]  # the child's own: a small (here negative) excess at the 4-bin scale
+    plain, _ = fit_slow_noise(rows, taus, prior, len(taus) - 1)
+    got, largest = fit_slow_noise(rows, taus, prior, len(taus) - 1, inherited, 256)
+    assert largest == 4
+    c64 = SLOW_TAUS.index(64.0)
+    assert plain[c64] < 0.5 * inherited[c64]  # without it, the fast component is argued away
+    assert got[c64] >= inherited[c64]
+    # components the parent did not measure (longer than its largest scale) keep the prior
+    assert got[-1] >= prior
+
+
+def test_detector_of_a_split_zone_inherits_its_parents_noise(demo, synth, to_frame):
+    """Through the engine: after node-hab closes at 4 h, both new zones' noise models start from the main zone's
+    (measured up to the 16-bin scale by then)."""
+    from hullbreach.detect.airmass import bin_frame
+    from hullbreach.detect.detector import DetectionEngine
+
+    raw = synth(demo, hours=5, rate_hz=0.1, seed=14)
+    ev = _hatch_events((4.0, "hatch_close", "node-hab"))
+    frame = to_frame(raw, demo)
+    eng = DetectionEngine(demo, ev)
+    k0, sums, counts = bin_frame(frame, list(eng.tracker.channels), eng.cfg.bin_s)
+    eng.process(k0, sums[:, :-1], counts[:, :-1])
+    kids = [d for z, d in eng.detectors.items() if z in (("capsule", "hab"), ("lab", "node"))]
+    assert len(kids) == 2
+    assert all(d.noise.inherit is not None and d.noise.inherit[1] >= 16 for d in kids)

@@ -32,7 +32,7 @@ from hullbreach.detect.result import Alarm
 from hullbreach.uncertain import Interval
 
 if TYPE_CHECKING:  # annotations only (detector.py imports this module)
-    from hullbreach.detect.detector import DetectorConfig
+    from hullbreach.detect.config import DetectorConfig
     from hullbreach.station import Station
 
 
