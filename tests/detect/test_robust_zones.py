@@ -125,3 +125,27 @@ def test_detector_of_a_split_zone_inherits_its_parents_noise(demo, synth, to_fra
     kids = [d for z, d in eng.detectors.items() if z in (("capsule", "hab"), ("lab", "node"))]
     assert len(kids) == 2
     assert all(d.noise.inherit is not None and d.noise.inherit[1] >= 16 for d in kids)
+
+
+def test_pressure_only_record_does_not_read_the_orbital_swing_as_a_leak(demo, synth, to_frame):
+    """A record of the pressure channels only (every thermometer absent: the zones run on pressure alone), the
+    cabin swinging 0.3 K over the orbit, 8 h leak-free: no leak alarm (64d1eea: an alarm in the first hour, as on
+    the pressure-only MS-09 record 174 min before the onset: the 6 h prior that stood for the unmeasured swings
+    was argued away by the short scales, which a smooth swing hardly moves)."""
+    raw = synth(demo, hours=8, rate_hz=0.1, seed=15, thermal_k=0.3)
+    q = raw["channel"].map({s.id: s.quantity for s in demo.sensors.values()})
+    raw = raw[q.isin(["pressure", "ppn2"]).to_numpy()].reset_index(drop=True)
+    r = detect(demo, to_frame(raw, demo), keep_series=False)
+    assert not [a for a in r.alarms if a.kind == "leak"]
+    assert any("no trusted temperature channel" in n for n in r.notes)
+
+
+def test_pressure_only_record_still_finds_a_fast_leak(demo, synth, to_frame):
+    """The same pressure-only record with 3 mmHg/h from 3 h: found after the onset (the swings' floors do not hide
+    a leak five times the MS-09 rate)."""
+    raw = synth(demo, hours=8, rate_hz=0.1, seed=16, thermal_k=0.3, leak_mmhg_per_h=3.0, onset_h=3.0)
+    q = raw["channel"].map({s.id: s.quantity for s in demo.sensors.values()})
+    raw = raw[q.isin(["pressure", "ppn2"]).to_numpy()].reset_index(drop=True)
+    r = detect(demo, to_frame(raw, demo), keep_series=False)
+    leaks = [a for a in r.alarms if a.kind == "leak"]
+    assert leaks and leaks[0].time_s > r.start_s + 3 * 3600

@@ -13,9 +13,12 @@ from hullbreach.errors import DetectionError
 #: Crew O2 use allowed when a crewed zone's N2 track falls back to the air mass [kg/day for the 916 m^3 ISS, the
 #: same per m^3 elsewhere]: 6 crew x 0.84 kg O2 per person per day (docs/detection.md §3, NASA's ECLSS design load).
 CREW_O2_KG_DAY = 6 * 0.84
-#: Prior of the unmeasured temperature offset of a zone without a trusted thermometer [K]: the ISS cabin's
-#: orbital and daily swings (0.3 K and 0.5 K, docs/detection.md §3) are then noise on the pressure-only track.
-PRESSURE_ONLY_PRIOR_K = 0.5
+#: The cabin's temperature swings unmeasured on a zone without a trusted thermometer, (amplitude [K], period [s]):
+#: orbital 0.3 K at 92.6 min and daily 0.5 K (docs/detection.md §3); extra prior processes of that zone's noise
+#: model, floors until measured (:meth:`hullbreach.detect.noise.NoiseModel.set_prior`). Until 2026-12-07 a
+#: 0.5 K prior with the 6 h correlation time stood for both, and the data's short scales argued it away in the
+#: first hour: the pressure-only MS-09 record alarmed 174 min before the onset, on the first half-orbit's cooling.
+PRESSURE_ONLY_SWINGS = ((0.3, 5556.0), (0.5, 86400.0))
 
 
 @dataclass(frozen=True)

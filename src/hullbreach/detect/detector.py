@@ -93,7 +93,7 @@ from hullbreach.detect.fastpath import FAST_FAR_SHARE, SUB_BINS, FastPaths, merg
 from hullbreach.detect.alarmfit import AlarmFitting, _AlarmState
 from hullbreach.detect.noise import NoiseModel, _Buf
 from hullbreach.detect.result import Alarm, DetectionResult, ZoneStatus
-from hullbreach.detect.config import PRESSURE_ONLY_PRIOR_K, DetectorConfig
+from hullbreach.detect.config import PRESSURE_ONLY_SWINGS, DetectorConfig
 from hullbreach.detect.crosscheck import CREDIBILITY_BINS, pressure_confirms
 from hullbreach.detect.track import TrackSums
 
@@ -214,7 +214,8 @@ class ZoneDetector(AlarmFitting):
             if self.y_ref is None:
                 self.y_ref = float(x[i])
                 self.noise.set_prior(abs(self.y_ref), float(zm.temperature_k[i]), self.cfg.bin_s, self.prior_k,
-                                     self.cfg.slow_noise_prior_tau_s)
+                                     self.cfg.slow_noise_prior_tau_s,
+                                     swings=PRESSURE_ONLY_SWINGS if self.pressure_only else ())
             if self.pending:
                 self._flush_gap(float(x[i]))
             self._append(x[i:j] - self.y_ref - self.offset, np.ones(j - i, dtype=bool), zm.pressure_pa[i:j],
@@ -574,7 +575,6 @@ class DetectionEngine:
             det.noise.inherit = parent.noise.relative_slow()
         if not self.tracker._state(zm.zone).t_vote.sensors:
             # pressure alone (no trusted thermometer): the cabin's thermal swings are unmeasured noise
-            det.prior_k = max(self.cfg.slow_noise_prior_k, PRESSURE_ONLY_PRIOR_K)
             det.fallback = "no trusted temperature channel: pressure alone with a thermal allowance"
             det.pressure_only = True
         self.detectors[zm.zone] = det

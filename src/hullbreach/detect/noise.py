@@ -116,7 +116,7 @@ def allan_excess(y: np.ndarray, real: np.ndarray, sigma2: float | None) -> list:
 
 
 def fit_slow_noise(rows: list, taus: tuple, prior_var: float, prior_col: int, inherited: np.ndarray | None = None,
-                   inherited_largest: int = 0) -> tuple:
+                   inherited_largest: int = 0, extra: tuple = ()) -> tuple:
     """Variances of the OU components ``taus`` [bins] that fit the Allan excesses ``rows`` (weighted, non-negative
     least squares), then their upper side (:data:`SLOW_UPPER`). Returns ``(variances [kg^2], the largest scale
     measured [bins])``.
@@ -130,7 +130,12 @@ def fit_slow_noise(rows: list, taus: tuple, prior_var: float, prior_col: int, in
     ``inherited`` [kg^2]: the variances another zone's detector measured on the same gas (the zone this one was
     part of before a hatch changed, scaled to this track's mass), on the components its largest scale
     ``inherited_largest`` [bins] measured: one more observation each, of the prior's weight, in place of the prior
-    on those components (an unmeasured bulk-gas offset does not reset when a hatch closes)."""
+    on those components (an unmeasured bulk-gas offset does not reset when a hatch closes).
+
+    ``extra``: prior processes known to be there ``(column, variance [kg^2])`` (the thermal swings of a zone
+    without a trusted thermometer, whose cabin swings nothing measures): each observed on its own component like
+    the prior, and a floor while the data cannot measure it yet (a smooth swing is not an OU process: the short
+    scales, measured first, would argue its OU stand-in away, as they did on the pressure-only MS-09 record)."""
     from scipy.optimize import nnls
 
     largest = rows[-1][0] if rows else 0
@@ -147,6 +152,10 @@ def fit_slow_noise(rows: list, taus: tuple, prior_var: float, prior_col: int, in
             if se_i > 0:
                 A.append([1.0 / se_i if j == c else 0.0 for j in range(len(taus))])
                 b.append(float(inherited[c]) / se_i)
+        elif any(c == ec for ec, _ in extra):
+            ev = next(v for ec, v in extra if ec == c)
+            A.append([1.0 / (ev * rel_p) if j == c else 0.0 for j in range(len(taus))])
+            b.append(1.0 / rel_p)
         elif prior_var > 0 and (c == prior_col or tau > FLOOR_FACTOR * known):
             se_p = prior_var * rel_p
             A.append([1.0 / se_p if j == c else 0.0 for j in range(len(taus))])
@@ -156,6 +165,9 @@ def fit_slow_noise(rows: list, taus: tuple, prior_var: float, prior_col: int, in
     x, _res = nnls(np.array(A), np.array(b))
     rel = KAPPA_REL_SE * math.sqrt(2.0 / rows[-1][3]) if rows else math.sqrt(2.0 / NU_PRIOR)
     x = x * (1.0 + SLOW_UPPER * rel)
+    for c, ev in extra:
+        if taus[c] > FLOOR_FACTOR * largest:
+            x[c] = max(x[c], ev)
     if inherited is not None:
         # what the parent measured and this zone cannot measure yet is a floor: the same gas, a few hours ago
         # (its own short record cannot argue a slow component away)
@@ -250,18 +262,28 @@ class NoiseModel:
         self.inherit: tuple | None = None
         self._inherited: np.ndarray | None = None  # the same in kg^2 of this track (set_prior)
         self._level = 0.0  # the track's mass [kg] (set_prior)
+        self.extra: tuple = ()  # further prior processes: (component, variance [kg^2]) (set_prior)
         self.slow_mem: list = []  # per completed block: variances of the components in use [kg^2]
         self.scale_mem: list = []  # per completed block: the largest scale measured [bins]
         self._smem: np.ndarray | None = None
 
     def set_prior(self, mass_kg: float, temperature_k: float, bin_s: float, sigma_k: float = SLOW_PRIOR_K,
-                  tau_s: float = SLOW_PRIOR_TAU_S) -> None:
+                  tau_s: float = SLOW_PRIOR_TAU_S, swings: tuple = ()) -> None:
         """The slow-noise prior for a track of ``mass_kg`` [kg] at ``temperature_k`` [K] in bins of ``bin_s``
         [s]: a bulk-gas temperature offset of ``sigma_k`` [K] with correlation time ``tau_s`` [s] moves the
-        apparent mass by ``m sigma_T / T`` (ideal gas, the thermometers not seeing it)."""
+        apparent mass by ``m sigma_T / T`` (ideal gas, the thermometers not seeing it).
+
+        ``swings``: unmeasured periodic temperature swings ``(amplitude [K], period [s])`` (the cabin's orbital and
+        daily swings on a zone without a trusted thermometer), each a further prior process: an OU of the sine's
+        variance ``A^2 / 2`` with correlation time ``period / 2 pi`` (its changes over a quarter period match the
+        sine's typical ones), a floor until measured (``extra`` of :func:`fit_slow_noise`): they are known to be
+        there."""
         s_kg = mass_kg * sigma_k / temperature_k
         self.prior_var = s_kg * s_kg
-        self.taus = SLOW_TAUS + (float(tau_s) / float(bin_s),)
+        sw = [(float(per) / (2 * math.pi) / float(bin_s), 0.5 * (mass_kg * amp / temperature_k) ** 2)
+              for amp, per in swings if amp > 0]
+        self.taus = SLOW_TAUS + tuple(t for t, _ in sw) + (float(tau_s) / float(bin_s),)
+        self.extra = tuple((len(SLOW_TAUS) + i, v) for i, (_t, v) in enumerate(sw))
         self._level = float(mass_kg)
         if self.inherit is not None and len(self.inherit[0]) == len(self.taus):
             self._inherited = np.asarray(self.inherit[0], dtype=float) * mass_kg * mass_kg
@@ -311,6 +333,8 @@ class NoiseModel:
             prior = self._fit([])[0]
         else:
             prior[-1] = self.prior_var * (1.0 + SLOW_UPPER * math.sqrt(2.0 / NU_PRIOR)) if len(self.taus) > len(SLOW_TAUS) else 0.0
+            for c, v in self.extra:
+                prior[c] = v * (1.0 + SLOW_UPPER * math.sqrt(2.0 / NU_PRIOR))
         out = np.tile(prior, (len(b), 1))
         has = (b >= 0) & (b < len(self.slow_mem))
         if has.any():
@@ -349,7 +373,7 @@ class NoiseModel:
         """:func:`fit_slow_noise` of ``rows`` with this model's prior and inheritance."""
         inh = self._inherited
         return fit_slow_noise(rows, self.taus, self.prior_var, len(self.taus) - 1, inh,
-                              self.inherit[1] if inh is not None else 0)
+                              self.inherit[1] if inh is not None else 0, self.extra)
 
     def _slow_update(self, e: int, s2: float) -> None:
         """The slow noise in use after the block ending at track bin ``e`` (white variance ``s2`` [kg^2])."""
