@@ -47,8 +47,9 @@ def test_report_has_every_section_with_embedded_plots(tmp_path, telemetry, capsy
     m = re.search(r"reserve time to 520 mmHg \(constant-rate\) ([\d.]+) days \[([\d.]+), ([\d.]+)\]", html)
     assert m and float(m.group(2)) <= float(m.group(1)) <= float(m.group(3))
     # the simulated hole opened at 22:55 UTC: the onset interval must hold it
-    on = re.search(r"onset of the leak \(95 %: 2018-08-29 (\d\d:\d\d):\d\d UTC – 2018-08-29 (\d\d:\d\d):\d\d UTC\)", html)
-    assert on and on.group(1) <= "22:55" <= on.group(2)
+    # (the interval may end the next day: it widens with the slow noise of the realistic nuisance)
+    on = re.search(r"onset of the leak \(95 %: (2018-08-\d\d \d\d:\d\d):\d\d UTC – (2018-08-\d\d \d\d:\d\d):\d\d UTC\)", html)
+    assert on and on.group(1) <= "2018-08-29 22:55" <= on.group(2)
     assert "soyuz-ms09-om (99.96%)" in html and "95 % within 1.4 mm" in html
     assert "onset from the detector&#x27;s alarm" in html
 

@@ -29,9 +29,9 @@ def median(vals):
     return 0.5 * (s[(cnt - 1) // 2] + s[cnt // 2])
 
 @jit
-def _vote(xall, cnts, rows, offs, flag, noise, atol, six, k):
+def _vote(xall, cnts, rows, offs, flag, noise, atol, dev, carry, six, k):
     """airmass._Consensus.run_one once every valid channel has its offset: consensus value and whether
-    a channel was flagged (``flag`` is updated in place)."""
+    a channel was flagged (``flag``, ``dev`` and ``carry`` are updated in place)."""
     S = rows.shape[0]
     c = np.empty(S)
     act = np.zeros(S, dtype=np.bool_)
@@ -61,14 +61,28 @@ def _vote(xall, cnts, rows, offs, flag, noise, atol, six, k):
                         flag[i] = float(k)
                         act[i] = False
                         bad = True
+                        if not np.isnan(dev[i]) and not np.isnan(offs[i]):
+                            carry[i] = offs[i] + dev[i]
             if not bad:
+                _note_dev(c, act, med, dev)
                 return med, changed
             changed = True
-    return median(c[act]), changed
+    med = median(c[act])
+    _note_dev(c, act, med, dev)
+    return med, changed
+
 
 @jit
-def zone_bin_one(xall, cnts, k, prow, p_offs, p_flag, p_noise, p_atol, trow, t_offs, t_flag, t_noise,
-                 t_atol, t_single, vols, tnom, six):
+def _note_dev(c, act, med, dev):
+    """Each voting channel's departure from the consensus ``med`` (airmass._Consensus.dev)."""
+    if not np.isnan(med):
+        for i in range(c.shape[0]):
+            if act[i]:
+                dev[i] = c[i] - med
+
+@jit
+def zone_bin_one(xall, cnts, k, prow, p_offs, p_flag, p_noise, p_atol, p_dev, p_carry, trow, t_offs, t_flag, t_noise,
+                 t_atol, t_dev, t_carry, t_single, vols, tnom, six):
     """Pressure vote, temperature vote and sum of V_i / T_i over the modules for one bin (see
     :func:`zone_bin_one` below). Status -1 (nothing done) when a valid channel still has to learn its
     offset."""
@@ -78,8 +92,8 @@ def zone_bin_one(xall, cnts, k, prow, p_offs, p_flag, p_noise, p_atol, trow, t_o
     for i in range(trow.shape[0]):
         if np.isnan(t_offs[i]) and np.isfinite(xall[trow[i]]):
             return -1, np.nan, np.nan, np.nan, False, False
-    p, chp = _vote(xall, cnts, prow, p_offs, p_flag, p_noise, p_atol, six, k)
-    tc, cht = _vote(xall, cnts, trow, t_offs, t_flag, t_noise, t_atol, six, k)
+    p, chp = _vote(xall, cnts, prow, p_offs, p_flag, p_noise, p_atol, p_dev, p_carry, six, k)
+    tc, cht = _vote(xall, cnts, trow, t_offs, t_flag, t_noise, t_atol, t_dev, t_carry, six, k)
     inv_t = 0.0  # summed over modules in order
     for i in range(t_single.shape[0]):
         j = t_single[i]
@@ -91,6 +105,8 @@ def zone_bin_one(xall, cnts, k, prow, p_offs, p_flag, p_noise, p_atol, trow, t_o
                 o = t_offs[j]
                 if np.isnan(o):
                     o = 0.0
+                if k >= t_flag[j] and not np.isnan(t_carry[j]):
+                    o = t_carry[j]  # airmass._Consensus.fallback_offset
                 tm = tc + o
         else:
             tm = tc

@@ -108,6 +108,12 @@ class _Consensus:
     offsets: np.ndarray = None  # type: ignore[assignment]
     flag_k: np.ndarray = None  # type: ignore[assignment]
     learn_k: np.ndarray = None  # type: ignore[assignment]  # bin each offset was learned at (inf: not yet)
+    #: per channel, its departure from the consensus (after its offset) at the last bin it voted in [SI]
+    dev: np.ndarray = None  # type: ignore[assignment]
+    #: per channel, the offset a flagged channel's module carries on with [SI] (NaN: not flagged by the vote):
+    #: its offset plus its departure at the last bin it voted in, so that the consensus plus this offset
+    #: continues the channel's last trusted value (see :meth:`fallback_offset`)
+    carry: np.ndarray = None  # type: ignore[assignment]
     _tol_one: tuple | None = None  # (counts, tolerances) of the last single bin
 
     def __post_init__(self) -> None:
@@ -115,6 +121,34 @@ class _Consensus:
         self.offsets = np.full(n, np.nan)
         self.flag_k = np.full(n, np.inf)
         self.learn_k = np.full(n, np.inf)
+        self.dev = np.full(n, np.nan)
+        self.carry = np.full(n, np.nan)
+
+    def fallback_offset(self, i: int, ks):
+        """Offset of channel ``i`` from the consensus at bins ``ks`` where the channel is not used [SI]: from the
+        bin it was flagged on, the offset it carries on with (:attr:`carry`); before (a missing sample), its
+        offset; 0 when it has none.
+
+        Modules differ in temperature (their own orbital and daily swings, ~0.3 and 0.5 K each on the ISS), so a
+        thermometer can leave the consensus tolerance while it still represents its module. Standing in for it
+        with the consensus plus the offset learned at its first bin put a step of up to the tolerance (1.5 K)
+        into the module's temperature, hence into the zone's mass: in a 4-module zone, 0.1 % of the mass at
+        once, a leak alarm hours later (issue 16, the false alarms of the independent generator's sweep).
+        Continuing from the last trusted departure puts no step in; a faulty channel's jump is not carried (its
+        departure is taken before the bin that flagged it)."""
+        o = self.offsets[i]
+        o = 0.0 if math.isnan(o) else float(o)
+        c = self.carry[i]
+        if math.isnan(c):
+            return o if np.ndim(ks) == 0 else np.full(len(ks), o)
+        if np.ndim(ks) == 0:
+            return float(c) if ks >= self.flag_k[i] else o
+        return np.where(np.asarray(ks) >= self.flag_k[i], float(c), o)
+
+    def _carry_on(self, i: int, dev: float) -> None:
+        """Channel ``i`` was just flagged; ``dev``: its departure at the last bin it voted in (NaN: none)."""
+        if not math.isnan(dev) and not math.isnan(self.offsets[i]):
+            self.carry[i] = self.offsets[i] + dev
 
     def run(self, x: np.ndarray, counts: np.ndarray, ks: np.ndarray) -> np.ndarray:
         """Zone consensus value per bin (NaN where no channel) for bins ``ks`` of channel means ``x``."""
@@ -157,9 +191,20 @@ class _Consensus:
                     break
                 j = int(cols[0])
                 flag[bad[:, j]] = ks[j]
-        self.flag_k = flag
         active = valid & (ks[None, :] < flag[:, None])
         med = _nanmedian0(np.where(active, c, np.nan))
+        # departures from the consensus where each channel voted; a channel flagged in this chunk carries on
+        # from its departure at the last bin before its flag (the bins before it are final)
+        dev = np.where(active & np.isfinite(med)[None, :], c - med[None, :], np.nan)
+        for i in np.nonzero(flag != self.flag_k)[0]:
+            j = int(np.searchsorted(ks, flag[i]))
+            seen = np.nonzero(np.isfinite(dev[i, :j]))[0]
+            self._carry_on(int(i), float(dev[i, seen[-1]]) if len(seen) else float(self.dev[i]))
+        for i in range(S):
+            seen = np.nonzero(np.isfinite(dev[i]))[0]
+            if len(seen):
+                self.dev[i] = dev[i, seen[-1]]
+        self.flag_k = flag
         return med
 
     def run_one(self, x: list, counts: list, k: int) -> float:
@@ -214,12 +259,19 @@ class _Consensus:
                 for i in bad:
                     flag[i] = float(k)
                     active[i] = False
+                    self._carry_on(i, float(self.dev[i]))
                 changed = True
             if changed:
                 self.flag_k = np.array(flag)
-            if final is not None:
-                return final
-        return _median_list([ci for ci, a in zip(c, active) if a])
+            if final is None:
+                final = _median_list([ci for ci, a in zip(c, active) if a])
+        else:
+            final = _median_list([ci for ci, a in zip(c, active) if a])
+        if not isnan(final):
+            for i, (ci, a) in enumerate(zip(c, active)):
+                if a:
+                    self.dev[i] = ci - final
+        return final
 
 
 # ---------------------------------------------------------------------------------------- outputs
@@ -503,7 +555,7 @@ class AirMassTracker:
                           "left out of the zone pressure")
             else:
                 reason = (f"temperature disagrees with its zone by more than {TEMPERATURE_FAULT_TOL_K:.1f} K; "
-                          "module uses the zone consensus")
+                          "module follows the zone consensus from its last trusted value")
             self.faults[c] = SensorFault(c, reason, (fk + 0.5) * self.bin_s)
 
     def _gas_constant(self, st: _ZoneState, pp: dict, p: float) -> None:
@@ -535,14 +587,14 @@ class AirMassTracker:
             t_cons = st.t_vote.run(xt, counts[trow], ks)
             self._note_faults(st.t_vote, False)
             ok = np.isfinite(xt) & (ks[None, :] < st.t_vote.flag_k[:, None])
-            offs = np.where(np.isnan(st.t_vote.offsets), 0.0, st.t_vote.offsets)
             for i, m in enumerate(st.modules):
                 rows = [j for j, mm in enumerate(st.t_modules) if mm == m]
                 if rows:
                     vals = np.where(ok[rows], xt[rows], np.nan)
                     cnt = ok[rows].sum(axis=0)
                     tm = np.where(cnt > 0, np.nansum(np.nan_to_num(vals, nan=0.0), axis=0) / np.maximum(cnt, 1), np.nan)
-                    fallback = t_cons + float(np.mean(offs[rows]))
+                    offs = [st.t_vote.fallback_offset(j, ks) for j in rows]
+                    fallback = t_cons + (offs[0] if len(rows) == 1 else np.mean(np.array(offs), axis=0))
                     tm = np.where(np.isfinite(tm), tm, fallback)
                 else:
                     tm = t_cons
@@ -590,8 +642,9 @@ class AirMassTracker:
             # compiled votes and module sum (hullbreach.detect.kernels: the same operations, bit for bit)
             pv, tv = st.p_vote, st.t_vote
             status, p, _t_cons, inv_t, flagged, change = zone_bin_one(
-                m1a, c1a, k, st.prow, pv.offsets, pv.flag_k, pv.noise_si, pv.abs_tol, st.trow, tv.offsets,
-                tv.flag_k, tv.noise_si, tv.abs_tol, st.t_single, st.module_vols, st.module_tnom, _SIX_SQRT2)
+                m1a, c1a, k, st.prow, pv.offsets, pv.flag_k, pv.noise_si, pv.abs_tol, pv.dev, pv.carry, st.trow,
+                tv.offsets, tv.flag_k, tv.noise_si, tv.abs_tol, tv.dev, tv.carry, st.t_single, st.module_vols,
+                st.module_tnom, _SIX_SQRT2)
             if status == 0:
                 if flagged:
                     self._note_faults(pv, True)
@@ -606,7 +659,7 @@ class AirMassTracker:
             self._note_faults(st.t_vote, False)
             tflag = st.t_vote.flag_k.tolist()
             ok = [isfin(v) and k < f for v, f in zip(xt, tflag)]
-            offs = [0.0 if math.isnan(o) else o for o in st.t_vote.offsets.tolist()]
+            offs = [st.t_vote.fallback_offset(j, k) for j in range(len(xt))]
             inv_t = 0.0  # summed over modules in order, as the chunk path's loop
             multi = dict(st.t_multi)
             for i, (j, vol, tnom) in enumerate(zip(st.t_single_l, st.vols_l, st.tnom_l)):
@@ -621,7 +674,7 @@ class AirMassTracker:
                     tm = float(np.where(cnt > 0, np.nansum(np.nan_to_num(vals, nan=0.0), axis=0) / np.maximum(cnt, 1),
                                         np.nan)[0])
                     if not isfin(tm):
-                        tm = t_cons + float(np.mean(np.array(offs)[rows]))
+                        tm = t_cons + float(np.mean(np.array(offs)[rows])) if len(rows) > 1 else t_cons + offs[rows[0]]
                 else:
                     tm = t_cons
                 if not isfin(tm):

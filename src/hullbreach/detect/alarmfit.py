@@ -23,6 +23,7 @@ from hullbreach.detect.glr import (
     KAPPA_SCALES,
     MC_SAMPLES,
     MIN_FIT_BINS,
+    MIN_REF_BINS,
     ONSET_LR_95,
     _power_sum,
     quad_slow_variance,
@@ -32,7 +33,7 @@ from hullbreach.detect.result import Alarm
 from hullbreach.uncertain import Interval
 
 if TYPE_CHECKING:  # annotations only (detector.py imports this module)
-    from hullbreach.detect.detector import DetectorConfig
+    from hullbreach.detect.config import DetectorConfig
     from hullbreach.station import Station
 
 
@@ -53,9 +54,21 @@ class _AlarmState:
 class AlarmFitting:
     """Mixin of :class:`~hullbreach.detect.detector.ZoneDetector`: the fits made once an alarm is raised."""
 
-    def _onset_mle(self, n: int, lo_bound: int | None = None, tau_max: int | None = None):
+    def _onset_mle(self, n: int, lo_bound: int | None = None, tau_max: int | None = None, honest: bool = False):
         """Change point MLE over the window ending at n, and its LR interval (track indices); with ``tau_max``
-        (the alarm's bin) the change is sought at or before it only: an alarm's onset is never after its time."""
+        (the alarm's bin) the change is sought at or before it only: an alarm's onset is never after its time.
+
+        ``honest`` (the onset reported with an alarm; the detection itself uses the plain MLE): the interval also
+        holds what the slow noise allows and what the window cannot see:
+
+        * the LR drop is scaled by ``1 + slow / white``, the ratio of the variances of the post-change slope
+          over the MLE's age under the slow noise in use and under white noise (the profile likelihood is
+          computed with white noise; an unmeasured temperature offset makes it too sharp);
+        * when the loss rate over the window before the MLE is not significantly smaller than after it (2
+          standard errors with the slow noise), the data cannot tell that the loss is new: the onset is the
+          window's start and its interval reaches back to the first bin the detector has (a slow leak found a
+          day after it began: the kink the MLE finds is then a recent noise excursion, and its sharp interval
+          missed the truth by up to ~24 h in the robust sweep)."""
         a = max(n - self.cfg.window_bins + 1, self.reset_n if lo_bound is None else lo_bound, 0)
         N = n - a + 1
         sig = self.sig.v[n] if n < self.sig.n and np.isfinite(self.sig.v[n]) else np.nanmedian(self.sig.v) if self.sig.n else 1.0
@@ -90,12 +103,44 @@ class AlarmFitting:
             t = n if tau_max is None else min(n, tau_max)
             return t, t, t
         i = int(np.argmax(llr))
-        inside = llr >= llr[i] - ONSET_LR_95
+        widen = 1.0
+        if honest:
+            P = int(ms[i]) + 1  # points of the post-change slope
+            if P >= 3:
+                white = sig * sig * 12.0 / (P ** 3 - P)
+                widen = 1.0 + self.noise.slow_variance_of(n, slope_slow_variance, P) / white
+        inside = llr >= llr[i] - ONSET_LR_95 * widen
         taus = n - ms  # change between tau and tau+1: the first bin of the loss is tau + 1 -> onset at bin edge
         if tau_max is not None:
             inside &= taus <= tau_max
         t_hat = int(taus[i])
-        return t_hat, int(taus[inside].min()), int(taus[inside].max())
+        t_lo, t_hi = int(taus[inside].min()), int(taus[inside].max())
+        if honest and t_hat - a + 1 >= MIN_REF_BINS and self._loss_not_new(a, t_hat, n, sig):
+            return a, min(a, max(int(lo_bound) if lo_bound is not None else self.reset_n, 0)), t_hi
+        return t_hat, t_lo, t_hi
+
+    def _slope_se(self, a: int, b: int, n: int, sig: float) -> tuple:
+        """Least-squares slope of the track over bins ``a .. b`` [kg per bin] and its standard error (white noise
+        ``sig`` [kg] and the slow noise in use at ``n``); NaN with fewer than 3 bins."""
+        P = b - a + 1
+        if P < 3:
+            return math.nan, math.nan
+        C0, Cj = self.C0.v, self.Cj.v
+        Sy = C0[b + 1] - C0[a]
+        Suy = (Cj[b + 1] - Cj[a]) - a * Sy  # u = j - a
+        Su = (P - 1) * P / 2.0
+        Suu = (P - 1) * P * (2 * P - 1) / 6.0
+        slope = (P * Suy - Su * Sy) / (P * Suu - Su * Su)
+        return slope, math.sqrt(sig * sig * 12.0 / (P ** 3 - P) + self.noise.slow_variance_of(n, slope_slow_variance, P))
+
+    def _loss_not_new(self, a: int, t: int, n: int, sig: float) -> bool:
+        """The data cannot tell that the loss began at ``t`` rather than before: the loss rate over ``a .. t``
+        is not significantly (2 standard errors) smaller than over ``t + 1 .. n``."""
+        pre, se_pre = self._slope_se(a, t, n, sig)
+        post, se_post = self._slope_se(t + 1, n, n, sig)
+        if not (math.isfinite(pre) and math.isfinite(post)):
+            return True
+        return bool((-post) - (-pre) < 2.0 * math.hypot(se_pre, se_post))
 
     def _growing(self, al: _AlarmState, ns: np.ndarray) -> np.ndarray:
         """Growing-leak test at bins ``ns`` (vectorised): quadratic fit of the track from the onset."""
@@ -232,7 +277,7 @@ class AlarmFitting:
             if fixed and al.onset is not None and al.onset[0] == okey:
                 tau_hat, tau_lo, tau_hi = al.onset[1]
             else:
-                tau_hat, tau_lo, tau_hi = self._onset_mle(n_eval, al.floor, tau_max=al.n_alarm - 1)
+                tau_hat, tau_lo, tau_hi = self._onset_mle(n_eval, al.floor, tau_max=al.n_alarm - 1, honest=True)
                 al.onset = (okey, (tau_hat, tau_lo, tau_hi)) if fixed else None
             a = tau_hat + 1
             if al.end_n is None:

@@ -64,13 +64,12 @@ References
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from hullbreach.constants import SECONDS_PER_DAY
 from hullbreach.detect.airmass import (
-    DEFAULT_BIN_S,
     R_N2,
     AirMassTracker,
     ZoneMass,
@@ -84,9 +83,7 @@ from hullbreach.station import Station
 from hullbreach.detect.glr import (
     ANCHOR_BINS,
     slope_slow_variance,
-    BACKGROUND_KG_DAY,
     BACKGROUND_VOLUME_M3,
-    CLIP_SIGMA,
     MIN_REF_BINS,
     change_age_grid,
     glr_statistic,
@@ -94,87 +91,11 @@ from hullbreach.detect.glr import (
 )
 from hullbreach.detect.fastpath import FAST_FAR_SHARE, SUB_BINS, FastPaths, merge_fast_alarms
 from hullbreach.detect.alarmfit import AlarmFitting, _AlarmState
-from hullbreach.detect.noise import SLOW_PRIOR_K, SLOW_PRIOR_TAU_S, NoiseModel, _Buf
+from hullbreach.detect.noise import NoiseModel, _Buf
 from hullbreach.detect.result import Alarm, DetectionResult, ZoneStatus
-
-#: Crew O2 use allowed when a crewed zone's N2 track falls back to the air mass [kg/day for the 916 m^3 ISS, the
-#: same per m^3 elsewhere]: 6 crew x 0.84 kg O2 per person per day (docs/detection.md §3, NASA's ECLSS design load).
-CREW_O2_KG_DAY = 6 * 0.84
-#: History over which the thermometers' credibility is measured before an onset [bins] (6 h at 60 s: a few
-#: orbital swings).
-CREDIBILITY_BINS = 360
-#: Prior of the unmeasured temperature offset of a zone without a trusted thermometer [K]: the ISS cabin's
-#: orbital and daily swings (0.3 K and 0.5 K, docs/detection.md §3) are then noise on the pressure-only track.
-PRESSURE_ONLY_PRIOR_K = 0.5
-
-
-@dataclass(frozen=True)
-class DetectorConfig:
-    """Settings of the detector (all SI except where the name says).
-
-    Attributes
-    ----------
-    far_per_year : float
-        Requested false-alarm rate on nominal telemetry [1/year].
-    bin_s : float
-        Time bin [s].
-    window_bins : int
-        Length ``L`` of the GLR window [bins] (default 1440 = 24 h at 60 s).
-    background_kg_day : float
-        Background leak of the ISS (916 m^3) that is not an alarm [kg/day]; a zone is allowed the same per
-        cubic metre of its volume.
-    settle_s : float
-        Time after a known operation during which the track is bridged [s].
-    track : str
-        ``auto`` (N2 when the zone has ppN2, else air), ``air`` or ``n2``.
-    reserve_model : str
-        ``constant-rate`` (operational definition) or ``constant-hole``.
-    threshold : float, optional
-        Explicit LLR threshold (overrides ``far_per_year``).
-    fast_path : bool
-        Run the fast path for large leaks (:mod:`hullbreach.detect.fastpath`: 10 s pressure consensus),
-        which takes ``FAST_FAR_SHARE`` of the false-alarm rate.
-    crew_o2_kg_day : float
-        Crew O2 use allowed on a zone whose N2 track has no ppN2 samples and falls back to the air mass, for the
-        916 m^3 ISS (a zone is allowed the same per cubic metre) [kg/day]: the total air mass then falls with the
-        crew's breathing.
-    slow_noise : bool
-        Model the slow noise no channel measures (default; False: white noise and kappa only, as on the
-        white-noise calibration of the threshold).
-    slow_noise_prior_k, slow_noise_prior_tau_s : float
-        Prior of the unmeasured bulk-gas temperature offset [K] and its correlation time [s], used until the
-        zone's slow noise is measured (:class:`hullbreach.detect.noise.NoiseModel`).
-    """
-
-    far_per_year: float = 1.0
-    bin_s: float = DEFAULT_BIN_S
-    window_bins: int = 1440
-    background_kg_day: float = BACKGROUND_KG_DAY
-    settle_s: float = 600.0
-    track: str = "auto"
-    reserve_model: str = "constant-rate"
-    threshold: float | None = None
-    fast_path: bool = True
-    slow_noise: bool = True
-    crew_o2_kg_day: float = CREW_O2_KG_DAY
-    slow_noise_prior_k: float = SLOW_PRIOR_K
-    slow_noise_prior_tau_s: float = SLOW_PRIOR_TAU_S
-
-    def __post_init__(self) -> None:
-        if self.track not in ("auto", "air", "n2"):
-            raise DetectionError(f"unknown track {self.track!r}", hint="use auto, air or n2")
-        if self.window_bins < 2 * MIN_REF_BINS:
-            raise DetectionError(f"window_bins must be at least {2 * MIN_REF_BINS}")
-        if not (self.bin_s > 0):
-            raise DetectionError("bin_s must be positive")
-        if self.background_kg_day < 0:
-            raise DetectionError("background_kg_day must be >= 0")
-
-    @property
-    def h(self) -> float:
-        """The LLR threshold in use."""
-        return float(self.threshold) if self.threshold is not None else threshold_for_far(self.far_per_year, self.bin_s)
-
+from hullbreach.detect.config import PRESSURE_ONLY_SWINGS, DetectorConfig
+from hullbreach.detect.crosscheck import CREDIBILITY_BINS, pressure_confirms
+from hullbreach.detect.track import TrackSums
 
 # ------------------------------------------------------------------------------------- zone detector
 
@@ -190,37 +111,18 @@ class ZoneDetector(AlarmFitting):
         self.h = cfg.h if h is None else float(h)
         self.grid = change_age_grid(cfg.window_bins)
         self.k_first = int(k_first)  # bin of track index 0
-        self.y = _Buf()          # bridged track [kg]
-        self.real = _Buf(bool)   # measured (not filled)
-        self.C0 = _Buf()
-        self.Cj = _Buf()
-        self.Cjj = _Buf()
-        self.C0.extend([0.0])
-        self.Cj.extend([0.0])
-        self.Cjj.extend([0.0])
-        self.clip_run = 0  # consecutive bins beyond the clip limit (signed)
-        self.Q0 = _Buf()  # prefix sums of the clipped track (detection statistic)
-        self.Qj = _Buf()
-        self.Q0.extend([0.0])
-        self.Qj.extend([0.0])
-        # the same with one bin of hindsight (a clipped bin followed by a departure on the same side is
-        # restored: it was the start of a persistent change); ``unclip[j]`` = clipped - final value of bin j
-        self.D0 = _Buf()
-        self.Dj = _Buf()
-        self.D0.extend([0.0])
-        self.Dj.extend([0.0])
-        self.unclip = _Buf()
-        self.D0_end = _Buf()  # D0[n + 1] and Dj[n + 1] as they were when bin n arrived (bin n as clipped)
-        self.Dj_end = _Buf()
+        self.sums = TrackSums(cfg.window_bins)
+        # the track and its running sums are the TrackSums' (the same buffers, named here for the estimates)
+        sm = self.sums
+        self.y, self.real, self.C0, self.Cj, self.Cjj = sm.y, sm.real, sm.C0, sm.Cj, sm.Cjj
+        self.Q0, self.Qj, self.D0, self.Dj, self.unclip = sm.Q0, sm.Qj, sm.D0, sm.Dj, sm.unclip
+        self.D0_end, self.Dj_end, self.floor, self.p, self.T, self.mass = sm.D0_end, sm.Dj_end, sm.floor, sm.p, sm.T, sm.mass
         self.stat = _Buf()
-        self.floor = _Buf(np.int64)  # window floor in effect when each bin was appended
         self.sig = _Buf()
-        self.p = _Buf()
-        self.T = _Buf()
-        self.mass = _Buf()
         self.noise = NoiseModel(self.y, self.real, cfg.window_bins, aux=self.mass if track == "n2" else None,
                                 slow=cfg.slow_noise)
         self.noise.k_first = self.k_first
+        self.sums.sigma_at = self.noise.sigma_at
         self.frac = 1.0  # track mass / air mass
         self.r_specific = None
         self.y_ref: float | None = None
@@ -238,6 +140,11 @@ class ZoneDetector(AlarmFitting):
         self.fallback = ""  # why the track is not the configured one
         self.prior_k = cfg.slow_noise_prior_k  # prior of the unmeasured temperature offset [K]
         self.suspicion = ""  # thermometer suspicion (text) of the latest crossing the pressure did not confirm
+
+    @property
+    def clip_run(self) -> int:
+        """Consecutive bins beyond the clip limit (signed; :class:`~hullbreach.detect.track.TrackSums`)."""
+        return self.sums.clip_run
 
     @property
     def allow(self) -> float:
@@ -307,7 +214,8 @@ class ZoneDetector(AlarmFitting):
             if self.y_ref is None:
                 self.y_ref = float(x[i])
                 self.noise.set_prior(abs(self.y_ref), float(zm.temperature_k[i]), self.cfg.bin_s, self.prior_k,
-                                     self.cfg.slow_noise_prior_tau_s)
+                                     self.cfg.slow_noise_prior_tau_s,
+                                     swings=PRESSURE_ONLY_SWINGS if self.pressure_only else ())
             if self.pending:
                 self._flush_gap(float(x[i]))
             self._append(x[i:j] - self.y_ref - self.offset, np.ones(j - i, dtype=bool), zm.pressure_pa[i:j],
@@ -352,20 +260,13 @@ class ZoneDetector(AlarmFitting):
 
     def _line_at_last(self):
         """Fitted level at the last bin and slope [kg, kg per bin] of the track over the window."""
-        n = self.y.n - 1
-        a = max(n - self.cfg.window_bins + 1, self.reset_n, 0)
-        N = n - a + 1
-        if N < 2:
-            return float(self.y.v[-1]), 0.0
-        C0, Cj = self.C0.a, self.Cj.a  # (n + 1 < C0.n); Python floats: the same IEEE operations, faster
-        Sy = float(C0[n + 1]) - float(C0[a])
-        Suy = (float(Cj[n + 1]) - float(Cj[a])) - n * Sy
-        Su = -(N - 1) * N / 2
-        Suu = (N - 1) * N * (2 * N - 1) / 6
-        det = N * Suu - Su * Su
-        slope = (N * Suy - Su * Sy) / det if N >= MIN_REF_BINS else 0.0
-        level = (Sy - slope * Su) / N
-        return float(level), float(slope)
+        return self.sums.line_at_last(self.reset_n)
+
+    def _append(self, yv, real, p, t, m) -> None:
+        self.sums.append(yv, real, p, t, m, self.reset_n)
+
+    def _append_one(self, y: float, real, p, t, m) -> None:
+        self.sums.append_one(y, real, p, t, m, self.reset_n)
 
     def _take_pending(self):
         p = [q[0] for q in self.pending]
@@ -427,147 +328,6 @@ class ZoneDetector(AlarmFitting):
         p, t, mm = self._take_pending()
         self._append(level + (y_next - level) * np.arange(1, g + 1) / (g + 1), np.zeros(g, dtype=bool), p, t, mm)
 
-    def _append(self, yv, real, p, t, m) -> None:
-        n0 = self.y.n
-        yv = np.asarray(yv, dtype=float)
-        if len(yv) == 1:
-            self._append_one(float(yv[0]), real[0], p[0], t[0], m[0])
-            return
-        self.y.extend(yv)
-        self.real.extend(real)
-        j = np.arange(n0, n0 + len(yv), dtype=float)
-        self.C0.extend(np.cumsum(np.concatenate([[self.C0.v[-1]], yv]))[1:])
-        self.Cj.extend(np.cumsum(np.concatenate([[self.Cj.v[-1]], j * yv]))[1:])
-        self.Cjj.extend(np.cumsum(np.concatenate([[self.Cjj.v[-1]], j * j * yv]))[1:])
-        self.p.extend(p)
-        self.T.extend(t)
-        self.mass.extend(m)
-        self.floor.extend(np.full(len(yv), self.reset_n))
-        self._append_clipped(n0, yv)
-
-    def _append_one(self, y: float, real, p, t, m) -> None:
-        """One bin (the streaming step): the same additions as :meth:`_append`'s cumulative sums, on Python
-        floats."""
-        n0 = self.y.n
-        jf = float(n0)
-        self.y.push(y)
-        self.real.push(real)
-        self.C0.push(self.C0.last() + y)
-        self.Cj.push(self.Cj.last() + jf * y)
-        self.Cjj.push(self.Cjj.last() + jf * jf * y)
-        self.p.push(p)
-        self.T.push(t)
-        self.mass.push(m)
-        self.floor.push(self.reset_n)
-        self._append_clipped(n0, [y])
-
-    def _append_clipped(self, n0: int, yv) -> None:
-        """Prefix sums of the track clipped at CLIP_SIGMA standard deviations from its one-step prediction
-        (the line fitted over the window so far): one bad bin (a temperature channel failing mid-bin) then
-        moves the statistic by at most CLIP_SIGMA^2/2, while a real loss keeps pushing it. The estimates use
-        the raw track.
-
-        Two versions: ``Q`` (each bin as clipped when it arrived; the one-step prediction uses these) and
-        ``D`` (for the detection statistic), in which a clipped bin followed by a departure on the same side
-        is restored to its measured value: it was the first bin of a persistent change (a fast leak's first
-        bin, which the clip would otherwise hold back by one bin). The statistic at bin ``n`` uses bin ``n``
-        as clipped (``D0_end``, ``Dj_end``: the sums up to ``n`` as they were when ``n`` arrived; ``unclip``
-        records clipped - restored value) and earlier bins with that one bin of hindsight, i.e. only data up
-        to ``n``, in streaming and batch alike (bit for bit: the same additions in any chunking)."""
-        k = len(yv)
-        # Python floats and lists (the same IEEE operations in the same order as on NumPy scalars, without
-        # their per-operation overhead): the window's prefix values from its earliest start a0 on, extended
-        # with this chunk's values as they are computed
-        sig = self.noise.sigma_at(np.arange(n0, n0 + k)).tolist()
-        ys = yv if isinstance(yv, list) else yv.tolist()
-        L, floor = self.cfg.window_bins, self.reset_n
-        a0 = max(n0 - L, floor, 0)
-        nq = self.Q0.n
-        # the bins of this chunk start their windows at a0 .. a0 + k - 1 (a0 + k - 1 < nq, or the chunk's own
-        # values follow the existing ones contiguously)
-        q0 = self.Q0.v[a0: min(a0 + k, nq)].tolist() if a0 < nq else []
-        qj = self.Qj.v[a0: min(a0 + k, nq)].tolist() if a0 < nq else []
-        base = a0 if a0 < nq else nq  # q0[i] is the prefix value at index base + i
-        dv = list(ys)  # values for D: clipped, restored below when the next bin continues the departure
-        unc = [0.0] * k
-        prov = [0.0] * k  # each bin's value as clipped when it arrived
-        c0, cj = float(self.Q0.v[-1]), float(self.Qj.v[-1])
-        run = self.clip_run
-        for i in range(k):
-            jj = n0 + i
-            y = ys[i]
-            a = max(jj - L, floor, 0)
-            N = jj - a
-            s_i = sig[i]
-            if N >= MIN_REF_BINS and s_i == s_i:
-                # prefix values at a and jj (jj = current position, sums of bins < jj)
-                Sy = c0 - q0[a - base]
-                Suy = (cj - qj[a - base]) - (jj - 1) * Sy
-                Su = -(N - 1) * N / 2.0
-                Suu = (N - 1) * N * (2 * N - 1) / 6.0
-                slope = (N * Suy - Su * Sy) / (N * Suu - Su * Su)
-                pred = (Sy - slope * Su) / N + slope
-                lim = CLIP_SIGMA * s_i
-                dev = y - pred
-                if abs(dev) > lim:
-                    sign = 1 if dev > 0 else -1
-                    run = run + sign if run * sign > 0 else sign
-                    if abs(run) < 2:  # an isolated outlier is clipped; a persistent departure goes through
-                        y = pred + sign * lim
-                    elif abs(run) == 2:  # the previous bin, clipped, started this departure: restore it
-                        if i > 0:
-                            unc[i - 1] = dv[i - 1] - ys[i - 1]
-                            dv[i - 1] = ys[i - 1]
-                        else:
-                            self._restore_last(n0)
-                else:
-                    run = 0
-            dv[i] = y
-            prov[i] = y
-            c0 += y
-            cj += jj * y
-            q0.append(c0)
-            qj.append(cj)
-        # sequential sums from the last prefix value: the same additions in any chunking (streaming == batch)
-        d0, dj = float(self.D0.v[-1]), float(self.Dj.v[-1])
-        D0n, Djn, D0e, Dje = [0.0] * k, [0.0] * k, [0.0] * k, [0.0] * k
-        for i in range(k):
-            jj = n0 + i
-            x, pv = dv[i], prov[i]
-            D0e[i] = d0 + pv  # D0[n + 1] and Dj[n + 1] with bin n as clipped when it arrived
-            Dje[i] = dj + float(jj) * pv
-            d0 += x
-            dj += float(jj) * x
-            D0n[i] = d0
-            Djn[i] = dj
-        if k == 1:
-            self.Q0.push(q0[-1])
-            self.Qj.push(qj[-1])
-            self.D0.push(D0n[0])
-            self.Dj.push(Djn[0])
-            self.D0_end.push(D0e[0])
-            self.Dj_end.push(Dje[0])
-            self.unclip.push(unc[0])
-        else:
-            self.Q0.extend(q0[len(q0) - k:])
-            self.Qj.extend(qj[len(qj) - k:])
-            self.D0.extend(D0n)
-            self.Dj.extend(Djn)
-            self.D0_end.extend(D0e)
-            self.Dj_end.extend(Dje)
-            self.unclip.extend(unc)
-        self.clip_run = run
-
-    def _restore_last(self, n0: int) -> None:
-        """Restore bin ``n0 - 1`` (the last one appended, clipped) to its measured value in the D sums."""
-        j = n0 - 1
-        raw = float(self.y.v[j])
-        clipped = float(self.D0.v[n0] - self.D0.v[j])
-        # recomputed from the previous prefix value, as one chunk holding both bins would have done
-        self.D0.v[n0] = self.D0.v[j] + raw
-        self.Dj.v[n0] = self.Dj.v[j] + float(j) * raw
-        self.unclip.v[j] = clipped - raw
-
     def _background_slope(self) -> float:
         """Slope of the track over the last window [kg per bin] (0 with too little data)."""
         return self._line_at_last()[1] if self.y.n else 0.0
@@ -625,7 +385,7 @@ class ZoneDetector(AlarmFitting):
         * the loss appears in the pressure itself (the zone pressure for the air track, the N2 partial pressure
           for the N2 track: crew O2 feeds move the total) beyond what the thermometers can explain within their
           credibility: the fall since the onset, plus the measured warming times ``p / T`` times the
-          thermometers' credibility (:meth:`_thermometer_credibility`, how far the pressure followed them
+          thermometers' credibility (:func:`~hullbreach.detect.crosscheck.thermometer_credibility`, how far the pressure followed them
           before), exceeds 3 standard errors of the pressure's own noise. When it does not while the
           thermometers warmed, the fall of the track is carried by temperature: a thermometer suspicion (noted,
           not an alarm).
@@ -634,37 +394,13 @@ class ZoneDetector(AlarmFitting):
         slope, se = self._fit_rate(a, n)
         if not (np.isfinite(slope) and -slope - 1.96 * (se if np.isfinite(se) else 0.0) > 0):
             return False
-        series = self._track_pressure(max(a - 4 * MIN_REF_BINS, 0), n)
         lo0 = max(a - 4 * MIN_REF_BINS, 0)
-        p = series[a - lo0:]
-        T = self.T.v[a: n + 1]
-        ok = np.isfinite(p) & np.isfinite(T) & self.real.v[a: n + 1]
-        if ok.sum() < 5:
-            return True
-        u = np.arange(n - a + 1, dtype=float)[ok]
-        uc = u - u.mean()
-        sxx = float(np.sum(uc * uc))
-        M = float(u[-1] - u[0])
-        dp = float(np.sum(uc * (p[ok] - p[ok].mean())) / sxx) * M  # the track's pressure change over the span [Pa]
-        dT = float(np.sum(uc * (T[ok] - T[ok].mean())) / sxx) * M  # temperature change [K]
-        real = self.real.v[lo0: n + 1]
-        d2 = (series[2:] - 2 * series[1:-1] + series[:-2])[real[2:] & real[1:-1] & real[:-2]]
-        d2 = d2[np.isfinite(d2)]
-        if len(d2) < 5:
-            return True
-        sig_p = math.sqrt(float(np.median(d2 * d2)) / 0.455 / 6.0)
-        se_dp = sig_p * math.sqrt(1.0 / sxx) * M
-        p_mean, T_mean = float(np.mean(p[ok])), float(np.mean(T[ok]))
-        cred = self._thermometer_credibility(a, p_mean / T_mean)
-        if -dp + cred * p_mean / T_mean * dT > 3.0 * se_dp:
-            return True
-        if dT <= 0:
-            return False  # neither the pressure nor a warming: wait for the data to tell
-        # the pressure did not fall beyond what the thermometers credibly explain: the fall of the track is
-        # carried by the thermometers' warming
-        self.suspicion = (f"thermometer suspicion: the track fell but the pressure did not ({dp:+.1f} Pa while the "
-                          f"temperature rose {dT:.2f} K over {M * self.cfg.bin_s / 60:.0f} min)")
-        return False
+        lo = max(a - CREDIBILITY_BINS, 0)
+        ok, why = pressure_confirms(self._track_pressure(lo, n), self.T.v[lo: n + 1], self.real.v[lo: n + 1],
+                                    lo0 - lo, a - lo, self.cfg.bin_s)
+        if why:
+            self.suspicion = why
+        return ok
 
     @staticmethod
     def _fit_start(tau: int, n: int) -> int:
@@ -672,33 +408,6 @@ class ZoneDetector(AlarmFitting):
         onset, or 3 bins back when the onset is younger (a slope needs 3 bins)."""
         a = tau + 1
         return max(n - 2, 0) if n - a + 1 < 3 else a
-
-    def _thermometer_credibility(self, a: int, dp_dT: float) -> float:
-        """How far the thermometers represent the gas, from the bins before ``a`` [-] (0..1): the regression
-        slope of the track's pressure on the zone temperature over the last :data:`CREDIBILITY_BINS` (both
-        detrended; its lower 2-standard-error side), divided by the ideal-gas ``p / T`` (``dp_dT`` [Pa/K]). A thermometer that follows the gas
-        moves the pressure with it (the orbital swings); one that warms with its own electronics does not. 0
-        without enough history or temperature variation (not shown credible)."""
-        lo = max(a - CREDIBILITY_BINS, 0)
-        if a - lo < 3 * MIN_REF_BINS:
-            return 0.0
-        p = self._track_pressure(lo, a - 1)
-        T = self.T.v[lo: a]
-        ok = np.isfinite(p) & np.isfinite(T) & self.real.v[lo: a]
-        if ok.sum() < 3 * MIN_REF_BINS:
-            return 0.0
-        u = np.arange(a - lo, dtype=float)[ok]
-        X = np.vstack([np.ones_like(u), u - u.mean()]).T
-        rp = p[ok] - X @ np.linalg.lstsq(X, p[ok], rcond=None)[0]
-        rT = T[ok] - X @ np.linalg.lstsq(X, T[ok], rcond=None)[0]
-        vT = float(np.sum(rT * rT))
-        if not vT > 0 or math.sqrt(vT / len(rT)) < 0.02:  # swings below 0.02 K: nothing shown
-            return 0.0
-        beta = float(np.sum(rp * rT)) / vT
-        resid = rp - beta * rT
-        se_beta = math.sqrt(float(np.sum(resid * resid)) / max(len(rp) - 3, 1) / vT)
-        # the lower side (2 standard errors): credibility has to be shown
-        return float(min(max((beta - 2.0 * se_beta) / dp_dT, 0.0), 1.0))
 
     def _track_pressure(self, a: int, n: int) -> np.ndarray:
         """The pressure the track's gas exerts at bins ``a .. n`` [Pa]: the zone pressure for the air track, the
@@ -787,6 +496,7 @@ class DetectionEngine:
         self.scalar_step = True
         self._notes_cache: tuple | None = None
         self._faults_cache: tuple | None = None
+        self._k_next_of: dict[tuple, int] = {}  # per zone: the bin after the last one its detector was fed
 
     def process(self, k0: int, sums: np.ndarray, counts: np.ndarray) -> None:
         """Feed complete bins ``k0 ..`` (per-channel sums and counts, station sensor order)."""
@@ -824,6 +534,12 @@ class DetectionEngine:
             else:
                 for zm in self.tracker.process(lo, sums[:, lo - k0: hi - k0], counts[:, lo - k0: hi - k0]):
                     det = self.detectors.get(zm.zone)
+                    if det is not None and int(zm.k[0]) != self._k_next_of.get(zm.zone):
+                        # the zone existed before, then not (a hatch closed and reopened inside this chunk): its
+                        # detector ended there, as in streaming; a new one starts (reusing it squeezed the gap
+                        # out of its track: a level jump and wrong alarm times)
+                        self._end_zone(zm.zone)
+                        det = None
                     if det is None:
                         det = self._new_detector(zm)
                     det.feed(self._track_changes(zm, det.track))
@@ -832,14 +548,19 @@ class DetectionEngine:
                     live.add(zm.zone)
                     if self.keep_series:
                         self.parts.append(zm)
+                    self._k_next_of[zm.zone] = int(zm.k[-1]) + 1
             for z in list(self.detectors):
                 if z not in live:
-                    d = self.detectors.pop(z)
-                    d.seal()
-                    self.finished.append(d)
-                    if self.fast is not None:
-                        self.fast.on_zone_end(z)
+                    self._end_zone(z)
         self.k_next = k0 + sums.shape[1]
+
+    def _end_zone(self, z: tuple) -> None:
+        """The zone ``z`` no longer exists: its detector is sealed and kept with the finished ones."""
+        d = self.detectors.pop(z)
+        d.seal()
+        self.finished.append(d)
+        if self.fast is not None:
+            self.fast.on_zone_end(z)
 
     def _new_detector(self, zm: ZoneMass) -> ZoneDetector:
         """The detector of a zone first seen in ``zm`` (track: the configured one, N2 when the zone has ppN2)."""
@@ -849,13 +570,30 @@ class DetectionEngine:
         if track == "n2" and zm.n2_mass_kg is None:
             track = "air"
         det = ZoneDetector(zm.zone, zm.volume_m3, self.cfg, track, self.station.total_volume_m3, int(zm.k[0]), h=self.h)
+        parent = self._parent_of(zm.zone)
+        if parent is not None:
+            det.noise.inherit = parent.noise.relative_slow()
         if not self.tracker._state(zm.zone).t_vote.sensors:
             # pressure alone (no trusted thermometer): the cabin's thermal swings are unmeasured noise
-            det.prior_k = max(self.cfg.slow_noise_prior_k, PRESSURE_ONLY_PRIOR_K)
             det.fallback = "no trusted temperature channel: pressure alone with a thermal allowance"
             det.pressure_only = True
         self.detectors[zm.zone] = det
         return det
+
+    def _parent_of(self, zone: tuple) -> ZoneDetector | None:
+        """The detector of the zone that ``zone`` was part of (or that was part of it) until now: sharing a module,
+        fed most recently, the largest shared volume first. Its slow noise, per unit mass, is the new detector's
+        starting point: an unmeasured bulk-gas temperature offset does not change when a hatch does."""
+        mods = set(zone)
+        best, key = None, None
+        for d in list(self.detectors.values()) + self.finished:
+            shared = mods & set(d.zone)
+            if not shared or d.y.n == 0:
+                continue
+            k = (d.k_first + d.y.n, sum(self.station.modules[m].volume_m3 for m in shared))
+            if key is None or k > key:
+                best, key = d, k
+        return best
 
     def unmonitored(self) -> list:
         """Zones of the current zone structure without a verdict, as :class:`ZoneStatus` (state ``unmonitored``)

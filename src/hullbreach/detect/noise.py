@@ -40,11 +40,6 @@ from hullbreach.detect.glr import (
     robust_sigma_blocks,
 )
 
-#: Prior of the unmeasured bulk-gas temperature offset [K] (standard deviation) and its correlation time [s]
-#: before the slow noise is measured: the MS-09 row of the issue 16 goals (0.05 K, 6 h; the independent
-#: generator's defaults). A larger prior (0.1 K) makes the first hours safer and MS-09 slower (docs/detection.md).
-SLOW_PRIOR_K = 0.05
-SLOW_PRIOR_TAU_S = 6 * 3600.0
 #: Weight of the prior, in degrees of freedom of a variance estimate [-].
 NU_PRIOR = 2.0
 #: Correlation times of the OU components the slow noise is fitted with [bins] (4 min to 17 h at 60 s), besides
@@ -61,6 +56,15 @@ FLOOR_FACTOR = 1.0
 UNMEASURED_FACTOR = 4.0
 #: The slow noise in use is the fit times (1 + SLOW_UPPER x its relative standard error): its upper side.
 SLOW_UPPER = 1.0
+#: Prior of the unmeasured bulk-gas temperature offset [K] (standard deviation) and its correlation time [s]
+#: before the slow noise is measured: the MS-09 row of the issue 16 goals (0.05 K, 6 h; the independent
+#: generator's defaults). It is observed on its own component and on every component not yet measured
+#: (:func:`fit_slow_noise`), with its upper side: about 0.1 K in use at start-up, the top of the goal envelope.
+#: Tried 2026-12-07: the prior observed once (0 on the other unmeasured components), at 0.05 K the MS-09 rate was
+#: found 1.5x sooner (74 instead of 107-115 min, sigma 0.05 K) but start-up alarms came back (sigma >= 0.05 K,
+#: 10-11 h in); at an upper side of 0.1 K it kept them and lost the gain (docs/detection.md §2c).
+SLOW_PRIOR_K = 0.05
+SLOW_PRIOR_TAU_S = 6 * 3600.0
 
 
 @functools.lru_cache(maxsize=256)
@@ -111,7 +115,8 @@ def allan_excess(y: np.ndarray, real: np.ndarray, sigma2: float | None) -> list:
     return out
 
 
-def fit_slow_noise(rows: list, taus: tuple, prior_var: float, prior_col: int) -> tuple:
+def fit_slow_noise(rows: list, taus: tuple, prior_var: float, prior_col: int, inherited: np.ndarray | None = None,
+                   inherited_largest: int = 0, extra: tuple = ()) -> tuple:
     """Variances of the OU components ``taus`` [bins] that fit the Allan excesses ``rows`` (weighted, non-negative
     least squares), then their upper side (:data:`SLOW_UPPER`). Returns ``(variances [kg^2], the largest scale
     measured [bins])``.
@@ -120,7 +125,17 @@ def fit_slow_noise(rows: list, taus: tuple, prior_var: float, prior_col: int) ->
     the prior's own component (``prior_col``) and on every component the data cannot measure yet (a correlation
     time beyond :data:`FLOOR_FACTOR` times the largest scale measured): the data outweigh it where they are
     precise. (A hard floor at the prior on those components, tried, made the MS-09 demo alarm 1.3-2.4 h after
-    the onset instead of 18-26 min: docs/detection.md §2c.)"""
+    the onset instead of 18-26 min: docs/detection.md §2c.)
+
+    ``inherited`` [kg^2]: the variances another zone's detector measured on the same gas (the zone this one was
+    part of before a hatch changed, scaled to this track's mass), on the components its largest scale
+    ``inherited_largest`` [bins] measured: one more observation each, of the prior's weight, in place of the prior
+    on those components (an unmeasured bulk-gas offset does not reset when a hatch closes).
+
+    ``extra``: prior processes known to be there ``(column, variance [kg^2])`` (the thermal swings of a zone
+    without a trusted thermometer, whose cabin swings nothing measures): each observed on its own component like
+    the prior, and a floor while the data cannot measure it yet (a smooth swing is not an OU process: the short
+    scales, measured first, would argue its OU stand-in away, as they did on the pressure-only MS-09 record)."""
     from scipy.optimize import nnls
 
     largest = rows[-1][0] if rows else 0
@@ -128,17 +143,38 @@ def fit_slow_noise(rows: list, taus: tuple, prior_var: float, prior_col: int) ->
     for sc, e, se, _cnt in rows:
         A.append([allan_ou_coefficient(sc, t) / se for t in taus])
         b.append(e / se)
-    if prior_var > 0:
-        se_p = prior_var * math.sqrt(2.0 / NU_PRIOR)
-        for c, tau in enumerate(taus):
-            if c == prior_col or tau > FLOOR_FACTOR * largest:
-                A.append([1.0 / se_p if j == c else 0.0 for j in range(len(taus))])
-                b.append(prior_var / se_p)
+    rel_p = math.sqrt(2.0 / NU_PRIOR)
+    known = max(largest, inherited_largest) if inherited is not None else largest
+    for c, tau in enumerate(taus):
+        by_parent = inherited is not None and tau <= FLOOR_FACTOR * inherited_largest
+        if by_parent:
+            se_i = max(float(inherited[c]), prior_var) * rel_p
+            if se_i > 0:
+                A.append([1.0 / se_i if j == c else 0.0 for j in range(len(taus))])
+                b.append(float(inherited[c]) / se_i)
+        elif any(c == ec for ec, _ in extra):
+            ev = next(v for ec, v in extra if ec == c)
+            A.append([1.0 / (ev * rel_p) if j == c else 0.0 for j in range(len(taus))])
+            b.append(1.0 / rel_p)
+        elif prior_var > 0 and (c == prior_col or tau > FLOOR_FACTOR * known):
+            se_p = prior_var * rel_p
+            A.append([1.0 / se_p if j == c else 0.0 for j in range(len(taus))])
+            b.append(prior_var / se_p)
     if not A:
         return np.zeros(len(taus)), largest
     x, _res = nnls(np.array(A), np.array(b))
     rel = KAPPA_REL_SE * math.sqrt(2.0 / rows[-1][3]) if rows else math.sqrt(2.0 / NU_PRIOR)
-    return x * (1.0 + SLOW_UPPER * rel), largest
+    x = x * (1.0 + SLOW_UPPER * rel)
+    for c, ev in extra:
+        if taus[c] > FLOOR_FACTOR * largest:
+            x[c] = max(x[c], ev)
+    if inherited is not None:
+        # what the parent measured and this zone cannot measure yet is a floor: the same gas, a few hours ago
+        # (its own short record cannot argue a slow component away)
+        for c, tau in enumerate(taus):
+            if FLOOR_FACTOR * largest < tau <= FLOOR_FACTOR * inherited_largest:
+                x[c] = max(x[c], float(inherited[c]))
+    return x, largest
 
 
 class _Buf:
@@ -221,18 +257,44 @@ class NoiseModel:
         self.k_first = 0  # bin of track index 0 (the detector's; it moves while leading invalid bins are dropped)
         self.taus: tuple = SLOW_TAUS  # OU components [bins]; the prior's own is appended by set_prior
         self.prior_var = 0.0  # prior variance of the slow noise [kg^2] (set_prior), on the last component
+        #: relative variances [-] (per unit track mass squared) of the slow-noise components measured by the
+        #: detector of the zone this one was part of, and its largest scale measured [bins] (None: no parent)
+        self.inherit: tuple | None = None
+        self._inherited: np.ndarray | None = None  # the same in kg^2 of this track (set_prior)
+        self._level = 0.0  # the track's mass [kg] (set_prior)
+        self.extra: tuple = ()  # further prior processes: (component, variance [kg^2]) (set_prior)
         self.slow_mem: list = []  # per completed block: variances of the components in use [kg^2]
         self.scale_mem: list = []  # per completed block: the largest scale measured [bins]
         self._smem: np.ndarray | None = None
 
     def set_prior(self, mass_kg: float, temperature_k: float, bin_s: float, sigma_k: float = SLOW_PRIOR_K,
-                  tau_s: float = SLOW_PRIOR_TAU_S) -> None:
+                  tau_s: float = SLOW_PRIOR_TAU_S, swings: tuple = ()) -> None:
         """The slow-noise prior for a track of ``mass_kg`` [kg] at ``temperature_k`` [K] in bins of ``bin_s``
         [s]: a bulk-gas temperature offset of ``sigma_k`` [K] with correlation time ``tau_s`` [s] moves the
-        apparent mass by ``m sigma_T / T`` (ideal gas, the thermometers not seeing it)."""
+        apparent mass by ``m sigma_T / T`` (ideal gas, the thermometers not seeing it).
+
+        ``swings``: unmeasured periodic temperature swings ``(amplitude [K], period [s])`` (the cabin's orbital and
+        daily swings on a zone without a trusted thermometer), each a further prior process: an OU of the sine's
+        variance ``A^2 / 2`` with correlation time ``period / 2 pi`` (its changes over a quarter period match the
+        sine's typical ones), a floor until measured (``extra`` of :func:`fit_slow_noise`): they are known to be
+        there."""
         s_kg = mass_kg * sigma_k / temperature_k
         self.prior_var = s_kg * s_kg
-        self.taus = SLOW_TAUS + (float(tau_s) / float(bin_s),)
+        sw = [(float(per) / (2 * math.pi) / float(bin_s), 0.5 * (mass_kg * amp / temperature_k) ** 2)
+              for amp, per in swings if amp > 0]
+        self.taus = SLOW_TAUS + tuple(t for t, _ in sw) + (float(tau_s) / float(bin_s),)
+        self.extra = tuple((len(SLOW_TAUS) + i, v) for i, (_t, v) in enumerate(sw))
+        self._level = float(mass_kg)
+        if self.inherit is not None and len(self.inherit[0]) == len(self.taus):
+            self._inherited = np.asarray(self.inherit[0], dtype=float) * mass_kg * mass_kg
+
+    def relative_slow(self) -> tuple | None:
+        """The slow noise in use now, per unit track mass squared [-] per component, with the largest scale
+        measured [bins], for the detector of a zone made from this one (None: nothing measured yet)."""
+        if not self.slow or not self.slow_mem or not self._level > 0:
+            return None
+        largest = max(self.scale_mem[-1], self.inherit[1] if self._inherited is not None else 0)
+        return np.asarray(self.slow_mem[-1], dtype=float) / (self._level * self._level), int(largest)
 
     def note_change(self, k: int) -> None:
         """A channel the track depends on left the zone's vote at bin ``k`` (absolute; track bin
@@ -267,7 +329,12 @@ class NoiseModel:
         b = np.asarray(n) // SIGMA_BLOCK - 1
         C = len(self.taus)
         prior = np.zeros(C)
-        prior[-1] = self.prior_var * (1.0 + SLOW_UPPER * math.sqrt(2.0 / NU_PRIOR)) if len(self.taus) > len(SLOW_TAUS) else 0.0
+        if self._inherited is not None:
+            prior = self._fit([])[0]
+        else:
+            prior[-1] = self.prior_var * (1.0 + SLOW_UPPER * math.sqrt(2.0 / NU_PRIOR)) if len(self.taus) > len(SLOW_TAUS) else 0.0
+            for c, v in self.extra:
+                prior[c] = v * (1.0 + SLOW_UPPER * math.sqrt(2.0 / NU_PRIOR))
         out = np.tile(prior, (len(b), 1))
         has = (b >= 0) & (b < len(self.slow_mem))
         if has.any():
@@ -298,7 +365,15 @@ class NoiseModel:
         self.update()
         b = int(n) // SIGMA_BLOCK - 1
         largest = self.scale_mem[b] if 0 <= b < len(self.scale_mem) else 0
+        if self._inherited is not None:
+            largest = max(largest, self.inherit[1])
         return self.taus[-1] > UNMEASURED_FACTOR * largest
+
+    def _fit(self, rows: list) -> tuple:
+        """:func:`fit_slow_noise` of ``rows`` with this model's prior and inheritance."""
+        inh = self._inherited
+        return fit_slow_noise(rows, self.taus, self.prior_var, len(self.taus) - 1, inh,
+                              self.inherit[1] if inh is not None else 0, self.extra)
 
     def _slow_update(self, e: int, s2: float) -> None:
         """The slow noise in use after the block ending at track bin ``e`` (white variance ``s2`` [kg^2])."""
@@ -315,7 +390,7 @@ class NoiseModel:
             mine = {r[0]: r for r in rows}
             rows = [min((x for x in (mine.get(sc), aux.get(sc)) if x is not None), key=lambda r: r[2])
                     for sc in SLOW_SCALES if sc in mine or sc in aux]
-        x, largest = fit_slow_noise(rows, self.taus, self.prior_var, len(self.taus) - 1)
+        x, largest = self._fit(rows)
         self.slow_mem.append(x)
         self.scale_mem.append(largest)
 
