@@ -7,7 +7,9 @@ Parts (each prints a markdown table):
 1. Idealized expected time to isolate (every test decides in its expected time; priors = leak_prior):
    hullbreach, ISS procedure and, on ``demo``, the exact optimum by dynamic programming (the gap).
 2. Time to plan one step on iss-2025 (median of 20).
-3. Monte Carlo with the simulator in the loop (sensor path ``fast``, see hullbreach.campaign.runner):
+3. Monte Carlo with the simulator in the loop (sensor path ``fast``, see hullbreach.campaign.runner; the
+   simulator's default nuisance, ``realistic`` since issue 16: unmeasured bulk-gas offsets the thermometers
+   do not see, thermometer lag and self-heating, pressure drift):
    1-2 mmHg/day leaks on iss-2025 and the MS-09 rate on iss-2018; ``--runs`` cases per station, each run
    by both policies.
 4. ``--validate N``: N cases per station run with the ``fast`` and the ``full`` (1 Hz simulator
@@ -26,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from hullbreach.campaign import build_cases, run_cases, summarize
+from hullbreach.campaign.run import clopper_pearson
 from hullbreach.isolate.plan import PlanState, exact_optimum, ideal_policy_cost, plan_next
 from hullbreach.isolate.policies import get_policy
 from hullbreach.station import load_station
@@ -93,10 +96,14 @@ def report(df: pd.DataFrame, wall: float | None = None, workers: int | None = No
     s = summarize(df)
     how = f", {wall / 60:.1f} min on {workers} processes" if wall else ""
     print(f"\n### 3. Monte Carlo, simulator in the loop ({len(df)} runs{how})\n")
-    print("| station | leak class | policy | runs | median h | p90 h | wrong module | undecided | violations | configs (mean) | air lost kg (median) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| station | leak class | policy | runs | right module (95 % CP) | median h | p90 h | wrong module | undecided | violations | configs (mean) | air lost kg (median) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in s.itertuples():
-        print(f"| {r.station} | {r.label} | {r.policy} | {r.runs} | {r.median_time_h:.2f} | {r.p90_time_h:.2f} | "
+        g = df[(df["station"] == r.station) & (df["label"] == r.label) & (df["policy"] == r.policy)]
+        k = int(g["correct"].sum())
+        lo, hi = clopper_pearson(k, len(g))
+        print(f"| {r.station} | {r.label} | {r.policy} | {r.runs} | {k / len(g):.1%} [{lo:.1%}, {hi:.1%}] | "
+              f"{r.median_time_h:.2f} | {r.p90_time_h:.2f} | "
               f"{r.wrong_module_rate:.1%} | {r.undecided_rate:.1%} | {r.violations} | {r.mean_configurations:.2f} | "
               f"{r.median_air_lost_kg:.2f} |")
     print("\nratios hullbreach / ISS procedure (same cases):\n")

@@ -35,6 +35,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from hullbreach.campaign.run import clopper_pearson
 from hullbreach.constants import PA_PER_MMHG
 from hullbreach.isolate import IsolationSession, infer
 from hullbreach.isolate.session import PROGRESS_MIN_BITS, leak_mass_flow_from_rate
@@ -189,16 +190,6 @@ def run_case(station, c: dict) -> dict:
                "violation_details": "", "repeats_without_info": 0, "alert": False, "wall_s": math.nan}
     row.update({k: v for k, v in c.items() if k not in row or k == "seed"})
     return row
-
-
-def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Exact binomial interval for k successes in n (Clopper & Pearson 1934, Biometrika 26:404)."""
-    from scipy.stats import beta
-
-    a = (1.0 - level) / 2.0
-    lo = 0.0 if k == 0 else float(beta.ppf(a, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1.0 - a, k + 1, n - k))
-    return lo, hi
 
 
 def wide_summary(df: pd.DataFrame, evs: set) -> str:

@@ -97,3 +97,16 @@ def test_fast_sensor_path_hides_the_unmeasured_offset_from_the_thermometers():
     assert fast_station(st).sensors[ps.id].noise_std == pytest.approx(
         (ps.noise_std ** 2 + ps.resolution ** 2 / 12.0) ** 0.5 / FAST_BLOCK_S ** 0.5)
     assert fast_station(st).sensors[ps.id].resolution == 0.0
+
+
+def test_clopper_pearson_interval():
+    """Exact binomial interval: 0 failures in n runs bound the rate below by 0.025^(1/n) (closed form of
+    the beta quantile); a known value from Clopper & Pearson's table-free formula for k = 5, n = 10."""
+    from hullbreach.campaign.run import clopper_pearson
+
+    lo, hi = clopper_pearson(300, 300)
+    assert hi == 1.0 and lo == pytest.approx(0.025 ** (1 / 300), rel=1e-9)
+    lo, hi = clopper_pearson(5, 10)
+    assert lo == pytest.approx(0.1871, abs=1e-4) and hi == pytest.approx(0.8129, abs=1e-4)
+    with pytest.raises(CampaignError):
+        clopper_pearson(3, 2)
