@@ -21,6 +21,11 @@ tolerance + 0.2 mmHg, a crew zone below the evacuation pressure, a crew zone wit
 and repeated configurations without information (the same closed set twice in a row when the first did
 not lower the posterior entropy by PROGRESS_MIN_BITS).
 
+``--wide`` draws every nuisance of the generator per run from :data:`WIDE_LEVELS` (common and per-module
+offsets with tau 1-12 h, thermometer lag and self-heating, pressure drift, leak class, leak start during
+step 1) and prints the right-module rate with its exact 95 % interval (issue 16 goal row); ``--corner``
+puts every nuisance at its worst level at once.
+
 ``--baseline`` runs the same cases with the inference of 53ac87c's model (``Nuisance(0, 0)``: independent
 zone errors; the rest of the session as now), as the named baseline in the same run.
 """
