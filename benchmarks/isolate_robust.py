@@ -1,6 +1,7 @@
 """Closed-loop isolation on telemetry hullbreach did not make (issue 16 goal row "isolation").
 
     PYTHONPATH=$PWD/src:$PWD python benchmarks/isolate_robust.py --sigmas 0.02 0.05 0.1 --reps 1 [--csv runs.csv]
+    PYTHONPATH=$PWD/src:$PWD python benchmarks/isolate_robust.py --wide --reps 12 [--corner] [--csv runs.csv]
         [--modules all] [--baseline]
 
 For each leaking module of iss-2025 (all 27, escape vehicles included), each common OU sigma of the
@@ -20,6 +21,11 @@ tolerance + 0.2 mmHg, a crew zone below the evacuation pressure, a crew zone wit
 and repeated configurations without information (the same closed set twice in a row when the first did
 not lower the posterior entropy by PROGRESS_MIN_BITS).
 
+``--wide`` draws every nuisance of the generator per run from :data:`WIDE_LEVELS` (common and per-module
+offsets with tau 1-12 h, thermometer lag and self-heating, pressure drift, leak class, leak start during
+step 1) and prints the right-module rate with its exact 95 % interval (issue 16 goal row); ``--corner``
+puts every nuisance at its worst level at once.
+
 ``--baseline`` runs the same cases with the inference of 53ac87c's model (``Nuisance(0, 0)``: independent
 zone errors; the rest of the session as now), as the named baseline in the same run.
 """
@@ -34,6 +40,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from hullbreach.campaign.run import clopper_pearson
 from hullbreach.constants import PA_PER_MMHG
 from hullbreach.isolate import IsolationSession, infer
 from hullbreach.isolate.session import PROGRESS_MIN_BITS, leak_mass_flow_from_rate
@@ -71,16 +78,20 @@ def _dp_now(station, truth, hatch_id) -> float:
 
 
 def run_one(station, module: str, rate_mmhg_day: float, sigma_k: float, seed: int, nuisance=None,
-            max_steps: int = 20) -> dict:
+            max_steps: int = 20, cfg: GenConfig | None = None, leak_start_s: float = 0.0) -> dict:
+    """One closed-loop session. ``cfg`` (default: the generator's defaults with a common OU ``sigma_k``,
+    tau 6 h) sets every nuisance of the generator; ``leak_start_s`` [s] opens the hole that long after the
+    session starts (a leak that begins during the first step)."""
     wall = time.time()
     rng = np.random.default_rng([seed, 7])
     rate = rate_mmhg_day * PA_PER_MMHG / 86400.0
     mdot_true = leak_mass_flow_from_rate(station, rate)
     est = mdot_true * math.exp(0.15 * rng.standard_normal())
-    cfg = GenConfig(cadence_s=10.0, ou_common_sigma_k=sigma_k, ou_common_tau_s=6 * 3600.0)
+    if cfg is None:
+        cfg = GenConfig(cadence_s=10.0, ou_common_sigma_k=sigma_k, ou_common_tau_s=6 * 3600.0)
     # the hole that gives this station-wide rate: the same mass flow, whichever module holds it
     area = effective_area_for_rate(station, module, mdot_true_to_zone_rate(station, module, mdot_true))
-    gstate = start(station, cfg, seed=seed, leaks=[Leak(module, area, start_s=0.0)])
+    gstate = start(station, cfg, seed=seed, leaks=[Leak(module, area, start_s=leak_start_s)])
     s = IsolationSession(station, leak_mass_flow_kg_s=est, seed=seed, nuisance=nuisance)
     closed = frozenset(station.closed_hatches())
     viol: list = []
@@ -133,6 +144,117 @@ def mdot_true_to_zone_rate(station, module, mdot_kg_s) -> float:
     return mdot_kg_s * R_AIR * t / station.zone_volume_m3(zone)
 
 
+#: The wide sweep (``--wide``): each run draws every nuisance of the generator independently from these
+#: levels (issue 16's range: sigma <= 0.1 K, tau 1-12 h), and a leak class. Levels are [K], [h], [s], [Pa/day].
+WIDE_LEVELS = {
+    "common_sigma_k": (0.02, 0.05, 0.1),
+    "common_tau_h": (1.0, 6.0, 12.0),
+    "module_sigma_k": (0.0, 0.02, 0.05),
+    "module_tau_h": (1.0, 3.0, 12.0),
+    "thermometer_lag_s": (0.0, 120.0, 300.0),
+    "self_heating_k": (0.0, 0.3, 0.6),
+    "pressure_drift_pa_day": (0.5, 1.0, 2.0),
+    "leak": ("1 mmHg/day", "2 mmHg/day", "1-2 mmHg/day", "MS-09 0.6 mmHg/h"),
+    "leak_start_s": (0.0, 0.0, 0.0, 1200.0),  # one run in four: the hole opens 20 min into the first step
+}
+#: The corner: every nuisance at its worst level at once (``--corner``).
+CORNER = {"common_sigma_k": 0.1, "common_tau_h": 1.0, "module_sigma_k": 0.05, "module_tau_h": 1.0,
+          "thermometer_lag_s": 300.0, "self_heating_k": 0.6, "pressure_drift_pa_day": 2.0}
+
+
+def _leak_rate_mmhg_day(leak: str, rng) -> float:
+    return {"1 mmHg/day": 1.0, "2 mmHg/day": 2.0, "MS-09 0.6 mmHg/h": 0.6 * 24.0}.get(
+        leak, None) or float(rng.uniform(1.0, 2.0))
+
+
+def wide_case(rng, module: str, corner: bool = False) -> dict:
+    """One run's nuisance and leak, drawn from :data:`WIDE_LEVELS` (or :data:`CORNER` with a drawn leak)."""
+    c = {k: v[int(rng.integers(len(v)))] for k, v in WIDE_LEVELS.items()}
+    if corner:
+        c.update(CORNER)
+    c["module"] = module
+    c["rate_mmhg_day"] = _leak_rate_mmhg_day(c["leak"], rng)
+    c["seed"] = int(rng.integers(2 ** 31))
+    return c
+
+
+def run_case(station, c: dict) -> dict:
+    """Run one :func:`wide_case` closed loop; the row carries the case's nuisance levels."""
+    cfg = GenConfig(cadence_s=10.0, ou_common_sigma_k=c["common_sigma_k"],
+                    ou_common_tau_s=c["common_tau_h"] * 3600.0, ou_module_sigma_k=c["module_sigma_k"],
+                    ou_module_tau_s=c["module_tau_h"] * 3600.0, thermometer_lag_s=c["thermometer_lag_s"],
+                    self_heating_k=c["self_heating_k"],
+                    pressure_drift_sigma_pa_per_day=c["pressure_drift_pa_day"],
+                    pressure_random_walk_pa_per_sqrt_day=c["pressure_drift_pa_day"])
+    try:
+        row = run_one(station, c["module"], c["rate_mmhg_day"], c["common_sigma_k"], c["seed"], cfg=cfg,
+                      leak_start_s=c["leak_start_s"])
+    except Exception as exc:  # noqa: BLE001 - recorded, not hidden
+        row = {"module": c["module"], "found": None, "state": f"error: {type(exc).__name__}: {exc}",
+               "correct": False, "probability": math.nan, "time_h": math.nan, "steps": 0, "violations": 0,
+               "violation_details": "", "repeats_without_info": 0, "alert": False, "wall_s": math.nan}
+    row.update({k: v for k, v in c.items() if k not in row or k == "seed"})
+    return row
+
+
+def wide_summary(df: pd.DataFrame, evs: set) -> str:
+    """Markdown summary of a wide sweep: the right-module rate with its 95 % Clopper-Pearson interval,
+    violations, repeats, times, then the right-module rate per level of each nuisance."""
+    n, k = len(df), int(df["correct"].sum())
+    lo, hi = clopper_pearson(k, n)
+    t = df.loc[df["correct"], "time_h"]
+    ev = df[df["module"].isin(evs)]
+    out = ["| runs | right module | 95 % CP interval | wrong module | stop | undecided | errors | violations | "
+           "repeats w/o info | median h | p90 h | max h | alert when the leak is in an escape vehicle |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+           f"| {n} | {k} ({k / n:.2%}) | [{lo:.2%}, {hi:.2%}] | {int((df['found'].notna() & ~df['correct']).sum())} | "
+           f"{int((df['state'] == 'stop').sum())} | {int((df['state'] == 'undecided').sum())} | "
+           f"{int(df['state'].astype(str).str.startswith('error').sum())} | {int(df['violations'].sum())} | "
+           f"{int(df['repeats_without_info'].sum())} | {t.median():.2f} | {t.quantile(0.9):.2f} | {t.max():.2f} | "
+           f"{int(ev['alert'].sum())}/{len(ev)} |", ""]
+    out.append("| nuisance | level | runs | right | median h | max h |")
+    out.append("|---|---|---|---|---|---|")
+    for key in [k_ for k_ in WIDE_LEVELS if k_ in df]:
+        for lev, g in df.groupby(key):
+            tt = g.loc[g["correct"], "time_h"]
+            out.append(f"| {key} | {lev} | {len(g)} | {g['correct'].mean():.1%} | {tt.median():.2f} | "
+                       f"{tt.max():.2f} |")
+    return "\n".join(out)
+
+
+def main_wide(a, st) -> int:
+    mods = list(st.modules) if a.modules == ["all"] else a.modules
+    rng = np.random.default_rng(a.seed)
+    rows = []
+    t0 = time.time()
+    for rep in range(a.reps):
+        for m in mods:
+            row = run_case(st, wide_case(rng, m, corner=a.corner))
+            rows.append(row)
+            print(f"{len(rows):4d} {m:15s} -> {str(row['found']):15s} {str(row['state'])[:60]:10s} "
+                  f"{row['time_h']:.2f} h, {row['steps']} steps, {row['violations']} viol, "
+                  f"{row['repeats_without_info']} rep | sig {row['common_sigma_k']} tau {row['common_tau_h']} "
+                  f"mod {row['module_sigma_k']} lag {row['thermometer_lag_s']:.0f} sh {row['self_heating_k']} "
+                  f"{row['leak']} start {row['leak_start_s']:.0f}", flush=True)
+            if a.csv and len(rows) % 20 == 0:
+                pd.DataFrame(rows).to_csv(a.csv, index=False)
+    df = pd.DataFrame(rows)
+    if a.csv:
+        df.to_csv(a.csv, index=False)
+    print(f"\n{len(df)} runs in {(time.time() - t0) / 60:.1f} min (median {df['wall_s'].median():.1f} s/run)\n")
+    print(wide_summary(df, _ev_group(st)))
+    worst = df.sort_values("time_h", ascending=False).head(5)
+    cols = ["module", "found", "state", "time_h", "steps", "common_sigma_k", "common_tau_h", "module_sigma_k",
+            "thermometer_lag_s", "self_heating_k", "pressure_drift_pa_day", "leak", "leak_start_s", "seed"]
+    print("\nWorst cases (longest):")
+    print(worst[cols].to_string(index=False))
+    bad = df[~df["correct"] | (df["violations"] > 0) | (df["repeats_without_info"] > 0)]
+    if len(bad):
+        print("\nNot right, violated or repeated:")
+        print(bad[cols + ["violation_details"]].to_string(index=False))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sigmas", type=float, nargs="+", default=[0.02, 0.05, 0.1])
@@ -142,8 +264,13 @@ def main(argv=None) -> int:
     ap.add_argument("--only-baseline", action="store_true", help="run only the 53ac87c error model")
     ap.add_argument("--csv", default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--wide", action="store_true",
+                    help="draw every generator nuisance per run from WIDE_LEVELS (reps x modules runs)")
+    ap.add_argument("--corner", action="store_true", help="with --wide: every nuisance at its worst level")
     a = ap.parse_args(argv)
     st = load_station(STATION)
+    if a.wide:
+        return main_wide(a, st)
     mods = list(st.modules) if a.modules == ["all"] else a.modules
     rng = np.random.default_rng(a.seed)
     rows = []

@@ -63,3 +63,50 @@ def test_cli_campaign(tmp_path, capsys):
     df = pd.read_csv(out)
     assert len(df) == 4 and set(df["policy"]) == {"hullbreach", "iss"}
     assert main(["campaign", "demo", "--runs", "1", "--leak-class", "bogus"]) == 1
+
+
+def test_fast_sensor_path_hides_the_unmeasured_offset_from_the_thermometers():
+    """The campaign's fast path is the simulator's own sensor model at 60 s (``fast_station``): its
+    thermometers read the gas temperature minus the unmeasured bulk offset, as the 1 Hz ones do
+    (``_sensor_truth`` in hullbreach.sim.simulator). Before issue 16's fix the fast path read the truth
+    temperatures, which include the offset: the thermometers saw what real ones cannot."""
+    import numpy as np
+
+    from hullbreach.campaign.runner import FAST_BLOCK_S, fast_station
+    from hullbreach.sim import Scenario, simulate
+    from hullbreach.sim.scenario import Nuisance
+    from hullbreach.station import load_station
+
+    st = load_station("demo")
+    nz = Nuisance(common_offset_k=1.0, module_offset_k=0.0, thermometer_lag_s=0.0, thermometer_self_heating_k=0.0,
+                  pressure_drift_pa_per_day=0.0, pressure_random_walk_pa_per_sqrt_day=0.0)
+    sc = Scenario(nuisance=nz, duration_s=12 * 3600.0, sample_rate_hz=1.0 / FAST_BLOCK_S, truth_dt_s=FAST_BLOCK_S)
+    res = simulate(fast_station(st), sc, seed=4, telemetry=True)
+    tsens = next(s for s in st.sensors.values() if s.quantity == "temperature")
+    tel = res.telemetry[res.telemetry["channel"] == tsens.id].set_index("time")["value"]
+    truth = res.truth[res.truth["module"] == tsens.module].set_index("time")["temperature_k"]
+    both = pd.concat([tel.rename("t"), truth.rename("g")], axis=1, join="inner").dropna()
+    from hullbreach.units import to_si
+
+    diff = np.asarray(to_si(both["t"].to_numpy(), tsens.unit)) - both["g"].to_numpy()
+    assert len(diff) > 600
+    # the thermometer misses the 1 K offset: it differs from the gas temperature by far more than its noise
+    assert np.std(diff) > 0.2 and np.max(np.abs(diff)) > 0.5
+    # and the block-mean noise of a pressure channel is sd / sqrt(60) of the 1 Hz sensor
+    ps = next(s for s in st.sensors.values() if s.quantity == "pressure")
+    assert fast_station(st).sensors[ps.id].noise_std == pytest.approx(
+        (ps.noise_std ** 2 + ps.resolution ** 2 / 12.0) ** 0.5 / FAST_BLOCK_S ** 0.5)
+    assert fast_station(st).sensors[ps.id].resolution == 0.0
+
+
+def test_clopper_pearson_interval():
+    """Exact binomial interval: 0 failures in n runs bound the rate below by 0.025^(1/n) (closed form of
+    the beta quantile); a known value from Clopper & Pearson's table-free formula for k = 5, n = 10."""
+    from hullbreach.campaign.run import clopper_pearson
+
+    lo, hi = clopper_pearson(300, 300)
+    assert hi == 1.0 and lo == pytest.approx(0.025 ** (1 / 300), rel=1e-9)
+    lo, hi = clopper_pearson(5, 10)
+    assert lo == pytest.approx(0.1871, abs=1e-4) and hi == pytest.approx(0.8129, abs=1e-4)
+    with pytest.raises(CampaignError):
+        clopper_pearson(3, 2)

@@ -126,3 +126,22 @@ def test_noise_model_calibrated_against_simulator(demo):
     predicted = math.sqrt(zone_noise_coefficient(demo, z) / 1800.0 ** 3)
     assert 0.5 < rates[z].std_kg_s / predicted < 2.0
     assert abs(rates[z].rate_kg_s) < 4 * predicted  # no leak: the trend is noise
+
+
+def test_longest_wait_covers_the_expected_decision_time_with_crew():
+    """Regression (issue 16 campaign on the realistic nuisance): with the crew's O2 use in the Russian
+    segment, a Russian/US split at 2e-5 kg/s can be decided at the nominal leak but never at the low end
+    of the estimate; the longest wait then fell back to the small zones only (27 min against an expected
+    9.6 h), the step timed out undecided and the session ended ``undecided``. The longest wait must
+    cover every candidate zone's expected decision time."""
+    from dataclasses import replace
+
+    from hullbreach.isolate import IsolationSession
+    from hullbreach.isolate.plan import evaluate
+
+    st = load_station("iss-2025")
+    s = IsolationSession(st, leak_mass_flow_kg_s=2.0e-5, seed=0, crew={"soyuz-dm": 3})
+    c0 = frozenset(st.closed_hatches()) - {"zvezda-zvezda-prk"}
+    d = evaluate(st, replace(s._plan_state(), closed=c0), c0 | {"pma1-zarya"}, s.rules, s.crew_plan_std)
+    assert d is not None
+    assert d.dwell_s >= max(d.dwell_by_zone) >= d.expected_dwell_s

@@ -285,3 +285,45 @@ def test_isolate_library_does_not_import_the_cli():
                 assert not node.module.startswith("hullbreach.cli"), f"{f.name} imports {node.module}"
             if isinstance(node, ast.Import):
                 assert not any(a.name.startswith("hullbreach.cli") for a in node.names), f.name
+
+
+# ------------------------------------------------------------------------- issue 16 wide sweep (session 2)
+
+def _favour(s: IsolationSession, weights: dict) -> None:
+    """Set the session's evidence so that the hypotheses named in ``weights`` (labels) carry these odds."""
+    labels = list(s.hyps.labels)
+    s.ll = np.full_like(s.ll, -60.0)
+    for lab, w in weights.items():
+        s.ll[labels.index(lab)] = math.log(w)
+
+
+def test_a_leak_sealed_away_from_the_crew_does_not_stop_the_search(iss2025):
+    """Wide sweep (MS-09 rate in the sealed PMA-3, 3.9 m3): the PMA fell fast, the reserve time was taken
+    in the zone most likely to leak - the PMA itself, where nobody is - and the search ended ``stop`` at
+    98 % on the right module. The reserve counts only zones holding the crew (or an escape vehicle)."""
+    s = IsolationSession(iss2025, leak_mass_flow_kg_s=2.4e-4, seed=0)
+    assert "node2-pma3" in s.closed
+    _favour(s, {"pma3": 0.98, "destiny": 0.02})
+    s.pressures["pma3"] = iss2025.evacuation_pressure_pa + 10 * PA_PER_MMHG
+    step = s.next_step()
+    assert step.state != "stop", step.advice
+    # a likely leak in the crew's own zone still limits it
+    s2 = IsolationSession(iss2025, leak_mass_flow_kg_s=2.4e-4, seed=0)
+    _favour(s2, {"destiny": 0.98, "pma3": 0.02})
+    for m in s2.pressures:
+        s2.pressures[m] = iss2025.evacuation_pressure_pa + 1 * PA_PER_MMHG
+    assert s2.next_step().state == "stop"
+
+
+def test_a_module_that_leaks_for_certain_is_found_despite_a_possible_second_leak():
+    """A module may hold the leak alone at 98 % and, with a second smaller leak elsewhere, at 99.9 %: it
+    leaks for certain, so it is found (53ac87c and session 1 required 99 % alone)."""
+    from hullbreach.isolate.session import found_module
+
+    post = {"pma3": 0.983, "pma3+zvezda-prk": 0.016, "destiny": 0.001}
+    marg = {"pma3": 0.999, "zvezda-prk": 0.016, "destiny": 0.001}
+    assert found_module(post, marg, 0.99) == ("pma3", 0.999)
+    assert found_module({"pma3": 0.995, "destiny": 0.005}, {"pma3": 0.995, "destiny": 0.005}, 0.99) == ("pma3", 0.995)
+    # neither alone nor in all at 99 %: not found
+    assert found_module({"pma3": 0.90, "pma3+destiny": 0.05, "destiny": 0.05},
+                        {"pma3": 0.95, "destiny": 0.10}, 0.99) is None

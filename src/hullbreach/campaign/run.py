@@ -122,6 +122,20 @@ def run_cases(cases: list, *, workers: int | None = None, dask_address: str | No
     return pd.DataFrame(rows)
 
 
+def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Exact (conservative) binomial confidence interval [-] for a rate of ``k`` successes in ``n`` runs at
+    ``level`` (Clopper & Pearson 1934, Biometrika 26:404): with 0 failures in n runs the right-module
+    rate's lower bound is (0.025)^(1/n), e.g. 98.8 % for n = 300."""
+    from scipy.stats import beta
+
+    if n < 1 or not 0 <= k <= n:
+        raise CampaignError(f"a rate needs 0 <= k <= n and n >= 1, got k={k}, n={n}")
+    a = (1.0 - level) / 2.0
+    lo = 0.0 if k == 0 else float(beta.ppf(a, k, n - k + 1))
+    hi = 1.0 if k == n else float(beta.ppf(1.0 - a, k + 1, n - k))
+    return lo, hi
+
+
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
     """Metrics per (station, label, policy).
 

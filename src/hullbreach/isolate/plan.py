@@ -363,8 +363,13 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
     t_low = decision_times(station, zones, w, state.mdot_kg_s * LEAK_LOW_FACTOR, step_confidence=state.step_confidence,
                            rules=rules, crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache,
                            nuisance=state.nuisance, pressures_by_module=state.pressures_pa)
-    finite = t_low[(w > 0) & np.isfinite(t_low)]
-    dwell = float(min(max(DWELL_SAFETY * (finite.max() if finite.size else t_exp.max()), rules.min_dwell_s), rules.max_dwell_s))
+    # the longest wait covers the low end of the leak estimate in every candidate zone; where the low
+    # leak could never be told apart (inf), the nominal time scaled as 1/leak^2 (white-noise evidence)
+    # stands in: dropping those zones made the wait shorter than the expected one (issue 16 campaign)
+    cand = w > 0
+    low = np.where(np.isfinite(t_low[cand]), t_low[cand], t_exp[cand] / LEAK_LOW_FACTOR ** 2)
+    dwell = float(min(max(DWELL_SAFETY * max(float(low.max()), float(t_exp[cand].max())), rules.min_dwell_s),
+                      rules.max_dwell_s))
     ok, _ = crew_pressure_ok(station, closed_to, state.pressures_pa, state.weights, state.mdot_kg_s / LEAK_LOW_FACTOR,
                              dwell, rules, zones_fn=lambda c: zones_cached(station, c, cache))
     if not ok:

@@ -78,6 +78,9 @@ CREW_ALERT_PROB = 0.2
 #: earlier steps said), gives the zone it ends on at least this probability [-]. Otherwise a step would
 #: "decide" at its first look whenever the earlier steps already agreed: lock-in (issue 16).
 STEP_OWN_EVIDENCE = 0.9
+#: A crewed zone limits the reserve time when it holds the leak with at least this probability [-]
+#: (1 %: below, the zone's own pressure readings would show a leak within the next test).
+RESERVE_MIN_PROB = 0.01
 #: The crew's-own-zone warning is given only when that zone is at most this share of the station's volume
 #: [-]: at the start (all hatches open) every leak is "in the crew's zone", which tells nothing.
 CREW_ZONE_ALERT_VOLUME_FRACTION = 0.5
@@ -325,6 +328,7 @@ class IsolationSession:
         self._alert = ""
         self._close_off: tuple = ()
         self._stalled = 0
+        self._found: tuple | None = None  # (module, probability it leaks) once found
         self._exclude: frozenset = frozenset()  # configurations not to propose next (no new information)
         self._rng = np.random.default_rng(seed)
 
@@ -385,6 +389,8 @@ class IsolationSession:
         """The current answer (final once :attr:`done`)."""
         mod, p, post = self._best()
         state = self._state_word
+        if state == "found" and self._found is not None:
+            mod, p = self._found
         module = mod if state == "found" else None
         advice = self._advice or f"most likely {mod} ({p:.1%})"
         if self._alert and not advice.startswith(self._alert):
@@ -445,16 +451,26 @@ class IsolationSession:
         return step
 
     def _reserve_s(self, design: TestDesign) -> float:
-        """Reserve time [s]: time until the zone most likely holding the leak (in the current configuration)
-        reaches the evacuation pressure at the estimated flow (Cristoforetti's "reserve time", reference
-        README). The crew must still work in or next to that zone to go on searching."""
+        """Reserve time [s]: time until a crewed zone that may hold the leak reaches the evacuation pressure
+        at the estimated flow (Cristoforetti's "reserve time", reference README). Crewed zones are those
+        holding the declared crew (without one: an escape vehicle) in the current configuration (the next
+        configuration's crewed zones are vetted by :func:`~hullbreach.isolate.constraints.crew_pressure_ok`
+        when it is planned); a zone counts when
+        it holds the leak with probability >= :data:`RESERVE_MIN_PROB`. A leak sealed away from every crew
+        does not shorten the search (issue 16 sweep: a fast leak in a sealed PMA ended the search ``stop``
+        at 98 % on that PMA)."""
         w = self.module_weights()
-        zones = self.station.zones(self.closed)
-        z = max(zones, key=lambda zz: sum(w.get(m, 0.0) for m in zz))
-        p0 = min(self.pressures[m] for m in z)
-        t_k = float(np.mean([self.station.modules[m].temperature_k for m in z]))
-        rate = self.mdot * R_AIR * t_k / self.station.zone_volume_m3(z)
-        return (p0 - self.station.evacuation_pressure_pa) / rate
+        ev = set(self.crew) or set(self.station.escape_vehicles())
+        zones = [z for z in self.station.zones(self.closed) if z & ev]
+        out = math.inf
+        for z in zones:
+            if sum(w.get(m, 0.0) for m in z) < RESERVE_MIN_PROB:
+                continue
+            p0 = min(self.pressures[m] for m in z)
+            t_k = float(np.mean([self.station.modules[m].temperature_k for m in z]))
+            rate = self.mdot * R_AIR * t_k / self.station.zone_volume_m3(z)
+            out = min(out, (p0 - self.station.evacuation_pressure_pa) / rate)
+        return out
 
     def _shelter(self) -> tuple:
         """Where the crew goes when the search stops: ``(modules, hatches_to_close, leak_probability)``.
@@ -658,11 +674,17 @@ class IsolationSession:
         self.history.append((step, outcome))
         self._pending = None
         mod, p, post = self._best()
-        if p >= self.confidence:
+        hit = found_module(post, infer.module_marginals(self.hyps, self.posterior_rows()), self.confidence)
+        if hit is not None:
+            mod, p = hit
             z = self.station.zone_of(mod, self.closed)
+            second = p - post.get(mod, 0.0)
+            also = (f"; a second leak elsewhere is possible ({second:.0%}): keep watching the other zones"
+                    if second >= 0.01 else "")
+            self._found = (mod, float(p))
             self._terminal("found", f"leak in {mod} ({p:.1%}); it is "
                            f"{'alone' if len(z) == 1 else 'with ' + ', '.join(sorted(z - {mod}))} "
-                           "behind the closed hatches: search it with the ultrasonic detector")
+                           f"behind the closed hatches: search it with the ultrasonic detector{also}")
         elif post.get("none", 0.0) >= self.confidence:
             self._terminal("no-leak", f"no leak found ({post['none']:.1%}): check the detection (sensor fault, "
                            "repress, temperature)")
@@ -686,6 +708,26 @@ class IsolationSession:
                 if math.isfinite(p):
                     for m in z:
                         self.pressures[m] = p
+
+
+def found_module(posterior: dict, marginals: dict, confidence: float) -> tuple[str, float] | None:
+    """The module the search has found, with the probability that it leaks [-], or None.
+
+    ``posterior``: probability per hypothesis label (module, ``a+b``, ``none``); ``marginals``: probability
+    that each module leaks, alone or with another. A module is found when it holds the leak alone at
+    ``confidence``, or when it leaks (alone or with a second leak) at ``confidence``: a second, smaller
+    apparent loss elsewhere (a thermometer transient, say) must not hold back a module that leaks for
+    certain (issue 16 wide sweep: the sealed PMA-3 at 98 % alone and 99.9 % in all ended ``stop``)."""
+    singles = {k: v for k, v in posterior.items() if k != "none" and "+" not in k}
+    if singles:
+        mod = max(singles, key=singles.get)
+        if singles[mod] >= confidence:
+            return mod, float(singles[mod])
+    if marginals:
+        mod = max(marginals, key=marginals.get)
+        if marginals[mod] >= confidence:
+            return mod, float(marginals[mod])
+    return None
 
 
 def step_window(t0_s: float, step: Step) -> tuple[float, float]:

@@ -45,6 +45,11 @@ gap                    reported per channel and in ``gaps``; never an  same as l
 
 Everything is vectorised (numpy/pandas); the only Python loops are over channels and over quarantined
 rows when their reasons are written.
+
+Shared with the other telemetry modules under public names (the wide-table path, the readers, the
+stream): :func:`run_checks` (all checks of a long table), :func:`check_channel` (one channel),
+:func:`quarantine_table`, :func:`summarise`, :data:`HINTS`, the reason codes and :data:`REASON_NAMES`;
+parsing helpers come from :mod:`hullbreach.telemetry.parse`.
 """
 
 from __future__ import annotations
@@ -64,14 +69,14 @@ from hullbreach.telemetry.frame import (
     empty_quarantine,
 )
 from hullbreach.telemetry.config import DEFAULT_CONFIG, CheckConfig  # noqa: F401 (re-exported)
-from hullbreach.telemetry.parse import (  # noqa: F401 (re-exported: parse_times, parse_values, _utc, ...)
-    _NAT,
-    _channel_codes,
-    _ts,
-    _unix_to_ns,
-    _utc,
+from hullbreach.telemetry.parse import (  # noqa: F401 (re-exported for the stream: parse_times, parse_values, ...)
+    NAT_NS,
+    channel_codes,
+    format_ns,
     parse_times,
     parse_values,
+    unix_to_ns,
+    utc_times,
 )
 from hullbreach.units import PLAUSIBLE_SI, guess_unit, to_si
 
@@ -98,7 +103,7 @@ REASON_NAMES = {READER: "malformed", UNKNOWN: "unknown_channel", BAD_TIME: "bad_
 #: Reader-supplied reasons starting with these words are counted under the matching check.
 _READER_PREFIX = (("unreadable time", BAD_TIME), ("unreadable value", BAD_VALUE), ("late", LATE))
 
-_HINTS = {
+HINTS = {
     READER: "fix the row so it has the columns of the header",
     UNKNOWN: "add a [[sensor]] with this id to the station file, or drop the channel; lenient mode "
              "quarantines its samples",
@@ -204,7 +209,7 @@ class _ChannelResult:
     n_accepted: int = -1   # set when t/si/rows were released after use (wide fast path); -1: len(rows)
 
 
-def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "",
+def check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "",
                    increasing: bool = False, compact: bool = True) -> _ChannelResult:
     """Checks on one channel's samples (file order in, time order out). ``v`` in the sensor's unit.
 
@@ -386,7 +391,7 @@ def _check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "",
                           median_dt_s=median_dt, n_accepted=-1 if compact else int(len(at)))
 
 
-def _run_checks(raw: pd.DataFrame, station, cfg: CheckConfig, source: str, lines, files, line_label: str):
+def run_checks(raw: pd.DataFrame, station, cfg: CheckConfig, source: str, lines, files, line_label: str):
     """All checks; returns a namespace with per-row codes, parsed columns, per-channel results and helpers."""
     raw = raw.reset_index(drop=True)
     n = len(raw)
@@ -403,7 +408,7 @@ def _run_checks(raw: pd.DataFrame, station, cfg: CheckConfig, source: str, lines
 
     # ---- channels
     sensor_ids = sorted(station.sensors)
-    ccode = _channel_codes(raw["channel"], sensor_ids)
+    ccode = channel_codes(raw["channel"], sensor_ids)
     unknown = (ccode < 0) & (code == OK)
     code[unknown] = UNKNOWN
     # ---- times
@@ -440,7 +445,7 @@ def _run_checks(raw: pd.DataFrame, station, cfg: CheckConfig, source: str, lines
         sid = sensor_ids[int(k)]
         sensor = station.sensors[sid]
         mod = station.modules.get(sensor.module)
-        res = _check_channel(t_ns[rws], v[rws], rws, sensor, cfg, getattr(mod, "kind", "") or "")
+        res = check_channel(t_ns[rws], v[rws], rws, sensor, cfg, getattr(mod, "kind", "") or "")
         results[sid] = res
         code[res.q_rows] = res.q_codes
         details.update(res.details)
@@ -481,10 +486,10 @@ def _run_checks(raw: pd.DataFrame, station, cfg: CheckConfig, source: str, lines
             return f"duplicate of {where(first)}" if first >= 0 else "duplicate"
         if c == CONFLICT:
             nn = d.split(":")[1] if d.startswith("@n:") else "2"
-            return f"conflicting duplicate: {nn} different values at {_ts(t_ns[i])}"
+            return f"conflicting duplicate: {nn} different values at {format_ns(t_ns[i])}"
         if c == FROZEN:
             nn = d.split(":")[1] if d.startswith("@n:") else "?"
-            return f"frozen clock: {nn} different values stamped {_ts(t_ns[i])}"
+            return f"frozen clock: {nn} different values stamped {format_ns(t_ns[i])}"
         return d or REASON_NAMES.get(c, "rejected")
 
     return SimpleNamespace(raw=raw, n=n, lines_arr=lines_arr, code=code, details=details, ccode=ccode,
@@ -492,7 +497,7 @@ def _run_checks(raw: pd.DataFrame, station, cfg: CheckConfig, source: str, lines
                            where=where, reason_text=reason_text, source=source, files=files, line_label=line_label)
 
 
-def _quarantine_table(ck, q_idx: np.ndarray) -> pd.DataFrame:
+def quarantine_table(ck, q_idx: np.ndarray) -> pd.DataFrame:
     """Quarantine rows ``q_idx`` of a checked table as a quarantine DataFrame (in the given order)."""
     if not len(q_idx):
         return empty_quarantine()
@@ -507,7 +512,7 @@ def _quarantine_table(ck, q_idx: np.ndarray) -> pd.DataFrame:
             pd.Series(lines_arr[q_idx]).astype(str)
     qt = t_ns[q_idx]
     quarantined = pd.DataFrame({
-        "time": pd.Series(pd.to_datetime(qt, unit="ns", utc=True)).where(qt != _NAT),
+        "time": pd.Series(pd.to_datetime(qt, unit="ns", utc=True)).where(qt != NAT_NS),
         "channel": pd.Series(raw["channel"].iloc[q_idx].astype(object).to_numpy(), dtype=object),
         "value": v[q_idx],
         "reason": pd.Series(reasons, dtype=object),
@@ -562,7 +567,7 @@ def check_samples(raw: pd.DataFrame, station, *, strict: bool = False, source: s
         if col not in raw.columns:
             raise TelemetryError(f"telemetry table has no column {col!r} (columns: {', '.join(map(str, raw.columns))})",
                                  source=source, hint="a long table needs the columns time, channel, value")
-    ck = _run_checks(raw, station, cfg, source, lines, files, line_label)
+    ck = run_checks(raw, station, cfg, source, lines, files, line_label)
     raw, n, lines_arr, code, naive, ooo_rows = ck.raw, ck.n, ck.lines_arr, ck.code, ck.naive, ck.ooo_rows
     t_ns, ccode, sensor_ids, results, where, reason_text = ck.t_ns, ck.ccode, ck.sensor_ids, ck.results, ck.where, \
         ck.reason_text
@@ -585,16 +590,16 @@ def check_samples(raw: pd.DataFrame, station, *, strict: bool = False, source: s
             first = int(allrows[np.argmin(lines_arr[allrows] * (n + 1) + allrows)])
             ch = raw["channel"].iloc[first]
             if code[first] != OK:
-                msg, hint = reason_text(first, int(code[first])), _HINTS.get(int(code[first]))
+                msg, hint = reason_text(first, int(code[first])), HINTS.get(int(code[first]))
             elif naive[first]:
-                msg, hint = f"time {str(raw['time'].iloc[first])!r} has no time zone", _HINTS["naive"]
+                msg, hint = f"time {str(raw['time'].iloc[first])!r} has no time zone", HINTS["naive"]
             else:
-                msg, hint = f"time {_ts(t_ns[first])} is earlier than a previous sample of this channel", _HINTS["ooo"]
+                msg, hint = f"time {format_ns(t_ns[first])} is earlier than a previous sample of this channel", HINTS["ooo"]
             more = f"; {total - 1} more problem(s) in this file" if total > 1 else ""
             raise TelemetryError(f"channel {ch}: {msg}{more}", hint=hint, source=where(first))
 
     # ---- quarantine table (file order)
-    quarantined = _quarantine_table(ck, q_idx)
+    quarantined = quarantine_table(ck, q_idx)
 
     # ---- accepted data, sorted by time then channel
     present = sorted(results)
@@ -604,7 +609,7 @@ def check_samples(raw: pd.DataFrame, station, *, strict: bool = False, source: s
     n_naive = int(naive.sum())
     naive_by_ch = np.bincount(ccode[naive], minlength=len(sensor_ids)) if n_naive else None
     qch = raw["channel"].iloc[q_idx].astype("str") if len(q_idx) else pd.Series([], dtype=object)
-    channels, counts, warnings, gaps = _summarise(
+    channels, counts, warnings, gaps = summarise(
         results, present, station, q_codes=code[q_idx],
         q_channel_counts=list(qch.value_counts().items()) if len(q_idx) else [],
         naive_counts={sid: int(naive_by_ch[sensor_ids.index(sid)]) for sid in present} if n_naive else {},
@@ -616,7 +621,7 @@ def check_samples(raw: pd.DataFrame, station, *, strict: bool = False, source: s
                           counts=counts, warnings=tuple(warnings), gaps=gaps)
 
 
-def _summarise(results: dict, present: list[str], station, *, q_codes: np.ndarray, q_channel_counts: list,
+def summarise(results: dict, present: list[str], station, *, q_codes: np.ndarray, q_channel_counts: list,
                naive_counts: dict, n_naive: int, naive_where: str, ooo_counts: dict, n_ooo: int, ooo_where: str):
     """Channel reports, counts, warnings and the gap table from per-channel results.
 
@@ -756,7 +761,12 @@ def _assemble(results: dict, present: list[str], ck=None, lines_are_times: bool 
 
 def _frame(t: np.ndarray, codes: np.ndarray, values: np.ndarray, present: list[str]) -> pd.DataFrame:
     return pd.DataFrame({
-        "time": _utc(t),
+        "time": utc_times(t),
         "channel": pd.Categorical.from_codes(codes, categories=present),
         "value": values,
     }, copy=False)
+
+
+# Former private names, kept only because telemetry/stream.py (another branch's file this session) still
+# imports them; the public names above are the ones to use.
+_HINTS, _NAT, _ts, _quarantine_table, _run_checks = HINTS, NAT_NS, format_ns, quarantine_table, run_checks

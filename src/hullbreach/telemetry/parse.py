@@ -2,6 +2,10 @@
 
 Used by the data checks (:mod:`hullbreach.telemetry.checks`), the readers and the streaming API. Everything
 is vectorised (Arrow compute kernels and numpy); unreadable cells are flagged, never dropped.
+
+Public helpers shared by the telemetry modules (no private name crosses a module): :data:`NAT_NS`,
+:func:`parse_times`, :func:`parse_values`, :func:`unix_to_ns`, :func:`channel_codes`, :func:`format_ns`,
+:func:`utc_times`. Times are int64 nanoseconds since the UNIX epoch, UTC.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import pandas as pd
 from hullbreach.telemetry.config import DEFAULT_CONFIG, CheckConfig
 
 #: int64 nanoseconds of NaT (unreadable time).
-_NAT = np.iinfo(np.int64).min
+NAT_NS = np.iinfo(np.int64).min
 
 _NUMBER_RX = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
 _ZONED_RX = r"\d{1,2}:\d{2}.*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
@@ -66,24 +70,24 @@ def parse_times(series: pd.Series, cfg: CheckConfig = DEFAULT_CONFIG):
             ns = np.asarray(s.array.asi8)  # zero-copy view of the UTC nanoseconds
         except AttributeError:  # pragma: no cover - other pandas versions
             ns = s.dt.tz_localize(None).to_numpy().view(np.int64)
-        bad = ns == _NAT
+        bad = ns == NAT_NS
         return ns, bad, np.zeros(n, bool)
     if pd.api.types.is_datetime64_dtype(dtype):
         ns = series.dt.as_unit("ns").to_numpy().view(np.int64)
-        bad = ns == _NAT
+        bad = ns == NAT_NS
         return ns, bad, ~bad
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        return (*_unix_to_ns(np.asarray(series, dtype=float), cfg), np.zeros(n, bool))
+        return (*unix_to_ns(np.asarray(series, dtype=float), cfg), np.zeros(n, bool))
     # Strings (or mixed objects): vectorised with Arrow compute kernels (no per-row Python).
     arr = _arrow_text(series)
     is_num = _pc().match_substring_regex(arr, _NUMBER_RX).to_numpy(zero_copy_only=False)
     is_num = np.asarray(pd.array(is_num).fillna(False) if is_num.dtype == object else is_num, dtype=bool)
-    ns = np.full(n, _NAT, dtype=np.int64)
+    ns = np.full(n, NAT_NS, dtype=np.int64)
     bad = np.zeros(n, bool)
     naive = np.zeros(n, bool)
     if is_num.any():
         num = _pc().cast(arr.filter(is_num), "float64").to_numpy(zero_copy_only=False)
-        ns_num, bad_num = _unix_to_ns(np.asarray(num, dtype=float), cfg)
+        ns_num, bad_num = unix_to_ns(np.asarray(num, dtype=float), cfg)
         ns[is_num] = ns_num
         bad[is_num] = bad_num
     rest = ~is_num
@@ -93,17 +97,19 @@ def parse_times(series: pd.Series, cfg: CheckConfig = DEFAULT_CONFIG):
         parsed = pd.to_datetime(sub, utc=True, format="ISO8601", errors="coerce")
         sub_ns = parsed.dt.tz_localize(None).dt.as_unit("ns").to_numpy().view(np.int64)
         ns[rest] = sub_ns
-        bad[rest] = sub_ns == _NAT
+        bad[rest] = sub_ns == NAT_NS
         # A zone must follow a clock time: a date-only "2018-08-29" ends in "-29", which is no zone.
         zoned = _pc().match_substring_regex(sub_arr, _ZONED_RX).fill_null(False).to_numpy(zero_copy_only=False)
         naive[rest] = ~np.asarray(zoned, dtype=bool) & ~bad[rest]
     return ns, bad, naive
 
 
-def _unix_to_ns(sec: np.ndarray, cfg: CheckConfig):
-    """UNIX seconds (float) to int64 ns, exact to the float's precision; out-of-range -> bad."""
+def unix_to_ns(sec: np.ndarray, cfg: CheckConfig):
+    """UNIX seconds (float) to int64 ns, exact to the float's precision; out-of-range -> bad.
+
+    Returns ``(ns, bad)``; ``ns`` is :data:`NAT_NS` where ``bad``."""
     ok = np.isfinite(sec) & (sec >= cfg.unix_min_s) & (sec <= cfg.unix_max_s)
-    ns = np.full(len(sec), _NAT, dtype=np.int64)
+    ns = np.full(len(sec), NAT_NS, dtype=np.int64)
     s = sec[ok]
     whole = np.floor(s)
     ns[ok] = whole.astype(np.int64) * 1_000_000_000 + np.round((s - whole) * 1e9).astype(np.int64)
@@ -145,7 +151,7 @@ def parse_values(series: pd.Series):
     return v, missing, np.isinf(v), unreadable
 
 
-def _channel_codes(ch: pd.Series, sensor_ids: list[str]) -> np.ndarray:
+def channel_codes(ch: pd.Series, sensor_ids: list[str]) -> np.ndarray:
     """Index of each row's channel in ``sensor_ids`` (-1 when unknown or missing)."""
     index = pd.Index(sensor_ids, dtype=object)
     if isinstance(ch.dtype, pd.CategoricalDtype):
@@ -166,13 +172,14 @@ def _channel_codes(ch: pd.Series, sensor_ids: list[str]) -> np.ndarray:
     return index.get_indexer(pd.Index(ch.to_numpy(dtype=object), dtype=object)).astype(np.int32)
 
 
-def _ts(ns: int) -> str:
-    if ns == _NAT:
+def format_ns(ns: int) -> str:
+    """One time in int64 UTC nanoseconds as ISO 8601 text ending in ``Z`` (``NaT`` for :data:`NAT_NS`)."""
+    if ns == NAT_NS:
         return "NaT"
     return pd.Timestamp(int(ns), tz="UTC").isoformat().replace("+00:00", "Z")
 
 
-def _utc(ns: np.ndarray):
+def utc_times(ns: np.ndarray):
     """UTC nanoseconds (int64) as zone-aware datetimes, without a conversion pass or a copy.
 
     Returns a ``DatetimeArray`` (UTC) sharing memory with ``ns`` when pandas allows it (the public

@@ -35,8 +35,9 @@ import pandas as pd
 
 from hullbreach.errors import TelemetryError
 from hullbreach.telemetry import isslive as _isslive
-from hullbreach.telemetry.checks import CheckConfig, _utc, check_samples, parse_times
+from hullbreach.telemetry.checks import CheckConfig, check_samples
 from hullbreach.telemetry.frame import EVENT_KINDS, TelemetryFrame
+from hullbreach.telemetry.parse import parse_times, utc_times
 
 FORMATS = ("long", "wide", "parquet", "isslive")
 
@@ -279,7 +280,7 @@ def _wide_to_raw(time_col: pd.Series, columns: dict, lines: np.ndarray, problems
     vals = np.concatenate([columns[c].to_numpy(dtype=vdtype) if i is None else columns[c].to_numpy(dtype=vdtype)[i]
                            for c, i in zip(names, idxs)]) if names else np.empty(0)
     raw = pd.DataFrame({
-        "time": _utc(stack(ns)),
+        "time": utc_times(stack(ns)),
         "channel": pd.Categorical.from_codes(np.repeat(np.arange(len(names), dtype=np.int8 if len(names) < 127
                                                                  else np.int32), counts), categories=names),
         "value": vals,

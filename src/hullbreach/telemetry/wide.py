@@ -25,13 +25,13 @@ from hullbreach.telemetry.checks import (
     INFINITE,
     MISSING,
     REASON_NAMES,
-    _check_channel,
-    _quarantine_table,
-    _summarise,
+    check_channel,
+    quarantine_table,
+    summarise,
 )
 from hullbreach.telemetry.config import DEFAULT_CONFIG, CheckConfig
 from hullbreach.telemetry.frame import SampleGrid, TelemetryFrame
-from hullbreach.telemetry.parse import _utc
+from hullbreach.telemetry.parse import utc_times
 
 
 def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
@@ -111,7 +111,7 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
             t_c = np.take(ns, rows, out=buf_t[:len(rows)])
         sensor = station.sensors[sid]
         mod = station.modules.get(sensor.module)
-        r = _check_channel(t_c, v_c, rows, sensor, cfg, getattr(mod, "kind", "") or "", increasing=True,
+        r = check_channel(t_c, v_c, rows, sensor, cfg, getattr(mod, "kind", "") or "", increasing=True,
                            compact=False)
         del v_c, t_c, rows
         if any_naive:
@@ -177,7 +177,7 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
     ck = SimpleNamespace(code=q_code, lines_arr=q_line, t_ns=q_t, v=q_v,
                          raw=pd.DataFrame({"channel": pd.Series(q_ch, dtype=object)}),
                          files=None, source=source, line_label=line_label, reason_text=reason_text)
-    quarantined = _quarantine_table(ck, np.arange(len(q_code)))
+    quarantined = quarantine_table(ck, np.arange(len(q_code)))
 
     # ---- accepted data: a (channel x time) grid; grid_to_long reads it time by time when asked (no sort)
     # (the long table is built from the grid only if someone reads frame.data: the detector bins the grid)
@@ -187,7 +187,7 @@ def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
     # ---- reports
     qcounts = pd.Series(q_ch, dtype=object).value_counts() if len(q_ch) else None
     n_naive = int(sum(naive_counts.values()))
-    channels, counts, warnings, gaps = _summarise(
+    channels, counts, warnings, gaps = summarise(
         results, present, station, q_codes=q_code,
         q_channel_counts=list(qcounts.items()) if qcounts is not None else [],
         naive_counts=naive_counts if n_naive else {}, n_naive=n_naive,
@@ -225,7 +225,7 @@ def grid_to_long(ns: np.ndarray, grid_v: np.ndarray, grid_m: np.ndarray, present
             values[o0:o1] = grid_v[:, s:e].T[mb]
             codes[o0:o1] = np.broadcast_to(ar, (e - s, nch))[mb]
     return pd.DataFrame({
-        "time": _utc(t),
+        "time": utc_times(t),
         "channel": pd.Categorical.from_codes(codes, categories=present),
         "value": values,
     }, copy=False)
