@@ -585,7 +585,7 @@ def locate(
             for o in np.argsort(cmap[iy, ix])[::-1]:
                 if all(math.hypot(gx[ix[o]] - gx[ix[q]], gy[iy[o]] - gy[iy[q]]) >= 0.05 for q in order):
                     order.append(o)
-                if len(order) == 4:
+                if len(order) == 3:  # the best, a possible twin and one more: each refinement costs
                     break
             order = [o for o in order if cmap[iy[o], ix[o]] >= 0.6 * cmap[iy[order[0]], ix[order[0]]]]
             env = np.abs(R).astype(np.float32)
@@ -699,7 +699,7 @@ def locate(
 
     # shaft-rate amplitude modulation, attributed to the sources by their spreading pattern (machinery)
     mods = srcs.modulation(rec.signals, rec.fs_hz, sensors, np.array([src["group"][0]["x"] for src in found]).reshape(-1, 2),
-                           band_hz)
+                           (band_hz[0], min(band_hz[1], band_hz[0] + 100e3)))  # 100 kHz of band carry the envelope
     cands: list[Candidate] = []
     for si, src in enumerate(found):
         top = src["group"][0]
@@ -790,45 +790,3 @@ def locate(
         message=why,
         calibration=calib,
     )
-
-
-def plot_likelihood(result: Localization, wall: Wall, rec: Recording | None, path, truth=None) -> str:
-    """Write a PNG of the coarse SRP map over the wall with sensors, stiffeners, candidates, 95 % circle."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Circle
-
-    fig, ax = plt.subplots(figsize=(6.0, 6.0 * wall.height_m / wall.width_m + 0.6), dpi=110)
-    im = ax.imshow(result.image, origin="lower", extent=(0, wall.width_m, 0, wall.height_m), cmap="magma",
-                   aspect="equal")
-    fig.colorbar(im, ax=ax, shrink=0.8, label="SRP coherence (envelope)")
-    for st in wall.stiffeners:
-        if st.direction == "x":
-            ax.axhline(st.position_m, color="white", lw=1.5, ls="--", alpha=0.7)
-        else:
-            ax.axvline(st.position_m, color="white", lw=1.5, ls="--", alpha=0.7)
-    for k, e in enumerate(wall.equipment):
-        ax.plot(e.x_m, e.y_m, "s", mfc="none", mec="orange", ms=9, mew=1.5, label="known equipment" if k == 0 else None)
-    if rec is not None:
-        ax.plot(rec.sensor_positions_m[:, 0], rec.sensor_positions_m[:, 1], "^", color="cyan", ms=7, label="sensors")
-    for i, c in enumerate(result.candidates):
-        ax.plot(*c.position_m, "x" if i else "+", color="lime", ms=12, mew=2,
-                label="estimate" if i == 0 else ("other candidates" if i == 1 else None))
-        ax.add_patch(Circle(c.position_m, max(c.uncertainty_radius_m, 0.004), fill=False, color="lime", lw=1.2))
-    if truth is not None:
-        for t in np.atleast_2d(truth):
-            ax.plot(t[0], t[1], "o", mfc="none", mec="white", ms=10, label="true leak")
-    ax.set_xlabel("x along the wall [m]")
-    ax.set_ylabel("y along the wall [m]")
-    if result.uncertainty_radius_m is None:
-        ax.set_title(f"source map ({result.method}): no source found")
-    else:
-        ax.set_title(f"source map ({result.method}), {result.status}; 95 % radius "
-                     f"{result.uncertainty_radius_m * 1000:.1f} mm")
-    ax.legend(loc="upper right", fontsize=7, framealpha=0.6)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return str(path)
