@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -528,15 +529,13 @@ def locate(
     # the coarse map's table positions (flat indices and interpolation weights) are kept per scale
     r_pts = np.hypot(pts[:, None, 0] - sensors[None, :, 0], pts[:, None, 1] - sensors[None, :, 1])
     delta_pts = (r_pts[:, pi] - r_pts[:, pj]).astype(np.float32)  # (G, P)
-    del r_pts
     coarse_index: dict = {}
 
     def coarse(R, scale=1.0):
         E = envelope(R)
         D = E.shape[1]
         if scale not in coarse_index:
-            pos = delta_pts * np.float32(scale / tabs.dd) - np.float32(tabs.d0 / tabs.dd)
-            np.clip(pos, 0, D - 1.001, out=pos)
+            pos = np.clip(delta_pts * np.float32(scale / tabs.dd) - np.float32(tabs.d0 / tabs.dd), 0, D - 1.001)
             i0 = pos.astype(np.int32)
             coarse_index[scale] = (i0 + (np.arange(len(pi), dtype=np.int32) * D)[None, :], pos - i0)
         i0, w = coarse_index[scale]
@@ -585,7 +584,7 @@ def locate(
             for o in np.argsort(cmap[iy, ix])[::-1]:
                 if all(math.hypot(gx[ix[o]] - gx[ix[q]], gy[iy[o]] - gy[iy[q]]) >= 0.05 for q in order):
                     order.append(o)
-                if len(order) == 3:  # the best, a possible twin and one more: each refinement costs
+                if len(order) == 4:
                     break
             order = [o for o in order if cmap[iy[o], ix[o]] >= 0.6 * cmap[iy[order[0]], ix[order[0]]]]
             env = np.abs(R).astype(np.float32)
@@ -666,17 +665,25 @@ def locate(
                 return
 
 
-    clean(tabs.R.copy(), threshold, 0, max_sources + len(eq))
-    G_layers = [G]
-    if N >= 4 and found:
+    def hidden_layer():
         # a source hidden under a louder one: per frequency, the cross-spectral matrix without its dominant
         # eigen-component (model-free: whatever the propagation, the loud source's transfer vector goes)
         G2 = _without_dominant(Xseg, pi, pj, C_data)
+        return G2, tables(G2).R, tables(_without_dominant(sur_x, pi, pj)).R
+
+    # the hidden layer's tables do not depend on the first CLEAN pass: made on a second thread meanwhile
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(hidden_layer) if N >= 4 else None
+        clean(tabs.R.copy(), threshold, 0, max_sources + len(eq))
+        layer2 = pending.result() if pending is not None else None
+    G_layers = [G]
+    if layer2 is not None and found:
+        G2, R2, R2_sur = layer2
         # margin 2 (not 1.25): with S Welch segments the loud source leaves ~1/sqrt(S) of itself in this
         # layer, structured like its lobes, which the surrogate does not have
-        thr2 = srcs.null_threshold(coarse(tables(_without_dominant(sur_x, pi, pj)).R, s_wall), margin=2.0)
+        thr2 = srcs.null_threshold(coarse(R2_sur, s_wall), margin=2.0)
         G_layers.append(G2)
-        clean(tables(G2).R.copy(), thr2, 1, max_sources)
+        clean(R2, thr2, 1, max_sources)
 
     # describe each source, then the leak odds
     ref_check = None
