@@ -327,7 +327,8 @@ def modulation(signals: np.ndarray, fs_hz: float, sensors: np.ndarray, sources_m
     compared with its median). The modulated power |Z_i(α*)| and the total power Z_i(0) are each split
     over the sources by non-negative least squares on their spreading pattern g_k(i) = 1/|s_i − x_k|
     (cylindrical spreading of a flexural wave's power, Graff 1975 §8.1) plus a uniform reverberant term;
-    a source's index is its modulated share over its total share (times 2, the AM convention). No phase
+    a source's index is its modulated share over its total share (times 2, the AM convention); sources
+    whose patterns are nearly parallel share the larger index (the split cannot tell them apart). No phase
     model is used, so it survives wall mismatch. At most ``max_samples`` of the record are used.
     """
     from scipy.optimize import nnls
@@ -357,6 +358,11 @@ def modulation(signals: np.ndarray, fs_hz: float, sensors: np.ndarray, sources_m
     cm = nnls(A, mod / mod.mean())[0][:K] * mod.mean()
     ct = nnls(A, tot / tot.mean())[0][:K] * tot.mean()
     idx = cm / np.maximum(ct, 1e-3 * max(float(ct.max()), 1e-300))
+    # sources whose spreading patterns are nearly parallel (cosine ≥ 0.97: ~20 cm apart mid-panel, ~5 cm
+    # near the sensors) cannot be told apart by this split: they share the larger index
+    gn = A[:, :K] / np.linalg.norm(A[:, :K], axis=0)
+    same = (gn.T @ gn) >= MODULATION_PATTERN_COSINE
+    idx = np.array([idx[same[k]].max() for k in range(K)])
     return Modulation(ptf, float(a[band[j]]), np.clip(idx, 0.0, 2.0))
 
 
@@ -366,6 +372,8 @@ def modulation(signals: np.ndarray, fs_hz: float, sensors: np.ndarray, sources_m
 MODULATION_THRESHOLD = 20.0
 #: Modulation index of a source's received power above which it counts as modulated [-].
 MODULATION_INDEX = 0.15
+#: Cosine between two sources' spreading patterns above which the split cannot separate them [-].
+MODULATION_PATTERN_COSINE = 0.97
 
 
 def leak_likelihood(info: SourceInfo, near_equipment: bool, in_reference: bool | None,
