@@ -89,20 +89,37 @@ def one(args) -> dict:
 
 
 def timing(n_runs: int = 10) -> dict:
+    """CPU and wall time of one localization (16 sensors, 0.5 s at 1 MHz) for this tree, its GCC-PHAT
+    baseline, and the localizer merged at 64d1eea (before issue 13's second session), interleaved in the
+    same process so a loaded machine slows them alike; the ratio 64d1eea / ours is the speed-up."""
+    import subprocess
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from locate_mismatch import _main_locate  # the 64d1eea localizer, loaded from git
+
     wall = stiffened_wall()
     sensors = perimeter_sensors(wall, 16, 0.1)
     rec = simulate(wall, sensors, [leak((0.7, 1.9))], duration_s=0.5, snr_db=0.0, seed=1)
-    res = {}
-    for method in ("dispersive", "gcc-phat"):
-        locate(wall, rec, method=method)  # warm the dispersion cache
-        ts, cpu = [], []
-        for _ in range(n_runs):
+    main_locate = _main_locate()
+    fns = {"dispersive": lambda: locate(wall, rec), "gcc-phat": lambda: locate(wall, rec, method="gcc-phat"),
+           "64d1eea": lambda: main_locate(wall, rec)}
+    for fn in fns.values():
+        fn()  # warm the dispersion cache
+    ts = {k: [] for k in fns}
+    cpu = {k: [] for k in fns}
+    for _ in range(n_runs):
+        for k, fn in fns.items():
             t0, c0 = time.perf_counter(), time.process_time()
-            locate(wall, rec, method=method)
-            ts.append(time.perf_counter() - t0)
-            cpu.append(time.process_time() - c0)
-        res[method] = {"median_s": float(np.median(ts)), "max_s": float(np.max(ts)), "min_s": float(np.min(ts)),
-                       "cpu_median_s": float(np.median(cpu)), "load": os.getloadavg()[0]}
+            fn()
+            ts[k].append(time.perf_counter() - t0)
+            cpu[k].append(time.process_time() - c0)
+    up = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    res = {k: {"median_s": float(np.median(ts[k])), "max_s": float(np.max(ts[k])), "min_s": float(np.min(ts[k])),
+               "cpu_median_s": float(np.median(cpu[k])), "load": os.getloadavg()[0]} for k in fns}
+    res["ratio_cpu_64d1eea_over_ours"] = res["64d1eea"]["cpu_median_s"] / res["dispersive"]["cpu_median_s"]
+    res["uptime"] = up
+    print(f"timing: ours CPU {res['dispersive']['cpu_median_s']:.2f} s (wall {res['dispersive']['median_s']:.2f}), "
+          f"64d1eea CPU {res['64d1eea']['cpu_median_s']:.2f} s, ratio {res['ratio_cpu_64d1eea_over_ours']:.2f}; {up}")
     return res
 
 
@@ -129,6 +146,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cases", default="plate-8,plate-16,stiffened,stiffened-loud,timing")
     ap.add_argument("--n-loud", type=int, default=100)
     ap.add_argument("--json", default=None, help="also write the raw summary to this JSON file")
+    ap.add_argument("--timing-runs", type=int, default=10)
     ap.add_argument("--merge", nargs="*", help="only print the table merged from these result JSON files")
     args = ap.parse_args(argv)
     if args.merge:
@@ -161,7 +179,7 @@ def main(argv=None) -> int:
               "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}",
               "cases": {c: summarise(rows, c) for c in cases if c != "timing"}}
     if "timing" in cases:
-        result["timing"] = timing()
+        result["timing"] = timing(args.timing_runs)
     result["wall_clock_s"] = time.time() - t0
     if args.json:
         with open(args.json, "w") as fh:
@@ -193,6 +211,11 @@ def table(result: dict) -> str:
         lines.append(f"| timing (16 sensors, 0.5 s at 1 MHz) | 10 | median / max wall time [s] | {o['median_s']:.2f} / "
                      f"{o['max_s']:.2f}{cpu} | {b['median_s']:.2f} / {b['max_s']:.2f}{cpub} | | < 2 s | "
                      f"{'yes' if o['max_s'] < 2 else '**no**'} |")
+        if "64d1eea" in t:
+            m = t["64d1eea"]
+            lines.append(f"| timing, the 64d1eea localizer in the same run | 10 | median CPU [s] | {o['cpu_median_s']:.2f} | "
+                         f"64d1eea {m['cpu_median_s']:.2f} | {t['ratio_cpu_64d1eea_over_ours']:.2f} (64d1eea/ours) | | |")
+            lines.append(f"| `uptime` at the end | | {t['uptime']} | | | | | |")
     return "\n".join(lines)
 
 

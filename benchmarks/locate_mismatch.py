@@ -8,15 +8,20 @@ localizer is told the DECLARED 1.2 m x 1.0 m, 2 mm Al 2219 panel with 16 perimet
 Cases:
   sweep   thickness −20…+10 %, modulus ±7 %, edge reflection 0.3–0.9, sensor errors ≤ 4 mm / 4 dB / 3 µs,
           SNR −12…0 dB                              goal: p90 error ≤ 20 mm, 95 % radius covers ≥ 90 %
-  loud    the same + an unknown 50–250 kHz source 0–15 dB louder than the leak (stationary or cycling)
-                                                    goal: leak among candidates ≥ 95 %, first ≥ 80 %
-  worst   every knob at its harsh end (loud source 15 dB)
+  loud    the same + an unknown 50–250 kHz source 0–15 dB louder than the leak (stationary or cycling, half
+          each: the first session's draw)         goal: leak among candidates ≥ 95 %, first ≥ 80 %
+  machine the same, the source amplitude-modulated at a 20–200 Hz shaft rate (rotating machinery)
+  band    the same, the source stationary Gaussian band noise: statistically a leak with another
+          spectrum, the indistinguishable case (reported separately: the limit)
+  worst   every knob at its harsh end (loud source 15 dB, stationary band noise)
   noise   independent Gaussian noise on all sensors: must say "no source"
   timing  one localization, 16 sensors, 0.5 s at 1 MHz: goal < 2 s
 
 Methods side by side on the same recordings: hullbreach (this branch, dispersive), GCC-PHAT (the same
-pipeline with one wave speed), and today's localizer (``src/hullbreach/locate/localize.py`` at commit
-53ac87c, loaded from git).
+pipeline with one wave speed), the localizer before issue 13 (``src/hullbreach/locate/localize.py`` at
+commit 53ac87c, loaded from git) and, with ``--with-main``, the one merged at 64d1eea (its localize.py and
+sources.py loaded from git). "leak radius covers" = some candidate within 3 cm of the leak has a 95 %
+radius that covers it (the coverage of the leak's own candidate, whatever its rank).
 
 Usage: python benchmarks/locate_mismatch.py [--n 30] [--duration-ms 100] [--workers 2] [--cases sweep,loud,...]
 """
@@ -55,27 +60,46 @@ def declared_wall() -> Wall:
                 (Stiffener("x", d["stiffener_y_m"], 0.6, "frame"),), name="sweep panel 1.2 x 1.0 m, 2 mm Al 2219")
 
 
-def _old_locate():
-    src = subprocess.run(["git", "-C", str(REPO), "show", "53ac87c:src/hullbreach/locate/localize.py"],
-                         capture_output=True, text=True, check=True).stdout
-    path = Path(tempfile.gettempdir()) / "hb_locate_53ac87c.py"
-    path.write_text(src)
-    spec = importlib.util.spec_from_file_location("hb_locate_53ac87c", path)
+def _load(name: str, commit: str, path: str, replace: tuple = ()):
+    src = subprocess.run(["git", "-C", str(REPO), "show", f"{commit}:{path}"], capture_output=True, text=True,
+                         check=True).stdout
+    for a, b in replace:
+        src = src.replace(a, b)
+    p = Path(tempfile.gettempdir()) / f"{name}.py"
+    p.write_text(src)
+    spec = importlib.util.spec_from_file_location(name, p)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod
     spec.loader.exec_module(mod)
-    return mod.locate
+    return mod
+
+
+def _old_locate():
+    return _load("hb_locate_53ac87c", "53ac87c", "src/hullbreach/locate/localize.py").locate
+
+
+def _main_locate():
+    """The localizer merged at 64d1eea (before this session), with its own sources.py."""
+    _load("hb_sources_64d1eea", "64d1eea", "src/hullbreach/locate/sources.py")
+    return _load("hb_locate_64d1eea", "64d1eea", "src/hullbreach/locate/localize.py",
+                 (("from hullbreach.locate import sources as srcs", "import hb_sources_64d1eea as srcs"),)).locate
+
+
+METHODS = ["hullbreach", "gcc-phat", "53ac87c"]
 
 
 def _score(res, leak):
     if res.position_m is None:
         return dict(status=getattr(res, "status", "found"), err=None, r95=None, covered=False, among=False, first=False,
-                    n=len(res.candidates))
+                    n=len(res.candidates), leak_covered=False)
     err = math.hypot(res.position_m[0] - leak[0], res.position_m[1] - leak[1])
-    among = any(math.hypot(c.position_m[0] - leak[0], c.position_m[1] - leak[1]) <= HIT_M for c in res.candidates)
+    near = [(math.hypot(c.position_m[0] - leak[0], c.position_m[1] - leak[1]), c.uncertainty_radius_m)
+            for c in res.candidates]
+    among = any(d <= HIT_M for d, _ in near)
+    leak_cov = any(d <= HIT_M and d <= r for d, r in near)
     return dict(status=getattr(res, "status", "found"), err=err, r95=res.uncertainty_radius_m,
                 covered=err <= res.uncertainty_radius_m, among=among, first=err <= HIT_M, n=len(res.candidates),
-                t=res.elapsed_s)
+                leak_covered=leak_cov, t=res.elapsed_s)
 
 
 def run_one(args):
@@ -89,17 +113,21 @@ def run_one(args):
         leak = (np.nan, np.nan)
         info = {}
     else:
-        c = gen.draw_case(rng, loud=case_name in ("loud", "worst"), worst=case_name == "worst")
+        kind = case_name if case_name in ("machine", "band") else None
+        c = gen.draw_case(rng, loud=case_name in ("loud", "worst", "machine", "band"), worst=case_name == "worst",
+                          equipment_kind=kind)
         syn = gen.run_case(c, sens, duration_s=duration_s, seed=rng)
         rec = Recording(syn.fs_hz, syn.declared_sensors_m, syn.signals)
         leak = c.leak_m
         info = dict(tf=c.thickness_factor, ef=c.modulus_factor, refl=c.plate.edge_reflection, snr=c.snr_db,
                     other_db=None if c.other is None else c.other.level_db,
-                    other_cycling=None if c.other is None else c.other.on_off_period_s is not None)
+                    other_cycling=None if c.other is None else c.other.on_off_period_s is not None,
+                    other_am_hz=None if c.other is None else c.other.modulation_hz)
     out = {"case": case_name, "i": i, **info}
-    for name, fn in (("hullbreach", lambda: locate(wall, rec)),
-                     ("gcc-phat", lambda: locate(wall, rec, method="gcc-phat")),
-                     ("53ac87c", lambda: _old_locate()(wall, rec))):
+    fns = {"hullbreach": lambda: locate(wall, rec), "gcc-phat": lambda: locate(wall, rec, method="gcc-phat"),
+           "53ac87c": lambda: _old_locate()(wall, rec), "64d1eea": lambda: _main_locate()(wall, rec)}
+    for name in METHODS:
+        fn = fns[name]
         t = time.perf_counter()
         res = fn()
         s = _score(res, leak)
@@ -116,6 +144,7 @@ def summarize(rows, method):
         d.update(median_mm=float(np.median(errs) * 1e3), p90_mm=float(np.quantile(errs, 0.9) * 1e3),
                  max_mm=float(errs.max() * 1e3))
     d["coverage"] = sum(r[method]["covered"] for r in rows) / n
+    d["leak_coverage"] = sum(r[method].get("leak_covered", False) for r in rows) / n
     d["among"] = sum(r[method]["among"] for r in rows) / n
     d["first"] = sum(r[method]["first"] for r in rows) / n
     d["no_source"] = sum(r[method]["status"] == "no source" for r in rows) / n
@@ -132,8 +161,10 @@ def timing():
     rec = Recording(syn.fs_hz, syn.declared_sensors_m, syn.signals)
     locate(wall, rec)  # warm the dispersion cache
     out = {}
-    for name, fn in (("hullbreach", lambda: locate(wall, rec)), ("gcc-phat", lambda: locate(wall, rec, method="gcc-phat")),
-                     ("53ac87c", lambda: _old_locate()(wall, rec))):
+    fns = {"hullbreach": lambda: locate(wall, rec), "gcc-phat": lambda: locate(wall, rec, method="gcc-phat"),
+           "53ac87c": lambda: _old_locate()(wall, rec), "64d1eea": lambda: _main_locate()(wall, rec)}
+    for name in METHODS:
+        fn = fns[name]
         ts, cs = [], []
         for _ in range(3):
             t, c = time.perf_counter(), time.process_time()
@@ -154,7 +185,13 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cases", default="sweep,loud,worst,noise,timing")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--with-main", action="store_true", help="also run the localizer merged at 64d1eea")
+    ap.add_argument("--methods", default=None, help="comma-separated subset of hullbreach,gcc-phat,53ac87c,64d1eea")
     a = ap.parse_args(argv)
+    if a.with_main:
+        METHODS.append("64d1eea")
+    if a.methods:
+        METHODS[:] = a.methods.split(",")
     cases = a.cases.split(",")
     jobs = []
     for c in cases:
@@ -171,7 +208,7 @@ def main(argv=None):
             print("timing", json.dumps(result["timing"]))
             continue
         sel = [r for r in rows if r["case"] == c]
-        result["summary"][c] = {m: summarize(sel, m) for m in ("hullbreach", "gcc-phat", "53ac87c")}
+        result["summary"][c] = {m: summarize(sel, m) for m in METHODS}
         for m, d in result["summary"][c].items():
             print(c, m, json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in d.items()}))
         if c != "noise":

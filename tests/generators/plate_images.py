@@ -21,7 +21,15 @@ it can be used to check the localizer on recordings it was not tuned on:
   reflection from it with amplitude sqrt(1 − T0²) and phase π.
 * **Sources**: the leak is broadband noise (2nd-order high-pass at 25 kHz, 2nd-order low-pass at
   450 kHz); equipment is band-limited noise (4th-order Butterworth-magnitude band-pass, default
-  50–250 kHz), optionally switching on and off (non-stationary, a pump cycling).
+  50–250 kHz), optionally switching on and off (non-stationary, a pump cycling), optionally
+  **amplitude-modulated at its shaft rate**: g(t) = 1 + m sin(2π f_m t + φ). Rotating machinery's
+  high-frequency noise (bearings, gears, fan blades passing struts) is carried by the rotation, so its
+  envelope repeats at the shaft or blade-pass rate — the basis of envelope analysis in machine
+  diagnostics (Randall & Antoni, "Rolling element bearing diagnostics — a tutorial", Mech. Syst. Signal
+  Process. 25(2), 2011, §2–3; Antoni, "Cyclostationarity by examples", MSSP 23(4), 2009). A leak's
+  jet noise has no such carrier (stationary broadband turbulence). Stationary, unmodulated band noise
+  (the default) is kept on purpose: it is statistically a leak with another spectrum, the case no
+  discriminator can settle.
 * **Sensors**: true positions differ from the declared ones (uniform in a disc), per-channel gain (dB)
   and timing (µs) errors, white self-noise at a per-sensor SNR (leak variance over noise variance, whole
   band, before the gain).
@@ -63,6 +71,8 @@ class NoiseSource:
     kind: str = "leak"
     band_hz: tuple[float, float] = (50e3, 250e3)
     on_off_period_s: float | None = None  # None: stationary; else square on/off gating at this period
+    modulation_depth: float = 0.0  # m of the shaft-rate amplitude modulation 1 + m sin(2π f_m t + φ) [-]
+    modulation_hz: float = 0.0  # f_m, the shaft (or blade-pass) rate [Hz]
 
 
 @dataclass(frozen=True)
@@ -183,6 +193,10 @@ def simulate(plate: Plate, declared_sensors_m, sources, *, fs_hz: float = 1e6, d
             t = np.arange(n) / fs_hz
             phase0 = rng.uniform(0, src.on_off_period_s)
             white = white * ((((t + phase0) / src.on_off_period_s) % 1.0) < 0.5)
+        if src.modulation_depth > 0:  # shaft-rate AM of the noise (module docstring)
+            t = np.arange(n) / fs_hz
+            white = white * (1 + src.modulation_depth * np.sin(2 * np.pi * src.modulation_hz * t
+                                                               + rng.uniform(0, 2 * np.pi)))
         S = np.fft.rfft(white)[1:] * _source_spectrum(src, fb)
         Hs = transfer(plate, src.position_m, true, fb)
         X = np.zeros((N, len(f)), dtype=complex)
@@ -243,10 +257,20 @@ class Case:
     other: NoiseSource | None
 
 
-def draw_case(rng, *, loud: bool = False, worst: bool = False, other_db_max: float = 15.0) -> Case:
+#: Kinds of unknown equipment drawn by :func:`draw_case`: ``"band"`` stationary Gaussian band noise
+#: (statistically a leak with another spectrum: indistinguishable by construction), ``"cycling"`` the
+#: same switching on and off every 20–50 ms, ``"machine"`` the same amplitude-modulated at a shaft rate
+#: of 20–200 Hz (1 200–12 000 rpm), depth 0.3–0.9.
+EQUIPMENT_KINDS = ("band", "cycling", "machine")
+
+
+def draw_case(rng, *, loud: bool = False, worst: bool = False, other_db_max: float = 15.0,
+              equipment_kind: str | None = None) -> Case:
     """Draw a sweep case: thickness −20…+10 %, modulus ±7 %, edge reflection 0.3–0.9, sensor errors up to
     4 mm / 4 dB / 3 µs, SNR −12…0 dB; ``loud``: plus an unknown band-limited (50–250 kHz) source 0–15 dB
-    louder than the leak (stationary or cycling); ``worst``: every knob at its harsh end."""
+    louder than the leak, of kind ``equipment_kind`` (:data:`EQUIPMENT_KINDS`; None: stationary or
+    cycling, half each, the draw of the first sweep); ``worst``: every knob at its harsh end (the
+    equipment stationary band noise unless ``equipment_kind`` says otherwise)."""
     d = DECLARED
     tf = 0.80 if worst else rng.uniform(0.80, 1.10)
     ef = 0.93 if worst else rng.uniform(0.93, 1.07)
@@ -265,8 +289,17 @@ def draw_case(rng, *, loud: bool = False, worst: bool = False, other_db_max: flo
             if math.hypot(p[0] - leak_m[0], p[1] - leak_m[1]) > 0.15:
                 break
         level = other_db_max if worst else rng.uniform(0.0, other_db_max)
-        cyc = None if (worst or rng.uniform() < 0.5) else rng.uniform(0.02, 0.05)
-        other = NoiseSource(p, level, "band", (50e3, 250e3), cyc)
+        if equipment_kind is None:
+            cyc = None if (worst or rng.uniform() < 0.5) else rng.uniform(0.02, 0.05)
+            other = NoiseSource(p, level, "band", (50e3, 250e3), cyc)
+        elif equipment_kind == "band":
+            other = NoiseSource(p, level, "band", (50e3, 250e3))
+        elif equipment_kind == "cycling":
+            other = NoiseSource(p, level, "band", (50e3, 250e3), rng.uniform(0.02, 0.05))
+        elif equipment_kind == "machine":
+            other = NoiseSource(p, level, "band", (50e3, 250e3), None, rng.uniform(0.3, 0.9), rng.uniform(20.0, 200.0))
+        else:
+            raise ValueError(f"equipment_kind must be one of {EQUIPMENT_KINDS}, got {equipment_kind!r}")
     return Case(plate, tf, ef, err, snr, leak_m, other)
 
 

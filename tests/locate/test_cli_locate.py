@@ -99,3 +99,38 @@ def test_demo_step(tmp_path):
     assert js["error_m"] < 0.01
     assert js["x_m"]["low"] <= js["position_m"][0] <= js["x_m"]["high"]
     assert all(__import__("pathlib").Path(f).exists() for f in out["files"])
+
+
+def test_demo_says_one_clear_sentence_and_names_every_source(tmp_path):
+    """The crew reads one sentence: never "unreliable" next to a 98 % probability (64d1eea printed "Most
+    likely hole (unreliable: 2 other source(s) …)" beside P(leak) 0.99), the probability and the 95 % radius
+    in it, and then one numbered line per source heard, the known fan named."""
+    out = demo_run(tmp_path, seed=0)
+    lines = out["lines"]
+    head = lines[1]
+    assert "unreliable" not in head.lower()
+    cands = out["json"]["candidates"]
+    if out["json"]["status"] == "ambiguous":
+        assert head.startswith("[bold]Most likely leak at") or head.startswith("[bold]Cannot tell")
+        assert f"{cands[0]['probability']:.0%} likely" in head or "Cannot tell" in head
+    assert "95 % within" in head
+    numbered = [ln for ln in lines if ln[:1].isdigit() and ". (" in ln[:5]]
+    assert len(numbered) == len(cands) >= 1
+    fan = [ln for ln in numbered if "cabin fan" in ln]
+    assert fan, "the fan named in the wall file must be named"
+
+
+def test_crew_sentence_never_claims_certainty_while_a_comparable_source_exists():
+    """Two equal sources and no way to tell them apart: the sentence says it cannot tell, lists the count."""
+    from hullbreach.locate.localize import Candidate, Localization
+    from hullbreach.locate.report import crew_sentence
+
+    cands = (Candidate((0.2, 0.3), 0.5, 0.01, probability=0.52, source=0),
+             Candidate((0.5, 0.3), 0.5, 0.01, probability=0.48, source=1))
+    res = Localization((0.2, 0.3), 0.01, cands, "dispersive", (3e4, 3e5), np.zeros((2, 2)), np.zeros(2), np.zeros(2),
+                       status="ambiguous", message="unreliable: 1 other source(s) heard could be the leak")
+    s = crew_sentence(res)
+    assert s.startswith("Cannot tell which of 2 places") and "52%" in s
+    none = Localization(None, None, (), "dispersive", (3e4, 3e5), np.zeros((2, 2)), np.zeros(2), np.zeros(2),
+                        noise_floor=0.12, status="no source")
+    assert crew_sentence(none).startswith("No source found") and "0.120" in crew_sentence(none)

@@ -10,7 +10,8 @@ import pytest
 
 from hullbreach.errors import LocalizationError
 from hullbreach.locate.lamb import material
-from hullbreach.locate.localize import locate, plot_likelihood
+from hullbreach.locate.localize import locate
+from hullbreach.locate.report import plot_likelihood
 from hullbreach.locate.signals import Recording, equipment, leak, perimeter_sensors, simulate
 from hullbreach.locate.wall import Wall
 

@@ -66,7 +66,8 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="Accept a wall larger than a spacecraft wall."),
     ) -> None:
         """Find every coherent source on the wall and say which is most likely the leak."""
-        from hullbreach.locate.localize import locate, plot_likelihood
+        from hullbreach.locate.localize import locate
+        from hullbreach.locate.report import crew_sentence, plot_likelihood
         from hullbreach.locate.signals import load_recording
 
         check_choice("--method", method, ("dispersive", "gcc-phat"))
@@ -90,18 +91,11 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json(payload)
             return
-        if res.position_m is None:
-            console.print(styled(("No source found", "bold"), f" on {w.name}: {res.message}"))
-        else:
-            x, y = res.position_m
+        console.print(styled((crew_sentence(res), "bold"), f" ({w.name})"))
+        if res.position_m is not None:
             best = res.candidates[0]
-            label = "Leak" if res.status == "found" else "Most likely leak (UNRELIABLE)"
-            if best.kind != "leak":
-                label = "Strongest source is at known equipment (UNRELIABLE)"
-            console.print(styled((label, "bold"), f" at x = {x:.3f} m, y = {y:.3f} m on {w.name} "
-                          f"(95 % within {res.uncertainty_radius_m * 1000:.1f} mm, probability {best.probability:.0%})"))
             if res.status != "found":
-                console.print(res.message)
+                console.print("UNRELIABLE: " + res.message.removeprefix("unreliable: "))
             table = Table("#", "x [m]", "y [m]", "95 % radius [mm]", "P(leak)", "power [dB]", "band [kHz]",
                           "leak-like", "kind", "source", title="every source heard")
             for i, c in enumerate(res.candidates, 1):

@@ -90,6 +90,44 @@ def calibrate_pitch_catch(wall: Wall, cal: np.ndarray, sensors: np.ndarray, fs_h
     return PitchCatch(s_hat, (float(lo) - 0.005, float(hi) + 0.005), N)
 
 
+#: The tolerance box of a real wall against its file, over which the one-scale model's error is taken:
+#: thickness x 0.80–1.10 (chemically milled pockets, skin tolerance), Young's modulus x 0.93–1.07 (temper).
+WALL_TOLERANCE = ((0.80, 1.10), (0.93, 1.07))
+
+
+def dispersion_shape_error(disp: Dispersion, band_hz, scale: float, scale_interval=None,
+                           tolerance=WALL_TOLERANCE) -> float:
+    """Relative error [-] of the one-scale model k_true(f) ≈ s·k_model(f) across ``band_hz`` [Hz].
+
+    A0 depends on frequency and thickness only through f·h/c_T (Rayleigh–Lamb, Graff 1975 §8.1), so a wall
+    with thickness t·h and modulus e·E has k_true(f) = k_model(f·t/√e)/t exactly. At low f·h that is the
+    common factor t^(-½) e^(-¼); higher up the ratio k_true/k_model falls (A0 tends to the Rayleigh speed),
+    so one scale cannot fit the whole band. Over the walls of the tolerance box whose band-mean ratio
+    (uniform in k, as the pair tables weight it) lies in ``scale_interval`` (default ``scale`` ± 0.01;
+    the nearest wall when none does), this returns the largest half-range of the ratio over the band,
+    relative to its mean: the 95 % half-width of the model's scale error, which the radius propagates to
+    position.
+    """
+    lo_i, hi_i = scale_interval if scale_interval is not None else (scale - 0.01, scale + 0.01)
+    k_lo, k_hi = disp.wavenumber([band_hz[0], band_hz[1]], "A0")
+    f = disp.frequency_of_wavenumber(np.linspace(k_lo, k_hi, 24), "A0")
+    k0 = disp.wavenumber(f, "A0")
+    best, near = 0.0, (np.inf, 0.0)
+    for t in np.linspace(*tolerance[0], 13):
+        for e in np.linspace(*tolerance[1], 5):
+            r = disp.wavenumber(f * t / np.sqrt(e), "A0") / (t * k0)
+            if not np.all(np.isfinite(r)):
+                continue
+            m = float(r.mean())
+            half = float(r.max() - r.min()) / 2 / m
+            if lo_i <= m <= hi_i:
+                best = max(best, half)
+            gap = max(lo_i - m, m - hi_i)
+            if gap < near[0]:
+                near = (gap, half)
+    return best if best > 0 else near[1]
+
+
 def _interval(v: float, lo: float, hi: float, unit: str) -> dict:
     return {"value": float(v), "low": float(min(lo, hi)), "high": float(max(lo, hi)), "unit": unit}
 

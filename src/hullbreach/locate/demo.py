@@ -13,7 +13,8 @@ import pathlib
 import numpy as np
 
 from hullbreach.locate.lamb import material
-from hullbreach.locate.localize import locate, plot_likelihood
+from hullbreach.locate.localize import locate
+from hullbreach.locate.report import crew_sentence, plot_likelihood, source_lines
 from hullbreach.locate.signals import equipment, leak, perimeter_sensors, simulate
 from hullbreach.locate.wall import Equipment, Wall
 from hullbreach.uncertain import Interval
@@ -54,27 +55,17 @@ def run(out_dir: pathlib.Path, seed: int = 0) -> dict:
     plot_likelihood(res, wall, rec, png, truth=hole)
     if res.position_m is None:
         x = y = r = float("nan")
-        head = f"[bold]No source found[/] — {res.message}"
     else:
         x, y = res.position_m
         r = res.uncertainty_radius_m
-        word = "Hole" if res.status == "found" else "Most likely hole (unreliable: " + res.message.removeprefix("unreliable: ") + ")"
-        head = f"[bold]{word} at x = {x:.3f} m, y = {y:.3f} m[/] on the panel — 95 % within {r * 1000:.1f} mm"
-
-    def name(c):
-        what = ("the leak" if i == 0 else "unidentified source") if c.kind == "leak" else c.kind
-        return (f"{what} at ({c.position_m[0]:.2f}, {c.position_m[1]:.2f}) m, P(leak) {c.probability:.2f}, "
-                f"{c.band_hz[0] / 1e3:.0f}–{c.band_hz[1] / 1e3:.0f} kHz, {c.power_db:.0f} dB")
-
-    heard = []
-    for i, c in enumerate(res.candidates):
-        heard.append(name(c))
+    heard = source_lines(res, wall)
     lines = [
         f"Wall: {wall.width_m} x {wall.height_m} m AMG6 panel, {wall.thickness_m * 1000:.1f} mm (NASA TM-2009-214785 §6), "
         f"{rec.n_sensors} contact sensors, {rec.duration_s * 1e3:.0f} ms at {rec.fs_hz / 1e6:.0f} MHz, SNR 0 dB, cabin fan running",
-        head,
+        "[bold]" + crew_sentence(res) + "[/]",
         f"(simulated hole was {err * 1000:.1f} mm away; a single-speed GCC-PHAT search was off by {err_b * 1000:.0f} mm)",
-        f"Every source heard ({len(res.candidates)}): " + ("; ".join(heard) or "none"),
+        f"Every source heard ({len(heard)}):" if heard else "Every source heard: none above the detection threshold",
+        *heard,
         f"Likelihood image: {png.name}",
     ]
     return {

@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -243,36 +244,41 @@ def _segment_length(rec: Recording, wall: Wall, band_hz) -> int:
 
 
 def _cross_spectra(rec: Recording, nseg: int, band_hz):
-    """Welch cross-spectra (Hann, 50 % overlap) of all sensor pairs in the band: (f, G (P, F), pi, pj)."""
+    """Welch cross-spectra (Hann, 50 % overlap) of all sensor pairs in the band: (f, G (P, F), pi, pj,
+    segment spectra (F, N, S), cross-spectral matrix (F, N, N))."""
     x = rec.signals - rec.signals.mean(axis=1, keepdims=True)
     N, T = x.shape
     hop = nseg // 2
     nsegs = max(1, 1 + (T - nseg) // hop)
     f = np.fft.rfftfreq(nseg, 1.0 / rec.fs_hz)
     band = (f >= band_hz[0]) & (f <= band_hz[1])
-    win = np.hanning(nseg)
-    frames = np.lib.stride_tricks.sliding_window_view(x, nseg, axis=1)[:, ::hop][:, :nsegs]  # (N, S, nseg)
+    win = np.hanning(nseg).astype(np.float32)  # single precision: the spectra's errors ~1e-7, far below the noise
+    frames = np.lib.stride_tricks.sliding_window_view(x.astype(np.float32), nseg, axis=1)[:, ::hop][:, :nsegs]
     i0, i1 = np.flatnonzero(band)[[0, -1]]
-    X = np.empty((nsegs, N, int(i1 - i0 + 1)), dtype=np.complex128)
+    X = np.empty((nsegs, N, int(i1 - i0 + 1)), dtype=np.complex64)
     for i in range(N):
         X[:, i, :] = sfft.rfft(frames[i] * win, axis=1, workers=-1)[:, i0:i1 + 1]
-    Xf = np.ascontiguousarray(X.transpose(2, 1, 0))  # (F, N, S)
+    Xf = np.ascontiguousarray(X.transpose(2, 1, 0)).astype(np.complex128)  # (F, N, S)
     C = Xf @ np.conj(Xf.transpose(0, 2, 1))  # (F, N, N)
     pi, pj = np.triu_indices(N, 1)
-    G = C[:, pi, pj].T / nsegs  # (P, F): E[X_i conj(X_j)]
-    return f[band], G, pi, pj, Xf
+    C /= nsegs
+    G = C[:, pi, pj].T  # (P, F): E[X_i conj(X_j)]
+    return f[band], G, pi, pj, Xf, C
 
 
-def _without_dominant(Xf: np.ndarray, pi, pj) -> np.ndarray:
+def _without_dominant(Xf: np.ndarray, pi, pj, C: np.ndarray | None = None) -> np.ndarray:
     """Pair cross-spectra (P, F) of the Welch matrix minus its dominant eigen-component in each bin.
 
-    ``Xf`` (F, N, S) are the segment spectra; C(f) = X Xᴴ / S = Σ λ v vᴴ, and C − λ₁ v₁ v₁ᴴ keeps what the
-    loudest source (whatever its transfer vector) does not explain.
+    ``Xf`` (F, N, S) are the segment spectra; C(f) = X Xᴴ / S = Σ λ v vᴴ (``C`` when already known), and
+    C − λ₁ v₁ v₁ᴴ keeps what the loudest source (whatever its transfer vector) does not explain.
     """
-    C = Xf @ np.conj(Xf.transpose(0, 2, 1)) / Xf.shape[2]
-    lam, V = np.linalg.eigh(C)
-    v = V[:, :, -1]
-    C2 = C - lam[:, -1, None, None] * v[:, :, None] * np.conj(v[:, None, :])
+    if C is None:
+        C = Xf @ np.conj(Xf.transpose(0, 2, 1)) / Xf.shape[2]
+    # (exact eigen-decomposition: power or block iteration is not faster at N = 16 and leaves the loud
+    # source's residue where its eigenvalue gap is small)
+    lam_all, V = np.linalg.eigh(C)
+    v, lam = V[:, :, -1], lam_all[:, -1]
+    C2 = C - lam[:, None, None] * v[:, :, None] * np.conj(v[:, None, :])
     return C2[:, pi, pj].T
 
 
@@ -334,16 +340,18 @@ def _pair_values(table: np.ndarray, d0: float, dd: float, pi, pj, sensors: np.nd
     ``scale`` multiplies the path differences: a wave-speed error by a factor 1/s (plate thickness or
     stiffness off nominal) moves the table peaks from Δ to s·Δ.
     """
-    r = np.hypot(points[:, None, 0] - sensors[None, :, 0], points[:, None, 1] - sensors[None, :, 1])
-    delta = (r[:, pi] - r[:, pj]) * scale
-    pos = (delta - d0) / dd
+    # single precision throughout (table index resolution ~1e-3 samples at 10⁴ samples: ample)
+    p32, s32 = points.astype(np.float32), sensors.astype(np.float32)
+    r = np.hypot(p32[:, None, 0] - s32[None, :, 0], p32[:, None, 1] - s32[None, :, 1])
+    pos = (r[:, pi] - r[:, pj]) * np.float32(scale / dd) - np.float32(d0 / dd)
     D = table.shape[1]
-    pos = np.clip(pos, 0, D - 1.000001)
-    i0 = pos.astype(np.int64)
+    np.clip(pos, 0, D - 1.001, out=pos)
+    i0 = pos.astype(np.int32)
     w = pos - i0
-    rows = np.arange(table.shape[0])[None, :] * D
+    i0 += (np.arange(table.shape[0], dtype=np.int32) * D)[None, :]
     flat = table.ravel()
-    return flat[rows + i0] * (1 - w) + flat[rows + i0 + 1] * w
+    a = flat[i0]
+    return a + (flat[i0 + 1] - a) * w
 
 
 def _srp(table, d0, dd, pi, pj, sensors, points, chunk: int = 4000, scale: float = 1.0) -> np.ndarray:
@@ -389,13 +397,14 @@ def _refine(tabs: _Tables, env: np.ndarray, real: np.ndarray, sensors, wall: Wal
     best = int(np.argmax(m))
     allpts = np.tile(fpts, (len(fscales), 1))
     allsc = np.repeat(fscales, len(fpts))
-    bm = wpairs @ vals.T if len(wpairs) else m[None, :]
+    bm = wpairs.astype(np.float32) @ vals.T if len(wpairs) else m[None, :]
     bscales = allsc[np.argmax(bm, axis=1)]  # the scale's bootstrap spread (calibration interval)
     px, py = allpts[best]
     s2 = float(allsc[best])
     # position spread at the wall's scale (±0.01): with few sensors a resample can trade a far scale for a
-    # far position; the scale's own uncertainty enters the radius through the pair residuals
-    bbest = np.argmax(np.where(np.abs(allsc - s2)[None, :] <= 0.0100001, bm, -np.inf), axis=1)
+    # far position; the scale's own uncertainty enters the radius through its own term (scale_radius)
+    near = np.flatnonzero(np.abs(allsc - s2) <= 0.0100001)
+    bbest = near[np.argmax(bm[:, near], axis=1)]
     _, _, ppts = _grid(max(0.0, px - step2), min(wall.width_m, px + step2),
                        max(0.0, py - step2), min(wall.height_m, py + step2), fine_step_m)
     pscales = s2 + np.array([-0.0005, 0.0, 0.0005]) if scale_half > 0 else np.array([s2])
@@ -469,7 +478,7 @@ def locate(
         Seed of the bootstrap.
     """
     from hullbreach.locate import sources as srcs
-    from hullbreach.locate.calibrate import calibrate_pitch_catch, wall_calibration
+    from hullbreach.locate.calibrate import calibrate_pitch_catch, dispersion_shape_error, wall_calibration
 
     t0 = time.perf_counter()
     if method not in METHODS:
@@ -479,7 +488,7 @@ def locate(
     sensors = rec.sensor_positions_m
     N = sensors.shape[0]
     nseg = _segment_length(rec, wall, band_hz)
-    f, G, pi, pj, Xseg = _cross_spectra(rec, nseg, band_hz)
+    f, G, pi, pj, Xseg, C_data = _cross_spectra(rec, nseg, band_hz)
     if len(f) < 8:
         raise LocalizationError(
             f"only {len(f)} frequency bins in the band {band_hz[0]:g}–{band_hz[1]:g} Hz",
@@ -515,10 +524,24 @@ def locate(
     sep = max(1, int(round(0.05 / h)))
 
     def envelope(R):  # |R| max-filtered over the path-difference change within one coarse cell
-        return np.ascontiguousarray(maximum_filter1d(np.abs(R), size=width, axis=1, mode="nearest"))
+        return np.ascontiguousarray(maximum_filter1d(np.abs(R).astype(np.float32), size=width, axis=1, mode="nearest"))
+
+    # the coarse map's table positions (flat indices and interpolation weights) are kept per scale
+    r_pts = np.hypot(pts[:, None, 0] - sensors[None, :, 0], pts[:, None, 1] - sensors[None, :, 1])
+    delta_pts = (r_pts[:, pi] - r_pts[:, pj]).astype(np.float32)  # (G, P)
+    coarse_index: dict = {}
 
     def coarse(R, scale=1.0):
-        return _srp(envelope(R), tabs.d0, tabs.dd, pi, pj, sensors, pts, scale=scale).reshape(len(gy), len(gx))
+        E = envelope(R)
+        D = E.shape[1]
+        if scale not in coarse_index:
+            pos = np.clip(delta_pts * np.float32(scale / tabs.dd) - np.float32(tabs.d0 / tabs.dd), 0, D - 1.001)
+            i0 = pos.astype(np.int32)
+            coarse_index[scale] = (i0 + (np.arange(len(pi), dtype=np.int32) * D)[None, :], pos - i0)
+        i0, w = coarse_index[scale]
+        flat = E.ravel()
+        a = flat[i0]
+        return (a + (flat[i0 + 1] - a) * w).mean(axis=1, dtype=np.float64).reshape(len(gy), len(gx))
 
     # detection threshold from the shifted surrogate (no coherent source by construction)
     S = Xseg.shape[2]
@@ -541,11 +564,14 @@ def locate(
 
     cmap0 = None
     found = []  # per source: dict
+    # the one-scale A0 model's error across the band, for walls within the tolerance box (dispersive only:
+    # the baseline's one-speed model error is its point)
+    shape_err = 0.0
     s_wall = None
 
     def clean(R, threshold, layer, cap):
         """CLEAN loop on the pair tables R: append every source above ``threshold`` to ``found``."""
-        nonlocal cmap0, s_wall
+        nonlocal cmap0, s_wall, shape_err
         for _ in range(cap + 2):
             cmap = coarse(R, 1.0 if s_wall is None else s_wall)
             if cmap0 is None:
@@ -561,8 +587,8 @@ def locate(
                 if len(order) == 4:
                     break
             order = [o for o in order if cmap[iy[o], ix[o]] >= 0.6 * cmap[iy[order[0]], ix[order[0]]]]
-            env = np.ascontiguousarray(np.abs(R))
-            real = np.ascontiguousarray(R.real)
+            env = np.abs(R).astype(np.float32)
+            real = R.real.astype(np.float32)
             med_env = np.median(env, axis=1)  # a pair's lobe is significant at 3x its median envelope
             sc1 = scales1 if s_wall is None else np.array([s_wall])
             sh = scale_half if s_wall is None else min(scale_half, 0.005)
@@ -582,28 +608,34 @@ def locate(
             residue = any(math.hypot(*(top["x"] - g["x"])) < 0.08 for src in found for g in src["group"])
             if s_wall is None:
                 s_wall = top["scale"]
+                if method == "dispersive":
+                    b_lo, b_hi = np.quantile(top["bscales"], [0.025, 0.975]) if len(top["bscales"]) else (s_wall,) * 2
+                    shape_err = dispersion_shape_error(disp, band_hz, s_wall, (min(b_lo, s_wall - 0.01),
+                                                                               max(b_hi, s_wall + 0.01)))
             dpred, _ = srcs.path_differences(sensors, pi, pj, top["x"])
             win = 3e-3 + 0.01 * np.abs(dpred)
             dhat, amp, penv = srcs.pair_peaks(R, tabs.d0, tabs.dd, dpred * top["scale"], win)
             signif = penv > 3.0 * med_env
             r_res, mad, inl = srcs.residual_radius(sensors, pi, pj, top["x"], top["scale"], dhat, signif)
-            R_next = srcs.subtract_source(R, tabs.d0, tabs.dd, dhat, amp, kern)
+            R_next = srcs.subtract_source(R, tabs.d0, tabs.dd, dhat, amp, kern, inplace=True)  # R is ours
             # its echoes (mirror images in the edges and stiffeners) are not new sources: take their lobes too
             for img in srcs.mirror_images(top["x"], wall):
                 dimg, _ = srcs.path_differences(sensors, pi, pj, img)
                 di, ai, ei = srcs.pair_peaks(R_next, tabs.d0, tabs.dd, dimg * top["scale"], win)
                 keep = ei > 3.0 * med_env
                 if keep.any():
-                    R_next = srcs.subtract_source(R_next, tabs.d0, tabs.dd, di, np.where(keep, ai, 0), kern)
+                    R_next = srcs.subtract_source(R_next, tabs.d0, tabs.dd, di, np.where(keep, ai, 0), kern, inplace=True)
             if residue:
                 R = R_next
                 continue
             # other peaks of this map that vanish with the source's lobes are its ambiguous twins
             twins = []
+            env_next = None
             for r in refined[1:]:
                 if r["score"] < relative_threshold * top["score"]:
                     continue
-                left = float(_srp(envelope(R_next), tabs.d0, tabs.dd, pi, pj, sensors, r["x"][None, :])[0])
+                env_next = envelope(R_next) if env_next is None else env_next
+                left = float(_srp(env_next, tabs.d0, tabs.dd, pi, pj, sensors, r["x"][None, :])[0])
                 if left < threshold:
                     twins.append(r)
             group = [top] + twins
@@ -614,13 +646,18 @@ def locate(
                 # difference (an exact mirror ambiguity gives 1 : 1), normalised over the group
                 bsc = wpairs @ vals.T  # (B, C)
                 diff = bsc[:, :1] - bsc
-                sd = np.maximum(diff.std(axis=0), 1e-9)
+                # (floored at the single-precision resolution of the scores: an exact mirror must stay 1 : 1)
+                sd = np.maximum(diff.std(axis=0), 1e-4 * abs(group[0]["score"]) + 1e-9)
                 raw = np.array([1.0] + [math.erfc((group[0]["score"] - g["score"]) / sd[c] / math.sqrt(2))
                                         for c, g in enumerate(group[1:], 1)])
                 shares = raw / raw.sum()
             else:
                 shares = np.ones(1)
-            r95 = math.sqrt(top["r_boot"] ** 2 + r_res**2)
+            # model error: the scale's bootstrap half-width and the one-scale model's shape error, to position
+            q_lo, q_hi = np.quantile(top["bscales"], [0.025, 0.975]) if len(top["bscales"]) else (top["scale"],) * 2
+            eps = math.hypot((q_hi - q_lo) / 2 / top["scale"], shape_err)
+            r_sc = srcs.scale_radius(sensors, pi, pj, top["x"], eps, inl)
+            r95 = math.sqrt(top["r_boot"] ** 2 + r_res**2 + r_sc**2)
             found.append(dict(group=group, shares=shares, r95=max(r95, fine_step_m), dhat=dhat, inl=inl,
                               scale=top["scale"], bscales=top["bscales"], mad=mad, layer=layer))
             R = R_next
@@ -628,17 +665,25 @@ def locate(
                 return
 
 
-    clean(tabs.R.copy(), threshold, 0, max_sources + len(eq))
-    G_layers = [G]
-    if N >= 4 and found:
+    def hidden_layer():
         # a source hidden under a louder one: per frequency, the cross-spectral matrix without its dominant
         # eigen-component (model-free: whatever the propagation, the loud source's transfer vector goes)
-        G2 = _without_dominant(Xseg, pi, pj)
+        G2 = _without_dominant(Xseg, pi, pj, C_data)
+        return G2, tables(G2).R, tables(_without_dominant(sur_x, pi, pj)).R
+
+    # the hidden layer's tables do not depend on the first CLEAN pass: made on a second thread meanwhile
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(hidden_layer) if N >= 4 else None
+        clean(tabs.R.copy(), threshold, 0, max_sources + len(eq))
+        layer2 = pending.result() if pending is not None else None
+    G_layers = [G]
+    if layer2 is not None and found:
+        G2, R2, R2_sur = layer2
         # margin 2 (not 1.25): with S Welch segments the loud source leaves ~1/sqrt(S) of itself in this
         # layer, structured like its lobes, which the surrogate does not have
-        thr2 = srcs.null_threshold(coarse(tables(_without_dominant(sur_x, pi, pj)).R, s_wall), margin=2.0)
+        thr2 = srcs.null_threshold(coarse(R2_sur, s_wall), margin=2.0)
         G_layers.append(G2)
-        clean(tables(G2).R.copy(), thr2, 1, max_sources)
+        clean(R2, thr2, 1, max_sources)
 
     # describe each source, then the leak odds
     ref_check = None
@@ -649,7 +694,7 @@ def locate(
                                     hint="record the reference with the same sensors in the same places")
         ref_rec = reference
         nref = min(nseg, _segment_length(ref_rec, wall, band_hz))
-        fr, Gr, _, _, _ = _cross_spectra(ref_rec, nref, band_hz)
+        fr, Gr = _cross_spectra(ref_rec, nref, band_hz)[:2]
         tr = tables(Gr, fr, ref_rec.fs_hz)
         sur_r = Recording(ref_rec.fs_hz, sensors, srcs.shifted_surrogate(ref_rec.signals))
         tsr = tables(_cross_spectra(sur_r, nref, band_hz)[1], fr, ref_rec.fs_hz)
@@ -659,14 +704,19 @@ def locate(
         def ref_check(x, s):
             return bool(_srp(envr, tr.d0, tr.dd, pi, pj, sensors, np.asarray(x)[None, :], scale=s)[0] >= thr_r)
 
+    # shaft-rate amplitude modulation, attributed to the sources by their spreading pattern (machinery)
+    mods = srcs.modulation(rec.signals, rec.fs_hz, sensors, np.array([src["group"][0]["x"] for src in found]).reshape(-1, 2),
+                           (band_hz[0], min(band_hz[1], band_hz[0] + 100e3)))  # 100 kHz of band carry the envelope
     cands: list[Candidate] = []
     for si, src in enumerate(found):
         top = src["group"][0]
+        modulated = (mods.peak_to_floor >= srcs.MODULATION_THRESHOLD and mods.index[si] >= srcs.MODULATION_INDEX
+                     and mods.index[si] >= 0.5 * mods.index.max())
         info = srcs.characterize(f, G_layers[src["layer"]], Xseg, k_model, sensors, pi, pj, top["x"], src["scale"], src["dhat"],
                                  src["inl"], rec.fs_hz, nseg, band_hz)
         near = bool(len(eq) and np.min(np.hypot(*(eq - top["x"]).T)) <= equipment_radius_m)
         in_ref = ref_check(top["x"], src["scale"]) if ref_check is not None else None
-        ll, why = srcs.leak_likelihood(info, near, in_ref)
+        ll, why = srcs.leak_likelihood(info, near, in_ref, (mods.rate_hz, float(mods.index[si])) if modulated else None)
         for g, share in zip(src["group"], src["shares"]):
             cands.append(Candidate((float(g["x"][0]), float(g["x"][1])), g["score"], src["r95"],
                                    "equipment" if (near or in_ref) else "leak", float(share), info.power_db,
@@ -747,45 +797,3 @@ def locate(
         message=why,
         calibration=calib,
     )
-
-
-def plot_likelihood(result: Localization, wall: Wall, rec: Recording | None, path, truth=None) -> str:
-    """Write a PNG of the coarse SRP map over the wall with sensors, stiffeners, candidates, 95 % circle."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Circle
-
-    fig, ax = plt.subplots(figsize=(6.0, 6.0 * wall.height_m / wall.width_m + 0.6), dpi=110)
-    im = ax.imshow(result.image, origin="lower", extent=(0, wall.width_m, 0, wall.height_m), cmap="magma",
-                   aspect="equal")
-    fig.colorbar(im, ax=ax, shrink=0.8, label="SRP coherence (envelope)")
-    for st in wall.stiffeners:
-        if st.direction == "x":
-            ax.axhline(st.position_m, color="white", lw=1.5, ls="--", alpha=0.7)
-        else:
-            ax.axvline(st.position_m, color="white", lw=1.5, ls="--", alpha=0.7)
-    for k, e in enumerate(wall.equipment):
-        ax.plot(e.x_m, e.y_m, "s", mfc="none", mec="orange", ms=9, mew=1.5, label="known equipment" if k == 0 else None)
-    if rec is not None:
-        ax.plot(rec.sensor_positions_m[:, 0], rec.sensor_positions_m[:, 1], "^", color="cyan", ms=7, label="sensors")
-    for i, c in enumerate(result.candidates):
-        ax.plot(*c.position_m, "x" if i else "+", color="lime", ms=12, mew=2,
-                label="estimate" if i == 0 else ("other candidates" if i == 1 else None))
-        ax.add_patch(Circle(c.position_m, max(c.uncertainty_radius_m, 0.004), fill=False, color="lime", lw=1.2))
-    if truth is not None:
-        for t in np.atleast_2d(truth):
-            ax.plot(t[0], t[1], "o", mfc="none", mec="white", ms=10, label="true leak")
-    ax.set_xlabel("x along the wall [m]")
-    ax.set_ylabel("y along the wall [m]")
-    if result.uncertainty_radius_m is None:
-        ax.set_title(f"source map ({result.method}): no source found")
-    else:
-        ax.set_title(f"source map ({result.method}), {result.status}; 95 % radius "
-                     f"{result.uncertainty_radius_m * 1000:.1f} mm")
-    ax.legend(loc="upper right", fontsize=7, framealpha=0.6)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return str(path)

@@ -1,0 +1,96 @@
+"""What the localizer found, for people: one sentence for the crew, one line per source heard, and the
+likelihood image. Pure formatting of a :class:`~hullbreach.locate.localize.Localization` (no physics).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hullbreach.locate.localize import STATUS_FOUND, STATUS_NONE, Localization
+from hullbreach.locate.wall import Wall
+
+
+def _where(pos, radius_m) -> str:
+    return f"x = {pos[0]:.3f} m, y = {pos[1]:.3f} m (95 % within {radius_m * 1000:.1f} mm)"
+
+
+def crew_sentence(res: Localization) -> str:
+    """The answer in one sentence a crew can act on, never more certain than ``res.status`` allows."""
+    if res.status == STATUS_NONE or res.position_m is None:
+        return (f"No source found: no leak noise reached the detection threshold {res.noise_floor:.3f} "
+                f"(surrogate-data test); do not open a panel on this evidence.")
+    best = res.candidates[0]
+    where = _where(best.position_m, best.uncertainty_radius_m)
+    others = [c for c in res.candidates[1:] if c.source != best.source and c.kind == "leak"]
+    twins = [c for c in res.candidates[1:] if c.source == best.source]
+    if res.status == STATUS_FOUND:
+        return f"Leak at {where}: the only leak-like source heard."
+    if best.kind != "leak":
+        return (f"No leak-like source stands out: the strongest source heard is known equipment at {where}; "
+                f"check the places below in order.")
+    if best.probability >= 0.8:
+        if not others and not twins:
+            return (f"Most likely leak at {where}, {best.probability:.0%} likely; not certain: "
+                    + res.message.removeprefix("unreliable: ") + ".")
+        return (f"Most likely leak at {where}, {best.probability:.0%} likely; not certain: "
+                f"{len(others) + len(twins)} other unidentified place(s) were heard (listed below), "
+                f"check them next if nothing is found there.")
+    return (f"Cannot tell which of {1 + len(others) + len(twins)} places is the leak: the most likely "
+            f"({best.probability:.0%}) is at {where}; check the places below in order.")
+
+
+def source_lines(res: Localization, wall: Wall, equipment_radius_m: float = 0.1) -> list[str]:
+    """One line per candidate, most probable leak first: where, how likely the leak, and why."""
+    out = []
+    for i, c in enumerate(res.candidates, 1):
+        what = "the most likely leak" if i == 1 and c.kind == "leak" else "unidentified source"
+        if c.kind != "leak":
+            near = [e.name for g in res.candidates if g.source == c.source for e in wall.equipment
+                    if np.hypot(e.x_m - g.position_m[0], e.y_m - g.position_m[1]) <= equipment_radius_m]
+            what = f"known equipment ({near[0]})" if near else "equipment: also heard in the reference recording"
+        why = next((w for w in c.reasons if "modulated" in w), c.reasons[0] if c.reasons else "")
+        out.append(f"{i}. ({c.position_m[0]:.2f}, {c.position_m[1]:.2f}) m ± {c.uncertainty_radius_m * 1000:.0f} mm, "
+                   f"P(leak) {c.probability:.0%}, {what}: {why}")
+    return out
+
+
+def plot_likelihood(result: Localization, wall: Wall, rec: Recording | None, path, truth=None) -> str:
+    """Write a PNG of the coarse SRP map over the wall with sensors, stiffeners, candidates, 95 % circle."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle
+
+    fig, ax = plt.subplots(figsize=(6.0, 6.0 * wall.height_m / wall.width_m + 0.6), dpi=110)
+    im = ax.imshow(result.image, origin="lower", extent=(0, wall.width_m, 0, wall.height_m), cmap="magma",
+                   aspect="equal")
+    fig.colorbar(im, ax=ax, shrink=0.8, label="SRP coherence (envelope)")
+    for st in wall.stiffeners:
+        if st.direction == "x":
+            ax.axhline(st.position_m, color="white", lw=1.5, ls="--", alpha=0.7)
+        else:
+            ax.axvline(st.position_m, color="white", lw=1.5, ls="--", alpha=0.7)
+    for k, e in enumerate(wall.equipment):
+        ax.plot(e.x_m, e.y_m, "s", mfc="none", mec="orange", ms=9, mew=1.5, label="known equipment" if k == 0 else None)
+    if rec is not None:
+        ax.plot(rec.sensor_positions_m[:, 0], rec.sensor_positions_m[:, 1], "^", color="cyan", ms=7, label="sensors")
+    for i, c in enumerate(result.candidates):
+        ax.plot(*c.position_m, "x" if i else "+", color="lime", ms=12, mew=2,
+                label="estimate" if i == 0 else ("other candidates" if i == 1 else None))
+        ax.add_patch(Circle(c.position_m, max(c.uncertainty_radius_m, 0.004), fill=False, color="lime", lw=1.2))
+    if truth is not None:
+        for t in np.atleast_2d(truth):
+            ax.plot(t[0], t[1], "o", mfc="none", mec="white", ms=10, label="true leak")
+    ax.set_xlabel("x along the wall [m]")
+    ax.set_ylabel("y along the wall [m]")
+    if result.uncertainty_radius_m is None:
+        ax.set_title(f"source map ({result.method}): no source found")
+    else:
+        ax.set_title(f"source map ({result.method}), {result.status}; 95 % radius "
+                     f"{result.uncertainty_radius_m * 1000:.1f} mm")
+    ax.legend(loc="upper right", fontsize=7, framealpha=0.6)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return str(path)
