@@ -38,7 +38,8 @@ class Parsed:
     """Accepted samples (times [ns], channel ids, values as sent) and the rejected ones.
 
     ``rejected`` lists at most :data:`MAX_LISTED` entries ``{"row", "reason"}`` (row: 1-based sample index
-    in JSON, line number in CSV); ``n_rejected`` counts them all.
+    in JSON, line number in CSV); ``n_rejected`` counts them all. ``batch_id``: the JSON body's
+    ``"batch_id"`` (idempotency key when no ``Idempotency-Key`` header is sent), else None.
     """
 
     t_ns: np.ndarray
@@ -46,6 +47,7 @@ class Parsed:
     value: np.ndarray
     rejected: tuple
     n_rejected: int
+    batch_id: str | None = None
 
     @property
     def n(self) -> int:
@@ -153,7 +155,30 @@ def parse_json(body: bytes, known: set, max_ns: int | None = None) -> Parsed:
         raise IngestError('the JSON body has no "samples" list', hint='send {"samples": [{"time", "channel", "value"}]}')
     rows = ((s.get("time"), s.get("channel"), s.get("value")) if isinstance(s, dict) and len(s) == 3 else s
             for s in samples)
-    return parse_rows(rows, known, max_ns=max_ns)
+    parsed = parse_rows(rows, known, max_ns=max_ns)
+    bid = doc.get("batch_id") if isinstance(doc, dict) else None
+    if bid is not None:
+        bid = check_key(bid)
+        from dataclasses import replace
+
+        parsed = replace(parsed, batch_id=bid)
+    return parsed
+
+
+#: Longest idempotency key [characters].
+MAX_KEY_CHARS = 200
+
+
+def check_key(key) -> str:
+    """An idempotency key (``Idempotency-Key`` header or JSON ``batch_id``): 1-200 printable ASCII
+    characters; raises :class:`IngestError` otherwise."""
+    if isinstance(key, bool) or not isinstance(key, (str, int)):
+        raise IngestError("batch_id must be a string (or an integer)")
+    k = str(key).strip()
+    if not (1 <= len(k) <= MAX_KEY_CHARS) or not all(32 < ord(c) < 127 for c in k):
+        raise IngestError(f"the idempotency key must be 1-{MAX_KEY_CHARS} printable ASCII characters without spaces",
+                          hint="use e.g. a UUID per batch, the same one when retrying it")
+    return k
 
 
 def parse_csv(body: bytes, known: set, max_ns: int | None = None) -> Parsed:
@@ -197,3 +222,89 @@ def parse_body(body: bytes, content_type: str | None, known: set, max_ns: int | 
         raise IngestError(f"unsupported content type {ct[:60]!r}", hint="send application/json or text/csv")
     head = body.lstrip()[:1]
     return parse_json(body, known, max_ns) if head in (b"{", b"[") else parse_csv(body, known, max_ns)
+
+
+# ------------------------------------------------------------------------------------------------ events
+#: Largest number of events one ``POST /api/events`` takes.
+MAX_EVENTS = 1000
+
+
+def events_frame(rows) -> pd.DataFrame:
+    """``(t_ns, kind, detail)`` rows -> the events table of :func:`hullbreach.telemetry.readers.read_events`
+    (``time, kind, detail, hatch, module, kg, gas, note``), sorted by time. Rows must be valid already."""
+    from hullbreach.telemetry.readers import parse_detail
+
+    recs = []
+    for t, kind, detail in rows:
+        d = parse_detail(kind, detail)
+        recs.append((int(t), kind, detail, d["hatch"], d["module"], d["kg"], d["gas"], d["note"]))
+    out = pd.DataFrame(recs, columns=["time_ns", "kind", "detail", "hatch", "module", "kg", "gas", "note"])
+    out.insert(0, "time", pd.to_datetime(out.pop("time_ns").to_numpy(np.int64), unit="ns", utc=True))
+    for c in ("kind", "detail", "hatch", "module", "gas", "note"):
+        out[c] = out[c].astype(object)
+    out["kg"] = out["kg"].astype(float)
+    return out.sort_values("time", kind="stable").reset_index(drop=True)
+
+
+def parse_events(body: bytes, content_type: str | None, station, max_ns: int | None = None) -> pd.DataFrame:
+    """The body of ``POST /api/events``: JSON ``{"events": [{"time", "kind", "detail"}, ...]}`` or the events
+    CSV ``time,kind,detail`` (docs/telemetry.md). All or nothing: any bad event raises :class:`IngestError`
+    naming it (an operation half taken would leave the crew's configuration wrong)."""
+    from hullbreach.telemetry.frame import EVENT_KINDS
+    from hullbreach.telemetry.readers import parse_detail
+
+    ct = (content_type or "").split(";")[0].strip().lower()
+    if ct in ("application/json", "text/json") or (not ct and body.lstrip()[:1] in (b"{", b"[")):
+        try:
+            doc = json.loads(body)
+        except (ValueError, RecursionError) as exc:
+            raise IngestError(f"the body is not valid JSON: {str(exc)[:120]}",
+                              hint='send {"events": [{"time": ..., "kind": "hatch_close", "detail": "<hatch id>"}]}') from exc
+        evs = doc.get("events") if isinstance(doc, dict) else doc
+        if not isinstance(evs, list):
+            raise IngestError('the JSON body has no "events" list', hint='send {"events": [{"time", "kind", "detail"}]}')
+        rows = [(e.get("time"), e.get("kind"), e.get("detail", "")) if isinstance(e, dict) else (None, None, None)
+                for e in evs]
+    else:
+        try:
+            text = body.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise IngestError("the CSV body is not UTF-8 text", hint="send a UTF-8 CSV time,kind,detail") from exc
+        try:
+            table = list(csv.reader(io.StringIO(text)))
+        except csv.Error as exc:
+            raise IngestError(f"the events CSV cannot be read: {exc}") from exc
+        cols = [h.strip().lower() for h in (table[0] if table else [])]
+        if "time" not in cols or "kind" not in cols:
+            raise IngestError(f"the events CSV header must be time,kind,detail (got {','.join(cols)[:120] or 'nothing'})")
+        it, ik, idt = cols.index("time"), cols.index("kind"), cols.index("detail") if "detail" in cols else None
+        rows = [(r[it] if len(r) > it else None, r[ik].strip() if len(r) > ik else None,
+                 (r[idt] if idt is not None and len(r) > idt else "")) for r in table[1:] if r]
+    if not rows:
+        raise IngestError("no events in the body")
+    if len(rows) > MAX_EVENTS:
+        raise IngestError(f"{len(rows)} events in one request (at most {MAX_EVENTS})", hint="send fewer at a time")
+    out = []
+    for i, (t, kind, detail) in enumerate(rows, start=1):
+        ns = parse_time_ns(t)
+        where = f"event {i}"
+        if ns is None:
+            raise IngestError(f"{where}: time is not ISO 8601 or UNIX seconds between 1970 and 2200")
+        if max_ns is not None and ns > max_ns:
+            raise IngestError(f"{where}: time is in the future (more than 5 min after the service's clock)")
+        if kind not in EVENT_KINDS:
+            raise IngestError(f"{where}: unknown kind {str(kind)[:40]!r}", hint=f"kinds: {', '.join(EVENT_KINDS)}")
+        detail = "" if detail is None else str(detail)
+        try:
+            d = parse_detail(kind, detail)
+        except ValueError as exc:
+            raise IngestError(f"{where}: {exc}") from None
+        if d["hatch"] and d["hatch"] not in station.hatches:
+            raise IngestError(f"{where}: hatch {d['hatch'][:64]!r} is not in station {station.name!r}",
+                              hint="GET /api/station lists the hatches")
+        if kind in ("hatch_close", "hatch_open") and not d["hatch"]:
+            raise IngestError(f"{where}: {kind} needs the hatch id as its detail")
+        if d["module"] and kind in ("repress", "airlock_depress", "airlock_repress") and d["module"] not in station.modules:
+            raise IngestError(f"{where}: module {d['module'][:64]!r} is not in station {station.name!r}")
+        out.append((ns, kind, detail))
+    return events_frame(out)

@@ -34,7 +34,8 @@ from scipy import stats
 
 from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_HOUR
 from hullbreach.ops import engine
-from hullbreach.ops.archive import Storage
+from hullbreach.ops.archive import Ack, Storage
+from hullbreach.ops.guidance import Guide
 
 #: Largest forward jump in data time the detector bridges [s]; a longer one starts a new detector.
 MAX_GAP_S = 7 * 86400.0
@@ -194,9 +195,7 @@ class Monitor:
         self._stopping = False
         self._worker: threading.Thread | None = None
         self.sink: Callable[[dict], None] = lambda update: None
-        self.isolation: engine.Isolation | None = None
-        self._iso_json: dict | None = None
-        self._alarm_key = None
+        self.guide = Guide(self.station, events, crew_count=crew_count, seed=seed)
         self.derived_now: dict = {}
         self._derived_key = None
         self.trend = Trend(None, None, None, 0.0, 0)
@@ -207,10 +206,13 @@ class Monitor:
         self.restarts: list = []
 
     # ------------------------------------------------------------------------------------------ input
-    def ingest(self, t_ns: np.ndarray, channels: np.ndarray, values: np.ndarray) -> int:
-        """Store one batch durably, publish its raw samples, queue it for the detector; return the batch number.
+    def ingest(self, t_ns: np.ndarray, channels: np.ndarray, values: np.ndarray, key: str | None = None) -> Ack | None:
+        """Store one batch durably, publish its raw samples, queue it for the detector; return the archive's
+        :class:`~hullbreach.ops.archive.Ack` (None for an empty batch).
 
-        Returns only once the archive committed the batch (the acknowledgement of ``POST /api/ingest``). The
+        Returns only once the archive committed the batch (the acknowledgement of ``POST /api/ingest``). A
+        batch whose ``key`` was stored before is a retry: nothing is stored or analysed again, and the answer
+        says so (``Ack.replay``). The
         detector runs in a worker thread that takes every batch queued meanwhile as one (its work per call
         has a fixed part, so a busy monitor analyses larger batches and keeps up); :meth:`drain` waits for it.
         """
@@ -218,14 +220,31 @@ class Monitor:
         channels = np.asarray(channels, dtype=object)
         values = np.asarray(values, dtype=float)
         if len(t_ns) == 0:
-            return 0
+            return None
         with self._store_lock:
-            b = self.archive.append(t_ns, channels, values)
+            b = self.archive.append(t_ns, channels, values, key=key)
+            if b.replay:
+                return b
             with self._cv:
                 self._queue.append((t_ns, channels, values))
                 self._cv.notify()
         self.sink({"type": "samples", "samples": _by_channel(t_ns, channels, values)})
         return b
+
+    def add_events(self, events: pd.DataFrame) -> dict:
+        """Known operations that arrived live (``POST /api/events``; ``read_events`` columns).
+
+        They are stored in the archive first (a restart replays them at the same place in the stream), then
+        queued behind the batches already queued: the detector takes them (when their time is not analysed
+        yet) and the isolation guide follows the hatch changes once the telemetry reaches their time."""
+        if events is None or len(events) == 0:
+            return {"accepted": 0}
+        with self._store_lock:
+            self.archive.put_events(events)
+            with self._cv:
+                self._queue.append(("events", events))
+                self._cv.notify()
+        return {"accepted": int(len(events))}
 
     def start(self) -> None:
         """Start the detector worker thread (the service does; tests may call :meth:`analyse_pending` instead)."""
@@ -264,9 +283,13 @@ class Monitor:
                 return {}
             upd: dict = {}
             with self._lock:
-                for t, c, v in ordered_runs(items):
-                    u = self._analyse(t, c, v, publish=True)
-                    upd = u or upd
+                for seg in _segments(items):
+                    if isinstance(seg, pd.DataFrame):
+                        self._take_events(seg)
+                        continue
+                    for t, c, v in ordered_runs(seg):
+                        u = self._analyse(t, c, v, publish=True)
+                        upd = u or upd
             if upd:
                 self.sink(upd)
             return upd
@@ -300,17 +323,23 @@ class Monitor:
             horizon = self.last_sample_ns - int(self.trend_window_s * 1e9)
             while self._cabin and self._cabin[0][0] < horizon:
                 self._cabin.popleft()
-        self._update_isolation(state)
+        if self.last_sample_ns is not None:
+            self.guide.reveal(self.last_sample_ns)
+        self.guide.on_state(state, active_alarm(state))
+        if len(t_ns):
+            self.guide.on_samples(t_ns, ch, val, self.last_sample_ns)
         if not publish:
             return {}
-        key = (state.get("end_time"), len(state.get("alarms") or ()), self._iso_json and self._iso_json.get("steps_done"))
+        g = self.guide.json or {}
+        key = (state.get("end_time"), len(state.get("alarms") or ()), g.get("steps_done"), g.get("status"),
+               tuple(g.get("closed_hatches_now") or ()))
         if len(t_ns) and key == self._derived_key:
             return {}  # no detector bin completed: nothing new to derive (one derived sample per bin)
         self._derived_key = key
         arr = np.array(self._cabin, dtype=float).reshape(-1, 2)
         self.trend = pressure_trend(arr[:, 0] / 1e9, arr[:, 1])
         t_now = self.last_sample_ns or 0
-        rows = derive(state, self.trend, t_now, self._iso_json)
+        rows = derive(state, self.trend, t_now, self.guide.json)
         if len(t_ns):
             self.archive.put_derived(rows)
         self.derived_now = {c: v for c, _, v in rows}
@@ -332,7 +361,7 @@ class Monitor:
                 continue
             if lo in cuts:
                 gap_d = (t_ns[lo] - run_max[lo]) / 86400e9
-                self.detector = engine.Detector(self.station, self.events, seed=self.seed)
+                self.detector = engine.Detector(self.station, self.events, seed=self.seed)  # live events included
                 self._cabin.clear()
                 self.restarts.append(f"detector restarted at {_iso_ns(int(t_ns[lo]))} after a {gap_d:.1f}-day gap in the data")
             raw = pd.DataFrame({"time": pd.to_datetime(t_ns[lo:hi], unit="ns", utc=True), "channel": ch[lo:hi],
@@ -341,40 +370,36 @@ class Monitor:
             self.last_sample_ns = int(max(int(t_ns[lo:hi].max()), self.last_sample_ns or 0))
         return state
 
-    def _update_isolation(self, state: dict) -> None:
-        a = active_alarm(state)
-        if a is None:
-            if self.isolation is not None and self._iso_json is not None and self._iso_json.get("status") != "sealed":
-                self._iso_json = {**self._iso_json, "status": "sealed", "next_step": None,
-                                  "advice": "no active leak alarm (the leak was sealed): reopen the hatches "
-                                            "after equalizing pressure"}
-            return
-        key = (tuple(a.get("zone") or ()), a.get("onset_time"))
-        if self.isolation is None or key[0] != (self._alarm_key or ((),))[0]:
-            mdot = engine.leak_mass_flow_from_alarm(a)
-            if mdot is None:
-                return
-            self.isolation = engine.Isolation(self.station, mdot, seed=self.seed, crew_count=self.crew_count)
-            self._alarm_key = key
-            self._iso_json = self.isolation.to_json()
+    def _take_events(self, events: pd.DataFrame) -> None:
+        """Give live events to the detector (when their time is not analysed yet) and to the guide."""
+        from hullbreach.errors import DetectionError
+
+        self.events = events if self.events is None else pd.concat([self.events, events], ignore_index=True)
+        try:
+            self.detector.add_events(events)
+        except DetectionError as exc:
+            self.restarts.append(f"events at {events['time'].min()} reached the detector after their time "
+                                 f"was analysed ({exc}); the isolation guidance still follows them")
+        self.guide.add(events)
 
     def observe_step(self, start_s: float, closed_hatches=None) -> dict:
         """The crew set up the pending isolation step at ``start_s`` [UNIX s]: read its window from the archive
         and give it to the session; return the step's outcome (raises when the window is not covered yet)."""
         with self._lock:
-            if self.isolation is None:
+            iso = self.guide.isolation
+            if iso is None:
                 from hullbreach.errors import IsolationError
 
                 raise IsolationError("no isolation session is running", hint="a session starts with the first leak alarm")
-            lo, hi = self.isolation.step_window(float(start_s))
+            lo, hi = iso.step_window(float(start_s))
             frames = [self.archive.frame(c, int(lo * 1e9), int(hi * 1e9)) for c in sorted(self.known)]
             raw = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
             if raw is None:
                 from hullbreach.errors import IsolationError
 
                 raise IsolationError("no archived telemetry in the step's window yet", hint="wait for the telemetry")
-            out = self.isolation.observe(raw, closed_hatches=closed_hatches)
-            self._iso_json = self.isolation.to_json()
+            out = iso.observe(raw, closed_hatches=closed_hatches)
+            self.guide.json = self.guide._json()
             return out
 
     def rebuild(self, chunk: int = 200_000) -> int:
@@ -384,15 +409,23 @@ class Monitor:
         with self._lock:
             pend: list = []
             size = 0
-            for b in self.archive.batches():
+
+            def flush(pend):
+                for t, c, v in ordered_runs(pend):
+                    self._analyse(t, c, v, publish=False)
+
+            for b in self.archive.batches(with_events=True):
+                if isinstance(b, pd.DataFrame):  # live events, at the place they came in the stream
+                    flush(pend)
+                    n, pend, size = n + size, [], 0
+                    self._take_events(b)
+                    continue
                 pend.append((b.t_ns, b.channel, b.value))
                 size += len(b.t_ns)
                 if size >= chunk:
-                    for t, c, v in ordered_runs(pend):
-                        self._analyse(t, c, v, publish=False)
+                    flush(pend)
                     n, pend, size = n + size, [], 0
-            for t, c, v in ordered_runs(pend):
-                self._analyse(t, c, v, publish=False)
+            flush(pend)
             n += size
             self._analyse(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), np.zeros(0), publish=True)
         return n
@@ -401,7 +434,7 @@ class Monitor:
     def state(self) -> dict:
         """The detector's answer (``hullbreach detect --json`` shape) plus ``derived``, ``isolation``, ``feed``."""
         with self._lock:
-            return {**self.detector.state(), "derived": dict(self.derived_now), "isolation": self._iso_json,
+            return {**self.detector.state(), "derived": dict(self.derived_now), "isolation": self.guide.json,
                     "feed": dict(self.feed), "cabin_channel": self.cabin_channel,
                     "trend": self.trend.to_json(), "last_sample_time": _iso_ns(self.last_sample_ns),
                     "samples_archived": self.n_samples, "detector_restarts": list(self.restarts[-10:])}
@@ -413,7 +446,7 @@ class Monitor:
         return {"status": st.get("status"), "alarm": a and {k: a.get(k) for k in
                                                           ("zone", "time", "onset_time", "reserve_time_s",
                                                            "pressure_rate_pa_s", "effective_hole_diameter_m")},
-                "trend": self.trend.to_json(), "isolation": self._iso_json, "feed": dict(self.feed),
+                "trend": self.trend.to_json(), "isolation": self.guide.json, "feed": dict(self.feed),
                 "last_sample_time": _iso_ns(self.last_sample_ns), "wall_time": time.time(),
                 "zones": [{"zone": z.get("zone"), "state": zone_state(z, list(st.get("alarms") or ())),
                            "pressure_mmhg": (z.get("pressure_pa") or 0) / PA_PER_MMHG} for z in st.get("zones") or ()]}
@@ -430,6 +463,23 @@ class Monitor:
     def _zones(self) -> list:
         zs = [z.get("zone") for z in self.detector.state().get("zones") or ()]
         return zs or [sorted(z, key=list(self.station.modules).index) for z in self.station.zones()]
+
+
+def _segments(items) -> list:
+    """Queue items cut at live events: lists of ``(t, c, v)`` batches and, between them, the events tables."""
+    out: list = []
+    cur: list = []
+    for it in items:
+        if isinstance(it[0], str) and it[0] == "events":
+            if cur:
+                out.append(cur)
+                cur = []
+            out.append(it[1])
+        else:
+            cur.append(it)
+    if cur:
+        out.append(cur)
+    return out
 
 
 def ordered_runs(batches) -> list:
