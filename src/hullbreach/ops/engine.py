@@ -90,8 +90,11 @@ class Isolation:
 
 
 def leak_mass_flow_from_alarm(alarm: dict) -> float | None:
-    """Leak mass flow [kg s^-1] of an alarm of the detector's JSON (its estimate), None when missing."""
-    v = (alarm.get("leak_mass_flow_kg_s") or {}).get("estimate")
+    """Leak mass flow [kg s^-1] of an alarm of the detector's JSON, None when missing: the estimate at the
+    alarm (``at_alarm``; the same however the stream was cut into batches, so that a rebuild after a restart
+    starts the same isolation session), else the current one."""
+    v = (((alarm.get("at_alarm") or {}).get("leak_mass_flow_kg_s") or {}).get("estimate")
+         or (alarm.get("leak_mass_flow_kg_s") or {}).get("estimate"))
     try:
         v = float(v)
     except (TypeError, ValueError):

@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
@@ -186,7 +185,7 @@ class Monitor:
         self.known = set(self.station.sensors)
         self.cabin_channel = cabin_channel or _default_cabin(self.station)
         self.trend_window_s = float(trend_window_s)
-        self._cabin: deque = deque()
+        self._cabin = _Window()
         self._lock = threading.RLock()          # detector state
         self._store_lock = threading.Lock()     # archive order == queue order
         self._cv = threading.Condition()
@@ -319,10 +318,7 @@ class Monitor:
 
             unit = self.station.sensors[self.cabin_channel].unit
             tc, pc = t_ns[sel], np.asarray(to_si(val[sel], unit), dtype=float)
-            self._cabin.extend(zip(tc.tolist(), pc.tolist()))
-            horizon = self.last_sample_ns - int(self.trend_window_s * 1e9)
-            while self._cabin and self._cabin[0][0] < horizon:
-                self._cabin.popleft()
+            self._cabin.add(tc, pc, self.last_sample_ns - int(self.trend_window_s * 1e9))
         if self.last_sample_ns is not None:
             self.guide.reveal(self.last_sample_ns)
         self.guide.on_state(state, active_alarm(state))
@@ -336,8 +332,8 @@ class Monitor:
         if len(t_ns) and key == self._derived_key:
             return {}  # no detector bin completed: nothing new to derive (one derived sample per bin)
         self._derived_key = key
-        arr = np.array(self._cabin, dtype=float).reshape(-1, 2)
-        self.trend = pressure_trend(arr[:, 0] / 1e9, arr[:, 1])
+        tc, pc = self._cabin.thinned(TREND_MAX_POINTS)
+        self.trend = pressure_trend(tc / 1e9, pc)
         t_now = self.last_sample_ns or 0
         rows = derive(state, self.trend, t_now, self.guide.json)
         if len(t_ns):
@@ -503,6 +499,50 @@ def ordered_runs(batches) -> list:
         runs.append(cur)
     return [(np.concatenate([b[0] for b in r]), np.concatenate([b[1] for b in r]), np.concatenate([b[2] for b in r]))
             for r in runs]
+
+
+class _Window:
+    """The cabin pressure samples of the trend window as numpy chunks (times [ns], pressures [Pa]).
+
+    A deque of Python tuples cost one object per sample and one full conversion per update: at a high ingest
+    rate (an orbit of a 10 Hz channel is 56,000 samples) it was the monitor's largest cost and grew as the
+    window filled (issue 12, the ingest rate falling over a run)."""
+
+    def __init__(self):
+        self.t: list = []
+        self.p: list = []
+        self.n = 0
+        self._compact_at = 4096
+
+    def add(self, t_ns: np.ndarray, p: np.ndarray, horizon_ns: int) -> None:
+        self.t.append(np.asarray(t_ns, dtype=np.int64))
+        self.p.append(np.asarray(p, dtype=float))
+        self.n += len(t_ns)
+        if self.n >= self._compact_at or len(self.t) > 256:
+            t, p = np.concatenate(self.t), np.concatenate(self.p)
+            keep = t >= horizon_ns
+            self.t, self.p = [t[keep]], [p[keep]]
+            self.n = int(keep.sum())
+            self._compact_at = max(4096, 2 * self.n)
+        self.horizon_ns = horizon_ns
+
+    def clear(self) -> None:
+        self.t, self.p, self.n = [], [], 0
+
+    def thinned(self, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+        """The window's samples (after the horizon), every k-th one so that at most ``max_points`` remain."""
+        if not self.t:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        t, p = np.concatenate(self.t), np.concatenate(self.p)
+        keep = t >= self.horizon_ns
+        t, p = t[keep], p[keep]
+        k = max(1, -(-len(t) // max_points))
+        return t[::k], p[::k]
+
+
+#: Largest number of cabin samples the trend fits (every k-th sample of the window beyond it: the slope's
+#: interval widens by sqrt(k) at most; an orbit of a 1 Hz channel is 5,556 samples).
+TREND_MAX_POINTS = 6000
 
 
 def _by_channel(t_ns: np.ndarray, ch: np.ndarray, val: np.ndarray) -> dict:
