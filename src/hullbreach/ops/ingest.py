@@ -146,16 +146,18 @@ def parse_rows(rows, known: set, first_row: int = 1, max_ns: int | None = None) 
 def parse_json(body: bytes, known: set, max_ns: int | None = None) -> Parsed:
     """``{"samples": [{"time", "channel", "value"}, ...]}`` (or a bare list of such objects)."""
     try:
-        doc = json.loads(body)
+        doc = _loads(body)
     except (ValueError, RecursionError) as exc:
         raise IngestError(f"the body is not valid JSON: {str(exc)[:120]}",
                           hint='send {"samples": [{"time": ..., "channel": ..., "value": ...}]}') from exc
     samples = doc.get("samples") if isinstance(doc, dict) else doc
     if not isinstance(samples, list):
         raise IngestError('the JSON body has no "samples" list', hint='send {"samples": [{"time", "channel", "value"}]}')
-    rows = ((s.get("time"), s.get("channel"), s.get("value")) if isinstance(s, dict) and len(s) == 3 else s
-            for s in samples)
-    parsed = parse_rows(rows, known, max_ns=max_ns)
+    parsed = _parse_plain(samples, known, max_ns)
+    if parsed is None:
+        rows = ((s.get("time"), s.get("channel"), s.get("value")) if isinstance(s, dict) and len(s) == 3 else s
+                for s in samples)
+        parsed = parse_rows(rows, known, max_ns=max_ns)
     bid = doc.get("batch_id") if isinstance(doc, dict) else None
     if bid is not None:
         bid = check_key(bid)
@@ -179,6 +181,62 @@ def check_key(key) -> str:
         raise IngestError(f"the idempotency key must be 1-{MAX_KEY_CHARS} printable ASCII characters without spaces",
                           hint="use e.g. a UUID per batch, the same one when retrying it")
     return k
+
+
+def _parse_plain(samples: list, known: set, max_ns: int | None) -> Parsed | None:
+    """The usual JSON batch at array speed: every sample a ``{"time", "channel", "value"}`` object with
+    numeric time (UNIX s) and value and a string channel. The same checks and reasons as :func:`parse_rows`
+    (which takes any other batch: None here). Per-sample Python checks were ~a third of an ingest (issue 12)."""
+    try:
+        if not all(type(x) is dict and len(x) == 3 for x in samples):
+            return None
+        tt = [x["time"] for x in samples]
+        cc = [x["channel"] for x in samples]
+        vv = [x["value"] for x in samples]
+    except KeyError:
+        return None
+    num = (int, float)
+    if not (all(type(x) in num for x in tt) and all(type(x) in num for x in vv) and all(type(x) is str for x in cc)):
+        return None
+    t = np.array(tt, dtype=float)
+    v = np.array(vv, dtype=float)
+    c = np.array(cc, dtype=object)
+    with np.errstate(invalid="ignore", over="ignore"):
+        t_ok = np.isfinite(t) & (np.abs(t) <= 1e11)
+        ns = np.where(t_ok, np.round(np.where(t_ok, t, 0.0) * 1e9), 0).astype(np.int64)
+    t_ok &= (ns >= _T_MIN_NS) & (ns <= _T_MAX_NS)
+    future = t_ok & (ns > max_ns) if max_ns is not None else np.zeros(len(t), bool)
+    codes, uniq = pd.factorize(c)
+    c_ok = np.array([u in known for u in uniq], dtype=bool)[codes] if len(c) else np.zeros(0, bool)
+    v_ok = np.isfinite(v)
+    ok = t_ok & ~future & c_ok & v_ok
+    bad = np.flatnonzero(~ok)
+    rej = []
+    for i in bad[:MAX_LISTED].tolist():
+        if not t_ok[i]:
+            reason = "time is not ISO 8601 or UNIX seconds between 1970 and 2200"
+        elif future[i]:
+            reason = "time is in the future (more than 5 min after the service's clock)"
+        elif not c_ok[i]:
+            reason = f"unknown channel {str(c[i])[:64]!r} (not a sensor of the station)"
+        else:
+            reason = "value is not a finite number"
+        rej.append({"row": i + 1, "reason": reason})
+    return Parsed(ns[ok], c[ok], v[ok], tuple(rej), int(len(bad)))
+
+
+def _loads(body: bytes):
+    """JSON decoding: orjson when installed (~3x faster on ingest batches), else the standard library; a
+    body orjson refuses goes to the standard library too (it reads NaN/Infinity, which the checks then
+    reject sample by sample, and words its errors as before)."""
+    try:
+        import orjson
+    except ImportError:
+        return json.loads(body)
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 def parse_csv(body: bytes, known: set, max_ns: int | None = None) -> Parsed:
