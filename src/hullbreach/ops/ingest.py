@@ -145,14 +145,7 @@ def parse_rows(rows, known: set, first_row: int = 1, max_ns: int | None = None) 
 
 def parse_json(body: bytes, known: set, max_ns: int | None = None) -> Parsed:
     """``{"samples": [{"time", "channel", "value"}, ...]}`` (or a bare list of such objects)."""
-    try:
-        doc = _loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise IngestError(f"the body is not valid JSON: {str(exc)[:120]}",
-                          hint='send {"samples": [{"time": ..., "channel": ..., "value": ...}]}') from exc
-    samples = doc.get("samples") if isinstance(doc, dict) else doc
-    if not isinstance(samples, list):
-        raise IngestError('the JSON body has no "samples" list', hint='send {"samples": [{"time", "channel", "value"}]}')
+    doc, samples = _json_list(body, "samples", '{"time": ..., "channel": ..., "value": ...}')
     parsed = _parse_plain(samples, known, max_ns)
     if parsed is None:
         rows = ((s.get("time"), s.get("channel"), s.get("value")) if isinstance(s, dict) and len(s) == 3 else s
@@ -223,6 +216,18 @@ def _parse_plain(samples: list, known: set, max_ns: int | None) -> Parsed | None
             reason = "value is not a finite number"
         rej.append({"row": i + 1, "reason": reason})
     return Parsed(ns[ok], c[ok], v[ok], tuple(rej), int(len(bad)))
+
+
+def _json_list(body: bytes, key: str, example: str) -> tuple:
+    """``(document, list)`` of a JSON body ``{key: [...]}`` (or a bare list); :class:`IngestError` otherwise."""
+    try:
+        doc = _loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise IngestError(f"the body is not valid JSON: {str(exc)[:120]}", hint=f'send {{"{key}": [{example}]}}') from exc
+    items = doc.get(key) if isinstance(doc, dict) else doc
+    if not isinstance(items, list):
+        raise IngestError(f'the JSON body has no "{key}" list', hint=f'send {{"{key}": [{example}]}}')
+    return doc, items
 
 
 def _loads(body: bytes):
@@ -313,14 +318,7 @@ def parse_events(body: bytes, content_type: str | None, station, max_ns: int | N
 
     ct = (content_type or "").split(";")[0].strip().lower()
     if ct in ("application/json", "text/json") or (not ct and body.lstrip()[:1] in (b"{", b"[")):
-        try:
-            doc = json.loads(body)
-        except (ValueError, RecursionError) as exc:
-            raise IngestError(f"the body is not valid JSON: {str(exc)[:120]}",
-                              hint='send {"events": [{"time": ..., "kind": "hatch_close", "detail": "<hatch id>"}]}') from exc
-        evs = doc.get("events") if isinstance(doc, dict) else doc
-        if not isinstance(evs, list):
-            raise IngestError('the JSON body has no "events" list', hint='send {"events": [{"time", "kind", "detail"}]}')
+        _doc, evs = _json_list(body, "events", '{"time": ..., "kind": "hatch_close", "detail": "<hatch id>"}')
         rows = [(e.get("time"), e.get("kind"), e.get("detail", "")) if isinstance(e, dict) else (None, None, None)
                 for e in evs]
     else:

@@ -195,6 +195,7 @@ class Monitor:
         self._worker: threading.Thread | None = None
         self.sink: Callable[[dict], None] = lambda update: None
         self.guide = Guide(self.station, events, crew_count=crew_count, seed=seed)
+        self._last_alarm: dict | None = None
         self.derived_now: dict = {}
         self._derived_key = None
         self.trend = Trend(None, None, None, 0.0, 0)
@@ -321,7 +322,9 @@ class Monitor:
             self._cabin.add(tc, pc, self.last_sample_ns - int(self.trend_window_s * 1e9))
         if self.last_sample_ns is not None:
             self.guide.reveal(self.last_sample_ns)
-        self.guide.on_state(state, active_alarm(state))
+        a = active_alarm(state)
+        self._last_alarm = a or self._last_alarm
+        self.guide.on_state(state, a)
         if len(t_ns):
             self.guide.on_samples(t_ns, ch, val, self.last_sample_ns)
         if not publish:
@@ -439,9 +442,13 @@ class Monitor:
         """The small state every realtime update carries (status, reserve, trend, isolation, feed)."""
         st = self.detector.state()
         a = active_alarm(st)
-        return {"status": st.get("status"), "alarm": a and {k: a.get(k) for k in
+        held = False
+        if a is None and self.guide.running and self._last_alarm is not None:
+            a, held = self._last_alarm, True  # a hatch change ended the alarm: the detector learns the new zones
+        return {"status": st.get("status"), "alarm": a and {**{k: a.get(k) for k in
                                                           ("zone", "time", "onset_time", "reserve_time_s",
                                                            "pressure_rate_pa_s", "effective_hole_diameter_m")},
+                                                          "held": held},
                 "trend": self.trend.to_json(), "isolation": self.guide.json, "feed": dict(self.feed),
                 "last_sample_time": _iso_ns(self.last_sample_ns), "wall_time": time.time(),
                 "zones": [{"zone": z.get("zone"), "state": zone_state(z, list(st.get("alarms") or ())),
