@@ -94,6 +94,10 @@ class Guide:
         self._pending = sorted(self._pending + new, key=lambda e: e[0])
         return len(new)
 
+    def event_times(self, lo_ns: int, hi_ns: int) -> list[int]:
+        """Times [ns] of the pending events in ``(lo_ns, hi_ns]`` (where the monitor cuts its runs)."""
+        return [e[0] for e in self._pending if lo_ns < e[0] <= hi_ns]
+
     def reveal(self, upto_ns: int) -> None:
         """Take the events up to the data time ``upto_ns`` (before :meth:`on_state`: the detector ends its
         alarm at a hatch change, and the guide must know the crew did it)."""

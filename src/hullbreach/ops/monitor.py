@@ -196,6 +196,7 @@ class Monitor:
         self.sink: Callable[[dict], None] = lambda update: None
         self.guide = Guide(self.station, events, crew_count=crew_count, seed=seed)
         self._last_alarm: dict | None = None
+        self._state_cache: dict | None = None
         self.derived_now: dict = {}
         self._derived_key = None
         self.trend = Trend(None, None, None, 0.0, 0)
@@ -290,6 +291,7 @@ class Monitor:
                     for t, c, v in ordered_runs(seg):
                         u = self._analyse(t, c, v, publish=True)
                         upd = u or upd
+                self._state_cache = self._snapshot()
             if upd:
                 self.sink(upd)
             return upd
@@ -310,6 +312,20 @@ class Monitor:
         return True
 
     def _analyse(self, t_ns: np.ndarray, ch: np.ndarray, val: np.ndarray, publish: bool) -> dict:
+        """Analyse one in-order run, cut at the times of the crew's pending events: the guide must see the
+        detector's answer just before each hatch change (a change ends the alarm; a run merged across it
+        would hide an alarm that started the isolation session). The detector's answer does not depend
+        on the cuts (batching-invariant), so a rebuild, cut the same way, gives the same guidance."""
+        cuts = self.guide.event_times(int(t_ns[0]), int(t_ns[-1])) if len(t_ns) > 1 else []
+        if not cuts or not bool(np.all(np.diff(t_ns) >= 0)):
+            return self._analyse_one(t_ns, ch, val, publish)
+        idx = sorted({int(i) for i in np.searchsorted(t_ns, cuts, side="left")} - {0, len(t_ns)})
+        out: dict = {}
+        for lo, hi in zip([0, *idx], [*idx, len(t_ns)]):
+            out = self._analyse_one(t_ns[lo:hi], ch[lo:hi], val[lo:hi], publish) or out
+        return out
+
+    def _analyse_one(self, t_ns: np.ndarray, ch: np.ndarray, val: np.ndarray, publish: bool) -> dict:
         self.n_samples += len(t_ns)
         self.n_batches += 1
         state = self._detect(t_ns, ch, val) if len(t_ns) else self.detector.state()
@@ -432,11 +448,21 @@ class Monitor:
     # ------------------------------------------------------------------------------------------ output
     def state(self) -> dict:
         """The detector's answer (``hullbreach detect --json`` shape) plus ``derived``, ``isolation``, ``feed``."""
-        with self._lock:
-            return {**self.detector.state(), "derived": dict(self.derived_now), "isolation": self.guide.json,
-                    "feed": dict(self.feed), "cabin_channel": self.cabin_channel,
-                    "trend": self.trend.to_json(), "last_sample_time": _iso_ns(self.last_sample_ns),
-                    "samples_archived": self.n_samples, "detector_restarts": list(self.restarts[-10:])}
+        if not self._lock.acquire(timeout=0.5):
+            # the worker is analysing a backlog (a fast replay): answer the last state rather than wait
+            return {**(self._state_cache or {}), "analysis_busy": True}
+        try:
+            self._state_cache = self._snapshot()
+            return self._state_cache
+        finally:
+            self._lock.release()
+
+    def _snapshot(self) -> dict:
+        """:meth:`state` (the caller holds the lock)."""
+        return {**self.detector.state(), "derived": dict(self.derived_now), "isolation": self.guide.json,
+                "feed": dict(self.feed), "cabin_channel": self.cabin_channel,
+                "trend": self.trend.to_json(), "last_sample_time": _iso_ns(self.last_sample_ns),
+                "samples_archived": self.n_samples, "detector_restarts": list(self.restarts[-10:])}
 
     def summary(self) -> dict:
         """The small state every realtime update carries (status, reserve, trend, isolation, feed)."""
