@@ -58,13 +58,13 @@ def test_replay_with_the_crews_closures_moves_the_guidance(server_factory, guide
     s = server_factory("--replay", str(guided / "telemetry.csv"), "--speed", "1500")
     seen = _follow(s.url)
     assert "found beside the replayed file" in s.stderr, s.stderr[-500:]
-    assert seen and seen[0][:2] == (0, 1), seen                    # step 1 is shown first
+    # a fast replay may pass step 1 between two polls: the committed steps say what was shown
     assert max(k[0] or 0 for k in seen) >= 1, seen                 # the crew's closure was read: a step committed
     assert any((k[1] or 0) >= 2 or k[2] in ("isolated", "close-off", "stuck") for k in seen), seen
-    with httpx.Client(base_url=s.url, timeout=30) as c:
+    with httpx.Client(base_url=s.url, timeout=60) as c:
         iso = c.get("/api/state").json()["isolation"]
-    assert iso["steps"] and iso["steps"][0]["closed_hatches"], iso
-    assert "zarya-zvezda" in iso["closed_hatches_now"]
+    assert iso["steps"][0]["index"] == 1 and "close hatch zarya-zvezda" in iso["steps"][0]["planned"], iso
+    assert iso["steps"][0]["closed_hatches"] and "zarya-zvezda" in iso["closed_hatches_now"]
 
 
 def test_without_hatch_events_the_guidance_stays_at_step_1(server_factory, guided, tmp_path):
