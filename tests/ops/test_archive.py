@@ -64,8 +64,8 @@ def test_newer_schema_is_refused_with_a_hint(tmp_path):
 
 def test_history_batches_retention_and_export(tmp_path):
     a = open_archive(tmp_path / "a.sqlite")
-    b1 = a.append(*_batch(1.535e9, 10))
-    b2 = a.append(*_batch(1.535e9 + 100, 10))
+    b1 = a.append(*_batch(1.535e9, 10)).batch
+    b2 = a.append(*_batch(1.535e9 + 100, 10)).batch
     assert (b1, b2) == (1, 2)
     t, v = a.history("USLAB000058", int(1.535e9 * 1e9), int((1.535e9 + 50) * 1e9))
     assert len(t) == 6 and np.all(np.diff(t) > 0)

@@ -83,3 +83,22 @@ def test_times_in_the_future_are_rejected_when_a_clock_is_given():
                                    {"time": 1_535_580_000, "channel": "USLAB000058", "value": 755}]}).encode()
     p = parse_body(body, "application/json", KNOWN, max_ns=1_800_000_000 * 10**9)
     assert p.n == 1 and "future" in p.rejected[0]["reason"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(
+    st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**13, 10**13)),
+    st.sampled_from(["USLAB000058", "node1.pressure", "NOPE", ""]),
+    st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**6, 10**6))), max_size=40),
+    max_ns=st.one_of(st.none(), st.integers(0, 4 * 10**18)))
+def test_the_array_fast_path_equals_the_per_sample_parser(rows, max_ns):
+    """The usual JSON batch (numeric time and value, string channel) goes through array code; it must give
+    exactly what the per-sample parser gives (accepted samples, rejected rows and reasons)."""
+    from hullbreach.ops.ingest import _parse_plain, parse_rows
+
+    fast = _parse_plain([{"time": t, "channel": c, "value": v} for t, c, v in rows], KNOWN, max_ns)
+    slow = parse_rows(rows, KNOWN, max_ns=max_ns)
+    assert fast is not None
+    assert fast.t_ns.tolist() == slow.t_ns.tolist() and fast.channel.tolist() == slow.channel.tolist()
+    assert fast.value.tolist() == slow.value.tolist()
+    assert fast.rejected == slow.rejected and fast.n_rejected == slow.n_rejected

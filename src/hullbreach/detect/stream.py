@@ -90,7 +90,7 @@ class StreamingDetector:
         if checks:
             from hullbreach.telemetry.stream import TelemetryStream
 
-            self._stream = TelemetryStream(self.station)
+            self._stream = TelemetryStream(self.station, retain=False)  # never asks frame(): bounded memory
         self.bin_ns = int(round(self.cfg.bin_s * 1e9))
         self._k_open: int | None = None   # first bin not yet processed
         self._sums: np.ndarray = np.zeros((len(self.channels), 0))

@@ -15,7 +15,11 @@ SQLite driver (:class:`SQLiteArchive`)
 - Schema migrations: the table ``schema_version`` holds the version; :data:`MIGRATIONS` are applied in
   order, each in its own transaction, when a file is opened.
 - Samples keep the batch they came in (``batch``), so that the detector can be rebuilt after a restart
-  from exactly the batches it saw (same answer as an uninterrupted run).
+  from exactly the batches it saw (same answer as an uninterrupted run). Live events (``POST
+  /api/events``) keep the batch they came after, so that a rebuild gives them at the same place.
+- Idempotency: a batch sent with a key (``Idempotency-Key``) stores the key in the same transaction as its
+  samples; the same key again stores nothing and gets the first batch's number back (a retry after a lost
+  answer is not stored twice, and a crash between commit and answer cannot make it so).
 
 Units: times are integers, nanoseconds since the UNIX epoch (UTC) [ns]; values in the sensor's own unit
 (as received); derived channels in the unit their name carries.
@@ -53,8 +57,26 @@ MIGRATIONS: tuple = (
                               value REAL, PRIMARY KEY (channel_id, t_ns)) WITHOUT ROWID;
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """),
+    (3, """
+        CREATE TABLE batch_keys (key TEXT PRIMARY KEY, batch INTEGER NOT NULL, accepted INTEGER NOT NULL,
+                                 received_utc TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE events (id INTEGER PRIMARY KEY, after_batch INTEGER NOT NULL, t_ns INTEGER NOT NULL,
+                             kind TEXT NOT NULL, detail TEXT NOT NULL);
+    """),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+@dataclass(frozen=True)
+class Ack:
+    """What :meth:`Storage.append` answers: the batch number, the samples it holds, and whether it is a
+    replay (the key was stored before: nothing new stored; ``batch``/``accepted``/``received_utc`` are the
+    first time's)."""
+
+    batch: int
+    accepted: int
+    replay: bool = False
+    received_utc: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,8 +97,12 @@ class Batch:
 class Storage(Protocol):
     """What the monitor needs from an archive (one driver per database)."""
 
-    def append(self, t_ns: np.ndarray, channels: Sequence[str], values: np.ndarray) -> int:
-        """Store one batch; return only once it is durable. Returns the batch number."""
+    def append(self, t_ns: np.ndarray, channels: Sequence[str], values: np.ndarray, key: str | None = None) -> Ack:
+        """Store one batch; return only once it is durable. With ``key``, a key already stored stores nothing
+        and answers the earlier batch (``Ack.replay``)."""
+
+    def put_events(self, events: pd.DataFrame) -> None:
+        """Store live events (``read_events`` columns) after the newest stored batch."""
 
     def put_derived(self, rows: Sequence[tuple[str, int, float]]) -> None:
         """Store derived samples ``(channel, t_ns, value)`` (a later value at the same time replaces it)."""
@@ -85,8 +111,9 @@ class Storage(Protocol):
                 limit: int = 100_000) -> tuple[np.ndarray, np.ndarray]:
         """Samples of one channel (raw or derived) in ``[start_ns, end_ns]``: ``(t_ns, value)``."""
 
-    def batches(self, after: int = 0) -> Iterator[Batch]:
-        """Every stored batch after ``after``, in the order they were stored."""
+    def batches(self, after: int = 0, with_events: bool = False) -> Iterator[Batch]:
+        """Every stored batch after ``after``, in the order they were stored (with the live events between
+        them, as DataFrames, when ``with_events``)."""
 
     def channels(self) -> list[str]:
         """Every channel name the archive holds."""
@@ -176,24 +203,48 @@ class SQLiteArchive:
         lut = np.array([self._ids[c] for c in cats], dtype=np.int64)
         return lut[codes] if len(codes) else np.zeros(0, dtype=np.int64)
 
-    def append(self, t_ns: np.ndarray, channels: Sequence[str], values: np.ndarray) -> int:
-        """Store one batch in one transaction and return its number once committed (durable)."""
+    def append(self, t_ns: np.ndarray, channels: Sequence[str], values: np.ndarray, key: str | None = None) -> Ack:
+        """Store one batch in one transaction and answer once committed (durable); see :class:`Ack` for
+        ``key``."""
         t_ns = np.asarray(t_ns, dtype=np.int64)
         values = np.asarray(values, dtype=float)
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
+                if key is not None:
+                    row = self._db.execute("SELECT batch, accepted, received_utc FROM batch_keys WHERE key=?",
+                                           (key,)).fetchone()
+                    if row is not None:
+                        self._db.execute("ROLLBACK")
+                        return Ack(int(row[0]), int(row[1]), True, str(row[2]))
                 ids = self._channel_ids(channels)
                 self._batch += 1
                 b = self._batch
                 self._db.executemany("INSERT INTO samples (batch, t_ns, channel_id, value) VALUES (?, ?, ?, ?)",
                                      zip([b] * len(t_ns), t_ns.tolist(), ids.tolist(), values.tolist()))
+                if key is not None:
+                    self._db.execute("INSERT INTO batch_keys VALUES (?, ?, ?, ?)", (key, b, len(t_ns), now))
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback()
                 raise ArchiveError(f"cannot write to the archive {self.path}: {exc}",
                                    hint="check the disk space and permissions") from exc
-        return b
+        return Ack(b, len(t_ns), False, now)
+
+    def put_events(self, events: pd.DataFrame) -> None:
+        """Store live events (``time, kind, detail``) after the newest batch, in one durable transaction."""
+        t = pd.DatetimeIndex(events["time"]).asi8
+        rows = [(self._batch, int(x), str(k), "" if pd.isna(d) else str(d))
+                for x, k, d in zip(t, events["kind"], events["detail"])]
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.executemany("INSERT INTO events (after_batch, t_ns, kind, detail) VALUES (?, ?, ?, ?)", rows)
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise ArchiveError(f"cannot write events to the archive {self.path}: {exc}") from exc
 
     def _rollback(self) -> None:
         try:
@@ -239,25 +290,55 @@ class SQLiteArchive:
         v = np.fromiter((np.nan if r[1] is None else r[1] for r in rows), dtype=float, count=len(rows))
         return t, v
 
-    def batches(self, after: int = 0) -> Iterator[Batch]:
-        """Stored batches after number ``after`` in storage order (for rebuilding the detector)."""
+    def batches(self, after: int = 0, with_events: bool = False) -> Iterator[Batch]:
+        """Stored batches after number ``after`` in storage order (for rebuilding the detector); with
+        ``with_events`` the live events too, each group as a ``read_events``-like DataFrame yielded right
+        after the batch it came after."""
+        evs: list = []
+        if with_events:
+            from hullbreach.ops.ingest import events_frame
+
+            rows = self._db.execute("SELECT after_batch, t_ns, kind, detail FROM events WHERE after_batch >= ? "
+                                    "ORDER BY id", (int(after),)).fetchall()
+            groups: dict = {}
+            for r in rows:
+                groups.setdefault(int(r[0]), []).append(r[1:])
+            evs = [(b, events_frame(g)) for b, g in sorted(groups.items())]
+        for b in self._batches(after):
+            while evs and evs[0][0] < b.batch:
+                yield evs.pop(0)[1]
+            yield b
+        for _b, e in evs:
+            yield e
+
+    def _batches(self, after: int) -> Iterator[Batch]:
+        """Stored batches in storage order, read in chunks and split with numpy (a Python step per sample
+        made the restart's rebuild slow, issue 12)."""
         cur = self._db.execute("SELECT batch, t_ns, channel_id, value FROM samples WHERE batch > ? ORDER BY id",
                                (int(after),))
-        names = dict(self._names)
-        pending: list = []
-        b_now = None
+        ids = sorted(self._names)
+        lut = np.empty(max(ids) + 1 if ids else 1, dtype=object)
+        for i in ids:
+            lut[i] = self._names[i]
+        carry = None  # the last (possibly unfinished) batch of the previous chunk
         while True:
             rows = cur.fetchmany(200_000)
             if not rows:
                 break
-            for r in rows:
-                if r[0] != b_now and pending:
-                    yield _batch(b_now, pending, names)
-                    pending = []
-                b_now = r[0]
-                pending.append(r)
-        if pending:
-            yield _batch(b_now, pending, names)
+            b, t, c, v = zip(*rows)
+            b = np.array(b, dtype=np.int64)
+            t = np.array(t, dtype=np.int64)
+            c = lut[np.array(c, dtype=np.int64)]
+            v = np.array(v, dtype=float)
+            if carry is not None:
+                b, t, c, v = (np.concatenate([x, y]) for x, y in zip(carry, (b, t, c, v)))
+            cuts = [0, *(np.flatnonzero(np.diff(b)) + 1).tolist(), len(b)]
+            for lo, hi in zip(cuts[:-2], cuts[1:-1]):
+                yield Batch(int(b[lo]), t[lo:hi], c[lo:hi], v[lo:hi])
+            lo = cuts[-2]
+            carry = (b[lo:], t[lo:], c[lo:], v[lo:])
+        if carry is not None and len(carry[0]):
+            yield Batch(int(carry[0][0]), carry[1], carry[2], carry[3])
 
     def channels(self) -> list[str]:
         """Every channel name stored (raw and derived)."""
@@ -302,12 +383,6 @@ class SQLiteArchive:
             except sqlite3.Error:
                 pass
             self._db.close()
-
-
-def _batch(b: int, rows: list, names: dict) -> Batch:
-    arr = np.array([(r[1], r[2]) for r in rows], dtype=np.int64)
-    return Batch(int(b), arr[:, 0].copy(), np.array([names[c] for c in arr[:, 1]], dtype=object),
-                 np.array([r[3] for r in rows], dtype=float))
 
 
 def open_archive(path: str | Path, **kw) -> SQLiteArchive:

@@ -33,6 +33,10 @@ class Detector:
         self._json = res.to_json()
         return self._json
 
+    def add_events(self, events: pd.DataFrame) -> None:
+        """Known operations that arrived live (raises DetectionError when their time was already analysed)."""
+        self._det.add_events(events)
+
     def state(self) -> dict:
         """The last answer (an empty nominal answer before any data)."""
         if self._json is None:
@@ -43,10 +47,11 @@ class Detector:
 class Isolation:
     """A guided isolation session started by the monitor when the detector raises a leak alarm."""
 
-    def __init__(self, station, leak_mass_flow_kg_s: float, *, seed: int = 0, crew_count: int = 0):
+    def __init__(self, station, leak_mass_flow_kg_s: float, *, seed: int = 0, crew_count: int = 0, closed_hatches=None):
         from hullbreach.isolate.session import IsolationSession
 
-        self._s = IsolationSession(station, float(leak_mass_flow_kg_s), seed=seed, crew_count=crew_count)
+        self._s = IsolationSession(station, float(leak_mass_flow_kg_s), seed=seed, crew_count=crew_count,
+                                   closed_hatches=closed_hatches)
         self.leak_mass_flow_kg_s = float(leak_mass_flow_kg_s)
 
     def to_json(self) -> dict:
@@ -85,8 +90,11 @@ class Isolation:
 
 
 def leak_mass_flow_from_alarm(alarm: dict) -> float | None:
-    """Leak mass flow [kg s^-1] of an alarm of the detector's JSON (its estimate), None when missing."""
-    v = (alarm.get("leak_mass_flow_kg_s") or {}).get("estimate")
+    """Leak mass flow [kg s^-1] of an alarm of the detector's JSON, None when missing: the estimate at the
+    alarm (``at_alarm``; the same however the stream was cut into batches, so that a rebuild after a restart
+    starts the same isolation session), else the current one."""
+    v = (((alarm.get("at_alarm") or {}).get("leak_mass_flow_kg_s") or {}).get("estimate")
+         or (alarm.get("leak_mass_flow_kg_s") or {}).get("estimate"))
     try:
         v = float(v)
     except (TypeError, ValueError):

@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
@@ -34,7 +33,8 @@ from scipy import stats
 
 from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_HOUR
 from hullbreach.ops import engine
-from hullbreach.ops.archive import Storage
+from hullbreach.ops.archive import Ack, Storage
+from hullbreach.ops.guidance import Guide
 
 #: Largest forward jump in data time the detector bridges [s]; a longer one starts a new detector.
 MAX_GAP_S = 7 * 86400.0
@@ -185,7 +185,7 @@ class Monitor:
         self.known = set(self.station.sensors)
         self.cabin_channel = cabin_channel or _default_cabin(self.station)
         self.trend_window_s = float(trend_window_s)
-        self._cabin: deque = deque()
+        self._cabin = _Window()
         self._lock = threading.RLock()          # detector state
         self._store_lock = threading.Lock()     # archive order == queue order
         self._cv = threading.Condition()
@@ -194,9 +194,9 @@ class Monitor:
         self._stopping = False
         self._worker: threading.Thread | None = None
         self.sink: Callable[[dict], None] = lambda update: None
-        self.isolation: engine.Isolation | None = None
-        self._iso_json: dict | None = None
-        self._alarm_key = None
+        self.guide = Guide(self.station, events, crew_count=crew_count, seed=seed)
+        self._last_alarm: dict | None = None
+        self._state_cache: dict | None = None
         self.derived_now: dict = {}
         self._derived_key = None
         self.trend = Trend(None, None, None, 0.0, 0)
@@ -207,10 +207,13 @@ class Monitor:
         self.restarts: list = []
 
     # ------------------------------------------------------------------------------------------ input
-    def ingest(self, t_ns: np.ndarray, channels: np.ndarray, values: np.ndarray) -> int:
-        """Store one batch durably, publish its raw samples, queue it for the detector; return the batch number.
+    def ingest(self, t_ns: np.ndarray, channels: np.ndarray, values: np.ndarray, key: str | None = None) -> Ack | None:
+        """Store one batch durably, publish its raw samples, queue it for the detector; return the archive's
+        :class:`~hullbreach.ops.archive.Ack` (None for an empty batch).
 
-        Returns only once the archive committed the batch (the acknowledgement of ``POST /api/ingest``). The
+        Returns only once the archive committed the batch (the acknowledgement of ``POST /api/ingest``). A
+        batch whose ``key`` was stored before is a retry: nothing is stored or analysed again, and the answer
+        says so (``Ack.replay``). The
         detector runs in a worker thread that takes every batch queued meanwhile as one (its work per call
         has a fixed part, so a busy monitor analyses larger batches and keeps up); :meth:`drain` waits for it.
         """
@@ -218,14 +221,31 @@ class Monitor:
         channels = np.asarray(channels, dtype=object)
         values = np.asarray(values, dtype=float)
         if len(t_ns) == 0:
-            return 0
+            return None
         with self._store_lock:
-            b = self.archive.append(t_ns, channels, values)
+            b = self.archive.append(t_ns, channels, values, key=key)
+            if b.replay:
+                return b
             with self._cv:
                 self._queue.append((t_ns, channels, values))
                 self._cv.notify()
         self.sink({"type": "samples", "samples": _by_channel(t_ns, channels, values)})
         return b
+
+    def add_events(self, events: pd.DataFrame) -> dict:
+        """Known operations that arrived live (``POST /api/events``; ``read_events`` columns).
+
+        They are stored in the archive first (a restart replays them at the same place in the stream), then
+        queued behind the batches already queued: the detector takes them (when their time is not analysed
+        yet) and the isolation guide follows the hatch changes once the telemetry reaches their time."""
+        if events is None or len(events) == 0:
+            return {"accepted": 0}
+        with self._store_lock:
+            self.archive.put_events(events)
+            with self._cv:
+                self._queue.append(("events", events))
+                self._cv.notify()
+        return {"accepted": int(len(events))}
 
     def start(self) -> None:
         """Start the detector worker thread (the service does; tests may call :meth:`analyse_pending` instead)."""
@@ -264,9 +284,14 @@ class Monitor:
                 return {}
             upd: dict = {}
             with self._lock:
-                for t, c, v in ordered_runs(items):
-                    u = self._analyse(t, c, v, publish=True)
-                    upd = u or upd
+                for seg in _segments(items):
+                    if isinstance(seg, pd.DataFrame):
+                        self._take_events(seg)
+                        continue
+                    for t, c, v in ordered_runs(seg):
+                        u = self._analyse(t, c, v, publish=True)
+                        upd = u or upd
+                self._state_cache = self._snapshot()
             if upd:
                 self.sink(upd)
             return upd
@@ -287,6 +312,20 @@ class Monitor:
         return True
 
     def _analyse(self, t_ns: np.ndarray, ch: np.ndarray, val: np.ndarray, publish: bool) -> dict:
+        """Analyse one in-order run, cut at the times of the crew's pending events: the guide must see the
+        detector's answer just before each hatch change (a change ends the alarm; a run merged across it
+        would hide an alarm that started the isolation session). The detector's answer does not depend
+        on the cuts (batching-invariant), so a rebuild, cut the same way, gives the same guidance."""
+        cuts = self.guide.event_times(int(t_ns[0]), int(t_ns[-1])) if len(t_ns) > 1 else []
+        if not cuts or not bool(np.all(np.diff(t_ns) >= 0)):
+            return self._analyse_one(t_ns, ch, val, publish)
+        idx = sorted({int(i) for i in np.searchsorted(t_ns, cuts, side="left")} - {0, len(t_ns)})
+        out: dict = {}
+        for lo, hi in zip([0, *idx], [*idx, len(t_ns)]):
+            out = self._analyse_one(t_ns[lo:hi], ch[lo:hi], val[lo:hi], publish) or out
+        return out
+
+    def _analyse_one(self, t_ns: np.ndarray, ch: np.ndarray, val: np.ndarray, publish: bool) -> dict:
         self.n_samples += len(t_ns)
         self.n_batches += 1
         state = self._detect(t_ns, ch, val) if len(t_ns) else self.detector.state()
@@ -296,21 +335,26 @@ class Monitor:
 
             unit = self.station.sensors[self.cabin_channel].unit
             tc, pc = t_ns[sel], np.asarray(to_si(val[sel], unit), dtype=float)
-            self._cabin.extend(zip(tc.tolist(), pc.tolist()))
-            horizon = self.last_sample_ns - int(self.trend_window_s * 1e9)
-            while self._cabin and self._cabin[0][0] < horizon:
-                self._cabin.popleft()
-        self._update_isolation(state)
+            self._cabin.add(tc, pc, self.last_sample_ns - int(self.trend_window_s * 1e9))
+        if self.last_sample_ns is not None:
+            self.guide.reveal(self.last_sample_ns)
+        a = active_alarm(state)
+        self._last_alarm = a or self._last_alarm
+        self.guide.on_state(state, a)
+        if len(t_ns):
+            self.guide.on_samples(t_ns, ch, val, self.last_sample_ns)
         if not publish:
             return {}
-        key = (state.get("end_time"), len(state.get("alarms") or ()), self._iso_json and self._iso_json.get("steps_done"))
+        g = self.guide.json or {}
+        key = (state.get("end_time"), len(state.get("alarms") or ()), g.get("steps_done"), g.get("status"),
+               tuple(g.get("closed_hatches_now") or ()))
         if len(t_ns) and key == self._derived_key:
             return {}  # no detector bin completed: nothing new to derive (one derived sample per bin)
         self._derived_key = key
-        arr = np.array(self._cabin, dtype=float).reshape(-1, 2)
-        self.trend = pressure_trend(arr[:, 0] / 1e9, arr[:, 1])
+        tc, pc = self._cabin.thinned(TREND_MAX_POINTS)
+        self.trend = pressure_trend(tc / 1e9, pc)
         t_now = self.last_sample_ns or 0
-        rows = derive(state, self.trend, t_now, self._iso_json)
+        rows = derive(state, self.trend, t_now, self.guide.json)
         if len(t_ns):
             self.archive.put_derived(rows)
         self.derived_now = {c: v for c, _, v in rows}
@@ -332,7 +376,7 @@ class Monitor:
                 continue
             if lo in cuts:
                 gap_d = (t_ns[lo] - run_max[lo]) / 86400e9
-                self.detector = engine.Detector(self.station, self.events, seed=self.seed)
+                self.detector = engine.Detector(self.station, self.events, seed=self.seed)  # live events included
                 self._cabin.clear()
                 self.restarts.append(f"detector restarted at {_iso_ns(int(t_ns[lo]))} after a {gap_d:.1f}-day gap in the data")
             raw = pd.DataFrame({"time": pd.to_datetime(t_ns[lo:hi], unit="ns", utc=True), "channel": ch[lo:hi],
@@ -341,40 +385,36 @@ class Monitor:
             self.last_sample_ns = int(max(int(t_ns[lo:hi].max()), self.last_sample_ns or 0))
         return state
 
-    def _update_isolation(self, state: dict) -> None:
-        a = active_alarm(state)
-        if a is None:
-            if self.isolation is not None and self._iso_json is not None and self._iso_json.get("status") != "sealed":
-                self._iso_json = {**self._iso_json, "status": "sealed", "next_step": None,
-                                  "advice": "no active leak alarm (the leak was sealed): reopen the hatches "
-                                            "after equalizing pressure"}
-            return
-        key = (tuple(a.get("zone") or ()), a.get("onset_time"))
-        if self.isolation is None or key[0] != (self._alarm_key or ((),))[0]:
-            mdot = engine.leak_mass_flow_from_alarm(a)
-            if mdot is None:
-                return
-            self.isolation = engine.Isolation(self.station, mdot, seed=self.seed, crew_count=self.crew_count)
-            self._alarm_key = key
-            self._iso_json = self.isolation.to_json()
+    def _take_events(self, events: pd.DataFrame) -> None:
+        """Give live events to the detector (when their time is not analysed yet) and to the guide."""
+        from hullbreach.errors import DetectionError
+
+        self.events = events if self.events is None else pd.concat([self.events, events], ignore_index=True)
+        try:
+            self.detector.add_events(events)
+        except DetectionError as exc:
+            self.restarts.append(f"events at {events['time'].min()} reached the detector after their time "
+                                 f"was analysed ({exc}); the isolation guidance still follows them")
+        self.guide.add(events)
 
     def observe_step(self, start_s: float, closed_hatches=None) -> dict:
         """The crew set up the pending isolation step at ``start_s`` [UNIX s]: read its window from the archive
         and give it to the session; return the step's outcome (raises when the window is not covered yet)."""
         with self._lock:
-            if self.isolation is None:
+            iso = self.guide.isolation
+            if iso is None:
                 from hullbreach.errors import IsolationError
 
                 raise IsolationError("no isolation session is running", hint="a session starts with the first leak alarm")
-            lo, hi = self.isolation.step_window(float(start_s))
+            lo, hi = iso.step_window(float(start_s))
             frames = [self.archive.frame(c, int(lo * 1e9), int(hi * 1e9)) for c in sorted(self.known)]
             raw = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
             if raw is None:
                 from hullbreach.errors import IsolationError
 
                 raise IsolationError("no archived telemetry in the step's window yet", hint="wait for the telemetry")
-            out = self.isolation.observe(raw, closed_hatches=closed_hatches)
-            self._iso_json = self.isolation.to_json()
+            out = iso.observe(raw, closed_hatches=closed_hatches)
+            self.guide.json = self.guide._json()
             return out
 
     def rebuild(self, chunk: int = 200_000) -> int:
@@ -384,15 +424,23 @@ class Monitor:
         with self._lock:
             pend: list = []
             size = 0
-            for b in self.archive.batches():
+
+            def flush(pend):
+                for t, c, v in ordered_runs(pend):
+                    self._analyse(t, c, v, publish=False)
+
+            for b in self.archive.batches(with_events=True):
+                if isinstance(b, pd.DataFrame):  # live events, at the place they came in the stream
+                    flush(pend)
+                    n, pend, size = n + size, [], 0
+                    self._take_events(b)
+                    continue
                 pend.append((b.t_ns, b.channel, b.value))
                 size += len(b.t_ns)
                 if size >= chunk:
-                    for t, c, v in ordered_runs(pend):
-                        self._analyse(t, c, v, publish=False)
+                    flush(pend)
                     n, pend, size = n + size, [], 0
-            for t, c, v in ordered_runs(pend):
-                self._analyse(t, c, v, publish=False)
+            flush(pend)
             n += size
             self._analyse(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), np.zeros(0), publish=True)
         return n
@@ -400,20 +448,34 @@ class Monitor:
     # ------------------------------------------------------------------------------------------ output
     def state(self) -> dict:
         """The detector's answer (``hullbreach detect --json`` shape) plus ``derived``, ``isolation``, ``feed``."""
-        with self._lock:
-            return {**self.detector.state(), "derived": dict(self.derived_now), "isolation": self._iso_json,
-                    "feed": dict(self.feed), "cabin_channel": self.cabin_channel,
-                    "trend": self.trend.to_json(), "last_sample_time": _iso_ns(self.last_sample_ns),
-                    "samples_archived": self.n_samples, "detector_restarts": list(self.restarts[-10:])}
+        if not self._lock.acquire(timeout=0.5):
+            # the worker is analysing a backlog (a fast replay): answer the last state rather than wait
+            return {**(self._state_cache or {}), "analysis_busy": True}
+        try:
+            self._state_cache = self._snapshot()
+            return self._state_cache
+        finally:
+            self._lock.release()
+
+    def _snapshot(self) -> dict:
+        """:meth:`state` (the caller holds the lock)."""
+        return {**self.detector.state(), "derived": dict(self.derived_now), "isolation": self.guide.json,
+                "feed": dict(self.feed), "cabin_channel": self.cabin_channel,
+                "trend": self.trend.to_json(), "last_sample_time": _iso_ns(self.last_sample_ns),
+                "samples_archived": self.n_samples, "detector_restarts": list(self.restarts[-10:])}
 
     def summary(self) -> dict:
         """The small state every realtime update carries (status, reserve, trend, isolation, feed)."""
         st = self.detector.state()
         a = active_alarm(st)
-        return {"status": st.get("status"), "alarm": a and {k: a.get(k) for k in
+        held = False
+        if a is None and self.guide.running and self._last_alarm is not None:
+            a, held = self._last_alarm, True  # a hatch change ended the alarm: the detector learns the new zones
+        return {"status": st.get("status"), "alarm": a and {**{k: a.get(k) for k in
                                                           ("zone", "time", "onset_time", "reserve_time_s",
                                                            "pressure_rate_pa_s", "effective_hole_diameter_m")},
-                "trend": self.trend.to_json(), "isolation": self._iso_json, "feed": dict(self.feed),
+                                                          "held": held},
+                "trend": self.trend.to_json(), "isolation": self.guide.json, "feed": dict(self.feed),
                 "last_sample_time": _iso_ns(self.last_sample_ns), "wall_time": time.time(),
                 "zones": [{"zone": z.get("zone"), "state": zone_state(z, list(st.get("alarms") or ())),
                            "pressure_mmhg": (z.get("pressure_pa") or 0) / PA_PER_MMHG} for z in st.get("zones") or ()]}
@@ -430,6 +492,23 @@ class Monitor:
     def _zones(self) -> list:
         zs = [z.get("zone") for z in self.detector.state().get("zones") or ()]
         return zs or [sorted(z, key=list(self.station.modules).index) for z in self.station.zones()]
+
+
+def _segments(items) -> list:
+    """Queue items cut at live events: lists of ``(t, c, v)`` batches and, between them, the events tables."""
+    out: list = []
+    cur: list = []
+    for it in items:
+        if isinstance(it[0], str) and it[0] == "events":
+            if cur:
+                out.append(cur)
+                cur = []
+            out.append(it[1])
+        else:
+            cur.append(it)
+    if cur:
+        out.append(cur)
+    return out
 
 
 def ordered_runs(batches) -> list:
@@ -453,6 +532,50 @@ def ordered_runs(batches) -> list:
         runs.append(cur)
     return [(np.concatenate([b[0] for b in r]), np.concatenate([b[1] for b in r]), np.concatenate([b[2] for b in r]))
             for r in runs]
+
+
+class _Window:
+    """The cabin pressure samples of the trend window as numpy chunks (times [ns], pressures [Pa]).
+
+    A deque of Python tuples cost one object per sample and one full conversion per update: at a high ingest
+    rate (an orbit of a 10 Hz channel is 56,000 samples) it was the monitor's largest cost and grew as the
+    window filled (issue 12, the ingest rate falling over a run)."""
+
+    def __init__(self):
+        self.t: list = []
+        self.p: list = []
+        self.n = 0
+        self._compact_at = 4096
+
+    def add(self, t_ns: np.ndarray, p: np.ndarray, horizon_ns: int) -> None:
+        self.t.append(np.asarray(t_ns, dtype=np.int64))
+        self.p.append(np.asarray(p, dtype=float))
+        self.n += len(t_ns)
+        if self.n >= self._compact_at or len(self.t) > 256:
+            t, p = np.concatenate(self.t), np.concatenate(self.p)
+            keep = t >= horizon_ns
+            self.t, self.p = [t[keep]], [p[keep]]
+            self.n = int(keep.sum())
+            self._compact_at = max(4096, 2 * self.n)
+        self.horizon_ns = horizon_ns
+
+    def clear(self) -> None:
+        self.t, self.p, self.n = [], [], 0
+
+    def thinned(self, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+        """The window's samples (after the horizon), every k-th one so that at most ``max_points`` remain."""
+        if not self.t:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        t, p = np.concatenate(self.t), np.concatenate(self.p)
+        keep = t >= self.horizon_ns
+        t, p = t[keep], p[keep]
+        k = max(1, -(-len(t) // max_points))
+        return t[::k], p[::k]
+
+
+#: Largest number of cabin samples the trend fits (every k-th sample of the window beyond it: the slope's
+#: interval widens by sqrt(k) at most; an orbit of a 1 Hz channel is 5,556 samples).
+TREND_MAX_POINTS = 6000
 
 
 def _by_channel(t_ns: np.ndarray, ch: np.ndarray, val: np.ndarray) -> dict:

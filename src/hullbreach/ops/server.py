@@ -4,12 +4,16 @@ Endpoints (contract of issue 12; docs/operations.md):
 
 - ``POST /api/ingest`` (``Authorization: Bearer <token>``): long CSV ``time,channel,value`` or JSON
   ``{"samples": [...]}``; answers ``{"accepted": n, "rejected": [...]}`` once the accepted samples are
-  committed to the archive (durable). 401 without a valid token, 403 when the service has no token
+  committed to the archive (durable). A retry of a batch (same ``Idempotency-Key`` header, or JSON
+  ``batch_id``) is not stored again; its answer carries ``"replay": true`` and the first batch's number. 401 without a valid token, 403 when the service has no token
   (writes refused; the message says how to set one), 413 over the size limit, 429 over the rate limit,
   400 for a body that is not CSV/JSON.
 - ``GET /api/history?channel=C&start=T0&end=T1`` (ISO 8601 or UNIX seconds): archived samples, raw or derived.
 - ``GET /api/state``: the detector's answer (``hullbreach detect --json`` shape) plus derived values.
 - ``GET /api/dictionary``, ``GET /api/station``: channels and the station (modules, hatches) for the pages.
+- ``POST /api/events`` (token): hatch operations and other known operations as they happen (JSON
+  ``{"events": [{"time", "kind", "detail"}]}`` or the events CSV); the isolation guidance follows the hatch
+  changes (:mod:`hullbreach.ops.guidance`).
 - ``POST /api/isolation/step`` (token): the crew set up the pending isolation step at ``start``.
 - ``WS /api/realtime``: every update (raw and derived samples, summary) as JSON messages.
 - ``GET /`` Open MCT with the hullbreach plugins (fallback page when its files are missing), ``GET /crew``
@@ -22,6 +26,7 @@ WebSocket connections from another origin refused; static paths resolved and kep
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import math
@@ -36,7 +41,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hullbreach.constants import PA_PER_MMHG
 from hullbreach.errors import HullbreachError
-from hullbreach.ops.ingest import IngestError, parse_body, parse_time_ns
+from hullbreach.ops.ingest import IngestError, check_key, parse_body, parse_events, parse_time_ns
 from hullbreach.ops.monitor import Monitor
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -140,11 +145,30 @@ def _clean(o):
     return o
 
 
-def create_app(monitor: Monitor, config: ServerConfig | None = None):
-    """The FastAPI application of one monitor (see the module docstring)."""
+def create_app(monitor: Monitor, config: ServerConfig | None = None, on_close=None):
+    """The FastAPI application of one monitor (see the module docstring); ``on_close()`` runs at shutdown
+    after the detector worker stopped."""
     cfg = config or ServerConfig()
-    app = FastAPI(title="hullbreach monitor", docs_url=None, redoc_url=None, openapi_url=None)
     hub = Hub(cfg.ws_queue)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        loop = asyncio.get_running_loop()
+
+        def sink(update: dict) -> None:
+            if update and hub.clients:  # serialised here, in the caller's thread, not in the event loop
+                loop.call_soon_threadsafe(hub.publish, _json_dumps(_clean(update)))
+
+        monitor.sink = sink
+        monitor.start()
+        try:
+            yield
+        finally:
+            monitor.stop()
+            if on_close is not None:
+                on_close()
+
+    app = FastAPI(title="hullbreach monitor", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     limiter = RateLimiter(cfg.rate_per_s, cfg.burst)
     app.state.monitor, app.state.hub, app.state.config = monitor, hub, cfg
     static_root = Path(cfg.static_dir).resolve()
@@ -202,34 +226,21 @@ def create_app(monitor: Monitor, config: ServerConfig | None = None):
 
     app.state.publish = publish
 
-    @app.on_event("startup")
-    async def _attach() -> None:
-        loop = asyncio.get_running_loop()
-
-        def sink(update: dict) -> None:
-            if update and hub.clients:  # serialised here, in the caller's thread, not in the event loop
-                loop.call_soon_threadsafe(hub.publish, _json_dumps(_clean(update)))
-
-        monitor.sink = sink
-        monitor.start()
-
-    @app.on_event("shutdown")
-    async def _detach() -> None:
-        monitor.stop()
-
     @app.post("/api/ingest")
     async def ingest(request: Request):
         body = await write_body(request)
         if isinstance(body, JSONResponse):
             return body
 
-        def parse_and_store(ctype):
+        def parse_and_store(ctype, key):
             parsed = parse_body(body, ctype, monitor.known, max_ns=time.time_ns() + FUTURE_SLACK_NS)
-            monitor.ingest(parsed.t_ns, parsed.channel, parsed.value)
-            return parsed
+            ack = monitor.ingest(parsed.t_ns, parsed.channel, parsed.value, key=key or parsed.batch_id)
+            return parsed, ack
 
         try:
-            parsed = await run_in_threadpool(parse_and_store, request.headers.get("content-type"))
+            key = request.headers.get("idempotency-key")
+            key = check_key(key) if key is not None else None
+            parsed, ack = await run_in_threadpool(parse_and_store, request.headers.get("content-type"), key)
         except IngestError as exc:
             return err(400, str(exc))
         except HullbreachError as exc:
@@ -237,7 +248,31 @@ def create_app(monitor: Monitor, config: ServerConfig | None = None):
         if monitor.feed.get("source") in (None, "none"):
             monitor.feed["source"] = "http"
         monitor.feed.update({"last_wall": time.time(), "stale": False})
-        return {"accepted": parsed.n, "rejected": list(parsed.rejected), "rejected_count": parsed.n_rejected}
+        if ack is not None and ack.replay:
+            return {"accepted": ack.accepted, "rejected": [], "rejected_count": 0, "replay": True, "batch": ack.batch,
+                    "note": f"a retry of batch {ack.batch} (received {ack.received_utc}): nothing stored again"}
+        return {"accepted": parsed.n, "rejected": list(parsed.rejected), "rejected_count": parsed.n_rejected,
+                "replay": False, "batch": None if ack is None else ack.batch}
+
+    @app.post("/api/events")
+    async def events(request: Request):
+        body = await write_body(request)
+        if isinstance(body, JSONResponse):
+            return body
+
+        def parse_and_store(ctype):
+            evs = parse_events(body, ctype, monitor.station, max_ns=time.time_ns() + FUTURE_SLACK_NS)
+            return monitor.add_events(evs), evs
+
+        try:
+            out, evs = await run_in_threadpool(parse_and_store, request.headers.get("content-type"))
+        except IngestError as exc:
+            return err(400, str(exc))
+        except HullbreachError as exc:
+            return err(503, f"events not stored: {exc}")
+        hatch = int(evs["kind"].isin(("hatch_close", "hatch_open")).sum())
+        return {**out, "hatch_changes": hatch,
+                "note": "stored; the isolation guidance follows the hatch changes once the telemetry reaches their time"}
 
     @app.get("/api/history")
     async def history(request: Request, channel: str, start: str | None = None, end: str | None = None):

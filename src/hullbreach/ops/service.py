@@ -46,6 +46,10 @@ def serve(station: str, *, db: Path, host: str = "127.0.0.1", port: int = 8000, 
     from hullbreach.telemetry.readers import read_events
 
     st = load_station(station)
+    if events is None and replay is not None and (Path(replay).parent / "events.csv").is_file() \
+            and Path(replay).resolve() != (Path(replay).parent / "events.csv").resolve():
+        events = Path(replay).parent / "events.csv"
+        print(f"events: {events} (found beside the replayed file; --events FILE to give another)", file=sys.stderr)
     ev = read_events(events, st) if events is not None else None
     archive = open_archive(db)
     monitor = Monitor(st, archive, events=ev, crew_count=crew_count)
@@ -59,11 +63,17 @@ def serve(station: str, *, db: Path, host: str = "127.0.0.1", port: int = 8000, 
                        rate_per_s=rate_per_s, burst=max(4 * rate_per_s, 10))
     if not token:
         print(f"writes disabled: {TOKEN_NOTE}", file=sys.stderr)
-    app = create_app(monitor, cfg)
+    feeds: list = []
+
+    def close() -> None:
+        for f in feeds:
+            f.stop.set()
+        archive.close()  # folds the WAL into the file; a kill skips this and loses nothing committed
+
+    app = create_app(monitor, cfg, on_close=close)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
                             ws_max_size=1 << 20, timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
-    feeds = []
     if replay is not None:
         feeds.append(ReplayFeed(monitor, replay, speed=speed))
     if isslive:
@@ -81,12 +91,6 @@ def serve(station: str, *, db: Path, host: str = "127.0.0.1", port: int = 8000, 
         for f in feeds:
             f.start()
 
-    def close() -> None:
-        for f in feeds:
-            f.stop.set()
-        archive.close()  # folds the WAL into the file; a kill skips this and loses nothing committed
-
-    app.router.on_shutdown.append(close)
     threading.Thread(target=announce, daemon=True).start()
     server.run()
 

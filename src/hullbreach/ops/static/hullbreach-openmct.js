@@ -173,11 +173,15 @@ function HullbreachPlugin(options) {
             grid.appendChild(b);
           }
           el.appendChild(grid);
-          const closed = new Set(iso && iso.next_step ? iso.next_step.closed_hatches : station.hatches.filter(x => x.closed).map(x => x.id));
+          // hatches as the crew set them (hatch events), and what the next step changes
+          const closed = new Set(iso && iso.closed_hatches_now ? iso.closed_hatches_now : station.hatches.filter(x => x.closed).map(x => x.id));
+          const next = iso && iso.next_step ? new Set(iso.next_step.closed_hatches) : null;
           const hl = document.createElement("div");
+          hl.setAttribute("data-testid", "station-hatches");
           hl.style.cssText = "padding:6px;font-size:13px";
-          hl.textContent = "Hatches " + (iso && iso.next_step ? "(as the next step sets them)" : "(station file)") + ": " +
-            station.hatches.map(x => x.id + (closed.has(x.id) ? " CLOSED" : " open")).join(", ");
+          hl.textContent = "Hatches now" + (iso && iso.steps_done ? " (" + iso.steps_done + " step(s) done)" : "") + ": " +
+            station.hatches.map(x => x.id + (closed.has(x.id) ? " CLOSED" : " open") +
+              (next && next.has(x.id) !== closed.has(x.id) ? (next.has(x.id) ? " → close" : " → open") : "")).join(", ");
           el.appendChild(hl);
         };
         return {
