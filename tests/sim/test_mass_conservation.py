@@ -94,3 +94,21 @@ def test_vented_mass_equals_integral_of_leak_flow(three_station):
     f = res.leak_mass_flow_kg_s["leak0"].to_numpy()
     integral = float(np.sum(0.5 * (f[1:] + f[:-1]) * 10.0))
     assert integral == __import__("pytest").approx(res.vented_kg, rel=1e-5)
+
+
+def test_crew_stops_breathing_when_a_leak_drains_their_zone(three_station):
+    """Regression (hypothesis counterexample, 7 Dec 2026): a large leak drained the crew's zone inside one
+    integration stretch while the crew's constant O2 use ran on to its end; the O2 mass went negative (ppO2
+    -10 Pa) and clipping it back to zero created 0.013 kg that no term of the balance booked."""
+    sc = Scenario(duration_s=14400.0, dt_s=1.0, truth_dt_s=6.0, crew=Crew(count=1, module="a"),
+                  leaks=(Leak(module="a", onset_s=0.0, effective_area_m2=2.3e-4),))
+    res = simulate(three_station, sc, telemetry=False)
+    mb = res.mass_balance
+    lhs = mb["initial_kg"] + mb["added_kg"]
+    rhs = mb["remaining_kg"] + mb["vented_kg"] + mb["airlock_vented_kg"] + mb["removed_kg"]
+    assert abs(lhs - rhs) <= 1e-10 * lhs, mb
+    assert float(res.truth["ppo2_pa"].min()) >= 0.0 and float(res.truth["pressure_pa"].min()) >= 0.0
+    last = res.truth[res.truth.time == res.truth.time.iloc[-1]]
+    assert float(last["mass_kg"].sum()) == __import__("pytest").approx(mb["remaining_kg"], rel=1e-12)
+    # the crew breathed only while the zone held half the initial pressure: well under the 4 h of O2 use
+    assert 0.0 < mb["removed_kg"] < 0.25 * sc.crew.o2_kg_per_person_day * 4.0 / 24.0
