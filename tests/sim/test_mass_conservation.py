@@ -112,3 +112,16 @@ def test_crew_stops_breathing_when_a_leak_drains_their_zone(three_station):
     assert float(last["mass_kg"].sum()) == __import__("pytest").approx(mb["remaining_kg"], rel=1e-12)
     # the crew breathed only while the zone held half the initial pressure: well under the 4 h of O2 use
     assert 0.0 < mb["removed_kg"] < 0.25 * sc.crew.o2_kg_per_person_day * 4.0 / 24.0
+
+
+def test_crew_cannot_use_o2_that_a_leak_faster_than_the_step_already_vented(three_station):
+    """A leak with time constant shorter than the physics step (1 cm2 in the 5 m3 airlock, dt 300 s:
+    exp(-lambda dt) ~ 1e-4) empties the zone within the step where the crew still breathed; their O2 use
+    in that step is limited to what was there (before: the O2 mass went negative, clipped, +1e-3 kg)."""
+    sc = Scenario(duration_s=7200.0, dt_s=300.0, truth_dt_s=300.0, crew=Crew(count=4, module="lock"),
+                  leaks=(Leak(module="lock", onset_s=0.0, effective_area_m2=1e-3),))
+    res = simulate(three_station, sc, telemetry=False)
+    mb = res.mass_balance
+    lhs = mb["initial_kg"] + mb["added_kg"]
+    assert abs(mb["residual_kg"]) <= 1e-10 * lhs, mb
+    assert 0.0 < mb["removed_kg"] and float(res.truth["ppo2_pa"].min()) >= 0.0

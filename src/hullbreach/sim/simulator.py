@@ -490,7 +490,12 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
                     zone_hist[z] = hists[z]
                     theta_hist[z] = np.full(L + 1, run.theta[z])
             for z in cl:
-                run.zmass[z] = np.maximum(zone_hist[z][-1], 0.0)
+                end = zone_hist[z][-1]
+                run.zmass[z] = np.maximum(end, 0.0)
+                # only the crew's constant O2 use can drive a mass below zero, in the one step where a leak
+                # faster than the step (exp(-lambda dt) < 1/2) empties the zone before the check above stops
+                # them: they could not use O2 that was not there, so the clipped amount was never removed
+                run.removed += float(np.minimum(end, 0.0).sum())
             for to_zone, amounts in transfers:
                 extra_in[to_zone] = extra_in.get(to_zone, 0.0) + amounts
         cut = _crew_stop_step(run, zc, zone_hist[zc], theta_hist[zc], T, tg, i1, o2_rate) if breathing else None
