@@ -53,7 +53,7 @@ def scenarios(draw):
     if draw(st.booleans()):
         airlock = (AirlockCycle(module="lock", start_s=draw(st.floats(0, duration / 4)), pump_duration_s=600.0,
                                 vent_duration_s=300.0, hold_s=draw(st.floats(0, 1800.0)), repress_duration_s=600.0),)
-    crew = Crew(count=draw(st.integers(0, 4)), module="a") if draw(st.booleans()) else Crew()
+    crew = Crew(count=draw(st.integers(0, 4)), module=draw(st.sampled_from(MODULES))) if draw(st.booleans()) else Crew()
     if crew.count == 0:
         crew = Crew()
     thermal = (ThermalProfile(orbital_amplitude_k=draw(st.floats(0, 1.0)), hvac_noise_k=draw(st.floats(0, 0.2)),
