@@ -53,7 +53,7 @@ def scenarios(draw):
     if draw(st.booleans()):
         airlock = (AirlockCycle(module="lock", start_s=draw(st.floats(0, duration / 4)), pump_duration_s=600.0,
                                 vent_duration_s=300.0, hold_s=draw(st.floats(0, 1800.0)), repress_duration_s=600.0),)
-    crew = Crew(count=draw(st.integers(0, 4)), module="a") if draw(st.booleans()) else Crew()
+    crew = Crew(count=draw(st.integers(0, 4)), module=draw(st.sampled_from(MODULES))) if draw(st.booleans()) else Crew()
     if crew.count == 0:
         crew = Crew()
     thermal = (ThermalProfile(orbital_amplitude_k=draw(st.floats(0, 1.0)), hvac_noise_k=draw(st.floats(0, 0.2)),
@@ -94,3 +94,34 @@ def test_vented_mass_equals_integral_of_leak_flow(three_station):
     f = res.leak_mass_flow_kg_s["leak0"].to_numpy()
     integral = float(np.sum(0.5 * (f[1:] + f[:-1]) * 10.0))
     assert integral == __import__("pytest").approx(res.vented_kg, rel=1e-5)
+
+
+def test_crew_stops_breathing_when_a_leak_drains_their_zone(three_station):
+    """Regression (hypothesis counterexample, 7 Dec 2026): a large leak drained the crew's zone inside one
+    integration stretch while the crew's constant O2 use ran on to its end; the O2 mass went negative (ppO2
+    -10 Pa) and clipping it back to zero created 0.013 kg that no term of the balance booked."""
+    sc = Scenario(duration_s=14400.0, dt_s=1.0, truth_dt_s=6.0, crew=Crew(count=1, module="a"),
+                  leaks=(Leak(module="a", onset_s=0.0, effective_area_m2=2.3e-4),))
+    res = simulate(three_station, sc, telemetry=False)
+    mb = res.mass_balance
+    lhs = mb["initial_kg"] + mb["added_kg"]
+    rhs = mb["remaining_kg"] + mb["vented_kg"] + mb["airlock_vented_kg"] + mb["removed_kg"]
+    assert abs(lhs - rhs) <= 1e-10 * lhs, mb
+    assert float(res.truth["ppo2_pa"].min()) >= 0.0 and float(res.truth["pressure_pa"].min()) >= 0.0
+    last = res.truth[res.truth.time == res.truth.time.iloc[-1]]
+    assert float(last["mass_kg"].sum()) == __import__("pytest").approx(mb["remaining_kg"], rel=1e-12)
+    # the crew breathed only while the zone held half the initial pressure: well under the 4 h of O2 use
+    assert 0.0 < mb["removed_kg"] < 0.25 * sc.crew.o2_kg_per_person_day * 4.0 / 24.0
+
+
+def test_crew_cannot_use_o2_that_a_leak_faster_than_the_step_already_vented(three_station):
+    """A leak with time constant shorter than the physics step (1 cm2 in the 5 m3 airlock, dt 300 s:
+    exp(-lambda dt) ~ 1e-4) empties the zone within the step where the crew still breathed; their O2 use
+    in that step is limited to what was there (before: the O2 mass went negative, clipped, +1e-3 kg)."""
+    sc = Scenario(duration_s=7200.0, dt_s=300.0, truth_dt_s=300.0, crew=Crew(count=4, module="lock"),
+                  leaks=(Leak(module="lock", onset_s=0.0, effective_area_m2=1e-3),))
+    res = simulate(three_station, sc, telemetry=False)
+    mb = res.mass_balance
+    lhs = mb["initial_kg"] + mb["added_kg"]
+    assert abs(mb["residual_kg"]) <= 1e-10 * lhs, mb
+    assert 0.0 < mb["removed_kg"] and float(res.truth["ppo2_pa"].min()) >= 0.0

@@ -297,6 +297,25 @@ class _Run:
         self.events.append((t_s, kind, detail))
 
 
+def _crew_breathes(p_pa: float, m_o2_kg: float, p0_pa: float, o2_rate_kg_s: float, rest_s: float) -> bool:
+    """Whether the crew breathes in a zone at pressure ``p_pa`` holding ``m_o2_kg`` of O2 [Pa, kg]: at least
+    half the initial pressure ``p0_pa`` and twice the O2 used at ``o2_rate_kg_s`` over ``rest_s`` [kg/s, s]."""
+    return p_pa > 0.5 * p0_pa and m_o2_kg > 2.0 * o2_rate_kg_s * rest_s
+
+
+def _crew_stop_step(run, z, m_hist: np.ndarray, theta: np.ndarray, T: np.ndarray, tg: np.ndarray, i1: float,
+                    o2_rate: float) -> int | None:
+    """First inner step n (0 < n < L) of a stretch at which zone ``z`` (species masses ``m_hist`` (L+1, 4) [kg],
+    adiabatic factor ``theta``, temperatures ``T`` [K] at times ``tg`` [s]) no longer lets the crew breathe
+    (:func:`_crew_breathes` with the rest of the stretch up to ``i1``); None if it does throughout."""
+    idx = run._idx(z)
+    S = (run.V[idx] / T[:, idx]).sum(axis=1)
+    p = (m_hist / _MOLAR).sum(axis=1) * R_UNIVERSAL / S * theta
+    ok = (p > 0.5 * run.p0) & (m_hist[:, 0] > 2.0 * o2_rate * (i1 - tg))
+    bad = np.nonzero(~ok[1:-1])[0]
+    return int(bad[0]) + 1 if bad.size else None
+
+
 def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = True, progress=None) -> SimResult:
     """Simulate ``scenario`` on ``station`` (a :class:`~hullbreach.station.Station` or a name/path).
 
@@ -380,7 +399,8 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
     t_phys = 0.0
 
     # ------------------------------------------------------------------ main loop
-    for bi in range(len(bps) - 1):
+    bi = 0
+    while bi < len(bps) - 1:
         i0, i1 = bps[bi], bps[bi + 1]
         if progress is not None:
             progress(i0, D)
@@ -388,7 +408,10 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
         for _, _, (kind, item) in sorted(actions.pop(i0, [])):
             _apply(run, kind, item, i0, T_i0, timed_src)
         if i1 <= i0:
+            bi += 1
             continue
+        # state before this stretch, restored if the crew stops breathing inside it (the stretch is then cut)
+        saved = (dict(run.vented), run.removed, run.airlock_vented, dict(run.theta), dict(run.zmass))
         L = max(1, int(math.ceil((i1 - i0) / h - 1e-9)))
         hs = (i1 - i0) / L  # this stretch's step [s], at most dt_s
         tp = _time.perf_counter()
@@ -401,10 +424,13 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
         src: dict[frozenset, np.ndarray] = {z: np.zeros(4) for z in run.zones}
         cat_rates = {"added": 0.0, "removed": 0.0, "airlock_vented": 0.0}
         krm: dict[frozenset, np.ndarray] = {z: np.zeros(4) for z in run.zones}
+        breathing = False
         if crew.count > 0:
             zc = run.zone_of(crew.module)
             # the crew breathes in their zone while it holds at least half the initial pressure and enough O2
-            if run.zone_pressure(zc, T[0]) > 0.5 * run.p0 and run.zmass[zc][0] > 2.0 * o2_rate * (i1 - i0):
+            # for the rest of the stretch (checked again at every step below)
+            breathing = _crew_breathes(run.zone_pressure(zc, T[0]), run.zmass[zc][0], run.p0, o2_rate, i1 - i0)
+            if breathing:
                 src[zc] += np.array([-o2_rate, 0.0, co2_rate, 0.0])
                 cat_rates["removed"] += o2_rate
                 cat_rates["added"] += co2_rate
@@ -464,9 +490,24 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
                     zone_hist[z] = hists[z]
                     theta_hist[z] = np.full(L + 1, run.theta[z])
             for z in cl:
-                run.zmass[z] = np.maximum(zone_hist[z][-1], 0.0)
+                end = zone_hist[z][-1]
+                run.zmass[z] = np.maximum(end, 0.0)
+                # only the crew's constant O2 use can drive a mass below zero, in the one step where a leak
+                # faster than the step (exp(-lambda dt) < 1/2) empties the zone before the check above stops
+                # them: they could not use O2 that was not there, so the clipped amount was never removed
+                run.removed += float(np.minimum(end, 0.0).sum())
             for to_zone, amounts in transfers:
                 extra_in[to_zone] = extra_in.get(to_zone, 0.0) + amounts
+        cut = _crew_stop_step(run, zc, zone_hist[zc], theta_hist[zc], T, tg, i1, o2_rate) if breathing else None
+        if cut is not None:
+            # the crew's constant O2 use must stop where the zone no longer supports it (a leak drained it):
+            # running it to the end of the stretch would drive the O2 mass negative, and clipping it back to
+            # zero would create mass. Redo this stretch up to that step; the next one starts without the crew.
+            run.vented, run.removed, run.airlock_vented = dict(saved[0]), saved[1], saved[2]
+            run.theta, run.zmass = dict(saved[3]), dict(saved[4])
+            bps.insert(bi + 1, float(tg[cut]))
+            t_phys += _time.perf_counter() - tp
+            continue
         run.added += cat_rates["added"] * L * hs
         run.removed += cat_rates["removed"] * L * hs
         run.airlock_vented += cat_rates["airlock_vented"] * L * hs
@@ -474,6 +515,7 @@ def simulate(station, scenario: Scenario, seed: int = 0, *, telemetry: bool = Tr
         # ---------------------------------------------------------- outputs in [tg0, tg_end)
         last = bi == len(bps) - 2
         _outputs(run, tg, zone_hist, theta_hist, truth_t, sample_dt, n_samples, last)
+        bi += 1
 
     T_end = run.thermal.temperature([D])[0]
     for _, _, (kind, item) in sorted(actions.pop(D, [])):
