@@ -408,8 +408,11 @@ class IsolationSession:
             p = sum(w.get(m, 0.0) for m in group)
             if p >= CREW_ALERT_PROB and not group & crewed:
                 ev = sorted(set(group) & set(self.station.escape_vehicles()))
-                lines.append(f"LEAK LIKELY IN ESCAPE VEHICLE {'/'.join(ev)} ({p:.0%}, modules {', '.join(sorted(group))}): "
-                             "do not shelter there; check its hatches and its pressure first.")
+                # the vehicle's group holds modules that are not the escape vehicle (MS-09: the orbital module
+                # leaked, the descent module is the escape vehicle): say the whole group, not "in the vehicle"
+                lines.append(f"LEAK LIKELY IN ESCAPE VEHICLE {'/'.join(ev)} OR THE MODULES ATTACHED TO IT "
+                             f"({', '.join(sorted(group))}: {p:.0%}): do not shelter in {'/'.join(ev)}; "
+                             "check its hatches and its pressure first.")
         if crewed:
             zone = set().union(*[z for z in self.station.zones(self.closed) if z & crewed])
             p = sum(w.get(m, 0.0) for m in zone)
