@@ -766,7 +766,3 @@ def _frame(t: np.ndarray, codes: np.ndarray, values: np.ndarray, present: list[s
         "value": values,
     }, copy=False)
 
-
-# Former private names, kept only because telemetry/stream.py (another branch's file this session) still
-# imports them; the public names above are the ones to use.
-_HINTS, _NAT, _ts, _quarantine_table, _run_checks = HINTS, NAT_NS, format_ns, quarantine_table, run_checks

@@ -31,20 +31,17 @@ import pandas as pd
 
 from hullbreach.errors import TelemetryError
 from hullbreach.telemetry.checks import (
-    _HINTS,
-    _NAT,
     DEFAULT_CONFIG,
+    HINTS,
     IMPOSSIBLE,
     OK,
     REASON_NAMES,
     SPIKE,
     CheckConfig,
-    _quarantine_table,
-    _run_checks,
-    _ts,
-    parse_times,
-    parse_values,
+    quarantine_table,
+    run_checks,
 )
+from hullbreach.telemetry.parse import NAT_NS, format_ns, parse_times, parse_values
 from hullbreach.telemetry.frame import ChannelReport, TelemetryFrame, empty_gaps, empty_quarantine
 
 _HOLD = 2  # samples held back per channel for the two-sided spike test
@@ -183,12 +180,12 @@ class TelemetryStream:
         codes, names = _channel_codes(c_col)
         ch = names[codes]
         # Late samples: older than the reorder window allows.
-        last = np.array([self._last.get(c, _NAT) for c in names], dtype=np.int64)[codes] if n else np.empty(0, np.int64)
-        late = (~bad) & (last != _NAT) & (ns < last - self.reorder_window_ns) & pd.isna(reason)
+        last = np.array([self._last.get(c, NAT_NS) for c in names], dtype=np.int64)[codes] if n else np.empty(0, np.int64)
+        late = (~bad) & (last != NAT_NS) & (ns < last - self.reorder_window_ns) & pd.isna(reason)
         for i in np.flatnonzero(late):
             reason[i] = (f"late: {(last[i] - ns[i]) / 1e9:.6g} s older than the newest accepted sample, beyond the "
                          f"reorder window ({self.reorder_window_ns / 1e9:g} s)")
-        return pd.DataFrame({"t": np.where(bad, _NAT, ns).astype(np.int64), "channel": pd.Series(ch, dtype=object),
+        return pd.DataFrame({"t": np.where(bad, NAT_NS, ns).astype(np.int64), "channel": pd.Series(ch, dtype=object),
                              "value": v, "reason": pd.Series(reason, dtype=object),
                              "naive_time": naive & ~bad, "file": pd.Series(np.full(n, label, dtype=object), dtype=object),
                              "line": np.arange(1, n + 1, dtype=np.int64), "text_time": pd.Series(tt, dtype=object)})
@@ -204,7 +201,7 @@ class TelemetryStream:
             "time": pd.to_datetime(comb["t"].to_numpy(np.int64), unit="ns", utc=True),
             "channel": comb["channel"].to_numpy(dtype=object), "value": comb["value"].to_numpy(dtype=float),
             "reason": comb["reason"].to_numpy(dtype=object), "naive_time": comb["naive_time"].to_numpy(dtype=bool)})
-        ck = _run_checks(table, self.station, self.config, self.source, comb["line"].to_numpy(np.int64),
+        ck = run_checks(table, self.station, self.config, self.source, comb["line"].to_numpy(np.int64),
                          comb["file"].to_numpy(dtype=object), "row ")
         code = ck.code.copy()
         idx = np.arange(len(comb))
@@ -238,11 +235,11 @@ class TelemetryStream:
             if len(probs):
                 i = int(probs[0])
                 if code[i] != OK:
-                    msg, hint = ck.reason_text(i, int(code[i])), _HINTS.get(int(code[i]))
+                    msg, hint = ck.reason_text(i, int(code[i])), HINTS.get(int(code[i]))
                 elif ck.naive[i]:
-                    msg, hint = f"time {comb['text_time'].iloc[i]!r} has no time zone", _HINTS["naive"]
+                    msg, hint = f"time {comb['text_time'].iloc[i]!r} has no time zone", HINTS["naive"]
                 else:
-                    msg, hint = f"time {_ts(int(comb['t'].iloc[i]))} is earlier than a previous sample", _HINTS["ooo"]
+                    msg, hint = f"time {format_ns(int(comb['t'].iloc[i]))} is earlier than a previous sample", HINTS["ooo"]
                 self._n_in -= len(new)
                 raise TelemetryError(f"channel {comb['channel'].iloc[i]}: {msg}", hint=hint,
                                      source=f"{comb['file'].iloc[i]}:row {int(comb['line'].iloc[i])}")
@@ -268,7 +265,7 @@ class TelemetryStream:
         q_idx = np.flatnonzero(quar)
         q_idx = q_idx[np.lexsort((comb["line"].to_numpy()[q_idx], comb["file"].to_numpy(dtype=object)[q_idx]))] \
             if len(q_idx) else q_idx
-        quarantined = _quarantine_table(ck, q_idx)
+        quarantined = quarantine_table(ck, q_idx)
         # ---- counts for this step
         counts: Counter = Counter()
         for c in code[q_idx]:
@@ -316,7 +313,7 @@ class TelemetryStream:
         if len(acc_rows):
             s = pd.Series(t_all[acc_rows]).groupby(chan[acc_rows]).max()
             for c, t in s.items():
-                self._last[c] = max(self._last.get(c, _NAT), int(t))
+                self._last[c] = max(self._last.get(c, NAT_NS), int(t))
         self._counts.update(counts)
         if self.retain:
             self._warnings.extend(warnings)
