@@ -114,3 +114,18 @@ def test_demo_stage(tmp_path):
     assert 14 < days < 18
     assert all(Path(f).exists() for f in res["files"])
     json.dumps(js)
+
+
+def test_no_accepted_sample_names_why_and_where(tmp_path, capsys):
+    """A hurried operator's file with the wrong channel names and a broken time: nothing is accepted, and the
+    error says why with file:line (before, it said only "no accepted telemetry samples")."""
+    f = tmp_path / "t.csv"
+    f.write_text("time,channel,value\n2018-08-29T00:00:00Z,destiny.pressure,760\n"
+                 "2018-08-29T00:00:10Z,destiny.pressure,760\nbad,USLAB000058,760\n", encoding="utf-8")
+    assert main(["detect", "iss-2018", str(f)]) == 1
+    out = capsys.readouterr()
+    text = out.err + out.out
+    assert "no accepted telemetry samples" in text
+    assert "unknown channel 'destiny.pressure'" in text and "t.csv:2" in text
+    assert "unreadable time 'bad'" in text and "t.csv:4" in text
+    assert "Traceback" not in text

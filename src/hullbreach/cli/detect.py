@@ -120,6 +120,17 @@ def quarantine_summary(frame, first: int = 3) -> list[dict]:
     return sorted(out, key=lambda d: (-d["count"], d["channel"], d["reason"]))
 
 
+def _why_none(frame, first: int = 3) -> str:
+    """Why no sample was accepted: the largest quarantine reasons with their first ``file:line``."""
+    rows = quarantine_summary(frame)
+    if not rows:
+        return "the file holds no samples"
+    parts = [f"{r['count']} sample(s): {r['reason']} (first at {', '.join(r['first_sources']) or 'unknown line'})"
+             for r in rows[:first]]
+    more = f"; and {len(rows) - first} more reason(s)" if len(rows) > first else ""
+    return "; ".join(parts) + more
+
+
 def register(app: typer.Typer) -> None:
     """Add ``detect``."""
 
@@ -157,6 +168,9 @@ def register(app: typer.Typer) -> None:
         if ev is not None and "problems" in getattr(ev, "attrs", {}) and ev.attrs["problems"] and not json_out:
             for p in ev.attrs["problems"]:
                 console.print(styled(("events:", "yellow"), f" {p}"))
+        if frame.n_accepted == 0:
+            raise TelemetryError(f"no accepted telemetry samples in {telemetry}: " + _why_none(frame),
+                                 hint="fix the lines named, or check the channel ids with `hullbreach show STATION`")
         with stage(f"detecting: {frame.n_accepted:,} samples of {len(frame.channels)} channel(s), "
                    f"{len(st.zones())} zone(s)", enabled=not json_out):
             result = detect(st, frame, ev, far_per_year=far_per_year)
