@@ -333,3 +333,14 @@ def test_campaign_headers_are_whole(run, monkeypatch):
     for h in ("policy", "median h", "p90 h", "wrong", "undecided", "violations", "steps", "air kg"):
         assert h in out
     assert _cut_or_long(out) == []
+
+
+def test_isolate_wide_telemetry_in_psi_names_the_lines(tmp_path, run):
+    """`isolate --telemetry` on a WIDE file in psi: every sample is quarantined by the reader, and 29a401b said
+    only "the recording ends before step 1: session paused". Now an error naming the file, lines and reason."""
+    f = tmp_path / "psi.csv"
+    f.write_text("time,USLAB000058\n2018-08-29T00:00:00Z,14.7\n2018-08-29T00:00:10Z,14.7\n", encoding="utf-8")
+    code, out, err = run(["isolate", "iss-2018", "--rate-mmhg-per-h", "0.6", "--telemetry", f])
+    assert code == 1, out
+    assert "no accepted telemetry samples" in err and "psi" in err and "psi.csv:2" in err
+    assert TRACEBACK not in out + err and "session paused" not in out

@@ -120,7 +120,7 @@ def quarantine_summary(frame, first: int = 3) -> list[dict]:
     return sorted(out, key=lambda d: (-d["count"], d["channel"], d["reason"]))
 
 
-def _why_none(frame, first: int = 3) -> str:
+def why_none_accepted(frame, first: int = 3) -> str:
     """Why no sample was accepted: the largest quarantine reasons with their first ``file:line``."""
     rows = quarantine_summary(frame)
     if not rows:
@@ -169,7 +169,7 @@ def register(app: typer.Typer) -> None:
             for p in ev.attrs["problems"]:
                 console.print(styled(("events:", "yellow"), f" {p}"))
         if frame.n_accepted == 0:
-            raise TelemetryError(f"no accepted telemetry samples in {telemetry}: " + _why_none(frame),
+            raise TelemetryError(f"no accepted telemetry samples in {telemetry}: " + why_none_accepted(frame),
                                  hint="fix the lines named, or check the channel ids with `hullbreach show STATION`")
         with stage(f"detecting: {frame.n_accepted:,} samples of {len(frame.channels)} channel(s), "
                    f"{len(st.zones())} zone(s)", enabled=not json_out):

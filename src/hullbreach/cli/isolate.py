@@ -70,7 +70,15 @@ def _read_checked(path: Path, station) -> pd.DataFrame:
             err_console.print(f"{path}: {bad_t} row(s) with an unreadable time left out (they cannot be placed in a step)",
                               markup=False)
         return raw.dropna(subset=["time"])
+    from hullbreach.cli.detect import quarantine_summary, why_none_accepted
+
     tf = read_telemetry(path, station)
+    if tf.n_accepted == 0:
+        raise IsolationError(f"{path}: no accepted telemetry samples: {why_none_accepted(tf)}",
+                             hint="fix the lines named, or check the channel ids with `hullbreach show STATION`")
+    for r in quarantine_summary(tf):
+        err_console.print(f"{path}: {r['count']} sample(s) of {r['channel']} quarantined: {r['reason']} "
+                          f"(first at {', '.join(r['first_sources']) or 'unknown line'})", markup=False)
     d = tf.data.copy()
     d["time"] = (d["time"] - pd.Timestamp("1970-01-01T00:00:00Z")).dt.total_seconds()
     # back to sensor units so that every path gives the session the same kind of frame
