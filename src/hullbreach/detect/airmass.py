@@ -67,6 +67,13 @@ SETTLE_S = {"airlock_repress": 1800.0, "airlock_depress": 600.0, "vehicle_dock":
 PRESSURE_FAULT_TOL_PA = 0.3 * PA_PER_MMHG
 #: A temperature channel further than this from the zone consensus (after its offset) is a fault [K].
 TEMPERATURE_FAULT_TOL_K = 1.5
+#: Time constant of a thermometer's tracked offset from the zone consensus [s] (1 h). Modules have their own
+#: orbital (92.6 min) and daily swings, ~0.3 and 0.5 K each on the ISS (docs/reference/figures.md), so a
+#: thermometer's departure from the other modules' median moves by up to ~1.5 K in a day while it still
+#: represents its module. Its offset follows that departure with this time constant: the daily swing is
+#: tracked (a 1.5 K daily departure leaves ~0.4 K against the offset), the orbital one is not (it stays
+#: inside the tolerance), and a thermometer's step of more than the tolerance in minutes is still a fault.
+TEMPERATURE_OFFSET_TAU_S = 3600.0
 
 
 #: ``6 sqrt(2)``: a channel's tolerance in its noise per bin (the difference of two channels, 6 sigma).
@@ -114,7 +121,12 @@ class _Consensus:
     #: its offset plus its departure at the last bin it voted in, so that the consensus plus this offset
     #: continues the channel's last trusted value (see :meth:`fallback_offset`)
     carry: np.ndarray = None  # type: ignore[assignment]
+    #: fraction of its departure from the consensus by which a voting channel's offset moves each bin [-]
+    #: (0: offsets fixed at the channel's first bin; the temperature vote: ``1 - exp(-bin / tau)``, see
+    #: :data:`TEMPERATURE_OFFSET_TAU_S`)
+    track: float = 0.0
     _tol_one: tuple | None = None  # (counts, tolerances) of the last single bin
+    _offs_bin: np.ndarray | None = None  # tracked votes: each channel's offset after each bin of the last chunk
 
     def __post_init__(self) -> None:
         n = len(self.sensors)
@@ -136,11 +148,14 @@ class _Consensus:
         once, a leak alarm hours later (issue 16, the false alarms of the independent generator's sweep).
         Continuing from the last trusted departure puts no step in; a faulty channel's jump is not carried (its
         departure is taken before the bin that flagged it)."""
-        o = self.offsets[i]
-        o = 0.0 if math.isnan(o) else float(o)
+        if np.ndim(ks) and self._offs_bin is not None and self._offs_bin.shape[1] == len(ks):
+            o = np.nan_to_num(self._offs_bin[i], nan=0.0)  # a tracked offset: its value at each bin
+        else:
+            o = self.offsets[i]
+            o = 0.0 if math.isnan(o) else float(o)
         c = self.carry[i]
         if math.isnan(c):
-            return o if np.ndim(ks) == 0 else np.full(len(ks), o)
+            return o if np.ndim(ks) == 0 else np.broadcast_to(o, (len(ks),)).astype(float)
         if np.ndim(ks) == 0:
             return float(c) if ks >= self.flag_k[i] else o
         return np.where(np.asarray(ks) >= self.flag_k[i], float(c), o)
@@ -155,6 +170,16 @@ class _Consensus:
         S, n = x.shape
         if S == 0:
             return np.full(n, np.nan)
+        if self.track:
+            # a tracked offset depends on every earlier bin's consensus: bin after bin, by the one implementation
+            # of the single bin (so batch and streaming agree bit for bit)
+            med = np.empty(n)
+            self._offs_bin = np.empty((S, n))
+            xl, cl = x.T.tolist(), np.asarray(counts, dtype=float).T.tolist()
+            for j in range(n):
+                med[j] = self.run_one(xl[j], cl[j], int(ks[j]))
+                self._offs_bin[:, j] = self.offsets
+            return med
         valid = np.isfinite(x)
         # offsets: learned at each channel's first valid bin, relative to the consensus of the channels
         # already known there (or to the median of all channels at the very first bin).
@@ -268,9 +293,17 @@ class _Consensus:
         else:
             final = _median_list([ci for ci, a in zip(c, active) if a])
         if not isnan(final):
+            tr = self.track
             for i, (ci, a) in enumerate(zip(c, active)):
                 if a:
-                    self.dev[i] = ci - final
+                    d = ci - final
+                    if tr:
+                        # tracked offset: moves by a share of the departure; the departure kept is the one left
+                        # against the new offset (so a channel flagged later carries on from its last value)
+                        step = tr * d
+                        self.offsets[i] = offs[i] + step
+                        d = d - step
+                    self.dev[i] = d
         return final
 
 
@@ -485,7 +518,8 @@ class AirMassTracker:
               for q in ("ppo2", "ppn2", "ppco2", "pph2o")}
         st = _ZoneState(zone=zone, volume_m3=self.station.zone_volume_m3(zone), p_sensors=p_s,
                         p_vote=_Consensus(p_s, p_noise, PRESSURE_FAULT_TOL_PA),
-                        t_vote=_Consensus(t_s, t_noise, TEMPERATURE_FAULT_TOL_K),
+                        t_vote=_Consensus(t_s, t_noise, TEMPERATURE_FAULT_TOL_K,
+                                          track=-math.expm1(-self.bin_s / TEMPERATURE_OFFSET_TAU_S)),
                         t_modules=tuple(sens[c].module for c in t_s),
                         module_vols=np.array([self.station.modules[m].volume_m3 for m in mods]),
                         module_tnom=np.array([self.station.modules[m].temperature_k for m in mods]),
@@ -642,9 +676,9 @@ class AirMassTracker:
             # compiled votes and module sum (hullbreach.detect.kernels: the same operations, bit for bit)
             pv, tv = st.p_vote, st.t_vote
             status, p, _t_cons, inv_t, flagged, change = zone_bin_one(
-                m1a, c1a, k, st.prow, pv.offsets, pv.flag_k, pv.noise_si, pv.abs_tol, pv.dev, pv.carry, st.trow,
-                tv.offsets, tv.flag_k, tv.noise_si, tv.abs_tol, tv.dev, tv.carry, st.t_single, st.module_vols,
-                st.module_tnom, _SIX_SQRT2)
+                m1a, c1a, k, st.prow, pv.offsets, pv.flag_k, pv.noise_si, pv.abs_tol, pv.dev, pv.carry, pv.track,
+                st.trow, tv.offsets, tv.flag_k, tv.noise_si, tv.abs_tol, tv.dev, tv.carry, tv.track, st.t_single,
+                st.module_vols, st.module_tnom, _SIX_SQRT2)
             if status == 0:
                 if flagged:
                     self._note_faults(pv, True)
