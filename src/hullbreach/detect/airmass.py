@@ -74,6 +74,8 @@ TEMPERATURE_FAULT_TOL_K = 1.5
 #: tracked (a 1.5 K daily departure leaves ~0.4 K against the offset), the orbital one is not (it stays
 #: inside the tolerance), and a thermometer's step of more than the tolerance in minutes is still a fault.
 TEMPERATURE_OFFSET_TAU_S = 3600.0
+#: Bins of each zone's temperature history kept for the cross-checks at an alarm (2 days at 60 s).
+HISTORY_BINS = 2880
 
 
 #: ``6 sqrt(2)``: a channel's tolerance in its noise per bin (the difference of two channels, 6 sigma).
@@ -125,12 +127,16 @@ class _Consensus:
     #: (0: offsets fixed at the channel's first bin; the temperature vote: ``1 - exp(-bin / tau)``, see
     #: :data:`TEMPERATURE_OFFSET_TAU_S`)
     track: float = 0.0
+    #: per channel, its offset as learned at its first bin (NaN: not yet) [SI]: the reference of the departure
+    #: checks (:func:`hullbreach.detect.crosscheck.thermometer_carried`), not moved by the tracking
+    offsets0: np.ndarray = None  # type: ignore[assignment]
     _tol_one: tuple | None = None  # (counts, tolerances) of the last single bin
     _offs_bin: np.ndarray | None = None  # tracked votes: each channel's offset after each bin of the last chunk
 
     def __post_init__(self) -> None:
         n = len(self.sensors)
         self.offsets = np.full(n, np.nan)
+        self.offsets0 = np.full(n, np.nan)
         self.flag_k = np.full(n, np.inf)
         self.learn_k = np.full(n, np.inf)
         self.dev = np.full(n, np.nan)
@@ -196,6 +202,7 @@ class _Consensus:
                 ref = float(np.median(x[valid[:, j], j]))
             newly = unknown & (first == j)
             self.offsets[newly] = x[newly, j] - ref
+            self.offsets0[newly] = self.offsets[newly]
             self.learn_k[newly] = ks[j]
         c = x - np.where(np.isnan(self.offsets), 0.0, self.offsets)[:, None]
         with np.errstate(invalid="ignore"):
@@ -257,6 +264,7 @@ class _Consensus:
             for i in unknown:
                 offs[i] = x[i] - ref
                 self.offsets[i] = offs[i]
+                self.offsets0[i] = offs[i]
                 self.learn_k[i] = k
             missing = [i for i in missing if i not in unknown]
         if missing:
@@ -305,6 +313,12 @@ class _Consensus:
                         d = d - step
                     self.dev[i] = d
         return final
+
+
+def _first_offset(vote: _Consensus, rows: list):
+    """Mean first offset [K] of a module's thermometers ``rows`` (0 where none is learned yet)."""
+    o = [float(vote.offsets0[j]) for j in rows if not math.isnan(vote.offsets0[j])]
+    return sum(o) / len(o) if o else 0.0
 
 
 # ---------------------------------------------------------------------------------------- outputs
@@ -477,6 +491,9 @@ class AirMassTracker:
         self._states: dict[tuple, _ZoneState] = {}
         self._period_index = -1
         self.faults: dict[str, SensorFault] = {c: SensorFault(c, r) for c, r in self.untrusted.items()}
+        #: per module set: bins, effective temperature [K] and the consensus temperature [K] (every module at the
+        #: zone consensus plus its thermometer's first offset) of the last :data:`HISTORY_BINS` bins it was a zone
+        self._t_hist: dict[tuple, tuple] = {}
         # excluded-bin ranges from known events, per module set (None = every zone)
         self._excl = []
         for ev in self.events:
@@ -615,6 +632,7 @@ class AirMassTracker:
         # temperature: per module (mean of its trusted channels), else zone consensus, else nominal
         n = len(ks)
         inv_t = np.zeros(n)
+        inv_c = np.zeros(n)  # the same with every module at the consensus plus its first offset
         if st.t_vote.sensors:
             trow = st.trow
             xt = means[trow]
@@ -630,13 +648,17 @@ class AirMassTracker:
                     offs = [st.t_vote.fallback_offset(j, ks) for j in rows]
                     fallback = t_cons + (offs[0] if len(rows) == 1 else np.mean(np.array(offs), axis=0))
                     tm = np.where(np.isfinite(tm), tm, fallback)
+                    tc = t_cons + _first_offset(st.t_vote, rows)
                 else:
-                    tm = t_cons
+                    tm = tc = t_cons
                 tm = np.where(np.isfinite(tm), tm, st.module_tnom[i])
                 inv_t += st.module_vols[i] / tm
+                inv_c += st.module_vols[i] / np.where(np.isfinite(tc), tc, st.module_tnom[i])
         else:
             inv_t += st.inv_t_nominal
+            inv_c += st.inv_t_nominal
         t_eff = st.volume_m3 / inv_t
+        self._note_history(st.zone, ks.tolist(), t_eff.tolist(), (st.volume_m3 / inv_c).tolist())
         # gas constant from partials, fixed at the zone's first bin that has them
         pp = {q: _nanmedian0(means[rows]) for q, rows in st.pp_idx}
         if st.r_specific is None:
@@ -675,7 +697,7 @@ class AirMassTracker:
         if st.kernel_ok:
             # compiled votes and module sum (hullbreach.detect.kernels: the same operations, bit for bit)
             pv, tv = st.p_vote, st.t_vote
-            status, p, _t_cons, inv_t, flagged, change = zone_bin_one(
+            status, p, t_cons, inv_t, flagged, change = zone_bin_one(
                 m1a, c1a, k, st.prow, pv.offsets, pv.flag_k, pv.noise_si, pv.abs_tol, pv.dev, pv.carry, pv.track,
                 st.trow, tv.offsets, tv.flag_k, tv.noise_si, tv.abs_tol, tv.dev, tv.carry, tv.track, st.t_single,
                 st.module_vols, st.module_tnom, _SIX_SQRT2)
@@ -683,6 +705,7 @@ class AirMassTracker:
                 if flagged:
                     self._note_faults(pv, True)
                     self._note_faults(tv, False)
+                self._note_history(st.zone, [k], [st.volume_m3 / inv_t], [self._consensus_t(st, t_cons)])
                 return self._zone_bin_out(st, m1, k, p, inv_t, change, excluded)
         isfin = math.isfinite
         p = st.p_vote.run_one([m1[r] for r in st.prow_l], [c1[r] for r in st.prow_l], k)
@@ -714,10 +737,43 @@ class AirMassTracker:
                 if not isfin(tm):
                     tm = tnom
                 inv_t += vol / tm
+            self._note_history(st.zone, [k], [st.volume_m3 / inv_t], [self._consensus_t(st, t_cons)])
         else:
             inv_t = 0.0 + st.inv_t_nominal
+            self._note_history(st.zone, [k], [st.volume_m3 / inv_t], [st.volume_m3 / inv_t])
         change = float(k) in st.p_vote.flag_k.tolist() or float(k) in st.t_vote.flag_k.tolist()
         return self._zone_bin_out(st, m1, k, p, inv_t, change, excluded)
+
+    def _consensus_t(self, st: _ZoneState, t_cons: float) -> float:
+        """The zone's effective temperature [K] with every module at the consensus ``t_cons`` [K] plus its
+        thermometer's first offset (the chunk path's ``inv_c``, one bin)."""
+        inv_c = 0.0
+        for i, (vol, tnom) in enumerate(zip(st.vols_l, st.tnom_l)):
+            rows = [j for j, m in enumerate(st.t_modules) if m == st.modules[i]]
+            tc = t_cons + float(_first_offset(st.t_vote, rows)) if rows else t_cons
+            inv_c += vol / (tc if math.isfinite(tc) else tnom)
+        return st.volume_m3 / inv_c
+
+    def _note_history(self, zone: tuple, ks: list, t_eff: list, t_ce: list) -> None:
+        """Append bins to the zone's temperature history (:meth:`temperature_history`)."""
+        h = self._t_hist.setdefault(zone, ([], [], []))
+        for lst, v in zip(h, (ks, t_eff, t_ce)):
+            lst.extend(v)
+            if len(lst) > 2 * HISTORY_BINS:
+                del lst[:len(lst) - HISTORY_BINS]
+
+    def temperature_history(self, zone: tuple, k0: int, k1: int) -> tuple:
+        """The zone's effective temperature and consensus temperature [K] at bins ``k0 .. k1`` (NaN where the
+        history has no bin): see :func:`hullbreach.detect.crosscheck.thermometer_carried`."""
+        out = np.full((2, k1 - k0 + 1), np.nan)
+        h = self._t_hist.get(zone)
+        if h is None:
+            return out[0], out[1]
+        ks = np.asarray(h[0], dtype=np.int64)
+        sel = (ks >= k0) & (ks <= k1)
+        out[0, ks[sel] - k0] = np.asarray(h[1])[sel]
+        out[1, ks[sel] - k0] = np.asarray(h[2])[sel]
+        return out[0], out[1]
 
     def _zone_bin_out(self, st: _ZoneState, m1: list, k: int, p: float, inv_t: float, change: bool,
                       excluded: bool) -> BinScalars:

@@ -1,5 +1,6 @@
 """Cross-checks of a detector's crossing (issue 16): a leak must appear in the pressure itself, beyond what the
-thermometers can explain within their credibility.
+thermometers can explain within their credibility; a loss that thermometers departing from the others carry, or
+that every zone shares in proportion to its mass, is a temperature error.
 
 Pure functions on a zone's per-bin series (the track's pressure [Pa]: the zone pressure for the air track, the N2
 partial pressure for the N2 track; the zone temperature [K]; the measured flags), called by
@@ -161,6 +162,69 @@ def common_mode(f_zone: np.ndarray, ok_zone: np.ndarray, others: list, i_on: int
                   f"{c_d / se_d:+.1f} standard errors), not a leak")
 
 
+def _slope_loss(f: np.ndarray, ok: np.ndarray) -> tuple:
+    """Loss rate of the whole window's least-squares line of ``f`` [1/bin] and its white standard error."""
+    ok = ok & np.isfinite(f)
+    sig = _robust_sigma(f, ok)
+    if ok.sum() < MIN_REF_BINS or not math.isfinite(sig) or sig <= 0:
+        return math.nan, math.nan
+    u = np.arange(len(f), dtype=float)[ok]
+    uc = u - u.mean()
+    sxx = float(np.sum(uc * uc))
+    return -float(np.sum(uc * (f[ok] - f[ok].mean())) / sxx), sig / math.sqrt(sxx)
+
+
+def _loss_at(f: np.ndarray, ok: np.ndarray, on) -> tuple:
+    """:func:`hinge_loss` at onset ``on``, or :func:`_slope_loss` when ``on`` is None."""
+    return _slope_loss(f, ok) if on is None else hinge_loss(f, ok, on)
+
+
+#: Share of an alarm's loss that thermometers' departures must carry for a thermometer suspicion [-].
+CARRIED_SHARE = 0.5
+
+
+def thermometer_carried(f_zone: np.ndarray, ok: np.ndarray, g: np.ndarray) -> tuple:
+    """Is an apparent loss carried by thermometers departing from their zone's consensus, not by the pressure?
+
+    ``f_zone``: the zone's track as a fraction of its mass [-] per bin over the alarm's test window, ``ok`` its
+    measured bins; ``g``: the log of the zone's effective temperature minus the log of its consensus temperature
+    (every module at the consensus of the zone's thermometers plus the offset its thermometer had at its first bin)
+    [-], so that ``-g`` is the part of the track's fractional change that the thermometers' departures from each
+    other make.
+
+    A thermometer that drifts (or warms with its own electronics) moves away from the others and takes its module's
+    apparent mass with it, while the pressure, which the gas makes, stays: the loss is then in ``-g``, not in the
+    consensus track ``f_zone + g``. The alarm's evidence is taken where the track's loss is most significant (the
+    window's slope, or a hinge on a geometric grid of onsets, white standard errors). Carried when there the
+    departures lose significantly (3 white standard errors) and carry more than :data:`CARRIED_SHARE` of the loss. A
+    leak, which the pressure carries, stays in the consensus track; it waits only while modules' gas warms away
+    from the others by as much (a leak must appear beyond what the thermometers can explain). Returns
+    ``(carried, text)``.
+    """
+    n = len(f_zone)
+    okg = ok & np.isfinite(g) & np.isfinite(f_zone)
+    ons: list = [None]
+    i = n - 3
+    while i >= MIN_REF_BINS:
+        ons.append(i)
+        i = n - int(math.ceil((n - i) * 1.5))
+    best, on = -math.inf, None
+    for o in ons:
+        c, se = _loss_at(f_zone, okg, o)
+        if math.isfinite(c) and se > 0 and c / se > best:
+            best, on = c / se, o
+    if not best > 0:
+        return False, ""
+    loss = _loss_at(f_zone, okg, on)[0]
+    dep, se_dep = _loss_at(-g, okg, on)
+    if not (math.isfinite(dep) and dep > 3.0 * se_dep and dep > CARRIED_SHARE * loss):
+        return False, ""
+    rest = _loss_at(f_zone + g, okg, on)[0]
+    return True, (f"thermometer suspicion: thermometers departing from their zone's other thermometers carry "
+                  f"{100 * min(dep / loss, 9.99):.0f} % of the track's fall (the consensus temperature "
+                  f"{100 * rest / loss:.0f} %); the pressure does not show it")
+
+
 def _track_fraction(det, i0: int, i1: int) -> tuple:
     """A zone detector's track over its bins ``i0 .. i1`` as a fraction of the track's mass [-], and the measured
     flags (the track is kg per bin relative to its start; its level is the air mass times the track's share)."""
@@ -178,10 +242,11 @@ def _active_at(det, k: int, seen: int) -> bool:
     return False
 
 
-def _shared_loss(det, al, dets: list, seen: dict, bin_s: float) -> str:
-    """The common-mode text when the alarm ``al`` of ``det`` is a temperature error shared by the other zones'
-    detectors ``dets`` (those covering the alarm's window with no restart and no confirmed alarm of their own),
-    else ""."""
+def _shared_loss(det, al, dets: list, seen: dict, bin_s: float, tracker) -> str:
+    """Why the alarm ``al`` of ``det`` is not a leak ("" when it is one): a loss carried only by thermometers
+    departing from the others (:func:`thermometer_carried`, from the ``tracker``'s temperature history), or a
+    temperature error shared by the other zones' detectors ``dets`` (:func:`common_mode`; those covering the
+    alarm's window with no restart and no confirmed alarm of their own)."""
     n = al.n_alarm
     a = det._fit_start(al.tau, n)
     i0 = max(a - COMMON_MODE_PRE_BINS, int(al.floor), 0)
@@ -194,7 +259,15 @@ def _shared_loss(det, al, dets: list, seen: dict, bin_s: float) -> str:
         if j0 < 0 or j1 >= o.y.n or o.reset_n > j0 or _active_at(o, k_n, seen.get(id(o), 0)):
             continue
         others.append(_track_fraction(o, j0, j1))
-    if not others:
+    w0 = max(int(al.floor), n - det.cfg.window_bins + 1, 0)  # the alarm's test window
+    fw, okw = _track_fraction(det, w0, n)
+    t_eff, t_ce = tracker.temperature_history(det.zone, det.k_first + w0, k_n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g = np.log(t_eff) - np.log(t_ce)
+    carried, text = thermometer_carried(fw, okw, g)
+    if carried:
+        return text
+    if not others or not det.cfg.common_mode:
         return ""
     f, ok = _track_fraction(det, i0, n)
     shared, text = common_mode(f, ok, others, a - i0, math.sqrt(2.0 * det.h), bin_s)
@@ -202,14 +275,15 @@ def _shared_loss(det, al, dets: list, seen: dict, bin_s: float) -> str:
 
 
 def review_alarms(engine) -> None:
-    """Common-mode rejection over the zone detectors of ``engine`` (a
+    """Cross-checks of new alarms across the zone detectors of ``engine`` (a
     :class:`~hullbreach.detect.detector.DetectionEngine`), after each chunk of bins has been fed to every zone.
 
-    Every alarm not reviewed yet, in the order of its bin (then zone), is checked with :func:`common_mode` against
-    the other zones' tracks up to its bin; a shared temperature error is removed (the detector's ``suspicion``
-    says why) and the detector's later crossings of the chunk are scanned again. Both batch (one chunk) and
-    streaming (a bin at a time) review the same alarms with the same data, since every zone has its chunk by
-    then and only bins up to the alarm's are read."""
+    Every alarm not reviewed yet, in the order of its bin (then zone), is checked with data up to its bin: a loss
+    carried by thermometers departing from the others (:func:`thermometer_carried`, from the tracker's temperature
+    history), then, when ``cfg.common_mode``, a temperature error shared by the other zones (:func:`common_mode`).
+    Such an alarm is removed (the detector's ``suspicion`` says why) and the detector's later crossings of the chunk
+    are scanned again. Batch (one chunk) and streaming (a bin at a time) review the same alarms with the same data,
+    since every zone has its chunk by then and only bins up to the alarm's are read."""
     seen = engine._cm_seen
     dets = list(engine.detectors.values()) + list(engine.finished)
     live = {id(d) for d in engine.detectors.values()}
@@ -222,7 +296,7 @@ def review_alarms(engine) -> None:
         det = dets[i]
         j = seen.get(id(det), 0)
         al = det.alarms[j]
-        why = _shared_loss(det, al, dets, seen, engine.cfg.bin_s)
+        why = _shared_loss(det, al, dets, seen, engine.cfg.bin_s, engine.tracker)
         if not why:
             seen[id(det)] = j + 1
             continue

@@ -551,8 +551,7 @@ class DetectionEngine:
                     if self.keep_series:
                         self.parts.append(zm)
                     self._k_next_of[zm.zone] = int(zm.k[-1]) + 1
-            if self.cfg.common_mode:
-                review_alarms(self)  # every zone has this chunk: alarms shared by all zones are temperature errors
+            review_alarms(self)  # every zone has this chunk: thermometer and common-mode cross-checks of new alarms
             for z in list(self.detectors):
                 if z not in live:
                     self._end_zone(z)
