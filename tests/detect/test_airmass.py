@@ -165,7 +165,7 @@ def test_consensus_single_bin_equals_chunk(S, n, seed, p_nan, jumps, track):
     _Consensus.run fed the same bins one at a time, and of run on the whole chunk when every channel has
     data from the first bin (always, for a vote with tracked offsets, ``track`` > 0): the streaming fast path
     changes no result."""
-    from hullbreach.detect.airmass import _Consensus
+    from hullbreach.detect.vote import Consensus as _Consensus
 
     rng = np.random.default_rng(seed)
     x, counts = _vote_input(rng, S, n, p_nan, jumps)
@@ -326,7 +326,7 @@ def test_tracker_single_bin_path_equals_chunk_path(demo, n, seed, p_nan, fault, 
 def test_median_list_equals_nanmedian0(vals):
     """The scalar median of the single-bin path is _nanmedian0's formula on the same values, NaN and
     infinities included (NaN ignored; all-NaN -> NaN)."""
-    from hullbreach.detect.airmass import _median_list, _nanmedian0
+    from hullbreach.detect.vote import median_list as _median_list, nanmedian0 as _nanmedian0
 
     want = _nanmedian0(np.array(vals, dtype=float).reshape(-1, 1)) if vals else np.array([np.nan])
     np.testing.assert_array_equal(np.array([_median_list(vals)]), want)
@@ -337,7 +337,7 @@ def test_median_list_equals_nanmedian0(vals):
                                st.sampled_from([0.0, -0.0, 1.0, np.nan, np.inf, -np.inf])), max_size=12))
 def test_compiled_median_equals_median_list(vals):
     """The compiled vote's median (hullbreach.detect.kernels) is _median_list's, NaN and infinities included."""
-    from hullbreach.detect.airmass import _median_list
+    from hullbreach.detect.vote import median_list as _median_list
     from hullbreach.detect.kernels import _compiled
 
     got = _compiled()["median"](np.array(vals, dtype=float))

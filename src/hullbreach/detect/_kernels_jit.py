@@ -13,7 +13,7 @@ jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 
 @jit
 def median(vals):
-    """airmass._median_list on an array: NaN ignored, the same sorted values and formula."""
+    """vote.median_list on an array: NaN ignored, the same sorted values and formula."""
     s = np.sort(vals[~np.isnan(vals)])
     n = s.shape[0]
     if n == 0:
@@ -30,7 +30,7 @@ def median(vals):
 
 @jit
 def _vote(xall, cnts, rows, offs, flag, noise, atol, dev, carry, track, six, k):
-    """airmass._Consensus.run_one once every valid channel has its offset: consensus value and whether
+    """vote.Consensus.run_one once every valid channel has its offset: consensus value and whether
     a channel was flagged (``flag``, ``dev``, ``carry`` and, when ``track``, ``offs`` are updated in place)."""
     S = rows.shape[0]
     c = np.empty(S)
@@ -74,8 +74,8 @@ def _vote(xall, cnts, rows, offs, flag, noise, atol, dev, carry, track, six, k):
 
 @jit
 def _note_dev(c, act, med, offs, dev, track):
-    """Each voting channel's departure from the consensus ``med`` (airmass._Consensus.dev) and its tracked
-    offset (end of airmass._Consensus.run_one)."""
+    """Each voting channel's departure from the consensus ``med`` (vote.Consensus.dev) and its tracked
+    offset (end of vote.Consensus.run_one)."""
     if not np.isnan(med):
         for i in range(c.shape[0]):
             if act[i]:
@@ -112,7 +112,7 @@ def zone_bin_one(xall, cnts, k, prow, p_offs, p_flag, p_noise, p_atol, p_dev, p_
                 if np.isnan(o):
                     o = 0.0
                 if k >= t_flag[j] and not np.isnan(t_carry[j]):
-                    o = t_carry[j]  # airmass._Consensus.fallback_offset
+                    o = t_carry[j]  # vote.Consensus.fallback_offset
                 tm = tc + o
         else:
             tm = tc

@@ -36,7 +36,7 @@ def zone_bin_one(xall, cnts, k: int, prow, p_offs, p_flag, p_noise, p_atol: floa
                  t_offs, t_flag, t_noise, t_atol: float, t_dev, t_carry, t_track: float, t_single, vols, tnom, six: float):
     """Compiled core of :meth:`hullbreach.detect.airmass.AirMassTracker._zone_bin_scalars` for a zone whose modules
     have at most one temperature channel each: the zone's pressure vote and temperature vote
-    (:meth:`~hullbreach.detect.airmass._Consensus.run_one`: median of the channels after their offsets,
+    (:meth:`~hullbreach.detect.vote.Consensus.run_one`: median of the channels after their offsets,
     channels further than their tolerance flagged from bin ``k``, repeated until none is) and
     ``sum_i V_i / T_i`` over the modules.
 
@@ -54,9 +54,9 @@ def zone_bin_one(xall, cnts, k: int, prow, p_offs, p_flag, p_noise, p_atol: floa
     p_noise, t_noise : ndarray
         Channel noise [Pa], [K]; ``p_atol``, ``t_atol``: the fault tolerances [Pa], [K].
     p_dev, p_carry, t_dev, t_carry : ndarray
-        :attr:`~hullbreach.detect.airmass._Consensus.dev` and ``carry`` of each vote [Pa], [K], updated in place.
+        :attr:`~hullbreach.detect.vote.Consensus.dev` and ``carry`` of each vote [Pa], [K], updated in place.
     p_track, t_track : float
-        :attr:`~hullbreach.detect.airmass._Consensus.track` of each vote [-]: when not 0, each voting channel's
+        :attr:`~hullbreach.detect.vote.Consensus.track` of each vote [-]: when not 0, each voting channel's
         offset moves by this share of its departure (``p_offs``/``t_offs`` updated in place).
     t_single : ndarray of int
         Per module, its temperature channel (index into ``trow``) or -1.
