@@ -4,7 +4,9 @@ that every zone shares in proportion to its mass, is a temperature error.
 
 Pure functions on a zone's per-bin series (the track's pressure [Pa]: the zone pressure for the air track, the N2
 partial pressure for the N2 track; the zone temperature [K]; the measured flags), called by
-:meth:`hullbreach.detect.detector.ZoneDetector._confirmed`. docs/detection.md §2c.
+:meth:`hullbreach.detect.detector.ZoneDetector._confirmed`; and :func:`review_alarms`, the engine's step that applies
+:func:`thermometer_carried` and :func:`common_mode` to new alarms once every zone has its bins (it removes the alarms
+they explain). docs/detection.md §2c.
 """
 
 from __future__ import annotations
