@@ -13,7 +13,7 @@ jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 
 @jit
 def median(vals):
-    """airmass._median_list on an array: NaN ignored, the same sorted values and formula."""
+    """vote.median_list on an array: NaN ignored, the same sorted values and formula."""
     s = np.sort(vals[~np.isnan(vals)])
     n = s.shape[0]
     if n == 0:
@@ -29,9 +29,9 @@ def median(vals):
     return 0.5 * (s[(cnt - 1) // 2] + s[cnt // 2])
 
 @jit
-def _vote(xall, cnts, rows, offs, flag, noise, atol, dev, carry, six, k):
-    """airmass._Consensus.run_one once every valid channel has its offset: consensus value and whether
-    a channel was flagged (``flag``, ``dev`` and ``carry`` are updated in place)."""
+def _vote(xall, cnts, rows, offs, flag, noise, atol, dev, carry, track, six, k):
+    """vote.Consensus.run_one once every valid channel has its offset: consensus value and whether
+    a channel was flagged (``flag``, ``dev``, ``carry`` and, when ``track``, ``offs`` are updated in place)."""
     S = rows.shape[0]
     c = np.empty(S)
     act = np.zeros(S, dtype=np.bool_)
@@ -64,25 +64,31 @@ def _vote(xall, cnts, rows, offs, flag, noise, atol, dev, carry, six, k):
                         if not np.isnan(dev[i]) and not np.isnan(offs[i]):
                             carry[i] = offs[i] + dev[i]
             if not bad:
-                _note_dev(c, act, med, dev)
+                _note_dev(c, act, med, offs, dev, track)
                 return med, changed
             changed = True
     med = median(c[act])
-    _note_dev(c, act, med, dev)
+    _note_dev(c, act, med, offs, dev, track)
     return med, changed
 
 
 @jit
-def _note_dev(c, act, med, dev):
-    """Each voting channel's departure from the consensus ``med`` (airmass._Consensus.dev)."""
+def _note_dev(c, act, med, offs, dev, track):
+    """Each voting channel's departure from the consensus ``med`` (vote.Consensus.dev) and its tracked
+    offset (end of vote.Consensus.run_one)."""
     if not np.isnan(med):
         for i in range(c.shape[0]):
             if act[i]:
-                dev[i] = c[i] - med
+                d = c[i] - med
+                if track != 0.0:
+                    step = track * d
+                    offs[i] = offs[i] + step
+                    d = d - step
+                dev[i] = d
 
 @jit
-def zone_bin_one(xall, cnts, k, prow, p_offs, p_flag, p_noise, p_atol, p_dev, p_carry, trow, t_offs, t_flag, t_noise,
-                 t_atol, t_dev, t_carry, t_single, vols, tnom, six):
+def zone_bin_one(xall, cnts, k, prow, p_offs, p_flag, p_noise, p_atol, p_dev, p_carry, p_track, trow, t_offs, t_flag,
+                 t_noise, t_atol, t_dev, t_carry, t_track, t_single, vols, tnom, six):
     """Pressure vote, temperature vote and sum of V_i / T_i over the modules for one bin (see
     :func:`zone_bin_one` below). Status -1 (nothing done) when a valid channel still has to learn its
     offset."""
@@ -92,8 +98,8 @@ def zone_bin_one(xall, cnts, k, prow, p_offs, p_flag, p_noise, p_atol, p_dev, p_
     for i in range(trow.shape[0]):
         if np.isnan(t_offs[i]) and np.isfinite(xall[trow[i]]):
             return -1, np.nan, np.nan, np.nan, False, False
-    p, chp = _vote(xall, cnts, prow, p_offs, p_flag, p_noise, p_atol, p_dev, p_carry, six, k)
-    tc, cht = _vote(xall, cnts, trow, t_offs, t_flag, t_noise, t_atol, t_dev, t_carry, six, k)
+    p, chp = _vote(xall, cnts, prow, p_offs, p_flag, p_noise, p_atol, p_dev, p_carry, p_track, six, k)
+    tc, cht = _vote(xall, cnts, trow, t_offs, t_flag, t_noise, t_atol, t_dev, t_carry, t_track, six, k)
     inv_t = 0.0  # summed over modules in order
     for i in range(t_single.shape[0]):
         j = t_single[i]
@@ -106,7 +112,7 @@ def zone_bin_one(xall, cnts, k, prow, p_offs, p_flag, p_noise, p_atol, p_dev, p_
                 if np.isnan(o):
                     o = 0.0
                 if k >= t_flag[j] and not np.isnan(t_carry[j]):
-                    o = t_carry[j]  # airmass._Consensus.fallback_offset
+                    o = t_carry[j]  # vote.Consensus.fallback_offset
                 tm = tc + o
         else:
             tm = tc

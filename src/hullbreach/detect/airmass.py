@@ -51,6 +51,7 @@ from hullbreach.constants import MOLAR_MASS_KG_MOL, PA_PER_MMHG, R_AIR, R_UNIVER
 from hullbreach.detect.binning import DEFAULT_BIN_S, bin_channels, bin_frame, time_ns  # noqa: F401 (re-exported)
 from hullbreach.detect.events import KnownEvent, ZonePeriod, parse_events, zone_periods  # noqa: F401 (re-exported)
 from hullbreach.detect.kernels import zone_bin_one
+from hullbreach.detect.vote import SIX_SQRT2, Consensus, first_offset, median_list, nanmedian0
 from hullbreach.errors import DetectionError
 from hullbreach.physics.gas import mixture_gas_constant
 from hullbreach.station import Station
@@ -67,211 +68,15 @@ SETTLE_S = {"airlock_repress": 1800.0, "airlock_depress": 600.0, "vehicle_dock":
 PRESSURE_FAULT_TOL_PA = 0.3 * PA_PER_MMHG
 #: A temperature channel further than this from the zone consensus (after its offset) is a fault [K].
 TEMPERATURE_FAULT_TOL_K = 1.5
-
-
-#: ``6 sqrt(2)``: a channel's tolerance in its noise per bin (the difference of two channels, 6 sigma).
-_SIX_SQRT2 = 6.0 * math.sqrt(2.0)
-
-
-# --------------------------------------------------------------------------------------- consensus
-def _median_list(vals: list) -> float:
-    """:func:`_nanmedian0` of one column given as a list of floats: NaN ignored, the same formula on the
-    same sorted values (NaN if nothing is left)."""
-    s = sorted(v for v in vals if not math.isnan(v))
-    cnt = sum(1 for v in s if math.isfinite(v)) if s and not (math.isfinite(s[0]) and math.isfinite(s[-1])) else len(s)
-    if cnt == 0:
-        return math.nan
-    return 0.5 * (s[(cnt - 1) // 2] + s[cnt // 2])
-
-
-def _nanmedian0(a: np.ndarray) -> np.ndarray:
-    """Median over axis 0 ignoring NaN; NaN where a column is all NaN (sort-based: fast for few rows)."""
-    a = np.asarray(a, dtype=float)
-    if a.ndim != 2 or a.shape[1] == 0:
-        return np.zeros(0) if a.ndim == 2 else np.asarray(np.nan)
-    s = np.sort(a, axis=0)  # NaN sort last
-    cnt = np.isfinite(a).sum(axis=0)
-    lo = np.maximum((cnt - 1) // 2, 0)
-    hi = np.maximum(cnt // 2, 0)
-    cols = np.arange(a.shape[1])
-    med = 0.5 * (s[lo, cols] + s[hi, cols])
-    return np.where(cnt > 0, med, np.nan)
-
-
-@dataclass
-class _Consensus:
-    """Mutable state of one zone's channel vote (private; owned by an :class:`AirMassTracker`)."""
-
-    sensors: tuple
-    noise_si: np.ndarray
-    abs_tol: float
-    offsets: np.ndarray = None  # type: ignore[assignment]
-    flag_k: np.ndarray = None  # type: ignore[assignment]
-    learn_k: np.ndarray = None  # type: ignore[assignment]  # bin each offset was learned at (inf: not yet)
-    #: per channel, its departure from the consensus (after its offset) at the last bin it voted in [SI]
-    dev: np.ndarray = None  # type: ignore[assignment]
-    #: per channel, the offset a flagged channel's module carries on with [SI] (NaN: not flagged by the vote):
-    #: its offset plus its departure at the last bin it voted in, so that the consensus plus this offset
-    #: continues the channel's last trusted value (see :meth:`fallback_offset`)
-    carry: np.ndarray = None  # type: ignore[assignment]
-    _tol_one: tuple | None = None  # (counts, tolerances) of the last single bin
-
-    def __post_init__(self) -> None:
-        n = len(self.sensors)
-        self.offsets = np.full(n, np.nan)
-        self.flag_k = np.full(n, np.inf)
-        self.learn_k = np.full(n, np.inf)
-        self.dev = np.full(n, np.nan)
-        self.carry = np.full(n, np.nan)
-
-    def fallback_offset(self, i: int, ks):
-        """Offset of channel ``i`` from the consensus at bins ``ks`` where the channel is not used [SI]: from the
-        bin it was flagged on, the offset it carries on with (:attr:`carry`); before (a missing sample), its
-        offset; 0 when it has none.
-
-        Modules differ in temperature (their own orbital and daily swings, ~0.3 and 0.5 K each on the ISS), so a
-        thermometer can leave the consensus tolerance while it still represents its module. Standing in for it
-        with the consensus plus the offset learned at its first bin put a step of up to the tolerance (1.5 K)
-        into the module's temperature, hence into the zone's mass: in a 4-module zone, 0.1 % of the mass at
-        once, a leak alarm hours later (issue 16, the false alarms of the independent generator's sweep).
-        Continuing from the last trusted departure puts no step in; a faulty channel's jump is not carried (its
-        departure is taken before the bin that flagged it)."""
-        o = self.offsets[i]
-        o = 0.0 if math.isnan(o) else float(o)
-        c = self.carry[i]
-        if math.isnan(c):
-            return o if np.ndim(ks) == 0 else np.full(len(ks), o)
-        if np.ndim(ks) == 0:
-            return float(c) if ks >= self.flag_k[i] else o
-        return np.where(np.asarray(ks) >= self.flag_k[i], float(c), o)
-
-    def _carry_on(self, i: int, dev: float) -> None:
-        """Channel ``i`` was just flagged; ``dev``: its departure at the last bin it voted in (NaN: none)."""
-        if not math.isnan(dev) and not math.isnan(self.offsets[i]):
-            self.carry[i] = self.offsets[i] + dev
-
-    def run(self, x: np.ndarray, counts: np.ndarray, ks: np.ndarray) -> np.ndarray:
-        """Zone consensus value per bin (NaN where no channel) for bins ``ks`` of channel means ``x``."""
-        S, n = x.shape
-        if S == 0:
-            return np.full(n, np.nan)
-        valid = np.isfinite(x)
-        # offsets: learned at each channel's first valid bin, relative to the consensus of the channels
-        # already known there (or to the median of all channels at the very first bin).
-        while True:
-            unknown = np.isnan(self.offsets) & valid.any(axis=1)
-            if not unknown.any():
-                break
-            first = np.where(unknown, np.argmax(valid, axis=1), n)
-            j = int(first.min())
-            known = ~np.isnan(self.offsets) & valid[:, j] & (ks[j] < self.flag_k)
-            if known.any():
-                ref = float(np.median(x[known, j] - self.offsets[known]))
-            else:
-                ref = float(np.median(x[valid[:, j], j]))
-            newly = unknown & (first == j)
-            self.offsets[newly] = x[newly, j] - ref
-            self.learn_k[newly] = ks[j]
-        c = x - np.where(np.isnan(self.offsets), 0.0, self.offsets)[:, None]
-        with np.errstate(invalid="ignore"):
-            noise_bin = self.noise_si[:, None] / np.sqrt(np.maximum(counts, 1.0))
-        tol = np.maximum(self.abs_tol, 6.0 * np.sqrt(2.0) * noise_bin)
-        flag = self.flag_k.copy()
-        if S >= 3:
-            # Sequential rule, solved in time order: find the earliest bin where an active channel departs
-            # from the consensus of the channels active there, flag it from that bin, repeat. Each pass fixes
-            # the earliest remaining flag, so batch and bin-by-bin streaming agree.
-            for _ in range(S):
-                active = valid & (ks[None, :] < flag[:, None])
-                med = _nanmedian0(np.where(active, c, np.nan))
-                n_active = active.sum(axis=0)
-                bad = active & (np.abs(c - med[None, :]) > tol) & (n_active[None, :] >= 3)
-                cols = np.nonzero(bad.any(axis=0))[0]
-                if cols.size == 0:
-                    break
-                j = int(cols[0])
-                flag[bad[:, j]] = ks[j]
-        active = valid & (ks[None, :] < flag[:, None])
-        med = _nanmedian0(np.where(active, c, np.nan))
-        # departures from the consensus where each channel voted; a channel flagged in this chunk carries on
-        # from its departure at the last bin before its flag (the bins before it are final)
-        dev = np.where(active & np.isfinite(med)[None, :], c - med[None, :], np.nan)
-        for i in np.nonzero(flag != self.flag_k)[0]:
-            j = int(np.searchsorted(ks, flag[i]))
-            seen = np.nonzero(np.isfinite(dev[i, :j]))[0]
-            self._carry_on(int(i), float(dev[i, seen[-1]]) if len(seen) else float(self.dev[i]))
-        for i in range(S):
-            seen = np.nonzero(np.isfinite(dev[i]))[0]
-            if len(seen):
-                self.dev[i] = dev[i, seen[-1]]
-        self.flag_k = flag
-        return med
-
-    def run_one(self, x: list, counts: list, k: int) -> float:
-        """:meth:`run` for a single bin ``k``: ``x`` and ``counts`` are lists of floats (one per channel).
-
-        The same IEEE arithmetic in the same order on Python floats (a bin of a 22-channel zone is a few
-        dozen operations, far below the cost of NumPy calls on tiny arrays); the state (offsets, flags) is
-        the same as after :meth:`run` on that bin. Returns the consensus value (NaN where no channel).
-        """
-        S = len(self.sensors)
-        if S == 0:
-            return math.nan
-        isfin, isnan = math.isfinite, math.isnan
-        offs = self.offsets.tolist()
-        flag = self.flag_k.tolist()
-        missing = [i for i, o in enumerate(offs) if isnan(o)]  # offsets not learned yet (usually none)
-        unknown = [i for i in missing if isfin(x[i])]
-        if unknown:
-            # as in run(): every unknown valid channel has its first valid bin here
-            known = [i for i in range(S) if isfin(x[i]) and not isnan(offs[i]) and k < flag[i]]
-            if known:
-                ref = float(np.median(np.array([x[i] for i in known]) - self.offsets[known]))
-            else:
-                ref = float(np.median(np.array([v for v in x if isfin(v)])))
-            for i in unknown:
-                offs[i] = x[i] - ref
-                self.offsets[i] = offs[i]
-                self.learn_k[i] = k
-            missing = [i for i in missing if i not in unknown]
-        if missing:
-            offs = [0.0 if isnan(o) else o for o in offs]
-        c = [v - o for v, o in zip(x, offs)]
-        active = [isfin(v) and k < f for v, f in zip(x, flag)]
-        if S >= 3:
-            key = tuple(counts)
-            if self._tol_one is None or self._tol_one[0] != key:  # the counts rarely change from bin to bin
-                six_sqrt2, atol = 6.0 * math.sqrt(2.0), self.abs_tol
-                self._tol_one = (key, [max(atol, six_sqrt2 * (sd / math.sqrt(max(n, 1.0))))
-                                       for sd, n in zip(self.noise_si.tolist(), counts)])
-            tol = self._tol_one[1]
-            changed = False
-            final = None
-            for _ in range(S):
-                vals = [ci for ci, a in zip(c, active) if a]
-                if len(vals) < 3:
-                    break
-                med = _median_list(vals)
-                bad = [i for i, (ci, a, t) in enumerate(zip(c, active, tol)) if a and abs(ci - med) > t]
-                if not bad:
-                    final = med  # nothing more flagged: the consensus is this median
-                    break
-                for i in bad:
-                    flag[i] = float(k)
-                    active[i] = False
-                    self._carry_on(i, float(self.dev[i]))
-                changed = True
-            if changed:
-                self.flag_k = np.array(flag)
-            if final is None:
-                final = _median_list([ci for ci, a in zip(c, active) if a])
-        else:
-            final = _median_list([ci for ci, a in zip(c, active) if a])
-        if not isnan(final):
-            for i, (ci, a) in enumerate(zip(c, active)):
-                if a:
-                    self.dev[i] = ci - final
-        return final
+#: Time constant of a thermometer's tracked offset from the zone consensus [s] (1 h). Modules have their own
+#: orbital (92.6 min) and daily swings, ~0.3 and 0.5 K each on the ISS (docs/reference/figures.md), so a
+#: thermometer's departure from the other modules' median moves by up to ~1.5 K in a day while it still
+#: represents its module. Its offset follows that departure with this time constant: the daily swing is
+#: tracked (a 1.5 K daily departure leaves ~0.4 K against the offset), the orbital one is not (it stays
+#: inside the tolerance), and a thermometer's step of more than the tolerance in minutes is still a fault.
+TEMPERATURE_OFFSET_TAU_S = 3600.0
+#: Bins of each zone's temperature history kept for the cross-checks at an alarm (2 days at 60 s).
+HISTORY_BINS = 2880
 
 
 # ---------------------------------------------------------------------------------------- outputs
@@ -365,8 +170,8 @@ class _ZoneState:
     zone: tuple
     volume_m3: float
     p_sensors: tuple
-    p_vote: _Consensus
-    t_vote: _Consensus
+    p_vote: Consensus
+    t_vote: Consensus
     t_modules: tuple  # module of each temperature channel
     module_vols: np.ndarray
     module_tnom: np.ndarray
@@ -444,6 +249,9 @@ class AirMassTracker:
         self._states: dict[tuple, _ZoneState] = {}
         self._period_index = -1
         self.faults: dict[str, SensorFault] = {c: SensorFault(c, r) for c, r in self.untrusted.items()}
+        #: per module set: bins, effective temperature [K] and the consensus temperature [K] (every module at the
+        #: zone consensus plus its thermometer's first offset) of the last :data:`HISTORY_BINS` bins it was a zone
+        self._t_hist: dict[tuple, tuple] = {}
         # excluded-bin ranges from known events, per module set (None = every zone)
         self._excl = []
         for ev in self.events:
@@ -484,8 +292,9 @@ class AirMassTracker:
         pp = {q: [self.row[s.id] for s in self.station.sensors_in(zone, q) if s.id not in self.untrusted]
               for q in ("ppo2", "ppn2", "ppco2", "pph2o")}
         st = _ZoneState(zone=zone, volume_m3=self.station.zone_volume_m3(zone), p_sensors=p_s,
-                        p_vote=_Consensus(p_s, p_noise, PRESSURE_FAULT_TOL_PA),
-                        t_vote=_Consensus(t_s, t_noise, TEMPERATURE_FAULT_TOL_K),
+                        p_vote=Consensus(p_s, p_noise, PRESSURE_FAULT_TOL_PA),
+                        t_vote=Consensus(t_s, t_noise, TEMPERATURE_FAULT_TOL_K,
+                                          track=-math.expm1(-self.bin_s / TEMPERATURE_OFFSET_TAU_S)),
                         t_modules=tuple(sens[c].module for c in t_s),
                         module_vols=np.array([self.station.modules[m].volume_m3 for m in mods]),
                         module_tnom=np.array([self.station.modules[m].temperature_k for m in mods]),
@@ -541,7 +350,7 @@ class AirMassTracker:
                     out.append(zm)
         return out
 
-    def _note_faults(self, vote: _Consensus, pressure: bool) -> None:
+    def _note_faults(self, vote: Consensus, pressure: bool) -> None:
         """Report the channels a vote left out (first time only, in channel order)."""
         for i, fk in enumerate(vote.flag_k.tolist()):
             if not math.isfinite(fk):
@@ -581,6 +390,7 @@ class AirMassTracker:
         # temperature: per module (mean of its trusted channels), else zone consensus, else nominal
         n = len(ks)
         inv_t = np.zeros(n)
+        inv_c = np.zeros(n)  # the same with every module at the consensus plus its first offset
         if st.t_vote.sensors:
             trow = st.trow
             xt = means[trow]
@@ -596,15 +406,19 @@ class AirMassTracker:
                     offs = [st.t_vote.fallback_offset(j, ks) for j in rows]
                     fallback = t_cons + (offs[0] if len(rows) == 1 else np.mean(np.array(offs), axis=0))
                     tm = np.where(np.isfinite(tm), tm, fallback)
+                    tc = t_cons + first_offset(st.t_vote, rows)
                 else:
-                    tm = t_cons
+                    tm = tc = t_cons
                 tm = np.where(np.isfinite(tm), tm, st.module_tnom[i])
                 inv_t += st.module_vols[i] / tm
+                inv_c += st.module_vols[i] / np.where(np.isfinite(tc), tc, st.module_tnom[i])
         else:
             inv_t += st.inv_t_nominal
+            inv_c += st.inv_t_nominal
         t_eff = st.volume_m3 / inv_t
+        self._note_history(st.zone, ks.tolist(), t_eff.tolist(), (st.volume_m3 / inv_c).tolist())
         # gas constant from partials, fixed at the zone's first bin that has them
-        pp = {q: _nanmedian0(means[rows]) for q, rows in st.pp_idx}
+        pp = {q: nanmedian0(means[rows]) for q, rows in st.pp_idx}
         if st.r_specific is None:
             if "ppo2" in pp and "ppn2" in pp:
                 ok = np.isfinite(pp["ppo2"]) & np.isfinite(pp["ppn2"]) & np.isfinite(p)
@@ -641,14 +455,15 @@ class AirMassTracker:
         if st.kernel_ok:
             # compiled votes and module sum (hullbreach.detect.kernels: the same operations, bit for bit)
             pv, tv = st.p_vote, st.t_vote
-            status, p, _t_cons, inv_t, flagged, change = zone_bin_one(
-                m1a, c1a, k, st.prow, pv.offsets, pv.flag_k, pv.noise_si, pv.abs_tol, pv.dev, pv.carry, st.trow,
-                tv.offsets, tv.flag_k, tv.noise_si, tv.abs_tol, tv.dev, tv.carry, st.t_single, st.module_vols,
-                st.module_tnom, _SIX_SQRT2)
+            status, p, t_cons, inv_t, flagged, change = zone_bin_one(
+                m1a, c1a, k, st.prow, pv.offsets, pv.flag_k, pv.noise_si, pv.abs_tol, pv.dev, pv.carry, pv.track,
+                st.trow, tv.offsets, tv.flag_k, tv.noise_si, tv.abs_tol, tv.dev, tv.carry, tv.track, st.t_single,
+                st.module_vols, st.module_tnom, SIX_SQRT2)
             if status == 0:
                 if flagged:
                     self._note_faults(pv, True)
                     self._note_faults(tv, False)
+                self._note_history(st.zone, [k], [st.volume_m3 / inv_t], [self._consensus_t(st, t_cons)])
                 return self._zone_bin_out(st, m1, k, p, inv_t, change, excluded)
         isfin = math.isfinite
         p = st.p_vote.run_one([m1[r] for r in st.prow_l], [c1[r] for r in st.prow_l], k)
@@ -680,10 +495,43 @@ class AirMassTracker:
                 if not isfin(tm):
                     tm = tnom
                 inv_t += vol / tm
+            self._note_history(st.zone, [k], [st.volume_m3 / inv_t], [self._consensus_t(st, t_cons)])
         else:
             inv_t = 0.0 + st.inv_t_nominal
+            self._note_history(st.zone, [k], [st.volume_m3 / inv_t], [st.volume_m3 / inv_t])
         change = float(k) in st.p_vote.flag_k.tolist() or float(k) in st.t_vote.flag_k.tolist()
         return self._zone_bin_out(st, m1, k, p, inv_t, change, excluded)
+
+    def _consensus_t(self, st: _ZoneState, t_cons: float) -> float:
+        """The zone's effective temperature [K] with every module at the consensus ``t_cons`` [K] plus its
+        thermometer's first offset (the chunk path's ``inv_c``, one bin)."""
+        inv_c = 0.0
+        for i, (vol, tnom) in enumerate(zip(st.vols_l, st.tnom_l)):
+            rows = [j for j, m in enumerate(st.t_modules) if m == st.modules[i]]
+            tc = t_cons + float(first_offset(st.t_vote, rows)) if rows else t_cons
+            inv_c += vol / (tc if math.isfinite(tc) else tnom)
+        return st.volume_m3 / inv_c
+
+    def _note_history(self, zone: tuple, ks: list, t_eff: list, t_ce: list) -> None:
+        """Append bins to the zone's temperature history (:meth:`temperature_history`)."""
+        h = self._t_hist.setdefault(zone, ([], [], []))
+        for lst, v in zip(h, (ks, t_eff, t_ce)):
+            lst.extend(v)
+            if len(lst) > 2 * HISTORY_BINS:
+                del lst[:len(lst) - HISTORY_BINS]
+
+    def temperature_history(self, zone: tuple, k0: int, k1: int) -> tuple:
+        """The zone's effective temperature and consensus temperature [K] at bins ``k0 .. k1`` (NaN where the
+        history has no bin): see :func:`hullbreach.detect.crosscheck.thermometer_carried`."""
+        out = np.full((2, k1 - k0 + 1), np.nan)
+        h = self._t_hist.get(zone)
+        if h is None:
+            return out[0], out[1]
+        ks = np.asarray(h[0], dtype=np.int64)
+        sel = (ks >= k0) & (ks <= k1)
+        out[0, ks[sel] - k0] = np.asarray(h[1])[sel]
+        out[1, ks[sel] - k0] = np.asarray(h[2])[sel]
+        return out[0], out[1]
 
     def _zone_bin_out(self, st: _ZoneState, m1: list, k: int, p: float, inv_t: float, change: bool,
                       excluded: bool) -> BinScalars:
@@ -692,9 +540,9 @@ class AirMassTracker:
         isfin = math.isfinite
         t_eff = st.volume_m3 / inv_t
         if st.r_specific is None:
-            # one channel: _median_list([v]) is v when finite, else NaN (0.5 (v + v) == v exactly)
+            # one channel: median_list([v]) is v when finite, else NaN (0.5 (v + v) == v exactly)
             pp = {q: ((m1[rows[0]] if isfin(m1[rows[0]]) else math.nan) if len(rows) == 1 else
-                      _median_list([m1[r] for r in rows])) for q, rows in st.pp_idx_l}
+                      median_list([m1[r] for r in rows])) for q, rows in st.pp_idx_l}
             if "ppo2" in pp and "ppn2" in pp:
                 if isfin(pp["ppo2"]) and isfin(pp["ppn2"]) and isfin(p):
                     self._gas_constant(st, pp, p)
@@ -706,7 +554,7 @@ class AirMassTracker:
         n2 = None
         if rows is not None:
             ppn2 = (m1[rows[0]] if isfin(m1[rows[0]]) else math.nan) if len(rows) == 1 else \
-                _median_list([m1[q] for q in rows])
+                median_list([m1[q] for q in rows])
             n2 = ppn2 * inv_t / R_N2
         vented = (isfin(p) and p < self.vented_fraction * self.station.nominal_pressure_pa) or (
             bool(self._unmon) and any(k0 <= k <= k1 for k0, k1, mod in self._unmon if mod in st.zone))

@@ -54,6 +54,9 @@ class DetectorConfig:
     slow_noise : bool
         Model the slow noise no channel measures (default; False: white noise and kappa only, as on the
         white-noise calibration of the threshold).
+    common_mode : bool
+        Common-mode rejection across zones (default): an alarm whose apparent loss the other zones share, as a
+        fraction of their mass, is a temperature error (:func:`hullbreach.detect.crosscheck.review_alarms`).
     slow_noise_prior_k, slow_noise_prior_tau_s : float
         Prior of the unmeasured bulk-gas temperature offset [K] and its correlation time [s], used until the
         zone's slow noise is measured (:class:`hullbreach.detect.noise.NoiseModel`).
@@ -72,6 +75,7 @@ class DetectorConfig:
     crew_o2_kg_day: float = CREW_O2_KG_DAY
     slow_noise_prior_k: float = SLOW_PRIOR_K
     slow_noise_prior_tau_s: float = SLOW_PRIOR_TAU_S
+    common_mode: bool = True
 
     def __post_init__(self) -> None:
         if self.track not in ("auto", "air", "n2"):

@@ -1,9 +1,12 @@
 """Cross-checks of a detector's crossing (issue 16): a leak must appear in the pressure itself, beyond what the
-thermometers can explain within their credibility.
+thermometers can explain within their credibility; a loss that thermometers departing from the others carry, or
+that every zone shares in proportion to its mass, is a temperature error.
 
 Pure functions on a zone's per-bin series (the track's pressure [Pa]: the zone pressure for the air track, the N2
 partial pressure for the N2 track; the zone temperature [K]; the measured flags), called by
-:meth:`hullbreach.detect.detector.ZoneDetector._confirmed`. docs/detection.md §2c.
+:meth:`hullbreach.detect.detector.ZoneDetector._confirmed`; and :func:`review_alarms`, the engine's step that applies
+:func:`thermometer_carried` and :func:`common_mode` to new alarms once every zone has its bins (it removes the alarms
+they explain). docs/detection.md §2c.
 """
 
 from __future__ import annotations
@@ -85,3 +88,223 @@ def pressure_confirms(series: np.ndarray, T: np.ndarray, real: np.ndarray, i_noi
         return False, ""  # neither the pressure nor a warming: wait for the data to tell
     return False, (f"thermometer suspicion: the track fell but the pressure did not ({dp:+.1f} Pa while the "
                    f"temperature rose {dT:.2f} K over {M * bin_s / 60:.0f} min)")
+
+
+# ------------------------------------------------------------------------------------ common mode across zones
+#: Bins of pre-onset history the common-mode check fits its line on [bins] (6 h at 60 s).
+COMMON_MODE_PRE_BINS = 360
+#: The other zones' shared apparent loss must reach this many standard errors to count as a common mode [-].
+COMMON_MODE_Z = 2.0
+
+
+def _robust_sigma(f: np.ndarray, ok: np.ndarray) -> float:
+    """White noise per bin of a series from robust second differences (median of squares; NaN if too few)."""
+    d2 = (f[2:] - 2.0 * f[1:-1] + f[:-2])[ok[2:] & ok[1:-1] & ok[:-2]]
+    d2 = d2[np.isfinite(d2)]
+    if len(d2) < 5:
+        return math.nan
+    return math.sqrt(float(np.median(d2 * d2)) / 0.455 / 6.0)
+
+
+def hinge_loss(f: np.ndarray, ok: np.ndarray, i_on: int) -> tuple:
+    """Loss rate after ``i_on`` beyond the line before it, of a series ``f`` (fractional mass [-] per bin), with
+    its white-noise standard error: least squares on ``[1, u, (u - i_on)+]`` over the bins ``ok``; the loss is
+    minus the hinge's slope change [1/bin]. ``(nan, nan)`` with too few bins on either side."""
+    u = np.arange(len(f), dtype=float)
+    ok = ok & np.isfinite(f)
+    if ok[:i_on].sum() < MIN_REF_BINS or ok[i_on:].sum() < 3:
+        return math.nan, math.nan
+    sig = _robust_sigma(f, ok)
+    if not math.isfinite(sig) or sig <= 0.0:
+        return math.nan, math.nan
+    uu = u[ok]
+    X = np.vstack([np.ones_like(uu), uu - i_on, np.maximum(uu - i_on, 0.0)]).T
+    beta = np.linalg.lstsq(X, f[ok], rcond=None)[0]
+    cov = np.linalg.pinv(X.T @ X)
+    return -float(beta[2]), sig * math.sqrt(max(float(cov[2, 2]), 0.0))
+
+
+def common_mode(f_zone: np.ndarray, ok_zone: np.ndarray, others: list, i_on: int, z_alarm: float,
+                bin_s: float) -> tuple:
+    """Is an apparent loss in one zone a temperature error shared by the other zones (common-mode rejection)?
+
+    An unmeasured bulk-gas temperature offset common to the station moves every zone's apparent mass by the same
+    fraction (m dT / T); a leak in one zone does not move the others. ``f_zone``, ``ok_zone``: the alarming zone's
+    track as a fraction of its mass [-] per bin and its measured bins, from :data:`COMMON_MODE_PRE_BINS` before
+    the onset to the crossing; ``others``: ``(f, ok, weight)`` of the other zones over the same bins (their tracks
+    as fractions); ``i_on``: index of the first bin after the onset;
+    ``z_alarm``: the loss, in standard errors, that the alarm needs (``sqrt(2 h)``); ``bin_s``: bin length [s].
+
+    The others' mean, weighted by the inverse of their white noise variance, is the common mode. The crossing is a shared temperature error when the common
+    mode lost significantly (:data:`COMMON_MODE_Z` white standard errors) after the onset and the zone's loss
+    beyond it (the hinge of ``f_zone`` minus the common mode) stays below ``z_alarm`` white standard errors.
+    White-noise standard errors make the second test claim a loss more easily than the alarm itself: a leak in
+    one zone, whose excess is its whole loss, is not hidden. Returns ``(shared, text)``.
+    """
+    if not others:
+        return False, ""
+    F = np.vstack([o[0] for o in others])
+    OK = np.vstack([o[1] for o in others]) & np.isfinite(F)
+    sig = np.array([_robust_sigma(f, ok) for f, ok in zip(F, OK)])
+    if not np.all(np.isfinite(sig) & (sig > 0)):
+        return False, ""
+    w = 1.0 / sig ** 2
+    ok_ref = OK.all(axis=0)
+    ref = (w[:, None] * np.where(OK, F, 0.0)).sum(axis=0) / w.sum()
+    c_ref, se_ref = hinge_loss(ref, ok_ref, i_on)
+    if not (math.isfinite(c_ref) and c_ref > COMMON_MODE_Z * se_ref):
+        return False, ""
+    c_z, _ = hinge_loss(f_zone, ok_zone, i_on)
+    c_d, se_d = hinge_loss(f_zone - ref, ok_zone & ok_ref, i_on)
+    if not math.isfinite(c_d) or c_d > z_alarm * se_d:
+        return False, ""
+    per_h = 1e6 * 3600.0 / bin_s
+    return True, (f"temperature error common to the zones: the other zones' apparent mass fell too "
+                  f"({c_ref * per_h:.2f} ppm/h, this zone {c_z * per_h:.2f} ppm/h; beyond the shared part "
+                  f"{c_d / se_d:+.1f} standard errors), not a leak")
+
+
+def _slope_loss(f: np.ndarray, ok: np.ndarray) -> tuple:
+    """Loss rate of the whole window's least-squares line of ``f`` [1/bin] and its white standard error."""
+    ok = ok & np.isfinite(f)
+    sig = _robust_sigma(f, ok)
+    if ok.sum() < MIN_REF_BINS or not math.isfinite(sig) or sig <= 0:
+        return math.nan, math.nan
+    u = np.arange(len(f), dtype=float)[ok]
+    uc = u - u.mean()
+    sxx = float(np.sum(uc * uc))
+    return -float(np.sum(uc * (f[ok] - f[ok].mean())) / sxx), sig / math.sqrt(sxx)
+
+
+def _loss_at(f: np.ndarray, ok: np.ndarray, on) -> tuple:
+    """:func:`hinge_loss` at onset ``on``, or :func:`_slope_loss` when ``on`` is None."""
+    return _slope_loss(f, ok) if on is None else hinge_loss(f, ok, on)
+
+
+#: Share of an alarm's loss that thermometers' departures must carry for a thermometer suspicion [-].
+CARRIED_SHARE = 0.5
+
+
+def thermometer_carried(f_zone: np.ndarray, ok: np.ndarray, g: np.ndarray) -> tuple:
+    """Is an apparent loss carried by thermometers departing from their zone's consensus, not by the pressure?
+
+    ``f_zone``: the zone's track as a fraction of its mass [-] per bin over the alarm's test window, ``ok`` its
+    measured bins; ``g``: the log of the zone's effective temperature minus the log of its consensus temperature
+    (every module at the consensus of the zone's thermometers plus the offset its thermometer had at its first bin)
+    [-], so that ``-g`` is the part of the track's fractional change that the thermometers' departures from each
+    other make.
+
+    A thermometer that drifts (or warms with its own electronics) moves away from the others and takes its module's
+    apparent mass with it, while the pressure, which the gas makes, stays: the loss is then in ``-g``, not in the
+    consensus track ``f_zone + g``. The alarm's evidence is taken where the track's loss is most significant (the
+    window's slope, or a hinge on a geometric grid of onsets, white standard errors). Carried when there the
+    departures lose significantly (3 white standard errors) and carry more than :data:`CARRIED_SHARE` of the loss. A
+    leak, which the pressure carries, stays in the consensus track; it waits only while modules' gas warms away
+    from the others by as much (a leak must appear beyond what the thermometers can explain). Returns
+    ``(carried, text)``.
+    """
+    n = len(f_zone)
+    okg = ok & np.isfinite(g) & np.isfinite(f_zone)
+    ons: list = [None]
+    i = n - 3
+    while i >= MIN_REF_BINS:
+        ons.append(i)
+        i = n - int(math.ceil((n - i) * 1.5))
+    best, on = -math.inf, None
+    for o in ons:
+        c, se = _loss_at(f_zone, okg, o)
+        if math.isfinite(c) and se > 0 and c / se > best:
+            best, on = c / se, o
+    if not best > 0:
+        return False, ""
+    loss = _loss_at(f_zone, okg, on)[0]
+    dep, se_dep = _loss_at(-g, okg, on)
+    if not (math.isfinite(dep) and dep > 3.0 * se_dep and dep > CARRIED_SHARE * loss):
+        return False, ""
+    rest = _loss_at(f_zone + g, okg, on)[0]
+    return True, (f"thermometer suspicion: thermometers departing from their zone's other thermometers carry "
+                  f"{100 * min(dep / loss, 9.99):.0f} % of the track's fall (the consensus temperature "
+                  f"{100 * rest / loss:.0f} %); the pressure does not show it")
+
+
+def _track_fraction(det, i0: int, i1: int) -> tuple:
+    """A zone detector's track over its bins ``i0 .. i1`` as a fraction of the track's mass [-], and the measured
+    flags (the track is kg per bin relative to its start; its level is the air mass times the track's share)."""
+    m = np.asarray(det.mass.v[i0:i1 + 1], dtype=float)
+    level = det.frac * float(np.nanmean(m)) if np.isfinite(m).any() else math.nan
+    y = np.asarray(det.y.v[i0:i1 + 1], dtype=float)
+    return y / level, np.asarray(det.real.v[i0:i1 + 1], dtype=bool).copy()
+
+
+def _active_at(det, k: int, seen: int) -> bool:
+    """Has ``det`` a confirmed alarm (one of its first ``seen``) active at bin ``k``?"""
+    for al in det.alarms[:seen]:
+        if det.k_first + al.n_alarm <= k and (al.end_n is None or det.k_first + al.end_n >= k):
+            return True
+    return False
+
+
+def _shared_loss(det, al, dets: list, seen: dict, bin_s: float, tracker) -> str:
+    """Why the alarm ``al`` of ``det`` is not a leak ("" when it is one): a loss carried only by thermometers
+    departing from the others (:func:`thermometer_carried`, from the ``tracker``'s temperature history), or a
+    temperature error shared by the other zones' detectors ``dets`` (:func:`common_mode`; those covering the
+    alarm's window with no restart and no confirmed alarm of their own)."""
+    n = al.n_alarm
+    a = det._fit_start(al.tau, n)
+    i0 = max(a - COMMON_MODE_PRE_BINS, int(al.floor), 0)
+    k0, k_n = det.k_first + i0, det.k_first + n
+    others = []
+    for o in dets:
+        if o is det or o.y.n == 0:
+            continue
+        j0, j1 = k0 - o.k_first, k_n - o.k_first
+        if j0 < 0 or j1 >= o.y.n or o.reset_n > j0 or _active_at(o, k_n, seen.get(id(o), 0)):
+            continue
+        others.append(_track_fraction(o, j0, j1))
+    w0 = max(int(al.floor), n - det.cfg.window_bins + 1, 0)  # the alarm's test window
+    fw, okw = _track_fraction(det, w0, n)
+    t_eff, t_ce = tracker.temperature_history(det.zone, det.k_first + w0, k_n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g = np.log(t_eff) - np.log(t_ce)
+    carried, text = thermometer_carried(fw, okw, g)
+    if carried:
+        return text
+    if not others or not det.cfg.common_mode:
+        return ""
+    f, ok = _track_fraction(det, i0, n)
+    shared, text = common_mode(f, ok, others, a - i0, math.sqrt(2.0 * det.h), bin_s)
+    return text if shared else ""
+
+
+def review_alarms(engine) -> None:
+    """Cross-checks of new alarms across the zone detectors of ``engine`` (a
+    :class:`~hullbreach.detect.detector.DetectionEngine`), after each chunk of bins has been fed to every zone.
+
+    Every alarm not reviewed yet, in the order of its bin (then zone), is checked with data up to its bin: a loss
+    carried by thermometers departing from the others (:func:`thermometer_carried`, from the tracker's temperature
+    history), then, when ``cfg.common_mode``, a temperature error shared by the other zones (:func:`common_mode`).
+    Such an alarm is removed (the detector's ``suspicion`` says why) and the detector's later crossings of the chunk
+    are scanned again. Batch (one chunk) and streaming (a bin at a time) review the same alarms with the same data,
+    since every zone has its chunk by then and only bins up to the alarm's are read."""
+    seen = engine._cm_seen
+    dets = list(engine.detectors.values()) + list(engine.finished)
+    live = {id(d) for d in engine.detectors.values()}
+    while True:
+        todo = [(d.k_first + d.alarms[seen.get(id(d), 0)].n_alarm, d.zone, i) for i, d in enumerate(dets)
+                if len(d.alarms) > seen.get(id(d), 0)]
+        if not todo:
+            return
+        _, _, i = min(todo)
+        det = dets[i]
+        j = seen.get(id(det), 0)
+        al = det.alarms[j]
+        why = _shared_loss(det, al, dets, seen, engine.cfg.bin_s, engine.tracker)
+        if not why:
+            seen[id(det)] = j + 1
+            continue
+        det.suspicion = why
+        del det.alarms[j:]
+        nn = np.arange(al.n_alarm + 1, det.stat.n)
+        det._alarm_scan(nn, np.asarray(det.stat.v[al.n_alarm + 1:det.stat.n], dtype=float))
+        if id(det) not in live and det.alarms and det.alarms[-1].end_n is None:
+            det.seal()  # an ended zone's alarm ends with it, as when it was fed

@@ -94,7 +94,7 @@ from hullbreach.detect.alarmfit import AlarmFitting, _AlarmState
 from hullbreach.detect.noise import NoiseModel, _Buf
 from hullbreach.detect.result import Alarm, DetectionResult, ZoneStatus
 from hullbreach.detect.config import PRESSURE_ONLY_SWINGS, DetectorConfig
-from hullbreach.detect.crosscheck import CREDIBILITY_BINS, pressure_confirms
+from hullbreach.detect.crosscheck import CREDIBILITY_BINS, pressure_confirms, review_alarms
 from hullbreach.detect.track import TrackSums
 
 # ------------------------------------------------------------------------------------- zone detector
@@ -497,6 +497,8 @@ class DetectionEngine:
         self._notes_cache: tuple | None = None
         self._faults_cache: tuple | None = None
         self._k_next_of: dict[tuple, int] = {}  # per zone: the bin after the last one its detector was fed
+        #: per zone detector (id): how many of its alarms the common-mode review kept (crosscheck.review_alarms)
+        self._cm_seen: dict[int, int] = {}
 
     def process(self, k0: int, sums: np.ndarray, counts: np.ndarray) -> None:
         """Feed complete bins ``k0 ..`` (per-channel sums and counts, station sensor order)."""
@@ -549,6 +551,7 @@ class DetectionEngine:
                     if self.keep_series:
                         self.parts.append(zm)
                     self._k_next_of[zm.zone] = int(zm.k[-1]) + 1
+            review_alarms(self)  # every zone has this chunk: thermometer and common-mode cross-checks of new alarms
             for z in list(self.detectors):
                 if z not in live:
                     self._end_zone(z)

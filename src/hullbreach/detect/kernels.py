@@ -32,11 +32,11 @@ def _compiled():
             "stream_add": k.stream_add}
 
 
-def zone_bin_one(xall, cnts, k: int, prow, p_offs, p_flag, p_noise, p_atol: float, p_dev, p_carry, trow, t_offs, t_flag,
-                 t_noise, t_atol: float, t_dev, t_carry, t_single, vols, tnom, six: float):
+def zone_bin_one(xall, cnts, k: int, prow, p_offs, p_flag, p_noise, p_atol: float, p_dev, p_carry, p_track: float, trow,
+                 t_offs, t_flag, t_noise, t_atol: float, t_dev, t_carry, t_track: float, t_single, vols, tnom, six: float):
     """Compiled core of :meth:`hullbreach.detect.airmass.AirMassTracker._zone_bin_scalars` for a zone whose modules
     have at most one temperature channel each: the zone's pressure vote and temperature vote
-    (:meth:`~hullbreach.detect.airmass._Consensus.run_one`: median of the channels after their offsets,
+    (:meth:`~hullbreach.detect.vote.Consensus.run_one`: median of the channels after their offsets,
     channels further than their tolerance flagged from bin ``k``, repeated until none is) and
     ``sum_i V_i / T_i`` over the modules.
 
@@ -54,7 +54,10 @@ def zone_bin_one(xall, cnts, k: int, prow, p_offs, p_flag, p_noise, p_atol: floa
     p_noise, t_noise : ndarray
         Channel noise [Pa], [K]; ``p_atol``, ``t_atol``: the fault tolerances [Pa], [K].
     p_dev, p_carry, t_dev, t_carry : ndarray
-        :attr:`~hullbreach.detect.airmass._Consensus.dev` and ``carry`` of each vote [Pa], [K], updated in place.
+        :attr:`~hullbreach.detect.vote.Consensus.dev` and ``carry`` of each vote [Pa], [K], updated in place.
+    p_track, t_track : float
+        :attr:`~hullbreach.detect.vote.Consensus.track` of each vote [-]: when not 0, each voting channel's
+        offset moves by this share of its departure (``p_offs``/``t_offs`` updated in place).
     t_single : ndarray of int
         Per module, its temperature channel (index into ``trow``) or -1.
     vols, tnom : ndarray
@@ -69,8 +72,9 @@ def zone_bin_one(xall, cnts, k: int, prow, p_offs, p_flag, p_noise, p_atol: floa
     flagged : bool
         A channel was flagged in this bin. ``change``: some channel's flag is this bin.
     """
-    return _compiled()["zone_bin_one"](xall, cnts, k, prow, p_offs, p_flag, p_noise, p_atol, p_dev, p_carry, trow, t_offs,
-                                       t_flag, t_noise, t_atol, t_dev, t_carry, t_single, vols, tnom, six)
+    return _compiled()["zone_bin_one"](xall, cnts, k, prow, p_offs, p_flag, p_noise, p_atol, p_dev, p_carry, float(p_track),
+                                       trow, t_offs, t_flag, t_noise, t_atol, t_dev, t_carry, float(t_track), t_single,
+                                       vols, tnom, six)
 
 
 def fast_scan(X, act, off, ratio, excl, j0: int, jf: int, windows, allow: float, thr: float, noise_sub: int,
@@ -107,8 +111,8 @@ def warm_up() -> None:
     z = np.zeros(4)
     rows = np.zeros(1, dtype=np.int64)
     f["zone_bin_one"](z, z.copy(), 0, rows, z[:1].copy(), z[:1].copy(), z[:1].copy(), 1.0, z[:1].copy(), z[:1].copy(),
-                      rows, z[:1].copy(), z[:1].copy(), z[:1].copy(), 1.0, z[:1].copy(), z[:1].copy(), rows, z[:1].copy(),
-                      z[:1].copy(), 1.0)
+                      0.0, rows, z[:1].copy(), z[:1].copy(), z[:1].copy(), 1.0, z[:1].copy(), z[:1].copy(), 0.0, rows,
+                      z[:1].copy(), z[:1].copy(), 1.0)
     f["fast_scan"](np.zeros((3, 1)), np.zeros((3, 1), dtype=bool), np.zeros(3), np.zeros(1), np.zeros(1, dtype=bool), 0,
                    0, np.array([3], dtype=np.int64), 0.0, 1.0, 4, 2, 1, np.zeros(8), np.zeros(8), np.zeros(8, dtype=bool),
                    np.zeros(6))
