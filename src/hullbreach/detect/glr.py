@@ -103,7 +103,8 @@ def _power_sum(m, p):
 
 
 def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_block: int = 2048, floor: int = 0,
-                  kappa=None, window_test: bool = True, composite: bool = True, end_sums=None, slow=None):
+                  kappa=None, window_test: bool = True, composite: bool = True, end_sums=None, slow=None,
+                  long_window_bins: int = 0):
     """Window-limited hinge GLR and the window mass-point z at bins ``n`` (vectorised over ``n``).
 
     Parameters
@@ -139,6 +140,11 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
         OU components and, per bin of ``n``, their variances ``(len(n), len(taus))`` [kg^2]; its variance
         (:func:`slow_variance`, :func:`slope_slow_variance`) is added to that of the white noise in every z
         (default none).
+    long_window_bins : int
+        A second mass-point test of the window's slope over this longer window [bins] (0 or ``<= window_bins``:
+        none): a steady loss that began more than ``window_bins`` ago keeps adding evidence (the hinge and the
+        ``window_bins`` slope only ever see one window of it). Its weights are all >= 0, so the allowance is
+        not widened; its slow-noise variance is the window slope's (:func:`slope_slow_variance`).
 
     Returns
     -------
@@ -188,6 +194,13 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
         z_b = (-B - allow_per_bin) / se_b
     ok_n = N >= MIN_REF_BINS
     llr_b = np.where(ok_n & (z_b > 0) & window_test, 0.5 * z_b ** 2, 0.0)
+    if window_test and long_window_bins > window_bins:
+        full = N >= window_bins  # otherwise the long window is the window
+        if full.any():
+            a_l = np.minimum(np.maximum(n - long_window_bins + 1, np.maximum(np.asarray(floor, dtype=np.int64), 0)), n)
+            z_l = _window_slope_z(C0, Cj, c0n[full], cjn[full], n[full], a_l[full],
+                                  (sigma * sigma * kappa[:, -1])[full], allow_per_bin, taus, s2[full])
+            llr_b[full] = np.maximum(llr_b[full], np.where(z_l > 0, 0.5 * z_l ** 2, 0.0))
     m = grid.astype(float)
     h1 = _power_sum(m, 1)
     hh = _power_sum(m, 2)
@@ -246,6 +259,24 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
     out = np.where(use_h, best, llr_b)
     best_m = np.where(out <= 0, -1, np.where(use_h, best_m, 0))
     return out, best_m
+
+
+def _window_slope_z(C0, Cj, c0n, cjn, n, a, white_var, allow_per_bin, taus, s2) -> np.ndarray:
+    """z of the least-squares loss rate over bins ``a .. n`` against the allowance (one-sided; the mass-point
+    test of :func:`glr_statistic`), with the white variance ``white_var`` [kg^2] and the slow-noise components
+    ``taus`` [bins], ``s2`` (len(n), len(taus)) [kg^2] [-]."""
+    N = (n - a + 1).astype(float)
+    Sy = c0n - C0[a]
+    Suy = (cjn - Cj[a]) - n * Sy
+    Su = -(N - 1) * N / 2
+    Suu = (N - 1) * N * (2 * N - 1) / 6
+    with np.errstate(divide="ignore", invalid="ignore"):
+        det = N * Suu - Su * Su
+        B = (N * Suy - Su * Sy) / det
+        vb = white_var * N / det
+        for c, tau in enumerate(taus):
+            vb = vb + s2[:, c] * np.array([slope_slow_variance(int(x), tau) if x >= 3 else 0.0 for x in N])
+        return np.where(N >= MIN_REF_BINS, (-B - allow_per_bin) / np.sqrt(vb), 0.0)
 
 
 @functools.lru_cache(maxsize=64)
@@ -376,7 +407,7 @@ def slow_variance(n_window: int, grid: tuple, tau_bins: float) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=65536)
 def slope_slow_variance(n_points: int, tau_bins: float) -> float:
     """Variance of a least-squares slope over ``n_points`` equally spaced bins per unit variance of an
     Ornstein-Uhlenbeck disturbance of correlation time ``tau_bins`` [bins^-2]."""
