@@ -353,3 +353,34 @@ def test_ms09_reconstruction(iss, reference_readme):
     assert 14.0 < reserve_days.estimate < 18.5
     assert reserve_days.low < reserve_days.estimate < reserve_days.high
     assert not a.active and a.end_s == pytest.approx(pd.Timestamp(sc.start).timestamp() + sc.leaks[0].end_s, abs=120)
+
+
+def test_long_window_test_is_the_least_squares_slope_over_the_long_window():
+    """The long-window mass-point test (issue 16, missed slow leaks): z of the least-squares loss rate over the last
+    ``long_window_bins`` against the allowance, with the white and the slow-noise (OU) variance of that slope from a
+    direct covariance; a steady loss too slow for one window is found over three, and before the window is full the
+    long test adds nothing."""
+    rng = np.random.default_rng(3)
+    L, LL, sig, tau, var_ou, allow = 100, 300, 0.3, 40.0, 0.05, 0.0005
+    n_tot = 400
+    y = sig * rng.standard_normal(n_tot) - 0.006 * np.arange(n_tot)
+    C0, Cj = _prefix(y)
+    slow = ((tau,), np.array([[var_ou]]))
+    n = n_tot - 1
+    none = np.array([], dtype=int)
+    short, _ = glr_statistic(C0, Cj, np.array([n]), np.array([sig]), L, allow, none, slow=slow)
+    both, best = glr_statistic(C0, Cj, np.array([n]), np.array([sig]), L, allow, none, slow=slow, long_window_bins=LL)
+    a = n - LL + 1
+    u = np.arange(a, n + 1, dtype=float)
+    X = np.vstack([np.ones_like(u), u]).T
+    w = np.linalg.pinv(X)[1]  # the slope's weights on the values
+    cov = sig * sig * np.eye(LL) + var_ou * np.exp(-np.abs(u[:, None] - u[None, :]) / tau)
+    z = (-(w @ y[a:]) - allow) / math.sqrt(w @ cov @ w)
+    assert both[0] == pytest.approx(max(short[0], 0.5 * z * z), rel=1e-6)
+    # the loss (0.006 per bin) is below what one window can tell from this slow noise, not below three windows'
+    assert short[0] < 12.0 < both[0] and best[0] == 0
+    # before the window is full the long window is the window: the same statistic
+    m = np.array([L - 20])
+    s1, _ = glr_statistic(C0, Cj, m, np.array([sig]), L, allow, none, slow=slow)
+    s2, _ = glr_statistic(C0, Cj, m, np.array([sig]), L, allow, none, slow=slow, long_window_bins=LL)
+    assert s2[0] == s1[0]

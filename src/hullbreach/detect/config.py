@@ -33,6 +33,10 @@ class DetectorConfig:
         Time bin [s].
     window_bins : int
         Length ``L`` of the GLR window [bins] (default 1440 = 24 h at 60 s).
+    long_window_bins : int
+        A second mass-point test of the loss rate over this longer window [bins] (default 4320 = 3 days at
+        60 s; 0: none): a slow leak older than ``window_bins`` keeps adding evidence instead of being judged
+        on one window forever (docs/detection.md §2d).
     background_kg_day : float
         Background leak of the ISS (916 m^3) that is not an alarm [kg/day]; a zone is allowed the same per
         cubic metre of its volume.
@@ -65,6 +69,7 @@ class DetectorConfig:
     far_per_year: float = 1.0
     bin_s: float = DEFAULT_BIN_S
     window_bins: int = 1440
+    long_window_bins: int = 4320
     background_kg_day: float = BACKGROUND_KG_DAY
     settle_s: float = 600.0
     track: str = "auto"
@@ -82,6 +87,8 @@ class DetectorConfig:
             raise DetectionError(f"unknown track {self.track!r}", hint="use auto, air or n2")
         if self.window_bins < 2 * MIN_REF_BINS:
             raise DetectionError(f"window_bins must be at least {2 * MIN_REF_BINS}")
+        if self.long_window_bins < 0:
+            raise DetectionError("long_window_bins must be >= 0 (0: no long-window test)")
         if not (self.bin_s > 0):
             raise DetectionError("bin_s must be positive")
         if self.background_kg_day < 0:

@@ -345,7 +345,7 @@ class ZoneDetector(AlarmFitting):
             s, bm = glr_statistic(self.D0.v, self.Dj.v, n[ok], sig[ok], self.cfg.window_bins, self.allow, self.grid,
                                   floor=self.floor.v[n[ok]], kappa=kap,
                                   end_sums=(self.D0_end.v[n[ok]], self.Dj_end.v[n[ok]]),
-                                  slow=self.noise.slow_at(n[ok]))
+                                  slow=self.noise.slow_at(n[ok]), long_window_bins=self.cfg.long_window_bins)
             stat[ok] = s
             best_m[ok] = bm
         self.stat.extend(stat)

@@ -103,7 +103,8 @@ def _power_sum(m, p):
 
 
 def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_block: int = 2048, floor: int = 0,
-                  kappa=None, window_test: bool = True, composite: bool = True, end_sums=None, slow=None):
+                  kappa=None, window_test: bool = True, composite: bool = True, end_sums=None, slow=None,
+                  long_window_bins: int = 0):
     """Window-limited hinge GLR and the window mass-point z at bins ``n`` (vectorised over ``n``).
 
     Parameters
@@ -139,6 +140,11 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
         OU components and, per bin of ``n``, their variances ``(len(n), len(taus))`` [kg^2]; its variance
         (:func:`slow_variance`, :func:`slope_slow_variance`) is added to that of the white noise in every z
         (default none).
+    long_window_bins : int
+        A second mass-point test of the window's slope over this longer window [bins] (0 or ``<= window_bins``:
+        none): a steady loss that began more than ``window_bins`` ago keeps adding evidence (the hinge and the
+        ``window_bins`` slope only ever see one window of it). Its weights are all >= 0, so the allowance is
+        not widened; its slow-noise variance is the window slope's (:func:`slope_slow_variance`).
 
     Returns
     -------
@@ -156,16 +162,11 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
     n = np.asarray(n, dtype=np.int64)
     sigma = np.asarray(sigma, dtype=float)
     a = np.minimum(np.maximum(n - window_bins + 1, np.maximum(np.asarray(floor, dtype=np.int64), 0)), n)
-    N = (n - a + 1).astype(float)
     if end_sums is not None:
         c0n, cjn = np.asarray(end_sums[0], dtype=float), np.asarray(end_sums[1], dtype=float)
     else:
         c0n, cjn = C0[n + 1], Cj[n + 1]
-    Sy = c0n - C0[a]
-    Suy = (cjn - Cj[a]) - n * Sy  # u = j - n
-    Su = -(N - 1) * N / 2
-    Suu = (N - 1) * N * (2 * N - 1) / 6
-    det = N * Suu - Su * Su
+    N, Su, Suu, A, B, P, Q, R = _window_line(C0, Cj, c0n, cjn, n, a)
     if kappa is None:
         kappa = np.ones((len(n), len(KAPPA_SCALES)))
     kappa = np.asarray(kappa, dtype=float)
@@ -174,20 +175,19 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
     # (variance up to the largest scale's), not only through its variation at scale m. (Until 2026-11-27
     # the scale >= m was used, which was safe only with the old, always-inflated estimate of kappa.)
     scale_of_m = np.full(len(grid), len(KAPPA_SCALES) - 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        A = (Suu * Sy - Su * Suy) / det   # intercept at u = 0
-        B = (N * Suy - Su * Sy) / det     # slope [kg per bin]
-        P, Q, R = Suu / det, Su / det, N / det
-        taus, s2 = (), np.zeros((len(n), 0))
-        if slow is not None:
-            taus, s2 = tuple(slow[0]), np.asarray(slow[1], dtype=float)
-        vb = np.zeros(len(n))
-        for c, tau in enumerate(taus):
-            vb += s2[:, c] * np.array([slope_slow_variance(int(x), tau) if x >= 3 else 0.0 for x in N])
-        se_b = np.sqrt(sigma * sigma * R * kappa[:, -1] + vb)
-        z_b = (-B - allow_per_bin) / se_b
+    taus, s2 = (), np.zeros((len(n), 0))
+    if slow is not None:
+        taus, s2 = tuple(slow[0]), np.asarray(slow[1], dtype=float)
+    z_b = _window_slope_z(N, B, R, sigma, kappa[:, -1], allow_per_bin, taus, s2)
     ok_n = N >= MIN_REF_BINS
     llr_b = np.where(ok_n & (z_b > 0) & window_test, 0.5 * z_b ** 2, 0.0)
+    if window_test and long_window_bins > window_bins:
+        full = N >= window_bins  # otherwise the long window is the window
+        if full.any():
+            a_l = np.minimum(np.maximum(n - long_window_bins + 1, np.maximum(np.asarray(floor, dtype=np.int64), 0)), n)
+            N_l, _Su, _Suu, _A, B_l, _P, _Q, R_l = _window_line(C0, Cj, c0n[full], cjn[full], n[full], a_l[full])
+            z_l = _window_slope_z(N_l, B_l, R_l, sigma[full], kappa[full, -1], allow_per_bin, taus, s2[full])
+            llr_b[full] = np.maximum(llr_b[full], np.where(z_l > 0, 0.5 * z_l ** 2, 0.0))
     m = grid.astype(float)
     h1 = _power_sum(m, 1)
     hh = _power_sum(m, 2)
@@ -246,6 +246,36 @@ def glr_statistic(C0, Cj, n, sigma, window_bins, allow_per_bin, grid, rows_per_b
     out = np.where(use_h, best, llr_b)
     best_m = np.where(out <= 0, -1, np.where(use_h, best_m, 0))
     return out, best_m
+
+
+def _window_line(C0, Cj, c0n, cjn, n, a) -> tuple:
+    """Least-squares line over bins ``a .. n`` (``u = j - n``) from the prefix sums ``C0``, ``Cj`` (and their values
+    ``c0n``, ``cjn`` at ``n + 1``): ``N``, ``Su``, ``Suu``, the intercept at ``u = 0`` [kg], the slope [kg per bin]
+    and ``P, Q, R`` (``(X'X)^-1 = [[P, -Q], [-Q, R]]``-type terms; ``R = N / det``, the slope's variance per unit
+    white variance) [-]."""
+    N = (n - a + 1).astype(float)
+    Sy = c0n - C0[a]
+    Suy = (cjn - Cj[a]) - n * Sy  # u = j - n
+    Su = -(N - 1) * N / 2
+    Suu = (N - 1) * N * (2 * N - 1) / 6
+    det = N * Suu - Su * Su
+    with np.errstate(divide="ignore", invalid="ignore"):
+        A = (Suu * Sy - Su * Suy) / det   # intercept at u = 0
+        B = (N * Suy - Su * Sy) / det     # slope [kg per bin]
+        P, Q, R = Suu / det, Su / det, N / det
+    return N, Su, Suu, A, B, P, Q, R
+
+
+def _window_slope_z(N, B, R, sigma, kappa_last, allow_per_bin, taus, s2) -> np.ndarray:
+    """z of the loss rate ``-B`` [kg per bin] of a window line (:func:`_window_line`) against the allowance
+    (one-sided; the mass-point test of :func:`glr_statistic`), with the white noise ``sigma`` [kg] inflated by
+    ``kappa_last`` and the slow-noise components ``taus`` [bins], ``s2`` (len(N), len(taus)) [kg^2] [-]."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vb = np.zeros(len(N))
+        for c, tau in enumerate(taus):
+            vb += s2[:, c] * np.array([slope_slow_variance(int(x), tau) if x >= 3 else 0.0 for x in N])
+        se_b = np.sqrt(sigma * sigma * R * kappa_last + vb)
+        return (-B - allow_per_bin) / se_b
 
 
 @functools.lru_cache(maxsize=64)
@@ -376,7 +406,7 @@ def slow_variance(n_window: int, grid: tuple, tau_bins: float) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=65536)
 def slope_slow_variance(n_points: int, tau_bins: float) -> float:
     """Variance of a least-squares slope over ``n_points`` equally spaced bins per unit variance of an
     Ornstein-Uhlenbeck disturbance of correlation time ``tau_bins`` [bins^-2]."""

@@ -47,6 +47,9 @@ NU_PRIOR = 2.0
 SLOW_TAUS = (4.0, 16.0, 64.0, 256.0, 1024.0)
 #: Scales of the Allan-type estimate [bins] (second differences of block means of 4 to 256 bins).
 SLOW_SCALES = (4, 16, 64, 256)
+#: A scale of the Allan-type estimate counts once it has this many blocks and second differences [-].
+ALLAN_MIN_BLOCKS = 8
+ALLAN_MIN_COUNT = 6
 #: The prior is an observation on every OU component whose correlation time exceeds this factor times the largest
 #: scale measured (not yet measurable) [-].
 FLOOR_FACTOR = 1.0
@@ -98,14 +101,14 @@ def allan_excess(y: np.ndarray, real: np.ndarray, sigma2: float | None) -> list:
         return out
     for sc in SLOW_SCALES:
         nb = len(y) // sc
-        if nb < 8:
+        if nb < ALLAN_MIN_BLOCKS:
             break
         m = y[len(y) - nb * sc:].reshape(nb, sc).mean(axis=1)
         r = real[len(y) - nb * sc:].reshape(nb, sc).all(axis=1)
         d2 = (m[2:] - 2 * m[1:-1] + m[:-2]) ** 2
         ok = r[2:] & r[1:-1] & r[:-2]
         cnt = int(ok.sum())
-        if cnt < 6:
+        if cnt < ALLAN_MIN_COUNT:
             break
         dd = d2[ok]
         med = float(np.partition(dd, len(dd) // 2)[len(dd) // 2])
