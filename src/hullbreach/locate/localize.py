@@ -28,6 +28,7 @@ at the fine grid spacing.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -307,9 +308,9 @@ def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band
     R = sfft.ifft(Gk, n=L, axis=1, workers=-1) * (L / np.sum(np.hanning(M + 2)[1:-1]))
     n_half = int(math.ceil(dmax / dd)) + 2
     n_half = min(n_half, L // 2 - 1)
-    idx = np.concatenate([np.arange(L - n_half, L), np.arange(0, n_half + 1)])
     delta = (np.arange(-n_half, n_half + 1)) * dd
-    R = R[:, idx] * np.exp(1j * k_lo * delta)[None, :]
+    # (slices, not a fancy index: that would give a column-major table, and every look-up a copy of it)
+    R = np.concatenate([R[:, L - n_half:], R[:, :n_half + 1]], axis=1) * np.exp(1j * k_lo * delta)[None, :]
     return _Tables(R, -n_half * dd, dd, pi, pj, k, np.hanning(M + 2)[1:-1])
 
 
@@ -321,9 +322,8 @@ def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float) -> _T
     dtau = 1.0 / (L * df)
     R = sfft.ifft(Gw, n=L, axis=1, workers=-1) * (L / np.sum(np.hanning(len(f) + 2)[1:-1]))
     n_half = min(int(math.ceil(dmax / speed_m_s / dtau)) + 2, L // 2 - 1)
-    idx = np.concatenate([np.arange(L - n_half, L), np.arange(0, n_half + 1)])
     tau = np.arange(-n_half, n_half + 1) * dtau
-    R = R[:, idx] * np.exp(2j * np.pi * f[0] * tau)[None, :]
+    R = np.concatenate([R[:, L - n_half:], R[:, :n_half + 1]], axis=1) * np.exp(2j * np.pi * f[0] * tau)[None, :]
     return _Tables(R, -n_half * dtau * speed_m_s, dtau * speed_m_s, pi, pj, 2 * np.pi * f / speed_m_s,
                    np.hanning(len(f) + 2)[1:-1])
 
@@ -333,32 +333,46 @@ def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float) -> _T
 # ------------------------------------------------------------------------------------------------
 
 
-def _pair_values(table: np.ndarray, d0: float, dd: float, pi, pj, sensors: np.ndarray, points: np.ndarray,
-                 scale: float = 1.0) -> np.ndarray:
-    """Table values (G, P) at the path differences of ``points`` (G, 2) for every pair (linear interp).
-
-    ``scale`` multiplies the path differences: a wave-speed error by a factor 1/s (plate thickness or
-    stiffness off nominal) moves the table peaks from Δ to s·Δ.
-    """
-    # single precision throughout (table index resolution ~1e-3 samples at 10⁴ samples: ample)
+def _pair_deltas(sensors: np.ndarray, pi, pj, points: np.ndarray) -> np.ndarray:
+    """Path differences |x − s_i| − |x − s_j| (G, P) [m] of ``points`` (G, 2) for every pair, in single
+    precision (table index resolution ~1e-3 samples at 10⁴ samples: ample)."""
     p32, s32 = points.astype(np.float32), sensors.astype(np.float32)
     r = np.hypot(p32[:, None, 0] - s32[None, :, 0], p32[:, None, 1] - s32[None, :, 1])
-    pos = (r[:, pi] - r[:, pj]) * np.float32(scale / dd) - np.float32(d0 / dd)
-    D = table.shape[1]
-    np.clip(pos, 0, D - 1.001, out=pos)
-    i0 = pos.astype(np.int32)
-    w = pos - i0
-    i0 += (np.arange(table.shape[0], dtype=np.int32) * D)[None, :]
-    flat = table.ravel()
-    a = flat[i0]
-    return a + (flat[i0 + 1] - a) * w
+    return r[:, pi] - r[:, pj]
 
 
-def _srp(table, d0, dd, pi, pj, sensors, points, chunk: int = 4000, scale: float = 1.0) -> np.ndarray:
-    out = np.empty(points.shape[0])
-    for a in range(0, points.shape[0], chunk):
-        out[a:a + chunk] = _pair_values(table, d0, dd, pi, pj, sensors, points[a:a + chunk], scale).mean(axis=1)
-    return out
+@functools.cache
+def _lookup_kernel():
+    """The compiled look-up loop (imports Numba and loads or compiles it on first use)."""
+    from hullbreach.locate._srp_jit import lookup
+
+    return lookup
+
+
+def _lookup(table: np.ndarray, d0: float, dd: float, delta: np.ndarray, scales=(1.0,),
+            want_vals: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Pair-table values at the path differences ``delta`` (G, P) [m] scaled by each of ``scales``.
+
+    A wave-speed error by a factor 1/s (plate thickness or stiffness off nominal) moves the table peaks
+    from Δ to s·Δ. Table (P, D) float32 sampled at Δ = d0 + n·dd [m], linear interpolation at the
+    clipped position s·Δ/dd − d0/dd (single precision), values in double precision. Returns the mean
+    over pairs (S, G) and, with ``want_vals``, the values (S, G, P) (else an empty array). Compiled
+    (:mod:`hullbreach.locate._srp_jit`): the same IEEE operations and summation order as the NumPy
+    expression ``(a + (b - a) * (pos - i0)).mean(axis=1)``.
+    """
+    table = np.ascontiguousarray(table, dtype=np.float32)
+    G, P = delta.shape
+    mult = np.array([np.float32(sc / dd) for sc in scales], dtype=np.float32)
+    means = np.empty((len(mult), G))
+    vals = np.empty((len(mult), G, P) if want_vals else (0, 0, 0))
+    _lookup_kernel()(table, np.ascontiguousarray(delta, dtype=np.float32), mult, np.float32(d0 / dd),
+                     np.float32(table.shape[1] - 1.001), means, vals, want_vals)
+    return means, vals
+
+
+def _srp(table, d0, dd, pi, pj, sensors, points, scale: float = 1.0) -> np.ndarray:
+    """Mean pair-table value (G,) at ``points`` (G, 2) [m], path differences scaled by ``scale``."""
+    return _lookup(table, d0, dd, _pair_deltas(sensors, pi, pj, points), (scale,))[0][0]
 
 
 def _grid(x0, x1, y0, y1, h):
@@ -382,7 +396,7 @@ def _refine(tabs: _Tables, env: np.ndarray, real: np.ndarray, sensors, wall: Wal
     half = max(1.5 * h, 5e-3, half)
     _, _, fpts = _grid(max(0.0, cx - half), min(wall.width_m, cx + half),
                        max(0.0, cy - half), min(wall.height_m, cy + half), 4 * fine_step_m)
-    e = np.stack([_srp(env, tabs.d0, tabs.dd, pi, pj, sensors, fpts, scale=sc) for sc in scales1])
+    e = _lookup(env, tabs.d0, tabs.dd, _pair_deltas(sensors, pi, pj, fpts), scales1)[0]  # (S, G)
     si, gi = np.unravel_index(int(np.argmax(e)), e.shape)
     ex, ey = fpts[gi]
     s1 = float(scales1[si])
@@ -391,9 +405,8 @@ def _refine(tabs: _Tables, env: np.ndarray, real: np.ndarray, sensors, wall: Wal
     _, _, fpts = _grid(max(0.0, ex - hw), min(wall.width_m, ex + hw),
                        max(0.0, ey - hw), min(wall.height_m, ey + hw), step2)
     fscales = s1 + np.arange(-scale_half, scale_half + 1e-12, 0.001) if scale_half > 0 else np.array([s1])
-    vals = np.concatenate([_pair_values(real, tabs.d0, tabs.dd, pi, pj, sensors, fpts, scale=sc)
-                           for sc in fscales])  # (S*G, P)
-    m = vals.mean(axis=1)
+    m, vals = _lookup(real, tabs.d0, tabs.dd, _pair_deltas(sensors, pi, pj, fpts), fscales, want_vals=True)
+    m, vals = m.ravel(), vals.reshape(-1, vals.shape[2])  # (S*G,), (S*G, P)
     best = int(np.argmax(m))
     allpts = np.tile(fpts, (len(fscales), 1))
     allsc = np.repeat(fscales, len(fpts))
@@ -408,7 +421,7 @@ def _refine(tabs: _Tables, env: np.ndarray, real: np.ndarray, sensors, wall: Wal
     _, _, ppts = _grid(max(0.0, px - step2), min(wall.width_m, px + step2),
                        max(0.0, py - step2), min(wall.height_m, py + step2), fine_step_m)
     pscales = s2 + np.array([-0.0005, 0.0, 0.0005]) if scale_half > 0 else np.array([s2])
-    pm = np.concatenate([_srp(real, tabs.d0, tabs.dd, pi, pj, sensors, ppts, scale=sc) for sc in pscales])
+    pm = _lookup(real, tabs.d0, tabs.dd, _pair_deltas(sensors, pi, pj, ppts), pscales)[0].ravel()
     pbest = int(np.argmax(pm))
     est = np.tile(ppts, (len(pscales), 1))[pbest]
     r_boot = float(np.quantile(np.hypot(*(allpts[bbest] - allpts[best]).T), 0.95)) if len(wpairs) else 0.0
@@ -526,22 +539,12 @@ def locate(
     def envelope(R):  # |R| max-filtered over the path-difference change within one coarse cell
         return np.ascontiguousarray(maximum_filter1d(np.abs(R).astype(np.float32), size=width, axis=1, mode="nearest"))
 
-    # the coarse map's table positions (flat indices and interpolation weights) are kept per scale
+    # the coarse map's path differences (double precision distances, stored in single)
     r_pts = np.hypot(pts[:, None, 0] - sensors[None, :, 0], pts[:, None, 1] - sensors[None, :, 1])
     delta_pts = (r_pts[:, pi] - r_pts[:, pj]).astype(np.float32)  # (G, P)
-    coarse_index: dict = {}
 
     def coarse(R, scale=1.0):
-        E = envelope(R)
-        D = E.shape[1]
-        if scale not in coarse_index:
-            pos = np.clip(delta_pts * np.float32(scale / tabs.dd) - np.float32(tabs.d0 / tabs.dd), 0, D - 1.001)
-            i0 = pos.astype(np.int32)
-            coarse_index[scale] = (i0 + (np.arange(len(pi), dtype=np.int32) * D)[None, :], pos - i0)
-        i0, w = coarse_index[scale]
-        flat = E.ravel()
-        a = flat[i0]
-        return (a + (flat[i0 + 1] - a) * w).mean(axis=1, dtype=np.float64).reshape(len(gy), len(gx))
+        return _lookup(envelope(R), tabs.d0, tabs.dd, delta_pts, (scale,))[0][0].reshape(len(gy), len(gx))
 
     # detection threshold from the shifted surrogate (no coherent source by construction)
     S = Xseg.shape[2]
@@ -640,8 +643,8 @@ def locate(
                     twins.append(r)
             group = [top] + twins
             if twins:  # bootstrap share of each position being the best of the group
-                vals = np.stack([_pair_values(real, tabs.d0, tabs.dd, pi, pj, sensors, g["x"][None, :], g["scale"])[0]
-                                 for g in group])  # (C, P)
+                vals = np.stack([_lookup(real, tabs.d0, tabs.dd, _pair_deltas(sensors, pi, pj, g["x"][None, :]),
+                                         (g["scale"],), want_vals=True)[1][0, 0] for g in group])  # (C, P)
                 # P(twin c is the true position) = 2 Φ(−(s_top − s_c)/σ_c), σ_c the bootstrap SD of the
                 # difference (an exact mirror ambiguity gives 1 : 1), normalised over the group
                 bsc = wpairs @ vals.T  # (B, C)
