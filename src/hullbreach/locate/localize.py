@@ -267,14 +267,12 @@ def _cross_spectra(rec: Recording, nseg: int, band_hz):
     return f[band], G, pi, pj, Xf, C
 
 
-def _without_dominant(Xf: np.ndarray, pi, pj, C: np.ndarray | None = None) -> np.ndarray:
-    """Pair cross-spectra (P, F) of the Welch matrix minus its dominant eigen-component in each bin.
+def _without_dominant(C: np.ndarray, pi, pj) -> np.ndarray:
+    """Pair cross-spectra (P, F) of the Welch matrices C (F, N, N) minus their dominant eigen-component.
 
-    ``Xf`` (F, N, S) are the segment spectra; C(f) = X Xᴴ / S = Σ λ v vᴴ (``C`` when already known), and
-    C − λ₁ v₁ v₁ᴴ keeps what the loudest source (whatever its transfer vector) does not explain.
+    C(f) = X Xᴴ / S = Σ λ v vᴴ, and C − λ₁ v₁ v₁ᴴ keeps what the loudest source (whatever its transfer
+    vector) does not explain. Each bin is its own problem, so any subset of bins can be passed.
     """
-    if C is None:
-        C = Xf @ np.conj(Xf.transpose(0, 2, 1)) / Xf.shape[2]
     # (exact eigen-decomposition: power or block iteration is not faster at N = 16 and leaves the loud
     # source's residue where its eigenvalue gap is small)
     lam_all, V = np.linalg.eigh(C)
@@ -288,9 +286,10 @@ def _phat(G: np.ndarray) -> np.ndarray:
     return G / np.where(mag > 0, mag, 1.0)
 
 
-def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band_hz, dd_m: float = 4e-4) -> _Tables:
+def _k_resampling(f, wall: Wall, fs_hz: float, dmax: float, band_hz):
+    """The uniform A0 wavenumber grid k (M,) [rad/m] of the dispersive tables, its step dk [rad/m] and, per
+    k, the two frequency bins i0, i1 (M,) and the weight w (M,) of linear interpolation between them."""
     tab = wall.dispersion(f_max_hz=max(fs_hz / 2, band_hz[1]))
-    Gw = _phat(G)
     k_lo, k_hi = tab.wavenumber([f[0], f[-1]], "A0")
     dk = 2 * math.pi / (2.5 * max(dmax, 1e-3))  # unambiguous path-difference range 2.5 dmax > 2 dmax
     M = int(math.floor((k_hi - k_lo) / dk)) + 1
@@ -299,9 +298,14 @@ def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band
     df = f[1] - f[0]
     pos = np.clip((fk - f[0]) / df, 0, len(f) - 1 - 1e-9)
     i0 = np.floor(pos).astype(int)
-    w = pos - i0
-    i1 = np.minimum(i0 + 1, len(f) - 1)
-    Gk = Gw[:, i0] * (1 - w) + Gw[:, i1] * w
+    return k, dk, i0, np.minimum(i0 + 1, len(f) - 1), pos - i0
+
+
+def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band_hz, dd_m: float = 4e-4) -> _Tables:
+    """Dispersion-compensated pair tables; only the bins of :func:`_k_resampling` of ``G`` are read."""
+    k, dk, i0, i1, w = _k_resampling(f, wall, fs_hz, dmax, band_hz)
+    M, k_lo = len(k), k[0]
+    Gk = _phat(G[:, i0]) * (1 - w) + _phat(G[:, i1]) * w
     Gk = _phat(Gk) * np.hanning(M + 2)[1:-1]  # taper in k: lower sidelobes in Δ
     L = 1 << int(math.ceil(math.log2(max(2 * M, 2 * math.pi / (dk * dd_m)))))
     dd = 2 * math.pi / (L * dk)
@@ -546,14 +550,29 @@ def locate(
     def coarse(R, scale=1.0):
         return _lookup(envelope(R), tabs.d0, tabs.dd, delta_pts, (scale,))[0][0].reshape(len(gy), len(gx))
 
+    # the frequency bins the pair tables read (the dispersive tables interpolate only ~1/5 of them onto
+    # their wavenumber grid): the surrogate and the hidden layer need their eigen-decompositions only there
+    if method == "dispersive":
+        _, _, ki0, ki1, _ = _k_resampling(f, wall, rec.fs_hz, dmax, band_hz)
+        tbins = np.union1d(ki0, ki1)
+    else:
+        tbins = np.arange(len(f))
+
+    def at_bins(Gb, bins):  # (P, F) cross-spectra, zero outside ``bins``
+        out = np.zeros_like(G)
+        out[:, bins] = Gb
+        return out
+
     # detection threshold from the shifted surrogate (no coherent source by construction)
     S = Xseg.shape[2]
     if S >= 2 * N:  # enough Welch segments: roll channel i by i·S/N (≥ 2) segments, no new FFT
-        sur_x = np.stack([np.roll(Xseg[:, i, :], (i * S) // N, axis=1) for i in range(N)], axis=1)
+        xb = Xseg[tbins]
+        sur_x = np.stack([np.roll(xb[:, i, :], (i * S) // N, axis=1) for i in range(N)], axis=1)
     else:  # shift the samples instead
         sur = Recording(rec.fs_hz, sensors, srcs.shifted_surrogate(rec.signals))
-        sur_x = _cross_spectra(sur, nseg, band_hz)[4]
-    G_sur = (sur_x @ np.conj(sur_x.transpose(0, 2, 1)))[:, pi, pj].T / S
+        sur_x = _cross_spectra(sur, nseg, band_hz)[4][tbins]
+    C_sur = sur_x @ np.conj(sur_x.transpose(0, 2, 1)) / S  # (F', N, N) at the table bins
+    G_sur = at_bins(C_sur[:, pi, pj].T, tbins)
     threshold = srcs.null_threshold(coarse(tables(G_sur).R))
 
     rng = np.random.default_rng(seed)
@@ -671,8 +690,8 @@ def locate(
     def hidden_layer():
         # a source hidden under a louder one: per frequency, the cross-spectral matrix without its dominant
         # eigen-component (model-free: whatever the propagation, the loud source's transfer vector goes)
-        G2 = _without_dominant(Xseg, pi, pj, C_data)
-        return G2, tables(G2).R, tables(_without_dominant(sur_x, pi, pj)).R
+        G2 = at_bins(_without_dominant(C_data[tbins], pi, pj), tbins)  # the rest only if a hidden source is found
+        return G2, tables(G2).R, tables(at_bins(_without_dominant(C_sur, pi, pj), tbins)).R
 
     # the hidden layer's tables do not depend on the first CLEAN pass: made on a second thread meanwhile
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -687,6 +706,9 @@ def locate(
         thr2 = srcs.null_threshold(coarse(R2_sur, s_wall), margin=2.0)
         G_layers.append(G2)
         clean(R2, thr2, 1, max_sources)
+        if any(src["layer"] == 1 for src in found):  # a hidden source: its description reads every bin
+            rest = np.setdiff1d(np.arange(len(f)), tbins)
+            G2[:, rest] = _without_dominant(C_data[rest], pi, pj)
 
     # describe each source, then the leak odds
     ref_check = None
