@@ -540,15 +540,19 @@ def locate(
     gx, gy, pts = _grid(0.0, wall.width_m, 0.0, wall.height_m, h)
     sep = max(1, int(round(0.05 / h)))
 
-    def envelope(R):  # |R| max-filtered over the path-difference change within one coarse cell
-        return np.ascontiguousarray(maximum_filter1d(np.abs(R).astype(np.float32), size=width, axis=1, mode="nearest"))
+    def magnitude(R):  # |R| in single precision
+        return np.abs(R).astype(np.float32)
+
+    def envelope(mag):  # |R| max-filtered over the path-difference change within one coarse cell
+        return maximum_filter1d(mag, size=width, axis=1, mode="nearest")
 
     # the coarse map's path differences (double precision distances, stored in single)
     r_pts = np.hypot(pts[:, None, 0] - sensors[None, :, 0], pts[:, None, 1] - sensors[None, :, 1])
     delta_pts = (r_pts[:, pi] - r_pts[:, pj]).astype(np.float32)  # (G, P)
 
-    def coarse(R, scale=1.0):
-        return _lookup(envelope(R), tabs.d0, tabs.dd, delta_pts, (scale,))[0][0].reshape(len(gy), len(gx))
+    def coarse(R, scale=1.0, env=None):  # the map of R, or of its envelope ``env`` when already made
+        env = envelope(magnitude(R)) if env is None else env
+        return _lookup(env, tabs.d0, tabs.dd, delta_pts, (scale,))[0][0].reshape(len(gy), len(gx))
 
     # the frequency bins the pair tables read (the dispersive tables interpolate only ~1/5 of them onto
     # their wavenumber grid): the surrogate and the hidden layer need their eigen-decompositions only there
@@ -594,8 +598,10 @@ def locate(
     def clean(R, threshold, layer, cap):
         """CLEAN loop on the pair tables R: append every source above ``threshold`` to ``found``."""
         nonlocal cmap0, s_wall, shape_err
+        mag = env_max = None  # |R| and its envelope, when already made for this R
         for _ in range(cap + 2):
-            cmap = coarse(R, 1.0 if s_wall is None else s_wall)
+            mag = magnitude(R) if mag is None else mag
+            cmap = coarse(R, 1.0 if s_wall is None else s_wall, envelope(mag) if env_max is None else env_max)
             if cmap0 is None:
                 cmap0 = cmap
             peaks = (cmap == maximum_filter(cmap, size=2 * sep + 1, mode="nearest")) & (cmap >= threshold)
@@ -609,7 +615,7 @@ def locate(
                 if len(order) == 4:
                     break
             order = [o for o in order if cmap[iy[o], ix[o]] >= 0.6 * cmap[iy[order[0]], ix[order[0]]]]
-            env = np.abs(R).astype(np.float32)
+            env, mag, env_max = mag, None, None
             real = R.real.astype(np.float32)
             med_env = np.median(env, axis=1)  # a pair's lobe is significant at 3x its median envelope
             sc1 = scales1 if s_wall is None else np.array([s_wall])
@@ -652,11 +658,13 @@ def locate(
                 continue
             # other peaks of this map that vanish with the source's lobes are its ambiguous twins
             twins = []
-            env_next = None
             for r in refined[1:]:
                 if r["score"] < relative_threshold * top["score"]:
                     continue
-                env_next = envelope(R_next) if env_next is None else env_next
+                if env_max is None:  # (kept for the next map: R_next is the next R)
+                    mag = magnitude(R_next)
+                    env_max = envelope(mag)
+                env_next = env_max
                 left = float(_srp(env_next, tabs.d0, tabs.dd, pi, pj, sensors, r["x"][None, :])[0])
                 if left < threshold:
                     twins.append(r)
@@ -723,7 +731,7 @@ def locate(
         tr = tables(Gr, fr, ref_rec.fs_hz)
         sur_r = Recording(ref_rec.fs_hz, sensors, srcs.shifted_surrogate(ref_rec.signals))
         tsr = tables(_cross_spectra(sur_r, nref, band_hz)[1], fr, ref_rec.fs_hz)
-        envr, envsr = envelope(tr.R), envelope(tsr.R)
+        envr, envsr = envelope(magnitude(tr.R)), envelope(magnitude(tsr.R))
         thr_r = srcs.null_threshold(_srp(envsr, tr.d0, tr.dd, pi, pj, sensors, pts))
 
         def ref_check(x, s):
