@@ -309,13 +309,22 @@ def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band
     Gk = _phat(Gk) * np.hanning(M + 2)[1:-1]  # taper in k: lower sidelobes in Δ
     L = 1 << int(math.ceil(math.log2(max(2 * M, 2 * math.pi / (dk * dd_m)))))
     dd = 2 * math.pi / (L * dk)
-    R = sfft.ifft(Gk, n=L, axis=1, workers=-1) * (L / np.sum(np.hanning(M + 2)[1:-1]))
+    R = sfft.ifft(Gk, n=L, axis=1, workers=-1)
+    R *= L / np.sum(np.hanning(M + 2)[1:-1])
     n_half = int(math.ceil(dmax / dd)) + 2
     n_half = min(n_half, L // 2 - 1)
     delta = (np.arange(-n_half, n_half + 1)) * dd
-    # (slices, not a fancy index: that would give a column-major table, and every look-up a copy of it)
-    R = np.concatenate([R[:, L - n_half:], R[:, :n_half + 1]], axis=1) * np.exp(1j * k_lo * delta)[None, :]
-    return _Tables(R, -n_half * dd, dd, pi, pj, k, np.hanning(M + 2)[1:-1])
+    return _Tables(_centred(R, n_half, np.exp(1j * k_lo * delta)), -n_half * dd, dd, pi, pj, k, np.hanning(M + 2)[1:-1])
+
+
+def _centred(R: np.ndarray, n_half: int, phase: np.ndarray) -> np.ndarray:
+    """Lags −n_half..n_half of the circular correlations R (P, L), times ``phase`` (2 n_half + 1,), as a
+    new row-major table (a fancy index would give a column-major one, and every look-up a copy of it)."""
+    L = R.shape[1]
+    out = np.empty((R.shape[0], 2 * n_half + 1), dtype=R.dtype)
+    np.multiply(R[:, L - n_half:], phase[:n_half], out=out[:, :n_half])
+    np.multiply(R[:, :n_half + 1], phase[n_half:], out=out[:, n_half:])
+    return out
 
 
 def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float) -> _Tables:
@@ -324,12 +333,12 @@ def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float) -> _T
     dtau = 0.25 / fs_hz  # 4x upsampled lag grid, as GCC-PHAT implementations interpolate
     L = 1 << int(math.ceil(math.log2(max(2 * len(f), 1.0 / (df * dtau)))))
     dtau = 1.0 / (L * df)
-    R = sfft.ifft(Gw, n=L, axis=1, workers=-1) * (L / np.sum(np.hanning(len(f) + 2)[1:-1]))
+    R = sfft.ifft(Gw, n=L, axis=1, workers=-1)
+    R *= L / np.sum(np.hanning(len(f) + 2)[1:-1])
     n_half = min(int(math.ceil(dmax / speed_m_s / dtau)) + 2, L // 2 - 1)
     tau = np.arange(-n_half, n_half + 1) * dtau
-    R = np.concatenate([R[:, L - n_half:], R[:, :n_half + 1]], axis=1) * np.exp(2j * np.pi * f[0] * tau)[None, :]
-    return _Tables(R, -n_half * dtau * speed_m_s, dtau * speed_m_s, pi, pj, 2 * np.pi * f / speed_m_s,
-                   np.hanning(len(f) + 2)[1:-1])
+    return _Tables(_centred(R, n_half, np.exp(2j * np.pi * f[0] * tau)), -n_half * dtau * speed_m_s,
+                   dtau * speed_m_s, pi, pj, 2 * np.pi * f / speed_m_s, np.hanning(len(f) + 2)[1:-1])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -714,9 +723,6 @@ def locate(
         thr2 = srcs.null_threshold(coarse(R2_sur, s_wall), margin=2.0)
         G_layers.append(G2)
         clean(R2, thr2, 1, max_sources)
-        if any(src["layer"] == 1 for src in found):  # a hidden source: its description reads every bin
-            rest = np.setdiff1d(np.arange(len(f)), tbins)
-            G2[:, rest] = _without_dominant(C_data[rest], pi, pj)
 
     # describe each source, then the leak odds
     ref_check = None
@@ -741,6 +747,9 @@ def locate(
     mods = srcs.modulation(rec.signals, rec.fs_hz, sensors, np.array([src["group"][0]["x"] for src in found]).reshape(-1, 2),
                            (band_hz[0], min(band_hz[1], band_hz[0] + 100e3)))  # 100 kHz of band carry the envelope
     cands: list[Candidate] = []
+    if any(src["layer"] == 1 for src in found):  # a hidden source's description reads every bin of its layer
+        rest = np.setdiff1d(np.arange(len(f)), tbins)
+        G_layers[1][:, rest] = _without_dominant(C_data[rest], pi, pj)
     for si, src in enumerate(found):
         top = src["group"][0]
         modulated = (mods.peak_to_floor >= srcs.MODULATION_THRESHOLD and mods.index[si] >= srcs.MODULATION_INDEX
