@@ -61,6 +61,33 @@ def test_lookup_kernel_is_the_numpy_expression(n_pairs):
     assert np.array_equal(m1, pm) and v1.size == 0
 
 
+@pytest.mark.parametrize("n_scales", [1, 3])
+def test_lookup_split_over_two_threads_changes_no_bit(n_scales):
+    """Above ``_SPLIT_LOOKUPS`` the look-ups run in two halves (points or scales) on two threads."""
+    rng = np.random.default_rng(n_scales)
+    P, D, dd = 120, 20000, 4e-4
+    table = rng.standard_normal((P, D)).astype(np.float32)
+    G = localize._SPLIT_LOOKUPS // (P * n_scales) + 7
+    delta = rng.uniform(-3.0, 3.0, (G, P)).astype(np.float32)
+    scales = np.linspace(0.95, 1.05, n_scales)
+    m, v = localize._lookup(table, -(D // 2) * dd, dd, delta, scales, want_vals=True)
+    pm, pv = plain_lookup(table, -(D // 2) * dd, dd, delta, scales, want_vals=True)
+    assert np.array_equal(m, pm) and np.array_equal(v, pv)
+    assert np.array_equal(localize._lookup(table, -(D // 2) * dd, dd, delta, scales)[0], pm)
+
+
+def test_running_max_is_scipys_maximum_filter():
+    from scipy.ndimage import maximum_filter1d
+
+    rng = np.random.default_rng(5)
+    for P, D in ((12, 3000), (5, 7), (3, 1)):
+        mag = np.abs(rng.standard_normal((P, D))).astype(np.float32)
+        mag[0, : D // 2] = mag[0, 0]  # a plateau
+        for width in (1, 2, 3, 8, 95, 5000):
+            plain = maximum_filter1d(mag, size=width, axis=1, mode="nearest")
+            assert np.array_equal(localize._running_max(mag, width), plain), (P, D, width)
+
+
 @pytest.mark.parametrize("n", [1, 7, 8, 120, 128, 129, 2016, 5000])
 def test_pairwise_sum_is_numpys(n):
     x = np.random.default_rng(n).standard_normal(n) * 10.0 ** np.random.default_rng(n + 1).integers(-8, 8, n)

@@ -115,3 +115,40 @@ def lookup(table, delta, mult, off, hi, means, vals, want_vals):
             if want_vals:
                 for p in range(P):
                     vals[s, g, p] = row[p]
+
+
+@jit
+def running_max(mag, width, env):
+    """env = the running maximum of mag over ``width`` samples along each row (P, D) float32.
+
+    The window of sample n is [n − width//2, n − width//2 + width − 1], clamped at the row's ends:
+    scipy.ndimage.maximum_filter1d with mode="nearest" (a maximum has no rounding, so any exact running
+    maximum gives its bits). Van Herk / Gil–Werman: block-wise prefix and suffix maxima, three passes
+    per row whatever the width.
+    """
+    P, D = mag.shape
+    lo = width // 2
+    n_pad = D + width - 1
+    x = np.empty(n_pad, dtype=np.float32)
+    g = np.empty(n_pad, dtype=np.float32)
+    hmax = np.empty(n_pad, dtype=np.float32)
+    for p in range(P):
+        first, last = mag[p, 0], mag[p, D - 1]
+        for j in range(n_pad):  # the row padded with its end values
+            q = j - lo
+            x[j] = first if q < 0 else (last if q >= D else mag[p, q])
+        for b in range(0, n_pad, width):  # per block: prefix maxima g, suffix maxima hmax
+            e = min(b + width, n_pad)
+            m = x[b]
+            for j in range(b, e):
+                if x[j] > m:
+                    m = x[j]
+                g[j] = m
+            m = x[e - 1]
+            for j in range(e - 1, b - 1, -1):
+                if x[j] > m:
+                    m = x[j]
+                hmax[j] = m
+        for n in range(D):  # window x[n .. n + width − 1] spans at most two blocks
+            a, c = hmax[n], g[n + width - 1]
+            env[p, n] = a if a > c else c

@@ -30,13 +30,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.fft as sfft
-from scipy.ndimage import maximum_filter, maximum_filter1d
+from scipy.ndimage import maximum_filter
 
 from hullbreach.errors import LocalizationError
 from hullbreach.locate.signals import Recording
@@ -355,11 +356,22 @@ def _pair_deltas(sensors: np.ndarray, pi, pj, points: np.ndarray) -> np.ndarray:
 
 
 @functools.cache
-def _lookup_kernel():
-    """The compiled look-up loop (imports Numba and loads or compiles it on first use)."""
-    from hullbreach.locate._srp_jit import lookup
+def _kernels():
+    """The compiled loops, :mod:`hullbreach.locate._srp_jit` (imports Numba and loads or compiles them on
+    first use)."""
+    from hullbreach.locate import _srp_jit
 
-    return lookup
+    return _srp_jit
+
+
+def _running_max(mag: np.ndarray, width: int) -> np.ndarray:
+    """Running maximum of ``mag`` (P, D) over ``width`` samples along each row, the window of sample n
+    being [n − width//2, n − width//2 + width − 1] clamped at the ends (scipy.ndimage.maximum_filter1d,
+    mode "nearest"), compiled."""
+    mag = np.ascontiguousarray(mag, dtype=np.float32)
+    out = np.empty_like(mag)
+    _kernels().running_max(mag, int(width), out)
+    return out
 
 
 def _lookup(table: np.ndarray, d0: float, dd: float, delta: np.ndarray, scales=(1.0,),
@@ -374,13 +386,36 @@ def _lookup(table: np.ndarray, d0: float, dd: float, delta: np.ndarray, scales=(
     expression ``(a + (b - a) * (pos - i0)).mean(axis=1)``.
     """
     table = np.ascontiguousarray(table, dtype=np.float32)
+    delta = np.ascontiguousarray(delta, dtype=np.float32)
     G, P = delta.shape
     mult = np.array([np.float32(sc / dd) for sc in scales], dtype=np.float32)
-    means = np.empty((len(mult), G))
-    vals = np.empty((len(mult), G, P) if want_vals else (0, 0, 0))
-    _lookup_kernel()(table, np.ascontiguousarray(delta, dtype=np.float32), mult, np.float32(d0 / dd),
-                     np.float32(table.shape[1] - 1.001), means, vals, want_vals)
+    S = len(mult)
+    means = np.empty((S, G))
+    vals = np.empty((S, G, P) if want_vals else (0, 0, 0))
+    kernel, off, hi = _kernels().lookup, np.float32(d0 / dd), np.float32(table.shape[1] - 1.001)
+    if S * G * P < _SPLIT_LOOKUPS:
+        kernel(table, delta, mult, off, hi, means, vals, want_vals)
+        return means, vals
+    # two halves, one on a second thread (the loop releases the GIL; each value is computed alone, so the
+    # split changes no bit): along the scales, or along the points when there is one scale
+    if S >= 2:
+        h = S // 2
+        halves = [(delta, mult[:h], means[:h], vals[:h] if want_vals else vals),
+                  (delta, mult[h:], means[h:], vals[h:] if want_vals else vals)]
+    else:
+        h = G // 2
+        halves = [(delta[:h], mult, means[:, :h], vals[:, :h] if want_vals else vals),
+                  (delta[h:], mult, means[:, h:], vals[:, h:] if want_vals else vals)]
+    second = threading.Thread(target=kernel, args=(table, halves[1][0], halves[1][1], off, hi, halves[1][2],
+                                                   halves[1][3], want_vals))
+    second.start()
+    kernel(table, halves[0][0], halves[0][1], off, hi, halves[0][2], halves[0][3], want_vals)
+    second.join()
     return means, vals
+
+
+#: Look-ups (scales x points x pairs) above which :func:`_lookup` splits the work over two threads.
+_SPLIT_LOOKUPS = 1_000_000
 
 
 def _srp(table, d0, dd, pi, pj, sensors, points, scale: float = 1.0) -> np.ndarray:
@@ -553,7 +588,7 @@ def locate(
         return np.abs(R).astype(np.float32)
 
     def envelope(mag):  # |R| max-filtered over the path-difference change within one coarse cell
-        return maximum_filter1d(mag, size=width, axis=1, mode="nearest")
+        return _running_max(mag, width)
 
     # the coarse map's path differences (double precision distances, stored in single)
     r_pts = np.hypot(pts[:, None, 0] - sensors[None, :, 0], pts[:, None, 1] - sensors[None, :, 1])
