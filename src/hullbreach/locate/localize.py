@@ -563,7 +563,37 @@ def locate(
         if method == "dispersive":
             return _tables_dispersive(fx, Gx, pi, pj, wall, fs, dmax, band_hz)
         return _tables_gcc(fx, Gx, pi, pj, speed, dmax, fs)
-    tabs = tables(G)
+
+    # the frequency bins the pair tables read (the dispersive tables interpolate about a third of them onto
+    # their wavenumber grid): the surrogate and the hidden layer need their eigen-decompositions only there
+    if method == "dispersive":
+        _, _, ki0, ki1, _ = _k_resampling(f, wall, rec.fs_hz, dmax, band_hz)
+        tbins = np.union1d(ki0, ki1)
+    else:
+        tbins = np.arange(len(f))
+
+    def at_bins(Gb, bins):  # (P, F) cross-spectra, zero outside ``bins``
+        out = np.zeros_like(G)
+        out[:, bins] = Gb
+        return out
+
+    def surrogate():
+        """Welch matrices (at the table bins) and pair tables of the shifted surrogate (no coherent source
+        by construction), for the detection threshold."""
+        S = Xseg.shape[2]
+        if S >= 2 * N:  # enough Welch segments: roll channel i by i·S/N (≥ 2) segments, no new FFT
+            xb = Xseg[tbins]
+            sur_x = np.stack([np.roll(xb[:, i, :], (i * S) // N, axis=1) for i in range(N)], axis=1)
+        else:  # shift the samples instead
+            sur = Recording(rec.fs_hz, sensors, srcs.shifted_surrogate(rec.signals))
+            sur_x = _cross_spectra(sur, nseg, band_hz)[4][tbins]
+        C_sur = sur_x @ np.conj(sur_x.transpose(0, 2, 1)) / S  # (F', N, N) at the table bins
+        return C_sur, tables(at_bins(C_sur[:, pi, pj].T, tbins)).R
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the surrogate's tables on a second thread meanwhile
+        sur_job = pool.submit(surrogate)
+        tabs = tables(G)
+        C_sur, R_sur = sur_job.result()
 
     pitch = None
     if calibration is None:
@@ -598,30 +628,7 @@ def locate(
         env = envelope(magnitude(R)) if env is None else env
         return _lookup(env, tabs.d0, tabs.dd, delta_pts, (scale,))[0][0].reshape(len(gy), len(gx))
 
-    # the frequency bins the pair tables read (the dispersive tables interpolate only ~1/5 of them onto
-    # their wavenumber grid): the surrogate and the hidden layer need their eigen-decompositions only there
-    if method == "dispersive":
-        _, _, ki0, ki1, _ = _k_resampling(f, wall, rec.fs_hz, dmax, band_hz)
-        tbins = np.union1d(ki0, ki1)
-    else:
-        tbins = np.arange(len(f))
-
-    def at_bins(Gb, bins):  # (P, F) cross-spectra, zero outside ``bins``
-        out = np.zeros_like(G)
-        out[:, bins] = Gb
-        return out
-
-    # detection threshold from the shifted surrogate (no coherent source by construction)
-    S = Xseg.shape[2]
-    if S >= 2 * N:  # enough Welch segments: roll channel i by i·S/N (≥ 2) segments, no new FFT
-        xb = Xseg[tbins]
-        sur_x = np.stack([np.roll(xb[:, i, :], (i * S) // N, axis=1) for i in range(N)], axis=1)
-    else:  # shift the samples instead
-        sur = Recording(rec.fs_hz, sensors, srcs.shifted_surrogate(rec.signals))
-        sur_x = _cross_spectra(sur, nseg, band_hz)[4][tbins]
-    C_sur = sur_x @ np.conj(sur_x.transpose(0, 2, 1)) / S  # (F', N, N) at the table bins
-    G_sur = at_bins(C_sur[:, pi, pj].T, tbins)
-    threshold = srcs.null_threshold(coarse(tables(G_sur).R))
+    threshold = srcs.null_threshold(coarse(R_sur))
 
     rng = np.random.default_rng(seed)
     boot = rng.multinomial(N, np.full(N, 1.0 / N), size=n_bootstrap).astype(float)  # (B, N)
