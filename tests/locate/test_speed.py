@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hullbreach.locate import localize
+from hullbreach.locate import localize, srp
 from hullbreach.locate._srp_jit import _pairwise_sum
 from hullbreach.locate.lamb import material
 from hullbreach.locate.signals import Recording
@@ -54,26 +54,26 @@ def test_lookup_kernel_is_the_numpy_expression(n_pairs):
     delta = rng.uniform(-1.0, 1.0, (257, n_pairs)).astype(np.float32)
     delta[:3] = [[-5.0], [5.0], [(D - 1 + D // 2 - 1) * dd]]  # off both ends, and exactly the last sample
     scales = np.array([0.9, 1.0, 1.0371])
-    m, v = localize._lookup(table, d0, dd, delta, scales, want_vals=True)
+    m, v = srp.lookup(table, d0, dd, delta, scales, want_vals=True)
     pm, pv = plain_lookup(table, d0, dd, delta, scales, want_vals=True)
     assert np.array_equal(v, pv) and np.array_equal(m, pm)
-    m1, v1 = localize._lookup(table, d0, dd, delta, scales)
+    m1, v1 = srp.lookup(table, d0, dd, delta, scales)
     assert np.array_equal(m1, pm) and v1.size == 0
 
 
 @pytest.mark.parametrize("n_scales", [1, 3])
 def test_lookup_split_over_two_threads_changes_no_bit(n_scales):
-    """Above ``_SPLIT_LOOKUPS`` the look-ups run in two halves (points or scales) on two threads."""
+    """Above ``srp.SPLIT_LOOKUPS`` the look-ups run in two halves (points or scales) on two threads."""
     rng = np.random.default_rng(n_scales)
     P, D, dd = 120, 20000, 4e-4
     table = rng.standard_normal((P, D)).astype(np.float32)
-    G = localize._SPLIT_LOOKUPS // (P * n_scales) + 7
+    G = srp.SPLIT_LOOKUPS // (P * n_scales) + 7
     delta = rng.uniform(-3.0, 3.0, (G, P)).astype(np.float32)
     scales = np.linspace(0.95, 1.05, n_scales)
-    m, v = localize._lookup(table, -(D // 2) * dd, dd, delta, scales, want_vals=True)
+    m, v = srp.lookup(table, -(D // 2) * dd, dd, delta, scales, want_vals=True)
     pm, pv = plain_lookup(table, -(D // 2) * dd, dd, delta, scales, want_vals=True)
     assert np.array_equal(m, pm) and np.array_equal(v, pv)
-    assert np.array_equal(localize._lookup(table, -(D // 2) * dd, dd, delta, scales)[0], pm)
+    assert np.array_equal(srp.lookup(table, -(D // 2) * dd, dd, delta, scales)[0], pm)
 
 
 def test_running_max_is_scipys_maximum_filter():
@@ -85,7 +85,7 @@ def test_running_max_is_scipys_maximum_filter():
         mag[0, : D // 2] = mag[0, 0]  # a plateau
         for width in (1, 2, 3, 8, 95, 5000):
             plain = maximum_filter1d(mag, size=width, axis=1, mode="nearest")
-            assert np.array_equal(localize._running_max(mag, width), plain), (P, D, width)
+            assert np.array_equal(srp.running_max(mag, width), plain), (P, D, width)
 
 
 @pytest.mark.parametrize("n", [1, 7, 8, 120, 128, 129, 2016, 5000])
@@ -125,7 +125,7 @@ def test_fast_localization_equals_the_plain_one(monkeypatch):
                        duration_s=0.05, snr_db=-3.0, errors=gen.SensorErrors(2e-3, 2.0, 1e-6), seed=5)
     rec = Recording(syn.fs_hz, syn.declared_sensors_m, syn.signals)
     fast = localize.locate(wall, rec)
-    monkeypatch.setattr(localize, "_lookup", plain_lookup)
+    monkeypatch.setattr(srp, "lookup", plain_lookup)
     plain = localize.locate(wall, rec)
     assert fast.status == plain.status and len(fast.candidates) == len(plain.candidates) >= 2
     assert math.dist(fast.position_m, plain.position_m) < 1e-4

@@ -1,5 +1,5 @@
-"""Numba kernel of the SRP look-ups of :mod:`hullbreach.locate.localize` (imported by it on first use; see
-:func:`hullbreach.locate.localize._lookup` for what it computes and why it gives the same bits as NumPy).
+"""Numba kernels of :mod:`hullbreach.locate.srp` (imported by it on first use; see :func:`hullbreach.locate.srp.lookup`
+for what the look-up computes and why it gives the same bits as NumPy).
 
 Each look-up is a linear interpolation of a pair table at a path difference; a localization makes ~10⁸ of
 them (coarse maps over the wall, refinement grids x wavenumber scales). NumPy needs ~6 temporaries of
