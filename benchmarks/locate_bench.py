@@ -88,21 +88,29 @@ def one(args) -> dict:
     return out
 
 
+def _locate_at(commit: str):
+    """locate() of ``commit`` (its localize.py and sources.py loaded from git)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from locate_mismatch import _load
+
+    _load(f"hb_sources_{commit}", commit, "src/hullbreach/locate/sources.py")
+    return _load(f"hb_locate_{commit}", commit, "src/hullbreach/locate/localize.py",
+                 (("from hullbreach.locate import sources as srcs", f"import hb_sources_{commit} as srcs"),)).locate
+
+
 def timing(n_runs: int = 10) -> dict:
     """CPU and wall time of one localization (16 sensors, 0.5 s at 1 MHz) for this tree, its GCC-PHAT
-    baseline, and the localizer merged at 64d1eea (before issue 13's second session), interleaved in the
-    same process so a loaded machine slows them alike; the ratio 64d1eea / ours is the speed-up."""
+    baseline, the localizer merged at 64d1eea (before issue 13's second session) and at 29a401b (before
+    the third session's speed work), interleaved in the same process so a loaded machine slows them alike;
+    the ratios 64d1eea / ours and 29a401b / ours are the speed-ups."""
     import subprocess
-
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from locate_mismatch import _main_locate  # the 64d1eea localizer, loaded from git
 
     wall = stiffened_wall()
     sensors = perimeter_sensors(wall, 16, 0.1)
     rec = simulate(wall, sensors, [leak((0.7, 1.9))], duration_s=0.5, snr_db=0.0, seed=1)
-    main_locate = _main_locate()
+    main_locate, before_locate = _locate_at("64d1eea"), _locate_at("29a401b")
     fns = {"dispersive": lambda: locate(wall, rec), "gcc-phat": lambda: locate(wall, rec, method="gcc-phat"),
-           "64d1eea": lambda: main_locate(wall, rec)}
+           "64d1eea": lambda: main_locate(wall, rec), "29a401b": lambda: before_locate(wall, rec)}
     for fn in fns.values():
         fn()  # warm the dispersion cache
     ts = {k: [] for k in fns}
@@ -117,9 +125,14 @@ def timing(n_runs: int = 10) -> dict:
     res = {k: {"median_s": float(np.median(ts[k])), "max_s": float(np.max(ts[k])), "min_s": float(np.min(ts[k])),
                "cpu_median_s": float(np.median(cpu[k])), "load": os.getloadavg()[0]} for k in fns}
     res["ratio_cpu_64d1eea_over_ours"] = res["64d1eea"]["cpu_median_s"] / res["dispersive"]["cpu_median_s"]
-    res["uptime"] = up
-    print(f"timing: ours CPU {res['dispersive']['cpu_median_s']:.2f} s (wall {res['dispersive']['median_s']:.2f}), "
-          f"64d1eea CPU {res['64d1eea']['cpu_median_s']:.2f} s, ratio {res['ratio_cpu_64d1eea_over_ours']:.2f}; {up}")
+    res["ratio_cpu_29a401b_over_ours"] = res["29a401b"]["cpu_median_s"] / res["dispersive"]["cpu_median_s"]
+    res["ratio_wall_29a401b_over_ours"] = res["29a401b"]["median_s"] / res["dispersive"]["median_s"]
+    res["uptime"], res["n_runs"] = up, n_runs
+    for k in fns:
+        print(f"timing {k}: wall median {res[k]['median_s']:.2f} s (min {res[k]['min_s']:.2f}, max {res[k]['max_s']:.2f}), "
+              f"CPU median {res[k]['cpu_median_s']:.2f} s")
+    print(f"ratios: 29a401b/ours CPU {res['ratio_cpu_29a401b_over_ours']:.2f}, wall {res['ratio_wall_29a401b_over_ours']:.2f}; "
+          f"64d1eea/ours CPU {res['ratio_cpu_64d1eea_over_ours']:.2f}; {up}")
     return res
 
 
@@ -208,13 +221,20 @@ def table(result: dict) -> str:
         o, b = t["dispersive"], t["gcc-phat"]
         cpu = f"; CPU {o['cpu_median_s']:.2f}" if "cpu_median_s" in o else ""
         cpub = f"; CPU {b['cpu_median_s']:.2f}" if "cpu_median_s" in b else ""
-        lines.append(f"| timing (16 sensors, 0.5 s at 1 MHz) | 10 | median / max wall time [s] | {o['median_s']:.2f} / "
+        n = t.get("n_runs", 10)
+        lines.append(f"| timing (16 sensors, 0.5 s at 1 MHz) | {n} | median / max wall time [s] | {o['median_s']:.2f} / "
                      f"{o['max_s']:.2f}{cpu} | {b['median_s']:.2f} / {b['max_s']:.2f}{cpub} | | < 2 s | "
                      f"{'yes' if o['max_s'] < 2 else '**no**'} |")
         if "64d1eea" in t:
             m = t["64d1eea"]
-            lines.append(f"| timing, the 64d1eea localizer in the same run | 10 | median CPU [s] | {o['cpu_median_s']:.2f} | "
+            lines.append(f"| timing, the 64d1eea localizer in the same run | {n} | median CPU [s] | {o['cpu_median_s']:.2f} | "
                          f"64d1eea {m['cpu_median_s']:.2f} | {t['ratio_cpu_64d1eea_over_ours']:.2f} (64d1eea/ours) | | |")
+            if "29a401b" in t:
+                b4 = t["29a401b"]
+                lines.append(f"| timing, the 29a401b localizer in the same run | {n} | median wall / CPU [s] | "
+                             f"{o['median_s']:.2f} / {o['cpu_median_s']:.2f} | 29a401b {b4['median_s']:.2f} / "
+                             f"{b4['cpu_median_s']:.2f} | {t['ratio_wall_29a401b_over_ours']:.2f} / "
+                             f"{t['ratio_cpu_29a401b_over_ours']:.2f} (29a401b/ours) | | |")
             lines.append(f"| `uptime` at the end | | {t['uptime']} | | | | | |")
     return "\n".join(lines)
 

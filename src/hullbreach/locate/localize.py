@@ -35,9 +35,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.fft as sfft
-from scipy.ndimage import maximum_filter, maximum_filter1d
+from scipy.ndimage import maximum_filter
 
 from hullbreach.errors import LocalizationError
+from hullbreach.locate import srp
 from hullbreach.locate.signals import Recording
 from hullbreach.locate.wall import Wall
 
@@ -266,14 +267,12 @@ def _cross_spectra(rec: Recording, nseg: int, band_hz):
     return f[band], G, pi, pj, Xf, C
 
 
-def _without_dominant(Xf: np.ndarray, pi, pj, C: np.ndarray | None = None) -> np.ndarray:
-    """Pair cross-spectra (P, F) of the Welch matrix minus its dominant eigen-component in each bin.
+def _without_dominant(C: np.ndarray, pi, pj) -> np.ndarray:
+    """Pair cross-spectra (P, F) of the Welch matrices C (F, N, N) minus their dominant eigen-component.
 
-    ``Xf`` (F, N, S) are the segment spectra; C(f) = X Xᴴ / S = Σ λ v vᴴ (``C`` when already known), and
-    C − λ₁ v₁ v₁ᴴ keeps what the loudest source (whatever its transfer vector) does not explain.
+    C(f) = X Xᴴ / S = Σ λ v vᴴ, and C − λ₁ v₁ v₁ᴴ keeps what the loudest source (whatever its transfer
+    vector) does not explain. Each bin is its own problem, so any subset of bins can be passed.
     """
-    if C is None:
-        C = Xf @ np.conj(Xf.transpose(0, 2, 1)) / Xf.shape[2]
     # (exact eigen-decomposition: power or block iteration is not faster at N = 16 and leaves the loud
     # source's residue where its eigenvalue gap is small)
     lam_all, V = np.linalg.eigh(C)
@@ -287,9 +286,10 @@ def _phat(G: np.ndarray) -> np.ndarray:
     return G / np.where(mag > 0, mag, 1.0)
 
 
-def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band_hz, dd_m: float = 4e-4) -> _Tables:
+def _k_resampling(f, wall: Wall, fs_hz: float, dmax: float, band_hz):
+    """The uniform A0 wavenumber grid k (M,) [rad/m] of the dispersive tables, its step dk [rad/m] and, per
+    k, the two frequency bins i0, i1 (M,) and the weight w (M,) of linear interpolation between them."""
     tab = wall.dispersion(f_max_hz=max(fs_hz / 2, band_hz[1]))
-    Gw = _phat(G)
     k_lo, k_hi = tab.wavenumber([f[0], f[-1]], "A0")
     dk = 2 * math.pi / (2.5 * max(dmax, 1e-3))  # unambiguous path-difference range 2.5 dmax > 2 dmax
     M = int(math.floor((k_hi - k_lo) / dk)) + 1
@@ -298,19 +298,33 @@ def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band
     df = f[1] - f[0]
     pos = np.clip((fk - f[0]) / df, 0, len(f) - 1 - 1e-9)
     i0 = np.floor(pos).astype(int)
-    w = pos - i0
-    i1 = np.minimum(i0 + 1, len(f) - 1)
-    Gk = Gw[:, i0] * (1 - w) + Gw[:, i1] * w
+    return k, dk, i0, np.minimum(i0 + 1, len(f) - 1), pos - i0
+
+
+def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band_hz, dd_m: float = 4e-4) -> _Tables:
+    """Dispersion-compensated pair tables; only the bins of :func:`_k_resampling` of ``G`` are read."""
+    k, dk, i0, i1, w = _k_resampling(f, wall, fs_hz, dmax, band_hz)
+    M, k_lo = len(k), k[0]
+    Gk = _phat(G[:, i0]) * (1 - w) + _phat(G[:, i1]) * w
     Gk = _phat(Gk) * np.hanning(M + 2)[1:-1]  # taper in k: lower sidelobes in Δ
     L = 1 << int(math.ceil(math.log2(max(2 * M, 2 * math.pi / (dk * dd_m)))))
     dd = 2 * math.pi / (L * dk)
-    R = sfft.ifft(Gk, n=L, axis=1, workers=-1) * (L / np.sum(np.hanning(M + 2)[1:-1]))
+    R = sfft.ifft(Gk, n=L, axis=1, workers=-1)
+    R *= L / np.sum(np.hanning(M + 2)[1:-1])
     n_half = int(math.ceil(dmax / dd)) + 2
     n_half = min(n_half, L // 2 - 1)
-    idx = np.concatenate([np.arange(L - n_half, L), np.arange(0, n_half + 1)])
     delta = (np.arange(-n_half, n_half + 1)) * dd
-    R = R[:, idx] * np.exp(1j * k_lo * delta)[None, :]
-    return _Tables(R, -n_half * dd, dd, pi, pj, k, np.hanning(M + 2)[1:-1])
+    return _Tables(_centred(R, n_half, np.exp(1j * k_lo * delta)), -n_half * dd, dd, pi, pj, k, np.hanning(M + 2)[1:-1])
+
+
+def _centred(R: np.ndarray, n_half: int, phase: np.ndarray) -> np.ndarray:
+    """Lags −n_half..n_half of the circular correlations R (P, L), times ``phase`` (2 n_half + 1,), as a
+    new row-major table (a fancy index would give a column-major one, and every look-up a copy of it)."""
+    L = R.shape[1]
+    out = np.empty((R.shape[0], 2 * n_half + 1), dtype=R.dtype)
+    np.multiply(R[:, L - n_half:], phase[:n_half], out=out[:, :n_half])
+    np.multiply(R[:, :n_half + 1], phase[n_half:], out=out[:, n_half:])
+    return out
 
 
 def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float) -> _Tables:
@@ -319,100 +333,12 @@ def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float) -> _T
     dtau = 0.25 / fs_hz  # 4x upsampled lag grid, as GCC-PHAT implementations interpolate
     L = 1 << int(math.ceil(math.log2(max(2 * len(f), 1.0 / (df * dtau)))))
     dtau = 1.0 / (L * df)
-    R = sfft.ifft(Gw, n=L, axis=1, workers=-1) * (L / np.sum(np.hanning(len(f) + 2)[1:-1]))
+    R = sfft.ifft(Gw, n=L, axis=1, workers=-1)
+    R *= L / np.sum(np.hanning(len(f) + 2)[1:-1])
     n_half = min(int(math.ceil(dmax / speed_m_s / dtau)) + 2, L // 2 - 1)
-    idx = np.concatenate([np.arange(L - n_half, L), np.arange(0, n_half + 1)])
     tau = np.arange(-n_half, n_half + 1) * dtau
-    R = R[:, idx] * np.exp(2j * np.pi * f[0] * tau)[None, :]
-    return _Tables(R, -n_half * dtau * speed_m_s, dtau * speed_m_s, pi, pj, 2 * np.pi * f / speed_m_s,
-                   np.hanning(len(f) + 2)[1:-1])
-
-
-# ------------------------------------------------------------------------------------------------
-# SRP engine
-# ------------------------------------------------------------------------------------------------
-
-
-def _pair_values(table: np.ndarray, d0: float, dd: float, pi, pj, sensors: np.ndarray, points: np.ndarray,
-                 scale: float = 1.0) -> np.ndarray:
-    """Table values (G, P) at the path differences of ``points`` (G, 2) for every pair (linear interp).
-
-    ``scale`` multiplies the path differences: a wave-speed error by a factor 1/s (plate thickness or
-    stiffness off nominal) moves the table peaks from Δ to s·Δ.
-    """
-    # single precision throughout (table index resolution ~1e-3 samples at 10⁴ samples: ample)
-    p32, s32 = points.astype(np.float32), sensors.astype(np.float32)
-    r = np.hypot(p32[:, None, 0] - s32[None, :, 0], p32[:, None, 1] - s32[None, :, 1])
-    pos = (r[:, pi] - r[:, pj]) * np.float32(scale / dd) - np.float32(d0 / dd)
-    D = table.shape[1]
-    np.clip(pos, 0, D - 1.001, out=pos)
-    i0 = pos.astype(np.int32)
-    w = pos - i0
-    i0 += (np.arange(table.shape[0], dtype=np.int32) * D)[None, :]
-    flat = table.ravel()
-    a = flat[i0]
-    return a + (flat[i0 + 1] - a) * w
-
-
-def _srp(table, d0, dd, pi, pj, sensors, points, chunk: int = 4000, scale: float = 1.0) -> np.ndarray:
-    out = np.empty(points.shape[0])
-    for a in range(0, points.shape[0], chunk):
-        out[a:a + chunk] = _pair_values(table, d0, dd, pi, pj, sensors, points[a:a + chunk], scale).mean(axis=1)
-    return out
-
-
-def _grid(x0, x1, y0, y1, h):
-    nx = max(2, int(round((x1 - x0) / h)) + 1)
-    ny = max(2, int(round((y1 - y0) / h)) + 1)
-    gx = np.linspace(x0, x1, nx)
-    gy = np.linspace(y0, y1, ny)
-    X, Y = np.meshgrid(gx, gy)
-    return gx, gy, np.stack([X.ravel(), Y.ravel()], axis=1)
-
-
-def _refine(tabs: _Tables, env: np.ndarray, real: np.ndarray, sensors, wall: Wall, cx: float, cy: float, h: float,
-            fine_step_m: float, scales1: np.ndarray, scale_half: float, wpairs: np.ndarray, half: float = 0.0):
-    """Coarse peak (cx, cy) → (position (2,), score, scale, bootstrap radius [m], bootstrap scales (B,)).
-
-    Stage 1: envelope on a 4-step grid x ``scales1``; stage 2: phase-coherent map (2 steps) x scales within
-    ±``scale_half`` of the stage-1 scale (0.1 % steps), bootstrap over sensors; stage 3: polish at the fine
-    step.
-    """
-    pi, pj = tabs.pi, tabs.pj
-    half = max(1.5 * h, 5e-3, half)
-    _, _, fpts = _grid(max(0.0, cx - half), min(wall.width_m, cx + half),
-                       max(0.0, cy - half), min(wall.height_m, cy + half), 4 * fine_step_m)
-    e = np.stack([_srp(env, tabs.d0, tabs.dd, pi, pj, sensors, fpts, scale=sc) for sc in scales1])
-    si, gi = np.unravel_index(int(np.argmax(e)), e.shape)
-    ex, ey = fpts[gi]
-    s1 = float(scales1[si])
-    hw = max(8e-3, 4 * fine_step_m)
-    step2 = 2 * fine_step_m
-    _, _, fpts = _grid(max(0.0, ex - hw), min(wall.width_m, ex + hw),
-                       max(0.0, ey - hw), min(wall.height_m, ey + hw), step2)
-    fscales = s1 + np.arange(-scale_half, scale_half + 1e-12, 0.001) if scale_half > 0 else np.array([s1])
-    vals = np.concatenate([_pair_values(real, tabs.d0, tabs.dd, pi, pj, sensors, fpts, scale=sc)
-                           for sc in fscales])  # (S*G, P)
-    m = vals.mean(axis=1)
-    best = int(np.argmax(m))
-    allpts = np.tile(fpts, (len(fscales), 1))
-    allsc = np.repeat(fscales, len(fpts))
-    bm = wpairs.astype(np.float32) @ vals.T if len(wpairs) else m[None, :]
-    bscales = allsc[np.argmax(bm, axis=1)]  # the scale's bootstrap spread (calibration interval)
-    px, py = allpts[best]
-    s2 = float(allsc[best])
-    # position spread at the wall's scale (±0.01): with few sensors a resample can trade a far scale for a
-    # far position; the scale's own uncertainty enters the radius through its own term (scale_radius)
-    near = np.flatnonzero(np.abs(allsc - s2) <= 0.0100001)
-    bbest = near[np.argmax(bm[:, near], axis=1)]
-    _, _, ppts = _grid(max(0.0, px - step2), min(wall.width_m, px + step2),
-                       max(0.0, py - step2), min(wall.height_m, py + step2), fine_step_m)
-    pscales = s2 + np.array([-0.0005, 0.0, 0.0005]) if scale_half > 0 else np.array([s2])
-    pm = np.concatenate([_srp(real, tabs.d0, tabs.dd, pi, pj, sensors, ppts, scale=sc) for sc in pscales])
-    pbest = int(np.argmax(pm))
-    est = np.tile(ppts, (len(pscales), 1))[pbest]
-    r_boot = float(np.quantile(np.hypot(*(allpts[bbest] - allpts[best]).T), 0.95)) if len(wpairs) else 0.0
-    return est, float(pm[pbest]), float(pscales[pbest // len(ppts)]), r_boot, bscales
+    return _Tables(_centred(R, n_half, np.exp(2j * np.pi * f[0] * tau)), -n_half * dtau * speed_m_s,
+                   dtau * speed_m_s, pi, pj, 2 * np.pi * f / speed_m_s, np.hanning(len(f) + 2)[1:-1])
 
 
 #: Status words of the JSON contract.
@@ -502,7 +428,37 @@ def locate(
         if method == "dispersive":
             return _tables_dispersive(fx, Gx, pi, pj, wall, fs, dmax, band_hz)
         return _tables_gcc(fx, Gx, pi, pj, speed, dmax, fs)
-    tabs = tables(G)
+
+    # the frequency bins the pair tables read (the dispersive tables interpolate about a third of them onto
+    # their wavenumber grid): the surrogate and the hidden layer need their eigen-decompositions only there
+    if method == "dispersive":
+        _, _, ki0, ki1, _ = _k_resampling(f, wall, rec.fs_hz, dmax, band_hz)
+        tbins = np.union1d(ki0, ki1)
+    else:
+        tbins = np.arange(len(f))
+
+    def at_bins(Gb, bins):  # (P, F) cross-spectra, zero outside ``bins``
+        out = np.zeros_like(G)
+        out[:, bins] = Gb
+        return out
+
+    def surrogate():
+        """Welch matrices (at the table bins) and pair tables of the shifted surrogate (no coherent source
+        by construction), for the detection threshold."""
+        S = Xseg.shape[2]
+        if S >= 2 * N:  # enough Welch segments: roll channel i by i·S/N (≥ 2) segments, no new FFT
+            xb = Xseg[tbins]
+            sur_x = np.stack([np.roll(xb[:, i, :], (i * S) // N, axis=1) for i in range(N)], axis=1)
+        else:  # shift the samples instead
+            sur = Recording(rec.fs_hz, sensors, srcs.shifted_surrogate(rec.signals))
+            sur_x = _cross_spectra(sur, nseg, band_hz)[4][tbins]
+        C_sur = sur_x @ np.conj(sur_x.transpose(0, 2, 1)) / S  # (F', N, N) at the table bins
+        return C_sur, tables(at_bins(C_sur[:, pi, pj].T, tbins)).R
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the surrogate's tables on a second thread meanwhile
+        sur_job = pool.submit(surrogate)
+        tabs = tables(G)
+        C_sur, R_sur = sur_job.result()
 
     pitch = None
     if calibration is None:
@@ -520,38 +476,24 @@ def locate(
         coarse_points = int(np.clip(2e6 / len(pi), 15000, 100000))
     h = max(math.sqrt(wall.width_m * wall.height_m / coarse_points), 2 * fine_step_m)
     width = max(1, int(round(2.0 * h / tabs.dd)))
-    gx, gy, pts = _grid(0.0, wall.width_m, 0.0, wall.height_m, h)
+    gx, gy, pts = srp.grid(0.0, wall.width_m, 0.0, wall.height_m, h)
     sep = max(1, int(round(0.05 / h)))
 
-    def envelope(R):  # |R| max-filtered over the path-difference change within one coarse cell
-        return np.ascontiguousarray(maximum_filter1d(np.abs(R).astype(np.float32), size=width, axis=1, mode="nearest"))
+    def magnitude(R):  # |R| in single precision
+        return np.abs(R).astype(np.float32)
 
-    # the coarse map's table positions (flat indices and interpolation weights) are kept per scale
+    def envelope(mag):  # |R| max-filtered over the path-difference change within one coarse cell
+        return srp.running_max(mag, width)
+
+    # the coarse map's path differences (double precision distances, stored in single)
     r_pts = np.hypot(pts[:, None, 0] - sensors[None, :, 0], pts[:, None, 1] - sensors[None, :, 1])
     delta_pts = (r_pts[:, pi] - r_pts[:, pj]).astype(np.float32)  # (G, P)
-    coarse_index: dict = {}
 
-    def coarse(R, scale=1.0):
-        E = envelope(R)
-        D = E.shape[1]
-        if scale not in coarse_index:
-            pos = np.clip(delta_pts * np.float32(scale / tabs.dd) - np.float32(tabs.d0 / tabs.dd), 0, D - 1.001)
-            i0 = pos.astype(np.int32)
-            coarse_index[scale] = (i0 + (np.arange(len(pi), dtype=np.int32) * D)[None, :], pos - i0)
-        i0, w = coarse_index[scale]
-        flat = E.ravel()
-        a = flat[i0]
-        return (a + (flat[i0 + 1] - a) * w).mean(axis=1, dtype=np.float64).reshape(len(gy), len(gx))
+    def coarse(R, scale=1.0, env=None):  # the map of R, or of its envelope ``env`` when already made
+        env = envelope(magnitude(R)) if env is None else env
+        return srp.lookup(env, tabs.d0, tabs.dd, delta_pts, (scale,))[0][0].reshape(len(gy), len(gx))
 
-    # detection threshold from the shifted surrogate (no coherent source by construction)
-    S = Xseg.shape[2]
-    if S >= 2 * N:  # enough Welch segments: roll channel i by i·S/N (≥ 2) segments, no new FFT
-        sur_x = np.stack([np.roll(Xseg[:, i, :], (i * S) // N, axis=1) for i in range(N)], axis=1)
-    else:  # shift the samples instead
-        sur = Recording(rec.fs_hz, sensors, srcs.shifted_surrogate(rec.signals))
-        sur_x = _cross_spectra(sur, nseg, band_hz)[4]
-    G_sur = (sur_x @ np.conj(sur_x.transpose(0, 2, 1)))[:, pi, pj].T / S
-    threshold = srcs.null_threshold(coarse(tables(G_sur).R))
+    threshold = srcs.null_threshold(coarse(R_sur))
 
     rng = np.random.default_rng(seed)
     boot = rng.multinomial(N, np.full(N, 1.0 / N), size=n_bootstrap).astype(float)  # (B, N)
@@ -572,8 +514,10 @@ def locate(
     def clean(R, threshold, layer, cap):
         """CLEAN loop on the pair tables R: append every source above ``threshold`` to ``found``."""
         nonlocal cmap0, s_wall, shape_err
+        mag = env_max = None  # |R| and its envelope, when already made for this R
         for _ in range(cap + 2):
-            cmap = coarse(R, 1.0 if s_wall is None else s_wall)
+            mag = magnitude(R) if mag is None else mag
+            cmap = coarse(R, 1.0 if s_wall is None else s_wall, envelope(mag) if env_max is None else env_max)
             if cmap0 is None:
                 cmap0 = cmap
             peaks = (cmap == maximum_filter(cmap, size=2 * sep + 1, mode="nearest")) & (cmap >= threshold)
@@ -587,7 +531,7 @@ def locate(
                 if len(order) == 4:
                     break
             order = [o for o in order if cmap[iy[o], ix[o]] >= 0.6 * cmap[iy[order[0]], ix[order[0]]]]
-            env = np.abs(R).astype(np.float32)
+            env, mag, env_max = mag, None, None
             real = R.real.astype(np.float32)
             med_env = np.median(env, axis=1)  # a pair's lobe is significant at 3x its median envelope
             sc1 = scales1 if s_wall is None else np.array([s_wall])
@@ -595,7 +539,7 @@ def locate(
             refined = []
             for o in order:
                 # the coarse map is made at scale 1: with the wall's scale unknown its peak can sit a few cm off
-                est, score, scale, r_boot, bsc = _refine(tabs, env, real, sensors, wall, gx[ix[o]], gy[iy[o]], h,
+                est, score, scale, r_boot, bsc = srp.refine(tabs, env, real, sensors, wall, gx[ix[o]], gy[iy[o]], h,
                                                          fine_step_m, sc1, sh, wpairs, 0.03 if s_wall is None else 0.0)
                 if any(math.hypot(*(est - r["x"])) < 0.05 for r in refined):
                     continue
@@ -630,18 +574,20 @@ def locate(
                 continue
             # other peaks of this map that vanish with the source's lobes are its ambiguous twins
             twins = []
-            env_next = None
             for r in refined[1:]:
                 if r["score"] < relative_threshold * top["score"]:
                     continue
-                env_next = envelope(R_next) if env_next is None else env_next
-                left = float(_srp(env_next, tabs.d0, tabs.dd, pi, pj, sensors, r["x"][None, :])[0])
+                if env_max is None:  # (kept for the next map: R_next is the next R)
+                    mag = magnitude(R_next)
+                    env_max = envelope(mag)
+                env_next = env_max
+                left = float(srp.srp_map(env_next, tabs.d0, tabs.dd, pi, pj, sensors, r["x"][None, :])[0])
                 if left < threshold:
                     twins.append(r)
             group = [top] + twins
             if twins:  # bootstrap share of each position being the best of the group
-                vals = np.stack([_pair_values(real, tabs.d0, tabs.dd, pi, pj, sensors, g["x"][None, :], g["scale"])[0]
-                                 for g in group])  # (C, P)
+                vals = np.stack([srp.lookup(real, tabs.d0, tabs.dd, srp.pair_deltas(sensors, pi, pj, g["x"][None, :]),
+                                         (g["scale"],), want_vals=True)[1][0, 0] for g in group])  # (C, P)
                 # P(twin c is the true position) = 2 Φ(−(s_top − s_c)/σ_c), σ_c the bootstrap SD of the
                 # difference (an exact mirror ambiguity gives 1 : 1), normalised over the group
                 bsc = wpairs @ vals.T  # (B, C)
@@ -668,8 +614,8 @@ def locate(
     def hidden_layer():
         # a source hidden under a louder one: per frequency, the cross-spectral matrix without its dominant
         # eigen-component (model-free: whatever the propagation, the loud source's transfer vector goes)
-        G2 = _without_dominant(Xseg, pi, pj, C_data)
-        return G2, tables(G2).R, tables(_without_dominant(sur_x, pi, pj)).R
+        G2 = at_bins(_without_dominant(C_data[tbins], pi, pj), tbins)  # the rest only if a hidden source is found
+        return G2, tables(G2).R, tables(at_bins(_without_dominant(C_sur, pi, pj), tbins)).R
 
     # the hidden layer's tables do not depend on the first CLEAN pass: made on a second thread meanwhile
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -698,16 +644,19 @@ def locate(
         tr = tables(Gr, fr, ref_rec.fs_hz)
         sur_r = Recording(ref_rec.fs_hz, sensors, srcs.shifted_surrogate(ref_rec.signals))
         tsr = tables(_cross_spectra(sur_r, nref, band_hz)[1], fr, ref_rec.fs_hz)
-        envr, envsr = envelope(tr.R), envelope(tsr.R)
-        thr_r = srcs.null_threshold(_srp(envsr, tr.d0, tr.dd, pi, pj, sensors, pts))
+        envr, envsr = envelope(magnitude(tr.R)), envelope(magnitude(tsr.R))
+        thr_r = srcs.null_threshold(srp.srp_map(envsr, tr.d0, tr.dd, pi, pj, sensors, pts))
 
         def ref_check(x, s):
-            return bool(_srp(envr, tr.d0, tr.dd, pi, pj, sensors, np.asarray(x)[None, :], scale=s)[0] >= thr_r)
+            return bool(srp.srp_map(envr, tr.d0, tr.dd, pi, pj, sensors, np.asarray(x)[None, :], scale=s)[0] >= thr_r)
 
     # shaft-rate amplitude modulation, attributed to the sources by their spreading pattern (machinery)
     mods = srcs.modulation(rec.signals, rec.fs_hz, sensors, np.array([src["group"][0]["x"] for src in found]).reshape(-1, 2),
                            (band_hz[0], min(band_hz[1], band_hz[0] + 100e3)))  # 100 kHz of band carry the envelope
     cands: list[Candidate] = []
+    if any(src["layer"] == 1 for src in found):  # a hidden source's description reads every bin of its layer
+        rest = np.setdiff1d(np.arange(len(f)), tbins)
+        G_layers[1][:, rest] = _without_dominant(C_data[rest], pi, pj)
     for si, src in enumerate(found):
         top = src["group"][0]
         modulated = (mods.peak_to_floor >= srcs.MODULATION_THRESHOLD and mods.index[si] >= srcs.MODULATION_INDEX

@@ -1,0 +1,147 @@
+"""The steered-response-power engine of :mod:`hullbreach.locate.localize`: pair-table look-ups, maps,
+grids and the refinement of a map peak.
+
+A pair table holds R_ij(Δ), the correlation of sensors i and j at path difference Δ = d0 + n·dd [m]; the
+SRP at a point x is the mean over pairs of R_ij(|x − s_i| − |x − s_j|) (DiBiase, Silverman & Brandstein
+2001). The look-ups are one compiled loop (:mod:`hullbreach.locate._srp_jit`, Numba) performing the same
+IEEE operations as the NumPy expression ``(a + (b − a)·(pos − i0)).mean(axis=1)`` and summing over the
+pairs in NumPy's order, so a localization gives the same bits as with NumPy (tests/locate/test_speed.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+import numpy as np
+
+from hullbreach.locate.wall import Wall
+
+
+def pair_deltas(sensors: np.ndarray, pi, pj, points: np.ndarray) -> np.ndarray:
+    """Path differences |x − s_i| − |x − s_j| (G, P) [m] of ``points`` (G, 2) for every pair, in single
+    precision (table index resolution ~1e-3 samples at 10⁴ samples: ample)."""
+    p32, s32 = points.astype(np.float32), sensors.astype(np.float32)
+    r = np.hypot(p32[:, None, 0] - s32[None, :, 0], p32[:, None, 1] - s32[None, :, 1])
+    return r[:, pi] - r[:, pj]
+
+
+@functools.cache
+def _kernels():
+    """The compiled loops, :mod:`hullbreach.locate._srp_jit` (imports Numba and loads or compiles them on
+    first use)."""
+    from hullbreach.locate import _srp_jit
+
+    return _srp_jit
+
+
+def running_max(mag: np.ndarray, width: int) -> np.ndarray:
+    """Running maximum of ``mag`` (P, D) over ``width`` samples along each row, the window of sample n
+    being [n − width//2, n − width//2 + width − 1] clamped at the ends (scipy.ndimage.maximum_filter1d,
+    mode "nearest"), compiled."""
+    mag = np.ascontiguousarray(mag, dtype=np.float32)
+    out = np.empty_like(mag)
+    _kernels().running_max(mag, int(width), out)
+    return out
+
+
+def lookup(table: np.ndarray, d0: float, dd: float, delta: np.ndarray, scales=(1.0,),
+            want_vals: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Pair-table values at the path differences ``delta`` (G, P) [m] scaled by each of ``scales``.
+
+    A wave-speed error by a factor 1/s (plate thickness or stiffness off nominal) moves the table peaks
+    from Δ to s·Δ. Table (P, D) float32 sampled at Δ = d0 + n·dd [m], linear interpolation at the
+    clipped position s·Δ/dd − d0/dd (single precision), values in double precision. Returns the mean
+    over pairs (S, G) and, with ``want_vals``, the values (S, G, P) (else an empty array). Compiled
+    (:mod:`hullbreach.locate._srp_jit`): the same IEEE operations and summation order as the NumPy
+    expression ``(a + (b - a) * (pos - i0)).mean(axis=1)``.
+    """
+    table = np.ascontiguousarray(table, dtype=np.float32)
+    delta = np.ascontiguousarray(delta, dtype=np.float32)
+    G, P = delta.shape
+    mult = np.array([np.float32(sc / dd) for sc in scales], dtype=np.float32)
+    S = len(mult)
+    means = np.empty((S, G))
+    vals = np.empty((S, G, P) if want_vals else (0, 0, 0))
+    kernel, off, hi = _kernels().lookup, np.float32(d0 / dd), np.float32(table.shape[1] - 1.001)
+    if S * G * P < SPLIT_LOOKUPS:
+        kernel(table, delta, mult, off, hi, means, vals, want_vals)
+        return means, vals
+    # two halves, one on a second thread (the loop releases the GIL; each value is computed alone, so the
+    # split changes no bit): along the scales, or along the points when there is one scale
+    if S >= 2:
+        h = S // 2
+        halves = [(delta, mult[:h], means[:h], vals[:h] if want_vals else vals),
+                  (delta, mult[h:], means[h:], vals[h:] if want_vals else vals)]
+    else:
+        h = G // 2
+        halves = [(delta[:h], mult, means[:, :h], vals[:, :h] if want_vals else vals),
+                  (delta[h:], mult, means[:, h:], vals[:, h:] if want_vals else vals)]
+    second = threading.Thread(target=kernel, args=(table, halves[1][0], halves[1][1], off, hi, halves[1][2],
+                                                   halves[1][3], want_vals))
+    second.start()
+    kernel(table, halves[0][0], halves[0][1], off, hi, halves[0][2], halves[0][3], want_vals)
+    second.join()
+    return means, vals
+
+
+#: Look-ups (scales x points x pairs) above which :func:`lookup` splits the work over two threads.
+SPLIT_LOOKUPS = 1_000_000
+
+
+def srp_map(table, d0, dd, pi, pj, sensors, points, scale: float = 1.0) -> np.ndarray:
+    """Mean pair-table value (G,) at ``points`` (G, 2) [m], path differences scaled by ``scale``."""
+    return lookup(table, d0, dd, pair_deltas(sensors, pi, pj, points), (scale,))[0][0]
+
+
+def grid(x0, x1, y0, y1, h):
+    nx = max(2, int(round((x1 - x0) / h)) + 1)
+    ny = max(2, int(round((y1 - y0) / h)) + 1)
+    gx = np.linspace(x0, x1, nx)
+    gy = np.linspace(y0, y1, ny)
+    X, Y = np.meshgrid(gx, gy)
+    return gx, gy, np.stack([X.ravel(), Y.ravel()], axis=1)
+
+
+def refine(tabs, env: np.ndarray, real: np.ndarray, sensors, wall: Wall, cx: float, cy: float, h: float,
+            fine_step_m: float, scales1: np.ndarray, scale_half: float, wpairs: np.ndarray, half: float = 0.0):
+    """Coarse peak (cx, cy) → (position (2,), score, scale, bootstrap radius [m], bootstrap scales (B,)).
+
+    Stage 1: envelope on a 4-step grid x ``scales1``; stage 2: phase-coherent map (2 steps) x scales within
+    ±``scale_half`` of the stage-1 scale (0.1 % steps), bootstrap over sensors; stage 3: polish at the fine
+    step.
+    """
+    pi, pj = tabs.pi, tabs.pj
+    half = max(1.5 * h, 5e-3, half)
+    _, _, fpts = grid(max(0.0, cx - half), min(wall.width_m, cx + half),
+                       max(0.0, cy - half), min(wall.height_m, cy + half), 4 * fine_step_m)
+    e = lookup(env, tabs.d0, tabs.dd, pair_deltas(sensors, pi, pj, fpts), scales1)[0]  # (S, G)
+    si, gi = np.unravel_index(int(np.argmax(e)), e.shape)
+    ex, ey = fpts[gi]
+    s1 = float(scales1[si])
+    hw = max(8e-3, 4 * fine_step_m)
+    step2 = 2 * fine_step_m
+    _, _, fpts = grid(max(0.0, ex - hw), min(wall.width_m, ex + hw),
+                       max(0.0, ey - hw), min(wall.height_m, ey + hw), step2)
+    fscales = s1 + np.arange(-scale_half, scale_half + 1e-12, 0.001) if scale_half > 0 else np.array([s1])
+    m, vals = lookup(real, tabs.d0, tabs.dd, pair_deltas(sensors, pi, pj, fpts), fscales, want_vals=True)
+    m, vals = m.ravel(), vals.reshape(-1, vals.shape[2])  # (S*G,), (S*G, P)
+    best = int(np.argmax(m))
+    allpts = np.tile(fpts, (len(fscales), 1))
+    allsc = np.repeat(fscales, len(fpts))
+    bm = wpairs.astype(np.float32) @ vals.T if len(wpairs) else m[None, :]
+    bscales = allsc[np.argmax(bm, axis=1)]  # the scale's bootstrap spread (calibration interval)
+    px, py = allpts[best]
+    s2 = float(allsc[best])
+    # position spread at the wall's scale (±0.01): with few sensors a resample can trade a far scale for a
+    # far position; the scale's own uncertainty enters the radius through its own term (scale_radius)
+    near = np.flatnonzero(np.abs(allsc - s2) <= 0.0100001)
+    bbest = near[np.argmax(bm[:, near], axis=1)]
+    _, _, ppts = grid(max(0.0, px - step2), min(wall.width_m, px + step2),
+                       max(0.0, py - step2), min(wall.height_m, py + step2), fine_step_m)
+    pscales = s2 + np.array([-0.0005, 0.0, 0.0005]) if scale_half > 0 else np.array([s2])
+    pm = lookup(real, tabs.d0, tabs.dd, pair_deltas(sensors, pi, pj, ppts), pscales)[0].ravel()
+    pbest = int(np.argmax(pm))
+    est = np.tile(ppts, (len(pscales), 1))[pbest]
+    r_boot = float(np.quantile(np.hypot(*(allpts[bbest] - allpts[best]).T), 0.95)) if len(wpairs) else 0.0
+    return est, float(pm[pbest]), float(pscales[pbest // len(ppts)]), r_boot, bscales
