@@ -86,6 +86,8 @@ def campaign(runs: int, workers: int, seed: int, csv: str | None, chunk: int = 2
     parts = []
     for i in range(0, 2 * runs, 2 * chunk):
         cases = a[i: i + 2 * chunk] + b[i: i + 2 * chunk]
+        if not cases:  # one station or one policy: the other list is shorter
+            break
         parts.append(run_cases(cases, workers=workers))
         df = pd.concat(parts, ignore_index=True)
         if csv:
