@@ -622,16 +622,23 @@ def step_loglik_matrix(shares_by_obs: np.ndarray, rates: np.ndarray, stds: np.nd
     With ``common_loading`` (n_obs,) [kg K^-1] and ``common_var`` [K^2 s^-2] the observations share a
     common-mode term: covariance D + common_var m m^T (D the independent variances), evaluated exactly by
     the rank-one update ([6]). ``extra_var`` carries independent per-observation terms (per-module
-    temperature offsets, crew) [kg^2 s^-2].
+    temperature offsets, crew) [kg^2 s^-2]; given as (L, n_obs) it evaluates L sets of them at once and
+    returns (L, n_rows, n_grid).
     """
     mu = -shares_by_obs[:, None, :] * grid[None, :, None] + offsets[None, None, :]
-    var = stds[None, None, :] ** 2 + (model.rel_std * mu) ** 2 + model.abs_std_kg_s ** 2 + extra_var[None, None, :]
+    var = stds[None, None, :] ** 2 + (model.rel_std * mu) ** 2 + model.abs_std_kg_s ** 2
     r = rates[None, None, :] - mu
-    ll = (-0.5 * r ** 2 / var - 0.5 * np.log(var)).sum(axis=2)
+    extra_var = np.asarray(extra_var, dtype=float)
+    if extra_var.ndim == 2:  # one set of independent terms per level (L, n_obs): output (L, n_rows, n_grid)
+        var = var[None] + extra_var[:, None, None, :]
+    else:
+        var = var + extra_var[None, None, :]
+    inv = 1.0 / var
+    ll = -0.5 * (r * r * inv).sum(axis=-1) - 0.5 * np.log(var).sum(axis=-1)
     if common_loading is not None and common_var > 0:
-        m = common_loading[None, None, :]
-        a = (m * m / var).sum(axis=2)
-        b = (r * m / var).sum(axis=2)
+        mi = common_loading * inv
+        a = (common_loading * mi).sum(axis=-1)
+        b = (r * mi).sum(axis=-1)
         denom = 1.0 + common_var * a
         ll = ll + 0.5 * common_var * b ** 2 / denom - 0.5 * np.log(denom)
     return ll
@@ -651,13 +658,10 @@ def step_loglik_thermometers(shares_by_obs: np.ndarray, rates: np.ndarray, stds:
     """
     lw = np.log(np.asarray(nuisance.transient_weights, dtype=float))
     lw = lw - np.logaddexp.reduce(lw)
-    out = None
-    for amp, w in zip(nuisance.transient_k, lw):
-        sd = transient_slope_sd(float(amp), span_s)
-        ll = step_loglik_matrix(shares_by_obs, rates, stds, offsets, extra_var + module_load2 * sd ** 2, grid,
-                                model, common_loading, common_var) + w
-        out = ll if out is None else np.logaddexp(out, ll)
-    return out
+    sd2 = np.array([transient_slope_sd(float(a), span_s) ** 2 for a in nuisance.transient_k])
+    ll = step_loglik_matrix(shares_by_obs, rates, stds, offsets, extra_var[None, :] + sd2[:, None] * module_load2[None, :],
+                            grid, model, common_loading, common_var)
+    return np.logaddexp.reduce(ll + lw[:, None, None], axis=0)
 
 
 def robust_step_loglik(ll_step: np.ndarray, eps: float = STEP_OUTLIER_PROB) -> np.ndarray:
