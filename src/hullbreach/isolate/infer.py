@@ -26,15 +26,15 @@ References
 .. [6] Rank-one update of a covariance (Sherman-Morrison): (D + s^2 m m^T)^-1 = D^-1 - s^2 D^-1 m m^T D^-1
    / (1 + s^2 m^T D^-1 m), det = det D (1 + s^2 m^T D^-1 m) (G. H. Golub, C. F. Van Loan, *Matrix
    Computations*, 4th ed., 2013, §2.1.4).
+.. [7] Outlier-robust likelihood as a mixture with a small probability that one observation is
+   corrupted: A. O'Hagan, "On outlier rejection phenomena in Bayes inference", JRSS B 41 (1979) 358-367;
+   here one step's telemetry is the observation and a corrupted step favours no hypothesis.
 .. [8] A thermometer error that appears once inside a fitting window (a power-on self-heating rise, a
    step, a drift starting): a step of size A at a uniformly random time u T of a window T moves the
    least-squares slope by 6 A u (1 - u) / T, of rms 6 A / (sqrt(30) T) (from the slope weights of [5]).
    Its size is unknown: a hierarchical prior over a few amplitudes, the step's likelihood marginalized
    over them (A. Gelman et al., *Bayesian Data Analysis*, 3rd ed., 2013, ch. 5), so the data of the
    step (the scatter of all its zone rates) say how far the thermometers can be trusted.
-.. [7] Outlier-robust likelihood as a mixture with a small probability that one observation is
-   corrupted: A. O'Hagan, "On outlier rejection phenomena in Bayes inference", JRSS B 41 (1979) 358-367;
-   here one step's telemetry is the observation and a corrupted step favours no hypothesis.
 """
 
 from __future__ import annotations
