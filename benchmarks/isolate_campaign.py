@@ -74,18 +74,22 @@ def plan_speed() -> None:
 
 
 def campaign(runs: int, workers: int, seed: int, csv: str | None, chunk: int = 20, crew_count: int = 3,
-             policies=("hullbreach", "iss"), stations=("iss-2025", "iss-2018")) -> pd.DataFrame:
+             policies=("hullbreach", "iss"), stations=("iss-2025", "iss-2018"), valve_area_m2: float = 0.0) -> pd.DataFrame:
     """Run in chunks (both stations interleaved, every case by every policy), appending to ``csv`` so that
     an interrupted benchmark keeps what it ran; then print the tables. ``crew_count`` people wait in the
     first escape vehicle (their O2 use is a loss of gas the session must tell from the leak)."""
-    a = build_cases("iss-2025", runs, "slow-1-2mmHg/day", seed=seed, crew_count=crew_count, policies=policies) \
+    a = build_cases("iss-2025", runs, "slow-1-2mmHg/day", seed=seed, crew_count=crew_count, policies=policies,
+                    valve_area_m2=valve_area_m2) \
         if "iss-2025" in stations else []
-    b = build_cases("iss-2018", runs, "ms09-0.6mmHg/h", seed=seed, crew_count=crew_count, policies=policies) \
+    b = build_cases("iss-2018", runs, "ms09-0.6mmHg/h", seed=seed, crew_count=crew_count, policies=policies,
+                    valve_area_m2=valve_area_m2) \
         if "iss-2018" in stations else []
     t = time.time()
     parts = []
     for i in range(0, 2 * runs, 2 * chunk):
         cases = a[i: i + 2 * chunk] + b[i: i + 2 * chunk]
+        if not cases:  # one station or one policy: the other list is shorter
+            break
         parts.append(run_cases(cases, workers=workers))
         df = pd.concat(parts, ignore_index=True)
         if csv:
@@ -166,6 +170,9 @@ def main() -> None:
     ap.add_argument("--skip-campaign", action="store_true")
     ap.add_argument("--crew-count", type=int, default=3, help="crew waiting in the first escape vehicle")
     ap.add_argument("--policies", nargs="+", default=["hullbreach", "iss"])
+    ap.add_argument("--valve-area-m2", type=float, default=0.0,
+                    help="equalization valve assumed on hatches the station file models without one "
+                         "(ISS hatches carry MPEVs; e.g. 2e-5); default 0: only the file's valves")
     ap.add_argument("--stations", nargs="+", default=["iss-2025", "iss-2018"])
     ap.add_argument("--report", default=None, help="only print the campaign tables of a CSV written by --csv")
     args = ap.parse_args()
@@ -177,7 +184,7 @@ def main() -> None:
     plan_speed()
     if not args.skip_campaign:
         campaign(args.runs, args.workers, args.seed, args.csv, crew_count=args.crew_count,
-                 policies=tuple(args.policies), stations=tuple(args.stations))
+                 policies=tuple(args.policies), stations=tuple(args.stations), valve_area_m2=args.valve_area_m2)
     if args.validate:
         validate(args.validate, args.workers, args.seed)
 

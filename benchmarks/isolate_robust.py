@@ -280,7 +280,7 @@ def main(argv=None) -> int:
             for m in mods:
                 rate = float(rng.uniform(1.0, 2.0))
                 seed = int(rng.integers(2 ** 31))
-                old = infer.Nuisance(0.0, 0.0, thermal_residual_k=0.0)
+                old = infer.Nuisance(0.0, 0.0, thermal_residual_k=0.0, transient_k=(0.0,), transient_weights=(1.0,))
                 models = [old] if a.only_baseline else ([None, old] if a.baseline else [None])
                 for nz in models:
                     try:

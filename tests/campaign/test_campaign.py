@@ -110,3 +110,14 @@ def test_clopper_pearson_interval():
     assert lo == pytest.approx(0.1871, abs=1e-4) and hi == pytest.approx(0.8129, abs=1e-4)
     with pytest.raises(CampaignError):
         clopper_pearson(3, 2)
+
+
+def test_build_cases_carries_the_valve_assumption():
+    """``build_cases(valve_area_m2=...)`` (benchmark ``--valve-area-m2``) sets every case's valve assumption,
+    which ``run_case`` hands to the session as ``Rules.assumed_valve_area_m2``; default 0 (only the station
+    file's valves)."""
+    from hullbreach.campaign import build_cases
+
+    cases = build_cases("iss-2025", 2, "slow-1-2mmHg/day", policies=("hullbreach",), seed=1, valve_area_m2=2e-5)
+    assert all(c.valve_area_m2 == 2e-5 for c in cases)
+    assert build_cases("iss-2025", 1, "slow-1-2mmHg/day", policies=("hullbreach",), seed=1)[0].valve_area_m2 == 0.0

@@ -34,9 +34,10 @@ class CampaignError(HullbreachError):
 
 
 def build_cases(station: str, n: int, rate_class: str, policies=("hullbreach", "iss"), seed: int = 0,
-                telemetry: str = "fast", crew_count: int = 3) -> list:
+                telemetry: str = "fast", crew_count: int = 3, valve_area_m2: float = 0.0) -> list:
     """``n`` cases per policy: the leaking module drawn by the station's leak priors, the rate uniform in the
-    class, a noise seed each; every policy runs the same cases (paired comparison)."""
+    class, a noise seed each; every policy runs the same cases (paired comparison). ``valve_area_m2`` [m^2]:
+    the equalization valve assumed on hatches the station file models without one (``Case.valve_area_m2``)."""
     if rate_class not in RATE_CLASSES:
         raise CampaignError(f"unknown leak-size class {rate_class!r}", hint=f"use one of {', '.join(RATE_CLASSES)}")
     if n < 1:
@@ -56,7 +57,7 @@ def build_cases(station: str, n: int, rate_class: str, policies=("hullbreach", "
         s = int(rng.integers(2 ** 31))
         for pol in policies:
             cases.append(Case(station, m, leak_mass_flow_from_rate(st, rate), seed=s, policy=pol, label=rate_class,
-                              telemetry=telemetry, crew_count=crew_count))
+                              telemetry=telemetry, crew_count=crew_count, valve_area_m2=valve_area_m2))
     return cases
 
 

@@ -52,7 +52,9 @@ class Case:
     ``thermal_amplitude_k`` the orbital temperature cycle [K]; ``hvac_noise_k`` Gauss-Markov temperature
     noise [K] (seen by the thermometers). ``nuisance`` the simulator's nuisance preset (``realistic``:
     unmeasured bulk-gas offsets, thermometer lag and self-heating, pressure drift; ``none``: the former
-    simulator). The ``fast`` sensor path reads the simulator's truth, whose temperatures include the
+    simulator). ``valve_area_m2`` [m^2]: the equalization valve the session may assume on hatches the
+    station file models without one (``Rules.assumed_valve_area_m2``; ISS hatches carry manual pressure
+    equalization valves, the station files model only Quest's); 0: only the file's valves. The ``fast`` sensor path reads the simulator's truth, whose temperatures include the
     unmeasured offset: with ``realistic`` only ``full`` telemetry hides it from the thermometers.
     """
 
@@ -69,6 +71,7 @@ class Case:
     telemetry: str = "fast"
     max_steps: int = 30
     nuisance: str = "realistic"
+    valve_area_m2: float = 0.0
 
 
 def station_rate_to_mdot(station: Station, rate_pa_s: float) -> float:
@@ -152,7 +155,10 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
     crew = Crew(count=case.crew_count, module=evs[0], o2_makeup=False) if (case.crew_count and evs) else Crew()
     thermal = (ThermalProfile(module="*", orbital_amplitude_k=case.thermal_amplitude_k, hvac_noise_k=case.hvac_noise_k),)
     leak = Leak(module=case.module, onset_s=0.0, effective_area_m2=area)
+    from hullbreach.isolate.constraints import Rules
+
     sess = IsolationSession(st, leak_mass_flow_kg_s=est, seed=case.seed, policy=case.policy,
+                            rules=Rules(assumed_valve_area_m2=case.valve_area_m2),
                             crew=({evs[0]: case.crew_count} if (case.crew_count and evs) else None))
     events: list = []
     t0 = 0.0

@@ -29,6 +29,12 @@ References
 .. [7] Outlier-robust likelihood as a mixture with a small probability that one observation is
    corrupted: A. O'Hagan, "On outlier rejection phenomena in Bayes inference", JRSS B 41 (1979) 358-367;
    here one step's telemetry is the observation and a corrupted step favours no hypothesis.
+.. [8] A thermometer error that appears once inside a fitting window (a power-on self-heating rise, a
+   step, a drift starting): a step of size A at a uniformly random time u T of a window T moves the
+   least-squares slope by 6 A u (1 - u) / T, of rms 6 A / (sqrt(30) T) (from the slope weights of [5]).
+   Its size is unknown: a hierarchical prior over a few amplitudes, the step's likelihood marginalized
+   over them (A. Gelman et al., *Bayesian Data Analysis*, 3rd ed., 2013, ch. 5), so the data of the
+   step (the scatter of all its zone rates) say how far the thermometers can be trusted.
 """
 
 from __future__ import annotations
@@ -81,6 +87,17 @@ ORBITAL_PERIOD_S = 5560.0
 #: step gives against any hypothesis to a factor 1/eps, so that a later step can overturn an earlier
 #: one ([7]); estimate.
 STEP_OUTLIER_PROB = 1.0e-6
+#: Amplitudes [K] of a thermometer transient per thermometer inside one step's window ([8]), and their
+#: prior weights [-]. 0 K: thermometers as declared (noise, quantization, the terms above); 0.1 K: the
+#: steady self-heating of a powered cabin temperature sensor (the simulator's realistic default,
+#: docs/simulator.md, an estimate); 0.3 K and 1 K: a power-on transient or a sensor that warms with its own
+#: electronics (the Astro Pi Sense HAT in Columbus reads ~5 K above the cabin air, tests/data/real and
+#: docs/detection.md; a transient of a fifth of that is the top level). Weights: an estimate favouring
+#: thermometers that behave; the data of each step re-weigh them.
+THERMOMETER_TRANSIENT_K = (0.0, 0.1, 0.3, 1.0)
+THERMOMETER_TRANSIENT_WEIGHTS = (0.4, 0.3, 0.2, 0.1)
+#: rms slope of a unit step at a uniformly random time of a unit window ([8]): 6 / sqrt(30) [-].
+STEP_SLOPE_RMS = 6.0 / math.sqrt(30.0)
 #: Number of points of the time grid on which the OU slope variance is evaluated ([5]) [-].
 OU_GRID_POINTS = 64
 
@@ -212,13 +229,27 @@ class Nuisance:
     ``common_sd_k`` [K] shared by all modules, ``module_sd_k`` [K] independent per module, both
     Ornstein-Uhlenbeck with correlation time ``tau_s`` [s]; ``thermal_residual_k`` [K] the error each
     module's thermometer leaves on the orbital cycle of period ``period_s`` [s]. All zero: independent
-    zone errors (the model before issue 16)."""
+    zone errors (the model before issue 16).
+
+    ``transient_k`` [K] with ``transient_weights`` [-]: the prior over the amplitude of a thermometer
+    error appearing inside a step's window (self-heating after power-on, a step, a drift), independent
+    per thermometer ([8], :func:`transient_slope_sd`); ``(0.0,)`` leaves it out (the model of session 2).
+    """
 
     common_sd_k: float = NUISANCE_COMMON_SD_K
     module_sd_k: float = NUISANCE_MODULE_SD_K
     tau_s: float = NUISANCE_TAU_S
     thermal_residual_k: float = THERMAL_RESIDUAL_K
     period_s: float = ORBITAL_PERIOD_S
+    transient_k: tuple = THERMOMETER_TRANSIENT_K
+    transient_weights: tuple = THERMOMETER_TRANSIENT_WEIGHTS
+
+    def __post_init__(self):
+        if len(self.transient_k) != len(self.transient_weights) or not self.transient_k \
+                or any(a < 0 for a in self.transient_k) or any(w <= 0 for w in self.transient_weights):
+            raise IsolationError("Nuisance.transient_k and transient_weights must be non-empty, of equal length, "
+                                 f"amplitudes >= 0 K and weights > 0 (got {self.transient_k}, {self.transient_weights})",
+                                 hint="e.g. transient_k=(0.0, 0.3), transient_weights=(0.7, 0.3)")
 
     def slope_sds(self, span_s: float) -> tuple[float, float]:
         """(common, per-module) sd of the temperature-error slope over a window [K s^-1]; the per-module
@@ -233,6 +264,16 @@ def _slope_sds(nz: "Nuisance", log_span: float) -> tuple[float, float]:
     mod = math.hypot(ou_slope_sd(nz.module_sd_k, nz.tau_s, span_s),
                      sine_slope_sd(nz.thermal_residual_k, nz.period_s, span_s))
     return ou_slope_sd(nz.common_sd_k, nz.tau_s, span_s), mod
+
+
+def transient_slope_sd(amplitude_k: float, span_s: float) -> float:
+    """rms least-squares slope [K s^-1] of a thermometer error step of ``amplitude_k`` [K] at a random time
+    inside a window of ``span_s`` [s] ([8]): 6 A / (sqrt(30) T). A rise with a time constant shorter than the
+    window (a self-heating transient) moves the slope as a step does; a longer one moves it less (this
+    bound is then conservative)."""
+    if amplitude_k <= 0 or span_s <= 0:
+        return 0.0
+    return STEP_SLOPE_RMS * amplitude_k / span_s
 
 
 def zone_loadings(station: Station, zones: list, pressures_pa: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -581,19 +622,46 @@ def step_loglik_matrix(shares_by_obs: np.ndarray, rates: np.ndarray, stds: np.nd
     With ``common_loading`` (n_obs,) [kg K^-1] and ``common_var`` [K^2 s^-2] the observations share a
     common-mode term: covariance D + common_var m m^T (D the independent variances), evaluated exactly by
     the rank-one update ([6]). ``extra_var`` carries independent per-observation terms (per-module
-    temperature offsets, crew) [kg^2 s^-2].
+    temperature offsets, crew) [kg^2 s^-2]; given as (L, n_obs) it evaluates L sets of them at once and
+    returns (L, n_rows, n_grid).
     """
     mu = -shares_by_obs[:, None, :] * grid[None, :, None] + offsets[None, None, :]
-    var = stds[None, None, :] ** 2 + (model.rel_std * mu) ** 2 + model.abs_std_kg_s ** 2 + extra_var[None, None, :]
+    var = stds[None, None, :] ** 2 + (model.rel_std * mu) ** 2 + model.abs_std_kg_s ** 2
     r = rates[None, None, :] - mu
-    ll = (-0.5 * r ** 2 / var - 0.5 * np.log(var)).sum(axis=2)
+    extra_var = np.asarray(extra_var, dtype=float)
+    if extra_var.ndim == 2:  # one set of independent terms per level (L, n_obs): output (L, n_rows, n_grid)
+        var = var[None] + extra_var[:, None, None, :]
+    else:
+        var = var + extra_var[None, None, :]
+    inv = 1.0 / var
+    ll = -0.5 * (r * r * inv).sum(axis=-1) - 0.5 * np.log(var).sum(axis=-1)
     if common_loading is not None and common_var > 0:
-        m = common_loading[None, None, :]
-        a = (m * m / var).sum(axis=2)
-        b = (r * m / var).sum(axis=2)
+        mi = common_loading * inv
+        a = (common_loading * mi).sum(axis=-1)
+        b = (r * mi).sum(axis=-1)
         denom = 1.0 + common_var * a
         ll = ll + 0.5 * common_var * b ** 2 / denom - 0.5 * np.log(denom)
     return ll
+
+
+def step_loglik_thermometers(shares_by_obs: np.ndarray, rates: np.ndarray, stds: np.ndarray, offsets: np.ndarray,
+                             extra_var: np.ndarray, grid: np.ndarray, model: ObservationModel,
+                             common_loading: np.ndarray, common_var: float, module_load2: np.ndarray,
+                             nuisance: "Nuisance", span_s: float) -> np.ndarray:
+    """:func:`step_loglik_matrix` marginalized over the amplitude of a thermometer transient ([8]).
+
+    ``module_load2`` (n_obs,) [kg^2 K^-2] is the sum over the zone's modules of (M_m / T_m)^2 (each
+    thermometer errs on its own); at amplitude A every observation gets the independent extra variance
+    module_load2 x :func:`transient_slope_sd` (A, ``span_s``)^2. The levels share one amplitude per step (a
+    step whose zones scatter more than declared raises it for all) and are weighted by
+    ``nuisance.transient_weights``. Returns the log-likelihood (n_rows, n_grid).
+    """
+    lw = np.log(np.asarray(nuisance.transient_weights, dtype=float))
+    lw = lw - np.logaddexp.reduce(lw)
+    sd2 = np.array([transient_slope_sd(float(a), span_s) ** 2 for a in nuisance.transient_k])
+    ll = step_loglik_matrix(shares_by_obs, rates, stds, offsets, extra_var[None, :] + sd2[:, None] * module_load2[None, :],
+                            grid, model, common_loading, common_var)
+    return np.logaddexp.reduce(ll + lw[:, None, None], axis=0)
 
 
 def robust_step_loglik(ll_step: np.ndarray, eps: float = STEP_OUTLIER_PROB) -> np.ndarray:

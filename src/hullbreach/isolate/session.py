@@ -271,8 +271,10 @@ class IsolationSession:
     closed_hatches : iterable of str, optional
         Hatches closed now, when they differ from the station file.
     nuisance : infer.Nuisance, optional
-        Unmeasured bulk-temperature offsets to allow for (default: common 0.1 K, per module 0.03 K, tau
-        6 h); ``infer.Nuisance(0, 0)`` gives the old independent-error model.
+        Unmeasured bulk-temperature offsets and thermometer transients to allow for (default: common
+        0.1 K, per module 0.03 K, tau 6 h; a transient per thermometer of 0-1 K, its size read from each
+        step's data); ``infer.Nuisance(0, 0, thermal_residual_k=0, transient_k=(0.0,),
+        transient_weights=(1.0,))`` gives the old independent-error model.
     """
 
     def __init__(self, station: Station, leak_mass_flow_kg_s: float, seed: int = 0, *, policy: str = "hullbreach",
@@ -592,9 +594,10 @@ class IsolationSession:
                 sd_c, sd_m = self.nuisance.slope_sds(float(tcp))
                 # hypotheses with the same shares per observed zone have the same likelihood
                 uniq, inv = np.unique(obs_shares[:, ui], axis=0, return_inverse=True)
-                ll_u = infer.step_loglik_matrix(uniq, np.array(r_arr), np.array(sd_arr), offs[ui],
-                                                extra[ui] + s_load_m2[ui] * sd_m ** 2, self.grid, self.model,
-                                                s_load_c[ui], sd_c ** 2)
+                ll_u = infer.step_loglik_thermometers(uniq, np.array(r_arr), np.array(sd_arr), offs[ui],
+                                                      extra[ui] + s_load_m2[ui] * sd_m ** 2, self.grid, self.model,
+                                                      s_load_c[ui], sd_c ** 2, s_load_m2[ui], self.nuisance,
+                                                      float(tcp))
                 ll_step = infer.robust_step_loglik(ll_u[np.asarray(inv).reshape(-1)])
             else:
                 ll_step = np.zeros_like(self.ll)
