@@ -291,17 +291,20 @@ def test_equipment_match_adds_the_source_radius():
     assert near_equipment(eq, (0.5, 0.59), float("inf"), 0.1)
 
 
-def test_hidden_copies_are_the_first_layers_sources_again():
+def test_source_copies_are_the_first_layers_sources_again():
     """A hidden-layer source with a position within 10 cm of the loudest or 20 cm of another first-layer
-    source is a copy; one farther away is a source."""
-    from hullbreach.locate.sources import hidden_copies
+    source is a copy, and so is a first-layer source with a twin within 8 cm of an earlier source; one
+    farther away is a source."""
+    from hullbreach.locate.sources import source_copies
 
     def src(layer, *xs):
         return dict(layer=layer, group=[dict(x=np.array(x)) for x in xs])
 
     found = [src(0, (0.2, 0.2)), src(0, (0.8, 0.8)), src(1, (0.27, 0.2)), src(1, (0.2, 0.35)),
              src(1, (0.5, 0.5), (0.95, 0.8)), src(1, (0.5, 0.2))]
-    assert hidden_copies(found) == [2, 4]
+    assert source_copies(found) == [2, 4]
+    first = [src(0, (0.2, 0.2)), src(0, (0.6, 0.6), (0.25, 0.2)), src(0, (0.6, 0.2), (0.2, 0.35))]
+    assert source_copies(first) == [1]
 
 
 def test_reference_verdict_has_an_undecided_middle():

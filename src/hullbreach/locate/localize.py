@@ -684,8 +684,8 @@ def locate(
         thr2 = srcs.null_threshold(coarse(R2_sur, s_wall), margin=2.0)
         G_layers.append(G2)
         clean(R2, thr2, 1, max_sources)
-        drop = srcs.hidden_copies(found)  # the first layer's sources seen again in the hidden one
-        found = [src for k, src in enumerate(found) if k not in drop]
+    drop = srcs.source_copies(found)  # CLEAN residues and hidden-layer copies of sources already found
+    found = [src for k, src in enumerate(found) if k not in drop]
 
     # describe each source, then the leak odds
     ref_check = None
@@ -727,11 +727,11 @@ def locate(
     # scattered or residual lobe — is less likely the leak than the source itself; a source hidden under a
     # louder one is compared within the hidden layer)
     layer = {si: src["layer"] for si, src in enumerate(found)}
-    smax = {ly: max([c.score for c in cands if layer[c.source] == ly], default=1.0) for ly in set(layer.values())}
+    smax = {ly: srcs.strongest_unidentified([(c.score, c.kind) for c in cands if layer[c.source] == ly])
+            for ly in set(layer.values())}
     # (a hidden-layer source counts half: the layer also holds what finite averaging leaves of the loudest)
-    odds = np.array([c.leak_likelihood / max(1 - c.leak_likelihood, 1e-9) * c.probability
-                     * (max(c.score, 0) / smax[layer[c.source]]) ** 2 * (0.5 if layer[c.source] else 1.0)
-                     for c in cands])
+    odds = np.array([srcs.leak_odds(c.leak_likelihood, c.probability, max(c.score, 0) / smax[layer[c.source]],
+                                    bool(layer[c.source])) for c in cands])
     probs = odds / odds.sum() if len(cands) else odds
     cands = [dataclasses.replace(c, probability=float(p)) for c, p in zip(cands, probs)]
     cands.sort(key=lambda c: c.probability, reverse=True)
