@@ -165,8 +165,11 @@ def source_copies(found: list) -> list[int]:
       dropped real leaks whose far twin fell near the machine (``loud`` #15).
     * Hidden layer: it exists to show a source buried under the loudest one. But the eigen-removal takes
       away only the frequency bins where a source dominated and leaves the rest, whose chirped lobes,
-      searched again, peak 5–7 cm from it, with twins (``band+ref`` #1 and #5, ``sweep`` #2). Dropped when
-      one of its positions lies within :data:`HIDDEN_COPY_M` of a first-layer source's best position.
+      searched again, peak 5–7 cm from it, with twins (``sweep`` #2: a twin 5.5 cm from the loudest).
+      Dropped when one of its positions lies within :data:`HIDDEN_COPY_M` of the loudest source, or its
+      best position within that of another first-layer source's best. Twins are not used for the others:
+      a real leak buried under 15 dB of machinery had a twin 6 cm from a residue of the machine (``worst``
+      #0); copies of a weaker first-layer source are therefore kept (``band+ref`` #1, #5: listed, ranked).
 
     Limit: a real source that close to another one's position is dropped with the copies.
     """
@@ -175,8 +178,12 @@ def source_copies(found: list) -> list[int]:
         xs = [np.asarray(g["x"]) for g in s["group"]]
         if s["layer"] == 0:
             near = [(np.asarray(e["group"][0]["x"]), e["r95"] + s["r95"]) for e in found[:k] if e["layer"] == 0]
-        else:
+        else:  # any position near the loudest; only the best position near the others
             near = [(np.asarray(e["group"][0]["x"]), HIDDEN_COPY_M) for e in found if e["layer"] == 0]
+            if any(math.hypot(*(x - near[0][0])) < HIDDEN_COPY_M for x in xs) or any(
+                    math.hypot(*(xs[0] - f)) < r for f, r in near[1:]):
+                out.append(k)
+            continue
         if any(math.hypot(*(x - f)) < r for x in xs for f, r in near):
             out.append(k)
     return out
