@@ -15,6 +15,13 @@ Cases:
           spectrum, the indistinguishable case (reported separately: the limit)
   worst   every knob at its harsh end (loud source 15 dB, stationary band noise)
   noise   independent Gaussian noise on all sensors: must say "no source"
+  CASE+ref  (CASE one of loud, machine, band, worst) the same recordings, and the operator's cue: a
+          reference recording of the same wall by the same sensors with the equipment running and no leak
+          (new noise realisation, the equipment's level drifted uniformly within ±3 dB, in every other
+          reference the equipment cycling on/off at 20–50 ms) passed as ``reference=``
+  CASE+eq   the same recordings, and the other cue: the equipment's position named in the wall file
+          with a position error uniform in a disc of 8 cm (passed as ``equipment_m=``)
+          goal for both: leak among candidates ≥ 95 %, first ≥ 80 %
   timing  one localization, 16 sensors, 0.5 s at 1 MHz: goal < 2 s
 
 Methods side by side on the same recordings: hullbreach (this branch, dispersive), GCC-PHAT (the same
@@ -52,6 +59,7 @@ from hullbreach.locate.signals import Recording  # noqa: E402
 from hullbreach.locate.wall import Stiffener, Wall  # noqa: E402
 
 HIT_M = 0.03  # a candidate within 3 cm of the leak "is" the leak
+EQUIPMENT_ERROR_M = 0.08  # +eq cases: the wall file's equipment position is off by up to this [m]
 
 
 def declared_wall() -> Wall:
@@ -97,16 +105,24 @@ def _score(res, leak):
             for c in res.candidates]
     among = any(d <= HIT_M for d, _ in near)
     leak_cov = any(d <= HIT_M and d <= r for d, r in near)
+    # the probability the answer gives to the leak (its candidates within 3 cm), for the calibration check
+    p_leak = sum(getattr(c, "probability", 0.0) for c in res.candidates
+                 if math.hypot(c.position_m[0] - leak[0], c.position_m[1] - leak[1]) <= HIT_M)
+    n_src = len({getattr(c, "source", k) for k, c in enumerate(res.candidates)})
     return dict(status=getattr(res, "status", "found"), err=err, r95=res.uncertainty_radius_m,
                 covered=err <= res.uncertainty_radius_m, among=among, first=err <= HIT_M, n=len(res.candidates),
+                n_sources=n_src, p_leak=float(p_leak), p_first=float(getattr(res.candidates[0], "probability", 1.0)),
                 leak_covered=leak_cov, t=res.elapsed_s)
 
 
 def run_one(args):
-    case_name, i, duration_s = args
+    full_name, i, duration_s = args
+    case_name, _, cue = full_name.partition("+")
+    # the base case's seed: CASE+ref and CASE+eq score the very recordings of CASE, with a cue added
     rng = np.random.default_rng([i, len(case_name), ord(case_name[0])])
     wall = declared_wall()
     sens = gen.perimeter(16, wall.width_m, wall.height_m)
+    kw = {}
     if case_name == "noise":
         sig = rng.standard_normal((16, int(duration_s * 1e6)))
         rec = Recording(1e6, sens, sig)
@@ -119,12 +135,22 @@ def run_one(args):
         syn = gen.run_case(c, sens, duration_s=duration_s, seed=rng)
         rec = Recording(syn.fs_hz, syn.declared_sensors_m, syn.signals)
         leak = c.leak_m
+        crng = np.random.default_rng([i, len(full_name), 7])  # the cue's own draws
+        if cue == "ref":
+            ref = gen.run_reference(c, syn, duration_s=duration_s, seed=crng,
+                                    on_off_period_s=crng.uniform(0.02, 0.05) if i % 2 else None)
+            kw = dict(reference=Recording(ref.fs_hz, ref.declared_sensors_m, ref.signals))
+        elif cue == "eq":
+            a, r = crng.uniform(0, 2 * np.pi), EQUIPMENT_ERROR_M * math.sqrt(crng.uniform())
+            kw = dict(equipment_m=[(c.other.position_m[0] + r * math.cos(a), c.other.position_m[1] + r * math.sin(a))])
+        elif cue:
+            raise SystemExit(f"unknown cue {cue!r} in case {full_name!r}: use +ref or +eq")
         info = dict(tf=c.thickness_factor, ef=c.modulus_factor, refl=c.plate.edge_reflection, snr=c.snr_db,
                     other_db=None if c.other is None else c.other.level_db,
                     other_cycling=None if c.other is None else c.other.on_off_period_s is not None,
                     other_am_hz=None if c.other is None else c.other.modulation_hz)
-    out = {"case": case_name, "i": i, **info}
-    fns = {"hullbreach": lambda: locate(wall, rec), "gcc-phat": lambda: locate(wall, rec, method="gcc-phat"),
+    out = {"case": full_name, "i": i, **info}
+    fns = {"hullbreach": lambda: locate(wall, rec, **kw), "gcc-phat": lambda: locate(wall, rec, method="gcc-phat", **kw),
            "53ac87c": lambda: _old_locate()(wall, rec), "64d1eea": lambda: _main_locate()(wall, rec)}
     for name in METHODS:
         fn = fns[name]
@@ -150,6 +176,11 @@ def summarize(rows, method):
     d["no_source"] = sum(r[method]["status"] == "no source" for r in rows) / n
     d["ambiguous"] = sum(r[method]["status"] == "ambiguous" for r in rows) / n
     d["mean_t_s"] = float(np.mean([r[method]["t"] for r in rows]))
+    found = [r[method] for r in rows if r[method]["err"] is not None and "p_leak" in r[method]]
+    if found:  # calibration: the mean probability given to the leak vs how often it is ranked first
+        d["mean_p_leak"] = float(np.mean([s["p_leak"] for s in found]))
+        d["mean_p_first"] = float(np.mean([s["p_first"] for s in found]))
+        d["mean_sources_listed"] = float(np.mean([s["n_sources"] for s in found]))
     return d
 
 
@@ -197,7 +228,8 @@ def main(argv=None):
     for c in cases:
         if c == "timing":
             continue
-        n = a.n_worst if c == "worst" else a.n_noise if c == "noise" else a.n
+        base = c.partition("+")[0]
+        n = a.n_worst if base == "worst" else a.n_noise if base == "noise" else a.n
         jobs += [(c, i, a.duration_ms / 1e3) for i in range(n)]
     with ProcessPoolExecutor(a.workers) as ex:
         rows = list(ex.map(run_one, jobs))

@@ -93,6 +93,8 @@ class Synthetic:
     signals: np.ndarray = field(repr=False)
     true_sensors_m: np.ndarray = field(repr=False)
     sources: tuple[NoiseSource, ...] = ()
+    gains: np.ndarray | None = field(default=None, repr=False)  # per-channel gain [-]
+    delays_s: np.ndarray | None = field(default=None, repr=False)  # per-channel timing error [s]
 
 
 def mindlin_wavenumber(f_hz, plate: Plate) -> np.ndarray:
@@ -173,8 +175,15 @@ def _source_spectrum(src: NoiseSource, f: np.ndarray) -> np.ndarray:
 
 
 def simulate(plate: Plate, declared_sensors_m, sources, *, fs_hz: float = 1e6, duration_s: float = 0.1,
-             snr_db: float = 0.0, errors: SensorErrors = SensorErrors(), seed=0) -> Synthetic:
-    """Simulate the sensors' signals (module docstring). The first source must be the leak."""
+             snr_db: float = 0.0, errors: SensorErrors = SensorErrors(), seed=0, leak_gain: float = 1.0,
+             same_sensors_as: Synthetic | None = None) -> Synthetic:
+    """Simulate the sensors' signals (module docstring). The first source must be the leak.
+
+    ``leak_gain`` multiplies the leak's signal after every other level has been set relative to it (0: a
+    reference recording of the same wall without the leak, the equipment and the sensors' self-noise at
+    the same absolute levels). ``same_sensors_as``: reuse that recording's true sensor positions, gains
+    and timing errors (the same sensors recording again) instead of drawing new ones.
+    """
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     decl = np.asarray(declared_sensors_m, dtype=float)
     N = decl.shape[0]
@@ -183,6 +192,8 @@ def simulate(plate: Plate, declared_sensors_m, sources, *, fs_hz: float = 1e6, d
     true = decl + np.stack([rad * np.cos(ang), rad * np.sin(ang)], axis=1)
     true[:, 0] = np.clip(true[:, 0], 1e-3, plate.width_m - 1e-3)
     true[:, 1] = np.clip(true[:, 1], 1e-3, plate.height_m - 1e-3)
+    if same_sensors_as is not None:
+        true = same_sensors_as.true_sensors_m
     n = int(round(duration_s * fs_hz))
     f = np.fft.rfftfreq(n, 1 / fs_hz)
     fb = f[1:]
@@ -203,15 +214,17 @@ def simulate(plate: Plate, declared_sensors_m, sources, *, fs_hz: float = 1e6, d
         X[:, 1:] = Hs * S[None, :]
         parts.append(np.fft.irfft(X, n=n, axis=1))
     leak_var = np.var(parts[0], axis=1)
-    sig = parts[0].copy()
+    sig = leak_gain * parts[0]
     for src, x in zip(sources[1:], parts[1:]):
         scale = math.sqrt(np.mean(leak_var) * 10 ** (src.level_db / 10) / max(np.mean(np.var(x, axis=1)), 1e-300))
         sig += scale * x
     sig += np.sqrt(leak_var / 10 ** (snr_db / 10))[:, None] * rng.standard_normal((N, n))
     gains = 10 ** (rng.uniform(-errors.gain_db, errors.gain_db, N) / 20)
     delays = rng.uniform(-errors.timing_s, errors.timing_s, N)
+    if same_sensors_as is not None:
+        gains, delays = same_sensors_as.gains, same_sensors_as.delays_s
     spec = np.fft.rfft(sig, axis=1) * np.exp(-2j * np.pi * f[None, :] * delays[:, None]) * gains[:, None]
-    return Synthetic(float(fs_hz), decl, np.fft.irfft(spec, n=n, axis=1), true, tuple(sources))
+    return Synthetic(float(fs_hz), decl, np.fft.irfft(spec, n=n, axis=1), true, tuple(sources), gains, delays)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -308,6 +321,27 @@ def run_case(case: Case, sensors_m, *, duration_s: float = 0.1, fs_hz: float = 1
     srcs = [NoiseSource(case.leak_m)] + ([case.other] if case.other is not None else [])
     return simulate(case.plate, sensors_m, srcs, fs_hz=fs_hz, duration_s=duration_s, snr_db=case.snr_db,
                     errors=case.errors, seed=seed)
+
+
+def run_reference(case: Case, recording: Synthetic, *, duration_s: float = 0.1, fs_hz: float = 1e6,
+                  drift_db: float = 3.0, on_off_period_s: float | None = None, seed=0) -> Synthetic:
+    """A reference recording of the same wall by the same sensors: the equipment running, no leak.
+
+    A new noise realisation; the equipment's level differs from the recording's by a uniform draw in
+    ±``drift_db`` [dB] (equipment is never exactly as loud twice); ``on_off_period_s``: it cycles on and off
+    at this period during the reference. The sensors' self-noise has the same absolute level as in the
+    recording (it is set relative to the leak's received variance before the leak is removed).
+    """
+    if case.other is None:
+        raise ValueError("a reference recording needs equipment (case.other)")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    o = case.other
+    eq = NoiseSource(o.position_m, o.level_db + rng.uniform(-drift_db, drift_db), o.kind, o.band_hz,
+                     on_off_period_s if on_off_period_s is not None else o.on_off_period_s,
+                     o.modulation_depth, o.modulation_hz)
+    return simulate(case.plate, recording.declared_sensors_m, [NoiseSource(case.leak_m), eq], fs_hz=fs_hz,
+                    duration_s=duration_s, snr_db=case.snr_db, errors=case.errors, seed=rng, leak_gain=0.0,
+                    same_sensors_as=recording)
 
 
 def pitch_catch(plate: Plate, sensors_m, *, fs_hz: float = 1e6, n: int = 2048, band_hz=(30e3, 300e3),

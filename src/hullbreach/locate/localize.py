@@ -630,6 +630,8 @@ def locate(
         thr2 = srcs.null_threshold(coarse(R2_sur, s_wall), margin=2.0)
         G_layers.append(G2)
         clean(R2, thr2, 1, max_sources)
+    drop = srcs.source_copies(found)  # CLEAN residues and hidden-layer copies of sources already found
+    found = [src for k, src in enumerate(found) if k not in drop]
 
     # describe each source, then the leak odds
     ref_check = None
@@ -642,13 +644,12 @@ def locate(
         nref = min(nseg, _segment_length(ref_rec, wall, band_hz))
         fr, Gr = _cross_spectra(ref_rec, nref, band_hz)[:2]
         tr = tables(Gr, fr, ref_rec.fs_hz)
-        sur_r = Recording(ref_rec.fs_hz, sensors, srcs.shifted_surrogate(ref_rec.signals))
-        tsr = tables(_cross_spectra(sur_r, nref, band_hz)[1], fr, ref_rec.fs_hz)
-        envr, envsr = envelope(magnitude(tr.R)), envelope(magnitude(tsr.R))
-        thr_r = srcs.null_threshold(srp.srp_map(envsr, tr.d0, tr.dd, pi, pj, sensors, pts))
 
-        def ref_check(x, s):
-            return bool(srp.srp_map(envr, tr.d0, tr.dd, pi, pj, sensors, np.asarray(x)[None, :], scale=s)[0] >= thr_r)
+        # are each source's own pair lobes in the reference (sources.reference_ratios)
+        ref_ratio = dict(zip(map(id, found), srcs.reference_ratios(tr.R, tabs.R, tr.d0, tr.dd, found, kern)))
+
+        def ref_check(src):
+            return srcs.reference_verdict(ref_ratio[id(src)])
 
     # shaft-rate amplitude modulation, attributed to the sources by their spreading pattern (machinery)
     mods = srcs.modulation(rec.signals, rec.fs_hz, sensors, np.array([src["group"][0]["x"] for src in found]).reshape(-1, 2),
@@ -663,8 +664,8 @@ def locate(
                      and mods.index[si] >= 0.5 * mods.index.max())
         info = srcs.characterize(f, G_layers[src["layer"]], Xseg, k_model, sensors, pi, pj, top["x"], src["scale"], src["dhat"],
                                  src["inl"], rec.fs_hz, nseg, band_hz)
-        near = bool(len(eq) and np.min(np.hypot(*(eq - top["x"]).T)) <= equipment_radius_m)
-        in_ref = ref_check(top["x"], src["scale"]) if ref_check is not None else None
+        near = srcs.near_equipment(eq, top["x"], src["r95"], equipment_radius_m)
+        in_ref = ref_check(src) if ref_check is not None else None
         ll, why = srcs.leak_likelihood(info, near, in_ref, (mods.rate_hz, float(mods.index[si])) if modulated else None)
         for g, share in zip(src["group"], src["shares"]):
             cands.append(Candidate((float(g["x"][0]), float(g["x"][1])), g["score"], src["r95"],
@@ -675,11 +676,11 @@ def locate(
     # scattered or residual lobe — is less likely the leak than the source itself; a source hidden under a
     # louder one is compared within the hidden layer)
     layer = {si: src["layer"] for si, src in enumerate(found)}
-    smax = {ly: max([c.score for c in cands if layer[c.source] == ly], default=1.0) for ly in set(layer.values())}
+    smax = {ly: srcs.strongest_unidentified([(c.score, c.kind) for c in cands if layer[c.source] == ly])
+            for ly in set(layer.values())}
     # (a hidden-layer source counts half: the layer also holds what finite averaging leaves of the loudest)
-    odds = np.array([c.leak_likelihood / max(1 - c.leak_likelihood, 1e-9) * c.probability
-                     * (max(c.score, 0) / smax[layer[c.source]]) ** 2 * (0.5 if layer[c.source] else 1.0)
-                     for c in cands])
+    odds = np.array([srcs.leak_odds(c.leak_likelihood, c.probability, max(c.score, 0) / smax[layer[c.source]],
+                                    bool(layer[c.source])) for c in cands])
     probs = odds / odds.sum() if len(cands) else odds
     cands = [dataclasses.replace(c, probability=float(p)) for c, p in zip(cands, probs)]
     cands.sort(key=lambda c: c.probability, reverse=True)
