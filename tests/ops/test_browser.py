@@ -76,8 +76,14 @@ def test_open_mct_dashboard_loads_with_the_station_view(browser, replay):
     assert _wait(lambda: "LEAK ALARM" in el.inner_text(), timeout=120), el.inner_text()
     assert "reserve" in el.inner_text()
     assert "Next step 1" in page.inner_text("[data-testid=station-step]")
-    # the tree holds the dictionary: raw and derived folders
-    page.goto(replay.url + "#/browse/hullbreach:root/hullbreach:derived")
-    page.wait_for_selector("text=reserve_time_s", timeout=60_000)
     assert not errors, errors
     page.close()
+    # the tree holds the dictionary: raw and derived folders. A fresh page, not a hash change on the old one:
+    # a hash-only goto is an in-document navigation that Open MCT may still be busy with (seen once under load)
+    folder = browser.new_page(viewport={"width": 1400, "height": 900})
+    folder.on("pageerror", lambda e: errors.append(str(e)))
+    folder.goto(replay.url + "#/browse/hullbreach:root/hullbreach:derived")
+    folder.wait_for_selector(".l-shell", timeout=60_000)
+    folder.wait_for_selector("text=reserve_time_s", timeout=60_000)
+    assert not errors, errors
+    folder.close()
