@@ -676,8 +676,8 @@ def locate(
     probs = srcs.leak_probabilities([(c.score, c.kind, c.leak_likelihood, c.probability, layer[c.source]) for c in cands])
     cands = [dataclasses.replace(c, probability=float(p)) for c, p in zip(cands, probs)]
     cands.sort(key=lambda c: c.probability, reverse=True)
-    # echoes and CLEAN residue: improbable as the leak (< 0.2 %); counted, not listed
-    weak = [c for c in cands if c.probability < 0.002 and c.kind == "leak"]
+    # echoes and CLEAN residue: improbable as the leak (< ~0.4 %); counted, not listed
+    weak = [c for c in cands if c.probability < srcs.UNLISTED_PROBABILITY and c.kind == "leak"]
     cands = [c for c in cands if c not in weak]
     tot = sum(c.probability for c in cands)
     cands = [dataclasses.replace(c, probability=c.probability / tot) for c in cands] if tot > 0 else cands
@@ -705,7 +705,7 @@ def locate(
                 and not few):
             status, why = STATUS_FOUND, "one source stands out as the leak"
             if weak:
-                why += f" ({len(weak)} echo-like source(s) with P(leak) < 0.2 % not listed)"
+                why += f" ({len(weak)} echo-like source(s) with P(leak) < {srcs.UNLISTED_PROBABILITY:.1%} not listed)"
         else:
             parts = []
             if twins_close:

@@ -518,6 +518,11 @@ reach up to ~half the leak's coherence (benchmark ``sweep`` #4: 0.021 against 0.
 0.073), so "comparable" starts above that."""
 
 
+UNLISTED_PROBABILITY = 0.002 / COMPARABLE_COHERENCE**2
+"""P(leak) [-] below which an unidentified candidate is counted, not listed (~0.4 %): the same
+coherence ratio as the 0.2 % of the session-3 odds (which had no :data:`COMPARABLE_COHERENCE`), so a
+one-leak recording lists the same leftovers (a peak ≲ 4.5 % of the leak's coherence is not listed)."""
+
 def leak_odds(leak_likelihood: float, share: float, coherence_ratio: float, hidden: bool) -> float:
     """Unnormalised odds [-] that one candidate is the leak (one leak among the sources heard).
 
