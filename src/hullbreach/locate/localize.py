@@ -671,21 +671,13 @@ def locate(
             cands.append(Candidate((float(g["x"][0]), float(g["x"][1])), g["score"], src["r95"],
                                    "equipment" if (near or in_ref) else "leak", float(share), info.power_db,
                                    info.band_hz, ll, info.stationary, tuple(why), si))
-    # probability that each candidate is the leak (one leak among the heard sources): odds x position share
-    # x squared coherence relative to the strongest of the same layer (a weaker copy of a source — a
-    # scattered or residual lobe — is less likely the leak than the source itself; a source hidden under a
-    # louder one is compared within the hidden layer)
+    # probability that each candidate is the leak (one leak among the heard sources): sources.leak_probabilities
     layer = {si: src["layer"] for si, src in enumerate(found)}
-    smax = {ly: srcs.strongest_unidentified([(c.score, c.kind) for c in cands if layer[c.source] == ly])
-            for ly in set(layer.values())}
-    # (a hidden-layer source counts half: the layer also holds what finite averaging leaves of the loudest)
-    odds = np.array([srcs.leak_odds(c.leak_likelihood, c.probability, max(c.score, 0) / smax[layer[c.source]],
-                                    bool(layer[c.source])) for c in cands])
-    probs = odds / odds.sum() if len(cands) else odds
+    probs = srcs.leak_probabilities([(c.score, c.kind, c.leak_likelihood, c.probability, layer[c.source]) for c in cands])
     cands = [dataclasses.replace(c, probability=float(p)) for c, p in zip(cands, probs)]
     cands.sort(key=lambda c: c.probability, reverse=True)
-    # echoes and CLEAN residue: improbable as the leak (< 0.2 %); counted, not listed
-    weak = [c for c in cands if c.probability < 0.002 and c.kind == "leak"]
+    # echoes and CLEAN residue: improbable as the leak (< ~0.4 %); counted, not listed
+    weak = [c for c in cands if c.probability < srcs.UNLISTED_PROBABILITY and c.kind == "leak"]
     cands = [c for c in cands if c not in weak]
     tot = sum(c.probability for c in cands)
     cands = [dataclasses.replace(c, probability=c.probability / tot) for c in cands] if tot > 0 else cands
@@ -713,7 +705,7 @@ def locate(
                 and not few):
             status, why = STATUS_FOUND, "one source stands out as the leak"
             if weak:
-                why += f" ({len(weak)} echo-like source(s) with P(leak) < 0.2 % not listed)"
+                why += f" ({len(weak)} echo-like source(s) with P(leak) < {srcs.UNLISTED_PROBABILITY:.1%} not listed)"
         else:
             parts = []
             if twins_close:

@@ -511,17 +511,50 @@ def strongest_unidentified(scored: list[tuple[float, str]]) -> float:
     return max(pool, default=1.0)
 
 
+COMPARABLE_COHERENCE = 0.7
+"""Coherence ratio [-] (to the strongest unidentified source of the layer) from which a source counts as
+*comparable*: no loudness discount in :func:`leak_odds`. The weak peaks left in one-leak recordings
+reach up to ~half the leak's coherence (benchmark ``sweep`` #4: 0.021 against 0.042; #7: 0.033 against
+0.073), so "comparable" starts above that."""
+
+
+UNLISTED_PROBABILITY = 0.002 / COMPARABLE_COHERENCE**2
+"""P(leak) [-] below which an unidentified candidate is counted, not listed (~0.4 %): the same
+coherence ratio as the 0.2 % of the session-3 odds (which had no :data:`COMPARABLE_COHERENCE`), so a
+one-leak recording lists the same leftovers (a peak ≲ 4.5 % of the leak's coherence is not listed)."""
+
 def leak_odds(leak_likelihood: float, share: float, coherence_ratio: float, hidden: bool) -> float:
     """Unnormalised odds [-] that one candidate is the leak (one leak among the sources heard).
 
     ``leak_likelihood`` (:func:`leak_likelihood`) as odds, times ``share`` (its share of its source's twin
-    positions), times the square of its coherence over :func:`strongest_unidentified` of its CLEAN layer,
-    at most 1 (a weaker copy of a source — an echo or a CLEAN residue — is less likely the leak than the
-    source itself: a weak unexplained peak in a one-leak recording, score ≤ 10 % of the leak's, gets ≤ 1 %),
-    times ½ in the ``hidden`` layer (it also holds what finite averaging leaves of the loudest source).
+    positions), times min(1, ``coherence_ratio`` / :data:`COMPARABLE_COHERENCE`)², the ratio being its
+    coherence over :func:`strongest_unidentified` of its CLEAN layer, times ½ in the ``hidden`` layer (it
+    also holds what finite averaging leaves of the loudest source).
+
+    The coherence term only discounts a peak too weak to be a distinct source of comparable strength (a
+    leftover lobe, an echo: ≤ 10 % of the strongest gets ≤ 2 %); it is *not* a leak cue. Until session 3
+    it was min(1, ratio)², which made the louder of two real sources the likelier leak: with an unknown
+    source 0–15 dB louder than the leak and no cue, the first candidate got P 0.61–0.72 while it was the
+    leak in 25–31 % (benchmark ``band``, ``loud``).
     """
     ll = min(max(leak_likelihood, 0.0), 1.0 - 1e-9)
-    return ll / (1.0 - ll) * share * min(max(coherence_ratio, 0.0), 1.0) ** 2 * (0.5 if hidden else 1.0)
+    weight = min(max(coherence_ratio, 0.0) / COMPARABLE_COHERENCE, 1.0) ** 2
+    return ll / (1.0 - ll) * share * weight * (0.5 if hidden else 1.0)
+
+
+def leak_probabilities(cands: list[tuple[float, str, float, float, int]]) -> np.ndarray:
+    """P(candidate is the leak) [-], one leak among the sources heard; sums to 1.
+
+    ``cands``: per candidate (coherence score [-], kind ``"leak"``/``"equipment"``, leak likelihood
+    (:func:`leak_likelihood`), its share of its source's twin positions [-], CLEAN layer: 0 first, 1
+    hidden). The odds of each (:func:`leak_odds`, coherence against :func:`strongest_unidentified` of its
+    layer), normalised.
+    """
+    if not cands:
+        return np.zeros(0)
+    smax = {ly: strongest_unidentified([(s, k) for s, k, _, _, l in cands if l == ly]) for ly in {c[4] for c in cands}}
+    odds = np.array([leak_odds(ll, share, max(s, 0.0) / smax[ly], bool(ly)) for s, _, ll, share, ly in cands])
+    return odds / odds.sum()
 
 
 def leak_likelihood(info: SourceInfo, near_equipment: bool, in_reference: bool | None,
