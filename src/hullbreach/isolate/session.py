@@ -663,7 +663,6 @@ class IsolationSession:
         # commit
         h_before = self._entropy_bits()
         self.ll = self.ll + ll_step
-        same_config = frozenset(step.closed_hatches) == self.closed
         self.closed = frozenset(step.closed_hatches)
         duration = step.operations_s + tcp
         self.elapsed_s += duration
