@@ -39,3 +39,22 @@ def test_thermometer_power_on_transient_does_not_name_a_wrong_module():
     row = run_case(st, case)
     assert row["found"] == "pmm" and row["state"] == "found", (row["found"], row["state"], row["probability"])
     assert row["violations"] == 0 and row["repeats_without_info"] == 0
+
+
+def test_one_thermometer_is_not_counted_twice_in_a_zone():
+    """The wrong answer of the session-4 proof sweep (`isolate_robust.py --wide --reps 6 --seed 51`, run 60):
+    an MS-09-rate leak in Kibo-PM, named Destiny at 99.57 % after 1.62 h on a8bc68b. In step 2 Destiny's
+    pressure series (-1.9e-4 +- 5.7e-5 kg/s) and ppN2 series (-4.3e-4 +- 1.5e-4 kg/s) both showed a loss made
+    by the same thermometer's white noise (0.1 K; its readings rose while the gas cooled), and the inference
+    took the two series as independent evidence. One observation per zone (infer.merge_zone_series) carries
+    that thermometer once."""
+    from benchmarks.isolate_robust import run_case
+
+    st = load_station("iss-2025")
+    case = {"common_sigma_k": 0.02, "common_tau_h": 12.0, "module_sigma_k": 0.05, "module_tau_h": 3.0,
+            "thermometer_lag_s": 120.0, "self_heating_k": 0.0, "pressure_drift_pa_day": 1.0,
+            "leak": "MS-09 0.6 mmHg/h", "leak_start_s": 0.0, "module": "kibo-pm",
+            "rate_mmhg_day": 14.4, "seed": 1257659393}
+    row = run_case(st, case)
+    assert row["found"] == "kibo-pm" and row["state"] == "found", (row["found"], row["state"], row["probability"])
+    assert row["violations"] == 0 and row["repeats_without_info"] == 0

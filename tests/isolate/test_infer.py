@@ -143,3 +143,30 @@ def test_iso_times_are_read(demo):
     wide = infer.raw_to_wide(demo, frame)
     assert wide.index[-1] == pytest.approx(120.0)
     assert wide["lab.pressure"].iloc[0] == pytest.approx(demo.nominal_pressure_pa, rel=1e-3)
+
+
+def test_merge_zone_series_counts_a_shared_thermometer_once():
+    """GLS with a shared error (Aitken 1935): two series whose errors are all the same thermometer's carry
+    no more information than one; independent errors combine as inverse-variance weights."""
+    from hullbreach.isolate.infer import merge_zone_series
+
+    z = np.array([0, 0, 1])
+    rates = np.array([-2e-4, -4e-4, 1e-5])
+    stds = np.array([5e-5, 5e-5, 2e-5])
+    zero = np.zeros(3)
+    # errors independent: the inverse-variance mean, sd / sqrt(2)
+    keep, r, s, o, v = merge_zone_series(z, rates, stds, zero, zero, zero)
+    assert keep.tolist() == [0, 2]
+    assert r[0] == pytest.approx(-3e-4) and s[0] == pytest.approx(5e-5 / np.sqrt(2))
+    assert r[1] == rates[2] and s[1] == stds[2]  # a zone with one series passes unchanged
+    # errors all from the shared thermometer: nearly no gain over one series (c is capped at 0.95 var)
+    keep, r, s, o, v = merge_zone_series(z, rates, stds, zero, zero, np.array([5e-5, 5e-5, 0.0]))
+    assert s[0] == pytest.approx(5e-5 * np.sqrt(0.975), rel=1e-9)
+    assert s[0] > 5e-5 / np.sqrt(2) * 1.3
+    # a merged zone's expected offset (crew O2 use) is subtracted and its variance folded in
+    off = np.array([-1e-4, 0.0, 0.0])
+    ov = np.array([(3e-5) ** 2, 0.0, 0.0])
+    keep, r, s, o, v = merge_zone_series(z, rates, stds, off, ov, zero)
+    w1, w2 = 1 / (5e-5 ** 2 + 9e-10), 1 / 5e-5 ** 2
+    assert r[0] == pytest.approx((w1 * (-1e-4) + w2 * (-4e-4)) / (w1 + w2))
+    assert s[0] == pytest.approx((w1 + w2) ** -0.5) and o[0] == 0.0 and v[0] == 0.0

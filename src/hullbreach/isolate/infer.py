@@ -417,6 +417,7 @@ class _Series:
     t: np.ndarray       # block centre times [s]
     y: np.ndarray       # block mean air-mass equivalent [kg], minus the first value
     floor_per_sqrt: float  # theoretical slope sd * T^1.5 [kg s^-1 s^1.5]
+    thermo_per_sqrt: float = 0.0  # the thermometers' part of it (shared by a zone's series) [kg s^-1 s^1.5]
 
 
 def _sensor_var_si(sensor) -> float:
@@ -477,7 +478,7 @@ def _zone_series(station: Station, zones: list, wide: pd.DataFrame) -> list:
             # per-sample noise of the zone mean [Pa] (noise and quantization of each sensor)
             var = np.mean([_sensor_var_si(s) for s in p_sens]) / len(p_sens)
             out.append(_block_series(zi, "pressure", t, p_zone * v_over_rt, nb, nblocks,
-                                     math.sqrt(var * v_over_rt_nom ** 2 + t_var_kg2), dt))
+                                     math.sqrt(var * v_over_rt_nom ** 2 + t_var_kg2), dt, math.sqrt(t_var_kg2)))
         if n2_sens:
             n2 = np.nanmean(np.vstack([wide[s.id].to_numpy() for s in n2_sens]), axis=0)
             if p_zone is not None and np.nanmedian(p_zone) > 0:
@@ -487,11 +488,11 @@ def _zone_series(station: Station, zones: list, wide: pd.DataFrame) -> list:
                 x_n2 = DEFAULT_X_N2
             var = np.mean([_sensor_var_si(s) for s in n2_sens]) / len(n2_sens)
             out.append(_block_series(zi, "ppn2", t, n2 / x_n2 * v_over_rt, nb, nblocks,
-                                     math.sqrt(var * (v_over_rt_nom / x_n2) ** 2 + t_var_kg2), dt))
+                                     math.sqrt(var * (v_over_rt_nom / x_n2) ** 2 + t_var_kg2), dt, math.sqrt(t_var_kg2)))
     return [s for s in out if s is not None]
 
 
-def _block_series(zi, quantity, t, y, nb, nblocks, sample_sd_kg, dt):
+def _block_series(zi, quantity, t, y, nb, nblocks, sample_sd_kg, dt, thermo_sd_kg=0.0):
     good = np.isfinite(y)
     if good.sum() < 2 or nblocks < 1:
         return None
@@ -505,7 +506,53 @@ def _block_series(zi, quantity, t, y, nb, nblocks, sample_sd_kg, dt):
     if tb.size < 3:
         return None
     # theoretical slope sd of white noise sampled every dt over T: sd * sqrt(12 dt) / T^1.5
-    return _Series(zi, quantity, tb, yb - yb[0], sample_sd_kg * math.sqrt(12.0 * dt))
+    return _Series(zi, quantity, tb, yb - yb[0], sample_sd_kg * math.sqrt(12.0 * dt), thermo_sd_kg * math.sqrt(12.0 * dt))
+
+
+def merge_zone_series(zone_index: np.ndarray, rates: np.ndarray, stds: np.ndarray, offsets: np.ndarray,
+                      offset_var: np.ndarray, shared_std: np.ndarray) -> tuple:
+    """One observation per zone from its total-pressure and ppN2 trends, by generalized least squares.
+
+    A zone's two air-mass series divide by the same thermometers, so the thermometers' white noise moves
+    both slopes alike: their errors are correlated, and two series of one zone are not two independent
+    measurements. Counting them as independent over-states the evidence when the thermometers dominate
+    (a 0.1 K thermometer against 0.1 mmHg gauges: the ppN2 series then adds almost nothing). The errors'
+    covariance is ``[[s1^2 + v_off, c], [c, s2^2]]`` with ``c = shared_std^2`` (capped below both
+    variances), the GLS estimate of the common rate is ``w . y`` with ``w = S^-1 1 / (1^T S^-1 1)`` and
+    variance ``1 / (1^T S^-1 1)`` (Aitken 1935; any weights summing to 1 carry the zone's temperature offsets
+    in full, so those are added once per zone afterwards).
+
+    Parameters (n_obs,): ``zone_index`` of each series, ``rates`` [kg s^-1], ``stds`` their standard errors
+    [kg s^-1], ``offsets`` the expected trend without a leak (crew O2 use, pressure only) [kg s^-1] and
+    ``offset_var`` its variance [kg^2 s^-2], ``shared_std`` the thermometers' part of each standard error
+    [kg s^-1]. Returns ``(keep, rates, stds, offsets, offset_var)``: ``keep`` the index of the series that
+    represents each zone (the first of it), then the merged observations (a merged zone's offset is
+    subtracted, its offset variance folded into its standard error).
+    """
+    zone_index = np.asarray(zone_index)
+    keep, r_out, s_out, o_out, v_out = [], [], [], [], []
+    for z in dict.fromkeys(zone_index.tolist()):
+        k = np.flatnonzero(zone_index == z)
+        if k.size == 1:
+            i = int(k[0])
+            keep.append(i)
+            r_out.append(rates[i])
+            s_out.append(stds[i])
+            o_out.append(offsets[i])
+            v_out.append(offset_var[i])
+            continue
+        y = rates[k] - offsets[k]
+        var = stds[k] ** 2 + offset_var[k]
+        c = min(float(np.min(shared_std[k])) ** 2, 0.95 * float(np.min(stds[k] ** 2)))
+        S = np.full((k.size, k.size), c) + np.diag(var - c)
+        si1 = np.linalg.solve(S, np.ones(k.size))
+        info = float(si1.sum())
+        keep.append(int(k[0]))
+        r_out.append(float(si1 @ y) / info)
+        s_out.append(math.sqrt(1.0 / info))
+        o_out.append(0.0)
+        v_out.append(0.0)
+    return np.array(keep, dtype=int), np.array(r_out), np.array(s_out), np.array(o_out), np.array(v_out)
 
 
 def _fit(tb: np.ndarray, yb: np.ndarray, floor_per_sqrt: float) -> tuple[float, float]:

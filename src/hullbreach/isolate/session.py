@@ -568,18 +568,18 @@ class IsolationSession:
         crewed = np.array([bool(crew & set(zones[s.zone_index])) for s in series], dtype=bool)
         extra = np.where(crewed & np.array([s.quantity == "pressure" for s in series], dtype=bool),
                          self.crew_abs_std ** 2, 0.0) + (CREW_O2_REL_STD * offs) ** 2 if series else np.zeros(0)
-        # unmeasured temperature offsets: a common mode (rank one) and independent per module; two series
-        # of one zone (pressure, ppN2) see the same module offsets: each carries it twice as independent
-        # noise, which gives their mean the right variance
+        # unmeasured temperature offsets: a common mode (rank one) and independent per module; a zone's
+        # series (pressure, ppN2) are merged into one observation first (infer.merge_zone_series), which
+        # carries the zone's offsets once
         load_c, load_m = infer.zone_loadings(self.station, zones, self.pressures)
-        per_zone = np.bincount([s.zone_index for s in series], minlength=len(zones)) if series else np.zeros(len(zones))
+        s_zone = np.array([s.zone_index for s in series], dtype=int)
         s_load_c = np.array([load_c[s.zone_index] for s in series])
-        s_load_m2 = np.array([load_m[s.zone_index] ** 2 * per_zone[s.zone_index] for s in series])
+        s_load_m2 = np.array([load_m[s.zone_index] ** 2 for s in series])
         pre = infer.posterior(self.hyps, self.ll, self.log_w)
         pre_g = np.array([pre[g].sum() for g in groups])
         n_single = len(self.hyps.module_ids)
         for tcp in checkpoints:
-            use, r_arr, sd_arr = [], [], []
+            use, r_arr, sd_arr, th_arr = [], [], [], []
             for k, s in enumerate(series):
                 sel = s.t <= tcp + 1e-9
                 if sel.sum() < 3:
@@ -589,13 +589,19 @@ class IsolationSession:
                     use.append(k)
                     r_arr.append(slope)
                     sd_arr.append(se)
+                    span_k = float(s.t[sel][-1] - s.t[sel][0]) + float(s.t[1] - s.t[0])
+                    th_arr.append(s.thermo_per_sqrt / span_k ** 1.5)
             if use:
                 ui = np.array(use)
                 sd_c, sd_m = self.nuisance.slope_sds(float(tcp))
+                # one observation per zone: its pressure and ppN2 series share the thermometers' noise
+                keep, r_m, sd_mg, off_m, xv_m = infer.merge_zone_series(
+                    s_zone[ui], np.array(r_arr), np.array(sd_arr), offs[ui], extra[ui], np.array(th_arr))
+                ui = ui[keep]
                 # hypotheses with the same shares per observed zone have the same likelihood
                 uniq, inv = np.unique(obs_shares[:, ui], axis=0, return_inverse=True)
-                ll_u = infer.step_loglik_thermometers(uniq, np.array(r_arr), np.array(sd_arr), offs[ui],
-                                                      extra[ui] + s_load_m2[ui] * sd_m ** 2, self.grid, self.model,
+                ll_u = infer.step_loglik_thermometers(uniq, r_m, sd_mg, off_m,
+                                                      xv_m + s_load_m2[ui] * sd_m ** 2, self.grid, self.model,
                                                       s_load_c[ui], sd_c ** 2, s_load_m2[ui], self.nuisance,
                                                       float(tcp))
                 ll_step = infer.robust_step_loglik(ll_u[np.asarray(inv).reshape(-1)])
