@@ -126,3 +126,31 @@ def test_ms09_orbital_module_on_iss_2018():
     assert r["time_to_module_s"] < 3 * 3600
     assert r["violations"] == 0
     assert r["air_lost_kg"] > 0
+
+
+def test_step_instructions_follow_the_order_of_the_hatch_work():
+    """A hatch is equalized right before it is opened, after the openings before it (issue 16 session 4:
+    a flat "equalize everything, then open everything" let an earlier opening undo the equalization).
+    The crew's instructions, the JSON and the planned operations say the same order."""
+    from hullbreach.isolate.session import Step
+
+    seq = (("open", "hab-capsule", 900.0), ("equalize", "node-lab", 120.0), ("open", "node-lab", 900.0),
+           ("close", "node-hab", 300.0))
+    step = Step(1, {"node-hab"}, ("node-hab",), ("hab-capsule", "node-lab"), ("node-lab",), 3600.0, 1800.0, 2220.0,
+                {"capsule", "hab"}, (), sequence=seq)
+    assert step.operations() == [(a, h) for a, h, _s in seq]
+    lines = step.instructions()
+    assert lines[:4] == ["open hatch hab-capsule", "equalize pressure across hatch node-lab with its valve",
+                         "open hatch node-lab", "close hatch node-hab"]
+    assert step.to_json()["sequence"][1] == ["equalize", "node-lab", 120.0]
+
+
+def test_session_plans_with_the_crews_o2_use(demo):
+    """The session hands the crew's O2 use (BVAD 0.84 kg/person/day, within +-2 sd of 25 %) to the planner
+    as a sink of its module, and counts it in the reserve time of the crew's zone."""
+    from hullbreach.isolate.session import CREW_O2_KG_S_PER_PERSON
+
+    s = IsolationSession(demo, leak_mass_flow_kg_s=2e-5, crew={"capsule": 3})
+    lo, hi = s._plan_state().sinks_kg_s["capsule"]
+    assert lo == pytest.approx(1.5 * CREW_O2_KG_S_PER_PERSON) and hi == pytest.approx(4.5 * CREW_O2_KG_S_PER_PERSON)
+    assert IsolationSession(demo, leak_mass_flow_kg_s=2e-5)._plan_state().sinks_kg_s is None

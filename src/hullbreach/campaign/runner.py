@@ -171,24 +171,26 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
         step = sess.next_step()
         if step.state != "continue":
             break
-        eq_s = 0.0
-        if step.equalize:
-            # equalize through the valves first (the valve stays open until the hatch is open)
-            for h in step.equalize:
-                events.append(HatchEvent(time_s=math.floor(t0), hatch=h, action="valve_open",
-                                         valve_area_m2=(st.hatches[h].valve_area_m2 or sess.rules.assumed_valve_area_m2)))
-            eq_s = step.operations_s - sum(sess.rules.open_time_s(st, h) for h in step.open) - sess.rules.close_s * len(step.close)
-            eq_s = max(eq_s, 0.0)
-        # hatches open on a multiple of the truth step, one truth sample after the equalization: the
-        # constraint check reads the true pressures at the last sample before the opening
-        # (in the planned order, one truth step apart: each check sees the previous openings)
-        t_open = (math.ceil((t0 + eq_s) / TRUTH_DT_S) + 1) * TRUTH_DT_S
+        # the hatch work in the step's order (Step.operations): a valve opens when the crew starts
+        # equalizing that hatch (after the openings before it) and closes once the hatch is open;
+        # hatches open on a multiple of the truth step, one truth sample after the work before them:
+        # the constraint check reads the true pressures at the last sample before each opening
+        t = t0
+        t_open = (math.ceil(t0 / TRUTH_DT_S) + 1) * TRUTH_DT_S
         open_times = {}
-        for k, h in enumerate(step.open):
-            open_times[h] = float(t_open + k * TRUTH_DT_S)
-            events.append(HatchEvent(time_s=open_times[h], hatch=h, action="open"))
-        for h in step.equalize:
-            events.append(HatchEvent(time_s=open_times.get(h, float(t_open)) + 1.0, hatch=h, action="valve_close"))
+        eq_len = {h: secs for a, h, secs in step.sequence if a == "equalize"}
+        for action, h in step.operations():
+            if action == "equalize":
+                events.append(HatchEvent(time_s=math.floor(t), hatch=h, action="valve_open",
+                                         valve_area_m2=(st.hatches[h].valve_area_m2 or sess.rules.assumed_valve_area_m2)))
+                t += eq_len.get(h, 0.0)
+            elif action == "open":
+                t_open = (math.ceil(t / TRUTH_DT_S) + 1) * TRUTH_DT_S
+                open_times[h] = float(t_open)
+                events.append(HatchEvent(time_s=open_times[h], hatch=h, action="open"))
+                if h in step.equalize:
+                    events.append(HatchEvent(time_s=open_times[h] + 1.0, hatch=h, action="valve_close"))
+                t = float(t_open)
         t_last_open = max(open_times.values()) if open_times else float(t_open)
         t_start, t_end = step_window(t0, step)
         if step.open and t_start < t_last_open + 2.0:

@@ -48,6 +48,9 @@ from hullbreach.units import fmt_duration
 CREW_O2_KG_S_PER_PERSON = 0.84 / 86400.0
 #: Relative uncertainty of the crew's O2 use [-] (activity level; estimate).
 CREW_O2_REL_STD = 0.25
+#: The hatch openings and the crewed zones' pressure are planned with the crew's O2 use anywhere within
+#: this many standard deviations of its mean [-] (2: 0.5-1.5 times the BVAD figure).
+CREW_O2_PLAN_SDS = 2.0
 #: Residual floor on a crewed zone's total-pressure trend [kg s^-1] (metabolic water, feeds; estimate).
 CREW_ABS_STD_KG_S = 1.0e-6
 #: Checkpoints of the sequential test: every CHECKPOINT_FINE_STEP_S during the first CHECKPOINT_FINE_S of a
@@ -124,6 +127,10 @@ class Step:
         One plain-language sentence for the crew ("" on a ``continue`` step).
     alert : str
         Said first: the leak is likely in the crew's zone or in an escape vehicle ("" if not).
+    sequence : tuple
+        The hatch work in the order the crew does it, ``(action, hatch, seconds)`` with action
+        ``equalize`` | ``open`` | ``close``: each hatch is equalized right before it is opened, after
+        the openings before it (:attr:`hullbreach.isolate.constraints.Transition.sequence`).
     """
 
     index: int
@@ -140,6 +147,7 @@ class Step:
     state: str = "continue"
     advice: str = ""
     alert: str = ""
+    sequence: tuple = ()
 
     def instructions(self, fmt=None) -> list:
         """Plain-language instructions for the crew (the alert first)."""
@@ -150,21 +158,26 @@ class Step:
                 lines.append(f"close hatch {h}")
             lines.append(self.advice)
             return lines
-        for h in self.equalize:
-            lines.append(f"equalize pressure across hatch {h} with its valve")
-        for h in self.open:
-            lines.append(f"open hatch {h}")
-        for h in self.close:
-            lines.append(f"close hatch {h}")
+        for action, h in self.operations():
+            lines.append(f"equalize pressure across hatch {h} with its valve" if action == "equalize"
+                         else f"{action} hatch {h}")
         if not self.open and not self.close:
             lines.append("keep the hatches as they are")
         lines.append(f"crew waits in {', '.join(sorted(self.crew_zone)) or '(anywhere)'}; "
                      f"then wait about {f(self.expected_dwell_s)} (at most {f(self.dwell_s)})")
         return lines
 
+    def operations(self) -> list:
+        """``[(action, hatch)]`` in the order the crew does them (``equalize`` | ``open`` | ``close``)."""
+        if self.sequence:
+            return [(a, h) for a, h, _s in self.sequence]
+        return ([("equalize", h) for h in self.equalize] + [("open", h) for h in self.open]
+                + [("close", h) for h in self.close])
+
     def to_json(self) -> dict:
         return {"index": self.index, "closed_hatches": sorted(self.closed_hatches), "close": list(self.close),
-                "open": list(self.open), "equalize": list(self.equalize), "dwell_s": self.dwell_s,
+                "open": list(self.open), "equalize": list(self.equalize),
+                "sequence": [[a, h, float(t)] for a, h, t in self.sequence], "dwell_s": self.dwell_s,
                 "expected_dwell_s": self.expected_dwell_s, "operations_s": self.operations_s,
                 "crew_zone": sorted(self.crew_zone), "zones": [sorted(z) for z in self.zones],
                 "info_bits": self.info_bits, "state": self.state, "advice": self.advice, "alert": self.alert}
@@ -428,7 +441,13 @@ class IsolationSession:
     # ----------------------------------------------------------------------------------------------- steps
     def _plan_state(self) -> PlanState:
         return PlanState(self.closed, self.module_weights(), self.mdot, dict(self.pressures), self.step_confidence,
-                         frozenset(self.crew), self._exclude, self.nuisance)
+                         frozenset(self.crew), self._exclude, self.nuisance, self._sinks() or None)
+
+    def _sinks(self) -> dict:
+        """The crew's O2 use per module as a ``(low, high)`` range [kg s^-1] (:data:`CREW_O2_PLAN_SDS`)."""
+        k = CREW_O2_PLAN_SDS * CREW_O2_REL_STD
+        return {m: (max(1.0 - k, 0.0) * n * CREW_O2_KG_S_PER_PERSON, (1.0 + k) * n * CREW_O2_KG_S_PER_PERSON)
+                for m, n in self.crew.items() if n > 0}
 
     def next_step(self) -> Step:
         """The next configuration to set up (``state == "continue"``), or the terminal step with its advice
@@ -451,13 +470,14 @@ class IsolationSession:
         tr = design.transition
         step = Step(len(self.history) + 1, set(design.closed), tuple(tr.closes), tuple(tr.opens), tuple(tr.equalize),
                     float(design.dwell_s), float(design.expected_dwell_s), float(tr.time_s), set(design.crew_zone),
-                    tuple(design.zones), float(design.info_bits), "continue", "", self._alert)
+                    tuple(design.zones), float(design.info_bits), "continue", "", self._alert, tuple(tr.sequence))
         self._pending = (step, design)
         return step
 
     def _reserve_s(self, design: TestDesign) -> float:
         """Reserve time [s]: time until a crewed zone that may hold the leak reaches the evacuation pressure
-        at the estimated flow (Cristoforetti's "reserve time", reference README). Crewed zones are those
+        at the estimated flow plus the high end of the crew's O2 use in that zone (Cristoforetti's "reserve
+        time", reference README). Crewed zones are those
         holding the declared crew (without one: an escape vehicle) in the current configuration (the next
         configuration's crewed zones are vetted by :func:`~hullbreach.isolate.constraints.crew_pressure_ok`
         when it is planned); a zone counts when
@@ -467,13 +487,15 @@ class IsolationSession:
         w = self.module_weights()
         ev = set(self.crew) or set(self.station.escape_vehicles())
         zones = [z for z in self.station.zones(self.closed) if z & ev]
+        sinks = self._sinks()
         out = math.inf
         for z in zones:
             if sum(w.get(m, 0.0) for m in z) < RESERVE_MIN_PROB:
                 continue
             p0 = min(self.pressures[m] for m in z)
             t_k = float(np.mean([self.station.modules[m].temperature_k for m in z]))
-            rate = self.mdot * R_AIR * t_k / self.station.zone_volume_m3(z)
+            q = self.mdot + sum(sinks[m][1] for m in z if m in sinks)
+            rate = q * R_AIR * t_k / self.station.zone_volume_m3(z)
             out = min(out, (p0 - self.station.evacuation_pressure_pa) / rate)
         return out
 
