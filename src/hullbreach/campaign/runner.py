@@ -138,7 +138,9 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
 
     Keys: the case fields, ``found`` (module or None), ``correct``, ``status``, ``probability``,
     ``time_to_module_s``, ``steps``, ``violations`` (count) and ``violation_details``, ``air_lost_kg``
-    (vented by the leak until the end of the search, from the simulator), ``wall_s``; with ``details``
+    (vented by the leak until the end of the search, from the simulator), ``alert`` (the result's
+    crew-zone / escape-vehicle warning, said first) and ``alert_step`` (the step after which a warning
+    was first said, 0 if never), ``wall_s``; with ``details``
     also ``log`` (each step and its outcome, JSON), ``advice`` and ``result``.
     """
     from hullbreach.isolate import IsolationSession
@@ -167,6 +169,7 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
     res = None
     sim_seed = int(rng.integers(2 ** 31))
     status = "in-progress"
+    first_alert = None  # (step index, text) of the first crew-zone / escape-vehicle warning
     while not sess.done and len(steps_log) < case.max_steps:
         step = sess.next_step()
         if step.state != "continue":
@@ -208,6 +211,8 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
         ts = (tel["time"] - start).dt.total_seconds()
         frame = tel.loc[(ts >= t_start) & (ts <= t_end)]
         out = sess.observe(frame)
+        if out.alert and first_alert is None:
+            first_alert = (len(steps_log) + 1, out.alert)
         t_stop = t_start + out.decision_s
         steps_log.append((step, t0, open_times, t_start, t_stop))
         if details:
@@ -236,6 +241,8 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
         "violations": len(viol),
         "violation_details": "; ".join(viol),
         "air_lost_kg": air,
+        "alert": r.alert,
+        "alert_step": first_alert[0] if first_alert else 0,
         "wall_s": _time.time() - wall0,
     })
     if details:

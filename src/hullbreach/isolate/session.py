@@ -37,7 +37,7 @@ import pandas as pd
 from hullbreach.constants import R_AIR
 from hullbreach.errors import IsolationError
 from hullbreach.isolate import infer
-from hullbreach.isolate.constraints import Rules, crew_zones
+from hullbreach.isolate.constraints import Rules, crew_zones, plan_transition
 from hullbreach.isolate.plan import PlanState, TestDesign, entropy_bits, vehicle_groups
 from hullbreach.isolate.policies import get_policy
 from hullbreach.station import Station
@@ -434,9 +434,42 @@ class IsolationSession:
             v_all = self.station.zone_volume_m3(self.station.modules)
             # a crew zone that is most of the station says nothing yet (every leak is "in it")
             if p >= CREW_ALERT_PROB and self.station.zone_volume_m3(zone) <= CREW_ZONE_ALERT_VOLUME_FRACTION * v_all:
-                lines.append(f"LEAK LIKELY IN THE CREW'S OWN ZONE ({', '.join(sorted(zone))}, {p:.0%}): "
-                             "move to another escape vehicle's zone before the next closure.")
+                lines.append(self._own_zone_alert(frozenset(zone), p, w))
         return " ".join(lines)
+
+    def _own_zone_alert(self, zone: frozenset, p: float, w: dict) -> str:
+        """The warning for a leak likely in the crew's own zone, with advice the crew can carry out.
+
+        Said first (issue 16; the MS-09 crew needed to know first whether its own Soyuz leaked): the chance
+        that the leak is in the crew's own escape vehicle group; then where to go: another escape vehicle
+        in the zone, or one behind a single closed hatch the constraints let the crew open now
+        (:func:`~hullbreach.isolate.constraints.plan_transition`: reachable, no opening against a pressure
+        difference without a valve); else that none can be reached, with the open hatches that seal the
+        crew's vehicle group so its own pressure can be watched. Only closed hatches are named to open and
+        only open hatches to close. ``p`` is the probability of the zone, ``w`` the module marginals."""
+        st = self.station
+        crewed = set(self.crew)
+        evs = set(st.escape_vehicles())
+        own = [g for g, _b in vehicle_groups(st) if g & crewed]
+        own_all = frozenset().union(*own) if own else frozenset(crewed)
+        out = [f"LEAK LIKELY IN THE CREW'S OWN ZONE ({', '.join(sorted(zone))}, {p:.0%}):"]
+        for g in own:
+            pg = sum(w.get(m, 0.0) for m in g)
+            if pg >= CREW_ALERT_PROB:
+                out.append(f"{pg:.0%} that it is in your own escape vehicle {'/'.join(sorted(g & evs))} or the "
+                           f"modules attached to it ({', '.join(sorted(g))}): do not rely on it until checked;")
+        other = self._other_escape_vehicle(zone, own_all, w)
+        if other is not None:
+            _pf, ev, h = other
+            out.append(f"open hatch {h} and move to {ev}." if h else f"move to {ev}, in your zone.")
+        else:
+            seal = sorted({hh.id for g in own for m in g for o, hh in st.neighbours(m) if o not in g}
+                          - set(self.closed))
+            ev = "/".join(sorted(own_all & evs)) or "your escape vehicle"
+            out.append(f"no other escape vehicle can be reached now; be ready to leave in {ev}"
+                       + (f"; close hatch{'es' if len(seal) > 1 else ''} {', '.join(seal)} to watch its own "
+                          "pressure (a fall faster than your O2 use means the leak is in it)." if seal else "."))
+        return " ".join(out)
 
     # ----------------------------------------------------------------------------------------------- steps
     def _plan_state(self) -> PlanState:
@@ -499,6 +532,28 @@ class IsolationSession:
             out = min(out, (p0 - self.station.evacuation_pressure_pa) / rate)
         return out
 
+    def _other_escape_vehicle(self, zone: frozenset, own: frozenset, w: dict) -> tuple | None:
+        """Another escape vehicle the crew in ``zone`` can go to now: ``(leak probability of its side,
+        vehicle, hatch to open or "")``, the least likely to leak first, or None.
+
+        Candidates are escape vehicles outside ``own`` (the crew's vehicle group) in ``zone`` itself or
+        behind one closed hatch the constraints let the crew open now (:func:`plan_transition` from the
+        session's pressures: reachable, not against a pressure difference it cannot equalize)."""
+        st = self.station
+        evs = set(st.escape_vehicles())
+        options = []
+        for ev in sorted((zone & evs) - own):
+            options.append((sum(w.get(m, 0.0) for m in st.zone_of(ev, self.closed) - zone), ev, ""))
+        for h in sorted(self.closed):
+            a, b = st.hatches[h].modules
+            if (a in zone) == (b in zone):
+                continue
+            far = st.zone_of(b if a in zone else a, self.closed)
+            cand = sorted((far & evs) - own)
+            if cand and plan_transition(st, self.closed, self.closed - {h}, self.pressures, self.rules).feasible:
+                options.append((sum(w.get(m, 0.0) for m in far), cand[0], h))
+        return min(options) if options else None
+
     def _shelter(self) -> tuple:
         """Where the crew goes when the search stops: ``(modules, hatches_to_close, leak_probability)``.
 
@@ -547,6 +602,20 @@ class IsolationSession:
         if not sh:
             advice = f"stop the search: {why}; no escape vehicle is reachable: most likely {mod} ({p:.0%})"
             return self._terminal("stop", advice)
+        if self.crew and p_sh >= CREW_ALERT_PROB:
+            # the shelter within reach may hold the leak (the crew's own vehicle): another escape vehicle
+            # behind a hatch the crew can open, if it is less likely to leak (issue 16: advice that can be
+            # carried out, an escape vehicle on the crew's side)
+            zone = frozenset().union(*[z for z in self.station.zones(self.closed) if z & set(self.crew)])
+            own = frozenset().union(*[g for g, _b in vehicle_groups(self.station) if g & set(self.crew)])
+            other = self._other_escape_vehicle(zone, own, self.module_weights())
+            if other is not None and other[0] < p_sh:
+                p_far, ev, h = other
+                go = f"open hatch {h} and go to {ev}" if h else f"go to {ev}"
+                advice = (f"stop the search: {why}. Crew: {go} and be ready to leave in it; the leak is most "
+                          f"likely in {mod} ({p:.0%}); {p_sh:.0%} that it is in {', '.join(sorted(sh))}, "
+                          f"{p_far:.0%} on the {ev} side")
+                return self._terminal("stop", advice, (), None)
         where = ", ".join(sorted(sh))
         act = (f"close hatch{'es' if len(hatches) > 1 else ''} {', '.join(hatches)} behind you" if hatches
                else "its hatches are already closed")
