@@ -146,14 +146,19 @@ def test_step_instructions_follow_the_order_of_the_hatch_work():
 
 
 def test_session_plans_with_the_crews_o2_use(demo):
-    """The session hands the crew's O2 use (BVAD 0.84 kg/person/day, within +-2 sd of 25 %) to the planner
-    as a sink of its module, and counts it in the reserve time of the crew's zone."""
+    """With ``Rules.plan_crew_o2`` the session hands the crew's O2 use (BVAD 0.84 kg/person/day, within
+    +-2 sd of 25 %) to the planner as a sink of its module, and counts it in the reserve time of the crew's
+    zone."""
     from hullbreach.isolate.session import CREW_O2_KG_S_PER_PERSON
 
-    s = IsolationSession(demo, leak_mass_flow_kg_s=2e-5, crew={"capsule": 3})
+    from hullbreach.isolate.constraints import Rules
+
+    s = IsolationSession(demo, leak_mass_flow_kg_s=2e-5, crew={"capsule": 3}, rules=Rules(plan_crew_o2=True))
     lo, hi = s._plan_state().sinks_kg_s["capsule"]
     assert lo == pytest.approx(1.5 * CREW_O2_KG_S_PER_PERSON) and hi == pytest.approx(4.5 * CREW_O2_KG_S_PER_PERSON)
     assert IsolationSession(demo, leak_mass_flow_kg_s=2e-5)._plan_state().sinks_kg_s is None
+    # off by default (it cost answers on the iss-2025 campaign, docs/benchmarks/isolate.md)
+    assert IsolationSession(demo, leak_mass_flow_kg_s=2e-5, crew={"capsule": 3})._plan_state().sinks_kg_s is None
 
 
 # ------------------------------------------------------------------ leak in the crew's own escape vehicle

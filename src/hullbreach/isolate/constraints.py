@@ -70,6 +70,13 @@ class Rules:
         The pressure difference across a hatch is predicted at the time it will be opened (the leak keeps
         draining its zone during the operations before it) plus this margin [s], so that a difference
         growing while the crew works is equalized too (default 600 s, estimate).
+    plan_crew_o2 : bool
+        Plan with the declared crew's O2 use as a known sink (0.5-1.5x BVAD): in the pressure difference
+        at each opening, the equalization time, the crewed-zone limit over the longest wait and the
+        reserve time (:attr:`hullbreach.isolate.plan.PlanState.sinks_kg_s`). Default False: on the
+        iss-2025 campaign with three crew it cost 3 of 30 answers without valves and 1 with them, while
+        equalizing each hatch right before it opens removed the one violation on its own
+        (docs/benchmarks/isolate.md, sessions 4-5).
     """
 
     close_s: float = 300.0
@@ -80,6 +87,7 @@ class Rules:
     evac_margin_pa: float = 10.0 * PA_PER_MMHG
     min_dwell_s: float = 300.0
     max_dwell_s: float = 86400.0
+    plan_crew_o2: bool = False
     open_check_margin_s: float = 600.0
 
     def open_time_s(self, station: Station, hatch_id: str) -> float:

@@ -477,7 +477,10 @@ class IsolationSession:
                          frozenset(self.crew), self._exclude, self.nuisance, self._sinks() or None)
 
     def _sinks(self) -> dict:
-        """The crew's O2 use per module as a ``(low, high)`` range [kg s^-1] (:data:`CREW_O2_PLAN_SDS`)."""
+        """The crew's O2 use per module as a ``(low, high)`` range [kg s^-1] (:data:`CREW_O2_PLAN_SDS`), for
+        the planner and the reserve time when ``Rules.plan_crew_o2`` is set (else empty)."""
+        if not self.rules.plan_crew_o2:
+            return {}
         k = CREW_O2_PLAN_SDS * CREW_O2_REL_STD
         return {m: (max(1.0 - k, 0.0) * n * CREW_O2_KG_S_PER_PERSON, (1.0 + k) * n * CREW_O2_KG_S_PER_PERSON)
                 for m, n in self.crew.items() if n > 0}
