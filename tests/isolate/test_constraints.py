@@ -100,3 +100,117 @@ def test_crewed_zone_pressure_limit(demo):
 def test_unknown_hatch_is_an_isolation_error(demo):
     with pytest.raises(IsolationError, match="unknown hatch"):
         plan_transition(demo, set(), {"no-such-hatch"}, nominal(demo))
+
+
+# --- issue 16, session 4: the order of the hatch work and the crew's O2 use --------------------------------------
+
+def _truth_table(result, scenario):
+    import pandas as pd
+
+    tt = (result.truth["time"] - pd.Timestamp(scenario.start)).dt.total_seconds().to_numpy()
+    return result.truth.assign(_t=tt).pivot_table(index="_t", columns="module", values="pressure_pa", aggfunc="first")
+
+
+@pytest.mark.parametrize("pace", ["fast", "planned"])
+def test_openings_in_the_planned_order_never_face_a_pressure_difference(demo, pace):
+    """The campaign's violation (iss-2025, leak in Prichal, valves assumed): the crew's own sealed Soyuz,
+    11-23 mmHg low from its O2 use, was reopened into a zone whose other hatch had been equalized just
+    before; the low Soyuz gas pulled that zone down and the hatch opened against 1.3 mmHg.
+
+    Same situation on the demo habitat, in the simulator: three crew sealed 4 h in the capsule (O2 feeds
+    held), the lab sealed, a leak in the hab. Reopening everything opens the capsule hatch (it swings into
+    the low capsule: allowed) and then node-lab, which the capsule's gas has made 1.4 mmHg higher on the lab
+    side. Executed in the transition's order (each valve opened right before its hatch, after the openings
+    before it), at the crew's planned pace and as fast as the campaign does it (60 s a hatch), no hatch
+    may open against more than the tolerance (+0.2 mmHg for the truth sampling, as the campaign checks).
+    On a8bc68b the steps were a flat list (every equalization first): node-lab opened against 1.45 mmHg."""
+    from hullbreach.campaign.runner import mdot_to_cd_area
+    from hullbreach.isolate.session import CREW_O2_KG_S_PER_PERSON
+    from hullbreach.sim import Crew, HatchEvent, Leak, Scenario, simulate
+
+    t0, mdot, area = 4 * 3600.0, 2.4e-5, 2e-5
+    leak = Leak(module="hab", onset_s=0.0, effective_area_m2=mdot_to_cd_area(demo, mdot))
+    crew = Crew(count=3, module="capsule", o2_makeup=False)
+    pre = [HatchEvent(time_s=1.0, hatch="hab-capsule", action="close"),
+           HatchEvent(time_s=1.0, hatch="node-lab", action="close")]
+
+    def run(events, duration_s):
+        sc = Scenario(nuisance="none", duration_s=duration_s, leaks=(leak,), hatch_events=tuple(events), crew=crew,
+                      truth_dt_s=10.0, sample_rate_hz=0.1)
+        return _truth_table(simulate(demo, sc, seed=0, telemetry=False), sc)
+
+    p0 = run(pre, t0 + 1.0).loc[:t0].iloc[-1]
+    assert p0["lab"] - p0["capsule"] > 15 * PA_PER_MMHG  # the crew's O2 use: the capsule is far below
+    o2 = 3 * CREW_O2_KG_S_PER_PERSON
+    tr = plan_transition(demo, {"node-airlock", "hab-capsule", "node-lab"}, {"node-airlock"},
+                         {m: float(p0[m]) for m in demo.modules}, Rules(assumed_valve_area_m2=area), {"hab": mdot},
+                         sink_by_module_kg_s={"capsule": (0.5 * o2, 1.5 * o2)})
+    assert tr.feasible and [a for a, _h, _s in tr.sequence] == ["open", "equalize", "open"]
+    events, t, opened = list(pre), t0, {}
+    for action, h, secs in tr.sequence:
+        if action == "equalize":
+            events.append(HatchEvent(time_s=t, hatch=h, action="valve_open", valve_area_m2=area))
+            t += secs
+        else:
+            t = math.ceil(t / 10.0) * 10.0 + 10.0
+            opened[h] = t
+            events.append(HatchEvent(time_s=t, hatch=h, action="open"))
+            if h in tr.equalize:
+                events.append(HatchEvent(time_s=t + 1.0, hatch=h, action="valve_close"))
+            t += 60.0 if pace == "fast" else secs
+    p = run(sorted(events, key=lambda e: e.time_s), t + 60.0)
+    for h, t_open in opened.items():
+        into = demo.hatches[h].opens_into
+        row = p.loc[: t_open - 1e-6].iloc[-1]
+        dp = row[into] - row[demo.hatches[h].other(into)]
+        assert dp <= Rules().dp_tolerance_pa + 0.2 * PA_PER_MMHG, f"{h} opened against {dp / PA_PER_MMHG:.2f} mmHg"
+
+
+def test_predicted_difference_includes_the_crews_o2_use(demo):
+    """Lab 0.45 mmHg above the crew's side (node, hab, capsule): below the 0.5 mmHg tolerance now, but three
+    crew using O2 there (feeds held) lower that side by ~0.1 mmHg within the 10 min before the opening.
+    With the crew's O2 use declared the planner equalizes first (or, without a valve, does not open)."""
+    from hullbreach.isolate.session import CREW_O2_KG_S_PER_PERSON
+
+    p = nominal(demo)
+    for m in ("node", "hab", "capsule"):
+        p[m] -= 0.45 * PA_PER_MMHG
+    o2 = 3 * CREW_O2_KG_S_PER_PERSON
+    sinks = {"capsule": (0.5 * o2, 1.5 * o2)}
+    closed_from, closed_to = {"node-airlock", "node-lab"}, {"node-airlock"}
+    assert plan_transition(demo, closed_from, closed_to, p, Rules()).equalize == ()  # without the crew: fine
+    valve = plan_transition(demo, closed_from, closed_to, p, Rules(assumed_valve_area_m2=2e-5), sink_by_module_kg_s=sinks)
+    assert valve.feasible and valve.equalize == ("node-lab",)
+    assert [a for a, _h, _s in valve.sequence] == ["equalize", "open"]
+    none = plan_transition(demo, closed_from, closed_to, p, Rules(), sink_by_module_kg_s=sinks)
+    assert not none.feasible and "cannot be opened" in none.reason
+
+
+def test_predicted_difference_covers_an_early_opening(demo):
+    """The side a hatch swings into is higher now and leaking: 10 min later it would be below the other
+    side, but the crew may open it at once. The difference is taken at its largest over the window of
+    the opening, so the hatch is equalized (a8bc68b read it only at the end of the window)."""
+    p = nominal(demo)
+    for m in ("node", "hab", "capsule"):
+        p[m] -= 1.0 * PA_PER_MMHG
+    # 2e-4 kg/s in the 100 m3 lab: ~1.3 mmHg in 10 min
+    tr = plan_transition(demo, {"node-airlock", "node-lab"}, {"node-airlock"}, p, Rules(assumed_valve_area_m2=2e-5),
+                         {"lab": 2e-4})
+    assert tr.feasible and tr.equalize == ("node-lab",)
+
+
+def test_crewed_zone_limit_counts_the_crews_o2_use(demo):
+    """Three crew sealed in the 10.5 m3 capsule (feeds held) lower it ~6 mmHg/h (9.5 at the high end of
+    their O2 use): a 24 h wait from 690 mmHg would end near 460 mmHg, below evacuation + margin
+    (530 mmHg), even without a leak there."""
+    from hullbreach.isolate.session import CREW_O2_KG_S_PER_PERSON
+
+    p = nominal(demo)
+    p["capsule"] = 690 * PA_PER_MMHG
+    w = {m: 0.0 for m in demo.modules}
+    w["lab"] = 1.0
+    o2 = 3 * CREW_O2_KG_S_PER_PERSON
+    closed = {"hab-capsule", "node-airlock"}
+    assert crew_pressure_ok(demo, closed, p, w, 1e-5, 86400.0)[0]
+    ok, why = crew_pressure_ok(demo, closed, p, w, 1e-5, 86400.0, sink_by_module_kg_s={"capsule": (0.5 * o2, 1.5 * o2)})
+    assert not ok and "capsule" in why

@@ -126,3 +126,85 @@ def test_ms09_orbital_module_on_iss_2018():
     assert r["time_to_module_s"] < 3 * 3600
     assert r["violations"] == 0
     assert r["air_lost_kg"] > 0
+
+
+def test_step_instructions_follow_the_order_of_the_hatch_work():
+    """A hatch is equalized right before it is opened, after the openings before it (issue 16 session 4:
+    a flat "equalize everything, then open everything" let an earlier opening undo the equalization).
+    The crew's instructions, the JSON and the planned operations say the same order."""
+    from hullbreach.isolate.session import Step
+
+    seq = (("open", "hab-capsule", 900.0), ("equalize", "node-lab", 120.0), ("open", "node-lab", 900.0),
+           ("close", "node-hab", 300.0))
+    step = Step(1, {"node-hab"}, ("node-hab",), ("hab-capsule", "node-lab"), ("node-lab",), 3600.0, 1800.0, 2220.0,
+                {"capsule", "hab"}, (), sequence=seq)
+    assert step.operations() == [(a, h) for a, h, _s in seq]
+    lines = step.instructions()
+    assert lines[:4] == ["open hatch hab-capsule", "equalize pressure across hatch node-lab with its valve",
+                         "open hatch node-lab", "close hatch node-hab"]
+    assert step.to_json()["sequence"][1] == ["equalize", "node-lab", 120.0]
+
+
+def test_session_plans_with_the_crews_o2_use(demo):
+    """With ``Rules.plan_crew_o2`` the session hands the crew's O2 use (BVAD 0.84 kg/person/day, within
+    +-2 sd of 25 %) to the planner as a sink of its module, and counts it in the reserve time of the crew's
+    zone."""
+    from hullbreach.isolate.session import CREW_O2_KG_S_PER_PERSON
+
+    from hullbreach.isolate.constraints import Rules
+
+    s = IsolationSession(demo, leak_mass_flow_kg_s=2e-5, crew={"capsule": 3}, rules=Rules(plan_crew_o2=True))
+    lo, hi = s._plan_state().sinks_kg_s["capsule"]
+    assert lo == pytest.approx(1.5 * CREW_O2_KG_S_PER_PERSON) and hi == pytest.approx(4.5 * CREW_O2_KG_S_PER_PERSON)
+    assert IsolationSession(demo, leak_mass_flow_kg_s=2e-5)._plan_state().sinks_kg_s is None
+    # off by default (it cost answers on the iss-2025 campaign, docs/benchmarks/isolate.md)
+    assert IsolationSession(demo, leak_mass_flow_kg_s=2e-5, crew={"capsule": 3})._plan_state().sinks_kg_s is None
+
+
+# ------------------------------------------------------------------ leak in the crew's own escape vehicle
+
+_ISS25_SPLIT = {"node2-pma3", "node3-beam", "quest-quest-crewlock", "pma1-zarya", "zarya-zvezda", "zvezda-poisk",
+                "zvezda-prk-progress-aft", "zvezda-zvezda-prk"}  # the campaign's step-4 configuration
+
+
+def _crew_in_soyuz_dm(pressures_pa=None, leak="soyuz-dm"):
+    """iss-2025, three crew in soyuz-dm, the segments split, the evidence all on ``leak`` (ll of the others
+    lowered by 60: the posterior after the campaign's steps 1-4 of a Soyuz leak)."""
+    st = load_station("iss-2025")
+    s = IsolationSession(st, leak_mass_flow_kg_s=2.4e-5, crew={"soyuz-dm": 3}, pressures_pa=pressures_pa)
+    labels = np.array(s.hyps.labels)
+    s.ll = s.ll - 60.0 * (labels != leak)[:, None]
+    s.closed = frozenset(_ISS25_SPLIT)
+    return st, s
+
+
+def test_own_escape_vehicle_leak_is_said_first_with_a_vehicle_the_crew_can_reach():
+    """Issue 16: a leak in the crew's own Soyuz is said first, with advice that can be carried out. The
+    campaign's two Soyuz runs (a8bc68b) said "move to another escape vehicle's zone before the next closure"
+    while Crew Dragon lay behind the closed pma1-zarya, and the stop advice sent the crew into the leaking
+    descent module. Now the warning names the own vehicle and the closed hatch to open (the US side is not
+    higher: the hatch swings into Zarya and may be opened), and the stop advice goes there too."""
+    st, s = _crew_in_soyuz_dm()
+    alert = s._crew_alert()
+    assert alert.startswith("LEAK LIKELY IN THE CREW'S OWN ZONE"), alert
+    assert "your own escape vehicle soyuz-dm" in alert
+    assert "open hatch pma1-zarya and move to crew-dragon" in alert
+    assert "pma1-zarya" in s.closed  # only a closed hatch is named to open
+    stop = s._finish_stop("no allowed hatch configuration can split the suspected modules further")
+    assert "go to crew-dragon" in stop.advice and "go to soyuz-dm" not in stop.advice, stop.advice
+    assert stop.alert == alert and stop.instructions()[0] == alert  # said first
+    assert s.result.advice.startswith(alert) and s.result.state == "stop"
+
+
+def test_own_escape_vehicle_leak_without_a_reachable_vehicle_says_so():
+    """The US side 5 mmHg lower: pma1-zarya swings into the higher Zarya side and has no valve, so it cannot be
+    opened; the warning says no other vehicle can be reached and names the OPEN hatch that seals the Soyuz."""
+    st = load_station("iss-2025")
+    p = {m: st.nominal_pressure_pa for m in st.modules}
+    for m in st.zone_of("node1", _ISS25_SPLIT):
+        p[m] -= 5.0 * PA_PER_MMHG
+    st, s = _crew_in_soyuz_dm(pressures_pa=p)
+    alert = s._crew_alert()
+    assert "your own escape vehicle soyuz-dm" in alert
+    assert "no other escape vehicle can be reached now" in alert and "crew-dragon" not in alert
+    assert "close hatch rassvet-soyuz-om" in alert and "rassvet-soyuz-om" not in s.closed

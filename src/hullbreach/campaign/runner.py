@@ -138,7 +138,9 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
 
     Keys: the case fields, ``found`` (module or None), ``correct``, ``status``, ``probability``,
     ``time_to_module_s``, ``steps``, ``violations`` (count) and ``violation_details``, ``air_lost_kg``
-    (vented by the leak until the end of the search, from the simulator), ``wall_s``; with ``details``
+    (vented by the leak until the end of the search, from the simulator), ``alert`` (the result's
+    crew-zone / escape-vehicle warning, said first) and ``alert_step`` (the step after which a warning
+    was first said, 0 if never), ``wall_s``; with ``details``
     also ``log`` (each step and its outcome, JSON), ``advice`` and ``result``.
     """
     from hullbreach.isolate import IsolationSession
@@ -167,28 +169,31 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
     res = None
     sim_seed = int(rng.integers(2 ** 31))
     status = "in-progress"
+    first_alert = None  # (step index, text) of the first crew-zone / escape-vehicle warning
     while not sess.done and len(steps_log) < case.max_steps:
         step = sess.next_step()
         if step.state != "continue":
             break
-        eq_s = 0.0
-        if step.equalize:
-            # equalize through the valves first (the valve stays open until the hatch is open)
-            for h in step.equalize:
-                events.append(HatchEvent(time_s=math.floor(t0), hatch=h, action="valve_open",
-                                         valve_area_m2=(st.hatches[h].valve_area_m2 or sess.rules.assumed_valve_area_m2)))
-            eq_s = step.operations_s - sum(sess.rules.open_time_s(st, h) for h in step.open) - sess.rules.close_s * len(step.close)
-            eq_s = max(eq_s, 0.0)
-        # hatches open on a multiple of the truth step, one truth sample after the equalization: the
-        # constraint check reads the true pressures at the last sample before the opening
-        # (in the planned order, one truth step apart: each check sees the previous openings)
-        t_open = (math.ceil((t0 + eq_s) / TRUTH_DT_S) + 1) * TRUTH_DT_S
+        # the hatch work in the step's order (Step.operations): a valve opens when the crew starts
+        # equalizing that hatch (after the openings before it) and closes once the hatch is open;
+        # hatches open on a multiple of the truth step, one truth sample after the work before them:
+        # the constraint check reads the true pressures at the last sample before each opening
+        t = t0
+        t_open = (math.ceil(t0 / TRUTH_DT_S) + 1) * TRUTH_DT_S
         open_times = {}
-        for k, h in enumerate(step.open):
-            open_times[h] = float(t_open + k * TRUTH_DT_S)
-            events.append(HatchEvent(time_s=open_times[h], hatch=h, action="open"))
-        for h in step.equalize:
-            events.append(HatchEvent(time_s=open_times.get(h, float(t_open)) + 1.0, hatch=h, action="valve_close"))
+        eq_len = {h: secs for a, h, secs in step.sequence if a == "equalize"}
+        for action, h in step.operations():
+            if action == "equalize":
+                events.append(HatchEvent(time_s=math.floor(t), hatch=h, action="valve_open",
+                                         valve_area_m2=(st.hatches[h].valve_area_m2 or sess.rules.assumed_valve_area_m2)))
+                t += eq_len.get(h, 0.0)
+            elif action == "open":
+                t_open = (math.ceil(t / TRUTH_DT_S) + 1) * TRUTH_DT_S
+                open_times[h] = float(t_open)
+                events.append(HatchEvent(time_s=open_times[h], hatch=h, action="open"))
+                if h in step.equalize:
+                    events.append(HatchEvent(time_s=open_times[h] + 1.0, hatch=h, action="valve_close"))
+                t = float(t_open)
         t_last_open = max(open_times.values()) if open_times else float(t_open)
         t_start, t_end = step_window(t0, step)
         if step.open and t_start < t_last_open + 2.0:
@@ -206,6 +211,8 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
         ts = (tel["time"] - start).dt.total_seconds()
         frame = tel.loc[(ts >= t_start) & (ts <= t_end)]
         out = sess.observe(frame)
+        if out.alert and first_alert is None:
+            first_alert = (len(steps_log) + 1, out.alert)
         t_stop = t_start + out.decision_s
         steps_log.append((step, t0, open_times, t_start, t_stop))
         if details:
@@ -234,6 +241,8 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
         "violations": len(viol),
         "violation_details": "; ".join(viol),
         "air_lost_kg": air,
+        "alert": r.alert,
+        "alert_step": first_alert[0] if first_alert else 0,
         "wall_s": _time.time() - wall0,
     })
     if details:

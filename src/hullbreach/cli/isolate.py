@@ -90,10 +90,11 @@ def _read_checked(path: Path, station) -> pd.DataFrame:
 
 def _print_step(step, station) -> None:
     console.print(markup("\n[bold]Step {}[/]  ({} bit expected)", step.index, f"{step.info_bits:.2f}"))
-    for h in step.equalize:
-        console.print(markup("  • equalize pressure across hatch [cyan]{}[/] with its valve first", h))
-    for h in step.open:
-        console.print(markup("  • open hatch [cyan]{}[/]", h))
+    for action, h in step.operations():  # in order: a hatch is equalized right before it is opened
+        if action == "equalize":
+            console.print(markup("  • equalize pressure across hatch [cyan]{}[/] with its valve first", h))
+        elif action == "open":
+            console.print(markup("  • open hatch [cyan]{}[/]", h))
     if step.close:
         console.print(markup("  • [bold]close hatch{} {} now[/] (farthest from the crew first)",
                              "es" if len(step.close) > 1 else "", ", ".join(step.close)))

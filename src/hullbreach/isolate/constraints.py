@@ -4,8 +4,13 @@
    vehicle, and can only operate a hatch it can reach through open hatches from such a zone.
 2. A hatch is never opened against a pressure difference: it swings into ``Hatch.opens_into`` and cannot
    be opened while that side's pressure is higher (Destiny hatch pressure interlock, docs/reference/figures.md).
-   The crew first equalizes through the manual pressure equalization valve (MPEV); the time this takes
-   follows from orifice flow through the valve while the leak keeps draining the low side.
+   The difference is predicted at every moment the hatch may be opened (from the end of the operations
+   before it to that plus a margin), from the measured pressures, the leak estimate and the known sinks
+   (the crew's O2 use, each side at the end of its range that widens the difference). Where it may
+   exceed the tolerance the crew first equalizes through the manual pressure equalization valve (MPEV),
+   right before that opening and after the openings before it (:attr:`Transition.sequence`); the time
+   this takes follows from orifice flow through the valve while the leak and the sinks keep draining the
+   low side.
 3. No crewed zone falls below the evacuation pressure during a step (with a margin).
 4. Each hatch operation costs time (:class:`Rules`).
 
@@ -65,6 +70,13 @@ class Rules:
         The pressure difference across a hatch is predicted at the time it will be opened (the leak keeps
         draining its zone during the operations before it) plus this margin [s], so that a difference
         growing while the crew works is equalized too (default 600 s, estimate).
+    plan_crew_o2 : bool
+        Plan with the declared crew's O2 use as a known sink (0.5-1.5x BVAD): in the pressure difference
+        at each opening, the equalization time, the crewed-zone limit over the longest wait and the
+        reserve time (:attr:`hullbreach.isolate.plan.PlanState.sinks_kg_s`). Default False: on the
+        iss-2025 campaign with three crew it cost 3 of 30 answers without valves and 1 with them, while
+        equalizing each hatch right before it opens removed the one violation on its own
+        (docs/benchmarks/isolate.md, sessions 4-5).
     """
 
     close_s: float = 300.0
@@ -75,6 +87,7 @@ class Rules:
     evac_margin_pa: float = 10.0 * PA_PER_MMHG
     min_dwell_s: float = 300.0
     max_dwell_s: float = 86400.0
+    plan_crew_o2: bool = False
     open_check_margin_s: float = 600.0
 
     def open_time_s(self, station: Station, hatch_id: str) -> float:
@@ -127,7 +140,11 @@ class Transition:
 
     ``opens`` and ``closes`` are in the order the crew performs them; ``time_s`` is the total time
     (operations plus equalization) [s]; ``feasible`` is False with ``reason`` when a hard constraint
-    forbids it; ``equalize`` names hatches equalized through their valve first.
+    forbids it; ``equalize`` names hatches equalized through their valve first. ``sequence`` is the
+    whole order, ``(action, hatch, seconds)`` with action ``equalize`` | ``open`` | ``close``: a hatch is
+    equalized right before it is opened, after the openings before it (an opening changes the pressure
+    of the zones it joins, so a valve opened earlier would equalize against a pressure that is about to
+    change: issue 16 session 4, a hatch opened against 1.3 mmHg).
     """
 
     opens: tuple
@@ -137,19 +154,29 @@ class Transition:
     reason: str = ""
     equalize: tuple = field(default_factory=tuple)
     equalize_s: float = 0.0
+    sequence: tuple = field(default_factory=tuple)
 
 
 def plan_transition(station: Station, closed_from, closed_to, pressures_pa: dict, rules: Rules = Rules(),
-                    leak_by_module_kg_s: dict | None = None, zones_fn=None) -> Transition:
+                    leak_by_module_kg_s: dict | None = None, zones_fn=None,
+                    sink_by_module_kg_s: dict | None = None) -> Transition:
     """Hatch operations from ``closed_from`` to ``closed_to`` and whether the constraints allow them.
 
-    Opening: hatches are opened nearest the crew first; each must touch a zone the crew can reach, and if
-    its ``opens_into`` side is higher by more than the tolerance it is equalized through its valve first
-    (or the transition is infeasible). Closing: each hatch must touch a zone holding an escape vehicle in
-    the configuration after the openings (the crew closes the far hatches first, then retreats).
+    Opening: hatches are opened nearest the crew first; each must touch a zone the crew can reach. The
+    pressure difference across it (``opens_into`` side minus the other) is predicted at every moment it
+    may be opened: from the end of the equalizations before it (the crew may open faster than
+    ``Rules.open_s``) to the end of the operations before it plus ``Rules.open_check_margin_s``. Each
+    side starts from its measured pressure (the side the hatch swings into at its highest module, the
+    other at its lowest) and drifts with the expected leak and the known sinks, the side it swings into
+    at the low end of the sinks' range and the other at the high end. If that difference may exceed the
+    tolerance, the hatch is equalized through its valve right before it is opened (or the transition is
+    infeasible). Closing: each hatch must touch a zone holding an escape vehicle in the configuration
+    after the openings (the crew closes the far hatches first, then retreats).
 
     ``pressures_pa`` maps module id -> current pressure [Pa]; ``leak_by_module_kg_s`` (optional) the
-    expected leak in each module, used for the equalization time; ``zones_fn`` a memoized
+    expected leak in each module [kg s^-1]; ``sink_by_module_kg_s`` (optional) module id -> ``(low,
+    high)`` range of known losses that are not the leak [kg s^-1] (the crew's O2 use with its O2 feeds
+    held: a crew of three lowers a sealed Soyuz by ~6 mmHg/h); ``zones_fn`` a memoized
     :meth:`Station.zones`.
     """
     zones = zones_fn or station.zones
@@ -169,22 +196,35 @@ def plan_transition(station: Station, closed_from, closed_to, pressures_pa: dict
             raise IsolationError(f"unknown hatch {h!r} in station {station.name!r}",
                                  hint=f"known hatches: {', '.join(list(station.hatches)[:8])} ...")
     leak = leak_by_module_kg_s or {}
+    sinks = sink_by_module_kg_s or {}
     p = dict(pressures_pa)
     to_open = set(a - b)
     current = set(a)
     opens: list = []
     equalize: list = []
+    seq: list = []
     eq_time = 0.0
     t_ops = 0.0  # time spent on openings and equalization so far [s]
     ev = set(station.escape_vehicles())
 
-    def drift(z) -> float:
-        """Expected pressure loss rate of a zone from the leak [Pa s^-1]."""
-        q = sum(leak.get(m, 0.0) for m in z)
+    def drift(z, end: int) -> float:
+        """Expected pressure loss rate of a zone [Pa s^-1]: the leak plus the sinks at the low (``end`` 0)
+        or high (1) end of their range."""
+        q = sum(leak.get(m, 0.0) for m in z) + sum(sinks[m][end] for m in z if m in sinks)
         if q <= 0:
             return 0.0
         t_k = max(station.modules[m].temperature_k for m in z)
         return q * R_AIR * t_k / station.zone_volume_m3(z)
+
+    def zone_pressure(z, high: bool) -> float:
+        vals = [p.get(m, station.nominal_pressure_pa) for m in z]
+        return max(vals) if high else min(vals)
+
+    def zone_mean(z) -> float:
+        vals = [p.get(m, station.nominal_pressure_pa) for m in z]
+        if max(vals) == min(vals):
+            return vals[0]
+        return sum(v * station.modules[m].volume_m3 for v, m in zip(vals, z)) / station.zone_volume_m3(z)
 
     while to_open:
         reach = set().union(*[z for z in zones(frozenset(current)) if z & ev]) if ev else set(station.modules)
@@ -198,31 +238,35 @@ def plan_transition(station: Station, closed_from, closed_to, pressures_pa: dict
         zb = zone_of(hatch.modules[1], frozenset(current))
         into = hatch.opens_into or hatch.modules[1]
         z_into, z_other = (za, zb) if into in za else (zb, za)
-        p_into = min(p.get(m, station.nominal_pressure_pa) for m in z_into)
-        p_other = min(p.get(m, station.nominal_pressure_pa) for m in z_other)
-        horizon = t_ops + rules.open_check_margin_s
-        dp = (p_into - drift(z_into) * horizon) - (p_other - drift(z_other) * horizon)
+        p_into = zone_pressure(z_into, high=True)
+        p_other = zone_pressure(z_other, high=False)
+        r_into, r_other = drift(z_into, 0), drift(z_other, 1)
+        # the difference is linear in time: its largest value over the window of the opening is at an end
+        dp = max((p_into - r_into * t) - (p_other - r_other * t)
+                 for t in (eq_time, t_ops + rules.open_check_margin_s))
         if dp > rules.dp_tolerance_pa:
             area = hatch.valve_area_m2 if hatch.valve_area_m2 > 0 else rules.assumed_valve_area_m2
+            low_loss = sum(leak.get(m, 0.0) for m in z_other) + sum(sinks[m][1] for m in z_other if m in sinks)
             t_eq = equalization_time_s(dp, station.zone_volume_m3(z_into), station.zone_volume_m3(z_other), area,
-                                       p_into, station.modules[into].temperature_k,
-                                       sum(leak.get(m, 0.0) for m in z_other), rules.dp_tolerance_pa)
+                                       p_into, station.modules[into].temperature_k, low_loss, rules.dp_tolerance_pa)
             if not math.isfinite(t_eq):
                 return Transition(tuple(opens), (), math.inf, False,
                                   f"hatch {h} cannot be opened: {dp / PA_PER_MMHG:.1f} mmHg higher on the {into} side "
                                   "and the valve cannot equalize it")
             equalize.append(h)
+            seq.append(("equalize", h, t_eq))
             eq_time += t_eq
             t_ops += t_eq
         # merged zone: volume-weighted pressure
         merged = z_into | z_other
         vtot = station.zone_volume_m3(merged)
-        pm = (p_into * station.zone_volume_m3(z_into) + p_other * station.zone_volume_m3(z_other)) / vtot
+        pm = (zone_mean(z_into) * station.zone_volume_m3(z_into) + zone_mean(z_other) * station.zone_volume_m3(z_other)) / vtot
         for m in merged:
             p[m] = pm
         current.discard(h)
         to_open.discard(h)
         opens.append(h)
+        seq.append(("open", h, rules.open_time_s(station, h)))
         t_ops += rules.open_time_s(station, h)
     closes = sorted(b - a)
     mid = frozenset(current)
@@ -232,25 +276,30 @@ def plan_transition(station: Station, closed_from, closed_to, pressures_pa: dict
         if bad:
             return Transition(tuple(opens), tuple(closes), math.inf, False,
                               f"crew cannot reach hatch(es) {', '.join(bad)} from a zone with an escape vehicle")
+    seq += [("close", h, rules.close_s) for h in closes]
     t = sum(rules.open_time_s(station, h) for h in opens) + eq_time + rules.close_s * len(closes)
-    return Transition(tuple(opens), tuple(closes), t, True, "", tuple(equalize), eq_time)
+    return Transition(tuple(opens), tuple(closes), t, True, "", tuple(equalize), eq_time, tuple(seq))
 
 
 def crew_pressure_ok(station: Station, closed, pressures_pa: dict, leak_weights: dict, mdot_high_kg_s: float,
-                     dwell_s: float, rules: Rules = Rules(), min_weight: float = 1e-4, zones_fn=None) -> tuple[bool, str]:
+                     dwell_s: float, rules: Rules = Rules(), min_weight: float = 1e-4, zones_fn=None,
+                     sink_by_module_kg_s: dict | None = None) -> tuple[bool, str]:
     """Does every crewed zone stay above evacuation pressure + margin for ``dwell_s`` [s]?
 
     Worst case over the modules that may still leak (weight >= ``min_weight``) at ``mdot_high_kg_s``,
-    isothermal constant-rate drop dp = mdot R T dwell / V.
+    plus the high end of the zone's known sinks (``sink_by_module_kg_s``: module -> ``(low, high)``
+    [kg s^-1], the crew's O2 use), isothermal constant-rate drop dp = mdot R T dwell / V.
     """
+    sinks = sink_by_module_kg_s or {}
     limit = station.evacuation_pressure_pa + rules.evac_margin_pa
     for z in crew_zones(station, closed, zones_fn):
         w = sum(leak_weights.get(m, 0.0) for m in z)
         p0 = min(pressures_pa.get(m, station.nominal_pressure_pa) for m in z)
+        q = (mdot_high_kg_s if w >= min_weight else 0.0) + sum(sinks[m][1] for m in z if m in sinks)
         drop = 0.0
-        if w >= min_weight:
+        if q > 0:
             t_k = max(station.modules[m].temperature_k for m in z)
-            drop = mdot_high_kg_s * R_AIR * t_k * dwell_s / station.zone_volume_m3(z)
+            drop = q * R_AIR * t_k * dwell_s / station.zone_volume_m3(z)
         if p0 - drop < limit:
             return False, (f"crew zone {'+'.join(sorted(z))} would reach {(p0 - drop) / PA_PER_MMHG:.0f} mmHg, below "
                            f"{limit / PA_PER_MMHG:.0f} mmHg (evacuation + margin)")

@@ -85,6 +85,10 @@ class PlanState:
         learned nothing, so watching it again brings no new information.
     nuisance : Nuisance, optional
         Unmeasured temperature errors the waits must allow for (``None``: the independent-error model).
+    sinks_kg_s : dict, optional
+        Module id -> ``(low, high)`` range of known losses of gas that are not the leak [kg s^-1]: the
+        crew's O2 use where it waits (O2 feeds held). The hatch openings and the crewed zones' pressure
+        are planned with them (:func:`hullbreach.isolate.constraints.plan_transition`).
     """
 
     closed: frozenset
@@ -95,6 +99,7 @@ class PlanState:
     crew_modules: frozenset = frozenset()
     exclude: frozenset = frozenset()
     nuisance: Nuisance | None = None
+    sinks_kg_s: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -349,7 +354,8 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
     if transition is None:
         leak = {m: state.mdot_kg_s * state.weights.get(m, 0.0) for m in station.modules}
         transition = plan_transition(station, state.closed, closed_to, state.pressures_pa, rules, leak,
-                                     zones_fn=lambda c: zones_cached(station, c, cache))
+                                     zones_fn=lambda c: zones_cached(station, c, cache),
+                                     sink_by_module_kg_s=state.sinks_kg_s)
     if not transition.feasible:
         return None
     ev = set(station.escape_vehicles())
@@ -371,7 +377,8 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
     dwell = float(min(max(DWELL_SAFETY * max(float(low.max()), float(t_exp[cand].max())), rules.min_dwell_s),
                       rules.max_dwell_s))
     ok, _ = crew_pressure_ok(station, closed_to, state.pressures_pa, state.weights, state.mdot_kg_s / LEAK_LOW_FACTOR,
-                             dwell, rules, zones_fn=lambda c: zones_cached(station, c, cache))
+                             dwell, rules, zones_fn=lambda c: zones_cached(station, c, cache),
+                             sink_by_module_kg_s=state.sinks_kg_s)
     if not ok:
         return None
     exp_dwell = float(np.dot(w, t_exp))

@@ -37,7 +37,7 @@ import pandas as pd
 from hullbreach.constants import R_AIR
 from hullbreach.errors import IsolationError
 from hullbreach.isolate import infer
-from hullbreach.isolate.constraints import Rules, crew_zones
+from hullbreach.isolate.constraints import Rules, crew_zones, plan_transition
 from hullbreach.isolate.plan import PlanState, TestDesign, entropy_bits, vehicle_groups
 from hullbreach.isolate.policies import get_policy
 from hullbreach.station import Station
@@ -48,6 +48,9 @@ from hullbreach.units import fmt_duration
 CREW_O2_KG_S_PER_PERSON = 0.84 / 86400.0
 #: Relative uncertainty of the crew's O2 use [-] (activity level; estimate).
 CREW_O2_REL_STD = 0.25
+#: The hatch openings and the crewed zones' pressure are planned with the crew's O2 use anywhere within
+#: this many standard deviations of its mean [-] (2: 0.5-1.5 times the BVAD figure).
+CREW_O2_PLAN_SDS = 2.0
 #: Residual floor on a crewed zone's total-pressure trend [kg s^-1] (metabolic water, feeds; estimate).
 CREW_ABS_STD_KG_S = 1.0e-6
 #: Checkpoints of the sequential test: every CHECKPOINT_FINE_STEP_S during the first CHECKPOINT_FINE_S of a
@@ -124,6 +127,10 @@ class Step:
         One plain-language sentence for the crew ("" on a ``continue`` step).
     alert : str
         Said first: the leak is likely in the crew's zone or in an escape vehicle ("" if not).
+    sequence : tuple
+        The hatch work in the order the crew does it, ``(action, hatch, seconds)`` with action
+        ``equalize`` | ``open`` | ``close``: each hatch is equalized right before it is opened, after
+        the openings before it (:attr:`hullbreach.isolate.constraints.Transition.sequence`).
     """
 
     index: int
@@ -140,6 +147,7 @@ class Step:
     state: str = "continue"
     advice: str = ""
     alert: str = ""
+    sequence: tuple = ()
 
     def instructions(self, fmt=None) -> list:
         """Plain-language instructions for the crew (the alert first)."""
@@ -150,21 +158,26 @@ class Step:
                 lines.append(f"close hatch {h}")
             lines.append(self.advice)
             return lines
-        for h in self.equalize:
-            lines.append(f"equalize pressure across hatch {h} with its valve")
-        for h in self.open:
-            lines.append(f"open hatch {h}")
-        for h in self.close:
-            lines.append(f"close hatch {h}")
+        for action, h in self.operations():
+            lines.append(f"equalize pressure across hatch {h} with its valve" if action == "equalize"
+                         else f"{action} hatch {h}")
         if not self.open and not self.close:
             lines.append("keep the hatches as they are")
         lines.append(f"crew waits in {', '.join(sorted(self.crew_zone)) or '(anywhere)'}; "
                      f"then wait about {f(self.expected_dwell_s)} (at most {f(self.dwell_s)})")
         return lines
 
+    def operations(self) -> list:
+        """``[(action, hatch)]`` in the order the crew does them (``equalize`` | ``open`` | ``close``)."""
+        if self.sequence:
+            return [(a, h) for a, h, _s in self.sequence]
+        return ([("equalize", h) for h in self.equalize] + [("open", h) for h in self.open]
+                + [("close", h) for h in self.close])
+
     def to_json(self) -> dict:
         return {"index": self.index, "closed_hatches": sorted(self.closed_hatches), "close": list(self.close),
-                "open": list(self.open), "equalize": list(self.equalize), "dwell_s": self.dwell_s,
+                "open": list(self.open), "equalize": list(self.equalize),
+                "sequence": [[a, h, float(t)] for a, h, t in self.sequence], "dwell_s": self.dwell_s,
                 "expected_dwell_s": self.expected_dwell_s, "operations_s": self.operations_s,
                 "crew_zone": sorted(self.crew_zone), "zones": [sorted(z) for z in self.zones],
                 "info_bits": self.info_bits, "state": self.state, "advice": self.advice, "alert": self.alert}
@@ -421,14 +434,56 @@ class IsolationSession:
             v_all = self.station.zone_volume_m3(self.station.modules)
             # a crew zone that is most of the station says nothing yet (every leak is "in it")
             if p >= CREW_ALERT_PROB and self.station.zone_volume_m3(zone) <= CREW_ZONE_ALERT_VOLUME_FRACTION * v_all:
-                lines.append(f"LEAK LIKELY IN THE CREW'S OWN ZONE ({', '.join(sorted(zone))}, {p:.0%}): "
-                             "move to another escape vehicle's zone before the next closure.")
+                lines.append(self._own_zone_alert(frozenset(zone), p, w))
         return " ".join(lines)
+
+    def _own_zone_alert(self, zone: frozenset, p: float, w: dict) -> str:
+        """The warning for a leak likely in the crew's own zone, with advice the crew can carry out.
+
+        Said first (issue 16; the MS-09 crew needed to know first whether its own Soyuz leaked): the chance
+        that the leak is in the crew's own escape vehicle group; then where to go: another escape vehicle
+        in the zone, or one behind a single closed hatch the constraints let the crew open now
+        (:func:`~hullbreach.isolate.constraints.plan_transition`: reachable, no opening against a pressure
+        difference without a valve); else that none can be reached, with the open hatches that seal the
+        crew's vehicle group so its own pressure can be watched. Only closed hatches are named to open and
+        only open hatches to close. ``p`` is the probability of the zone, ``w`` the module marginals."""
+        st = self.station
+        crewed = set(self.crew)
+        evs = set(st.escape_vehicles())
+        own = [g for g, _b in vehicle_groups(st) if g & crewed]
+        own_all = frozenset().union(*own) if own else frozenset(crewed)
+        out = [f"LEAK LIKELY IN THE CREW'S OWN ZONE ({', '.join(sorted(zone))}, {p:.0%}):"]
+        for g in own:
+            pg = sum(w.get(m, 0.0) for m in g)
+            if pg >= CREW_ALERT_PROB:
+                out.append(f"{pg:.0%} that it is in your own escape vehicle {'/'.join(sorted(g & evs))} or the "
+                           f"modules attached to it ({', '.join(sorted(g))}): do not rely on it until checked;")
+        other = self._other_escape_vehicle(zone, own_all, w)
+        if other is not None:
+            _pf, ev, h = other
+            out.append(f"open hatch {h} and move to {ev}." if h else f"move to {ev}, in your zone.")
+        else:
+            seal = sorted({hh.id for g in own for m in g for o, hh in st.neighbours(m) if o not in g}
+                          - set(self.closed))
+            ev = "/".join(sorted(own_all & evs)) or "your escape vehicle"
+            out.append(f"no other escape vehicle can be reached now; be ready to leave in {ev}"
+                       + (f"; close hatch{'es' if len(seal) > 1 else ''} {', '.join(seal)} to watch its own "
+                          "pressure (a fall faster than your O2 use means the leak is in it)." if seal else "."))
+        return " ".join(out)
 
     # ----------------------------------------------------------------------------------------------- steps
     def _plan_state(self) -> PlanState:
         return PlanState(self.closed, self.module_weights(), self.mdot, dict(self.pressures), self.step_confidence,
-                         frozenset(self.crew), self._exclude, self.nuisance)
+                         frozenset(self.crew), self._exclude, self.nuisance, self._sinks() or None)
+
+    def _sinks(self) -> dict:
+        """The crew's O2 use per module as a ``(low, high)`` range [kg s^-1] (:data:`CREW_O2_PLAN_SDS`), for
+        the planner and the reserve time when ``Rules.plan_crew_o2`` is set (else empty)."""
+        if not self.rules.plan_crew_o2:
+            return {}
+        k = CREW_O2_PLAN_SDS * CREW_O2_REL_STD
+        return {m: (max(1.0 - k, 0.0) * n * CREW_O2_KG_S_PER_PERSON, (1.0 + k) * n * CREW_O2_KG_S_PER_PERSON)
+                for m, n in self.crew.items() if n > 0}
 
     def next_step(self) -> Step:
         """The next configuration to set up (``state == "continue"``), or the terminal step with its advice
@@ -451,13 +506,14 @@ class IsolationSession:
         tr = design.transition
         step = Step(len(self.history) + 1, set(design.closed), tuple(tr.closes), tuple(tr.opens), tuple(tr.equalize),
                     float(design.dwell_s), float(design.expected_dwell_s), float(tr.time_s), set(design.crew_zone),
-                    tuple(design.zones), float(design.info_bits), "continue", "", self._alert)
+                    tuple(design.zones), float(design.info_bits), "continue", "", self._alert, tuple(tr.sequence))
         self._pending = (step, design)
         return step
 
     def _reserve_s(self, design: TestDesign) -> float:
         """Reserve time [s]: time until a crewed zone that may hold the leak reaches the evacuation pressure
-        at the estimated flow (Cristoforetti's "reserve time", reference README). Crewed zones are those
+        at the estimated flow plus the high end of the crew's O2 use in that zone (Cristoforetti's "reserve
+        time", reference README). Crewed zones are those
         holding the declared crew (without one: an escape vehicle) in the current configuration (the next
         configuration's crewed zones are vetted by :func:`~hullbreach.isolate.constraints.crew_pressure_ok`
         when it is planned); a zone counts when
@@ -467,15 +523,39 @@ class IsolationSession:
         w = self.module_weights()
         ev = set(self.crew) or set(self.station.escape_vehicles())
         zones = [z for z in self.station.zones(self.closed) if z & ev]
+        sinks = self._sinks()
         out = math.inf
         for z in zones:
             if sum(w.get(m, 0.0) for m in z) < RESERVE_MIN_PROB:
                 continue
             p0 = min(self.pressures[m] for m in z)
             t_k = float(np.mean([self.station.modules[m].temperature_k for m in z]))
-            rate = self.mdot * R_AIR * t_k / self.station.zone_volume_m3(z)
+            q = self.mdot + sum(sinks[m][1] for m in z if m in sinks)
+            rate = q * R_AIR * t_k / self.station.zone_volume_m3(z)
             out = min(out, (p0 - self.station.evacuation_pressure_pa) / rate)
         return out
+
+    def _other_escape_vehicle(self, zone: frozenset, own: frozenset, w: dict) -> tuple | None:
+        """Another escape vehicle the crew in ``zone`` can go to now: ``(leak probability of its side,
+        vehicle, hatch to open or "")``, the least likely to leak first, or None.
+
+        Candidates are escape vehicles outside ``own`` (the crew's vehicle group) in ``zone`` itself or
+        behind one closed hatch the constraints let the crew open now (:func:`plan_transition` from the
+        session's pressures: reachable, not against a pressure difference it cannot equalize)."""
+        st = self.station
+        evs = set(st.escape_vehicles())
+        options = []
+        for ev in sorted((zone & evs) - own):
+            options.append((sum(w.get(m, 0.0) for m in st.zone_of(ev, self.closed) - zone), ev, ""))
+        for h in sorted(self.closed):
+            a, b = st.hatches[h].modules
+            if (a in zone) == (b in zone):
+                continue
+            far = st.zone_of(b if a in zone else a, self.closed)
+            cand = sorted((far & evs) - own)
+            if cand and plan_transition(st, self.closed, self.closed - {h}, self.pressures, self.rules).feasible:
+                options.append((sum(w.get(m, 0.0) for m in far), cand[0], h))
+        return min(options) if options else None
 
     def _shelter(self) -> tuple:
         """Where the crew goes when the search stops: ``(modules, hatches_to_close, leak_probability)``.
@@ -525,6 +605,20 @@ class IsolationSession:
         if not sh:
             advice = f"stop the search: {why}; no escape vehicle is reachable: most likely {mod} ({p:.0%})"
             return self._terminal("stop", advice)
+        if self.crew and p_sh >= CREW_ALERT_PROB:
+            # the shelter within reach may hold the leak (the crew's own vehicle): another escape vehicle
+            # behind a hatch the crew can open, if it is less likely to leak (issue 16: advice that can be
+            # carried out, an escape vehicle on the crew's side)
+            zone = frozenset().union(*[z for z in self.station.zones(self.closed) if z & set(self.crew)])
+            own = frozenset().union(*[g for g, _b in vehicle_groups(self.station) if g & set(self.crew)])
+            other = self._other_escape_vehicle(zone, own, self.module_weights())
+            if other is not None and other[0] < p_sh:
+                p_far, ev, h = other
+                go = f"open hatch {h} and go to {ev}" if h else f"go to {ev}"
+                advice = (f"stop the search: {why}. Crew: {go} and be ready to leave in it; the leak is most "
+                          f"likely in {mod} ({p:.0%}); {p_sh:.0%} that it is in {', '.join(sorted(sh))}, "
+                          f"{p_far:.0%} on the {ev} side")
+                return self._terminal("stop", advice, (), None)
         where = ", ".join(sorted(sh))
         act = (f"close hatch{'es' if len(hatches) > 1 else ''} {', '.join(hatches)} behind you" if hatches
                else "its hatches are already closed")

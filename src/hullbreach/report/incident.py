@@ -136,7 +136,9 @@ def isolation_section(log_path: Path) -> Section:
     lines = []
     for entry in steps:
         s, o = entry.get("step") or {}, entry.get("outcome")
-        ops = [f"{k} {', '.join(s.get(k) or [])}" for k in ("equalize", "open", "close") if s.get(k)]
+        seq = [x for x in (s.get("sequence") or []) if x[0] != "close"]  # the order of the hatch work
+        ops = ([f"{x[0]} {x[1]}" for x in seq] + ([f"close {', '.join(s['close'])}"] if s.get("close") else [])
+               if seq else [f"{k} {', '.join(s.get(k) or [])}" for k in ("equalize", "open", "close") if s.get(k)])
         head = f"step {s.get('index', '?')}: {'; '.join(ops) or 'keep the hatches'}"
         if o:
             zone = o.get("leaking_zone") or []
