@@ -41,6 +41,19 @@ def test_pink_noise_is_one_over_f():
     assert -1.4 < slope < -0.6
 
 
+def test_pink_noise_corner_flattens_below_one_over_two_pi_tau():
+    # tau 1 h: corner at 4.4e-5 Hz; well below it the spectrum is flat, well above it still 1/f
+    rng = np.random.default_rng(4)
+    n = 2 ** 17
+    f = np.fft.rfftfreq(n, 10.0)
+    psd = np.mean([np.abs(np.fft.rfft(pink_noise(n, 10.0, 0.05, 1.0 / 600.0, rng, tau_s=3600.0))) ** 2
+                   for _ in range(12)], axis=0)  # averaged periodogram
+    low = (f > 1.5e-6) & (f < 1.2e-5)
+    high = (f > 2e-4) & (f < 1.5e-3)
+    assert abs(np.polyfit(np.log(f[low]), np.log(psd[low]), 1)[0]) < 0.3
+    assert -1.4 < np.polyfit(np.log(f[high]), np.log(psd[high]), 1)[0] < -0.6
+
+
 def _quiet(**kw):
     return Scenario(duration_s=6 * H, seed=2, crew=0, cdra_air_loss_kg_per_cycle=0.0, oga_kg_per_day=0.0, start_ppco2_mmhg=0.0,
                     **kw)

@@ -191,6 +191,7 @@ class Scenario:
     pink_common_k: float = 0.03          # std of the unseen 1/f bulk drift, common to all modules
     pink_module_k: float = 0.02          # and per module
     pink_fmax_hz: float = 1.0 / 600.0
+    pink_tau_s: float | None = None      # corner of the 1/f drift: flat below 1/(2 pi tau) (None: 1/f to 1/record)
     thermometer_lag_s: float = 300.0
     # atmosphere
     crew: int = 3
@@ -265,16 +266,20 @@ def eclipse_fraction(beta_rad, alt_m: float = 420e3):
     return np.where(np.abs(c) < 1.0, np.arccos(np.clip(c, -1.0, 1.0)) / math.pi, 0.0)
 
 
-def pink_noise(n: int, dt_s: float, std: float, fmax_hz: float, rng) -> np.ndarray:
+def pink_noise(n: int, dt_s: float, std: float, fmax_hz: float, rng, tau_s: float | None = None) -> np.ndarray:
     """1/f noise of standard deviation ``std`` on ``n`` samples ``dt_s`` apart, power ∝ 1/f from 1/(n dt) to
-    ``fmax_hz`` and 0 above (Timmer & König 1995 [7]: Gaussian real and imaginary parts per frequency)."""
+    ``fmax_hz`` and 0 above (Timmer & König 1995 [7]: Gaussian real and imaginary parts per frequency).
+
+    ``tau_s``: the spectrum is flat below the corner ``1 / (2 pi tau_s)`` (a band-limited 1/f process, the sum of
+    relaxations with time constants up to ``tau_s``: its correlation time is of order ``tau_s``, the sweep
+    variable of issue 16's OU nuisance); None: 1/f down to the record's lowest frequency."""
     if std <= 0 or n < 4:
         return np.zeros(n)
     m = 2 * n
     f = np.fft.rfftfreq(m, dt_s)
     amp = np.zeros_like(f)
     ok = (f > 0) & (f <= fmax_hz)
-    amp[ok] = 1.0 / np.sqrt(f[ok])
+    amp[ok] = 1.0 / np.sqrt(f[ok] if tau_s is None else np.maximum(f[ok], 1.0 / (2.0 * math.pi * tau_s)))
     spec = amp * (rng.standard_normal(len(f)) + 1j * rng.standard_normal(len(f)))
     x = np.fft.irfft(spec, m)[:n]
     s = x.std()
@@ -324,7 +329,7 @@ def _temperatures(st, sc: Scenario, t: np.ndarray, rng):
     sun = (orbit_pos >= fe).astype(float)  # eclipse at the start of each orbit
     bulk = np.empty((n, nm))
     seen = np.empty((n, nm))
-    common_pink = pink_noise(n, dt, sc.pink_common_k, sc.pink_fmax_hz, rng)
+    common_pink = pink_noise(n, dt, sc.pink_common_k, sc.pink_fmax_hz, rng, sc.pink_tau_s)
     for i, _m in enumerate(mods):
         lag = rng.uniform(0.5, 1.5)
         heat = np.roll(sun, int(rng.uniform(0, ORBIT_S / 4) / dt))  # each module's own attitude/shading
@@ -339,7 +344,7 @@ def _temperatures(st, sc: Scenario, t: np.ndarray, rng):
             q[t >= ts] = level
         gas_eq = lowpass(sc.wall_to_gas * wall + sc.gas_k_per_kw * (q - q[0]), dt, sc.gas_tau_s, 0.0)
         strat = lowpass(sc.stratification_k_per_kw * (q - q[0]), dt, sc.stratification_tau_s, 0.0)
-        pink = common_pink + pink_noise(n, dt, sc.pink_module_k, sc.pink_fmax_hz, rng)
+        pink = common_pink + pink_noise(n, dt, sc.pink_module_k, sc.pink_fmax_hz, rng, sc.pink_tau_s)
         off = rng.normal(0.0, 0.4)
         seen[:, i] = sc.gas_setpoint_k + off + gas_eq
         bulk[:, i] = seen[:, i] + strat + pink
