@@ -116,11 +116,19 @@ def free_job(args):
     st = ring_station()
     run = generate(st, scenario(kind, seed, days, sigma, tau_h))
     res, dt = _detect(run)
-    alarms = [(a.kind, "+".join(a.zone), round((a.time_s - res.start_s) / H, 2)) for a in res.alarms]
+    alarms = [(a.kind, "+".join(a.zone), round((a.time_s - res.start_s) / H, 2), a.track) for a in res.alarms]
     states = {"+".join(z.zone): z.state for z in res.zones}
+    # the unseen bulk temperature of the main zone (volume-weighted bulk minus what the thermometers' gas sees):
+    # the std of its 7-min increments and its fastest 7-min fall, against the issue's OU envelope
+    tr = run.truth
+    idx = [tr["modules"].index(m) for m in MAIN]
+    vol = np.array([st.modules[m].volume_m3 for m in MAIN])
+    unseen = ((tr["bulk_temperature_k"][:, idx] - tr["seen_temperature_k"][:, idx]) * vol).sum(axis=1) / vol.sum()
+    lag = int(round(420.0 / run.scenario.step_s))
+    inc = unseen[lag:] - unseen[:-lag]
     reconf = int(run.events["kind"].isin(("hatch_open", "hatch_close")).sum()) if len(run.events) else 0
     return dict(kind=kind, seed=seed, days=days, sigma=sigma, tau_h=tau_h, alarms=alarms, n_alarms=len(alarms),
-                states=states, reconf=reconf, faults=sorted({f.sensor for f in res.sensor_faults}), detect_s=dt,
+                states=states, reconf=reconf, inc7_std_k=float(inc.std()), fall7_max_k=float(-inc.min()), faults=sorted({f.sensor for f in res.sensor_faults}), detect_s=dt,
                 bad=_inconsistent(res))
 
 
@@ -285,6 +293,12 @@ def main():
         for k, g in fd.groupby("kind"):
             print(f"{k}: {int((g['n_alarms'] > 0).sum())} of {len(g)} records ({g['days'].sum():.0f} days, "
                   f"{int(g['reconf'].sum())} logged hatch reconfigurations) with an alarm")
+        g = fd.groupby(["sigma", "tau_h"]).agg(records=("n_alarms", "size"), with_alarm=("n_alarms", lambda x: int((x > 0).sum())),
+                                             inc7_std_k=("inc7_std_k", "median"), fall7_max_k=("fall7_max_k", "max"))
+        g["ou_env_inc7_std_k"] = [s_ * math.sqrt(2.0 * (1.0 - math.exp(-420.0 / (t_ * H)))) for s_, t_ in g.index]
+        print("\nUnseen bulk temperature of the main zone, 7-min increments (median std over records, largest fall) "
+              "against an OU of the same sigma and tau (the issue's envelope):")
+        print(g.to_string(float_format=lambda x: f"{x:.3f}"))
         logged = fd[fd["kind"] != "unlogged"]
         print(f"TOTAL (every operation logged): {int((logged['n_alarms'] > 0).sum())} of {len(logged)} records "
               f"(= detector start-ups), {logged['days'].sum():.0f} simulated days, {int(logged['reconf'].sum())} "
