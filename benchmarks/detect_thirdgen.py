@@ -23,6 +23,18 @@ Sweep (each record = one detector start-up, 10 s cadence):
   0.6 mmHg/h. Scored: alarm before onset, delay after onset, 95 % rate interval covering the true pressure
   rate of the leak (at the alarm: what the operator saw; and at the end), effective area within +-20 %.
 
+Nuisance sweep (issue 16's sigma <= 0.1 K, tau 1-12 h in this generator's form): the unseen 1/f bulk drift's
+common part sigma 0.02 / 0.05 / 0.1 K (per module sigma / 2), flat below 1 / (2 pi tau), tau 1 / 6 / 12 h; leak-free
+``--seeds`` (3) records of ``quiet`` and of ``ops`` per cell (2 days each: 54 start-ups, 108 days, 81 logged hatch
+reconfigurations) and one ``unlogged``; the two swept leaks also at sigma 0. Per leak-free record, the main zone's
+unseen bulk temperature: the std of its 7-min increments and its largest 7-min fall, against an OU of the same
+sigma and tau.
+
+Oracle (:func:`oracle_n2_alarm_s`, same run): the N2-track measurement with the nuisance known EXACTLY (true bulk
+temperatures, every non-leak N2 change from the same record generated without the leak, the analyser's noise, the
+level before onset), one-sided GLR for a ramp of unknown onset at hullbreach's threshold: the delay ratio is
+hullbreach's / the oracle's. Alarm consistency (onset after the alarm, a rate interval through zero) is counted.
+
 Usage: ``PYTHONPATH=src:. python benchmarks/detect_thirdgen.py [--quick] [--workers 1] [--seeds N]``
 """
 
