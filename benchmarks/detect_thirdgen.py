@@ -7,8 +7,7 @@ dropping out, cadence jitter and a port-switching mass spectrometer. Neither the
 was used to tune the detector.
 
 Runs ``hullbreach.detect.detector.detect`` (the public API: the data checks of the readers, then detect)
-on each record, as a user would with ``hullbreach detect``; ``--cli N`` also runs the CLI on the first N
-records' files and checks it says the same.
+on each record, as ``hullbreach detect`` does after its reader (the CLI itself is not run here).
 
 Sweep (each record = one detector start-up, 10 s cadence):
 
