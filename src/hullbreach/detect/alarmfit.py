@@ -100,8 +100,14 @@ class AlarmFitting:
         if tau_max is not None:
             llr = np.where(n - ms <= tau_max, llr, 0.0)
         if not np.any(llr > 0):
-            t = n if tau_max is None else min(n, tau_max)
-            return t, t, t
+            # No loss kink inside the window: the window's own line explains the track, so a loss it shows was
+            # under way at the window's first bin (a leak that began before a known operation restarted the
+            # window, or one older than the window). The onset is the window's start, its interval reaching back
+            # to the track's first bin. Until 7 Dec 2026 the crossing's own bin was returned: an onset interval
+            # of zero width hours after the truth, and a confirmation fit of 3 bins that failed for an hour
+            # (an MS-09 leak starting during an O2 repress, third generator: alarm 4.4 h after onset).
+            t = a if tau_max is None else min(a, tau_max)
+            return t, 0 if honest else t, t
         i = int(np.argmax(llr))
         widen = 1.0
         if honest:
@@ -116,7 +122,10 @@ class AlarmFitting:
         t_hat = int(taus[i])
         t_lo, t_hi = int(taus[inside].min()), int(taus[inside].max())
         if honest and t_hat - a + 1 >= MIN_REF_BINS and self._loss_not_new(a, t_hat, n, sig):
-            return a, min(a, max(int(lo_bound) if lo_bound is not None else self.reset_n, 0)), t_hi
+            # reaching back to the track's first bin, as said above: the window's floor is where a known operation
+            # restarted the test, not a bound on the loss (a leak 10 min older than an O2 repress was outside an
+            # interval that stopped at the repress's end)
+            return a, 0, t_hi
         return t_hat, t_lo, t_hi
 
     def _slope_se(self, a: int, b: int, n: int, sig: float) -> tuple:

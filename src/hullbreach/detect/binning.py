@@ -123,3 +123,58 @@ def bin_frame(frame, channels: list[str], bin_s: float = DEFAULT_BIN_S, k_range:
             sums[i, bins] = np.add.reduceat(np.where(m, v, 0.0), starts)
             counts[i, bins] = np.add.reduceat(m.astype(float), starts)
     return k0, sums, counts
+
+
+#: Bin multiples tried by :func:`track_bin_multiple` (a bin of up to 15 default bins, 15 min at 60 s).
+BIN_MULTIPLES = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15)
+#: Share of a track's bins that must hold a sample of its channels [-].
+TRACK_COVERAGE = 0.9
+#: A run of empty bins longer than this, and than 10 median sample intervals, is an outage of the channel (a
+#: gap), not its cadence [s].
+OUTAGE_S = 1800.0
+
+
+def track_bin_multiple(times_s_by_zone, bin_s: float = DEFAULT_BIN_S) -> int:
+    """The smallest multiple ``m`` of ``bin_s`` (from :data:`BIN_MULTIPLES`) at which every zone's partial-pressure
+    track has a sample in at least :data:`TRACK_COVERAGE` of its bins (issue 16, third generator).
+
+    A mass spectrometer that serves several modules through sample ports in turn (the ISS's major constituent
+    analyser does) measures a zone's ppN2 once every few minutes. With 60 s bins most N2-track bins are then
+    empty, and the detector's noise estimate (second differences of three consecutive bins) never exists: the
+    zone stayed "learning" and an MS-09-rate leak went unseen. A bin at least as long as the analyser's
+    revisit gives the track a value in every bin.
+
+    Parameters
+    ----------
+    times_s_by_zone : iterable of arrays
+        Per zone, the UNIX times [s] of its track channels' samples (all channels together).
+    bin_s : float
+        The base bin [s].
+
+    Returns
+    -------
+    int
+        1 when every zone is covered at ``bin_s`` (or has no samples); otherwise the smallest sufficient
+        multiple, at most ``BIN_MULTIPLES[-1]``. Runs of empty bins longer than :data:`OUTAGE_S` and than 10
+        median sample intervals (an outage) are not counted.
+    """
+    need = 1
+    for ts in times_s_by_zone:
+        ts = np.sort(np.asarray(ts, dtype=float))
+        if len(ts) < 3:
+            continue
+        outage = max(OUTAGE_S, 10.0 * float(np.median(np.diff(ts))))
+        for m in BIN_MULTIPLES:
+            if m < need:
+                continue
+            b = m * bin_s
+            k = np.floor(ts / b).astype(np.int64)
+            occupied = np.unique(k)
+            gaps = np.diff(occupied) - 1  # empty bins between occupied ones
+            empty = int(gaps[gaps * b <= outage].sum())
+            if len(occupied) / (len(occupied) + empty) >= TRACK_COVERAGE:
+                need = m
+                break
+        else:
+            need = BIN_MULTIPLES[-1]
+    return need

@@ -79,6 +79,7 @@ from hullbreach.detect.airmass import (
 )
 from hullbreach.errors import DetectionError
 from hullbreach.station import Station
+from hullbreach.detect.binning import DEFAULT_BIN_S, time_ns, track_bin_multiple
 
 from hullbreach.detect.glr import (
     ANCHOR_BINS,
@@ -723,6 +724,10 @@ def detect(station: Station, frame, events=None, *, far_per_year: float = 1.0, c
     for s in station.sensors.values():
         if s.quantity == "temperature" and s.id not in have:
             untrusted.setdefault(s.id, "no samples in the record")
+    notes = tuple(getattr(frame, "warnings", ()))[:5]
+    cfg, bin_note = _bin_for_tracks(station, frame, cfg)
+    if bin_note:
+        notes = (bin_note,) + notes
     eng = DetectionEngine(station, events, cfg, untrusted)
     eng.keep_series = keep_series
     if frame.n_accepted == 0:
@@ -743,6 +748,29 @@ def detect(station: Station, frame, events=None, *, far_per_year: float = 1.0, c
         eng.fast.process(j0, np.ascontiguousarray(ssum[:, :m], dtype=float), np.ascontiguousarray(scnt[:, :m], dtype=float),
                          prow)
     return eng.result(quarantined=frame.n_quarantined, trusted=tuple(frame.trusted_channels()),
-                      notes=tuple(getattr(frame, "warnings", ()))[:5], seed=seed)
+                      notes=notes, seed=seed)
+
+
+def _bin_for_tracks(station: Station, frame, cfg: DetectorConfig) -> tuple:
+    """``cfg`` with a longer bin when a zone's ppN2 channels sample more sparsely than the default bin (a mass
+    spectrometer visiting its ports in turn; :func:`hullbreach.detect.binning.track_bin_multiple`), the
+    windows kept at the same durations; and a note saying so (None when nothing changes). A bin the caller
+    chose (not the default) is kept."""
+    if cfg.bin_s != DEFAULT_BIN_S or cfg.track == "air" or not len(frame.data):
+        return cfg, None
+    data = frame.data
+    times = []
+    for zone in station.zones():
+        ids = [s.id for s in station.sensors_in(zone, "ppn2")]
+        if ids:
+            sel = data["channel"].isin(ids).to_numpy()
+            times.append(time_ns(data["time"][sel]) / 1e9)
+    m = track_bin_multiple(times, cfg.bin_s)
+    if m == 1:
+        return cfg, None
+    new = replace(cfg, bin_s=cfg.bin_s * m, window_bins=max(int(round(cfg.window_bins / m)), 2 * MIN_REF_BINS),
+                  long_window_bins=int(round(cfg.long_window_bins / m)))
+    return new, (f"ppN2 is sampled more sparsely than every {cfg.bin_s:g} s (a mass spectrometer visiting its ports "
+                 f"in turn): time bins of {new.bin_s:g} s, so that every bin of the N2 track holds a sample")
 
 

@@ -322,7 +322,13 @@ def merge_fast_alarms(engine, alarms: list, seed: int = 0) -> list[str]:
             if fa.time_s < alarms[i].time_s:
                 notes.append(f"zone {_zone_name(fa.zone)}: first seen by the fast path at {when} "
                              f"(z {fa.z:.1f} > {fa.threshold:.1f}), {alarms[i].time_s - fa.time_s:.0f} s before the 60 s test")
-                alarms[i] = replace(alarms[i], time_s=fa.time_s)
+                # the onset is never after the alarm's time: the 60 s test's onset is at its bin edges and may fall
+                # after the fast path's sub-bin (an unlogged airlock repress: onset 2 min after the alarm, third
+                # generator); the fast window's own onset bounds it then
+                o = alarms[i].onset_s
+                onset = Interval(min(o.estimate, fa.time_s - fa.window_s), min(o.low, fa.time_s - 2 * fa.window_s),
+                                 min(o.high, fa.time_s)) if o.estimate > fa.time_s or o.high > fa.time_s else o
+                alarms[i] = replace(alarms[i], time_s=fa.time_s, onset_s=onset)
             continue
         det = engine.detectors.get(fa.zone)
         if det is None:
