@@ -667,9 +667,11 @@ def locate(
         modulated = bool(modded[si])
         info = srcs.characterize(f, G_layers[src["layer"]], Xseg, k_model, sensors, pi, pj, top["x"], src["scale"], src["dhat"],
                                  src["inl"], rec.fs_hz, nseg, band_hz, stationary=bool(steady[si]))
-        near = srcs.near_equipment(eq, top["x"], src["r95"], equipment_radius_m)
+        p_eq = srcs.equipment_probability(eq, equipment_radius_m, [g["x"] for g in src["group"]], src["shares"],
+                                          src["r95"], wall.width_m * wall.height_m)
+        near = p_eq >= 0.5
         in_ref = ref_check(src) if ref_check is not None else None
-        ll, why = srcs.leak_likelihood(info, near, in_ref, (mods.rate_hz, float(mods.index[si])) if modulated else None)
+        ll, why = srcs.leak_likelihood(info, p_eq, in_ref, (mods.rate_hz, float(mods.index[si])) if modulated else None)
         for g, share in zip(src["group"], src["shares"]):
             cands.append(Candidate((float(g["x"][0]), float(g["x"][1])), g["score"], src["r95"],
                                    "equipment" if (near or in_ref) else "leak", float(share), info.power_db,
