@@ -59,8 +59,8 @@ class Candidate:
     uncertainty_radius_m : float
         95 % radius around it [m] (bootstrap over sensors and pair-residual model-mismatch term).
     kind : str
-        ``"leak"``, or ``"equipment"`` when it lies within ``equipment_radius_m`` of equipment named in
-        the wall file or is also heard in the reference recording.
+        ``"leak"``, or ``"equipment"`` when it is more likely than not equipment named in the wall file
+        (:func:`hullbreach.locate.sources.equipment_probability`) or is also heard in the reference recording.
     probability : float
         Probability that this candidate is the leak [-] (one leak among the sources heard; the
         candidates' probabilities sum to 1).
@@ -396,6 +396,10 @@ def locate(
         given. (1, 1) turns the search off.
     equipment_m : array (K, 2)
         Known mounting points of noisy equipment [m] (default: the wall's ``equipment``).
+    equipment_radius_m : float
+        95 % radius of where each named equipment really is around its mount [m] (its size plus how well
+        the wall file knows its place); with each source's own 95 % radius it gives the probability that
+        the source is that equipment (:func:`hullbreach.locate.sources.equipment_probability`).
     reference : Recording
         Optional quiet recording (same sensors, no leak): sources heard in it are taken for equipment.
     calibration : PitchCatch

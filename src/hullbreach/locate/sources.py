@@ -605,7 +605,7 @@ def equipment_probability(equipment_m, equipment_radius_m: float, positions_m, s
     Until session 4 it was a fixed test — within ``equipment_radius_m`` + the source's radius: ×0.05,
     beyond: ×1 — blind to how far inside or outside: a source 1 cm outside the disc counted as unrelated.
     Now at the 95 % distance of the combined uncertainty P ≈ 0.85 (10 cm mount radius, 2 cm source
-    radius, 1.2 m² wall), at 3σ ≈ 0.55, at 4σ ≈ 0.03, and at the mount itself ≈ 0.99. It is not
+    radius, 1.2 m² wall), at 3σ ≈ 0.55, at 4σ ≈ 0.04, and at the mount itself ≈ 0.99. It is not
     exclusive on purpose: a CLEAN residue of the equipment next to it is equipment too.
     """
     eq = np.asarray(equipment_m, dtype=float).reshape(-1, 2)
