@@ -685,8 +685,12 @@ def locate(
     probs = srcs.leak_probabilities([(c.score, c.kind, c.leak_likelihood, c.probability, layer[c.source]) for c in cands])
     cands = [dataclasses.replace(c, probability=float(p)) for c, p in zip(cands, probs)]
     cands.sort(key=lambda c: c.probability, reverse=True)
-    # echoes and CLEAN residue: improbable as the leak (< ~0.4 %); counted, not listed
-    weak = [c for c in cands if c.probability < srcs.UNLISTED_PROBABILITY and c.kind == "leak"]
+    # echoes and CLEAN residue: improbable as the leak (< ~0.4 %) and weak; counted, not listed. A peak as
+    # coherent as the strongest (sources.COMPARABLE_COHERENCE) is a source heard and is named however unlike
+    # a leak it is (508b90d hid a loud amplitude-modulated fan, P(leak) < 0.4 %, behind a ring of its residue)
+    loudest = max((c.score for c in cands), default=0.0)
+    weak = [c for c in cands if c.probability < srcs.UNLISTED_PROBABILITY and c.kind == "leak"
+            and c.score < srcs.COMPARABLE_COHERENCE * loudest]
     cands = [c for c in cands if c not in weak]
     tot = sum(c.probability for c in cands)
     cands = [dataclasses.replace(c, probability=c.probability / tot) for c in cands] if tot > 0 else cands
