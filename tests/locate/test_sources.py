@@ -437,6 +437,21 @@ def test_a_steady_source_is_not_the_one_modulated_by_a_slow_switching():
     assert not modulated_sources(quiet, np.array([False, False, False]), 60.0).any()
 
 
+def test_a_steady_copy_of_a_switching_machine_stays_modulated():
+    """A steady-looking source whose spreading pattern cannot be told from a switching modulated one is its
+    copy (a CLEAN residue next to it, its steadiness measured with the machine regressed out) and keeps the
+    modulation (508b90d dropped it: sweep "machine" #8, a residue 11 cm from a 50 Hz fan came first)."""
+    from hullbreach.locate.sources import MODULATION_THRESHOLD, Modulation, modulated_sources
+
+    par = np.array([[True, True, False], [True, True, False], [False, False, True]])
+    m = Modulation(3 * MODULATION_THRESHOLD, 50.0, np.array([0.4, 0.4, 0.3]), par)
+    # source 0 the fan (switching), 1 its copy (steady, parallel pattern), 2 a steady leak elsewhere
+    assert modulated_sources(m, np.array([False, True, True]), 120.0).tolist() == [True, True, False]
+    # without the pattern matrix: only the switching one
+    bare = Modulation(m.peak_to_floor, m.rate_hz, m.index)
+    assert modulated_sources(bare, np.array([False, True, True]), 120.0).tolist() == [True, False, False]
+
+
 def test_hidden_peak_at_a_weaker_sources_twin_is_a_source():
     """CLEAN residues: near any position of a source of the same layer or of the loudest source, near the
     best position of another; a hidden-layer peak at a weaker first-layer source's twin is a source
