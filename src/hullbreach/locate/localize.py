@@ -59,8 +59,8 @@ class Candidate:
     uncertainty_radius_m : float
         95 % radius around it [m] (bootstrap over sensors and pair-residual model-mismatch term).
     kind : str
-        ``"leak"``, or ``"equipment"`` when it lies within ``equipment_radius_m`` of equipment named in
-        the wall file or is also heard in the reference recording.
+        ``"leak"``, or ``"equipment"`` when it is more likely than not equipment named in the wall file
+        (:func:`hullbreach.locate.sources.equipment_probability`) or is also heard in the reference recording.
     probability : float
         Probability that this candidate is the leak [-] (one leak among the sources heard; the
         candidates' probabilities sum to 1).
@@ -396,6 +396,10 @@ def locate(
         given. (1, 1) turns the search off.
     equipment_m : array (K, 2)
         Known mounting points of noisy equipment [m] (default: the wall's ``equipment``).
+    equipment_radius_m : float
+        95 % radius of where each named equipment really is around its mount [m] (its size plus how well
+        the wall file knows its place); with each source's own 95 % radius it gives the probability that
+        the source is that equipment (:func:`hullbreach.locate.sources.equipment_probability`).
     reference : Recording
         Optional quiet recording (same sensors, no leak): sources heard in it are taken for equipment.
     calibration : PitchCatch
@@ -549,7 +553,7 @@ def locate(
             top = refined[0]
             # what CLEAN leaves of a found source (its lobes are chirped where the dispersion model is off)
             # shows again near it: subtract again, do not count it as a new source
-            residue = any(math.hypot(*(top["x"] - g["x"])) < 0.08 for src in found for g in src["group"])
+            residue = srcs.is_residue(found, top["x"], layer)
             if s_wall is None:
                 s_wall = top["scale"]
                 if method == "dispersive":
@@ -658,15 +662,20 @@ def locate(
     if any(src["layer"] == 1 for src in found):  # a hidden source's description reads every bin of its layer
         rest = np.setdiff1d(np.arange(len(f)), tbins)
         G_layers[1][:, rest] = _without_dominant(C_data[rest], pi, pj)
+    # whether each source's power switches over the record (a louder one's switching regressed out)
+    steady = srcs.stationarity(np.array([srcs.segment_powers(Xseg, k_model * src["scale"], sensors, src["group"][0]["x"])
+                                         for src in found]).reshape(len(found), 8, Xseg.shape[2]))
+    modded = srcs.modulated_sources(mods, steady, rec.fs_hz / (2 * nseg))
     for si, src in enumerate(found):
         top = src["group"][0]
-        modulated = (mods.peak_to_floor >= srcs.MODULATION_THRESHOLD and mods.index[si] >= srcs.MODULATION_INDEX
-                     and mods.index[si] >= 0.5 * mods.index.max())
+        modulated = bool(modded[si])
         info = srcs.characterize(f, G_layers[src["layer"]], Xseg, k_model, sensors, pi, pj, top["x"], src["scale"], src["dhat"],
-                                 src["inl"], rec.fs_hz, nseg, band_hz)
-        near = srcs.near_equipment(eq, top["x"], src["r95"], equipment_radius_m)
+                                 src["inl"], rec.fs_hz, nseg, band_hz, stationary=bool(steady[si]))
+        p_eq = srcs.equipment_probability(eq, equipment_radius_m, [g["x"] for g in src["group"]], src["shares"],
+                                          src["r95"], wall.width_m * wall.height_m)
+        near = p_eq >= 0.5
         in_ref = ref_check(src) if ref_check is not None else None
-        ll, why = srcs.leak_likelihood(info, near, in_ref, (mods.rate_hz, float(mods.index[si])) if modulated else None)
+        ll, why = srcs.leak_likelihood(info, p_eq, in_ref, (mods.rate_hz, float(mods.index[si])) if modulated else None)
         for g, share in zip(src["group"], src["shares"]):
             cands.append(Candidate((float(g["x"][0]), float(g["x"][1])), g["score"], src["r95"],
                                    "equipment" if (near or in_ref) else "leak", float(share), info.power_db,
@@ -676,8 +685,12 @@ def locate(
     probs = srcs.leak_probabilities([(c.score, c.kind, c.leak_likelihood, c.probability, layer[c.source]) for c in cands])
     cands = [dataclasses.replace(c, probability=float(p)) for c, p in zip(cands, probs)]
     cands.sort(key=lambda c: c.probability, reverse=True)
-    # echoes and CLEAN residue: improbable as the leak (< ~0.4 %); counted, not listed
-    weak = [c for c in cands if c.probability < srcs.UNLISTED_PROBABILITY and c.kind == "leak"]
+    # echoes and CLEAN residue: improbable as the leak (< ~0.4 %) and weak; counted, not listed. A peak as
+    # coherent as the strongest (sources.COMPARABLE_COHERENCE) is a source heard and is named however unlike
+    # a leak it is (508b90d hid a loud amplitude-modulated fan, P(leak) < 0.4 %, behind a ring of its residue)
+    loudest = max((c.score for c in cands), default=0.0)
+    weak = [c for c in cands if c.probability < srcs.UNLISTED_PROBABILITY and c.kind == "leak"
+            and c.score < srcs.COMPARABLE_COHERENCE * loudest]
     cands = [c for c in cands if c not in weak]
     tot = sum(c.probability for c in cands)
     cands = [dataclasses.replace(c, probability=c.probability / tot) for c in cands] if tot > 0 else cands
