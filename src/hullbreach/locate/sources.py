@@ -511,11 +511,19 @@ def strongest_unidentified(scored: list[tuple[float, str]]) -> float:
     return max(pool, default=1.0)
 
 
-COMPARABLE_COHERENCE = 0.7
+COMPARABLE_COHERENCE = 0.3
 """Coherence ratio [-] (to the strongest unidentified source of the layer) from which a source counts as
 *comparable*: no loudness discount in :func:`leak_odds`. The weak peaks left in one-leak recordings
 reach up to ~half the leak's coherence (benchmark ``sweep`` #4: 0.021 against 0.042; #7: 0.033 against
 0.073), so "comparable" starts above that."""
+
+
+COHERENCE_POWER = 2.0
+"""Power of the coherence discount min(1, ratio / :data:`COMPARABLE_COHERENCE`) in :func:`leak_odds` [-]."""
+
+HIDDEN_LAYER_FACTOR = 0.5
+"""Odds factor [-] of a source found in the hidden layer (it also holds what finite averaging leaves of
+the loudest source)."""
 
 
 UNLISTED_PROBABILITY = 0.002 / COMPARABLE_COHERENCE**2
@@ -538,8 +546,8 @@ def leak_odds(leak_likelihood: float, share: float, coherence_ratio: float, hidd
     leak in 25–31 % (benchmark ``band``, ``loud``).
     """
     ll = min(max(leak_likelihood, 0.0), 1.0 - 1e-9)
-    weight = min(max(coherence_ratio, 0.0) / COMPARABLE_COHERENCE, 1.0) ** 2
-    return ll / (1.0 - ll) * share * weight * (0.5 if hidden else 1.0)
+    weight = min(max(coherence_ratio, 0.0) / COMPARABLE_COHERENCE, 1.0) ** COHERENCE_POWER
+    return ll / (1.0 - ll) * share * weight * (HIDDEN_LAYER_FACTOR if hidden else 1.0)
 
 
 def leak_probabilities(cands: list[tuple[float, str, float, float, int]]) -> np.ndarray:
@@ -557,47 +565,145 @@ def leak_probabilities(cands: list[tuple[float, str, float, float, int]]) -> np.
     return odds / odds.sum()
 
 
+#: Likelihood ratios Λ = P(observation | the source is the leak) / P(observation | it is equipment) [-] of
+#: the cues :func:`leak_likelihood` combines. Each is bounded by what it can prove; docs/locate.md §10 says
+#: where each number comes from, docs/benchmarks/locate.md what it gives on held-out recordings.
+#:
+#: Spectrum (band fraction, top of the band): at most ×2 either way. A leak's jet hiss is broadband far
+#: above 30 kHz, but spacecraft equipment can be broadband in the ultrasound too (the ISS ultrasonic
+#: background survey found equipment noise comparable to small leaks), and the band a source is *measured*
+#: coherent over shrinks when it is masked by a louder source or weak against the sensors' noise, so a leak
+#: 5–15 dB under a machine measures narrow. A cue that cannot separate leak from equipment must stay near 1.
+LR_SPECTRUM_MAX = 2.0
+#: At equipment named in the wall file (within its radius plus the source's 95 % radius): the chance that
+#: a leak falls in such a disc, π(0.10 + 0.02)² m² over a 1–3 m² wall (0.015–0.045), over the chance that
+#: the named equipment is where the file says (≈ 1): 0.05, an upper end (a bracket's rivet can leak).
+LR_NAMED_EQUIPMENT = 0.05
+#: Heard in the reference recording (:func:`reference_verdict`): measured on the benchmark's training
+#: recordings (``benchmarks/locate_calibration.py``, seeds #0–11 of ``loud+ref``/``band+ref``): the
+#: leak read "heard" in 1 of 12 (its lobes crossed by the equipment's reverberant field when the two are
+#: near one edge), the equipment in 12 of 12; with Jeffreys' ½ counts (1.5/13)/(12.5/13) = 0.12 → 0.1.
+LR_IN_REFERENCE = 0.1
+#: Absent from the reference: the leak in 10 of 12, the equipment in 0 of 12 (Jeffreys: ×21). Bounded at
+#: ×4 by operations, not by this benchmark: real equipment is switched off or idles during some
+#: references (duty cycles), say one time in five, and then it is "absent" too (0.8 / 0.2).
+LR_ABSENT_FROM_REFERENCE = 4.0
+#: Its received power amplitude-modulated at a shaft rate (:func:`modulation`): the leak was flagged in
+#: 0 of 46 training recordings, the modulated machine in 6 of 6 (Jeffreys: (0.5/47)/(6.5/7) = 0.011);
+#: ×0.02, because the spreading-pattern split gives a leak within ~20 cm of a machine the machine's index.
+LR_MODULATED = 0.02
+#: Its coherent power not stationary over the record: a leak's choked flow is steady over seconds (the
+#: cabin pressure decays over hours). An assumption (×0.2): the flag never fired in the training
+#: recordings, on the leak or on equipment cycling on and off at 20–50 ms, so it is not measured.
+LR_NOT_STATIONARY = 0.2
+def _spectral_factor(info: SourceInfo) -> tuple[float, list[str]]:
+    """The spectral likelihood ratio [-] (within 1/:data:`LR_SPECTRUM_MAX` … :data:`LR_SPECTRUM_MAX`) and
+    its reasons: the mean of two scores in [−1, 1], band fraction 2·f − 1 and top of the band
+    (hf + 9 dB) / 3 dB, as the exponent of :data:`LR_SPECTRUM_MAX`."""
+    bf, hf = info.band_fraction, info.high_to_mid_db
+    score = 0.5 * (float(np.clip(2 * bf - 1, -1.0, 1.0)) + float(np.clip((hf + 9.0) / 3.0, -1.0, 1.0)))
+    why = [f"coherent {info.band_hz[0] / 1e3:.0f}–{info.band_hz[1] / 1e3:.0f} kHz "
+           f"({bf * 100:.0f} % of the band: {'broadband, leak-like' if bf >= 0.85 else 'narrower than a leak hiss'})",
+           f"top of the band {hf:+.0f} dB re the middle ("
+           + ("flat, leak-like hiss" if hf >= -6 else "falls off, unlike a leak hiss" if hf <= -12 else "in between")
+           + f"; spectrum x{LR_SPECTRUM_MAX ** score:.2g}, a weak cue: equipment can hiss broadband too)"]
+    return LR_SPECTRUM_MAX ** score, why
+
+
 def leak_likelihood(info: SourceInfo, near_equipment: bool, in_reference: bool | None,
                     modulated: tuple[float, float] | None = None) -> tuple[float, list[str]]:
-    """Odds-style score in (0, 1) that a source is a leak, and the reasons in words.
+    """P(leak) [-] of one source against one equipment source, equal priors: Λ / (1 + Λ), Λ the product of
+    the cues' likelihood ratios (leak over equipment), and the reasons in words.
 
-    Factors (assumptions, documented): a leak is broadband hiss above ~30 kHz — the odds scale as
-    8^(2·band_fraction − 1) (×8 for a source coherent over the whole analysis band, ×⅛ for one coherent
-    in none of it); a leak hisses as strongly at the top of the band as in the middle: ×4 when its
-    coherent power density in the top sixth (log f) is within 6 dB of the middle third, ×¼ when it is
-    12 dB or more below, log-linear in between; within 10 cm of equipment named in the wall file ×0.05; heard in the reference
-    (quiet) recording ×0.05, absent from it ×4; not stationary ×0.2 (a leak hisses steadily for hours);
-    ``modulated`` = (rate [Hz], index): its received power amplitude-modulated at a shaft rate
-    (:func:`modulation`) ×0.01 (envelope lines 20x above the floor are not chance, and a leak's jet has
-    no rotating carrier). Prior odds 1.
+    Cues, each a bounded likelihood ratio (the constants ``LR_*`` say where each number comes from):
+    the spectrum (:func:`_spectral_factor`, within ×½…×2); at equipment named in the wall file
+    (:data:`LR_NAMED_EQUIPMENT`); heard in / absent from the reference recording
+    (:data:`LR_IN_REFERENCE`, :data:`LR_ABSENT_FROM_REFERENCE`); ``modulated`` = (rate [Hz], index): its
+    received power amplitude-modulated at a shaft rate (:func:`modulation`, :data:`LR_MODULATED`); not
+    stationary (:data:`LR_NOT_STATIONARY`). Cues are multiplied as if independent given the source's
+    nature, which they nearly are (different data: spectrum, position, another recording, envelope).
     """
-    odds = 1.0
-    why = []
-    bf = info.band_fraction
-    odds *= 8.0 ** (2 * bf - 1)
-    why.append(f"coherent {info.band_hz[0] / 1e3:.0f}–{info.band_hz[1] / 1e3:.0f} kHz "
-               f"({bf * 100:.0f} % of the band: {'broadband, leak-like' if bf >= 0.85 else 'narrower than a leak hiss'})")
-    hf = info.high_to_mid_db
-    odds *= 4.0 ** float(np.clip((hf + 9.0) / 3.0, -1.0, 1.0))
-    why.append(f"top of the band {hf:+.0f} dB re the middle ("
-               + ("flat, leak-like hiss" if hf >= -6 else "falls off, unlike a leak hiss" if hf <= -12 else "in between")
-               + ")")
+    odds, why = _spectral_factor(info)
     if near_equipment:
-        odds *= 0.05
+        odds *= LR_NAMED_EQUIPMENT
         why.append("at equipment named in the wall file")
     if in_reference is True:
-        odds *= 0.05
+        odds *= LR_IN_REFERENCE
         why.append("also heard in the reference recording")
     elif in_reference is False:
-        odds *= 4.0
+        odds *= LR_ABSENT_FROM_REFERENCE
         why.append("absent from the reference recording")
     if modulated is not None:
-        odds *= 0.01
+        odds *= LR_MODULATED
         why.append(f"its power is amplitude-modulated at {modulated[0]:.0f} Hz (index {modulated[1]:.2f}): "
                    f"rotating machinery, not a leak's steady hiss")
     if not info.stationary:
-        odds *= 0.2
+        odds *= LR_NOT_STATIONARY
         why.append("not stationary (a leak hisses steadily)")
     else:
         why.append("stationary")
     return odds / (1.0 + odds), why
+
+
+#: Status "found" needs the first candidate at least this likely the leak [-] (probabilities calibrated on
+#: held-out recordings: docs/benchmarks/locate.md).
+FOUND_PROBABILITY = 0.8
+
+
+def rank_candidates(cands: list, layers: dict | None = None) -> tuple[list, list]:
+    """The candidates with their leak probabilities, most probable first, and the weak ones not listed.
+
+    ``cands``: objects with ``score``, ``kind``, ``leak_likelihood``, ``probability`` (its share of its
+    source's positions), ``source`` (and ``layer``, or ``layers`` = {source: CLEAN layer}); returned as
+    copies (``dataclasses.replace``) with ``probability`` = P(it is the leak) from
+    :func:`leak_probabilities`, sorted; unidentified ones below :data:`UNLISTED_PROBABILITY` (echoes, CLEAN
+    residue) are returned apart, counted, not listed, and the listed renormalised to sum 1.
+    """
+    import dataclasses
+
+    layer = [layers[c.source] if layers is not None else c.layer for c in cands]
+    probs = leak_probabilities([(c.score, c.kind, c.leak_likelihood, c.probability, ly) for c, ly in zip(cands, layer)])
+    ranked = sorted((dataclasses.replace(c, probability=float(p)) for c, p in zip(cands, probs)),
+                    key=lambda c: c.probability, reverse=True)
+    weak = [c for c in ranked if c.probability < UNLISTED_PROBABILITY and c.kind == "leak"]
+    listed = [c for c in ranked if not (c.probability < UNLISTED_PROBABILITY and c.kind == "leak")]
+    tot = sum(c.probability for c in listed)
+    if tot > 0:
+        listed = [dataclasses.replace(c, probability=c.probability / tot) for c in listed]
+    return listed, weak
+
+
+def candidate_status(listed: list, n_sensors: int, at_bound: bool,
+                     scale_range: tuple[float, float] | None = None) -> tuple[str, list[str]]:
+    """``"found"``, ``"ambiguous"`` or ``"no source"`` for the ranked ``listed`` candidates
+    (:func:`rank_candidates`), and why not "found", in words.
+
+    "found" only when the first is at least :data:`FOUND_PROBABILITY` likely the leak, no other source
+    not identified as equipment is comparable (P ≥ 1 %, or coherence ≥ 10 % of the first's: never one
+    answer called certain while another source of comparable strength exists), no twin position of the
+    same source has ≥ 20 % of its probability, the wall's scale is not at the edge of its search range
+    (``at_bound``; ``scale_range`` the searched range, for the text) and there are ≥ 5 sensors (with 4, the 6 pairs carry 2 position + 1 scale + 3
+    sensor-error unknowns: nothing is left to check the wall model).
+    """
+    if not listed:
+        return "no source", []
+    best = listed[0]
+    rivals = [c for c in listed[1:] if c.source != best.source and c.kind == "leak"
+              and (c.probability >= 0.01 or c.score >= 0.1 * best.score)]
+    twins = [c for c in listed[1:] if c.source == best.source and c.probability >= 0.2 * best.probability]
+    parts = []
+    if twins:
+        parts.append(f"the likelihood has {1 + len(twins)} peaks of comparable height")
+    if rivals:
+        parts.append(f"{len(rivals)} other source(s) heard could be the leak")
+    if best.kind != "leak":
+        parts.append("the strongest source sits at known equipment")
+    if n_sensors < 5:
+        parts.append(f"{n_sensors} sensors leave no redundancy to check the wall model (5 or more needed)")
+    if at_bound:
+        rng = "" if scale_range is None else f" {scale_range[0]:.2f}–{scale_range[1]:.2f}"
+        parts.append(f"the wall's A0 wavenumber scale hit the edge of the searched range{rng} "
+                     f"(thickness or material in the wall file is off by more than that)")
+    if best.probability < FOUND_PROBABILITY:
+        parts.append(f"the best candidate has only {best.probability:.0%} probability of being the leak")
+    return ("ambiguous" if parts else "found"), parts
