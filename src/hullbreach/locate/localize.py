@@ -549,7 +549,7 @@ def locate(
             top = refined[0]
             # what CLEAN leaves of a found source (its lobes are chirped where the dispersion model is off)
             # shows again near it: subtract again, do not count it as a new source
-            residue = any(math.hypot(*(top["x"] - g["x"])) < 0.08 for src in found for g in src["group"])
+            residue = srcs.is_residue(found, top["x"], layer)
             if s_wall is None:
                 s_wall = top["scale"]
                 if method == "dispersive":
@@ -658,12 +658,15 @@ def locate(
     if any(src["layer"] == 1 for src in found):  # a hidden source's description reads every bin of its layer
         rest = np.setdiff1d(np.arange(len(f)), tbins)
         G_layers[1][:, rest] = _without_dominant(C_data[rest], pi, pj)
+    # whether each source's power switches over the record (a louder one's switching regressed out)
+    steady = srcs.stationarity(np.array([srcs.segment_powers(Xseg, k_model * src["scale"], sensors, src["group"][0]["x"])
+                                         for src in found]).reshape(len(found), 8, Xseg.shape[2]))
+    modded = srcs.modulated_sources(mods, steady, rec.fs_hz / (2 * nseg))
     for si, src in enumerate(found):
         top = src["group"][0]
-        modulated = (mods.peak_to_floor >= srcs.MODULATION_THRESHOLD and mods.index[si] >= srcs.MODULATION_INDEX
-                     and mods.index[si] >= 0.5 * mods.index.max())
+        modulated = bool(modded[si])
         info = srcs.characterize(f, G_layers[src["layer"]], Xseg, k_model, sensors, pi, pj, top["x"], src["scale"], src["dhat"],
-                                 src["inl"], rec.fs_hz, nseg, band_hz)
+                                 src["inl"], rec.fs_hz, nseg, band_hz, stationary=bool(steady[si]))
         near = srcs.near_equipment(eq, top["x"], src["r95"], equipment_radius_m)
         in_ref = ref_check(src) if ref_check is not None else None
         ll, why = srcs.leak_likelihood(info, near, in_ref, (mods.rate_hz, float(mods.index[si])) if modulated else None)
