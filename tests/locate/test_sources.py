@@ -333,17 +333,17 @@ def test_blind_louder_band_source_is_not_called_the_likely_leak():
 
 def test_leak_odds_discount_only_peaks_weaker_than_a_comparable_source():
     """The coherence term of the leak odds is 1 for any source at least COMPARABLE_COHERENCE as coherent as
-    the strongest unidentified one (a quieter distinct source is not less likely the leak) and falls as
-    the square below it (leftover lobes, echoes)."""
-    from hullbreach.locate.sources import COMPARABLE_COHERENCE, leak_odds, leak_probabilities
+    the strongest candidate (a quieter distinct source is not less likely the leak) and falls as the power
+    COHERENCE_POWER below it (leftover lobes, echoes)."""
+    from hullbreach.locate.sources import COHERENCE_POWER, COMPARABLE_COHERENCE, leak_odds, leak_probabilities
 
     assert leak_odds(0.9, 1.0, COMPARABLE_COHERENCE, False) == pytest.approx(leak_odds(0.9, 1.0, 1.0, False))
     assert leak_odds(0.9, 1.0, 0.1, False) / leak_odds(0.9, 1.0, 1.0, False) == pytest.approx(
-        (0.1 / COMPARABLE_COHERENCE) ** 2)
+        (0.1 / COMPARABLE_COHERENCE) ** COHERENCE_POWER)
     p = leak_probabilities([(0.30, "leak", 0.9, 1.0, 0), (0.25, "leak", 0.9, 1.0, 0)])
     assert p == pytest.approx([0.5, 0.5])  # 0.25 / 0.30 ≥ COMPARABLE_COHERENCE: a coin toss
-    p = leak_probabilities([(0.30, "leak", 0.9, 1.0, 0), (0.03, "leak", 0.9, 1.0, 0)])
-    assert p[1] < 0.03
+    p = leak_probabilities([(0.30, "leak", 0.9, 1.0, 0), (0.03, "leak", 0.9, 1.0, 1)])
+    assert p[1] < 0.15  # a tenth of the strongest's coherence, in either layer: a leftover, mostly
 
 
 def test_leak_masked_by_louder_cycling_equipment_is_heard():
