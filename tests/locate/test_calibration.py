@@ -1,11 +1,14 @@
 """Issue 13 §2–3: the candidates' leak probabilities are calibrated, bounded likelihood ratios.
 
 Until a8bc68b the spectral leak odds were assumptions (×8 for a source coherent over the whole band, ×4
-for a flat top of the band: ×32 between two sources on spectrum alone) and a leak 8 dB under a machine
-lost ×0.2–0.3 to it by a coherence discount meant for CLEAN leftovers; blind, the first candidate got
-P 0.69 (``loud``) / 0.56 (``band``) while it was the leak 38 % / 25 % of the time. Each test below fails
-on a8bc68b. The recordings' captured inputs (``tests/data/locate/calibration_*.jsonl``) come from
-``benchmarks/locate_calibration.py capture`` on the independent generator ``tests/generators/plate_images.py``.
+for a flat top of the band: ×1024 between two sources on spectrum alone) and the loudness term measured
+candidates against the strongest of their own CLEAN layer; blind, the first candidate got P 0.69
+(``loud``) / 0.56 (``band``) while it was the leak 38 % / 25 % of the time. Now the constants are a MAP
+fit of the log score on training recordings (``benchmarks/locate_calibration.py fit``); these tests check
+them on held-out ones. The captured inputs (``tests/data/locate/calibration_*.jsonl``, README there) come
+from ``benchmarks/locate_calibration.py capture`` on the independent generator
+``tests/generators/plate_images.py``. Failing on a8bc68b: the spectrum bound, the coin toss, the held-out
+calibration (blind), the log-score comparison and the two end-to-end cases.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import subprocess
 import sys
 from pathlib import Path
 
@@ -90,18 +94,65 @@ def _rows(name):
     return [json.loads(x) for x in (DATA / name).read_text().splitlines()]
 
 
-@pytest.mark.parametrize("group,cases,gap", [
-    ("blind", ("loud", "band", "machine"), 0.15),
-    pytest.param("cues", ("loud+ref", "band+ref", "loud+eq", "band+eq"), 0.15,
-                 marks=pytest.mark.xfail(reason="WIP (session 4 cut off): the cue weights underconfident, P 0.70 vs 0.875")),
+@pytest.mark.parametrize("group,cases", [
+    ("blind", ("loud", "band", "machine")),
+    ("cues", ("loud+ref", "band+ref", "loud+eq", "band+eq")),
+    ("one leak", ("sweep",)),
 ])
-def test_first_candidate_probability_is_calibrated_on_held_out_recordings(group, cases, gap):
-    """Held-out recordings (benchmark seeds #32–43, not used to set any constant): the mean probability of
-    the first candidate is within ``gap`` of how often it is the leak, and "found" is never said wrongly.
-    a8bc68b: blind P(first) 0.77 against 0.31 right (gap 0.46)."""
+def test_probabilities_are_calibrated_on_held_out_recordings(group, cases):
+    """Held-out recordings (benchmark seeds #32–43, never fitted on): the mean probability of the first
+    candidate lies within 0.1 of the Wilson 95 % interval of how often it is the leak, every reliability
+    bin with ≥ 10 candidates has its mean P within 0.1 of its interval, and "found" is never said
+    wrongly. a8bc68b, blind: P(first) 0.70 against 39 % [25, 55] right, and its 0.8–1.0 bin 0.91 against
+    62 % (this test fails there)."""
     b = _bench()
     rows = [r for r in _rows("calibration_heldout.jsonl") if r["case"] in cases]
-    assert len(rows) >= 24
+    assert len(rows) >= 12
     m = b._metrics([(r, *b.rank_after(r)) for r in rows])
-    assert abs(m["p_first"] - m["first"]) <= gap, m
+    assert m["first_lo"] - 0.1 <= m["p_first"] <= m["first_hi"] + 0.1, m
+    for bin_ in m["reliability"]:
+        if bin_["n"] >= 10:
+            lo, hi = bin_["interval"]
+            assert lo - 0.1 <= bin_["mean_p"] <= hi + 0.1, (bin_, m)
     assert m["found_right"] == m["found"], m
+
+
+def test_held_out_log_score_beats_the_session_3_probabilities():
+    """On the held-out recordings, blind and with cues, the mean log score (−ln P given to the leak; lower
+    is better) of this code is below a8bc68b's formulas on the same captured inputs (blind: 0.74 against
+    1.25)."""
+    b = _bench()
+    root = Path(__file__).parents[2]
+    try:
+        old = b.lm._load("hb_sources_a8bc68b", "a8bc68b", "src/hullbreach/locate/sources.py")
+    except subprocess.CalledProcessError:  # not a git checkout with that commit (an sdist): nothing to compare with
+        pytest.skip(f"a8bc68b not reachable from {root}")
+    for cases in (("loud", "band", "machine"), ("loud+ref", "band+ref", "loud+eq", "band+eq")):
+        rows = [r for r in _rows("calibration_heldout.jsonl") if r["case"] in cases]
+        now = b._metrics([(r, *b.rank_after(r)) for r in rows])["log_score"]
+        before = b._metrics([(r, *b.rank_before(r, old)) for r in rows])["log_score"]
+        assert now < before, (cases, now, before)
+
+
+@pytest.mark.parametrize("case,i", [("band", 32), ("loud", 33)])
+def test_blind_comparable_source_is_a_near_coin_toss_end_to_end(case, i):
+    """The localizer itself on benchmark recordings (``benchmarks/locate_mismatch.py``, independent
+    generator, 100 ms, held-out seeds): an unknown stationary source louder than the leak, no cue.
+    ``band`` #32: Gaussian band noise; ``loud`` #33: broadband equipment. Nothing measured says which is
+    the leak, so both are listed, the answer is "ambiguous" and neither gets a clear majority; the leak
+    keeps a fair share. a8bc68b's probabilities on the same sources: 0.82 / 0.83 to the equipment (the
+    leak 0.18 / 0.17)."""
+    b = _bench()
+    lm = b.lm
+    rng = np.random.default_rng([i, len(case), ord(case[0])])
+    c = lm.gen.draw_case(rng, loud=True, equipment_kind=case if case == "band" else None)
+    wall = lm.declared_wall()
+    syn = lm.gen.run_case(c, lm.gen.perimeter(16, wall.width_m, wall.height_m), duration_s=0.1, seed=rng)
+    r = lm.locate(wall, lm.Recording(syn.fs_hz, syn.declared_sensors_m, syn.signals))
+
+    def p_at(pos):
+        return sum(x.probability for x in r.candidates if math.dist(x.position_m, pos) <= lm.HIT_M)
+
+    assert r.status == "ambiguous"
+    assert p_at(c.other.position_m) > 0 and p_at(c.leak_m) >= 0.3
+    assert r.candidates[0].probability <= 0.65

@@ -600,7 +600,7 @@ def near_equipment(equipment_m: np.ndarray, x, radius_95_m: float, equipment_rad
 #: tempers what 96 recordings can say, within bounds that never turn a cue around
 #: (``locate_calibration.FIT_PRIOR``). Checked on seeds #32–43 (held out) and the ``worst`` case.
 
-COMPARABLE_COHERENCE = 0.24
+COMPARABLE_COHERENCE = 0.26
 """Coherence ratio [-] (a candidate's coherence score over the strongest candidate's, any layer, any kind)
 from which a source counts as *comparable*: no loudness discount in :func:`leak_odds` (fitted; prior 0.3).
 What CLEAN leaves of the loudest source (sidelobes, echoes, residue) scales with the loudest source, so
@@ -609,7 +609,7 @@ that is the yardstick: in the training and held-out recordings the leftovers' me
 candidate of the same CLEAN layer, which made every hidden-layer leftover "comparable" to itself
 (log score 0.76 against 0.65 on the training recordings, fitted either way)."""
 
-COHERENCE_POWER = 2.5
+COHERENCE_POWER = 3.6
 """Power of the coherence discount min(1, ratio / :data:`COMPARABLE_COHERENCE`) in :func:`leak_odds` [-]
 (fitted; prior 2)."""
 
@@ -668,7 +668,7 @@ def leak_probabilities(cands: list[tuple[float, str, float, float, int]]) -> np.
 #: background survey found equipment noise comparable to small leaks), and the band a source is *measured*
 #: coherent over shrinks when it is masked by a louder source or weak against the sensors' noise, so a leak
 #: 5–15 dB under a machine measures narrow. A cue that cannot separate leak from equipment must stay near 1.
-LR_SPECTRUM_MAX = 3.3
+LR_SPECTRUM_MAX = 3.1
 #: At equipment named in the wall file (within its radius plus the source's 95 % radius): the chance that
 #: a leak falls in such a disc, π(0.10 + 0.02)² m² over a 1–3 m² wall (0.015–0.045), over the chance that
 #: the named equipment is where the file says (≈ 1): 0.05, an upper end (a bracket's rivet can leak).
@@ -681,15 +681,15 @@ LR_IN_REFERENCE = 0.06
 #: Absent from the reference: the leak in 10 of 12, the equipment in 0 of 12 (Jeffreys: ×21). Bounded at
 #: ×4 by operations, not by this benchmark: real equipment is switched off or idles during some
 #: references (duty cycles), say one time in five, and then it is "absent" too (0.8 / 0.2).
-LR_ABSENT_FROM_REFERENCE = 4.3
+LR_ABSENT_FROM_REFERENCE = 4.4
 #: Its received power amplitude-modulated at a shaft rate (:func:`modulation`): the leak was flagged in
 #: 0 of 46 training recordings, the modulated machine in 6 of 6 (Jeffreys: (0.5/47)/(6.5/7) = 0.011);
 #: ×0.02, because the spreading-pattern split gives a leak within ~20 cm of a machine the machine's index.
-LR_MODULATED = 0.1
+LR_MODULATED = 0.02
 #: Its coherent power not stationary over the record: a leak's choked flow is steady over seconds (the
 #: cabin pressure decays over hours). An assumption (×0.2): the flag never fired in the training
 #: recordings, on the leak or on equipment cycling on and off at 20–50 ms, so it is not measured.
-LR_NOT_STATIONARY = 0.2
+LR_NOT_STATIONARY = 0.12
 def _spectral_factor(info: SourceInfo) -> tuple[float, list[str]]:
     """The spectral likelihood ratio [-] (within 1/:data:`LR_SPECTRUM_MAX` … :data:`LR_SPECTRUM_MAX`) and
     its reasons: the mean of two scores in [−1, 1], band fraction 2·f − 1 and top of the band
