@@ -141,7 +141,7 @@ def test_blind_comparable_source_is_a_near_coin_toss_end_to_end(case, i):
     ``band`` #32: Gaussian band noise; ``loud`` #33: broadband equipment. Nothing measured says which is
     the leak, so both are listed, the answer is "ambiguous" and neither gets a clear majority; the leak
     keeps a fair share. a8bc68b's probabilities on the same sources: 0.82 / 0.83 to the equipment (the
-    leak 0.18 / 0.17)."""
+    leak 0.17 / 0.17)."""
     b = _bench()
     lm = b.lm
     rng = np.random.default_rng([i, len(case), ord(case[0])])

@@ -27,7 +27,8 @@ difference [m]):
 * :func:`characterize` — per source: coherent band, coherent power; :func:`stationarity` — whether its
   power switches over the record (envelope statistics over Welch segments).
 * :func:`leak_likelihood` — how leak-like a source is, from its band, the wall file's equipment, a
-  reference recording and stationarity; the factors are stated assumptions (documented in docs/locate.md).
+  reference recording and stationarity: bounded likelihood ratios fitted under a physics prior;
+  :func:`rank_candidates`, :func:`candidate_status` — the candidates' leak probabilities and the status.
 """
 
 from __future__ import annotations
@@ -595,23 +596,24 @@ def near_equipment(equipment_m: np.ndarray, x, radius_95_m: float, equipment_rad
 
 #: The constants of the loudness term and the cues below are *fitted*: the maximum a posteriori estimate of
 #: the log score (−ln of the probability given to the leak, a proper scoring rule) on the training
-#: recordings of ``benchmarks/locate_calibration.py`` (independent generator, seeds #0–11 of eight cases),
+#: recordings of ``benchmarks/locate_calibration.py`` (independent generator, seeds #0–11 of eight cases,
+#: captured with the merged hb4-lcal + hb4-lrank code),
 #: with a Gaussian prior in ln(constant) centred on the physics' value (the session-4 assumptions) that
 #: tempers what 96 recordings can say, within bounds that never turn a cue around
 #: (``locate_calibration.FIT_PRIOR``). Checked on seeds #32–43 (held out) and the ``worst`` case.
 
 COMPARABLE_COHERENCE = 0.26
 """Coherence ratio [-] (a candidate's coherence score over the strongest candidate's, any layer, any kind)
-from which a source counts as *comparable*: no loudness discount in :func:`leak_odds` (fitted; prior 0.3).
+from which a source counts as *comparable*: no loudness discount in :func:`leak_odds` (fitted 0.26; prior 0.3).
 What CLEAN leaves of the loudest source (sidelobes, echoes, residue) scales with the loudest source, so
 that is the yardstick: in the training and held-out recordings the leftovers' median ratio is 0.10
 (90 % ≤ 0.23), a leak's 0.40 (10 % ≤ 0.16). Until session 4 the yardstick was the strongest *unidentified*
 candidate of the same CLEAN layer, which made every hidden-layer leftover "comparable" to itself
-(log score 0.76 against 0.65 on the training recordings, fitted either way)."""
+(log score 0.76 against 0.65 on the session-4 training capture, fitted either way)."""
 
 COHERENCE_POWER = 3.6
 """Power of the coherence discount min(1, ratio / :data:`COMPARABLE_COHERENCE`) in :func:`leak_odds` [-]
-(fitted; prior 2)."""
+(fitted 3.6; prior 2, bound 4): a peak at half the comparable level gets ×0.08, at a fifth ×0.003."""
 
 HIDDEN_LAYER_FACTOR = 1.0
 """Odds factor [-] of a source found in the hidden layer (fitted: 1, at its upper bound; prior ½, as what
@@ -660,36 +662,39 @@ def leak_probabilities(cands: list[tuple[float, str, float, float, int]]) -> np.
 
 
 #: Likelihood ratios Λ = P(observation | the source is the leak) / P(observation | it is equipment) [-] of
-#: the cues :func:`leak_likelihood` combines. Each is bounded by what it can prove; docs/locate.md §10 says
-#: where each number comes from, docs/benchmarks/locate.md what it gives on held-out recordings.
+#: the cues :func:`leak_likelihood` combines. Each value is the MAP fit described above (training seeds
+#: #0–11, merged code of 7 Dec 2026 12:28 UTC; ``benchmarks/locate_calibration.py fit``) of a prior centred
+#: on the physics' value given after "prior"; docs/locate.md §10 and docs/benchmarks/locate.md give the
+#: held-out figures.
 #:
-#: Spectrum (band fraction, top of the band): at most ×2 either way. A leak's jet hiss is broadband far
-#: above 30 kHz, but spacecraft equipment can be broadband in the ultrasound too (the ISS ultrasonic
+#: Spectrum (band fraction, top of the band; prior ×2, bound ×4 either way): a leak's jet hiss is broadband
+#: far above 30 kHz, but spacecraft equipment can be broadband in the ultrasound too (the ISS ultrasonic
 #: background survey found equipment noise comparable to small leaks), and the band a source is *measured*
-#: coherent over shrinks when it is masked by a louder source or weak against the sensors' noise, so a leak
-#: 5–15 dB under a machine measures narrow. A cue that cannot separate leak from equipment must stay near 1.
+#: coherent over shrinks when it is masked by a louder source, so a leak 5–15 dB under a machine measures
+#: narrow. Fitted ×3.1: on this generator equipment spectra fall off faster than the leak's; real
+#: equipment may not, hence the bound.
 LR_SPECTRUM_MAX = 3.1
-#: At equipment named in the wall file (within its radius plus the source's 95 % radius): the chance that
-#: a leak falls in such a disc, π(0.10 + 0.02)² m² over a 1–3 m² wall (0.015–0.045), over the chance that
-#: the named equipment is where the file says (≈ 1): 0.05, an upper end (a bracket's rivet can leak).
+#: At equipment named in the wall file (within its radius plus the source's 95 % radius). Prior 0.05: the
+#: chance that a leak falls in such a disc, π(0.10 + 0.02)² m² over a 1–3 m² wall (0.015–0.045), over the
+#: chance that the named equipment is where the file says (≈ 1). Fitted 0.025.
 LR_NAMED_EQUIPMENT = 0.025
-#: Heard in the reference recording (:func:`reference_verdict`): measured on the benchmark's training
-#: recordings (``benchmarks/locate_calibration.py``, seeds #0–11 of ``loud+ref``/``band+ref``): the
-#: leak read "heard" in 1 of 12 (its lobes crossed by the equipment's reverberant field when the two are
-#: near one edge), the equipment in 12 of 12; with Jeffreys' ½ counts (1.5/13)/(12.5/13) = 0.12 → 0.1.
+#: Heard in the reference recording (:func:`reference_verdict`). Prior 0.1 (session-4 training counts: the
+#: leak read "heard" in 1 of 12, the equipment in 12 of 12, Jeffreys' ½ counts: 0.12). Fitted 0.06.
 LR_IN_REFERENCE = 0.06
-#: Absent from the reference: the leak in 10 of 12, the equipment in 0 of 12 (Jeffreys: ×21). Bounded at
-#: ×4 by operations, not by this benchmark: real equipment is switched off or idles during some
-#: references (duty cycles), say one time in five, and then it is "absent" too (0.8 / 0.2).
+#: Absent from the reference. Prior ×4, bound ×10 by operations, not by this benchmark (in which the
+#: equipment is never absent: Jeffreys ×21): real equipment is switched off or idles during some
+#: references (duty cycles), and then it is "absent" too. Fitted ×4.4.
 LR_ABSENT_FROM_REFERENCE = 4.4
-#: Its received power amplitude-modulated at a shaft rate (:func:`modulation`): the leak was flagged in
-#: 0 of 46 training recordings, the modulated machine in 6 of 6 (Jeffreys: (0.5/47)/(6.5/7) = 0.011);
-#: ×0.02, because the spreading-pattern split gives a leak within ~20 cm of a machine the machine's index.
+#: Its received power amplitude-modulated at a shaft rate (:func:`modulation`). Prior 0.02 (session-4
+#: training counts: the leak flagged in 0 of 46, the modulated machine in 6 of 6, Jeffreys 0.011, widened
+#: because a leak within ~20 cm of a machine shares its index). Fitted 0.017, kept at 0.02.
 LR_MODULATED = 0.02
-#: Its coherent power not stationary over the record: a leak's choked flow is steady over seconds (the
-#: cabin pressure decays over hours). An assumption (×0.2): the flag never fired in the training
-#: recordings, on the leak or on equipment cycling on and off at 20–50 ms, so it is not measured.
+#: Its coherent power not stationary (:func:`stationarity`): a leak's choked flow is steady over seconds
+#: (the cabin pressure decays over hours). Prior 0.2; fitted 0.12 once :func:`stationarity` flagged the
+#: cycling equipment (34 of the equipment sources of the training and held-out captures, no leak).
 LR_NOT_STATIONARY = 0.12
+
+
 def _spectral_factor(info: SourceInfo) -> tuple[float, list[str]]:
     """The spectral likelihood ratio [-] (within 1/:data:`LR_SPECTRUM_MAX` … :data:`LR_SPECTRUM_MAX`) and
     its reasons: the mean of two scores in [−1, 1], band fraction 2·f − 1 and top of the band
@@ -710,7 +715,7 @@ def leak_likelihood(info: SourceInfo, near_equipment: bool, in_reference: bool |
     the cues' likelihood ratios (leak over equipment), and the reasons in words.
 
     Cues, each a bounded likelihood ratio (the constants ``LR_*`` say where each number comes from):
-    the spectrum (:func:`_spectral_factor`, within ×½…×2); at equipment named in the wall file
+    the spectrum (:func:`_spectral_factor`, within ×1/:data:`LR_SPECTRUM_MAX`…×:data:`LR_SPECTRUM_MAX`); at equipment named in the wall file
     (:data:`LR_NAMED_EQUIPMENT`); heard in / absent from the reference recording
     (:data:`LR_IN_REFERENCE`, :data:`LR_ABSENT_FROM_REFERENCE`); ``modulated`` = (rate [Hz], index): its
     received power amplitude-modulated at a shaft rate (:func:`modulation`, :data:`LR_MODULATED`); not
