@@ -17,9 +17,14 @@ and the log score of the probability given to the leak, a reliability table (eve
 predicted P in bins against how often such candidates are the leak) and how often "found" was said and
 right.
 
-Usage:
-  python benchmarks/locate_calibration.py capture --cases loud,band,machine,band+ref --seeds 0-11 --out train.jsonl
-  python benchmarks/locate_calibration.py score train.jsonl [held.jsonl ...] [--before a8bc68b]
+``fit``: the maximum a posteriori estimate of the probability constants (:data:`FIT_PRIOR`) on the
+training file(s) only: the log score plus a Gaussian prior in ln(constant) centred on the physics' values.
+
+Usage (sessions 4–5: fitted on seeds 0–11, checked on 32–43 and on ``worst`` 32–39):
+  python benchmarks/locate_calibration.py capture --cases loud,band,machine,sweep,loud+ref,band+ref,loud+eq,band+eq \
+      --seeds 0-11 --out train.jsonl
+  python benchmarks/locate_calibration.py fit train.jsonl
+  python benchmarks/locate_calibration.py score train.jsonl held.jsonl [--before a8bc68b]
 """
 
 from __future__ import annotations

@@ -27,7 +27,6 @@ at the fine grid spacing.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from concurrent.futures import ThreadPoolExecutor

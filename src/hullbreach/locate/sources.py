@@ -34,7 +34,7 @@ difference [m]):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -755,20 +755,26 @@ def rank_candidates(cands: list, layers: dict | None = None) -> tuple[list, list
     ``cands``: objects with ``score``, ``kind``, ``leak_likelihood``, ``probability`` (its share of its
     source's positions), ``source`` (and ``layer``, or ``layers`` = {source: CLEAN layer}); returned as
     copies (``dataclasses.replace``) with ``probability`` = P(it is the leak) from
-    :func:`leak_probabilities`, sorted; unidentified ones below :data:`UNLISTED_PROBABILITY` (echoes, CLEAN
-    residue) are returned apart, counted, not listed, and the listed renormalised to sum 1.
+    :func:`leak_probabilities`, sorted; unidentified ones below :data:`UNLISTED_PROBABILITY` *and* weaker
+    than :data:`COMPARABLE_COHERENCE` of the strongest coherence (echoes, CLEAN residue) are returned
+    apart, counted, not listed, and the listed renormalised to sum 1. A source of comparable strength is
+    always listed however unlikely it is the leak: the crew is told every source heard (a modulated,
+    cycling fan, the loudest source, had P = 0.08 % and went unlisted until this rule: sweep ``machine`` #2).
     """
-    import dataclasses
-
     layer = [layers[c.source] if layers is not None else c.layer for c in cands]
     probs = leak_probabilities([(c.score, c.kind, c.leak_likelihood, c.probability, ly) for c, ly in zip(cands, layer)])
-    ranked = sorted((dataclasses.replace(c, probability=float(p)) for c, p in zip(cands, probs)),
+    ranked = sorted((replace(c, probability=float(p)) for c, p in zip(cands, probs)),
                     key=lambda c: c.probability, reverse=True)
-    weak = [c for c in ranked if c.probability < UNLISTED_PROBABILITY and c.kind == "leak"]
-    listed = [c for c in ranked if not (c.probability < UNLISTED_PROBABILITY and c.kind == "leak")]
+    top = max((c.score for c in ranked), default=0.0)
+
+    def unlisted(c) -> bool:
+        return c.probability < UNLISTED_PROBABILITY and c.kind == "leak" and c.score < COMPARABLE_COHERENCE * top
+
+    weak = [c for c in ranked if unlisted(c)]
+    listed = [c for c in ranked if not unlisted(c)]
     tot = sum(c.probability for c in listed)
     if tot > 0:
-        listed = [dataclasses.replace(c, probability=c.probability / tot) for c in listed]
+        listed = [replace(c, probability=c.probability / tot) for c in listed]
     return listed, weak
 
 
