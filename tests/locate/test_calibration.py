@@ -60,7 +60,7 @@ def test_spectrum_alone_is_a_weak_cue(bf1, hf1, bf2, hf2):
 def test_two_comparable_sources_with_no_cue_are_a_coin_toss_and_a_reference_settles_it():
     """A machine and a leak 8 dB under it (coherence ratio 0.35: the median of the leaks under a louder
     source in the benchmark's training recordings), both stationary and broadband, no cue: neither may get
-    more than 0.6 (a8bc68b: 0.77 to the louder). With a reference recording where the louder one is heard and
+    more than 0.6 (a8bc68b: 0.80 to the louder). With a reference recording where the louder one is heard and
     the quieter is absent, the quieter's probability rises above 0.9."""
     info = SourceInfo(-3.0, (30e3, 300e3), True, 1.0, -7.0)
     ll = leak_likelihood(info, False, None)[0]
