@@ -74,7 +74,7 @@ def capture_one(full_name: str, i: int, duration_s: float) -> dict:
 
     def ll_hook(info, near, in_ref, modulated=None):
         evid.append(dict(power_db=info.power_db, band_hz=list(info.band_hz), stationary=info.stationary,
-                         band_fraction=info.band_fraction, high_to_mid_db=info.high_to_mid_db, near=bool(near),
+                         band_fraction=info.band_fraction, high_to_mid_db=info.high_to_mid_db, near=float(near),
                          in_ref=in_ref, modulated=None if modulated is None else list(modulated)))
         return orig_ll(info, near, in_ref, modulated)
 
@@ -165,7 +165,7 @@ def _info(d: dict) -> srcs.SourceInfo:
 def _cands(row: dict, ll_fn) -> list[_Cand]:
     lls = [ll_fn(_info(s), s["near"], s["in_ref"], None if s["modulated"] is None else tuple(s["modulated"]))[0]
            for s in row["sources"]]
-    return [_Cand(tuple(c["x"]), c["score"], "equipment" if (row["sources"][c["source"]]["near"]
+    return [_Cand(tuple(c["x"]), c["score"], "equipment" if (row["sources"][c["source"]]["near"] >= 0.5
                                                               or row["sources"][c["source"]]["in_ref"]) else "leak",
                   lls[c["source"]], c["share"], c["source"], c["layer"], c["r95"]) for c in row["cands"]]
 

@@ -14,6 +14,9 @@ Cases:
   band    the same, the source stationary Gaussian band noise: statistically a leak with another
           spectrum, the indistinguishable case (reported separately: the limit)
   worst   every knob at its harsh end (loud source 15 dB, stationary band noise)
+  near    the worst case for the cues: stationary band noise as loud as the leak (0 dB) 4–12 cm from it
+          (the other cases keep them > 15 cm apart); with +eq the named mount (8 cm off) cannot say which
+          of the two it is, with +ref the reference must
   noise   independent Gaussian noise on all sensors: must say "no source"
   CASE+ref  (CASE one of loud, machine, band, worst) the same recordings, and the operator's cue: a
           reference recording of the same wall by the same sensors with the equipment running and no leak
@@ -36,6 +39,7 @@ Usage: python benchmarks/locate_mismatch.py [--n 30] [--duration-ms 100] [--work
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import json
 import math
@@ -129,9 +133,17 @@ def run_one(args):
         leak = (np.nan, np.nan)
         info = {}
     else:
-        kind = case_name if case_name in ("machine", "band") else None
-        c = gen.draw_case(rng, loud=case_name in ("loud", "worst", "machine", "band"), worst=case_name == "worst",
+        kind = case_name if case_name in ("machine", "band") else "band" if case_name == "near" else None
+        c = gen.draw_case(rng, loud=case_name in ("loud", "worst", "machine", "band", "near"), worst=case_name == "worst",
                           equipment_kind=kind)
+        if case_name == "near":  # the equipment as loud as the leak, 4-12 cm from it, on the wall
+            d = gen.DECLARED
+            while True:
+                a, r = rng.uniform(0, 2 * np.pi), rng.uniform(0.04, 0.12)
+                p = (c.leak_m[0] + r * math.cos(a), c.leak_m[1] + r * math.sin(a))
+                if 0.05 <= p[0] <= d["width_m"] - 0.05 and 0.05 <= p[1] <= d["height_m"] - 0.05:
+                    break
+            c = dataclasses.replace(c, other=dataclasses.replace(c.other, position_m=p, level_db=0.0))
         syn = gen.run_case(c, sens, duration_s=duration_s, seed=rng)
         rec = Recording(syn.fs_hz, syn.declared_sensors_m, syn.signals)
         leak = c.leak_m

@@ -279,16 +279,52 @@ def test_reference_with_drifting_equipment_puts_the_leak_first():
     assert eq and eq[0].kind == "equipment" and "also heard in the reference recording" in eq[0].reasons
 
 
-def test_equipment_match_adds_the_source_radius():
-    """A source matches named equipment when their distance is within the equipment radius plus the
-    source's own 95 % radius (29a401b: a fixed 10 cm)."""
-    from hullbreach.locate.sources import near_equipment
+def test_named_equipment_weighs_both_position_uncertainties():
+    """P(a source is the named equipment) falls smoothly with the offset measured in the combined
+    uncertainty of both positions (a8bc68b: a yes/no disc of equipment radius + source radius, so a
+    source 1 cm outside it counted as unrelated; the function did not exist)."""
+    from hullbreach.locate.sources import R95_PER_SIGMA, equipment_probability
 
-    eq = np.array([[0.5, 0.5]])
-    assert near_equipment(eq, (0.5, 0.615), 0.02, 0.1)
-    assert not near_equipment(eq, (0.5, 0.615), 0.01, 0.1)
-    assert not near_equipment(np.zeros((0, 2)), (0.5, 0.5), 0.02, 0.1)
-    assert near_equipment(eq, (0.5, 0.59), float("inf"), 0.1)
+    eq, area = np.array([[0.5, 0.5]]), 1.2
+
+    def p(offset_m, r_src=0.02, r_eq=0.1, positions=None, shares=(1.0,)):
+        pos = [(0.5, 0.5 + offset_m)] if positions is None else positions
+        return equipment_probability(eq, r_eq, pos, shares, r_src, area)
+
+    assert p(0.0) > 0.95
+    # 1 cm outside the old disc (10 cm + 2 cm): still about as likely the equipment as not
+    assert 0.2 < p(0.13) < 0.8
+    ds = np.linspace(0.0, 0.3, 31)
+    assert np.all(np.diff([p(d) for d in ds]) < 0) and p(0.3) < 1e-3
+    # both covariances count, symmetrically: a vague source position reaches further
+    assert p(0.2, r_src=0.08) > 10 * p(0.2, r_src=0.01)
+    assert p(0.15, r_src=0.1, r_eq=0.02) == pytest.approx(p(0.15, r_src=0.02, r_eq=0.1))
+    # at the 95 % distance of the combined uncertainty the likelihood ratio is A 0.05 / (2 pi sigma^2)
+    var = (0.1**2 + 0.02**2) / R95_PER_SIGMA**2
+    lr = area * 0.05 / (2 * math.pi * var)
+    assert p(math.sqrt(0.1**2 + 0.02**2)) == pytest.approx(lr / (1 + lr), rel=1e-9)
+    # a two-peak source one of whose peaks (half its share) sits at the mount is probably the equipment
+    assert p(0, positions=[(0.5, 0.5), (0.9, 0.2)], shares=(0.5, 0.5)) > 0.9
+    assert p(0, positions=[(0.9, 0.2), (0.1, 0.9)], shares=(0.5, 0.5)) < 1e-3
+    assert equipment_probability(np.zeros((0, 2)), 0.1, [(0.5, 0.5)], (1.0,), 0.02, area) == 0.0
+
+
+def test_leak_odds_mix_the_equipment_probability():
+    """The leak odds of a source are the mixture of "it is the named equipment" (×LR_NAMED_EQUIPMENT) and
+    "it is not" (×1): a bool still gives ×LR_NAMED_EQUIPMENT / ×1, a probability in between."""
+    from hullbreach.locate.sources import LR_NAMED_EQUIPMENT, SourceInfo, leak_likelihood
+
+    info = SourceInfo(power_db=0.0, band_hz=(30e3, 300e3), band_fraction=1.0, high_to_mid_db=-3.0, stationary=True)
+
+    def odds(near):
+        ll, _ = leak_likelihood(info, near, None)
+        return ll / (1 - ll)
+
+    o0 = odds(False)
+    assert odds(True) == pytest.approx(LR_NAMED_EQUIPMENT * o0)
+    assert odds(0.5) == pytest.approx((0.5 + 0.5 * LR_NAMED_EQUIPMENT) * o0)
+    assert odds(0.0) == pytest.approx(o0)
+    assert "possibly at equipment" in " ".join(leak_likelihood(info, 0.3, None)[1])
 
 
 def test_source_copies_are_the_first_layers_sources_again():
@@ -399,6 +435,21 @@ def test_a_steady_source_is_not_the_one_modulated_by_a_slow_switching():
     assert modulated_sources(fast, np.array([True, False, True]), 60.0).tolist() == [True, True, False]
     quiet = Modulation(0.5 * MODULATION_THRESHOLD, 20.0, m.index)
     assert not modulated_sources(quiet, np.array([False, False, False]), 60.0).any()
+
+
+def test_a_steady_copy_of_a_switching_machine_stays_modulated():
+    """A steady-looking source whose spreading pattern cannot be told from a switching modulated one is its
+    copy (a CLEAN residue next to it, its steadiness measured with the machine regressed out) and keeps the
+    modulation (508b90d dropped it: sweep "machine" #8, a residue 11 cm from a 50 Hz fan came first)."""
+    from hullbreach.locate.sources import MODULATION_THRESHOLD, Modulation, modulated_sources
+
+    par = np.array([[True, True, False], [True, True, False], [False, False, True]])
+    m = Modulation(3 * MODULATION_THRESHOLD, 50.0, np.array([0.4, 0.4, 0.3]), par)
+    # source 0 the fan (switching), 1 its copy (steady, parallel pattern), 2 a steady leak elsewhere
+    assert modulated_sources(m, np.array([False, True, True]), 120.0).tolist() == [True, True, False]
+    # without the pattern matrix: only the switching one
+    bare = Modulation(m.peak_to_floor, m.rate_hz, m.index)
+    assert modulated_sources(bare, np.array([False, True, True]), 120.0).tolist() == [True, False, False]
 
 
 def test_hidden_peak_at_a_weaker_sources_twin_is_a_source():

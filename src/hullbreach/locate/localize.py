@@ -58,8 +58,8 @@ class Candidate:
     uncertainty_radius_m : float
         95 % radius around it [m] (bootstrap over sensors and pair-residual model-mismatch term).
     kind : str
-        ``"leak"``, or ``"equipment"`` when it lies within ``equipment_radius_m`` of equipment named in
-        the wall file or is also heard in the reference recording.
+        ``"leak"``, or ``"equipment"`` when it is more likely than not equipment named in the wall file
+        (:func:`hullbreach.locate.sources.equipment_probability`) or is also heard in the reference recording.
     probability : float
         Probability that this candidate is the leak [-] (one leak among the sources heard; the
         candidates' probabilities sum to 1).
@@ -395,6 +395,10 @@ def locate(
         given. (1, 1) turns the search off.
     equipment_m : array (K, 2)
         Known mounting points of noisy equipment [m] (default: the wall's ``equipment``).
+    equipment_radius_m : float
+        95 % radius of where each named equipment really is around its mount [m] (its size plus how well
+        the wall file knows its place); with each source's own 95 % radius it gives the probability that
+        the source is that equipment (:func:`hullbreach.locate.sources.equipment_probability`).
     reference : Recording
         Optional quiet recording (same sensors, no leak): sources heard in it are taken for equipment.
     calibration : PitchCatch
@@ -666,9 +670,11 @@ def locate(
         modulated = bool(modded[si])
         info = srcs.characterize(f, G_layers[src["layer"]], Xseg, k_model, sensors, pi, pj, top["x"], src["scale"], src["dhat"],
                                  src["inl"], rec.fs_hz, nseg, band_hz, stationary=bool(steady[si]))
-        near = srcs.near_equipment(eq, top["x"], src["r95"], equipment_radius_m)
+        p_eq = srcs.equipment_probability(eq, equipment_radius_m, [g["x"] for g in src["group"]], src["shares"],
+                                          src["r95"], wall.width_m * wall.height_m)
+        near = p_eq >= 0.5
         in_ref = ref_check(src) if ref_check is not None else None
-        ll, why = srcs.leak_likelihood(info, near, in_ref, (mods.rate_hz, float(mods.index[si])) if modulated else None)
+        ll, why = srcs.leak_likelihood(info, p_eq, in_ref, (mods.rate_hz, float(mods.index[si])) if modulated else None)
         for g, share in zip(src["group"], src["shares"]):
             cands.append(Candidate((float(g["x"][0]), float(g["x"][1])), g["score"], src["r95"],
                                    "equipment" if (near or in_ref) else "leak", float(share), info.power_db,
