@@ -94,21 +94,10 @@ def test_a_comparable_source_is_listed_however_unlikely_the_leak():
     """`rank_candidates` leaves out only weak peaks (echoes, residue) that are also improbable; the loudest
     source is listed even at P ≈ 0 (sweep ``machine`` #2: a modulated, cycling fan got P 0.08 % and went
     unlisted, so the crew was not told it was heard)."""
-    from dataclasses import dataclass
-
-    @dataclass(frozen=True)
-    class C:
-        position_m: tuple
-        score: float
-        kind: str
-        leak_likelihood: float
-        probability: float
-        source: int
-        layer: int
-
-    fan = C((0.37, 0.64), 0.08, "leak", 0.004, 1.0, 0, 0)
-    leak = C((0.58, 0.18), 0.04, "leak", 0.72, 1.0, 1, 0)
-    echo = C((0.3, 0.3), 0.004, "leak", 0.7, 1.0, 2, 1)
+    C = _bench()._Cand  # (position, score, kind, leak likelihood, share, source, layer, radius)
+    fan = C((0.37, 0.64), 0.08, "leak", 0.004, 1.0, 0, 0, 0.02)
+    leak = C((0.58, 0.18), 0.04, "leak", 0.72, 1.0, 1, 0, 0.02)
+    echo = C((0.3, 0.3), 0.004, "leak", 0.7, 1.0, 2, 1, 0.02)
     listed, weak = srcs.rank_candidates([fan, leak, echo])
     assert [c.source for c in listed] == [1, 0] and [c.source for c in weak] == [2]
     assert listed[1].probability < srcs.UNLISTED_PROBABILITY
