@@ -310,9 +310,9 @@ def test_named_equipment_weighs_both_position_uncertainties():
 
 
 def test_leak_odds_mix_the_equipment_probability():
-    """The leak odds of a source are the mixture of "it is the named equipment" (×0.05) and "it is not"
-    (×1): a bool still gives ×0.05 / ×1, a probability in between."""
-    from hullbreach.locate.sources import SourceInfo, leak_likelihood
+    """The leak odds of a source are the mixture of "it is the named equipment" (×LR_NAMED_EQUIPMENT) and
+    "it is not" (×1): a bool still gives ×LR_NAMED_EQUIPMENT / ×1, a probability in between."""
+    from hullbreach.locate.sources import LR_NAMED_EQUIPMENT, SourceInfo, leak_likelihood
 
     info = SourceInfo(power_db=0.0, band_hz=(30e3, 300e3), band_fraction=1.0, high_to_mid_db=-3.0, stationary=True)
 
@@ -321,8 +321,8 @@ def test_leak_odds_mix_the_equipment_probability():
         return ll / (1 - ll)
 
     o0 = odds(False)
-    assert odds(True) == pytest.approx(0.05 * o0)
-    assert odds(0.5) == pytest.approx(0.525 * o0)
+    assert odds(True) == pytest.approx(LR_NAMED_EQUIPMENT * o0)
+    assert odds(0.5) == pytest.approx((0.5 + 0.5 * LR_NAMED_EQUIPMENT) * o0)
     assert odds(0.0) == pytest.approx(o0)
     assert "possibly at equipment" in " ".join(leak_likelihood(info, 0.3, None)[1])
 
@@ -369,17 +369,17 @@ def test_blind_louder_band_source_is_not_called_the_likely_leak():
 
 def test_leak_odds_discount_only_peaks_weaker_than_a_comparable_source():
     """The coherence term of the leak odds is 1 for any source at least COMPARABLE_COHERENCE as coherent as
-    the strongest unidentified one (a quieter distinct source is not less likely the leak) and falls as
-    the square below it (leftover lobes, echoes)."""
-    from hullbreach.locate.sources import COMPARABLE_COHERENCE, leak_odds, leak_probabilities
+    the strongest candidate (a quieter distinct source is not less likely the leak) and falls as the power
+    COHERENCE_POWER below it (leftover lobes, echoes)."""
+    from hullbreach.locate.sources import COHERENCE_POWER, COMPARABLE_COHERENCE, leak_odds, leak_probabilities
 
     assert leak_odds(0.9, 1.0, COMPARABLE_COHERENCE, False) == pytest.approx(leak_odds(0.9, 1.0, 1.0, False))
     assert leak_odds(0.9, 1.0, 0.1, False) / leak_odds(0.9, 1.0, 1.0, False) == pytest.approx(
-        (0.1 / COMPARABLE_COHERENCE) ** 2)
+        (0.1 / COMPARABLE_COHERENCE) ** COHERENCE_POWER)
     p = leak_probabilities([(0.30, "leak", 0.9, 1.0, 0), (0.25, "leak", 0.9, 1.0, 0)])
     assert p == pytest.approx([0.5, 0.5])  # 0.25 / 0.30 ≥ COMPARABLE_COHERENCE: a coin toss
-    p = leak_probabilities([(0.30, "leak", 0.9, 1.0, 0), (0.03, "leak", 0.9, 1.0, 0)])
-    assert p[1] < 0.03
+    p = leak_probabilities([(0.30, "leak", 0.9, 1.0, 0), (0.03, "leak", 0.9, 1.0, 1)])
+    assert p[1] < 0.15  # a tenth of the strongest's coherence, in either layer: a leftover, mostly
 
 
 def test_leak_masked_by_louder_cycling_equipment_is_heard():

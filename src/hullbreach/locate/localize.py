@@ -27,7 +27,6 @@ at the fine grid spacing.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -680,20 +679,9 @@ def locate(
             cands.append(Candidate((float(g["x"][0]), float(g["x"][1])), g["score"], src["r95"],
                                    "equipment" if (near or in_ref) else "leak", float(share), info.power_db,
                                    info.band_hz, ll, info.stationary, tuple(why), si))
-    # probability that each candidate is the leak (one leak among the heard sources): sources.leak_probabilities
-    layer = {si: src["layer"] for si, src in enumerate(found)}
-    probs = srcs.leak_probabilities([(c.score, c.kind, c.leak_likelihood, c.probability, layer[c.source]) for c in cands])
-    cands = [dataclasses.replace(c, probability=float(p)) for c, p in zip(cands, probs)]
-    cands.sort(key=lambda c: c.probability, reverse=True)
-    # echoes and CLEAN residue: improbable as the leak (< ~0.4 %) and weak; counted, not listed. A peak as
-    # coherent as the strongest (sources.COMPARABLE_COHERENCE) is a source heard and is named however unlike
-    # a leak it is (508b90d hid a loud amplitude-modulated fan, P(leak) < 0.4 %, behind a ring of its residue)
-    loudest = max((c.score for c in cands), default=0.0)
-    weak = [c for c in cands if c.probability < srcs.UNLISTED_PROBABILITY and c.kind == "leak"
-            and c.score < srcs.COMPARABLE_COHERENCE * loudest]
-    cands = [c for c in cands if c not in weak]
-    tot = sum(c.probability for c in cands)
-    cands = [dataclasses.replace(c, probability=c.probability / tot) for c in cands] if tot > 0 else cands
+    # probability that each candidate is the leak (one leak among the heard sources); echoes and CLEAN
+    # residue improbable as the leak are counted, not listed (sources.rank_candidates)
+    cands, weak = srcs.rank_candidates(cands, {si: src["layer"] for si, src in enumerate(found)})
 
     calib = wall_calibration(wall, disp, s_wall, [src["bscales"] for src in found[:1]], pitch)
     if not cands:
@@ -702,39 +690,17 @@ def locate(
         pos, r95 = None, None
     else:
         best = cands[0]
-        # a rival: another source not identified as equipment that is not negligible as the leak (≥ 1 %)
-        # or not negligible in strength (coherence ≥ 10 % of the best's)
-        rivals = [c for c in cands[1:] if c.source != best.source and c.kind == "leak"
-                  and (c.probability >= 0.01 or c.score >= 0.1 * best.score)]
-        twins_close = [c for c in cands[1:] if c.source == best.source and c.probability >= 0.2 * best.probability]
         pos, r95 = best.position_m, best.uncertainty_radius_m
         # a self-calibrated scale at the edge of its search range: the wall is further from its file than
         # the search covers, and the position is a compromise
         at_bound = s_hi > s_lo and s_wall is not None and min(s_wall - s_lo, s_hi - s_wall) < 0.01
-        # with 4 sensors, 6 pairs carry 2 position + 1 scale + 3 sensor-error unknowns: nothing left to
-        # check the wall model against
-        few = N < 5
-        if (best.probability >= 0.8 and not rivals and not twins_close and best.kind == "leak" and not at_bound
-                and not few):
-            status, why = STATUS_FOUND, "one source stands out as the leak"
+        status, parts = srcs.candidate_status(cands, N, at_bound, (s_lo, s_hi))
+        if status == STATUS_FOUND:
+            why = "one source stands out as the leak"
             if weak:
                 why += f" ({len(weak)} echo-like source(s) with P(leak) < {srcs.UNLISTED_PROBABILITY:.1%} not listed)"
         else:
-            parts = []
-            if twins_close:
-                parts.append(f"the likelihood has {1 + len(twins_close)} peaks of comparable height")
-            if rivals:
-                parts.append(f"{len(rivals)} other source(s) heard could be the leak")
-            if best.kind != "leak":
-                parts.append("the strongest source sits at known equipment")
-            if few:
-                parts.append(f"{N} sensors leave no redundancy to check the wall model (5 or more needed)")
-            if at_bound:
-                parts.append(f"the wall's A0 wavenumber scale hit the edge of the searched range {s_lo:.2f}–{s_hi:.2f} "
-                             f"(thickness or material in the wall file is off by more than that)")
-            if best.probability < 0.8:
-                parts.append(f"the best candidate has only {best.probability:.0%} probability of being the leak")
-            status, why = STATUS_AMBIGUOUS, "unreliable: " + "; ".join(parts)
+            why = "unreliable: " + "; ".join(parts)
     return Localization(
         position_m=pos,
         uncertainty_radius_m=r95,

@@ -27,13 +27,14 @@ difference [m]):
 * :func:`characterize` — per source: coherent band, coherent power; :func:`stationarity` — whether its
   power switches over the record (envelope statistics over Welch segments).
 * :func:`leak_likelihood` — how leak-like a source is, from its band, the wall file's equipment, a
-  reference recording and stationarity; the factors are stated assumptions (documented in docs/locate.md).
+  reference recording and stationarity: bounded likelihood ratios fitted under a physics prior;
+  :func:`rank_candidates`, :func:`candidate_status` — the candidates' leak probabilities and the status.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -631,50 +632,56 @@ def equipment_probability(equipment_m, equipment_radius_m: float, positions_m, s
     return odds / (1.0 + odds)
 
 
-def strongest_unidentified(scored: list[tuple[float, str]]) -> float:
-    """The coherence score [-] that :func:`leak_odds` compares a layer's candidates with.
+#: The constants of the loudness term and the cues below are *fitted*: the maximum a posteriori estimate of
+#: the log score (−ln of the probability given to the leak, a proper scoring rule) on the training
+#: recordings of ``benchmarks/locate_calibration.py`` (independent generator, seeds #0–11 of eight cases,
+#: captured with the merged hb4-lcal + hb4-lrank code),
+#: with a Gaussian prior in ln(constant) centred on the physics' value (the session-4 assumptions) that
+#: tempers what 96 recordings can say, within bounds that never turn a cue around
+#: (``locate_calibration.FIT_PRIOR``). Checked on seeds #32–43 (held out) and the ``worst`` case.
 
-    ``scored``: (score, kind) of the layer's candidates. The strongest candidate not identified as
-    equipment (by the wall file or the reference recording); when all are equipment, the strongest.
-    Until session 3 it was the strongest of all: a leak 8–10 dB below a machine lost to it by the square of
-    their coherence ratio (~0.05) *after* the wall file had named the machine (×0.05) — the loudness term
-    cancelled the cue (benchmark ``band+eq`` #5, ``loud+eq`` #0). A weaker copy of a source is less likely
-    the leak than the source itself, but a source known to be equipment is not the yardstick.
-    """
-    leaks = [s for s, k in scored if k == "leak"]
-    pool = leaks or [s for s, _ in scored]
-    return max(pool, default=1.0)
+COMPARABLE_COHERENCE = 0.26
+"""Coherence ratio [-] (a candidate's coherence score over the strongest candidate's, any layer, any kind)
+from which a source counts as *comparable*: no loudness discount in :func:`leak_odds` (fitted 0.26; prior 0.3).
+What CLEAN leaves of the loudest source (sidelobes, echoes, residue) scales with the loudest source, so
+that is the yardstick: in the training and held-out recordings the leftovers' median ratio is 0.10
+(90 % ≤ 0.23), a leak's 0.40 (10 % ≤ 0.16). Until session 4 the yardstick was the strongest *unidentified*
+candidate of the same CLEAN layer, which made every hidden-layer leftover "comparable" to itself
+(log score 0.76 against 0.65 on the session-4 training capture, fitted either way)."""
+
+COHERENCE_POWER = 3.6
+"""Power of the coherence discount min(1, ratio / :data:`COMPARABLE_COHERENCE`) in :func:`leak_odds` [-]
+(fitted 3.6; prior 2, bound 4): a peak at half the comparable level gets ×0.08, at a fifth ×0.003."""
+
+HIDDEN_LAYER_FACTOR = 1.0
+"""Odds factor [-] of a source found in the hidden layer (fitted: 1, at its upper bound; prior ½, as what
+finite averaging leaves of the loudest source shows there too — the overall yardstick already
+discounts it)."""
 
 
-COMPARABLE_COHERENCE = 0.7
-"""Coherence ratio [-] (to the strongest unidentified source of the layer) from which a source counts as
-*comparable*: no loudness discount in :func:`leak_odds`. The weak peaks left in one-leak recordings
-reach up to ~half the leak's coherence (benchmark ``sweep`` #4: 0.021 against 0.042; #7: 0.033 against
-0.073), so "comparable" starts above that."""
+UNLISTED_PROBABILITY = 0.005
+"""P(leak) [-] below which an unidentified candidate is counted, not listed (:func:`rank_candidates`):
+echoes and CLEAN leftovers. A fixed level since session 4 (it was 0.002 / 0.7², tied to the loudness
+term's constant): what is not listed is what a crew would not check anyway."""
 
-
-UNLISTED_PROBABILITY = 0.002 / COMPARABLE_COHERENCE**2
-"""P(leak) [-] below which an unidentified candidate is counted, not listed (~0.4 %): the same
-coherence ratio as the 0.2 % of the session-3 odds (which had no :data:`COMPARABLE_COHERENCE`), so a
-one-leak recording lists the same leftovers (a peak ≲ 4.5 % of the leak's coherence is not listed)."""
 
 def leak_odds(leak_likelihood: float, share: float, coherence_ratio: float, hidden: bool) -> float:
     """Unnormalised odds [-] that one candidate is the leak (one leak among the sources heard).
 
     ``leak_likelihood`` (:func:`leak_likelihood`) as odds, times ``share`` (its share of its source's twin
-    positions), times min(1, ``coherence_ratio`` / :data:`COMPARABLE_COHERENCE`)², the ratio being its
-    coherence over :func:`strongest_unidentified` of its CLEAN layer, times ½ in the ``hidden`` layer (it
-    also holds what finite averaging leaves of the loudest source).
+    positions), times min(1, ``coherence_ratio`` / :data:`COMPARABLE_COHERENCE`)^:data:`COHERENCE_POWER`,
+    the ratio being its coherence over the strongest candidate's, times :data:`HIDDEN_LAYER_FACTOR` in the
+    ``hidden`` layer.
 
     The coherence term only discounts a peak too weak to be a distinct source of comparable strength (a
-    leftover lobe, an echo: ≤ 10 % of the strongest gets ≤ 2 %); it is *not* a leak cue. Until session 3
-    it was min(1, ratio)², which made the louder of two real sources the likelier leak: with an unknown
-    source 0–15 dB louder than the leak and no cue, the first candidate got P 0.61–0.72 while it was the
-    leak in 25–31 % (benchmark ``band``, ``loud``).
+    leftover lobe, an echo); it is *not* a leak cue: two sources within ~6 dB of coherence are equal on
+    it. Until session 3 it was min(1, ratio)², which made the louder of two real sources the likelier
+    leak: with an unknown source 0–15 dB louder than the leak and no cue, the first candidate got P
+    0.61–0.72 while it was the leak in 25–31 % (benchmark ``band``, ``loud``).
     """
     ll = min(max(leak_likelihood, 0.0), 1.0 - 1e-9)
-    weight = min(max(coherence_ratio, 0.0) / COMPARABLE_COHERENCE, 1.0) ** 2
-    return ll / (1.0 - ll) * share * weight * (0.5 if hidden else 1.0)
+    weight = min(max(coherence_ratio, 0.0) / COMPARABLE_COHERENCE, 1.0) ** COHERENCE_POWER
+    return ll / (1.0 - ll) * share * weight * (HIDDEN_LAYER_FACTOR if hidden else 1.0)
 
 
 def leak_probabilities(cands: list[tuple[float, str, float, float, int]]) -> np.ndarray:
@@ -682,68 +689,171 @@ def leak_probabilities(cands: list[tuple[float, str, float, float, int]]) -> np.
 
     ``cands``: per candidate (coherence score [-], kind ``"leak"``/``"equipment"``, leak likelihood
     (:func:`leak_likelihood`), its share of its source's twin positions [-], CLEAN layer: 0 first, 1
-    hidden). The odds of each (:func:`leak_odds`, coherence against :func:`strongest_unidentified` of its
-    layer), normalised.
+    hidden). The odds of each (:func:`leak_odds`, coherence against the strongest candidate's),
+    normalised.
     """
     if not cands:
         return np.zeros(0)
-    smax = {ly: strongest_unidentified([(s, k) for s, k, _, _, l in cands if l == ly]) for ly in {c[4] for c in cands}}
-    odds = np.array([leak_odds(ll, share, max(s, 0.0) / smax[ly], bool(ly)) for s, _, ll, share, ly in cands])
+    top = max(max(c[0] for c in cands), 1e-300)
+    odds = np.array([leak_odds(ll, share, max(s, 0.0) / top, bool(ly)) for s, _, ll, share, ly in cands])
     return odds / odds.sum()
 
 
-#: Leak odds factor [-] for a source surely at equipment named in the wall file (a leak can still be
-#: there, at a bracket's bolt hole: not zero). Mixed with 1 by :func:`equipment_probability`.
-NAMED_EQUIPMENT_FACTOR = 0.05
+#: Likelihood ratios Λ = P(observation | the source is the leak) / P(observation | it is equipment) [-] of
+#: the cues :func:`leak_likelihood` combines. Each value is the MAP fit described above (training seeds
+#: #0–11, merged code of 7 Dec 2026 12:28 UTC; ``benchmarks/locate_calibration.py fit``) of a prior centred
+#: on the physics' value given after "prior"; docs/locate.md §10 and docs/benchmarks/locate.md give the
+#: held-out figures.
+#:
+#: Spectrum (band fraction, top of the band; prior ×2, bound ×4 either way): a leak's jet hiss is broadband
+#: far above 30 kHz, but spacecraft equipment can be broadband in the ultrasound too (the ISS ultrasonic
+#: background survey found equipment noise comparable to small leaks), and the band a source is *measured*
+#: coherent over shrinks when it is masked by a louder source, so a leak 5–15 dB under a machine measures
+#: narrow. Fitted ×3.1: on this generator equipment spectra fall off faster than the leak's; real
+#: equipment may not, hence the bound.
+LR_SPECTRUM_MAX = 3.1
+#: At equipment named in the wall file (mixed with ×1 by :func:`equipment_probability`; fitted when that
+#: test was a disc: within the equipment's radius plus the source's 95 % radius). Prior 0.05: the
+#: chance that a leak falls in such a disc, π(0.10 + 0.02)² m² over a 1–3 m² wall (0.015–0.045), over the
+#: chance that the named equipment is where the file says (≈ 1). Fitted 0.025.
+LR_NAMED_EQUIPMENT = 0.025
+#: Heard in the reference recording (:func:`reference_verdict`). Prior 0.1 (session-4 training counts: the
+#: leak read "heard" in 1 of 12, the equipment in 12 of 12, Jeffreys' ½ counts: 0.12). Fitted 0.06.
+LR_IN_REFERENCE = 0.06
+#: Absent from the reference. Prior ×4, bound ×10 by operations, not by this benchmark (in which the
+#: equipment is never absent: Jeffreys ×21): real equipment is switched off or idles during some
+#: references (duty cycles), and then it is "absent" too. Fitted ×4.4.
+LR_ABSENT_FROM_REFERENCE = 4.4
+#: Its received power amplitude-modulated at a shaft rate (:func:`modulation`). Prior 0.02 (session-4
+#: training counts: the leak flagged in 0 of 46, the modulated machine in 6 of 6, Jeffreys 0.011, widened
+#: because a leak within ~20 cm of a machine shares its index). Fitted 0.017, kept at 0.02.
+LR_MODULATED = 0.02
+#: Its coherent power not stationary (:func:`stationarity`): a leak's choked flow is steady over seconds
+#: (the cabin pressure decays over hours). Prior 0.2; fitted 0.12 once :func:`stationarity` flagged the
+#: cycling equipment (34 of the equipment sources of the training and held-out captures, no leak).
+LR_NOT_STATIONARY = 0.12
+
+
+def _spectral_factor(info: SourceInfo) -> tuple[float, list[str]]:
+    """The spectral likelihood ratio [-] (within 1/:data:`LR_SPECTRUM_MAX` … :data:`LR_SPECTRUM_MAX`) and
+    its reasons: the mean of two scores in [−1, 1], band fraction 2·f − 1 and top of the band
+    (hf + 9 dB) / 3 dB, as the exponent of :data:`LR_SPECTRUM_MAX`."""
+    bf, hf = info.band_fraction, info.high_to_mid_db
+    score = 0.5 * (float(np.clip(2 * bf - 1, -1.0, 1.0)) + float(np.clip((hf + 9.0) / 3.0, -1.0, 1.0)))
+    why = [f"coherent {info.band_hz[0] / 1e3:.0f}–{info.band_hz[1] / 1e3:.0f} kHz "
+           f"({bf * 100:.0f} % of the band: {'broadband, leak-like' if bf >= 0.85 else 'narrower than a leak hiss'})",
+           f"top of the band {hf:+.0f} dB re the middle ("
+           + ("flat, leak-like hiss" if hf >= -6 else "falls off, unlike a leak hiss" if hf <= -12 else "in between")
+           + f"; spectrum x{LR_SPECTRUM_MAX ** score:.2g}, a weak cue: equipment can hiss broadband too)"]
+    return LR_SPECTRUM_MAX ** score, why
 
 
 def leak_likelihood(info: SourceInfo, near_equipment: bool | float, in_reference: bool | None,
                     modulated: tuple[float, float] | None = None) -> tuple[float, list[str]]:
-    """Odds-style score in (0, 1) that a source is a leak, and the reasons in words.
+    """P(leak) [-] of one source against one equipment source, equal priors: Λ / (1 + Λ), Λ the product of
+    the cues' likelihood ratios (leak over equipment), and the reasons in words.
 
-    Factors (assumptions, documented): a leak is broadband hiss above ~30 kHz — the odds scale as
-    8^(2·band_fraction − 1) (×8 for a source coherent over the whole analysis band, ×⅛ for one coherent
-    in none of it); a leak hisses as strongly at the top of the band as in the middle: ×4 when its
-    coherent power density in the top sixth (log f) is within 6 dB of the middle third, ×¼ when it is
-    12 dB or more below, log-linear in between; ``near_equipment`` = p, the probability that it is
-    equipment named in the wall file (:func:`equipment_probability`; a bool is 0 or 1): ×(1 − p) + p × 0.05
-    (:data:`NAMED_EQUIPMENT_FACTOR`; the mixture of "it is that equipment" and "it is not"); heard in the reference
-    (quiet) recording ×0.05, absent from it ×4; not stationary ×0.2 (a leak hisses steadily for hours);
-    ``modulated`` = (rate [Hz], index): its received power amplitude-modulated at a shaft rate
-    (:func:`modulation`) ×0.01 (envelope lines 20x above the floor are not chance, and a leak's jet has
-    no rotating carrier). Prior odds 1.
+    Cues, each a bounded likelihood ratio (the constants ``LR_*`` say where each number comes from):
+    the spectrum (:func:`_spectral_factor`, within ×1/:data:`LR_SPECTRUM_MAX`…×:data:`LR_SPECTRUM_MAX`);
+    ``near_equipment`` = p, the probability that it is equipment named in the wall file
+    (:func:`equipment_probability`; a bool is 0 or 1): ×(1 − p) + p × :data:`LR_NAMED_EQUIPMENT` (the
+    mixture of "it is that equipment" and "it is not"); heard in / absent from the reference recording
+    (:data:`LR_IN_REFERENCE`, :data:`LR_ABSENT_FROM_REFERENCE`); ``modulated`` = (rate [Hz], index): its
+    received power amplitude-modulated at a shaft rate (:func:`modulation`, :data:`LR_MODULATED`); not
+    stationary (:data:`LR_NOT_STATIONARY`). Cues are multiplied as if independent given the source's
+    nature, which they nearly are (different data: spectrum, position, another recording, envelope).
     """
-    odds = 1.0
-    why = []
-    bf = info.band_fraction
-    odds *= 8.0 ** (2 * bf - 1)
-    why.append(f"coherent {info.band_hz[0] / 1e3:.0f}–{info.band_hz[1] / 1e3:.0f} kHz "
-               f"({bf * 100:.0f} % of the band: {'broadband, leak-like' if bf >= 0.85 else 'narrower than a leak hiss'})")
-    hf = info.high_to_mid_db
-    odds *= 4.0 ** float(np.clip((hf + 9.0) / 3.0, -1.0, 1.0))
-    why.append(f"top of the band {hf:+.0f} dB re the middle ("
-               + ("flat, leak-like hiss" if hf >= -6 else "falls off, unlike a leak hiss" if hf <= -12 else "in between")
-               + ")")
+    odds, why = _spectral_factor(info)
     p_eq = float(near_equipment)
     if p_eq > 0.0:
-        odds *= 1.0 - p_eq + p_eq * NAMED_EQUIPMENT_FACTOR
+        odds *= 1.0 - p_eq + p_eq * LR_NAMED_EQUIPMENT
     if p_eq >= 0.5:
         why.append(f"at equipment named in the wall file (P {p_eq:.2f} from both positions' uncertainty)")
     elif p_eq >= 0.05:
         why.append(f"possibly at equipment named in the wall file (P {p_eq:.2f})")
     if in_reference is True:
-        odds *= 0.05
+        odds *= LR_IN_REFERENCE
         why.append("also heard in the reference recording")
     elif in_reference is False:
-        odds *= 4.0
+        odds *= LR_ABSENT_FROM_REFERENCE
         why.append("absent from the reference recording")
     if modulated is not None:
-        odds *= 0.01
+        odds *= LR_MODULATED
         why.append(f"its power is amplitude-modulated at {modulated[0]:.0f} Hz (index {modulated[1]:.2f}): "
                    f"rotating machinery, not a leak's steady hiss")
     if not info.stationary:
-        odds *= 0.2
+        odds *= LR_NOT_STATIONARY
         why.append("not stationary (a leak hisses steadily)")
     else:
         why.append("stationary")
     return odds / (1.0 + odds), why
+
+
+#: Status "found" needs the first candidate at least this likely the leak [-] (probabilities calibrated on
+#: held-out recordings: docs/benchmarks/locate.md).
+FOUND_PROBABILITY = 0.8
+
+
+def rank_candidates(cands: list, layers: dict | None = None) -> tuple[list, list]:
+    """The candidates with their leak probabilities, most probable first, and the weak ones not listed.
+
+    ``cands``: objects with ``score``, ``kind``, ``leak_likelihood``, ``probability`` (its share of its
+    source's positions), ``source`` (and ``layer``, or ``layers`` = {source: CLEAN layer}); returned as
+    copies (``dataclasses.replace``) with ``probability`` = P(it is the leak) from
+    :func:`leak_probabilities`, sorted; unidentified ones below :data:`UNLISTED_PROBABILITY` *and* weaker
+    than :data:`COMPARABLE_COHERENCE` of the strongest coherence (echoes, CLEAN residue) are returned
+    apart, counted, not listed, and the listed renormalised to sum 1. A source of comparable strength is
+    always listed however unlikely it is the leak: the crew is told every source heard (a modulated,
+    cycling fan, the loudest source, had P = 0.08 % and went unlisted until this rule: sweep ``machine`` #2).
+    """
+    layer = [layers[c.source] if layers is not None else c.layer for c in cands]
+    probs = leak_probabilities([(c.score, c.kind, c.leak_likelihood, c.probability, ly) for c, ly in zip(cands, layer)])
+    ranked = sorted((replace(c, probability=float(p)) for c, p in zip(cands, probs)),
+                    key=lambda c: c.probability, reverse=True)
+    top = max((c.score for c in ranked), default=0.0)
+
+    def unlisted(c) -> bool:
+        return c.probability < UNLISTED_PROBABILITY and c.kind == "leak" and c.score < COMPARABLE_COHERENCE * top
+
+    weak = [c for c in ranked if unlisted(c)]
+    listed = [c for c in ranked if not unlisted(c)]
+    tot = sum(c.probability for c in listed)
+    if tot > 0:
+        listed = [replace(c, probability=c.probability / tot) for c in listed]
+    return listed, weak
+
+
+def candidate_status(listed: list, n_sensors: int, at_bound: bool,
+                     scale_range: tuple[float, float] | None = None) -> tuple[str, list[str]]:
+    """``"found"``, ``"ambiguous"`` or ``"no source"`` for the ranked ``listed`` candidates
+    (:func:`rank_candidates`), and why not "found", in words.
+
+    "found" only when the first is at least :data:`FOUND_PROBABILITY` likely the leak, no other source
+    not identified as equipment is comparable (P ≥ 1 %, or coherence ≥ 10 % of the first's: never one
+    answer called certain while another source of comparable strength exists), no twin position of the
+    same source has ≥ 20 % of its probability, the wall's scale is not at the edge of its search range
+    (``at_bound``; ``scale_range`` the searched range, for the text) and there are ≥ 5 sensors (with 4, the 6 pairs carry 2 position + 1 scale + 3
+    sensor-error unknowns: nothing is left to check the wall model).
+    """
+    if not listed:
+        return "no source", []
+    best = listed[0]
+    rivals = [c for c in listed[1:] if c.source != best.source and c.kind == "leak"
+              and (c.probability >= 0.01 or c.score >= 0.1 * best.score)]
+    twins = [c for c in listed[1:] if c.source == best.source and c.probability >= 0.2 * best.probability]
+    parts = []
+    if twins:
+        parts.append(f"the likelihood has {1 + len(twins)} peaks of comparable height")
+    if rivals:
+        parts.append(f"{len(rivals)} other source(s) heard could be the leak")
+    if best.kind != "leak":
+        parts.append("the strongest source sits at known equipment")
+    if n_sensors < 5:
+        parts.append(f"{n_sensors} sensors leave no redundancy to check the wall model (5 or more needed)")
+    if at_bound:
+        rng = "" if scale_range is None else f" {scale_range[0]:.2f}–{scale_range[1]:.2f}"
+        parts.append(f"the wall's A0 wavenumber scale hit the edge of the searched range{rng} "
+                     f"(thickness or material in the wall file is off by more than that)")
+    if best.probability < FOUND_PROBABILITY:
+        parts.append(f"the best candidate has only {best.probability:.0%} probability of being the leak")
+    return ("ambiguous" if parts else "found"), parts
