@@ -103,6 +103,17 @@ def test_row_medians_are_numpys(shape):
     assert np.array_equal(srp.row_medians(a), np.median(a, axis=1))
 
 
+@pytest.mark.parametrize("n_cols", [3179, 23409])
+def test_one_blas_thread_changes_no_bit(n_cols):
+    """locate() runs with BLAS on one thread (srp.blas_on_one_thread): the refinement's bootstrap product
+    (100 x 120 by 120 x columns, sizes OpenBLAS threads) gives the same bits as with its default threads."""
+    rng = np.random.default_rng(n_cols)
+    w = rng.random((100, 120)).astype(np.float32)
+    vals = rng.standard_normal((n_cols, 120))
+    one = srp.blas_on_one_thread(lambda: w @ vals.T)()
+    assert np.array_equal(one, w @ vals.T)
+
+
 @pytest.mark.parametrize("n", [1, 7, 8, 120, 128, 129, 2016, 5000])
 def test_pairwise_sum_is_numpys(n):
     x = np.random.default_rng(n).standard_normal(n) * 10.0 ** np.random.default_rng(n + 1).integers(-8, 8, n)

@@ -349,6 +349,7 @@ STATUS_FOUND, STATUS_AMBIGUOUS, STATUS_NONE = "found", "ambiguous", "no source"
 DEFAULT_SPEED_SCALE_RANGE = (0.90, 1.18)
 
 
+@srp.blas_on_one_thread
 def locate(
     wall: Wall,
     rec: Recording,

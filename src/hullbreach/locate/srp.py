@@ -35,6 +35,33 @@ def _kernels():
     return _srp_jit
 
 
+@functools.cache
+def _blas_controller():
+    """threadpoolctl's handle on the BLAS libraries NumPy loaded (found once: a scan of the process)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def blas_on_one_thread(fn):
+    """``fn`` with NumPy's BLAS (OpenBLAS) limited to one thread while it runs (threadpoolctl).
+
+    The localizer's matrix products are small (bootstrap scores 100 x 120 by 120 x 3 000–23 000, 16 x 16
+    Welch matrices, the CLEAN kernel's 3 443 x 763 by 763): OpenBLAS's extra thread spins between them
+    and competes with the localizer's own second thread (the hidden layer, the look-ups' halves) for
+    the 2 cores, ~10 % more CPU for no gain. GEMM and GEMV split their outputs, not their sums, over
+    threads, so the bits are the same (tests/locate/test_speed.py). The limit is process-wide while
+    ``fn`` runs (two localizations run at once in two threads each restore it on exit).
+    """
+
+    @functools.wraps(fn)
+    def limited(*args, **kwargs):
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return limited
+
+
 def _in_two(kernel, first: tuple, second: tuple) -> None:
     """kernel(*first) on this thread and kernel(*second) on a second one at the same time (the compiled
     loops release the GIL; the two calls write disjoint outputs, so the split changes no bit)."""
@@ -160,8 +187,8 @@ def refine(tabs, env: np.ndarray, real: np.ndarray, sensors, wall: Wall, cx: flo
     s2 = float(allsc[best])
     # position spread at the wall's scale (±0.01): with few sensors a resample can trade a far scale for a
     # far position; the scale's own uncertainty enters the radius through its own term (scale_radius)
-    near = np.flatnonzero(np.abs(allsc - s2) <= 0.0100001)
-    bbest = near[np.argmax(bm[:, near], axis=1)]
+    near = np.flatnonzero(np.abs(allsc - s2) <= 0.0100001)  # consecutive columns (allsc is sorted): a view
+    bbest = near[0] + np.argmax(bm[:, near[0]:near[-1] + 1], axis=1)
     _, _, ppts = grid(max(0.0, px - step2), min(wall.width_m, px + step2),
                        max(0.0, py - step2), min(wall.height_m, py + step2), fine_step_m)
     pscales = s2 + np.array([-0.0005, 0.0, 0.0005]) if scale_half > 0 else np.array([s2])
