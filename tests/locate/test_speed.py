@@ -76,6 +76,20 @@ def test_lookup_split_over_two_threads_changes_no_bit(n_scales):
     assert np.array_equal(srp.lookup(table, -(D // 2) * dd, dd, delta, scales)[0], pm)
 
 
+def test_lookup_in_point_blocks_changes_no_bit():
+    """From ``srp.LOOKUP_BLOCK_FROM`` points on (a map over the wall), the loop takes the points in blocks,
+    pair by pair: the same bits as NumPy, also for a last partial block."""
+    rng = np.random.default_rng(11)
+    P, D, dd = 28, 5000, 4e-4
+    table = rng.standard_normal((P, D)).astype(np.float32)
+    G = srp.LOOKUP_BLOCK_FROM + srp.LOOKUP_BLOCK // 2 + 3
+    delta = rng.uniform(-1.2, 1.2, (G, P)).astype(np.float32)
+    scales = (0.97, 1.02)
+    m, v = srp.lookup(table, -(D // 2) * dd, dd, delta, scales, want_vals=True)
+    pm, pv = plain_lookup(table, -(D // 2) * dd, dd, delta, scales, want_vals=True)
+    assert np.array_equal(m, pm) and np.array_equal(v, pv)
+
+
 def test_running_max_is_scipys_maximum_filter():
     from scipy.ndimage import maximum_filter1d
 

@@ -83,7 +83,7 @@ def _pairwise_sum(a):
 
 
 @jit
-def lookup(table, delta, mult, off, hi, means, vals, want_vals):
+def lookup(table, delta, mult, off, hi, means, vals, want_vals, block):
     """Interpolated pair-table values at path differences, for several wavenumber scales.
 
     table (P, D) float32; delta (G, P) float32 path differences [m]; mult (S,) float32 = scale / dd;
@@ -91,30 +91,39 @@ def lookup(table, delta, mult, off, hi, means, vals, want_vals):
     (float32), value = a + (b − a)·(pos − ⌊pos⌋) in float64 (a, b the float32 neighbours: NumPy's type
     promotion of the same expression). Writes means (S, G) float64 (mean over pairs, NumPy's summation
     order) and, when ``want_vals``, vals (S, G, P) float64.
+
+    Points are taken ``block`` at a time, pair by pair within a block: over a wall-wide grid, one pair's
+    path differences within a block of neighbouring points span a few 10 kB of its table row, which
+    stays in cache (point by point, every look-up reads a new cache line of a 12 MB table); block 1 is
+    point by point, best for a small patch (every row's patch is in cache anyway). The values and the
+    order of each point's sum do not depend on ``block``.
     """
     P, D = table.shape
     G = delta.shape[0]
     S = mult.shape[0]
-    row = np.empty(P)
+    buf = np.empty((block, P))
     for s in range(S):
         m = mult[s]
-        for g in range(G):
+        for g0 in range(0, G, block):
+            n = min(block, G - g0)
             for p in range(P):
-                pos = delta[g, p] * m - off
-                if pos < 0:
-                    pos = np.float32(0.0)
-                if pos > hi:
-                    pos = hi
-                i0 = np.int32(pos)
-                a = table[p, i0]
-                if i0 >= D - 1:  # hi rounds to D − 1 in single precision for D ≥ 2¹³: pos = D − 1, weight 0
-                    row[p] = np.float64(a)
-                else:
-                    row[p] = np.float64(a) + np.float64(table[p, i0 + 1] - a) * (np.float64(pos) - np.float64(i0))
-            means[s, g] = _pairwise_sum(row) / P
-            if want_vals:
-                for p in range(P):
-                    vals[s, g, p] = row[p]
+                for k in range(n):
+                    pos = delta[g0 + k, p] * m - off
+                    if pos < 0:
+                        pos = np.float32(0.0)
+                    if pos > hi:
+                        pos = hi
+                    i0 = np.int32(pos)
+                    a = table[p, i0]
+                    if i0 >= D - 1:  # hi rounds to D − 1 in single precision for D ≥ 2¹³: pos = D − 1, weight 0
+                        buf[k, p] = np.float64(a)
+                    else:
+                        buf[k, p] = np.float64(a) + np.float64(table[p, i0 + 1] - a) * (np.float64(pos) - np.float64(i0))
+            for k in range(n):
+                means[s, g0 + k] = _pairwise_sum(buf[k]) / P
+                if want_vals:
+                    for p in range(P):
+                        vals[s, g0 + k, p] = buf[k, p]
 
 
 @jit
