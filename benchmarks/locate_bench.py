@@ -157,6 +157,44 @@ def timing(n_runs: int = 10, baselines=("a8bc68b",)) -> dict:
     return res
 
 
+def same_answers(baseline: str = "a8bc68b", n_sweep: int = 4) -> dict:
+    """Ours vs the localizer of ``baseline`` on the timing recording and on the first ``n_sweep``
+    recordings of ``locate_mismatch.py --cases sweep`` (its seeds): status, number of candidates, and the
+    largest differences of the reported position, its 95 % radius and any candidate's position / radius
+    [m] (a speed change must not move the answers beyond the fine grid step)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import locate_mismatch as lm
+    from hullbreach.locate.signals import Recording
+
+    base = _locate_at(baseline)
+    wall = stiffened_wall()
+    sensors = perimeter_sensors(wall, 16, 0.1)
+    recs = [("timing", wall, simulate(wall, sensors, [leak((0.7, 1.9))], duration_s=0.5, snr_db=0.0, seed=1))]
+    for i in range(n_sweep):
+        rng = np.random.default_rng([i, len("sweep"), ord("s")])  # locate_mismatch.run_one's seed of sweep #i
+        mwall = lm.declared_wall()
+        c = lm.gen.draw_case(rng, loud=False, worst=False, equipment_kind=None)
+        syn = lm.gen.run_case(c, lm.gen.perimeter(16, mwall.width_m, mwall.height_m), duration_s=0.1, seed=rng)
+        recs.append((f"sweep #{i}", mwall, Recording(syn.fs_hz, syn.declared_sensors_m, syn.signals)))
+    rows = []
+    for name, w, rec in recs:
+        a, b = locate(w, rec), base(w, rec)
+        row = dict(rec=name, status=(a.status, b.status), n_candidates=(len(a.candidates), len(b.candidates)),
+                   bit_identical=_answer(a) == _answer(b))
+        if a.position_m is not None and b.position_m is not None:
+            row["d_position_m"] = float(np.hypot(*np.subtract(a.position_m, b.position_m)))
+            row["d_radius_m"] = abs(a.uncertainty_radius_m - b.uncertainty_radius_m)
+            row["radius_m"] = (a.uncertainty_radius_m, b.uncertainty_radius_m)
+        pairs = list(zip(a.candidates, b.candidates))
+        if pairs:
+            row["d_candidate_position_m"] = max(float(np.hypot(*np.subtract(x.position_m, y.position_m))) for x, y in pairs)
+            row["d_candidate_radius_m"] = max(abs(x.uncertainty_radius_m - y.uncertainty_radius_m) for x, y in pairs)
+            row["d_probability"] = max(abs(x.probability - y.probability) for x, y in pairs)
+        rows.append(row)
+        print(f"same-answers {name}: " + ", ".join(f"{k} {v}" for k, v in row.items() if k != "rec"), flush=True)
+    return {"baseline": baseline, "rows": rows}
+
+
 def summarise(rows: list[dict], case: str) -> dict:
     rr = [r for r in rows if r["case"] == case]
     s = {"n": len(rr)}
@@ -183,6 +221,8 @@ def main(argv=None) -> int:
     ap.add_argument("--timing-runs", type=int, default=10)
     ap.add_argument("--timing-baselines", default="a8bc68b",
                     help="commits whose localizer is timed beside ours, comma-separated (e.g. a8bc68b,29a401b)")
+    ap.add_argument("--same-n", type=int, default=4,
+                    help="case 'same': this many sweep recordings of locate_mismatch.py compared with the first baseline")
     ap.add_argument("--merge", nargs="*", help="only print the table merged from these result JSON files")
     args = ap.parse_args(argv)
     if args.merge:
@@ -198,7 +238,7 @@ def main(argv=None) -> int:
     cases = args.cases.split(",")
     jobs = []
     for c in cases:
-        if c == "timing":
+        if c in ("timing", "same"):
             continue
         n = args.n_loud if c.startswith("stiffened-loud") else args.n
         d = (args.duration_stiffened_ms if c.startswith("stiffened") else args.duration_ms) / 1e3
@@ -213,7 +253,9 @@ def main(argv=None) -> int:
                     print(f"  {k + 1}/{len(jobs)} done, {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
     result = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "args": vars(args),
               "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}",
-              "cases": {c: summarise(rows, c) for c in cases if c != "timing"}}
+              "cases": {c: summarise(rows, c) for c in cases if c not in ("timing", "same")}}
+    if "same" in cases:
+        result["same"] = same_answers(args.timing_baselines.split(",")[0], args.same_n)
     if "timing" in cases:
         result["timing"] = timing(args.timing_runs, tuple(c for c in args.timing_baselines.split(",") if c))
     result["wall_clock_s"] = time.time() - t0
