@@ -89,30 +89,49 @@ def one(args) -> dict:
 
 
 def _locate_at(commit: str):
-    """locate() of ``commit`` (its localize.py and sources.py loaded from git)."""
+    """locate() of ``commit``: its localize.py, sources.py and (when it has them) its SRP engine srp.py and
+    compiled loops _srp_jit.py, loaded from git, so a baseline runs its own code whatever this tree changed
+    (the other modules, wall.py, lamb.py, signals.py, calibrate.py, are this tree's)."""
+    import subprocess
+
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from locate_mismatch import _load
+    from locate_mismatch import REPO, _load
+
+    def has(path):
+        return subprocess.run(["git", "-C", str(REPO), "cat-file", "-e", f"{commit}:{path}"]).returncode == 0
 
     _load(f"hb_sources_{commit}", commit, "src/hullbreach/locate/sources.py")
-    return _load(f"hb_locate_{commit}", commit, "src/hullbreach/locate/localize.py",
-                 (("from hullbreach.locate import sources as srcs", f"import hb_sources_{commit} as srcs"),)).locate
+    swap = [("from hullbreach.locate import sources as srcs", f"import hb_sources_{commit} as srcs")]
+    if has("src/hullbreach/locate/srp.py"):
+        _load(f"hb_srp_jit_{commit}", commit, "src/hullbreach/locate/_srp_jit.py")
+        _load(f"hb_srp_{commit}", commit, "src/hullbreach/locate/srp.py",
+              (("from hullbreach.locate import _srp_jit", f"import hb_srp_jit_{commit} as _srp_jit"),))
+        swap.append(("from hullbreach.locate import srp", f"import hb_srp_{commit} as srp"))
+    return _load(f"hb_locate_{commit}", commit, "src/hullbreach/locate/localize.py", tuple(swap)).locate
 
 
-def timing(n_runs: int = 10) -> dict:
+def _answer(res) -> str:
+    """Everything a localization says except its run time (to compare two localizers bit for bit)."""
+    j = res.to_json()
+    j.pop("elapsed_s")
+    return repr(j) + res.image.tobytes().hex()
+
+
+def timing(n_runs: int = 10, baselines=("a8bc68b",)) -> dict:
     """CPU and wall time of one localization (16 sensors, 0.5 s at 1 MHz) for this tree, its GCC-PHAT
-    baseline, the localizer merged at 64d1eea (before issue 13's second session) and at 29a401b (before
-    the third session's speed work), interleaved in the same process so a loaded machine slows them alike;
-    the ratios 64d1eea / ours and 29a401b / ours are the speed-ups."""
+    baseline and the localizers of the commits ``baselines`` (a8bc68b: merged main before session 4's
+    speed work; 29a401b: before session 3's), interleaved in the same process so a loaded machine slows
+    them alike; the ratio baseline / ours is the speed-up. Also says whether each baseline's answer (every
+    field but the run time, and the coarse map) is bit for bit ours."""
     import subprocess
 
     wall = stiffened_wall()
     sensors = perimeter_sensors(wall, 16, 0.1)
     rec = simulate(wall, sensors, [leak((0.7, 1.9))], duration_s=0.5, snr_db=0.0, seed=1)
-    main_locate, before_locate = _locate_at("64d1eea"), _locate_at("29a401b")
-    fns = {"dispersive": lambda: locate(wall, rec), "gcc-phat": lambda: locate(wall, rec, method="gcc-phat"),
-           "64d1eea": lambda: main_locate(wall, rec), "29a401b": lambda: before_locate(wall, rec)}
-    for fn in fns.values():
-        fn()  # warm the dispersion cache
+    fns = {"dispersive": lambda: locate(wall, rec), "gcc-phat": lambda: locate(wall, rec, method="gcc-phat")}
+    for c in baselines:
+        fns[c] = (lambda fn: lambda: fn(wall, rec))(_locate_at(c))
+    answers = {k: _answer(fn()) for k, fn in fns.items()}  # (also warms the dispersion cache and the compiled loops)
     ts = {k: [] for k in fns}
     cpu = {k: [] for k in fns}
     for _ in range(n_runs):
@@ -124,16 +143,56 @@ def timing(n_runs: int = 10) -> dict:
     up = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     res = {k: {"median_s": float(np.median(ts[k])), "max_s": float(np.max(ts[k])), "min_s": float(np.min(ts[k])),
                "cpu_median_s": float(np.median(cpu[k])), "load": os.getloadavg()[0]} for k in fns}
-    res["ratio_cpu_64d1eea_over_ours"] = res["64d1eea"]["cpu_median_s"] / res["dispersive"]["cpu_median_s"]
-    res["ratio_cpu_29a401b_over_ours"] = res["29a401b"]["cpu_median_s"] / res["dispersive"]["cpu_median_s"]
-    res["ratio_wall_29a401b_over_ours"] = res["29a401b"]["median_s"] / res["dispersive"]["median_s"]
-    res["uptime"], res["n_runs"] = up, n_runs
     for k in fns:
         print(f"timing {k}: wall median {res[k]['median_s']:.2f} s (min {res[k]['min_s']:.2f}, max {res[k]['max_s']:.2f}), "
               f"CPU median {res[k]['cpu_median_s']:.2f} s")
-    print(f"ratios: 29a401b/ours CPU {res['ratio_cpu_29a401b_over_ours']:.2f}, wall {res['ratio_wall_29a401b_over_ours']:.2f}; "
-          f"64d1eea/ours CPU {res['ratio_cpu_64d1eea_over_ours']:.2f}; {up}")
+    for c in baselines:
+        res[c]["ratio_wall"] = res[c]["median_s"] / res["dispersive"]["median_s"]
+        res[c]["ratio_cpu"] = res[c]["cpu_median_s"] / res["dispersive"]["cpu_median_s"]
+        res[c]["same_answer"] = answers[c] == answers["dispersive"]
+        print(f"ratio {c}/ours: wall {res[c]['ratio_wall']:.2f}, CPU {res[c]['ratio_cpu']:.2f}; "
+              f"answer bit-identical to ours: {'yes' if res[c]['same_answer'] else 'NO'}")
+    print(up)
+    res["uptime"], res["n_runs"], res["baselines"] = up, n_runs, list(baselines)
     return res
+
+
+def same_answers(baseline: str = "a8bc68b", n_sweep: int = 4) -> dict:
+    """Ours vs the localizer of ``baseline`` on the timing recording and on the first ``n_sweep``
+    recordings of ``locate_mismatch.py --cases sweep`` (its seeds): status, number of candidates, and the
+    largest differences of the reported position, its 95 % radius and any candidate's position / radius
+    [m] (a speed change must not move the answers beyond the fine grid step)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import locate_mismatch as lm
+    from hullbreach.locate.signals import Recording
+
+    base = _locate_at(baseline)
+    wall = stiffened_wall()
+    sensors = perimeter_sensors(wall, 16, 0.1)
+    recs = [("timing", wall, simulate(wall, sensors, [leak((0.7, 1.9))], duration_s=0.5, snr_db=0.0, seed=1))]
+    for i in range(n_sweep):
+        rng = np.random.default_rng([i, len("sweep"), ord("s")])  # locate_mismatch.run_one's seed of sweep #i
+        mwall = lm.declared_wall()
+        c = lm.gen.draw_case(rng, loud=False, worst=False, equipment_kind=None)
+        syn = lm.gen.run_case(c, lm.gen.perimeter(16, mwall.width_m, mwall.height_m), duration_s=0.1, seed=rng)
+        recs.append((f"sweep #{i}", mwall, Recording(syn.fs_hz, syn.declared_sensors_m, syn.signals)))
+    rows = []
+    for name, w, rec in recs:
+        a, b = locate(w, rec), base(w, rec)
+        row = dict(rec=name, status=(a.status, b.status), n_candidates=(len(a.candidates), len(b.candidates)),
+                   bit_identical=_answer(a) == _answer(b))
+        if a.position_m is not None and b.position_m is not None:
+            row["d_position_m"] = float(np.hypot(*np.subtract(a.position_m, b.position_m)))
+            row["d_radius_m"] = abs(a.uncertainty_radius_m - b.uncertainty_radius_m)
+            row["radius_m"] = (a.uncertainty_radius_m, b.uncertainty_radius_m)
+        pairs = list(zip(a.candidates, b.candidates))
+        if pairs:
+            row["d_candidate_position_m"] = max(float(np.hypot(*np.subtract(x.position_m, y.position_m))) for x, y in pairs)
+            row["d_candidate_radius_m"] = max(abs(x.uncertainty_radius_m - y.uncertainty_radius_m) for x, y in pairs)
+            row["d_probability"] = max(abs(x.probability - y.probability) for x, y in pairs)
+        rows.append(row)
+        print(f"same-answers {name}: " + ", ".join(f"{k} {v}" for k, v in row.items() if k != "rec"), flush=True)
+    return {"baseline": baseline, "rows": rows}
 
 
 def summarise(rows: list[dict], case: str) -> dict:
@@ -160,6 +219,10 @@ def main(argv=None) -> int:
     ap.add_argument("--n-loud", type=int, default=100)
     ap.add_argument("--json", default=None, help="also write the raw summary to this JSON file")
     ap.add_argument("--timing-runs", type=int, default=10)
+    ap.add_argument("--timing-baselines", default="a8bc68b",
+                    help="commits whose localizer is timed beside ours, comma-separated (e.g. a8bc68b,29a401b)")
+    ap.add_argument("--same-n", type=int, default=4,
+                    help="case 'same': this many sweep recordings of locate_mismatch.py compared with the first baseline")
     ap.add_argument("--merge", nargs="*", help="only print the table merged from these result JSON files")
     args = ap.parse_args(argv)
     if args.merge:
@@ -175,7 +238,7 @@ def main(argv=None) -> int:
     cases = args.cases.split(",")
     jobs = []
     for c in cases:
-        if c == "timing":
+        if c in ("timing", "same"):
             continue
         n = args.n_loud if c.startswith("stiffened-loud") else args.n
         d = (args.duration_stiffened_ms if c.startswith("stiffened") else args.duration_ms) / 1e3
@@ -190,9 +253,11 @@ def main(argv=None) -> int:
                     print(f"  {k + 1}/{len(jobs)} done, {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
     result = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "args": vars(args),
               "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}",
-              "cases": {c: summarise(rows, c) for c in cases if c != "timing"}}
+              "cases": {c: summarise(rows, c) for c in cases if c not in ("timing", "same")}}
+    if "same" in cases:
+        result["same"] = same_answers(args.timing_baselines.split(",")[0], args.same_n)
     if "timing" in cases:
-        result["timing"] = timing(args.timing_runs)
+        result["timing"] = timing(args.timing_runs, tuple(c for c in args.timing_baselines.split(",") if c))
     result["wall_clock_s"] = time.time() - t0
     if args.json:
         with open(args.json, "w") as fh:
@@ -225,16 +290,13 @@ def table(result: dict) -> str:
         lines.append(f"| timing (16 sensors, 0.5 s at 1 MHz) | {n} | median / max wall time [s] | {o['median_s']:.2f} / "
                      f"{o['max_s']:.2f}{cpu} | {b['median_s']:.2f} / {b['max_s']:.2f}{cpub} | | < 2 s | "
                      f"{'yes' if o['max_s'] < 2 else '**no**'} |")
-        if "64d1eea" in t:
-            m = t["64d1eea"]
-            lines.append(f"| timing, the 64d1eea localizer in the same run | {n} | median CPU [s] | {o['cpu_median_s']:.2f} | "
-                         f"64d1eea {m['cpu_median_s']:.2f} | {t['ratio_cpu_64d1eea_over_ours']:.2f} (64d1eea/ours) | | |")
-            if "29a401b" in t:
-                b4 = t["29a401b"]
-                lines.append(f"| timing, the 29a401b localizer in the same run | {n} | median wall / CPU [s] | "
-                             f"{o['median_s']:.2f} / {o['cpu_median_s']:.2f} | 29a401b {b4['median_s']:.2f} / "
-                             f"{b4['cpu_median_s']:.2f} | {t['ratio_wall_29a401b_over_ours']:.2f} / "
-                             f"{t['ratio_cpu_29a401b_over_ours']:.2f} (29a401b/ours) | | |")
+        for c in t.get("baselines", []):
+            m = t[c]
+            lines.append(f"| timing, the {c} localizer in the same run | {n} | median wall / CPU [s] | "
+                         f"{o['median_s']:.2f} / {o['cpu_median_s']:.2f} | {c} {m['median_s']:.2f} / {m['cpu_median_s']:.2f} | "
+                         f"{m['ratio_wall']:.2f} / {m['ratio_cpu']:.2f} ({c}/ours; same answer: "
+                         f"{'yes' if m['same_answer'] else '**no**'}) | | |")
+        if "uptime" in t:
             lines.append(f"| `uptime` at the end | | {t['uptime']} | | | | | |")
     return "\n".join(lines)
 

@@ -76,6 +76,20 @@ def test_lookup_split_over_two_threads_changes_no_bit(n_scales):
     assert np.array_equal(srp.lookup(table, -(D // 2) * dd, dd, delta, scales)[0], pm)
 
 
+def test_lookup_in_point_blocks_changes_no_bit():
+    """From ``srp.LOOKUP_BLOCK_FROM`` points on (a map over the wall), the loop takes the points in blocks,
+    pair by pair: the same bits as NumPy, also for a last partial block."""
+    rng = np.random.default_rng(11)
+    P, D, dd = 28, 5000, 4e-4
+    table = rng.standard_normal((P, D)).astype(np.float32)
+    G = srp.LOOKUP_BLOCK_FROM + srp.LOOKUP_BLOCK // 2 + 3
+    delta = rng.uniform(-1.2, 1.2, (G, P)).astype(np.float32)
+    scales = (0.97, 1.02)
+    m, v = srp.lookup(table, -(D // 2) * dd, dd, delta, scales, want_vals=True)
+    pm, pv = plain_lookup(table, -(D // 2) * dd, dd, delta, scales, want_vals=True)
+    assert np.array_equal(m, pm) and np.array_equal(v, pv)
+
+
 def test_running_max_is_scipys_maximum_filter():
     from scipy.ndimage import maximum_filter1d
 
@@ -86,6 +100,32 @@ def test_running_max_is_scipys_maximum_filter():
         for width in (1, 2, 3, 8, 95, 5000):
             plain = maximum_filter1d(mag, size=width, axis=1, mode="nearest")
             assert np.array_equal(srp.running_max(mag, width), plain), (P, D, width)
+
+
+@pytest.mark.parametrize("shape", [(5, 7), (3, 2), (1, 1), (120, 2001), (136, 9000), (400, 5000)])
+def test_row_medians_are_numpys(shape):
+    """The compiled radix selection gives np.median's bits: odd and even rows, ties, zeros of both signs,
+    all-positive rows, and rows large enough to be split over two threads."""
+    P, D = shape
+    rng = np.random.default_rng(P * D)
+    a = rng.standard_normal(shape).astype(np.float32)
+    a[0, : D // 2] = 0.0
+    a[0, 0] = -0.0
+    if P > 2:
+        a[1] = np.abs(a[1]) * 1e-30  # tiny positive values (subnormal range)
+        a[2, ::3] = a[2, 1]  # many ties
+    assert np.array_equal(srp.row_medians(a), np.median(a, axis=1))
+
+
+@pytest.mark.parametrize("n_cols", [3179, 23409])
+def test_one_blas_thread_changes_no_bit(n_cols):
+    """locate() runs with BLAS on one thread (srp.blas_on_one_thread): the refinement's bootstrap product
+    (100 x 120 by 120 x columns, sizes OpenBLAS threads) gives the same bits as with its default threads."""
+    rng = np.random.default_rng(n_cols)
+    w = rng.random((100, 120)).astype(np.float32)
+    vals = rng.standard_normal((n_cols, 120))
+    one = srp.blas_on_one_thread(lambda: w @ vals.T)()
+    assert np.array_equal(one, w @ vals.T)
 
 
 @pytest.mark.parametrize("n", [1, 7, 8, 120, 128, 129, 2016, 5000])

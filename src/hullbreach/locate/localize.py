@@ -306,7 +306,7 @@ def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band
     M, k_lo = len(k), k[0]
     Gk = _phat(G[:, i0]) * (1 - w) + _phat(G[:, i1]) * w
     Gk = _phat(Gk) * np.hanning(M + 2)[1:-1]  # taper in k: lower sidelobes in Δ
-    L = 1 << int(math.ceil(math.log2(max(2 * M, 2 * math.pi / (dk * dd_m)))))
+    L = sfft.next_fast_len(int(math.ceil(max(2 * M, 2 * math.pi / (dk * dd_m)))))  # dd ≤ dd_m, no power-of-2 overshoot
     dd = 2 * math.pi / (L * dk)
     R = sfft.ifft(Gk, n=L, axis=1, workers=-1)
     R *= L / np.sum(np.hanning(M + 2)[1:-1])
@@ -348,6 +348,7 @@ STATUS_FOUND, STATUS_AMBIGUOUS, STATUS_NONE = "found", "ambiguous", "no source"
 DEFAULT_SPEED_SCALE_RANGE = (0.90, 1.18)
 
 
+@srp.blas_on_one_thread
 def locate(
     wall: Wall,
     rec: Recording,
@@ -461,6 +462,8 @@ def locate(
     with ThreadPoolExecutor(max_workers=1) as pool:  # the surrogate's tables on a second thread meanwhile
         sur_job = pool.submit(surrogate)
         tabs = tables(G)
+        # CLEAN's pair point-spread kernel (a function of the tables' wavenumbers only), while the surrogate runs
+        kern = srcs.kernel_table(tabs.k, tabs.w, tabs.dd, 5 * 2 * math.pi / max(tabs.k[-1] - tabs.k[0], 1e-9))
         C_sur, R_sur = sur_job.result()
 
     pitch = None
@@ -502,7 +505,6 @@ def locate(
     boot = rng.multinomial(N, np.full(N, 1.0 / N), size=n_bootstrap).astype(float)  # (B, N)
     wpairs = boot[:, pi] * boot[:, pj]
     wpairs /= np.maximum(wpairs.sum(axis=1, keepdims=True), 1e-12)
-    kern = srcs.kernel_table(tabs.k, tabs.w, tabs.dd, 5 * 2 * math.pi / max(tabs.k[-1] - tabs.k[0], 1e-9))
     if equipment_m is None:
         equipment_m = [(e.x_m, e.y_m) for e in wall.equipment]
     eq = np.asarray(equipment_m, dtype=float).reshape(-1, 2)
@@ -536,7 +538,7 @@ def locate(
             order = [o for o in order if cmap[iy[o], ix[o]] >= 0.6 * cmap[iy[order[0]], ix[order[0]]]]
             env, mag, env_max = mag, None, None
             real = R.real.astype(np.float32)
-            med_env = np.median(env, axis=1)  # a pair's lobe is significant at 3x its median envelope
+            med_env = srp.row_medians(env)  # a pair's lobe is significant at 3x its median envelope
             sc1 = scales1 if s_wall is None else np.array([s_wall])
             sh = scale_half if s_wall is None else min(scale_half, 0.005)
             refined = []
@@ -620,11 +622,16 @@ def locate(
         G2 = at_bins(_without_dominant(C_data[tbins], pi, pj), tbins)  # the rest only if a hidden source is found
         return G2, tables(G2).R, tables(at_bins(_without_dominant(C_sur, pi, pj), tbins)).R
 
-    # the hidden layer's tables do not depend on the first CLEAN pass: made on a second thread meanwhile
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(hidden_layer) if N >= 4 else None
-        clean(tabs.R.copy(), threshold, 0, max_sources + len(eq))
-        layer2 = pending.result() if pending is not None else None
+    rest = np.setdiff1d(np.arange(len(f)), tbins)  # the bins the tables do not read
+
+    # the hidden layer's tables do not depend on the first CLEAN pass: made on a second thread meanwhile;
+    # then, on that thread while CLEAN runs, the hidden layer's other bins, which a hidden source's
+    # description reads (left unused, and the thread let go, when CLEAN finds no hidden source)
+    pool = ThreadPoolExecutor(max_workers=1)
+    pending = pool.submit(hidden_layer) if N >= 4 else None
+    rest_job = pool.submit(_without_dominant, C_data[rest], pi, pj) if N >= 4 and len(rest) else None
+    clean(tabs.R.copy(), threshold, 0, max_sources + len(eq))
+    layer2 = pending.result() if pending is not None else None
     G_layers = [G]
     if layer2 is not None and found:
         G2, R2, R2_sur = layer2
@@ -658,18 +665,26 @@ def locate(
     mods = srcs.modulation(rec.signals, rec.fs_hz, sensors, np.array([src["group"][0]["x"] for src in found]).reshape(-1, 2),
                            (band_hz[0], min(band_hz[1], band_hz[0] + 100e3)))  # 100 kHz of band carry the envelope
     cands: list[Candidate] = []
-    if any(src["layer"] == 1 for src in found):  # a hidden source's description reads every bin of its layer
-        rest = np.setdiff1d(np.arange(len(f)), tbins)
-        G_layers[1][:, rest] = _without_dominant(C_data[rest], pi, pj)
+    if any(src["layer"] == 1 for src in found) and rest_job is not None:  # a hidden source's description reads every bin
+        G_layers[1][:, rest] = rest_job.result()
+    pool.shutdown(wait=False, cancel_futures=True)
     # whether each source's power switches over the record (a louder one's switching regressed out)
     steady = srcs.stationarity(np.array([srcs.segment_powers(Xseg, k_model * src["scale"], sensors, src["group"][0]["x"])
                                          for src in found]).reshape(len(found), 8, Xseg.shape[2]))
     modded = srcs.modulated_sources(mods, steady, rec.fs_hz / (2 * nseg))
+
+    def describe(si):  # band and power (sources.characterize: pure, so two at a time on two threads)
+        src = found[si]
+        return srcs.characterize(f, G_layers[src["layer"]], Xseg, k_model, sensors, pi, pj, src["group"][0]["x"],
+                                 src["scale"], src["dhat"], src["inl"], rec.fs_hz, nseg, band_hz,
+                                 stationary=bool(steady[si]))
+
+    with ThreadPoolExecutor(max_workers=2) as describers:
+        infos = list(describers.map(describe, range(len(found))))
     for si, src in enumerate(found):
         top = src["group"][0]
         modulated = bool(modded[si])
-        info = srcs.characterize(f, G_layers[src["layer"]], Xseg, k_model, sensors, pi, pj, top["x"], src["scale"], src["dhat"],
-                                 src["inl"], rec.fs_hz, nseg, band_hz, stationary=bool(steady[si]))
+        info = infos[si]
         p_eq = srcs.equipment_probability(eq, equipment_radius_m, [g["x"] for g in src["group"]], src["shares"],
                                           src["r95"], wall.width_m * wall.height_m)
         near = p_eq >= 0.5

@@ -35,13 +35,68 @@ def _kernels():
     return _srp_jit
 
 
+@functools.cache
+def _blas_controller():
+    """threadpoolctl's handle on the BLAS libraries NumPy loaded (found once: a scan of the process)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def blas_on_one_thread(fn):
+    """``fn`` with NumPy's BLAS (OpenBLAS) limited to one thread while it runs (threadpoolctl).
+
+    The localizer's matrix products are small (bootstrap scores 100 x 120 by 120 x 3 000–23 000, 16 x 16
+    Welch matrices, the CLEAN kernel's 3 443 x 763 by 763): OpenBLAS's extra thread spins between them
+    and competes with the localizer's own second thread (the hidden layer, the look-ups' halves) for
+    the 2 cores, ~10 % more CPU for no gain. GEMM and GEMV split their outputs, not their sums, over
+    threads, so the bits are the same (tests/locate/test_speed.py). The limit is process-wide while
+    ``fn`` runs (two localizations run at once in two threads each restore it on exit).
+    """
+
+    @functools.wraps(fn)
+    def limited(*args, **kwargs):
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return limited
+
+
+def _in_two(kernel, first: tuple, second: tuple) -> None:
+    """kernel(*first) on this thread and kernel(*second) on a second one at the same time (the compiled
+    loops release the GIL; the two calls write disjoint outputs, so the split changes no bit)."""
+    other = threading.Thread(target=kernel, args=second)
+    other.start()
+    kernel(*first)
+    other.join()
+
+
+def _row_halves(kernel, a: np.ndarray, out: np.ndarray, *args) -> None:
+    """kernel(rows, *args, out rows) over the rows of ``a`` (P, D), in two halves on two threads when the
+    array is large (:data:`SPLIT_LOOKUPS` values or more)."""
+    if a.size < SPLIT_LOOKUPS or a.shape[0] < 2:
+        kernel(a, *args, out)
+        return
+    h = a.shape[0] // 2
+    _in_two(kernel, (a[:h], *args, out[:h]), (a[h:], *args, out[h:]))
+
+
 def running_max(mag: np.ndarray, width: int) -> np.ndarray:
     """Running maximum of ``mag`` (P, D) over ``width`` samples along each row, the window of sample n
     being [n − width//2, n − width//2 + width − 1] clamped at the ends (scipy.ndimage.maximum_filter1d,
-    mode "nearest"), compiled."""
+    mode "nearest"), compiled, rows split over two threads."""
     mag = np.ascontiguousarray(mag, dtype=np.float32)
     out = np.empty_like(mag)
-    _kernels().running_max(mag, int(width), out)
+    _row_halves(_kernels().running_max, mag, out, int(width))
+    return out
+
+
+def row_medians(a: np.ndarray) -> np.ndarray:
+    """np.median(a, axis=1) of ``a`` (P, D) float32 without NaN, the same bits (an exact selection,
+    compiled: :func:`hullbreach.locate._srp_jit.row_medians`), rows split over two threads."""
+    a = np.ascontiguousarray(a, dtype=np.float32)
+    out = np.empty(a.shape[0], dtype=np.float32)
+    _row_halves(_kernels().row_medians, a, out)
     return out
 
 
@@ -64,8 +119,9 @@ def lookup(table: np.ndarray, d0: float, dd: float, delta: np.ndarray, scales=(1
     means = np.empty((S, G))
     vals = np.empty((S, G, P) if want_vals else (0, 0, 0))
     kernel, off, hi = _kernels().lookup, np.float32(d0 / dd), np.float32(table.shape[1] - 1.001)
+    block = LOOKUP_BLOCK if G >= LOOKUP_BLOCK_FROM else 1  # a map over the wall: points in blocks (cache)
     if S * G * P < SPLIT_LOOKUPS:
-        kernel(table, delta, mult, off, hi, means, vals, want_vals)
+        kernel(table, delta, mult, off, hi, means, vals, want_vals, block)
         return means, vals
     # two halves, one on a second thread (the loop releases the GIL; each value is computed alone, so the
     # split changes no bit): along the scales, or along the points when there is one scale
@@ -77,16 +133,17 @@ def lookup(table: np.ndarray, d0: float, dd: float, delta: np.ndarray, scales=(1
         h = G // 2
         halves = [(delta[:h], mult, means[:, :h], vals[:, :h] if want_vals else vals),
                   (delta[h:], mult, means[:, h:], vals[:, h:] if want_vals else vals)]
-    second = threading.Thread(target=kernel, args=(table, halves[1][0], halves[1][1], off, hi, halves[1][2],
-                                                   halves[1][3], want_vals))
-    second.start()
-    kernel(table, halves[0][0], halves[0][1], off, hi, halves[0][2], halves[0][3], want_vals)
-    second.join()
+    _in_two(kernel, (table, halves[0][0], halves[0][1], off, hi, halves[0][2], halves[0][3], want_vals, block),
+            (table, halves[1][0], halves[1][1], off, hi, halves[1][2], halves[1][3], want_vals, block))
     return means, vals
 
 
 #: Look-ups (scales x points x pairs) above which :func:`lookup` splits the work over two threads.
 SPLIT_LOOKUPS = 1_000_000
+#: :func:`lookup` takes the points this many at a time, pair by pair, from this many points on (the
+#: coarse maps over the whole wall: 1.8x faster; a refinement patch of ≤ 1 000 points is faster point by
+#: point). Same bits either way.
+LOOKUP_BLOCK, LOOKUP_BLOCK_FROM = 256, 4096
 
 
 def srp_map(table, d0, dd, pi, pj, sensors, points, scale: float = 1.0) -> np.ndarray:
@@ -135,8 +192,8 @@ def refine(tabs, env: np.ndarray, real: np.ndarray, sensors, wall: Wall, cx: flo
     s2 = float(allsc[best])
     # position spread at the wall's scale (±0.01): with few sensors a resample can trade a far scale for a
     # far position; the scale's own uncertainty enters the radius through its own term (scale_radius)
-    near = np.flatnonzero(np.abs(allsc - s2) <= 0.0100001)
-    bbest = near[np.argmax(bm[:, near], axis=1)]
+    near = np.flatnonzero(np.abs(allsc - s2) <= 0.0100001)  # consecutive columns (allsc is sorted): a view
+    bbest = near[0] + np.argmax(bm[:, near[0]:near[-1] + 1], axis=1)
     _, _, ppts = grid(max(0.0, px - step2), min(wall.width_m, px + step2),
                        max(0.0, py - step2), min(wall.height_m, py + step2), fine_step_m)
     pscales = s2 + np.array([-0.0005, 0.0, 0.0005]) if scale_half > 0 else np.array([s2])
