@@ -209,18 +209,18 @@ def test_modulation_points_at_the_modulated_source():
     """Two stationary-noise sources, one amplitude-modulated at 60 Hz (a shaft rate): the wall-level
     envelope line is far above its floor and the modulated share goes to that source; with no modulation
     the line stays at the floor of an exponential periodogram."""
-    from hullbreach.locate import sources as srcs
+    from hullbreach.locate import machinery as mach
 
     plate = _true_plate(1.0, 1.0, 0.5)
     leak_m, fan_m = (0.3, 0.7), (0.9, 0.3)
     fan = gen.NoiseSource(fan_m, 6.0, "band", (50e3, 250e3), None, 0.7, 60.0)
     syn = gen.simulate(plate, SENSORS16, [gen.NoiseSource(leak_m), fan], duration_s=0.1, snr_db=0.0, seed=5)
-    m = srcs.modulation(syn.signals, syn.fs_hz, SENSORS16, np.array([leak_m, fan_m]))
-    assert m.peak_to_floor > srcs.MODULATION_THRESHOLD and abs(m.rate_hz - 60.0) <= 10.0
-    assert m.index[1] > srcs.MODULATION_INDEX and m.index[1] > 3 * m.index[0]
+    m = mach.modulation(syn.signals, syn.fs_hz, SENSORS16, np.array([leak_m, fan_m]))
+    assert m.peak_to_floor > mach.MODULATION_THRESHOLD and abs(m.rate_hz - 60.0) <= 10.0
+    assert m.index[1] > mach.MODULATION_INDEX and m.index[1] > 3 * m.index[0]
     steady = gen.NoiseSource(fan_m, 6.0, "band", (50e3, 250e3))
     syn = gen.simulate(plate, SENSORS16, [gen.NoiseSource(leak_m), steady], duration_s=0.1, snr_db=0.0, seed=5)
-    assert srcs.modulation(syn.signals, syn.fs_hz, SENSORS16, np.array([leak_m, fan_m])).peak_to_floor < 15.0
+    assert mach.modulation(syn.signals, syn.fs_hz, SENSORS16, np.array([leak_m, fan_m])).peak_to_floor < 15.0
 
 
 @pytest.mark.parametrize("case", [2, 8])
@@ -406,7 +406,7 @@ def test_stationarity_sees_equipment_cycling_on_and_off():
     frequency block at once (ratio ≫ 1), a steady one does not, even next to the switching one (whose
     sidelobe leakage is regressed out). The quarter-record test of a8bc68b averaged such a cycle out."""
     from hullbreach.locate import localize as lz
-    from hullbreach.locate import sources as srcs
+    from hullbreach.locate import machinery as mach
 
     plate = _true_plate(1.0, 1.0, 0.5)
     leak_m, pump_m = (0.3, 0.7), (0.85, 0.35)
@@ -418,15 +418,15 @@ def test_stationarity_sees_equipment_cycling_on_and_off():
         nseg = lz._segment_length(rec, DECLARED_WALL, lz.DEFAULT_BAND_HZ)
         f, *_, Xseg, _ = lz._cross_spectra(rec, nseg, lz.DEFAULT_BAND_HZ)
         k = disp.wavenumber(f, "A0")
-        pw = np.array([srcs.segment_powers(Xseg, k, SENSORS16, x) for x in (leak_m, pump_m)])
-        assert srcs.stationarity(pw).tolist() == expect, period
-    assert srcs.stationarity(pw[:, :, :7]).all()  # too few segments to tell: stationary
+        pw = np.array([mach.segment_powers(Xseg, k, SENSORS16, x) for x in (leak_m, pump_m)])
+        assert mach.stationarity(pw).tolist() == expect, period
+    assert mach.stationarity(pw[:, :, :7]).all()  # too few segments to tell: stationary
 
 
 def test_a_steady_source_is_not_the_one_modulated_by_a_slow_switching():
     """The envelope line of a switch slow enough for the Welch segments to follow goes to a source whose
     power switches, not to a steady one the spreading-pattern split happened to give it to."""
-    from hullbreach.locate.sources import MODULATION_THRESHOLD, Modulation, modulated_sources
+    from hullbreach.locate.machinery import MODULATION_THRESHOLD, Modulation, modulated_sources
 
     m = Modulation(3 * MODULATION_THRESHOLD, 20.0, np.array([0.8, 0.6, 0.05]))
     assert modulated_sources(m, np.array([True, False, True]), 60.0).tolist() == [False, True, False]
@@ -441,7 +441,7 @@ def test_a_steady_copy_of_a_switching_machine_stays_modulated():
     """A steady-looking source whose spreading pattern cannot be told from a switching modulated one is its
     copy (a CLEAN residue next to it, its steadiness measured with the machine regressed out) and keeps the
     modulation (508b90d dropped it: sweep "machine" #8, a residue 11 cm from a 50 Hz fan came first)."""
-    from hullbreach.locate.sources import MODULATION_THRESHOLD, Modulation, modulated_sources
+    from hullbreach.locate.machinery import MODULATION_THRESHOLD, Modulation, modulated_sources
 
     par = np.array([[True, True, False], [True, True, False], [False, False, True]])
     m = Modulation(3 * MODULATION_THRESHOLD, 50.0, np.array([0.4, 0.4, 0.3]), par)

@@ -407,6 +407,7 @@ def locate(
     seed : int
         Seed of the bootstrap.
     """
+    from hullbreach.locate import machinery as mach
     from hullbreach.locate import sources as srcs
     from hullbreach.locate.calibrate import calibrate_pitch_catch, dispersion_shape_error, wall_calibration
 
@@ -644,7 +645,7 @@ def locate(
     found = [src for k, src in enumerate(found) if k not in drop]
 
     # describe each source, then the leak odds
-    ref_check = None
+    ref_ratio = None  # id(source) -> its lobes' ratio in the reference recording
     if reference is not None:
         if reference.sensor_positions_m.shape != sensors.shape or not np.allclose(
                 reference.sensor_positions_m, sensors, atol=1e-3):
@@ -658,20 +659,17 @@ def locate(
         # are each source's own pair lobes in the reference (sources.reference_ratios)
         ref_ratio = dict(zip(map(id, found), srcs.reference_ratios(tr.R, tabs.R, tr.d0, tr.dd, found, kern)))
 
-        def ref_check(src):
-            return srcs.reference_verdict(ref_ratio[id(src)])
-
     # shaft-rate amplitude modulation, attributed to the sources by their spreading pattern (machinery)
-    mods = srcs.modulation(rec.signals, rec.fs_hz, sensors, np.array([src["group"][0]["x"] for src in found]).reshape(-1, 2),
+    mods = mach.modulation(rec.signals, rec.fs_hz, sensors, np.array([src["group"][0]["x"] for src in found]).reshape(-1, 2),
                            (band_hz[0], min(band_hz[1], band_hz[0] + 100e3)))  # 100 kHz of band carry the envelope
     cands: list[Candidate] = []
     if any(src["layer"] == 1 for src in found) and rest_job is not None:  # a hidden source's description reads every bin
         G_layers[1][:, rest] = rest_job.result()
     pool.shutdown(wait=False, cancel_futures=True)
     # whether each source's power switches over the record (a louder one's switching regressed out)
-    steady = srcs.stationarity(np.array([srcs.segment_powers(Xseg, k_model * src["scale"], sensors, src["group"][0]["x"])
+    steady = mach.stationarity(np.array([mach.segment_powers(Xseg, k_model * src["scale"], sensors, src["group"][0]["x"])
                                          for src in found]).reshape(len(found), 8, Xseg.shape[2]))
-    modded = srcs.modulated_sources(mods, steady, rec.fs_hz / (2 * nseg))
+    modded = mach.modulated_sources(mods, steady, rec.fs_hz / (2 * nseg))
 
     def describe(si):  # band and power (sources.characterize: pure, so two at a time on two threads)
         src = found[si]
@@ -682,13 +680,12 @@ def locate(
     with ThreadPoolExecutor(max_workers=2) as describers:
         infos = list(describers.map(describe, range(len(found))))
     for si, src in enumerate(found):
-        top = src["group"][0]
         modulated = bool(modded[si])
         info = infos[si]
         p_eq = srcs.equipment_probability(eq, equipment_radius_m, [g["x"] for g in src["group"]], src["shares"],
                                           src["r95"], wall.width_m * wall.height_m)
         near = p_eq >= 0.5
-        in_ref = ref_check(src) if ref_check is not None else None
+        in_ref = srcs.reference_verdict(ref_ratio[id(src)]) if ref_ratio is not None else None
         ll, why = srcs.leak_likelihood(info, p_eq, in_ref, (mods.rate_hz, float(mods.index[si])) if modulated else None)
         for g, share in zip(src["group"], src["shares"]):
             cands.append(Candidate((float(g["x"][0]), float(g["x"][1])), g["score"], src["r95"],

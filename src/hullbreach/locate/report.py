@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from hullbreach.locate.localize import STATUS_FOUND, STATUS_NONE, Localization
+from hullbreach.locate.signals import Recording
 from hullbreach.locate.wall import Wall
 
 
