@@ -65,6 +65,7 @@ def test_malformed_recordings_exit_1_with_one_line(files, capsys):
         "nan.npz": (dict(fs_hz=1e6, sensor_positions_m=pos, signals=np.where(np.arange(sig.shape[1]) == 3, np.nan, sig)),
                     "NaN"),
         "outside.npz": (dict(fs_hz=1e6, sensor_positions_m=pos * 3, signals=sig), "outside the wall"),
+        "millimetres.npz": (dict(fs_hz=1e6, sensor_positions_m=pos * 1000, signals=sig), "divide them by 1000"),
         "slow.npz": (dict(fs_hz=2e5, sensor_positions_m=pos, signals=sig), "too low for the analysis band"),
         "keys.npz": (dict(fs=1e6, sensor_positions_m=pos, signals=sig), "missing key(s) fs_hz"),
     }

@@ -199,7 +199,9 @@ def check_recording(rec: Recording, wall: Wall, band_hz=DEFAULT_BAND_HZ, tol_m: 
             f"sensor {i} at {rec.sensor_positions_m[i].round(4).tolist()} m is outside the wall "
             f"(0..{wall.width_m} x 0..{wall.height_m} m)"
             + (f"; {len(bad)} sensors in all" if len(bad) > 1 else ""),
-            hint="sensor_positions_m are metres on the unrolled wall, origin at a corner",
+            hint=("sensor_positions_m are metres on the unrolled wall, origin at a corner"
+                  + ("; these fit the wall if they are millimetres: divide them by 1000"
+                     if np.all(wall.contains(rec.sensor_positions_m / 1000.0, tol_m)) else "")),
         )
 
 
