@@ -450,7 +450,8 @@ class IsolationSession:
         st = self.station
         crewed = set(self.crew)
         evs = set(st.escape_vehicles())
-        own = [g for g, _b in vehicle_groups(st) if g & crewed]
+        own_groups = self._crew_vehicle_groups()
+        own = [g for g, _b in own_groups]
         own_all = frozenset().union(*own) if own else frozenset(crewed)
         out = [f"LEAK LIKELY IN THE CREW'S OWN ZONE ({', '.join(sorted(zone))}, {p:.0%}):"]
         for g in own:
@@ -463,13 +464,17 @@ class IsolationSession:
             _pf, ev, h = other
             out.append(f"open hatch {h} and move to {ev}." if h else f"move to {ev}, in your zone.")
         else:
-            seal = sorted({hh.id for g in own for m in g for o, hh in st.neighbours(m) if o not in g}
-                          - set(self.closed))
+            seal = sorted(frozenset().union(*[b for _g, b in own_groups]) - set(self.closed))
             ev = "/".join(sorted(own_all & evs)) or "your escape vehicle"
             out.append(f"no other escape vehicle can be reached now; be ready to leave in {ev}"
                        + (f"; close hatch{'es' if len(seal) > 1 else ''} {', '.join(seal)} to watch its own "
                           "pressure (a fall faster than your O2 use means the leak is in it)." if seal else "."))
         return " ".join(out)
+
+    def _crew_vehicle_groups(self) -> list:
+        """The escape-vehicle groups holding declared crew, each with its boundary hatches:
+        ``[(modules, hatches)]`` (:func:`~hullbreach.isolate.plan.vehicle_groups`)."""
+        return [(g, b) for g, b in vehicle_groups(self.station) if g & set(self.crew)]
 
     # ----------------------------------------------------------------------------------------------- steps
     def _plan_state(self) -> PlanState:
@@ -610,7 +615,7 @@ class IsolationSession:
             # behind a hatch the crew can open, if it is less likely to leak (issue 16: advice that can be
             # carried out, an escape vehicle on the crew's side)
             zone = frozenset().union(*[z for z in self.station.zones(self.closed) if z & set(self.crew)])
-            own = frozenset().union(*[g for g, _b in vehicle_groups(self.station) if g & set(self.crew)])
+            own = frozenset().union(*[g for g, _b in self._crew_vehicle_groups()])
             other = self._other_escape_vehicle(zone, own, self.module_weights())
             if other is not None and other[0] < p_sh:
                 p_far, ev, h = other
