@@ -131,7 +131,7 @@ def zone_bin_one(xall, cnts, k, prow, p_offs, p_flag, p_noise, p_atol, p_dev, p_
 
 @jit
 def fast_scan(X, act, off, ratio, excl, j0, jf, windows, allow, thr, noise_sub, noise_every, noise_min,
-              m_ring, d2_ring, ex_ring, st):
+              m_ring, d2_ring, ex_ring, st, gate_rel, gate_sub):
     """The fast path over sub-bins ``j0 .. j0 + X.shape[1] - 1`` (see hullbreach.detect.fastpath.FastZone).
 
     ``X`` (channels x sub-bins): channel means [Pa]; ``act``: channel usable there; ``off``: channel offsets
@@ -139,7 +139,10 @@ def fast_scan(X, act, off, ratio, excl, j0, jf, windows, allow, thr, noise_sub, 
     ``excl``: sub-bin inside a known operation; ``jf``: the zone's first sub-bin; rings (length a power of two)
     of the track [Pa], its squared second differences [Pa^2] and the exclusion flags. ``st`` (float64):
     [sigma, alarm sub-bin (-1), z at the alarm, slope at the alarm [Pa/sub-bin], its standard error, its
-    window]. Returns the statistic per sub-bin (-inf where it cannot be computed)."""
+    window]. Thermal gate (``gate_sub`` > 0): an alarm also needs the window's fitted end level below the
+    highest track value of the last ``gate_sub`` sub-bins of its unexcluded stretch by more than
+    ``gate_rel`` times that value plus ``thr`` sigma. Returns the statistic per sub-bin (-inf where it cannot be
+    computed)."""
     R = m_ring.shape[0]
     nc = X.shape[0]
     out = np.full(X.shape[1], -np.inf)
@@ -180,6 +183,15 @@ def fast_scan(X, act, off, ratio, excl, j0, jf, windows, allow, thr, noise_sub, 
             st[0] = np.sqrt(np.median(w[:k]) / 0.4549 / 6.0) if k > noise_min else np.nan
         sig = st[0]
         z = -np.inf
+        # thermal gate: the highest track value of the sub-bin's unexcluded stretch within gate_sub
+        ref = -np.inf
+        if gate_sub > 0:
+            q = j
+            while q >= jf and q >= j - gate_sub and not ex_ring[q % R]:
+                x = m_ring[q % R]
+                if x > ref:
+                    ref = x
+                q -= 1
         if np.isfinite(sig) and sig > 0:
             for wi in range(windows.shape[0]):
                 M = windows[wi]
@@ -196,26 +208,34 @@ def fast_scan(X, act, off, ratio, excl, j0, jf, windows, allow, thr, noise_sub, 
                     u = i - (M - 1) / 2.0
                     sxx += u * u
                 s = 0.0
+                s0 = 0.0
                 for i in range(M):
-                    s += (i - (M - 1) / 2.0) * m_ring[(j - M + 1 + i) % R]
+                    x = m_ring[(j - M + 1 + i) % R]
+                    s += (i - (M - 1) / 2.0) * x
+                    s0 += x
                 slope = s / sxx
                 se = sig / np.sqrt(sxx)
                 zm = (-slope - allow) / se
                 if zm > z:
                     z = zm
-                    if zm > thr and st[1] < 0:
-                        st[1] = j
-                        st[2] = zm
-                        st[3] = slope
-                        st[4] = se
-                        st[5] = M
+                gate = True
+                if gate_sub > 0:
+                    lvl = s0 / M + slope * ((M - 1) / 2.0)
+                    gate = ref - lvl > gate_rel * ref + thr * sig
+                if zm > thr and gate and st[1] < 0:
+                    st[1] = j
+                    st[2] = zm
+                    st[3] = slope
+                    st[4] = se
+                    st[5] = M
         out[c] = z
     return out
 
 
 @jit
 def fast_scan_run(sums, counts, j0, pos, learn_k, flag_k, offsets, rratio, rexcl, rn, k_first, iv0, iv1, a, b,
-                  sub_bins, jf, windows, allow, thr, noise_sub, noise_every, noise_min, m_ring, d2_ring, ex_ring, st):
+                  sub_bins, jf, windows, allow, thr, noise_sub, noise_every, noise_min, m_ring, d2_ring, ex_ring, st,
+                  gate_rel, gate_sub):
     """fast_scan over sub-bins a .. b - 1 of one zone run with its inputs built here (FastPaths.process):
     ``sums``, ``counts`` (pressure channels x sub-bins from j0) [Pa], [-]: the channel means are sum / count
     where count > 0, else NaN; ``pos`` the zone's channels among them, its vote
@@ -254,7 +274,7 @@ def fast_scan_run(sums, counts, j0, pos, learn_k, flag_k, offsets, rratio, rexcl
                 e = True
         excl[c] = e
     return fast_scan(X, act, off, ratio, excl, a, jf, windows, allow, thr, noise_sub, noise_every, noise_min,
-                     m_ring, d2_ring, ex_ring, st)
+                     m_ring, d2_ring, ex_ring, st, gate_rel, gate_sub)
 
 
 @jit

@@ -15,7 +15,15 @@ watches that pressure in sub-bins of ``bin_s / SUB_BINS`` (10 s):
   0.1 mmHg/min (far above crew O2 use, feeds and thermal drifts), ``z = (loss - allowance) / se``, the noise
   from the median of squared second differences over the previous hour (robust; Rousseeuw and Croux 1993
   for the median-based scale), the largest ``z`` over the three windows;
-* sub-bins inside a known operation (and its settling) are left out; the noise needs an hour of data.
+* sub-bins inside a known operation (and its settling) are left out; the noise needs an hour of data;
+* thermal gate (session 6, issue 16): a temperature change moves the pressure by ``p dT / T`` however fast
+  it happens, and the cabin's temperature control bounds ``dT`` (:data:`FAST_THERMAL_K`), while a leak's
+  pressure loss keeps growing. So an alarm also needs the window's fitted end level below the highest
+  consensus pressure of the last :data:`FAST_GATE_S` (since the last known operation) by more than
+  ``p FAST_THERMAL_K / FAST_CABIN_T_K`` (2.8 mmHg at 1 atm) plus the threshold times the sub-bin noise. A
+  fast unmeasured temperature swing (the third generator's 1/f bulk drift: 0.36 K in 7 min, a rate above the
+  allowance) stays below it; a leak passes it after ``2.8 mmHg / rate`` (docs/detection.md §2b: about 1 %
+  of the reserve time whatever the rate).
 
 An alarm is raised at the first sub-bin whose ``z`` exceeds :func:`fast_threshold`: the Gaussian level for a
 share of the requested false-alarm rate over the three windows (Bonferroni), doubled because the tails of
@@ -61,6 +69,15 @@ FAST_MIN_CHANNELS = 3
 _RING = 512  # > FAST_NOISE_SUB + the largest window
 #: Fewest sub-bins for which a fresh run is scanned by :func:`scan_run_numpy` rather than the kernel.
 NUMPY_SCAN_MIN = 64
+#: Thermal gate: the largest fall of the zone's bulk gas temperature not to alarm on [K]: the ISS cabin air
+#: temperature is held within +-2 F (+-1.1 K) of its setpoint (Scull, Devin and Bedard, "International Space
+#: Station Temperature and Humidity Control Subassembly Hardware, Control and Performance Description", SAE
+#: 981618, 1998), so a fall from the setpoint to the band's edge; at a nominal cabin temperature [K] (22 C).
+FAST_THERMAL_K = 1.1
+FAST_CABIN_T_K = 295.15
+#: How far back the thermal gate looks for the zone's highest pressure [s]: long enough for a leak at the
+#: allowance to fall by the thermal bound (2.8 mmHg at 0.1 mmHg/min: 28 min).
+FAST_GATE_S = 1800.0
 
 
 def fast_threshold(far_per_year: float, sub_s: float) -> float:
@@ -104,7 +121,8 @@ class FastAlarm:
 class FastZone:
     """Fast-path state of one zone over one zone period (fed sub-bins in order, in any chunking)."""
 
-    def __init__(self, zone: tuple, j_first: int, sub_s: float, threshold: float):
+    def __init__(self, zone: tuple, j_first: int, sub_s: float, threshold: float,
+                 gate_rel: float = FAST_THERMAL_K / FAST_CABIN_T_K, gate_s: float = FAST_GATE_S):
         self.zone = zone
         self.j_first = int(j_first)
         self.j_next = int(j_first)
@@ -117,6 +135,12 @@ class FastZone:
         self._ex = np.ones(_RING, dtype=bool)
         self._st = np.array([np.nan, -1.0, 0.0, 0.0, 0.0, 0.0])
         self._windows = np.asarray(FAST_WINDOWS, dtype=np.int64)
+        # thermal gate: relative pressure fall a temperature change can explain [-], look-back [sub-bins]
+        # (0: no gate)
+        self.gate_rel = float(gate_rel)
+        self.gate_sub = int(round(gate_s / self.sub_s))
+        if self.gate_sub >= _RING - max(FAST_WINDOWS):
+            raise ValueError(f"fast path gate of {gate_s} s is longer than its ring of {_RING} sub-bins")
 
     def scan(self, j0: int, X: np.ndarray, act: np.ndarray, off: np.ndarray, ratio: np.ndarray,
              excl: np.ndarray) -> np.ndarray:
@@ -130,7 +154,8 @@ class FastZone:
         z = fast_scan(X, np.ascontiguousarray(act, dtype=bool), np.ascontiguousarray(off, dtype=float),
                       np.ascontiguousarray(ratio, dtype=float), np.ascontiguousarray(excl, dtype=bool), int(j0),
                       self.j_first, self._windows, float(self.allow), self.threshold, FAST_NOISE_SUB,
-                      FAST_NOISE_EVERY, FAST_NOISE_MIN, self._m, self._d2, self._ex, self._st)
+                      FAST_NOISE_EVERY, FAST_NOISE_MIN, self._m, self._d2, self._ex, self._st, self.gate_rel,
+                      self.gate_sub)
         self.j_next = j0 + X.shape[1]
         return z
 
@@ -148,7 +173,7 @@ class FastZone:
         z = scan(sums, counts, int(j0), pos, vote.learn_k, vote.flag_k, vote.offsets, ratio, excl, int(n_bins),
                  int(k_first), iv0, iv1, int(a), int(b), SUB_BINS, self.j_first, self._windows, float(self.allow),
                  self.threshold, FAST_NOISE_SUB, FAST_NOISE_EVERY, FAST_NOISE_MIN, self._m, self._d2, self._ex,
-                 self._st)
+                 self._st, self.gate_rel, self.gate_sub)
         self.j_next = int(b)
         return z
 
@@ -365,14 +390,15 @@ def _utc(t_s: float) -> str:
 
 def scan_run_numpy(sums, counts, j0, pos, learn_k, flag_k, offsets, rratio, rexcl, rn, k_first, iv0, iv1, a, b,
                    sub_bins, jf, windows, allow, thr, noise_sub, noise_every, noise_min, m_ring, d2_ring, ex_ring,
-                   st) -> np.ndarray:
+                   st, gate_rel=0.0, gate_sub=0) -> np.ndarray:
     """:func:`hullbreach.detect.kernels.fast_scan_run` of a run scanned from its first sub-bin (``a == jf``,
     rings and state ``st`` as :class:`FastZone` creates them), over whole arrays: the same IEEE-754 operations
     in the same order per sub-bin, so the same statistic, alarm and final state bit for bit
     (``tests/detect/test_fastpath.py``). Units and arguments as the kernel's: channel sums [Pa] and counts from
     sub-bin ``j0``, the vote's ``learn_k``, ``flag_k`` [bins] and ``offsets`` [Pa], the run's detector-bin
     ``rratio`` and ``rexcl`` (``rn`` bins from ``k_first``), known-operation intervals ``[iv0, iv1]`` [bins],
-    the allowance [Pa per sub-bin] and threshold [-]. Returns ``z`` per sub-bin ``a .. b - 1`` [-]."""
+    the allowance [Pa per sub-bin] and threshold [-], the thermal gate's relative fall [-] and look-back
+    [sub-bins] (0: none). Returns ``z`` per sub-bin ``a .. b - 1`` [-]."""
     if a != jf:
         raise ValueError("scan_run_numpy scans a run from its first sub-bin only")
     n = b - a
@@ -421,7 +447,21 @@ def scan_run_numpy(sums, counts, j0, pos, learn_k, flag_k, offsets, rratio, rexc
             val = np.where(k > noise_min, np.sqrt(med / 0.4549 / 6.0), np.nan)
         seg = np.repeat(np.arange(len(renew)), np.diff(np.append(renew, n)))
         sig[renew[0]:] = val[seg]
-    # loss-rate windows: the largest z, the first window over the threshold at the first such sub-bin
+    # thermal gate: the highest track value of each sub-bin's unexcluded stretch within gate_sub (exact: a max)
+    ref = np.full(n, -np.inf)
+    if gate_sub > 0 and n:
+        from numpy.lib.stride_tricks import sliding_window_view
+
+        v = np.concatenate([np.full(gate_sub, -np.inf), np.where(ex, -np.inf, m)])
+        seg = np.cumsum(ex)
+        sp = np.concatenate([np.full(gate_sub, -1), seg])
+        for c0 in range(0, n, 4096):  # in chunks: (4096, gate_sub + 1) at a time
+            c1 = min(n, c0 + 4096)
+            W = sliding_window_view(v[c0:c1 + gate_sub], gate_sub + 1)
+            S = sliding_window_view(sp[c0:c1 + gate_sub], gate_sub + 1)
+            ref[c0:c1] = np.where(S == seg[c0:c1, None], W, -np.inf).max(axis=1)
+    # loss-rate windows: the largest z, the first window over the threshold (and the gate) at the first such
+    # sub-bin
     z = np.full(n, -np.inf)
     exc = np.concatenate([[0], np.cumsum(ex)])
     usable = np.isfinite(sig) & (sig > 0)
@@ -434,8 +474,10 @@ def scan_run_numpy(sums, counts, j0, pos, learn_k, flag_k, offsets, rratio, rexc
             u = i - (M - 1) / 2.0
             sxx += u * u
         s = np.zeros(n - M + 1)
+        s0 = np.zeros(n - M + 1)
         for i in range(M):
             s = s + (i - (M - 1) / 2.0) * m[i:n - M + 1 + i]
+            s0 = s0 + m[i:n - M + 1 + i]
         slope = s / sxx
         se = sig[M - 1:] / math.sqrt(sxx)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -444,7 +486,13 @@ def scan_run_numpy(sums, counts, j0, pos, learn_k, flag_k, offsets, rratio, rexc
         zm = np.where(valid, zm, -np.inf)
         zc = z[M - 1:]
         z[M - 1:] = np.where(zm > zc, zm, zc)
-        hit = np.flatnonzero(zm > thr)
+        gate = True
+        if gate_sub > 0:
+            with np.errstate(invalid="ignore"):
+                lvl = s0 / M + slope * ((M - 1) / 2.0)
+                rf = ref[M - 1:]
+                gate = rf - lvl > gate_rel * rf + thr * sig[M - 1:]
+        hit = np.flatnonzero((zm > thr) & gate)
         if len(hit) and hit[0] + M - 1 < first[0]:
             c = int(hit[0])
             first = (c + M - 1, M, float(zm[c]), float(slope[c]), float(se[c]))

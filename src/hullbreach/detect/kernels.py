@@ -78,11 +78,11 @@ def zone_bin_one(xall, cnts, k: int, prow, p_offs, p_flag, p_noise, p_atol: floa
 
 
 def fast_scan(X, act, off, ratio, excl, j0: int, jf: int, windows, allow: float, thr: float, noise_sub: int,
-              noise_every: int, noise_min: int, m_ring, d2_ring, ex_ring, st):
+              noise_every: int, noise_min: int, m_ring, d2_ring, ex_ring, st, gate_rel: float, gate_sub: int):
     """Compiled scan of the fast path over a run of sub-bins (:class:`hullbreach.detect.fastpath.FastZone`:
     the parameters and units are documented there). Returns the statistic per sub-bin [-]."""
     return _compiled()["fast_scan"](X, act, off, ratio, excl, j0, jf, windows, allow, thr, noise_sub, noise_every,
-                                    noise_min, m_ring, d2_ring, ex_ring, st)
+                                    noise_min, m_ring, d2_ring, ex_ring, st, float(gate_rel), int(gate_sub))
 
 
 def fast_scan_run(*args):
@@ -115,11 +115,11 @@ def warm_up() -> None:
                       z[:1].copy(), z[:1].copy(), 1.0)
     f["fast_scan"](np.zeros((3, 1)), np.zeros((3, 1), dtype=bool), np.zeros(3), np.zeros(1), np.zeros(1, dtype=bool), 0,
                    0, np.array([3], dtype=np.int64), 0.0, 1.0, 4, 2, 1, np.zeros(8), np.zeros(8), np.zeros(8, dtype=bool),
-                   np.zeros(6))
+                   np.zeros(6), 0.0, 0)
     f["fast_scan_run"](np.zeros((3, 1)), np.zeros((3, 1)), 0, np.arange(3, dtype=np.int64), np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(1),
                        np.zeros(1, dtype=bool), 1, 0, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0, 1, 6, 0,
                        np.array([3], dtype=np.int64), 0.0, 1.0, 4, 2, 1, np.zeros(8), np.zeros(8), np.zeros(8, dtype=bool),
-                       np.zeros(6))
+                       np.zeros(6), 0.0, 0)
     i1 = np.zeros(1, dtype=np.int64)
     for si in (True, False):
         f["stream_add"](i1, i1, np.array([0, -1], dtype=np.int64), np.zeros(1), si, np.ones(1), np.zeros(1), 60, 0,
