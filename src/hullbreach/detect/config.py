@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hullbreach.detect.airmass import DEFAULT_BIN_S
+from hullbreach.detect.fastpath import FAST_THERMAL_K
 from hullbreach.detect.glr import BACKGROUND_KG_DAY, MIN_REF_BINS, threshold_for_far
 from hullbreach.detect.noise import SLOW_PRIOR_K, SLOW_PRIOR_TAU_S
 from hullbreach.errors import DetectionError
@@ -51,6 +52,10 @@ class DetectorConfig:
     fast_path : bool
         Run the fast path for large leaks (:mod:`hullbreach.detect.fastpath`: 10 s pressure consensus),
         which takes ``FAST_FAR_SHARE`` of the false-alarm rate.
+    fast_thermal_k : float
+        Thermal gate of the fast path [K]: the largest fall of the zone's bulk gas temperature a fast alarm must
+        exceed as a pressure fall (``p dT / T``; default 1.1 K, the ISS cabin control band, docs/detection.md
+        §2b); 0: no gate (the fast path of c3455ae, alarming on rate alone).
     crew_o2_kg_day : float
         Crew O2 use allowed on a zone whose N2 track has no ppN2 samples and falls back to the air mass, for the
         916 m^3 ISS (a zone is allowed the same per cubic metre) [kg/day]: the total air mass then falls with the
@@ -76,6 +81,7 @@ class DetectorConfig:
     reserve_model: str = "constant-rate"
     threshold: float | None = None
     fast_path: bool = True
+    fast_thermal_k: float = FAST_THERMAL_K
     slow_noise: bool = True
     crew_o2_kg_day: float = CREW_O2_KG_DAY
     slow_noise_prior_k: float = SLOW_PRIOR_K
@@ -91,6 +97,8 @@ class DetectorConfig:
             raise DetectionError("long_window_bins must be >= 0 (0: no long-window test)")
         if not (self.bin_s > 0):
             raise DetectionError("bin_s must be positive")
+        if not (self.fast_thermal_k >= 0):
+            raise DetectionError(f"fast_thermal_k must be >= 0 K (got {self.fast_thermal_k}; 0: no thermal gate)")
         if self.background_kg_day < 0:
             raise DetectionError("background_kg_day must be >= 0")
 

@@ -484,7 +484,8 @@ class DetectionEngine:
         far_slow = self.cfg.far_per_year * ((1.0 - FAST_FAR_SHARE) if self.cfg.fast_path else 1.0)
         self.h = (float(self.cfg.threshold) if self.cfg.threshold is not None
                   else threshold_for_far(far_slow / self.n_zones, self.cfg.bin_s))
-        self.fast = FastPaths(self.tracker, self.cfg.bin_s, self.cfg.far_per_year) if self.cfg.fast_path else None
+        self.fast = (FastPaths(self.tracker, self.cfg.bin_s, self.cfg.far_per_year, self.cfg.fast_thermal_k)
+                     if self.cfg.fast_path else None)
         self.detectors: dict[tuple, ZoneDetector] = {}
         self.finished: list[ZoneDetector] = []
         self.parts: list[ZoneMass] = []

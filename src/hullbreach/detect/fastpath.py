@@ -212,8 +212,10 @@ class FastPaths:
     """The fast path of every zone of a :class:`~hullbreach.detect.detector.DetectionEngine` (batch and
     streaming drive it the same way: detector bins through :meth:`on_bins`, sub-bins through :meth:`process`)."""
 
-    def __init__(self, tracker, bin_s: float, far_per_year: float):
+    def __init__(self, tracker, bin_s: float, far_per_year: float, thermal_k: float = FAST_THERMAL_K):
         self.tracker = tracker
+        # thermal gate of every zone [K] (0: none)
+        self.gate = ({"gate_rel": thermal_k / FAST_CABIN_T_K} if thermal_k > 0 else {"gate_rel": 0.0, "gate_s": 0.0})
         self.bin_s = float(bin_s)
         self.sub_s = self.bin_s / SUB_BINS
         self.threshold = fast_threshold(far_per_year, self.sub_s)
@@ -229,7 +231,7 @@ class FastPaths:
             st = self.tracker._states.get(zone)
             if st is None or len(st.p_sensors) < FAST_MIN_CHANNELS:
                 return None
-            run = _Run(zone, st, k1, FastZone(zone, (k1 + 1) * SUB_BINS, self.sub_s, self.threshold))
+            run = _Run(zone, st, k1, FastZone(zone, (k1 + 1) * SUB_BINS, self.sub_s, self.threshold, **self.gate))
             self.runs.append(run)
             self.live[zone] = run
         return run
