@@ -9,7 +9,7 @@ Two generators:
 * ``third``: the third generator (``tests/generators/thirdgen.py``, not used to tune the detector), 6-module
   ring station, unseen 1/f bulk drift sigma 0.1 K, tau 1 h (the false alarms' cell), leak in the lab.
 
-Leaks: 1, 10, 100 and 300 mmHg/h (zone pressure rate at onset) and sudden holes of 5 and 10 mm diameter
+Leaks: 1, 10, 60 (1 mmHg/min, detect_bench's), 100 and 300 mmHg/h (zone pressure rate at onset) and sudden holes of 5 and 10 mm diameter
 (Cd 0.6, choked), onset 3 h (third) / 6 h (sim) after start-up. Reserve time = (p0 - evacuation pressure) / rate at onset.
 
 Usage: ``PYTHONPATH=src:. python benchmarks/detect_fastgate.py [--seeds 2] [--gen sim,third] [--workers 1]``
@@ -35,7 +35,7 @@ ONSET_S = 3 * 3600.0  # third generator
 SIM_ONSET_S = 6 * 3600.0  # sim: after detect_bench's repress at 5 h (30 min) and its settling
 AFTER_S = 1.5 * 3600.0
 CD = 0.6
-CASES = {"1 mmHg/h": ("rate", 1.0), "10 mmHg/h": ("rate", 10.0), "100 mmHg/h": ("rate", 100.0),
+CASES = {"1 mmHg/h": ("rate", 1.0), "10 mmHg/h": ("rate", 10.0), "1 mmHg/min": ("rate", 60.0), "100 mmHg/h": ("rate", 100.0),
          "300 mmHg/h": ("rate", 300.0), "5 mm hole": ("hole", 5e-3), "10 mm hole": ("hole", 10e-3)}
 
 
