@@ -218,7 +218,7 @@ def test_numpy_run_scan_equals_the_kernel_bit_for_bit(seed, n_sub, flags, gaps, 
     out = []
     for fn in (kernels.fast_scan_run, scan_run_numpy):
         m_ring, d2_ring, ex_ring = np.full(_RING, np.nan), np.full(_RING, np.nan), np.ones(_RING, dtype=bool)
-        stt = np.array([np.nan, -1.0, 0.0, 0.0, 0.0, 0.0])
+        stt = np.array([np.nan, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0])
         z = fn(d["sums"], d["counts"], d["j0"], d["pos"], d["learn_k"], d["flag_k"], d["offsets"], d["rratio"],
                d["rexcl"], d["rn"], d["k_first"], d["iv0"], d["iv1"], d["a"], d["b"], d["sub_bins"], d["jf"],
                np.asarray(FAST_WINDOWS, dtype=np.int64), 0.37, 6.0, noise_sub, 60, 30, m_ring, d2_ring, ex_ring, stt,

@@ -4,6 +4,9 @@ A fast alarm needs both a loss rate over the allowance and a fall beyond that bo
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -109,3 +112,26 @@ def test_third_generator_fast_drift_is_not_a_leak(seed):
     run = generate(ring_station(), sc)
     res = detect(run.station, run.frame(), None, keep_series=False)
     assert [a for a in res.alarms if a.kind == "leak"] == [], [(a.track, a.time_s - res.start_s) for a in res.alarms]
+
+
+def test_a_fast_alarm_alone_has_an_onset_interval_that_holds_the_truth():
+    """The gate makes a slower fast-path leak alarm minutes after its onset (0.3 mmHg/min: ~9 min): the fast
+    alarm alone must say so, its onset interval reaching back to the gate's high, not two windows (c3455ae's
+    interval, up to 4 min, would miss an onset 9 min back)."""
+    from hullbreach.detect.fastpath import _fast_onset
+
+    n0 = 2 * 360
+    rate = 0.3 * PA_PER_MMHG / 60.0
+    t = (np.arange(n0 + 200) - n0 + 1) * SUB_S
+    track = P0 - rate * np.clip(t - SUB_S / 2, 0.0, None)
+    fz = _scan(track)
+    fa = fz.alarm
+    assert fa is not None and fa.fall_pa > BOUND_PA and fa.lookback_s == FAST_GATE_S
+    onset_true = n0 * SUB_S - SUB_S / 2
+    assert fa.time_s - onset_true > 2 * 2 * fa.window_s  # beyond c3455ae's interval
+    o = _fast_onset(fa)
+    assert o.low <= onset_true <= o.high
+    assert abs(o.estimate - onset_true) < 120.0  # the fall over the rate: within a window
+    # without the gate: the old interval (two windows)
+    plain = _fast_onset(replace(fa, fall_pa=math.nan, lookback_s=0.0))
+    assert plain.low == fa.time_s - 2 * fa.window_s

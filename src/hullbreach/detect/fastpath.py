@@ -106,6 +106,10 @@ class FastAlarm:
         Pressure loss rate of the window that alarmed and its standard error [Pa/s].
     window_s : float
         Length of that window [s].
+    fall_pa : float
+        Fall of the window's end level from the thermal gate's high [Pa] (NaN without the gate).
+    lookback_s : float
+        The gate's look-back [s] (0 without the gate).
     """
 
     zone: tuple
@@ -116,6 +120,8 @@ class FastAlarm:
     loss_pa_s: float
     loss_se_pa_s: float
     window_s: float
+    fall_pa: float = math.nan
+    lookback_s: float = 0.0
 
 
 class FastZone:
@@ -133,7 +139,7 @@ class FastZone:
         self._m = np.full(_RING, np.nan)
         self._d2 = np.full(_RING, np.nan)
         self._ex = np.ones(_RING, dtype=bool)
-        self._st = np.array([np.nan, -1.0, 0.0, 0.0, 0.0, 0.0])
+        self._st = np.array([np.nan, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0])
         self._windows = np.asarray(FAST_WINDOWS, dtype=np.int64)
         # thermal gate: relative pressure fall a temperature change can explain [-], look-back [sub-bins]
         # (0: no gate)
@@ -186,7 +192,8 @@ class FastZone:
         j = int(st[1])
         return FastAlarm(zone=self.zone, j=j, time_s=(j + 1) * self.sub_s, z=float(st[2]), threshold=self.threshold,
                          loss_pa_s=-float(st[3]) / self.sub_s, loss_se_pa_s=float(st[4]) / self.sub_s,
-                         window_s=float(st[5]) * self.sub_s)
+                         window_s=float(st[5]) * self.sub_s, fall_pa=float(st[6]) if self.gate_sub > 0 else math.nan,
+                         lookback_s=self.gate_sub * self.sub_s)
 
 
 class _Run:
@@ -353,7 +360,8 @@ def merge_fast_alarms(engine, alarms: list, seed: int = 0) -> list[str]:
                 # after the fast path's sub-bin (an unlogged airlock repress: onset 2 min after the alarm, third
                 # generator); the fast window's own onset bounds it then
                 o = alarms[i].onset_s
-                onset = Interval(min(o.estimate, fa.time_s - fa.window_s), min(o.low, fa.time_s - 2 * fa.window_s),
+                fo = _fast_onset(fa)
+                onset = Interval(min(o.estimate, fo.estimate), min(o.low, fo.low),
                                  min(o.high, fa.time_s)) if o.estimate > fa.time_s or o.high > fa.time_s else o
                 alarms[i] = replace(alarms[i], time_s=fa.time_s, onset_s=onset)
             continue
@@ -370,7 +378,7 @@ def merge_fast_alarms(engine, alarms: list, seed: int = 0) -> list[str]:
                                  threshold_pa=engine.station.evacuation_pressure_pa,
                                  reserve_model=engine.cfg.reserve_model,
                                  r_specific=det.r_specific or 287.05, seed=seed, n_samples=MC_SAMPLES)
-        onset = Interval(fa.time_s - fa.window_s, fa.time_s - 2 * fa.window_s, fa.time_s)
+        onset = _fast_onset(fa)
         alarms.append(Alarm(kind="leak", zone=fa.zone, time_s=fa.time_s, onset_s=onset, statistic=fa.z,
                             threshold=fa.threshold, track="air (fast path)", estimate=est,
                             active=fa.zone in engine.detectors, end_s=None, fit_span_s=fa.window_s,
@@ -378,6 +386,19 @@ def merge_fast_alarms(engine, alarms: list, seed: int = 0) -> list[str]:
         notes.append(f"zone {_zone_name(fa.zone)}: fast-path alarm at {when} (z {fa.z:.1f} > {fa.threshold:.1f}); "
                      "estimates from its short window until the 60 s test confirms")
     return notes
+
+
+def _fast_onset(fa: FastAlarm):
+    """Onset interval of a fast alarm alone [UNIX s]: without the thermal gate, within two windows before the
+    alarm; with it, the loss had to grow past the gate's bound first: the estimate is the fall from the gate's
+    high over the window's loss rate, the low end the gate's look-back (the high lies within it)."""
+    from hullbreach.uncertain import Interval
+
+    if fa.lookback_s > 0 and math.isfinite(fa.fall_pa) and fa.loss_pa_s > 0:
+        low = max(2.0 * fa.window_s, fa.lookback_s)
+        back = min(max(fa.fall_pa / fa.loss_pa_s, fa.window_s), low)
+        return Interval(fa.time_s - back, fa.time_s - low, fa.time_s)
+    return Interval(fa.time_s - fa.window_s, fa.time_s - 2 * fa.window_s, fa.time_s)
 
 
 def _zone_name(zone: tuple) -> str:
@@ -467,7 +488,7 @@ def scan_run_numpy(sums, counts, j0, pos, learn_k, flag_k, offsets, rratio, rexc
     z = np.full(n, -np.inf)
     exc = np.concatenate([[0], np.cumsum(ex)])
     usable = np.isfinite(sig) & (sig > 0)
-    first = (n, 0, 0.0, 0.0, 0.0)
+    first = (n, 0, 0.0, 0.0, 0.0, np.nan)
     for M in (int(w) for w in windows):
         if n < M:
             continue
@@ -489,18 +510,20 @@ def scan_run_numpy(sums, counts, j0, pos, learn_k, flag_k, offsets, rratio, rexc
         zc = z[M - 1:]
         z[M - 1:] = np.where(zm > zc, zm, zc)
         gate = True
+        fall = np.full(n - M + 1, np.nan)
         if gate_sub > 0:
             with np.errstate(invalid="ignore"):
                 lvl = s0 / M + slope * ((M - 1) / 2.0)
                 rf = ref[M - 1:]
-                gate = rf - lvl > gate_rel * rf + thr * sig[M - 1:]
+                fall = rf - lvl
+                gate = fall > gate_rel * rf + thr * sig[M - 1:]
         hit = np.flatnonzero((zm > thr) & gate)
         if len(hit) and hit[0] + M - 1 < first[0]:
             c = int(hit[0])
-            first = (c + M - 1, M, float(zm[c]), float(slope[c]), float(se[c]))
+            first = (c + M - 1, M, float(zm[c]), float(slope[c]), float(se[c]), float(fall[c]))
     if first[0] < n:
-        c, M, zv, sl, sev = first
-        st[1], st[2], st[3], st[4], st[5] = float(a + c), zv, sl, sev, float(M)
+        c, M, zv, sl, sev, fl = first
+        st[1], st[2], st[3], st[4], st[5], st[6] = float(a + c), zv, sl, sev, float(M), fl
     # the state the kernel leaves: the rings' last R sub-bins, the noise in use
     tail = slice(max(n - R, 0), n)
     slots = jj[tail] % R

@@ -115,11 +115,11 @@ def warm_up() -> None:
                       z[:1].copy(), z[:1].copy(), 1.0)
     f["fast_scan"](np.zeros((3, 1)), np.zeros((3, 1), dtype=bool), np.zeros(3), np.zeros(1), np.zeros(1, dtype=bool), 0,
                    0, np.array([3], dtype=np.int64), 0.0, 1.0, 4, 2, 1, np.zeros(8), np.zeros(8), np.zeros(8, dtype=bool),
-                   np.zeros(6), 0.0, 0)
+                   np.zeros(7), 0.0, 0)
     f["fast_scan_run"](np.zeros((3, 1)), np.zeros((3, 1)), 0, np.arange(3, dtype=np.int64), np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(1),
                        np.zeros(1, dtype=bool), 1, 0, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0, 1, 6, 0,
                        np.array([3], dtype=np.int64), 0.0, 1.0, 4, 2, 1, np.zeros(8), np.zeros(8), np.zeros(8, dtype=bool),
-                       np.zeros(6), 0.0, 0)
+                       np.zeros(7), 0.0, 0)
     i1 = np.zeros(1, dtype=np.int64)
     for si in (True, False):
         f["stream_add"](i1, i1, np.array([0, -1], dtype=np.int64), np.zeros(1), si, np.ones(1), np.zeros(1), 60, 0,
