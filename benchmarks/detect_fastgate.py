@@ -9,8 +9,9 @@ Two generators:
 * ``third``: the third generator (``tests/generators/thirdgen.py``, not used to tune the detector), 6-module
   ring station, unseen 1/f bulk drift sigma 0.1 K, tau 1 h (the false alarms' cell), leak in the lab.
 
-Leaks: 1, 10, 60 (1 mmHg/min, detect_bench's), 100 and 300 mmHg/h (zone pressure rate at onset) and sudden holes of 5 and 10 mm diameter
-(Cd 0.6, choked), onset 3 h (third) / 6 h (sim) after start-up. Reserve time = (p0 - evacuation pressure) / rate at onset.
+Leaks: 1, 10, 60 (1 mmHg/min, detect_bench's), 100 and 300 mmHg/h (zone pressure rate at onset) and sudden
+holes of 5 and 10 mm diameter (Cd 0.6, choked), onset 3 h (third) / 6 h (sim) after start-up. Reserve time =
+(p0 - evacuation pressure) / rate at onset.
 
 Usage: ``PYTHONPATH=src:. python benchmarks/detect_fastgate.py [--seeds 2] [--gen sim,third] [--workers 1]``
 """
@@ -25,7 +26,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -35,13 +35,15 @@ ONSET_S = 3 * 3600.0  # third generator
 SIM_ONSET_S = 6 * 3600.0  # sim: after detect_bench's repress at 5 h (30 min) and its settling
 AFTER_S = 1.5 * 3600.0
 CD = 0.6
-CASES = {"1 mmHg/h": ("rate", 1.0), "10 mmHg/h": ("rate", 10.0), "1 mmHg/min": ("rate", 60.0), "100 mmHg/h": ("rate", 100.0),
-         "300 mmHg/h": ("rate", 300.0), "5 mm hole": ("hole", 5e-3), "10 mm hole": ("hole", 10e-3)}
+CASES = {"1 mmHg/h": ("rate", 1.0), "10 mmHg/h": ("rate", 10.0), "1 mmHg/min": ("rate", 60.0),
+         "100 mmHg/h": ("rate", 100.0), "300 mmHg/h": ("rate", 300.0), "5 mm hole": ("hole", 5e-3),
+         "10 mm hole": ("hole", 10e-3)}
 
 
 def _configs():
     from hullbreach.detect.detector import DetectorConfig
-    return {"gate": DetectorConfig(), "no gate": DetectorConfig(fast_thermal_k=0.0), "60 s only": DetectorConfig(fast_path=False)}
+    return {"gate": DetectorConfig(), "no gate": DetectorConfig(fast_thermal_k=0.0),
+            "60 s only": DetectorConfig(fast_path=False)}
 
 
 def _sim(case, seed):

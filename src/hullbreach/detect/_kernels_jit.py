@@ -139,8 +139,8 @@ def fast_scan(X, act, off, ratio, excl, j0, jf, windows, allow, thr, noise_sub, 
     ``excl``: sub-bin inside a known operation; ``jf``: the zone's first sub-bin; rings (length a power of two)
     of the track [Pa], its squared second differences [Pa^2] and the exclusion flags. ``st`` (float64):
     [sigma, alarm sub-bin (-1), z at the alarm, slope at the alarm [Pa/sub-bin], its standard error, its
-    window, the fall from the gate's high at the alarm [Pa] (NaN without the gate)]. Thermal gate (``gate_sub`` > 0): an alarm also needs the window's fitted end level below the
-    highest track value of the last ``gate_sub`` sub-bins of its unexcluded stretch by more than
+    window, the fall from the gate's high at the alarm [Pa] (NaN without the gate)]. Thermal gate
+    (``gate_sub`` > 0): an alarm also needs the window's fitted end level below the highest track value of the last ``gate_sub`` sub-bins of its unexcluded stretch by more than
     ``gate_rel`` times that value plus ``thr`` sigma. Returns the statistic per sub-bin (-inf where it cannot be
     computed)."""
     R = m_ring.shape[0]
