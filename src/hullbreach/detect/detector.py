@@ -671,7 +671,7 @@ class DetectionEngine:
         """The current :class:`DetectionResult`."""
         alarms: list[Alarm] = []
         for det in self.finished + list(self.detectors.values()):
-            alarms.extend(det.alarms_out(self.station, self.cfg, seed=seed))
+            alarms.extend(det.alarms_out(self.station, self.cfg, seed=seed, t_history=self.tracker.temperature_history))
         fast_notes = merge_fast_alarms(self, alarms, seed) if self.fast is not None else []
         alarms.sort(key=lambda a: (a.time_s, a.kind))
         zones = tuple(d.status() for d in self.detectors.values() if d.y.n > 0) + tuple(self.unmonitored())

@@ -49,6 +49,25 @@ DISCHARGE_COEFFICIENT_RANGE = (0.6, 0.9)
 RESERVE_MODELS = ("constant-rate", "constant-hole")
 
 
+def baseline_loss(measured: float, measured_std: float, allowance: float) -> tuple:
+    """The loss rate under way before a leak's onset (any rate unit, e.g. kg per bin) and its standard error: the
+    slope measured before the onset (``measured`` +- ``measured_std``, positive = losing) combined with a prior
+    (normal, mean and standard deviation ``allowance``: the station's nominal background, the ISS figure per
+    cubic metre, ``hullbreach.detect.glr.BACKGROUND_KG_DAY``; 95 % of it below three times that figure) by
+    inverse-variance weighting (the conjugate normal update, e.g. Gelman et al., *Bayesian Data Analysis*, 3rd
+    ed., §2.5). A few hours of a noisy track leave the prior in charge; a day of a clean one, the measurement.
+    ``allowance <= 0`` (no prior): the measurement."""
+    if not allowance > 0:
+        return float(measured), float(measured_std)
+    if not measured_std > 0:
+        return float(measured), 0.0
+    w_m, w_0 = 1.0 / measured_std ** 2, 1.0 / allowance ** 2
+    return float((w_m * measured + w_0 * allowance) / (w_m + w_0)), float(1.0 / math.sqrt(w_m + w_0))
+#: Shortest history before a leak's onset whose loss rate is taken as the baseline the leak adds to [s] (3 h: more
+#: than one CO2-removal half-cycle, 144 min on the third generator; ISS-like stations vent every few hours).
+BASELINE_MIN_S = 3.0 * 3600.0
+
+
 @dataclass(frozen=True)
 class LeakEstimate:
     """What a leak means for one pressure zone, every uncertain number with its 95 % interval.
@@ -231,6 +250,7 @@ def estimate_from_rate(
     loss_rate_std_pa_s: float = 0.0,
     threshold_pa: float,
     reserve_model: str = "constant-rate",
+    background_loss_rate_pa_s: float = 0.0,
     volume_rel_std: float = DEFAULT_VOLUME_REL_STD,
     temperature_std_k: float = DEFAULT_TEMPERATURE_STD_K,
     gamma: float = GAMMA_AIR,
@@ -250,6 +270,10 @@ def estimate_from_rate(
         Zone volume [m^3], pressure now [Pa], mean temperature [K], evacuation pressure [Pa].
     reserve_model : str
         ``constant-rate`` or ``constant-hole``.
+    background_loss_rate_pa_s : float
+        Loss already under way before the leak [Pa s^-1] (>= 0; CO2-removal venting, the station's background
+        leakage, or an older leak): not the hole's, so the rate, flow and hole are the leak's own
+        (``loss_rate_pa_s``), but the pressure falls at the sum, so the reserve time is counted at the sum.
     volume_rel_std, temperature_std_k
         One-sigma input uncertainties (relative, [K]).
 
@@ -262,6 +286,8 @@ def estimate_from_rate(
         raise PhysicsError("volume, pressure and temperature must be positive")
     if not (math.isfinite(loss_rate_pa_s) and math.isfinite(loss_rate_std_pa_s)) or loss_rate_std_pa_s < 0:
         raise PhysicsError("the loss rate and its uncertainty must be finite (and the uncertainty >= 0)")
+    if not (math.isfinite(background_loss_rate_pa_s) and background_loss_rate_pa_s >= 0):
+        raise PhysicsError("the background loss rate must be finite and >= 0")
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         z_rate, z_vol, z_temp, cd = _rate_draws(int(seed), int(n_samples))
     else:  # a seed that is not a plain integer (None, a SeedSequence...): drawn at every call
@@ -274,7 +300,7 @@ def estimate_from_rate(
         mdot = vol_ / (r_specific * temp_) * rate_
         area = effective_area_from_mass_flow(np.maximum(mdot, 0.0), pressure_pa, temp_, gamma, r_specific)
         d_eff = diameter_from_area(area)
-        reserve = reserve_time(pressure_pa, threshold_pa, rate_, reserve_model)
+        reserve = reserve_time(pressure_pa, threshold_pa, rate_ + background_loss_rate_pa_s, reserve_model)
         return mdot, area, d_eff, reserve
 
     p_mdot, p_area, p_d, p_res = (float(x) for x in derived(loss_rate_pa_s, volume_m3, temperature_k))
@@ -284,7 +310,8 @@ def estimate_from_rate(
     notes = (
         f"reserve time assumes a {reserve_model.replace('-', ' ')}",
         "effective hole = ideal orifice (Cd = 1) with the same flow; physical hole for Cd 0.6-0.9",
-    )
+    ) + ((f"reserve time at the total loss: this leak plus {background_loss_rate_pa_s * 3600.0:.3g} Pa/h lost "
+          "before it",) if background_loss_rate_pa_s > 0 else ())
     i_mdot, i_rate, i_area, i_d, i_phys, i_res = _intervals(
         [(s_mdot, p_mdot), (-rate, -loss_rate_pa_s), (s_area, p_area), (s_d, p_d), (s_phys, p_phys), (s_res, p_res)])
     return LeakEstimate(
