@@ -19,7 +19,7 @@ import numpy as np
 from hullbreach.constants import SECONDS_PER_DAY
 from hullbreach.detect.airmass import iso
 from hullbreach.detect.crosscheck import STEP_FOLLOW_MAX, step_gap_bins, thermometer_steps
-from hullbreach.detect.estimate import BASELINE_MIN_S, baseline_loss, estimate_from_rate
+from hullbreach.detect.estimate import BASELINE_MIN_S, baseline_loss, estimate_from_rate, widened
 from hullbreach.detect.glr import (
     GROWTH_MIN_FRACTION,
     GROWTH_Z,
@@ -277,7 +277,7 @@ class AlarmFitting:
         return (y, use, first), steps, level
 
     def _estimate(self, a: int, end: int, station: Station, cfg: DetectorConfig, growing: bool, seed: int,
-                  pre: tuple | None = None, t_history=None):
+                  pre: tuple | None = None, t_history=None, maybe: tuple | None = None):
         """LeakEstimate from the track between bins a and end (post-onset): the slope over the recent part
         in which the zone lost at most 5 % of its gas (so a fast, decaying leak is sized by its current
         rate), or the quadratic end-rate for a growing leak.
@@ -297,9 +297,33 @@ class AlarmFitting:
         ``t_history``: the tracker's temperature history; with it, thermometer steps in the fitted span are removed
         from the track first (:meth:`_corrected_track`) and a step the pressure did not follow is reported as a
         thermometer suspicion in the notes.
+
+        ``maybe``: ``(b0, t)`` when the data cannot tell that the loss is new (the onset's interval reaches back to
+        the track's first bin) but the likelihood has its kink at ``t``: the loss before ``t`` may be background or
+        the same leak, older than the record. The estimate is then the whole loss (a slow leak older than the record
+        is not subtracted from itself) and its intervals reach down to the change since ``t`` over the baseline on
+        ``b0 .. t`` (:func:`~hullbreach.detect.estimate.widened`): both readings are covered.
         """
+        if maybe == ():
+            # no history before the onset at all: the whole loss, its interval reaching down to what is left once
+            # the prior's background (:func:`baseline_loss` without a measurement) is taken off
+            whole = self._estimate(a, end, station, cfg, growing, seed, t_history=t_history)
+            change = self._estimate(a, end, station, cfg, growing, seed, pre=(), t_history=t_history)
+            return widened(whole, change, "no history before the onset to learn the background loss from: the estimate "
+                                          "is the whole loss, its interval reaching down to the station's nominal "
+                                          "background taken off")
+        if maybe is not None:
+            whole = self._estimate(a, end, station, cfg, growing, seed, t_history=t_history)
+            b0, t = maybe
+            if end - t < 3:
+                return whole
+            change = self._estimate(t + 1, end, station, cfg, growing, seed, pre=(b0, t), t_history=t_history)
+            lost = -self._fit_rate(b0, t)[0] * SECONDS_PER_DAY / cfg.bin_s / self.frac
+            return widened(whole, change, f"the data cannot tell whether the loss before {iso((self.k_first + t + 1) * cfg.bin_s)} "
+                                          f"({lost:.3g} kg/day) is background or this leak, older than the record: the "
+                                          f"estimate is the whole loss, its interval reaching down to the change since then")
         bin_s = cfg.bin_s
-        first = a if pre is None else min(pre[0], a)
+        first = a if not pre else min(pre[0], a)
         ys, steps, level = self._corrected_track(first, end, bin_s, t_history)
         slope, se = self._fit_rate(a, end, ys)
         fit0 = a
@@ -317,9 +341,14 @@ class AlarmFitting:
             slope, se = -self.allow, 0.0
         se = se if np.isfinite(se) else 0.0
         notes = []
+        older = ""
         base = 0.0
         pre_slope = math.nan
-        if pre is not None and pre[1] - pre[0] + 1 >= max(MIN_REF_BINS, int(BASELINE_MIN_S / bin_s)):
+        if pre == ():  # the prior alone
+            b_hat, se_b = baseline_loss(math.nan, math.nan, self.allow)
+            base = max(b_hat, 0.0)
+            se = math.hypot(se, se_b)
+        elif pre is not None and pre[1] - pre[0] + 1 >= max(MIN_REF_BINS, int(BASELINE_MIN_S / bin_s)):
             pre_slope, se_pre = self._fit_rate(pre[0], pre[1], ys, at=end)
             if math.isfinite(pre_slope) and math.isfinite(se_pre):
                 b_hat, se_b = baseline_loss(-pre_slope, se_pre, self.allow)
@@ -327,9 +356,10 @@ class AlarmFitting:
                 se = math.hypot(se, se_b)
                 if -pre_slope > self.allow + 2.0 * se_pre:
                     per_day = SECONDS_PER_DAY / bin_s / self.frac
-                    notes.append(f"a loss of {-pre_slope * per_day:.3g} kg/day was under way before the onset, above "
-                                 f"the station's background allowance ({self.allow * per_day:.3g} kg/day): an older "
-                                 f"leak may be there too; the rate and hole are the change since the onset")
+                    older = (f"a loss of {-pre_slope * per_day:.3g} kg/day was under way before the onset, above the "
+                             f"station's background allowance ({self.allow * per_day:.3g} kg/day): it may be this leak, "
+                             f"older than its onset says; the estimate is the change since the onset, its interval "
+                             f"reaching up to the whole loss since {iso((self.k_first + pre[0]) * bin_s)}")
         # the steps' own uncertainty, through each one's leverage on the fitted slopes
         for k, mass_step, se_step, followed, fault in steps:
             jump = np.zeros(len(ys[0]))
@@ -363,7 +393,11 @@ class AlarmFitting:
         if base > 0:
             notes.insert(0, f"rate and hole relative to the loss before the onset ({base_air * k_rate * 3600.0:.3g} "
                             f"Pa/h, its uncertainty included)")
-        return replace(est, notes=est.notes + tuple(notes)) if notes else est
+        est = replace(est, notes=est.notes + tuple(notes)) if notes else est
+        if older:  # the reading in which the loss before the onset is this leak too: the whole loss since then
+            whole = self._estimate(pre[0], end, station, cfg, growing, seed, t_history=t_history)
+            est = widened(est, whole, older, down=False)
+        return est
 
     @staticmethod
     def _lever(x: np.ndarray, ys: tuple, a: int, b: int) -> float:
@@ -405,13 +439,21 @@ class AlarmFitting:
             # tell that the loss is new: a slow leak older than the record is not subtracted from itself)
             b0 = max(tau_lo - cfg.window_bins, int(al.floor), self.reset_n, 0)
             pre = (b0, tau_lo) if tau_lo > 0 and tau_lo < a else None
-            fit = dict(pre=pre, t_history=t_history)
+            maybe = None
+            if pre is None:  # the likelihood's own kink, when the data cannot tell that the loss is new
+                b0 = max(int(al.floor), self.reset_n, 0)
+                t_mle = self._onset_mle(n_eval, al.floor, tau_max=al.n_alarm - 1)[0]
+                if t_mle - b0 + 1 >= max(MIN_REF_BINS, int(BASELINE_MIN_S / bin_s)) and t_mle >= a:
+                    maybe = (max(b0, t_mle - cfg.window_bins), t_mle)
+                else:
+                    maybe = ()
+            fit = dict(pre=pre, t_history=t_history, maybe=maybe)
             if al.end_n is None:
                 est = self._estimate(a, end, station, cfg, al.growing_n is not None, seed, **fit)
             else:
                 # an ended alarm's estimate uses bins a .. end only (append-only sums and noise): computed once,
                 # not at every bin step of a monitor that runs on for days
-                fkey = (a, end, al.growing_n is not None, seed, pre)
+                fkey = (a, end, al.growing_n is not None, seed, pre, maybe)
                 if al.final is None or al.final[0] != fkey:
                     est = self._estimate(a, end, station, cfg, al.growing_n is not None, seed, **fit)
                     al.final = (fkey, est) if math.isfinite(self.p.v[end]) else None
@@ -420,9 +462,12 @@ class AlarmFitting:
             if al.n_alarm < end:
                 # at the alarm: from the onset estimate, unless that span's rate interval includes zero; then the
                 # span that confirmed the alarm (its interval excludes zero)
-                key = (a, al.fit_a, al.n_alarm, seed, pre)
+                key = (a, al.fit_a, al.n_alarm, seed, pre, maybe)
                 if al.at_alarm is None or al.at_alarm[0] != key:  # fixed once the alarm is past: cache it
                     e0 = self._estimate(a, max(al.n_alarm, a + 2), station, cfg, False, seed, **fit)
+                    if not e0.leak_mass_flow_kg_s.low > 0 and (pre is not None or maybe is not None):
+                        # the alarm proved a loss beyond the allowance, not yet its split from the baseline
+                        e0 = self._estimate(a, max(al.n_alarm, a + 2), station, cfg, False, seed, t_history=t_history)
                     if not e0.leak_mass_flow_kg_s.low > 0 and al.fit_a is not None and al.fit_a != a:
                         e0 = self._estimate(al.fit_a, max(al.n_alarm, al.fit_a + 2), station, cfg, False, seed, **fit)
                     al.at_alarm = (key, e0)

@@ -383,7 +383,8 @@ def thermometer_steps(g: np.ndarray, p: np.ndarray, T: np.ndarray, ok: np.ndarra
 
     ``g``: the log of the zone's effective temperature minus the log of its thermometers' consensus (single
     thermometers departing from the others, :meth:`~hullbreach.detect.airmass.AirMassTracker.temperature_history`;
-    with one thermometer, or all-zero departures, the log of ``T`` itself) [-]; ``p``: the zone pressure [Pa];
+    with one thermometer, all-zero departures: the air mass's own steps are scanned, where ``T`` stepped the other
+    way) [-]; ``p``: the zone pressure [Pa];
     ``T``: the zone's effective temperature [K] (``p V / R T`` is its air mass); ``ok``: the bins measured (not
     inside a known operation); ``bin_s`` [s].
 
@@ -407,13 +408,15 @@ def thermometer_steps(g: np.ndarray, p: np.ndarray, T: np.ndarray, ok: np.ndarra
         dm = local_steps(np.log(np.where(okp, p, 1.0)) - lT, okp, w, gap)
     oks = ok & np.isfinite(g)
     dg = local_steps(g, oks, w, gap)
-    s_g = _robust_scale(dg)
-    if not (math.isfinite(s_g) and s_g > 0):  # one thermometer (no departures): its own steps
-        dg = local_steps(lT, okp, w, gap)
-        s_g = _robust_scale(dg)
-    s_m = _robust_scale(dm)
-    if not (math.isfinite(s_g) and s_g > 0 and math.isfinite(s_m)):
+    s_g, s_m = _robust_scale(dg), _robust_scale(dm)
+    if not (math.isfinite(s_m) and s_m > 0):
         return []
+    if not (math.isfinite(s_g) and s_g > 0):
+        # one thermometer (no departures): the steps of the air mass itself, where the temperature stepped the
+        # other way by at least half as much (so a pressure gauge's own step is not taken for the thermometer's)
+        dT = local_steps(lT, okp, w, gap)
+        dg = np.where(np.isfinite(dT) & (-dm * dT > 0) & (np.abs(dT) > 0.5 * np.abs(dm)), -dm, 0.0)
+        s_g = s_m
     d = np.where(np.isfinite(dg) & np.isfinite(dm), np.abs(dg), 0.0)
     floor = max(STEP_Z * s_g, STEP_MIN_K / float(np.median(T[okp])))
     out = []

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -49,19 +49,43 @@ DISCHARGE_COEFFICIENT_RANGE = (0.6, 0.9)
 RESERVE_MODELS = ("constant-rate", "constant-hole")
 
 
+#: Standard deviation of the prior on the baseline loss, in units of the station's background allowance [-].
+BASELINE_PRIOR_SPREAD = 2.0
+
+
+def widened(est: LeakEstimate, other: LeakEstimate, note: str, down: bool = True) -> LeakEstimate:
+    """``est`` with its leak intervals reaching to those of ``other``, the same zone's leak under another reading of
+    the data: smaller (``down``: part of the loss taken as background; the lower ends of the mass flow, area and hole
+    diameters and the upper end of the negative pressure rate extended) or larger (part of the background taken as
+    this leak, older than its onset; the other ends). The point estimates and the reserve time (counted at the
+    total loss either way) stay ``est``'s; ``note`` is added."""
+    def grow(i: Interval, j: Interval) -> Interval:
+        return Interval(i.estimate, min(i.low, j.low), i.high) if down else Interval(i.estimate, i.low, max(i.high, j.high))
+    r, q = est.pressure_rate_pa_s, other.pressure_rate_pa_s
+    rate = Interval(r.estimate, r.low, max(r.high, q.high)) if down else Interval(r.estimate, min(r.low, q.low), r.high)
+    return replace(est, notes=est.notes + (note,), pressure_rate_pa_s=rate,
+                   **{k: grow(getattr(est, k), getattr(other, k)) for k in
+                      ("leak_mass_flow_kg_s", "effective_area_m2", "effective_hole_diameter_m", "physical_hole_diameter_m")})
+
+
 def baseline_loss(measured: float, measured_std: float, allowance: float) -> tuple:
     """The loss rate under way before a leak's onset (any rate unit, e.g. kg per bin) and its standard error: the
-    slope measured before the onset (``measured`` +- ``measured_std``, positive = losing) combined with a prior
-    (normal, mean and standard deviation ``allowance``: the station's nominal background, the ISS figure per
-    cubic metre, ``hullbreach.detect.glr.BACKGROUND_KG_DAY``; 95 % of it below three times that figure) by
-    inverse-variance weighting (the conjugate normal update, e.g. Gelman et al., *Bayesian Data Analysis*, 3rd
-    ed., §2.5). A few hours of a noisy track leave the prior in charge; a day of a clean one, the measurement.
-    ``allowance <= 0`` (no prior): the measurement."""
+    slope measured before the onset (``measured`` +- ``measured_std``, positive = losing; ``measured_std`` NaN or
+    infinite: nothing measured) combined with a prior (normal, mean ``allowance``, standard deviation
+    :data:`BASELINE_PRIOR_SPREAD` times it: the station's nominal background, the ISS figure per cubic metre,
+    ``hullbreach.detect.glr.BACKGROUND_KG_DAY``; 95 % of it below about five times that figure: a small station
+    venting CO2-removal air, or an ISS module with an older slow leak, is above it) by inverse-variance weighting
+    (the conjugate normal update, e.g. Gelman et al., *Bayesian Data Analysis*, 3rd ed., §2.5). A few hours of a
+    noisy track leave the prior in charge; a day of a clean one, the measurement. ``allowance <= 0`` (no prior):
+    the measurement."""
+    s0 = BASELINE_PRIOR_SPREAD * allowance
     if not allowance > 0:
         return float(measured), float(measured_std)
+    if not math.isfinite(measured_std) or not math.isfinite(measured):
+        return float(allowance), float(s0)
     if not measured_std > 0:
         return float(measured), 0.0
-    w_m, w_0 = 1.0 / measured_std ** 2, 1.0 / allowance ** 2
+    w_m, w_0 = 1.0 / measured_std ** 2, 1.0 / s0 ** 2
     return float((w_m * measured + w_0 * allowance) / (w_m + w_0)), float(1.0 / math.sqrt(w_m + w_0))
 #: Shortest history before a leak's onset whose loss rate is taken as the baseline the leak adds to [s] (3 h: more
 #: than one CO2-removal half-cycle, 144 min on the third generator; ISS-like stations vent every few hours).
