@@ -469,7 +469,8 @@ class AlarmFitting:
                         # the alarm proved a loss beyond the allowance, not yet its split from the baseline
                         e0 = self._estimate(a, max(al.n_alarm, a + 2), station, cfg, False, seed, t_history=t_history)
                     if not e0.leak_mass_flow_kg_s.low > 0 and al.fit_a is not None and al.fit_a != a:
-                        e0 = self._estimate(al.fit_a, max(al.n_alarm, al.fit_a + 2), station, cfg, False, seed, **fit)
+                        e0 = self._estimate(al.fit_a, max(al.n_alarm, al.fit_a + 2), station, cfg, False, seed,
+                                            t_history=t_history)
                     al.at_alarm = (key, e0)
                 est_alarm = al.at_alarm[1]
             else:

@@ -393,7 +393,10 @@ def thermometer_steps(g: np.ndarray, p: np.ndarray, T: np.ndarray, ok: np.ndarra
     :data:`STEP_Z` robust standard deviations of the statistic over the span and :data:`STEP_MIN_K`). At each, the
     air mass's own step (``log(p / T)``, the same statistic; the swings the pressure follows cancel in it) is what
     the thermometers' step did to the air mass beyond the gas: about ``-dT / T`` for a thermometer fault, about 0
-    for a gas that warmed. Returns ``[(k, mass_step, se, followed, fault)]`` in bin order: ``k`` the first bin of
+    for a gas that warmed; a step of the air mass outside that range (the pressure followed less than
+    ``-STEP_FOLLOW_MAX`` or more than ``1 + STEP_FOLLOW_MAX`` of the thermometers' step: gas added or lost, an
+    unlogged repress) is not the thermometers' and is not returned (a composition change moves the air mass and
+    not the N2 track). Returns ``[(k, mass_step, se, followed, fault)]`` in bin order: ``k`` the first bin of
     the transition (bins ``k .. k + gap - 1``), ``mass_step`` the step of log(air mass) [-] and its standard error
     (the robust standard deviation of the statistic over the span) [-], ``followed`` the share of the thermometers'
     step the pressure followed (``1 + mass_step / dlog T``) [-], ``fault`` whether that share is below
@@ -426,6 +429,8 @@ def thermometer_steps(g: np.ndarray, p: np.ndarray, T: np.ndarray, ok: np.ndarra
             break
         d[max(k - w - gap, 0): k + w + gap + 1] = 0.0
         followed = 1.0 + float(dm[k] / dg[k])
+        if not -STEP_FOLLOW_MAX < followed < 1.0 + STEP_FOLLOW_MAX:
+            continue  # the air mass moved beyond what the thermometers say: gas added or lost, not a thermometer
         fault = followed < STEP_FOLLOW_MAX and abs(float(dm[k])) > STEP_FAULT_Z * s_m
         out.append((k, float(dm[k]), s_m, followed, bool(fault)))
     return sorted(out)
