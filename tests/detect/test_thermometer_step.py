@@ -69,13 +69,17 @@ def test_no_step_no_finding():
 
 def test_baseline_prior_and_measurement():
     allow = 1e-4
-    # nothing measured: the prior (the station's background allowance, spread twice that)
-    assert baseline_loss(math.nan, math.nan, allow) == (allow, 2 * allow)
+    # nothing measured: the half-normal prior of scale the station's background allowance (mean sqrt(2/pi) of it)
+    b, s = baseline_loss(math.nan, math.nan, allow)
+    assert b == pytest.approx(allow * math.sqrt(2 / math.pi)) and s == pytest.approx(allow * math.sqrt(1 - 2 / math.pi))
     # a poor measurement leaves the prior in charge, a precise one takes over
     b, s = baseline_loss(5e-4, 1e-2, allow)
-    assert abs(b - allow) < 1e-5 and s < 2 * allow
+    assert abs(b - allow * math.sqrt(2 / math.pi)) < 1e-5 and s < allow
     b, s = baseline_loss(5e-4, 1e-6, allow)
     assert abs(b - 5e-4) < 1e-6 and s <= 1e-6
+    # a gain before the onset is not a loss to take off the leak
+    b, s = baseline_loss(-5e-4, 1e-6, allow)
+    assert 0.0 <= b < 1e-6
 
 
 def test_background_shortens_the_reserve_only():

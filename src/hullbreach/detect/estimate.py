@@ -49,8 +49,8 @@ DISCHARGE_COEFFICIENT_RANGE = (0.6, 0.9)
 RESERVE_MODELS = ("constant-rate", "constant-hole")
 
 
-#: Standard deviation of the prior on the baseline loss, in units of the station's background allowance [-].
-BASELINE_PRIOR_SPREAD = 2.0
+#: Scale of the half-normal prior on the baseline loss, in units of the station's background allowance [-].
+BASELINE_PRIOR_SPREAD = 1.0
 
 
 def widened(est: LeakEstimate, other: LeakEstimate, note: str, down: bool = True) -> LeakEstimate:
@@ -70,23 +70,40 @@ def widened(est: LeakEstimate, other: LeakEstimate, note: str, down: bool = True
 
 def baseline_loss(measured: float, measured_std: float, allowance: float) -> tuple:
     """The loss rate under way before a leak's onset (any rate unit, e.g. kg per bin) and its standard error: the
-    slope measured before the onset (``measured`` +- ``measured_std``, positive = losing; ``measured_std`` NaN or
-    infinite: nothing measured) combined with a prior (normal, mean ``allowance``, standard deviation
-    :data:`BASELINE_PRIOR_SPREAD` times it: the station's nominal background, the ISS figure per cubic metre,
-    ``hullbreach.detect.glr.BACKGROUND_KG_DAY``; 95 % of it below about five times that figure: a small station
-    venting CO2-removal air, or an ISS module with an older slow leak, is above it) by inverse-variance weighting
-    (the conjugate normal update, e.g. Gelman et al., *Bayesian Data Analysis*, 3rd ed., §2.5). A few hours of a
-    noisy track leave the prior in charge; a day of a clean one, the measurement. ``allowance <= 0`` (no prior):
-    the measurement."""
+    slope measured before the onset (``measured`` +- ``measured_std``, positive = losing; NaN: nothing measured)
+    combined with a prior, and kept to losses (truncated at 0: N2 only leaves a cabin, and a net gain of air before
+    the onset is not a loss to take off the leak).
+
+    The prior is a half-normal of scale :data:`BASELINE_PRIOR_SPREAD` times ``allowance``, the station's background
+    allowance (the ISS figure per cubic metre, ``hullbreach.detect.glr.BACKGROUND_KG_DAY``): a loss of that order or
+    less (mean 0.8, 95 % below 2 allowances). It decides when a few hours of a noisy track measure the baseline
+    poorly (an N2 track from a port-switching analyser); a day of a clean track decides by itself. The update is
+    the conjugate normal one (inverse-variance weighting, e.g. Gelman et al., *Bayesian Data Analysis*, 3rd ed.,
+    §2.5), then truncated (:func:`_nonnegative`). ``allowance <= 0`` (no prior): the measurement."""
     s0 = BASELINE_PRIOR_SPREAD * allowance
     if not allowance > 0:
         return float(measured), float(measured_std)
     if not math.isfinite(measured_std) or not math.isfinite(measured):
-        return float(allowance), float(s0)
+        return _nonnegative(0.0, float(s0))
     if not measured_std > 0:
-        return float(measured), 0.0
+        return max(float(measured), 0.0), 0.0
     w_m, w_0 = 1.0 / measured_std ** 2, 1.0 / s0 ** 2
-    return float((w_m * measured + w_0 * allowance) / (w_m + w_0)), float(1.0 / math.sqrt(w_m + w_0))
+    return _nonnegative(float(w_m * measured / (w_m + w_0)), float(1.0 / math.sqrt(w_m + w_0)))
+
+
+def _nonnegative(mu: float, sd: float) -> tuple:
+    """Mean and standard deviation of a normal ``(mu, sd)`` truncated to ``>= 0`` (the baseline is a loss: N2 only
+    leaves a cabin, and a net gain of air before the onset is not a loss to take off the leak) [unit of ``mu``]
+    (truncated normal moments, N. L. Johnson, S. Kotz and N. Balakrishnan, *Continuous Univariate Distributions*,
+    vol. 1, 2nd ed., §10.1)."""
+    if not sd > 0:
+        return max(mu, 0.0), 0.0
+    a = -mu / sd
+    z = 0.5 * math.erfc(a / math.sqrt(2.0))  # P(X >= 0)
+    if z < 1e-12:
+        return 0.0, 0.0
+    lam = math.exp(-0.5 * a * a) / math.sqrt(2.0 * math.pi) / z
+    return mu + sd * lam, sd * math.sqrt(max(1.0 + a * lam - lam * lam, 0.0))
 #: Shortest history before a leak's onset whose loss rate is taken as the baseline the leak adds to [s] (3 h: more
 #: than one CO2-removal half-cycle, 144 min on the third generator; ISS-like stations vent every few hours).
 BASELINE_MIN_S = 3.0 * 3600.0
