@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hullbreach.detect.estimate import estimate_from_rate
+from hullbreach.constants import SECONDS_PER_DAY
+from hullbreach.detect.airmass import iso
+from hullbreach.detect.crosscheck import STEP_FOLLOW_MAX, step_gap_bins, thermometer_steps
+from hullbreach.detect.estimate import BASELINE_MIN_S, baseline_loss, estimate_from_rate, widened
 from hullbreach.detect.glr import (
     GROWTH_MIN_FRACTION,
     GROWTH_Z,
@@ -219,10 +222,19 @@ class AlarmFitting:
         beta = inv @ (X.T @ y)
         return float(beta[2]), float(sig * math.sqrt(inv[2, 2])), float(beta[1])
 
-    def _fit_rate(self, a: int, b: int):
-        """Slope on [a, b] (track indices) and its standard error [kg per bin]."""
+    def _fit_rate(self, a: int, b: int, y_span: tuple | None = None, at: int | None = None):
+        """Slope on [a, b] (track indices) and its standard error [kg per bin]. ``y_span``: ``(y, use, first)``, a
+        corrected copy of the track from its bin ``first`` on and the bins the fit may use (a thermometer's
+        transition left out; :meth:`_corrected_track`), instead of the track itself. ``at``: the bin whose noise
+        model (slow noise, variance ratio) is used (default ``b``; a later bin for a span before an onset, whose
+        own bins may still hold the start-up prior)."""
+        at = b if at is None else at
         u = np.arange(0, b - a + 1, dtype=float)
         y = self.y.v[a: b + 1]
+        if y_span is not None:
+            yc, use, first = y_span
+            y, keep = yc[a - first: b - first + 1], use[a - first: b - first + 1]
+            u, y = u[keep], y[keep]
         if len(u) < 3:
             return np.nan, np.nan
         sig = np.nanmedian(self.sig.v[a: b + 1]) if self.sig.n else np.nan
@@ -234,42 +246,175 @@ class AlarmFitting:
             sig = float(np.std(resid, ddof=2)) if len(u) > 3 else 0.0
         # slow disturbances make a long fit less certain than white noise says: inflate by the measured
         # variance ratio at the largest scale the fit spans
-        kap = self.noise.kappa_at(np.array([b]))[0]
+        kap = self.noise.kappa_at(np.array([at]))[0]
         kap_fit = kap[min(int(np.searchsorted(np.asarray(KAPPA_SCALES), len(u), side="left")), len(kap) - 1)]
         # and by the slow noise (random walk of diffusion q: the slope's variance q sum K^2)
-        slow = self.noise.slow_variance_of(b, slope_slow_variance, len(u))
+        slow = self.noise.slow_variance_of(at, slope_slow_variance, len(u))
         return slope, float(math.sqrt(sig * sig * kap_fit / sxx + slow))
 
-    def _estimate(self, a: int, end: int, station: Station, cfg: DetectorConfig, growing: bool, seed: int):
+    def _corrected_track(self, first: int, end: int, bin_s: float, t_history) -> tuple:
+        """The track over bins ``first .. end`` with the air-mass steps its thermometers made removed
+        (:func:`~hullbreach.detect.crosscheck.thermometer_steps`, from the tracker's temperature history
+        ``t_history(zone, k0, k1)``): ``((y, use, first), steps, level)``, the corrected track [kg], the bins a fit
+        may use (each step's transition left out), the steps, and the track's level [kg]. Each step is removed by
+        the air mass's own step there (the pressure over the thermometers): a thermometer fault's whole step, a
+        gas warming's nothing, whichever it was."""
+        y = np.asarray(self.y.v[first: end + 1], dtype=float).copy()
+        use = np.asarray(self.real.v[first: end + 1], dtype=bool).copy()
+        m = np.asarray(self.mass.v[first: end + 1], dtype=float)
+        level = float(np.nanmedian(m)) * self.frac if np.isfinite(m).any() else math.nan
+        if t_history is None or not math.isfinite(level) or end - first < 8:
+            return (y, use, first), [], level
+        te, tc = t_history(self.zone, self.k_first + first, self.k_first + end)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            g = np.log(te) - np.log(tc)
+        steps = thermometer_steps(g, np.asarray(self.p.v[first: end + 1], dtype=float),
+                                  np.asarray(self.T.v[first: end + 1], dtype=float), use, bin_s)
+        gap = step_gap_bins(bin_s)
+        for k, mass_step, _se, _fol, _fault in steps:
+            y[k + gap:] -= level * mass_step
+            use[k: k + gap] = False
+        return (y, use, first), steps, level
+
+    def _estimate(self, a: int, end: int, station: Station, cfg: DetectorConfig, growing: bool, seed: int,
+                  pre: tuple | None = None, t_history=None, maybe: tuple | None = None):
         """LeakEstimate from the track between bins a and end (post-onset): the slope over the recent part
         in which the zone lost at most 5 % of its gas (so a fast, decaying leak is sized by its current
-        rate), or the quadratic end-rate for a growing leak."""
+        rate), or the quadratic end-rate for a growing leak.
+
+        ``pre``: ``(b0, b1)``, bins before the onset (up to the lower end of its 95 % interval) whose slope is the
+        baseline loss (CO2-removal venting, the station's background leakage): the leak is the change of the loss
+        rate since the onset, the baseline's standard error added to the rate's, and the reserve time counted at
+        the total loss (:func:`~hullbreach.detect.estimate.estimate_from_rate`). The baseline is the least-squares
+        slope over up to one test window (24 h) before the onset, so a periodic venting (CO2 removal every 144 min
+        on the third generator) is averaged over the cycles that span holds (its last partial cycle is noise in
+        that slope, counted by the slow-noise terms of :meth:`_fit_rate`), and combined with the station's
+        background allowance as a prior (:func:`~hullbreach.detect.estimate.baseline_loss`: a few hours of a noisy
+        track measure it poorly). A baseline gain is not subtracted (only its uncertainty counted); a measured
+        baseline loss above the allowance is said in the notes (an older leak may be under way). None: the whole loss since the onset (the data cannot tell the loss is
+        new, or too little history before it).
+
+        ``t_history``: the tracker's temperature history; with it, thermometer steps in the fitted span are removed
+        from the track first (:meth:`_corrected_track`) and a step the pressure did not follow is reported as a
+        thermometer suspicion in the notes.
+
+        ``maybe``: ``(b0, t)`` when the data cannot tell that the loss is new (the onset's interval reaches back to
+        the track's first bin) but the likelihood has its kink at ``t``: the loss before ``t`` may be background or
+        the same leak, older than the record. The estimate is then the whole loss (a slow leak older than the record
+        is not subtracted from itself) and its intervals reach down to the change since ``t`` over the baseline on
+        ``b0 .. t`` (:func:`~hullbreach.detect.estimate.widened`): both readings are covered.
+        """
+        if maybe == ():
+            # no history before the onset at all: the whole loss, its interval reaching down to what is left once
+            # the prior's background (:func:`baseline_loss` without a measurement) is taken off
+            whole = self._estimate(a, end, station, cfg, growing, seed, t_history=t_history)
+            change = self._estimate(a, end, station, cfg, growing, seed, pre=(), t_history=t_history)
+            return widened(whole, change, "no history before the onset to learn the background loss from: the estimate "
+                                          "is the whole loss, its interval reaching down to the station's nominal "
+                                          "background taken off")
+        if maybe is not None:
+            whole = self._estimate(a, end, station, cfg, growing, seed, t_history=t_history)
+            b0, t = maybe
+            if end - t < 3:
+                return whole
+            change = self._estimate(t + 1, end, station, cfg, growing, seed, pre=(b0, t), t_history=t_history)
+            lost = -self._fit_rate(b0, t)[0] * SECONDS_PER_DAY / cfg.bin_s / self.frac
+            return widened(whole, change, f"the data cannot tell whether the loss before {iso((self.k_first + t + 1) * cfg.bin_s)} "
+                                          f"({lost:.3g} kg/day) is background or this leak, older than the record: the "
+                                          f"estimate is the whole loss, its interval reaching down to the change since then")
         bin_s = cfg.bin_s
-        slope, se = self._fit_rate(a, end)
+        first = a if not pre else min(pre[0], a)
+        ys, steps, level = self._corrected_track(first, end, bin_s, t_history)
+        slope, se = self._fit_rate(a, end, ys)
+        fit0 = a
         if np.isfinite(slope) and slope < 0:
             m_track = float(np.nanmedian(self.mass.v[a: end + 1])) * self.frac
             w = int(max(MIN_FIT_BINS, 0.05 * m_track / -slope))
             if w < end - a + 1:
-                slope, se = self._fit_rate(end - w + 1, end)
+                fit0 = end - w + 1
+                slope, se = self._fit_rate(fit0, end, ys)
         if growing:
             c, _se, bq = self._quad_fit(a, end)
             if np.isfinite(c):
                 slope = bq + 2 * c * (end - a)
         if not np.isfinite(slope):
             slope, se = -self.allow, 0.0
-        loss_air = max(-slope, 1e-30) / self.frac / bin_s  # kg/s
-        se_air = (se if np.isfinite(se) else 0.0) / self.frac / bin_s
+        se = se if np.isfinite(se) else 0.0
+        notes = []
+        older = ""
+        base = 0.0
+        pre_slope = math.nan
+        if pre == ():  # the prior alone
+            b_hat, se_b = baseline_loss(math.nan, math.nan, self.allow)
+            base = max(b_hat, 0.0)
+            se = math.hypot(se, se_b)
+        elif pre is not None and pre[1] - pre[0] + 1 >= max(MIN_REF_BINS, int(BASELINE_MIN_S / bin_s)):
+            pre_slope, se_pre = self._fit_rate(pre[0], pre[1], ys, at=end)
+            if math.isfinite(pre_slope) and math.isfinite(se_pre):
+                b_hat, se_b = baseline_loss(-pre_slope, se_pre, self.allow)
+                base = max(b_hat, 0.0)
+                se = math.hypot(se, se_b)
+                if -pre_slope > self.allow + 2.0 * se_pre:
+                    per_day = SECONDS_PER_DAY / bin_s / self.frac
+                    older = (f"a loss of {-pre_slope * per_day:.3g} kg/day was under way before the onset, above the "
+                             f"station's background allowance ({self.allow * per_day:.3g} kg/day): it may be this leak, "
+                             f"older than its onset says; the estimate is the change since the onset, its interval "
+                             f"reaching up to the whole loss since {iso((self.k_first + pre[0]) * bin_s)}")
+        # the steps' own uncertainty, through each one's leverage on the fitted slopes
+        for k, mass_step, se_step, followed, fault in steps:
+            jump = np.zeros(len(ys[0]))
+            jump[k:] = 1.0
+            lev = self._lever(jump, ys, fit0, end)
+            if math.isfinite(pre_slope):  # the baseline's slope moves with the step too
+                lev -= self._lever(jump, ys, pre[0], pre[1])
+            se = math.hypot(se, level * se_step * lev)
+            when = iso((self.k_first + first + k) * bin_s)
+            dT = -mass_step * float(np.nanmedian(self.T.v[a: end + 1]))
+            if fault:
+                notes.append(f"thermometer suspicion: the zone's thermometers stepped {dT:+.2f} K at {when} while the "
+                             f"pressure followed {100 * followed:.0f} % of it (a gas cannot change temperature in "
+                             f"minutes without its pressure, p/T constant): removed from the track for this estimate")
+            elif followed < STEP_FOLLOW_MAX:
+                notes.append(f"a thermometer step at {when} that the pressure cannot tell from gas warming (air mass "
+                             f"{mass_step * 1e6:+.0f} +- {se_step * 1e6:.0f} ppm): the track's step there taken from the "
+                             f"air mass, its uncertainty included")
+        loss_air = max(-slope - base, 1e-30) / self.frac / bin_s  # kg/s
+        se_air = se / self.frac / bin_s
+        base_air = base / self.frac / bin_s
         T = float(np.nanmedian(self.T.v[a: end + 1])) if end >= a else float(self.T.v[-1])
         p_now = float(self.p.v[end]) if np.isfinite(self.p.v[end]) else float(np.nanmedian(self.p.v))
         r = self.r_specific
         k_rate = r * T / self.volume_m3  # Pa per kg at constant T
-        return estimate_from_rate(zone=self.zone, volume_m3=self.volume_m3, pressure_pa=p_now, temperature_k=T,
-                                  loss_rate_pa_s=loss_air * k_rate, loss_rate_std_pa_s=se_air * k_rate,
-                                  threshold_pa=station.evacuation_pressure_pa, reserve_model=cfg.reserve_model,
-                                  r_specific=r, seed=seed, n_samples=MC_SAMPLES)
+        est = estimate_from_rate(zone=self.zone, volume_m3=self.volume_m3, pressure_pa=p_now, temperature_k=T,
+                                 loss_rate_pa_s=loss_air * k_rate, loss_rate_std_pa_s=se_air * k_rate,
+                                 threshold_pa=station.evacuation_pressure_pa, reserve_model=cfg.reserve_model,
+                                 background_loss_rate_pa_s=base_air * k_rate, r_specific=r, seed=seed,
+                                 n_samples=MC_SAMPLES)
+        if base > 0:
+            notes.insert(0, f"rate and hole relative to the loss before the onset ({base_air * k_rate * 3600.0:.3g} "
+                            f"Pa/h, its uncertainty included)")
+        est = replace(est, notes=est.notes + tuple(notes)) if notes else est
+        if older:  # the reading in which the loss before the onset is this leak too: the whole loss since then
+            whole = self._estimate(pre[0], end, station, cfg, growing, seed, t_history=t_history)
+            est = widened(est, whole, older, down=False)
+        return est
 
-    def alarms_out(self, station: Station, cfg: DetectorConfig, seed: int = 0) -> list[Alarm]:
-        """The zone's alarms with their estimates, from the data seen so far."""
+    @staticmethod
+    def _lever(x: np.ndarray, ys: tuple, a: int, b: int) -> float:
+        """Least-squares slope of ``x`` (aligned with ``ys``'s corrected track) over bins ``a .. b`` on the bins
+        the fit uses [per bin]: what a unit step in the track does to the fitted slope."""
+        _y, use, first = ys
+        i0, i1 = a - first, b - first + 1
+        u = np.arange(i0, i1, dtype=float)[use[i0:i1]]
+        if len(u) < 3:
+            return 0.0
+        uc = u - u.mean()
+        return float(np.sum(uc * x[i0:i1][use[i0:i1]]) / np.sum(uc * uc))
+
+    def alarms_out(self, station: Station, cfg: DetectorConfig, seed: int = 0, t_history=None) -> list[Alarm]:
+        """The zone's alarms with their estimates, from the data seen so far (``t_history``: the tracker's
+        temperature history, :meth:`~hullbreach.detect.airmass.AirMassTracker.temperature_history`, for the
+        thermometer steps of :meth:`_estimate`)."""
         out = []
         bin_s = cfg.bin_s
         last = self.y.n - 1
@@ -289,25 +434,43 @@ class AlarmFitting:
                 tau_hat, tau_lo, tau_hi = self._onset_mle(n_eval, al.floor, tau_max=al.n_alarm - 1, honest=True)
                 al.onset = (okey, (tau_hat, tau_lo, tau_hi)) if fixed else None
             a = tau_hat + 1
+            # the baseline: up to a window before the onset's 95 % interval, not across the known operation that
+            # restarted the test; none when the interval reaches back to the track's first bin (the data cannot
+            # tell that the loss is new: a slow leak older than the record is not subtracted from itself)
+            b0 = max(tau_lo - cfg.window_bins, int(al.floor), self.reset_n, 0)
+            pre = (b0, tau_lo) if tau_lo > 0 and tau_lo < a else None
+            maybe = None
+            if pre is None:  # the likelihood's own kink, when the data cannot tell that the loss is new
+                b0 = max(int(al.floor), self.reset_n, 0)
+                t_mle = self._onset_mle(n_eval, al.floor, tau_max=al.n_alarm - 1)[0]
+                if t_mle - b0 + 1 >= max(MIN_REF_BINS, int(BASELINE_MIN_S / bin_s)) and t_mle >= a:
+                    maybe = (max(b0, t_mle - cfg.window_bins), t_mle)
+                else:
+                    maybe = ()
+            fit = dict(pre=pre, t_history=t_history, maybe=maybe)
             if al.end_n is None:
-                est = self._estimate(a, end, station, cfg, al.growing_n is not None, seed)
+                est = self._estimate(a, end, station, cfg, al.growing_n is not None, seed, **fit)
             else:
                 # an ended alarm's estimate uses bins a .. end only (append-only sums and noise): computed once,
                 # not at every bin step of a monitor that runs on for days
-                fkey = (a, end, al.growing_n is not None, seed)
+                fkey = (a, end, al.growing_n is not None, seed, pre, maybe)
                 if al.final is None or al.final[0] != fkey:
-                    est = self._estimate(a, end, station, cfg, al.growing_n is not None, seed)
+                    est = self._estimate(a, end, station, cfg, al.growing_n is not None, seed, **fit)
                     al.final = (fkey, est) if math.isfinite(self.p.v[end]) else None
                 else:
                     est = al.final[1]
             if al.n_alarm < end:
                 # at the alarm: from the onset estimate, unless that span's rate interval includes zero; then the
                 # span that confirmed the alarm (its interval excludes zero)
-                key = (a, al.fit_a, al.n_alarm, seed)
+                key = (a, al.fit_a, al.n_alarm, seed, pre, maybe)
                 if al.at_alarm is None or al.at_alarm[0] != key:  # fixed once the alarm is past: cache it
-                    e0 = self._estimate(a, max(al.n_alarm, a + 2), station, cfg, False, seed)
+                    e0 = self._estimate(a, max(al.n_alarm, a + 2), station, cfg, False, seed, **fit)
+                    if not e0.leak_mass_flow_kg_s.low > 0 and (pre is not None or maybe is not None):
+                        # the alarm proved a loss beyond the allowance, not yet its split from the baseline
+                        e0 = self._estimate(a, max(al.n_alarm, a + 2), station, cfg, False, seed, t_history=t_history)
                     if not e0.leak_mass_flow_kg_s.low > 0 and al.fit_a is not None and al.fit_a != a:
-                        e0 = self._estimate(al.fit_a, max(al.n_alarm, al.fit_a + 2), station, cfg, False, seed)
+                        e0 = self._estimate(al.fit_a, max(al.n_alarm, al.fit_a + 2), station, cfg, False, seed,
+                                            t_history=t_history)
                     al.at_alarm = (key, e0)
                 est_alarm = al.at_alarm[1]
             else:

@@ -308,3 +308,129 @@ def review_alarms(engine) -> None:
         det._alarm_scan(nn, np.asarray(det.stat.v[al.n_alarm + 1:det.stat.n], dtype=float))
         if id(det) not in live and det.alarms and det.alarms[-1].end_n is None:
             det.seal()  # an ended zone's alarm ends with it, as when it was fed
+
+
+# ------------------------------------------------------------------------- thermometer steps the pressure ignores
+#: A step in the thermometers' departure from their consensus must exceed this many robust standard deviations of
+#: the local step statistic over the span, and :data:`STEP_MIN_K`, to be examined [-].
+STEP_Z = 5.0
+#: Smallest temperature step examined [K] (a 0.03 K step moves a zone's apparent mass by 1e-4; the thermometers'
+#: fault tolerance is 1.5 K).
+STEP_MIN_K = 0.03
+#: A step is called the thermometer's when the pressure followed less than this share of it [-] (a gas warmed at
+#: fixed mass and volume raises its pressure in proportion, p / T constant) and the air mass's step is
+#: :data:`STEP_FAULT_Z` standard errors from zero.
+STEP_FOLLOW_MAX = 0.5
+STEP_FAULT_Z = 3.0
+#: Local windows of the step statistic on each side [s], and the transition left out between them [s] (a
+#: thermometer's lag, minutes).
+STEP_WINDOW_S = 1800.0
+STEP_GAP_S = 300.0
+
+
+def local_steps(x: np.ndarray, ok: np.ndarray, w: int, gap: int) -> np.ndarray:
+    """Local step statistic of a series ``x`` (any unit) at every bin [unit of ``x``]: the jump between the level of
+    the ``w`` bins before bin ``k`` and that of the ``w`` bins from ``k + gap`` on (the ``gap`` bins between, a
+    sensor's transition, left out), both lines sharing one slope (least squares), so a ramp (a leak, a slow
+    drift) gives no step. NaN where either window has a bin not ``ok``."""
+    n = len(x)
+    out = np.full(n, np.nan)
+    if n < 2 * w + gap or w < 2:
+        return out
+    good = ok & np.isfinite(x)
+    xv = np.where(good, x, 0.0)
+    j = np.arange(n, dtype=float)
+    c0 = np.concatenate([[0.0], np.cumsum(xv)])
+    c1 = np.concatenate([[0.0], np.cumsum(xv * j)])
+    cg = np.concatenate([[0], np.cumsum(good)])
+    k = np.arange(w, n - gap - w + 1)
+    lo_l, lo_r = k - w, k + gap
+    full = (cg[k] - cg[lo_l] == w) & (cg[lo_r + w] - cg[lo_r] == w)
+    s0_l, s0_r = c0[k] - c0[lo_l], c0[lo_r + w] - c0[lo_r]
+    mean_l, mean_r = s0_l / w, s0_r / w
+    cen_l, cen_r = lo_l + (w - 1) / 2.0, lo_r + (w - 1) / 2.0
+    sxy = (c1[k] - c1[lo_l] - cen_l * s0_l) + (c1[lo_r + w] - c1[lo_r] - cen_r * s0_r)
+    sxx = 2.0 * (w ** 3 - w) / 12.0
+    slope = sxy / sxx
+    step = mean_r - mean_l - slope * (cen_r - cen_l)
+    out[k[full]] = step[full]
+    return out
+
+
+def _robust_scale(v: np.ndarray) -> float:
+    """1.4826 times the median absolute deviation of the finite values of ``v`` (NaN with fewer than 10)."""
+    f = v[np.isfinite(v)]
+    if len(f) < 10:
+        return math.nan
+    return 1.4826 * float(np.median(np.abs(f - np.median(f))))
+
+
+def step_gap_bins(bin_s: float) -> int:
+    """The thermometer transition left out at a step [bins] (:data:`STEP_GAP_S`)."""
+    return max(int(math.ceil(STEP_GAP_S / bin_s)), 1)
+
+
+def thermometer_steps(g: np.ndarray, p: np.ndarray, T: np.ndarray, ok: np.ndarray, bin_s: float,
+                      max_steps: int = 3) -> list:
+    """Steps of a zone's thermometers, each with the air-mass step it made and whether the pressure followed it.
+
+    A gas at fixed mass and volume keeps ``p / T`` constant (ideal gas law, Gay-Lussac's law; e.g. P. Atkins and
+    J. de Paula, *Physical Chemistry*, 9th ed., §1.2): its temperature cannot move by tenths of a kelvin within
+    minutes without its pressure moving by the same fraction, and a leak takes hours to move the air mass that far.
+    A thermometer that is recalibrated or gets a bias step jumps alone: the air mass computed from it,
+    ``p V / R T``, jumps by ``-dT / T``, which a rate fit across the step reads as a loss (or a gain), while a gas
+    that warmed (an equipment power step) leaves the air mass where it was.
+
+    ``g``: the log of the zone's effective temperature minus the log of its thermometers' consensus (single
+    thermometers departing from the others, :meth:`~hullbreach.detect.airmass.AirMassTracker.temperature_history`;
+    with one thermometer, all-zero departures: the air mass's own steps are scanned, where ``T`` stepped the other
+    way) [-]; ``p``: the zone pressure [Pa];
+    ``T``: the zone's effective temperature [K] (``p V / R T`` is its air mass); ``ok``: the bins measured (not
+    inside a known operation); ``bin_s`` [s].
+
+    The local step statistic (:func:`local_steps`, windows of :data:`STEP_WINDOW_S`, transition of
+    :func:`step_gap_bins`) of ``g`` is scanned for its largest jumps (at most ``max_steps``, each at least
+    :data:`STEP_Z` robust standard deviations of the statistic over the span and :data:`STEP_MIN_K`). At each, the
+    air mass's own step (``log(p / T)``, the same statistic; the swings the pressure follows cancel in it) is what
+    the thermometers' step did to the air mass beyond the gas: about ``-dT / T`` for a thermometer fault, about 0
+    for a gas that warmed; a step of the air mass outside that range (the pressure followed less than
+    ``-STEP_FOLLOW_MAX`` or more than ``1 + STEP_FOLLOW_MAX`` of the thermometers' step: gas added or lost, an
+    unlogged repress) is not the thermometers' and is not returned (a composition change moves the air mass and
+    not the N2 track). Returns ``[(k, mass_step, se, followed, fault)]`` in bin order: ``k`` the first bin of
+    the transition (bins ``k .. k + gap - 1``), ``mass_step`` the step of log(air mass) [-] and its standard error
+    (the robust standard deviation of the statistic over the span) [-], ``followed`` the share of the thermometers'
+    step the pressure followed (``1 + mass_step / dlog T``) [-], ``fault`` whether that share is below
+    :data:`STEP_FOLLOW_MAX` with the mass step :data:`STEP_FAULT_Z` standard errors from zero (a thermometer
+    fault, not gas warming). An empty list when nothing stepped or the span is too short.
+    """
+    w = max(int(round(STEP_WINDOW_S / bin_s)), 3)
+    gap = step_gap_bins(bin_s)
+    okp = ok & np.isfinite(p) & (p > 0) & np.isfinite(T) & (T > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lT = np.log(np.where(okp, T, 1.0))
+        dm = local_steps(np.log(np.where(okp, p, 1.0)) - lT, okp, w, gap)
+    oks = ok & np.isfinite(g)
+    dg = local_steps(g, oks, w, gap)
+    s_g, s_m = _robust_scale(dg), _robust_scale(dm)
+    if not (math.isfinite(s_m) and s_m > 0):
+        return []
+    if not (math.isfinite(s_g) and s_g > 0):
+        # one thermometer (no departures): the steps of the air mass itself, where the temperature stepped the
+        # other way by at least half as much (so a pressure gauge's own step is not taken for the thermometer's)
+        dT = local_steps(lT, okp, w, gap)
+        dg = np.where(np.isfinite(dT) & (-dm * dT > 0) & (np.abs(dT) > 0.5 * np.abs(dm)), -dm, 0.0)
+        s_g = s_m
+    d = np.where(np.isfinite(dg) & np.isfinite(dm), np.abs(dg), 0.0)
+    floor = max(STEP_Z * s_g, STEP_MIN_K / float(np.median(T[okp])))
+    out = []
+    for _ in range(max_steps):
+        k = int(np.argmax(d))
+        if not d[k] > floor:
+            break
+        d[max(k - w - gap, 0): k + w + gap + 1] = 0.0
+        followed = 1.0 + float(dm[k] / dg[k])
+        if not -STEP_FOLLOW_MAX < followed < 1.0 + STEP_FOLLOW_MAX:
+            continue  # the air mass moved beyond what the thermometers say: gas added or lost, not a thermometer
+        fault = followed < STEP_FOLLOW_MAX and abs(float(dm[k])) > STEP_FAULT_Z * s_m
+        out.append((k, float(dm[k]), s_m, followed, bool(fault)))
+    return sorted(out)

@@ -656,13 +656,12 @@ class DetectionEngine:
         """The threshold and the track of each zone, as notes (rebuilt only when the zones change)."""
         key = tuple((d.zone, d.track, d.y.n > 0) for d in self.detectors.values())
         if self._notes_cache is None or self._notes_cache[0] != key:
-            tracks = sorted({f"{'-'.join(z) if len(z) <= 3 else z[0] + ' +' + str(len(z) - 1)}: {t}" for z, t, _ in key})
+            tracks = sorted({f"{_zone_name(z)}: {t}" for z, t, _ in key})
             n_mon = sum(1 for d in self.detectors.values() if d.y.n > 0)
             out = [f"threshold {self.h:.2f} (log-likelihood ratio) for {self.cfg.far_per_year:g} false alarm(s) per "
                    f"year, split over the station's {self.n_zones} zone(s) with pressure channels; "
                    f"{n_mon} zone(s) monitored now"]
-            out += sorted({f"{'-'.join(d.zone) if len(d.zone) <= 3 else d.zone[0] + ' +' + str(len(d.zone) - 1)}: "
-                           f"{d.fallback}" for d in self.detectors.values() if d.fallback})
+            out += sorted({f"{_zone_name(d.zone)}: {d.fallback}" for d in self.detectors.values() if d.fallback})
             if tracks:
                 out.append("tracks (n2 = ppN2 mass, as ISS ground control; air = total air mass): " + "; ".join(tracks))
             self._notes_cache = (key, out)
@@ -672,7 +671,7 @@ class DetectionEngine:
         """The current :class:`DetectionResult`."""
         alarms: list[Alarm] = []
         for det in self.finished + list(self.detectors.values()):
-            alarms.extend(det.alarms_out(self.station, self.cfg, seed=seed))
+            alarms.extend(det.alarms_out(self.station, self.cfg, seed=seed, t_history=self.tracker.temperature_history))
         fast_notes = merge_fast_alarms(self, alarms, seed) if self.fast is not None else []
         alarms.sort(key=lambda a: (a.time_s, a.kind))
         zones = tuple(d.status() for d in self.detectors.values() if d.y.n > 0) + tuple(self.unmonitored())
@@ -681,7 +680,10 @@ class DetectionEngine:
         if c is None or c[0] is not fd or c[1] != len(fd):
             c = self._faults_cache = (fd, len(fd), tuple(sorted(fd.values(), key=lambda f: f.sensor)))
         faults = c[2]
-        all_notes = list(notes) + self._engine_notes() + fast_notes
+        # a thermometer step an estimate took off the track (the pressure did not follow it) is said once per zone
+        susp = sorted({f"{_zone_name(a.zone)}: {n}" for a in alarms if a.estimate is not None
+                       for n in a.estimate.notes if n.startswith("thermometer suspicion")})
+        all_notes = list(notes) + self._engine_notes() + fast_notes + susp
         return DetectionResult(
             station=self.station.name,
             status="leak" if alarms else ("nominal" if any(z.state != "unmonitored" for z in zones) else "unmonitored"),
@@ -691,6 +693,11 @@ class DetectionEngine:
             start_s=None if self.k_start is None else self.k_start * self.cfg.bin_s,
             end_s=None if self.k_next is None else self.k_next * self.cfg.bin_s, bin_s=self.cfg.bin_s,
             notes=tuple(all_notes), series=tuple(concat_zone_masses(self.parts)) if self.keep_series else ())
+
+
+def _zone_name(zone: tuple) -> str:
+    """A zone's short name in notes: its modules joined by '-', or the first one and how many more."""
+    return "-".join(zone) if len(zone) <= 3 else f"{zone[0]} +{len(zone) - 1}"
 
 
 def detect(station: Station, frame, events=None, *, far_per_year: float = 1.0, config: DetectorConfig | None = None,

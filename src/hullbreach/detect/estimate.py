@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -47,6 +47,66 @@ DEFAULT_TEMPERATURE_STD_K = 1.5
 DISCHARGE_COEFFICIENT_RANGE = (0.6, 0.9)
 
 RESERVE_MODELS = ("constant-rate", "constant-hole")
+
+
+#: Scale of the half-normal prior on the baseline loss, in units of the station's background allowance [-].
+BASELINE_PRIOR_SPREAD = 1.0
+
+
+def widened(est: LeakEstimate, other: LeakEstimate, note: str, down: bool = True) -> LeakEstimate:
+    """``est`` with its leak intervals reaching to those of ``other``, the same zone's leak under another reading of
+    the data: smaller (``down``: part of the loss taken as background; the lower ends of the mass flow, area and hole
+    diameters and the upper end of the negative pressure rate extended) or larger (part of the background taken as
+    this leak, older than its onset; the other ends). The point estimates and the reserve time (counted at the
+    total loss either way) stay ``est``'s; ``note`` is added."""
+    def grow(i: Interval, j: Interval) -> Interval:
+        return Interval(i.estimate, min(i.low, j.low), i.high) if down else Interval(i.estimate, i.low, max(i.high, j.high))
+    r, q = est.pressure_rate_pa_s, other.pressure_rate_pa_s
+    rate = Interval(r.estimate, r.low, max(r.high, q.high)) if down else Interval(r.estimate, min(r.low, q.low), r.high)
+    return replace(est, notes=est.notes + (note,), pressure_rate_pa_s=rate,
+                   **{k: grow(getattr(est, k), getattr(other, k)) for k in
+                      ("leak_mass_flow_kg_s", "effective_area_m2", "effective_hole_diameter_m", "physical_hole_diameter_m")})
+
+
+def baseline_loss(measured: float, measured_std: float, allowance: float) -> tuple:
+    """The loss rate under way before a leak's onset (any rate unit, e.g. kg per bin) and its standard error: the
+    slope measured before the onset (``measured`` +- ``measured_std``, positive = losing; NaN: nothing measured)
+    combined with a prior, and kept to losses (truncated at 0: N2 only leaves a cabin, and a net gain of air before
+    the onset is not a loss to take off the leak).
+
+    The prior is a half-normal of scale :data:`BASELINE_PRIOR_SPREAD` times ``allowance``, the station's background
+    allowance (the ISS figure per cubic metre, ``hullbreach.detect.glr.BACKGROUND_KG_DAY``): a loss of that order or
+    less (mean 0.8, 95 % below 2 allowances). It decides when a few hours of a noisy track measure the baseline
+    poorly (an N2 track from a port-switching analyser); a day of a clean track decides by itself. The update is
+    the conjugate normal one (inverse-variance weighting, e.g. Gelman et al., *Bayesian Data Analysis*, 3rd ed.,
+    §2.5), then truncated (:func:`_nonnegative`). ``allowance <= 0`` (no prior): the measurement."""
+    s0 = BASELINE_PRIOR_SPREAD * allowance
+    if not allowance > 0:
+        return float(measured), float(measured_std)
+    if not math.isfinite(measured_std) or not math.isfinite(measured):
+        return _nonnegative(0.0, float(s0))
+    if not measured_std > 0:
+        return max(float(measured), 0.0), 0.0
+    w_m, w_0 = 1.0 / measured_std ** 2, 1.0 / s0 ** 2
+    return _nonnegative(float(w_m * measured / (w_m + w_0)), float(1.0 / math.sqrt(w_m + w_0)))
+
+
+def _nonnegative(mu: float, sd: float) -> tuple:
+    """Mean and standard deviation of a normal ``(mu, sd)`` truncated to ``>= 0`` (the baseline is a loss: N2 only
+    leaves a cabin, and a net gain of air before the onset is not a loss to take off the leak) [unit of ``mu``]
+    (truncated normal moments, N. L. Johnson, S. Kotz and N. Balakrishnan, *Continuous Univariate Distributions*,
+    vol. 1, 2nd ed., §10.1)."""
+    if not sd > 0:
+        return max(mu, 0.0), 0.0
+    a = -mu / sd
+    z = 0.5 * math.erfc(a / math.sqrt(2.0))  # P(X >= 0)
+    if z < 1e-12:
+        return 0.0, 0.0
+    lam = math.exp(-0.5 * a * a) / math.sqrt(2.0 * math.pi) / z
+    return mu + sd * lam, sd * math.sqrt(max(1.0 + a * lam - lam * lam, 0.0))
+#: Shortest history before a leak's onset whose loss rate is taken as the baseline the leak adds to [s] (3 h: more
+#: than one CO2-removal half-cycle, 144 min on the third generator; ISS-like stations vent every few hours).
+BASELINE_MIN_S = 3.0 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -231,6 +291,7 @@ def estimate_from_rate(
     loss_rate_std_pa_s: float = 0.0,
     threshold_pa: float,
     reserve_model: str = "constant-rate",
+    background_loss_rate_pa_s: float = 0.0,
     volume_rel_std: float = DEFAULT_VOLUME_REL_STD,
     temperature_std_k: float = DEFAULT_TEMPERATURE_STD_K,
     gamma: float = GAMMA_AIR,
@@ -250,6 +311,10 @@ def estimate_from_rate(
         Zone volume [m^3], pressure now [Pa], mean temperature [K], evacuation pressure [Pa].
     reserve_model : str
         ``constant-rate`` or ``constant-hole``.
+    background_loss_rate_pa_s : float
+        Loss already under way before the leak [Pa s^-1] (>= 0; CO2-removal venting, the station's background
+        leakage, or an older leak): not the hole's, so the rate, flow and hole are the leak's own
+        (``loss_rate_pa_s``), but the pressure falls at the sum, so the reserve time is counted at the sum.
     volume_rel_std, temperature_std_k
         One-sigma input uncertainties (relative, [K]).
 
@@ -262,6 +327,8 @@ def estimate_from_rate(
         raise PhysicsError("volume, pressure and temperature must be positive")
     if not (math.isfinite(loss_rate_pa_s) and math.isfinite(loss_rate_std_pa_s)) or loss_rate_std_pa_s < 0:
         raise PhysicsError("the loss rate and its uncertainty must be finite (and the uncertainty >= 0)")
+    if not (math.isfinite(background_loss_rate_pa_s) and background_loss_rate_pa_s >= 0):
+        raise PhysicsError("the background loss rate must be finite and >= 0")
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         z_rate, z_vol, z_temp, cd = _rate_draws(int(seed), int(n_samples))
     else:  # a seed that is not a plain integer (None, a SeedSequence...): drawn at every call
@@ -274,7 +341,7 @@ def estimate_from_rate(
         mdot = vol_ / (r_specific * temp_) * rate_
         area = effective_area_from_mass_flow(np.maximum(mdot, 0.0), pressure_pa, temp_, gamma, r_specific)
         d_eff = diameter_from_area(area)
-        reserve = reserve_time(pressure_pa, threshold_pa, rate_, reserve_model)
+        reserve = reserve_time(pressure_pa, threshold_pa, rate_ + background_loss_rate_pa_s, reserve_model)
         return mdot, area, d_eff, reserve
 
     p_mdot, p_area, p_d, p_res = (float(x) for x in derived(loss_rate_pa_s, volume_m3, temperature_k))
@@ -284,7 +351,8 @@ def estimate_from_rate(
     notes = (
         f"reserve time assumes a {reserve_model.replace('-', ' ')}",
         "effective hole = ideal orifice (Cd = 1) with the same flow; physical hole for Cd 0.6-0.9",
-    )
+    ) + ((f"reserve time at the total loss: this leak plus {background_loss_rate_pa_s * 3600.0:.3g} Pa/h lost "
+          "before it",) if background_loss_rate_pa_s > 0 else ())
     i_mdot, i_rate, i_area, i_d, i_phys, i_res = _intervals(
         [(s_mdot, p_mdot), (-rate, -loss_rate_pa_s), (s_area, p_area), (s_d, p_d), (s_phys, p_phys), (s_res, p_res)])
     return LeakEstimate(
