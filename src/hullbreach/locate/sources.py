@@ -706,6 +706,35 @@ def rank_candidates(cands: list, layers: dict | None = None) -> tuple[list, list
     return listed, weak
 
 
+ALIKE_ADVICE = ("nothing measured here tells which of these steady, unmodulated sources is the leak (a leak and "
+                "steady equipment sound alike; the spectrum is a weak cue): record again with the equipment near the candidates switched off, or "
+                "give a reference recording (--reference) or the equipment's positions in the wall file ([[equipment]])")
+"""Why not "found", when the first candidate and a rival are alike on every cue (:func:`candidate_status`)."""
+
+
+def _alike(a, b) -> bool:
+    """Whether two candidates differ by no more than the spectrum cue can say: both stationary (attribute
+    ``stationary``, True when absent), their leak-likelihood odds within :data:`LR_SPECTRUM_MAX`² of each
+    other (a modulated source, ×:data:`LR_MODULATED`, or one at named equipment or heard in a reference,
+    differs by more), neither labelled equipment.
+
+    Blind, a leak and stationary broadband equipment are alike on every cue the physics gives: a leak's
+    turbulent jet is steady Gaussian noise (Lighthill, Proc. R. Soc. A 211, 1952), and so is the flow and
+    friction noise of a steady machine once its tones and shaft-rate modulation are absent; their spectra
+    differ by the hole's jet-noise peak f ≈ 0.2 U/D (Tam, Golebiowski & Seiner, AIAA 96-1716, 1996), which
+    for choked flow through 0.3–3 mm holes lands anywhere in 20–300 kHz, and by the machine's mounting, neither
+    known. Benchmark ``band`` (docs/benchmarks/locate.md, session 6).
+    """
+    def odds(c):
+        ll = min(max(float(c.leak_likelihood), 1e-9), 1.0 - 1e-9)
+        return ll / (1.0 - ll)
+
+    if a.kind != "leak" or b.kind != "leak" or not getattr(a, "stationary", True) or not getattr(b, "stationary", True):
+        return False
+    r = odds(a) / odds(b)
+    return 1.0 / LR_SPECTRUM_MAX**2 <= r <= LR_SPECTRUM_MAX**2
+
+
 def candidate_status(listed: list, n_sensors: int, at_bound: bool,
                      scale_range: tuple[float, float] | None = None) -> tuple[str, list[str]]:
     """``"found"``, ``"ambiguous"`` or ``"no source"`` for the ranked ``listed`` candidates
@@ -729,6 +758,8 @@ def candidate_status(listed: list, n_sensors: int, at_bound: bool,
         parts.append(f"the likelihood has {1 + len(twins)} peaks of comparable height")
     if rivals:
         parts.append(f"{len(rivals)} other source(s) heard could be the leak")
+        if best.probability < FOUND_PROBABILITY and any(_alike(best, c) for c in rivals):
+            parts.append(ALIKE_ADVICE)
     if best.kind != "leak":
         parts.append("the strongest source sits at known equipment")
     if n_sensors < 5:
