@@ -726,7 +726,7 @@ def _alike(a, b) -> bool:
     known. Benchmark ``band`` (docs/benchmarks/locate.md, session 6).
     """
     def odds(c):
-        ll = min(max(float(c.leak_likelihood), 1e-9), 1.0 - 1e-9)
+        ll = min(max(float(getattr(c, "leak_likelihood", 0.5)), 1e-9), 1.0 - 1e-9)
         return ll / (1.0 - ll)
 
     if a.kind != "leak" or b.kind != "leak" or not getattr(a, "stationary", True) or not getattr(b, "stationary", True):
