@@ -180,18 +180,11 @@ def test_a_real_source_under_a_louder_one_is_not_taken_for_its_leftover():
     peak with the same coherence and the equipment's power: excess 7.8 dB). c3455ae discounted both alike
     and gave the equipment P 0.85; now the two sources are a near coin toss and the leftover stays
     improbable."""
-    from dataclasses import dataclass
+    from dataclasses import make_dataclass
 
-    @dataclass(frozen=True)
-    class C:  # the fields of localize.Candidate that rank_candidates reads
-        position_m: tuple
-        score: float
-        kind: str
-        leak_likelihood: float
-        probability: float
-        source: int
-        layer: int
-        power_db: float
+    # the fields of localize.Candidate that rank_candidates reads (the position only identifies it here)
+    C = make_dataclass("C", ["position_m", "score", "kind", "leak_likelihood", "probability", "source", "layer",
+                             "power_db"], frozen=True)
 
     eq = C((0.9, 0.5), 0.248, "leak", 0.61, 1.0, 0, 0, 3.4)
     leak = C((0.4, 0.6), 0.041, "leak", 0.57, 1.0, 1, 0, -0.6)
