@@ -707,8 +707,9 @@ def rank_candidates(cands: list, layers: dict | None = None) -> tuple[list, list
 
 
 ALIKE_ADVICE = ("nothing measured here tells which of these steady, unmodulated sources is the leak (a leak and "
-                "steady equipment sound alike; the spectrum is a weak cue): record again with the equipment near the candidates switched off, or "
-                "give a reference recording (--reference) or the equipment's positions in the wall file ([[equipment]])")
+                "steady equipment sound alike; the spectrum is a weak cue): record again with the equipment near "
+                "the candidates switched off, or give a reference recording (--reference) or the equipment's "
+                "positions in the wall file ([[equipment]])")
 """Why not "found", when the first candidate and a rival are alike on every cue (:func:`candidate_status`)."""
 
 
@@ -722,14 +723,16 @@ def _alike(a, b) -> bool:
     turbulent jet is steady Gaussian noise (Lighthill, Proc. R. Soc. A 211, 1952), and so is the flow and
     friction noise of a steady machine once its tones and shaft-rate modulation are absent; their spectra
     differ by the hole's jet-noise peak f ≈ 0.2 U/D (Tam, Golebiowski & Seiner, AIAA 96-1716, 1996), which
-    for choked flow through 0.3–3 mm holes lands anywhere in 20–300 kHz, and by the machine's mounting, neither
-    known. Benchmark ``band`` (docs/benchmarks/locate.md, session 6).
+    for choked flow (U ≈ 310–500 m/s) through 0.3–3 mm holes lands anywhere in ~20–330 kHz, and by the
+    machine's mounting, neither known. Benchmark ``band`` (docs/benchmarks/locate.md, session 6).
     """
     def odds(c):
         ll = min(max(float(getattr(c, "leak_likelihood", 0.5)), 1e-9), 1.0 - 1e-9)
         return ll / (1.0 - ll)
 
-    if a.kind != "leak" or b.kind != "leak" or not getattr(a, "stationary", True) or not getattr(b, "stationary", True):
+    if a.kind != "leak" or b.kind != "leak":
+        return False
+    if not (getattr(a, "stationary", True) and getattr(b, "stationary", True)):
         return False
     r = odds(a) / odds(b)
     return 1.0 / LR_SPECTRUM_MAX**2 <= r <= LR_SPECTRUM_MAX**2
