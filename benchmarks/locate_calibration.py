@@ -156,6 +156,7 @@ class _Cand:
     source: int
     layer: int
     uncertainty_radius_m: float
+    power_db: float = float("nan")
 
 
 def _info(d: dict) -> srcs.SourceInfo:
@@ -167,7 +168,8 @@ def _cands(row: dict, ll_fn) -> list[_Cand]:
            for s in row["sources"]]
     return [_Cand(tuple(c["x"]), c["score"], "equipment" if (row["sources"][c["source"]]["near"] >= 0.5
                                                               or row["sources"][c["source"]]["in_ref"]) else "leak",
-                  lls[c["source"]], c["share"], c["source"], c["layer"], c["r95"]) for c in row["cands"]]
+                  lls[c["source"]], c["share"], c["source"], c["layer"], c["r95"],
+                  row["sources"][c["source"]]["power_db"]) for c in row["cands"]]
 
 
 def rank_before(row: dict, old) -> tuple[list[_Cand], str]:
@@ -258,6 +260,9 @@ FIT_PRIOR = {
     "COMPARABLE_COHERENCE": (math.log(0.3), 0.5, math.log(0.05), 0.0),
     "COHERENCE_POWER": (math.log(2.0), 0.5, math.log(0.5), math.log(4.0)),
     "HIDDEN_LAYER_FACTOR": (math.log(0.5), 1.0, math.log(0.05), 0.0),
+    # session 6: a CLEAN leftover carries the strongest source's power at a fraction of its coherence, so its
+    # power excess is >= 6 dB wherever the discount applies (sources.power_excess_db); bounds 1-12 dB
+    "LEFTOVER_POWER_RATIO": (math.log(4.0), 0.5, math.log(10 ** 0.1), math.log(16.0)),
 }
 
 
