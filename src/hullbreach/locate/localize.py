@@ -257,11 +257,14 @@ def _cross_spectra(rec: Recording, nseg: int, band_hz):
     win = np.hanning(nseg).astype(np.float32)  # single precision: the spectra's errors ~1e-7, far below the noise
     frames = np.lib.stride_tricks.sliding_window_view(x.astype(np.float32), nseg, axis=1)[:, ::hop][:, :nsegs]
     i0, i1 = np.flatnonzero(band)[[0, -1]]
-    X = np.empty((nsegs, N, int(i1 - i0 + 1)), dtype=np.complex64)
+    # (F, N, S), each channel's single-precision spectra written straight in (exact), and the (F, N, N)
+    # products a block of bins at a time: no full-size temporaries (~70 MB each, mapped and cleared anew)
+    Xf = np.empty((int(i1 - i0 + 1), N, nsegs), dtype=np.complex128)
     for i in range(N):
-        X[:, i, :] = sfft.rfft(frames[i] * win, axis=1, workers=-1)[:, i0:i1 + 1]
-    Xf = np.ascontiguousarray(X.transpose(2, 1, 0)).astype(np.complex128)  # (F, N, S)
-    C = Xf @ np.conj(Xf.transpose(0, 2, 1))  # (F, N, N)
+        Xf[:, i, :] = sfft.rfft(frames[i] * win, axis=1, workers=-1)[:, i0:i1 + 1].T
+    C = np.empty((Xf.shape[0], N, N), dtype=np.complex128)
+    for b in range(0, Xf.shape[0], 256):  # (each bin's product is its own BLAS call either way)
+        C[b:b + 256] = Xf[b:b + 256] @ np.conj(Xf[b:b + 256].transpose(0, 2, 1))
     pi, pj = np.triu_indices(N, 1)
     C /= nsegs
     G = C[:, pi, pj].T  # (P, F): E[X_i conj(X_j)]
@@ -491,7 +494,7 @@ def locate(
     sep = max(1, int(round(0.05 / h)))
 
     def magnitude(R):  # |R| in single precision
-        return np.abs(R).astype(np.float32)
+        return srp.magnitude(R)
 
     def envelope(mag):  # |R| max-filtered over the path-difference change within one coarse cell
         return srp.running_max(mag, width)
@@ -670,10 +673,10 @@ def locate(
     if any(src["layer"] == 1 for src in found) and rest_job is not None:  # a hidden source's description reads every bin
         G_layers[1][:, rest] = rest_job.result()
     pool.shutdown(wait=False, cancel_futures=True)
-    # whether each source's power switches over the record (a louder one's switching regressed out)
-    steady = mach.stationarity(np.array([mach.segment_powers(Xseg, k_model * src["scale"], sensors, src["group"][0]["x"])
-                                         for src in found]).reshape(len(found), 8, Xseg.shape[2]))
-    modded = mach.modulated_sources(mods, steady, rec.fs_hz / (2 * nseg))
+    own = mach.sensor_powers(Xseg)  # (the sensors' own powers, common to every source's segment powers)
+
+    def powers(src):  # (pure, like characterize: two sources at a time on two threads)
+        return mach.segment_powers(Xseg, k_model * src["scale"], sensors, src["group"][0]["x"], own_power=own)
 
     def describe(si):  # band and power (sources.characterize: pure, so two at a time on two threads)
         src = found[si]
@@ -682,6 +685,9 @@ def locate(
                                  stationary=bool(steady[si]))
 
     with ThreadPoolExecutor(max_workers=2) as describers:
+        # whether each source's power switches over the record (a louder one's switching regressed out)
+        steady = mach.stationarity(np.array(list(describers.map(powers, found))).reshape(len(found), 8, Xseg.shape[2]))
+        modded = mach.modulated_sources(mods, steady, rec.fs_hz / (2 * nseg))
         infos = list(describers.map(describe, range(len(found))))
     for si, src in enumerate(found):
         modulated = bool(modded[si])
