@@ -315,22 +315,30 @@ def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band
     # candidates enough to drop the leak from one 'band' case of the mismatch sweep: docs/benchmarks/locate.md)
     L = 1 << int(math.ceil(math.log2(max(2 * M, 2 * math.pi / (dk * dd_m)))))
     dd = 2 * math.pi / (L * dk)
-    R = sfft.ifft(Gk, n=L, axis=1, workers=-1)
-    R *= L / np.sum(np.hanning(M + 2)[1:-1])
     n_half = int(math.ceil(dmax / dd)) + 2
     n_half = min(n_half, L // 2 - 1)
     delta = (np.arange(-n_half, n_half + 1)) * dd
-    return _Tables(_centred(R, n_half, np.exp(1j * k_lo * delta)), -n_half * dd, dd, pi, pj, k, np.hanning(M + 2)[1:-1])
+    return _Tables(_centred(Gk, L, L / np.sum(np.hanning(M + 2)[1:-1]), n_half, np.exp(1j * k_lo * delta)),
+                   -n_half * dd, dd, pi, pj, k, np.hanning(M + 2)[1:-1])
 
 
-def _centred(R: np.ndarray, n_half: int, phase: np.ndarray) -> np.ndarray:
-    """Lags −n_half..n_half of the circular correlations R (P, L), times ``phase`` (2 n_half + 1,), as a
-    new row-major table (a fancy index would give a column-major one, and every look-up a copy of it)."""
-    L = R.shape[1]
-    out = np.empty((R.shape[0], 2 * n_half + 1), dtype=R.dtype)
-    np.multiply(R[:, L - n_half:], phase[:n_half], out=out[:, :n_half])
-    np.multiply(R[:, :n_half + 1], phase[n_half:], out=out[:, n_half:])
+def _centred(Gw: np.ndarray, L: int, norm: float, n_half: int, phase: np.ndarray) -> np.ndarray:
+    """Lags −n_half..n_half of the circular correlations R = ``norm`` · ifft(Gw, L) (P, L), times ``phase``
+    (2 n_half + 1,), as a new row-major table (a fancy index would give a column-major one, and every
+    look-up a copy of it). The inverse transforms are made :data:`_TABLE_ROWS` rows at a time: the
+    whole (P, L) one was a ~60 MB temporary per table, mapped and cleared anew by the kernel (pocketfft
+    transforms each row alone: the same bits, tests/locate/test_speed.py)."""
+    out = np.empty((Gw.shape[0], 2 * n_half + 1), dtype=complex)
+    for r0 in range(0, Gw.shape[0], _TABLE_ROWS):
+        R = sfft.ifft(Gw[r0:r0 + _TABLE_ROWS], n=L, axis=1, workers=-1)
+        R *= norm
+        np.multiply(R[:, L - n_half:], phase[:n_half], out=out[r0:r0 + _TABLE_ROWS, :n_half])
+        np.multiply(R[:, :n_half + 1], phase[n_half:], out=out[r0:r0 + _TABLE_ROWS, n_half:])
     return out
+
+
+#: :func:`_centred` transforms this many pairs at a time (16 x 32 768 complex: 8 MB).
+_TABLE_ROWS = 16
 
 
 def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float) -> _Tables:
@@ -339,11 +347,10 @@ def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float) -> _T
     dtau = 0.25 / fs_hz  # 4x upsampled lag grid, as GCC-PHAT implementations interpolate
     L = 1 << int(math.ceil(math.log2(max(2 * len(f), 1.0 / (df * dtau)))))
     dtau = 1.0 / (L * df)
-    R = sfft.ifft(Gw, n=L, axis=1, workers=-1)
-    R *= L / np.sum(np.hanning(len(f) + 2)[1:-1])
     n_half = min(int(math.ceil(dmax / speed_m_s / dtau)) + 2, L // 2 - 1)
     tau = np.arange(-n_half, n_half + 1) * dtau
-    return _Tables(_centred(R, n_half, np.exp(2j * np.pi * f[0] * tau)), -n_half * dtau * speed_m_s,
+    return _Tables(_centred(Gw, L, L / np.sum(np.hanning(len(f) + 2)[1:-1]), n_half, np.exp(2j * np.pi * f[0] * tau)),
+                   -n_half * dtau * speed_m_s,
                    dtau * speed_m_s, pi, pj, 2 * np.pi * f / speed_m_s, np.hanning(len(f) + 2)[1:-1])
 
 
