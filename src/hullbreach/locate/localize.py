@@ -248,14 +248,17 @@ def _segment_length(rec: Recording, wall: Wall, band_hz) -> int:
 def _cross_spectra(rec: Recording, nseg: int, band_hz):
     """Welch cross-spectra (Hann, 50 % overlap) of all sensor pairs in the band: (f, G (P, F), pi, pj,
     segment spectra (F, N, S), cross-spectral matrix (F, N, N))."""
-    x = rec.signals - rec.signals.mean(axis=1, keepdims=True)
-    N, T = x.shape
+    mean = rec.signals.mean(axis=1, keepdims=True)
+    N, T = rec.signals.shape
+    x = np.empty((N, T), dtype=np.float32)  # the centred samples in single precision, a channel at a time
+    for i in range(N):
+        x[i] = rec.signals[i] - mean[i]
     hop = nseg // 2
     nsegs = max(1, 1 + (T - nseg) // hop)
     f = np.fft.rfftfreq(nseg, 1.0 / rec.fs_hz)
     band = (f >= band_hz[0]) & (f <= band_hz[1])
     win = np.hanning(nseg).astype(np.float32)  # single precision: the spectra's errors ~1e-7, far below the noise
-    frames = np.lib.stride_tricks.sliding_window_view(x.astype(np.float32), nseg, axis=1)[:, ::hop][:, :nsegs]
+    frames = np.lib.stride_tricks.sliding_window_view(x, nseg, axis=1)[:, ::hop][:, :nsegs]
     i0, i1 = np.flatnonzero(band)[[0, -1]]
     # (F, N, S), each channel's single-precision spectra written straight in (exact), and the (F, N, N)
     # products a block of bins at a time: no full-size temporaries (~70 MB each, mapped and cleared anew)
@@ -305,8 +308,10 @@ def _k_resampling(f, wall: Wall, fs_hz: float, dmax: float, band_hz):
     return k, dk, i0, np.minimum(i0 + 1, len(f) - 1), pos - i0
 
 
-def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band_hz, dd_m: float = 4e-4) -> _Tables:
-    """Dispersion-compensated pair tables; only the bins of :func:`_k_resampling` of ``G`` are read."""
+def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band_hz, dd_m: float = 4e-4,
+                       magnitude: bool = False) -> _Tables:
+    """Dispersion-compensated pair tables; only the bins of :func:`_k_resampling` of ``G`` are read (with
+    ``magnitude``, the tables' R is their |R| in single precision, :func:`_centred`)."""
     k, dk, i0, i1, w = _k_resampling(f, wall, fs_hz, dmax, band_hz)
     M, k_lo = len(k), k[0]
     Gk = _phat(G[:, i0]) * (1 - w) + _phat(G[:, i1]) * w
@@ -318,22 +323,28 @@ def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band
     n_half = int(math.ceil(dmax / dd)) + 2
     n_half = min(n_half, L // 2 - 1)
     delta = (np.arange(-n_half, n_half + 1)) * dd
-    return _Tables(_centred(Gk, L, L / np.sum(np.hanning(M + 2)[1:-1]), n_half, np.exp(1j * k_lo * delta)),
+    return _Tables(_centred(Gk, L, L / np.sum(np.hanning(M + 2)[1:-1]), n_half, np.exp(1j * k_lo * delta), magnitude),
                    -n_half * dd, dd, pi, pj, k, np.hanning(M + 2)[1:-1])
 
 
-def _centred(Gw: np.ndarray, L: int, norm: float, n_half: int, phase: np.ndarray) -> np.ndarray:
+def _centred(Gw: np.ndarray, L: int, norm: float, n_half: int, phase: np.ndarray, magnitude: bool = False) -> np.ndarray:
     """Lags −n_half..n_half of the circular correlations R = ``norm`` · ifft(Gw, L) (P, L), times ``phase``
     (2 n_half + 1,), as a new row-major table (a fancy index would give a column-major one, and every
     look-up a copy of it). The inverse transforms are made :data:`_TABLE_ROWS` rows at a time: the
     whole (P, L) one was a ~60 MB temporary per table, mapped and cleared anew by the kernel (pocketfft
-    transforms each row alone: the same bits, tests/locate/test_speed.py)."""
-    out = np.empty((Gw.shape[0], 2 * n_half + 1), dtype=complex)
+    transforms each row alone: the same bits, tests/locate/test_speed.py). With ``magnitude``: the
+    table's |·| in single precision (:func:`hullbreach.locate.srp.magnitude` of it, the same bits), for
+    the surrogates, whose phases nothing reads."""
+    out = np.empty((Gw.shape[0], 2 * n_half + 1), dtype=np.float32 if magnitude else complex)
+    block = np.empty((min(_TABLE_ROWS, Gw.shape[0]), 2 * n_half + 1), dtype=complex) if magnitude else None
     for r0 in range(0, Gw.shape[0], _TABLE_ROWS):
         R = sfft.ifft(Gw[r0:r0 + _TABLE_ROWS], n=L, axis=1, workers=-1)
         R *= norm
-        np.multiply(R[:, L - n_half:], phase[:n_half], out=out[r0:r0 + _TABLE_ROWS, :n_half])
-        np.multiply(R[:, :n_half + 1], phase[n_half:], out=out[r0:r0 + _TABLE_ROWS, n_half:])
+        dst = out[r0:r0 + _TABLE_ROWS] if block is None else block[:len(R)]
+        np.multiply(R[:, L - n_half:], phase[:n_half], out=dst[:, :n_half])
+        np.multiply(R[:, :n_half + 1], phase[n_half:], out=dst[:, n_half:])
+        if block is not None:
+            out[r0:r0 + _TABLE_ROWS] = srp.magnitude(dst)
     return out
 
 
@@ -341,7 +352,7 @@ def _centred(Gw: np.ndarray, L: int, norm: float, n_half: int, phase: np.ndarray
 _TABLE_ROWS = 16
 
 
-def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float) -> _Tables:
+def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float, magnitude: bool = False) -> _Tables:
     Gw = _phat(G) * np.hanning(len(f) + 2)[1:-1]
     df = f[1] - f[0]
     dtau = 0.25 / fs_hz  # 4x upsampled lag grid, as GCC-PHAT implementations interpolate
@@ -349,7 +360,8 @@ def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float) -> _T
     dtau = 1.0 / (L * df)
     n_half = min(int(math.ceil(dmax / speed_m_s / dtau)) + 2, L // 2 - 1)
     tau = np.arange(-n_half, n_half + 1) * dtau
-    return _Tables(_centred(Gw, L, L / np.sum(np.hanning(len(f) + 2)[1:-1]), n_half, np.exp(2j * np.pi * f[0] * tau)),
+    return _Tables(_centred(Gw, L, L / np.sum(np.hanning(len(f) + 2)[1:-1]), n_half, np.exp(2j * np.pi * f[0] * tau),
+                           magnitude),
                    -n_half * dtau * speed_m_s,
                    dtau * speed_m_s, pi, pj, 2 * np.pi * f / speed_m_s, np.hanning(len(f) + 2)[1:-1])
 
@@ -443,10 +455,10 @@ def locate(
     speed = float(disp.group(0.5 * (band_hz[0] + band_hz[1]), "A0"))  # the baseline's one speed
     k_model = disp.wavenumber(f, "A0") if method == "dispersive" else 2 * np.pi * f / speed
 
-    def tables(Gx, fx=f, fs=rec.fs_hz):
+    def tables(Gx, fx=f, fs=rec.fs_hz, magnitude=False):  # (magnitude: |R| only, for the surrogates)
         if method == "dispersive":
-            return _tables_dispersive(fx, Gx, pi, pj, wall, fs, dmax, band_hz)
-        return _tables_gcc(fx, Gx, pi, pj, speed, dmax, fs)
+            return _tables_dispersive(fx, Gx, pi, pj, wall, fs, dmax, band_hz, magnitude=magnitude)
+        return _tables_gcc(fx, Gx, pi, pj, speed, dmax, fs, magnitude)
 
     # the frequency bins the pair tables read (the dispersive tables interpolate about a third of them onto
     # their wavenumber grid): the surrogate and the hidden layer need their eigen-decompositions only there
@@ -472,7 +484,7 @@ def locate(
             sur = Recording(rec.fs_hz, sensors, srcs.shifted_surrogate(rec.signals))
             sur_x = _cross_spectra(sur, nseg, band_hz)[4][tbins]
         C_sur = sur_x @ np.conj(sur_x.transpose(0, 2, 1)) / S  # (F', N, N) at the table bins
-        return C_sur, tables(at_bins(C_sur[:, pi, pj].T, tbins)).R
+        return C_sur, tables(at_bins(C_sur[:, pi, pj].T, tbins), magnitude=True).R
 
     with ThreadPoolExecutor(max_workers=1) as pool:  # the surrogate's tables on a second thread meanwhile
         sur_job = pool.submit(surrogate)
@@ -514,7 +526,7 @@ def locate(
         env = envelope(magnitude(R)) if env is None else env
         return srp.lookup(env, tabs.d0, tabs.dd, delta_pts, (scale,))[0][0].reshape(len(gy), len(gx))
 
-    threshold = srcs.null_threshold(coarse(R_sur))
+    threshold = srcs.null_threshold(coarse(None, env=envelope(R_sur)))  # (R_sur is |R| already)
 
     rng = np.random.default_rng(seed)
     boot = rng.multinomial(N, np.full(N, 1.0 / N), size=n_bootstrap).astype(float)  # (B, N)
@@ -635,7 +647,7 @@ def locate(
         # a source hidden under a louder one: per frequency, the cross-spectral matrix without its dominant
         # eigen-component (model-free: whatever the propagation, the loud source's transfer vector goes)
         G2 = at_bins(_without_dominant(C_data[tbins], pi, pj), tbins)  # the rest only if a hidden source is found
-        return G2, tables(G2).R, tables(at_bins(_without_dominant(C_sur, pi, pj), tbins)).R
+        return G2, tables(G2).R, tables(at_bins(_without_dominant(C_sur, pi, pj), tbins), magnitude=True).R
 
     rest = np.setdiff1d(np.arange(len(f)), tbins)  # the bins the tables do not read
 
@@ -652,7 +664,7 @@ def locate(
         G2, R2, R2_sur = layer2
         # margin 2 (not 1.25): with S Welch segments the loud source leaves ~1/sqrt(S) of itself in this
         # layer, structured like its lobes, which the surrogate does not have
-        thr2 = srcs.null_threshold(coarse(R2_sur, s_wall), margin=2.0)
+        thr2 = srcs.null_threshold(coarse(None, s_wall, envelope(R2_sur)), margin=2.0)
         G_layers.append(G2)
         clean(R2, thr2, 1, max_sources)
     drop = srcs.source_copies(found)  # CLEAN residues and hidden-layer copies of sources already found
