@@ -656,6 +656,7 @@ def locate(
     # description reads (left unused, and the thread let go, when CLEAN finds no hidden source)
     pool = ThreadPoolExecutor(max_workers=1)
     pending = pool.submit(hidden_layer) if N >= 4 else None
+    own_job = pool.submit(mach.sensor_powers, Xseg)  # (the sensors' own powers, for every source's segment powers)
     rest_job = pool.submit(_without_dominant, C_data[rest], pi, pj) if N >= 4 and len(rest) else None
     clean(tabs.R.copy(), threshold, 0, max_sources + len(eq))
     layer2 = pending.result() if pending is not None else None
@@ -691,8 +692,8 @@ def locate(
     cands: list[Candidate] = []
     if any(src["layer"] == 1 for src in found) and rest_job is not None:  # a hidden source's description reads every bin
         G_layers[1][:, rest] = rest_job.result()
+    own = own_job.result()
     pool.shutdown(wait=False, cancel_futures=True)
-    own = mach.sensor_powers(Xseg)  # (the sensors' own powers, common to every source's segment powers)
 
     def powers(src):  # (pure, like characterize: two sources at a time on two threads)
         return mach.segment_powers(Xseg, k_model * src["scale"], sensors, src["group"][0]["x"], own_power=own)

@@ -35,8 +35,12 @@ STATIONARITY_DEPTH = 0.3
 
 def sensor_powers(Xseg: np.ndarray) -> np.ndarray:
     """Σ_i |X_i|² (F, S) of the segment spectra ``Xseg`` (F, N, S): the part of :func:`segment_powers`
-    common to every source (computed once per recording and passed as its ``own_power``)."""
-    return np.sum(np.abs(Xseg) ** 2, axis=1)
+    common to every source (computed once per recording and passed as its ``own_power``), 256 bins at a
+    time (the same sums: each bin's is its own; no two (F, N, S) temporaries of ~35 MB)."""
+    out = np.empty((Xseg.shape[0], Xseg.shape[2]), dtype=Xseg.real.dtype)
+    for b in range(0, Xseg.shape[0], 256):
+        out[b:b + 256] = np.sum(np.abs(Xseg[b:b + 256]) ** 2, axis=1)
+    return out
 
 
 def segment_powers(Xseg: np.ndarray, k: np.ndarray, sensors: np.ndarray, x, n_blocks: int = 8,
