@@ -284,8 +284,8 @@ def _without_dominant(C: np.ndarray, pi, pj) -> np.ndarray:
     # source's residue where its eigenvalue gap is small)
     lam_all, V = np.linalg.eigh(C)
     v, lam = V[:, :, -1], lam_all[:, -1]
-    C2 = C - lam[:, None, None] * v[:, :, None] * np.conj(v[:, None, :])
-    return C2[:, pi, pj].T
+    # only the pairs' entries (i < j), each by the same operations as the whole matrix's
+    return (C[:, pi, pj] - lam[:, None] * v[:, pi] * np.conj(v[:, pj])).T
 
 
 def _phat(G: np.ndarray) -> np.ndarray:
@@ -478,12 +478,16 @@ def locate(
         by construction), for the detection threshold."""
         S = Xseg.shape[2]
         if S >= 2 * N:  # enough Welch segments: roll channel i by i·S/N (≥ 2) segments, no new FFT
-            xb = Xseg[tbins]
-            sur_x = np.stack([np.roll(xb[:, i, :], (i * S) // N, axis=1) for i in range(N)], axis=1)
+            sur_x = np.empty((len(tbins), N, S), dtype=Xseg.dtype)
+            for i in range(N):  # (a channel at a time: no whole copy of the table bins' spectra first)
+                sur_x[:, i, :] = np.roll(Xseg[tbins, i, :], (i * S) // N, axis=1)
         else:  # shift the samples instead
             sur = Recording(rec.fs_hz, sensors, srcs.shifted_surrogate(rec.signals))
             sur_x = _cross_spectra(sur, nseg, band_hz)[4][tbins]
-        C_sur = sur_x @ np.conj(sur_x.transpose(0, 2, 1)) / S  # (F', N, N) at the table bins
+        C_sur = np.empty((len(tbins), N, N), dtype=complex)  # (F', N, N) at the table bins
+        for b in range(0, len(tbins), 256):  # (each bin's product is its own BLAS call either way)
+            C_sur[b:b + 256] = sur_x[b:b + 256] @ np.conj(sur_x[b:b + 256].transpose(0, 2, 1))
+        C_sur /= S
         return C_sur, tables(at_bins(C_sur[:, pi, pj].T, tbins), magnitude=True).R
 
     with ThreadPoolExecutor(max_workers=1) as pool:  # the surrogate's tables on a second thread meanwhile
