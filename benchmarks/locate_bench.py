@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import sys
 import time
 import zlib
@@ -134,18 +135,26 @@ def timing(n_runs: int = 10, baselines=("a8bc68b",)) -> dict:
     answers = {k: _answer(fn()) for k, fn in fns.items()}  # (also warms the dispersion cache and the compiled loops)
     ts = {k: [] for k in fns}
     cpu = {k: [] for k in fns}
+    sys_s = {k: [] for k in fns}  # kernel CPU (mostly clearing freshly mapped pages) and minor page faults
+    faults = {k: [] for k in fns}
     for _ in range(n_runs):
         for k, fn in fns.items():
+            r0 = resource.getrusage(resource.RUSAGE_SELF)
             t0, c0 = time.perf_counter(), time.process_time()
             fn()
             ts[k].append(time.perf_counter() - t0)
             cpu[k].append(time.process_time() - c0)
+            r1 = resource.getrusage(resource.RUSAGE_SELF)
+            sys_s[k].append(r1.ru_stime - r0.ru_stime)
+            faults[k].append(r1.ru_minflt - r0.ru_minflt)
     up = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     res = {k: {"median_s": float(np.median(ts[k])), "max_s": float(np.max(ts[k])), "min_s": float(np.min(ts[k])),
-               "cpu_median_s": float(np.median(cpu[k])), "load": os.getloadavg()[0]} for k in fns}
+               "cpu_median_s": float(np.median(cpu[k])), "sys_median_s": float(np.median(sys_s[k])),
+               "minor_faults_median": float(np.median(faults[k])), "load": os.getloadavg()[0]} for k in fns}
     for k in fns:
         print(f"timing {k}: wall median {res[k]['median_s']:.2f} s (min {res[k]['min_s']:.2f}, max {res[k]['max_s']:.2f}), "
-              f"CPU median {res[k]['cpu_median_s']:.2f} s")
+              f"CPU median {res[k]['cpu_median_s']:.2f} s (of which kernel {res[k]['sys_median_s']:.2f} s; "
+              f"{res[k]['minor_faults_median']:.0f} minor page faults)")
     for c in baselines:
         res[c]["ratio_wall"] = res[c]["median_s"] / res["dispersive"]["median_s"]
         res[c]["ratio_cpu"] = res[c]["cpu_median_s"] / res["dispersive"]["cpu_median_s"]

@@ -10,14 +10,18 @@ No timing here (speed is measured in ``benchmarks/locate_bench.py --cases timing
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.fft as sfft
 
 from hullbreach.locate import localize, srp
+from hullbreach.locate import machinery as mach
+from hullbreach.locate import sources as srcs
 from hullbreach.locate._srp_jit import _pairwise_sum
 from hullbreach.locate.lamb import material
 from hullbreach.locate.signals import Recording
@@ -151,10 +155,9 @@ def test_hidden_layer_on_a_subset_of_bins_is_the_full_one():
     assert np.allclose(localize._without_dominant(C, pi, pj), plain, rtol=0, atol=1e-12)
 
 
-def test_fast_localization_equals_the_plain_one(monkeypatch):
-    """A recording of the independent generator (wall 10 % thin, a 50–250 kHz source 8 dB louder than the
-    leak, so CLEAN and the hidden layer both run): the same status, positions (< 0.1 mm), radii and
-    candidates with the plain NumPy look-up as with the compiled one."""
+def pinned_case() -> tuple[Wall, Recording]:
+    """A recording of the independent generator: wall 10 % thin, a 50–250 kHz source 8 dB louder than the
+    leak, so CLEAN and the hidden layer both run (16 sensors, 50 ms)."""
     d = gen.DECLARED
     wall = Wall(d["thickness_m"], d["width_m"], d["height_m"], material("al-2219"),
                 (Stiffener("x", d["stiffener_y_m"], 0.6, "frame"),))
@@ -163,7 +166,68 @@ def test_fast_localization_equals_the_plain_one(monkeypatch):
     sensors = gen.perimeter(16, d["width_m"], d["height_m"])
     syn = gen.simulate(plate, sensors, [gen.NoiseSource((0.35, 0.72)), gen.NoiseSource((0.85, 0.25), 8.0, "band")],
                        duration_s=0.05, snr_db=-3.0, errors=gen.SensorErrors(2e-3, 2.0, 1e-6), seed=5)
-    rec = Recording(syn.fs_hz, syn.declared_sensors_m, syn.signals)
+    return wall, Recording(syn.fs_hz, syn.declared_sensors_m, syn.signals)
+
+
+def pinned_answer(res) -> dict:
+    """Everything a localization says (its JSON but the run time, and the coarse map's sum, maximum and
+    its place)."""
+    j = res.to_json()
+    j.pop("elapsed_s")
+    img = np.asarray(res.image)
+    j.update(image_sum=float(img.sum()), image_max=float(img.max()), image_argmax=int(img.argmax()))
+    return j
+
+
+#: The localizer's answer on :func:`pinned_case` (made with c3455ae, before session 6's speed work;
+#: tests/data/locate/README.md).
+PINNED = Path(__file__).parents[1] / "data" / "locate" / "pinned_locate.json"
+
+
+def _same(a, b, path="") -> list[str]:
+    """Where two answers differ beyond floating-point level (numbers: relative 1e-9; the rest: exactly)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return [f"{path}: keys {sorted(a)} != {sorted(b)}"]
+        return [d for k in a for d in _same(a[k], b[k], f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{path}: {len(a)} != {len(b)} items"]
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in _same(x, y, f"{path}[{i}]")]
+    if isinstance(a, float) and isinstance(b, (int, float)) and not isinstance(b, bool):
+        return [] if math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) else [f"{path}: {a!r} != {b!r}"]
+    return [] if a == b else [f"{path}: {a!r} != {b!r}"]
+
+
+def test_speed_work_changes_no_answer():
+    """The speed work of session 6 (tables made a block of pairs at a time, surrogate tables as |R| only,
+    shared sensor powers, ...) changes no answer: the whole JSON answer on :func:`pinned_case` is
+    c3455ae's (tests/data/locate/README.md says how the file was made). A change of answers on purpose
+    rewrites the file (python tests/data/locate/make_pinned_locate.py) and says so in its commit."""
+    wall, rec = pinned_case()
+    got = pinned_answer(localize.locate(wall, rec))
+    want = json.loads(PINNED.read_text())
+    assert got["status"] == want["status"] and len(got["candidates"]) == len(want["candidates"]) >= 2
+    assert _same(got, want) == []
+
+
+def test_pinned_comparison_sees_a_changed_answer():
+    """The comparison of :func:`test_speed_work_changes_no_answer` fails on a radius moved by 0.1 µm or a
+    reordered reason."""
+    want = json.loads(PINNED.read_text())
+    moved = json.loads(PINNED.read_text())
+    moved["candidates"][0]["uncertainty_radius_m"] += 1e-7
+    assert _same(moved, want)
+    moved = json.loads(PINNED.read_text())
+    moved["candidates"][0]["reasons"] = moved["candidates"][0]["reasons"][::-1]
+    assert _same(moved, want)
+    assert _same(json.loads(PINNED.read_text()), want) == []
+
+
+def test_fast_localization_equals_the_plain_one(monkeypatch):
+    """On :func:`pinned_case`: the same status, positions (< 0.1 mm), radii and candidates with the plain
+    NumPy look-up as with the compiled one."""
+    wall, rec = pinned_case()
     fast = localize.locate(wall, rec)
     monkeypatch.setattr(srp, "lookup", plain_lookup)
     plain = localize.locate(wall, rec)
@@ -174,3 +238,52 @@ def test_fast_localization_equals_the_plain_one(monkeypatch):
         assert a.uncertainty_radius_m == pytest.approx(b.uncertainty_radius_m, abs=1e-4)
         assert a.probability == pytest.approx(b.probability, abs=1e-3) and a.kind == b.kind
     assert fast.speed_scale == plain.speed_scale
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (120, 9001), (1, 40000)])
+def test_magnitude_is_numpys(shape):
+    """srp.magnitude (a few rows at a time through a small buffer; rows on two threads from
+    ``srp.SPLIT_LOOKUPS`` values on) gives np.abs(R).astype(np.float32)'s bits, tiny and huge values too."""
+    rng = np.random.default_rng(shape[1])
+    R = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) * 10.0 ** rng.integers(-40, 30, shape)
+    assert np.array_equal(srp.magnitude(R), np.abs(R).astype(np.float32))
+
+
+@pytest.mark.parametrize("magnitude", [False, True])
+def test_tables_a_block_of_pairs_at_a_time_are_the_whole_transform(magnitude):
+    """localize._centred transforms 16 pairs at a time: the same table as one inverse FFT of all pairs
+    (and, for the surrogates, the same |R| as srp.magnitude of it)."""
+    rng = np.random.default_rng(7)
+    P, M, L, n_half = 37, 300, 4096, 1500
+    Gw = rng.standard_normal((P, M)) + 1j * rng.standard_normal((P, M))
+    phase = np.exp(1j * rng.uniform(0, 6, 2 * n_half + 1))
+    R = sfft.ifft(Gw, n=L, axis=1)
+    R *= 1.7
+    whole = np.concatenate([R[:, L - n_half:] * phase[:n_half], R[:, :n_half + 1] * phase[n_half:]], axis=1)
+    got = localize._centred(Gw, L, 1.7, n_half, phase, magnitude)
+    assert np.array_equal(got, np.abs(whole).astype(np.float32) if magnitude else whole)
+
+
+def test_kernel_table_in_row_blocks_is_one_product():
+    """sources.kernel_table makes its phase matrix 256 rows at a time: the kernel of one matrix product."""
+    k = 800.0 + 0.755 * np.arange(763)
+    w = np.hanning(765)[1:-1]
+    u0, du, K = srcs.kernel_table(k, w, 2.3e-4, 0.05)
+    n = (len(K) - 1) // 2
+    u = np.arange(-n, n + 1) * du
+    assert u[0] == u0 and len(K) > 2 * srcs._KERNEL_ROWS
+    assert np.array_equal(K, (np.exp(1j * np.outer(u, k)) @ w) / np.sum(w))
+
+
+def test_shared_sensor_powers_change_no_segment_power():
+    """machinery.segment_powers with the sensors' own powers made once (machinery.sensor_powers, 256 bins
+    at a time) gives the bits it gives computing them itself."""
+    rng = np.random.default_rng(11)
+    F, N, S = 700, 8, 13
+    X = rng.standard_normal((F, N, S)) + 1j * rng.standard_normal((F, N, S))
+    own = mach.sensor_powers(X)
+    assert np.array_equal(own, np.sum(np.abs(X) ** 2, axis=1))
+    sensors = rng.uniform(0, 1, (N, 2))
+    k = np.linspace(100, 900, F)
+    for x in ([0.3, 0.4], [0.9, 0.1]):
+        assert np.array_equal(mach.segment_powers(X, k, sensors, x, own_power=own), mach.segment_powers(X, k, sensors, x))

@@ -248,20 +248,26 @@ def _segment_length(rec: Recording, wall: Wall, band_hz) -> int:
 def _cross_spectra(rec: Recording, nseg: int, band_hz):
     """Welch cross-spectra (Hann, 50 % overlap) of all sensor pairs in the band: (f, G (P, F), pi, pj,
     segment spectra (F, N, S), cross-spectral matrix (F, N, N))."""
-    x = rec.signals - rec.signals.mean(axis=1, keepdims=True)
-    N, T = x.shape
+    mean = rec.signals.mean(axis=1, keepdims=True)
+    N, T = rec.signals.shape
+    x = np.empty((N, T), dtype=np.float32)  # the centred samples in single precision, a channel at a time
+    for i in range(N):
+        x[i] = rec.signals[i] - mean[i]
     hop = nseg // 2
     nsegs = max(1, 1 + (T - nseg) // hop)
     f = np.fft.rfftfreq(nseg, 1.0 / rec.fs_hz)
     band = (f >= band_hz[0]) & (f <= band_hz[1])
     win = np.hanning(nseg).astype(np.float32)  # single precision: the spectra's errors ~1e-7, far below the noise
-    frames = np.lib.stride_tricks.sliding_window_view(x.astype(np.float32), nseg, axis=1)[:, ::hop][:, :nsegs]
+    frames = np.lib.stride_tricks.sliding_window_view(x, nseg, axis=1)[:, ::hop][:, :nsegs]
     i0, i1 = np.flatnonzero(band)[[0, -1]]
-    X = np.empty((nsegs, N, int(i1 - i0 + 1)), dtype=np.complex64)
+    # (F, N, S), each channel's single-precision spectra written straight in (exact), and the (F, N, N)
+    # products a block of bins at a time: no full-size temporaries (~70 MB each, mapped and cleared anew)
+    Xf = np.empty((int(i1 - i0 + 1), N, nsegs), dtype=np.complex128)
     for i in range(N):
-        X[:, i, :] = sfft.rfft(frames[i] * win, axis=1, workers=-1)[:, i0:i1 + 1]
-    Xf = np.ascontiguousarray(X.transpose(2, 1, 0)).astype(np.complex128)  # (F, N, S)
-    C = Xf @ np.conj(Xf.transpose(0, 2, 1))  # (F, N, N)
+        Xf[:, i, :] = sfft.rfft(frames[i] * win, axis=1, workers=-1)[:, i0:i1 + 1].T
+    C = np.empty((Xf.shape[0], N, N), dtype=np.complex128)
+    for b in range(0, Xf.shape[0], 256):  # (each bin's product is its own BLAS call either way)
+        C[b:b + 256] = Xf[b:b + 256] @ np.conj(Xf[b:b + 256].transpose(0, 2, 1))
     pi, pj = np.triu_indices(N, 1)
     C /= nsegs
     G = C[:, pi, pj].T  # (P, F): E[X_i conj(X_j)]
@@ -278,8 +284,8 @@ def _without_dominant(C: np.ndarray, pi, pj) -> np.ndarray:
     # source's residue where its eigenvalue gap is small)
     lam_all, V = np.linalg.eigh(C)
     v, lam = V[:, :, -1], lam_all[:, -1]
-    C2 = C - lam[:, None, None] * v[:, :, None] * np.conj(v[:, None, :])
-    return C2[:, pi, pj].T
+    # only the pairs' entries (i < j), each by the same operations as the whole matrix's
+    return (C[:, pi, pj] - lam[:, None] * v[:, pi] * np.conj(v[:, pj])).T
 
 
 def _phat(G: np.ndarray) -> np.ndarray:
@@ -302,8 +308,10 @@ def _k_resampling(f, wall: Wall, fs_hz: float, dmax: float, band_hz):
     return k, dk, i0, np.minimum(i0 + 1, len(f) - 1), pos - i0
 
 
-def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band_hz, dd_m: float = 4e-4) -> _Tables:
-    """Dispersion-compensated pair tables; only the bins of :func:`_k_resampling` of ``G`` are read."""
+def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band_hz, dd_m: float = 4e-4,
+                       magnitude: bool = False) -> _Tables:
+    """Dispersion-compensated pair tables; only the bins of :func:`_k_resampling` of ``G`` are read (with
+    ``magnitude``, the tables' R is their |R| in single precision, :func:`_centred`)."""
     k, dk, i0, i1, w = _k_resampling(f, wall, fs_hz, dmax, band_hz)
     M, k_lo = len(k), k[0]
     Gk = _phat(G[:, i0]) * (1 - w) + _phat(G[:, i1]) * w
@@ -312,35 +320,49 @@ def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band
     # candidates enough to drop the leak from one 'band' case of the mismatch sweep: docs/benchmarks/locate.md)
     L = 1 << int(math.ceil(math.log2(max(2 * M, 2 * math.pi / (dk * dd_m)))))
     dd = 2 * math.pi / (L * dk)
-    R = sfft.ifft(Gk, n=L, axis=1, workers=-1)
-    R *= L / np.sum(np.hanning(M + 2)[1:-1])
     n_half = int(math.ceil(dmax / dd)) + 2
     n_half = min(n_half, L // 2 - 1)
     delta = (np.arange(-n_half, n_half + 1)) * dd
-    return _Tables(_centred(R, n_half, np.exp(1j * k_lo * delta)), -n_half * dd, dd, pi, pj, k, np.hanning(M + 2)[1:-1])
+    return _Tables(_centred(Gk, L, L / np.sum(np.hanning(M + 2)[1:-1]), n_half, np.exp(1j * k_lo * delta), magnitude),
+                   -n_half * dd, dd, pi, pj, k, np.hanning(M + 2)[1:-1])
 
 
-def _centred(R: np.ndarray, n_half: int, phase: np.ndarray) -> np.ndarray:
-    """Lags −n_half..n_half of the circular correlations R (P, L), times ``phase`` (2 n_half + 1,), as a
-    new row-major table (a fancy index would give a column-major one, and every look-up a copy of it)."""
-    L = R.shape[1]
-    out = np.empty((R.shape[0], 2 * n_half + 1), dtype=R.dtype)
-    np.multiply(R[:, L - n_half:], phase[:n_half], out=out[:, :n_half])
-    np.multiply(R[:, :n_half + 1], phase[n_half:], out=out[:, n_half:])
+def _centred(Gw: np.ndarray, L: int, norm: float, n_half: int, phase: np.ndarray, magnitude: bool = False) -> np.ndarray:
+    """Lags −n_half..n_half of the circular correlations R = ``norm`` · ifft(Gw, L) (P, L), times ``phase``
+    (2 n_half + 1,), as a new row-major table (a fancy index would give a column-major one, and every
+    look-up a copy of it). The inverse transforms are made :data:`_TABLE_ROWS` rows at a time: the
+    whole (P, L) one was a ~60 MB temporary per table, mapped and cleared anew by the kernel (pocketfft
+    transforms each row alone: the same bits, tests/locate/test_speed.py). With ``magnitude``: the
+    table's |·| in single precision (:func:`hullbreach.locate.srp.magnitude` of it, the same bits), for
+    the surrogates, whose phases nothing reads."""
+    out = np.empty((Gw.shape[0], 2 * n_half + 1), dtype=np.float32 if magnitude else complex)
+    block = np.empty((min(_TABLE_ROWS, Gw.shape[0]), 2 * n_half + 1), dtype=complex) if magnitude else None
+    for r0 in range(0, Gw.shape[0], _TABLE_ROWS):
+        R = sfft.ifft(Gw[r0:r0 + _TABLE_ROWS], n=L, axis=1, workers=-1)
+        R *= norm
+        dst = out[r0:r0 + _TABLE_ROWS] if block is None else block[:len(R)]
+        np.multiply(R[:, L - n_half:], phase[:n_half], out=dst[:, :n_half])
+        np.multiply(R[:, :n_half + 1], phase[n_half:], out=dst[:, n_half:])
+        if block is not None:
+            out[r0:r0 + _TABLE_ROWS] = srp.magnitude(dst)
     return out
 
 
-def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float) -> _Tables:
+#: :func:`_centred` transforms this many pairs at a time (16 x 32 768 complex: 8 MB).
+_TABLE_ROWS = 16
+
+
+def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float, magnitude: bool = False) -> _Tables:
     Gw = _phat(G) * np.hanning(len(f) + 2)[1:-1]
     df = f[1] - f[0]
     dtau = 0.25 / fs_hz  # 4x upsampled lag grid, as GCC-PHAT implementations interpolate
     L = 1 << int(math.ceil(math.log2(max(2 * len(f), 1.0 / (df * dtau)))))
     dtau = 1.0 / (L * df)
-    R = sfft.ifft(Gw, n=L, axis=1, workers=-1)
-    R *= L / np.sum(np.hanning(len(f) + 2)[1:-1])
     n_half = min(int(math.ceil(dmax / speed_m_s / dtau)) + 2, L // 2 - 1)
     tau = np.arange(-n_half, n_half + 1) * dtau
-    return _Tables(_centred(R, n_half, np.exp(2j * np.pi * f[0] * tau)), -n_half * dtau * speed_m_s,
+    return _Tables(_centred(Gw, L, L / np.sum(np.hanning(len(f) + 2)[1:-1]), n_half, np.exp(2j * np.pi * f[0] * tau),
+                           magnitude),
+                   -n_half * dtau * speed_m_s,
                    dtau * speed_m_s, pi, pj, 2 * np.pi * f / speed_m_s, np.hanning(len(f) + 2)[1:-1])
 
 
@@ -433,10 +455,10 @@ def locate(
     speed = float(disp.group(0.5 * (band_hz[0] + band_hz[1]), "A0"))  # the baseline's one speed
     k_model = disp.wavenumber(f, "A0") if method == "dispersive" else 2 * np.pi * f / speed
 
-    def tables(Gx, fx=f, fs=rec.fs_hz):
+    def tables(Gx, fx=f, fs=rec.fs_hz, magnitude=False):  # (magnitude: |R| only, for the surrogates)
         if method == "dispersive":
-            return _tables_dispersive(fx, Gx, pi, pj, wall, fs, dmax, band_hz)
-        return _tables_gcc(fx, Gx, pi, pj, speed, dmax, fs)
+            return _tables_dispersive(fx, Gx, pi, pj, wall, fs, dmax, band_hz, magnitude=magnitude)
+        return _tables_gcc(fx, Gx, pi, pj, speed, dmax, fs, magnitude)
 
     # the frequency bins the pair tables read (the dispersive tables interpolate about a third of them onto
     # their wavenumber grid): the surrogate and the hidden layer need their eigen-decompositions only there
@@ -456,13 +478,17 @@ def locate(
         by construction), for the detection threshold."""
         S = Xseg.shape[2]
         if S >= 2 * N:  # enough Welch segments: roll channel i by i·S/N (≥ 2) segments, no new FFT
-            xb = Xseg[tbins]
-            sur_x = np.stack([np.roll(xb[:, i, :], (i * S) // N, axis=1) for i in range(N)], axis=1)
+            sur_x = np.empty((len(tbins), N, S), dtype=Xseg.dtype)
+            for i in range(N):  # (a channel at a time: no whole copy of the table bins' spectra first)
+                sur_x[:, i, :] = np.roll(Xseg[tbins, i, :], (i * S) // N, axis=1)
         else:  # shift the samples instead
             sur = Recording(rec.fs_hz, sensors, srcs.shifted_surrogate(rec.signals))
             sur_x = _cross_spectra(sur, nseg, band_hz)[4][tbins]
-        C_sur = sur_x @ np.conj(sur_x.transpose(0, 2, 1)) / S  # (F', N, N) at the table bins
-        return C_sur, tables(at_bins(C_sur[:, pi, pj].T, tbins)).R
+        C_sur = np.empty((len(tbins), N, N), dtype=complex)  # (F', N, N) at the table bins
+        for b in range(0, len(tbins), 256):  # (each bin's product is its own BLAS call either way)
+            C_sur[b:b + 256] = sur_x[b:b + 256] @ np.conj(sur_x[b:b + 256].transpose(0, 2, 1))
+        C_sur /= S
+        return C_sur, tables(at_bins(C_sur[:, pi, pj].T, tbins), magnitude=True).R
 
     with ThreadPoolExecutor(max_workers=1) as pool:  # the surrogate's tables on a second thread meanwhile
         sur_job = pool.submit(surrogate)
@@ -491,7 +517,7 @@ def locate(
     sep = max(1, int(round(0.05 / h)))
 
     def magnitude(R):  # |R| in single precision
-        return np.abs(R).astype(np.float32)
+        return srp.magnitude(R)
 
     def envelope(mag):  # |R| max-filtered over the path-difference change within one coarse cell
         return srp.running_max(mag, width)
@@ -504,7 +530,7 @@ def locate(
         env = envelope(magnitude(R)) if env is None else env
         return srp.lookup(env, tabs.d0, tabs.dd, delta_pts, (scale,))[0][0].reshape(len(gy), len(gx))
 
-    threshold = srcs.null_threshold(coarse(R_sur))
+    threshold = srcs.null_threshold(coarse(None, env=envelope(R_sur)))  # (R_sur is |R| already)
 
     rng = np.random.default_rng(seed)
     boot = rng.multinomial(N, np.full(N, 1.0 / N), size=n_bootstrap).astype(float)  # (B, N)
@@ -625,7 +651,7 @@ def locate(
         # a source hidden under a louder one: per frequency, the cross-spectral matrix without its dominant
         # eigen-component (model-free: whatever the propagation, the loud source's transfer vector goes)
         G2 = at_bins(_without_dominant(C_data[tbins], pi, pj), tbins)  # the rest only if a hidden source is found
-        return G2, tables(G2).R, tables(at_bins(_without_dominant(C_sur, pi, pj), tbins)).R
+        return G2, tables(G2).R, tables(at_bins(_without_dominant(C_sur, pi, pj), tbins), magnitude=True).R
 
     rest = np.setdiff1d(np.arange(len(f)), tbins)  # the bins the tables do not read
 
@@ -634,6 +660,7 @@ def locate(
     # description reads (left unused, and the thread let go, when CLEAN finds no hidden source)
     pool = ThreadPoolExecutor(max_workers=1)
     pending = pool.submit(hidden_layer) if N >= 4 else None
+    own_job = pool.submit(mach.sensor_powers, Xseg)  # (the sensors' own powers, for every source's segment powers)
     rest_job = pool.submit(_without_dominant, C_data[rest], pi, pj) if N >= 4 and len(rest) else None
     clean(tabs.R.copy(), threshold, 0, max_sources + len(eq))
     layer2 = pending.result() if pending is not None else None
@@ -642,7 +669,7 @@ def locate(
         G2, R2, R2_sur = layer2
         # margin 2 (not 1.25): with S Welch segments the loud source leaves ~1/sqrt(S) of itself in this
         # layer, structured like its lobes, which the surrogate does not have
-        thr2 = srcs.null_threshold(coarse(R2_sur, s_wall), margin=2.0)
+        thr2 = srcs.null_threshold(coarse(None, s_wall, envelope(R2_sur)), margin=2.0)
         G_layers.append(G2)
         clean(R2, thr2, 1, max_sources)
     drop = srcs.source_copies(found)  # CLEAN residues and hidden-layer copies of sources already found
@@ -669,11 +696,11 @@ def locate(
     cands: list[Candidate] = []
     if any(src["layer"] == 1 for src in found) and rest_job is not None:  # a hidden source's description reads every bin
         G_layers[1][:, rest] = rest_job.result()
+    own = own_job.result()
     pool.shutdown(wait=False, cancel_futures=True)
-    # whether each source's power switches over the record (a louder one's switching regressed out)
-    steady = mach.stationarity(np.array([mach.segment_powers(Xseg, k_model * src["scale"], sensors, src["group"][0]["x"])
-                                         for src in found]).reshape(len(found), 8, Xseg.shape[2]))
-    modded = mach.modulated_sources(mods, steady, rec.fs_hz / (2 * nseg))
+
+    def powers(src):  # (pure, like characterize: two sources at a time on two threads)
+        return mach.segment_powers(Xseg, k_model * src["scale"], sensors, src["group"][0]["x"], own_power=own)
 
     def describe(si):  # band and power (sources.characterize: pure, so two at a time on two threads)
         src = found[si]
@@ -682,6 +709,9 @@ def locate(
                                  stationary=bool(steady[si]))
 
     with ThreadPoolExecutor(max_workers=2) as describers:
+        # whether each source's power switches over the record (a louder one's switching regressed out)
+        steady = mach.stationarity(np.array(list(describers.map(powers, found))).reshape(len(found), 8, Xseg.shape[2]))
+        modded = mach.modulated_sources(mods, steady, rec.fs_hz / (2 * nseg))
         infos = list(describers.map(describe, range(len(found))))
     for si, src in enumerate(found):
         modulated = bool(modded[si])

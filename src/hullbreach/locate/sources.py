@@ -80,12 +80,24 @@ def null_threshold(null_map: np.ndarray, margin: float = 1.25) -> float:
 
 
 def kernel_table(k: np.ndarray, w: np.ndarray, dd: float, half_width_m: float):
-    """The pair point-spread kernel K(u) on a grid u = -U..U with step dd/16: (u0, du, K)."""
+    """The pair point-spread kernel K(u) on a grid u = -U..U with step dd/16: (u0, du, K).
+
+    K = (e^{i u kᵀ} @ w) / Σw, the (U, M) phase matrix made :data:`_KERNEL_ROWS` rows at a time (one
+    whole was ~40 MB, mapped and cleared anew by the kernel for every localization; the product of each
+    row is the same dot product, tests/locate/test_speed.py)."""
     du = dd / _KERNEL_OVERSAMPLE
     n = int(math.ceil(half_width_m / du))
     u = np.arange(-n, n + 1) * du
-    K = (np.exp(1j * np.outer(u, k)) @ w) / np.sum(w)
+    K = np.empty(len(u), dtype=complex)
+    for r0 in range(0, len(u), _KERNEL_ROWS):
+        K[r0:r0 + _KERNEL_ROWS] = np.exp(1j * np.outer(u[r0:r0 + _KERNEL_ROWS], k)) @ w
+    K /= np.sum(w)
     return float(u[0]), du, K
+
+
+#: :func:`kernel_table` makes its phase matrix this many rows at a time (a power of two: BLAS's
+#: matrix-vector kernels treat rows in groups of 4-16, so every row gets the dot product it gets in one call).
+_KERNEL_ROWS = 256
 
 
 def _interp_rows(R: np.ndarray, d0: float, dd: float, x: np.ndarray) -> np.ndarray:

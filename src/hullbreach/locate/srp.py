@@ -91,6 +91,36 @@ def running_max(mag: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
+def _abs_rows(R: np.ndarray, out: np.ndarray) -> None:
+    """out = np.abs(R).astype(np.float32), a few rows at a time through a small double-precision buffer."""
+    rows = max(1, MAGNITUDE_BLOCK // max(R.shape[1], 1))
+    buf = np.empty((min(rows, R.shape[0]), R.shape[1]))
+    for r0 in range(0, R.shape[0], rows):
+        n = min(rows, R.shape[0] - r0)
+        np.abs(R[r0:r0 + n], out=buf[:n])
+        out[r0:r0 + n] = buf[:n]  # float64 -> float32, rounded to nearest as astype does
+
+
+def magnitude(R: np.ndarray) -> np.ndarray:
+    """np.abs(R).astype(np.float32) of a pair table R (P, D) complex, the same bits (NumPy's complex
+    absolute value gives an element the same bits wherever it sits in an array), without the (P, D)
+    double-precision temporary: a pair table is ~50 MB, and every fresh array of that size is mapped
+    anew and cleared by the kernel page by page, which cost as much as the arithmetic. Rows split over
+    two threads (NumPy's loops release the GIL)."""
+    R = np.ascontiguousarray(R)
+    out = np.empty(R.shape, dtype=np.float32)
+    if R.size < SPLIT_LOOKUPS or R.shape[0] < 2:
+        _abs_rows(R, out)
+    else:
+        h = R.shape[0] // 2
+        _in_two(_abs_rows, (R[:h], out[:h]), (R[h:], out[h:]))
+    return out
+
+
+#: :func:`magnitude` converts this many values at a time (a 256 kB double-precision buffer, in cache).
+MAGNITUDE_BLOCK = 32768
+
+
 def row_medians(a: np.ndarray) -> np.ndarray:
     """np.median(a, axis=1) of ``a`` (P, D) float32 without NaN, the same bits (an exact selection,
     compiled: :func:`hullbreach.locate._srp_jit.row_medians`), rows split over two threads."""
