@@ -11,8 +11,9 @@ broadband envelope does; each pair resolves them when their path differences dif
 pair's lobe width. Two point sources at x₁ and x₂ give pair (i, j) lobes at Δ_ij(x₁) and Δ_ij(x₂),
 Δ_ij(x) = |x − s_i| − |x − s_j|, which differ by up to 2|x₁ − x₂| (|∇Δ_ij| ≤ 2). A lobe's width is the
 point-spread kernel's, K(u) = Σ w_m e^{i k_m u} / Σ w_m over the tables' A0 wavenumbers: half-width at half
-maximum w₀ ≈ 1.9π / (k_max − k_min) for the Hann taper (9 mm in 2 mm aluminium over 30–300 kHz, where A0
-runs from 0.25 to 0.9 rad/mm: about the A0 wavelength at the band's centre), plus the chirp a wavenumber
+maximum w₀ ≈ 2π / (k_max − k_min) for the Hann taper (9.1 mm in 2 mm aluminium over 30–300 kHz, where A0
+runs from 0.25 to 0.94 rad/mm: about the A0 wavelength at the band's centre, 9.7 mm at 165 kHz; so the
+best-placed pairs separate sources ~1 cm apart, the others need more), plus the chirp a wavenumber
 model error ε spreads it by, ε|Δ| (:func:`lobe_widths`). In the pairs where the two lobes lie more than
 two widths apart (:func:`resolved_pairs`), what CLEAN left of the first source is only the tail of its
 chirped lobe, so a peak built from leftovers has a significant lobe at its own predicted path difference in
