@@ -125,3 +125,18 @@ def close_rival(cands: list, second_sources: set, within_m: float) -> tuple[floa
         if d < within_m and (out is None or d + c.uncertainty_radius_m > out[1]):
             out = (d, d + c.uncertainty_radius_m)
     return out
+
+
+def unresolved_extent(position_m, peaks: list) -> tuple[float, float] | None:
+    """(distance [m], covering radius [m]) of the farthest of ``peaks`` from ``position_m`` [m], or None.
+
+    ``peaks``: (position [m], its own 95 % radius [m]) of map peaks as coherent as a source that the pairs
+    did not separate from the source at ``position_m`` (:func:`second_source` false): the covering radius
+    is the distance plus that radius, so the answer's disc holds the peak's.
+    """
+    out = None
+    for x, r in peaks:
+        d = separation_m(position_m, x)
+        if out is None or d + r > out[1]:
+            out = (d, d + r)
+    return out
