@@ -19,6 +19,7 @@ from hullbreach.locate.resolution import (
     lobe_widths,
     resolved_pairs,
     second_source,
+    unresolved_extent,
 )
 from hullbreach.locate.signals import Recording
 from hullbreach.locate.sources import RESIDUE_M, kernel_table, path_differences
@@ -88,7 +89,13 @@ def test_close_rival_widens_to_the_rivals_disc():
     assert close_rival(cands, {2}, RESIDUE_M) is None  # 40 cm off: the map separates them itself
 
 
-def _two_close_sources(separation_m, angle_rad, seed):
+def test_unresolved_extent_covers_the_farthest_peaks_disc():
+    assert unresolved_extent((0.5, 0.5), []) is None
+    d, r = unresolved_extent((0.5, 0.5), [((0.53, 0.54), 0.01), ((0.5, 0.52), 0.005)])
+    assert d == pytest.approx(0.05) and r == pytest.approx(0.06)
+
+
+def _two_close_sources(separation_m, angle_rad, seed, level_db=0.0):
     """The issue-13 panel (1.2 m x 1.0 m, 2 mm Al 2219, frame at 0.55 m, 16 perimeter sensors), 8 % thinner
     than declared, and stationary band noise as loud as the leak ``separation_m`` from it: the independent
     generator (tests/generators/plate_images.py)."""
@@ -98,7 +105,8 @@ def _two_close_sources(separation_m, angle_rad, seed):
     leak = (0.47, 0.33)
     other = (leak[0] + separation_m * math.cos(angle_rad), leak[1] + separation_m * math.sin(angle_rad))
     sens = gen.perimeter(16, d["width_m"], d["height_m"])
-    syn = gen.simulate(plate, sens, [gen.NoiseSource(leak), gen.NoiseSource(other, 0.0, "band")],
+    others = [gen.NoiseSource(other, level_db, "band")] if level_db is not None else []
+    syn = gen.simulate(plate, sens, [gen.NoiseSource(leak)] + others,
                        duration_s=0.05, snr_db=-6.0, errors=gen.SensorErrors(2e-3, 2.0, 1e-6), seed=seed)
     wall = Wall(d["thickness_m"], d["width_m"], d["height_m"], material("al-2219"),
                 (Stiffener("x", d["stiffener_y_m"], 0.6, "frame"),))
@@ -120,3 +128,14 @@ def test_two_sources_inside_the_residue_distance_are_not_one_found_point(separat
     assert "two or more sources within" in res.message and "not the point" in res.message
     assert math.dist(res.position_m, leak) <= res.uncertainty_radius_m
     assert res.to_json()["uncertainty_radius_m"] == res.uncertainty_radius_m
+
+
+def test_one_leak_on_the_thin_wall_is_not_split_in_two():
+    """The same wall and sensors with the leak alone: CLEAN's leftovers of its chirped lobes are not
+    taken for a second source (the answer keeps its own radius and no close-pair reason)."""
+    wall, rec, leak, _ = _two_close_sources(0.05, 0.3, 1, level_db=None)
+    res = locate(wall, rec)
+    assert math.dist(res.position_m, leak) < 0.01
+    assert "two or more sources within" not in res.message
+    assert "one source or two" not in res.message
+    assert res.uncertainty_radius_m < 0.03
