@@ -593,10 +593,11 @@ def locate(
                 residue = not second
                 close_to = near if second else []
                 k0 = min(near, key=lambda k: reso.separation_m(top["x"], found[k]["group"][0]["x"])) if near else None
-                if residue and layer == 0 and k0 is not None and ratio >= srcs.COMPARABLE_COHERENCE and \
-                        reso.separation_m(top["x"], found[k0]["group"][0]["x"]) < srcs.RESIDUE_M:
-                    # as coherent as a source, but the pairs do not separate it: one source or two cannot be
-                    # told, so the source's answer must cover this peak too (its 95 % disc: bootstrap + residuals)
+                if residue and k0 is not None and ratio >= srcs.COMPARABLE_COHERENCE and \
+                        found[k0]["r95"] < reso.separation_m(top["x"], found[k0]["group"][0]["x"]) < srcs.RESIDUE_M:
+                    # as coherent as a source, outside its 95 % disc, but the pairs do not separate it (in either
+                    # layer: the hidden one shows a source under a louder one): one source or two cannot be told,
+                    # so the source's answer must cover this peak too (its 95 % disc: bootstrap + residuals)
                     found[k0]["unresolved"].append((top["x"], math.hypot(top["r_boot"], r_res)))
             if residue:
                 R = R_next
