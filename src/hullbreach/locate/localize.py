@@ -27,6 +27,7 @@ at the fine grid spacing.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -434,6 +435,7 @@ def locate(
         Seed of the bootstrap.
     """
     from hullbreach.locate import machinery as mach
+    from hullbreach.locate import resolution as reso
     from hullbreach.locate import sources as srcs
     from hullbreach.locate.calibrate import calibrate_pitch_catch, dispersion_shape_error, wall_calibration
 
@@ -495,6 +497,7 @@ def locate(
         tabs = tables(G)
         # CLEAN's pair point-spread kernel (a function of the tables' wavenumbers only), while the surrogate runs
         kern = srcs.kernel_table(tabs.k, tabs.w, tabs.dd, 5 * 2 * math.pi / max(tabs.k[-1] - tabs.k[0], 1e-9))
+        half_width = reso.lobe_half_width(kern)  # a pair lobe's half-width [m]: what one pair resolves
         C_sur, R_sur = sur_job.result()
 
     pitch = None
@@ -605,6 +608,23 @@ def locate(
                 keep = ei > 3.0 * med_env
                 if keep.any():
                     R_next = srcs.subtract_source(R_next, tabs.d0, tabs.dd, di, np.where(keep, ai, 0), kern, inplace=True)
+            close_to = []  # the found sources it is near, when the pairs resolve it from them (resolution.py)
+            if residue:
+                near = [k for k, src in enumerate(found)
+                        if any(reso.separation_m(top["x"], g["x"]) < srcs.RESIDUE_M for g in src["group"])]
+                ratio = top["score"] / max(max(found[k]["group"][0]["score"] for k in near), 1e-12) if near else 0.0
+                second, _, _ = reso.second_source(dpred * top["scale"], signif, [found[k]["dhat"] for k in near],
+                                                  half_width, shape_err, ratio, srcs.COMPARABLE_COHERENCE) \
+                    if near else (False, 0, 0.0)
+                residue = not second
+                close_to = near if second else []
+                k0 = min(near, key=lambda k: reso.separation_m(top["x"], found[k]["group"][0]["x"])) if near else None
+                if residue and k0 is not None and ratio >= srcs.COMPARABLE_COHERENCE and \
+                        found[k0]["r95"] < reso.separation_m(top["x"], found[k0]["group"][0]["x"]) < srcs.RESIDUE_M:
+                    # as coherent as a source, outside its 95 % disc, but the pairs do not separate it (in either
+                    # layer: the hidden one shows a source under a louder one): one source or two cannot be told,
+                    # so the source's answer must cover this peak too (its 95 % disc: bootstrap + residuals)
+                    found[k0]["unresolved"].append((top["x"], math.hypot(top["r_boot"], r_res)))
             if residue:
                 R = R_next
                 continue
@@ -641,7 +661,8 @@ def locate(
             r_sc = srcs.scale_radius(sensors, pi, pj, top["x"], eps, inl)
             r95 = math.sqrt(top["r_boot"] ** 2 + r_res**2 + r_sc**2)
             found.append(dict(group=group, shares=shares, r95=max(r95, fine_step_m), dhat=dhat, inl=inl,
-                              scale=top["scale"], bscales=top["bscales"], mad=mad, layer=layer))
+                              scale=top["scale"], bscales=top["bscales"], mad=mad, layer=layer, close_to=close_to,
+                              unresolved=[]))
             R = R_next
             if sum(src["layer"] == layer for src in found) >= cap:
                 return
@@ -673,6 +694,7 @@ def locate(
         G_layers.append(G2)
         clean(R2, thr2, 1, max_sources)
     drop = srcs.source_copies(found)  # CLEAN residues and hidden-layer copies of sources already found
+    drop = [k for k in drop if not found[k]["close_to"]]  # a second source the pairs resolve is no copy
     found = [src for k, src in enumerate(found) if k not in drop]
 
     # describe each source, then the leak odds
@@ -735,12 +757,30 @@ def locate(
                                     f"{threshold:.3f} (surrogate-data test)")
         pos, r95 = None, None
     else:
+        # two sources closer than the map separates, resolved by the pairs (resolution.py): either may be the
+        # leak, so the answer is the area that holds both, never "found" at one point
+        close = reso.close_rival(cands, {si for si, src in enumerate(found) if src["close_to"]}, srcs.RESIDUE_M)
+        # peaks as coherent as a source within RESIDUE_M of the best one's position that the pairs did not
+        # separate from it: one source or two, the answer is the area that covers them
+        blur = reso.unresolved_extent(cands[0].position_m, found[cands[0].source]["unresolved"])
+        if close is not None or blur is not None:
+            wide = max(e[1] for e in (close, blur) if e is not None)
+            cands[0] = dataclasses.replace(cands[0], uncertainty_radius_m=max(cands[0].uncertainty_radius_m, wide))
         best = cands[0]
         pos, r95 = best.position_m, best.uncertainty_radius_m
         # a self-calibrated scale at the edge of its search range: the wall is further from its file than
         # the search covers, and the position is a compromise
         at_bound = s_hi > s_lo and s_wall is not None and min(s_wall - s_lo, s_hi - s_wall) < 0.01
         status, parts = srcs.candidate_status(cands, N, at_bound, (s_lo, s_hi))
+        if close is not None:
+            status = STATUS_AMBIGUOUS
+            parts.append(f"two or more sources within {close[0] * 1e3:.0f} mm of each other, closer than the map "
+                         f"separates them; open the panel area within {r95 * 1e3:.0f} mm, not the point")
+        elif blur is not None:
+            status = STATUS_AMBIGUOUS
+            parts.append(f"a peak as coherent as a source {blur[0] * 1e3:.0f} mm from it that the sensor pairs do "
+                         f"not separate: one source or two sources within {blur[0] * 1e3:.0f} mm; open the panel "
+                         f"area within {r95 * 1e3:.0f} mm, not the point")
         if status == STATUS_FOUND:
             why = "one source stands out as the leak"
             if weak:
