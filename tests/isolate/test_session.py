@@ -208,3 +208,55 @@ def test_own_escape_vehicle_leak_without_a_reachable_vehicle_says_so():
     assert "your own escape vehicle soyuz-dm" in alert
     assert "no other escape vehicle can be reached now" in alert and "crew-dragon" not in alert
     assert "close hatch rassvet-soyuz-om" in alert and "rassvet-soyuz-om" not in s.closed
+
+
+_CASE12_STEP3 = {"destiny-node2", "node1-pma1", "node2-pma2", "node2-pma3", "node3-beam", "pma1-zarya",
+                 "quest-quest-crewlock", "zarya-zvezda", "zvezda-zvezda-prk"}
+
+
+def _soyuz_suspected_after_a_day():
+    """iss-2025 campaign case 12 (seed 2026, valves 2e-5) after its step 3, c3455ae: three crew in
+    soyuz-dm, the leak (in soyuz-dm) narrowed to the crew's zone {zarya, rassvet, soyuz-om, soyuz-dm}, which
+    has fallen 25 mmHg below the rest in 22 h; the other modules hold ~1e-5 each (their zones still set the
+    longest wait)."""
+    from hullbreach.isolate.constraints import Rules
+
+    st = load_station("iss-2025")
+    p = {m: 755.4 * PA_PER_MMHG for m in st.modules}
+    for m in ("pma1",):
+        p[m] = 731.64 * PA_PER_MMHG
+    for m in st.zone_of("soyuz-dm", _CASE12_STEP3):
+        p[m] = 730.56 * PA_PER_MMHG
+    s = IsolationSession(st, leak_mass_flow_kg_s=2.93e-5, crew={"soyuz-dm": 3}, pressures_pa=p,
+                         closed_hatches=_CASE12_STEP3, rules=Rules(assumed_valve_area_m2=2e-5))
+    labels = np.array(s.hyps.labels)
+    s.ll = s.ll - 10.0 * (~np.isin(labels, ["soyuz-om", "soyuz-dm", "zarya", "rassvet"]))[:, None]
+    s._exclude = frozenset({frozenset(_CASE12_STEP3)})  # step 3 watched this configuration without progress
+    return st, s
+
+
+def test_a_suspected_own_soyuz_is_tested_with_a_pressure_floor():
+    """Issue 16 session 6: campaign case 12 ended ``stop`` after 23 h with the leak 71 % in the crew's own
+    Soyuz: every configuration that seals the Soyuz was refused because its longest wait (planned for the
+    low end of the leak estimate, 23 h) would take the sealed 10.5 m^3 Soyuz below evacuation pressure at
+    the high end. A controller runs that test with a pressure floor: the wait ends when the crewed zone
+    would reach evacuation + margin at the high leak and the crew's high O2 use. Now the design that seals
+    the Soyuz is kept, its longest wait cut at that floor (fails on c3455ae: the design is None)."""
+    from hullbreach.isolate.constraints import crew_pressure_ok
+    from hullbreach.isolate.crew import crew_sinks
+    from hullbreach.isolate.plan import LEAK_LOW_FACTOR
+
+    from hullbreach.isolate.plan import evaluate
+
+    st, s = _soyuz_suspected_after_a_day()
+    seal = frozenset(_CASE12_STEP3) | {"rassvet-soyuz-om"}  # the Soyuz (OM + DM, crew inside) sealed
+    d = evaluate(st, s._plan_state(), seal, s.rules, s.crew_plan_std)
+    assert d is not None
+    sinks = crew_sinks(s.crew, s.rules, always=True)
+    ok, why = crew_pressure_ok(st, seal, s.pressures, s.module_weights(), s.mdot / LEAK_LOW_FACTOR, d.dwell_s, s.rules,
+                               sink_by_module_kg_s=sinks)
+    assert ok, why
+    # the floor is where it binds: a quarter longer would take the sealed Soyuz below it
+    assert not crew_pressure_ok(st, seal, s.pressures, s.module_weights(), s.mdot / LEAK_LOW_FACTOR, 1.25 * d.dwell_s,
+                                s.rules, sink_by_module_kg_s=sinks)[0]
+    assert d.expected_dwell_s < d.dwell_s

@@ -290,17 +290,47 @@ def crew_pressure_ok(station: Station, closed, pressures_pa: dict, leak_weights:
     plus the high end of the zone's known sinks (``sink_by_module_kg_s``: module -> ``(low, high)``
     [kg s^-1], the crew's O2 use), isothermal constant-rate drop dp = mdot R T dwell / V.
     """
-    sinks = sink_by_module_kg_s or {}
     limit = station.evacuation_pressure_pa + rules.evac_margin_pa
+    for z, p0, rate in _crew_zone_drops(station, closed, pressures_pa, leak_weights, mdot_high_kg_s, min_weight,
+                                        zones_fn, sink_by_module_kg_s):
+        if p0 - rate * dwell_s < limit:
+            return False, (f"crew zone {'+'.join(sorted(z))} would reach {(p0 - rate * dwell_s) / PA_PER_MMHG:.0f} mmHg, "
+                           f"below {limit / PA_PER_MMHG:.0f} mmHg (evacuation + margin)")
+    return True, ""
+
+
+def crew_safe_dwell_s(station: Station, closed, pressures_pa: dict, leak_weights: dict, mdot_high_kg_s: float,
+                      rules: Rules = Rules(), min_weight: float = 1e-4, zones_fn=None,
+                      sink_by_module_kg_s: dict | None = None) -> float:
+    """Longest wait [s] for which every crewed zone stays above evacuation pressure + margin (the same
+    worst case as :func:`crew_pressure_ok`); ``inf`` when no crewed zone loses gas, 0 when one is already
+    below. A test whose wait must end there is one a flight controller would run with a pressure floor:
+    the crew ends the wait when the zone reaches it (issue 16 session 6: a leak in the crew's own Soyuz
+    could not be confirmed because the longest wait, planned for the low end of the leak estimate, was
+    longer than the sealed Soyuz's reserve at the high end)."""
+    limit = station.evacuation_pressure_pa + rules.evac_margin_pa
+    out = math.inf
+    for _z, p0, rate in _crew_zone_drops(station, closed, pressures_pa, leak_weights, mdot_high_kg_s, min_weight,
+                                         zones_fn, sink_by_module_kg_s):
+        if rate > 0:
+            out = min(out, max(p0 - limit, 0.0) / rate)
+        elif p0 < limit:
+            out = 0.0
+    return out
+
+
+def _crew_zone_drops(station, closed, pressures_pa, leak_weights, mdot_high_kg_s, min_weight, zones_fn, sinks):
+    """``[(zone, lowest pressure [Pa], worst pressure-loss rate [Pa s^-1])]`` of each crewed zone
+    (:func:`crew_zones`): ``mdot_high_kg_s`` where the zone may hold the leak, plus its sinks' high end."""
+    sinks = sinks or {}
+    out = []
     for z in crew_zones(station, closed, zones_fn):
         w = sum(leak_weights.get(m, 0.0) for m in z)
         p0 = min(pressures_pa.get(m, station.nominal_pressure_pa) for m in z)
         q = (mdot_high_kg_s if w >= min_weight else 0.0) + sum(sinks[m][1] for m in z if m in sinks)
-        drop = 0.0
+        rate = 0.0
         if q > 0:
             t_k = max(station.modules[m].temperature_k for m in z)
-            drop = q * R_AIR * t_k * dwell_s / station.zone_volume_m3(z)
-        if p0 - drop < limit:
-            return False, (f"crew zone {'+'.join(sorted(z))} would reach {(p0 - drop) / PA_PER_MMHG:.0f} mmHg, below "
-                           f"{limit / PA_PER_MMHG:.0f} mmHg (evacuation + margin)")
-    return True, ""
+            rate = q * R_AIR * t_k / station.zone_volume_m3(z)
+        out.append((z, p0, rate))
+    return out

@@ -37,10 +37,10 @@ CREW_ALERT_PROB = 0.2
 CREW_ZONE_ALERT_VOLUME_FRACTION = 0.5
 
 
-def crew_sinks(crew: dict, rules: Rules) -> dict:
+def crew_sinks(crew: dict, rules: Rules, always: bool = False) -> dict:
     """The crew's O2 use per module as a ``(low, high)`` range [kg s^-1] (:data:`CREW_O2_PLAN_SDS`), for
-    the planner and the reserve time when ``rules.plan_crew_o2`` is set (else empty)."""
-    if not rules.plan_crew_o2:
+    the planner and the reserve time when ``rules.plan_crew_o2`` is set or ``always`` (else empty)."""
+    if not (rules.plan_crew_o2 or always):
         return {}
     k = CREW_O2_PLAN_SDS * CREW_O2_REL_STD
     return {m: (max(1.0 - k, 0.0) * n * CREW_O2_KG_S_PER_PERSON, (1.0 + k) * n * CREW_O2_KG_S_PER_PERSON)
@@ -194,3 +194,33 @@ def stop_plan(station: Station, crew: dict, closed: frozenset, w: dict, pressure
               f"the leak is most likely in {mod} ({p:.0%}), {'outside' if mod not in sh else 'INSIDE'} the shelter "
               f"({1 - p_sh:.0%} that it is outside)")
     return advice, hatches, sh
+
+
+def own_vehicle_found_advice(station: Station, crew: dict, closed: frozenset, module: str, w: dict,
+                             pressures_pa: dict, rules: Rules) -> str:
+    """The close-off advice when the leak is found in the crew's own escape-vehicle group ("" when
+    ``module`` is not in it). A module attached to the vehicle (a Soyuz orbital module) is sealed from
+    the vehicle by the hatch between them (the MS-09 answer); a leaking vehicle itself is left for another
+    escape vehicle the crew can reach (:func:`other_escape_vehicle`), else the crew keeps it ready and
+    sealed from the rest. Only closed hatches are named to open and open hatches to close."""
+    evs = set(station.escape_vehicles())
+    for g, _b in crew_vehicle_groups(station, crew):
+        if module not in g:
+            continue
+        if module not in evs:
+            seal = sorted({h.id for o, h in station.neighbours(module) if o in g})
+            keep = [h for h in seal if h in closed]
+            shut = [h for h in seal if h not in closed]
+            how = "; ".join(([f"keep hatch {', '.join(keep)} closed"] if keep else [])
+                            + ([f"close hatch {', '.join(shut)}"] if shut else []))
+            return (f"CLOSE-OFF: the leak is in {module}, attached to your escape vehicle "
+                    f"{'/'.join(sorted(g & evs))}: {how} so that the vehicle is sealed from it (as on MS-09)")
+        zone = frozenset().union(*[z for z in station.zones(closed) if z & set(crew)])
+        other = other_escape_vehicle(station, closed, zone, frozenset(g), w, pressures_pa, rules)
+        if other is not None:
+            _p, ev, h = other
+            go = f"open hatch {h} and move to {ev}" if h else f"move to {ev}"
+            return f"CLOSE-OFF: your own escape vehicle {module} leaks: {go}, then close {module} off from the station"
+        return (f"CLOSE-OFF: your own escape vehicle {module} leaks and no other escape vehicle can be reached "
+                f"now: keep it ready to leave in, sealed from the station when you are not in it")
+    return ""

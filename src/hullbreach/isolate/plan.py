@@ -34,7 +34,8 @@ import numpy as np
 
 from hullbreach.constants import R_AIR
 from hullbreach.errors import IsolationError
-from hullbreach.isolate.constraints import Rules, Transition, crew_pressure_ok, crew_zones, plan_transition
+from hullbreach.isolate.constraints import (Rules, Transition, crew_pressure_ok, crew_safe_dwell_s, crew_zones,
+                                           plan_transition)
 from hullbreach.isolate.infer import MODEL_ABS_STD_KG_S, MODEL_REL_STD, Nuisance
 from hullbreach.isolate.infer import zone_loadings as infer_zone_loadings
 from hullbreach.station import Station
@@ -89,6 +90,10 @@ class PlanState:
         Module id -> ``(low, high)`` range of known losses of gas that are not the leak [kg s^-1]: the
         crew's O2 use where it waits (O2 feeds held). The hatch openings and the crewed zones' pressure
         are planned with them (:func:`hullbreach.isolate.constraints.plan_transition`).
+    floor_sinks_kg_s : dict, optional
+        The same ``(low, high)`` ranges, used only where a wait is cut short at the crewed zones' pressure
+        floor (:func:`evaluate`): the crew's O2 use counts there even when it is not planned with (the
+        session always gives it).
     """
 
     closed: frozenset
@@ -100,6 +105,7 @@ class PlanState:
     exclude: frozenset = frozenset()
     nuisance: Nuisance | None = None
     sinks_kg_s: dict | None = None
+    floor_sinks_kg_s: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -380,7 +386,16 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
                              dwell, rules, zones_fn=lambda c: zones_cached(station, c, cache),
                              sink_by_module_kg_s=state.sinks_kg_s)
     if not ok:
-        return None
+        # a wait with a pressure floor: it ends when a crewed zone would reach evacuation + margin at the
+        # high end of the leak and of the known sinks (the crew's O2 use always counts here); the test is
+        # kept when it still decides within that in every candidate zone at the nominal leak
+        floor = crew_safe_dwell_s(station, closed_to, state.pressures_pa, state.weights,
+                                  state.mdot_kg_s / LEAK_LOW_FACTOR, rules,
+                                  zones_fn=lambda c: zones_cached(station, c, cache),
+                                  sink_by_module_kg_s=state.floor_sinks_kg_s or state.sinks_kg_s)
+        if floor < max(float(t_exp[cand].max()), rules.min_dwell_s):
+            return None
+        dwell = float(floor)
     exp_dwell = float(np.dot(w, t_exp))
     total = transition.time_s + exp_dwell
     crew = frozenset().union(*crew_zones(station, closed_to, lambda c: zones_cached(station, c, cache))) if ev else frozenset()

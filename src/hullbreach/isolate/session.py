@@ -411,7 +411,8 @@ class IsolationSession:
     # ----------------------------------------------------------------------------------------------- steps
     def _plan_state(self) -> PlanState:
         return PlanState(self.closed, self.module_weights(), self.mdot, dict(self.pressures), self.step_confidence,
-                         frozenset(self.crew), self._exclude, self.nuisance, self._sinks() or None)
+                         frozenset(self.crew), self._exclude, self.nuisance, self._sinks() or None,
+                         crewmod.crew_sinks(self.crew, self.rules, always=True) or None)
 
     def _sinks(self) -> dict:
         """The crew's O2 use per module as a ``(low, high)`` range [kg s^-1] when ``Rules.plan_crew_o2`` is
@@ -649,9 +650,12 @@ class IsolationSession:
             also = (f"; a second leak elsewhere is possible ({second:.0%}): keep watching the other zones"
                     if second >= 0.01 else "")
             self._found = (mod, float(p))
+            own = crewmod.own_vehicle_found_advice(self.station, self.crew, self.closed, mod, self.module_weights(),
+                                                   self.pressures, self.rules)
             self._terminal("found", f"leak in {mod} ({p:.1%}); it is "
                            f"{'alone' if len(z) == 1 else 'with ' + ', '.join(sorted(z - {mod}))} "
-                           f"behind the closed hatches: search it with the ultrasonic detector{also}")
+                           f"behind the closed hatches: search it with the ultrasonic detector{also}"
+                           + (f". {own}" if own else ""))
         elif post.get("none", 0.0) >= self.confidence:
             self._terminal("no-leak", f"no leak found ({post['none']:.1%}): check the detection (sensor fault, "
                            "repress, temperature)")
