@@ -260,3 +260,35 @@ def test_a_suspected_own_soyuz_is_tested_with_a_pressure_floor():
     assert not crew_pressure_ok(st, seal, s.pressures, s.module_weights(), s.mdot / LEAK_LOW_FACTOR, 1.25 * d.dwell_s,
                                 s.rules, sink_by_module_kg_s=sinks)[0]
     assert d.expected_dwell_s < d.dwell_s
+
+
+_CASE27_STEP4 = {"destiny-node2", "node1-node3", "node2-pma2", "node2-pma3", "node3-beam", "pma1-zarya",
+                 "quest-quest-crewlock", "rassvet-soyuz-om", "soyuz-om-soyuz-dm", "zarya-zvezda", "zvezda-poisk",
+                 "zvezda-prk-progress-aft", "zvezda-zvezda-prk"}
+
+
+def test_a_blocked_way_in_is_opened_from_a_side_joined_to_the_main_volume_first():
+    """Issue 16 session 6, campaign case 27 without valves (c3455ae: ``stop`` at 33 % after 8.3 h): the leak
+    narrowed to {zvezda, nauka, prichal}, sealed and 1.3 mmHg low; the crew (three, O2 feeds held) sealed in
+    soyuz-dm and lower still. The only way in, zarya-zvezda, swings into Zvezda; from the crew's side Zvezda
+    is higher, and no valve. A controller joins Zarya to the US segment first (pma1-zarya, which swings into
+    the lower Zarya), so Zarya takes the main volume's pressure and the Zvezda hatch opens into the lower
+    side. Now the session plans that; the hatch work opens pma1-zarya before zarya-zvezda."""
+    st = load_station("iss-2025")
+    p = {m: 754.95 * PA_PER_MMHG for m in st.modules}
+    for m in st.zone_of("zvezda", _CASE27_STEP4):
+        p[m] = 753.69 * PA_PER_MMHG
+    for m in st.zone_of("zarya", _CASE27_STEP4):
+        p[m] = 753.2 * PA_PER_MMHG
+    p["soyuz-om"] = 752.9 * PA_PER_MMHG
+    p["soyuz-dm"] = 751.0 * PA_PER_MMHG
+    s = IsolationSession(st, leak_mass_flow_kg_s=1.5e-5, crew={"soyuz-dm": 3}, pressures_pa=p,
+                         closed_hatches=_CASE27_STEP4)
+    labels = np.array(s.hyps.labels)
+    s.ll = s.ll - 60.0 * (~np.isin(labels, ["zvezda", "nauka", "prichal"]))[:, None]
+    step = s.next_step()
+    assert step.state == "continue", step.advice
+    assert {"pma1-zarya", "zarya-zvezda"} <= set(step.open)
+    order = [h for a, h in step.operations() if a == "open"]
+    assert order.index("pma1-zarya") < order.index("zarya-zvezda")
+    assert not step.equalize  # no valve asked for: the station file has none there

@@ -232,27 +232,36 @@ def plan_transition(station: Station, closed_from, closed_to, pressures_pa: dict
         if not ready:
             return Transition(tuple(opens), (), math.inf, False,
                               f"crew cannot reach hatch(es) {', '.join(sorted(to_open))} to open them")
-        h = ready[0]
-        hatch = station.hatches[h]
-        za = zone_of(hatch.modules[0], frozenset(current))
-        zb = zone_of(hatch.modules[1], frozenset(current))
-        into = hatch.opens_into or hatch.modules[1]
-        z_into, z_other = (za, zb) if into in za else (zb, za)
-        p_into = zone_pressure(z_into, high=True)
-        p_other = zone_pressure(z_other, high=False)
-        r_into, r_other = drift(z_into, 0), drift(z_other, 1)
-        # the difference is linear in time: its largest value over the window of the opening is at an end
-        dp = max((p_into - r_into * t) - (p_other - r_other * t)
-                 for t in (eq_time, t_ops + rules.open_check_margin_s))
-        if dp > rules.dp_tolerance_pa:
-            area = hatch.valve_area_m2 if hatch.valve_area_m2 > 0 else rules.assumed_valve_area_m2
-            low_loss = sum(leak.get(m, 0.0) for m in z_other) + sum(sinks[m][1] for m in z_other if m in sinks)
-            t_eq = equalization_time_s(dp, station.zone_volume_m3(z_into), station.zone_volume_m3(z_other), area,
-                                       p_into, station.modules[into].temperature_k, low_loss, rules.dp_tolerance_pa)
-            if not math.isfinite(t_eq):
-                return Transition(tuple(opens), (), math.inf, False,
-                                  f"hatch {h} cannot be opened: {dp / PA_PER_MMHG:.1f} mmHg higher on the {into} side "
-                                  "and the valve cannot equalize it")
+        # nearest first; a hatch that cannot be opened yet (its far side higher, no valve) waits while
+        # another ready one is opened: an opening can raise the near side's pressure (issue 16 session 6:
+        # Zarya joined to the US segment before the lower Zvezda hatch, which swings into Zvezda)
+        blocked = ""
+        for h in ready:
+            hatch = station.hatches[h]
+            za = zone_of(hatch.modules[0], frozenset(current))
+            zb = zone_of(hatch.modules[1], frozenset(current))
+            into = hatch.opens_into or hatch.modules[1]
+            z_into, z_other = (za, zb) if into in za else (zb, za)
+            p_into = zone_pressure(z_into, high=True)
+            p_other = zone_pressure(z_other, high=False)
+            r_into, r_other = drift(z_into, 0), drift(z_other, 1)
+            # the difference is linear in time: its largest value over the window of the opening is at an end
+            dp = max((p_into - r_into * t) - (p_other - r_other * t)
+                     for t in (eq_time, t_ops + rules.open_check_margin_s))
+            t_eq = 0.0
+            if dp > rules.dp_tolerance_pa:
+                area = hatch.valve_area_m2 if hatch.valve_area_m2 > 0 else rules.assumed_valve_area_m2
+                low_loss = sum(leak.get(m, 0.0) for m in z_other) + sum(sinks[m][1] for m in z_other if m in sinks)
+                t_eq = equalization_time_s(dp, station.zone_volume_m3(z_into), station.zone_volume_m3(z_other), area,
+                                           p_into, station.modules[into].temperature_k, low_loss, rules.dp_tolerance_pa)
+                if not math.isfinite(t_eq):
+                    blocked = blocked or (f"hatch {h} cannot be opened: {dp / PA_PER_MMHG:.1f} mmHg higher on the "
+                                          f"{into} side and the valve cannot equalize it")
+                    continue
+            break
+        else:
+            return Transition(tuple(opens), (), math.inf, False, blocked)
+        if t_eq > 0:
             equalize.append(h)
             seq.append(("equalize", h, t_eq))
             eq_time += t_eq

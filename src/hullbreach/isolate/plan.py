@@ -464,6 +464,32 @@ def _blocked_entry(station: Station, hatch, enter: str, zone_w: dict, rules: Rul
     return into != enter
 
 
+def _join_free_zones(station: Station, closed: frozenset, weights: dict, cache: dict | None = None) -> frozenset:
+    """Closed hatches (not closed in the station file) that join, from the escape vehicles' zones outwards,
+    zones holding no candidate (weight < :data:`TRAP_MIN_WEIGHT`): opening them gives the crew's side
+    the pressure of the main volume."""
+    zones = zones_cached(station, closed, cache)
+    zi = {m: i for i, z in enumerate(zones) for m in z}
+    free = [sum(weights.get(m, 0.0) for m in z) < TRAP_MIN_WEIGHT for z in zones]
+    keep = frozenset(station.closed_hatches())
+    ev = set(station.escape_vehicles())
+    seen = {i for i, z in enumerate(zones) if z & ev}
+    stack, join = list(seen), set()
+    while stack:
+        i = stack.pop()
+        for h in sorted(closed - keep):
+            a, b = (zi[m] for m in station.hatches[h].modules)
+            if i not in (a, b) or a == b:
+                continue
+            j = b if a == i else a
+            if free[i] and free[j]:
+                join.add(h)
+                if j not in seen:
+                    seen.add(j)
+                    stack.append(j)
+    return frozenset(join)
+
+
 def vehicle_groups(station: Station) -> list:
     """Connected sets of ``vehicle``-segment modules holding an escape vehicle (e.g. a Soyuz orbital +
     descent module), each with the hatches joining it to the station: ``[(modules, boundary_hatches)]``."""
@@ -515,6 +541,15 @@ def candidate_configurations(station: Station, state: PlanState, rules: Rules = 
     acc = _access_opens(station, closed, state.weights, rules)
     if acc:
         bases.append(closed - acc)
+        if not plan_transition(station, closed, closed - acc, state.pressures_pa, rules,
+                               zones_fn=lambda c: zones_cached(station, c, cache)).feasible:
+            # the cheapest way in is blocked (a hatch whose far side is higher, no valve): join first the
+            # zones that hold no candidate, so the crew's side takes the main volume's pressure (issue 16
+            # session 6: Zvezda's hatch opened from a Zarya joined to the US segment); the station file's
+            # closed hatches stay closed
+            join = _join_free_zones(station, closed, state.weights, cache) - acc
+            if join:
+                bases.append(closed - acc - join)
     out: dict = {}
     # the ISS procedure's configurations are candidates too: escape vehicles sealed, segment split
     likely = {m for m, x in state.weights.items() if x >= 0.01}
