@@ -292,3 +292,25 @@ def test_a_blocked_way_in_is_opened_from_a_side_joined_to_the_main_volume_first(
     order = [h for a, h in step.operations() if a == "open"]
     assert order.index("pma1-zarya") < order.index("zarya-zvezda")
     assert not step.equalize  # no valve asked for: the station file has none there
+
+
+def test_a_leak_found_in_the_crews_own_vehicle_group_gets_its_close_off():
+    """Issue 16 session 6: a leak found in the crew's own Soyuz is an answer with its close-off. In the
+    orbital module: the hatch to the descent module seals the vehicle from it (MS-09), named "keep closed"
+    when closed and "close" when open; in the descent module itself: move to the other escape vehicle the
+    crew can reach; elsewhere nothing is added."""
+    from hullbreach.isolate.constraints import Rules
+    from hullbreach.isolate.crew import own_vehicle_found_advice
+
+    st = load_station("iss-2025")
+    crew = {"soyuz-dm": 3}
+    p = {m: st.nominal_pressure_pa for m in st.modules}
+    w = {m: 0.0 for m in st.modules}
+    sealed = frozenset(st.closed_hatches()) | {"soyuz-om-soyuz-dm"}
+    a = own_vehicle_found_advice(st, crew, sealed, "soyuz-om", w, p, Rules())
+    assert a.startswith("CLOSE-OFF") and "keep hatch soyuz-om-soyuz-dm closed" in a
+    a = own_vehicle_found_advice(st, crew, frozenset(st.closed_hatches()), "soyuz-om", w, p, Rules())
+    assert "close hatch soyuz-om-soyuz-dm" in a
+    a = own_vehicle_found_advice(st, crew, frozenset(st.closed_hatches()), "soyuz-dm", w, p, Rules())
+    assert "your own escape vehicle soyuz-dm leaks" in a and "move to crew-dragon" in a
+    assert own_vehicle_found_advice(st, crew, frozenset(st.closed_hatches()), "destiny", w, p, Rules()) == ""
