@@ -115,7 +115,8 @@ class TestDesign:
     ``closed`` hatches closed during the step; ``zones`` the pressure zones; ``crew_zone`` the modules
     where crews wait; ``transition`` the hatch operations from the previous configuration;
     ``expected_dwell_s`` mean wait of the sequential test; ``dwell_s`` the longest wait; ``info_bits``
-    the expected information [bit]; ``expected_time_s`` operations + mean wait [s]; ``score`` bits per hour.
+    the expected information [bit]; ``expected_time_s`` operations + mean wait [s]; ``score`` bits per hour;
+    ``floored`` True when the longest wait is cut at a crewed zone's pressure floor (:func:`evaluate`).
     """
 
     closed: frozenset
@@ -128,6 +129,7 @@ class TestDesign:
     expected_time_s: float
     score: float
     dwell_by_zone: tuple = field(default_factory=tuple)
+    floored: bool = False
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -396,11 +398,14 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
         if floor < max(float(t_exp[cand].max()), rules.min_dwell_s):
             return None
         dwell = float(floor)
+        floored = True
+    else:
+        floored = False
     exp_dwell = float(np.dot(w, t_exp))
     total = transition.time_s + exp_dwell
     crew = frozenset().union(*crew_zones(station, closed_to, lambda c: zones_cached(station, c, cache))) if ev else frozenset()
     return TestDesign(closed_to, tuple(zones), crew, transition, exp_dwell, dwell, info, total,
-                      info / max(total, 1.0) * 3600.0, tuple(float(x) for x in t_exp))
+                      info / max(total, 1.0) * 3600.0, tuple(float(x) for x in t_exp), floored)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -683,6 +688,10 @@ def plan_next(station: Station, state: PlanState, rules: Rules = Rules(), crew_a
             designs.append(d)
     if not designs:
         return None
+    # a test whose wait is cut at a crewed zone's pressure floor may end undecided: only when no other
+    # test is left (issue 16 session 6: preferred freely, it sealed a crewed Soyuz for a 9 h wait that did
+    # not decide where the full-wait plan answered in 1.6 h)
+    designs = [d for d in designs if not d.floored] or designs
     free = [d for d in designs if not traps_crew(station, state, d.closed, rules, cache)]
     designs = free or designs
     rates = [d.info_bits / max(d.expected_time_s, 1.0) for d in designs]
