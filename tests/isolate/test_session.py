@@ -314,3 +314,16 @@ def test_a_leak_found_in_the_crews_own_vehicle_group_gets_its_close_off():
     a = own_vehicle_found_advice(st, crew, frozenset(st.closed_hatches()), "soyuz-dm", w, p, Rules())
     assert "your own escape vehicle soyuz-dm leaks" in a and "move to crew-dragon" in a
     assert own_vehicle_found_advice(st, crew, frozenset(st.closed_hatches()), "destiny", w, p, Rules()) == ""
+
+
+def test_the_crew_is_sent_to_an_escape_vehicle_behind_more_than_one_closed_hatch():
+    """Issue 16 session 6: only escape vehicles behind ONE closed hatch were offered to the crew. With the
+    segments split and node2-pma2 closed too, Crew Dragon lies behind pma1-zarya and node2-pma2 (both
+    openable: no pressure difference); c3455ae said "no other escape vehicle can be reached now"."""
+    st, s = _crew_in_soyuz_dm()
+    s.closed = frozenset(_ISS25_SPLIT) | {"node2-pma2"}
+    alert = s._crew_alert()
+    assert "open hatches pma1-zarya, node2-pma2 and move to crew-dragon" in alert, alert
+    assert "no other escape vehicle can be reached" not in alert
+    stop = s._finish_stop("no allowed hatch configuration can split the suspected modules further")
+    assert "open hatches pma1-zarya, node2-pma2 and go to crew-dragon" in stop.advice, stop.advice

@@ -99,8 +99,8 @@ def own_zone_alert(station: Station, crew: dict, closed: frozenset, zone: frozen
                        f"modules attached to it ({', '.join(sorted(g))}): do not rely on it until checked;")
     other = other_escape_vehicle(station, closed, zone, own_all, w, pressures_pa, rules)
     if other is not None:
-        _pf, ev, h = other
-        out.append(f"open hatch {h} and move to {ev}." if h else f"move to {ev}, in your zone.")
+        _pf, ev, path = other
+        out.append(f"{_go(ev, path)}." if path else f"move to {ev}, in your zone.")
     else:
         seal = sorted(frozenset().union(*[b for _g, b in own_groups]) - set(closed))
         ev = "/".join(sorted(own_all & evs)) or "your escape vehicle"
@@ -110,27 +110,60 @@ def own_zone_alert(station: Station, crew: dict, closed: frozenset, zone: frozen
     return " ".join(out)
 
 
+#: Most closed hatches the crew is asked to open on its way to another escape vehicle [-].
+MAX_PATH_HATCHES = 4
+
+
 def other_escape_vehicle(station: Station, closed: frozenset, zone: frozenset, own: frozenset, w: dict,
                          pressures_pa: dict, rules: Rules) -> tuple | None:
     """Another escape vehicle the crew in ``zone`` can go to now: ``(leak probability of its side,
-    vehicle, hatch to open or "")``, the least likely to leak first, or None.
+    vehicle, hatches to open)``, the least likely to leak first (then the shortest way), or None.
 
-    Candidates are escape vehicles outside ``own`` (the crew's vehicle group) in ``zone`` itself or
-    behind one closed hatch the constraints let the crew open now (:func:`plan_transition` from
-    ``pressures_pa``: reachable, not against a pressure difference it cannot equalize)."""
+    Candidates are escape vehicles outside ``own`` (the crew's vehicle group) in ``zone`` itself (no hatch
+    to open) or behind up to :data:`MAX_PATH_HATCHES` closed hatches, the fewest on the way, that the
+    constraints let the crew open now in some order (:func:`plan_transition` from ``pressures_pa``:
+    reachable, each hatch equalized through its valve or not against a pressure difference). "Its side" is
+    what the opened hatches join to the crew's zone."""
     evs = set(station.escape_vehicles())
     options = []
     for ev in sorted((zone & evs) - own):
-        options.append((sum(w.get(m, 0.0) for m in station.zone_of(ev, closed) - zone), ev, ""))
-    for h in sorted(closed):
-        a, b = station.hatches[h].modules
-        if (a in zone) == (b in zone):
+        options.append((sum(w.get(m, 0.0) for m in station.zone_of(ev, closed) - zone), 0, ev, ()))
+    zones = station.zones(closed)
+    zi = {m: i for i, z in enumerate(zones) for m in z}
+    start = {zi[m] for m in zone}
+    paths = {i: () for i in start}  # fewest closed hatches from the crew's zone to each zone
+    frontier = sorted(start)
+    while frontier:
+        nxt = []
+        for i in frontier:
+            if len(paths[i]) >= MAX_PATH_HATCHES:
+                continue
+            for h in sorted(closed):
+                a, b = (zi[m] for m in station.hatches[h].modules)
+                if i in (a, b) and a != b:
+                    j = b if a == i else a
+                    if j not in paths:
+                        paths[j] = paths[i] + (h,)
+                        nxt.append(j)
+        frontier = nxt
+    for j, path in sorted(paths.items(), key=lambda kv: (len(kv[1]), kv[1])):
+        cand = sorted((zones[j] & evs) - own)
+        if not path or not cand:
             continue
-        far = station.zone_of(b if a in zone else a, closed)
-        cand = sorted((far & evs) - own)
-        if cand and plan_transition(station, closed, closed - {h}, pressures_pa, rules).feasible:
-            options.append((sum(w.get(m, 0.0) for m in far), cand[0], h))
-    return min(options) if options else None
+        if plan_transition(station, closed, closed - set(path), pressures_pa, rules).feasible:
+            side = station.zone_of(cand[0], closed - set(path)) - zone
+            options.append((sum(w.get(m, 0.0) for m in side), len(path), cand[0], path))
+    if not options:
+        return None
+    p, _n, ev, path = min(options)
+    return p, ev, path
+
+
+def _go(ev: str, path: tuple, verb: str = "move") -> str:
+    """``open hatch(es) ... and <verb> to <ev>`` (the hatches in the crew's order of reaching them)."""
+    if not path:
+        return f"{verb} to {ev}"
+    return f"open hatch{'es' if len(path) > 1 else ''} {', '.join(path)} and {verb} to {ev}"
 
 
 def shelter(station: Station, crew: dict, closed: frozenset, w: dict) -> tuple:
@@ -181,8 +214,8 @@ def stop_plan(station: Station, crew: dict, closed: frozenset, w: dict, pressure
         own = frozenset().union(*[g for g, _b in crew_vehicle_groups(station, crew)])
         other = other_escape_vehicle(station, closed, zone, own, w, pressures_pa, rules)
         if other is not None and other[0] < p_sh:
-            p_far, ev, h = other
-            go = f"open hatch {h} and go to {ev}" if h else f"go to {ev}"
+            p_far, ev, path = other
+            go = _go(ev, path, "go")
             advice = (f"stop the search: {why}. Crew: {go} and be ready to leave in it; the leak is most "
                       f"likely in {mod} ({p:.0%}); {p_sh:.0%} that it is in {', '.join(sorted(sh))}, "
                       f"{p_far:.0%} on the {ev} side")
@@ -218,8 +251,8 @@ def own_vehicle_found_advice(station: Station, crew: dict, closed: frozenset, mo
         zone = frozenset().union(*[z for z in station.zones(closed) if z & set(crew)])
         other = other_escape_vehicle(station, closed, zone, frozenset(g), w, pressures_pa, rules)
         if other is not None:
-            _p, ev, h = other
-            go = f"open hatch {h} and move to {ev}" if h else f"move to {ev}"
+            _p, ev, path = other
+            go = _go(ev, path)
             return f"CLOSE-OFF: your own escape vehicle {module} leaks: {go}, then close {module} off from the station"
         return (f"CLOSE-OFF: your own escape vehicle {module} leaks and no other escape vehicle can be reached "
                 f"now: keep it ready to leave in, sealed from the station when you are not in it")
