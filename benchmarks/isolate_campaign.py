@@ -29,7 +29,8 @@ import pandas as pd
 
 from hullbreach.campaign import build_cases, run_cases, summarize
 from hullbreach.campaign.run import clopper_pearson
-from hullbreach.isolate.plan import PlanState, exact_optimum, ideal_policy_cost, plan_next
+from hullbreach.isolate.optimum import exact_optimum, ideal_policy_cost
+from hullbreach.isolate.plan import PlanState, plan_next
 from hullbreach.isolate.policies import get_policy
 from hullbreach.station import load_station
 

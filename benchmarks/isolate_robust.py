@@ -102,39 +102,25 @@ def run_one(station, module: str, rate_mmhg_day: float, sigma_k: float, seed: in
         if step.state != "continue":
             break
         h0 = s._entropy_bits()
-        # hatch operations: openings (equalizing through valves first), then closures
+        # the hatch work one operation after the other, in the step's order (Step.sequence: each valve
+        # right before its hatch, after the openings before it, so it equalizes against the pressures the
+        # earlier openings left); the true pressure difference is read when the crew opens each hatch;
+        # the closures come at the start of the wait
         mid = closed - set(step.open)
         opened_dp = {}
         cad = cfg.cadence_s
-        acts = [a for a, _h in step.operations()]
-        last_eq = max((i for i, a in enumerate(acts) if a == "equalize"), default=-1)
-        if "open" in acts[:last_eq]:
-            # an opening before an equalization: the hatch work one operation after the other, in the
-            # step's order (the valve equalizes against the pressures the earlier openings left)
-            cur, done = set(closed), 0.0
-            for a, h, secs in step.sequence:
-                if a == "equalize":
-                    gstate = advance(gstate, max(secs, cad), closed=frozenset(cur), valves_open={h}).state
-                    done += max(secs, cad)
-                elif a == "open":
-                    probe = advance(gstate, cad, closed=frozenset(cur))
-                    opened_dp[h] = _dp_now(station, probe.truth, h)
-                    cur.discard(h)
-                    gstate = advance(gstate, max(secs, cad), closed=frozenset(cur)).state
-                    done += max(secs, cad)
-            ops = advance(gstate, max(step.operations_s - done, cad), closed=mid)
-        else:
-            # every equalization before every opening: the valves first, then the openings
-            eq_s = 0.0
-            if step.equalize:
-                eq_s = max(step.operations_s - sum(s.rules.open_time_s(station, h) for h in step.open)
-                           - s.rules.close_s * len(step.close), cad)
-                eq = advance(gstate, eq_s, closed=closed, valves_open=set(step.equalize))
-                gstate = eq.state
-            probe = advance(gstate, cad, closed=closed)
-            for h in step.open:  # the true pressure difference when the crew opens it
+        cur, done = set(closed), 0.0
+        for a, h, secs in step.sequence:
+            if a == "equalize":
+                gstate = advance(gstate, max(secs, cad), closed=frozenset(cur), valves_open={h}).state
+                done += max(secs, cad)
+            elif a == "open":
+                probe = advance(gstate, cad, closed=frozenset(cur))
                 opened_dp[h] = _dp_now(station, probe.truth, h)
-            ops = advance(gstate, max(step.operations_s - eq_s, cad), closed=mid)
+                cur.discard(h)
+                gstate = advance(gstate, max(secs, cad), closed=frozenset(cur)).state
+                done += max(secs, cad)
+        ops = advance(gstate, max(step.operations_s - done, cad), closed=mid)
         wait = advance(ops.state, max(step.dwell_s, 3 * cad), closed=frozenset(step.closed_hatches))
         out = s.observe(wait.raw)
         used = advance(ops.state, max(out.decision_s, cad), closed=frozenset(step.closed_hatches))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pandas as pd
 import pytest
@@ -121,3 +122,31 @@ def test_build_cases_carries_the_valve_assumption():
     cases = build_cases("iss-2025", 2, "slow-1-2mmHg/day", policies=("hullbreach",), seed=1, valve_area_m2=2e-5)
     assert all(c.valve_area_m2 == 2e-5 for c in cases)
     assert build_cases("iss-2025", 1, "slow-1-2mmHg/day", policies=("hullbreach",), seed=1)[0].valve_area_m2 == 0.0
+
+
+def test_every_re_run_of_the_simulator_keeps_the_past_the_session_read(monkeypatch):
+    """The runner re-runs the simulator from the start at every step with the hatch events planned so far.
+    Each re-run must reproduce the past the session has already read: the constraints are checked on the
+    last re-run's truth. On c3455ae the duration grew with every step and the simulator drew its noise
+    (the unmeasured offsets) for the whole duration, so the past changed by 58 Pa on demo (iss-2025
+    campaign case 8: a hatch the session had measured 0.47 mmHg across was judged opened against 0.74)."""
+    import hullbreach.sim as sim
+    from hullbreach.campaign.runner import Case, run_case, station_rate_to_mdot
+    from hullbreach.constants import PA_PER_MMHG
+    from hullbreach.station import load_station
+
+    runs = []
+    real = sim.simulate
+    monkeypatch.setattr(sim, "simulate", lambda *a, **k: runs.append(real(*a, **k)) or runs[-1])
+    st = load_station("demo")
+    r = run_case(Case("demo", "lab", station_rate_to_mdot(st, 1.5 * PA_PER_MMHG / 86400.0), seed=3))
+    assert r["found"] == "lab" and len(runs) >= 2
+    for a, b in zip(runs, runs[1:]):
+        # the past: before the first hatch event the later run adds
+        t_new = min((e.time_s for e in b.scenario.hatch_events if e not in a.scenario.hatch_events), default=math.inf)
+        pa = a.truth.pivot_table(index="time", columns="module", values="pressure_pa", aggfunc="first")
+        pb = b.truth.pivot_table(index="time", columns="module", values="pressure_pa", aggfunc="first")
+        idx = pa.index.intersection(pb.index)
+        idx = idx[(idx - pd.Timestamp(a.scenario.start)).total_seconds() < t_new]
+        assert len(idx) > 10
+        assert float((pa.loc[idx] - pb.loc[idx]).abs().max().max()) < 1e-6

@@ -214,3 +214,30 @@ def test_crewed_zone_limit_counts_the_crews_o2_use(demo):
     assert crew_pressure_ok(demo, closed, p, w, 1e-5, 86400.0)[0]
     ok, why = crew_pressure_ok(demo, closed, p, w, 1e-5, 86400.0, sink_by_module_kg_s={"capsule": (0.5 * o2, 1.5 * o2)})
     assert not ok and "capsule" in why
+
+
+def test_a_hatch_blocked_by_pressure_waits_while_another_opening_lowers_the_near_side():
+    """Issue 16 session 6: the crew opened the ready hatches in name order and the transition was refused at
+    the first one its far side made impossible, although opening another first would change the near side's
+    pressure. Here destiny-node2 swings into Node 2, 1 mmHg higher than Destiny, no valve; node2-kibo-pm
+    swings into the Kibo zone, 10 mmHg lower. Opened first, Kibo takes Node 2's zone down to ~749.5 mmHg, and
+    destiny-node2 then swings into the lower side. c3455ae: infeasible at destiny-node2."""
+    from hullbreach.constants import PA_PER_MMHG
+    from hullbreach.isolate.constraints import Rules, plan_transition
+    from hullbreach.station import load_station
+
+    st = load_station("iss-2025")
+    closed = frozenset(st.closed_hatches()) | {"destiny-node2", "node2-kibo-pm", "rassvet-soyuz-om"}
+    p = {m: 754.0 * PA_PER_MMHG for m in st.modules}
+    for m in st.zone_of("node2", closed):
+        p[m] = 755.0 * PA_PER_MMHG
+    for m in st.zone_of("kibo-pm", closed):
+        p[m] = 745.0 * PA_PER_MMHG
+    tr = plan_transition(st, closed, closed - {"destiny-node2", "node2-kibo-pm"}, p, Rules())
+    assert tr.feasible, tr.reason
+    assert tr.opens == ("node2-kibo-pm", "destiny-node2") and not tr.equalize
+    # the other way round (Kibo higher than Node 2's zone) nothing lowers Node 2: still refused, with the reason
+    for m in st.zone_of("kibo-pm", closed):
+        p[m] = 756.0 * PA_PER_MMHG
+    tr = plan_transition(st, closed, closed - {"destiny-node2", "node2-kibo-pm"}, p, Rules())
+    assert not tr.feasible and "cannot be opened" in tr.reason

@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 
 from hullbreach.isolate.constraints import Rules
+from hullbreach.isolate.optimum import exact_optimum, ideal_policy_cost
 from hullbreach.isolate.plan import (
     PlanState,
     decision_times,
-    exact_optimum,
-    ideal_policy_cost,
     plan_next,
     zone_noise_coefficient,
 )

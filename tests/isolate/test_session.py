@@ -208,3 +208,122 @@ def test_own_escape_vehicle_leak_without_a_reachable_vehicle_says_so():
     assert "your own escape vehicle soyuz-dm" in alert
     assert "no other escape vehicle can be reached now" in alert and "crew-dragon" not in alert
     assert "close hatch rassvet-soyuz-om" in alert and "rassvet-soyuz-om" not in s.closed
+
+
+_CASE12_STEP3 = {"destiny-node2", "node1-pma1", "node2-pma2", "node2-pma3", "node3-beam", "pma1-zarya",
+                 "quest-quest-crewlock", "zarya-zvezda", "zvezda-zvezda-prk"}
+
+
+def _soyuz_suspected_after_a_day():
+    """iss-2025 campaign case 12 (seed 2026, valves 2e-5) after its step 3, c3455ae: three crew in
+    soyuz-dm, the leak (in soyuz-dm) narrowed to the crew's zone {zarya, rassvet, soyuz-om, soyuz-dm}, which
+    has fallen 25 mmHg below the rest in 22 h; the other modules hold ~1e-5 each (their zones still set the
+    longest wait)."""
+    from hullbreach.isolate.constraints import Rules
+
+    st = load_station("iss-2025")
+    p = {m: 755.4 * PA_PER_MMHG for m in st.modules}
+    for m in ("pma1",):
+        p[m] = 731.64 * PA_PER_MMHG
+    for m in st.zone_of("soyuz-dm", _CASE12_STEP3):
+        p[m] = 730.56 * PA_PER_MMHG
+    s = IsolationSession(st, leak_mass_flow_kg_s=2.93e-5, crew={"soyuz-dm": 3}, pressures_pa=p,
+                         closed_hatches=_CASE12_STEP3, rules=Rules(assumed_valve_area_m2=2e-5))
+    labels = np.array(s.hyps.labels)
+    s.ll = s.ll - 10.0 * (~np.isin(labels, ["soyuz-om", "soyuz-dm", "zarya", "rassvet"]))[:, None]
+    s._exclude = frozenset({frozenset(_CASE12_STEP3)})  # step 3 watched this configuration without progress
+    return st, s
+
+
+def test_a_suspected_own_soyuz_is_tested_with_a_pressure_floor():
+    """Issue 16 session 6: campaign case 12 ended ``stop`` after 23 h with the leak 71 % in the crew's own
+    Soyuz: every configuration that seals the Soyuz was refused because its longest wait (planned for the
+    low end of the leak estimate, 23 h) would take the sealed 10.5 m^3 Soyuz below evacuation pressure at
+    the high end. A controller runs that test with a pressure floor: the wait ends when the crewed zone
+    would reach evacuation + margin at the high leak and the crew's high O2 use. Now the design that seals
+    the Soyuz is kept, its longest wait cut at that floor (fails on c3455ae: the design is None)."""
+    from hullbreach.isolate.constraints import crew_pressure_ok
+    from hullbreach.isolate.crew import crew_sinks
+    from hullbreach.isolate.plan import LEAK_LOW_FACTOR
+
+    from hullbreach.isolate.plan import evaluate
+
+    st, s = _soyuz_suspected_after_a_day()
+    seal = frozenset(_CASE12_STEP3) | {"rassvet-soyuz-om"}  # the Soyuz (OM + DM, crew inside) sealed
+    d = evaluate(st, s._plan_state(), seal, s.rules, s.crew_plan_std)
+    assert d is not None
+    sinks = crew_sinks(s.crew, s.rules, always=True)
+    ok, why = crew_pressure_ok(st, seal, s.pressures, s.module_weights(), s.mdot / LEAK_LOW_FACTOR, d.dwell_s, s.rules,
+                               sink_by_module_kg_s=sinks)
+    assert ok, why
+    # the floor is where it binds: a quarter longer would take the sealed Soyuz below it
+    assert not crew_pressure_ok(st, seal, s.pressures, s.module_weights(), s.mdot / LEAK_LOW_FACTOR, 1.25 * d.dwell_s,
+                                s.rules, sink_by_module_kg_s=sinks)[0]
+    assert d.expected_dwell_s < d.dwell_s
+
+
+_CASE27_STEP4 = {"destiny-node2", "node1-node3", "node2-pma2", "node2-pma3", "node3-beam", "pma1-zarya",
+                 "quest-quest-crewlock", "rassvet-soyuz-om", "soyuz-om-soyuz-dm", "zarya-zvezda", "zvezda-poisk",
+                 "zvezda-prk-progress-aft", "zvezda-zvezda-prk"}
+
+
+def test_a_blocked_way_in_is_opened_from_a_side_joined_to_the_main_volume_first():
+    """Issue 16 session 6, campaign case 27 without valves (c3455ae: ``stop`` at 33 % after 8.3 h): the leak
+    narrowed to {zvezda, nauka, prichal}, sealed and 1.3 mmHg low; the crew (three, O2 feeds held) sealed in
+    soyuz-dm and lower still. The only way in, zarya-zvezda, swings into Zvezda; from the crew's side Zvezda
+    is higher, and no valve. A controller joins Zarya to the US segment first (pma1-zarya, which swings into
+    the lower Zarya), so Zarya takes the main volume's pressure and the Zvezda hatch opens into the lower
+    side. Now the session plans that; the hatch work opens pma1-zarya before zarya-zvezda."""
+    st = load_station("iss-2025")
+    p = {m: 754.95 * PA_PER_MMHG for m in st.modules}
+    for m in st.zone_of("zvezda", _CASE27_STEP4):
+        p[m] = 753.69 * PA_PER_MMHG
+    for m in st.zone_of("zarya", _CASE27_STEP4):
+        p[m] = 753.2 * PA_PER_MMHG
+    p["soyuz-om"] = 752.9 * PA_PER_MMHG
+    p["soyuz-dm"] = 751.0 * PA_PER_MMHG
+    s = IsolationSession(st, leak_mass_flow_kg_s=1.5e-5, crew={"soyuz-dm": 3}, pressures_pa=p,
+                         closed_hatches=_CASE27_STEP4)
+    labels = np.array(s.hyps.labels)
+    s.ll = s.ll - 60.0 * (~np.isin(labels, ["zvezda", "nauka", "prichal"]))[:, None]
+    step = s.next_step()
+    assert step.state == "continue", step.advice
+    assert {"pma1-zarya", "zarya-zvezda"} <= set(step.open)
+    order = [h for a, h in step.operations() if a == "open"]
+    assert order.index("pma1-zarya") < order.index("zarya-zvezda")
+    assert not step.equalize  # no valve asked for: the station file has none there
+
+
+def test_a_leak_found_in_the_crews_own_vehicle_group_gets_its_close_off():
+    """Issue 16 session 6: a leak found in the crew's own Soyuz is an answer with its close-off. In the
+    orbital module: the hatch to the descent module seals the vehicle from it (MS-09), named "keep closed"
+    when closed and "close" when open; in the descent module itself: move to the other escape vehicle the
+    crew can reach; elsewhere nothing is added."""
+    from hullbreach.isolate.constraints import Rules
+    from hullbreach.isolate.crew import own_vehicle_found_advice
+
+    st = load_station("iss-2025")
+    crew = {"soyuz-dm": 3}
+    p = {m: st.nominal_pressure_pa for m in st.modules}
+    w = {m: 0.0 for m in st.modules}
+    sealed = frozenset(st.closed_hatches()) | {"soyuz-om-soyuz-dm"}
+    a = own_vehicle_found_advice(st, crew, sealed, "soyuz-om", w, p, Rules())
+    assert a.startswith("CLOSE-OFF") and "keep hatch soyuz-om-soyuz-dm closed" in a
+    a = own_vehicle_found_advice(st, crew, frozenset(st.closed_hatches()), "soyuz-om", w, p, Rules())
+    assert "close hatch soyuz-om-soyuz-dm" in a
+    a = own_vehicle_found_advice(st, crew, frozenset(st.closed_hatches()), "soyuz-dm", w, p, Rules())
+    assert "your own escape vehicle soyuz-dm leaks" in a and "move to crew-dragon" in a
+    assert own_vehicle_found_advice(st, crew, frozenset(st.closed_hatches()), "destiny", w, p, Rules()) == ""
+
+
+def test_the_crew_is_sent_to_an_escape_vehicle_behind_more_than_one_closed_hatch():
+    """Issue 16 session 6: only escape vehicles behind ONE closed hatch were offered to the crew. With the
+    segments split and node2-pma2 closed too, Crew Dragon lies behind pma1-zarya and node2-pma2 (both
+    openable: no pressure difference); c3455ae said "no other escape vehicle can be reached now"."""
+    st, s = _crew_in_soyuz_dm()
+    s.closed = frozenset(_ISS25_SPLIT) | {"node2-pma2"}
+    alert = s._crew_alert()
+    assert "open hatches pma1-zarya, node2-pma2 and move to crew-dragon" in alert, alert
+    assert "no other escape vehicle can be reached" not in alert
+    stop = s._finish_stop("no allowed hatch configuration can split the suspected modules further")
+    assert "open hatches pma1-zarya, node2-pma2 and go to crew-dragon" in stop.advice, stop.advice

@@ -2,7 +2,8 @@
 each configuration, :func:`hullbreach.sim.simulate` producing the telemetry of each step.
 
 The simulator is re-run from the start with every hatch event planned so far (its physics is exact
-and fast); a step's telemetry is the window of that step. Two sensor paths:
+and fast), always over a whole number of :data:`HORIZON_S` so that every re-run keeps the past the
+session has read; a step's telemetry is the window of that step. Two sensor paths:
 
 * ``telemetry="full"``: the simulator's own 1 Hz telemetry of every sensor (noise, quantization).
 * ``telemetry="fast"`` (campaigns): the simulator's own sensor model sampled every 60 s, each sample
@@ -40,6 +41,12 @@ from hullbreach.station import Station, load_station
 FAST_BLOCK_S = 60.0
 #: Grid of hatch openings in the simulated timeline [s] (a multiple of the truth step).
 TRUTH_DT_S = 60.0
+#: Every re-run of the simulator spans a whole number of these [s] (48 h). The simulator draws its noise
+#: (HVAC noise, then the unmeasured offsets) for the scenario's whole duration from one stream, so a re-run
+#: with a longer duration redraws the past: the steps the session had read happened in another world than
+#: the truth the constraints were checked on (up to 0.3 mmHg between modules; issue 16 session 6, a
+#: hatch "opened against 0.74 mmHg" that the session had measured at 0.47). A fixed horizon keeps the past.
+HORIZON_S = 48 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -202,7 +209,8 @@ def run_case(case: Case, station: Station | None = None, details: bool = False) 
             events.append(HatchEvent(time_s=t_start - 1.0, hatch=h, action="close"))
         events.sort(key=lambda e: e.time_s)  # stable: same-time events keep the planned order
         fast = case.telemetry == "fast"
-        sc = Scenario(nuisance=case.nuisance, duration_s=t_end + 1.0, leaks=(leak,), hatch_events=tuple(events), thermal=thermal, crew=crew,
+        horizon = HORIZON_S * math.ceil((t_end + 1.0) / HORIZON_S)
+        sc = Scenario(nuisance=case.nuisance, duration_s=horizon, leaks=(leak,), hatch_events=tuple(events), thermal=thermal, crew=crew,
                       truth_dt_s=FAST_BLOCK_S if fast else TRUTH_DT_S / 2,
                       sample_rate_hz=1.0 / FAST_BLOCK_S if fast else 1.0)
         res = simulate(st_fast if fast else st, sc, seed=sim_seed, telemetry=True)

@@ -232,27 +232,36 @@ def plan_transition(station: Station, closed_from, closed_to, pressures_pa: dict
         if not ready:
             return Transition(tuple(opens), (), math.inf, False,
                               f"crew cannot reach hatch(es) {', '.join(sorted(to_open))} to open them")
-        h = ready[0]
-        hatch = station.hatches[h]
-        za = zone_of(hatch.modules[0], frozenset(current))
-        zb = zone_of(hatch.modules[1], frozenset(current))
-        into = hatch.opens_into or hatch.modules[1]
-        z_into, z_other = (za, zb) if into in za else (zb, za)
-        p_into = zone_pressure(z_into, high=True)
-        p_other = zone_pressure(z_other, high=False)
-        r_into, r_other = drift(z_into, 0), drift(z_other, 1)
-        # the difference is linear in time: its largest value over the window of the opening is at an end
-        dp = max((p_into - r_into * t) - (p_other - r_other * t)
-                 for t in (eq_time, t_ops + rules.open_check_margin_s))
-        if dp > rules.dp_tolerance_pa:
-            area = hatch.valve_area_m2 if hatch.valve_area_m2 > 0 else rules.assumed_valve_area_m2
-            low_loss = sum(leak.get(m, 0.0) for m in z_other) + sum(sinks[m][1] for m in z_other if m in sinks)
-            t_eq = equalization_time_s(dp, station.zone_volume_m3(z_into), station.zone_volume_m3(z_other), area,
-                                       p_into, station.modules[into].temperature_k, low_loss, rules.dp_tolerance_pa)
-            if not math.isfinite(t_eq):
-                return Transition(tuple(opens), (), math.inf, False,
-                                  f"hatch {h} cannot be opened: {dp / PA_PER_MMHG:.1f} mmHg higher on the {into} side "
-                                  "and the valve cannot equalize it")
+        # nearest first; a hatch that cannot be opened yet (its far side higher, no valve) waits while
+        # another ready one is opened: an opening can raise the near side's pressure (issue 16 session 6:
+        # Zarya joined to the US segment before the lower Zvezda hatch, which swings into Zvezda)
+        blocked = ""
+        for h in ready:
+            hatch = station.hatches[h]
+            za = zone_of(hatch.modules[0], frozenset(current))
+            zb = zone_of(hatch.modules[1], frozenset(current))
+            into = hatch.opens_into or hatch.modules[1]
+            z_into, z_other = (za, zb) if into in za else (zb, za)
+            p_into = zone_pressure(z_into, high=True)
+            p_other = zone_pressure(z_other, high=False)
+            r_into, r_other = drift(z_into, 0), drift(z_other, 1)
+            # the difference is linear in time: its largest value over the window of the opening is at an end
+            dp = max((p_into - r_into * t) - (p_other - r_other * t)
+                     for t in (eq_time, t_ops + rules.open_check_margin_s))
+            t_eq = 0.0
+            if dp > rules.dp_tolerance_pa:
+                area = hatch.valve_area_m2 if hatch.valve_area_m2 > 0 else rules.assumed_valve_area_m2
+                low_loss = sum(leak.get(m, 0.0) for m in z_other) + sum(sinks[m][1] for m in z_other if m in sinks)
+                t_eq = equalization_time_s(dp, station.zone_volume_m3(z_into), station.zone_volume_m3(z_other), area,
+                                           p_into, station.modules[into].temperature_k, low_loss, rules.dp_tolerance_pa)
+                if not math.isfinite(t_eq):
+                    blocked = blocked or (f"hatch {h} cannot be opened: {dp / PA_PER_MMHG:.1f} mmHg higher on the "
+                                          f"{into} side and the valve cannot equalize it")
+                    continue
+            break
+        else:
+            return Transition(tuple(opens), (), math.inf, False, blocked)
+        if t_eq > 0:
             equalize.append(h)
             seq.append(("equalize", h, t_eq))
             eq_time += t_eq
@@ -290,17 +299,47 @@ def crew_pressure_ok(station: Station, closed, pressures_pa: dict, leak_weights:
     plus the high end of the zone's known sinks (``sink_by_module_kg_s``: module -> ``(low, high)``
     [kg s^-1], the crew's O2 use), isothermal constant-rate drop dp = mdot R T dwell / V.
     """
-    sinks = sink_by_module_kg_s or {}
     limit = station.evacuation_pressure_pa + rules.evac_margin_pa
+    for z, p0, rate in _crew_zone_drops(station, closed, pressures_pa, leak_weights, mdot_high_kg_s, min_weight,
+                                        zones_fn, sink_by_module_kg_s):
+        if p0 - rate * dwell_s < limit:
+            return False, (f"crew zone {'+'.join(sorted(z))} would reach {(p0 - rate * dwell_s) / PA_PER_MMHG:.0f} mmHg, "
+                           f"below {limit / PA_PER_MMHG:.0f} mmHg (evacuation + margin)")
+    return True, ""
+
+
+def crew_safe_dwell_s(station: Station, closed, pressures_pa: dict, leak_weights: dict, mdot_high_kg_s: float,
+                      rules: Rules = Rules(), min_weight: float = 1e-4, zones_fn=None,
+                      sink_by_module_kg_s: dict | None = None) -> float:
+    """Longest wait [s] for which every crewed zone stays above evacuation pressure + margin (the same
+    worst case as :func:`crew_pressure_ok`); ``inf`` when no crewed zone loses gas, 0 when one is already
+    below. A test whose wait must end there is one a flight controller would run with a pressure floor:
+    the crew ends the wait when the zone reaches it (issue 16 session 6: a leak in the crew's own Soyuz
+    could not be confirmed because the longest wait, planned for the low end of the leak estimate, was
+    longer than the sealed Soyuz's reserve at the high end)."""
+    limit = station.evacuation_pressure_pa + rules.evac_margin_pa
+    out = math.inf
+    for _z, p0, rate in _crew_zone_drops(station, closed, pressures_pa, leak_weights, mdot_high_kg_s, min_weight,
+                                         zones_fn, sink_by_module_kg_s):
+        if rate > 0:
+            out = min(out, max(p0 - limit, 0.0) / rate)
+        elif p0 < limit:
+            out = 0.0
+    return out
+
+
+def _crew_zone_drops(station, closed, pressures_pa, leak_weights, mdot_high_kg_s, min_weight, zones_fn, sinks):
+    """``[(zone, lowest pressure [Pa], worst pressure-loss rate [Pa s^-1])]`` of each crewed zone
+    (:func:`crew_zones`): ``mdot_high_kg_s`` where the zone may hold the leak, plus its sinks' high end."""
+    sinks = sinks or {}
+    out = []
     for z in crew_zones(station, closed, zones_fn):
         w = sum(leak_weights.get(m, 0.0) for m in z)
         p0 = min(pressures_pa.get(m, station.nominal_pressure_pa) for m in z)
         q = (mdot_high_kg_s if w >= min_weight else 0.0) + sum(sinks[m][1] for m in z if m in sinks)
-        drop = 0.0
+        rate = 0.0
         if q > 0:
             t_k = max(station.modules[m].temperature_k for m in z)
-            drop = q * R_AIR * t_k * dwell_s / station.zone_volume_m3(z)
-        if p0 - drop < limit:
-            return False, (f"crew zone {'+'.join(sorted(z))} would reach {(p0 - drop) / PA_PER_MMHG:.0f} mmHg, below "
-                           f"{limit / PA_PER_MMHG:.0f} mmHg (evacuation + margin)")
-    return True, ""
+            rate = q * R_AIR * t_k / station.zone_volume_m3(z)
+        out.append((z, p0, rate))
+    return out

@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
 from hullbreach.constants import R_AIR
-from hullbreach.errors import IsolationError
-from hullbreach.isolate.constraints import Rules, Transition, crew_pressure_ok, crew_zones, plan_transition
+from hullbreach.isolate.constraints import (Rules, Transition, crew_pressure_ok, crew_safe_dwell_s, crew_zones,
+                                           plan_transition)
 from hullbreach.isolate.infer import MODEL_ABS_STD_KG_S, MODEL_REL_STD, Nuisance
 from hullbreach.isolate.infer import zone_loadings as infer_zone_loadings
 from hullbreach.station import Station
@@ -89,6 +88,10 @@ class PlanState:
         Module id -> ``(low, high)`` range of known losses of gas that are not the leak [kg s^-1]: the
         crew's O2 use where it waits (O2 feeds held). The hatch openings and the crewed zones' pressure
         are planned with them (:func:`hullbreach.isolate.constraints.plan_transition`).
+    floor_sinks_kg_s : dict, optional
+        The same ``(low, high)`` ranges, used only where a wait is cut short at the crewed zones' pressure
+        floor (:func:`evaluate`): the crew's O2 use counts there even when it is not planned with (the
+        session always gives it).
     """
 
     closed: frozenset
@@ -100,6 +103,7 @@ class PlanState:
     exclude: frozenset = frozenset()
     nuisance: Nuisance | None = None
     sinks_kg_s: dict | None = None
+    floor_sinks_kg_s: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,8 @@ class TestDesign:
     ``closed`` hatches closed during the step; ``zones`` the pressure zones; ``crew_zone`` the modules
     where crews wait; ``transition`` the hatch operations from the previous configuration;
     ``expected_dwell_s`` mean wait of the sequential test; ``dwell_s`` the longest wait; ``info_bits``
-    the expected information [bit]; ``expected_time_s`` operations + mean wait [s]; ``score`` bits per hour.
+    the expected information [bit]; ``expected_time_s`` operations + mean wait [s]; ``score`` bits per hour;
+    ``floored`` True when the longest wait is cut at a crewed zone's pressure floor (:func:`evaluate`).
     """
 
     closed: frozenset
@@ -122,6 +127,7 @@ class TestDesign:
     expected_time_s: float
     score: float
     dwell_by_zone: tuple = field(default_factory=tuple)
+    floored: bool = False
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -380,12 +386,24 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
                              dwell, rules, zones_fn=lambda c: zones_cached(station, c, cache),
                              sink_by_module_kg_s=state.sinks_kg_s)
     if not ok:
-        return None
+        # a wait with a pressure floor: it ends when a crewed zone would reach evacuation + margin at the
+        # high end of the leak and of the known sinks (the crew's O2 use always counts here); the test is
+        # kept when it still decides within that in every candidate zone at the nominal leak
+        floor = crew_safe_dwell_s(station, closed_to, state.pressures_pa, state.weights,
+                                  state.mdot_kg_s / LEAK_LOW_FACTOR, rules,
+                                  zones_fn=lambda c: zones_cached(station, c, cache),
+                                  sink_by_module_kg_s=state.floor_sinks_kg_s or state.sinks_kg_s)
+        if floor < max(float(t_exp[cand].max()), rules.min_dwell_s):
+            return None
+        dwell = float(floor)
+        floored = True
+    else:
+        floored = False
     exp_dwell = float(np.dot(w, t_exp))
     total = transition.time_s + exp_dwell
     crew = frozenset().union(*crew_zones(station, closed_to, lambda c: zones_cached(station, c, cache))) if ev else frozenset()
     return TestDesign(closed_to, tuple(zones), crew, transition, exp_dwell, dwell, info, total,
-                      info / max(total, 1.0) * 3600.0, tuple(float(x) for x in t_exp))
+                      info / max(total, 1.0) * 3600.0, tuple(float(x) for x in t_exp), floored)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -449,6 +467,32 @@ def _blocked_entry(station: Station, hatch, enter: str, zone_w: dict, rules: Rul
     return into != enter
 
 
+def _join_free_zones(station: Station, closed: frozenset, weights: dict, cache: dict | None = None) -> frozenset:
+    """Closed hatches (not closed in the station file) that join, from the escape vehicles' zones outwards,
+    zones holding no candidate (weight < :data:`TRAP_MIN_WEIGHT`): opening them gives the crew's side
+    the pressure of the main volume."""
+    zones = zones_cached(station, closed, cache)
+    zi = {m: i for i, z in enumerate(zones) for m in z}
+    free = [sum(weights.get(m, 0.0) for m in z) < TRAP_MIN_WEIGHT for z in zones]
+    keep = frozenset(station.closed_hatches())
+    ev = set(station.escape_vehicles())
+    seen = {i for i, z in enumerate(zones) if z & ev}
+    stack, join = list(seen), set()
+    while stack:
+        i = stack.pop()
+        for h in sorted(closed - keep):
+            a, b = (zi[m] for m in station.hatches[h].modules)
+            if i not in (a, b) or a == b:
+                continue
+            j = b if a == i else a
+            if free[i] and free[j]:
+                join.add(h)
+                if j not in seen:
+                    seen.add(j)
+                    stack.append(j)
+    return frozenset(join)
+
+
 def vehicle_groups(station: Station) -> list:
     """Connected sets of ``vehicle``-segment modules holding an escape vehicle (e.g. a Soyuz orbital +
     descent module), each with the hatches joining it to the station: ``[(modules, boundary_hatches)]``."""
@@ -500,6 +544,15 @@ def candidate_configurations(station: Station, state: PlanState, rules: Rules = 
     acc = _access_opens(station, closed, state.weights, rules)
     if acc:
         bases.append(closed - acc)
+        if not plan_transition(station, closed, closed - acc, state.pressures_pa, rules,
+                               zones_fn=lambda c: zones_cached(station, c, cache)).feasible:
+            # the cheapest way in is blocked (a hatch whose far side is higher, no valve): join first the
+            # zones that hold no candidate, so the crew's side takes the main volume's pressure (issue 16
+            # session 6: Zvezda's hatch opened from a Zarya joined to the US segment); the station file's
+            # closed hatches stay closed
+            join = _join_free_zones(station, closed, state.weights, cache) - acc
+            if join:
+                bases.append(closed - acc - join)
     out: dict = {}
     # the ISS procedure's configurations are candidates too: escape vehicles sealed, segment split
     likely = {m for m, x in state.weights.items() if x >= 0.01}
@@ -633,6 +686,10 @@ def plan_next(station: Station, state: PlanState, rules: Rules = Rules(), crew_a
             designs.append(d)
     if not designs:
         return None
+    # a test whose wait is cut at a crewed zone's pressure floor may end undecided: only when no other
+    # test is left (issue 16 session 6: preferred freely, it sealed a crewed Soyuz for a 9 h wait that did
+    # not decide where the full-wait plan answered in 1.6 h)
+    designs = [d for d in designs if not d.floored] or designs
     free = [d for d in designs if not traps_crew(station, state, d.closed, rules, cache)]
     designs = free or designs
     rates = [d.info_bits / max(d.expected_time_s, 1.0) for d in designs]
@@ -642,109 +699,3 @@ def plan_next(station: Station, state: PlanState, rules: Rules = Rules(), crew_a
     obj = [d.expected_time_s - w * d.info_bits / r_star for d in designs]
     i = min(range(len(designs)), key=lambda k: (obj[k], len(designs[k].closed)))
     return designs[i]
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# idealized evaluation and the exact optimum (small stations)
-
-def _ideal_weights(prior: dict, cand: frozenset) -> dict:
-    tot = sum(prior[m] for m in cand)
-    return {m: (prior[m] / tot if m in cand else 0.0) for m in prior}
-
-
-def ideal_policy_cost(station: Station, policy, prior: dict, mdot_kg_s: float, rules: Rules = Rules(),
-                      step_confidence: float = 0.999) -> dict:
-    """Expected time to isolate [s] and expected number of configurations of a policy under the
-    idealized model used by :func:`exact_optimum` (every test decides its outcome in its expected
-    decision time; pressures stay nominal between tests).
-
-    ``policy(station, state) -> TestDesign | None``. Returns ``{"expected_time_s", "expected_steps",
-    "by_module": {m: (time_s, steps)}}``.
-    """
-    p_nom = {m: station.nominal_pressure_pa for m in station.modules}
-    total_w = sum(prior.values())
-    by = {}
-    for truth in station.modules:
-        if prior[truth] <= 0:
-            continue
-        cand = frozenset(m for m in station.modules if prior[m] > 0)
-        closed = station.closed_hatches()
-        t = 0.0
-        steps = 0
-        while len(cand) > 1 and steps < 40:
-            st = PlanState(closed, _ideal_weights(prior, cand), mdot_kg_s, p_nom, step_confidence)
-            d = policy(station, st)
-            if d is None:
-                t = math.inf
-                break
-            zi = next(i for i, z in enumerate(d.zones) if truth in z)
-            t += d.transition.time_s + d.dwell_by_zone[zi]
-            cand = cand & d.zones[zi]
-            closed = d.closed
-            steps += 1
-        by[truth] = (t, steps)
-    et = sum(prior[m] / total_w * by[m][0] for m in by)
-    es = sum(prior[m] / total_w * by[m][1] for m in by)
-    return {"expected_time_s": et, "expected_steps": es, "by_module": by}
-
-
-def exact_optimum(station: Station, prior: dict, mdot_kg_s: float, rules: Rules = Rules(),
-                  step_confidence: float = 0.999, max_configs: int = 4096) -> dict:
-    """Exact minimum expected time to isolate [s] by dynamic programming over (candidate set,
-    configuration), under the idealized model of :func:`ideal_policy_cost` ([3]).
-
-    Only for small stations: the configurations are all 2^H subsets of the H hatches.
-    """
-    hatches = list(station.hatches)
-    if 2 ** len(hatches) > max_configs:
-        raise IsolationError(f"station {station.name!r} has {len(hatches)} hatches: too many for the exact optimum",
-                             hint="use a station with at most 12 hatches (e.g. demo)")
-    configs = [frozenset(h for i, h in enumerate(hatches) if mask >> i & 1) for mask in range(2 ** len(hatches))]
-    p_nom = {m: station.nominal_pressure_pa for m in station.modules}
-    zones_of = {c: station.zones(c) for c in configs}
-    trans_cache: dict = {}
-
-    def transition(a, b):
-        key = (a, b)
-        if key not in trans_cache:
-            trans_cache[key] = plan_transition(station, a, b, p_nom, rules)
-        return trans_cache[key]
-
-    design_cache: dict = {}
-
-    def design(cand, a, b):
-        key = (cand, a, b)
-        if key not in design_cache:
-            st = PlanState(a, _ideal_weights(prior, cand), mdot_kg_s, p_nom, step_confidence)
-            design_cache[key] = evaluate(station, st, b, rules, transition=transition(a, b))
-        return design_cache[key]
-
-    @lru_cache(maxsize=None)
-    def value(cand: frozenset, a: frozenset) -> tuple:
-        if len(cand) <= 1:
-            return 0.0, None
-        wc = sum(prior[m] for m in cand)
-        best = (math.inf, None)
-        for b in configs:
-            zs = zones_of[b]
-            parts = [z & cand for z in zs if z & cand]
-            if len(parts) < 2:
-                continue
-            d = design(cand, a, b)
-            if d is None:
-                continue
-            v = d.transition.time_s
-            for zi, z in enumerate(zs):
-                sub = z & cand
-                if not sub:
-                    continue
-                pz = sum(prior[m] for m in sub) / wc
-                v += pz * (d.dwell_by_zone[zi] + value(frozenset(sub), b)[0])
-            if v < best[0]:
-                best = (v, b)
-        return best
-
-    closed0 = station.closed_hatches()
-    cand0 = frozenset(m for m in station.modules if prior[m] > 0)
-    total, first = value(cand0, closed0)
-    return {"expected_time_s": total, "first_config": sorted(first or [])}

@@ -36,23 +36,17 @@ import pandas as pd
 
 from hullbreach.constants import R_AIR
 from hullbreach.errors import IsolationError
+from hullbreach.isolate import crew as crewmod
 from hullbreach.isolate import infer
-from hullbreach.isolate.constraints import Rules, crew_zones, plan_transition
-from hullbreach.isolate.plan import PlanState, TestDesign, entropy_bits, vehicle_groups
+from hullbreach.isolate.constraints import Rules, crew_zones
+from hullbreach.isolate.crew import (  # noqa: F401 - re-exported: the crew constants' old home
+    CREW_ABS_STD_KG_S, CREW_ALERT_PROB, CREW_O2_KG_S_PER_PERSON, CREW_O2_PLAN_SDS, CREW_O2_REL_STD,
+    CREW_ZONE_ALERT_VOLUME_FRACTION)
+from hullbreach.isolate.plan import PlanState, TestDesign, entropy_bits
 from hullbreach.isolate.policies import get_policy
 from hullbreach.station import Station
 from hullbreach.units import fmt_duration
 
-#: Crew O2 use [kg s^-1 per person]: 0.84 kg/day (NASA BVAD, NASA/TP-2015-218570). With the CO2 scrubbed
-#: and O2 feeds held during the search, this is a loss of gas from the zone where the crew waits.
-CREW_O2_KG_S_PER_PERSON = 0.84 / 86400.0
-#: Relative uncertainty of the crew's O2 use [-] (activity level; estimate).
-CREW_O2_REL_STD = 0.25
-#: The hatch openings and the crewed zones' pressure are planned with the crew's O2 use anywhere within
-#: this many standard deviations of its mean [-] (2: 0.5-1.5 times the BVAD figure).
-CREW_O2_PLAN_SDS = 2.0
-#: Residual floor on a crewed zone's total-pressure trend [kg s^-1] (metabolic water, feeds; estimate).
-CREW_ABS_STD_KG_S = 1.0e-6
 #: Checkpoints of the sequential test: every CHECKPOINT_FINE_STEP_S during the first CHECKPOINT_FINE_S of a
 #: step (a fast leak decides in minutes), then CHECKPOINT_GEOM_N geometrically spaced up to the end (a
 #: slow one in hours; the look-ups cost little) [s], [s], [-].
@@ -74,9 +68,6 @@ PROGRESS_MIN_BITS = 0.05
 #: Steps in a row without progress after which the session ends ``undecided`` [-] (the same configuration
 #: is not repeated meanwhile, so three stalls mean three different tests taught nothing).
 MAX_STEPS_WITHOUT_PROGRESS = 3
-#: Probability that the leak is in the crew's zone or in an escape vehicle from which the crew is warned
-#: first [-]: a false warning costs a hatch check, a missed one the crew's shelter (estimate).
-CREW_ALERT_PROB = 0.2
 #: A step ends early only when its own telemetry, read with the station's prior alone (not with what the
 #: earlier steps said), gives the zone it ends on at least this probability [-]. Otherwise a step would
 #: "decide" at its first look whenever the earlier steps already agreed: lock-in (issue 16).
@@ -84,9 +75,6 @@ STEP_OWN_EVIDENCE = 0.9
 #: A crewed zone limits the reserve time when it holds the leak with at least this probability [-]
 #: (1 %: below, the zone's own pressure readings would show a leak within the next test).
 RESERVE_MIN_PROB = 0.01
-#: The crew's-own-zone warning is given only when that zone is at most this share of the station's volume
-#: [-]: at the start (all hatches open) every leak is "in the crew's zone", which tells nothing.
-CREW_ZONE_ALERT_VOLUME_FRACTION = 0.5
 #: Session states (:attr:`Step.state`, :attr:`Result.state`).
 STATES = ("continue", "found", "stop", "undecided", "no-leak")
 #: Old ``Result.status`` word of each state.
@@ -415,80 +403,21 @@ class IsolationSession:
 
     # ----------------------------------------------------------------------------------------------- alert
     def _crew_alert(self) -> str:
-        """The warning said first when the leak is likely in the crew's zone or in an escape vehicle."""
+        """The warning said first when the leak is likely in the crew's zone or in an escape vehicle
+        (:func:`hullbreach.isolate.crew.crew_alert`)."""
         w = infer.module_marginals(self.hyps, self.posterior_rows())
-        lines = []
-        crewed = set(self.crew)
-        for group, _b in vehicle_groups(self.station):
-            p = sum(w.get(m, 0.0) for m in group)
-            if p >= CREW_ALERT_PROB and not group & crewed:
-                ev = sorted(set(group) & set(self.station.escape_vehicles()))
-                # the vehicle's group holds modules that are not the escape vehicle (MS-09: the orbital module
-                # leaked, the descent module is the escape vehicle): say the whole group, not "in the vehicle"
-                lines.append(f"LEAK LIKELY IN ESCAPE VEHICLE {'/'.join(ev)} OR THE MODULES ATTACHED TO IT "
-                             f"({', '.join(sorted(group))}: {p:.0%}): do not shelter in {'/'.join(ev)}; "
-                             "check its hatches and its pressure first.")
-        if crewed:
-            zone = set().union(*[z for z in self.station.zones(self.closed) if z & crewed])
-            p = sum(w.get(m, 0.0) for m in zone)
-            v_all = self.station.zone_volume_m3(self.station.modules)
-            # a crew zone that is most of the station says nothing yet (every leak is "in it")
-            if p >= CREW_ALERT_PROB and self.station.zone_volume_m3(zone) <= CREW_ZONE_ALERT_VOLUME_FRACTION * v_all:
-                lines.append(self._own_zone_alert(frozenset(zone), p, w))
-        return " ".join(lines)
-
-    def _own_zone_alert(self, zone: frozenset, p: float, w: dict) -> str:
-        """The warning for a leak likely in the crew's own zone, with advice the crew can carry out.
-
-        Said first (issue 16; the MS-09 crew needed to know first whether its own Soyuz leaked): the chance
-        that the leak is in the crew's own escape vehicle group; then where to go: another escape vehicle
-        in the zone, or one behind a single closed hatch the constraints let the crew open now
-        (:func:`~hullbreach.isolate.constraints.plan_transition`: reachable, no opening against a pressure
-        difference without a valve); else that none can be reached, with the open hatches that seal the
-        crew's vehicle group so its own pressure can be watched. Only closed hatches are named to open and
-        only open hatches to close. ``p`` is the probability of the zone, ``w`` the module marginals."""
-        st = self.station
-        crewed = set(self.crew)
-        evs = set(st.escape_vehicles())
-        own_groups = self._crew_vehicle_groups()
-        own = [g for g, _b in own_groups]
-        own_all = frozenset().union(*own) if own else frozenset(crewed)
-        out = [f"LEAK LIKELY IN THE CREW'S OWN ZONE ({', '.join(sorted(zone))}, {p:.0%}):"]
-        for g in own:
-            pg = sum(w.get(m, 0.0) for m in g)
-            if pg >= CREW_ALERT_PROB:
-                out.append(f"{pg:.0%} that it is in your own escape vehicle {'/'.join(sorted(g & evs))} or the "
-                           f"modules attached to it ({', '.join(sorted(g))}): do not rely on it until checked;")
-        other = self._other_escape_vehicle(zone, own_all, w)
-        if other is not None:
-            _pf, ev, h = other
-            out.append(f"open hatch {h} and move to {ev}." if h else f"move to {ev}, in your zone.")
-        else:
-            seal = sorted(frozenset().union(*[b for _g, b in own_groups]) - set(self.closed))
-            ev = "/".join(sorted(own_all & evs)) or "your escape vehicle"
-            out.append(f"no other escape vehicle can be reached now; be ready to leave in {ev}"
-                       + (f"; close hatch{'es' if len(seal) > 1 else ''} {', '.join(seal)} to watch its own "
-                          "pressure (a fall faster than your O2 use means the leak is in it)." if seal else "."))
-        return " ".join(out)
-
-    def _crew_vehicle_groups(self) -> list:
-        """The escape-vehicle groups holding declared crew, each with its boundary hatches:
-        ``[(modules, hatches)]`` (:func:`~hullbreach.isolate.plan.vehicle_groups`)."""
-        return [(g, b) for g, b in vehicle_groups(self.station) if g & set(self.crew)]
+        return crewmod.crew_alert(self.station, self.crew, self.closed, w, self.pressures, self.rules)
 
     # ----------------------------------------------------------------------------------------------- steps
     def _plan_state(self) -> PlanState:
         return PlanState(self.closed, self.module_weights(), self.mdot, dict(self.pressures), self.step_confidence,
-                         frozenset(self.crew), self._exclude, self.nuisance, self._sinks() or None)
+                         frozenset(self.crew), self._exclude, self.nuisance, self._sinks() or None,
+                         crewmod.crew_sinks(self.crew, self.rules, always=True) or None)
 
     def _sinks(self) -> dict:
-        """The crew's O2 use per module as a ``(low, high)`` range [kg s^-1] (:data:`CREW_O2_PLAN_SDS`), for
-        the planner and the reserve time when ``Rules.plan_crew_o2`` is set (else empty)."""
-        if not self.rules.plan_crew_o2:
-            return {}
-        k = CREW_O2_PLAN_SDS * CREW_O2_REL_STD
-        return {m: (max(1.0 - k, 0.0) * n * CREW_O2_KG_S_PER_PERSON, (1.0 + k) * n * CREW_O2_KG_S_PER_PERSON)
-                for m, n in self.crew.items() if n > 0}
+        """The crew's O2 use per module as a ``(low, high)`` range [kg s^-1] when ``Rules.plan_crew_o2`` is
+        set, else empty (:func:`hullbreach.isolate.crew.crew_sinks`)."""
+        return crewmod.crew_sinks(self.crew, self.rules)
 
     def next_step(self) -> Step:
         """The next configuration to set up (``state == "continue"``), or the terminal step with its advice
@@ -540,55 +469,6 @@ class IsolationSession:
             out = min(out, (p0 - self.station.evacuation_pressure_pa) / rate)
         return out
 
-    def _other_escape_vehicle(self, zone: frozenset, own: frozenset, w: dict) -> tuple | None:
-        """Another escape vehicle the crew in ``zone`` can go to now: ``(leak probability of its side,
-        vehicle, hatch to open or "")``, the least likely to leak first, or None.
-
-        Candidates are escape vehicles outside ``own`` (the crew's vehicle group) in ``zone`` itself or
-        behind one closed hatch the constraints let the crew open now (:func:`plan_transition` from the
-        session's pressures: reachable, not against a pressure difference it cannot equalize)."""
-        st = self.station
-        evs = set(st.escape_vehicles())
-        options = []
-        for ev in sorted((zone & evs) - own):
-            options.append((sum(w.get(m, 0.0) for m in st.zone_of(ev, self.closed) - zone), ev, ""))
-        for h in sorted(self.closed):
-            a, b = st.hatches[h].modules
-            if (a in zone) == (b in zone):
-                continue
-            far = st.zone_of(b if a in zone else a, self.closed)
-            cand = sorted((far & evs) - own)
-            if cand and plan_transition(st, self.closed, self.closed - {h}, self.pressures, self.rules).feasible:
-                options.append((sum(w.get(m, 0.0) for m in far), cand[0], h))
-        return min(options) if options else None
-
-    def _shelter(self) -> tuple:
-        """Where the crew goes when the search stops: ``(modules, hatches_to_close, leak_probability)``.
-
-        Candidates are each escape vehicle alone and with its vehicle group (a Soyuz descent module with or
-        without its orbital module), reachable from the crew's zone(s) through open hatches. The one least
-        likely to hold the leak wins (ties: the larger). Only hatches open now are named."""
-        w = self.module_weights()
-        reach_zones = crew_zones(self.station, self.closed)
-        if self.crew:
-            reach_zones = [z for z in reach_zones if z & set(self.crew)] or reach_zones
-        reach = set().union(*reach_zones) if reach_zones else set(self.station.modules)
-        evs = set(self.station.escape_vehicles())
-        options = []
-        for group, _b in vehicle_groups(self.station):
-            for ev in sorted(group & evs):
-                for sh in (frozenset(group), frozenset({ev})):
-                    if sh <= reach and sh not in options:
-                        options.append(sh)
-        if not options:
-            return frozenset(), (), 1.0
-        def key(sh):
-            p = sum(w.get(m, 0.0) for m in sh)
-            return (round(p, 2), -self.station.zone_volume_m3(sh))
-        sh = min(options, key=key)
-        hatches = sorted({h.id for m in sh for o, h in self.station.neighbours(m) if o not in sh} - set(self.closed))
-        return sh, tuple(hatches), float(sum(w.get(m, 0.0) for m in sh))
-
     def _terminal(self, state: str, advice: str, close: tuple = (), crew_zone=None) -> Step:
         """End the session in ``state`` with ``advice``; returns the terminal :class:`Step`."""
         self._alert = self._crew_alert()
@@ -604,33 +484,11 @@ class IsolationSession:
         return self._final
 
     def _finish_stop(self, why: str) -> Step:
+        """End the session ``stop`` with the shelter advice (:func:`hullbreach.isolate.crew.stop_plan`)."""
         mod, p, _ = self._best()
-        sh, hatches, p_sh = self._shelter()
-        evs = sorted(set(sh) & set(self.station.escape_vehicles()))
-        if not sh:
-            advice = f"stop the search: {why}; no escape vehicle is reachable: most likely {mod} ({p:.0%})"
-            return self._terminal("stop", advice)
-        if self.crew and p_sh >= CREW_ALERT_PROB:
-            # the shelter within reach may hold the leak (the crew's own vehicle): another escape vehicle
-            # behind a hatch the crew can open, if it is less likely to leak (issue 16: advice that can be
-            # carried out, an escape vehicle on the crew's side)
-            zone = frozenset().union(*[z for z in self.station.zones(self.closed) if z & set(self.crew)])
-            own = frozenset().union(*[g for g, _b in self._crew_vehicle_groups()])
-            other = self._other_escape_vehicle(zone, own, self.module_weights())
-            if other is not None and other[0] < p_sh:
-                p_far, ev, h = other
-                go = f"open hatch {h} and go to {ev}" if h else f"go to {ev}"
-                advice = (f"stop the search: {why}. Crew: {go} and be ready to leave in it; the leak is most "
-                          f"likely in {mod} ({p:.0%}); {p_sh:.0%} that it is in {', '.join(sorted(sh))}, "
-                          f"{p_far:.0%} on the {ev} side")
-                return self._terminal("stop", advice, (), None)
-        where = ", ".join(sorted(sh))
-        act = (f"close hatch{'es' if len(hatches) > 1 else ''} {', '.join(hatches)} behind you" if hatches
-               else "its hatches are already closed")
-        advice = (f"stop the search: {why}. Crew: go to {where} ({act}) and be ready to leave in {'/'.join(evs)}; "
-                  f"the leak is most likely in {mod} ({p:.0%}), {'outside' if mod not in sh else 'INSIDE'} the shelter "
-                  f"({1 - p_sh:.0%} that it is outside)")
-        return self._terminal("stop", advice, hatches, sh)
+        advice, close, zone = crewmod.stop_plan(self.station, self.crew, self.closed, self.module_weights(),
+                                                self.pressures, self.rules, why, mod, p)
+        return self._terminal("stop", advice, close, zone)
 
     def check(self, frame) -> StepOutcome:
         """Evaluate telemetry of the pending step without committing (for a growing file)."""
@@ -792,9 +650,12 @@ class IsolationSession:
             also = (f"; a second leak elsewhere is possible ({second:.0%}): keep watching the other zones"
                     if second >= 0.01 else "")
             self._found = (mod, float(p))
+            own = crewmod.own_vehicle_found_advice(self.station, self.crew, self.closed, mod, self.module_weights(),
+                                                   self.pressures, self.rules)
             self._terminal("found", f"leak in {mod} ({p:.1%}); it is "
                            f"{'alone' if len(z) == 1 else 'with ' + ', '.join(sorted(z - {mod}))} "
-                           f"behind the closed hatches: search it with the ultrasonic detector{also}")
+                           f"behind the closed hatches: search it with the ultrasonic detector{also}"
+                           + (f". {own}" if own else ""))
         elif post.get("none", 0.0) >= self.confidence:
             self._terminal("no-leak", f"no leak found ({post['none']:.1%}): check the detection (sensor fault, "
                            "repress, temperature)")
