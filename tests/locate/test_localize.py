@@ -115,17 +115,17 @@ def test_malformed_inputs(cases):
 def test_wavenumber_mapping_puts_the_peak_at_the_path_difference():
     """A pure A0 cross-spectrum exp(-i k(f) Δ0) maps to a correlation peaking at Δ0 in metres (Wilcox 2003
     mapping); the single-speed GCC peak lands elsewhere because A0 is dispersive."""
-    from hullbreach.locate import localize as L
+    from hullbreach.locate import pairtables as L
 
     f = np.arange(30e3, 300e3, 50.0)
     k = WALL.dispersion(5e5).wavenumber(f)
     for d0 in (-0.31, 0.07, 0.42):
         G = np.exp(-1j * k * d0)[None, :]
-        t = L._tables_dispersive(f, G, np.array([0]), np.array([1]), WALL, 1e6, 0.6, (30e3, 300e3))
+        t = L.tables_dispersive(f, G, np.array([0]), np.array([1]), WALL, 1e6, 0.6, (30e3, 300e3))
         peak = t.d0 + t.dd * np.argmax(t.R[0].real)
         assert peak == pytest.approx(d0, abs=1e-3)
         speed = float(WALL.dispersion(5e5).group(165e3))
-        g = L._tables_gcc(f, G, np.array([0]), np.array([1]), speed, 0.6, 1e6)
+        g = L.tables_gcc(f, G, np.array([0]), np.array([1]), speed, 0.6, 1e6)
         gpeak = g.d0 + g.dd * np.argmax(np.abs(g.R[0]))
         assert abs(gpeak - d0) > abs(peak - d0)
 

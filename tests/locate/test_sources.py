@@ -406,6 +406,7 @@ def test_stationarity_sees_equipment_cycling_on_and_off():
     frequency block at once (ratio ≫ 1), a steady one does not, even next to the switching one (whose
     sidelobe leakage is regressed out). The quarter-record test of a8bc68b averaged such a cycle out."""
     from hullbreach.locate import localize as lz
+    from hullbreach.locate import pairtables as pt
     from hullbreach.locate import machinery as mach
 
     plate = _true_plate(1.0, 1.0, 0.5)
@@ -415,8 +416,8 @@ def test_stationarity_sees_equipment_cycling_on_and_off():
         pump = gen.NoiseSource(pump_m, 8.0, "band", (50e3, 250e3), period)
         syn = gen.simulate(plate, SENSORS16, [gen.NoiseSource(leak_m), pump], duration_s=0.1, snr_db=-6.0, seed=3)
         rec = Recording(syn.fs_hz, syn.declared_sensors_m, syn.signals)
-        nseg = lz._segment_length(rec, DECLARED_WALL, lz.DEFAULT_BAND_HZ)
-        f, *_, Xseg, _ = lz._cross_spectra(rec, nseg, lz.DEFAULT_BAND_HZ)
+        nseg = pt.segment_length(rec, DECLARED_WALL, lz.DEFAULT_BAND_HZ)
+        f, *_, Xseg, _ = pt.cross_spectra(rec, nseg, lz.DEFAULT_BAND_HZ)
         k = disp.wavenumber(f, "A0")
         pw = np.array([mach.segment_powers(Xseg, k, SENSORS16, x) for x in (leak_m, pump_m)])
         assert mach.stationarity(pw).tolist() == expect, period

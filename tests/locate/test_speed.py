@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import scipy.fft as sfft
 
-from hullbreach.locate import localize, srp
+from hullbreach.locate import localize, pairtables, srp
 from hullbreach.locate import machinery as mach
 from hullbreach.locate import sources as srcs
 from hullbreach.locate._srp_jit import _pairwise_sum
@@ -151,8 +151,8 @@ def test_hidden_layer_on_a_subset_of_bins_is_the_full_one():
         lam, V = np.linalg.eigh(C[f])
         plain[:, f] = (C[f] - lam[-1] * np.outer(V[:, -1], np.conj(V[:, -1])))[pi, pj]
     bins = np.array([0, 3, 4, 17, 39])
-    assert np.allclose(localize._without_dominant(C[bins], pi, pj), plain[:, bins], rtol=0, atol=1e-12)
-    assert np.allclose(localize._without_dominant(C, pi, pj), plain, rtol=0, atol=1e-12)
+    assert np.allclose(pairtables.without_dominant(C[bins], pi, pj), plain[:, bins], rtol=0, atol=1e-12)
+    assert np.allclose(pairtables.without_dominant(C, pi, pj), plain, rtol=0, atol=1e-12)
 
 
 def pinned_case() -> tuple[Wall, Recording]:
@@ -251,7 +251,7 @@ def test_magnitude_is_numpys(shape):
 
 @pytest.mark.parametrize("magnitude", [False, True])
 def test_tables_a_block_of_pairs_at_a_time_are_the_whole_transform(magnitude):
-    """localize._centred transforms 16 pairs at a time: the same table as one inverse FFT of all pairs
+    """pairtables.centred transforms 16 pairs at a time: the same table as one inverse FFT of all pairs
     (and, for the surrogates, the same |R| as srp.magnitude of it)."""
     rng = np.random.default_rng(7)
     P, M, L, n_half = 37, 300, 4096, 1500
@@ -260,7 +260,7 @@ def test_tables_a_block_of_pairs_at_a_time_are_the_whole_transform(magnitude):
     R = sfft.ifft(Gw, n=L, axis=1)
     R *= 1.7
     whole = np.concatenate([R[:, L - n_half:] * phase[:n_half], R[:, :n_half + 1] * phase[n_half:]], axis=1)
-    got = localize._centred(Gw, L, 1.7, n_half, phase, magnitude)
+    got = pairtables.centred(Gw, L, 1.7, n_half, phase, magnitude)
     assert np.array_equal(got, np.abs(whole).astype(np.float32) if magnitude else whole)
 
 

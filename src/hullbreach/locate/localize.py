@@ -34,10 +34,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.fft as sfft
 from scipy.ndimage import maximum_filter
 
 from hullbreach.errors import LocalizationError
+from hullbreach.locate import pairtables as pt
 from hullbreach.locate import srp
 from hullbreach.locate.signals import Recording
 from hullbreach.locate.wall import Wall
@@ -207,166 +207,6 @@ def check_recording(rec: Recording, wall: Wall, band_hz=DEFAULT_BAND_HZ, tol_m: 
 
 
 # ------------------------------------------------------------------------------------------------
-# Cross-spectra and pair correlation tables
-# ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Tables:
-    """Per-pair correlation in path difference: complex R (P, D) sampled at Δ = d0 + n·dd [m]."""
-
-    R: np.ndarray
-    d0: float
-    dd: float
-    pi: np.ndarray
-    pj: np.ndarray
-    k: np.ndarray  # wavenumbers of the transform [rad/m] (point-spread kernel of a pair lobe)
-    w: np.ndarray  # their taper weights [-]
-
-
-def _segment_length(rec: Recording, wall: Wall, band_hz) -> int:
-    """Welch segment length [samples]: ≥ 8 × the largest pair delay, so the cross-spectrum phase turns by
-    at most π/4 per frequency bin (keeps the k-grid interpolation accurate and the correlation unbiased)."""
-    pos = rec.sensor_positions_m
-    dmax = float(np.max(np.hypot(*(pos[:, None, :] - pos[None, :, :]).transpose(2, 0, 1))))
-    tab = wall.dispersion(f_max_hz=max(rec.fs_hz / 2, band_hz[1]))
-    fb = np.linspace(band_hz[0], band_hz[1], 64)
-    cg_min = float(np.min(tab.group(fb, "A0")))
-    tau = dmax / cg_min
-    n = 1 << int(math.ceil(math.log2(max(1024, 8 * tau * rec.fs_hz))))
-    T = rec.signals.shape[1]
-    need = int(max(1024, 2 * tau * rec.fs_hz))
-    if T < need:
-        raise LocalizationError(
-            f"recording too short: {T} samples ({T / rec.fs_hz * 1e3:.2f} ms); the largest sensor-to-sensor "
-            f"delay is {tau * 1e3:.2f} ms and at least {need} samples ({need / rec.fs_hz * 1e3:.2f} ms) are needed",
-            hint="record longer; 20 ms or more gives good averages")
-    if n > T:
-        n = 1 << int(math.floor(math.log2(T)))
-    return n
-
-
-def _cross_spectra(rec: Recording, nseg: int, band_hz):
-    """Welch cross-spectra (Hann, 50 % overlap) of all sensor pairs in the band: (f, G (P, F), pi, pj,
-    segment spectra (F, N, S), cross-spectral matrix (F, N, N))."""
-    mean = rec.signals.mean(axis=1, keepdims=True)
-    N, T = rec.signals.shape
-    x = np.empty((N, T), dtype=np.float32)  # the centred samples in single precision, a channel at a time
-    for i in range(N):
-        x[i] = rec.signals[i] - mean[i]
-    hop = nseg // 2
-    nsegs = max(1, 1 + (T - nseg) // hop)
-    f = np.fft.rfftfreq(nseg, 1.0 / rec.fs_hz)
-    band = (f >= band_hz[0]) & (f <= band_hz[1])
-    win = np.hanning(nseg).astype(np.float32)  # single precision: the spectra's errors ~1e-7, far below the noise
-    frames = np.lib.stride_tricks.sliding_window_view(x, nseg, axis=1)[:, ::hop][:, :nsegs]
-    i0, i1 = np.flatnonzero(band)[[0, -1]]
-    # (F, N, S), each channel's single-precision spectra written straight in (exact), and the (F, N, N)
-    # products a block of bins at a time: no full-size temporaries (~70 MB each, mapped and cleared anew)
-    Xf = np.empty((int(i1 - i0 + 1), N, nsegs), dtype=np.complex128)
-    for i in range(N):
-        Xf[:, i, :] = sfft.rfft(frames[i] * win, axis=1, workers=-1)[:, i0:i1 + 1].T
-    C = np.empty((Xf.shape[0], N, N), dtype=np.complex128)
-    for b in range(0, Xf.shape[0], 256):  # (each bin's product is its own BLAS call either way)
-        C[b:b + 256] = Xf[b:b + 256] @ np.conj(Xf[b:b + 256].transpose(0, 2, 1))
-    pi, pj = np.triu_indices(N, 1)
-    C /= nsegs
-    G = C[:, pi, pj].T  # (P, F): E[X_i conj(X_j)]
-    return f[band], G, pi, pj, Xf, C
-
-
-def _without_dominant(C: np.ndarray, pi, pj) -> np.ndarray:
-    """Pair cross-spectra (P, F) of the Welch matrices C (F, N, N) minus their dominant eigen-component.
-
-    C(f) = X Xᴴ / S = Σ λ v vᴴ, and C − λ₁ v₁ v₁ᴴ keeps what the loudest source (whatever its transfer
-    vector) does not explain. Each bin is its own problem, so any subset of bins can be passed.
-    """
-    # (exact eigen-decomposition: power or block iteration is not faster at N = 16 and leaves the loud
-    # source's residue where its eigenvalue gap is small)
-    lam_all, V = np.linalg.eigh(C)
-    v, lam = V[:, :, -1], lam_all[:, -1]
-    # only the pairs' entries (i < j), each by the same operations as the whole matrix's
-    return (C[:, pi, pj] - lam[:, None] * v[:, pi] * np.conj(v[:, pj])).T
-
-
-def _phat(G: np.ndarray) -> np.ndarray:
-    mag = np.abs(G)
-    return G / np.where(mag > 0, mag, 1.0)
-
-
-def _k_resampling(f, wall: Wall, fs_hz: float, dmax: float, band_hz):
-    """The uniform A0 wavenumber grid k (M,) [rad/m] of the dispersive tables, its step dk [rad/m] and, per
-    k, the two frequency bins i0, i1 (M,) and the weight w (M,) of linear interpolation between them."""
-    tab = wall.dispersion(f_max_hz=max(fs_hz / 2, band_hz[1]))
-    k_lo, k_hi = tab.wavenumber([f[0], f[-1]], "A0")
-    dk = 2 * math.pi / (2.5 * max(dmax, 1e-3))  # unambiguous path-difference range 2.5 dmax > 2 dmax
-    M = int(math.floor((k_hi - k_lo) / dk)) + 1
-    k = k_lo + dk * np.arange(M)
-    fk = tab.frequency_of_wavenumber(k, "A0")
-    df = f[1] - f[0]
-    pos = np.clip((fk - f[0]) / df, 0, len(f) - 1 - 1e-9)
-    i0 = np.floor(pos).astype(int)
-    return k, dk, i0, np.minimum(i0 + 1, len(f) - 1), pos - i0
-
-
-def _tables_dispersive(f, G, pi, pj, wall: Wall, fs_hz: float, dmax: float, band_hz, dd_m: float = 4e-4,
-                       magnitude: bool = False) -> _Tables:
-    """Dispersion-compensated pair tables; only the bins of :func:`_k_resampling` of ``G`` are read (with
-    ``magnitude``, the tables' R is their |R| in single precision, :func:`_centred`)."""
-    k, dk, i0, i1, w = _k_resampling(f, wall, fs_hz, dmax, band_hz)
-    M, k_lo = len(k), k[0]
-    Gk = _phat(G[:, i0]) * (1 - w) + _phat(G[:, i1]) * w
-    Gk = _phat(Gk) * np.hanning(M + 2)[1:-1]  # taper in k: lower sidelobes in Δ
-    # the next power of two (the next fast length, 137561a, was 41 % shorter and ~1.3x faster but moved weak
-    # candidates enough to drop the leak from one 'band' case of the mismatch sweep: docs/benchmarks/locate.md)
-    L = 1 << int(math.ceil(math.log2(max(2 * M, 2 * math.pi / (dk * dd_m)))))
-    dd = 2 * math.pi / (L * dk)
-    n_half = int(math.ceil(dmax / dd)) + 2
-    n_half = min(n_half, L // 2 - 1)
-    delta = (np.arange(-n_half, n_half + 1)) * dd
-    return _Tables(_centred(Gk, L, L / np.sum(np.hanning(M + 2)[1:-1]), n_half, np.exp(1j * k_lo * delta), magnitude),
-                   -n_half * dd, dd, pi, pj, k, np.hanning(M + 2)[1:-1])
-
-
-def _centred(Gw: np.ndarray, L: int, norm: float, n_half: int, phase: np.ndarray, magnitude: bool = False) -> np.ndarray:
-    """Lags −n_half..n_half of the circular correlations R = ``norm`` · ifft(Gw, L) (P, L), times ``phase``
-    (2 n_half + 1,), as a new row-major table (a fancy index would give a column-major one, and every
-    look-up a copy of it). The inverse transforms are made :data:`_TABLE_ROWS` rows at a time: the
-    whole (P, L) one was a ~60 MB temporary per table, mapped and cleared anew by the kernel (pocketfft
-    transforms each row alone: the same bits, tests/locate/test_speed.py). With ``magnitude``: the
-    table's |·| in single precision (:func:`hullbreach.locate.srp.magnitude` of it, the same bits), for
-    the surrogates, whose phases nothing reads."""
-    out = np.empty((Gw.shape[0], 2 * n_half + 1), dtype=np.float32 if magnitude else complex)
-    block = np.empty((min(_TABLE_ROWS, Gw.shape[0]), 2 * n_half + 1), dtype=complex) if magnitude else None
-    for r0 in range(0, Gw.shape[0], _TABLE_ROWS):
-        R = sfft.ifft(Gw[r0:r0 + _TABLE_ROWS], n=L, axis=1, workers=-1)
-        R *= norm
-        dst = out[r0:r0 + _TABLE_ROWS] if block is None else block[:len(R)]
-        np.multiply(R[:, L - n_half:], phase[:n_half], out=dst[:, :n_half])
-        np.multiply(R[:, :n_half + 1], phase[n_half:], out=dst[:, n_half:])
-        if block is not None:
-            out[r0:r0 + _TABLE_ROWS] = srp.magnitude(dst)
-    return out
-
-
-#: :func:`_centred` transforms this many pairs at a time (16 x 32 768 complex: 8 MB).
-_TABLE_ROWS = 16
-
-
-def _tables_gcc(f, G, pi, pj, speed_m_s: float, dmax: float, fs_hz: float, magnitude: bool = False) -> _Tables:
-    Gw = _phat(G) * np.hanning(len(f) + 2)[1:-1]
-    df = f[1] - f[0]
-    dtau = 0.25 / fs_hz  # 4x upsampled lag grid, as GCC-PHAT implementations interpolate
-    L = 1 << int(math.ceil(math.log2(max(2 * len(f), 1.0 / (df * dtau)))))
-    dtau = 1.0 / (L * df)
-    n_half = min(int(math.ceil(dmax / speed_m_s / dtau)) + 2, L // 2 - 1)
-    tau = np.arange(-n_half, n_half + 1) * dtau
-    return _Tables(_centred(Gw, L, L / np.sum(np.hanning(len(f) + 2)[1:-1]), n_half, np.exp(2j * np.pi * f[0] * tau),
-                           magnitude),
-                   -n_half * dtau * speed_m_s,
-                   dtau * speed_m_s, pi, pj, 2 * np.pi * f / speed_m_s, np.hanning(len(f) + 2)[1:-1])
-
-
 #: Status words of the JSON contract.
 STATUS_FOUND, STATUS_AMBIGUOUS, STATUS_NONE = "found", "ambiguous", "no source"
 
@@ -446,8 +286,8 @@ def locate(
     check_recording(rec, wall, band_hz)
     sensors = rec.sensor_positions_m
     N = sensors.shape[0]
-    nseg = _segment_length(rec, wall, band_hz)
-    f, G, pi, pj, Xseg, C_data = _cross_spectra(rec, nseg, band_hz)
+    nseg = pt.segment_length(rec, wall, band_hz)
+    f, G, pi, pj, Xseg, C_data = pt.cross_spectra(rec, nseg, band_hz)
     if len(f) < 8:
         raise LocalizationError(
             f"only {len(f)} frequency bins in the band {band_hz[0]:g}–{band_hz[1]:g} Hz",
@@ -459,13 +299,13 @@ def locate(
 
     def tables(Gx, fx=f, fs=rec.fs_hz, magnitude=False):  # (magnitude: |R| only, for the surrogates)
         if method == "dispersive":
-            return _tables_dispersive(fx, Gx, pi, pj, wall, fs, dmax, band_hz, magnitude=magnitude)
-        return _tables_gcc(fx, Gx, pi, pj, speed, dmax, fs, magnitude)
+            return pt.tables_dispersive(fx, Gx, pi, pj, wall, fs, dmax, band_hz, magnitude=magnitude)
+        return pt.tables_gcc(fx, Gx, pi, pj, speed, dmax, fs, magnitude)
 
     # the frequency bins the pair tables read (the dispersive tables interpolate about a third of them onto
     # their wavenumber grid): the surrogate and the hidden layer need their eigen-decompositions only there
     if method == "dispersive":
-        _, _, ki0, ki1, _ = _k_resampling(f, wall, rec.fs_hz, dmax, band_hz)
+        _, _, ki0, ki1, _ = pt.k_resampling(f, wall, rec.fs_hz, dmax, band_hz)
         tbins = np.union1d(ki0, ki1)
     else:
         tbins = np.arange(len(f))
@@ -485,7 +325,7 @@ def locate(
                 sur_x[:, i, :] = np.roll(Xseg[tbins, i, :], (i * S) // N, axis=1)
         else:  # shift the samples instead
             sur = Recording(rec.fs_hz, sensors, srcs.shifted_surrogate(rec.signals))
-            sur_x = _cross_spectra(sur, nseg, band_hz)[4][tbins]
+            sur_x = pt.cross_spectra(sur, nseg, band_hz)[4][tbins]
         C_sur = np.empty((len(tbins), N, N), dtype=complex)  # (F', N, N) at the table bins
         for b in range(0, len(tbins), 256):  # (each bin's product is its own BLAS call either way)
             C_sur[b:b + 256] = sur_x[b:b + 256] @ np.conj(sur_x[b:b + 256].transpose(0, 2, 1))
@@ -671,8 +511,8 @@ def locate(
     def hidden_layer():
         # a source hidden under a louder one: per frequency, the cross-spectral matrix without its dominant
         # eigen-component (model-free: whatever the propagation, the loud source's transfer vector goes)
-        G2 = at_bins(_without_dominant(C_data[tbins], pi, pj), tbins)  # the rest only if a hidden source is found
-        return G2, tables(G2).R, tables(at_bins(_without_dominant(C_sur, pi, pj), tbins), magnitude=True).R
+        G2 = at_bins(pt.without_dominant(C_data[tbins], pi, pj), tbins)  # the rest only if a hidden source is found
+        return G2, tables(G2).R, tables(at_bins(pt.without_dominant(C_sur, pi, pj), tbins), magnitude=True).R
 
     rest = np.setdiff1d(np.arange(len(f)), tbins)  # the bins the tables do not read
 
@@ -682,7 +522,7 @@ def locate(
     pool = ThreadPoolExecutor(max_workers=1)
     pending = pool.submit(hidden_layer) if N >= 4 else None
     own_job = pool.submit(mach.sensor_powers, Xseg)  # (the sensors' own powers, for every source's segment powers)
-    rest_job = pool.submit(_without_dominant, C_data[rest], pi, pj) if N >= 4 and len(rest) else None
+    rest_job = pool.submit(pt.without_dominant, C_data[rest], pi, pj) if N >= 4 and len(rest) else None
     clean(tabs.R.copy(), threshold, 0, max_sources + len(eq))
     layer2 = pending.result() if pending is not None else None
     G_layers = [G]
@@ -705,8 +545,8 @@ def locate(
             raise LocalizationError("the reference recording's sensor positions differ from the recording's",
                                     hint="record the reference with the same sensors in the same places")
         ref_rec = reference
-        nref = min(nseg, _segment_length(ref_rec, wall, band_hz))
-        fr, Gr = _cross_spectra(ref_rec, nref, band_hz)[:2]
+        nref = min(nseg, pt.segment_length(ref_rec, wall, band_hz))
+        fr, Gr = pt.cross_spectra(ref_rec, nref, band_hz)[:2]
         tr = tables(Gr, fr, ref_rec.fs_hz)
 
         # are each source's own pair lobes in the reference (sources.reference_ratios)
