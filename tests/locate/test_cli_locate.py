@@ -119,6 +119,11 @@ def test_demo_says_one_clear_sentence_and_names_every_source(tmp_path):
     assert len(numbered) == len(cands) >= 1
     fan = [ln for ln in numbered if "cabin fan" in ln]
     assert fan, "the fan named in the wall file must be named"
+    # the JSON says which named equipment a source is (c3455ae's report matched its reason text instead)
+    fan_name = out["json"]["wall"]["equipment"][0]["name"]
+    named = [c for c in cands if c.get("equipment")]
+    assert named and {c["equipment"] for c in named} == {fan_name} and all(c["kind"] == "equipment" for c in named)
+    assert all(c["equipment"] is None for c in cands if c["kind"] == "leak")
 
 
 def test_crew_sentence_never_claims_certainty_while_a_comparable_source_exists():

@@ -58,7 +58,7 @@ def run(out_dir: pathlib.Path, seed: int = 0) -> dict:
     else:
         x, y = res.position_m
         r = res.uncertainty_radius_m
-    heard = source_lines(res, wall)
+    heard = source_lines(res)
     lines = [
         f"Wall: {wall.width_m} x {wall.height_m} m AMG6 panel, {wall.thickness_m * 1000:.1f} mm (NASA TM-2009-214785 §6), "
         f"{rec.n_sensors} contact sensors, {rec.duration_s * 1e3:.0f} ms at {rec.fs_hz / 1e6:.0f} MHz, SNR 0 dB, cabin fan running",

@@ -76,6 +76,9 @@ class Candidate:
         The evidence behind ``leak_likelihood``, in words.
     source : int
         Index of the physical source (several candidates of one source = a multi-peak likelihood).
+    equipment : str
+        Name of the wall file's equipment it most likely is, the one nearest its source's positions, when
+        that is more likely than not (:func:`hullbreach.locate.sources.equipment_probability`); ``""`` else.
     """
 
     position_m: tuple[float, float]
@@ -89,6 +92,7 @@ class Candidate:
     stationary: bool = True
     reasons: tuple[str, ...] = ()
     source: int = 0
+    equipment: str = ""
 
     def to_json(self) -> dict:
         """JSON dict."""
@@ -97,7 +101,8 @@ class Candidate:
                 "band_hz": [float(self.band_hz[0]), float(self.band_hz[1])],
                 "leak_likelihood": float(self.leak_likelihood), "score": float(self.score),
                 "uncertainty_radius_m": float(self.uncertainty_radius_m), "kind": self.kind,
-                "stationary": bool(self.stationary), "source": int(self.source), "reasons": list(self.reasons)}
+                "stationary": bool(self.stationary), "source": int(self.source), "reasons": list(self.reasons),
+                "equipment": self.equipment or None}
 
 
 @dataclass(frozen=True)
@@ -381,6 +386,9 @@ def locate(
     wpairs /= np.maximum(wpairs.sum(axis=1, keepdims=True), 1e-12)
     if equipment_m is None:
         equipment_m = [(e.x_m, e.y_m) for e in wall.equipment]
+        eq_names = [e.name for e in wall.equipment]
+    else:
+        eq_names = [f"equipment #{k + 1}" for k in range(len(equipment_m))]
     eq = np.asarray(equipment_m, dtype=float).reshape(-1, 2)
 
     cmap0 = None
@@ -581,12 +589,16 @@ def locate(
         p_eq = srcs.equipment_probability(eq, equipment_radius_m, [g["x"] for g in src["group"]], src["shares"],
                                           src["r95"], wall.width_m * wall.height_m)
         near = p_eq >= 0.5
+        named = ""  # the named equipment nearest any of the source's positions: the one it most likely is
+        if near and len(eq):
+            xs = np.array([g["x"] for g in src["group"]])  # (C, 2) [m]
+            named = eq_names[int(np.argmin(np.hypot(*(xs[:, None, :] - eq[None, :, :]).transpose(2, 0, 1)).min(axis=0)))]
         in_ref = srcs.reference_verdict(ref_ratio[id(src)]) if ref_ratio is not None else None
         ll, why = srcs.leak_likelihood(info, p_eq, in_ref, (mods.rate_hz, float(mods.index[si])) if modulated else None)
         for g, share in zip(src["group"], src["shares"]):
             cands.append(Candidate((float(g["x"][0]), float(g["x"][1])), g["score"], src["r95"],
                                    "equipment" if (near or in_ref) else "leak", float(share), info.power_db,
-                                   info.band_hz, ll, info.stationary, tuple(why), si))
+                                   info.band_hz, ll, info.stationary, tuple(why), si, named))
     # probability that each candidate is the leak (one leak among the heard sources); echoes and CLEAN
     # residue improbable as the leak are counted, not listed (sources.rank_candidates)
     cands, weak = srcs.rank_candidates(cands, {si: src["layer"] for si, src in enumerate(found)})

@@ -40,18 +40,15 @@ def crew_sentence(res: Localization) -> str:
             f"({best.probability:.0%}) is at {where}; check the places below in order.")
 
 
-def source_lines(res: Localization, wall: Wall) -> list[str]:
+def source_lines(res: Localization) -> list[str]:
     """One line per candidate, most probable leak first: where, how likely the leak, and why."""
     out = []
     for i, c in enumerate(res.candidates, 1):
         what = "the most likely leak" if i == 1 and c.kind == "leak" else "unidentified source"
         if c.kind != "leak":
-            # the named equipment nearest to any of its source's positions (labelled by sources.equipment_probability,
-            # which weighs both positions' uncertainty: no fixed distance)
-            named = any(w.startswith("at equipment named") for w in c.reasons)
-            near = sorted((float(np.hypot(e.x_m - g.position_m[0], e.y_m - g.position_m[1])), e.name)
-                          for g in res.candidates if g.source == c.source for e in wall.equipment)
-            what = (f"known equipment ({near[0][1]})" if named and near
+            # named by the localizer (Candidate.equipment, from sources.equipment_probability, which weighs
+            # both positions' uncertainty: no fixed distance), else heard in the reference recording
+            what = (f"known equipment ({c.equipment})" if c.equipment
                     else "equipment: also heard in the reference recording")
         why = next((w for w in c.reasons if "modulated" in w), c.reasons[0] if c.reasons else "")
         out.append(f"{i}. ({c.position_m[0]:.2f}, {c.position_m[1]:.2f}) m ± {c.uncertainty_radius_m * 1000:.0f} mm, "
