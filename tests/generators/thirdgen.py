@@ -240,7 +240,9 @@ class Run:
 
     def write(self, out_dir) -> dict:
         """``telemetry.csv`` (long, ISO 8601 Z, sensor units), ``events.csv`` (``time,kind,detail``),
-        ``truth.csv`` (module pressures [Pa] on the grid); returns the paths."""
+        ``truth.csv`` (module pressures [Pa] on the grid); returns the paths. Written with pandas (microsecond
+        times), not with ``hullbreach.telemetry.write_long_csv``, on purpose: hullbreach's reader then meets files
+        its own writer did not make."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         raw = self.raw.copy()

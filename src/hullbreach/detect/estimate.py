@@ -51,6 +51,9 @@ RESERVE_MODELS = ("constant-rate", "constant-hole")
 
 #: Scale of the half-normal prior on the baseline loss, in units of the station's background allowance [-].
 BASELINE_PRIOR_SPREAD = 1.0
+#: Shortest history before a leak's onset whose loss rate is taken as the baseline the leak adds to [s] (3 h: more
+#: than one CO2-removal half-cycle, 144 min on the third generator; ISS-like stations vent every few hours).
+BASELINE_MIN_S = 3.0 * 3600.0
 
 
 def widened(est: LeakEstimate, other: LeakEstimate, note: str, down: bool = True) -> LeakEstimate:
@@ -92,9 +95,8 @@ def baseline_loss(measured: float, measured_std: float, allowance: float) -> tup
 
 
 def _nonnegative(mu: float, sd: float) -> tuple:
-    """Mean and standard deviation of a normal ``(mu, sd)`` truncated to ``>= 0`` (the baseline is a loss: N2 only
-    leaves a cabin, and a net gain of air before the onset is not a loss to take off the leak) [unit of ``mu``]
-    (truncated normal moments, N. L. Johnson, S. Kotz and N. Balakrishnan, *Continuous Univariate Distributions*,
+    """Mean and standard deviation of a normal ``(mu, sd)`` truncated to ``>= 0`` [unit of ``mu``] (truncated normal
+    moments, N. L. Johnson, S. Kotz and N. Balakrishnan, *Continuous Univariate Distributions*,
     vol. 1, 2nd ed., §10.1)."""
     if not sd > 0:
         return max(mu, 0.0), 0.0
@@ -104,9 +106,6 @@ def _nonnegative(mu: float, sd: float) -> tuple:
         return 0.0, 0.0
     lam = math.exp(-0.5 * a * a) / math.sqrt(2.0 * math.pi) / z
     return mu + sd * lam, sd * math.sqrt(max(1.0 + a * lam - lam * lam, 0.0))
-#: Shortest history before a leak's onset whose loss rate is taken as the baseline the leak adds to [s] (3 h: more
-#: than one CO2-removal half-cycle, 144 min on the third generator; ISS-like stations vent every few hours).
-BASELINE_MIN_S = 3.0 * 3600.0
 
 
 @dataclass(frozen=True)
