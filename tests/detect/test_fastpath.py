@@ -207,24 +207,33 @@ def _run_inputs(seed: int, n_sub: int, flags: bool, gaps: bool, leak: bool):
 @example(seed=1, n_sub=1500, flags=True, gaps=True, leak=True, noise_sub=360, gate=(1e-4, 180))
 @example(seed=2, n_sub=1400, flags=False, gaps=False, leak=True, noise_sub=90, gate=(0.0, 0))
 @example(seed=3, n_sub=5000, flags=True, gaps=True, leak=True, noise_sub=90, gate=(1e-4, 180))
-def test_numpy_run_scan_equals_the_kernel_bit_for_bit(seed, n_sub, flags, gaps, leak, noise_sub, gate):
-    """The batch's NumPy scan of a whole run (scan_run_numpy) gives the compiled scan's statistic, alarm and
-    final state exactly (same IEEE operations in the same order), so batch and streaming agree."""
-    from hullbreach.detect import kernels
-    from hullbreach.detect.fastpath import _RING, scan_run_numpy
+def test_run_scan_in_any_chunks_equals_the_whole_run_bit_for_bit(seed, n_sub, flags, gaps, leak, noise_sub, gate):
+    """One scan for batch and streaming: a zone run scanned whole (the batch) and in random chunks of 1 to
+    ~200 sub-bins (streaming hands over a sub-bin or a few at a time; the scan reads the earlier ones from the
+    zone's rings) gives the same statistic, alarm and final state exactly (same IEEE operations in the same
+    order), so batch and streaming agree. ``noise_sub`` 90 is not a multiple of the renewal (60)."""
+    import types
+
+    from hullbreach.detect import fastpath
 
     d = _run_inputs(seed, n_sub, flags, gaps, leak)
     gate_rel, gate_sub = gate  # thermal gate (relative fall, look-back in sub-bins; 0: none)
+    vote = types.SimpleNamespace(learn_k=d["learn_k"], flag_k=d["flag_k"], offsets=d["offsets"])
+    rng = np.random.default_rng(seed)
     out = []
-    for fn in (kernels.fast_scan_run, scan_run_numpy):
-        m_ring, d2_ring, ex_ring = np.full(_RING, np.nan), np.full(_RING, np.nan), np.ones(_RING, dtype=bool)
-        stt = np.array([np.nan, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0])
-        z = fn(d["sums"], d["counts"], d["j0"], d["pos"], d["learn_k"], d["flag_k"], d["offsets"], d["rratio"],
-               d["rexcl"], d["rn"], d["k_first"], d["iv0"], d["iv1"], d["a"], d["b"], d["sub_bins"], d["jf"],
-               np.asarray(FAST_WINDOWS, dtype=np.int64), 0.37, 6.0, noise_sub, 60, 30, m_ring, d2_ring, ex_ring, stt,
-               gate_rel, gate_sub)
-        out.append((z, m_ring, d2_ring, ex_ring, stt))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fastpath, "FAST_NOISE_SUB", noise_sub)
+        mp.setattr(fastpath, "FAST_NOISE_MIN", 30)
+        for whole in (True, False):
+            fz = FastZone(("z",), d["jf"], 10.0, 6.0, gate_rel=gate_rel, gate_s=gate_sub * 10.0)
+            fz.allow = 0.37
+            ends = np.cumsum(rng.integers(1, 200, size=n_sub))
+            cuts = [d["b"]] if whole else [d["a"] + int(c) for c in ends[ends < n_sub]] + [d["b"]]
+            z = np.concatenate([fz.scan_run(d["sums"], d["counts"], d["j0"], d["pos"], vote, d["rratio"], d["rexcl"],
+                                            d["rn"], d["k_first"], d["iv0"], d["iv1"], c) for c in cuts])
+            out.append((z, fz._m, fz._d2, fz._ex, fz._st))
     (z1, m1, d1, e1, s1), (z2, m2, d2, e2, s2) = out
+    assert len(z1) == n_sub
     assert z1.tobytes() == z2.tobytes()
     assert m1.tobytes() == m2.tobytes() and d1.tobytes() == d2.tobytes() and np.array_equal(e1, e2)
     assert s1.tobytes() == s2.tobytes()

@@ -50,7 +50,6 @@ import pandas as pd
 from hullbreach.constants import MOLAR_MASS_KG_MOL, PA_PER_MMHG, R_AIR, R_UNIVERSAL
 from hullbreach.detect.binning import DEFAULT_BIN_S, bin_channels, bin_frame, time_ns  # noqa: F401 (re-exported)
 from hullbreach.detect.events import KnownEvent, ZonePeriod, parse_events, zone_periods  # noqa: F401 (re-exported)
-from hullbreach.detect.kernels import zone_bin_one
 from hullbreach.detect.vote import SIX_SQRT2, Consensus, first_offset, median_list, nanmedian0
 from hullbreach.errors import DetectionError
 from hullbreach.physics.gas import mixture_gas_constant
@@ -185,7 +184,6 @@ class _ZoneState:
     t_multi: tuple = ()  # (module index, channel indices) of modules with several temperature channels
     t_none: np.ndarray | None = None  # modules without a temperature channel
     inv_t_nominal: float = 0.0  # sum V_i / T_nominal_i [m^3/K] (zones without temperature channels)
-    kernel_ok: bool = False  # the compiled single-bin core applies (temperature channels, at most one a module)
     pp_idx: tuple = ()  # (quantity, row index array) of the partial pressures present
 
     def __post_init__(self) -> None:
@@ -204,7 +202,6 @@ class _ZoneState:
                 multi.append((i, js))
         self.t_single = single
         self.t_multi = tuple(multi)
-        self.kernel_ok = bool(len(self.trow)) and not multi
         self.t_none = np.array([i for i, m in enumerate(self.modules) if m not in idx], dtype=np.int64)
         self.inv_t_nominal = float(np.sum(self.module_vols / self.module_tnom))
         self.pp_idx = tuple((q, np.asarray(rows, dtype=np.int64)) for q, rows in self.pp_rows.items() if rows)
@@ -440,10 +437,9 @@ class AirMassTracker:
                         excluded=self._excluded(st.zone, ks), vented=vented, pressure_sensors=st.p_sensors,
                         sensor_change=change)
 
-    def _zone_bin_scalars(self, st: _ZoneState, m1: list, c1: list, k: int, m1a: np.ndarray, c1a: np.ndarray,
-                          excluded: bool) -> BinScalars:
+    def _zone_bin_scalars(self, st: _ZoneState, m1: list, c1: list, k: int, excluded: bool) -> BinScalars:
         """:meth:`_zone_chunk` for one bin as Python scalars (``m1``, ``c1``: lists of the channel means and
-        counts of bin ``k``, station sensor order; ``m1a``, ``c1a`` the same as arrays; ``excluded``: the bin is
+        counts of bin ``k``, station sensor order; ``excluded``: the bin is
         inside a known operation).
 
         The same arithmetic in the same order as the chunk path, on Python floats over the zone's channels
@@ -452,19 +448,6 @@ class AirMassTracker:
         arrays made a one-bin chunk cost about 1 ms per zone. Used once a bin by
         :class:`~hullbreach.detect.stream.StreamingDetector`.
         """
-        if st.kernel_ok:
-            # compiled votes and module sum (hullbreach.detect.kernels: the same operations, bit for bit)
-            pv, tv = st.p_vote, st.t_vote
-            status, p, t_cons, inv_t, flagged, change = zone_bin_one(
-                m1a, c1a, k, st.prow, pv.offsets, pv.flag_k, pv.noise_si, pv.abs_tol, pv.dev, pv.carry, pv.track,
-                st.trow, tv.offsets, tv.flag_k, tv.noise_si, tv.abs_tol, tv.dev, tv.carry, tv.track, st.t_single,
-                st.module_vols, st.module_tnom, SIX_SQRT2)
-            if status == 0:
-                if flagged:
-                    self._note_faults(pv, True)
-                    self._note_faults(tv, False)
-                self._note_history(st.zone, [k], [st.volume_m3 / inv_t], [self._consensus_t(st, t_cons)])
-                return self._zone_bin_out(st, m1, k, p, inv_t, change, excluded)
         isfin = math.isfinite
         p = st.p_vote.run_one([m1[r] for r in st.prow_l], [c1[r] for r in st.prow_l], k)
         self._note_faults(st.p_vote, True)
@@ -577,8 +560,7 @@ class AirMassTracker:
         path, tested; no :class:`ZoneMass` arrays: the streaming step)."""
         with np.errstate(invalid="ignore", divide="ignore"):
             m1a = np.where(counts > 0, sums / np.maximum(counts, 1.0), np.nan)
-        c1a = np.ascontiguousarray(counts, dtype=float)
-        m1, c1 = m1a.tolist(), c1a.tolist()
+        m1, c1 = m1a.tolist(), np.asarray(counts, dtype=float).tolist()
         excluded = any(k0 <= k <= k2 for k0, k2, _ev in self._excl)  # the same for every zone
         out = []
         for pi, per in enumerate(self.periods):
@@ -591,7 +573,7 @@ class AirMassTracker:
             for zone in per.zones:
                 st = self._state(zone)
                 if st.p_sensors:
-                    out.append((st, self._zone_bin_scalars(st, m1, c1, k, m1a, c1a, excluded)))
+                    out.append((st, self._zone_bin_scalars(st, m1, c1, k, excluded)))
         return out
 
 

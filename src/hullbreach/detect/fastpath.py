@@ -32,11 +32,10 @@ real tracks are heavier (docs/benchmarks/detect-delay.md §4: on the benchmark's
 from the 60 s detector once that one alarms too; until then from the fast fit).
 
 Batch and streaming run the same scan over the same sub-bins with the same inputs (the sub-bins of detector
-bin ``K`` use the vote and the masses of bin ``K - 1``), so they give the same alarms. Streaming runs it in
-compiled code (:func:`hullbreach.detect.kernels.fast_scan`), a few sub-bins at a time; a zone run scanned
-from its first sub-bin in one call (the batch) runs :func:`scan_run_numpy`, the same IEEE operations in the
-same order over whole arrays (tested equal bit for bit), so that ``hullbreach detect`` never imports Numba
-(~1 s with its cache).
+bin ``K`` use the vote and the masses of bin ``K - 1``), so they give the same alarms: one NumPy
+implementation (:meth:`FastZone._track`) takes a whole zone run at once (batch) or a few sub-bins at a time
+(streaming, the earlier sub-bins it needs from the zone's rings); ``tests/detect/test_fastpath.py`` checks
+that any chunking gives the same statistic, alarm and state bit for bit.
 """
 
 from __future__ import annotations
@@ -46,9 +45,9 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from hullbreach.constants import PA_PER_MMHG, SECONDS_PER_YEAR
-from hullbreach.detect.kernels import fast_scan, fast_scan_run
 from hullbreach.detect.noise import _Buf
 
 #: Sub-bins per detector bin (10 s at the default 60 s bins).
@@ -66,9 +65,7 @@ FAST_FAR_SHARE = 0.1
 FAST_TAIL_FACTOR = 2.0
 #: Fewest pressure channels for a consensus.
 FAST_MIN_CHANNELS = 3
-_RING = 512  # > FAST_NOISE_SUB + the largest window
-#: Fewest sub-bins for which a fresh run is scanned by :func:`scan_run_numpy` rather than the kernel.
-NUMPY_SCAN_MIN = 64
+_RING = 512  # sub-bins of a zone's track kept between calls (> FAST_NOISE_SUB, the gate's look-back, a window)
 #: Thermal gate: the largest fall of the zone's bulk gas temperature not to alarm on [K]: the ISS cabin air
 #: temperature is held within +-2 F (+-1.1 K) of its setpoint (Scull, Devin and Bedard, "International Space
 #: Station Temperature and Humidity Control Subassembly Hardware, Control and Performance Description", SAE
@@ -147,6 +144,8 @@ class FastZone:
         self.gate_sub = int(round(gate_s / self.sub_s))
         if self.gate_sub >= _RING - max(FAST_WINDOWS):
             raise ValueError(f"fast path gate of {gate_s} s is longer than its ring of {_RING} sub-bins")
+        # earlier sub-bins a scan reads: the noise's, the gate's look-back, a window's
+        self._history = max(FAST_NOISE_SUB, self.gate_sub, max(FAST_WINDOWS))
 
     def scan(self, j0: int, X: np.ndarray, act: np.ndarray, off: np.ndarray, ratio: np.ndarray,
              excl: np.ndarray) -> np.ndarray:
@@ -154,33 +153,137 @@ class FastZone:
         usable channels ``act``, offsets ``off`` [Pa], a scale per sub-bin ``ratio`` [-] (1 in use; NaN where
         the zone's previous detector bin is unknown), exclusions
         ``excl``. Returns the statistic per sub-bin [-]."""
-        if j0 != self.j_next:
-            raise ValueError(f"fast path fed sub-bin {j0}, expected {self.j_next}")
-        X = np.ascontiguousarray(X, dtype=float)
-        z = fast_scan(X, np.ascontiguousarray(act, dtype=bool), np.ascontiguousarray(off, dtype=float),
-                      np.ascontiguousarray(ratio, dtype=float), np.ascontiguousarray(excl, dtype=bool), int(j0),
-                      self.j_first, self._windows, float(self.allow), self.threshold, FAST_NOISE_SUB,
-                      FAST_NOISE_EVERY, FAST_NOISE_MIN, self._m, self._d2, self._ex, self._st, self.gate_rel,
-                      self.gate_sub)
-        self.j_next = j0 + X.shape[1]
-        return z
+        return self._track(j0, consensus(np.asarray(X, dtype=float), np.asarray(act, dtype=bool),
+                                         np.asarray(off, dtype=float), np.asarray(ratio, dtype=float)),
+                           np.asarray(excl, dtype=bool))
 
     def scan_run(self, sums: np.ndarray, counts: np.ndarray, j0: int, pos: np.ndarray, vote, ratio: np.ndarray,
                  excl: np.ndarray, n_bins: int, k_first: int, iv0: np.ndarray, iv1: np.ndarray, b: int) -> np.ndarray:
-        """:meth:`scan` of sub-bins ``j_next .. b - 1`` with the inputs built in compiled code from the zone's
-        channel sums [Pa] and counts (from sub-bin ``j0``, rows ``pos``; mean = sum / count), its pressure
-        ``vote``, the ratios
+        """:meth:`scan` of sub-bins ``j_next .. b - 1`` with its inputs built from the zone's channel sums [Pa]
+        and counts (from sub-bin ``j0``, rows ``pos``; mean = sum / count), its pressure ``vote``, the ratios
         (air mass per pressure [kg/Pa]: only whether it is known is used) and exclusions of its ``n_bins``
-        detector bins from ``k_first``, and known-operation intervals
-        ``[iv0, iv1]`` [detector bins]. Returns the statistic per sub-bin [-]."""
-        a = self.j_next
-        # a whole run from its start (the batch) takes the same scan in NumPy (no Numba import)
-        scan = scan_run_numpy if a == self.j_first and b - a >= NUMPY_SCAN_MIN else fast_scan_run
-        z = scan(sums, counts, int(j0), pos, vote.learn_k, vote.flag_k, vote.offsets, ratio, excl, int(n_bins),
-                 int(k_first), iv0, iv1, int(a), int(b), SUB_BINS, self.j_first, self._windows, float(self.allow),
-                 self.threshold, FAST_NOISE_SUB, FAST_NOISE_EVERY, FAST_NOISE_MIN, self._m, self._d2, self._ex,
-                 self._st, self.gate_rel, self.gate_sub)
-        self.j_next = int(b)
+        detector bins from ``k_first``, and known-operation intervals ``[iv0, iv1]`` [detector bins] (see
+        :func:`run_inputs`). Returns the statistic per sub-bin [-]."""
+        X, act, off, r, ex = run_inputs(sums, counts, j0, pos, vote.learn_k, vote.flag_k, vote.offsets, ratio, excl,
+                                        n_bins, k_first, iv0, iv1, self.j_next, b)
+        return self._track(self.j_next, consensus(X, act, off, r), ex)
+
+    def _track(self, a: int, m: np.ndarray, excl: np.ndarray) -> np.ndarray:
+        """Feed the consensus pressure ``m`` [Pa] of sub-bins ``a ..`` (must be the next ones) and their
+        exclusions; returns the statistic per sub-bin [-] (-inf where it cannot be computed).
+
+        One implementation for batch (a whole run at once) and streaming (a sub-bin or a few at a time): the
+        sub-bins' values are put after the last few hundred of the zone's rings (track [Pa], squared second
+        differences [Pa^2], exclusions; sub-bin ``j`` in slot ``j % _RING``) and every quantity is computed over
+        whole arrays for the new sub-bins only:
+
+        * squared second difference ``(m_j - 2 m_{j-1} + m_{j-2})^2`` where the three sub-bins are usable;
+        * noise ``sigma``, renewed at sub-bins ``j_first + r FAST_NOISE_EVERY`` (at least FAST_NOISE_SUB in)
+          from the median of the finite squared second differences of the previous FAST_NOISE_SUB sub-bins,
+          ``sqrt(median / 0.4549 / 6)``, when more than FAST_NOISE_MIN are finite (else NaN), kept in between;
+        * per window ``M`` of FAST_WINDOWS, the least-squares slope of the last ``M`` values (sums in index
+          order), its standard error ``sigma / sqrt(sxx)`` and ``z = (-slope - allow) / se`` where no sub-bin of
+          the window is excluded; the sub-bin's statistic is the largest ``z``;
+        * thermal gate: ``ref`` the highest value of the sub-bin's unexcluded stretch within ``gate_sub``
+          sub-bins, the window's fitted end level ``s0 / M + slope (M - 1) / 2``; an alarm needs
+          ``ref - level > gate_rel ref + threshold sigma``;
+        * the alarm (once per zone run): the first sub-bin, and there the first window, with ``z`` over the
+          threshold and the gate passed.
+        """
+        if a != self.j_next:
+            raise ValueError(f"fast path fed sub-bin {a}, expected {self.j_next}")
+        n = len(m)
+        z = np.full(n, -np.inf)
+        if n == 0:
+            return z
+        R, jf, st = _RING, self.j_first, self._st
+        h = min(a - jf, self._history)  # earlier sub-bins of the run taken from the rings
+        old = np.arange(a - h, a) % R
+        with np.errstate(invalid="ignore"):
+            ex = np.concatenate([self._ex[old], excl | ~np.isfinite(m)])
+        m = np.concatenate([self._m[old], m])
+        d2 = np.concatenate([self._d2[old], np.full(n, np.nan)])
+        j_of = a - h  # sub-bin of index 0 of these arrays
+        N = h + n
+        # squared second differences of the new sub-bins (from the run's third sub-bin on)
+        lo = max(h, jf + 2 - j_of)
+        if lo < N:
+            e = m[lo:] - 2.0 * m[lo - 1:N - 1] + m[lo - 2:N - 2]
+            ok = ~(ex[lo:] | ex[lo - 1:N - 1] | ex[lo - 2:N - 2])
+            d2[lo:] = np.where(ok, e * e, np.nan)
+        # noise: the value in use, renewed at the renewal sub-bins among the new ones
+        sig = np.full(N, st[0])
+        ev = FAST_NOISE_EVERY
+        first = jf + max(-(-FAST_NOISE_SUB // ev), -(-(a - jf) // ev)) * ev
+        renew = np.arange(first, a + n, ev) - j_of
+        if len(renew):
+            W = np.sort(d2[renew[:, None] - FAST_NOISE_SUB + np.arange(FAST_NOISE_SUB)[None, :]], axis=1)  # NaN last
+            k = np.isfinite(W).sum(axis=1)
+            hk = k >> 1
+            r = np.arange(len(renew))
+            with np.errstate(invalid="ignore"):
+                med = np.where(k & 1 == 1, W[r, hk], (W[r, np.maximum(hk - 1, 0)] + W[r, hk]) / 2)
+                val = np.where(k > FAST_NOISE_MIN, np.sqrt(med / 0.4549 / 6.0), np.nan)
+            seg = np.repeat(np.arange(len(renew)), np.diff(np.append(renew, N)))
+            sig[renew[0]:] = val[seg]
+        # thermal gate: the highest track value of each new sub-bin's unexcluded stretch within gate_sub (a max:
+        # exact in any order)
+        gs = self.gate_sub
+        ref = np.full(N, -np.inf)
+        if gs > 0:
+            v = np.concatenate([np.full(gs, -np.inf), np.where(ex, -np.inf, m)])
+            segs = np.cumsum(ex)
+            sp = np.concatenate([np.full(gs, -1), segs])
+            for c0 in range(h, N, 4096):  # in chunks: (4096, gate_sub + 1) at a time
+                c1 = min(N, c0 + 4096)
+                Wv = sliding_window_view(v[c0:c1 + gs], gs + 1)
+                Ws = sliding_window_view(sp[c0:c1 + gs], gs + 1)
+                ref[c0:c1] = np.where(Ws == segs[c0:c1, None], Wv, -np.inf).max(axis=1)
+        # loss-rate windows over the new sub-bins that have M values of the run
+        exc = np.concatenate([[0], np.cumsum(ex)])
+        usable = np.isfinite(sig) & (sig > 0)
+        hit = (N, 0, 0.0, 0.0, 0.0, np.nan)
+        for M in (int(w) for w in self._windows):
+            i0 = max(h, jf + M - 1 - j_of)  # first index with M values of the run
+            if i0 >= N:
+                continue
+            sxx = 0.0
+            for i in range(M):
+                u = i - (M - 1) / 2.0
+                sxx += u * u
+            s = np.zeros(N - i0)
+            s0 = np.zeros(N - i0)
+            for i in range(M):
+                x = m[i0 - M + 1 + i:N - M + 1 + i]
+                s = s + (i - (M - 1) / 2.0) * x
+                s0 = s0 + x
+            slope = s / sxx
+            se = sig[i0:] / math.sqrt(sxx)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                zm = (-slope - self.allow) / se
+            zm = np.where(usable[i0:] & (exc[i0 + 1:] - exc[i0 + 1 - M:N + 1 - M] == 0), zm, -np.inf)
+            zc = z[i0 - h:]
+            z[i0 - h:] = np.where(zm > zc, zm, zc)
+            gate = True
+            fall = np.full(N - i0, np.nan)
+            if gs > 0:
+                with np.errstate(invalid="ignore"):
+                    rf = ref[i0:]
+                    fall = rf - (s0 / M + slope * ((M - 1) / 2.0))
+                    gate = fall > self.gate_rel * rf + self.threshold * sig[i0:]
+            up = np.flatnonzero((zm > self.threshold) & gate)
+            if len(up) and i0 + up[0] < hit[0]:
+                c = int(up[0])
+                hit = (i0 + c, M, float(zm[c]), float(slope[c]), float(se[c]), float(fall[c]))
+        if hit[0] < N and st[1] < 0:
+            i, M, zv, sl, sev, fl = hit
+            st[1], st[2], st[3], st[4], st[5], st[6] = float(j_of + i), zv, sl, sev, float(M), fl
+        # the rings' new sub-bins (the last _RING of them), the noise in use
+        tail = slice(max(h, N - R), N)
+        slots = (np.arange(tail.start, N) + j_of) % R
+        self._m[slots], self._d2[slots], self._ex[slots] = m[tail], d2[tail], ex[tail]
+        st[0] = sig[-1]
+        self.j_next = a + n
         return z
 
     @property
@@ -194,6 +297,47 @@ class FastZone:
                          loss_pa_s=-float(st[3]) / self.sub_s, loss_se_pa_s=float(st[4]) / self.sub_s,
                          window_s=float(st[5]) * self.sub_s, fall_pa=float(st[6]) if self.gate_sub > 0 else math.nan,
                          lookback_s=self.gate_sub * self.sub_s)
+
+
+def consensus(X: np.ndarray, act: np.ndarray, off: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+    """The zone's consensus pressure per sub-bin [Pa]: the median of the usable channels' means ``X`` [Pa]
+    (channels x sub-bins, ``act``) after their offsets ``off`` [Pa], times ``ratio`` [-]; NaN with fewer than
+    :data:`FAST_MIN_CHANNELS` usable channels."""
+    if X.shape[0] == 0:
+        return np.full(X.shape[1], np.nan)
+    V = np.sort(np.where(act, X - off[:, None], np.inf), axis=0)  # absent channels sort last as +inf
+    cnt = act.sum(axis=0)
+    cols = np.arange(X.shape[1])
+    lo, hi = np.maximum((cnt - 1) // 2, 0), np.minimum(cnt // 2, X.shape[0] - 1)
+    with np.errstate(invalid="ignore"):
+        return np.where(cnt >= FAST_MIN_CHANNELS, 0.5 * (V[lo, cols] + V[hi, cols]) * ratio, np.nan)
+
+
+def run_inputs(sums, counts, j0: int, pos, learn_k, flag_k, offsets, rratio, rexcl, rn: int, k_first: int, iv0, iv1,
+               a: int, b: int):
+    """Inputs of :meth:`FastZone.scan` for sub-bins ``a .. b - 1`` of one zone run: the channel means ``X`` [Pa]
+    (``sums`` / ``counts`` of the zone's rows ``pos``, from sub-bin ``j0``; NaN without samples), the channels
+    usable there (finite, offset learned and not flagged as of the previous detector bin: the vote's
+    ``learn_k``, ``flag_k`` [bins]), the ``offsets`` [Pa] (0 where none), the scale per sub-bin (1 where the
+    zone's previous detector bin is known: ``rratio`` finite, ``rn`` bins from ``k_first``; else NaN) and the
+    exclusions (that bin's ``rexcl``, or inside a known-operation interval ``[iv0, iv1]`` [bins])."""
+    jj = np.arange(a, b, dtype=np.int64)
+    prev = jj // SUB_BINS - 1
+    S = sums[pos, a - j0:b - j0]
+    C = counts[pos, a - j0:b - j0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        X = np.where(C > 0, S / np.where(C > 1.0, C, 1.0), np.nan)
+    act = np.isfinite(X) & (learn_k[:, None] <= prev[None, :]) & (flag_k[:, None] > prev[None, :])
+    off = np.where(np.isnan(offsets), 0.0, offsets)
+    idx = prev - k_first
+    inside = (idx >= 0) & (idx < rn)
+    ic = np.clip(idx, 0, max(rn - 1, 0))
+    ratio = np.where(inside, np.where(np.isfinite(rratio[ic]) if rn else False, 1.0, np.nan), np.nan)
+    excl = np.where(inside, rexcl[ic] if rn else True, True)
+    K = prev + 1
+    for q in range(len(iv0)):
+        excl |= (iv0[q] <= K) & (K <= iv1[q])
+    return X, act, off, ratio, excl
 
 
 class _Run:
@@ -409,126 +553,3 @@ def _utc(t_s: float) -> str:
     import pandas as pd
 
     return pd.Timestamp(t_s, unit="s", tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def scan_run_numpy(sums, counts, j0, pos, learn_k, flag_k, offsets, rratio, rexcl, rn, k_first, iv0, iv1, a, b,
-                   sub_bins, jf, windows, allow, thr, noise_sub, noise_every, noise_min, m_ring, d2_ring, ex_ring,
-                   st, gate_rel=0.0, gate_sub=0) -> np.ndarray:
-    """:func:`hullbreach.detect.kernels.fast_scan_run` of a run scanned from its first sub-bin (``a == jf``,
-    rings and state ``st`` as :class:`FastZone` creates them), over whole arrays: the same IEEE-754 operations
-    in the same order per sub-bin, so the same statistic, alarm and final state bit for bit
-    (``tests/detect/test_fastpath.py``). Units and arguments as the kernel's: channel sums [Pa] and counts from
-    sub-bin ``j0``, the vote's ``learn_k``, ``flag_k`` [bins] and ``offsets`` [Pa], the run's detector-bin
-    ``rratio`` and ``rexcl`` (``rn`` bins from ``k_first``), known-operation intervals ``[iv0, iv1]`` [bins],
-    the allowance [Pa per sub-bin] and threshold [-], the thermal gate's relative fall [-] and look-back
-    [sub-bins] (0: none). Returns ``z`` per sub-bin ``a .. b - 1`` [-]."""
-    if a != jf:
-        raise ValueError("scan_run_numpy scans a run from its first sub-bin only")
-    n = b - a
-    R = m_ring.shape[0]
-    jj = np.arange(a, b, dtype=np.int64)
-    prev = jj // sub_bins - 1
-    # channel means and usable channels (sum / count, count > 1; NaN without samples), offsets applied
-    S = sums[pos, a - j0:b - j0]
-    C = counts[pos, a - j0:b - j0]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        X = np.where(C > 0, S / np.where(C > 1.0, C, 1.0), np.nan)
-    act = np.isfinite(X) & (learn_k[:, None] <= prev[None, :]) & (flag_k[:, None] > prev[None, :])
-    off = np.where(np.isnan(offsets), 0.0, offsets)
-    # consensus: the median of the usable channels (sorted values; absent ones sort last as +inf)
-    V = np.sort(np.where(act, X - off[:, None], np.inf), axis=0)
-    cnt = act.sum(axis=0)
-    cols = np.arange(n)
-    lo_i, hi_i = np.maximum((cnt - 1) // 2, 0), cnt // 2
-    idx = prev - k_first
-    inside = (idx >= 0) & (idx < rn)
-    ic = np.clip(idx, 0, max(rn - 1, 0))
-    ratio = np.where(inside, np.where(np.isfinite(rratio[ic]) if rn else False, 1.0, np.nan), np.nan)
-    excl = np.where(inside, rexcl[ic] if rn else True, True)
-    K = prev + 1
-    for q in range(iv0.shape[0]):
-        excl |= (iv0[q] <= K) & (K <= iv1[q])
-    with np.errstate(invalid="ignore"):
-        m = np.where(cnt >= 3, 0.5 * (V[lo_i, cols] + V[np.minimum(hi_i, V.shape[0] - 1), cols]) * ratio, np.nan)
-    ex = excl | ~np.isfinite(m)
-    # squared second differences where the three sub-bins are usable
-    d2 = np.full(n, np.nan)
-    if n > 2:
-        e = m[2:] - 2.0 * m[1:-1] + m[:-2]
-        ok = ~(ex[2:] | ex[1:-1] | ex[:-2])
-        d2[2:] = np.where(ok, e * e, np.nan)
-    # noise, renewed at sub-bins jf + r noise_every (r noise_every >= noise_sub) from the previous noise_sub
-    sig = np.full(n, np.nan)
-    renew = np.arange(-(-noise_sub // noise_every) * noise_every, n, noise_every)
-    if len(renew):
-        W = np.sort(d2[renew[:, None] - noise_sub + np.arange(noise_sub)[None, :]], axis=1)  # NaN sort last
-        k = np.isfinite(W).sum(axis=1)
-        h = k >> 1
-        r = np.arange(len(renew))
-        with np.errstate(invalid="ignore"):
-            med = np.where(k & 1 == 1, W[r, h], (W[r, np.maximum(h - 1, 0)] + W[r, h]) / 2)
-            val = np.where(k > noise_min, np.sqrt(med / 0.4549 / 6.0), np.nan)
-        seg = np.repeat(np.arange(len(renew)), np.diff(np.append(renew, n)))
-        sig[renew[0]:] = val[seg]
-    # thermal gate: the highest track value of each sub-bin's unexcluded stretch within gate_sub (exact: a max)
-    ref = np.full(n, -np.inf)
-    if gate_sub > 0 and n:
-        from numpy.lib.stride_tricks import sliding_window_view
-
-        v = np.concatenate([np.full(gate_sub, -np.inf), np.where(ex, -np.inf, m)])
-        seg = np.cumsum(ex)
-        sp = np.concatenate([np.full(gate_sub, -1), seg])
-        for c0 in range(0, n, 4096):  # in chunks: (4096, gate_sub + 1) at a time
-            c1 = min(n, c0 + 4096)
-            W = sliding_window_view(v[c0:c1 + gate_sub], gate_sub + 1)
-            S = sliding_window_view(sp[c0:c1 + gate_sub], gate_sub + 1)
-            ref[c0:c1] = np.where(S == seg[c0:c1, None], W, -np.inf).max(axis=1)
-    # loss-rate windows: the largest z, the first window over the threshold (and the gate) at the first such
-    # sub-bin
-    z = np.full(n, -np.inf)
-    exc = np.concatenate([[0], np.cumsum(ex)])
-    usable = np.isfinite(sig) & (sig > 0)
-    first = (n, 0, 0.0, 0.0, 0.0, np.nan)
-    for M in (int(w) for w in windows):
-        if n < M:
-            continue
-        sxx = 0.0
-        for i in range(M):
-            u = i - (M - 1) / 2.0
-            sxx += u * u
-        s = np.zeros(n - M + 1)
-        s0 = np.zeros(n - M + 1)
-        for i in range(M):
-            s = s + (i - (M - 1) / 2.0) * m[i:n - M + 1 + i]
-            s0 = s0 + m[i:n - M + 1 + i]
-        slope = s / sxx
-        se = sig[M - 1:] / math.sqrt(sxx)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            zm = (-slope - allow) / se
-        valid = usable[M - 1:] & (exc[M:] - exc[:n - M + 1] == 0)
-        zm = np.where(valid, zm, -np.inf)
-        zc = z[M - 1:]
-        z[M - 1:] = np.where(zm > zc, zm, zc)
-        gate = True
-        fall = np.full(n - M + 1, np.nan)
-        if gate_sub > 0:
-            with np.errstate(invalid="ignore"):
-                lvl = s0 / M + slope * ((M - 1) / 2.0)
-                rf = ref[M - 1:]
-                fall = rf - lvl
-                gate = fall > gate_rel * rf + thr * sig[M - 1:]
-        hit = np.flatnonzero((zm > thr) & gate)
-        if len(hit) and hit[0] + M - 1 < first[0]:
-            c = int(hit[0])
-            first = (c + M - 1, M, float(zm[c]), float(slope[c]), float(se[c]), float(fall[c]))
-    if first[0] < n:
-        c, M, zv, sl, sev, fl = first
-        st[1], st[2], st[3], st[4], st[5], st[6] = float(a + c), zv, sl, sev, float(M), fl
-    # the state the kernel leaves: the rings' last R sub-bins, the noise in use
-    tail = slice(max(n - R, 0), n)
-    slots = jj[tail] % R
-    m_ring[slots] = m[tail]
-    d2_ring[slots] = d2[tail]
-    ex_ring[slots] = ex[tail]
-    st[0] = sig[-1] if n and len(renew) else st[0]
-    return z

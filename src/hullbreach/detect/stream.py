@@ -11,9 +11,8 @@ units, duplicates, spikes, stuck sensors...) unless ``checks=False`` (samples al
 the sensor's unit): then only the unit conversion is done, which is the fastest path.
 
 The work per batch is proportional to the batch: the usual batch (known channels, finite values, open bins)
-is added to the open bins and the fast path's sub-bins in one compiled pass, each sample in order (the sums of
-the batch's binning); any other batch takes a general NumPy path with the same sums, which counts what it
-leaves out. The detector runs once per completed bin (every 60 s at the defaults), each zone's bin passed
+is added to the open bins and the fast path's sub-bins by ``numpy.add.at``, each sample in order (the sums of
+the batch's binning); any other batch first leaves out (and counts) what cannot be added. The detector runs once per completed bin (every 60 s at the defaults), each zone's bin passed
 from the air-mass tracker to its detector as Python scalars (same numbers as the batch's chunk path, bit for
 bit), and the result (with its Monte Carlo intervals) is only rebuilt when a bin was completed.
 ``benchmarks/detect_stream.py`` measures the latency (docs/benchmarks/detect-stream.md).
@@ -24,10 +23,9 @@ and lands in whichever call happens to allocate at that moment; in a process hol
 no detector work is involved. A monitor process should call ``gc.collect(); gc.freeze()`` once it is set
 up (Python docs, :func:`gc.freeze`) and not keep the batches it has fed.
 
-Compiled bin step: the once-a-minute work (zone votes, each zone's one-bin step and statistic) runs in Numba
-kernels (:mod:`hullbreach.detect.kernels`), the same operations as the Python paths bit for bit. Building a
-``StreamingDetector`` compiles them on the first use on a machine (~8 s) or loads them from the cache beside
-the source (~1 s, mostly importing Numba), so that no update pays for it.
+Latency goal (issue 16): a decision within 1 s of a sample's arrival at 2,000 samples/s. Every step is plain
+NumPy and Python, one implementation shared with the batch path (no compiled twin):
+``benchmarks/detect_stream.py`` measures it.
 """
 
 from __future__ import annotations
@@ -37,7 +35,6 @@ import math
 import numpy as np
 import pandas as pd
 
-from hullbreach.detect import kernels
 from hullbreach.detect.airmass import SensorFault, time_ns
 from hullbreach.detect.detector import DetectionEngine, DetectionResult, DetectorConfig
 from hullbreach.detect.fastpath import SUB_BINS
@@ -116,12 +113,10 @@ class StreamingDetector:
                               dtype=np.int64)
         self._pslot = np.full(len(self.channels), -1, dtype=np.int64)
         self._pslot[self._prow] = np.arange(len(self._prow))
-        self._no_pslot = np.full(len(self.channels), -1, dtype=np.int64)
         self._j_open: int | None = None
         self._j_newest: int | None = None
         self._ssums = np.zeros((len(self._prow), 0))
         self._scounts = np.zeros((len(self._prow), 0))
-        kernels.warm_up()  # compile (first use on this machine) or load the per-bin kernels now, not in an update
 
     # ------------------------------------------------------------------------------------------ input
     def add_events(self, events: pd.DataFrame) -> None:
@@ -193,7 +188,7 @@ class StreamingDetector:
             rows = np.fromiter((self.row.get(c, -1) for c in ch), dtype=np.int64, count=len(ch))
             if self._k_open is not None and self._add(t_ns, rows, self._rows_lut, value, si):
                 return
-        # the general path: leave out (and count) what cannot be added, then the same compiled pass
+        # the general path: leave out (and count) what cannot be added, then the same addition
         k = np.floor_divide(t_ns, self.bin_ns)
         known = rows >= 0
         self.unknown += int((~known).sum())
@@ -215,29 +210,36 @@ class StreamingDetector:
         assert added  # every sample left is of a known channel, finite, in an open bin
 
     def _add(self, t_ns: np.ndarray, codes: np.ndarray, lut: np.ndarray, value: np.ndarray, si: bool) -> bool:
-        """Add a batch whose every sample is of a known channel (station row ``lut[code]``), finite and in an
-        open bin to the bins and the fast path's sub-bins, in one compiled pass, each sample in order
-        (:func:`hullbreach.detect.kernels.stream_add`: the sums of the batch's binning); then run the detector
-        on the bins completed. False, with nothing added, for any other batch."""
-        value = np.ascontiguousarray(value, dtype=float)
-        j_open = -1 if self._j_open is None else self._j_open
-        pslot = self._pslot if self._fast else self._no_pslot  # no sub-bins without the fast path
-        for attempt in range(2):
-            status, k_hi, j_lo, j_hi = kernels.stream_add(t_ns, codes, lut, value, si, self._scale, self._offset,
-                                                          self.bin_ns, self._k_open, self._sums, self._counts,
-                                                          pslot, self.sub_ns, j_open, self._ssums, self._scounts)
-            if status == 0:
-                break
-            if status == 1 or attempt == 1:
-                return False  # not a usual batch (or, never expected, still no room): the general path
-            self._reserve(int(k_hi))
-            if j_hi >= 0:
-                self._reserve_sub(int(j_lo), int(j_hi))
-        if j_hi >= 0:
+        """Add a batch whose every sample is of a known channel (station row ``lut[code]``; code -1: missing),
+        finite and in an open bin to the bins and the fast path's sub-bins, each sample in order
+        (``numpy.add.at``: unbuffered, index after index, so the sums are those of the batch's binning); then
+        run the detector on the bins completed. False, with nothing added, for any other batch."""
+        rows = lut[codes]
+        value = np.asarray(value, dtype=float)
+        k = t_ns // self.bin_ns
+        if len(rows) == 0 or rows.min() < 0 or not np.isfinite(value).all() or k.min() < self._k_open:
+            return False  # not a usual batch: the general path
+        if not si:
+            value = value * self._scale[rows] + self._offset[rows]
+        k_hi = int(k.max())
+        self._reserve(k_hi)
+        at = (rows, k - self._k_open)
+        np.add.at(self._sums, at, value)
+        np.add.at(self._counts, at, 1.0)
+        slot = self._pslot[rows]
+        p = slot >= 0 if self._fast else np.zeros(0, dtype=bool)  # no sub-bins without the fast path
+        if p.any():
+            j = t_ns[p] // self.sub_ns
+            j_lo, j_hi = int(j.min()), int(j.max())
+            self._reserve_sub(j_lo, j_hi)
             if self._j_open is None:
-                self._j_open = int(j_lo)
-            self._j_newest = int(j_hi) if self._j_newest is None else max(self._j_newest, int(j_hi))
-        self._complete(int(k_hi))
+                self._j_open = j_lo
+            keep = j >= self._j_open  # sub-bins already handed over: left out of the fast path only
+            at = (slot[p][keep], j[keep] - self._j_open)
+            np.add.at(self._ssums, at, value[p][keep])
+            np.add.at(self._scounts, at, 1.0)
+            self._j_newest = j_hi if self._j_newest is None else max(self._j_newest, j_hi)
+        self._complete(k_hi)
         return True
 
     def _reserve_sub(self, j_lo: int, j_hi: int) -> None:

@@ -4,7 +4,7 @@ offset, sensor faults, and what a module stands in with when its channel leaves 
 Split from :mod:`hullbreach.detect.airmass` (which owns one :class:`Consensus` per zone and quantity). The
 temperature vote tracks each thermometer's offset from the consensus (``track``: a module's own orbital and daily
 swing is not a fault; a step is); the pressure vote keeps the offset learned at each channel's first bin.
-:mod:`hullbreach.detect._kernels_jit` repeats :meth:`Consensus.run_one` compiled, bit for bit. Units: SI (Pa, K).
+Units: SI (Pa, K).
 docs/detection.md §1, §2c.
 """
 
