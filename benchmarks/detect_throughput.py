@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/detect_throughput.py            # full: 30 days (writes ~0.9 GB of Parquet once)
     python benchmarks/detect_throughput.py --days 3   # quick
+    python benchmarks/detect_throughput.py --baseline /tmp/base17   # beside another source tree's code
 
 What is timed (each in a fresh Python process, so that peak RSS is its own):
 
@@ -168,24 +169,32 @@ def _rate_mmhg_day(rate_pa_s) -> dict:
     return {"rate_mmhg_day": rate_pa_s.estimate * k, "rate_lo": rate_pa_s.high * k, "rate_hi": rate_pa_s.low * k}
 
 
-def run_child(kind: str, station: Path, path: Path) -> dict:
+def _env(src: str | None) -> dict | None:
+    """The environment of a child on another source tree (its ``src/`` first on the path), or None (this one)."""
+    if src is None:
+        return None
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(src) / "src"), str(Path(__file__).resolve().parent)]))
+
+
+def run_child(kind: str, station: Path, path: Path, src: str | None = None) -> dict:
     out = subprocess.run([sys.executable, __file__, "--child", kind, str(station), str(path)], capture_output=True,
-                         text=True)
+                         text=True, env=_env(src))
     if out.returncode:
         raise SystemExit(f"child {kind} {path} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run_cli(station: Path, path: Path) -> dict:
-    """``hullbreach detect STATION FILE --json`` as a user runs it: wall time and peak RSS (GNU time)."""
-    exe = shutil.which("hullbreach")
+def run_cli(station: Path, path: Path, src: str | None = None) -> dict:
+    """``hullbreach detect STATION FILE --json`` as a user runs it: wall time and peak RSS (GNU time); with
+    ``src``, the same command on that source tree (``python -m hullbreach.cli.main`` with its src/ first)."""
+    exe = shutil.which("hullbreach") if src is None else None
     cmd = [exe, "detect", str(station), str(path), "--json"] if exe else \
         [sys.executable, "-m", "hullbreach.cli.main", "detect", str(station), str(path), "--json"]
     gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
     if gnu_time:
         cmd = [gnu_time, "-f", "%e %U %S %M"] + cmd
     t0 = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True)
+    out = subprocess.run(cmd, capture_output=True, text=True, env=_env(src))
     wall = time.perf_counter() - t0
     if out.returncode:
         raise SystemExit(f"hullbreach detect failed:\n{out.stderr[-3000:]}")
@@ -201,6 +210,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--days", type=float, default=30.0)
     ap.add_argument("--work", default="/tmp/hullbreach-bench-detect")
+    ap.add_argument("--baseline", default=None,
+                    help="another source tree (e.g. `git worktree add /tmp/base17 17f9473`): its rows beside ours")
     ap.add_argument("--child", nargs=3, metavar=("KIND", "STATION", "PATH"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
@@ -216,9 +227,13 @@ def main(argv=None) -> int:
     print("\n| run | samples | read + checks s | detect s | total s | CPU s | peak RSS MiB | answer |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     rows = {}
-    for label, kind, key in (("hullbreach, wide Parquet", "ours", "wide"), ("hullbreach, long Parquet", "ours", "long"),
-                             ("baseline: pandas long table, no checks", "baseline", "long")):
-        r = run_child(kind, st, paths[key])
+    runs = [("hullbreach, wide Parquet", "ours", "wide", None), ("hullbreach, long Parquet", "ours", "long", None),
+            ("baseline: pandas long table, no checks", "baseline", "long", None)]
+    if a.baseline:
+        runs[2:2] = [(f"baseline code ({a.baseline}), wide Parquet", "ours", "wide", a.baseline),
+                     (f"baseline code ({a.baseline}), long Parquet", "ours", "long", a.baseline)]
+    for label, kind, key, src in runs:
+        r = run_child(kind, st, paths[key], src)
         rows[label] = r
         al = r["alarm"]
         ans = r["status"] if al is None else (f"leak, onset day {(al['onset_s'] - T0_NS / 1e9) / 86400:.2f}, alarm day "
@@ -231,9 +246,18 @@ def main(argv=None) -> int:
           "status | baseline / this (in-process totals) |")
     print("|---|---:|---:|---:|---|---:|")
     for key, label in (("wide", "hullbreach, wide Parquet"), ("long", "hullbreach, long Parquet")):
-        c = run_cli(st, paths[key])
-        print(f"| `hullbreach detect bench20.toml {paths[key].name} --json` | {c['wall_s']:.2f} | {c['cpu_s']:.2f} | "
-              f"{c['peak_rss_mib']:,.0f} | {c['status']} ({c['alarms']} alarm(s)) | {base / rows[label]['total_s']:.1f}x |")
+        for src in (None, a.baseline) if a.baseline else (None,):
+            c = run_cli(st, paths[key], src)
+            who = "" if src is None else f" (baseline code, {src})"
+            ref = label if src is None else f"baseline code ({a.baseline}), {key} Parquet"
+            print(f"| `hullbreach detect bench20.toml {paths[key].name} --json`{who} | {c['wall_s']:.2f} | {c['cpu_s']:.2f} | "
+                  f"{c['peak_rss_mib']:,.0f} | {c['status']} ({c['alarms']} alarm(s)) | {base / rows[ref]['total_s']:.1f}x |")
+    if a.baseline:
+        for key in ("wide", "long"):
+            ours, other = rows[f"hullbreach, {key} Parquet"], rows[f"baseline code ({a.baseline}), {key} Parquet"]
+            print(f"\n{key}: detect {ours['detect_s']:.2f} s here, {other['detect_s']:.2f} s on the baseline code "
+                  f"(ratio baseline / here {other['detect_s'] / ours['detect_s']:.2f}x); same answer: "
+                  f"{ours['status'] == other['status'] and ours['alarm'] == other['alarm']}")
     print(f"\nleak simulated: {LEAK_MMHG_PER_DAY} mmHg/day from day {leak_day(a.days):g}")
     return 0
 
