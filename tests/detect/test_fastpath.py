@@ -170,7 +170,7 @@ def test_a_fast_alarm_alone_has_estimates_with_intervals(demo):
 
 
 def _run_inputs(seed: int, n_sub: int, flags: bool, gaps: bool, leak: bool):
-    """Random inputs of one zone run for fast_scan_run / scan_run_numpy: channel sums and counts of 6
+    """Random inputs of one zone run for FastZone.scan_run: channel sums and counts of 6
     pressure channels (2 of them another zone's), a vote with learned and flagged channels, detector-bin
     ratios and exclusions, known-operation intervals."""
     rng = np.random.default_rng(seed)
