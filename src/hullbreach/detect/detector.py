@@ -360,7 +360,10 @@ class ZoneDetector(AlarmFitting):
         while i < len(n):
             cur = self.alarms[-1] if self.alarms else None
             if cur is None or cur.end_n is not None:
-                hit = np.nonzero(stat[i:] > self.h)[0]
+                # only at a bin with data: a bin filled across a data gap is not a measurement (in streaming it is
+                # filled when the next measured bin arrives; an alarm dated inside the gap, as on hb7-dreal's
+                # Columbus recording, reported a time with no data and a rate fitted to the fill)
+                hit = np.nonzero((stat[i:] > self.h) & self.real.v[n[i:]])[0]
                 if not len(hit):
                     break
                 idx = i + int(hit[0])
