@@ -169,6 +169,22 @@ def _inconsistent(res) -> list:
 
 
 # ------------------------------------------------------------------------------------------------ oracle
+def _n2_samples(run, zone) -> tuple:
+    """The zone's modules (indices in the truth), volumes [m^3], ppN2 sensors, and the ppN2 samples' times [s after
+    start] and values [Pa], in time order: what hullbreach's N2 track reads."""
+    st = run.station
+    mods = run.truth["modules"]
+    idx = [mods.index(m) for m in zone]
+    vol = np.array([st.modules[m].volume_m3 for m in zone])
+    raw = run.raw
+    ch = [s for s in st.sensors.values() if s.quantity == "ppn2" and s.module in zone]
+    rows = raw[raw["channel"].isin([s.id for s in ch])]
+    t = (rows["time"] - pd.Timestamp(run.scenario.t0)).dt.total_seconds().to_numpy()
+    pp = rows["value"].to_numpy() * MMHG_PA
+    order = np.argsort(t, kind="stable")
+    return idx, vol, ch, t[order], pp[order]
+
+
 def oracle_n2_alarm_s(run, free_run, threshold: float, zone=MAIN):
     """First time [s after start] the N2-track oracle's GLR exceeds ``threshold``, or None.
 
@@ -180,18 +196,8 @@ def oracle_n2_alarm_s(run, free_run, threshold: float, zone=MAIN):
     for a ramp of unknown onset and slope, ``max_k num_k^2 / (2 den_k)``, at hullbreach's own threshold. A lower
     bound on any detector's delay on this track.
     """
-    st = run.station
     tr, fr = run.truth, free_run.truth
-    mods = tr["modules"]
-    idx = [mods.index(m) for m in zone]
-    vol = np.array([st.modules[m].volume_m3 for m in zone])
-    raw = run.raw
-    ch = [s for s in st.sensors.values() if s.quantity == "ppn2" and s.module in zone]
-    rows = raw[raw["channel"].isin([s.id for s in ch])]
-    t = (rows["time"] - pd.Timestamp(run.scenario.t0)).dt.total_seconds().to_numpy()
-    pp = rows["value"].to_numpy() * MMHG_PA
-    order = np.argsort(t, kind="stable")
-    t, pp = t[order], pp[order]
+    idx, vol, ch, t, pp = _n2_samples(run, zone)
     r_n2 = R_S[0]
     grid = tr["t_s"]
     temp = np.column_stack([np.interp(t, grid, tr["bulk_temperature_k"][:, i]) for i in idx])
@@ -270,18 +276,8 @@ def oracle_model_alarm_s(run, free_run, pink, threshold: float, sigma_k: float, 
     (the detector's N2 bins), then the generalised-least-squares GLR for a ramp of unknown onset and slope
     (``max_k (h_k' S^-1 y)^2 / (2 h_k' S^-1 h_k)``, one-sided), whitened once by the Cholesky factor of the
     covariance ``S`` (the prefix of a whitened series is the whitened prefix: one pass gives every time)."""
-    st = run.station
     tr, fr = run.truth, free_run.truth
-    mods = tr["modules"]
-    idx = [mods.index(m) for m in zone]
-    vol = np.array([st.modules[m].volume_m3 for m in zone])
-    raw = run.raw
-    ch = [s for s in st.sensors.values() if s.quantity == "ppn2" and s.module in zone]
-    rows = raw[raw["channel"].isin([s.id for s in ch])]
-    t = (rows["time"] - pd.Timestamp(run.scenario.t0)).dt.total_seconds().to_numpy()
-    pp = rows["value"].to_numpy() * MMHG_PA
-    order = np.argsort(t, kind="stable")
-    t, pp = t[order], pp[order]
+    idx, vol, ch, t, pp = _n2_samples(run, zone)
     grid = tr["t_s"]
     common, own = pink
     drift = np.column_stack([common + own[m] for m in zone])  # unseen part of each module's bulk temperature [K]
