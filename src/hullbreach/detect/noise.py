@@ -12,9 +12,7 @@ given (read only). For any bin it gives:
   gas, gauge drift). Before it is measured a conservative prior holds (:data:`SLOW_PRIOR_K` over
   :data:`SLOW_PRIOR_TAU_S`); it is learned online from the Allan-type second differences of block means
   (:func:`slow_diffusion_estimate`) and combined with the prior as ``NU_PRIOR`` pseudo degrees of freedom
-  (a conjugate update of a variance), so the detector never uses a slow-noise level it has not measured. A zone
-  formed by a hatch change starts from its parent zone's slow noise and pools the parent's Allan blocks with its
-  own (:func:`pool_allan_rows`): the bulk-gas offset is the same gas's.
+  (a conjugate update of a variance), so the detector never uses a slow-noise level it has not measured.
 
 See docs/detection.md §2.
 
