@@ -37,7 +37,7 @@ from hullbreach.errors import TelemetryError
 from hullbreach.telemetry import isslive as _isslive
 from hullbreach.telemetry.checks import CheckConfig, check_samples
 from hullbreach.telemetry.frame import EVENT_KINDS, TelemetryFrame
-from hullbreach.telemetry.parse import parse_times, utc_times
+from hullbreach.telemetry.parse import check_time_column, parse_times, time_column, utc_times
 
 FORMATS = ("long", "wide", "parquet", "isslive")
 
@@ -232,22 +232,27 @@ def read_wide_csv_raw(path: str | Path, *, strict: bool = False):
     if df.shape[1] < 2:
         raise TelemetryError("wide CSV needs a time column and at least one channel column", source=f"{p}:1",
                              hint="write 'time,<channel>,<channel>...' or use the long format time,channel,value")
-    tcol, chans = df.columns[0], list(df.columns[1:])
+    names = list(df.columns)
+    it = time_column(names)
+    tcol, chans = names[it], names[:it] + names[it + 1:]
     if len(set(chans)) != len(chans):
         dup = sorted({c for c in chans if chans.count(c) > 1})
         raise TelemetryError(f"channel column(s) {', '.join(dup)} appear twice in the header", source=f"{p}:1",
                              hint="give each channel one column")
-    return _wide_to_raw(df[tcol], {c: df[c] for c in chans}, lines, problems, text=True)
+    return _wide_to_raw(df[tcol], {c: df[c] for c in chans}, lines, problems, text=True, where=f"{p}:1")
 
 
 def _wide_to_raw(time_col: pd.Series, columns: dict, lines: np.ndarray, problems=None, text: bool = True,
-                 present: dict | None = None):
+                 present: dict | None = None, where: str = ""):
     """Channel-major long table from a wide table; the time column is parsed once.
 
     ``present[c]`` (bool per row) says which cells of column ``c`` are samples; by default non-empty text.
-    Rows whose time is unreadable carry a ``reason``; zone-less times are flagged in ``naive_time``.
+    Rows whose time is unreadable carry a ``reason``; zone-less times are flagged in ``naive_time``. A time
+    column that counts rows raises (:func:`~hullbreach.telemetry.parse.check_time_column`; ``where`` is the
+    header's ``file:line``).
     """
     ns, bad, naive = parse_times(time_col)
+    check_time_column(str(time_col.name), ns, bad, where)
     nrow = len(time_col)
     row_reason = np.full(nrow, None, dtype=object)
     if bad.any():
@@ -319,7 +324,7 @@ def read_parquet_raw(path: str | Path):
     if len(names) < 2:
         raise TelemetryError("Parquet telemetry needs columns time, channel, value or a time column and "
                              "one column per channel", source=str(p))
-    return _parquet_wide_raw(pq.read_table(p))
+    return _parquet_wide_raw(pq.read_table(p), str(p))
 
 
 def _read_long_table(p: Path, names: list[str]):
@@ -346,12 +351,12 @@ def _parquet_long_raw(tab, low: dict):
     return raw, np.arange(1, n + 1, dtype=np.int64)
 
 
-def _parquet_wide_raw(tab):
+def _parquet_wide_raw(tab, source: str = "<parquet>"):
     """A wide Arrow table (time first, one column per channel) as a channel-major raw long table."""
     import pyarrow as pa
     names = list(tab.column_names)
     n = tab.num_rows
-    tcol = _arrow_time(tab.column(0))
+    tcol = _arrow_time(tab.column(0)).rename(names[0])
     cols, present = {}, {}
     for name in names[1:]:
         col = tab.column(name).combine_chunks()
@@ -361,7 +366,8 @@ def _parquet_wide_raw(tab):
         else:
             cols[name] = pd.Series(col.to_pandas(), dtype=object)
     text = not all(pd.api.types.is_float_dtype(c.dtype) for c in cols.values())
-    return _wide_to_raw(tcol, cols, np.arange(1, n + 1, dtype=np.int64), None, text=text, present=present)
+    return _wide_to_raw(tcol, cols, np.arange(1, n + 1, dtype=np.int64), None, text=text, present=present,
+                        where=f"{source}:header")
 
 
 def _read_parquet(p: Path, st, strict: bool, config) -> TelemetryFrame:
@@ -383,10 +389,13 @@ def _read_parquet(p: Path, st, strict: bool, config) -> TelemetryFrame:
         raw, lines = read_parquet_raw(p)
     else:
         tab = pq.read_table(p)
+        it = time_column(names)
+        if it:  # the time column first (a logger's row number may come first)
+            tab = tab.select([names[it]] + names[:it] + names[it + 1:])
         frame = _check_wide_table(tab, p, st, strict, config)
         if frame is not None:
             return frame
-        raw, lines = _parquet_wide_raw(tab)
+        raw, lines = _parquet_wide_raw(tab, str(p))
         del tab
     return check_samples(raw, st, strict=strict, source=str(p), lines=lines, line_label="row ", config=config,
                          lines_are_times=raw.attrs.get("lines_are_times", False))
@@ -405,6 +414,7 @@ def _check_wide_table(tab, p: Path, st, strict: bool, config) -> TelemetryFrame 
     ns, bad, naive = parse_times(_arrow_time(tab.column(0)))
     if bad.any():
         return None
+    check_time_column(names[0], ns, bad, f"{p}:header")
 
     def column(name):
         col = tab.column(name)
