@@ -96,10 +96,9 @@ def station():
                Sensor("LAB_PPN2", "lab", "ppn2", "mmHg", 0.6, 0.1),
                Sensor("LAB_PPO2", "lab", "ppo2", "mmHg", 0.4, 0.1),
                Sensor("LAB_PPCO2", "lab", "ppco2", "mmHg", 0.05, 0.1)]
-    return Station(name="Fourth-generator ECLSS station", evacuation_pressure_pa=69328.0,
-                   modules={m.id: m for m in mods}, hatches={h.id: h for h in hatches},
-                   sensors={s.id: s for s in sensors}, nominal_pressure_pa=101325.0,
-                   description="4-module station of tests/generators/fourthgen.py (tests and benchmarks only)")
+    by_id = lambda items: {x.id: x for x in items}  # noqa: E731
+    return Station("Fourth-generator ECLSS station", 69328.0, by_id(mods), by_id(hatches), by_id(sensors),
+                   101325.0, "4-module station of tests/generators/fourthgen.py (tests and benchmarks only)")
 
 
 @dataclass(frozen=True)

@@ -195,3 +195,17 @@ def test_columbus_alarms_only_at_times_with_data_and_with_honest_intervals(capsy
         assert not gap[0] < t < gap[1], a["time"]
         r = a["at_alarm"]["pressure_rate_pa_s"]
         assert r["high"] > r["low"], r
+
+
+def test_mk2_barometer_declared_in_kpa_says_why_no_pressure_was_accepted(tmp_path, capsys):
+    """A user declaring the Astro Pi's mbar barometer in kPa: every pressure reads ~1013 kPa, impossible for a
+    cabin. 17f9473 stopped with "no pressure channel of the station has accepted samples" and named the
+    channel, not why (the thermometer's samples were accepted, so the "none accepted" explanation was
+    skipped). Now the error says the values are impossible, names the likely unit and the first lines."""
+    from hullbreach.cli.main import main
+    toml = tmp_path / "kpa.toml"
+    toml.write_text(MK2_STATION.read_text(encoding="utf-8").replace('unit = "mbar"', 'unit = "kPa"'), encoding="utf-8")
+    assert main(["detect", str(toml), str(MK2)]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "no pressure sample accepted" in err and "probably mbar" in err
+    assert "astropi-mk2-ir-2022-01-31.csv:2" in err.replace(" ", "") or "csv:2," in err.replace(" ", "")
