@@ -209,3 +209,15 @@ def test_mk2_barometer_declared_in_kpa_says_why_no_pressure_was_accepted(tmp_pat
     err = " ".join(capsys.readouterr().err.split())
     assert "no pressure sample accepted" in err and "probably mbar" in err
     assert "astropi-mk2-ir-2022-01-31.csv:2" in err.replace(" ", "") or "csv:2," in err.replace(" ", "")
+
+
+@pytest.mark.parametrize("names, want", [
+    (["ROW_ID", "temp_cpu", "pressure", "time_stamp"], 3),  # the Astro Pi logger (Node2 fixture)
+    (["Date/Time", "Temperature", "Pressure"], 0),  # the Astro Pi Mk II file
+    (["time", "AIRLOCK000049"], 0),  # the ISS Live archive
+    (["t_s", "p"], 0), (["timestamp_utc", "p"], 0),  # first column kept (then checked for row counts)
+    (["row", "pressure"], 0),  # nothing named like a time: the first column, refused later if it counts rows
+])
+def test_time_column_of_a_wide_header(names, want):
+    from hullbreach.telemetry.parse import time_column
+    assert time_column(names) == want

@@ -204,8 +204,9 @@ _UTC_DTYPE = pd.DatetimeTZDtype("ns", "UTC")
 #: Column names that say "time" (lower case, letters only): ``time``, ``time_stamp``, ``Date/Time``,
 #: ``timestamp``, ``UTC``, ``unix_time`` ... A wide table's time column is the first column, unless another one
 #: is named so and the first is not (a logger's row number first, its time stamp last: the Astro Pi's files).
-TIME_NAMES = frozenset({"time", "times", "timestamp", "datetime", "date", "utc", "gmt", "timeutc", "utctime",
-                        "timegmt", "unixtime", "unixtimes", "epoch", "t", "timeunix", "timesec", "times"})
+TIME_NAMES = frozenset({"time", "times", "timestamp", "timestamps", "datetime", "date", "utc", "gmt", "timeutc",
+                        "utctime", "timegmt", "unixtime", "unixtimes", "unix", "epoch", "t", "ts", "timeunix", "timesec",
+                        "timestamputc", "datetimeutc", "utcdatetime", "timeiso"})
 #: Earliest time a telemetry sample can carry [ns since 1970, UTC]: 1998-11-20, the ISS's first module in
 #: orbit. A column whose every value reads earlier (UNIX seconds 1, 2, 3 ...) counts rows, not time.
 EARLIEST_NS = 911_520_000 * 10**9
