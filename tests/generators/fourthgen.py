@@ -131,6 +131,7 @@ class Config:
     beta_deg: float = 30.0
     orbit_heat_kw: float = 0.6
     pmm_nights: bool = True
+    log_hatches: bool = True  # False: the nightly closures happen but are not in the events log
     represses: bool = True
     defects: bool = True
     extra_events: tuple = ()  # (time_s, kind, detail) added to the log (e.g. a wrong entry)
@@ -351,7 +352,8 @@ def generate(cfg: Config = Config()) -> Record:
                 exercising = bool(arg) if kind == "exercise" else exercising
             elif kind == "pmm":
                 plant.pmm_open = bool(arg)
-                log.append((te, "hatch_open" if arg else "hatch_close", "node-pmm"))
+                if cfg.log_hatches:
+                    log.append((te, "hatch_open" if arg else "hatch_close", "node-pmm"))
             elif kind == "bed_swap":
                 lab = plant.n[:, 0]
                 vent = cfg.cdra_vent_kg if cfg.cdra_vent_kg is not None else rng.uniform(0.005, 0.015)
