@@ -125,7 +125,7 @@ def main(argv=None) -> int:
             rows = list(ex.map(run_one, jobs))
     else:
         rows = [run_one(j) for j in jobs]
-    print(f"fourth generator: {len(rows)} records of {days:g} day(s){'' if a.quick else ' (the worst-case pair 3.5 days)'}, "
+    print(f"fourth generator: {len(rows)} records of {days:g} day(s){'' if a.quick else ' (the three worst-case records 3.5 days)'}, "
           f"wall {time.perf_counter() - t0:.0f} s")
     print("| record | cell | seed | alarms (zone @ h after start, kind) | delay [min] | rate at alarm [Pa/s] (truth) | "
           "covers at alarm / end | hole [mm] (truth) | reader counts | sensor faults |")
