@@ -259,6 +259,22 @@ class AlarmFitting:
         may use (each step's transition left out), the steps, and the track's level [kg]. Each step is removed by
         the air mass's own step there (the pressure over the thermometers): a thermometer fault's whole step, a
         gas warming's nothing, whichever it was."""
+        key = (int(first), int(end), float(bin_s), t_history is not None)
+        memo = self.__dict__.setdefault("_corrected_memo", {})
+        if key in memo:
+            # the same span again (the whole loss and the change since the onset of one alarm update, or the next
+            # update before a bin arrived): the bins and their temperature history before ``end`` do not change
+            (y, use, f0), steps, level = memo[key]
+            return (y.copy(), use.copy(), f0), list(steps), level
+        out = self._corrected_track_of(first, end, bin_s, t_history)
+        if len(memo) >= 8:
+            memo.pop(next(iter(memo)))
+        (y, use, f0), steps, level = out
+        memo[key] = ((y.copy(), use.copy(), f0), list(steps), level)
+        return out
+
+    def _corrected_track_of(self, first: int, end: int, bin_s: float, t_history) -> tuple:
+        """:meth:`_corrected_track` computed (no memo)."""
         y = np.asarray(self.y.v[first: end + 1], dtype=float).copy()
         use = np.asarray(self.real.v[first: end + 1], dtype=bool).copy()
         m = np.asarray(self.mass.v[first: end + 1], dtype=float)

@@ -12,7 +12,9 @@ given (read only). For any bin it gives:
   gas, gauge drift). Before it is measured a conservative prior holds (:data:`SLOW_PRIOR_K` over
   :data:`SLOW_PRIOR_TAU_S`); it is learned online from the Allan-type second differences of block means
   (:func:`slow_diffusion_estimate`) and combined with the prior as ``NU_PRIOR`` pseudo degrees of freedom
-  (a conjugate update of a variance), so the detector never uses a slow-noise level it has not measured.
+  (a conjugate update of a variance), so the detector never uses a slow-noise level it has not measured. A zone
+  formed by a hatch change starts from its parent zone's slow noise and pools the parent's Allan blocks with its
+  own (:func:`pool_allan_rows`): the bulk-gas offset is the same gas's.
 
 See docs/detection.md §2.
 
@@ -79,7 +81,7 @@ def allan_ou_coefficient(scale: int, tau_bins: float) -> float:
     return float(exp_quadratic_form(a, tau_bins)[0])
 
 
-def allan_excess(y: np.ndarray, real: np.ndarray, sigma2: float | None) -> list:
+def allan_excess(y: np.ndarray, real: np.ndarray, sigma2: float | None, min_count: int = ALLAN_MIN_COUNT) -> list:
     """Excess of the Allan-type variance over white noise per scale of :data:`SLOW_SCALES`.
 
     The second differences of ``s``-bin means have mean square ``6 sigma^2 / s`` for white noise of variance
@@ -87,7 +89,8 @@ def allan_excess(y: np.ndarray, real: np.ndarray, sigma2: float | None) -> list:
     at :data:`~hullbreach.detect.glr.WINSOR` medians (the kink of a starting leak is not slow noise). The mean
     square of ``count`` second differences has the relative standard error ``KAPPA_REL_SE sqrt(2 / count)``
     (as :func:`hullbreach.detect.glr.kappa_scales`). ``sigma2`` None: from the median squared second
-    difference of ``y``.
+    difference of ``y``. ``min_count``: a scale counts from this many second differences (fewer than
+    :data:`ALLAN_MIN_COUNT` only to be pooled with a parent zone's, :func:`pool_allan_rows`).
 
     Returns
     -------
@@ -101,20 +104,62 @@ def allan_excess(y: np.ndarray, real: np.ndarray, sigma2: float | None) -> list:
         return out
     for sc in SLOW_SCALES:
         nb = len(y) // sc
-        if nb < ALLAN_MIN_BLOCKS:
+        if nb < (ALLAN_MIN_BLOCKS if min_count >= ALLAN_MIN_COUNT else 3):
             break
         m = y[len(y) - nb * sc:].reshape(nb, sc).mean(axis=1)
         r = real[len(y) - nb * sc:].reshape(nb, sc).all(axis=1)
         d2 = (m[2:] - 2 * m[1:-1] + m[:-2]) ** 2
         ok = r[2:] & r[1:-1] & r[:-2]
         cnt = int(ok.sum())
-        if cnt < ALLAN_MIN_COUNT:
+        if cnt < max(min_count, 1):
             break
         dd = d2[ok]
         med = float(np.partition(dd, len(dd) // 2)[len(dd) // 2])
         ms = float(np.minimum(dd, WINSOR * max(med, 1e-300)).mean())
         white = 6.0 * sigma2 / sc
         out.append((sc, ms - white, max(ms, white) * KAPPA_REL_SE * math.sqrt(2.0 / cnt), cnt))
+    return out
+
+
+def pool_allan_rows(own: list, parent: list, history_bins: int = KAPPA_HISTORY) -> list:
+    """The Allan rows of a zone pooled with those its parent zone measured on the same gas, per scale
+    ``(scale, excess [kg^2], standard error [kg^2], count)``: the excesses averaged by count (the standard errors
+    combined as those of independent means), the parent's count cut so the two cover at most ``history_bins``
+    (its standard error widened to match). Every scale either has, however few its second differences (the fit
+    takes the :func:`counted` ones). ``parent``: the parent's rows in this track's units
+    (:meth:`NoiseModel.relative_slow` times the mass squared).
+
+    An unmeasured bulk-gas offset does not reset when a hatch closes: without pooling a zone formed by a hatch
+    change needed its own 8 clean blocks of the largest scale (17 h of 120 s N2 bins, restarted by every operation
+    that broke a block), so the zones of the third generator's 2-day records stayed ``learning`` throughout."""
+    mine = {r[0]: r for r in own}
+    par = {r[0]: r for r in parent}
+    out = []
+    for sc in SLOW_SCALES:
+        o, p = mine.get(sc), par.get(sc)
+        parts = [] if o is None else [(o[1], o[2], o[3])]
+        if p is not None:
+            room = max(history_bins // sc - 2 - (o[3] if o is not None else 0), 0)
+            cp = min(int(p[3]), room)
+            if cp > 0:
+                parts.append((p[1], p[2] * math.sqrt(p[3] / cp), cp))
+        cnt = sum(c for _e, _se, c in parts)
+        if cnt < 1:
+            continue
+        e = sum(c * x for x, _se, c in parts) / cnt
+        se = math.sqrt(sum((c * s_) ** 2 for _x, s_, c in parts)) / cnt
+        out.append((sc, e, se, cnt))
+    return out
+
+
+def counted(rows: list) -> list:
+    """The rows of the scales, from the smallest up, that have at least :data:`ALLAN_MIN_COUNT` second
+    differences (what the slow-noise fit takes)."""
+    out = []
+    for r in rows:
+        if r[3] < ALLAN_MIN_COUNT:
+            break
+        out.append(r)
     return out
 
 
@@ -267,6 +312,7 @@ class NoiseModel:
         self._level = 0.0  # the track's mass [kg] (set_prior)
         self.extra: tuple = ()  # further prior processes: (component, variance [kg^2]) (set_prior)
         self.slow_mem: list = []  # per completed block: variances of the components in use [kg^2]
+        self._rows: list = []  # the Allan rows behind the latest slow-noise fit (pooled with the parent's) [kg^2]
         self.scale_mem: list = []  # per completed block: the largest scale measured [bins]
         self._smem: np.ndarray | None = None
 
@@ -293,11 +339,14 @@ class NoiseModel:
 
     def relative_slow(self) -> tuple | None:
         """The slow noise in use now, per unit track mass squared [-] per component, with the largest scale
-        measured [bins], for the detector of a zone made from this one (None: nothing measured yet)."""
+        measured [bins] and the Allan rows behind it (per unit mass squared; :func:`pool_allan_rows`), for the
+        detector of a zone made from this one (None: nothing measured yet)."""
         if not self.slow or not self.slow_mem or not self._level > 0:
             return None
         largest = max(self.scale_mem[-1], self.inherit[1] if self._inherited is not None else 0)
-        return np.asarray(self.slow_mem[-1], dtype=float) / (self._level * self._level), int(largest)
+        l2 = self._level * self._level
+        rows = tuple((r[0], r[1] / l2, r[2] / l2, r[3]) for r in self._rows)
+        return np.asarray(self.slow_mem[-1], dtype=float) / l2, int(largest), rows
 
     def note_change(self, k: int) -> None:
         """A channel the track depends on left the zone's vote at bin ``k`` (absolute; track bin
@@ -372,6 +421,13 @@ class NoiseModel:
             largest = max(largest, self.inherit[1])
         return self.taus[-1] > UNMEASURED_FACTOR * largest
 
+    def _parent_rows(self) -> list:
+        """The parent zone's Allan rows in this track's units [kg^2] (:meth:`relative_slow`; empty: none)."""
+        if self.inherit is None or len(self.inherit) < 3 or not self._level > 0:
+            return []
+        l2 = self._level * self._level
+        return [(r[0], r[1] * l2, r[2] * l2, r[3]) for r in self.inherit[2]]
+
     def _fit(self, rows: list) -> tuple:
         """:func:`fit_slow_noise` of ``rows`` with this model's prior and inheritance."""
         inh = self._inherited
@@ -383,16 +439,23 @@ class NoiseModel:
         if not self.slow:
             return
         lo = max(0, e - KAPPA_HISTORY)
-        rows = allan_excess(self.y.v[lo:e], self.real.v[lo:e], s2)
+        # every scale with a second difference (a zone made from this one pools them with its own); the fit takes
+        # the counted ones (as before pooling, bit for bit, for a zone without a parent)
+        rows = allan_excess(self.y.v[lo:e], self.real.v[lo:e], s2, 1)
         if self.aux is not None and self.aux_scale > 0 and self.aux.n >= e:
             # per scale, the more precise of the track's own and the air mass's (scaled) measurement (taking the
             # larger excess instead, so that the air mass could only raise it, picked up the ppN2 analyser's noise
-            # at every scale: 0.3 and 1 mmHg/day went undetected in the demo-station tests)
+            # at every scale: 0.3 and 1 mmHg/day went undetected in the demo-station tests); a counted scale first
             k2 = self.aux_scale ** 2
-            aux = {r[0]: (r[0], r[1] * k2, r[2] * k2, r[3]) for r in allan_excess(self.aux.v[lo:e], self.real.v[lo:e], None)}
+            aux = {r[0]: (r[0], r[1] * k2, r[2] * k2, r[3]) for r in allan_excess(self.aux.v[lo:e], self.real.v[lo:e], None, 1)}
             mine = {r[0]: r for r in rows}
-            rows = [min((x for x in (mine.get(sc), aux.get(sc)) if x is not None), key=lambda r: r[2])
+            rows = [min((x for x in (mine.get(sc), aux.get(sc)) if x is not None), key=lambda r: (r[3] < ALLAN_MIN_COUNT, r[2]))
                     for sc in SLOW_SCALES if sc in mine or sc in aux]
+        parent = self._parent_rows()
+        if parent:
+            rows = pool_allan_rows(rows, parent)
+        self._rows = rows
+        rows = counted(rows)
         x, largest = self._fit(rows)
         self.slow_mem.append(x)
         self.scale_mem.append(largest)
