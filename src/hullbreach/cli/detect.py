@@ -120,9 +120,10 @@ def quarantine_summary(frame, first: int = 3) -> list[dict]:
     return sorted(out, key=lambda d: (-d["count"], d["channel"], d["reason"]))
 
 
-def why_none_accepted(frame, first: int = 3) -> str:
-    """Why no sample was accepted: the largest quarantine reasons with their first ``file:line``."""
-    rows = quarantine_summary(frame)
+def why_none_accepted(frame, first: int = 3, channels=None) -> str:
+    """Why no sample was accepted: the largest quarantine reasons with their first ``file:line`` (only those of
+    ``channels`` when given)."""
+    rows = [r for r in quarantine_summary(frame) if channels is None or r["channel"] in channels]
     if not rows:
         return "the file holds no samples"
     parts = [f"{r['count']} sample(s): {r['reason']} (first at {', '.join(r['first_sources']) or 'unknown line'})"
@@ -171,6 +172,12 @@ def register(app: typer.Typer) -> None:
         if frame.n_accepted == 0:
             raise TelemetryError(f"no accepted telemetry samples in {telemetry}: " + why_none_accepted(frame),
                                  hint="fix the lines named, or check the channel ids with `hullbreach show STATION`")
+        gauges = [s.id for s in st.sensors.values() if s.quantity == "pressure"]
+        if not any(getattr(frame.channels.get(g), "accepted", 0) for g in gauges):
+            # without this the detector's own error names the channels but not why their samples were refused
+            raise TelemetryError(f"no pressure sample accepted in {telemetry}: " + why_none_accepted(frame, channels=gauges),
+                                 hint=f"the station's pressure channels are {', '.join(gauges)}: check their unit "
+                                      "in the station file and the lines named")
         with stage(f"detecting: {frame.n_accepted:,} samples of {len(frame.channels)} channel(s), "
                    f"{len(st.zones())} zone(s)", enabled=not json_out):
             result = detect(st, frame, ev, far_per_year=far_per_year)

@@ -658,7 +658,7 @@ def summarise(results: dict, present: list[str], station, *, q_codes: np.ndarray
         known = name in station.sensors
         channels[name] = ChannelReport(
             channel=name, accepted=0, quarantined=int(m), trusted=False,
-            reason="no usable sample" if known else f"not a sensor of station {station.name!r}")
+            reason="no usable sample" if known else f"not a sensor of station {station.name!r}", declared=known)
     # quarantined counts for channels that have a report but lost rows before the channel pass
     for name, m in q_channel_counts:
         rep = channels[name]

@@ -65,6 +65,7 @@ class ChannelReport:
     :mod:`hullbreach.telemetry.checks`, all optional) describe the channel further: ``out_of_order``
     samples (sorted, kept), ``naive_times`` (times without a zone read as UTC), ``gaps`` (number of gaps)
     and ``max_gap_s`` [s], ``median_dt_s`` (typical sampling interval [s]), and free-text ``notes``.
+    ``declared`` is False for a column the station file does not declare (quarantined, never a sensor fault).
     """
 
     channel: str
@@ -78,6 +79,7 @@ class ChannelReport:
     max_gap_s: float = 0.0
     median_dt_s: float = float("nan")
     notes: tuple = ()
+    declared: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,5 +182,10 @@ class TelemetryFrame:
         return [c for c, r in self.channels.items() if r.trusted]
 
     def faults(self) -> list[ChannelReport]:
-        """Channels judged faulty."""
-        return [r for r in self.channels.values() if not r.trusted]
+        """Sensors of the station judged faulty (a column the station does not declare is no sensor: see
+        :meth:`undeclared`)."""
+        return [r for r in self.channels.values() if not r.trusted and r.declared]
+
+    def undeclared(self) -> list[str]:
+        """Columns of the file that are not sensors of the station (their samples are quarantined)."""
+        return [c for c, r in self.channels.items() if not r.declared]

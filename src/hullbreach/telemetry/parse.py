@@ -5,7 +5,8 @@ is vectorised (Arrow compute kernels and numpy); unreadable cells are flagged, n
 
 Public helpers shared by the telemetry modules (no private name crosses a module): :data:`NAT_NS`,
 :func:`parse_times`, :func:`parse_values`, :func:`unix_to_ns`, :func:`channel_codes`, :func:`format_ns`,
-:func:`utc_times`. Times are int64 nanoseconds since the UNIX epoch, UTC.
+:func:`utc_times`, :func:`time_column`, :func:`check_time_column`. Times are int64 nanoseconds since the UNIX
+epoch, UTC.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hullbreach.errors import TelemetryError
 from hullbreach.telemetry.config import DEFAULT_CONFIG, CheckConfig
 
 #: int64 nanoseconds of NaT (unreadable time).
@@ -197,3 +199,40 @@ def utc_times(ns: np.ndarray):
 
 
 _UTC_DTYPE = pd.DatetimeTZDtype("ns", "UTC")
+
+
+#: Column names that say "time" (lower case, letters only): ``time``, ``time_stamp``, ``Date/Time``,
+#: ``timestamp``, ``UTC``, ``unix_time`` ... A wide table's time column is the first column, unless another one
+#: is named so and the first is not (a logger's row number first, its time stamp last: the Astro Pi's files).
+TIME_NAMES = frozenset({"time", "times", "timestamp", "timestamps", "datetime", "date", "utc", "gmt", "timeutc",
+                        "utctime", "timegmt", "unixtime", "unixtimes", "unix", "epoch", "t", "ts", "timeunix", "timesec",
+                        "timestamputc", "datetimeutc", "utcdatetime", "timeiso"})
+#: Earliest time a telemetry sample can carry [ns since 1970, UTC]: 1998-11-20, the ISS's first module in
+#: orbit. A column whose every value reads earlier (UNIX seconds 1, 2, 3 ...) counts rows, not time.
+EARLIEST_NS = 911_520_000 * 10**9
+
+
+def _letters(name: str) -> str:
+    return "".join(ch for ch in str(name).lower() if "a" <= ch <= "z")
+
+
+def time_column(names: list[str]) -> int:
+    """Index of the time column of a wide table with header ``names``: the first column, unless it is not
+    named like a time (:data:`TIME_NAMES`) and a later column is, which is then the time column."""
+    if not names or _letters(names[0]) in TIME_NAMES:
+        return 0
+    return next((i for i, n in enumerate(names) if _letters(n) in TIME_NAMES), 0)
+
+
+def check_time_column(name: str, ns: np.ndarray, bad: np.ndarray, where: str) -> None:
+    """Refuse a time column that counts rows: not named like a time and every readable value before
+    :data:`EARLIEST_NS` (so read as UNIX seconds in 1970). Raises :class:`TelemetryError` naming the column
+    and ``where`` (``file:line`` of the header). A column named like a time may hold any times (simulated
+    records count seconds from 0)."""
+    good = ns[~bad]
+    if _letters(name) in TIME_NAMES or not len(good) or good.max() >= EARLIEST_NS:
+        return
+    raise TelemetryError(
+        f"the time column {name!r} does not hold times: its values read as UNIX seconds "
+        f"{good.min() / 1e9:g}-{good.max() / 1e9:g}, in 1970 (a row number?)", source=where,
+        hint="name the time column 'time' (ISO 8601 with a zone, or UNIX seconds) or put it first")

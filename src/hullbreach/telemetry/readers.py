@@ -3,7 +3,8 @@
 :func:`read_telemetry` reads the canonical long CSV, the wide CSV of public ISS telemetry archives, Parquet
 (long or wide columns) and ISS Live recorder files (one file, or a folder of them), runs the data checks of
 :mod:`hullbreach.telemetry.checks`, converts values from the sensor's unit (station file) to SI and returns a
-:class:`~hullbreach.telemetry.frame.TelemetryFrame`. :func:`read_events` reads the events CSV.
+:class:`~hullbreach.telemetry.frame.TelemetryFrame`. :func:`read_events` (the events CSV) lives in
+:mod:`hullbreach.telemetry.events` and is re-exported here.
 
 Formats (full description in docs/telemetry.md):
 
@@ -24,10 +25,6 @@ like an ISS Live file whose first line is two numbers is ``isslive``; a CSV whos
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-import re
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +33,10 @@ import pandas as pd
 from hullbreach.errors import TelemetryError
 from hullbreach.telemetry import isslive as _isslive
 from hullbreach.telemetry.checks import CheckConfig, check_samples
-from hullbreach.telemetry.frame import EVENT_KINDS, TelemetryFrame
-from hullbreach.telemetry.parse import parse_times, utc_times
+from hullbreach.telemetry.csvtext import read_csv_text
+from hullbreach.telemetry.events import DETAIL_KEYS, GASES, parse_detail, read_events  # noqa: F401 (re-exported)
+from hullbreach.telemetry.frame import TelemetryFrame
+from hullbreach.telemetry.parse import check_time_column, parse_times, time_column, utc_times
 
 FORMATS = ("long", "wide", "parquet", "isslive")
 
@@ -127,88 +126,10 @@ def read_telemetry(path: str | Path, station, *, strict: bool = False, fmt: str 
     return read_isslive(p, st, strict=strict, year=year, config=config)
 
 
-def _python_csv_rows(path: Path, ncols: int | None):
-    """Fallback CSV reader (per line, for files with malformed rows): header, rows, line numbers, problems."""
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-        text = fh.read()
-    reader = csv.reader(io.StringIO(text))
-    header = None
-    rows, lines, problems = [], [], []
-    for rec in reader:
-        no = reader.line_num
-        if header is None:
-            if not rec or all(not f.strip() for f in rec):
-                continue
-            header = [f.strip() for f in rec]
-            ncols = len(header) if ncols is None else ncols
-            continue
-        if not rec:
-            continue
-        if all(not f.strip() for f in rec):
-            problems.append("malformed row: every field is empty")
-            rec = (rec + [""] * ncols)[:ncols]
-        elif len(rec) != ncols:
-            problems.append(f"malformed row: {len(rec)} fields, expected {ncols} ({','.join(header)})")
-            rec = (rec + [""] * ncols)[:ncols]
-        else:
-            problems.append(None)
-        rows.append(rec)
-        lines.append(no)
-    return header or [], rows, np.asarray(lines, dtype=np.int64), problems
-
-
-def _read_csv_text(path: Path, strict: bool):
-    """All cells as text (no NaN guessing), data-row line numbers, and per-row problems (or None)."""
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, engine="c",
-                         encoding="utf-8-sig", skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        raise TelemetryError("telemetry file is empty", source=str(path),
-                             hint="a long CSV starts with the header time,channel,value") from None
-    except pd.errors.ParserError as exc:
-        m = re.search(r"line (\d+), saw (\d+)", str(exc))
-        if strict:
-            where = f"{path}:{m.group(1)}" if m else str(path)
-            raise TelemetryError(f"malformed row: {m.group(2) if m else 'wrong number of'} fields, more than the header",
-                                 source=where, hint="fix the row so it has the columns of the header") from None
-        header, rows, lines, problems = _python_csv_rows(path, None)
-        df = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
-        return df, lines, problems
-    df.columns = [str(c).strip() for c in df.columns]
-    # Line numbers: header on line 1 (after leading blank lines, which pandas skips for the header).
-    first = 1
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
-        for i, line in enumerate(fh, start=1):
-            if line.strip():
-                first = i
-                break
-    lines = np.arange(first + 1, first + 1 + len(df), dtype=np.int64)
-    problems = None
-    if len(df):
-        blank = (df == "").all(axis=1).to_numpy(dtype=bool)
-        if blank.any():
-            # Truly blank lines are no samples; a line of empty fields (",,") is a malformed sample.
-            with open(path, encoding="utf-8-sig", errors="replace") as fh:
-                text = fh.read().splitlines()
-            idx = np.flatnonzero(blank)
-            empty_fields = np.array([lines[i] - 1 < len(text) and text[lines[i] - 1].strip() != "" for i in idx],
-                                    dtype=bool)
-            if empty_fields.any():
-                problems = np.full(len(df), None, dtype=object)
-                problems[idx[empty_fields]] = "malformed row: every field is empty"
-            drop = np.zeros(len(df), bool)
-            drop[idx[~empty_fields]] = True
-            df = df[~drop].reset_index(drop=True)
-            lines = lines[~drop]
-            if problems is not None:
-                problems = list(problems[~drop])
-    return df, lines, problems
-
-
 def read_long_csv_raw(path: str | Path, *, strict: bool = False):
     """Read a canonical long CSV as text: ``(raw, lines)`` for :func:`check_samples`."""
     p = Path(path)
-    df, lines, problems = _read_csv_text(p, strict)
+    df, lines, problems = read_csv_text(p, strict)
     cols = {c.lower(): c for c in df.columns}
     missing = [c for c in ("time", "channel", "value") if c not in cols]
     if missing:
@@ -228,26 +149,31 @@ def read_wide_csv_raw(path: str | Path, *, strict: bool = False):
     unreadable), ``channel``, ``value`` (text), ``reason`` and ``naive_time``.
     """
     p = Path(path)
-    df, lines, problems = _read_csv_text(p, strict)
+    df, lines, problems = read_csv_text(p, strict)
     if df.shape[1] < 2:
         raise TelemetryError("wide CSV needs a time column and at least one channel column", source=f"{p}:1",
                              hint="write 'time,<channel>,<channel>...' or use the long format time,channel,value")
-    tcol, chans = df.columns[0], list(df.columns[1:])
+    names = list(df.columns)
+    it = time_column(names)
+    tcol, chans = names[it], names[:it] + names[it + 1:]
     if len(set(chans)) != len(chans):
         dup = sorted({c for c in chans if chans.count(c) > 1})
         raise TelemetryError(f"channel column(s) {', '.join(dup)} appear twice in the header", source=f"{p}:1",
                              hint="give each channel one column")
-    return _wide_to_raw(df[tcol], {c: df[c] for c in chans}, lines, problems, text=True)
+    return _wide_to_raw(df[tcol], {c: df[c] for c in chans}, lines, problems, text=True, where=f"{p}:1")
 
 
 def _wide_to_raw(time_col: pd.Series, columns: dict, lines: np.ndarray, problems=None, text: bool = True,
-                 present: dict | None = None):
+                 present: dict | None = None, where: str = ""):
     """Channel-major long table from a wide table; the time column is parsed once.
 
     ``present[c]`` (bool per row) says which cells of column ``c`` are samples; by default non-empty text.
-    Rows whose time is unreadable carry a ``reason``; zone-less times are flagged in ``naive_time``.
+    Rows whose time is unreadable carry a ``reason``; zone-less times are flagged in ``naive_time``. A time
+    column that counts rows raises (:func:`~hullbreach.telemetry.parse.check_time_column`; ``where`` is the
+    header's ``file:line``).
     """
     ns, bad, naive = parse_times(time_col)
+    check_time_column(str(time_col.name), ns, bad, where)
     nrow = len(time_col)
     row_reason = np.full(nrow, None, dtype=object)
     if bad.any():
@@ -319,7 +245,7 @@ def read_parquet_raw(path: str | Path):
     if len(names) < 2:
         raise TelemetryError("Parquet telemetry needs columns time, channel, value or a time column and "
                              "one column per channel", source=str(p))
-    return _parquet_wide_raw(pq.read_table(p))
+    return _parquet_wide_raw(pq.read_table(p), str(p))
 
 
 def _read_long_table(p: Path, names: list[str]):
@@ -346,12 +272,12 @@ def _parquet_long_raw(tab, low: dict):
     return raw, np.arange(1, n + 1, dtype=np.int64)
 
 
-def _parquet_wide_raw(tab):
+def _parquet_wide_raw(tab, source: str = "<parquet>"):
     """A wide Arrow table (time first, one column per channel) as a channel-major raw long table."""
     import pyarrow as pa
     names = list(tab.column_names)
     n = tab.num_rows
-    tcol = _arrow_time(tab.column(0))
+    tcol = _arrow_time(tab.column(0)).rename(names[0])
     cols, present = {}, {}
     for name in names[1:]:
         col = tab.column(name).combine_chunks()
@@ -361,7 +287,8 @@ def _parquet_wide_raw(tab):
         else:
             cols[name] = pd.Series(col.to_pandas(), dtype=object)
     text = not all(pd.api.types.is_float_dtype(c.dtype) for c in cols.values())
-    return _wide_to_raw(tcol, cols, np.arange(1, n + 1, dtype=np.int64), None, text=text, present=present)
+    return _wide_to_raw(tcol, cols, np.arange(1, n + 1, dtype=np.int64), None, text=text, present=present,
+                        where=f"{source}:header")
 
 
 def _read_parquet(p: Path, st, strict: bool, config) -> TelemetryFrame:
@@ -383,10 +310,13 @@ def _read_parquet(p: Path, st, strict: bool, config) -> TelemetryFrame:
         raw, lines = read_parquet_raw(p)
     else:
         tab = pq.read_table(p)
+        it = time_column(names)
+        if it:  # the time column first (a logger's row number may come first)
+            tab = tab.select([names[it]] + names[:it] + names[it + 1:])
         frame = _check_wide_table(tab, p, st, strict, config)
         if frame is not None:
             return frame
-        raw, lines = _parquet_wide_raw(tab)
+        raw, lines = _parquet_wide_raw(tab, str(p))
         del tab
     return check_samples(raw, st, strict=strict, source=str(p), lines=lines, line_label="row ", config=config,
                          lines_are_times=raw.attrs.get("lines_are_times", False))
@@ -405,6 +335,7 @@ def _check_wide_table(tab, p: Path, st, strict: bool, config) -> TelemetryFrame 
     ns, bad, naive = parse_times(_arrow_time(tab.column(0)))
     if bad.any():
         return None
+    check_time_column(names[0], ns, bad, f"{p}:header")
 
     def column(name):
         col = tab.column(name)
@@ -678,136 +609,3 @@ def read_isslive(path: str | Path, station, *, strict: bool = False, year: int |
         frame = replace(frame, warnings=frame.warnings + tuple(
             f"ignored {o.name}: not named like an ISS Live file (<ITEM>_<YYYY-MM-DD>.txt)" for o in other))
     return frame
-
-
-# ---------------------------------------------------------------------------------------------- events
-#: Keys of the ``key=value;key=value`` event detail format.
-DETAIL_KEYS = ("hatch", "module", "kg", "gas", "note")
-GASES = ("air", "o2", "n2")
-
-
-def parse_detail(kind: str, detail: str) -> dict:
-    """Parse an event's detail into ``{"hatch", "module", "kg", "gas", "note"}``.
-
-    Format: ``key=value`` pairs joined by ``;`` (keys :data:`DETAIL_KEYS`), e.g.
-    ``module=zvezda;kg=12.5;gas=air``. A bare detail (no ``=``) means: the hatch id for ``hatch_open`` /
-    ``hatch_close`` (required) and ``valve_open`` / ``valve_close`` (the hatch's equalisation valve); kg of gas added for ``repress``; the module id for ``airlock_*`` and ``vehicle_*``;
-    a free note otherwise. Raises ValueError with a readable message when malformed.
-    """
-    out = {"hatch": "", "module": "", "kg": math.nan, "gas": "", "note": ""}
-    d = (detail or "").strip()
-    if d and "=" not in d:
-        if kind in ("hatch_open", "hatch_close", "valve_open", "valve_close"):
-            out["hatch"] = d
-        elif kind == "repress":
-            out["kg"] = _kg(d)
-        elif kind.startswith("airlock_") or kind.startswith("vehicle_"):
-            out["module"] = d
-        else:
-            out["note"] = d
-    elif d:
-        for part in d.split(";"):
-            part = part.strip()
-            if not part:
-                continue
-            if "=" not in part:
-                raise ValueError(f"detail part {part!r} is not key=value")
-            k, val = (x.strip() for x in part.split("=", 1))
-            k = k.lower()
-            if k not in DETAIL_KEYS:
-                raise ValueError(f"unknown detail key {k!r} (keys: {', '.join(DETAIL_KEYS)})")
-            out[k] = _kg(val) if k == "kg" else val
-        if out["gas"] and out["gas"].lower() not in GASES:
-            raise ValueError(f"gas {out['gas']!r} is not one of {', '.join(GASES)}")
-        out["gas"] = out["gas"].lower()
-    if kind in ("hatch_open", "hatch_close") and not out["hatch"]:
-        raise ValueError(f"{kind} needs the hatch id as detail")
-    if kind == "repress" and math.isnan(out["kg"]):
-        raise ValueError("repress needs the kg of gas added as detail (e.g. 12.5 or module=zvezda;kg=12.5;gas=air)")
-    return out
-
-
-def _kg(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise ValueError(f"kg {text!r} is not a number") from None
-    if not math.isfinite(x) or x < 0:
-        raise ValueError(f"kg {text!r} must be a finite number >= 0 (kg of gas added)")
-    return x
-
-
-def read_events(path: str | Path, station=None, strict: bool = True) -> pd.DataFrame:
-    """Read an events CSV (``time,kind,detail``; docs/design.md §3.2).
-
-    Parameters
-    ----------
-    path : str or Path
-        Events CSV. ``time`` is ISO 8601 with a zone or UNIX seconds [s]; ``kind`` one of
-        :data:`~hullbreach.telemetry.frame.EVENT_KINDS`; ``detail`` see :func:`parse_detail`.
-    station : Station or str, optional
-        When given, hatch ids (and module ids in details) must exist in it.
-    strict : bool
-        Default True: raise :class:`TelemetryError` naming file, line and problem. When False, bad rows
-        are left out and listed in ``df.attrs["problems"]`` (``"file:line: message"``), never dropped silently.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``time`` (datetime64[ns, UTC]), ``kind``, ``detail`` (as written), and parsed ``hatch``,
-        ``module``, ``kg`` [kg] (NaN unless given), ``gas``, ``note``; sorted by time (stable).
-    """
-    st = _station(station) if station is not None else None
-    p = Path(path)
-    if not p.exists():
-        raise TelemetryError(f"events file {p} does not exist", hint="check the path")
-    df, lines, problems = _read_csv_text(p, strict)
-    cols = {c.lower(): c for c in df.columns}
-    for c in ("time", "kind"):
-        if c not in cols:
-            raise TelemetryError(f"events CSV header lacks {c!r} (header: {','.join(df.columns)})", source=f"{p}:1",
-                                 hint="the header must be time,kind,detail")
-    detail = df[cols["detail"]].astype(object) if "detail" in cols else pd.Series([""] * len(df), dtype=object)
-    ns, bad, naive = parse_times(df[cols["time"]].astype(object) if len(df) else pd.Series([], dtype=object))
-    errs: list[str] = []
-    recs = []
-    for i in range(len(df)):
-        where = f"{p}:{int(lines[i])}"
-        kind = str(df[cols["kind"]].iloc[i]).strip()
-        try:
-            if problems is not None and problems[i]:
-                raise ValueError(problems[i])
-            if bad[i]:
-                raise ValueError(f"unreadable time {df[cols['time']].iloc[i]!r} (write ISO 8601 with a zone, "
-                                 f"e.g. 2018-08-29T23:00:00Z, or UNIX seconds)")
-            if naive[i] and strict:
-                raise ValueError(f"time {df[cols['time']].iloc[i]!r} has no time zone (add Z or +00:00)")
-            if kind not in EVENT_KINDS:
-                raise ValueError(f"unknown event kind {kind!r} (kinds: {', '.join(EVENT_KINDS)})")
-            d = parse_detail(kind, "" if pd.isna(detail.iloc[i]) else str(detail.iloc[i]))
-            if st is not None:
-                if d["hatch"] and d["hatch"] not in st.hatches:
-                    raise ValueError(f"hatch {d['hatch']!r} is not in station {st.name!r} "
-                                     f"(hatches: {', '.join(st.hatches)})")
-                if d["module"] and kind in ("repress", "airlock_depress", "airlock_repress") \
-                        and d["module"] not in st.modules:
-                    raise ValueError(f"module {d['module']!r} is not in station {st.name!r}")
-        except ValueError as exc:
-            if strict:
-                raise TelemetryError(str(exc), source=where,
-                                     hint="fix the event row (format in docs/telemetry.md)") from None
-            errs.append(f"{where}: {exc}")
-            continue
-        if naive[i]:
-            errs.append(f"{where}: time had no zone and was read as UTC")
-        recs.append((int(ns[i]), kind, "" if pd.isna(detail.iloc[i]) else str(detail.iloc[i]),
-                     d["hatch"], d["module"], d["kg"], d["gas"], d["note"]))
-    out = pd.DataFrame(recs, columns=["time_ns", "kind", "detail", "hatch", "module", "kg", "gas", "note"])
-    out.insert(0, "time", pd.to_datetime(out.pop("time_ns").to_numpy(np.int64), unit="ns", utc=True))
-    for c in ("kind", "detail", "hatch", "module", "gas", "note"):
-        out[c] = out[c].astype(object)
-    out["kg"] = out["kg"].astype(float)
-    out = out.sort_values("time", kind="stable").reset_index(drop=True)
-    out.attrs["problems"] = errs
-    out.attrs["source"] = str(p)
-    return out

@@ -347,7 +347,8 @@ class TelemetryStream:
                 trusted, reason = False, f"not a sensor of station {self.station.name!r}"
             out[c] = ChannelReport(channel=c, accepted=int(self._acc[c]), quarantined=int(self._qn[c]),
                                    trusted=trusted, reason=reason, out_of_order=int(self._ooo[c]),
-                                   naive_times=int(self._naive[c]), notes=tuple(self._notes.get(c, ())))
+                                   naive_times=int(self._naive[c]), notes=tuple(self._notes.get(c, ())),
+                                   declared=c in self.station.sensors)
         return out
 
 
