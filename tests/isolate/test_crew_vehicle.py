@@ -112,3 +112,46 @@ def test_a_leak_in_the_crews_own_soyuz_orbital_module_is_said_first():
     w.update({"soyuz-om": 0.9, "destiny": 0.1})
     a = crew_alert(st, {"crew-dragon": 3}, base, w, p, Rules())
     assert a.startswith("LEAK LIKELY IN ESCAPE VEHICLE soyuz-dm")
+
+
+#: Campaign case 10 (a PMM leak, iss-2025, no hatch valves) after its third step: {node3, cupola, pmm}
+#: sealed behind node1-node3 (swings into Node 3), 1.65 mmHg below the US segment; crew in soyuz-dm.
+_CASE10_STEP3 = frozenset({"destiny-node2", "node1-node3", "node2-pma2", "node2-pma3", "node3-beam", "pma1-zarya",
+                           "quest-quest-crewlock", "rassvet-soyuz-om", "zarya-zvezda", "zvezda-poisk",
+                           "zvezda-prk-progress-aft", "zvezda-zvezda-prk"})
+
+
+def test_a_dead_end_without_valves_is_split_by_the_rest_holding():
+    """Session 6's second traced limit: a leak narrowed to {node3, cupola, pmm}, sealed and lower, no
+    hatch valves; on 17f9473 every splitting test waited for rivals of 1e-4 and the session ended
+    ``stop`` at 33 % each. A flight director enters through node1-node3 (it swings into the lower Node 3:
+    allowed), seals the dead ends PMM and Cupola each behind its own hatch and lets Node 3 join the main
+    volume: the dead end that falls holds the leak; if both hold, it is Node 3. No hatch is opened into a
+    higher side and no valve is asked for (the station file has none there)."""
+    st = load_station("iss-2025")
+    p = {m: 755.4 * PA_PER_MMHG for m in st.modules}
+    for m in ("node3", "cupola", "pmm"):
+        p[m] = 753.75 * PA_PER_MMHG
+    p["soyuz-om"] = p["soyuz-dm"] = 727.5 * PA_PER_MMHG
+    s = IsolationSession(st, leak_mass_flow_kg_s=1.45e-5, crew={"soyuz-dm": 3}, pressures_pa=p,
+                         closed_hatches=_CASE10_STEP3)
+    # the posterior of that moment: a third each, 1e-4 left on soyuz-om, 1e-6 on each other module
+    target = {m: 1e-6 for m in st.modules}
+    target.update({"node3": 0.3331, "cupola": 0.3331, "pmm": 0.3331, "soyuz-om": 1e-4})
+    prior = s.posterior_rows()
+    labels = list(s.hyps.labels)
+    s.ll = s.ll + np.array([np.log(target[k] / prior[i]) if k in target else -60.0
+                            for i, k in enumerate(labels)])[:, None]
+    assert abs(s.module_weights()["pmm"] - 1 / 3) < 0.01
+    step = s.next_step()
+    assert step.state == "continue", step.advice
+    assert {"node3-pmm", "node3-cupola"} <= set(step.close)
+    assert "node1-node3" in step.open and not step.equalize
+    zones = {frozenset(z) for z in step.zones}
+    assert frozenset({"pmm"}) in zones and frozenset({"cupola"}) in zones
+    # every hatch opened swings into its lower side (or the sides are level)
+    for h in step.open:
+        hatch = st.hatches[h]
+        into = hatch.opens_into or hatch.modules[1]
+        assert p[into] <= p[hatch.other(into)] + s.rules.dp_tolerance_pa, h
+    assert step.dwell_s <= 24 * 3600.0
