@@ -278,13 +278,15 @@ def _pair_times_nuisance(a1, a2, f1, f2, lc1, lc2, lm1, lm2, mdot: float, thresh
 def decision_times(station: Station, zones: list, zone_weights: np.ndarray, mdot_kg_s: float, *,
                    step_confidence: float = 0.999, rules: Rules = Rules(), crew_mask: np.ndarray | None = None,
                    crew_abs_std_kg_s: float = 0.0, pressures: np.ndarray | None = None,
-                   cache: dict | None = None, nuisance=None, pressures_by_module: dict | None = None) -> np.ndarray:
+                   cache: dict | None = None, nuisance=None, pressures_by_module: dict | None = None,
+                   lump: np.ndarray | None = None) -> np.ndarray:
     """Expected time for the sequential test to name the leaking zone, per candidate zone [s].
 
     For a leak in zone z the test must rule out every other candidate zone z'; the evidence against z'
     grows as the two zones' air-mass slopes are measured ([1], [2]). Zones without weight get 0;
     ``inf`` when the configuration can never tell z from some z' (neither observable). With ``nuisance``
     (:class:`hullbreach.isolate.infer.Nuisance`) the unmeasured temperature errors are allowed for.
+    ``lump`` (mask of zones): one outcome of the test; pairs inside it are not told apart.
     """
     n = len(zones)
     a = np.array([zone_noise_coefficient(station, z, None if pressures is None else pressures[i], cache=cache)
@@ -296,17 +298,20 @@ def decision_times(station: Station, zones: list, zone_weights: np.ndarray, mdot
     out = np.zeros(n)
     if cand.size < 2:
         return out
-    # ordered pairs (truth zi, rival zj): the rival is ruled out when the posterior odds reach the
-    # step's confidence, so the evidence needed is the Wald threshold less the prior odds ln(w_i / w_j)
-    # ([2], Bayes' rule): a rival of negligible weight needs none, and a zone of negligible weight needs
-    # much (it weighs in the expected time by its weight only). Issue 16 session 7: with the Wald
-    # threshold alike for every pair, a 3e-4 zone set a crewed Soyuz test's wait to 24 h.
+    # ordered pairs (truth zi, rival zj). A rival of negligible weight (outside :func:`waited_zones`) is
+    # ruled out when the posterior odds reach the step's confidence: the Wald threshold less the prior
+    # odds ln(w_i / w_j) ([2], Bayes' rule), at least PAIR_MIN_LLR. Between the other zones the Wald
+    # threshold stands: a step ends early only on its own evidence (session.STEP_OWN_EVIDENCE), which the
+    # earlier steps' odds do not give. Issue 16 session 7: with the full threshold against a 3e-4 zone, a
+    # crewed Soyuz test's wait was 24 h and the soyuz-om run ended "stop".
     thr0 = math.log(step_confidence / (1.0 - step_confidence)) + math.log(cand.size - 1)
     i, j = np.triu_indices(cand.size, 1)
     zi = np.concatenate([cand[i], cand[j]])
     zj = np.concatenate([cand[j], cand[i]])
+    waited = waited_zones(zone_weights / zone_weights.sum(), step_confidence)
+    credit = waited[zi] & ~waited[zj]
     lw = np.log(zone_weights[zi] / zone_weights[zj])
-    thr = np.maximum(thr0 - lw, PAIR_MIN_LLR)
+    thr = np.where(credit, np.maximum(thr0 - lw, PAIR_MIN_LLR), thr0)
     t_max = max(rules.max_dwell_s, rules.min_dwell_s * 2)
     tp = _pair_times(a[zi], a[zj], mdot_kg_s, np.vstack([f2[zi], f2[zj]]), thr, rules.min_dwell_s, t_max)
     if nuisance is not None:
@@ -314,9 +319,30 @@ def decision_times(station: Station, zones: list, zone_weights: np.ndarray, mdot
         tn = _pair_times_nuisance(a[zi], a[zj], f2[zi], f2[zj], load_c[zi], load_c[zj], load_m[zi], load_m[zj],
                                   mdot_kg_s, thr, rules.min_dwell_s, t_max, nuisance)
         tp = np.maximum(tp, tn)
+    if lump is not None:
+        tp = np.where(lump[zi] & lump[zj], 0.0, tp)
     for z in cand:
         out[z] = float(np.max(tp[zi == z]))
     return out
+
+
+def _crew_masked_lump(zones: list, w: np.ndarray, t_exp: np.ndarray, crew_modules) -> np.ndarray | None:
+    """The zones a test cannot tell apart (infinite decision time) as one outcome, when one of them holds
+    the declared crew, else None.
+
+    The crew's O2 use (+-25 %) masks a 1-2 mmHg/day leak in its own small zone (a Soyuz descent module),
+    and the large main volume shows one only over many hours of temperature drift: "the crew's zone or the
+    main volume" may stay open while the test still answers a question outright, e.g. whether the sealed,
+    uncrewed orbital module next to the crew leaks (the MS-09 question). Such a test counts only the
+    information it can give: the lump is one outcome (issue 16 session 7, campaign case 0 with valves)."""
+    if not crew_modules:
+        return None
+    lump = (w > 0) & ~np.isfinite(t_exp)
+    if not any(lump[i] and z & crew_modules for i, z in enumerate(zones)):
+        return None
+    if not np.any((w > 0) & ~lump):
+        return None
+    return lump
 
 
 def waited_zones(w: np.ndarray, step_confidence: float) -> np.ndarray:
@@ -399,11 +425,22 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
     # (:func:`waited_zones`); a leak in one of the others ends the step at its longest wait undecided,
     # its evidence kept
     cand = waited_zones(w, state.step_confidence)
+    lump = None
     if not np.all(np.isfinite(t_exp[cand])):
-        return None
+        lump = _crew_masked_lump(zones, w, t_exp, state.crew_modules)
+        if lump is None:
+            return None
+        info = entropy_bits(np.append(w[~lump], w[lump].sum()))
+        if info < MIN_INFO_BITS:
+            return None
+        t_exp = decision_times(station, zones, w, state.mdot_kg_s, step_confidence=state.step_confidence, rules=rules,
+                               crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache,
+                               nuisance=state.nuisance, pressures_by_module=state.pressures_pa, lump=lump)
+        if not np.all(np.isfinite(t_exp[cand])):
+            return None
     t_low = decision_times(station, zones, w, state.mdot_kg_s * LEAK_LOW_FACTOR, step_confidence=state.step_confidence,
                            rules=rules, crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache,
-                           nuisance=state.nuisance, pressures_by_module=state.pressures_pa)
+                           nuisance=state.nuisance, pressures_by_module=state.pressures_pa, lump=lump)
     # the longest wait covers the low end of the leak estimate in every waited zone; where the low
     # leak could never be told apart (inf), the nominal time scaled as 1/leak^2 (white-noise evidence)
     # stands in: dropping those zones made the wait shorter than the expected one (issue 16 campaign)
@@ -585,9 +622,17 @@ def candidate_configurations(station: Station, state: PlanState, rules: Rules = 
     # the ISS procedure's configurations are candidates too: escape vehicles sealed, segment split
     likely = {m for m, x in state.weights.items() if x >= 0.01}
     extra = []
-    groups = [b for g, b in vehicle_groups(station) if g & likely]
+    vgroups = [(g, b) for g, b in vehicle_groups(station) if g & likely]
+    groups = [b for _g, b in vgroups]
     if groups:
         extra.append(frozenset().union(*groups))
+        # a vehicle group holding the crew is also sealed module by module (the Soyuz orbital module
+        # apart from the descent module the crew keeps): the crew's O2 use masks a leak in its own zone
+        # (+-25 %, as large as a 1-2 mmHg/day leak in 4-10 m^3), an uncrewed module shows its own at once
+        inner = frozenset(h.id for g, _b in vgroups if g & state.crew_modules
+                          for h in station.hatches.values() if set(h.modules) <= g)
+        if inner:
+            extra.append(frozenset().union(*groups) | inner)
     seg = frozenset(h.id for h in station.hatches.values() if {station.modules[m].segment for m in h.modules} == {"usos", "rs"})
     if seg:
         extra.append(seg)
