@@ -278,16 +278,13 @@ def _pair_times_nuisance(a1, a2, f1, f2, lc1, lc2, lm1, lm2, mdot: float, thresh
 def decision_times(station: Station, zones: list, zone_weights: np.ndarray, mdot_kg_s: float, *,
                    step_confidence: float = 0.999, rules: Rules = Rules(), crew_mask: np.ndarray | None = None,
                    crew_abs_std_kg_s: float = 0.0, pressures: np.ndarray | None = None,
-                   cache: dict | None = None, nuisance=None, pressures_by_module: dict | None = None,
-                   lump: np.ndarray | None = None, pairs: list | None = None) -> np.ndarray:
+                   cache: dict | None = None, nuisance=None, pressures_by_module: dict | None = None) -> np.ndarray:
     """Expected time for the sequential test to name the leaking zone, per candidate zone [s].
 
     For a leak in zone z the test must rule out every other candidate zone z'; the evidence against z'
     grows as the two zones' air-mass slopes are measured ([1], [2]). Zones without weight get 0;
     ``inf`` when the configuration can never tell z from some z' (neither observable). With ``nuisance``
     (:class:`hullbreach.isolate.infer.Nuisance`) the unmeasured temperature errors are allowed for.
-    ``lump`` (mask of zones): one outcome of the test; pairs inside it are not told apart. ``pairs``: a
-    list that receives ``(truth zone, rival zone, time)`` arrays.
     """
     n = len(zones)
     a = np.array([zone_noise_coefficient(station, z, None if pressures is None else pressures[i], cache=cache)
@@ -318,56 +315,9 @@ def decision_times(station: Station, zones: list, zone_weights: np.ndarray, mdot
         tn = _pair_times_nuisance(a[zi], a[zj], f2[zi], f2[zj], load_c[zi], load_c[zj], load_m[zi], load_m[zj],
                                   mdot_kg_s, thr, rules.min_dwell_s, t_max, nuisance)
         tp = np.maximum(tp, tn)
-    if lump is not None:
-        tp = np.where(lump[zi] & lump[zj], 0.0, tp)
-    if pairs is not None:
-        pairs.append((zi, zj, tp))
     for z in cand:
         out[z] = float(np.max(tp[zi == z]))
     return out
-
-
-#: Least probability [-] that the leak is in the uncrewed part of the crew's own vehicle group (the Soyuz
-#: orbital module) for a test that leaves "the crew's zone or the main volume" open (:func:`_crew_masked_lump`).
-LUMP_MIN_OWN_WEIGHT = 0.01
-
-
-def _crew_masked_lump(station: Station, zones: list, w: np.ndarray, pairs, crew_modules,
-                      closed_to: frozenset, rules: Rules) -> np.ndarray | None:
-    """The zones a test cannot tell apart (infinite decision time) as one outcome, when one of them is the
-    declared crew's zone inside its own vehicle group (the crew sealed in its Soyuz descent module), else
-    None (a large crewed zone left undecided, e.g. one segment against the other, is not a test).
-
-    The crew's O2 use (+-25 %) masks a 1-2 mmHg/day leak in its own small zone (a Soyuz descent module),
-    and the large main volume shows one only over many hours of temperature drift: "the crew's zone or the
-    main volume" may stay open while the test still answers a question outright, e.g. whether the sealed,
-    uncrewed orbital module next to the crew leaks (the MS-09 question). Such a test counts only the
-    information it can give: the lump is one outcome (issue 16 session 7, campaign case 0 with valves)."""
-    if not crew_modules or pairs is None:
-        return None
-    # every zone of a pair the test cannot tell apart (infinite time): no such pair then leaves the lump
-    zi, zj, tp = pairs
-    lump = np.zeros(len(zones), dtype=bool)
-    inf = ~np.isfinite(tp)
-    lump[zi[inf]] = True
-    lump[zj[inf]] = True
-    own_groups = [(g, b) for g, b in vehicle_groups(station) if g & crew_modules]
-    own = frozenset().union(*[g for g, _b in own_groups])
-    # the crew must get back: every closed hatch of its vehicle group has a valve to equalize through
-    # (a sealed orbital module that holds stays above a falling station, and its hatch swings into it)
-    own_hatches = {h for g, b in own_groups for h in b} | {h.id for h in station.hatches.values() if set(h.modules) <= own}
-    if rules.assumed_valve_area_m2 <= 0 and any(station.hatches[h].valve_area_m2 <= 0 for h in own_hatches & closed_to):
-        return None
-    crewed = [z for i, z in enumerate(zones) if lump[i] and z & crew_modules]
-    if not crewed or not all(z <= own for z in crewed):
-        return None
-    # what the test can still tell must be about the crew's own vehicle group (its uncrewed modules):
-    # otherwise a quick look at small sealed zones beside an open question teaches nothing new
-    if sum(w[i] for i, z in enumerate(zones) if not lump[i] and z & own) < LUMP_MIN_OWN_WEIGHT * w.sum():
-        return None
-    if not np.any((w > 0) & ~lump):
-        return None
-    return lump
 
 
 def waited_zones(w: np.ndarray, step_confidence: float) -> np.ndarray:
@@ -443,30 +393,18 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
     ev = set(station.escape_vehicles())
     cm = set(state.crew_modules) or ev
     crew_mask = np.array([bool(z & cm) for z in zones])
-    pairs: list = []
     t_exp = decision_times(station, zones, w, state.mdot_kg_s, step_confidence=state.step_confidence, rules=rules,
                            crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache,
-                           nuisance=state.nuisance, pressures_by_module=state.pressures_pa, pairs=pairs)
+                           nuisance=state.nuisance, pressures_by_module=state.pressures_pa)
     # the wait is set by the zones that hold the leak with probability step_confidence together
     # (:func:`waited_zones`); a leak in one of the others ends the step at its longest wait undecided,
     # its evidence kept
     cand = waited_zones(w, state.step_confidence)
-    lump = None
     if not np.all(np.isfinite(t_exp[cand])):
-        lump = _crew_masked_lump(station, zones, w, pairs[0] if pairs else None, state.crew_modules, closed_to, rules)
-        if lump is None:
-            return None
-        info = entropy_bits(np.append(w[~lump], w[lump].sum()))
-        if info < MIN_INFO_BITS:
-            return None
-        t_exp = decision_times(station, zones, w, state.mdot_kg_s, step_confidence=state.step_confidence, rules=rules,
-                               crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache,
-                               nuisance=state.nuisance, pressures_by_module=state.pressures_pa, lump=lump)
-        if not np.all(np.isfinite(t_exp[cand])):
-            return None
+        return None
     t_low = decision_times(station, zones, w, state.mdot_kg_s * LEAK_LOW_FACTOR, step_confidence=state.step_confidence,
                            rules=rules, crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache,
-                           nuisance=state.nuisance, pressures_by_module=state.pressures_pa, lump=lump)
+                           nuisance=state.nuisance, pressures_by_module=state.pressures_pa)
     # the longest wait covers the low end of the leak estimate in every waited zone; where the low
     # leak could never be told apart (inf), the nominal time scaled as 1/leak^2 (white-noise evidence)
     # stands in: dropping those zones made the wait shorter than the expected one (issue 16 campaign)
