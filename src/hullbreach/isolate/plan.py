@@ -296,12 +296,13 @@ def decision_times(station: Station, zones: list, zone_weights: np.ndarray, mdot
     out = np.zeros(n)
     if cand.size < 2:
         return out
-    # ordered pairs (truth zi, rival zj). A rival of negligible weight (outside :func:`waited_zones`) is
-    # ruled out when the posterior odds reach the step's confidence: the Wald threshold less the prior
-    # odds ln(w_i / w_j) ([2], Bayes' rule), at least PAIR_MIN_LLR. Between the other zones the Wald
-    # threshold stands: a step ends early only on its own evidence (session.STEP_OWN_EVIDENCE), which the
-    # earlier steps' odds do not give. Issue 16 session 7: with the full threshold against a 3e-4 zone, a
-    # crewed Soyuz test's wait was 24 h and the soyuz-om run ended "stop".
+    # ordered pairs (truth zi, rival zj): the rival is ruled out when the posterior odds reach the step's
+    # confidence, so the evidence needed is the Wald threshold less the prior odds ln(w_i / w_j) ([2],
+    # Bayes' rule), at least PAIR_MIN_LLR: a rival of negligible weight needs almost none, a zone of
+    # negligible weight much (it weighs in the expected time by its weight only, and :func:`waited_zones`
+    # keeps it out of the longest wait). Issue 16 session 7: with the full threshold against a 3e-4 zone, a
+    # crewed Soyuz test's wait was 24 h and the soyuz-om run ended "stop". (Giving the credit only against
+    # negligible rivals kept crew-free runs identical but lost PMM and Prichal crew runs to "stop".)
     thr0 = math.log(step_confidence / (1.0 - step_confidence)) + math.log(cand.size - 1)
     i, j = np.triu_indices(cand.size, 1)
     zi = np.concatenate([cand[i], cand[j]])
