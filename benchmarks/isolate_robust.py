@@ -36,6 +36,7 @@ import argparse
 import math
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,7 @@ import pandas as pd
 from hullbreach.campaign.run import clopper_pearson
 from hullbreach.constants import PA_PER_MMHG
 from hullbreach.isolate import IsolationSession, infer
+from hullbreach.isolate.crew import CREW_O2_KG_S_PER_PERSON
 from hullbreach.isolate.session import PROGRESS_MIN_BITS, leak_mass_flow_from_rate
 from hullbreach.station import load_station
 from tests.generators.independent import GenConfig, Leak, advance, effective_area_for_rate, start
@@ -78,10 +80,13 @@ def _dp_now(station, truth, hatch_id) -> float:
 
 
 def run_one(station, module: str, rate_mmhg_day: float, sigma_k: float, seed: int, nuisance=None,
-            max_steps: int = 20, cfg: GenConfig | None = None, leak_start_s: float = 0.0) -> dict:
+            max_steps: int = 20, cfg: GenConfig | None = None, leak_start_s: float = 0.0, crew: dict | None = None,
+            crew_o2_factor: float = 1.0) -> dict:
     """One closed-loop session. ``cfg`` (default: the generator's defaults with a common OU ``sigma_k``,
     tau 6 h) sets every nuisance of the generator; ``leak_start_s`` [s] opens the hole that long after the
-    session starts (a leak that begins during the first step)."""
+    session starts (a leak that begins during the first step). ``crew``: module -> people waiting there
+    for the whole run, declared to the session; the generator takes their O2 from that module's zone at
+    ``crew_o2_factor`` times the BVAD figure the session assumes (its truth, unknown to the session)."""
     wall = time.time()
     rng = np.random.default_rng([seed, 7])
     rate = rate_mmhg_day * PA_PER_MMHG / 86400.0
@@ -91,8 +96,10 @@ def run_one(station, module: str, rate_mmhg_day: float, sigma_k: float, seed: in
         cfg = GenConfig(cadence_s=10.0, ou_common_sigma_k=sigma_k, ou_common_tau_s=6 * 3600.0)
     # the hole that gives this station-wide rate: the same mass flow, whichever module holds it
     area = effective_area_for_rate(station, module, mdot_true_to_zone_rate(station, module, mdot_true))
+    if crew:
+        cfg = replace(cfg, crew_o2_kg_s=tuple((m, n * CREW_O2_KG_S_PER_PERSON * crew_o2_factor) for m, n in crew.items()))
     gstate = start(station, cfg, seed=seed, leaks=[Leak(module, area, start_s=leak_start_s)])
-    s = IsolationSession(station, leak_mass_flow_kg_s=est, seed=seed, nuisance=nuisance)
+    s = IsolationSession(station, leak_mass_flow_kg_s=est, seed=seed, nuisance=nuisance, crew=crew or None)
     closed = frozenset(station.closed_hatches())
     viol: list = []
     repeats = 0
@@ -172,14 +179,25 @@ def _leak_rate_mmhg_day(leak: str, rng) -> float:
         leak, None) or float(rng.uniform(1.0, 2.0))
 
 
-def wide_case(rng, module: str, corner: bool = False) -> dict:
-    """One run's nuisance and leak, drawn from :data:`WIDE_LEVELS` (or :data:`CORNER` with a drawn leak)."""
+#: ``--crew N``: the crew waits in one of these escape vehicles, drawn per run, and uses O2 at a factor of
+#: the BVAD figure drawn uniformly from CREW_O2_FACTORS (the session assumes 1 +- 0.25 sd).
+CREW_VEHICLES = ("soyuz-dm", "crew-dragon")
+CREW_O2_FACTORS = (0.75, 1.25)
+
+
+def wide_case(rng, module: str, corner: bool = False, crew: int = 0) -> dict:
+    """One run's nuisance and leak, drawn from :data:`WIDE_LEVELS` (or :data:`CORNER` with a drawn leak);
+    with ``crew`` people, their vehicle and O2 factor (drawn after the rest: crew-free draws unchanged)."""
     c = {k: v[int(rng.integers(len(v)))] for k, v in WIDE_LEVELS.items()}
     if corner:
         c.update(CORNER)
     c["module"] = module
     c["rate_mmhg_day"] = _leak_rate_mmhg_day(c["leak"], rng)
     c["seed"] = int(rng.integers(2 ** 31))
+    if crew:
+        c["crew_count"] = crew
+        c["crew_module"] = CREW_VEHICLES[int(rng.integers(len(CREW_VEHICLES)))]
+        c["crew_o2_factor"] = float(rng.uniform(*CREW_O2_FACTORS))
     return c
 
 
@@ -192,8 +210,9 @@ def run_case(station, c: dict) -> dict:
                     pressure_drift_sigma_pa_per_day=c["pressure_drift_pa_day"],
                     pressure_random_walk_pa_per_sqrt_day=c["pressure_drift_pa_day"])
     try:
+        crew = {c["crew_module"]: c["crew_count"]} if c.get("crew_count") else None
         row = run_one(station, c["module"], c["rate_mmhg_day"], c["common_sigma_k"], c["seed"], cfg=cfg,
-                      leak_start_s=c["leak_start_s"])
+                      leak_start_s=c["leak_start_s"], crew=crew, crew_o2_factor=c.get("crew_o2_factor", 1.0))
     except Exception as exc:  # noqa: BLE001 - recorded, not hidden
         row = {"module": c["module"], "found": None, "state": f"error: {type(exc).__name__}: {exc}",
                "correct": False, "probability": math.nan, "time_h": math.nan, "steps": 0, "violations": 0,
@@ -234,13 +253,15 @@ def main_wide(a, st) -> int:
     t0 = time.time()
     for rep in range(a.reps):
         for m in mods:
-            row = run_case(st, wide_case(rng, m, corner=a.corner))
+            row = run_case(st, wide_case(rng, m, corner=a.corner, crew=a.crew))
             rows.append(row)
             print(f"{len(rows):4d} {m:15s} -> {str(row['found']):15s} {str(row['state'])[:60]:10s} "
                   f"{row['time_h']:.2f} h, {row['steps']} steps, {row['violations']} viol, "
                   f"{row['repeats_without_info']} rep | sig {row['common_sigma_k']} tau {row['common_tau_h']} "
                   f"mod {row['module_sigma_k']} lag {row['thermometer_lag_s']:.0f} sh {row['self_heating_k']} "
-                  f"{row['leak']} start {row['leak_start_s']:.0f}", flush=True)
+                  f"{row['leak']} start {row['leak_start_s']:.0f}"
+                  + (f" crew {row['crew_count']} in {row['crew_module']} x{row['crew_o2_factor']:.2f}" if a.crew else ""),
+                  flush=True)
             if a.csv and len(rows) % 20 == 0:
                 pd.DataFrame(rows).to_csv(a.csv, index=False)
     df = pd.DataFrame(rows)
@@ -251,6 +272,7 @@ def main_wide(a, st) -> int:
     worst = df.sort_values("time_h", ascending=False).head(5)
     cols = ["module", "found", "state", "time_h", "steps", "common_sigma_k", "common_tau_h", "module_sigma_k",
             "thermometer_lag_s", "self_heating_k", "pressure_drift_pa_day", "leak", "leak_start_s", "seed"]
+    cols += [k for k in ("crew_module", "crew_o2_factor") if k in df]
     print("\nWorst cases (longest):")
     print(worst[cols].to_string(index=False))
     bad = df[~df["correct"] | (df["violations"] > 0) | (df["repeats_without_info"] > 0)]
@@ -272,6 +294,9 @@ def main(argv=None) -> int:
     ap.add_argument("--wide", action="store_true",
                     help="draw every generator nuisance per run from WIDE_LEVELS (reps x modules runs)")
     ap.add_argument("--corner", action="store_true", help="with --wide: every nuisance at its worst level")
+    ap.add_argument("--crew", type=int, default=0,
+                    help="with --wide: this many crew wait in soyuz-dm or crew-dragon (drawn per run), declared "
+                         "to the session; the generator takes their O2 (0.75-1.25 x BVAD)")
     a = ap.parse_args(argv)
     st = load_station(STATION)
     if a.wide:

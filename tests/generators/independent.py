@@ -124,6 +124,10 @@ class GenConfig:
     n2_fraction: float = 0.785
     o2_fraction: float = 0.21
     ppco2_pa: float = 350.0
+    #: Crew O2 use: ``((module, kg_s), ...)``, a constant loss of O2 [kg s^-1] from the zone holding each
+    #: module (O2 feeds held, CO2 scrubbed: the crew breathes the zone's O2 down). It lowers the total
+    #: pressure and ppO2, never ppN2. Empty: no crew (the generator before issue 16 session 7).
+    crew_o2_kg_s: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -256,6 +260,8 @@ class GenState:
     drift_pa_per_day: np.ndarray
     rng: np.random.Generator
     started: bool = False
+    #: O2 the crew has used from each module's gas so far [kg] (``GenConfig.crew_o2_kg_s``).
+    o2_used_kg: np.ndarray | None = None
 
 
 @dataclass
@@ -431,6 +437,11 @@ def advance(state: GenState, duration_s: float, *, closed=None, valves_open=None
     deficit_s = np.zeros((n, nm))
     vented_s = np.empty((n, len(st.leaks)))
     zone_s = np.empty((n, nm), dtype=np.int64)
+    used = st.o2_used_kg.copy() if st.o2_used_kg is not None else np.zeros(nm)
+    used_s = np.zeros((n, nm))
+    sink = np.zeros(nm)
+    for m_id, kg_s in cfg.crew_o2_kg_s:
+        sink[idx[m_id]] += float(kg_s)
     bounds = sorted({0, n, *[int(round((c[0] - st.t_s) / dt)) for c in changes]})
     ci = 0
     for a, b in zip(bounds[:-1], bounds[1:]):
@@ -454,7 +465,8 @@ def advance(state: GenState, duration_s: float, *, closed=None, valves_open=None
         M = np.array([st.mass_kg[z].sum() for z in zi])
         D = np.array([np.average(st.deficit_k[z], weights=st.mass_kg[z]) for z in zi])
         ts_sub = t_grid[a:b + 1]
-        y_nodes, t_nodes = _integrate(st, cfg, station, zones, zi, vol, M, D, t_grid, t_wall, ts_sub, idx)
+        y_nodes, t_nodes = _integrate(st, cfg, station, zones, zi, vol, M, D, t_grid, t_wall, ts_sub, idx,
+                                      zone_sink=np.array([sink[z].sum() for z in zi]))
         nz = len(zi)
         Mi = np.column_stack([np.interp(ts_sub, t_nodes, y_nodes[:, j]) for j in range(nz)])
         Di = np.column_stack([np.interp(ts_sub, t_nodes, y_nodes[:, nz + j]) for j in range(nz)])
@@ -468,6 +480,13 @@ def advance(state: GenState, duration_s: float, *, closed=None, valves_open=None
         p_zone = Mi * R_AIR_J_KG_K / denom
         m_mod = p_zone[:, zone_of_mod] * vol[None, :] / (R_AIR_J_KG_K * tg)
         mass_s[a:b] = m_mod[:-1]
+        if sink.any() or used.any():
+            # the O2 a zone's crew used is mixed through the zone like its gas (shares of the mass)
+            u_zone = np.array([used[z].sum() for z in zi])[None, :] + np.outer(ts_sub - ts_sub[0],
+                                                                               [sink[z].sum() for z in zi])
+            u_mod = u_zone[:, zone_of_mod] * m_mod / Mi[:, zone_of_mod]
+            used_s[a:b] = u_mod[:-1]
+            used = u_mod[-1].copy()
         deficit_s[a:b] = Di[:-1, zone_of_mod]
         vented_s[a:b] = Vi[:-1]
         zone_s[a:b] = np.array([zi[j][0] for j in zone_of_mod])[None, :]
@@ -483,11 +502,13 @@ def advance(state: GenState, duration_s: float, *, closed=None, valves_open=None
         on = (t_grid[:n] >= lk.start_s) & ((t_grid[:n] < lk.end_s) if lk.end_s is not None else True)
         i = idx[lk.module]
         flows[:, j] = np.where(on, choked_mass_flow(lk.effective_area_m2, p_mod[:, i], tg_s[:, i]), 0.0)
+    st.o2_used_kg = used
     times = pd.DatetimeIndex(st.t0 + pd.to_timedelta(t_grid[:n], unit="s")).as_unit("ns")
     truth = Truth(time=pd.DatetimeIndex(times), modules=mid, pressure_pa=p_mod, gas_temperature_k=tg_s,
                   visible_temperature_k=vis_meas, offset_k=offset[:n], mass_kg=mass_s, zone=zone_s,
                   leaks=list(st.leaks), vented_kg=vented_s, leak_mass_flow_kg_s=flows)
-    raw = _sensors(st, cfg, station, idx, t_grid[:n], times, p_mod, vis_meas, rng, truth.sensor_drift_pa)
+    raw = _sensors(st, cfg, station, idx, t_grid[:n], times, p_mod, vis_meas, rng, truth.sensor_drift_pa,
+                   o2_used_pa=used_s * R_AIR_J_KG_K * tg_s / vol[None, :] if used_s.any() else None)
     # state at the next segment's first sample
     st.t_s = float(t_grid[n])
     st.ou_common = float(ou_c[n])
@@ -496,8 +517,9 @@ def advance(state: GenState, duration_s: float, *, closed=None, valves_open=None
     return Segment(raw=raw, events=_events_table(ev_rows), truth=truth, state=st)
 
 
-def _integrate(st, cfg, station, zones, zi, vol, M0, D0, t_grid, t_wall, ts_sub, idx):
-    """RK4 on y = [zone masses, zone adiabatic deficits, vented masses] over ``ts_sub``; returns nodes."""
+def _integrate(st, cfg, station, zones, zi, vol, M0, D0, t_grid, t_wall, ts_sub, idx, zone_sink=None):
+    """RK4 on y = [zone masses, zone adiabatic deficits, vented masses] over ``ts_sub``; returns nodes.
+    ``zone_sink``: the crew's constant O2 use per zone [kg s^-1]."""
     nz = len(zi)
     zone_of = {}
     for j, z in enumerate(zi):
@@ -526,6 +548,8 @@ def _integrate(st, cfg, station, zones, zi, vol, M0, D0, t_grid, t_wall, ts_sub,
         tg = tw - D[[zone_of[i] for i in range(tw.size)]]
         p = np.array([M[j] * R_AIR_J_KG_K / (vol[z] / tg[z]).sum() for j, z in enumerate(zi)])
         dy = np.zeros_like(y)
+        if zone_sink is not None:
+            dy[:nz] -= zone_sink
         for q, lk in enumerate(st.leaks):
             if t < lk.start_s or (lk.end_s is not None and t >= lk.end_s):
                 continue
@@ -563,8 +587,10 @@ def _integrate(st, cfg, station, zones, zi, vol, M0, D0, t_grid, t_wall, ts_sub,
     return out, t_nodes
 
 
-def _sensors(st, cfg, station, idx, t_s, times, p_mod, vis, rng, drift_out: dict) -> pd.DataFrame:
-    """Raw long table in the sensors' units, all channels at every sample time (time-major)."""
+def _sensors(st, cfg, station, idx, t_s, times, p_mod, vis, rng, drift_out: dict, o2_used_pa=None) -> pd.DataFrame:
+    """Raw long table in the sensors' units, all channels at every sample time (time-major).
+    ``o2_used_pa``: the partial pressure of the O2 the crew used, per sample and module [Pa] (ppN2 is
+    the fraction of the pressure the gas would have without it; ppO2 loses all of it)."""
     n = t_s.size
     sensors = list(station.sensors.values())
     cols = np.empty((n, len(sensors)))
@@ -599,7 +625,10 @@ def _sensors(st, cfg, station, idx, t_s, times, p_mod, vis, rng, drift_out: dict
                 ip += 1
             else:
                 frac = {"ppn2": cfg.n2_fraction, "ppo2": cfg.o2_fraction}.get(s.quantity)
-                si = p * frac if frac is not None else np.full(n, cfg.ppco2_pa if s.quantity == "ppco2" else 1000.0)
+                u = o2_used_pa[:, i] if o2_used_pa is not None else 0.0
+                si = (p + u) * frac if frac is not None else np.full(n, cfg.ppco2_pa if s.quantity == "ppco2" else 1000.0)
+                if s.quantity == "ppo2":
+                    si = si - u
                 noise = s.noise_std / scale
                 step = s.resolution / scale
         v = si + noise * rng.standard_normal(n)

@@ -58,3 +58,18 @@ def test_one_thermometer_is_not_counted_twice_in_a_zone():
     row = run_case(st, case)
     assert row["found"] == "kibo-pm" and row["state"] == "found", (row["found"], row["state"], row["probability"])
     assert row["violations"] == 0 and row["repeats_without_info"] == 0
+
+
+def test_soyuz_orbital_module_leak_with_the_crew_in_its_descent_module():
+    """Issue 16 session 7, crew in the loop on the independent generator: three crew wait in soyuz-dm
+    (their O2 taken from its zone at 1.2 x the BVAD figure the session assumes) while the orbital module
+    next to them leaks 1.5 mmHg/day. On 17f9473 the session ended ``undecided`` after 7 steps (the tests
+    that could split the Soyuz waited for rivals of 1e-4 or sealed the crew with the leak, where its O2
+    use masks it). Now it seals the orbital module apart and finds it, saying it first."""
+    from benchmarks.isolate_robust import run_one
+
+    st = load_station("iss-2025")
+    row = run_one(st, "soyuz-om", 1.5, 0.1, seed=3, crew={"soyuz-dm": 3}, crew_o2_factor=1.2)
+    assert row["found"] == "soyuz-om" and row["state"] == "found", (row["found"], row["state"])
+    assert row["violations"] == 0 and row["repeats_without_info"] == 0
+    assert row["alert"]

@@ -256,9 +256,11 @@ def test_a_suspected_own_soyuz_is_tested_with_a_pressure_floor():
     ok, why = crew_pressure_ok(st, seal, s.pressures, s.module_weights(), s.mdot / LEAK_LOW_FACTOR, d.dwell_s, s.rules,
                                sink_by_module_kg_s=sinks)
     assert ok, why
-    # the floor is where it binds: a quarter longer would take the sealed Soyuz below it
-    assert not crew_pressure_ok(st, seal, s.pressures, s.module_weights(), s.mdot / LEAK_LOW_FACTOR, 1.25 * d.dwell_s,
-                                s.rules, sink_by_module_kg_s=sinks)[0]
+    # the floor binds, or (since session 7) the wait is shorter: the ~1e-5 zones no longer set it
+    assert d.floored or d.dwell_s <= 6 * 3600.0
+    if d.floored:
+        assert not crew_pressure_ok(st, seal, s.pressures, s.module_weights(), s.mdot / LEAK_LOW_FACTOR,
+                                    1.25 * d.dwell_s, s.rules, sink_by_module_kg_s=sinks)[0]
     assert d.expected_dwell_s < d.dwell_s
 
 

@@ -74,7 +74,38 @@ def crew_alert(station: Station, crew: dict, closed: frozenset, w: dict, pressur
         # a crew zone that is most of the station says nothing yet (every leak is "in it")
         if p >= CREW_ALERT_PROB and station.zone_volume_m3(zone) <= CREW_ZONE_ALERT_VOLUME_FRACTION * v_all:
             lines.append(own_zone_alert(station, crew, closed, frozenset(zone), p, w, pressures_pa, rules))
+        else:
+            lines += [own_vehicle_alert(station, g, closed, frozenset(zone), w) for g, _b in crew_vehicle_groups(station, crew)
+                      if sum(w.get(m, 0.0) for m in g) >= CREW_ALERT_PROB]
     return " ".join(lines)
+
+
+def own_vehicle_alert(station: Station, group: frozenset, closed: frozenset, zone: frozenset, w: dict) -> str:
+    """The warning said first when the leak is likely in the crew's own escape-vehicle group (a Soyuz
+    orbital + descent module) while the crew's zone does not say it (the crew sealed in its descent
+    module, the orbital module apart; or every hatch open). ``w``: probability that each module leaks [-].
+
+    The MS-09 answer: a leak in a module attached to the vehicle, not in the vehicle itself, is sealed
+    off by the hatch between them (the Soyuz orbital/descent module hatch) and the vehicle stays the
+    crew's way home; a leak that may be in the vehicle itself is said as such. Only open hatches are
+    named to close, closed ones to keep closed."""
+    evs = set(station.escape_vehicles()) & set(group)
+    ev = "/".join(sorted(evs))
+    p_g = sum(w.get(m, 0.0) for m in group)
+    p_ev = sum(w.get(m, 0.0) for m in evs)
+    head = (f"LEAK LIKELY IN YOUR OWN ESCAPE VEHICLE {ev} OR THE MODULES ATTACHED TO IT ({', '.join(sorted(group))}: "
+            f"{p_g:.0%}; {ev} itself {p_ev:.0%}):")
+    if p_ev >= CREW_ALERT_PROB:
+        return f"{head} do not rely on {ev} until its own pressure is checked."
+    attached = sorted(group - evs)
+    seal = sorted({h.id for m in attached for o, h in station.neighbours(m) if o in evs})
+    keep = [h for h in seal if h in closed]
+    shut = [h for h in seal if h not in closed]
+    how = "; ".join(([f"keep hatch {', '.join(keep)} closed"] if keep else [])
+                    + ([f"close hatch {', '.join(shut)}"] if shut else []))
+    where = "where you are" if evs & zone else "your way home"
+    return (f"{head} most likely {', '.join(attached)}, not {ev} ({where}): {how} so that {ev} is sealed "
+            "from it (as on MS-09).")
 
 
 def own_zone_alert(station: Station, crew: dict, closed: frozenset, zone: frozenset, p: float, w: dict,

@@ -55,6 +55,9 @@ NOISE_INFLATION = 1.3
 #: Points of the geometric grid of waits on which the evidence with the temperature nuisance is
 #: evaluated [-] (64 between 5 min and 24 h: steps of 9 %).
 PLAN_GRID_POINTS = 64
+#: Least evidence (log-likelihood ratio) a test must gather against any rival zone, however unlikely
+#: the rival [-]: ln 3, a 3:1 likelihood ratio, so that a step never counts on the prior alone.
+PAIR_MIN_LLR = math.log(3.0)
 #: Least expected information of a test worth setting up [bit]: 0.001 bit is what a configuration that
 #: separates a 0.007 % candidate from the rest can teach; below, watching is not a test.
 MIN_INFO_BITS = 0.001
@@ -267,7 +270,7 @@ def _pair_times_nuisance(a1, a2, f1, f2, lc1, lc2, lm1, lm2, mdot: float, thresh
         cross = lc1[:, None] * i1 - lc2[:, None] * i2
         mm = lc1[:, None] ** 2 * i1 + lc2[:, None] ** 2 * i2
         llr = 0.5 * mdot ** 2 * (i1 + i2 - s2 * cross ** 2 / (1.0 + s2 * mm))
-    ok = np.nan_to_num(llr, nan=0.0) >= threshold
+    ok = np.nan_to_num(llr, nan=0.0) >= np.reshape(threshold, (-1, 1))
     first = np.where(ok.any(axis=1), ok.argmax(axis=1), -1)
     return np.where(first >= 0, grid[np.maximum(first, 0)], math.inf)
 
@@ -293,9 +296,19 @@ def decision_times(station: Station, zones: list, zone_weights: np.ndarray, mdot
     out = np.zeros(n)
     if cand.size < 2:
         return out
-    thr = math.log(step_confidence / (1.0 - step_confidence)) + math.log(cand.size - 1)
+    # ordered pairs (truth zi, rival zj): the rival is ruled out when the posterior odds reach the step's
+    # confidence, so the evidence needed is the Wald threshold less the prior odds ln(w_i / w_j) ([2],
+    # Bayes' rule), at least PAIR_MIN_LLR: a rival of negligible weight needs almost none, a zone of
+    # negligible weight much (it weighs in the expected time by its weight only, and :func:`waited_zones`
+    # keeps it out of the longest wait). Issue 16 session 7: with the full threshold against a 3e-4 zone, a
+    # crewed Soyuz test's wait was 24 h and the soyuz-om run ended "stop". (Giving the credit only against
+    # negligible rivals kept crew-free runs identical but lost PMM and Prichal crew runs to "stop".)
+    thr0 = math.log(step_confidence / (1.0 - step_confidence)) + math.log(cand.size - 1)
     i, j = np.triu_indices(cand.size, 1)
-    zi, zj = cand[i], cand[j]
+    zi = np.concatenate([cand[i], cand[j]])
+    zj = np.concatenate([cand[j], cand[i]])
+    lw = np.log(zone_weights[zi] / zone_weights[zj])
+    thr = np.maximum(thr0 - lw, PAIR_MIN_LLR)
     t_max = max(rules.max_dwell_s, rules.min_dwell_s * 2)
     tp = _pair_times(a[zi], a[zj], mdot_kg_s, np.vstack([f2[zi], f2[zj]]), thr, rules.min_dwell_s, t_max)
     if nuisance is not None:
@@ -303,10 +316,24 @@ def decision_times(station: Station, zones: list, zone_weights: np.ndarray, mdot
         tn = _pair_times_nuisance(a[zi], a[zj], f2[zi], f2[zj], load_c[zi], load_c[zj], load_m[zi], load_m[zj],
                                   mdot_kg_s, thr, rules.min_dwell_s, t_max, nuisance)
         tp = np.maximum(tp, tn)
-    for k, z in enumerate(cand):
-        sel = (zi == z) | (zj == z)
-        out[z] = float(np.max(tp[sel]))
+    for z in cand:
+        out[z] = float(np.max(tp[zi == z]))
     return out
+
+
+def waited_zones(w: np.ndarray, step_confidence: float) -> np.ndarray:
+    """Mask of the zones a step's longest wait must cover: every zone with weight, less the least likely
+    ones whose weights sum to at most ``1 - step_confidence`` [-] (``w`` zone weights, summing to 1).
+
+    A leak in a dropped zone is rarer than the error the step's own decision allows; waiting for it is
+    what made zones of 1e-5 set isolation's longest waits (issue 16, sessions 6-7)."""
+    cand = w > 0
+    order = np.argsort(w, kind="stable")
+    cum = np.cumsum(w[order])
+    drop = order[(cum <= 1.0 - step_confidence) & (w[order] > 0)]
+    out = cand.copy()
+    out[drop] = False
+    return out if out.sum() >= 1 else cand
 
 
 def entropy_bits(p: np.ndarray) -> float:
@@ -370,15 +397,18 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
     t_exp = decision_times(station, zones, w, state.mdot_kg_s, step_confidence=state.step_confidence, rules=rules,
                            crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache,
                            nuisance=state.nuisance, pressures_by_module=state.pressures_pa)
-    if not np.all(np.isfinite(t_exp[w > 0])):
+    # the wait is set by the zones that hold the leak with probability step_confidence together
+    # (:func:`waited_zones`); a leak in one of the others ends the step at its longest wait undecided,
+    # its evidence kept
+    cand = waited_zones(w, state.step_confidence)
+    if not np.all(np.isfinite(t_exp[cand])):
         return None
     t_low = decision_times(station, zones, w, state.mdot_kg_s * LEAK_LOW_FACTOR, step_confidence=state.step_confidence,
                            rules=rules, crew_mask=crew_mask, crew_abs_std_kg_s=crew_abs_std_kg_s, cache=cache,
                            nuisance=state.nuisance, pressures_by_module=state.pressures_pa)
-    # the longest wait covers the low end of the leak estimate in every candidate zone; where the low
+    # the longest wait covers the low end of the leak estimate in every waited zone; where the low
     # leak could never be told apart (inf), the nominal time scaled as 1/leak^2 (white-noise evidence)
     # stands in: dropping those zones made the wait shorter than the expected one (issue 16 campaign)
-    cand = w > 0
     low = np.where(np.isfinite(t_low[cand]), t_low[cand], t_exp[cand] / LEAK_LOW_FACTOR ** 2)
     dwell = float(min(max(DWELL_SAFETY * max(float(low.max()), float(t_exp[cand].max())), rules.min_dwell_s),
                       rules.max_dwell_s))
@@ -399,11 +429,11 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
         floored = True
     else:
         floored = False
-    exp_dwell = float(np.dot(w, t_exp))
+    exp_dwell = float(np.dot(w, np.minimum(t_exp, dwell)))
     total = transition.time_s + exp_dwell
     crew = frozenset().union(*crew_zones(station, closed_to, lambda c: zones_cached(station, c, cache))) if ev else frozenset()
     return TestDesign(closed_to, tuple(zones), crew, transition, exp_dwell, dwell, info, total,
-                      info / max(total, 1.0) * 3600.0, tuple(float(x) for x in t_exp), floored)
+                      info / max(total, 1.0) * 3600.0, tuple(float(x) for x in np.minimum(t_exp, dwell)), floored)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -557,9 +587,17 @@ def candidate_configurations(station: Station, state: PlanState, rules: Rules = 
     # the ISS procedure's configurations are candidates too: escape vehicles sealed, segment split
     likely = {m for m, x in state.weights.items() if x >= 0.01}
     extra = []
-    groups = [b for g, b in vehicle_groups(station) if g & likely]
+    vgroups = [(g, b) for g, b in vehicle_groups(station) if g & likely]
+    groups = [b for _g, b in vgroups]
     if groups:
         extra.append(frozenset().union(*groups))
+        # a vehicle group holding the crew is also sealed module by module (the Soyuz orbital module
+        # apart from the descent module the crew keeps): the crew's O2 use masks a leak in its own zone
+        # (+-25 %, as large as a 1-2 mmHg/day leak in 4-10 m^3), an uncrewed module shows its own at once
+        inner = frozenset(h.id for g, _b in vgroups if g & state.crew_modules
+                          for h in station.hatches.values() if set(h.modules) <= g)
+        if inner:
+            extra.append(frozenset().union(*groups) | inner)
     seg = frozenset(h.id for h in station.hatches.values() if {station.modules[m].segment for m in h.modules} == {"usos", "rs"})
     if seg:
         extra.append(seg)
