@@ -137,6 +137,9 @@ class Localization:
         Why that status, in words (says "unreliable" when it is).
     calibration : dict
         What was estimated about the wall, with 95 % intervals.
+    not_listed : int
+        Peaks above the detection threshold not listed as sources: what CLEAN left of a listed source (its
+        residue), copies of one in the hidden layer, and echo-like candidates improbable as the leak.
     """
 
     position_m: tuple[float, float] | None
@@ -154,6 +157,7 @@ class Localization:
     status: str = "found"
     message: str = ""
     calibration: dict = field(default_factory=dict)
+    not_listed: int = 0
 
     @property
     def reliable(self) -> bool:
@@ -172,6 +176,7 @@ class Localization:
             "candidates": [c.to_json() for c in self.candidates],
             "calibration": self.calibration,
             "detection_threshold": float(self.noise_floor),
+            "not_listed": int(self.not_listed),
             "method": self.method,
             "band_hz": [float(self.band_hz[0]), float(self.band_hz[1])],
             "noise_floor": float(self.noise_floor),
@@ -393,6 +398,7 @@ def locate(
 
     cmap0 = None
     found = []  # per source: dict
+    residues = []  # peaks above the threshold taken for what CLEAN left of a found source (not listed)
     # the one-scale A0 model's error across the band, for walls within the tolerance box (dispersive only:
     # the baseline's one-speed model error is its point)
     shape_err = 0.0
@@ -456,6 +462,12 @@ def locate(
                 keep = ei > 3.0 * med_env
                 if keep.any():
                     R_next = srcs.subtract_source(R_next, tabs.d0, tabs.dd, di, np.where(keep, ai, 0), kern, inplace=True)
+            # and the echoes' cross-terms (one sensor's direct wave against another's echo: sources.echo_path_differences)
+            for dech in srcs.echo_path_differences(sensors, pi, pj, top["x"], wall):
+                di, ai, ei = srcs.pair_peaks(R_next, tabs.d0, tabs.dd, dech * top["scale"], 2e-3 + 0.002 * np.abs(dech))
+                keep = ei > 3.0 * med_env
+                if keep.any():
+                    R_next = srcs.subtract_source(R_next, tabs.d0, tabs.dd, di, np.where(keep, ai, 0), kern, inplace=True)
             close_to = []  # the found sources it is near, when the pairs resolve it from them (resolution.py)
             if residue:
                 near = [k for k, src in enumerate(found)
@@ -474,6 +486,7 @@ def locate(
                     # so the source's answer must cover this peak too (its 95 % disc: bootstrap + residuals)
                     found[k0]["unresolved"].append((top["x"], math.hypot(top["r_boot"], r_res)))
             if residue:
+                residues.append(top["x"])
                 R = R_next
                 continue
             # other peaks of this map that vanish with the source's lobes are its ambiguous twins
@@ -655,4 +668,5 @@ def locate(
         status=status,
         message=why,
         calibration=calib,
+        not_listed=len(residues) + len(drop) + len({c.source for c in weak} - {c.source for c in cands}),
     )

@@ -40,6 +40,17 @@ def crew_sentence(res: Localization) -> str:
             f"({best.probability:.0%}) is at {where}; check the places below in order.")
 
 
+def heard_title(res: Localization) -> str:
+    """The heading of :func:`source_lines`: the detection threshold the listed sources passed, and how many
+    weaker peaks above it were taken for residues, echoes or copies of them and not listed."""
+    thr = f"the detection threshold {res.noise_floor:.3f} (surrogate-data test)"
+    if not res.candidates:
+        return f"Every source heard: none above {thr}"
+    dropped = (f"; {res.not_listed} weaker peak(s) above it taken for what the search left of these "
+               f"(residues, echoes, copies), not listed" if res.not_listed else "")
+    return f"Every place heard above {thr} ({len(res.candidates)}){dropped}:"
+
+
 def source_lines(res: Localization) -> list[str]:
     """One line per candidate, most probable leak first: where, how likely the leak, and why."""
     out = []

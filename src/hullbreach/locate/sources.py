@@ -232,6 +232,26 @@ def mirror_images(x, wall) -> list[np.ndarray]:
     return out
 
 
+def echo_path_differences(sensors: np.ndarray, pi, pj, x, wall) -> np.ndarray:
+    """Path differences [m] (T, P) of a source's echo *cross-terms*: r_a(s_i) − r_b(s_j) for every two
+    different points a ≠ b among the source at ``x`` and its first-order mirror images
+    (:func:`mirror_images`), r_a(s) the distance from point a to sensor s.
+
+    Why: a sensor hears the source's direct wave and its echoes, x_i = Σ_a h(t − r_a(s_i)/c), so the pair
+    correlation R_ij has a lobe at every r_a(s_i) − r_b(s_j). CLEAN takes the direct lobe (a = b = the
+    source) and each image's own (a = b = an image) — but the cross-terms a ≠ b (sensor i's direct wave
+    against sensor j's echo) stay, and their lobes meet on the map as peaks near the source that no
+    source makes. The demo's Soyuz panel showed five such "sources" 7–25 cm from the leak (P(leak) 1–3 %);
+    simulated without edge reflections, none (session 7, docs/benchmarks/locate.md). A reflected wave's
+    lobes are the direct wave's kernel at another path difference (a frequency-independent reflection
+    phase aside), the image-source method of room and plate acoustics (Allen & Berkley, J. Acoust. Soc.
+    Am. 65, 1979).
+    """
+    pts = [np.asarray(x, dtype=float)] + mirror_images(x, wall)
+    r = np.array([np.hypot(*(p[None, :] - sensors).T) for p in pts])  # (A, N) [m]
+    return np.array([r[a, pi] - r[b, pj] for a in range(len(pts)) for b in range(len(pts)) if a != b])
+
+
 def residual_radius(sensors: np.ndarray, pi, pj, x, scale: float, delta_hat: np.ndarray, significant: np.ndarray,
                     coverage: float = 0.95) -> tuple[float, float, np.ndarray]:
     """95 % radius [m] from the pair residuals, their robust scale [m], and the inlier mask.
