@@ -462,12 +462,6 @@ def locate(
                 keep = ei > 3.0 * med_env
                 if keep.any():
                     R_next = srcs.subtract_source(R_next, tabs.d0, tabs.dd, di, np.where(keep, ai, 0), kern, inplace=True)
-            # and the echoes' cross-terms (one sensor's direct wave against another's echo: sources.echo_path_differences)
-            for dech in srcs.echo_path_differences(sensors, pi, pj, top["x"], wall):
-                di, ai, ei = srcs.pair_peaks(R_next, tabs.d0, tabs.dd, dech * top["scale"], 2e-3 + 0.002 * np.abs(dech))
-                keep = ei > 3.0 * med_env
-                if keep.any():
-                    R_next = srcs.subtract_source(R_next, tabs.d0, tabs.dd, di, np.where(keep, ai, 0), kern, inplace=True)
             close_to = []  # the found sources it is near, when the pairs resolve it from them (resolution.py)
             if residue:
                 near = [k for k, src in enumerate(found)
@@ -555,6 +549,8 @@ def locate(
         G_layers.append(G2)
         clean(R2, thr2, 1, max_sources)
     drop = srcs.source_copies(found)  # CLEAN residues and hidden-layer copies of sources already found
+    # weak peaks made of a louder source's echo cross-terms (sources.echoes): heard, but not sources
+    drop = sorted(set(drop) | set(srcs.echoes(found, sensors, pi, pj, wall, half_width)))
     drop = [k for k in drop if not found[k]["close_to"]]  # a second source the pairs resolve is no copy
     found = [src for k, src in enumerate(found) if k not in drop]
 

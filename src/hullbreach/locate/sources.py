@@ -238,18 +238,59 @@ def echo_path_differences(sensors: np.ndarray, pi, pj, x, wall) -> np.ndarray:
     (:func:`mirror_images`), r_a(s) the distance from point a to sensor s.
 
     Why: a sensor hears the source's direct wave and its echoes, x_i = Σ_a h(t − r_a(s_i)/c), so the pair
-    correlation R_ij has a lobe at every r_a(s_i) − r_b(s_j). CLEAN takes the direct lobe (a = b = the
-    source) and each image's own (a = b = an image) — but the cross-terms a ≠ b (sensor i's direct wave
-    against sensor j's echo) stay, and their lobes meet on the map as peaks near the source that no
-    source makes. The demo's Soyuz panel showed five such "sources" 7–25 cm from the leak (P(leak) 1–3 %);
-    simulated without edge reflections, none (session 7, docs/benchmarks/locate.md). A reflected wave's
-    lobes are the direct wave's kernel at another path difference (a frequency-independent reflection
-    phase aside), the image-source method of room and plate acoustics (Allen & Berkley, J. Acoust. Soc.
-    Am. 65, 1979).
+    correlation R_ij has a lobe at every r_a(s_i) − r_b(s_j) (the image-source method of room and plate
+    acoustics, Allen & Berkley, J. Acoust. Soc. Am. 65, 1979). CLEAN takes the direct lobe (a = b = the
+    source) and each image's own (a = b = an image); the cross-terms a ≠ b (sensor i's direct wave against
+    sensor j's echo) stay, and where several of them meet the map has a peak that no source makes
+    (:func:`echoes`).
     """
     pts = [np.asarray(x, dtype=float)] + mirror_images(x, wall)
     r = np.array([np.hypot(*(p[None, :] - sensors).T) for p in pts])  # (A, N) [m]
     return np.array([r[a, pi] - r[b, pj] for a in range(len(pts)) for b in range(len(pts)) if a != b])
+
+
+#: A weak source is an echo of a louder one (:func:`echoes`) when at least this fraction of its pairs' lobes
+#: lie on the louder one's echo cross-terms [-].
+ECHO_PAIR_FRACTION = 0.8
+#: ... counted over at least this many pairs carrying its lobe (with fewer, nothing is said).
+ECHO_MIN_PAIRS = 6
+
+
+def echoes(found: list, sensors: np.ndarray, pi, pj, wall, half_width_m: float) -> list[int]:
+    """Indices of sources in ``found`` that are made of a louder source's echo cross-terms, not sources.
+
+    ``found``: per source a dict with ``group`` (its positions, the best first, each with ``x`` [m] and
+    ``score``), ``dhat`` (P,) its pair lobes' measured path differences [m, table scale], ``inl`` (P,)
+    the pairs that carry them, ``scale`` (the A0 wavenumber scale it was found at). Source k is an echo of
+    source e when k is weaker than :data:`COMPARABLE_COHERENCE` × e's coherence and at least
+    :data:`ECHO_PAIR_FRACTION` of its ≥ :data:`ECHO_MIN_PAIRS` lobes lie within a lobe half-width
+    ``half_width_m`` [m] (:func:`hullbreach.locate.resolution.lobe_half_width`) of one of e's echo
+    cross-terms (:func:`echo_path_differences`, at e's scale).
+
+    Measured (session 7, docs/benchmarks/locate.md): the demo's five weak "sources" 7–25 cm from the hole
+    (8 sensors, edges reflecting 0.8; none when simulated without reflections) have 100 % of their lobes on
+    the hole's cross-terms, the cabin fan 42 %. On the independent generator (16 sensors, 120 pairs, 30
+    cross-terms each, so ~20–35 % by chance) the leaks under louder equipment 19–61 % (one leak-side
+    duplicate of a leak also found in the hidden layer 74 %), the weak peaks that are neither source
+    49–100 % — so the threshold is set high, to drop only peaks that are clearly echoes; the others stay
+    listed, weak and improbable. Subtracting the cross-terms inside CLEAN instead (tried) cleaned the
+    one-leak recordings but ate the lobes of leaks under louder equipment: ``loud`` leak listed 14/16
+    (was 16/16), two wrong "found".
+    """
+    out = []
+    for k, s in enumerate(found):
+        use = np.asarray(s["inl"], dtype=bool)
+        if int(use.sum()) < ECHO_MIN_PAIRS:
+            continue
+        for e in found:
+            if e is s or s["group"][0]["score"] >= COMPARABLE_COHERENCE * e["group"][0]["score"]:
+                continue
+            E = echo_path_differences(sensors, pi, pj, e["group"][0]["x"], wall) * e["scale"]
+            on = np.min(np.abs(E - np.asarray(s["dhat"])[None, :]), axis=0) < half_width_m
+            if float(on[use].mean()) >= ECHO_PAIR_FRACTION:
+                out.append(k)
+                break
+    return out
 
 
 def residual_radius(sensors: np.ndarray, pi, pj, x, scale: float, delta_hat: np.ndarray, significant: np.ndarray,
