@@ -479,6 +479,7 @@ def locate(
                     # layer: the hidden one shows a source under a louder one): one source or two cannot be told,
                     # so the source's answer must cover this peak too (its 95 % disc: bootstrap + residuals)
                     found[k0]["unresolved"].append((top["x"], math.hypot(top["r_boot"], r_res)))
+                    found[k0]["unresolved_score"].append(top["score"])
             if residue:
                 residues.append(top["x"])
                 R = R_next
@@ -517,7 +518,7 @@ def locate(
             r95 = math.sqrt(top["r_boot"] ** 2 + r_res**2 + r_sc**2)
             found.append(dict(group=group, shares=shares, r95=max(r95, fine_step_m), dhat=dhat, inl=inl,
                               scale=top["scale"], bscales=top["bscales"], mad=mad, layer=layer, close_to=close_to,
-                              unresolved=[]))
+                              unresolved=[], unresolved_score=[]))
             R = R_next
             if sum(src["layer"] == layer for src in found) >= cap:
                 return
@@ -611,6 +612,9 @@ def locate(
     # probability that each candidate is the leak (one leak among the heard sources); echoes and CLEAN
     # residue improbable as the leak are counted, not listed (sources.rank_candidates)
     cands, weak = srcs.rank_candidates(cands, {si: src["layer"] for si, src in enumerate(found)})
+    if cands:  # the best source's unresolved peaks are places to check too (ranking.list_unresolved)
+        src0 = found[cands[0].source]
+        cands = srcs.list_unresolved(cands, [(x, r, s) for (x, r), s in zip(src0["unresolved"], src0["unresolved_score"])])
 
     calib = wall_calibration(wall, disp, s_wall, [src["bscales"] for src in found[:1]], pitch)
     if not cands:

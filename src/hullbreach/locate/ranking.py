@@ -337,6 +337,38 @@ def rank_candidates(cands: list, layers: dict | None = None) -> tuple[list, list
     return listed, weak
 
 
+#: Odds [-] that a peak the pairs could not separate from the best source (:func:`list_unresolved`) is the
+#: leak rather than that source's best position, per unit of coherence ratio. Set from the ``close`` case
+#: (session 7, seeds #0–15): of its 22 such peaks 5 sat within 1 cm of the other real source, the rest were
+#: leftovers; with "which of two close sources is the leak" a coin toss (session 6), a peak as coherent as
+#: the source itself is the leak with odds ~ 0.5 × 5/22 … 0.5, taken 0.5 × its coherence ratio.
+UNRESOLVED_SHARE = 0.5
+
+
+def list_unresolved(cands: list, peaks: list) -> list:
+    """The ranked candidates with the best one's *unresolved* peaks listed as places of its source.
+
+    ``peaks``: (position [m], 95 % radius [m], coherence score [-]) of map peaks within
+    :data:`~hullbreach.locate.sources.RESIDUE_M` of the best candidate's source, as coherent as a source,
+    outside its 95 % disc, that the sensor pairs did not separate from it (one source or two:
+    :mod:`hullbreach.locate.resolution`). Until session 7 they only widened the answer's radius; the leak
+    sat on such a peak, unlisted, in 2 of 16 ``close`` recordings (band noise as loud as the leak 1–8 cm
+    from it). Each becomes a candidate of the same source (copies of the best, ``dataclasses.replace``),
+    with odds :data:`UNRESOLVED_SHARE` × its coherence over the best's (at most 1) against the best
+    position's 1: the source's probability is split in that proportion, the rest of the list unchanged,
+    then sorted again. Returns a new list.
+    """
+    if not cands or not peaks:
+        return list(cands)
+    best = cands[0]
+    w = [UNRESOLVED_SHARE * min(max(float(s) / max(best.score, 1e-12), 0.0), 1.0) for _, _, s in peaks]
+    tot = 1.0 + sum(w)
+    extra = [replace(best, position_m=(float(x[0]), float(x[1])), uncertainty_radius_m=float(r), score=float(s),
+                     probability=best.probability * wi / tot) for (x, r, s), wi in zip(peaks, w)]
+    out = [replace(best, probability=best.probability / tot)] + extra + list(cands[1:])
+    return sorted(out, key=lambda c: c.probability, reverse=True)
+
+
 ALIKE_ADVICE = ("nothing measured here tells which of these steady, unmodulated sources is the leak (a leak and "
                 "steady equipment sound alike; the spectrum is a weak cue): record again with the equipment near "
                 "the candidates switched off, or give a reference recording (--reference) or the equipment's "

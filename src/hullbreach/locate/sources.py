@@ -43,8 +43,8 @@ from hullbreach.locate.ranking import (  # noqa: F401  (the ranking moved to ran
     ALIKE_ADVICE, COHERENCE_POWER, COMPARABLE_COHERENCE, EQUIPMENT_PRIOR, FOUND_PROBABILITY, HIDDEN_LAYER_FACTOR,
     LEFTOVER_POWER_RATIO, LEFTOVER_RAMP_DB, LR_ABSENT_FROM_REFERENCE, LR_IN_REFERENCE, LR_MODULATED,
     LR_NAMED_EQUIPMENT, LR_NOT_STATIONARY, LR_SPECTRUM_MAX, R95_PER_SIGMA, UNLISTED_PROBABILITY, SourceInfo,
-    candidate_status, equipment_probability, leak_likelihood, leak_odds, leak_probabilities, leftover_fraction,
-    power_excess_db, rank_candidates,
+    UNRESOLVED_SHARE, candidate_status, equipment_probability, leak_likelihood, leak_odds, leak_probabilities,
+    leftover_fraction, list_unresolved, power_excess_db, rank_candidates,
 )
 
 #: Kernel look-up step as a fraction of the table step (subtraction phase error < 0.1 rad).
