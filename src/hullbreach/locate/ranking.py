@@ -338,11 +338,12 @@ def rank_candidates(cands: list, layers: dict | None = None) -> tuple[list, list
 
 
 #: Odds [-] that a peak the pairs could not separate from the best source (:func:`list_unresolved`) is the
-#: leak rather than that source's best position, per unit of coherence ratio. Set from the ``close`` case
-#: (session 7, seeds #0–15): of its 22 such peaks 5 sat within 1 cm of the other real source, the rest were
-#: leftovers; with "which of two close sources is the leak" a coin toss (session 6), a peak as coherent as
-#: the source itself is the leak with odds ~ 0.5 × 5/22 … 0.5, taken 0.5 × its coherence ratio.
-UNRESOLVED_SHARE = 0.5
+#: leak rather than that source's best position, per unit of coherence ratio. From the ``close`` case
+#: (session 7, seeds #0–15): of its 22 such peaks 5 sat within 1 cm of the other real source (0.23), the rest
+#: were leftovers; which of two close sources is the leak is a coin toss (session 6): odds ≈ 0.23 × 0.5 /
+#: (1 − 0.23 × 0.5) ≈ 0.13 for a typical peak, rounded up to 0.25 at full coherence (fewer one-source
+#: recordings than ``sweep``'s have such a peak at all).
+UNRESOLVED_SHARE = 0.25
 
 
 def list_unresolved(cands: list, peaks: list) -> list:
@@ -356,7 +357,7 @@ def list_unresolved(cands: list, peaks: list) -> list:
     from it). Each becomes a candidate of the same source (copies of the best, ``dataclasses.replace``),
     with odds :data:`UNRESOLVED_SHARE` × its coherence over the best's (at most 1) against the best
     position's 1: the source's probability is split in that proportion, the rest of the list unchanged,
-    then sorted again. Returns a new list.
+    then sorted again (a place's probability is that the leak is *there*). Returns a new list.
     """
     if not cands or not peaks:
         return list(cands)
