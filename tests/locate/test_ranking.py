@@ -26,7 +26,9 @@ def test_list_unresolved_splits_the_best_sources_probability_by_coherence():
     assert math.isclose(by_pos[(0.55, 0.5)].probability, 0.6 * w1 / (1 + w1 + w2))
     assert by_pos[(0.55, 0.5)].source == 0 and by_pos[(0.55, 0.5)].uncertainty_radius_m == 0.012
     assert by_pos[(0.9, 0.2)].probability == 0.4  # other sources untouched
-    assert [c.probability for c in out] == sorted((c.probability for c in out), reverse=True)
+    # the source's places first (the answer is its area), whatever their split probabilities
+    assert [c.source for c in out] == [0, 0, 0, 1] and out[0].position_m == (0.5, 0.5)
+    assert out[1].probability >= out[2].probability
     assert list_unresolved([best, other], []) == [best, other]
 
 

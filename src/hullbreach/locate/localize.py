@@ -612,9 +612,6 @@ def locate(
     # probability that each candidate is the leak (one leak among the heard sources); echoes and CLEAN
     # residue improbable as the leak are counted, not listed (sources.rank_candidates)
     cands, weak = srcs.rank_candidates(cands, {si: src["layer"] for si, src in enumerate(found)})
-    if cands:  # the best source's unresolved peaks are places to check too (ranking.list_unresolved)
-        src0 = found[cands[0].source]
-        cands = srcs.list_unresolved(cands, [(x, r, s) for (x, r), s in zip(src0["unresolved"], src0["unresolved_score"])])
 
     calib = wall_calibration(wall, disp, s_wall, [src["bscales"] for src in found[:1]], pitch)
     if not cands:
@@ -646,6 +643,9 @@ def locate(
             parts.append(f"a peak as coherent as a source {blur[0] * 1e3:.0f} mm from it that the sensor pairs do "
                          f"not separate: one source or two sources within {blur[0] * 1e3:.0f} mm; open the panel "
                          f"area within {r95 * 1e3:.0f} mm, not the point")
+        # the best source's unresolved peaks are places to check too, inside the answer's radius (ranking.list_unresolved)
+        src0 = found[cands[0].source]
+        cands = srcs.list_unresolved(cands, [(x, r, s) for (x, r), s in zip(src0["unresolved"], src0["unresolved_score"])])
         if status == STATUS_FOUND:
             why = "one source stands out as the leak"
             if weak:

@@ -356,8 +356,12 @@ def list_unresolved(cands: list, peaks: list) -> list:
     sat on such a peak, unlisted, in 2 of 16 ``close`` recordings (band noise as loud as the leak 1–8 cm
     from it). Each becomes a candidate of the same source (copies of the best, ``dataclasses.replace``),
     with odds :data:`UNRESOLVED_SHARE` × its coherence over the best's (at most 1) against the best
-    position's 1: the source's probability is split in that proportion, the rest of the list unchanged,
-    then sorted again (a place's probability is that the leak is *there*). Returns a new list.
+    position's 1: the source's probability is split in that proportion (a place's probability is that the
+    leak is *there*). The source's places stay first — the best position, then these, most probable first —
+    and the rest of the list follows unchanged: the answer is the source's area (its radius covers these
+    peaks, :func:`hullbreach.locate.resolution.unresolved_extent`), so listing places inside it must not
+    demote it. Re-sorted by place instead, the split moved the answer to another source in 2 of the 16
+    ``close`` recordings and its radius no longer covered the leak in one (session 7). Returns a new list.
     """
     if not cands or not peaks:
         return list(cands)
@@ -366,8 +370,8 @@ def list_unresolved(cands: list, peaks: list) -> list:
     tot = 1.0 + sum(w)
     extra = [replace(best, position_m=(float(x[0]), float(x[1])), uncertainty_radius_m=float(r), score=float(s),
                      probability=best.probability * wi / tot) for (x, r, s), wi in zip(peaks, w)]
-    out = [replace(best, probability=best.probability / tot)] + extra + list(cands[1:])
-    return sorted(out, key=lambda c: c.probability, reverse=True)
+    extra.sort(key=lambda c: c.probability, reverse=True)
+    return [replace(best, probability=best.probability / tot)] + extra + list(cands[1:])
 
 
 ALIKE_ADVICE = ("nothing measured here tells which of these steady, unmodulated sources is the leak (a leak and "
