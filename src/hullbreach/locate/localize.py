@@ -139,7 +139,8 @@ class Localization:
         What was estimated about the wall, with 95 % intervals.
     not_listed : int
         Peaks above the detection threshold not listed as sources: what CLEAN left of a listed source (its
-        residue), copies of one in the hidden layer, and echo-like candidates improbable as the leak.
+        residue), copies of one in the hidden layer, weak peaks made of a louder source's echo cross-terms
+        (:func:`hullbreach.locate.sources.echoes`), and sources whose every candidate was weak and improbable.
     """
 
     position_m: tuple[float, float] | None
