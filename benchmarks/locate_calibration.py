@@ -44,6 +44,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import locate_mismatch as lm  # noqa: E402
 
 from hullbreach.locate import localize as loc  # noqa: E402
+from hullbreach.locate import ranking as rank  # noqa: E402
 from hullbreach.locate import sources as srcs  # noqa: E402
 
 HIT_M = lm.HIT_M
@@ -70,7 +71,8 @@ def _truth(full_name: str, i: int):
 def capture_one(full_name: str, i: int, duration_s: float) -> dict:
     """Localize recording ``i`` of ``full_name`` and return the inputs of its probabilities."""
     evid, cand_rows = [], []
-    orig_ll, orig_lp = srcs.leak_likelihood, srcs.leak_probabilities
+    orig_ll, orig_lp = srcs.leak_likelihood, rank.leak_probabilities  # (localize calls sources.leak_likelihood,
+    # rank_candidates calls ranking.leak_probabilities)
 
     def ll_hook(info, near, in_ref, modulated=None):
         evid.append(dict(power_db=info.power_db, band_hz=list(info.band_hz), stationary=info.stationary,
@@ -87,11 +89,11 @@ def capture_one(full_name: str, i: int, duration_s: float) -> dict:
     res = {}
 
     def locate_hook(wall, rec, **kw):
-        srcs.leak_likelihood, srcs.leak_probabilities = ll_hook, lp_hook
+        srcs.leak_likelihood, rank.leak_probabilities = ll_hook, lp_hook
         try:
             r = loc.locate(wall, rec, **kw)
         finally:
-            srcs.leak_likelihood, srcs.leak_probabilities = orig_ll, orig_lp
+            srcs.leak_likelihood, rank.leak_probabilities = orig_ll, orig_lp
         res["r"] = r
         return r
 
@@ -159,8 +161,8 @@ class _Cand:
     power_db: float = float("nan")
 
 
-def _info(d: dict) -> srcs.SourceInfo:
-    return srcs.SourceInfo(d["power_db"], tuple(d["band_hz"]), d["stationary"], d["band_fraction"], d["high_to_mid_db"])
+def _info(d: dict) -> rank.SourceInfo:
+    return rank.SourceInfo(d["power_db"], tuple(d["band_hz"]), d["stationary"], d["band_fraction"], d["high_to_mid_db"])
 
 
 def _cands(row: dict, ll_fn) -> list[_Cand]:
@@ -193,8 +195,8 @@ def rank_before(row: dict, old) -> tuple[list[_Cand], str]:
 
 def rank_after(row: dict) -> tuple[list[_Cand], str]:
     """The candidates and status as this tree's :func:`hullbreach.locate.sources.rank_candidates` makes them."""
-    listed, _ = srcs.rank_candidates(_cands(row, srcs.leak_likelihood))
-    status, _ = srcs.candidate_status(listed, row["n_sensors"], row["at_bound"])
+    listed, _ = rank.rank_candidates(_cands(row, rank.leak_likelihood))
+    status, _ = rank.candidate_status(listed, row["n_sensors"], row["at_bound"])
     return listed, status
 
 
@@ -268,7 +270,7 @@ FIT_PRIOR = {
 
 def _set(vals: dict) -> None:
     for k, v in vals.items():
-        setattr(srcs, k, v)
+        setattr(rank, k, v)
 
 
 def penalised_log_score(theta: np.ndarray, rows: list[dict]) -> float:
@@ -286,7 +288,7 @@ def fit(args) -> None:
     from scipy.optimize import minimize
 
     rows = [json.loads(x) for p in args.files for x in Path(p).read_text().splitlines()]
-    keep = {k: getattr(srcs, k) for k in FIT_PRIOR}
+    keep = {k: getattr(rank, k) for k in FIT_PRIOR}
     theta0 = np.array([math.log(keep[k]) for k in FIT_PRIOR])
     try:
         f0 = penalised_log_score(theta0, rows)
@@ -295,7 +297,7 @@ def fit(args) -> None:
         m = _metrics([(r, *rank_after(r)) for r in rows])
     finally:
         for k, v in keep.items():
-            setattr(srcs, k, v)
+            setattr(rank, k, v)
     print(f"{len(rows)} training recordings; penalised log score {f0:.2f} (current) -> {res.fun:.2f} ({res.message})")
     for k, t in zip(FIT_PRIOR, res.x):
         print(f"  {k} = {math.exp(t):.3g}   (current {keep[k]:.3g}, prior centre {math.exp(FIT_PRIOR[k][0]):.3g})")

@@ -38,7 +38,7 @@ commit 53ac87c, loaded from git) and, with ``--with-main``, the one merged at 64
 sources.py loaded from git). "leak radius covers" = some candidate within 3 cm of the leak has a 95 %
 radius that covers it (the coverage of the leak's own candidate, whatever its rank).
 
-Usage: python benchmarks/locate_mismatch.py [--n 30] [--duration-ms 100] [--workers 2] [--cases sweep,loud,...]
+Usage: python benchmarks/locate_mismatch.py [--n 30] [--first 0] [--duration-ms 100] [--workers 2] [--cases sweep,loud,...]
 """
 
 from __future__ import annotations
@@ -232,6 +232,7 @@ def timing():
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=30)
+    ap.add_argument("--first", type=int, default=0, help="first recording number (fresh seeds: e.g. --first 16)")
     ap.add_argument("--n-worst", type=int, default=6)
     ap.add_argument("--n-noise", type=int, default=10)
     ap.add_argument("--duration-ms", type=float, default=100.0)
@@ -252,7 +253,7 @@ def main(argv=None):
             continue
         base = c.partition("+")[0]
         n = a.n_worst if base == "worst" else a.n_noise if base == "noise" else a.n
-        jobs += [(c, i, a.duration_ms / 1e3) for i in range(n)]
+        jobs += [(c, i, a.duration_ms / 1e3) for i in range(a.first, a.first + n)]
     with ProcessPoolExecutor(a.workers) as ex:
         rows = list(ex.map(run_one, jobs))
     result = {"load_avg": os.getloadavg(), "rows": rows, "summary": {}}

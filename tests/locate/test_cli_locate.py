@@ -126,6 +126,23 @@ def test_demo_says_one_clear_sentence_and_names_every_source(tmp_path):
     assert all(c["equipment"] is None for c in cands if c["kind"] == "leak")
 
 
+def test_demo_lists_the_sources_it_hears_not_the_leaks_echoes(tmp_path):
+    """The demo recording holds two sources, the hole and the cabin fan (simulated with edge reflections
+    0.8). 17f9473 listed seven places: five "unidentified sources" 7–25 cm from the hole, P(leak) 1–3 %,
+    which were the cross-terms of the hole's echoes (one sensor's direct wave against another's reflection;
+    simulated without reflections they vanish). Now every listed place is one of the two sources, the
+    heading states the detection threshold, and the weaker peaks not listed are counted (text and JSON)."""
+    out = demo_run(tmp_path, seed=0)
+    js = out["json"]
+    real = [np.array(js["simulated_hole_m"]), np.array([0.95, 0.25])]
+    for c in js["candidates"]:
+        assert min(np.hypot(*(np.array(c["position_m"]) - r)) for r in real) < 0.03, c["position_m"]
+    assert len(js["candidates"]) == 2
+    title = next(ln for ln in out["lines"] if ln.startswith("Every place heard"))
+    assert f"detection threshold {js['detection_threshold']:.3f}" in title
+    assert js["not_listed"] >= 0 and (f"{js['not_listed']} weaker peak" in title) == (js["not_listed"] > 0)
+
+
 def test_crew_sentence_never_claims_certainty_while_a_comparable_source_exists():
     """Two equal sources and no way to tell them apart: the sentence says it cannot tell, lists the count."""
     from hullbreach.locate.localize import Candidate, Localization

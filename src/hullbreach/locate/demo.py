@@ -14,7 +14,7 @@ import numpy as np
 
 from hullbreach.locate.lamb import material
 from hullbreach.locate.localize import locate
-from hullbreach.locate.report import crew_sentence, plot_likelihood, source_lines
+from hullbreach.locate.report import crew_sentence, heard_title, plot_likelihood, source_lines
 from hullbreach.locate.signals import equipment, leak, perimeter_sensors, simulate
 from hullbreach.locate.wall import Equipment, Wall
 from hullbreach.uncertain import Interval
@@ -64,7 +64,7 @@ def run(out_dir: pathlib.Path, seed: int = 0) -> dict:
         f"{rec.n_sensors} contact sensors, {rec.duration_s * 1e3:.0f} ms at {rec.fs_hz / 1e6:.0f} MHz, SNR 0 dB, cabin fan running",
         "[bold]" + crew_sentence(res) + "[/]",
         f"(simulated hole was {err * 1000:.1f} mm away; a single-speed GCC-PHAT search was off by {err_b * 1000:.0f} mm)",
-        f"Every source heard ({len(heard)}):" if heard else "Every source heard: none above the detection threshold",
+        heard_title(res),
         *heard,
         f"Likelihood image: {png.name}",
     ]
@@ -81,6 +81,8 @@ def run(out_dir: pathlib.Path, seed: int = 0) -> dict:
             "message": res.message,
             "candidates": [c.to_json() for c in res.candidates],
             "calibration": res.calibration,
+            "detection_threshold": float(res.noise_floor),
+            "not_listed": int(res.not_listed),
             "simulated_hole_m": hole.tolist(),
             "error_m": err,
             "baseline_gcc_phat_error_m": err_b,

@@ -137,6 +137,10 @@ class Localization:
         Why that status, in words (says "unreliable" when it is).
     calibration : dict
         What was estimated about the wall, with 95 % intervals.
+    not_listed : int
+        Peaks above the detection threshold not listed as sources: what CLEAN left of a listed source (its
+        residue), copies of one in the hidden layer, weak peaks made of a louder source's echo cross-terms
+        (:func:`hullbreach.locate.sources.echoes`), and sources whose every candidate was weak and improbable.
     """
 
     position_m: tuple[float, float] | None
@@ -154,6 +158,7 @@ class Localization:
     status: str = "found"
     message: str = ""
     calibration: dict = field(default_factory=dict)
+    not_listed: int = 0
 
     @property
     def reliable(self) -> bool:
@@ -172,6 +177,7 @@ class Localization:
             "candidates": [c.to_json() for c in self.candidates],
             "calibration": self.calibration,
             "detection_threshold": float(self.noise_floor),
+            "not_listed": int(self.not_listed),
             "method": self.method,
             "band_hz": [float(self.band_hz[0]), float(self.band_hz[1])],
             "noise_floor": float(self.noise_floor),
@@ -393,6 +399,7 @@ def locate(
 
     cmap0 = None
     found = []  # per source: dict
+    residues = []  # peaks above the threshold taken for what CLEAN left of a found source (not listed)
     # the one-scale A0 model's error across the band, for walls within the tolerance box (dispersive only:
     # the baseline's one-speed model error is its point)
     shape_err = 0.0
@@ -473,7 +480,9 @@ def locate(
                     # layer: the hidden one shows a source under a louder one): one source or two cannot be told,
                     # so the source's answer must cover this peak too (its 95 % disc: bootstrap + residuals)
                     found[k0]["unresolved"].append((top["x"], math.hypot(top["r_boot"], r_res)))
+                    found[k0]["unresolved_score"].append(top["score"])
             if residue:
+                residues.append(top["x"])
                 R = R_next
                 continue
             # other peaks of this map that vanish with the source's lobes are its ambiguous twins
@@ -510,7 +519,7 @@ def locate(
             r95 = math.sqrt(top["r_boot"] ** 2 + r_res**2 + r_sc**2)
             found.append(dict(group=group, shares=shares, r95=max(r95, fine_step_m), dhat=dhat, inl=inl,
                               scale=top["scale"], bscales=top["bscales"], mad=mad, layer=layer, close_to=close_to,
-                              unresolved=[]))
+                              unresolved=[], unresolved_score=[]))
             R = R_next
             if sum(src["layer"] == layer for src in found) >= cap:
                 return
@@ -542,6 +551,8 @@ def locate(
         G_layers.append(G2)
         clean(R2, thr2, 1, max_sources)
     drop = srcs.source_copies(found)  # CLEAN residues and hidden-layer copies of sources already found
+    # weak peaks made of a louder source's echo cross-terms (sources.echoes): heard, but not sources
+    drop = sorted(set(drop) | set(srcs.echoes(found, sensors, pi, pj, wall, half_width)))
     drop = [k for k in drop if not found[k]["close_to"]]  # a second source the pairs resolve is no copy
     found = [src for k, src in enumerate(found) if k not in drop]
 
@@ -633,6 +644,9 @@ def locate(
             parts.append(f"a peak as coherent as a source {blur[0] * 1e3:.0f} mm from it that the sensor pairs do "
                          f"not separate: one source or two sources within {blur[0] * 1e3:.0f} mm; open the panel "
                          f"area within {r95 * 1e3:.0f} mm, not the point")
+        # the best source's unresolved peaks are places to check too, inside the answer's radius (ranking.list_unresolved)
+        src0 = found[cands[0].source]
+        cands = srcs.list_unresolved(cands, [(x, r, s) for (x, r), s in zip(src0["unresolved"], src0["unresolved_score"])])
         if status == STATUS_FOUND:
             why = "one source stands out as the leak"
             if weak:
@@ -655,4 +669,5 @@ def locate(
         status=status,
         message=why,
         calibration=calib,
+        not_listed=len(residues) + len(drop) + len({c.source for c in weak} - {c.source for c in cands}),
     )

@@ -24,20 +24,36 @@ def crew_sentence(res: Localization) -> str:
     where = _where(best.position_m, best.uncertainty_radius_m)
     others = [c for c in res.candidates[1:] if c.source != best.source and c.kind == "leak"]
     twins = [c for c in res.candidates[1:] if c.source == best.source]
+    # the answer is the disc around the best position: places of the same source inside it (peaks the sensor
+    # pairs could not separate from it, ranking.list_unresolved) add to its probability
+    p = best.probability + sum(c.probability for c in twins if np.hypot(c.position_m[0] - best.position_m[0],
+                                                                         c.position_m[1] - best.position_m[1])
+                               <= best.uncertainty_radius_m)
     if res.status == STATUS_FOUND:
         return f"Leak at {where}: the only leak-like source heard."
     if best.kind != "leak":
         return (f"No leak-like source stands out: the strongest source heard is known equipment at {where}; "
                 f"check the places below in order.")
-    if best.probability >= 0.8:
+    if p >= 0.8:
         if not others and not twins:
-            return (f"Most likely leak at {where}, {best.probability:.0%} likely; not certain: "
+            return (f"Most likely leak at {where}, {p:.0%} likely; not certain: "
                     + res.message.removeprefix("unreliable: ") + ".")
-        return (f"Most likely leak at {where}, {best.probability:.0%} likely; not certain: "
+        return (f"Most likely leak at {where}, {p:.0%} likely; not certain: "
                 f"{len(others) + len(twins)} other unidentified place(s) were heard (listed below), "
                 f"check them next if nothing is found there.")
     return (f"Cannot tell which of {1 + len(others) + len(twins)} places is the leak: the most likely "
-            f"({best.probability:.0%}) is at {where}; check the places below in order.")
+            f"({p:.0%}) is at {where}; check the places below in order.")
+
+
+def heard_title(res: Localization) -> str:
+    """The heading of :func:`source_lines`: the detection threshold the listed sources passed, and how many
+    weaker peaks above it were taken for residues, echoes or copies of them and not listed."""
+    thr = f"the detection threshold {res.noise_floor:.3f} (surrogate-data test)"
+    if not res.candidates:
+        return f"Every source heard: none above {thr}"
+    dropped = (f"; {res.not_listed} weaker peak(s) above it taken for what the search left of these "
+               f"(residues, echoes, copies), not listed" if res.not_listed else "")
+    return f"Every place heard above {thr} ({len(res.candidates)}){dropped}:"
 
 
 def source_lines(res: Localization) -> list[str]:
