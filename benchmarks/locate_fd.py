@@ -137,8 +137,8 @@ def record(i: int, cache: Path) -> Path:
     return path
 
 
-def cli_locate(wall: Path, rec: Path, method: str) -> dict:
-    env = dict(os.environ, PYTHONPATH=f"{REPO / 'src'}{os.pathsep}{REPO}")
+def cli_locate(wall: Path, rec: Path, method: str, src: Path | None = None) -> dict:
+    env = dict(os.environ, PYTHONPATH=f"{src or REPO / 'src'}{os.pathsep}{REPO}")
     cmd = [sys.executable, "-m", "hullbreach", "locate", "--wall", str(wall), "--signals", str(rec), "--json",
            "--band-low-hz", str(BAND[0]), "--band-high-hz", str(BAND[1]), "--method", method]
     t = time.perf_counter()
@@ -155,7 +155,8 @@ def score(res: dict, leak) -> dict:
         return dict(status="error", error=res["error"])
     pos, r95 = res.get("position_m"), res.get("uncertainty_radius_m")
     cands = res.get("candidates") or []
-    s = dict(status=res.get("status"), n_candidates=len(cands), r95_mm=None if r95 is None else r95 * 1e3, t_s=res["t"])
+    s = dict(status=res.get("status"), n_candidates=len(cands), r95_mm=None if r95 is None else r95 * 1e3, t_s=res["t"],
+             echo=_echo(res))
     if leak is None:
         return s
     if pos is None:
@@ -163,17 +164,22 @@ def score(res: dict, leak) -> dict:
     err = math.dist(pos, leak)
     near = [(math.dist(c["position_m"], leak), c.get("uncertainty_radius_m") or 0.0) for c in cands]
     return dict(s, err_mm=err * 1e3, covered=err <= r95, among=any(d <= HIT_M for d, _ in near),
-                leak_covered=any(d <= r for d, r in near), first=err <= HIT_M,
+                leak_covered=any(d <= HIT_M and d <= r for d, r in near), first=err <= HIT_M,
                 p_leak=sum(c.get("probability", 0.0) for c in cands if math.dist(c["position_m"], leak) <= HIT_M),
-                scale=_estimate((res.get("calibration") or {}).get("passive", {}).get("a0_wavenumber_scale")))
+                scale=_estimate(((res.get("calibration") or {}).get("passive") or {}).get("a0_wavenumber_scale")))
+
+
+def _echo(res):
+    e = ((res.get("calibration") or {}).get("reverberation") or {}).get("echo_to_direct")
+    return None if e is None else round(e["value"], 2)
 
 
 def _estimate(v):
-    return v.get("estimate") if isinstance(v, dict) else v
+    return v.get("value") if isinstance(v, dict) else v
 
 
 def run_one(args):
-    i, cache = args
+    i, cache, baseline = args
     c = CASES[i]
     cache = Path(cache)
     wall = cache / "fd_wall.toml"
@@ -183,6 +189,8 @@ def run_one(args):
     out = dict(i=i, case=c.name, leak_m=c.leak_m, **json.loads((cache / f"fd_case{i}.json").read_text()))
     for method in ("dispersive", "gcc-phat"):
         out[method] = score(cli_locate(wall, rec, method), c.leak_m)
+    if baseline:  # the same CLI from another source tree (e.g. `git archive 17f9473 src | tar -x -C DIR`)
+        out["baseline"] = score(cli_locate(wall, rec, "dispersive", Path(baseline) / "src"), c.leak_m)
     return out
 
 
@@ -193,7 +201,11 @@ def summarize(rows, method):
     if len(errs):
         d.update(median_mm=float(np.median(errs)), p90_mm=float(np.quantile(errs, 0.9)), max_mm=float(errs.max()))
     d["coverage"] = f"{sum(bool(r[method].get('covered')) for r in lk)}/{len(lk)}"
+    d["leak_listed"] = f"{sum(bool(r[method].get('among')) for r in lk)}/{len(lk)}"
+    d["leak_candidate_covers"] = f"{sum(bool(r[method].get('leak_covered')) for r in lk)}/{len(lk)}"
+    d["found"] = sum(r[method]["status"] == "found" for r in lk)
     d["found_wrong"] = sum(r[method]["status"] == "found" and not r[method].get("first") for r in lk)
+    d["no_source_on_a_leak"] = sum(r[method]["status"] == "no source" for r in lk)
     noise = [r for r in rows if r["leak_m"] is None]
     d["noise_no_source"] = f"{sum(r[method]['status'] == 'no source' for r in noise)}/{len(noise)}"
     return d
@@ -205,11 +217,12 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "hb_locate_fd"))
     ap.add_argument("--json", default=None)
+    ap.add_argument("--baseline", default=None, help="a folder holding another version's src/ (the localizer before)")
     a = ap.parse_args(argv)
     cache = Path(a.cache)
     cache.mkdir(parents=True, exist_ok=True)
     idx = [int(s) for s in a.cases.split(",")]
-    jobs = [(i, str(cache)) for i in idx]
+    jobs = [(i, str(cache), a.baseline) for i in idx]
     if a.workers > 1:
         with ProcessPoolExecutor(a.workers) as ex:
             rows = list(ex.map(run_one, jobs))
@@ -226,8 +239,14 @@ def main(argv=None):
               f"{f(g.get('r95_mm')):>6} {g['status']:9}")
         if h["status"] == "error":
             print("   error:", h["error"])
-    for m in ("dispersive", "gcc-phat"):
+        if "baseline" in r:
+            b = r["baseline"]
+            print(f"   before ({a.baseline}): {b['status']}, err {f(b.get('err_mm'))} mm, r95 {f(b.get('r95_mm'))} mm, "
+                  f"covered {b.get('covered', '-')}")
+    for m in ("dispersive", "gcc-phat") + (("baseline",) if a.baseline else ()):
         print(m, json.dumps(summarize(rows, m)))
+        if m == "dispersive":
+            print("   echo_to_direct per case:", " ".join(f"#{r['i']}:{r[m].get('echo', '-')}" for r in rows))
     if a.json:
         Path(a.json).write_text(json.dumps(rows, indent=1, default=str))
 
