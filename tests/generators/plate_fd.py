@@ -25,9 +25,10 @@ Q the shear forces per unit length [N/m], q the normal load [Pa], D = E h³/(12 
 amplitude decays at γ/2, i.e. a loss factor η(f) = γ/(2π f) (given at 100 kHz).
 
 **Scheme** — staggered grid in space and time (Virieux, "P-SV wave propagation in heterogeneous media:
-velocity-stress finite-difference method", Geophysics 51(4):889–901, 1986; the Mindlin plate on such a
-grid: e.g. Chiba, Kako & Tanaka / the plate FDTD of Bilbao, *Numerical Sound Synthesis*, 2009, ch. 11–12
-for the plate case), 4th-order staggered space differences (coefficients 9/8, −1/24; Levander,
+velocity-stress finite-difference method", Geophysics 51(4):889–901, 1986: the Mindlin equations have the
+same structure, moments and shear forces taking the stresses' place and the rotation rates and normal
+velocity the velocities'; finite differences for plates in general: Bilbao, *Numerical Sound Synthesis*,
+Wiley 2009, the plate chapters, Kirchhoff model), 4th-order staggered space differences (coefficients 9/8, −1/24; Levander,
 Geophysics 53(11), 1988) and leapfrog in time: v, Mxx, Myy at cell centres; Qx, Ωx at x-faces; Qy, Ωy at
 y-faces; Mxy at corners. Free edges by the vacuum formalism: outside the plate h = 0, so D, κ²Gh and the
 inertias vanish there (stiffness averaged harmonically, inertia arithmetically, between cells: the

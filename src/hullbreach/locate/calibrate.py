@@ -203,8 +203,8 @@ def echo_ratio(signals: np.ndarray, sensors_m: np.ndarray, fs_hz: float, band_hz
     (circular correlation: where nothing but the estimator's noise is). Returns ΣE_out / ΣE_in over the
     pairs and its bootstrap interval over pairs; NaN when ΣE_in is below 4 standard deviations of its
     estimator (independent noise: no direct sound to compare with). A room-acoustics analogue is the direct-to-reverberant ratio
-    (Kuttruff, *Room Acoustics*, 5th ed. 2009, §5.3); for a plate, SEA gives the reverberant energy
-    Π/(ωη) (Lyon & DeJong, 1995, eq. 1.5.4), so a lightly damped panel's echoes outweigh its direct field.
+    (Kuttruff, *Room Acoustics*, 2009); for a plate, the SEA power balance gives the reverberant energy
+    Π/(ωη) (Lyon & DeJong, *Theory and Application of Statistical Energy Analysis*, 1995), so a lightly damped panel's echoes outweigh its direct field.
 
     Units: signals (N, T) any unit, sensors [m], fs [Hz], band [Hz], group speed [m/s].
     """
