@@ -28,9 +28,9 @@ amplitude decays at γ/2, i.e. a loss factor η(f) = γ/(2π f) (given at 100 kH
 velocity-stress finite-difference method", Geophysics 51(4):889–901, 1986: the Mindlin equations have the
 same structure, moments and shear forces taking the stresses' place and the rotation rates and normal
 velocity the velocities'; finite differences for plates in general: Bilbao, *Numerical Sound Synthesis*,
-Wiley 2009, the plate chapters, Kirchhoff model), 4th-order staggered space differences (coefficients 9/8, −1/24; Levander,
-Geophysics 53(11), 1988) and leapfrog in time: v, Mxx, Myy at cell centres; Qx, Ωx at x-faces; Qy, Ωy at
-y-faces; Mxy at corners. Free edges by the vacuum formalism: outside the plate h = 0, so D, κ²Gh and the
+Wiley 2009, the plate chapters, Kirchhoff model), 4th-order staggered space differences (coefficients
+9/8, −1/24; Levander, Geophysics 53(11), 1988) and leapfrog in time: v, Mxx, Myy at cell centres;
+Qx, Ωx at x-faces; Qy, Ωy at y-faces; Mxy at corners. Free edges by the vacuum formalism: outside the plate h = 0, so D, κ²Gh and the
 inertias vanish there (stiffness averaged harmonically, inertia arithmetically, between cells: the
 standard treatment of material interfaces, Moczo et al., Bull. Seismol. Soc. Am. 92(8), 2002); the
 normal moment and shear force then vanish on the edge. The same averaging makes a thickness jump

@@ -4,7 +4,8 @@ On the finite-difference Mindlin plate (tests/generators/plate_fd.py) with free 
 0.3 % (an isolated aluminium panel), the reverberant field carries several times the direct sound's
 correlation. The localizer's map, its surrogate threshold and its 95 % radius all assume the direct sound
 dominates; before this check (17f9473) it answered the recording below "found", 31 mm from the leak with
-a 14 mm radius (band 30-150 kHz). Now it measures the echoes (calibrate.echo_ratio), reports them, and is never "found" there.
+a 14 mm radius (band 30-150 kHz). Now it measures the echoes (calibrate.echo_ratio), reports them, and
+is never "found" there.
 """
 
 from __future__ import annotations

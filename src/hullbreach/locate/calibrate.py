@@ -202,9 +202,10 @@ def echo_ratio(signals: np.ndarray, sensors_m: np.ndarray, fs_hz: float, band_hz
     over the next :data:`ECHO_WINDOW_S` of (ρ² − floor), the floor being the mean ρ² at lags 0.4–0.5 T
     (circular correlation: where nothing but the estimator's noise is). Returns ΣE_out / ΣE_in over the
     pairs and its bootstrap interval over pairs; NaN when ΣE_in is below 4 standard deviations of its
-    estimator (independent noise: no direct sound to compare with). A room-acoustics analogue is the direct-to-reverberant ratio
-    (Kuttruff, *Room Acoustics*, 2009); for a plate, the SEA power balance gives the reverberant energy
-    Π/(ωη) (Lyon & DeJong, *Theory and Application of Statistical Energy Analysis*, 1995), so a lightly damped panel's echoes outweigh its direct field.
+    estimator (independent noise: no direct sound to compare with). A room-acoustics analogue is the
+    direct-to-reverberant ratio (Kuttruff, *Room Acoustics*, 2009); for a plate, the SEA power balance gives
+    the reverberant energy Π/(ωη) (Lyon & DeJong, *Theory and Application of Statistical Energy Analysis*,
+    1995), so a lightly damped panel's echoes outweigh its direct field.
 
     Units: signals (N, T) any unit, sensors [m], fs [Hz], band [Hz], group speed [m/s].
     """
