@@ -288,7 +288,8 @@ def locate(
     from hullbreach.locate import machinery as mach
     from hullbreach.locate import resolution as reso
     from hullbreach.locate import sources as srcs
-    from hullbreach.locate.calibrate import calibrate_pitch_catch, dispersion_shape_error, wall_calibration
+    from hullbreach.locate.calibrate import (calibrate_pitch_catch, dispersion_shape_error, echo_ratio, ringing_reason,
+                                             wall_calibration)
 
     t0 = time.perf_counter()
     if method not in METHODS:
@@ -614,10 +615,17 @@ def locate(
     # residue improbable as the leak are counted, not listed (sources.rank_candidates)
     cands, weak = srcs.rank_candidates(cands, {si: src["layer"] for si, src in enumerate(found)})
 
-    calib = wall_calibration(wall, disp, s_wall, [src["bscales"] for src in found[:1]], pitch)
+    # a wall that rings (echoes outweigh the direct sound) breaks the map's premise (calibrate.echo_ratio);
+    # the slowest A0 of the scale range bounds every pair's direct window
+    echoes = echo_ratio(rec.signals, sensors, rec.fs_hz, band_hz,
+                        float(np.min(disp.group(np.linspace(*band_hz, 64), "A0"))) / max(s_hi, 1.0))
+    ringing = ringing_reason(echoes)
+    calib = wall_calibration(wall, disp, s_wall, [src["bscales"] for src in found[:1]], pitch, echoes)
     if not cands:
         status, why = STATUS_NONE, (f"no source found: no point of the map reached the detection threshold "
                                     f"{threshold:.3f} (surrogate-data test)")
+        if ringing:  # the sensors do share a coherent sound: the threshold may have hidden it
+            why += "; unreliable: " + ringing
         pos, r95 = None, None
     else:
         # two sources closer than the map separates, resolved by the pairs (resolution.py): either may be the
@@ -647,6 +655,9 @@ def locate(
         # the best source's unresolved peaks are places to check too, inside the answer's radius (ranking.list_unresolved)
         src0 = found[cands[0].source]
         cands = srcs.list_unresolved(cands, [(x, r, s) for (x, r), s in zip(src0["unresolved"], src0["unresolved_score"])])
+        if ringing:
+            status = STATUS_AMBIGUOUS
+            parts.append(ringing)
         if status == STATUS_FOUND:
             why = "one source stands out as the leak"
             if weak:
