@@ -39,7 +39,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from tests.generators.fourthgen import MMHG, MODULES, MOLAR, R_U, VOLUMES, Config, Leak, generate, station  # noqa: E402
+from tests.generators.fourthgen import MODULES, MOLAR, R_U, VOLUMES, Config, Leak, generate, station  # noqa: E402
 
 NUISANCE = ({"stratification_k_per_kw": 0.1, "beta_deg": 0.0, "imv_m3_s": 0.1},
             {"stratification_k_per_kw": 0.25, "beta_deg": 60.0, "imv_m3_s": 0.07},

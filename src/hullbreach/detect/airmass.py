@@ -50,7 +50,7 @@ import pandas as pd
 from hullbreach.constants import MOLAR_MASS_KG_MOL, PA_PER_MMHG, R_AIR, R_UNIVERSAL
 from hullbreach.detect.binning import DEFAULT_BIN_S, bin_channels, bin_frame, time_ns  # noqa: F401 (re-exported)
 from hullbreach.detect.events import KnownEvent, ZonePeriod, parse_events, zone_periods  # noqa: F401 (re-exported)
-from hullbreach.detect.vote import SIX_SQRT2, Consensus, first_offset, median_list, nanmedian0
+from hullbreach.detect.vote import Consensus, first_offset, median_list, nanmedian0
 from hullbreach.errors import DetectionError
 from hullbreach.physics.gas import mixture_gas_constant
 from hullbreach.station import Station
