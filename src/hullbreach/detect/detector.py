@@ -92,7 +92,7 @@ from hullbreach.detect.glr import (
 )
 from hullbreach.detect.fastpath import FAST_FAR_SHARE, SUB_BINS, FastPaths, merge_fast_alarms
 from hullbreach.detect.alarmfit import AlarmFitting, _AlarmState
-from hullbreach.detect.noise import NoiseModel, _Buf
+from hullbreach.detect.noise import NU_PRIOR, SLOW_UPPER, NoiseModel, _Buf
 from hullbreach.detect.result import Alarm, DetectionResult, ZoneStatus
 from hullbreach.detect.config import PRESSURE_ONLY_SWINGS, DetectorConfig
 from hullbreach.detect.crosscheck import CREDIBILITY_BINS, pressure_confirms, review_alarms
@@ -407,10 +407,20 @@ class ZoneDetector(AlarmFitting):
                                     lo0 - lo, a - lo, self.cfg.bin_s, allow_pa if math.isfinite(allow_pa) else 0.0,
                                     # the zone pressure's gauges can show a thermometer not following the gas; the
                                     # N2 track's analyser is too noisy to (third generator: upper side 0.46-0.5)
-                                    PRESSURE_ONLY_SWINGS if self.track == "air" else ())
+                                    PRESSURE_ONLY_SWINGS if self.track == "air" else (), self._startup_swings())
         if why:
             self.suspicion = why
         return ok
+
+    def _startup_swings(self) -> tuple:
+        """What the gas temperature can do to the pressure while the thermometers' credibility is not yet measured
+        (a start-up), as :func:`~hullbreach.detect.crosscheck.unmeasured_swing_pa` takes it, ``((amplitude [K],
+        period [s]), ...)``: the bulk gas's unmeasured offset, an OU of the slow-noise prior's upper side (variance
+        ``slow_noise_prior_k^2 (1 + SLOW_UPPER sqrt(2 / NU_PRIOR))``, :mod:`hullbreach.detect.noise`; amplitude
+        ``sqrt(2)`` sigma, period ``2 pi slow_noise_prior_tau_s``), and the cabin's orbital and daily swings a zone
+        without a trusted thermometer allows (:data:`~hullbreach.detect.config.PRESSURE_ONLY_SWINGS`)."""
+        sigma_k = self.cfg.slow_noise_prior_k * math.sqrt(1.0 + SLOW_UPPER * math.sqrt(2.0 / NU_PRIOR))
+        return ((math.sqrt(2.0) * sigma_k, 2.0 * math.pi * self.cfg.slow_noise_prior_tau_s),) + PRESSURE_ONLY_SWINGS
 
     @staticmethod
     def _fit_start(tau: int, n: int) -> int:
