@@ -105,9 +105,12 @@ def pressure_confirms(series: np.ndarray, T: np.ndarray, real: np.ndarray, i_noi
     measured = np.flatnonzero(good)
     if len(measured) < CONFIRM_MIN_BINS:
         return False, ""  # too little data to tell: wait for it (the statistic alone never decides)
-    if good[i_fit:].sum() < CONFIRM_MIN_BINS:
+    young = good[i_fit:].sum() < CONFIRM_MIN_BINS
+    if young:
         # an onset younger than the shortest span the pressure is judged on: judge it on the last
-        # CONFIRM_MIN_BINS measured bins, which hold the whole loss since that onset
+        # CONFIRM_MIN_BINS measured bins, which hold the whole loss since that onset, and on the pressure alone
+        # (a warming of the thermometers within minutes that the pressure did not follow is theirs, not the
+        # gas's: the cabin's gas warms with the orbit over tens of minutes)
         i_fit = int(measured[-CONFIRM_MIN_BINS])
     p = series[i_fit:]
     Tf = T[i_fit:]
@@ -126,7 +129,7 @@ def pressure_confirms(series: np.ndarray, T: np.ndarray, real: np.ndarray, i_noi
     sig_p = math.sqrt(float(np.median(d2 * d2)) / 0.455 / 6.0)
     se_dp = sig_p * math.sqrt(1.0 / sxx) * M
     p_mean, T_mean = float(np.mean(p[ok])), float(np.mean(Tf[ok]))
-    cred = thermometer_credibility(series[:i_fit], T[:i_fit], real[:i_fit], p_mean / T_mean)
+    cred = 0.0 if young else thermometer_credibility(series[:i_fit], T[:i_fit], real[:i_fit], p_mean / T_mean)
     unmeasured = False
     if startup_swings and int(np.sum(good[:i_fit])) < 3 * MIN_REF_BINS:
         # no history before the onset (a detector's start-up): nothing has shown the thermometers to follow the
