@@ -246,6 +246,8 @@ class AirMassTracker:
         self._states: dict[tuple, _ZoneState] = {}
         self._period_index = -1
         self.faults: dict[str, SensorFault] = {c: SensorFault(c, r) for c, r in self.untrusted.items()}
+        #: per gauge, its latest equalization: (module, bin, departure before, after [Pa], how many)
+        self._ops: dict[str, tuple] = {}
         #: per module set: bins, effective temperature [K] and the consensus temperature [K] (every module at the
         #: zone consensus plus its thermometer's first offset) of the last :data:`HISTORY_BINS` bins it was a zone
         self._t_hist: dict[tuple, tuple] = {}
@@ -289,7 +291,8 @@ class AirMassTracker:
         pp = {q: [self.row[s.id] for s in self.station.sensors_in(zone, q) if s.id not in self.untrusted]
               for q in ("ppo2", "ppn2", "ppco2", "pph2o")}
         st = _ZoneState(zone=zone, volume_m3=self.station.zone_volume_m3(zone), p_sensors=p_s,
-                        p_vote=Consensus(p_s, p_noise, PRESSURE_FAULT_TOL_PA),
+                        p_vote=Consensus(p_s, p_noise, PRESSURE_FAULT_TOL_PA,
+                                         step_bins=int(math.ceil(self.settle_s / self.bin_s)) + 1),
                         t_vote=Consensus(t_s, t_noise, TEMPERATURE_FAULT_TOL_K,
                                           track=-math.expm1(-self.bin_s / TEMPERATURE_OFFSET_TAU_S)),
                         t_modules=tuple(sens[c].module for c in t_s),
@@ -348,7 +351,8 @@ class AirMassTracker:
         return out
 
     def _note_faults(self, vote: Consensus, pressure: bool) -> None:
-        """Report the channels a vote left out (first time only, in channel order)."""
+        """Report the channels a vote left out (first time only, in channel order), and the equalizations the
+        pressure vote saw (:meth:`operation_notes`)."""
         for i, fk in enumerate(vote.flag_k.tolist()):
             if not math.isfinite(fk):
                 continue
@@ -363,6 +367,37 @@ class AirMassTracker:
                 reason = (f"temperature disagrees with its zone by more than {TEMPERATURE_FAULT_TOL_K:.1f} K; "
                           "module follows the zone consensus from its last trusted value")
             self.faults[c] = SensorFault(c, reason, (fk + 0.5) * self.bin_s)
+        if pressure and len(vote.equalizations) > vote.eq_noted:
+            self._note_equalizations(vote)
+
+    def _note_equalizations(self, vote: Consensus) -> None:
+        """Turn the pressure vote's new equalizations into notes, and say in a gauge's fault that it came back."""
+        new = vote.equalizations[vote.eq_noted:]
+        vote.eq_noted = len(vote.equalizations)
+        for i, k, before, after in new:
+            c = vote.sensors[i]
+            last = self._ops.get(c)
+            if last is not None and k - last[1] <= vote.step_bins:
+                continue  # the same equalization seen in its next bin
+            mod = self.station.sensors[c].module if c in self.station.sensors else "?"
+            self._ops[c] = (mod, k, before, after, (last[4] + 1) if last else 1)
+            f = self.faults.get(c)
+            if f is not None and "came back" not in f.reason:
+                self.faults = dict(self.faults)  # a new dict: the result's sorted copy is rebuilt
+                self.faults[c] = SensorFault(c, f.reason + "; it came back to the zone pressure with an equalization "
+                                             "step: probably its module sealed off by a hatch closure the events "
+                                             "file does not log, not a faulty gauge", f.time_s)
+
+    def operation_notes(self) -> list:
+        """Equalizations the pressure gauges showed (unlogged hatch operations?), one note per gauge (text)."""
+        out = []
+        for c, (mod, k, before, after, n) in sorted(self._ops.items()):
+            out.append(f"unlogged hatch operation? {c} ({mod}) was out of its zone's pressure vote by "
+                       f"{before / PA_PER_MMHG:+.2f} mmHg and came back to {after / PA_PER_MMHG:+.2f} mmHg within a "
+                       f"minute at {iso((k + 0.5) * self.bin_s)} ({n} time(s)): {mod} was probably sealed off and "
+                       "reopened; the zone's pressure step was bridged as a hatch opening (log hatch operations in "
+                       "the events file)")
+        return out
 
     def _gas_constant(self, st: _ZoneState, pp: dict, p: float) -> None:
         """Fix the zone's gas constant from the partial pressures ``pp`` (quantity -> value [Pa]) and the
@@ -384,6 +419,7 @@ class AirMassTracker:
         prow = st.prow
         p = st.p_vote.run(means[prow], counts[prow], ks)
         self._note_faults(st.p_vote, True)
+        stepped = st.p_vote.step_mask if st.p_vote.step_mask is not None else np.zeros(len(ks), dtype=bool)
         # temperature: per module (mean of its trusted channels), else zone consensus, else nominal
         n = len(ks)
         inv_t = np.zeros(n)
@@ -434,7 +470,7 @@ class AirMassTracker:
         change[(fks - ks[0]).astype(np.int64)] = True
         return ZoneMass(zone=st.zone, volume_m3=st.volume_m3, k=ks.copy(), t_s=(ks + 0.5) * self.bin_s,
                         pressure_pa=p, temperature_k=t_eff, r_specific=float(r), mass_kg=mass, n2_mass_kg=n2m,
-                        excluded=self._excluded(st.zone, ks), vented=vented, pressure_sensors=st.p_sensors,
+                        excluded=self._excluded(st.zone, ks) | stepped, vented=vented, pressure_sensors=st.p_sensors,
                         sensor_change=change)
 
     def _zone_bin_scalars(self, st: _ZoneState, m1: list, c1: list, k: int, excluded: bool) -> BinScalars:
@@ -451,6 +487,7 @@ class AirMassTracker:
         isfin = math.isfinite
         p = st.p_vote.run_one([m1[r] for r in st.prow_l], [c1[r] for r in st.prow_l], k)
         self._note_faults(st.p_vote, True)
+        excluded = excluded or st.p_vote.step_now  # an equalization the gauges show (an unlogged hatch opening)
         if st.t_vote.sensors:
             xt = [m1[r] for r in st.trow_l]
             t_cons = st.t_vote.run_one(xt, [c1[r] for r in st.trow_l], k)

@@ -702,7 +702,7 @@ class DetectionEngine:
         # a thermometer step an estimate took off the track (the pressure did not follow it) is said once per zone
         susp = sorted({f"{_zone_name(a.zone)}: {n}" for a in alarms if a.estimate is not None
                        for n in a.estimate.notes if n.startswith("thermometer suspicion")})
-        all_notes = list(notes) + self._engine_notes() + fast_notes + susp
+        all_notes = list(notes) + self._engine_notes() + fast_notes + susp + self.tracker.operation_notes()
         return DetectionResult(
             station=self.station.name,
             status="leak" if alarms else ("nominal" if any(z.state != "unmonitored" for z in zones) else "unmonitored"),

@@ -11,7 +11,7 @@ docs/detection.md §1, §2c.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -71,9 +71,23 @@ class Consensus:
     offsets0: np.ndarray = None  # type: ignore[assignment]
     _tol_one: tuple | None = None  # (counts, tolerances) of the last single bin
     _offs_bin: np.ndarray | None = None  # tracked votes: each channel's offset after each bin of the last chunk
+    #: bins a zone's numbers are bridged after an equalization the vote sees (0: not watched; the pressure vote
+    #: watches, see :meth:`_watch`) [bins]
+    step_bins: int = 0
+    #: the last bin of the current equalization span (bins up to it are bridged) [bin index]
+    step_until: int = -(2 ** 62)
+    #: whether the last single bin (:meth:`run_one`) lies in an equalization span; per bin of the last chunk
+    #: (:meth:`run`): :attr:`step_mask`
+    step_now: bool = False
+    step_mask: np.ndarray | None = None
+    #: equalizations seen: (channel index, bin, departure before [SI], departure after [SI]), in time order
+    equalizations: list = field(default_factory=list)
+    eq_noted: int = 0  # how many of them the tracker has turned into notes
+    out_prev: np.ndarray = None  # type: ignore[assignment]  # each channel's departure at the previous bin [SI]
 
     def __post_init__(self) -> None:
         n = len(self.sensors)
+        self.out_prev = np.full(n, np.nan)
         self.offsets = np.full(n, np.nan)
         self.offsets0 = np.full(n, np.nan)
         self.flag_k = np.full(n, np.inf)
@@ -176,7 +190,39 @@ class Consensus:
             if len(seen):
                 self.dev[i] = dev[i, seen[-1]]
         self.flag_k = flag
+        if self.step_bins:
+            self._watch(c, med, valid, ks, tol)
         return med
+
+    def _watch(self, c: np.ndarray, med: np.ndarray, valid: np.ndarray, ks: np.ndarray, tol: np.ndarray) -> None:
+        """Equalizations of a chunk (:meth:`run`; :meth:`run_one` does the same for one bin): bins where a channel
+        already out of the vote came back toward the consensus by more than its tolerance within one bin.
+
+        A pressure gauge that left its zone's vote because its module was sealed off by a hatch closure the
+        events file does not log reads that module's own pressure; when the hatch is reopened the two gases
+        equalize within a bin or two (mass conserved: the module's gauge jumps back to the zone and the zone's
+        pressure steps toward it by the module's share of the volume). The zone's numbers step with no mass
+        lost, so the bins from that bin to :attr:`step_bins` after it are bridged like a logged hatch opening
+        (``step_mask``). A faulty gauge jumping back costs the same bridging and nothing else. The channel stays
+        out of the vote (a gauge that was out once stays out: batch and streaming agree). Units: SI (Pa).
+        """
+        S, n = c.shape
+        if S < 3 or n == 0:
+            self.step_mask = np.zeros(n, dtype=bool)
+            return
+        d = np.where(valid & np.isfinite(med)[None, :], c - med[None, :], np.nan)
+        prev = np.concatenate([self.out_prev[:, None], d[:, :-1]], axis=1)
+        with np.errstate(invalid="ignore"):
+            eq = (ks[None, :] >= self.flag_k[:, None]) & (np.abs(prev) - np.abs(d) > tol)
+        eq_bins = eq.any(axis=0)
+        last = np.maximum.accumulate(np.where(eq_bins, ks, -(2 ** 62)))
+        self.step_mask = (ks <= self.step_until) | (ks - last <= self.step_bins)
+        for j in np.nonzero(eq_bins)[0]:
+            for i in np.nonzero(eq[:, j])[0]:
+                self.equalizations.append((int(i), int(ks[j]), float(prev[i, j]), float(d[i, j])))
+        if eq_bins.any():
+            self.step_until = max(self.step_until, int(last[-1]) + self.step_bins)
+        self.out_prev = d[:, -1].copy()
 
     def run_one(self, x: list, counts: list, k: int) -> float:
         """:meth:`run` for a single bin ``k``: ``x`` and ``counts`` are lists of floats (one per channel).
@@ -239,6 +285,18 @@ class Consensus:
                 final = median_list([ci for ci, a in zip(c, active) if a])
         else:
             final = median_list([ci for ci, a in zip(c, active) if a])
+        if self.step_bins and S >= 3:
+            # :meth:`_watch` for this bin (the same comparisons on the same floats)
+            fin = isfin(final)
+            prev = self.out_prev
+            for i in range(S):
+                d = c[i] - final if (fin and isfin(x[i])) else math.nan
+                pv = float(prev[i])
+                if k >= flag[i] and abs(pv) - abs(d) > tol[i]:
+                    self.equalizations.append((i, k, pv, d))
+                    self.step_until = max(self.step_until, k + self.step_bins)
+                prev[i] = d
+            self.step_now = k <= self.step_until
         if not isnan(final):
             tr = self.track
             for i, (ci, a) in enumerate(zip(c, active)):
