@@ -17,6 +17,10 @@ import numpy as np
 
 #: ``6 sqrt(2)``: a channel's tolerance in its noise per bin (the difference of two channels, 6 sigma).
 SIX_SQRT2 = 6.0 * math.sqrt(2.0)
+#: Bins a channel out of the pressure vote must have stayed beyond its tolerance, moving less than it from bin to
+#: bin, before a sudden return counts as an equalization (:meth:`Consensus._watch_bin`) [bins] (10 min at 60 s:
+#: a sealed module's gas drifts by ~1 Pa a minute; an erratic gauge is never calm that long).
+CALM_BINS = 10
 
 
 # --------------------------------------------------------------------------------------- consensus
@@ -83,11 +87,13 @@ class Consensus:
     #: equalizations seen: (channel index, bin, departure before [SI], departure after [SI]), in time order
     equalizations: list = field(default_factory=list)
     eq_noted: int = 0  # how many of them the tracker has turned into notes
-    out_prev: np.ndarray = None  # type: ignore[assignment]  # each channel's departure at the previous bin [SI]
+    out_prev: list = None  # type: ignore[assignment]  # each channel's departure at the previous bin [SI]
+    calm: list = None  # type: ignore[assignment]  # per channel: bins it has stayed out, calmly (see _watch_bin)
 
     def __post_init__(self) -> None:
         n = len(self.sensors)
-        self.out_prev = np.full(n, np.nan)
+        self.out_prev = [math.nan] * n
+        self.calm = [0] * n
         self.offsets = np.full(n, np.nan)
         self.offsets0 = np.full(n, np.nan)
         self.flag_k = np.full(n, np.inf)
@@ -195,34 +201,49 @@ class Consensus:
         return med
 
     def _watch(self, c: np.ndarray, med: np.ndarray, valid: np.ndarray, ks: np.ndarray, tol: np.ndarray) -> None:
-        """Equalizations of a chunk (:meth:`run`; :meth:`run_one` does the same for one bin): bins where a channel
-        already out of the vote came back toward the consensus by more than its tolerance within one bin.
-
-        A pressure gauge that left its zone's vote because its module was sealed off by a hatch closure the
-        events file does not log reads that module's own pressure; when the hatch is reopened the two gases
-        equalize within a bin or two (mass conserved: the module's gauge jumps back to the zone and the zone's
-        pressure steps toward it by the module's share of the volume). The zone's numbers step with no mass
-        lost, so the bins from that bin to :attr:`step_bins` after it are bridged like a logged hatch opening
-        (``step_mask``). A faulty gauge jumping back costs the same bridging and nothing else. The channel stays
-        out of the vote (a gauge that was out once stays out: batch and streaming agree). Units: SI (Pa).
-        """
+        """Equalizations of a chunk (:meth:`run`): :meth:`_watch_bin` bin after bin on the channels' departures
+        ``c - med`` [SI] and tolerances ``tol`` [SI]; sets :attr:`step_mask`."""
         S, n = c.shape
         if S < 3 or n == 0:
             self.step_mask = np.zeros(n, dtype=bool)
             return
         d = np.where(valid & np.isfinite(med)[None, :], c - med[None, :], np.nan)
-        prev = np.concatenate([self.out_prev[:, None], d[:, :-1]], axis=1)
-        with np.errstate(invalid="ignore"):
-            eq = (ks[None, :] >= self.flag_k[:, None]) & (np.abs(prev) - np.abs(d) > tol)
-        eq_bins = eq.any(axis=0)
-        last = np.maximum.accumulate(np.where(eq_bins, ks, -(2 ** 62)))
-        self.step_mask = (ks <= self.step_until) | (ks - last <= self.step_bins)
-        for j in np.nonzero(eq_bins)[0]:
-            for i in np.nonzero(eq[:, j])[0]:
-                self.equalizations.append((int(i), int(ks[j]), float(prev[i, j]), float(d[i, j])))
-        if eq_bins.any():
-            self.step_until = max(self.step_until, int(last[-1]) + self.step_bins)
-        self.out_prev = d[:, -1].copy()
+        dl, tl, kl, fl = d.T.tolist(), tol.T.tolist(), ks.tolist(), self.flag_k.tolist()
+        self.step_mask = np.array([self._watch_bin(dl[j], tl[j], kl[j], fl) for j in range(n)], dtype=bool)
+
+    def _watch_bin(self, d: list, tol: list, k: int, flag: list) -> bool:
+        """One bin of the equalization watch; True when bin ``k`` is to be bridged.
+
+        ``d``: each channel's departure from the consensus [SI] (NaN: no sample), ``tol``: its tolerance [SI],
+        ``flag``: the bin each channel left the vote (inf: voting).
+
+        A pressure gauge that left its zone's vote because its module was sealed off by a hatch closure the events
+        file does not log reads that module's own pressure: its departure grows smoothly (the sealed gas warms,
+        cools, is used). When the hatch is reopened the two gases equalize within a bin or two (mass conserved:
+        the gauge jumps back toward the zone and the zone's pressure steps toward it by the module's share of the
+        volume). So: a channel out of the vote whose departure has stayed beyond its tolerance and moved by less
+        than its tolerance from bin to bin for :data:`CALM_BINS` bins, and then shrinks by more than its tolerance
+        within one bin, is an equalization; the zone's numbers step with no mass lost, and the bins from there to
+        :attr:`step_bins` after it are bridged like a logged hatch opening. An erratic gauge never stays calm, so
+        it bridges nothing; a faulty gauge jumping back after a smooth drift costs one bridging. The channel
+        stays out of the vote (batch and streaming agree). Units: SI (Pa)."""
+        prev, calm = self.out_prev, self.calm
+        eq = False
+        for i, di in enumerate(d):
+            pv = prev[i]
+            if k >= flag[i]:
+                if calm[i] >= CALM_BINS and abs(pv) - abs(di) > tol[i]:
+                    self.equalizations.append((i, k, pv, di))
+                    eq = True
+                    calm[i] = 0
+                elif abs(di) > tol[i] and abs(di - pv) <= tol[i]:
+                    calm[i] += 1
+                else:
+                    calm[i] = 0
+            prev[i] = di
+        if eq:
+            self.step_until = max(self.step_until, k + self.step_bins)
+        return k <= self.step_until
 
     def run_one(self, x: list, counts: list, k: int) -> float:
         """:meth:`run` for a single bin ``k``: ``x`` and ``counts`` are lists of floats (one per channel).
@@ -286,17 +307,9 @@ class Consensus:
         else:
             final = median_list([ci for ci, a in zip(c, active) if a])
         if self.step_bins and S >= 3:
-            # :meth:`_watch` for this bin (the same comparisons on the same floats)
             fin = isfin(final)
-            prev = self.out_prev
-            for i in range(S):
-                d = c[i] - final if (fin and isfin(x[i])) else math.nan
-                pv = float(prev[i])
-                if k >= flag[i] and abs(pv) - abs(d) > tol[i]:
-                    self.equalizations.append((i, k, pv, d))
-                    self.step_until = max(self.step_until, k + self.step_bins)
-                prev[i] = d
-            self.step_now = k <= self.step_until
+            self.step_now = self._watch_bin([ci - final if (fin and isfin(v)) else math.nan for ci, v in zip(c, x)],
+                                            tol, k, flag)
         if not isnan(final):
             tr = self.track
             for i, (ci, a) in enumerate(zip(c, active)):
