@@ -185,6 +185,9 @@ class _ZoneState:
     t_none: np.ndarray | None = None  # modules without a temperature channel
     inv_t_nominal: float = 0.0  # sum V_i / T_nominal_i [m^3/K] (zones without temperature channels)
     pp_idx: tuple = ()  # (quantity, row index array) of the partial pressures present
+    #: False until the zone's first bin outside a known operation: the pressure vote's offsets and flags until
+    #: then are provisional (learned afresh there, :meth:`Consensus.relearn`; no fault is reported from them)
+    settled: bool = False
 
     def __post_init__(self) -> None:
         self.prow = np.zeros(0, dtype=np.int64) if self.prow is None else self.prow
@@ -370,6 +373,10 @@ class AirMassTracker:
         if pressure and len(vote.equalizations) > vote.eq_noted:
             self._note_equalizations(vote)
 
+    def _keep_flags(self, st: _ZoneState) -> tuple:
+        """Pressure channels of the zone judged faulty by the data checks (their flags outlive a relearn)."""
+        return tuple(i for i, c in enumerate(st.p_sensors) if c in self.untrusted)
+
     def _note_equalizations(self, vote: Consensus) -> None:
         """Turn the pressure vote's new equalizations into notes, and say in a gauge's fault that it came back."""
         new = vote.equalizations[vote.eq_noted:]
@@ -417,9 +424,27 @@ class AirMassTracker:
         if not st.p_sensors:
             return None
         prow = st.prow
-        p = st.p_vote.run(means[prow], counts[prow], ks)
-        self._note_faults(st.p_vote, True)
-        stepped = st.p_vote.step_mask if st.p_vote.step_mask is not None else np.zeros(len(ks), dtype=bool)
+        known_op = self._excluded(st.zone, ks)
+        if st.settled:
+            p = st.p_vote.run(means[prow], counts[prow], ks)
+            stepped = st.p_vote.step_mask
+        else:
+            # the vote's offsets are provisional until the operation that formed the zone has settled
+            j = int(np.argmax(~known_op)) if (~known_op).any() else len(ks)
+            parts, steps = [], []
+            for lo, hi in ((0, j), (j, len(ks))):
+                if hi <= lo:
+                    continue
+                if lo == j:
+                    st.p_vote.relearn(self._keep_flags(st))
+                    st.settled = True
+                parts.append(st.p_vote.run(means[prow, lo:hi], counts[prow, lo:hi], ks[lo:hi]))
+                steps.append(st.p_vote.step_mask if st.p_vote.step_mask is not None else np.zeros(hi - lo, dtype=bool))
+            p, stepped = np.concatenate(parts), np.concatenate(steps)
+        if stepped is None:
+            stepped = np.zeros(len(ks), dtype=bool)
+        if st.settled:
+            self._note_faults(st.p_vote, True)
         # temperature: per module (mean of its trusted channels), else zone consensus, else nominal
         n = len(ks)
         inv_t = np.zeros(n)
@@ -470,7 +495,7 @@ class AirMassTracker:
         change[(fks - ks[0]).astype(np.int64)] = True
         return ZoneMass(zone=st.zone, volume_m3=st.volume_m3, k=ks.copy(), t_s=(ks + 0.5) * self.bin_s,
                         pressure_pa=p, temperature_k=t_eff, r_specific=float(r), mass_kg=mass, n2_mass_kg=n2m,
-                        excluded=self._excluded(st.zone, ks) | stepped, vented=vented, pressure_sensors=st.p_sensors,
+                        excluded=known_op | stepped, vented=vented, pressure_sensors=st.p_sensors,
                         sensor_change=change)
 
     def _zone_bin_scalars(self, st: _ZoneState, m1: list, c1: list, k: int, excluded: bool) -> BinScalars:
@@ -485,8 +510,12 @@ class AirMassTracker:
         :class:`~hullbreach.detect.stream.StreamingDetector`.
         """
         isfin = math.isfinite
+        if not st.settled and not excluded:
+            st.p_vote.relearn(self._keep_flags(st))  # the operation that formed the zone has settled
+            st.settled = True
         p = st.p_vote.run_one([m1[r] for r in st.prow_l], [c1[r] for r in st.prow_l], k)
-        self._note_faults(st.p_vote, True)
+        if st.settled:
+            self._note_faults(st.p_vote, True)
         excluded = excluded or st.p_vote.step_now  # an equalization the gauges show (an unlogged hatch opening)
         if st.t_vote.sensors:
             xt = [m1[r] for r in st.trow_l]

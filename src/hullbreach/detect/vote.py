@@ -101,6 +101,25 @@ class Consensus:
         self.dev = np.full(n, np.nan)
         self.carry = np.full(n, np.nan)
 
+    def relearn(self, keep: tuple = ()) -> None:
+        """Forget the offsets and flags learned so far (they are learned afresh at the next bin, as at a zone's
+        first bin). Called once the known operation that formed the zone has settled: a hatch opened within a bin
+        leaves that bin's gauges half-way through the equalization, and an offset learned there is wrong by up to
+        half the pressures' difference (the fourth generator's dead-end module: its gauge called a fault minutes
+        after each logged reopening). ``keep``: channels whose flag stays (judged faulty by the data checks)."""
+        n = len(self.sensors)
+        self.offsets = np.full(n, np.nan)
+        self.offsets0 = np.full(n, np.nan)
+        flag = np.full(n, np.inf)
+        for i in keep:
+            flag[i] = self.flag_k[i]
+        self.flag_k = flag
+        self.learn_k = np.full(n, np.inf)
+        self.dev = np.full(n, np.nan)
+        self.carry = np.full(n, np.nan)
+        self.out_prev = [math.nan] * n
+        self.calm = [0] * n
+
     def fallback_offset(self, i: int, ks):
         """Offset of channel ``i`` from the consensus at bins ``ks`` where the channel is not used [SI]: from the
         bin it was flagged on, the offset it carries on with (:attr:`carry`); before (a missing sample), its
