@@ -227,8 +227,14 @@ class Consensus:
             self.step_mask = np.zeros(n, dtype=bool)
             return
         d = np.where(valid & np.isfinite(med)[None, :], c - med[None, :], np.nan)
-        dl, tl, kl, fl = d.T.tolist(), tol.T.tolist(), ks.tolist(), self.flag_k.tolist()
-        self.step_mask = np.array([self._watch_bin(dl[j], tl[j], kl[j], fl) for j in range(n)], dtype=bool)
+        # before the first bin any channel is out of the vote nothing can happen but the departures' update
+        j0 = int(np.searchsorted(ks, self.flag_k.min())) if np.isfinite(self.flag_k).any() else n
+        mask = ks[:j0] <= self.step_until
+        if j0 > 0:
+            self.out_prev = d[:, j0 - 1].tolist()
+        dl, tl, kl, fl = d[:, j0:].T.tolist(), tol[:, j0:].T.tolist(), ks[j0:].tolist(), self.flag_k.tolist()
+        self.step_mask = np.concatenate([mask, np.array([self._watch_bin(dl[j], tl[j], kl[j], fl)
+                                                         for j in range(n - j0)], dtype=bool)])
 
     def _watch_bin(self, d: list, tol: list, k: int, flag: list) -> bool:
         """One bin of the equalization watch; True when bin ``k`` is to be bridged.
