@@ -6,8 +6,6 @@ gives the batch path's answer with the new rules (offsets relearned, equalizatio
 
 from __future__ import annotations
 
-import tempfile
-
 import numpy as np
 import pytest
 
@@ -17,16 +15,10 @@ from hullbreach.detect.config import DetectorConfig
 
 
 def _record(log_hatches: bool, hours: float, seed: int, leak=None):
-    from hullbreach.telemetry import read_events, read_telemetry
-    from tests.generators.fourthgen import Config, generate, station
+    from tests.generators.fourthgen import Config, generate, read_back
 
-    cfg = Config(duration_s=hours * 3600.0, seed=seed, leak=leak, stratification_k_per_kw=0.25, beta_deg=60.0,
-                 imv_m3_s=0.07, pmm_nights=True, log_hatches=log_hatches)
-    rec = generate(cfg)
-    st = station()
-    with tempfile.TemporaryDirectory() as d:
-        paths = rec.write(d)
-        return st, read_telemetry(paths["telemetry"], st), read_events(paths["events"], st)
+    return read_back(generate(Config(duration_s=hours * 3600.0, seed=seed, leak=leak, stratification_k_per_kw=0.25,
+                                     beta_deg=60.0, imv_m3_s=0.07, pmm_nights=True, log_hatches=log_hatches)))
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ excluding it). Now the equalization is bridged like a logged hatch opening and s
 from __future__ import annotations
 
 import math
-import tempfile
 
 import numpy as np
 from hypothesis import given, settings
@@ -93,17 +92,11 @@ def test_unlogged_nightly_closure_gives_no_confident_wrong_rate():
     for a truth of -0.0015. Now: no alarm whose rate interval at the alarm excludes the truth by more than a
     factor 1.5, the reopening is said as an unlogged hatch operation, and the gauge's fault says it came back."""
     from hullbreach.detect.detector import detect
-    from hullbreach.telemetry import read_events, read_telemetry
-    from tests.generators.fourthgen import Config, Leak, generate, station
+    from tests.generators.fourthgen import Config, Leak, generate, read_back
 
     cfg = Config(duration_s=34.5 * 3600.0, seed=300, leak=Leak("lab", 1.0 / 24.0, 12 * 3600.0),
                  stratification_k_per_kw=0.1, beta_deg=0.0, imv_m3_s=0.1, pmm_nights=True, log_hatches=False)
-    rec = generate(cfg)
-    st_ = station()
-    with tempfile.TemporaryDirectory() as d:
-        paths = rec.write(d)
-        frame = read_telemetry(paths["telemetry"], st_)
-        events = read_events(paths["events"], st_)
+    st_, frame, events = read_back(generate(cfg))
     res = detect(st_, frame, events, keep_series=False)
     truth = -1.0 / 24.0 * 133.322 / 3600.0  # Pa/s at the start (the leak slows by < 3 % in a day)
     for a in res.alarms:

@@ -101,6 +101,19 @@ def station():
                    101325.0, "4-module station of tests/generators/fourthgen.py (tests and benchmarks only)")
 
 
+def read_back(rec) -> tuple:
+    """``(station, frame, events)`` of a :class:`Record` as a user gets them: written as files, then read with
+    hullbreach's reader (``read_telemetry`` / ``read_events``)."""
+    import tempfile
+
+    from hullbreach.telemetry import read_events, read_telemetry
+
+    st = station()
+    with tempfile.TemporaryDirectory() as d:
+        paths = rec.write(d)
+        return st, read_telemetry(paths["telemetry"], st), read_events(paths["events"], st)
+
+
 @dataclass(frozen=True)
 class Leak:
     """A leak to space from ``module`` starting at ``start_s`` [s after the record's start], sized to lower the
