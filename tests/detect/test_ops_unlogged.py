@@ -105,3 +105,21 @@ def test_unlogged_nightly_closure_gives_no_confident_wrong_rate():
     assert any(n.startswith("unlogged hatch operation? PMM_P (pmm)") for n in res.notes), res.notes
     pmm = [f for f in res.sensor_faults if f.sensor == "PMM_P"]
     assert pmm and "came back" in pmm[0].reason
+
+
+def test_an_erratic_or_slowly_returning_gauge_bridges_nothing():
+    """A faulty gauge jumping about (never calm) or drifting away and slowly back (no sudden return) is no
+    equalization: the zone is never bridged for it (an erratic gauge must not blind the slow test)."""
+    rng = np.random.default_rng(3)
+    n = 200
+    x = np.full((4, n), 101_000.0) + rng.normal(0.0, 3.0, (4, n))
+    erratic = x.copy()
+    erratic[3, 20:] += rng.choice([-1.0, 1.0], n - 20) * rng.uniform(60.0, 400.0, n - 20)
+    slow = x.copy()
+    ramp = np.concatenate([np.linspace(0.0, 300.0, 90), np.linspace(300.0, 0.0, 90)])
+    slow[3, 20:] -= ramp
+    for data in (erratic, slow):
+        vote = Consensus(tuple("abcd"), np.full(4, 3.0), 40.0, step_bins=11)
+        vote.run(data, np.full((4, n), 6.0), np.arange(n))
+        assert math.isfinite(vote.flag_k[3])  # out of the vote
+        assert vote.equalizations == [] and not vote.step_mask.any()
