@@ -46,7 +46,7 @@ def test_equalization_is_bridged_and_seen_the_same_in_batch_and_streaming():
     assert chunk.equalizations == one.equalizations
     # gauge d left the vote while sealed (a fault by the vote's rule) and came back at the reopening bin
     assert math.isfinite(chunk.flag_k[3]) and chunk.flag_k[3] < ks[50]
-    assert [(i, k) for i, k, _, _ in chunk.equalizations] == [(3, int(ks[50]))]
+    assert [(i, k, bridged) for i, k, _, _, bridged in chunk.equalizations] == [(3, int(ks[50]), True)]
     # the zone's step (~46 Pa here) lies inside the bridged bins: from the reopening to step_bins after it
     assert step > 40.0
     assert chunk.step_mask[50:62].all() and not chunk.step_mask[:50].any() and not chunk.step_mask[62:].any()
@@ -123,3 +123,19 @@ def test_an_erratic_or_slowly_returning_gauge_bridges_nothing():
         vote.run(data, np.full((4, n), 6.0), np.arange(n))
         assert math.isfinite(vote.flag_k[3])  # out of the vote
         assert vote.equalizations == [] and not vote.step_mask.any()
+
+
+def test_a_module_pumped_down_while_sealed_is_a_real_step():
+    """A gauge that comes back from further than EQUALIZE_MAX_FRACTION of the zone pressure (an airlock pumped down
+    while its hatch was closed, unlogged, then repressed from the cabin): gas left the declared zone, the step is
+    counted (recorded as a return, not bridged). The third generator's unlogged airlock cycle alarms as on
+    a7270d1."""
+    rng = np.random.default_rng(5)
+    n = 80
+    x = np.full((4, n), 101_000.0) + rng.normal(0.0, 3.0, (4, n))
+    x[3, 20:50] -= 60_000.0  # pumped down within a bin, held
+    x[:, 50:] -= 60_000.0 * 10.0 / 300.0  # repressed from the cabin: the zone falls by the airlock's share
+    vote = Consensus(tuple("abcd"), np.full(4, 3.0), 40.0, step_bins=11)
+    vote.run(x, np.full((4, n), 6.0), np.arange(n))
+    assert [(i, k, bridged) for i, k, _, _, bridged in vote.equalizations] == [(3, 50, False)]
+    assert not vote.step_mask.any()

@@ -381,13 +381,13 @@ class AirMassTracker:
         """Turn the pressure vote's new equalizations into notes, and say in a gauge's fault that it came back."""
         new = vote.equalizations[vote.eq_noted:]
         vote.eq_noted = len(vote.equalizations)
-        for i, k, before, after in new:
+        for i, k, before, after, bridged in new:
             c = vote.sensors[i]
             last = self._ops.get(c)
             if last is not None and k - last[1] <= vote.step_bins:
                 continue  # the same equalization seen in its next bin
             mod = self.station.sensors[c].module if c in self.station.sensors else "?"
-            self._ops[c] = (mod, k, before, after, (last[4] + 1) if last else 1)
+            self._ops[c] = (mod, k, before, after, (last[4] + 1) if last else 1, bridged)
             f = self.faults.get(c)
             if f is not None and "came back" not in f.reason:
                 self.faults = dict(self.faults)  # a new dict: the result's sorted copy is rebuilt
@@ -398,12 +398,14 @@ class AirMassTracker:
     def operation_notes(self) -> list:
         """Equalizations the pressure gauges showed (unlogged hatch operations?), one note per gauge (text)."""
         out = []
-        for c, (mod, k, before, after, n) in sorted(self._ops.items()):
-            out.append(f"unlogged hatch operation? {c} ({mod}) was out of its zone's pressure vote by "
-                       f"{before / PA_PER_MMHG:+.2f} mmHg and came back to {after / PA_PER_MMHG:+.2f} mmHg within a "
-                       f"minute at {iso((k + 0.5) * self.bin_s)} ({n} time(s)): {mod} was probably sealed off and "
-                       "reopened; the zone's pressure step was bridged as a hatch opening (log hatch operations in "
-                       "the events file)")
+        for c, (mod, k, before, after, n, bridged) in sorted(self._ops.items()):
+            head = (f"unlogged hatch operation? {c} ({mod}) was out of its zone's pressure vote by "
+                    f"{before / PA_PER_MMHG:+.2f} mmHg and came back to {after / PA_PER_MMHG:+.2f} mmHg within a "
+                    f"minute at {iso((k + 0.5) * self.bin_s)} ({n} time(s)): {mod} was probably sealed off and reopened")
+            out.append(head + ("; the zone's pressure step was bridged as a hatch opening (log hatch operations in the "
+                               "events file)" if bridged else
+                               "; gas was removed from or added to it while sealed (more than a sealed module's gas "
+                               "does by itself: an unlogged airlock cycle or repress?), so the zone's step is counted"))
         return out
 
     def _gas_constant(self, st: _ZoneState, pp: dict, p: float) -> None:

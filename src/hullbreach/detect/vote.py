@@ -21,6 +21,12 @@ SIX_SQRT2 = 6.0 * math.sqrt(2.0)
 #: bin, before a sudden return counts as an equalization (:meth:`Consensus._watch_bin`) [bins] (10 min at 60 s:
 #: a sealed module's gas drifts by ~1 Pa a minute; an erratic gauge is never calm that long).
 CALM_BINS = 10
+#: Largest departure, as a fraction of the zone pressure, from which a sudden return is bridged as an equalization
+#: [-] (2 %: a sealed module's gas 6 K away from the cabin's, beyond the ISS cabin band of +-1.1 K, plus a night of
+#: the rest of the zone's O2 feed and loss). A gauge coming back from further away had gas removed from or added to
+#: its sealed module (an unlogged airlock depress, a repress): the step is a real change of the declared zone's
+#: mass and is not bridged (the third generator's unlogged airlock cycle, pumped down to vacuum).
+EQUALIZE_MAX_FRACTION = 0.02
 
 
 # --------------------------------------------------------------------------------------- consensus
@@ -84,7 +90,7 @@ class Consensus:
     #: (:meth:`run`): :attr:`step_mask`
     step_now: bool = False
     step_mask: np.ndarray | None = None
-    #: equalizations seen: (channel index, bin, departure before [SI], departure after [SI]), in time order
+    #: returns seen: (channel index, bin, departure before [SI], departure after [SI], bridged), in time order
     equalizations: list = field(default_factory=list)
     eq_noted: int = 0  # how many of them the tracker has turned into notes
     out_prev: list = None  # type: ignore[assignment]  # each channel's departure at the previous bin [SI]
@@ -233,14 +239,15 @@ class Consensus:
         if j0 > 0:
             self.out_prev = d[:, j0 - 1].tolist()
         dl, tl, kl, fl = d[:, j0:].T.tolist(), tol[:, j0:].T.tolist(), ks[j0:].tolist(), self.flag_k.tolist()
-        self.step_mask = np.concatenate([mask, np.array([self._watch_bin(dl[j], tl[j], kl[j], fl)
+        ml = med[j0:].tolist()
+        self.step_mask = np.concatenate([mask, np.array([self._watch_bin(dl[j], tl[j], kl[j], fl, ml[j])
                                                          for j in range(n - j0)], dtype=bool)])
 
-    def _watch_bin(self, d: list, tol: list, k: int, flag: list) -> bool:
+    def _watch_bin(self, d: list, tol: list, k: int, flag: list, level: float) -> bool:
         """One bin of the equalization watch; True when bin ``k`` is to be bridged.
 
         ``d``: each channel's departure from the consensus [SI] (NaN: no sample), ``tol``: its tolerance [SI],
-        ``flag``: the bin each channel left the vote (inf: voting).
+        ``flag``: the bin each channel left the vote (inf: voting), ``level``: the consensus [SI] (the zone's pressure).
 
         A pressure gauge that left its zone's vote because its module was sealed off by a hatch closure the events
         file does not log reads that module's own pressure: its departure grows smoothly (the sealed gas warms,
@@ -249,7 +256,9 @@ class Consensus:
         volume). So: a channel out of the vote whose departure has stayed beyond its tolerance and moved by less
         than its tolerance from bin to bin for :data:`CALM_BINS` bins, and then shrinks by more than its tolerance
         within one bin, is an equalization; the zone's numbers step with no mass lost, and the bins from there to
-        :attr:`step_bins` after it are bridged like a logged hatch opening. An erratic gauge never stays calm, so
+        :attr:`step_bins` after it are bridged like a logged hatch opening. Only from a departure of at most
+        :data:`EQUALIZE_MAX_FRACTION` of the zone pressure: beyond what a sealed module's gas does by itself, gas
+        was removed or added there, and the step is a real change of the zone's mass (recorded, not bridged). An erratic gauge never stays calm, so
         it bridges nothing; a faulty gauge jumping back after a smooth drift costs one bridging. The channel
         stays out of the vote (batch and streaming agree). Units: SI (Pa)."""
         prev, calm = self.out_prev, self.calm
@@ -258,8 +267,9 @@ class Consensus:
             pv = prev[i]
             if k >= flag[i]:
                 if calm[i] >= CALM_BINS and abs(pv) - abs(di) > tol[i]:
-                    self.equalizations.append((i, k, pv, di))
-                    eq = True
+                    bridged = abs(pv) <= EQUALIZE_MAX_FRACTION * abs(level)
+                    self.equalizations.append((i, k, pv, di, bridged))
+                    eq |= bridged
                     calm[i] = 0
                 elif abs(di) > tol[i] and abs(di - pv) <= tol[i]:
                     calm[i] += 1
@@ -334,7 +344,7 @@ class Consensus:
         if self.step_bins and S >= 3:
             fin = isfin(final)
             self.step_now = self._watch_bin([ci - final if (fin and isfin(v)) else math.nan for ci, v in zip(c, x)],
-                                            tol, k, flag)
+                                            tol, k, flag, final)
         if not isnan(final):
             tr = self.track
             for i, (ci, a) in enumerate(zip(c, active)):
