@@ -30,6 +30,15 @@ def _sealed_and_reopened(n=80, k_close=20, k_open=50, noise=3.0, seed=0):
     return x, np.full((4, n), 6.0), gap * share
 
 
+def _bin_by_bin(vote, x, counts, ks) -> tuple:
+    """The consensus and bridged flags of ``vote`` fed one bin at a time (the streaming step)."""
+    got, mask = [], []
+    for j in range(x.shape[1]):
+        got.append(vote.run_one(x[:, j].tolist(), counts[:, j].tolist(), int(ks[j])))
+        mask.append(vote.step_now)
+    return np.array(got), np.array(mask)
+
+
 def test_equalization_is_bridged_and_seen_the_same_in_batch_and_streaming():
     x, counts, step = _sealed_and_reopened()
     ks = np.arange(5000, 5000 + x.shape[1])
@@ -37,12 +46,9 @@ def test_equalization_is_bridged_and_seen_the_same_in_batch_and_streaming():
     chunk = Consensus(tuple("abcd"), noise, 40.0, step_bins=11)
     med = chunk.run(x, counts, ks)
     one = Consensus(tuple("abcd"), noise, 40.0, step_bins=11)
-    got, mask = [], []
-    for j in range(x.shape[1]):
-        got.append(one.run_one(x[:, j].tolist(), counts[:, j].tolist(), int(ks[j])))
-        mask.append(one.step_now)
-    np.testing.assert_array_equal(med, np.array(got))
-    np.testing.assert_array_equal(chunk.step_mask, np.array(mask))
+    got, mask = _bin_by_bin(one, x, counts, ks)
+    np.testing.assert_array_equal(med, got)
+    np.testing.assert_array_equal(chunk.step_mask, mask)
     assert chunk.equalizations == one.equalizations
     # gauge d left the vote while sealed (a fault by the vote's rule) and came back at the reopening bin
     assert math.isfinite(chunk.flag_k[3]) and chunk.flag_k[3] < ks[50]
@@ -76,12 +82,9 @@ def test_step_mask_chunked_equals_single_bins(n, seed, k_close, length, cut):
     mask_a = a.step_mask.copy()
     mb = np.concatenate([b.run(x[:, :c], counts[:, :c], ks[:c]), b.run(x[:, c:], counts[:, c:], ks[c:])])
     one = Consensus(tuple("abcd"), noise, 40.0, step_bins=7)
-    m1, mask1 = [], []
-    for j in range(x.shape[1]):
-        m1.append(one.run_one(x[:, j].tolist(), counts[:, j].tolist(), int(ks[j])))
-        mask1.append(one.step_now)
-    np.testing.assert_array_equal(ma, np.array(m1))
-    np.testing.assert_array_equal(mask_a, np.array(mask1))
+    m1, mask1 = _bin_by_bin(one, x, counts, ks)
+    np.testing.assert_array_equal(ma, m1)
+    np.testing.assert_array_equal(mask_a, mask1)
     assert a.equalizations == one.equalizations
     np.testing.assert_array_equal(ma, mb)
 
