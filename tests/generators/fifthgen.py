@@ -671,6 +671,7 @@ def generate(station, cfg: Config, seed: int = 0) -> Record:
         truth[f"t_gas_k:{mid}"] = Tg_hist[sel, i]
         truth[f"ppn2_pa:{mid}"] = x_hist[sel, 0, i] * P_hist[sel, i]
         truth[f"zone:{mid}"] = [zz[i] for _, zz in truth_rows][: sel.size]
+    truth = truth.copy()
     truth.attrs["ops"] = ops
     truth.attrs["moles_initial"] = n_initial.sum(axis=1)
     truth.attrs["moles_final"] = n.sum(axis=1)
@@ -699,3 +700,37 @@ def leak_pressure_rate_pa_s(record: Record, t_s: float, station) -> float:
     T = np.array([tr[f"t_gas_k:{m}"].iloc[j] for m in mem])
     r_air = R_U / 0.02897
     return -float(tr["leak_kg_s"].iloc[j]) * r_air * np.average(T, weights=V) / V.sum()
+
+
+def main(argv=None) -> None:
+    """Write one record: ``python -m tests.generators.fifthgen STATION OUT_DIR --hours 24 --seed 0
+    [--leak MODULE,START_H,RATE_MMHG_H] [--hatch-ops N] [--crew N] [--log-hatch P]``."""
+    import argparse
+
+    from hullbreach.station import load_station
+
+    ap = argparse.ArgumentParser(description="fifth telemetry generator (written blind)")
+    ap.add_argument("station")
+    ap.add_argument("out_dir")
+    ap.add_argument("--hours", type=float, default=24.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--leak", default="")
+    ap.add_argument("--hatch-ops", type=int, default=1)
+    ap.add_argument("--crew", type=int, default=3)
+    ap.add_argument("--log-hatch", type=float, default=0.85)
+    a = ap.parse_args(argv)
+    leaks = ()
+    if a.leak:
+        m, s, r = a.leak.split(",")
+        leaks = (Leak(m, float(s) * 3600.0, float(r)),)
+    st = load_station(a.station)
+    rec = generate(st, Config(duration_s=a.hours * 3600.0, crew=a.crew, leaks=leaks, random_hatch_ops=a.hatch_ops,
+                              log_hatch=a.log_hatch), seed=a.seed)
+    tp, ep = rec.write(a.out_dir)
+    rec.truth.to_csv(Path(a.out_dir) / "truth.csv", index=False)
+    ops = [(o.hatch, round(o.close_s / 3600, 2), round(o.open_s / 3600, 2), o.logged) for o in rec.truth.attrs["ops"]]
+    print(f"{tp}\n{ep}\nops (hatch, close h, open h, logged): {ops}\nleaks: {rec.leaks}")
+
+
+if __name__ == "__main__":
+    main()
