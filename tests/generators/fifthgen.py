@@ -87,6 +87,7 @@ MPEV_CDA_M2 = 2e-5
 CDRA_HALF_CYCLE_S = 144 * 60.0
 ORBIT_S = 92.7 * 60.0
 COIL_K = 277.15
+SPINUP_S = 4 * 3600.0
 
 
 def p_sat_pa(t_k):
@@ -258,8 +259,11 @@ def generate(station, cfg: Config, seed: int = 0) -> Record:
     HB = np.array([b for _, b in h_idx], int)
 
     dt = cfg.dt_s
-    nstep = int(round(cfg.duration_s / dt)) + 1
-    t_grid = np.arange(nstep) * dt
+    # the record starts after a spin-up (SPINUP_S) from a uniform cabin, so that every module begins in its own
+    # thermal and composition equilibrium (a real station has no start-up transient when its telemetry begins)
+    n_spin = int(round(SPINUP_S / dt))
+    nstep = int(round(cfg.duration_s / dt)) + 1 + n_spin
+    t_grid = (np.arange(nstep) - n_spin) * dt
     start_ns = int(pd.Timestamp(cfg.start_utc).value)
     tod0 = (start_ns / 1e9) % 86400.0  # UTC time of day at start [s]
 
@@ -418,6 +422,9 @@ def generate(station, cfg: Config, seed: int = 0) -> Record:
 
     for j in range(nstep):
         t = t_grid[j]
+        if j == n_spin:  # the record begins: the ledger counts from here
+            n_initial = n.copy()
+            ledger[:] = 0.0
         # hatch logic: close at once; reopening waits for equalization through the MPEV
         for k in np.nonzero(want_closed[j] & hatch_state)[0]:
             hatch_state[k] = False
@@ -577,8 +584,14 @@ def generate(station, cfg: Config, seed: int = 0) -> Record:
         P = n_tot * R_U * T_g / V
         P_hist[j], Tg_hist[j], Tw_hist[j] = P, T_g, T_w
         x_hist[j] = n / n_tot
-        if j % rec_every == 0:
+        if j >= n_spin and (j - n_spin) % rec_every == 0:
             truth_rows.append((t, zone.copy()))
+
+    # keep the record, drop the spin-up
+    nstep -= n_spin
+    t_grid = t_grid[n_spin:]
+    P_hist, Tg_hist, Tw_hist, x_hist = P_hist[n_spin:], Tg_hist[n_spin:], Tw_hist[n_spin:], x_hist[n_spin:]
+    leak_hist, plume, q_extra = leak_hist[n_spin:], plume[n_spin:], q_extra[n_spin:]
 
     # ---------------- sensors
     rows_t, rows_c, rows_v = [], [], []
