@@ -169,6 +169,7 @@ class Config:
     background_kg_day: float = 0.08  # structural background leakage per 1000 m^3 of station [kg/day]
     cadence_s: dict = field(default_factory=lambda: {"pressure": 10.0, "temperature": 30.0, "pp": 60.0})
     dropouts: bool = True
+    laptops: tuple = ()  # extra (module, start_s, duration_s, dK at its thermometer) beside the random ones
 
 
 @dataclass
@@ -348,12 +349,12 @@ def generate(station, cfg: Config, seed: int = 0) -> Record:
     plume = np.zeros((nstep, nm))  # K added at the thermometer only
     q_extra = np.zeros((nstep, nm))  # W into the gas
     n_lap = rng.poisson(cfg.duration_s / 86400.0 * 4.0)
-    for _ in range(n_lap):
-        i = rng.integers(nm)
-        t0 = rng.uniform(0, cfg.duration_s)
-        dur = rng.uniform(3600, 4 * 3600)
+    laptops = [(ids[int(rng.choice(work))], rng.uniform(0, cfg.duration_s), rng.uniform(3600, 4 * 3600),
+                rng.uniform(0.2, 0.6) * cfg.thermo_scale) for _ in range(n_lap)]  # where the crew works
+    for mod_id, t0, dur, dk in laptops + list(cfg.laptops):
+        i = ids.index(mod_id)
         sel = (t_grid >= t0) & (t_grid < t0 + dur)
-        plume[sel, i] += rng.uniform(0.2, 0.6) * cfg.thermo_scale
+        plume[sel, i] += dk
         q_extra[sel, i] += 60.0 * cfg.heat_scale
     for j_c in range(cfg.crew):  # exercise machines' own heat (beside the crew member's)
         ex = crew_act[:, j_c] > 2.0
