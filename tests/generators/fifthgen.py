@@ -37,7 +37,7 @@ Physics (SI inside; per module i):
 * **Humidity.** The cabin heat exchanger condenses water when the air's vapour pressure exceeds the
   saturation pressure at its 4 C coil (Tetens 1930 / Murray 1967 saturation formula).
 * **Heat.** Per module a gas node (c_v m) and a structure node (walls, racks, equipment; 15-25 kJ/K per m^3
-  of module), coupled by h A (3 W/m^2/K on 3 m^2 per m^3); the structure is cooled by cold plates on a
+  of module), coupled by h A (3 W/m^2/K on twice a cylinder's shell area, 2 x 6 V^(2/3)); the structure is cooled by cold plates on a
   coolant loop (one per segment) whose temperature follows ground-commanded set-point steps (+-0.2-0.6 K a
   few times a day) and the radiators' orbital ripple; air heat loads (equipment, crew, laptops, exercise);
   external orbital heating of the structure at each module's own phase and amplitude (92.7 min) and a
@@ -271,7 +271,8 @@ def generate(station, cfg: Config, seed: int = 0) -> Record:
     # ---------------- thermal parameters per module
     T_set = 295.15 + rng.normal(0.0, 0.6)  # crew-selected cabin set point
     C_w = V * rng.uniform(15e3, 25e3, nm)  # J/K structure + racks
-    UA = V * 3.0 * 3.0 * rng.uniform(0.8, 1.2, nm)  # W/K gas-structure
+    # gas-structure: h 3 W/m^2/K on the shell (a cylinder's ~6 V^(2/3)) and as much again of racks and equipment
+    UA = 3.0 * 2.0 * 6.0 * V ** (2.0 / 3.0) * rng.uniform(0.8, 1.2, nm)  # W/K
     K_cold = V * rng.uniform(2.0, 4.0, nm)  # W/K structure to coolant
     q_equip_air = V * rng.uniform(2.0, 6.0, nm)  # W base air heat load
     q_equip_wall = V * rng.uniform(10.0, 25.0, nm)  # W to structure (cold-plated racks)
@@ -284,7 +285,8 @@ def generate(station, cfg: Config, seed: int = 0) -> Record:
     kp, ki = 0.6, 0.6 / 900.0  # PI on bypass fraction per K
     strat = rng.normal(0.0, 0.5, nm) * cfg.heat_scale  # sensor stratification sign/size (K per (kW / (kW/K)))
     # freezer-like cycling loads (random telegraph) in a few modules
-    cyc_w = np.where(rng.random(nm) < 0.3, rng.uniform(50, 200, nm), 0.0) * cfg.heat_scale
+    # (refrigerators, pumps: rack equipment, so only in rack modules, >= 40 m^3)
+    cyc_w = np.where((rng.random(nm) < 0.3) & (V >= 40.0), rng.uniform(50, 200, nm), 0.0) * cfg.heat_scale
     cyc_period = rng.uniform(1200, 3600, nm)
     cyc_phase = rng.uniform(0, 1, nm)
 
@@ -640,17 +642,17 @@ def generate(station, cfg: Config, seed: int = 0) -> Record:
             local = local + beta * (Tw_hist[:, i] - tg) + plume[:, i]
             # self-heating, larger when the module's airflow stops (no open hatch, no cabin air assembly)
             sh = rng.uniform(0.05, 0.4) * cfg.thermo_scale
+            airflow_low = np.zeros(nstep, bool)
+            if not has_thc[i]:
+                alone = np.array([(zz == zz[i]).sum() == 1 for _, zz in truth_rows])
+                airflow_low = np.repeat(alone, rec_every)[:nstep]
+            local = local + sh * np.where(airflow_low, 1.8, 1.0)  # through the sensor's own lag
             a = dt / tau
             lag = np.empty(nstep)
             lag[0] = local[0]
             for k in range(1, nstep):
                 lag[k] = lag[k - 1] + a * (local[k] - lag[k - 1])
-            airflow_low = np.zeros(nstep, bool)
-            if not has_thc[i]:
-                alone = np.array([(zz == zz[i]).sum() == 1 for _, zz in truth_rows])
-                airflow_low = np.repeat(alone, rec_every)[:nstep]
-            shv = sh * np.where(airflow_low, 1.8, 1.0)
-            si = lag[jj] + shv[jj] + rng.normal(0, rng.uniform(0.02, 0.08), ts.size)
+            si = lag[jj] + rng.normal(0, rng.uniform(0.02, 0.08), ts.size)
             val = si - 273.15 if s.unit in ("degC", "C") else _from_si(si, s.unit)
         else:
             k = {"ppn2": 0, "ppo2": 1, "ppco2": 2, "pph2o": 3}[q]
