@@ -209,22 +209,15 @@ def _segment_of(mod) -> str:
 
 
 def _zones(ids: list[str], edges: list[tuple[int, int]]) -> np.ndarray:
-    """Zone label per module from the open edges (union-find)."""
-    parent = list(range(len(ids)))
+    """Zone label per module from the open hatches (connected components of the module graph)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    def find(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for a, b in edges:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[ra] = rb
-    roots = [find(i) for i in range(len(ids))]
-    _, lab = np.unique(roots, return_inverse=True)
-    return lab
+    n = len(ids)
+    a = np.array([e[0] for e in edges], int)
+    b = np.array([e[1] for e in edges], int)
+    g = coo_matrix((np.ones(len(edges)), (a, b)), shape=(n, n))
+    return connected_components(g, directed=False)[1]
 
 
 def _pick(ids, prefer, fallback_idx=0):
