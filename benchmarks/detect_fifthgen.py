@@ -210,7 +210,8 @@ def run_case(case: Case) -> dict:
         row["base_false"] = int(b is not None)
     else:
         row["base_before_onset"] = int(b is not None and b < onset)
-        row["base_delay_min"] = round((b - onset) / 60.0, 1) if b is not None and b >= onset else None
+        # the baseline's first alarm after onset: a find only when the leak is above its threshold (0.5 mmHg/h)
+        row["base_alarm_min"] = round((b - onset) / 60.0, 1) if b is not None and b >= onset else None
     return row
 
 
@@ -242,7 +243,7 @@ def main(argv=None) -> None:
     if len(lk):
         print(f"leak records: {len(lk)}, alarms before onset: {int(lk['before_onset'].fillna(0).gt(0).sum())} "
               f"(baseline {int(lk['base_before_onset'].fillna(0).sum())}), found: {int(lk['delay_min'].notna().sum())} "
-              f"(baseline {int(lk['base_delay_min'].notna().sum())})")
+              f"(baseline alarms after onset {int(lk['base_alarm_min'].notna().sum())})")
     print(f"wall {time.time() - t0:.0f} s; load {os.getloadavg()[0]:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1, default=str))
