@@ -59,7 +59,7 @@ def cases(quick: bool) -> list[Case]:
     if quick:
         return [
             Case(QUAD, "leak-free", 12, 1),
-            Case(QUAD, "MS-09 capsule early", 8, 2, ("capsule", 2.0, MS09 * 4)),
+            Case(QUAD, "4x MS-09 capsule early", 8, 2, ("capsule", 2.0, MS09 * 4)),
             Case(QUAD, "10 mmHg/h hab late", 10, 3, ("hab", 8.0, 10.0)),
         ]
     out = []
