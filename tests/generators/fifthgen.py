@@ -674,13 +674,13 @@ def generate(station, cfg: Config, seed: int = 0) -> Record:
                        if op_log else [],
                        "kind": [e[1] for e in op_log], "detail": [e[2] for e in op_log]})
     sel = np.arange(0, nstep, rec_every)
-    truth = pd.DataFrame({"time_s": t_grid[sel], "leak_kg_s": leak_hist[sel]})
+    cols = {"time_s": t_grid[sel], "leak_kg_s": leak_hist[sel]}
     for i, mid in enumerate(ids):
-        truth[f"p_pa:{mid}"] = P_hist[sel, i]
-        truth[f"t_gas_k:{mid}"] = Tg_hist[sel, i]
-        truth[f"ppn2_pa:{mid}"] = x_hist[sel, 0, i] * P_hist[sel, i]
-        truth[f"zone:{mid}"] = [zz[i] for _, zz in truth_rows][: sel.size]
-    truth = truth.copy()
+        cols[f"p_pa:{mid}"] = P_hist[sel, i]
+        cols[f"t_gas_k:{mid}"] = Tg_hist[sel, i]
+        cols[f"ppn2_pa:{mid}"] = x_hist[sel, 0, i] * P_hist[sel, i]
+        cols[f"zone:{mid}"] = np.array([zz[i] for _, zz in truth_rows][: sel.size])
+    truth = pd.DataFrame(cols)
     truth.attrs["ops"] = ops
     truth.attrs["moles_initial"] = n_initial.sum(axis=1)
     truth.attrs["moles_final"] = n.sum(axis=1)
