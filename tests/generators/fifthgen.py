@@ -155,6 +155,7 @@ class Config:
 
     duration_s: float = 24 * 3600.0
     dt_s: float = 5.0
+    spinup_s: float = SPINUP_S  # simulated before the record starts (equilibrium), not written
     start_utc: str = "2026-03-14T00:00:00Z"
     crew: int = 3
     leaks: tuple[Leak, ...] = ()
@@ -255,7 +256,7 @@ def generate(station, cfg: Config, seed: int = 0) -> Record:
     dt = cfg.dt_s
     # the record starts after a spin-up (SPINUP_S) from a uniform cabin, so that every module begins in its own
     # thermal and composition equilibrium (a real station has no start-up transient when its telemetry begins)
-    n_spin = int(round(SPINUP_S / dt))
+    n_spin = int(round(cfg.spinup_s / dt))
     nstep = int(round(cfg.duration_s / dt)) + 1 + n_spin
     t_grid = (np.arange(nstep) - n_spin) * dt
     start_ns = int(pd.Timestamp(cfg.start_utc).value)

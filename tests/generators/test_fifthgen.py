@@ -59,7 +59,7 @@ def test_saturation_pressure_at_known_points():
 
 
 def test_moles_are_conserved_through_hatches_valves_and_leaks(quad):
-    cfg = Config(duration_s=3 * 3600.0, crew=2, leaks=(Leak("capsule", 3600.0, 2.0),),
+    cfg = Config(spinup_s=1800.0, duration_s=3 * 3600.0, crew=2, leaks=(Leak("capsule", 3600.0, 2.0),),
                  hatch_ops=(HatchOp("node-hab", 1200.0, 5400.0, logged=False),), dropouts=False)
     rec = generate(quad, cfg, seed=3)
     a = rec.truth.attrs
@@ -73,7 +73,7 @@ def test_moles_are_conserved_through_hatches_valves_and_leaks(quad):
 
 
 def test_leak_is_sized_to_the_requested_rate(quad):
-    cfg = Config(duration_s=2 * 3600.0, crew=0, leaks=(Leak("hab", 1800.0, 10.0),), dropouts=False,
+    cfg = Config(spinup_s=1800.0, duration_s=2 * 3600.0, crew=0, leaks=(Leak("hab", 1800.0, 10.0),), dropouts=False,
                  background_kg_day=0.0, co2_vents=False)
     rec = generate(quad, cfg, seed=1)
     lk = rec.leaks[0]
@@ -94,7 +94,7 @@ def test_leak_is_sized_to_the_requested_rate(quad):
 
 
 def test_reopened_hatch_equalizes_before_it_opens_and_the_zone_shares_one_pressure(quad):
-    cfg = Config(duration_s=4 * 3600.0, crew=1, leaks=(Leak("capsule", 1800.0, 30.0),),
+    cfg = Config(spinup_s=1800.0, duration_s=4 * 3600.0, crew=1, leaks=(Leak("capsule", 1800.0, 30.0),),
                  hatch_ops=(HatchOp("hab-capsule", 1200.0, 7200.0),), dropouts=False)
     rec = generate(quad, cfg, seed=2)
     tr = rec.truth
@@ -115,7 +115,7 @@ def test_reopened_hatch_equalizes_before_it_opens_and_the_zone_shares_one_pressu
 
 
 def test_thermal_control_holds_the_cabin_near_its_set_point(quad):
-    rec = generate(quad, Config(duration_s=8 * 3600.0, crew=3, dropouts=False), seed=5)
+    rec = generate(quad, Config(spinup_s=1800.0, duration_s=8 * 3600.0, crew=3, dropouts=False), seed=5)
     tr = rec.truth
     late = tr["time_s"] > 2 * 3600
     for m in ("lab", "hab"):  # modules with a cabin air assembly
@@ -134,7 +134,7 @@ def test_thermal_control_holds_the_cabin_near_its_set_point(quad):
 def test_files_read_back_as_a_user_would_hand_them(quad, tmp_path):
     from hullbreach.telemetry import read_events, read_telemetry
 
-    cfg = Config(duration_s=2 * 3600.0, crew=2, random_hatch_ops=1, log_hatch=1.0)
+    cfg = Config(spinup_s=1800.0, duration_s=2 * 3600.0, crew=2, random_hatch_ops=1, log_hatch=1.0)
     rec = generate(quad, cfg, seed=7)
     tp, ep = rec.write(tmp_path)
     frame = read_telemetry(str(tp), str(QUAD))
