@@ -363,6 +363,8 @@ def check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "",
                 starts = np.flatnonzero(edges == 1)
                 ends = np.flatnonzero(edges == -1)  # run covers samples starts..ends (inclusive)
                 length = ends - starts + 1
+                sel = np.flatnonzero(length >= n_min)
+                n_min = max(n_min, _own_run_limit(eq, length[sel], cfg.stuck_false_alarm))
                 # durations only of the runs long enough in samples (few): same verdict, less memory
                 sel = np.flatnonzero(length >= n_min)
                 dur_sel = (at[ends[sel]] - at[starts[sel]]) / 1e9
@@ -389,6 +391,30 @@ def check_channel(t, v, rows, sensor, cfg: CheckConfig, module_kind: str = "",
     return _ChannelResult(t=at, si=asi, rows=arows, q_rows=rows[q], q_codes=code[q], details=details,
                           ooo_rows=ooo_rows, trusted=trusted, reason=reason, notes=notes, gaps=gaps,
                           median_dt_s=median_dt, n_accepted=-1 if compact else int(len(at)))
+
+
+def _own_run_limit(eq: np.ndarray, candidate_lengths: np.ndarray, false_alarm: float) -> int:
+    """Shortest run [samples] called stuck by the channel's OWN repeat rate (0: the declared rule alone).
+
+    The declared noise sigma gives the chance that two readings repeat, p = r / (2 sqrt(pi) sigma). A sensor
+    quieter than declared, or a quantized signal that moves slowly (a cabin thermometer at 0.1 degC in a
+    controlled module), repeats far more often, and its healthy runs outgrow the declared limit (issue 16,
+    quantization; on the fifth generator, tests/generators/fifthgen.py, runs of 20-70 readings called "stuck").
+    The repeat rate is measured on the channel's pairs OUTSIDE the candidate runs, so a stuck stretch cannot vouch
+    for itself. Its noise, read back through the same formula, sigma = r / (2 sqrt(pi) p): below half a step
+    (p > 1/sqrt(pi)) the channel is quantized and repeats say nothing (no run is called stuck, as for a channel
+    declared below its resolution; the detector's zone vote still compares it with the others); otherwise a run
+    must be unlikely at that rate too, p^(N-1) < ``false_alarm``. Needs >= 50 such pairs.
+    """
+    n_pairs = len(eq) - int((candidate_lengths - 1).sum())
+    if n_pairs < 50:
+        return 0
+    p_own = (int(eq.sum()) - int((candidate_lengths - 1).sum())) / n_pairs
+    if p_own <= 0.0:
+        return 0
+    if p_own > 1.0 / math.sqrt(math.pi):
+        return len(eq) + 2
+    return 1 + math.ceil(math.log(false_alarm) / math.log(p_own))
 
 
 def run_checks(raw: pd.DataFrame, station, cfg: CheckConfig, source: str, lines, files, line_label: str):

@@ -1,0 +1,253 @@
+"""hullbreach detect on the fifth generator (written blind, tests/generators/fifthgen.py), through the CLI.
+
+Each record is generated, written as a user would hand it over (telemetry.csv in the sensors' units,
+events.csv), and analysed with ``python -m hullbreach detect STATION telemetry.csv --events events.csv --json``
+(every record is a detector start-up). Beside it, in the same run, a simple baseline: a dP/dt threshold
+(least-squares slope of the median of the main zone's pressure gauges over the last 60 min below
+-0.5 mmHg/h, the baseline of benchmarks/detect_bench.py).
+
+Table: false alarms (leak-free records), alarms before onset, delay, rate and hole interval coverage (at
+the alarm and latest), zone states (unmonitored / learning), sensor faults called, and the baseline.
+
+    PYTHONPATH=src:. python benchmarks/detect_fifthgen.py --quick      # CI size, ~3 min
+    PYTHONPATH=src:. python benchmarks/detect_fifthgen.py              # the sweep (--workers 1)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+from hullbreach.station import load_station  # noqa: E402
+from tests.generators.fifthgen import MMHG_PA, Config, HatchOp, Leak, generate, leak_pressure_rate_pa_s  # noqa: E402
+
+QUAD = str(ROOT / "tests/generators/fifthgen-quad.toml")
+MS09 = 0.6  # mmHg/h in the whole station (docs/reference/figures.md)
+DAY1 = 1.0 / 24.0  # 1 mmHg/day in mmHg/h
+BASE_MMHG_H = 0.5
+BASE_WINDOW_S = 3600.0
+
+
+@dataclass(frozen=True)
+class Case:
+    station: str
+    name: str
+    hours: float
+    seed: int
+    leak: tuple = ()  # (module, start_h, rate_mmhg_h)
+    hatch_ops: int = 1
+    crew: int = 3
+    log_hatch: float = 0.85
+
+
+def cases(quick: bool) -> list[Case]:
+    if quick:
+        return [
+            Case(QUAD, "leak-free", 12, 1),
+            Case(QUAD, "4x MS-09 capsule early", 8, 2, ("capsule", 2.0, MS09 * 4)),
+            Case(QUAD, "10 mmHg/h hab late", 10, 3, ("hab", 8.0, 10.0)),
+        ]
+    out = []
+    for s in range(4):
+        out.append(Case(QUAD, "leak-free", 24, 100 + s, hatch_ops=2))
+    for s in range(2):
+        out.append(Case("iss-2025", "leak-free", 24, 200 + s, crew=7, hatch_ops=2))
+    out.append(Case("iss-2018", "leak-free", 24, 300, crew=6, hatch_ops=2))
+    out += [
+        Case(QUAD, "1 mmHg/day lab", 48, 110, ("lab", 6.0, DAY1)),
+        Case(QUAD, "MS-09 capsule early", 12, 111, ("capsule", 1.0, MS09)),
+        Case(QUAD, "MS-09 node late", 24, 112, ("node", 18.0, MS09)),
+        Case(QUAD, "10 mmHg/h hab", 14, 113, ("hab", 10.0, 10.0)),
+        Case("iss-2025", "MS-09 soyuz-om", 16, 210, ("soyuz-om", 10.0, MS09), crew=7),
+        Case("iss-2025", "10 mmHg/h crew-dragon early", 6, 211, ("crew-dragon", 1.5, 10.0), crew=7),
+        Case("iss-2025", "1 mmHg/day destiny", 36, 212, ("destiny", 4.0, DAY1), crew=7),
+        Case("iss-2018", "MS-09 soyuz-ms09-om late", 24, 310, ("soyuz-ms09-om", 20.0, MS09), crew=6),
+    ]
+    return out
+
+
+def _baseline(tel: pd.DataFrame, station, start_ns: int) -> float | None:
+    """First time [s from start] the dP/dt baseline alarms, or None."""
+    from collections import Counter
+
+    hatches = [h for h in station.hatches.values() if h.state == "open"]
+    # main zone: the largest set of modules joined by open hatches in the station file
+    adj = {m: set() for m in station.modules}
+    for h in hatches:
+        a, b = h.modules
+        adj[a].add(b)
+        adj[b].add(a)
+    seen, best = set(), set()
+    for m in station.modules:
+        if m in seen:
+            continue
+        comp, stack = set(), [m]
+        while stack:
+            x = stack.pop()
+            if x not in comp:
+                comp.add(x)
+                stack.extend(adj[x] - comp)
+        seen |= comp
+        if sum(station.modules[c].volume_m3 for c in comp) > sum(station.modules[c].volume_m3 for c in best):
+            best = comp
+    chans = [s.id for s in station.sensors.values() if s.quantity == "pressure" and s.module in best]
+    d = tel[tel["channel"].isin(chans)]
+    t = (pd.to_datetime(d["time"]) - pd.Timestamp(start_ns, tz="UTC")).dt.total_seconds().to_numpy()
+    v = d["value"].astype(float).to_numpy()
+    b = (t // 60).astype(int)
+    ch = d["channel"].to_numpy()
+    # per channel, remove its first-hour median (offsets), then the median over channels per bin
+    off = {c: np.median(v[(ch == c) & (t < 3600)]) for c in chans if ((ch == c) & (t < 3600)).any()}
+    rel = v - np.array([off.get(c, np.nan) for c in ch])
+    df = pd.DataFrame({"b": b, "rel": rel}).dropna().groupby("b")["rel"].median()
+    bins, y = df.index.to_numpy(), df.to_numpy()
+    w = int(BASE_WINDOW_S // 60)
+    for k in range(len(bins)):
+        sel = (bins > bins[k] - w) & (bins <= bins[k])
+        if bins[k] < w or sel.sum() < w // 2:
+            continue
+        slope = np.polyfit(bins[sel] * 60.0, y[sel], 1)[0] * 3600.0  # mmHg/h
+        if slope < -BASE_MMHG_H:
+            return float(bins[k] * 60.0 + 60.0)
+    return None
+
+
+def _covers(iv: dict | None, x: float) -> bool | None:
+    if not iv or iv.get("low") is None or iv.get("high") is None:
+        return None
+    return bool(iv["low"] <= x <= iv["high"])
+
+
+def run_case(case: Case) -> dict:
+    station = load_station(case.station)
+    leaks = (Leak(case.leak[0], case.leak[1] * 3600.0, case.leak[2]),) if case.leak else ()
+    cfg = Config(duration_s=case.hours * 3600.0, crew=case.crew, leaks=leaks, random_hatch_ops=case.hatch_ops,
+                 log_hatch=case.log_hatch)
+    t0 = time.time()
+    rec = generate(station, cfg, seed=case.seed)
+    gen_s = time.time() - t0
+    with tempfile.TemporaryDirectory(prefix="fifthgen-") as tmp:
+        tp, ep = rec.write(tmp)
+        t0 = time.time()
+        env = dict(os.environ, PYTHONPATH=f"{ROOT / 'src'}:{ROOT}")
+        proc = subprocess.run([sys.executable, "-m", "hullbreach", "detect", case.station, str(tp), "--events",
+                               str(ep), "--json"], capture_output=True, text=True, env=env)
+        det_s = time.time() - t0
+    row = {"station": Path(case.station).stem, "case": case.name, "seed": case.seed, "hours": case.hours,
+           "gen_s": round(gen_s, 1), "detect_s": round(det_s, 1)}
+    ops = rec.truth.attrs["ops"]
+    row["ops"] = ";".join(f"{o.hatch}@{o.close_s / 3600:.1f}-{o.open_s / 3600:.1f}h{'' if o.logged else '(unlogged)'}"
+                          for o in ops)
+    if proc.returncode != 0:
+        row["error"] = (proc.stderr or proc.stdout).strip().splitlines()[-1:]
+        return row
+    out = json.loads(proc.stdout)
+    leak_alarms = [a for a in out["alarms"] if a["kind"] == "leak"]
+    start_ns = rec.start_ns
+
+    def ts(s):
+        return (pd.Timestamp(s).value - start_ns) / 1e9
+
+    row["status"] = out["status"]
+    states = [z.get("state") for z in out["zones"]]
+    row["zones"] = len(states)
+    row["unmonitored"] = states.count("unmonitored")
+    row["learning"] = states.count("learning")
+    row["faults"] = len(out["sensor_faults"])
+    row["fault_ids"] = ",".join(sorted({f["sensor"] for f in out["sensor_faults"]}))
+    onset = rec.leaks[0]["start_s"] if rec.leaks else None
+    if onset is None:
+        row["false_alarms"] = len(leak_alarms)
+        if leak_alarms:
+            row["first_alarm_h"] = round(ts(leak_alarms[0]["time"]) / 3600.0, 2)
+            row["alarm_zone"] = ",".join(leak_alarms[0]["zone"][:3])
+    else:
+        mod = rec.leaks[0]["module"]
+        early = [a for a in leak_alarms if ts(a["time"]) < onset]
+        row["before_onset"] = len(early)
+        hit = [a for a in leak_alarms if ts(a["time"]) >= onset and mod in a["zone"]]
+        row["wrong_zone_after"] = len([a for a in leak_alarms if ts(a["time"]) >= onset and mod not in a["zone"]])
+        if hit:
+            a = hit[0]
+            t_al = ts(a["time"])
+            row["delay_min"] = round((t_al - onset) / 60.0, 1)
+            truth_rate = leak_pressure_rate_pa_s(rec, t_al, station)
+            truth_end = leak_pressure_rate_pa_s(rec, case.hours * 3600.0 - 60, station)
+            d_true = rec.leaks[0]["hole_d_m"]
+            at = a.get("at_alarm", {})
+            row["rate_true_mmhg_h"] = round(truth_rate * 3600 / MMHG_PA, 4)
+            r_iv = at.get("pressure_rate_pa_s")
+            row["rate_alarm_mmhg_h"] = (f"{r_iv['estimate'] * 3600 / MMHG_PA:.3f} [{r_iv['low'] * 3600 / MMHG_PA:.3f}, "
+                                        f"{r_iv['high'] * 3600 / MMHG_PA:.3f}]") if r_iv else ""
+            row["rate_cover_alarm"] = _covers(r_iv, truth_rate)
+            row["rate_cover_latest"] = _covers(a.get("pressure_rate_pa_s"), truth_end)
+            row["hole_true_mm"] = round(d_true * 1e3, 3)
+            h_iv = at.get("effective_hole_diameter_m")
+            row["hole_alarm_mm"] = (f"{h_iv['estimate'] * 1e3:.3f} [{h_iv['low'] * 1e3:.3f}, {h_iv['high'] * 1e3:.3f}]"
+                                    if h_iv else "")
+            row["hole_cover_alarm"] = _covers(h_iv, d_true)
+            row["hole_cover_latest"] = _covers(a.get("effective_hole_diameter_m"), d_true)
+            row["hole_err_latest_pct"] = round((a["effective_hole_diameter_m"]["estimate"] / d_true - 1) * 100, 1)
+        else:
+            row["delay_min"] = None
+    b = _baseline(rec.telemetry, station, start_ns)
+    if onset is None:
+        row["base_false"] = int(b is not None)
+    else:
+        row["base_before_onset"] = int(b is not None and b < onset)
+        # the baseline's first alarm after onset: a find only when the leak is above its threshold (0.5 mmHg/h)
+        row["base_alarm_min"] = round((b - onset) / 60.0, 1) if b is not None and b >= onset else None
+    return row
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="three small records (CI size)")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--only", default="", help="run only cases whose name contains this text")
+    ap.add_argument("--json", default="", help="write the rows to this JSON file")
+    args = ap.parse_args(argv)
+    todo = [c for c in cases(args.quick) if args.only in f"{c.station} {c.name}"]
+    t0 = time.time()
+    if args.workers > 1:
+        with ProcessPoolExecutor(args.workers) as ex:
+            rows = list(ex.map(run_case, todo))
+    else:
+        rows = []
+        for c in todo:
+            rows.append(run_case(c))
+            print(json.dumps(rows[-1]), flush=True)
+    df = pd.DataFrame(rows)
+    pd.set_option("display.width", 250)
+    pd.set_option("display.max_columns", 40)
+    print(df.drop(columns=[c for c in ("ops", "fault_ids") if c in df]).to_string(index=False))
+    free = df[df["case"] == "leak-free"]
+    lk = df[df["case"] != "leak-free"]
+    print(f"\nleak-free records: {len(free)}, with a false leak alarm: {int((free.get('false_alarms', 0) > 0).sum())} "
+          f"(dP/dt baseline: {int(free.get('base_false', pd.Series(dtype=int)).fillna(0).sum())})")
+    if len(lk):
+        print(f"leak records: {len(lk)}, alarms before onset: {int(lk['before_onset'].fillna(0).gt(0).sum())} "
+              f"(baseline {int(lk['base_before_onset'].fillna(0).sum())}), found: {int(lk['delay_min'].notna().sum())} "
+              f"(baseline alarms after onset {int(lk['base_alarm_min'].notna().sum())})")
+    print(f"wall {time.time() - t0:.0f} s; load {os.getloadavg()[0]:.1f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""What ``hullbreach detect`` says on the fifth generator (tests/generators/fifthgen.py, written blind), through
+the CLI as a user runs it. Failures found there that belong to the detector are marked xfail (non-strict) with
+the diagnosis; they are reported in /work/coord/API.md "Session 8" to the detector's owners."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hullbreach.station import load_station
+from tests.generators.fifthgen import Config, HatchOp, generate
+
+ROOT = Path(__file__).resolve().parents[2]
+QUAD = str(Path(__file__).with_name("fifthgen-quad.toml"))
+
+
+def _detect(station: str, record, tmp_path) -> dict:
+    tp, ep = record.write(tmp_path)
+    env = {"PYTHONPATH": f"{ROOT / 'src'}:{ROOT}", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-m", "hullbreach", "detect", station, str(tp), "--events", str(ep), "--json"],
+                         capture_output=True, text=True, env=env, check=True)
+    return json.loads(out.stdout)
+
+
+def test_sealed_capsule_warming_after_its_hatch_closes_is_no_leak(tmp_path):
+    # the capsule loses the station's ventilation: its gas warms ~1.5 K in an hour and the pressure follows
+    rec = generate(load_station(QUAD), Config(duration_s=5 * 3600.0, crew=3,
+                                              hatch_ops=(HatchOp("hab-capsule", 180.0, 1e9, True),)), seed=1)
+    out = _detect(QUAD, rec, tmp_path)
+    assert out["status"] != "leak", out["alarms"]
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "hb8-dops (detect/events.py): the crew equalizes a closed module through the hatch valve (MPEV) for 10-20 min "
+    "before the logged hatch_open; no valve_open is logged, so the sealed zone's pressure moving toward the main "
+    "zone's is read as a leak of that zone (-20 mmHg/h at 05:12, hatch_open logged 05:19:45). Session 8, found by "
+    "hb8-dgen on the fifth generator"))
+def test_equalization_before_a_logged_hatch_opening_is_no_leak(tmp_path):
+    rec = generate(load_station(QUAD), Config(duration_s=7 * 3600.0, crew=3,
+                                              hatch_ops=(HatchOp("lab-node", 3600.0, 5 * 3600.0, True),)), seed=0)
+    assert list(rec.events["kind"]) == ["hatch_close", "hatch_open"]
+    out = _detect(QUAD, rec, tmp_path)
+    assert [a for a in out["alarms"] if a["kind"] == "leak"] == []
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "hb8-dstart (crosscheck / _confirmed): a thermometer reading 1 K above the gas for 1.5 h (a laptop or an "
+    "exercise machine beside it) in a sealed single-thermometer zone gives an N2-track LEAK (04:33, -0.7 mmHg/h) "
+    "although the zone's own reason says 'thermometer suspicion: the track fell but the pressure did not'; the "
+    "credibility was earned in the quiet hours before. Session 8, found by hb8-dgen on the fifth generator"))
+def test_a_thermometer_warmed_by_a_laptop_in_a_sealed_module_is_a_suspicion_not_a_leak(tmp_path):
+    cfg = Config(duration_s=6 * 3600.0, crew=3, hatch_ops=(HatchOp("lab-node", 360.0, 1e9, True),),
+                 laptops=(("lab", 3.5 * 3600.0, 1.5 * 3600.0, 1.0),))
+    out = _detect(QUAD, generate(load_station(QUAD), cfg, seed=1), tmp_path)
+    assert [a for a in out["alarms"] if a["kind"] == "leak" and a["zone"] == ["lab"]] == []
