@@ -50,7 +50,9 @@ def heard_title(res: Localization) -> str:
     weaker peaks above it were taken for residues, echoes or copies of them and not listed."""
     thr = f"the detection threshold {res.noise_floor:.3f} (surrogate-data test)"
     if not res.candidates:
-        return f"Every source heard: none above {thr}"
+        return f"Every source heard: none above {thr}" + (
+            f"; {res.not_listed} peak(s) above it taken for residues, echoes or copies of louder peaks, not listed"
+            if res.not_listed else "")
     dropped = (f"; {res.not_listed} weaker peak(s) above it taken for what the search left of these "
                f"(residues, echoes, copies), not listed" if res.not_listed else "")
     return f"Every place heard above {thr} ({len(res.candidates)}){dropped}:"
