@@ -91,7 +91,7 @@ def test_loud_unknown_source_is_heard_and_nothing_is_claimed_certain():
     assert min(_err(p, truth) for p in pos) <= 0.02
     assert min(_err(p, other) for p in pos) <= 0.03
     assert r.status == "ambiguous" and "unreliable" in r.message
-    assert abs(sum(c.probability for c in r.candidates) - 1) < 1e-6
+    assert abs(sum(c.probability for c in r.candidates) + r.unheard_probability - 1) < 1e-6
     js = r.to_json()
     for c in js["candidates"]:
         assert set(c) >= {"position_m", "probability", "power_db", "band_hz", "leak_likelihood"}

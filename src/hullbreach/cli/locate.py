@@ -106,6 +106,10 @@ def register(app: typer.Typer) -> None:
                               f"{c.band_hz[0] / 1e3:.0f}–{c.band_hz[1] / 1e3:.0f}", f"{c.leak_likelihood:.2f}",
                               c.kind + ("" if c.stationary else ", not stationary"), str(c.source + 1))
             console.print(table)
+            # the listed probabilities leave the rest to a leak heard nowhere (ranking.unheard_chance)
+            console.print(f"P(leak) of none of these: {res.unheard_probability:.2f} (a leak more than "
+                          f"{res.detection_depth_db:.0f} dB weaker than the loudest source heard would be below the "
+                          f"detection threshold)")
             console.print("why the first: " + "; ".join(best.reasons))
         elif res.not_listed:  # nothing listed, yet peaks above the threshold were heard and set aside
             console.print(heard_title(res))
