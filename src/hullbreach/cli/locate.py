@@ -67,6 +67,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Find every coherent source on the wall and say which is most likely the leak."""
         from hullbreach.locate.localize import locate
+        from hullbreach.locate.ranking import depth_phrase
         from hullbreach.locate.report import crew_sentence, heard_title, plot_likelihood
         from hullbreach.locate.signals import load_recording
 
@@ -107,9 +108,8 @@ def register(app: typer.Typer) -> None:
                               c.kind + ("" if c.stationary else ", not stationary"), str(c.source + 1))
             console.print(table)
             # the listed probabilities leave the rest to a leak heard nowhere (ranking.unheard_chance)
-            console.print(f"P(leak) of none of these: {res.unheard_probability:.2f} (a leak more than "
-                          f"{res.detection_depth_db:.0f} dB weaker than the loudest source heard would be below the "
-                          f"detection threshold)")
+            console.print(f"P(leak) of none of these: {res.unheard_probability:.2f} "
+                          f"({depth_phrase(res.detection_depth_db)})")
             console.print("why the first: " + "; ".join(best.reasons))
         elif res.not_listed:  # nothing listed, yet peaks above the threshold were heard and set aside
             console.print(heard_title(res))

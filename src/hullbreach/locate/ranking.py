@@ -353,10 +353,17 @@ UNHEARD_SAID = 0.05
 def unheard_reason(unheard: float, depth_db: float | None = None) -> str:
     """In words: P ``unheard`` [-] that the leak is none of the places heard, and why (a leak more than
     ``depth_db`` [dB] under the loudest source heard would be below the detection threshold)."""
-    why = ("a leak more than {:.0f} dB weaker than the loudest source heard would be below the detection "
-           "threshold".format(depth_db) if depth_db is not None else "a weaker leak would be below the detection "
-           "threshold")
-    return f"{unheard:.0%} probability that the leak is none of the places heard ({why})"
+    return f"{unheard:.0%} probability that the leak is none of the places heard ({depth_phrase(depth_db)})"
+
+
+def depth_phrase(depth_db: float | None) -> str:
+    """What the detection depth ``depth_db`` [dB] (:func:`detection_depth_db`) means, in words."""
+    if depth_db is None:
+        return "a weaker leak would be below the detection threshold"
+    if depth_db < 1.0:
+        return (f"the loudest source heard clears the detection threshold by only {depth_db:.1f} dB: any weaker "
+                f"leak would be below it")
+    return f"a leak more than {depth_db:.0f} dB weaker than the loudest source heard would be below the detection threshold"
 
 
 #: Status "found" needs the first candidate at least this likely the leak [-] (probabilities calibrated on
