@@ -507,7 +507,8 @@ def test_a_leaks_echoes_are_not_listed_as_sources(seed):
                    edge_reflection=0.9, seed=seed)
     r = locate(wall, rec)
     assert [math.dist(c.position_m, x) < 3e-3 for c in r.candidates] == [True]
-    assert r.status == "found" and r.candidates[0].probability > 0.99
+    # (all of the places heard; since session 8 the rest goes to a leak unheard beside it)
+    assert r.status == "found" and r.candidates[0].probability + r.unheard_probability > 0.99
 
 
 def test_echoes_flags_a_weak_peak_made_of_a_louder_sources_cross_terms_only():
