@@ -95,3 +95,15 @@ def test_a_lone_peak_at_the_threshold_is_not_called_the_leak_for_certain(faint, 
     text = " ".join(capsys.readouterr().out.split())
     assert "likely the leak is elsewhere, too weak to hear" in text
     assert f"P(leak) of none of these: {js['unheard_probability']:.2f}" in text
+
+
+def test_the_unheard_share_does_not_turn_a_rival_into_none():
+    """A rival holding 1.2 % of the places' probability stays a rival when a leak unheard takes 30 % of the
+    whole (its P is then 0.84 %): the status rule is about the places heard (sweep #9: "found" with the
+    unheard share, "ambiguous" without, before this rule)."""
+    from hullbreach.locate.localize import Candidate
+
+    best = Candidate((0.2, 0.3), 0.3, 0.01, probability=0.988 * 0.7, source=0)
+    rival = Candidate((0.6, 0.3), 0.02, 0.01, probability=0.012 * 0.7, source=1)
+    status, why = ranking.candidate_status([best, rival], 16, False)
+    assert any("other source(s) heard could be the leak" in w for w in why)

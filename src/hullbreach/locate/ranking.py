@@ -500,8 +500,11 @@ def candidate_status(listed: list, n_sensors: int, at_bound: bool,
     if not listed:
         return "no source", []
     best = listed[0]
+    # (a rival's 1 % is of the places heard: the share of a leak unheard beside them, rank_candidates, must not
+    # turn a comparable source into none)
+    heard = sum(c.probability for c in listed)
     rivals = [c for c in listed[1:] if c.source != best.source and c.kind == "leak"
-              and (c.probability >= 0.01 or c.score >= 0.1 * best.score)]
+              and (c.probability >= 0.01 * heard or c.score >= 0.1 * best.score)]
     twins = [c for c in listed[1:] if c.source == best.source and c.probability >= 0.2 * best.probability]
     parts = []
     if twins:
