@@ -626,7 +626,8 @@ def locate(
     # probability that each candidate is the leak (one leak among the heard sources); echoes and CLEAN
     # residue improbable as the leak are counted, not listed (sources.rank_candidates)
     # ... and that the leak is none of them, too weak to be heard beside the loudest (ranking.unheard_chance)
-    depth = srcs.detection_depth_db(float(cmap0.max()), threshold, float(np.median(null0))) if cmap0 is not None else 0.0
+    depth = (srcs.detection_depth_db(float(cmap0.max()), threshold, float(np.median(null0)))
+             if cmap0 is not None else 0.0)
     cands, weak = srcs.rank_candidates(cands, {si: src["layer"] for si, src in enumerate(found)},
                                        srcs.unheard_chance(depth))
 

@@ -363,7 +363,8 @@ def depth_phrase(depth_db: float | None) -> str:
     if depth_db < 1.0:
         return (f"the loudest source heard clears the detection threshold by only {depth_db:.1f} dB: any weaker "
                 f"leak would be below it")
-    return f"a leak more than {depth_db:.0f} dB weaker than the loudest source heard would be below the detection threshold"
+    return (f"a leak more than {depth_db:.0f} dB weaker than the loudest source heard would be below the detection "
+            f"threshold")
 
 
 #: Status "found" needs the first candidate at least this likely the leak [-] (probabilities calibrated on
