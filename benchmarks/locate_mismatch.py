@@ -106,6 +106,11 @@ METHODS = ["hullbreach", "gcc-phat", "53ac87c"]
 
 
 def _score(res, leak):
+    extra = dict(depth_db=getattr(res, "detection_depth_db", None), p_unheard=getattr(res, "unheard_probability", None))
+    return dict(_score_of(res, leak), **extra)
+
+
+def _score_of(res, leak):
     if res.position_m is None:
         return dict(status=getattr(res, "status", "found"), err=None, r95=None, covered=False, among=False, first=False,
                     n=len(res.candidates), leak_covered=False)

@@ -81,7 +81,7 @@ def test_found_needs_a_probable_first_and_no_comparable_rival():
     assert srcs.candidate_status(lone, 16, False) == ("found", [])
     st_, why = srcs.candidate_status([C(score=0.3, kind="leak", probability=0.7, source=0),
                                       C(score=0.02, kind="leak", probability=0.005, source=1)], 16, False)
-    assert st_ == "ambiguous" and "70% probability" in why[-1]
+    assert st_ == "ambiguous" and any("70% probability" in w for w in why)
     st_, why = srcs.candidate_status([C(score=0.3, kind="leak", probability=0.9, source=0),
                                       C(score=0.1, kind="equipment", probability=0.1, source=1),
                                       C(score=0.05, kind="leak", probability=0.005, source=2)], 16, False)

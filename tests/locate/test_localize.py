@@ -65,7 +65,9 @@ def test_one_leak_gives_one_dominant_candidate(cases):
     """Echoes and what CLEAN leaves may be listed (every coherent source heard is), but weak and improbable."""
     src, rec = cases[0]
     r = locate(WALL, rec)
-    assert r.candidates[0].probability >= 0.9 and _err(r, src) < 3e-3
+    # (dominant among the places heard; since session 8 part of the probability goes to a leak unheard beside it)
+    assert r.candidates[0].probability >= 0.9 * (1 - r.unheard_probability) and _err(r, src) < 3e-3
+    assert r.unheard_probability < 0.2
     assert all(c.score < 0.35 * r.candidates[0].score and c.probability < 0.1 for c in r.candidates[1:])
 
 

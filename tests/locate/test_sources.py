@@ -91,7 +91,7 @@ def test_loud_unknown_source_is_heard_and_nothing_is_claimed_certain():
     assert min(_err(p, truth) for p in pos) <= 0.02
     assert min(_err(p, other) for p in pos) <= 0.03
     assert r.status == "ambiguous" and "unreliable" in r.message
-    assert abs(sum(c.probability for c in r.candidates) - 1) < 1e-6
+    assert abs(sum(c.probability for c in r.candidates) + r.unheard_probability - 1) < 1e-6
     js = r.to_json()
     for c in js["candidates"]:
         assert set(c) >= {"position_m", "probability", "power_db", "band_hz", "leak_likelihood"}
@@ -507,7 +507,8 @@ def test_a_leaks_echoes_are_not_listed_as_sources(seed):
                    edge_reflection=0.9, seed=seed)
     r = locate(wall, rec)
     assert [math.dist(c.position_m, x) < 3e-3 for c in r.candidates] == [True]
-    assert r.status == "found" and r.candidates[0].probability > 0.99
+    # (all of the places heard; since session 8 the rest goes to a leak unheard beside it)
+    assert r.status == "found" and r.candidates[0].probability + r.unheard_probability > 0.99
 
 
 def test_echoes_flags_a_weak_peak_made_of_a_louder_sources_cross_terms_only():

@@ -67,7 +67,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Find every coherent source on the wall and say which is most likely the leak."""
         from hullbreach.locate.localize import locate
-        from hullbreach.locate.report import crew_sentence, plot_likelihood
+        from hullbreach.locate.ranking import depth_phrase
+        from hullbreach.locate.report import crew_sentence, heard_title, plot_likelihood
         from hullbreach.locate.signals import load_recording
 
         check_choice("--method", method, ("dispersive", "gcc-phat"))
@@ -96,15 +97,22 @@ def register(app: typer.Typer) -> None:
             best = res.candidates[0]
             if res.status != "found":
                 console.print("UNRELIABLE: " + res.message.removeprefix("unreliable: "))
+            # the heading says what the listed places passed (the detection threshold) and how many weaker
+            # peaks above it were counted but not listed (report.heard_title, as the demo prints it)
             table = Table("#", "x [m]", "y [m]", "95 % radius [mm]", "P(leak)", "power [dB]", "band [kHz]",
-                          "leak-like", "kind", "source", title="every source heard")
+                          "leak-like", "kind", "source", title=heard_title(res).removesuffix(":"))
             for i, c in enumerate(res.candidates, 1):
                 table.add_row(str(i), f"{c.position_m[0]:.3f}", f"{c.position_m[1]:.3f}",
                               f"{c.uncertainty_radius_m * 1000:.1f}", f"{c.probability:.2f}", f"{c.power_db:.1f}",
                               f"{c.band_hz[0] / 1e3:.0f}–{c.band_hz[1] / 1e3:.0f}", f"{c.leak_likelihood:.2f}",
                               c.kind + ("" if c.stationary else ", not stationary"), str(c.source + 1))
             console.print(table)
+            # the listed probabilities leave the rest to a leak heard nowhere (ranking.unheard_chance)
+            console.print(f"P(leak) of none of these: {res.unheard_probability:.2f} "
+                          f"({depth_phrase(res.detection_depth_db)})")
             console.print("why the first: " + "; ".join(best.reasons))
+        elif res.not_listed:  # nothing listed, yet peaks above the threshold were heard and set aside
+            console.print(heard_title(res))
         passive = res.calibration.get("passive")
         if passive:
             sc = passive["a0_wavenumber_scale"]

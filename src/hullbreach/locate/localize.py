@@ -62,8 +62,8 @@ class Candidate:
         ``"leak"``, or ``"equipment"`` when it is more likely than not equipment named in the wall file
         (:func:`hullbreach.locate.sources.equipment_probability`) or is also heard in the reference recording.
     probability : float
-        Probability that this candidate is the leak [-] (one leak among the sources heard; the
-        candidates' probabilities sum to 1).
+        Probability that this candidate is the leak [-] (one leak on the wall; the candidates'
+        probabilities sum to 1 − :attr:`Localization.unheard_probability`).
     power_db : float
         Coherent power of its source at the sensors [dB re 1 (signal unit)²].
     band_hz : tuple[float, float]
@@ -141,6 +141,13 @@ class Localization:
         Peaks above the detection threshold not listed as sources: what CLEAN left of a listed source (its
         residue), copies of one in the hidden layer, weak peaks made of a louder source's echo cross-terms
         (:func:`hullbreach.locate.sources.echoes`), and sources whose every candidate was weak and improbable.
+    unheard_probability : float
+        P [-] that the leak is none of the candidates: too weak to be heard beside the loudest source
+        (:func:`hullbreach.locate.ranking.unheard_chance`); 1 minus the candidates' probabilities, 1 with
+        no source found.
+    detection_depth_db : float
+        How far under the loudest source heard another is still heard [dB]
+        (:func:`hullbreach.locate.ranking.detection_depth_db`).
     """
 
     position_m: tuple[float, float] | None
@@ -159,6 +166,8 @@ class Localization:
     message: str = ""
     calibration: dict = field(default_factory=dict)
     not_listed: int = 0
+    unheard_probability: float = 0.0
+    detection_depth_db: float = 0.0
 
     @property
     def reliable(self) -> bool:
@@ -178,6 +187,8 @@ class Localization:
             "calibration": self.calibration,
             "detection_threshold": float(self.noise_floor),
             "not_listed": int(self.not_listed),
+            "unheard_probability": float(self.unheard_probability),
+            "detection_depth_db": float(self.detection_depth_db),
             "method": self.method,
             "band_hz": [float(self.band_hz[0]), float(self.band_hz[1])],
             "noise_floor": float(self.noise_floor),
@@ -385,7 +396,8 @@ def locate(
         env = envelope(magnitude(R)) if env is None else env
         return srp.lookup(env, tabs.d0, tabs.dd, delta_pts, (scale,))[0][0].reshape(len(gy), len(gx))
 
-    threshold = srcs.null_threshold(coarse(None, env=envelope(R_sur)))  # (R_sur is |R| already)
+    null0 = coarse(None, env=envelope(R_sur))  # (R_sur is |R| already)
+    threshold = srcs.null_threshold(null0)
 
     rng = np.random.default_rng(seed)
     boot = rng.multinomial(N, np.full(N, 1.0 / N), size=n_bootstrap).astype(float)  # (B, N)
@@ -613,7 +625,11 @@ def locate(
                                    info.band_hz, ll, info.stationary, tuple(why), si, named))
     # probability that each candidate is the leak (one leak among the heard sources); echoes and CLEAN
     # residue improbable as the leak are counted, not listed (sources.rank_candidates)
-    cands, weak = srcs.rank_candidates(cands, {si: src["layer"] for si, src in enumerate(found)})
+    # ... and that the leak is none of them, too weak to be heard beside the loudest (ranking.unheard_chance)
+    depth = (srcs.detection_depth_db(float(cmap0.max()), threshold, float(np.median(null0)))
+             if cmap0 is not None else 0.0)
+    cands, weak = srcs.rank_candidates(cands, {si: src["layer"] for si, src in enumerate(found)},
+                                       srcs.unheard_chance(depth))
 
     # a wall that rings (echoes outweigh the direct sound) breaks the map's premise (calibrate.echo_ratio);
     # the slowest A0 of the scale range bounds every pair's direct window
@@ -642,7 +658,7 @@ def locate(
         # a self-calibrated scale at the edge of its search range: the wall is further from its file than
         # the search covers, and the position is a compromise
         at_bound = s_hi > s_lo and s_wall is not None and min(s_wall - s_lo, s_hi - s_wall) < 0.01
-        status, parts = srcs.candidate_status(cands, N, at_bound, (s_lo, s_hi))
+        status, parts = srcs.candidate_status(cands, N, at_bound, (s_lo, s_hi), depth)
         if close is not None:
             status = STATUS_AMBIGUOUS
             parts.append(f"two or more sources within {close[0] * 1e3:.0f} mm of each other, closer than the map "
@@ -681,4 +697,6 @@ def locate(
         message=why,
         calibration=calib,
         not_listed=len(residues) + len(drop) + len({c.source for c in weak} - {c.source for c in cands}),
+        unheard_probability=1.0 - sum(c.probability for c in cands) if cands else 1.0,
+        detection_depth_db=depth,
     )

@@ -191,13 +191,20 @@ def leak_odds(leak_likelihood: float, share: float, coherence_ratio: float, hidd
 
 
 def leak_probabilities(cands: list[tuple]) -> np.ndarray:
-    """P(candidate is the leak) [-], one leak among the sources heard; sums to 1.
+    """P(candidate is the leak) [-], one leak among the sources heard; sums to 1 (:func:`candidate_odds`,
+    normalised)."""
+    odds = candidate_odds(cands)
+    return odds / odds.sum() if len(odds) else odds
+
+
+def candidate_odds(cands: list[tuple]) -> np.ndarray:
+    """Unnormalised odds [-] that each candidate is the leak, against the baseline "every source heard is
+    equipment" (odds 1 per source: the equal priors of :func:`leak_likelihood`).
 
     ``cands``: per candidate (coherence score [-], kind ``"leak"``/``"equipment"``, leak likelihood
     (:func:`leak_likelihood`), its share of its source's twin positions [-], CLEAN layer: 0 first, 1
     hidden[, its source's coherent power [dB]]). The odds of each (:func:`leak_odds`, coherence against
-    the strongest candidate's, power excess against that candidate's power when the powers are given),
-    normalised.
+    the strongest candidate's, power excess against that candidate's power when the powers are given).
     """
     if not cands:
         return np.zeros(0)
@@ -208,8 +215,7 @@ def leak_probabilities(cands: list[tuple]) -> np.ndarray:
     def excess(c):
         return power_excess_db(float(c[5]), top_pw, max(c[0], 0.0) / top) if len(c) > 5 else None
 
-    odds = np.array([leak_odds(c[2], c[3], max(c[0], 0.0) / top, bool(c[4]), excess(c)) for c in cands])
-    return odds / odds.sum()
+    return np.array([leak_odds(c[2], c[3], max(c[0], 0.0) / top, bool(c[4]), excess(c)) for c in cands])
 
 
 #: Likelihood ratios Λ = P(observation | the source is the leak) / P(observation | it is equipment) [-] of
@@ -302,13 +308,80 @@ def leak_likelihood(info: SourceInfo, near_equipment: bool | float, in_reference
     return odds / (1.0 + odds), why
 
 
+LEAK_LEVEL_RANGE_DB = 20.0
+"""Half-width [dB] of the prior of a leak's received power relative to the loudest other source on the wall,
+uniform in dB over ±20 dB (scale-free ignorance over a bounded range: the issue's equipment is up to 15 dB
+louder than the leak, and a leak can be louder than the equipment as much; 5 dB of margin). It sets how
+likely a leak is to hide under a louder source that is heard (:func:`unheard_chance`)."""
+
+
+def detection_depth_db(peak: float, threshold: float, floor: float) -> float:
+    """How far below the loudest source heard another source could still be heard [dB]: 10·log10 of the
+    loudest peak's height above the noise floor over the detection threshold's height above it.
+
+    ``peak`` the first coarse SRP map's maximum (envelope of the PHAT coherence, :attr:`Localization.image`),
+    ``threshold`` its detection threshold and ``floor`` the median of the surrogate map the threshold came
+    from (the map of incoherent noise, :func:`hullbreach.locate.sources.null_threshold`) [-]. With the PHAT
+    weighting a weaker source's share of the pair coherence scales with its power ratio to the louder one
+    (each frequency's phase is the louder source's, perturbed by the weaker one in proportion to their
+    cross-spectral magnitudes; Knapp & Carter, IEEE TASSP 24(4), 1976), so a source D dB under the loudest
+    stands above the floor by 10^(−D/10) of the loudest one's height: the threshold is reached at D = this
+    depth. (The data map's own median is no floor: the loud source's sidelobes raise it to the threshold.)
+    The hidden layer (the cross-spectral matrix without its dominant eigenvector) and a band of its own can
+    let a weaker source be heard deeper; neither is counted (the depth is conservative). 0 when the peak is
+    at or below the threshold.
+    """
+    top, thr = float(peak) - float(floor), float(threshold) - float(floor)
+    if not (math.isfinite(top) and math.isfinite(thr)) or thr <= 0 or top <= thr:
+        return 0.0
+    return 10.0 * math.log10(top / thr)
+
+
+def unheard_chance(depth_db: float, level_range_db: float = LEAK_LEVEL_RANGE_DB) -> float:
+    """P [-] that a leak on the wall is not heard beside the sources that are: its received power more than
+    ``depth_db`` (:func:`detection_depth_db`) under the loudest one's, under the prior of
+    :data:`LEAK_LEVEL_RANGE_DB` (uniform in dB over ±``level_range_db``): (R − D) / 2R, at most ½ (a leak
+    louder than the loudest source heard would have been heard) and 0 beyond R."""
+    r = max(float(level_range_db), 1e-9)
+    return min(max((r - max(float(depth_db), 0.0)) / (2.0 * r), 0.0), 0.5)
+
+
+#: P(the leak is none of the places heard) [-] from which the status reasons and the crew's sentence say so.
+UNHEARD_SAID = 0.05
+
+
+def unheard_reason(unheard: float, depth_db: float | None = None) -> str:
+    """In words: P ``unheard`` [-] that the leak is none of the places heard, and why (a leak more than
+    ``depth_db`` [dB] under the loudest source heard would be below the detection threshold)."""
+    return f"{unheard:.0%} probability that the leak is none of the places heard ({depth_phrase(depth_db)})"
+
+
+def depth_phrase(depth_db: float | None) -> str:
+    """What the detection depth ``depth_db`` [dB] (:func:`detection_depth_db`) means, in words."""
+    if depth_db is None:
+        return "a weaker leak would be below the detection threshold"
+    if depth_db < 1.0:
+        return (f"the loudest source heard clears the detection threshold by only {depth_db:.1f} dB: any weaker "
+                f"leak would be below it")
+    return (f"a leak more than {depth_db:.0f} dB weaker than the loudest source heard would be below the detection "
+            f"threshold")
+
+
 #: Status "found" needs the first candidate at least this likely the leak [-] (probabilities calibrated on
 #: held-out recordings: docs/benchmarks/locate.md).
 FOUND_PROBABILITY = 0.8
 
 
-def rank_candidates(cands: list, layers: dict | None = None) -> tuple[list, list]:
+def rank_candidates(cands: list, layers: dict | None = None, unheard: float = 0.0) -> tuple[list, list]:
     """The candidates with their leak probabilities, most probable first, and the weak ones not listed.
+
+    ``unheard`` [-]: the chance that a leak on the wall is not heard beside the sources that are
+    (:func:`unheard_chance`). The leak is then none of the candidates: with the baseline odds 1 of "every
+    source heard is equipment" (:func:`candidate_odds`), that hypothesis has odds ``unheard`` against the
+    candidates' odds × (1 − ``unheard``) (each needs the leak heard), so the listed probabilities sum to
+    P(the leak is among them) = (1 − u)·Σo / ((1 − u)·Σo + u), not 1. Until session 8 they always summed to
+    1: a lone candidate got P 1.0 whatever it was, and in the finite-difference case #8 it was the louder
+    second source, the leak unheard below the threshold.
 
     ``cands``: objects with ``score``, ``kind``, ``leak_likelihood``, ``probability`` (its share of its
     source's positions), ``source`` (and ``layer``, or ``layers`` = {source: CLEAN layer}); returned as
@@ -320,8 +393,11 @@ def rank_candidates(cands: list, layers: dict | None = None) -> tuple[list, list
     cycling fan, the loudest source, had P = 0.08 % and went unlisted until this rule: sweep ``machine`` #2).
     """
     layer = [layers[c.source] if layers is not None else c.layer for c in cands]
-    probs = leak_probabilities([(c.score, c.kind, c.leak_likelihood, c.probability, ly,
-                                 float(getattr(c, "power_db", float("nan")))) for c, ly in zip(cands, layer)])
+    odds = candidate_odds([(c.score, c.kind, c.leak_likelihood, c.probability, ly,
+                            float(getattr(c, "power_db", float("nan")))) for c, ly in zip(cands, layer)])
+    probs = odds / odds.sum() if len(odds) else odds
+    u = min(max(float(unheard), 0.0), 1.0)
+    heard = (1.0 - u) * float(odds.sum()) / ((1.0 - u) * float(odds.sum()) + u) if len(odds) else 0.0
     ranked = sorted((replace(c, probability=float(p)) for c, p in zip(cands, probs)),
                     key=lambda c: c.probability, reverse=True)
     top = max((c.score for c in ranked), default=0.0)
@@ -333,7 +409,7 @@ def rank_candidates(cands: list, layers: dict | None = None) -> tuple[list, list
     listed = [c for c in ranked if not unlisted(c)]
     tot = sum(c.probability for c in listed)
     if tot > 0:
-        listed = [replace(c, probability=c.probability / tot) for c in listed]
+        listed = [replace(c, probability=c.probability / tot * heard) for c in listed]
     return listed, weak
 
 
@@ -407,7 +483,8 @@ def _alike(a, b) -> bool:
 
 
 def candidate_status(listed: list, n_sensors: int, at_bound: bool,
-                     scale_range: tuple[float, float] | None = None) -> tuple[str, list[str]]:
+                     scale_range: tuple[float, float] | None = None,
+                     depth_db: float | None = None) -> tuple[str, list[str]]:
     """``"found"``, ``"ambiguous"`` or ``"no source"`` for the ranked ``listed`` candidates
     (:func:`rank_candidates`), and why not "found", in words.
 
@@ -416,13 +493,19 @@ def candidate_status(listed: list, n_sensors: int, at_bound: bool,
     answer called certain while another source of comparable strength exists), no twin position of the
     same source has ≥ 20 % of its probability, the wall's scale is not at the edge of its search range
     (``at_bound``; ``scale_range`` the searched range, for the text) and there are ≥ 5 sensors (with 4, the 6 pairs carry 2 position + 1 scale + 3
-    sensor-error unknowns: nothing is left to check the wall model).
+    sensor-error unknowns: nothing is left to check the wall model). When the first is not likely enough
+    and the listed probabilities leave ≥ 5 % to a leak heard nowhere (:func:`rank_candidates`'s
+    ``unheard``), the reasons say so, with the detection depth ``depth_db`` [dB]
+    (:func:`detection_depth_db`) when given.
     """
     if not listed:
         return "no source", []
     best = listed[0]
+    # (a rival's 1 % is of the places heard: the share of a leak unheard beside them, rank_candidates, must not
+    # turn a comparable source into none)
+    heard = sum(c.probability for c in listed)
     rivals = [c for c in listed[1:] if c.source != best.source and c.kind == "leak"
-              and (c.probability >= 0.01 or c.score >= 0.1 * best.score)]
+              and (c.probability >= 0.01 * heard or c.score >= 0.1 * best.score)]
     twins = [c for c in listed[1:] if c.source == best.source and c.probability >= 0.2 * best.probability]
     parts = []
     if twins:
@@ -441,4 +524,7 @@ def candidate_status(listed: list, n_sensors: int, at_bound: bool,
                      f"(thickness or material in the wall file is off by more than that)")
     if best.probability < FOUND_PROBABILITY:
         parts.append(f"the best candidate has only {best.probability:.0%} probability of being the leak")
+        unheard = 1.0 - sum(c.probability for c in listed)
+        if unheard >= UNHEARD_SAID:
+            parts.append(unheard_reason(unheard, depth_db))
     return ("ambiguous" if parts else "found"), parts

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from hullbreach.locate.localize import STATUS_FOUND, STATUS_NONE, Localization
+from hullbreach.locate.ranking import UNHEARD_SAID
 from hullbreach.locate.signals import Recording
 from hullbreach.locate.wall import Wall
 
@@ -29,20 +30,28 @@ def crew_sentence(res: Localization) -> str:
     p = best.probability + sum(c.probability for c in twins if np.hypot(c.position_m[0] - best.position_m[0],
                                                                          c.position_m[1] - best.position_m[1])
                                <= best.uncertainty_radius_m)
+    # the leak may be none of the places heard: too weak to hear beside the loudest (ranking.unheard_chance)
+    u = float(getattr(res, "unheard_probability", 0.0))
+    elsewhere = (f"; {u:.0%} likely it is none of these, a leak too weak to hear beside them"
+                 if u >= UNHEARD_SAID else "")
     if res.status == STATUS_FOUND:
-        return f"Leak at {where}: the only leak-like source heard."
+        return (f"Leak at {where}: the only leak-like source heard"
+                + (f" ({u:.0%} likely the leak is elsewhere, too weak to hear)" if u >= UNHEARD_SAID else "") + ".")
     if best.kind != "leak":
         return (f"No leak-like source stands out: the strongest source heard is known equipment at {where}; "
                 f"check the places below in order.")
+    if not others and not twins and u >= UNHEARD_SAID:  # one place heard, and the leak may be unheard
+        return (f"The only source heard is at {where}, {p:.0%} likely the leak; {u:.0%} likely the leak is "
+                f"elsewhere, too weak to hear beside it: check there first, then listen again closer or longer.")
     if p >= 0.8:
         if not others and not twins:
             return (f"Most likely leak at {where}, {p:.0%} likely; not certain: "
                     + res.message.removeprefix("unreliable: ") + ".")
         return (f"Most likely leak at {where}, {p:.0%} likely; not certain: "
                 f"{len(others) + len(twins)} other unidentified place(s) were heard (listed below), "
-                f"check them next if nothing is found there.")
+                f"check them next if nothing is found there{elsewhere}.")
     return (f"Cannot tell which of {1 + len(others) + len(twins)} places is the leak: the most likely "
-            f"({p:.0%}) is at {where}; check the places below in order.")
+            f"({p:.0%}) is at {where}; check the places below in order{elsewhere}.")
 
 
 def heard_title(res: Localization) -> str:
@@ -50,7 +59,9 @@ def heard_title(res: Localization) -> str:
     weaker peaks above it were taken for residues, echoes or copies of them and not listed."""
     thr = f"the detection threshold {res.noise_floor:.3f} (surrogate-data test)"
     if not res.candidates:
-        return f"Every source heard: none above {thr}"
+        return f"Every source heard: none above {thr}" + (
+            f"; {res.not_listed} peak(s) above it taken for residues, echoes or copies of louder peaks, not listed"
+            if res.not_listed else "")
     dropped = (f"; {res.not_listed} weaker peak(s) above it taken for what the search left of these "
                f"(residues, echoes, copies), not listed" if res.not_listed else "")
     return f"Every place heard above {thr} ({len(res.candidates)}){dropped}:"

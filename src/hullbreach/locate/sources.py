@@ -45,6 +45,7 @@ from hullbreach.locate.ranking import (  # noqa: F401  (the ranking moved to ran
     LR_NAMED_EQUIPMENT, LR_NOT_STATIONARY, LR_SPECTRUM_MAX, R95_PER_SIGMA, UNLISTED_PROBABILITY, SourceInfo,
     UNRESOLVED_SHARE, candidate_status, equipment_probability, leak_likelihood, leak_odds, leak_probabilities,
     leftover_fraction, list_unresolved, power_excess_db, rank_candidates,
+    LEAK_LEVEL_RANGE_DB, UNHEARD_SAID, candidate_odds, depth_phrase, detection_depth_db, unheard_chance, unheard_reason,
 )
 
 #: Kernel look-up step as a fraction of the table step (subtraction phase error < 0.1 rad).
