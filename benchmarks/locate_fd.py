@@ -99,6 +99,12 @@ CASES = [
            other=fd.PointForce((0.08, 0.22), (20e3, 160e3), 6.0)),
     FDCase("pure noise", None, noise_only=True),
     FDCase("mid-panel, damped (3 %)", (0.15, 0.09), 0.0, loss_factor=3e-2, seed=100),
+    # session 8 (hb8-lfd): one-leak cases added AFTER the radius change, to check it on recordings it was
+    # not looked at on (seeds 111-114)
+    FDCase("mid-panel, second place", (0.20, 0.12), 0.0, loss_factor=1e-2),
+    FDCase("just below the stiffener (-6 dB)", (0.30, 0.165), -6.0, loss_factor=1e-2),
+    FDCase("upper corner, behind the stiffener", (0.06, 0.26), 0.0, loss_factor=1e-2),
+    FDCase("near the lower edge", (0.20, 0.04), 0.0, loss_factor=1e-2),
 ]
 
 

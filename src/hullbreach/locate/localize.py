@@ -521,10 +521,14 @@ def locate(
             # stops at ±8 mm), the scale free within its bootstrap interval (resolution.bootstrap_radius)
             bsc = np.arange(min(q_lo, top["scale"]), max(q_hi, top["scale"]) + 1e-9, 0.01)
             r_wide = reso.bootstrap_radius(tabs, real, sensors, wall, top["x"], bsc, wpairs)
-            r95 = math.sqrt(max(top["r_boot"], r_wide) ** 2 + r_res**2 + r_sc**2)
+            r95 = math.sqrt(top["r_boot"] ** 2 + r_res**2 + r_sc**2)
+            # ``r95`` (refine's ±8 mm bootstrap) still decides copies, residues and rivals (a comparable peak
+            # outside it is a place of its own to check, however far the resamples wander); the answer's radius
+            # is ``r95_wide``
+            r95_wide = math.sqrt(max(top["r_boot"], r_wide) ** 2 + r_res**2 + r_sc**2)
             found.append(dict(group=group, shares=shares, r95=max(r95, fine_step_m), dhat=dhat, inl=inl,
                               scale=top["scale"], bscales=top["bscales"], mad=mad, layer=layer, close_to=close_to,
-                              unresolved=[], unresolved_score=[], r_wide=r_wide))
+                              unresolved=[], unresolved_score=[], r_wide=r_wide, r95_wide=max(r95_wide, fine_step_m)))
             R = R_next
             if sum(src["layer"] == layer for src in found) >= cap:
                 return
@@ -612,7 +616,7 @@ def locate(
         in_ref = srcs.reference_verdict(ref_ratio[id(src)]) if ref_ratio is not None else None
         ll, why = srcs.leak_likelihood(info, p_eq, in_ref, (mods.rate_hz, float(mods.index[si])) if modulated else None)
         for g, share in zip(src["group"], src["shares"]):
-            cands.append(Candidate((float(g["x"][0]), float(g["x"][1])), g["score"], src["r95"],
+            cands.append(Candidate((float(g["x"][0]), float(g["x"][1])), g["score"], src["r95_wide"],
                                    "equipment" if (near or in_ref) else "leak", float(share), info.power_db,
                                    info.band_hz, ll, info.stationary, tuple(why), si, named))
     # probability that each candidate is the leak (one leak among the heard sources); echoes and CLEAN
