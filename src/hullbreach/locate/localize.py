@@ -529,10 +529,18 @@ def locate(
             q_lo, q_hi = np.quantile(top["bscales"], [0.025, 0.975]) if len(top["bscales"]) else (top["scale"],) * 2
             eps = math.hypot((q_hi - q_lo) / 2 / top["scale"], shape_err)
             r_sc = srcs.scale_radius(sensors, pi, pj, top["x"], eps, inl)
+            # the bootstrap over sensors searched wide enough to see the resamples' peaks wander (refine's
+            # stops at ±8 mm), the scale free within its bootstrap interval (resolution.bootstrap_radius)
+            bsc = np.arange(min(q_lo, top["scale"]), max(q_hi, top["scale"]) + 1e-9, 0.01)
+            r_wide = reso.bootstrap_radius(tabs, real, sensors, wall, top["x"], bsc, wpairs)
             r95 = math.sqrt(top["r_boot"] ** 2 + r_res**2 + r_sc**2)
+            # ``r95`` (refine's ±8 mm bootstrap) still decides copies, residues and rivals (a comparable peak
+            # outside it is a place of its own to check, however far the resamples wander); the answer's radius
+            # is ``r95_wide``
+            r95_wide = math.sqrt(max(top["r_boot"], r_wide) ** 2 + r_res**2 + r_sc**2)
             found.append(dict(group=group, shares=shares, r95=max(r95, fine_step_m), dhat=dhat, inl=inl,
                               scale=top["scale"], bscales=top["bscales"], mad=mad, layer=layer, close_to=close_to,
-                              unresolved=[], unresolved_score=[]))
+                              unresolved=[], unresolved_score=[], r_wide=r_wide, r95_wide=max(r95_wide, fine_step_m)))
             R = R_next
             if sum(src["layer"] == layer for src in found) >= cap:
                 return
@@ -620,7 +628,7 @@ def locate(
         in_ref = srcs.reference_verdict(ref_ratio[id(src)]) if ref_ratio is not None else None
         ll, why = srcs.leak_likelihood(info, p_eq, in_ref, (mods.rate_hz, float(mods.index[si])) if modulated else None)
         for g, share in zip(src["group"], src["shares"]):
-            cands.append(Candidate((float(g["x"][0]), float(g["x"][1])), g["score"], src["r95"],
+            cands.append(Candidate((float(g["x"][0]), float(g["x"][1])), g["score"], src["r95_wide"],
                                    "equipment" if (near or in_ref) else "leak", float(share), info.power_db,
                                    info.band_hz, ll, info.stationary, tuple(why), si, named))
     # probability that each candidate is the leak (one leak among the heard sources); echoes and CLEAN
@@ -659,6 +667,13 @@ def locate(
         # the search covers, and the position is a compromise
         at_bound = s_hi > s_lo and s_wall is not None and min(s_wall - s_lo, s_hi - s_wall) < 0.01
         status, parts = srcs.candidate_status(cands, N, at_bound, (s_lo, s_hi), depth)
+        # the sensors do not agree where the best source is: 5 % of their resamples put its peak at the edge of
+        # the square searched or beyond (resolution.bootstrap_radius): the data do not place it, never "found"
+        r_wide = found[best.source]["r_wide"]
+        if r_wide >= reso.BOOTSTRAP_HALF_M:
+            status = STATUS_AMBIGUOUS
+            parts.append(f"the sensors do not agree on its position: resampling them moves the peak {r_wide * 1e3:.0f} mm "
+                         f"or more; open the panel area within {r95 * 1e3:.0f} mm, not the point")
         if close is not None:
             status = STATUS_AMBIGUOUS
             parts.append(f"two or more sources within {close[0] * 1e3:.0f} mm of each other, closer than the map "
