@@ -137,3 +137,15 @@ def test_corner_start_up_small_sealed_zone_cooling_with_the_orbit_is_no_leak(see
     run = ig.generate(st, 10 * 3600.0, ig.GenConfig(cadence_s=10.0, **CORNER), seed=seed)
     res = detect(st, run.frame(), run.events, keep_series=False)
     assert not res.alarms, [(a.kind, a.zone[0], a.track) for a in res.alarms]
+
+
+@pytest.mark.xfail(strict=True, reason="open (session 8): a credited thermometer's lag and power-on warming are not "
+                   "counted in the pressure check; measuring them on the history was tried and not kept (robust.md)")
+def test_corner_start_up_lagging_self_heated_thermometer_is_no_leak():
+    # the envelope's corner, seed 14: progress-aft alarms at 02:01 (a7270d1 and now), a 17 min orbital cooling
+    # (120 Pa) of which the lagging (2 min), still self-heating thermometer credits 82 Pa (credibility 0.98 on the
+    # 103 bins before the onset); the other 38 Pa pass against the gauge's white noise (3 Pa)
+    st = load_station("iss-2025")
+    run = ig.generate(st, 10 * 3600.0, ig.GenConfig(cadence_s=10.0, **CORNER), seed=14)
+    res = detect(st, run.frame(), run.events, keep_series=False)
+    assert not res.alarms, [(a.kind, a.zone[0], a.track) for a in res.alarms]
