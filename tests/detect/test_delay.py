@@ -60,8 +60,13 @@ def test_statistic_streaming_equals_batch_with_hindsight(seed, cuts):
 
 def test_fast_loss_alarms_on_its_first_full_bin():
     """A loss of 8 sigma per bin starting at a bin edge: the first (half-loss) bin is below the alarm level on
-    its own; the second is clipped as it arrives but its departure is so large that the alarm comes one bin
-    later at the latest (before the hindsight it could come two bins later); the hindsight restored a bin."""
+    its own; the second is clipped as it arrives but its departure is so large that the crossing comes one bin
+    later at the latest (before the hindsight it could come two bins later); the hindsight restored a bin. Since
+    session 8 an onset younger than ``CONFIRM_MIN_BINS`` is judged on the pressure alone against what unmeasured
+    temperature does in those minutes (crosscheck.pressure_confirms): this loss (37 Pa/min in 916 m^3, 17 mmHg/h)
+    is confirmed once its onset is that old, at most ``CONFIRM_MIN_BINS`` bins after it (it was 2 bins)."""
+    from hullbreach.detect.crosscheck import CONFIRM_MIN_BINS
+
     delays = []
     for seed in range(10):
         det = _detector()
@@ -69,7 +74,7 @@ def test_fast_loss_alarms_on_its_first_full_bin():
         assert det.alarms
         delays.append(det.alarms[0].n_alarm - 1400)
         assert np.any(det.unclip.v[1400:] != 0.0)
-    assert max(delays) <= 2 and min(delays) >= 1
+    assert max(delays) <= CONFIRM_MIN_BINS and min(delays) >= 1
 
 
 def test_an_isolated_outlier_stays_clipped():

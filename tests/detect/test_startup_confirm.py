@@ -96,3 +96,56 @@ def test_second_generator_sealed_zone_cooling_at_start_up_is_no_leak():
     leaks = [a for a in res.alarms if a.kind == "leak"]
     assert [a.zone[0] for a in leaks] == ["columbus"], [(a.zone[0], (a.time_s - t0) / 3600) for a in leaks]
     assert leaks[0].time_s - t0 > 0.5 * 3600.0
+
+
+# ------------------------------------------------------------------------------------------------ session 8
+CORNER = dict(ou_common_sigma_k=0.1, self_heating_k=0.6)  # the generator's envelope corner (session 7's 5/24)
+
+
+def _orbit_history(n: int, seed: int = 1):
+    """A sealed air zone whose gas swings 0.3 K with the orbit (92.7 min) and whose thermometer follows it: the
+    history shows the thermometer credible."""
+    rng = np.random.default_rng(seed)
+    u = np.arange(n, dtype=float)
+    T = 295.0 + 0.3 * np.sin(2 * np.pi * u * BIN_S / 5562.0)
+    p = 101_000.0 * T / 295.0 + rng.normal(0.0, 2.0, n)
+    return p, T + rng.normal(0.0, 0.005, n), np.ones(n, dtype=bool)
+
+
+def test_a_young_onset_judged_on_the_pressure_alone_must_beat_unmeasured_temperature():
+    # 3 h of credible history, then the gas cools 0.07 K in 3 min (24 Pa: the orbit's cooling) while the
+    # thermometer, lagging and still self-heating, warms: the onset 2 bins before the crossing is judged on the
+    # pressure alone, and a 24 Pa fall is what the unmeasured gas temperature does in minutes, not a loss
+    # (a7270d1: confirmed against the gauge's white noise)
+    from hullbreach.detect.config import PRESSURE_ONLY_SWINGS
+
+    p, T, real = _orbit_history(183)
+    p[-3:], T[-3:] = p[-4] - np.array([8.0, 16.0, 24.0]), T[-4] + np.array([0.04, 0.08, 0.12])
+    swings = ((np.sqrt(2.0) * 0.0707, 2.0 * np.pi * 6 * 3600.0),) + PRESSURE_ONLY_SWINGS
+    assert not pressure_confirms(p, T, real, 0, len(p) - 2, BIN_S, startup_swings=swings)[0]
+    # a fall no temperature swing makes in minutes (an MS-09-sized hole in a 12 m^3 zone: ~300 Pa in 3 min)
+    p2 = p.copy()
+    p2[-3:] = p[-4] - np.array([100.0, 200.0, 300.0])
+    assert pressure_confirms(p2, T, real, 0, len(p2) - 2, BIN_S, startup_swings=swings)[0]
+
+
+@pytest.mark.parametrize("seed", [20, 35])
+def test_corner_start_up_small_sealed_zone_cooling_with_the_orbit_is_no_leak(seed):
+    # the envelope's corner: on a7270d1 seed 20 alarmed in quest-crewlock at 02:18, seed 35 in pma3 at 01:15,
+    # both on an onset 2 bins before the crossing (a 11-16 Pa fall in minutes, the thermometer warming)
+    st = load_station("iss-2025")
+    run = ig.generate(st, 10 * 3600.0, ig.GenConfig(cadence_s=10.0, **CORNER), seed=seed)
+    res = detect(st, run.frame(), run.events, keep_series=False)
+    assert not res.alarms, [(a.kind, a.zone[0], a.track) for a in res.alarms]
+
+
+@pytest.mark.xfail(strict=True, reason="open (session 8): a credited thermometer's lag and power-on warming are not "
+                   "counted in the pressure check; measuring them on the history was tried and not kept (robust.md)")
+def test_corner_start_up_lagging_self_heated_thermometer_is_no_leak():
+    # the envelope's corner, seed 14: progress-aft alarms at 02:01 (a7270d1 and now), a 17 min orbital cooling
+    # (120 Pa) of which the lagging (2 min), still self-heating thermometer credits 82 Pa (credibility 0.98 on the
+    # 103 bins before the onset); the other 38 Pa pass against the gauge's white noise (3 Pa)
+    st = load_station("iss-2025")
+    run = ig.generate(st, 10 * 3600.0, ig.GenConfig(cadence_s=10.0, **CORNER), seed=14)
+    res = detect(st, run.frame(), run.events, keep_series=False)
+    assert not res.alarms, [(a.kind, a.zone[0], a.track) for a in res.alarms]
