@@ -1,4 +1,5 @@
-"""Issue 16, session 8: a test is not refused because a zone of negligible weight can never be decided in it.
+"""Issue 16, session 8: a test is not refused because a zone of small weight can never be decided in it; the
+crew's breathing counts in a sealed crewed zone's pressure limit.
 
 The traced run: ``benchmarks/isolate_robust.py --wide --reps 1 --seed 301 --crew 3``, Prichal leaking
 1.24 mmHg/day from 20 min into step 1, three crew in soyuz-dm (0.84 x BVAD O2 use). After step 2 (the
@@ -15,9 +16,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from hullbreach.constants import PA_PER_MMHG
+from hullbreach.constants import PA_PER_MMHG, R_AIR
 from hullbreach.isolate import IsolationSession
-from hullbreach.isolate.plan import decidable_zones, plan_next
+from hullbreach.isolate.crew import CREW_O2_KG_S_PER_PERSON
+from hullbreach.isolate.plan import decidable_zones, evaluate, plan_next
 from hullbreach.station import load_station
 
 #: Module weights after step 2 of the traced run (a7270d1; 0.995 on the Russian segment).
@@ -59,9 +61,9 @@ def test_a_test_inside_the_leaking_segment_is_planned_with_half_a_percent_left_e
 
 
 def test_a_test_is_still_refused_when_what_it_cannot_decide_is_likely():
-    """The allowance is for what the search's own answer may miss (1 %), not more: with 5 % on the US
-    segment, a zone no test decides must keep vetoing (the test would end undecided too often)."""
-    w = np.array([0.05, 0.6, 0.35])
+    """The allowance is bounded (10 %): with 20 % on a zone the test can never decide, the test would end
+    at its longest wait undecided too often, and it is not set up."""
+    w = np.array([0.2, 0.5, 0.3])
     t = np.array([np.inf, 3600.0, 7200.0])
     assert decidable_zones(w, np.ones(3, bool), t) is None
     w = np.array([0.005, 0.6, 0.395])
@@ -71,3 +73,42 @@ def test_a_test_is_still_refused_when_what_it_cannot_decide_is_likely():
     assert list(decidable_zones(w, np.array([False, True, True]), np.array([np.inf, 1.0, 2.0]))) == [False, True, True]
     # only one decidable zone left: nothing to tell apart, no test
     assert decidable_zones(np.array([0.005, 0.995]), np.ones(2, bool), np.array([np.inf, 3600.0])) is None
+
+
+#: Module weights before step 3 of the Crew Dragon run (a7270d1), rounded.
+_DRAGON_WEIGHTS = {"node1": 0.0609, "node2": 0.0609, "node3": 0.0609, "destiny": 0.0913, "columbus": 0.0609,
+                   "kibo-pm": 0.0609, "kibo-elm": 0.0609, "cupola": 0.0609, "quest": 0.0913, "pmm": 0.0609,
+                   "pma1": 0.0609, "pma2": 0.0609, "zarya": 0.0012, "zvezda": 0.0012, "zvezda-prk": 0.006,
+                   "poisk": 0.0012, "rassvet": 0.0012, "nauka": 0.0012, "prichal": 0.0012, "soyuz-om": 0.0036,
+                   "soyuz-dm": 0.0024, "crew-dragon": 0.1825, "progress-aft": 0.0036, "progress-poisk": 0.0036}
+#: Its step 3 on a7270d1: Crew Dragon sealed alone with its crew, the US segment split module by module.
+_DRAGON_STEP3 = {"destiny-node2", "kibo-pm-kibo-elm", "node1-destiny", "node1-node3", "node1-pma1", "node1-quest",
+                 "node2-columbus", "node2-kibo-pm", "node2-pma2", "node3-cupola", "node3-pmm", "pma1-zarya",
+                 "pma2-crew-dragon"}
+
+
+def test_the_crews_breathing_counts_in_a_sealed_crewed_zones_pressure_limit():
+    """``benchmarks/isolate_robust.py --wide --reps 6 --seed 801 --crew 3`` (second repetition), Crew Dragon
+    leaking 1 mmHg/day with its three crew inside: on a7270d1 step 3 sealed Crew Dragon alone for a full
+    24 h wait and the generator's truth fell to 512 mmHg, below the 520 mmHg evacuation pressure (a
+    constraint violation). The limit over the longest wait counted the leak's high end but not the crew's
+    O2 use (~7 mmHg/h in the sealed 9 m^3 capsule). It does now: that test is refused or its wait is cut
+    at the floor. Fails on a7270d1 (24 h, not floored)."""
+    st = load_station("iss-2025")
+    mdot = 2.029e-5  # the session's estimate in that run [kg/s]
+    p = {m: 755.55 * PA_PER_MMHG for m in st.modules}
+    s = IsolationSession(st, leak_mass_flow_kg_s=mdot, crew={"crew-dragon": 3}, pressures_pa=p,
+                         closed_hatches=frozenset(st.closed_hatches()) | {"pma1-zarya"})
+    w = {m: _DRAGON_WEIGHTS.get(m, 0.0) for m in st.modules}
+    tot = sum(w.values())
+    state = replace(s._plan_state(), weights={m: v / tot for m, v in w.items()})
+    cfg = frozenset(st.closed_hatches()) | _DRAGON_STEP3
+    d = evaluate(st, state, cfg, s.rules, s.crew_plan_std)
+    if d is None:  # not worth it within its floor: refused, also safe
+        return
+    zone = st.zone_of("crew-dragon", cfg)
+    # the crew's O2 at the session's nominal figure alone, plus the leak's estimate, over the longest wait
+    q = 3 * CREW_O2_KG_S_PER_PERSON + mdot
+    drop = q * R_AIR * st.modules["crew-dragon"].temperature_k / st.zone_volume_m3(zone) * d.dwell_s
+    assert p["crew-dragon"] - drop > st.evacuation_pressure_pa
+    assert d.floored
