@@ -93,7 +93,7 @@ def test_the_crews_breathing_counts_in_a_sealed_crewed_zones_pressure_limit():
     24 h wait and the generator's truth fell to 512 mmHg, below the 520 mmHg evacuation pressure (a
     constraint violation). The limit over the longest wait counted the leak's high end but not the crew's
     O2 use (~7 mmHg/h in the sealed 9 m^3 capsule). It does now: that test is refused or its wait is cut
-    at the floor. Fails on a7270d1 (24 h, not floored)."""
+    at the crew's floor. Fails on a7270d1 (24 h, not floored)."""
     st = load_station("iss-2025")
     mdot = 2.029e-5  # the session's estimate in that run [kg/s]
     p = {m: 755.55 * PA_PER_MMHG for m in st.modules}
@@ -111,4 +111,3 @@ def test_the_crews_breathing_counts_in_a_sealed_crewed_zones_pressure_limit():
     q = 3 * CREW_O2_KG_S_PER_PERSON + mdot
     drop = q * R_AIR * st.modules["crew-dragon"].temperature_k / st.zone_volume_m3(zone) * d.dwell_s
     assert p["crew-dragon"] - drop > st.evacuation_pressure_pa
-    assert d.floored

@@ -459,7 +459,12 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
         if floor < max(float(t_exp[cand].max()), rules.min_dwell_s):
             return None
         dwell = float(floor)
-        floored = True
+        # "floored" (planned only when no other test is left, :func:`plan_next`) when the floor cuts into
+        # the decision time at the low end of the leak itself, not only into the safety factor on it: a
+        # floor that leaves that time whole ends the test undecided no more often than a full wait
+        # (issue 16 session 8: once the crew's breathing counted, a sealed Crew Dragon's 24 h wait was
+        # cut to its floor and the test that had found Destiny in 1.8 h was set aside; 1 run undecided)
+        floored = floor < max(float(low.max()), float(t_exp[cand].max()))
     else:
         floored = False
     exp_dwell = float(np.dot(w, np.minimum(t_exp, dwell)))
