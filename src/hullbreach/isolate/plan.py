@@ -92,9 +92,9 @@ class PlanState:
         crew's O2 use where it waits (O2 feeds held). The hatch openings and the crewed zones' pressure
         are planned with them (:func:`hullbreach.isolate.constraints.plan_transition`).
     floor_sinks_kg_s : dict, optional
-        The same ``(low, high)`` ranges, used for the crewed zones' pressure limit over the longest wait and
-        where a wait is cut short at that floor (:func:`evaluate`): the crew's O2 use counts there even when
-        it is not planned with elsewhere (the session always gives it).
+        The same ``(low, high)`` ranges, used only where a wait is cut short at the crewed zones' pressure
+        floor (:func:`evaluate`): the crew's O2 use counts there even when it is not planned with (the
+        session always gives it).
     """
 
     closed: frozenset
@@ -442,12 +442,9 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
     low = np.where(np.isfinite(t_low[cand]), t_low[cand], t_exp[cand] / LEAK_LOW_FACTOR ** 2)
     dwell = float(min(max(DWELL_SAFETY * max(float(low.max()), float(t_exp[cand].max())), rules.min_dwell_s),
                       rules.max_dwell_s))
-    # the crewed zones' pressure limit counts the crew's O2 use whether or not the rest of the plan does
-    # (issue 16 session 8: three crew sealed in Crew Dragon for a full 24 h wait fell to 512 mmHg, below the
-    # 520 mmHg evacuation pressure: their breathing alone lowers a sealed 9 m^3 zone ~7 mmHg/h)
     ok, _ = crew_pressure_ok(station, closed_to, state.pressures_pa, state.weights, state.mdot_kg_s / LEAK_LOW_FACTOR,
                              dwell, rules, zones_fn=lambda c: zones_cached(station, c, cache),
-                             sink_by_module_kg_s=state.floor_sinks_kg_s or state.sinks_kg_s)
+                             sink_by_module_kg_s=state.sinks_kg_s)
     if not ok:
         # a wait with a pressure floor: it ends when a crewed zone would reach evacuation + margin at the
         # high end of the leak and of the known sinks (the crew's O2 use always counts here); the test is
@@ -459,12 +456,7 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
         if floor < max(float(t_exp[cand].max()), rules.min_dwell_s):
             return None
         dwell = float(floor)
-        # "floored" (planned only when no other test is left, :func:`plan_next`) when the floor cuts into
-        # the decision time at the low end of the leak itself, not only into the safety factor on it: a
-        # floor that leaves that time whole ends the test undecided no more often than a full wait
-        # (issue 16 session 8: once the crew's breathing counted, a sealed Crew Dragon's 24 h wait was
-        # cut to its floor and the test that had found Destiny in 1.8 h was set aside; 1 run undecided)
-        floored = floor < max(float(low.max()), float(t_exp[cand].max()))
+        floored = True
     else:
         floored = False
     exp_dwell = float(np.dot(w, np.minimum(t_exp, dwell)))
