@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -34,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from hullbreach.station import load_station  # noqa: E402
-from tests.generators.fifthgen import MMHG_PA, Config, HatchOp, Leak, generate, leak_pressure_rate_pa_s  # noqa: E402
+from tests.generators.fifthgen import MMHG_PA, Config, Leak, generate, leak_pressure_rate_pa_s  # noqa: E402
 
 QUAD = str(ROOT / "tests/generators/fifthgen-quad.toml")
 MS09 = 0.6  # mmHg/h in the whole station (docs/reference/figures.md)
@@ -83,8 +82,6 @@ def cases(quick: bool) -> list[Case]:
 
 def _baseline(tel: pd.DataFrame, station, start_ns: int) -> float | None:
     """First time [s from start] the dP/dt baseline alarms, or None."""
-    from collections import Counter
-
     hatches = [h for h in station.hatches.values() if h.state == "open"]
     # main zone: the largest set of modules joined by open hatches in the station file
     adj = {m: set() for m in station.modules}
