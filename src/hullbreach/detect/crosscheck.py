@@ -151,8 +151,10 @@ def pressure_confirms(series: np.ndarray, T: np.ndarray, real: np.ndarray, i_noi
         if upper < DISCREDITED_BELOW:  # NaN (nothing shown) is not below
             se_dp = math.hypot(se_dp, unmeasured_swing_pa(int(M) + 1, swings, bin_s, p_mean / T_mean))
             unmeasured = True
+    se_own = se_dp
     if -dp + cred * p_mean / T_mean * dT - max(allow_pa, 0.0) * M > 3.0 * se_dp:
-        return True, ""
+        if dT <= 0 or -dp - max(allow_pa, 0.0) * M > 3.0 * se_own:
+            return True, ""
     if unmeasured:
         return False, (f"thermometer suspicion: the pressure does not follow the thermometers (credibility below "
                        f"{DISCREDITED_BELOW:g}), so the gas temperature is unmeasured; the pressure's own change "
