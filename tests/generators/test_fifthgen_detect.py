@@ -1,6 +1,6 @@
 """What ``hullbreach detect`` says on the fifth generator (tests/generators/fifthgen.py, written blind), through
 the CLI as a user runs it. Failures found there that belong to the detector are marked xfail (non-strict) with
-the diagnosis; they are reported in /work/coord/API.md "Session 8" to the detector's owners."""
+the diagnosis; see docs/benchmarks/robust-fifth.md "Findings"."""
 
 import json
 import subprocess
