@@ -92,11 +92,7 @@ def pressure_confirms(series: np.ndarray, T: np.ndarray, real: np.ndarray, i_noi
     as on a zone without a trusted thermometer (the upper side is measured on every bin passed: a crossing whose
     onset is the record's first bin has no bins before it). With fewer than ``3 MIN_REF_BINS`` measured bins
     before the onset (a start-up: the thermometers' credibility not yet measurable) the change must also beat the
-    ``startup_swings`` (same form as ``swings``). While the thermometers warmed, the pressure's own fall beyond the
-    allowance must pass the same test too: a leak must appear in the pressure itself. (Until session 8 a warming
-    was credited in full: on the fifth generator, written blind, a laptop or an exercise machine beside a sealed
-    module's only thermometer read ~1 K above the gas for an hour while the N2 partial pressure stayed flat, and the
-    credibility earned in the quiet hours before made it an N2-track LEAK, tests/detect/test_warm_thermometer.py.) Returns ``(confirmed, suspicion)``: ``suspicion`` is the text of a thermometer
+    ``startup_swings`` (same form as ``swings``). Returns ``(confirmed, suspicion)``: ``suspicion`` is the text of a thermometer
     suspicion when the pressure did not fall while the thermometers warmed (the fall of the track is then
     carried by temperature), else "". Too little data to tell (fewer than :data:`CONFIRM_MIN_BINS` measured
     bins, or the pressure's noise not yet measured): not confirmed yet, without a suspicion; an onset younger than
@@ -155,11 +151,7 @@ def pressure_confirms(series: np.ndarray, T: np.ndarray, real: np.ndarray, i_noi
         if upper < DISCREDITED_BELOW:  # NaN (nothing shown) is not below
             se_dp = math.hypot(se_dp, unmeasured_swing_pa(int(M) + 1, swings, bin_s, p_mean / T_mean))
             unmeasured = True
-    fall_pa = -dp - max(allow_pa, 0.0) * M  # the pressure's own fall beyond the allowance [Pa]
-    # a warming is credited to the gas only up to what the pressure itself shows: a leak must appear in the
-    # pressure itself, so with the thermometers warming the pressure's own fall must also pass (a thermometer
-    # warmed by equipment beside it, the pressure flat, is a suspicion, never a loss)
-    if fall_pa + cred * p_mean / T_mean * dT > 3.0 * se_dp and (dT <= 0 or fall_pa > 3.0 * se_dp):
+    if -dp + cred * p_mean / T_mean * dT - max(allow_pa, 0.0) * M > 3.0 * se_dp:
         return True, ""
     if unmeasured:
         return False, (f"thermometer suspicion: the pressure does not follow the thermometers (credibility below "
