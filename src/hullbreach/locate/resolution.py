@@ -169,6 +169,8 @@ def bootstrap_radius(tabs, real: np.ndarray, sensors: np.ndarray, wall, x, scale
     """
     from hullbreach.locate import srp
 
+    if len(wpairs) == 0:
+        return 0.0
     x0, y0 = float(x[0]), float(x[1])
     _, _, pts = srp.grid(max(0.0, x0 - half_m), min(wall.width_m, x0 + half_m),
                          max(0.0, y0 - half_m), min(wall.height_m, y0 + half_m), step_m)
@@ -176,8 +178,6 @@ def bootstrap_radius(tabs, real: np.ndarray, sensors: np.ndarray, wall, x, scale
     _, vals = srp.lookup(real, tabs.d0, tabs.dd, srp.pair_deltas(sensors, tabs.pi, tabs.pj, pts), scales,
                          want_vals=True)  # (S, G, P)
     S, G, P = vals.shape
-    if len(wpairs) == 0:
-        return 0.0
     bm = wpairs.astype(np.float32) @ vals.reshape(S * G, P).T.astype(np.float32)  # (B, S·G)
     best = np.argmax(bm, axis=1) % G
     moved = np.hypot(pts[best, 0] - x0, pts[best, 1] - y0)
