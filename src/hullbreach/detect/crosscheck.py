@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from hullbreach.detect.events import gas_moved_to_neighbour
 from hullbreach.detect.glr import MIN_REF_BINS
 
 #: History over which the thermometers' credibility is measured before an onset [bins] (6 h at 60 s: a few
@@ -371,11 +372,15 @@ def review_alarms(engine) -> None:
         det = dets[i]
         j = seen.get(id(det), 0)
         al = det.alarms[j]
-        why = _shared_loss(det, al, dets, seen, engine.cfg.bin_s, engine.tracker)
+        moved = gas_moved_to_neighbour(det, al, dets, engine.station, engine.cfg.bin_s)
+        why = moved or _shared_loss(det, al, dets, seen, engine.cfg.bin_s, engine.tracker)
         if not why:
             seen[id(det)] = j + 1
             continue
-        det.suspicion = why
+        if moved:
+            det.transfer = moved  # equalizing: not a thermometer suspicion
+        else:
+            det.suspicion = why
         del det.alarms[j:]
         nn = np.arange(al.n_alarm + 1, det.stat.n)
         det._alarm_scan(nn, np.asarray(det.stat.v[al.n_alarm + 1:det.stat.n], dtype=float))

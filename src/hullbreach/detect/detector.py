@@ -141,6 +141,7 @@ class ZoneDetector(AlarmFitting):
         self.fallback = ""  # why the track is not the configured one
         self.prior_k = cfg.slow_noise_prior_k  # prior of the unmeasured temperature offset [K]
         self.suspicion = ""  # thermometer suspicion (text) of the latest crossing the pressure did not confirm
+        self.transfer = ""  # why the latest crossing was gas moved to a neighbouring zone (events.gas_moved_to_neighbour)
 
     @property
     def clip_run(self) -> int:
@@ -482,7 +483,7 @@ class ZoneDetector(AlarmFitting):
                           -self._line_at_last()[1] / self.frac / self.cfg.bin_s, sig if math.isfinite(sig) else nan,
                           self.y.n, self.vented_now, state=state, min_detectable_mass_flow_kg_s=air,
                           min_detectable_pressure_rate_pa_s=air * r * T / self.volume_m3,
-                          reason=self.suspicion, thermometer_suspicion=bool(self.suspicion))
+                          reason=self.suspicion or self.transfer, thermometer_suspicion=bool(self.suspicion))
 
 
 # --------------------------------------------------------------------------------------- the engine

@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from hullbreach.detect.binning import DEFAULT_BIN_S, time_ns
@@ -152,3 +153,85 @@ def zone_periods(station: Station, events: tuple[KnownEvent, ...], bin_s: float 
             current = new
     periods.append(ZonePeriod(k_cur, None, current))
     return periods
+
+
+# ------------------------------------------------------------------------------- gas moved between zones
+#: Bins before an alarm's fit span that give each zone's own trend (the line the change is measured from) [bins].
+TRANSFER_PRE_BINS = 30
+#: The neighbour's gain must be this many standard errors above zero to count as gas received [-]; the two zones'
+#: summed loss must stay below this many standard errors for the move to explain the alarm [-].
+TRANSFER_Z = 3.0
+
+
+def _hinge_change(y: np.ndarray, ok: np.ndarray, a: int) -> tuple:
+    """Change of slope of ``y`` at index ``a`` (least squares on ``[1, u, (u - a)_+]`` over the ``ok`` bins) and its
+    standard error from the residual scatter [unit of ``y`` per bin]; NaN with fewer than 6 bins on either side."""
+    u = np.arange(len(y), dtype=float)
+    good = ok & np.isfinite(y)
+    if good[:a].sum() < 6 or good[a:].sum() < 6:
+        return math.nan, math.nan
+    X = np.column_stack([np.ones(len(y)), u - a, np.maximum(u - a, 0.0)])[good]
+    coef, rss, rank, _ = np.linalg.lstsq(X, y[good], rcond=None)
+    if rank < 3 or len(X) <= 3:
+        return math.nan, math.nan
+    res = y[good] - X @ coef
+    s2 = float(res @ res) / (len(X) - 3)
+    cov = s2 * np.linalg.inv(X.T @ X)
+    return float(coef[2]), math.sqrt(max(float(cov[2, 2]), 0.0))
+
+
+def _hatch_joining(station: Station, za: tuple, zb: tuple):
+    """A hatch with one module in zone ``za`` and the other in zone ``zb`` (``None`` if the zones do not touch)."""
+    sa, sb = set(za), set(zb)
+    for h in station.hatches.values():
+        a, b = h.modules
+        if (a in sa and b in sb) or (a in sb and b in sa):
+            return h
+    return None
+
+
+def gas_moved_to_neighbour(det, al, dets: list, station: Station, bin_s: float) -> str:
+    """Why the alarm ``al`` of the zone detector ``det`` is gas moved into a neighbouring zone rather than a leak
+    ("" when it is not), with data up to the alarm's bin only (a live monitor decides as batch does).
+
+    A crew equalizes a closed module through the hatch valve (ISS: the manual pressure equalization valve, MPEV)
+    before opening the hatch, often without logging the valve: the higher zone's gas flows into the lower one.
+    Mass is conserved across the closed hatch, so the test is the one that separates this from a leak: since the
+    alarm's onset the zone lost air mass (its slope changed, :func:`_hinge_change` on the air mass, SI kg per bin)
+    while a zone that touches it through a closed hatch, and was at a lower pressure at the onset, gained air mass
+    (its slope rose by more than :data:`TRANSFER_Z` standard errors), and the two zones' summed air mass lost
+    nothing significant (its slope change above ``-TRANSFER_Z`` standard errors). A leak in a sealed module moves it
+    toward a lower neighbour too, but gas leaving to space adds nothing to the neighbour: its alarm stands, with no
+    delay. A leak during an equalization stands as soon as the summed loss is significant. Each zone's trend over
+    :data:`TRANSFER_PRE_BINS` bins before the fit span is its own (crew O2 use, an O2 feed) and is not counted."""
+    n = int(al.n_alarm)
+    a = det._fit_start(al.tau, n)
+    i0 = max(a - TRANSFER_PRE_BINS, 0)
+    k0, k_n = det.k_first + i0, det.k_first + n
+    m_det = np.asarray(det.mass.v[i0: n + 1], dtype=float)
+    ok_det = np.asarray(det.real.v[i0: n + 1], dtype=bool)
+    p_det = float(np.nanmedian(np.asarray(det.p.v[i0: a + 1], dtype=float)))
+    for o in dets:
+        if o is det or o.y.n == 0:
+            continue
+        j0, j1 = k0 - o.k_first, k_n - o.k_first
+        if j0 < 0 or j1 >= o.y.n:
+            continue
+        h = _hatch_joining(station, det.zone, o.zone)
+        if h is None or not p_det > float(np.nanmedian(np.asarray(o.p.v[j0: j0 + a - i0 + 1], dtype=float))):
+            continue
+        m_o = np.asarray(o.mass.v[j0: j1 + 1], dtype=float)
+        ok = ok_det & np.asarray(o.real.v[j0: j1 + 1], dtype=bool)
+        gain, se_gain = _hinge_change(m_o, ok, a - i0)
+        if not (gain > TRANSFER_Z * se_gain):
+            continue
+        both, se_both = _hinge_change(m_det + m_o, ok, a - i0)
+        if not (both > -TRANSFER_Z * se_both):
+            continue
+        loss, _ = _hinge_change(m_det, ok, a - i0)
+        when = pd.Timestamp((det.k_first + a) * bin_s, unit="s", tz="UTC").strftime("%H:%M")
+        return (f"equalizing? since {when} the zone's air mass fell {-loss * 3600.0 / bin_s:.2f} kg/h faster while "
+                f"{'-'.join(o.zone)} across the closed hatch {h.id} gained {gain * 3600.0 / bin_s:.2f} kg/h more; the "
+                f"sum moved {both * 3600.0 / bin_s:+.2f} +- {se_both * 3600.0 / bin_s:.2f} kg/h: gas through the "
+                f"hatch's equalization valve, not a leak (held while it lasts)")
+    return ""
