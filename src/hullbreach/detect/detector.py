@@ -478,12 +478,14 @@ class ZoneDetector(AlarmFitting):
         air = c / self.frac / self.cfg.bin_s if math.isfinite(c) else nan
         r = self.r_specific if self.r_specific is not None else nan
         active = bool(self.alarms and self.alarms[-1].end_n is None)
+        # gas moving to a neighbour (events.gas_moved_to_neighbour) holds the crossing while the statistic stays over h
+        held = self.transfer if (self.transfer and not active and float(self.stat.a[n]) > self.h) else ""
         state = "alarm" if active else ("learning" if (self.noise.learning(n) or not math.isfinite(c)) else "nominal")
         return ZoneStatus(self.zone, self.track, self.volume_m3, p, T, float(self.mass.a[n]), float(self.stat.a[n]),
                           -self._line_at_last()[1] / self.frac / self.cfg.bin_s, sig if math.isfinite(sig) else nan,
                           self.y.n, self.vented_now, state=state, min_detectable_mass_flow_kg_s=air,
                           min_detectable_pressure_rate_pa_s=air * r * T / self.volume_m3,
-                          reason=self.suspicion or self.transfer, thermometer_suspicion=bool(self.suspicion))
+                          reason=held or self.suspicion, thermometer_suspicion=bool(self.suspicion) and not held)
 
 
 # --------------------------------------------------------------------------------------- the engine

@@ -199,8 +199,10 @@ def gas_moved_to_neighbour(det, al, dets: list, station: Station, bin_s: float) 
     Mass is conserved across the closed hatch, so the test is the one that separates this from a leak: since the
     alarm's onset the zone lost air mass (its slope changed, :func:`_hinge_change` on the air mass, SI kg per bin)
     while a zone that touches it through a closed hatch, and was at a lower pressure at the onset, gained air mass
-    (its slope rose by more than :data:`TRANSFER_Z` standard errors), and the two zones' summed air mass lost
-    nothing significant (its slope change above ``-TRANSFER_Z`` standard errors). A leak in a sealed module moves it
+    (its slope rose by more than :data:`TRANSFER_Z` standard errors), the amount lost is one the neighbour's mass
+    resolves (more than :data:`TRANSFER_Z` of those standard errors: a small zone's slow leak beside a large,
+    noisy zone is never explained by it), and the two zones' summed air mass changed by nothing significant
+    (within ``TRANSFER_Z`` standard errors either way: the neighbour gained what the zone lost). A leak in a sealed module moves it
     toward a lower neighbour too, but gas leaving to space adds nothing to the neighbour: its alarm stands, with no
     delay. A leak during an equalization stands as soon as the summed loss is significant. Each zone's trend over
     :data:`TRANSFER_PRE_BINS` bins before the fit span is its own (crew O2 use, an O2 feed) and is not counted."""
@@ -225,10 +227,10 @@ def gas_moved_to_neighbour(det, al, dets: list, station: Station, bin_s: float) 
         gain, se_gain = _hinge_change(m_o, ok, a - i0)
         if not (gain > TRANSFER_Z * se_gain):
             continue
-        both, se_both = _hinge_change(m_det + m_o, ok, a - i0)
-        if not (both > -TRANSFER_Z * se_both):
-            continue
         loss, _ = _hinge_change(m_det, ok, a - i0)
+        both, se_both = _hinge_change(m_det + m_o, ok, a - i0)
+        if not (-loss > TRANSFER_Z * se_gain and abs(both) < TRANSFER_Z * se_both):
+            continue
         when = pd.Timestamp((det.k_first + a) * bin_s, unit="s", tz="UTC").strftime("%H:%M")
         return (f"equalizing? since {when} the zone's air mass fell {-loss * 3600.0 / bin_s:.2f} kg/h faster while "
                 f"{'-'.join(o.zone)} across the closed hatch {h.id} gained {gain * 3600.0 / bin_s:.2f} kg/h more; the "
