@@ -141,7 +141,7 @@ class ZoneDetector(AlarmFitting):
         self.fallback = ""  # why the track is not the configured one
         self.prior_k = cfg.slow_noise_prior_k  # prior of the unmeasured temperature offset [K]
         self.suspicion = ""  # thermometer suspicion (text) of the latest crossing the pressure did not confirm
-        self.transfer = ""  # why the latest crossing was gas moved to a neighbouring zone (events.gas_moved_to_neighbour)
+        self.transfer = ""  # why the latest crossing was gas moved to a neighbour: held while the statistic is over h
 
     @property
     def clip_run(self) -> int:
@@ -478,7 +478,6 @@ class ZoneDetector(AlarmFitting):
         air = c / self.frac / self.cfg.bin_s if math.isfinite(c) else nan
         r = self.r_specific if self.r_specific is not None else nan
         active = bool(self.alarms and self.alarms[-1].end_n is None)
-        # gas moving to a neighbour (events.gas_moved_to_neighbour) holds the crossing while the statistic stays over h
         held = self.transfer if (self.transfer and not active and float(self.stat.a[n]) > self.h) else ""
         state = "alarm" if active else ("learning" if (self.noise.learning(n) or not math.isfinite(c)) else "nominal")
         return ZoneStatus(self.zone, self.track, self.volume_m3, p, T, float(self.mass.a[n]), float(self.stat.a[n]),

@@ -2,7 +2,9 @@
 
 :func:`parse_events` reads ``time, kind, detail`` rows into :class:`KnownEvent` (hatch, module, gas mass);
 :func:`zone_periods` turns the station topology and the hatch/valve events into the zones (sets of modules
-sharing gas) of each period, in time bins.
+sharing gas) of each period, in time bins; :func:`gas_moved_to_neighbour` recognises the operation the events
+often leave out, an equalization through a closed hatch's valve, from the two zones' air masses (mass conserved
+across the hatch).
 """
 
 from __future__ import annotations
