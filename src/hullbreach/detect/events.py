@@ -204,10 +204,13 @@ def gas_moved_to_neighbour(det, al, dets: list, station: Station, bin_s: float) 
     (its slope rose by more than :data:`TRANSFER_Z` standard errors), the amount lost is one the neighbour's mass
     resolves (more than :data:`TRANSFER_Z` of those standard errors: a small zone's slow leak beside a large,
     noisy zone is never explained by it), and the two zones' summed air mass changed by nothing significant
-    (within ``TRANSFER_Z`` standard errors either way: the neighbour gained what the zone lost). A leak in a sealed module moves it
-    toward a lower neighbour too, but gas leaving to space adds nothing to the neighbour: its alarm stands, with no
-    delay. A leak during an equalization stands as soon as the summed loss is significant. Each zone's trend over
-    :data:`TRANSFER_PRE_BINS` bins before the fit span is its own (crew O2 use, an O2 feed) and is not counted."""
+    (within ``TRANSFER_Z`` standard errors either way: the neighbour gained what the zone lost). A leak in a
+    sealed module moves it toward a lower neighbour too, but gas leaving to space adds nothing to the neighbour:
+    its alarm stands, with no delay. A leak during an equalization stands as soon as the summed loss is
+    significant. Each zone's trend over :data:`TRANSFER_PRE_BINS` bins before the fit span is its own (crew O2
+    use, an O2 feed) and is not counted. Mass is conserved across the hatch whatever the path (valve or hatch
+    ajar), so no valve area is needed: the station files declare few valves (the quad outpost none on lab-node),
+    while every ISS hatch has an MPEV."""
     n = int(al.n_alarm)
     a = det._fit_start(al.tau, n)
     i0 = max(a - TRANSFER_PRE_BINS, 0)
