@@ -206,7 +206,11 @@ def gas_moved_to_neighbour(det, al, dets: list, station: Station, bin_s: float) 
     noisy zone is never explained by it), and the two zones' summed air mass changed by nothing significant
     (within ``TRANSFER_Z`` standard errors either way: the neighbour gained what the zone lost). A leak in a
     sealed module moves it toward a lower neighbour too, but gas leaving to space adds nothing to the neighbour:
-    its alarm stands, with no delay. A leak during an equalization stands as soon as the summed loss is
+    its alarm stands, with no delay. The pressures must show it too: the neighbour's rose and the gap between the
+    two zones closed (slope changes beyond :data:`TRANSFER_Z` standard errors), which an air mass carried by a
+    thermometer does not do (fifth generator quad seed 100: the main zone's air mass fell 0.58 kg/h in F2's
+    exercise cool-down while the sealed lab's rose 0.43 kg/h, summed -0.14 +- 0.05 kg/h, 1.3 h before the lab's
+    valve opened). A leak during an equalization stands as soon as the summed loss is
     significant. Each zone's trend over :data:`TRANSFER_PRE_BINS` bins before the fit span is its own (crew O2
     use, an O2 feed) and is not counted. Mass is conserved across the hatch whatever the path (valve or hatch
     ajar), so no valve area is needed: the station files declare few valves (the quad outpost none on lab-node),
@@ -235,6 +239,13 @@ def gas_moved_to_neighbour(det, al, dets: list, station: Station, bin_s: float) 
         loss, _ = _hinge_change(m_det, ok, a - i0)
         both, se_both = _hinge_change(m_det + m_o, ok, a - i0)
         if not (-loss > TRANSFER_Z * se_gain and abs(both) < TRANSFER_Z * se_both):
+            continue
+        # gas that moved moves the pressures: the neighbour's rose and the gap between the zones closed (an air
+        # mass carried only by a thermometer, the zone's or the neighbour's, does neither)
+        p_o = np.asarray(o.p.v[j0: j1 + 1], dtype=float)
+        rise, se_rise = _hinge_change(p_o, ok, a - i0)
+        gap, se_gap = _hinge_change(np.asarray(det.p.v[i0: n + 1], dtype=float) - p_o, ok, a - i0)
+        if not (rise > TRANSFER_Z * se_rise and -gap > TRANSFER_Z * se_gap):
             continue
         when = pd.Timestamp((det.k_first + a) * bin_s, unit="s", tz="UTC").strftime("%H:%M")
         return (f"equalizing? since {when} the zone's air mass fell {-loss * 3600.0 / bin_s:.2f} kg/h faster while "
