@@ -206,11 +206,12 @@ def gas_moved_to_neighbour(det, al, dets: list, station: Station, bin_s: float) 
     noisy zone is never explained by it), and the two zones' summed air mass changed by nothing significant
     (within ``TRANSFER_Z`` standard errors either way: the neighbour gained what the zone lost). A leak in a
     sealed module moves it toward a lower neighbour too, but gas leaving to space adds nothing to the neighbour:
-    its alarm stands, with no delay. The pressures must show it too: the neighbour's rose and the gap between the
-    two zones closed (slope changes beyond :data:`TRANSFER_Z` standard errors), which an air mass carried by a
-    thermometer does not do (fifth generator quad seed 100: the main zone's air mass fell 0.58 kg/h in F2's
-    exercise cool-down while the sealed lab's rose 0.43 kg/h, summed -0.14 +- 0.05 kg/h, 1.3 h before the lab's
-    valve opened). A leak during an equalization stands as soon as the summed loss is
+    its alarm stands, with no delay. The pressures must show it too: the neighbour's rose, the gap between the
+    two zones closed (slope changes beyond :data:`TRANSFER_Z` standard errors) and ``V p`` summed over the two
+    zones changed by less than that (the moved gas's isothermal mass), which an air mass carried by a thermometer
+    does not do (fifth generator quad seed 100: the main zone's air mass fell 0.58 kg/h in F2's exercise
+    cool-down while the sealed lab's rose 0.43 kg/h, summed -0.14 +- 0.05 kg/h, 1.3 h before the lab's valve
+    opened; the lab's true mass rose ~0.1 kg/h and its pressure 0.35 mmHg/h, the main zone's fell ~2 mmHg/h). A leak during an equalization stands as soon as the summed loss is
     significant. Each zone's trend over :data:`TRANSFER_PRE_BINS` bins before the fit span is its own (crew O2
     use, an O2 feed) and is not counted. Mass is conserved across the hatch whatever the path (valve or hatch
     ajar), so no valve area is needed: the station files declare few valves (the quad outpost none on lab-node),
@@ -244,8 +245,11 @@ def gas_moved_to_neighbour(det, al, dets: list, station: Station, bin_s: float) 
         # mass carried only by a thermometer, the zone's or the neighbour's, does neither)
         p_o = np.asarray(o.p.v[j0: j1 + 1], dtype=float)
         rise, se_rise = _hinge_change(p_o, ok, a - i0)
-        gap, se_gap = _hinge_change(np.asarray(det.p.v[i0: n + 1], dtype=float) - p_o, ok, a - i0)
-        if not (rise > TRANSFER_Z * se_rise and -gap > TRANSFER_Z * se_gap):
+        p_det_span = np.asarray(det.p.v[i0: n + 1], dtype=float)
+        gap, se_gap = _hinge_change(p_det_span - p_o, ok, a - i0)
+        # and balance at the zones' volumes: sum V p is the moved gas's isothermal mass times R T [Pa m^3]
+        pv, se_pv = _hinge_change(det.volume_m3 * p_det_span + o.volume_m3 * p_o, ok, a - i0)
+        if not (rise > TRANSFER_Z * se_rise and -gap > TRANSFER_Z * se_gap and abs(pv) < TRANSFER_Z * se_pv):
             continue
         when = pd.Timestamp((det.k_first + a) * bin_s, unit="s", tz="UTC").strftime("%H:%M")
         return (f"equalizing? since {when} the zone's air mass fell {-loss * 3600.0 / bin_s:.2f} kg/h faster while "
