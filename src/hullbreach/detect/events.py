@@ -212,8 +212,8 @@ def gas_moved_to_neighbour(det, al, dets: list, station: Station, bin_s: float) 
     does not do (fifth generator quad seed 100: the main zone's air mass fell 0.58 kg/h in F2's exercise
     cool-down while the sealed lab's rose 0.43 kg/h, summed -0.14 +- 0.05 kg/h, 1.3 h before the lab's valve
     opened; the lab's true mass rose ~0.1 kg/h and its pressure 0.35 mmHg/h, the main zone's fell ~2 mmHg/h).
-    A leak during an equalization stands as soon as the summed loss is significant. Each zone's trend over :data:`TRANSFER_PRE_BINS` bins before the fit span is its own (crew O2
-    use, an O2 feed) and is not counted. Mass is conserved across the hatch whatever the path (valve or hatch
+    A leak during an equalization stands as soon as the summed loss is significant. Each zone's trend over
+    :data:`TRANSFER_PRE_BINS` bins before the fit span is its own (crew O2 use, an O2 feed) and is not counted. Mass is conserved across the hatch whatever the path (valve or hatch
     ajar), so no valve area is needed: the station files declare few valves (the quad outpost none on lab-node),
     while every ISS hatch has an MPEV."""
     n = int(al.n_alarm)
