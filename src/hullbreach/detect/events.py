@@ -213,9 +213,9 @@ def gas_moved_to_neighbour(det, al, dets: list, station: Station, bin_s: float) 
     cool-down while the sealed lab's rose 0.43 kg/h, summed -0.14 +- 0.05 kg/h, 1.3 h before the lab's valve
     opened; the lab's true mass rose ~0.1 kg/h and its pressure 0.35 mmHg/h, the main zone's fell ~2 mmHg/h).
     A leak during an equalization stands as soon as the summed loss is significant. Each zone's trend over
-    :data:`TRANSFER_PRE_BINS` bins before the fit span is its own (crew O2 use, an O2 feed) and is not counted. Mass is conserved across the hatch whatever the path (valve or hatch
-    ajar), so no valve area is needed: the station files declare few valves (the quad outpost none on lab-node),
-    while every ISS hatch has an MPEV."""
+    :data:`TRANSFER_PRE_BINS` bins before the fit span is its own (crew O2 use, an O2 feed) and is not counted.
+    Mass is conserved across the hatch whatever the path (valve or hatch ajar), so no valve area is needed: the
+    station files declare few valves (the quad outpost none on lab-node), while every ISS hatch has an MPEV."""
     n = int(al.n_alarm)
     a = det._fit_start(al.tau, n)
     i0 = max(a - TRANSFER_PRE_BINS, 0)
