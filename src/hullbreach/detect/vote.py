@@ -37,7 +37,9 @@ def median_list(vals: list) -> float:
     cnt = sum(1 for v in s if math.isfinite(v)) if s and not (math.isfinite(s[0]) and math.isfinite(s[-1])) else len(s)
     if cnt == 0:
         return math.nan
-    return 0.5 * s[(cnt - 1) // 2] + 0.5 * s[cnt // 2]
+    lo, hi = s[(cnt - 1) // 2], s[cnt // 2]
+    m = 0.5 * lo + 0.5 * hi
+    return m if lo <= m <= hi else lo + 0.5 * (hi - lo)
 
 
 def nanmedian0(a: np.ndarray) -> np.ndarray:
@@ -52,7 +54,13 @@ def nanmedian0(a: np.ndarray) -> np.ndarray:
     cols = np.arange(a.shape[1])
     # halves first: the same bits for every normal number (halving is exact), and no overflow to inf for two values
     # near the float's largest (a RuntimeWarning under hypothesis: detect/vote.py:43 until session 7)
-    med = 0.5 * s[lo, cols] + 0.5 * s[hi, cols]
+    # near zero the halves of a subnormal round to 0 (5e-324 -> 0.0, below the column's minimum: hypothesis, session 9):
+    # there the difference, which cannot overflow, is halved instead
+    s_lo, s_hi = s[lo, cols], s[hi, cols]
+    med = 0.5 * s_lo + 0.5 * s_hi
+    bad = (med < s_lo) | (med > s_hi)
+    if bad.any():
+        med = np.where(bad, s_lo + 0.5 * (s_hi - s_lo), med)
     return np.where(cnt > 0, med, np.nan)
 
 
