@@ -195,6 +195,14 @@ def run_case(case: Case, compare: str = "") -> dict:
     row["reconfigs"] = sum((o.close_s < cfg.duration_s) + (o.open_s < cfg.duration_s) for o in ops)
     if other is not None and not rec.leaks:
         row.update({f"cmp_{k}": v for k, v in _false_alarms(other, rec.start_ns).items()})
+    elif other is not None and other.returncode == 0:
+        # the other detector's first alarm in the leak's zone after onset, and its alarms before onset
+        on, mod = rec.leaks[0]["start_s"], rec.leaks[0]["module"]
+        al = [((pd.Timestamp(a["time"]).value - rec.start_ns) / 1e9, a["zone"])
+              for a in json.loads(other.stdout)["alarms"] if a["kind"] == "leak"]
+        hit = [t for t, z in al if t >= on and mod in z]
+        row["cmp_before_onset"] = sum(t < on for t, _ in al)
+        row["cmp_delay_min"] = round((hit[0] - on) / 60.0, 1) if hit else None
     if proc.returncode != 0:
         row["error"] = (proc.stderr or proc.stdout).strip().splitlines()[-1:]
         return row

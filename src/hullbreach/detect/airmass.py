@@ -459,13 +459,14 @@ class AirMassTracker:
         n = len(ks)
         inv_t = np.zeros(n)
         inv_c = np.zeros(n)  # the same with every module at the consensus plus its first offset
-        t_gap = np.zeros(n, dtype=bool)  # no thermometer sample in the bin: the temperature held, the mass unknown
+        # no sample of any thermometer in the bin (not: all flagged): the temperature held, the masses unknown
+        t_gap = np.zeros(n, dtype=bool)
         if st.t_vote.sensors:
             trow = st.trow
             xt = means[trow]
             t_raw = st.t_vote.run(xt, counts[trow], ks)
             t_cons = hold_last(st, t_raw)
-            t_gap = ~np.isfinite(t_raw) & np.isfinite(t_cons)
+            t_gap = ~np.isfinite(t_raw) & np.isfinite(t_cons) & ~np.isfinite(xt).any(axis=0)
             self._note_faults(st.t_vote, False)
             ok = np.isfinite(xt) & (ks[None, :] < st.t_vote.flag_k[:, None])
             for i, m in enumerate(st.modules):
@@ -542,7 +543,7 @@ class AirMassTracker:
                 st.t_last = t_cons
             else:  # no thermometer sample in the bin: the temperature held, the mass unknown (dropouts.hold_last)
                 t_cons = st.t_last
-                t_gap = isfin(t_cons)
+                t_gap = isfin(t_cons) and not any(isfin(v) for v in xt)
             self._note_faults(st.t_vote, False)
             tflag = st.t_vote.flag_k.tolist()
             ok = [isfin(v) and k < f for v, f in zip(xt, tflag)]
