@@ -295,9 +295,9 @@ def main(argv=None) -> None:
     print(df.drop(columns=[c for c in ("ops", "fault_ids") if c in df]).to_string(index=False))
     free = df[df["case"].str.startswith("leak-free")]
     lk = df[~df["case"].str.startswith("leak-free")]
-    print(f"\nleak-free records: {len(free)}, with a false leak alarm: {int((free.get('false_alarms', 0) > 0).sum())} "
-          f"(dP/dt baseline: {int(free.get('base_false', pd.Series(dtype=int)).fillna(0).sum())})")
     if len(free):
+        print(f"\nleak-free records: {len(free)}, with a false leak alarm: {int((free['false_alarms'] > 0).sum())} "
+              f"(dP/dt baseline: {int(free.get('base_false', pd.Series(dtype=int)).fillna(0).sum())})")
         days = free["hours"].sum() / 24.0
         fa = free.get("false_alarms", pd.Series(dtype=float)).fillna(0)
         print(f"simulated days {days:g}, detector start-ups {len(free)}, hatch reconfigurations "
@@ -307,6 +307,9 @@ def main(argv=None) -> None:
             print(f"--compare {args.compare}: false leak alarms {int(cf.sum())} ({cf.sum() / days:.3f} per day), "
                   f"records with one {int((cf > 0).sum())}")
     if len(lk):
+        if "cmp_delay_min" in lk:
+            print("--compare: delays " + ", ".join(f"{r.case} {r.delay_min} min (other {r.cmp_delay_min})"
+                                                    for r in lk.itertuples()))
         print(f"leak records: {len(lk)}, alarms before onset: {int(lk['before_onset'].fillna(0).gt(0).sum())} "
               f"(baseline {int(lk['base_before_onset'].fillna(0).sum())}), found: {int(lk['delay_min'].notna().sum())} "
               f"(baseline alarms after onset {int(lk['base_alarm_min'].notna().sum())})")

@@ -3,7 +3,7 @@
 Both cases were traced on the fifth generator (tests/generators/fifthgen.py, written blind) through its leak-free
 ISS records, whose channels drop out for minutes at a time (docs/benchmarks/robust-fifth.md, "Session 9"):
 
-* iss-2025 seed 200: the sealed PMA3's only thermometer missed ~5 min of samples; the module's gas, at 25.9 C,
+* iss-2025 seed 200: the sealed PMA3's only thermometer missed 11 min of samples; the module's gas, at 25.9 C,
   was read at its nominal 22.0 C meanwhile (a 1.3 % step of its air mass) and the zone alarmed 6 h later;
 * iss-2025 seed 201: the Node 3 ppN2 analyser missed 3 min; the zone's ppN2, the median of two analysers 4 mmHg
   apart in calibration, stepped 2 mmHg to the Destiny analyser's reading alone: a leak alarm 2.5 h after start-up.
