@@ -153,6 +153,22 @@ def _covers(iv: dict | None, x: float) -> bool | None:
     return bool(iv["low"] <= x <= iv["high"])
 
 
+def _reconfigurations(ops, duration_s: float) -> int:
+    """Hatch reconfigurations inside a record: each closure and each reopening, a hatch's overlapping closures
+    counted once (the generator may draw the same hatch twice)."""
+    n = 0
+    for h in {o.hatch for o in ops}:
+        spans = sorted((o.close_s, o.open_s) for o in ops if o.hatch == h)
+        merged = [list(spans[0])]
+        for a, b in spans[1:]:
+            if a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        n += sum((a < duration_s) + (b < duration_s) for a, b in merged)
+    return n
+
+
 def _detect_cli(station: str, tp, ep, src: Path) -> tuple:
     """``hullbreach detect STATION telemetry --events events --json`` with the package of ``src``: (process, s)."""
     t0 = time.time()
@@ -191,8 +207,7 @@ def run_case(case: Case, compare: str = "") -> dict:
     ops = rec.truth.attrs["ops"]
     row["ops"] = ";".join(f"{o.hatch}@{o.close_s / 3600:.1f}-{o.open_s / 3600:.1f}h{'' if o.logged else '(unlogged)'}"
                           for o in ops)
-    # hatch reconfigurations inside the record: each closure and each reopening
-    row["reconfigs"] = sum((o.close_s < cfg.duration_s) + (o.open_s < cfg.duration_s) for o in ops)
+    row["reconfigs"] = _reconfigurations(ops, cfg.duration_s)
     if other is not None and not rec.leaks:
         row.update({f"cmp_{k}": v for k, v in _false_alarms(other, rec.start_ns).items()})
     elif other is not None and other.returncode == 0:
