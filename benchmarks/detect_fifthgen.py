@@ -11,6 +11,15 @@ the alarm and latest), zone states (unmonitored / learning), sensor faults calle
 
     PYTHONPATH=src:. python benchmarks/detect_fifthgen.py --quick      # CI size, ~3 min
     PYTHONPATH=src:. python benchmarks/detect_fifthgen.py              # the sweep (--workers 1)
+    PYTHONPATH=src:. python benchmarks/detect_fifthgen.py --days 100   # leak-free sweep: 100 records of 24 h
+    ... --days 6 --compare /path/to/other/checkout/src                  # before/after on the same records
+
+``--days N``: N leak-free 24 h records (each a detector start-up) on the quad station, iss-2025 and iss-2018 in
+turn, seeds from ``--seed0``, 1-3 random hatch closures of 1-8 h each (15 % not logged); the summary gives the
+simulated days, start-ups, hatch reconfigurations (each closure and each reopening inside the record) and false
+leak alarms per day (issue 16's goal row: 0 in >= 100 days, >= 50 start-ups, >= 20 reconfigurations).
+``--compare SRC`` runs ``hullbreach detect`` a second time on every record with another checkout's ``src`` (the
+detector before a change), so that before and after come from the same records in the same run.
 """
 
 from __future__ import annotations
@@ -80,6 +89,20 @@ def cases(quick: bool) -> list[Case]:
     return out
 
 
+SWEEP_STATIONS = ((QUAD, 3), ("iss-2025", 7), ("iss-2018", 6))  # (station, crew)
+
+
+def sweep_cases(days: int, seed0: int) -> list[Case]:
+    """``days`` leak-free 24 h records: the stations of :data:`SWEEP_STATIONS` in turn, seed ``seed0 + i``, 1-3
+    random hatch closures drawn from the seed."""
+    out = []
+    for i in range(days):
+        st, crew = SWEEP_STATIONS[i % len(SWEEP_STATIONS)]
+        ops = int(np.random.default_rng(seed0 + i).integers(1, 4))
+        out.append(Case(st, "leak-free sweep", 24, seed0 + i, hatch_ops=ops, crew=crew))
+    return out
+
+
 def _baseline(tel: pd.DataFrame, station, start_ns: int) -> float | None:
     """First time [s from start] the dP/dt baseline alarms, or None."""
     hatches = [h for h in station.hatches.values() if h.state == "open"]
@@ -130,7 +153,44 @@ def _covers(iv: dict | None, x: float) -> bool | None:
     return bool(iv["low"] <= x <= iv["high"])
 
 
-def run_case(case: Case) -> dict:
+def _reconfigurations(ops, duration_s: float) -> int:
+    """Hatch reconfigurations inside a record: each closure and each reopening, a hatch's overlapping closures
+    counted once (the generator may draw the same hatch twice)."""
+    n = 0
+    for h in {o.hatch for o in ops}:
+        spans = sorted((o.close_s, o.open_s) for o in ops if o.hatch == h)
+        merged = [list(spans[0])]
+        for a, b in spans[1:]:
+            if a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        n += sum((a < duration_s) + (b < duration_s) for a, b in merged)
+    return n
+
+
+def _detect_cli(station: str, tp, ep, src: Path) -> tuple:
+    """``hullbreach detect STATION telemetry --events events --json`` with the package of ``src``: (process, s)."""
+    t0 = time.time()
+    env = dict(os.environ, PYTHONPATH=f"{src}:{ROOT}")
+    proc = subprocess.run([sys.executable, "-m", "hullbreach", "detect", station, str(tp), "--events", str(ep),
+                           "--json"], capture_output=True, text=True, env=env)
+    return proc, time.time() - t0
+
+
+def _false_alarms(proc, start_ns: int) -> dict:
+    """False leak alarms of a leak-free record's detect run: count, first time [h], first zone."""
+    if proc.returncode != 0:
+        return {"error": (proc.stderr or proc.stdout).strip().splitlines()[-1:]}
+    al = [a for a in json.loads(proc.stdout)["alarms"] if a["kind"] == "leak"]
+    out = {"false_alarms": len(al)}
+    if al:
+        out["first_alarm_h"] = round((pd.Timestamp(al[0]["time"]).value - start_ns) / 3.6e12, 2)
+        out["alarm_zone"] = ",".join(al[0]["zone"][:3])
+    return out
+
+
+def run_case(case: Case, compare: str = "") -> dict:
     station = load_station(case.station)
     leaks = (Leak(case.leak[0], case.leak[1] * 3600.0, case.leak[2]),) if case.leak else ()
     cfg = Config(duration_s=case.hours * 3600.0, crew=case.crew, leaks=leaks, random_hatch_ops=case.hatch_ops,
@@ -140,16 +200,24 @@ def run_case(case: Case) -> dict:
     gen_s = time.time() - t0
     with tempfile.TemporaryDirectory(prefix="fifthgen-") as tmp:
         tp, ep = rec.write(tmp)
-        t0 = time.time()
-        env = dict(os.environ, PYTHONPATH=f"{ROOT / 'src'}:{ROOT}")
-        proc = subprocess.run([sys.executable, "-m", "hullbreach", "detect", case.station, str(tp), "--events",
-                               str(ep), "--json"], capture_output=True, text=True, env=env)
-        det_s = time.time() - t0
+        proc, det_s = _detect_cli(case.station, tp, ep, ROOT / "src")
+        other = _detect_cli(case.station, tp, ep, Path(compare))[0] if compare else None
     row = {"station": Path(case.station).stem, "case": case.name, "seed": case.seed, "hours": case.hours,
            "gen_s": round(gen_s, 1), "detect_s": round(det_s, 1)}
     ops = rec.truth.attrs["ops"]
     row["ops"] = ";".join(f"{o.hatch}@{o.close_s / 3600:.1f}-{o.open_s / 3600:.1f}h{'' if o.logged else '(unlogged)'}"
                           for o in ops)
+    row["reconfigs"] = _reconfigurations(ops, cfg.duration_s)
+    if other is not None and not rec.leaks:
+        row.update({f"cmp_{k}": v for k, v in _false_alarms(other, rec.start_ns).items()})
+    elif other is not None and other.returncode == 0:
+        # the other detector's first alarm in the leak's zone after onset, and its alarms before onset
+        on, mod = rec.leaks[0]["start_s"], rec.leaks[0]["module"]
+        al = [((pd.Timestamp(a["time"]).value - rec.start_ns) / 1e9, a["zone"])
+              for a in json.loads(other.stdout)["alarms"] if a["kind"] == "leak"]
+        hit = [t for t, z in al if t >= on and mod in z]
+        row["cmp_before_onset"] = sum(t < on for t, _ in al)
+        row["cmp_delay_min"] = round((hit[0] - on) / 60.0, 1) if hit else None
     if proc.returncode != 0:
         row["error"] = (proc.stderr or proc.stdout).strip().splitlines()[-1:]
         return row
@@ -216,28 +284,47 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="three small records (CI size)")
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--only", default="", help="run only cases whose name contains this text")
+    ap.add_argument("--only", default="",
+                    help="run only cases whose 'station name seed' contains this text (several: comma-separated)")
     ap.add_argument("--json", default="", help="write the rows to this JSON file")
+    ap.add_argument("--days", type=int, default=0,
+                    help="leak-free sweep instead: this many 24 h records (stations in turn, 1-3 random hatch ops)")
+    ap.add_argument("--seed0", type=int, default=5000, help="first seed of the --days sweep")
+    ap.add_argument("--compare", default="",
+                    help="also run detect with this checkout's src directory (before/after on the same records)")
     args = ap.parse_args(argv)
-    todo = [c for c in cases(args.quick) if args.only in f"{c.station} {c.name}"]
+    pool = sweep_cases(args.days, args.seed0) if args.days else cases(args.quick)
+    todo = [c for c in pool if any(o in f"{c.station} {c.name} {c.seed}" for o in args.only.split(","))]
     t0 = time.time()
     if args.workers > 1:
         with ProcessPoolExecutor(args.workers) as ex:
-            rows = list(ex.map(run_case, todo))
+            rows = list(ex.map(run_case, todo, [args.compare] * len(todo)))
     else:
         rows = []
         for c in todo:
-            rows.append(run_case(c))
+            rows.append(run_case(c, args.compare))
             print(json.dumps(rows[-1]), flush=True)
     df = pd.DataFrame(rows)
     pd.set_option("display.width", 250)
     pd.set_option("display.max_columns", 40)
     print(df.drop(columns=[c for c in ("ops", "fault_ids") if c in df]).to_string(index=False))
-    free = df[df["case"] == "leak-free"]
-    lk = df[df["case"] != "leak-free"]
-    print(f"\nleak-free records: {len(free)}, with a false leak alarm: {int((free.get('false_alarms', 0) > 0).sum())} "
-          f"(dP/dt baseline: {int(free.get('base_false', pd.Series(dtype=int)).fillna(0).sum())})")
+    free = df[df["case"].str.startswith("leak-free")]
+    lk = df[~df["case"].str.startswith("leak-free")]
+    if len(free):
+        print(f"\nleak-free records: {len(free)}, with a false leak alarm: {int((free['false_alarms'] > 0).sum())} "
+              f"(dP/dt baseline: {int(free.get('base_false', pd.Series(dtype=int)).fillna(0).sum())})")
+        days = free["hours"].sum() / 24.0
+        fa = free.get("false_alarms", pd.Series(dtype=float)).fillna(0)
+        print(f"simulated days {days:g}, detector start-ups {len(free)}, hatch reconfigurations "
+              f"{int(free['reconfigs'].sum())}; false leak alarms {int(fa.sum())} ({fa.sum() / days:.3f} per day)")
+        if "cmp_false_alarms" in free:
+            cf = free["cmp_false_alarms"].fillna(0)
+            print(f"--compare {args.compare}: false leak alarms {int(cf.sum())} ({cf.sum() / days:.3f} per day), "
+                  f"records with one {int((cf > 0).sum())}")
     if len(lk):
+        if "cmp_delay_min" in lk:
+            print("--compare: delays " + ", ".join(f"{r.case} {r.delay_min} min (other {r.cmp_delay_min})"
+                                                    for r in lk.itertuples()))
         print(f"leak records: {len(lk)}, alarms before onset: {int(lk['before_onset'].fillna(0).gt(0).sum())} "
               f"(baseline {int(lk['base_before_onset'].fillna(0).sum())}), found: {int(lk['delay_min'].notna().sum())} "
               f"(baseline alarms after onset {int(lk['base_alarm_min'].notna().sum())})")

@@ -49,6 +49,7 @@ import pandas as pd
 
 from hullbreach.constants import MOLAR_MASS_KG_MOL, PA_PER_MMHG, R_AIR, R_UNIVERSAL
 from hullbreach.detect.binning import DEFAULT_BIN_S, bin_channels, bin_frame, time_ns  # noqa: F401 (re-exported)
+from hullbreach.detect.dropouts import N2_OFFSET_TAU_S, hold_last, ppn2_bin
 from hullbreach.detect.events import KnownEvent, ZonePeriod, parse_events, zone_periods  # noqa: F401 (re-exported)
 from hullbreach.detect.vote import Consensus, first_offset, median_list, nanmedian0
 from hullbreach.errors import DetectionError
@@ -188,6 +189,13 @@ class _ZoneState:
     #: False until the zone's first bin outside a known operation: the pressure vote's offsets and flags until
     #: then are provisional (learned afresh there, :meth:`Consensus.relearn`; no fault is reported from them)
     settled: bool = False
+    #: the zone's last temperature consensus [K] (NaN: none yet): a bin without any thermometer sample keeps it
+    t_last: float = math.nan
+    #: per ppN2 analyser, its offset from the analysers' median [Pa] (learned on bins where every one reports) and
+    #: how many such bins taught it (:func:`~hullbreach.detect.dropouts.ppn2_bin`)
+    n2_off: list = field(default_factory=list)
+    n2_seen: int = 0
+    n2_track: float = 0.0  # fraction of its departure by which an analyser's offset moves each bin [-]
 
     def __post_init__(self) -> None:
         self.prow = np.zeros(0, dtype=np.int64) if self.prow is None else self.prow
@@ -301,7 +309,7 @@ class AirMassTracker:
                         t_modules=tuple(sens[c].module for c in t_s),
                         module_vols=np.array([self.station.modules[m].volume_m3 for m in mods]),
                         module_tnom=np.array([self.station.modules[m].temperature_k for m in mods]),
-                        modules=mods, pp_rows=pp,
+                        modules=mods, pp_rows=pp, n2_track=-math.expm1(-self.bin_s / N2_OFFSET_TAU_S),
                         prow=np.array([self.row[c] for c in p_s], dtype=np.int64),
                         trow=np.array([self.row[c] for c in t_s], dtype=np.int64))
         self._states[zone] = st
@@ -451,10 +459,14 @@ class AirMassTracker:
         n = len(ks)
         inv_t = np.zeros(n)
         inv_c = np.zeros(n)  # the same with every module at the consensus plus its first offset
+        # no sample of any thermometer in the bin (not: all flagged): the temperature held, the masses unknown
+        t_gap = np.zeros(n, dtype=bool)
         if st.t_vote.sensors:
             trow = st.trow
             xt = means[trow]
-            t_cons = st.t_vote.run(xt, counts[trow], ks)
+            t_raw = st.t_vote.run(xt, counts[trow], ks)
+            t_cons = hold_last(st, t_raw)
+            t_gap = ~np.isfinite(t_raw) & np.isfinite(t_cons) & ~np.isfinite(xt).any(axis=0)
             self._note_faults(st.t_vote, False)
             ok = np.isfinite(xt) & (ks[None, :] < st.t_vote.flag_k[:, None])
             for i, m in enumerate(st.modules):
@@ -488,8 +500,12 @@ class AirMassTracker:
             else:
                 st.r_specific = R_AIR
         r = st.r_specific if st.r_specific is not None else R_AIR
-        mass = p * inv_t / r
-        n2m = pp["ppn2"] * inv_t / R_N2 if "ppn2" in pp else None
+        mass = np.where(t_gap, np.nan, p * inv_t / r)
+        n2m = None
+        if "ppn2" in pp:
+            rows = dict(st.pp_idx)["ppn2"]
+            ppn2 = pp["ppn2"] if len(rows) == 1 else np.array([ppn2_bin(st, col) for col in means[rows].T.tolist()])
+            n2m = np.where(t_gap, np.nan, ppn2 * inv_t / R_N2)
         vented = (np.isfinite(p) & (p < self.vented_fraction * self.station.nominal_pressure_pa)) | self._unmonitored(st.zone, ks)
         change = np.zeros(len(ks), dtype=bool)
         fks = np.concatenate([st.p_vote.flag_k, st.t_vote.flag_k])
@@ -519,9 +535,15 @@ class AirMassTracker:
         if st.settled:
             self._note_faults(st.p_vote, True)
         excluded = excluded or st.p_vote.step_now  # an equalization the gauges show (an unlogged hatch opening)
+        t_gap = False
         if st.t_vote.sensors:
             xt = [m1[r] for r in st.trow_l]
             t_cons = st.t_vote.run_one(xt, [c1[r] for r in st.trow_l], k)
+            if isfin(t_cons):
+                st.t_last = t_cons
+            else:  # no thermometer sample in the bin: the temperature held, the mass unknown (dropouts.hold_last)
+                t_cons = st.t_last
+                t_gap = isfin(t_cons) and not any(isfin(v) for v in xt)
             self._note_faults(st.t_vote, False)
             tflag = st.t_vote.flag_k.tolist()
             ok = [isfin(v) and k < f for v, f in zip(xt, tflag)]
@@ -551,7 +573,7 @@ class AirMassTracker:
             inv_t = 0.0 + st.inv_t_nominal
             self._note_history(st.zone, [k], [st.volume_m3 / inv_t], [st.volume_m3 / inv_t])
         change = float(k) in st.p_vote.flag_k.tolist() or float(k) in st.t_vote.flag_k.tolist()
-        return self._zone_bin_out(st, m1, k, p, inv_t, change, excluded)
+        return self._zone_bin_out(st, m1, k, p, inv_t, change, excluded, t_gap)
 
     def _consensus_t(self, st: _ZoneState, t_cons: float) -> float:
         """The zone's effective temperature [K] with every module at the consensus ``t_cons`` [K] plus its
@@ -585,9 +607,9 @@ class AirMassTracker:
         return out[0], out[1]
 
     def _zone_bin_out(self, st: _ZoneState, m1: list, k: int, p: float, inv_t: float, change: bool,
-                      excluded: bool) -> BinScalars:
+                      excluded: bool, t_gap: bool = False) -> BinScalars:
         """The rest of :meth:`_zone_bin_scalars` once the zone pressure ``p`` [Pa] and ``sum V_i / T_i``
-        [m^3/K] are known: gas constant, masses, flags."""
+        [m^3/K] are known: gas constant, masses (NaN when ``t_gap``: no thermometer sample in the bin), flags."""
         isfin = math.isfinite
         t_eff = st.volume_m3 / inv_t
         if st.r_specific is None:
@@ -600,13 +622,13 @@ class AirMassTracker:
             else:
                 st.r_specific = R_AIR
         r = st.r_specific if st.r_specific is not None else R_AIR
-        mass = p * inv_t / r
+        mass = math.nan if t_gap else p * inv_t / r
         rows = st.n2_rows_l
         n2 = None
         if rows is not None:
             ppn2 = (m1[rows[0]] if isfin(m1[rows[0]]) else math.nan) if len(rows) == 1 else \
-                median_list([m1[q] for q in rows])
-            n2 = ppn2 * inv_t / R_N2
+                ppn2_bin(st, [m1[q] for q in rows])
+            n2 = math.nan if t_gap else ppn2 * inv_t / R_N2
         vented = (isfin(p) and p < self.vented_fraction * self.station.nominal_pressure_pa) or (
             bool(self._unmon) and any(k0 <= k <= k1 for k0, k1, mod in self._unmon if mod in st.zone))
         return BinScalars(p, t_eff, mass, n2, float(r), bool(excluded), bool(vented), bool(change))
