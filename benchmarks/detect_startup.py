@@ -71,7 +71,7 @@ def main() -> None:
     ap.add_argument("--rewarm-k", type=float, default=0.0, help="thermometers' re-warming after the gap [K] (x U(0.5, 1.5))")
     ap.add_argument("--baseline", default=None, help="a folder holding another version's src/")
     ap.add_argument("--rows-json", action="store_true", help=argparse.SUPPRESS)
-    a = ap.parse_args()
+    a = ap.parse_intermixed_args()  # key=value after the options too, as the usage above writes them
     kw = {k: float(v) for k, v in (g.split("=", 1) for g in a.gen)}
     rows = run(a.mode, a.hours, range(*a.seeds), kw, a.start_h, a.area_m2, a.gap, a.rewarm_k)
     if a.rows_json:

@@ -22,6 +22,8 @@ from tests.generators import independent as ig
 
 T0 = np.datetime64("2025-01-01T00:00:00").astype("datetime64[s]").astype(float)  # the generator's start [s]
 GAP = (3 * 3600.0, 5 * 3600.0)
+P = 101_325.0  # a zone pressure [Pa]
+SWINGS = ((0.3, 5556.0), (0.5, 86400.0))  # the cabin's orbital and daily swings (detect.config)
 
 
 def _gap_record(seed: int, hours: float = 12.0, leaks=()):
@@ -36,21 +38,21 @@ def test_a_restarted_thermometer_is_withheld_while_it_warms_then_continues_its_l
     electronics): withheld for the warm-up, then read with the offset that continues its last value."""
     from hullbreach.detect.restart import RESTART_WARMUP_S, ThermometerRestarts
 
-    r = ThermometerRestarts(1, 60.0)
+    r = ThermometerRestarts(1, 60.0, SWINGS)
     for k in range(100):
         x = [295.0]
-        assert not r.step(x, k) and x == [295.0]  # no restart: readings unchanged
-    for k in range(100, 140):  # the gap: no sample
-        assert not r.step([math.nan], k)
+        assert not r.step(x, k, P) and x == [295.0]  # no restart: readings unchanged
+    for k in range(100, 140):  # the gap: no sample, and no pressure either (a logger gap)
+        assert not r.step([math.nan], k, math.nan)
     warm = int(RESTART_WARMUP_S / 60.0)
     for k in range(140, 140 + warm):
         x = [295.8 - 0.5 * math.exp(-(k - 140) / 30.0)]
-        assert r.step(x, k) and math.isnan(x[0])
+        assert r.step(x, k, P - 30.0) and math.isnan(x[0])
     x = [295.81]
-    assert not r.step(x, 140 + warm)
+    assert not r.step(x, 140 + warm, P)
     assert x[0] == pytest.approx(295.0)  # continues its value before the gap
     x = [295.91]
-    r.step(x, 141 + warm)
+    r.step(x, 141 + warm, P)
     assert x[0] == pytest.approx(295.1)  # and follows its changes from there
     assert r.restarts == [(0, 140)]
 
@@ -59,12 +61,25 @@ def test_a_short_gap_is_no_restart():
     """A gap shorter than RESTART_GAP_S (a few missing minutes) changes nothing."""
     from hullbreach.detect.restart import RESTART_GAP_S, ThermometerRestarts
 
-    r = ThermometerRestarts(2, 60.0)
+    r = ThermometerRestarts(2, 60.0, SWINGS)
     short = int(RESTART_GAP_S / 60.0) - 1
     for k in list(range(50)) + list(range(50 + short, 100)):
         x = [295.0 + 0.001 * k, 296.0]
-        assert not r.step(x, k)
+        assert not r.step(x, k, P)
         assert x == [295.0 + 0.001 * k, 296.0]
+    assert r.restarts == []
+
+
+def test_a_thermometer_silent_while_the_pressure_is_logged_is_no_restart():
+    """A change-only feed (ISS Live: an item updates only when its reading changes) leaves a quiet thermometer
+    without samples for an hour while the pressure keeps coming: no logger gap, no restart, readings unchanged."""
+    from hullbreach.detect.restart import ThermometerRestarts
+
+    r = ThermometerRestarts(1, 60.0, SWINGS)
+    for k in range(200):
+        x = [295.0 if k < 50 or k > 120 else math.nan]
+        assert not r.step(x, k, P)
+        assert x[0] == 295.0 or math.isnan(x[0])
     assert r.restarts == []
 
 
@@ -121,3 +136,19 @@ def test_streaming_equals_batch_across_a_restart():
         [(a.kind, a.zone, a.time_s, a.onset_s) for a in batch.alarms]
     assert [(z.zone, z.state) for z in res.zones] == [(z.zone, z.state) for z in batch.zones]
     assert batch.alarms  # the leak is found (the case is not empty)
+
+
+def test_a_pressure_step_beyond_the_thermal_allowance_makes_no_restart():
+    """A zone whose pressure fell across the gap by more than the gas temperature can explain (here 2 % in 40 min,
+    ~6 K of gas cooling) lost gas: its thermometers are read as they come back, so the detector sees the loss at
+    once (tests/detect/test_alarm_in_gap.py: a 3 mmHg/h leak through a 4.75 h gap)."""
+    from hullbreach.detect.restart import ThermometerRestarts
+
+    r = ThermometerRestarts(1, 60.0, SWINGS)
+    for k in range(100):
+        r.step([295.0], k, P)
+    for k in range(100, 140):
+        r.step([math.nan], k, math.nan)
+    x = [295.6]
+    assert not r.step(x, 140, 0.98 * P) and x == [295.6]
+    assert r.restarts == []

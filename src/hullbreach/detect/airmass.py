@@ -195,9 +195,10 @@ class _ZoneState:
     #: False until the zone's first bin outside a known operation: the pressure vote's offsets and flags until
     #: then are provisional (learned afresh there, :meth:`Consensus.relearn`; no fault is reported from them)
     settled: bool = False
-    #: the temperature channels' restarts after logger gaps (built in ``__post_init__``)
+    #: the temperature channels' restarts after logger gaps (built in ``__post_init__``) and their swings
     restarts: ThermometerRestarts | None = None
     bin_s: float = DEFAULT_BIN_S
+    restart_swings: tuple | None = None
 
     def __post_init__(self) -> None:
         self.prow = np.zeros(0, dtype=np.int64) if self.prow is None else self.prow
@@ -225,7 +226,7 @@ class _ZoneState:
         self.pp_idx_l = tuple((q, rows.tolist()) for q, rows in self.pp_idx)
         self.n2_rows_l = dict(self.pp_idx_l).get("ppn2")  # rows of the ppN2 channels (None: no ppN2)
         if self.restarts is None:
-            self.restarts = ThermometerRestarts(len(self.trow), self.bin_s)
+            self.restarts = ThermometerRestarts(len(self.trow), self.bin_s, self.restart_swings)
 
 
 class AirMassTracker:
@@ -243,10 +244,15 @@ class AirMassTracker:
         Bins within ``settle_s`` after a known operation (and the bin before it) are ``excluded`` [s].
     vented_fraction : float
         A zone below this fraction of the station's nominal pressure is not monitored [-].
+    swings : tuple, optional
+        Unmeasured gas temperature swings ``((amplitude [K], period [s]), ...)``: a zone pressure that changed across
+        a logger gap by more than they explain makes no thermometer restart there (:mod:`hullbreach.detect.restart`).
     """
 
     def __init__(self, station: Station, events: tuple = (), *, bin_s: float = DEFAULT_BIN_S,
-                 untrusted: dict | None = None, settle_s: float = 600.0, vented_fraction: float = 0.5):
+                 untrusted: dict | None = None, settle_s: float = 600.0, vented_fraction: float = 0.5,
+                 swings: tuple | None = None):
+        self.swings = swings
         self.station = station
         self.bin_s = float(bin_s)
         self.events = tuple(events)
@@ -315,7 +321,8 @@ class AirMassTracker:
                         module_tnom=np.array([self.station.modules[m].temperature_k for m in mods]),
                         modules=mods, pp_rows=pp,
                         prow=np.array([self.row[c] for c in p_s], dtype=np.int64),
-                        trow=np.array([self.row[c] for c in t_s], dtype=np.int64), bin_s=self.bin_s)
+                        trow=np.array([self.row[c] for c in t_s], dtype=np.int64), bin_s=self.bin_s,
+                        restart_swings=self.swings)
         self._states[zone] = st
         return st
 
@@ -468,8 +475,8 @@ class AirMassTracker:
             trow = st.trow
             # thermometers restarting after a logger gap: withheld while they warm, then continued (restart.py)
             cols = means[trow].T.tolist()
-            for i, k in enumerate(ks.tolist()):
-                restart[i] = st.restarts.step(cols[i], k)
+            for i, (k, pk) in enumerate(zip(ks.tolist(), p.tolist())):
+                restart[i] = st.restarts.step(cols[i], k, pk)
             xt = np.array(cols, dtype=float).reshape(n, len(trow)).T
             t_cons = st.t_vote.run(xt, np.where(np.isfinite(xt), counts[trow], 0.0), ks)
             self._note_faults(st.t_vote, False)
@@ -539,7 +546,7 @@ class AirMassTracker:
         restart = False
         if st.t_vote.sensors:
             xt = [m1[r] for r in st.trow_l]
-            restart = st.restarts.step(xt, k)
+            restart = st.restarts.step(xt, k, p)
             t_cons = st.t_vote.run_one(xt, [c1[r] if v == v else 0.0 for r, v in zip(st.trow_l, xt)], k)
             self._note_faults(st.t_vote, False)
             tflag = st.t_vote.flag_k.tolist()

@@ -311,7 +311,7 @@ class ZoneDetector(AlarmFitting):
             am = [m for _, m in self.anchor]
             keep = bridge_step(float(np.mean(xs - self.y_ref - self.offset)) - level, float(np.mean(xs)),
                                float(np.mean([m[1] for m in am])), (g + (len(xs) + 1) / 2.0) * self.cfg.bin_s,
-                               self._startup_swings())
+                               startup_swings(self.cfg))
         self.offset = float(np.mean(xs - self.y_ref - (level + slope * pos))) - keep
         p, t, mm = self._take_pending()
         if restart:
@@ -426,20 +426,10 @@ class ZoneDetector(AlarmFitting):
                                     lo0 - lo, a - lo, self.cfg.bin_s, allow_pa if math.isfinite(allow_pa) else 0.0,
                                     # the zone pressure's gauges can show a thermometer not following the gas; the
                                     # N2 track's analyser is too noisy to (third generator: upper side 0.46-0.5)
-                                    PRESSURE_ONLY_SWINGS if self.track == "air" else (), self._startup_swings())
+                                    PRESSURE_ONLY_SWINGS if self.track == "air" else (), startup_swings(self.cfg))
         if why:
             self.suspicion = why
         return ok
-
-    def _startup_swings(self) -> tuple:
-        """What the gas temperature can do to the pressure while the thermometers' credibility is not yet measured
-        (a start-up), as :func:`~hullbreach.detect.crosscheck.unmeasured_swing_pa` takes it, ``((amplitude [K],
-        period [s]), ...)``: the bulk gas's unmeasured offset, an OU of the slow-noise prior's upper side (variance
-        ``slow_noise_prior_k^2 (1 + SLOW_UPPER sqrt(2 / NU_PRIOR))``, :mod:`hullbreach.detect.noise`; amplitude
-        ``sqrt(2)`` sigma, period ``2 pi slow_noise_prior_tau_s``), and the cabin's orbital and daily swings a zone
-        without a trusted thermometer allows (:data:`~hullbreach.detect.config.PRESSURE_ONLY_SWINGS`)."""
-        sigma_k = self.cfg.slow_noise_prior_k * math.sqrt(1.0 + SLOW_UPPER * math.sqrt(2.0 / NU_PRIOR))
-        return ((math.sqrt(2.0) * sigma_k, 2.0 * math.pi * self.cfg.slow_noise_prior_tau_s),) + PRESSURE_ONLY_SWINGS
 
     @staticmethod
     def _fit_start(tau: int, n: int) -> int:
@@ -514,6 +504,7 @@ class DetectionEngine:
         self.cfg = cfg or DetectorConfig()
         self.events = parse_events(events, station) if events is None or hasattr(events, "columns") else tuple(events)
         self.tracker = AirMassTracker(station, self.events, bin_s=self.cfg.bin_s, untrusted=untrusted,
+                                      swings=startup_swings(self.cfg),
                                       settle_s=self.cfg.settle_s)
         # the requested false-alarm rate is for the whole station: split over its monitored zones
         n_zones = sum(1 for z in station.zones() if station.sensors_in(z, "pressure"))
@@ -731,6 +722,18 @@ class DetectionEngine:
             start_s=None if self.k_start is None else self.k_start * self.cfg.bin_s,
             end_s=None if self.k_next is None else self.k_next * self.cfg.bin_s, bin_s=self.cfg.bin_s,
             notes=tuple(all_notes), series=tuple(concat_zone_masses(self.parts)) if self.keep_series else ())
+
+
+def startup_swings(cfg: DetectorConfig) -> tuple:
+    """What the gas temperature can do to the pressure while the thermometers' credibility is not yet measured
+    (a start-up, or a restart after a logger gap: :mod:`hullbreach.detect.restart`), for a detector with settings
+    ``cfg``, as :func:`~hullbreach.detect.crosscheck.unmeasured_swing_pa` takes it, ``((amplitude [K], period [s]),
+    ...)``: the bulk gas's unmeasured offset, an OU of the slow-noise prior's upper side (variance
+    ``slow_noise_prior_k^2 (1 + SLOW_UPPER sqrt(2 / NU_PRIOR))``, :mod:`hullbreach.detect.noise`; amplitude
+    ``sqrt(2)`` sigma, period ``2 pi slow_noise_prior_tau_s``), and the cabin's orbital and daily swings a zone
+    without a trusted thermometer allows (:data:`~hullbreach.detect.config.PRESSURE_ONLY_SWINGS`)."""
+    sigma_k = cfg.slow_noise_prior_k * math.sqrt(1.0 + SLOW_UPPER * math.sqrt(2.0 / NU_PRIOR))
+    return ((math.sqrt(2.0) * sigma_k, 2.0 * math.pi * cfg.slow_noise_prior_tau_s),) + PRESSURE_ONLY_SWINGS
 
 
 def _zone_name(zone: tuple) -> str:

@@ -9,8 +9,11 @@ The gas does not share that warming, and a track that divides the pressure by it
 docs/benchmarks/robust.md, session 8).
 
 :class:`ThermometerRestarts` (one per zone, owned by :class:`~hullbreach.detect.airmass.AirMassTracker`) watches
-each temperature channel's samples bin by bin: a channel with no sample for :data:`RESTART_GAP_S` or more has
-restarted at its next sample. For :data:`RESTART_WARMUP_S` from there its readings are withheld (no sample in the
+each temperature channel's samples bin by bin: a channel with no sample for :data:`RESTART_GAP_S` or more, while
+the zone's pressure too had none for that long (a logger gap, not a quiet item of a change-only feed such as ISS
+Live, whose thermometers update only when their reading changes), has restarted at its next sample, unless the
+zone's pressure changed across that gap by more than the gas temperature can explain (a hole that emptied the zone
+during the gap: the thermometers do not matter for it, and the detector sees the loss at once). For :data:`RESTART_WARMUP_S` from there its readings are withheld (no sample in the
 zone's vote; the bins are flagged ``restart``) and then it is re-anchored: from its first sample after the warm-up
 on, it reads with an offset that makes it continue its last value before the gap. Across the gap and the warm-up
 the zone's temperature is thus taken as unchanged: the track's step there is the pressure's own step, which the
@@ -57,7 +60,9 @@ class ThermometerRestarts:
         Bin length [s].
     """
 
-    def __init__(self, n_channels: int, bin_s: float):
+    def __init__(self, n_channels: int, bin_s: float, swings: tuple | None = None):
+        self.bin_s = float(bin_s)
+        self.swings = swings  # unmeasured temperature swings (gap_temperature_sigma_k); None: no pressure check
         self.gap_bins = int(math.ceil(RESTART_GAP_S / bin_s))
         self.warm_bins = int(math.ceil(RESTART_WARMUP_S / bin_s))
         self.last_k: list = [None] * n_channels  # last bin with a sample
@@ -65,17 +70,30 @@ class ThermometerRestarts:
         self.ref = [math.nan] * n_channels  # the value it continues after its warm-up [K]
         self.warm_end: list = [None] * n_channels  # first bin after the warm-up (None: not warming)
         self.offset = [0.0] * n_channels  # subtracted from the channel's readings [K]
+        self.p_last = None  # last bin with a zone pressure
+        self.p_back = None  # bin at which the zone pressure came back after its latest gap (None: none yet)
+        self.p_value = math.nan  # the zone pressure at its last bin [Pa]
+        self.p_jump = 0.0  # relative change of the zone pressure across its latest gap [-]
+        self.p_gap_s = 0.0  # that gap's length [s]
         #: restarts seen: (channel index, bin of its first sample after the gap)
         self.restarts: list = []
 
-    def step(self, x: list, k: int) -> bool:
+    def step(self, x: list, k: int, p: float = math.nan) -> bool:
         """Bin ``k``'s channel means ``x`` [K] (NaN: no sample), changed in place: a warming channel's mean becomes
-        NaN, the others lose their offset. True when a channel of the zone is warming at ``k``."""
+        NaN, the others lose their offset; ``p``: the zone pressure at ``k`` [Pa] (NaN: none). True when a channel of
+        the zone is warming at ``k``."""
+        if p == p:
+            if self.p_last is not None and k - self.p_last > self.gap_bins:
+                self.p_back = k
+                self.p_jump = p / self.p_value - 1.0
+                self.p_gap_s = (k - self.p_last) * self.bin_s
+            self.p_last, self.p_value = k, p
         warming = False
         for j, v in enumerate(x):
             if v == v:  # a sample
                 last = self.last_k[j]
-                if last is not None and k - last > self.gap_bins:
+                if (last is not None and k - last > self.gap_bins and self.p_back is not None and self.p_back > last
+                        and not self._pressure_moved(self.last_value[j])):
                     if self.warm_end[j] is None:  # a restart inside a warm-up keeps the first reference
                         self.ref[j] = self.last_value[j]
                     self.warm_end[j] = k + self.warm_bins
@@ -96,6 +114,13 @@ class ThermometerRestarts:
             elif self.warm_end[j] is not None and k < self.warm_end[j]:
                 warming = True
         return warming
+
+    def _pressure_moved(self, t_k: float) -> bool:
+        """Did the zone pressure change across its latest gap by more than :data:`RESTART_STEP_Z` standard deviations
+        of what the gas temperature (about ``t_k`` [K]) can do unmeasured over it (:func:`gap_temperature_sigma_k`)?"""
+        if self.swings is None or not t_k > 0:
+            return False
+        return abs(self.p_jump) > RESTART_STEP_Z * gap_temperature_sigma_k(self.p_gap_s, self.swings) / t_k
 
 
 #: A pressure step across a restart is kept as a change of the track only beyond this many standard deviations
