@@ -131,8 +131,7 @@ class ZoneDetector(AlarmFitting):
         self.pending: list = []  # bins waiting for the next valid bin: (p, T, m)
         self.anchor: list = []  # valid bins after a known step, waiting to re-anchor the level
         self.reset_n = 0  # the window never reaches before this bin (set when a leak is sealed)
-        self.step_in_pending = False
-        self.restart_in_pending = False  # thermometers restarted after a logger gap (restart.py)
+        self.step_in_pending = self.restart_in_pending = False  # a known step / a thermometer restart pending
         self.alarms: list[_AlarmState] = []
         # the ISS figure per cubic metre of its volume, times the zone's volume
         self.allow_air = cfg.background_kg_day / SECONDS_PER_DAY * cfg.bin_s * volume_m3 / BACKGROUND_VOLUME_M3
@@ -176,7 +175,7 @@ class ZoneDetector(AlarmFitting):
                                  f"{'pressure alone' if self.pressure_only else 'pressure and temperature'}) is used, "
                                  f"with {crew:.3g} kg/day of crew O2 use allowed")
                 x = np.asarray(zm.mass_kg, dtype=float)
-        rs = zm.restart if zm.restart is not None else np.zeros(len(x), dtype=bool)
+        rs = zm.restart if zm.restart is not None else np.zeros(len(x), dtype=bool)  # thermometers warming (restart.py)
         ok = np.isfinite(x) & ~zm.excluded & ~zm.vented & np.isfinite(zm.mass_kg) & ~rs
         if self.track == "n2" and self.frac == 1.0:
             good = ok & (zm.mass_kg > 0)
@@ -306,12 +305,10 @@ class ZoneDetector(AlarmFitting):
         xs = np.array([a for a, _ in self.anchor])
         pos = np.arange(g + 1, g + 1 + len(xs))
         keep = 0.0
-        if restart:
-            slope = 0.0
-            am = [m for _, m in self.anchor]
-            keep = bridge_step(float(np.mean(xs - self.y_ref - self.offset)) - level, float(np.mean(xs)),
-                               float(np.mean([m[1] for m in am])), (g + (len(xs) + 1) / 2.0) * self.cfg.bin_s,
-                               startup_swings(self.cfg))
+        if restart:  # the level, the track's mass, the zone temperature and the time since the last measured bin
+            slope, keep = 0.0, bridge_step(float(np.mean(xs - self.y_ref - self.offset)) - level, float(np.mean(xs)),
+                                           float(np.mean([m[1] for _, m in self.anchor])),
+                                           (g + (len(xs) + 1) / 2.0) * self.cfg.bin_s, self._startup_swings())
         self.offset = float(np.mean(xs - self.y_ref - (level + slope * pos))) - keep
         p, t, mm = self._take_pending()
         if restart:
@@ -426,10 +423,14 @@ class ZoneDetector(AlarmFitting):
                                     lo0 - lo, a - lo, self.cfg.bin_s, allow_pa if math.isfinite(allow_pa) else 0.0,
                                     # the zone pressure's gauges can show a thermometer not following the gas; the
                                     # N2 track's analyser is too noisy to (third generator: upper side 0.46-0.5)
-                                    PRESSURE_ONLY_SWINGS if self.track == "air" else (), startup_swings(self.cfg))
+                                    PRESSURE_ONLY_SWINGS if self.track == "air" else (), self._startup_swings())
         if why:
             self.suspicion = why
         return ok
+
+    def _startup_swings(self) -> tuple:
+        """:func:`startup_swings` of this detector's settings (kept for callers of the method)."""
+        return startup_swings(self.cfg)
 
     @staticmethod
     def _fit_start(tau: int, n: int) -> int:
@@ -725,13 +726,12 @@ class DetectionEngine:
 
 
 def startup_swings(cfg: DetectorConfig) -> tuple:
-    """What the gas temperature can do to the pressure while the thermometers' credibility is not yet measured
-    (a start-up, or a restart after a logger gap: :mod:`hullbreach.detect.restart`), for a detector with settings
-    ``cfg``, as :func:`~hullbreach.detect.crosscheck.unmeasured_swing_pa` takes it, ``((amplitude [K], period [s]),
-    ...)``: the bulk gas's unmeasured offset, an OU of the slow-noise prior's upper side (variance
-    ``slow_noise_prior_k^2 (1 + SLOW_UPPER sqrt(2 / NU_PRIOR))``, :mod:`hullbreach.detect.noise`; amplitude
-    ``sqrt(2)`` sigma, period ``2 pi slow_noise_prior_tau_s``), and the cabin's orbital and daily swings a zone
-    without a trusted thermometer allows (:data:`~hullbreach.detect.config.PRESSURE_ONLY_SWINGS`)."""
+    """What the gas temperature can do to the pressure while the thermometers' credibility is unmeasured (a start-up;
+    a restart, :mod:`hullbreach.detect.restart`), ``((amplitude [K], period [s]), ...)`` as
+    :func:`~hullbreach.detect.crosscheck.unmeasured_swing_pa` takes it: the bulk gas's unmeasured offset, an OU of the
+    slow-noise prior's upper side (variance ``slow_noise_prior_k^2 (1 + SLOW_UPPER sqrt(2 / NU_PRIOR))``, amplitude
+    ``sqrt(2)`` sigma, period ``2 pi slow_noise_prior_tau_s``), and the cabin's orbital and daily swings
+    (:data:`~hullbreach.detect.config.PRESSURE_ONLY_SWINGS`)."""
     sigma_k = cfg.slow_noise_prior_k * math.sqrt(1.0 + SLOW_UPPER * math.sqrt(2.0 / NU_PRIOR))
     return ((math.sqrt(2.0) * sigma_k, 2.0 * math.pi * cfg.slow_noise_prior_tau_s),) + PRESSURE_ONLY_SWINGS
 

@@ -13,9 +13,10 @@ each temperature channel's samples bin by bin: a channel with no sample for :dat
 the zone's pressure too had none for that long (a logger gap, not a quiet item of a change-only feed such as ISS
 Live, whose thermometers update only when their reading changes), has restarted at its next sample, unless the
 zone's pressure changed across that gap by more than the gas temperature can explain (a hole that emptied the zone
-during the gap: the thermometers do not matter for it, and the detector sees the loss at once). For :data:`RESTART_WARMUP_S` from there its readings are withheld (no sample in the
-zone's vote; the bins are flagged ``restart``) and then it is re-anchored: from its first sample after the warm-up
-on, it reads with an offset that makes it continue its last value before the gap. Across the gap and the warm-up
+during the gap: the thermometers do not matter for it, and the detector sees the loss at once). For
+:data:`RESTART_WARMUP_S` from there its readings are withheld (no sample in the zone's vote; the bins are flagged
+``restart``) and then it is re-anchored: from its first sample after the warm-up on, it reads with an offset that
+makes it continue its last value before the gap. Across the gap and the warm-up
 the zone's temperature is thus taken as unchanged: the track's step there is the pressure's own step, which the
 detector (:meth:`~hullbreach.detect.detector.ZoneDetector.feed`) bridges within the thermal allowance of the
 gap's length (:func:`gap_temperature_sigma_k`), while the pressure channels keep their history. Units: bins,
