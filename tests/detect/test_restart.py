@@ -152,3 +152,17 @@ def test_a_pressure_step_beyond_the_thermal_allowance_makes_no_restart():
     x = [295.6]
     assert not r.step(x, 140, 0.98 * P) and x == [295.6]
     assert r.restarts == []
+
+
+def test_a_gap_from_vacuum_is_no_restart_and_no_error():
+    """A zone at 0 Pa before the gap (a depressed airlock) and at cabin pressure after it: the pressure moved, no
+    restart (and no division by zero)."""
+    from hullbreach.detect.restart import ThermometerRestarts
+
+    r = ThermometerRestarts(1, 60.0, SWINGS)
+    for k in range(10):
+        r.step([295.0], k, 0.0)
+    for k in range(10, 60):
+        r.step([math.nan], k, math.nan)
+    x = [295.5]
+    assert not r.step(x, 60, P) and x == [295.5] and r.restarts == []

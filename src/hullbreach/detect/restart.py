@@ -86,7 +86,7 @@ class ThermometerRestarts:
         if p == p:
             if self.p_last is not None and k - self.p_last > self.gap_bins:
                 self.p_back = k
-                self.p_jump = p / self.p_value - 1.0
+                self.p_jump = p / self.p_value - 1.0 if self.p_value > 0 else math.inf  # from vacuum: moved
                 self.p_gap_s = (k - self.p_last) * self.bin_s
             self.p_last, self.p_value = k, p
         warming = False
