@@ -673,6 +673,32 @@ def generate(station, duration_s: float, cfg: GenConfig = GenConfig(), *, seed: 
     return advance(start(station, cfg, seed=seed, t0=t0, closed=closed, leaks=leaks), duration_s, events=events)
 
 
+def logger_gap(segment: Segment, start_s: float, end_s: float, rewarm_k: float, *, seed: int = 0,
+               rewarm_tau_s: float = 1800.0) -> pd.DataFrame:
+    """``segment``'s raw table with a logger gap: every sample from ``start_s`` to ``end_s`` [s after the first
+    sample] removed (a loss of signal), and every thermometer warming again with its own electronics from the gap's
+    end, ``rewarm_k x U(0.5, 1.5) x (1 - exp(-(t - end_s) / rewarm_tau_s))`` [K] (a board's power-on self-heating,
+    as at the run's start; its own draw per thermometer from ``seed``). The gas, the pressures and the truth are
+    those of ``segment``: the re-warming is the thermometers' alone (issue 16, session 8's gap worst case)."""
+    raw = segment.raw
+    t_ns = raw["time"].astype("int64").to_numpy()
+    t_s = (t_ns - t_ns.min()) / 1e9
+    raw = raw[~((t_s >= start_s) & (t_s < end_s))].copy()
+    t_s = t_s[~((t_s >= start_s) & (t_s < end_s))]
+    rng = np.random.default_rng(seed)
+    station = segment.state.station
+    values = raw["value"].to_numpy(dtype=float).copy()
+    chan = raw["channel"].astype(str).to_numpy()
+    for s in station.sensors.values():
+        if s.quantity != "temperature":
+            continue
+        m = (chan == s.id) & (t_s >= end_s)
+        scale, _ = _unit_map(s.unit, "temperature")
+        values[m] += scale * rewarm_k * rng.uniform(0.5, 1.5) * -np.expm1(-(t_s[m] - end_s) / rewarm_tau_s)
+    raw["value"] = values
+    return raw
+
+
 # ------------------------------------------------------------------------------------------- stations
 def toy_station():
     """A custom 4-module toy station (not a real spacecraft): core 100 m^3, lab 80 m^3, hab 60 m^3 and an

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from hullbreach.errors import TelemetryError
-from hullbreach.telemetry.checks import CheckConfig, _median5, _median5_at, check_samples
+from hullbreach.telemetry.channel import median5 as _median5, median5_at as _median5_at
+from hullbreach.telemetry.checks import CheckConfig, check_samples
 from hullbreach.telemetry.writers import write_long_csv
 from hullbreach.telemetry.readers import read_telemetry
 from hullbreach.units import to_si
@@ -263,7 +264,7 @@ def test_median5_matches_numpy():
 
 def test_spike_screen_misses_nothing(station):
     """The first-difference screen finds every sample the full 5-median test flags (random spiky data)."""
-    from hullbreach.telemetry.checks import _median5
+    from hullbreach.telemetry.channel import median5 as _median5
     rng = np.random.default_rng(7)
     for _ in range(20):
         n = 500

@@ -51,6 +51,7 @@ from hullbreach.constants import MOLAR_MASS_KG_MOL, PA_PER_MMHG, R_AIR, R_UNIVER
 from hullbreach.detect.binning import DEFAULT_BIN_S, bin_channels, bin_frame, time_ns  # noqa: F401 (re-exported)
 from hullbreach.detect.dropouts import N2_OFFSET_TAU_S, hold_last, ppn2_bin
 from hullbreach.detect.events import KnownEvent, ZonePeriod, parse_events, zone_periods  # noqa: F401 (re-exported)
+from hullbreach.detect.restart import ThermometerRestarts
 from hullbreach.detect.vote import Consensus, first_offset, median_list, nanmedian0
 from hullbreach.errors import DetectionError
 from hullbreach.physics.gas import mixture_gas_constant
@@ -111,6 +112,9 @@ class ZoneMass:
     sensor_change : ndarray of bool, optional
         Bins where a channel of the zone was judged faulty and left out (the noise of the zone's numbers
         may change there: a module's own temperature swings are no longer measured).
+    restart : ndarray of bool, optional
+        Bins where a thermometer of the zone warms after a logger gap (:mod:`hullbreach.detect.restart`): its
+        readings are withheld, and the detector bridges these bins keeping the pressure's step.
     """
 
     zone: tuple
@@ -126,6 +130,7 @@ class ZoneMass:
     vented: np.ndarray
     pressure_sensors: tuple = ()
     sensor_change: np.ndarray | None = None
+    restart: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,8 @@ def iso(t_s: float) -> str:
 class BinScalars(NamedTuple):
     """One zone's numbers for one bin as Python scalars (the streaming step's :class:`ZoneMass`): zone pressure
     [Pa], effective temperature [K], air mass [kg], N2 mass [kg] (None: no ppN2 channel), gas constant
-    [J kg^-1 K^-1], and the bin's flags (known operation, vented, a channel left out)."""
+    [J kg^-1 K^-1], and the bin's flags (known operation, vented, a channel left out, a thermometer warming after
+    a logger gap)."""
 
     p: float
     t_eff: float
@@ -163,6 +169,7 @@ class BinScalars(NamedTuple):
     excluded: bool
     vented: bool
     change: bool
+    restart: bool = False
 
 
 @dataclass
@@ -196,6 +203,10 @@ class _ZoneState:
     n2_off: list = field(default_factory=list)
     n2_seen: int = 0
     n2_track: float = 0.0  # fraction of its departure by which an analyser's offset moves each bin [-]
+    #: the temperature channels' restarts after logger gaps (built in ``__post_init__``) and their swings
+    restarts: ThermometerRestarts | None = None
+    bin_s: float = DEFAULT_BIN_S
+    restart_swings: tuple | None = None
 
     def __post_init__(self) -> None:
         self.prow = np.zeros(0, dtype=np.int64) if self.prow is None else self.prow
@@ -222,6 +233,8 @@ class _ZoneState:
         self.vols_l, self.tnom_l = self.module_vols.tolist(), self.module_tnom.tolist()
         self.pp_idx_l = tuple((q, rows.tolist()) for q, rows in self.pp_idx)
         self.n2_rows_l = dict(self.pp_idx_l).get("ppn2")  # rows of the ppN2 channels (None: no ppN2)
+        if self.restarts is None:
+            self.restarts = ThermometerRestarts(len(self.trow), self.bin_s, self.restart_swings)
 
 
 class AirMassTracker:
@@ -239,10 +252,15 @@ class AirMassTracker:
         Bins within ``settle_s`` after a known operation (and the bin before it) are ``excluded`` [s].
     vented_fraction : float
         A zone below this fraction of the station's nominal pressure is not monitored [-].
+    swings : tuple, optional
+        Unmeasured gas temperature swings ``((amplitude [K], period [s]), ...)``: a zone pressure that changed across
+        a logger gap by more than they explain makes no thermometer restart there (:mod:`hullbreach.detect.restart`).
     """
 
     def __init__(self, station: Station, events: tuple = (), *, bin_s: float = DEFAULT_BIN_S,
-                 untrusted: dict | None = None, settle_s: float = 600.0, vented_fraction: float = 0.5):
+                 untrusted: dict | None = None, settle_s: float = 600.0, vented_fraction: float = 0.5,
+                 swings: tuple | None = None):
+        self.swings = swings
         self.station = station
         self.bin_s = float(bin_s)
         self.events = tuple(events)
@@ -311,7 +329,8 @@ class AirMassTracker:
                         module_tnom=np.array([self.station.modules[m].temperature_k for m in mods]),
                         modules=mods, pp_rows=pp, n2_track=-math.expm1(-self.bin_s / N2_OFFSET_TAU_S),
                         prow=np.array([self.row[c] for c in p_s], dtype=np.int64),
-                        trow=np.array([self.row[c] for c in t_s], dtype=np.int64))
+                        trow=np.array([self.row[c] for c in t_s], dtype=np.int64), bin_s=self.bin_s,
+                        restart_swings=self.swings)
         self._states[zone] = st
         return st
 
@@ -461,10 +480,15 @@ class AirMassTracker:
         inv_c = np.zeros(n)  # the same with every module at the consensus plus its first offset
         # no sample of any thermometer in the bin (not: all flagged): the temperature held, the masses unknown
         t_gap = np.zeros(n, dtype=bool)
+        restart = np.zeros(n, dtype=bool)
         if st.t_vote.sensors:
             trow = st.trow
-            xt = means[trow]
-            t_raw = st.t_vote.run(xt, counts[trow], ks)
+            # thermometers restarting after a logger gap: withheld while they warm, then continued (restart.py)
+            cols = means[trow].T.tolist()
+            for i, (k, pk) in enumerate(zip(ks.tolist(), p.tolist())):
+                restart[i] = st.restarts.step(cols[i], k, pk)
+            xt = np.array(cols, dtype=float).reshape(n, len(trow)).T
+            t_raw = st.t_vote.run(xt, np.where(np.isfinite(xt), counts[trow], 0.0), ks)
             t_cons = hold_last(st, t_raw)
             t_gap = ~np.isfinite(t_raw) & np.isfinite(t_cons) & ~np.isfinite(xt).any(axis=0)
             self._note_faults(st.t_vote, False)
@@ -514,7 +538,7 @@ class AirMassTracker:
         return ZoneMass(zone=st.zone, volume_m3=st.volume_m3, k=ks.copy(), t_s=(ks + 0.5) * self.bin_s,
                         pressure_pa=p, temperature_k=t_eff, r_specific=float(r), mass_kg=mass, n2_mass_kg=n2m,
                         excluded=known_op | stepped, vented=vented, pressure_sensors=st.p_sensors,
-                        sensor_change=change)
+                        sensor_change=change, restart=restart)
 
     def _zone_bin_scalars(self, st: _ZoneState, m1: list, c1: list, k: int, excluded: bool) -> BinScalars:
         """:meth:`_zone_chunk` for one bin as Python scalars (``m1``, ``c1``: lists of the channel means and
@@ -536,9 +560,11 @@ class AirMassTracker:
             self._note_faults(st.p_vote, True)
         excluded = excluded or st.p_vote.step_now  # an equalization the gauges show (an unlogged hatch opening)
         t_gap = False
+        restart = False
         if st.t_vote.sensors:
             xt = [m1[r] for r in st.trow_l]
-            t_cons = st.t_vote.run_one(xt, [c1[r] for r in st.trow_l], k)
+            restart = st.restarts.step(xt, k, p)
+            t_cons = st.t_vote.run_one(xt, [c1[r] if v == v else 0.0 for r, v in zip(st.trow_l, xt)], k)
             if isfin(t_cons):
                 st.t_last = t_cons
             else:  # no thermometer sample in the bin: the temperature held, the mass unknown (dropouts.hold_last)
@@ -573,7 +599,7 @@ class AirMassTracker:
             inv_t = 0.0 + st.inv_t_nominal
             self._note_history(st.zone, [k], [st.volume_m3 / inv_t], [st.volume_m3 / inv_t])
         change = float(k) in st.p_vote.flag_k.tolist() or float(k) in st.t_vote.flag_k.tolist()
-        return self._zone_bin_out(st, m1, k, p, inv_t, change, excluded, t_gap)
+        return self._zone_bin_out(st, m1, k, p, inv_t, change, excluded, t_gap, restart)
 
     def _consensus_t(self, st: _ZoneState, t_cons: float) -> float:
         """The zone's effective temperature [K] with every module at the consensus ``t_cons`` [K] plus its
@@ -607,7 +633,7 @@ class AirMassTracker:
         return out[0], out[1]
 
     def _zone_bin_out(self, st: _ZoneState, m1: list, k: int, p: float, inv_t: float, change: bool,
-                      excluded: bool, t_gap: bool = False) -> BinScalars:
+                      excluded: bool, t_gap: bool = False, restart: bool = False) -> BinScalars:
         """The rest of :meth:`_zone_bin_scalars` once the zone pressure ``p`` [Pa] and ``sum V_i / T_i``
         [m^3/K] are known: gas constant, masses (NaN when ``t_gap``: no thermometer sample in the bin), flags."""
         isfin = math.isfinite
@@ -631,18 +657,18 @@ class AirMassTracker:
             n2 = math.nan if t_gap else ppn2 * inv_t / R_N2
         vented = (isfin(p) and p < self.vented_fraction * self.station.nominal_pressure_pa) or (
             bool(self._unmon) and any(k0 <= k <= k1 for k0, k1, mod in self._unmon if mod in st.zone))
-        return BinScalars(p, t_eff, mass, n2, float(r), bool(excluded), bool(vented), bool(change))
+        return BinScalars(p, t_eff, mass, n2, float(r), bool(excluded), bool(vented), bool(change), bool(restart))
 
     def zone_mass_of(self, st: _ZoneState, k: int, b: BinScalars) -> ZoneMass:
         """The one-bin :class:`ZoneMass` of bin ``k`` from its scalars (the chunk path's numbers exactly)."""
         # one array of floats and one of flags, each series a one-element view of them (cheaper than seven
         # arrays; t_s = (k + 0.5) bin_s as the chunk path's (ks + 0.5) * bin_s)
         f = np.array([b.p, b.t_eff, b.mass, math.nan if b.n2 is None else b.n2, (k + 0.5) * self.bin_s])
-        fl = np.array([b.excluded, b.vented, b.change])
+        fl = np.array([b.excluded, b.vented, b.change, b.restart])
         return ZoneMass(zone=st.zone, volume_m3=st.volume_m3, k=np.array([k]), t_s=f[4:5], pressure_pa=f[0:1],
                         temperature_k=f[1:2], r_specific=b.r, mass_kg=f[2:3],
                         n2_mass_kg=None if b.n2 is None else f[3:4], excluded=fl[0:1], vented=fl[1:2],
-                        pressure_sensors=st.p_sensors, sensor_change=fl[2:3])
+                        pressure_sensors=st.p_sensors, sensor_change=fl[2:3], restart=fl[3:4])
 
     def process_one(self, k: int, sums: np.ndarray, counts: np.ndarray) -> list:
         """:meth:`process` of the single bin ``k`` (per-channel sums [SI] and counts, station sensor order) as
@@ -695,7 +721,9 @@ def concat_zone_masses(parts: list[ZoneMass]) -> list[ZoneMass]:
                             n2_mass_kg=n2, excluded=np.concatenate([x.excluded for x in lst]),
                             vented=np.concatenate([x.vented for x in lst]), pressure_sensors=lst[0].pressure_sensors,
                             sensor_change=np.concatenate([x.sensor_change if x.sensor_change is not None
-                                                          else np.zeros(len(x.k), dtype=bool) for x in lst])))
+                                                          else np.zeros(len(x.k), dtype=bool) for x in lst]),
+                            restart=np.concatenate([x.restart if x.restart is not None
+                                                    else np.zeros(len(x.k), dtype=bool) for x in lst])))
     out.sort(key=lambda zm: (int(zm.k[0]), zm.zone))
     return out
 

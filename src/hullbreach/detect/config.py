@@ -3,9 +3,10 @@ the name says). Re-exported by :mod:`hullbreach.detect.detector` and :mod:`hullb
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hullbreach.detect.airmass import DEFAULT_BIN_S
+from hullbreach.detect.binning import time_ns, track_bin_multiple
 from hullbreach.detect.fastpath import FAST_THERMAL_K
 from hullbreach.detect.glr import BACKGROUND_KG_DAY, MIN_REF_BINS, threshold_for_far
 from hullbreach.detect.noise import SLOW_PRIOR_K, SLOW_PRIOR_TAU_S
@@ -106,3 +107,26 @@ class DetectorConfig:
     def h(self) -> float:
         """The LLR threshold in use."""
         return float(self.threshold) if self.threshold is not None else threshold_for_far(self.far_per_year, self.bin_s)
+
+
+def bin_for_tracks(station, frame, cfg: DetectorConfig) -> tuple:
+    """``cfg`` with a longer bin when a zone's ppN2 channels sample more sparsely than the default bin (a mass
+    spectrometer visiting its ports in turn; :func:`hullbreach.detect.binning.track_bin_multiple`), the
+    windows kept at the same durations; and a note saying so (None when nothing changes). A bin the caller
+    chose (not the default) is kept. (Moved from :mod:`hullbreach.detect.detector`, session 9.)"""
+    if cfg.bin_s != DEFAULT_BIN_S or cfg.track == "air" or not len(frame.data):
+        return cfg, None
+    data = frame.data
+    times = []
+    for zone in station.zones():
+        ids = [s.id for s in station.sensors_in(zone, "ppn2")]
+        if ids:
+            sel = data["channel"].isin(ids).to_numpy()
+            times.append(time_ns(data["time"][sel]) / 1e9)
+    m = track_bin_multiple(times, cfg.bin_s)
+    if m == 1:
+        return cfg, None
+    new = replace(cfg, bin_s=cfg.bin_s * m, window_bins=max(int(round(cfg.window_bins / m)), 2 * MIN_REF_BINS),
+                  long_window_bins=int(round(cfg.long_window_bins / m)))
+    return new, (f"ppN2 is sampled more sparsely than every {cfg.bin_s:g} s (a mass spectrometer visiting its ports "
+                 f"in turn): time bins of {new.bin_s:g} s, so that every bin of the N2 track holds a sample")

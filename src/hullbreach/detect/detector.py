@@ -79,7 +79,6 @@ from hullbreach.detect.airmass import (
 )
 from hullbreach.errors import DetectionError
 from hullbreach.station import Station
-from hullbreach.detect.binning import DEFAULT_BIN_S, time_ns, track_bin_multiple
 
 from hullbreach.detect.glr import (
     ANCHOR_BINS,
@@ -94,8 +93,9 @@ from hullbreach.detect.fastpath import FAST_FAR_SHARE, SUB_BINS, FastPaths, merg
 from hullbreach.detect.alarmfit import AlarmFitting, _AlarmState
 from hullbreach.detect.noise import NU_PRIOR, SLOW_UPPER, NoiseModel, _Buf
 from hullbreach.detect.result import Alarm, DetectionResult, ZoneStatus
-from hullbreach.detect.config import PRESSURE_ONLY_SWINGS, DetectorConfig
+from hullbreach.detect.config import PRESSURE_ONLY_SWINGS, DetectorConfig, bin_for_tracks
 from hullbreach.detect.crosscheck import CREDIBILITY_BINS, pressure_confirms, review_alarms
+from hullbreach.detect.restart import bridge_step
 from hullbreach.detect.track import TrackSums
 
 # ------------------------------------------------------------------------------------- zone detector
@@ -131,7 +131,7 @@ class ZoneDetector(AlarmFitting):
         self.pending: list = []  # bins waiting for the next valid bin: (p, T, m)
         self.anchor: list = []  # valid bins after a known step, waiting to re-anchor the level
         self.reset_n = 0  # the window never reaches before this bin (set when a leak is sealed)
-        self.step_in_pending = False
+        self.step_in_pending = self.restart_in_pending = False  # a known step / a thermometer restart pending
         self.alarms: list[_AlarmState] = []
         # the ISS figure per cubic metre of its volume, times the zone's volume
         self.allow_air = cfg.background_kg_day / SECONDS_PER_DAY * cfg.bin_s * volume_m3 / BACKGROUND_VOLUME_M3
@@ -176,7 +176,8 @@ class ZoneDetector(AlarmFitting):
                                  f"{'pressure alone' if self.pressure_only else 'pressure and temperature'}) is used, "
                                  f"with {crew:.3g} kg/day of crew O2 use allowed")
                 x = np.asarray(zm.mass_kg, dtype=float)
-        ok = np.isfinite(x) & ~zm.excluded & ~zm.vented & np.isfinite(zm.mass_kg)
+        rs = zm.restart if zm.restart is not None else np.zeros(len(x), dtype=bool)  # thermometers warming (restart.py)
+        ok = np.isfinite(x) & ~zm.excluded & ~zm.vented & np.isfinite(zm.mass_kg) & ~rs
         if self.track == "n2" and self.frac == 1.0:
             good = ok & (zm.mass_kg > 0)
             if good.any():
@@ -198,14 +199,17 @@ class ZoneDetector(AlarmFitting):
                     self.anchor = []
                 self.pending.append(meta(i))
                 self.step_in_pending |= bool(zm.excluded[i] or zm.vented[i])
+                self.restart_in_pending |= bool(rs[i])
                 i += 1
                 continue
-            if self.pending and self.step_in_pending and self.y.n > 0:
-                # after a known step, wait for ANCHOR_BINS valid bins to re-anchor the level
+            if self.pending and (self.step_in_pending or self.restart_in_pending) and self.y.n > 0:
+                # after a known step (or a restart), wait for ANCHOR_BINS valid bins to re-anchor the level
                 self.anchor.append((float(x[i]), meta(i)))
                 i += 1
                 if len(self.anchor) >= ANCHOR_BINS:
-                    if self._still_rising():
+                    if not self.step_in_pending:
+                        self._flush_step(restart=True)
+                    elif self._still_rising():
                         # gas still being added (a slow repress, an airlock pump-down): keep bridging
                         self.pending.append(self.anchor.pop(0)[1])
                     else:
@@ -275,7 +279,7 @@ class ZoneDetector(AlarmFitting):
         t = [q[1] for q in self.pending]
         mm = [q[2] for q in self.pending]
         self.pending = []
-        self.step_in_pending = False
+        self.step_in_pending = self.restart_in_pending = False
         return p, t, mm
 
     def _still_rising(self) -> bool:
@@ -291,26 +295,38 @@ class ZoneDetector(AlarmFitting):
         se = sig * math.sqrt(12.0 / (k ** 3 - k))
         return slope - max(self._background_slope(), 0.0) > 2.0 * se
 
-    def _flush_step(self) -> None:
+    def _flush_step(self, restart: bool = False) -> None:
         """Bridge a known operation: fill the gap along the fitted line and re-anchor the level on the
-        mean of the first ANCHOR_BINS bins after it (so the step, whatever its size, is not a loss)."""
+        mean of the first ANCHOR_BINS bins after it (so the step, whatever its size, is not a loss). After a
+        thermometer restart (``restart``, :mod:`hullbreach.detect.restart`) the level is re-anchored only within the
+        thermal allowance of the gap: the step beyond it (:func:`~hullbreach.detect.restart.bridge_step`) stays a
+        change of the track, filled linearly from the level before, and the window keeps its history."""
         g = len(self.pending)
         level, slope = self._line_at_last()
         xs = np.array([a for a, _ in self.anchor])
         pos = np.arange(g + 1, g + 1 + len(xs))
-        self.offset = float(np.mean(xs - self.y_ref - (level + slope * pos)))
+        keep = 0.0
+        if restart:  # the level, the track's mass, the zone temperature and the time since the last measured bin
+            slope, keep = 0.0, bridge_step(float(np.mean(xs - self.y_ref - self.offset)) - level, float(np.mean(xs)),
+                                           float(np.mean([m[1] for _, m in self.anchor])),
+                                           (g + (len(xs) + 1) / 2.0) * self.cfg.bin_s, self._startup_swings())
+        self.offset = float(np.mean(xs - self.y_ref - (level + slope * pos))) - keep
         p, t, mm = self._take_pending()
-        if not (self.alarms and self.alarms[-1].end_n is None):
-            # The level across a known operation is only known to ~sigma/sqrt(ANCHOR_BINS); a day-long
-            # window would read that as a slope change. The test window restarts after the operation
-            # (an active alarm keeps its evidence for the estimates). The restart is set *before* the
-            # fill is appended: the fill is the pre-operation line extrapolated without noise over the
-            # whole operation (hours for an airlock vacuum hold), not data, and tested with the old window
-            # it turned that line's slope, known only to the noise of the last hour, into evidence growing
-            # with the length of the hold (a false alarm in the held airlock's zone). Fill bins thus get a
-            # window floor beyond themselves: their statistic is 0 and no alarm falls inside an operation.
-            self.reset_n = self.y.n + g
-        self._append(level + slope * np.arange(1, g + 1), np.zeros(g, dtype=bool), p, t, mm)
+        if restart:
+            fill = level + keep * np.arange(1, g + 1) / (g + 1)
+        else:
+            fill = level + slope * np.arange(1, g + 1)
+            if not (self.alarms and self.alarms[-1].end_n is None):
+                # The level across a known operation is only known to ~sigma/sqrt(ANCHOR_BINS); a day-long
+                # window would read that as a slope change. The test window restarts after the operation
+                # (an active alarm keeps its evidence for the estimates). The restart is set *before* the
+                # fill is appended: the fill is the pre-operation line extrapolated without noise over the
+                # whole operation (hours for an airlock vacuum hold), not data, and tested with the old window
+                # it turned that line's slope, known only to the noise of the last hour, into evidence growing
+                # with the length of the hold (a false alarm in the held airlock's zone). Fill bins thus get a
+                # window floor beyond themselves: their statistic is 0 and no alarm falls inside an operation.
+                self.reset_n = self.y.n + g
+        self._append(fill, np.zeros(g, dtype=bool), p, t, mm)
         am = [m for _, m in self.anchor]
         self._append(xs - self.y_ref - self.offset, np.ones(len(xs), dtype=bool), [m[0] for m in am],
                      [m[1] for m in am], [m[2] for m in am])
@@ -414,14 +430,8 @@ class ZoneDetector(AlarmFitting):
         return ok
 
     def _startup_swings(self) -> tuple:
-        """What the gas temperature can do to the pressure while the thermometers' credibility is not yet measured
-        (a start-up), as :func:`~hullbreach.detect.crosscheck.unmeasured_swing_pa` takes it, ``((amplitude [K],
-        period [s]), ...)``: the bulk gas's unmeasured offset, an OU of the slow-noise prior's upper side (variance
-        ``slow_noise_prior_k^2 (1 + SLOW_UPPER sqrt(2 / NU_PRIOR))``, :mod:`hullbreach.detect.noise`; amplitude
-        ``sqrt(2)`` sigma, period ``2 pi slow_noise_prior_tau_s``), and the cabin's orbital and daily swings a zone
-        without a trusted thermometer allows (:data:`~hullbreach.detect.config.PRESSURE_ONLY_SWINGS`)."""
-        sigma_k = self.cfg.slow_noise_prior_k * math.sqrt(1.0 + SLOW_UPPER * math.sqrt(2.0 / NU_PRIOR))
-        return ((math.sqrt(2.0) * sigma_k, 2.0 * math.pi * self.cfg.slow_noise_prior_tau_s),) + PRESSURE_ONLY_SWINGS
+        """:func:`startup_swings` of this detector's settings (kept for callers of the method)."""
+        return startup_swings(self.cfg)
 
     @staticmethod
     def _fit_start(tau: int, n: int) -> int:
@@ -497,6 +507,7 @@ class DetectionEngine:
         self.cfg = cfg or DetectorConfig()
         self.events = parse_events(events, station) if events is None or hasattr(events, "columns") else tuple(events)
         self.tracker = AirMassTracker(station, self.events, bin_s=self.cfg.bin_s, untrusted=untrusted,
+                                      swings=startup_swings(self.cfg),
                                       settle_s=self.cfg.settle_s)
         # the requested false-alarm rate is for the whole station: split over its monitored zones
         n_zones = sum(1 for z in station.zones() if station.sensors_in(z, "pressure"))
@@ -545,7 +556,7 @@ class DetectionEngine:
                     det = self.detectors.get(st.zone)
                     if det is None or b.change or not det.feed_scalars(b.p, b.t_eff, b.mass,
                                                                        math.nan if b.n2 is None else b.n2,
-                                                                       b.excluded or b.vented):
+                                                                       b.excluded or b.vented or b.restart):
                         if zm is None:
                             zm = self.tracker.zone_mass_of(st, lo, b)
                         if det is None:
@@ -716,6 +727,17 @@ class DetectionEngine:
             notes=tuple(all_notes), series=tuple(concat_zone_masses(self.parts)) if self.keep_series else ())
 
 
+def startup_swings(cfg: DetectorConfig) -> tuple:
+    """What the gas temperature can do to the pressure while the thermometers' credibility is unmeasured (a start-up;
+    a restart, :mod:`hullbreach.detect.restart`), ``((amplitude [K], period [s]), ...)`` as
+    :func:`~hullbreach.detect.crosscheck.unmeasured_swing_pa` takes it: the bulk gas's unmeasured offset, an OU of the
+    slow-noise prior's upper side (variance ``slow_noise_prior_k^2 (1 + SLOW_UPPER sqrt(2 / NU_PRIOR))``, amplitude
+    ``sqrt(2)`` sigma, period ``2 pi slow_noise_prior_tau_s``), and the cabin's orbital and daily swings
+    (:data:`~hullbreach.detect.config.PRESSURE_ONLY_SWINGS`)."""
+    sigma_k = cfg.slow_noise_prior_k * math.sqrt(1.0 + SLOW_UPPER * math.sqrt(2.0 / NU_PRIOR))
+    return ((math.sqrt(2.0) * sigma_k, 2.0 * math.pi * cfg.slow_noise_prior_tau_s),) + PRESSURE_ONLY_SWINGS
+
+
 def _zone_name(zone: tuple) -> str:
     """A zone's short name in notes: its modules joined by '-', or the first one and how many more."""
     return "-".join(zone) if len(zone) <= 3 else f"{zone[0]} +{len(zone) - 1}"
@@ -754,7 +776,7 @@ def detect(station: Station, frame, events=None, *, far_per_year: float = 1.0, c
         if s.quantity == "temperature" and s.id not in have:
             untrusted.setdefault(s.id, "no samples in the record")
     notes = tuple(getattr(frame, "warnings", ()))[:5]
-    cfg, bin_note = _bin_for_tracks(station, frame, cfg)
+    cfg, bin_note = bin_for_tracks(station, frame, cfg)
     if bin_note:
         notes = (bin_note,) + notes
     eng = DetectionEngine(station, events, cfg, untrusted)
@@ -778,28 +800,3 @@ def detect(station: Station, frame, events=None, *, far_per_year: float = 1.0, c
                          prow)
     return eng.result(quarantined=frame.n_quarantined, trusted=tuple(frame.trusted_channels()),
                       notes=notes, seed=seed)
-
-
-def _bin_for_tracks(station: Station, frame, cfg: DetectorConfig) -> tuple:
-    """``cfg`` with a longer bin when a zone's ppN2 channels sample more sparsely than the default bin (a mass
-    spectrometer visiting its ports in turn; :func:`hullbreach.detect.binning.track_bin_multiple`), the
-    windows kept at the same durations; and a note saying so (None when nothing changes). A bin the caller
-    chose (not the default) is kept."""
-    if cfg.bin_s != DEFAULT_BIN_S or cfg.track == "air" or not len(frame.data):
-        return cfg, None
-    data = frame.data
-    times = []
-    for zone in station.zones():
-        ids = [s.id for s in station.sensors_in(zone, "ppn2")]
-        if ids:
-            sel = data["channel"].isin(ids).to_numpy()
-            times.append(time_ns(data["time"][sel]) / 1e9)
-    m = track_bin_multiple(times, cfg.bin_s)
-    if m == 1:
-        return cfg, None
-    new = replace(cfg, bin_s=cfg.bin_s * m, window_bins=max(int(round(cfg.window_bins / m)), 2 * MIN_REF_BINS),
-                  long_window_bins=int(round(cfg.long_window_bins / m)))
-    return new, (f"ppN2 is sampled more sparsely than every {cfg.bin_s:g} s (a mass spectrometer visiting its ports "
-                 f"in turn): time bins of {new.bin_s:g} s, so that every bin of the N2 track holds a sample")
-
-

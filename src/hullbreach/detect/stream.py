@@ -132,7 +132,8 @@ class StreamingDetector:
             raise DetectionError("events given after their time was already analysed",
                                  hint="give known operations before (or with) the telemetry that covers them")
         old = self.engine.tracker
-        new = AirMassTracker(self.station, evs, bin_s=self.cfg.bin_s, untrusted=old.untrusted, settle_s=self.cfg.settle_s)
+        new = AirMassTracker(self.station, evs, bin_s=self.cfg.bin_s, untrusted=old.untrusted, settle_s=self.cfg.settle_s,
+                             swings=old.swings)
         new._states, new._period_index, new.faults = old._states, -1, old.faults
         self.engine.tracker = new
         if self.engine.fast is not None:

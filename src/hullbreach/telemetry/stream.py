@@ -30,19 +30,11 @@ import numpy as np
 import pandas as pd
 
 from hullbreach.errors import TelemetryError
-from hullbreach.telemetry.checks import (
-    DEFAULT_CONFIG,
-    HINTS,
-    IMPOSSIBLE,
-    OK,
-    REASON_NAMES,
-    SPIKE,
-    CheckConfig,
-    quarantine_table,
-    run_checks,
-)
+from hullbreach.telemetry.checks import quarantine_table, run_checks
+from hullbreach.telemetry.config import DEFAULT_CONFIG, CheckConfig
 from hullbreach.telemetry.parse import NAT_NS, format_ns, parse_times, parse_values
 from hullbreach.telemetry.frame import ChannelReport, TelemetryFrame, empty_gaps, empty_quarantine
+from hullbreach.telemetry.reasons import HINTS, IMPOSSIBLE, OK, REASON_NAMES, SPIKE
 
 _HOLD = 2  # samples held back per channel for the two-sided spike test
 

@@ -21,17 +21,12 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from hullbreach.telemetry.checks import (
-    INFINITE,
-    MISSING,
-    REASON_NAMES,
-    check_channel,
-    quarantine_table,
-    summarise,
-)
+from hullbreach.telemetry.channel import check_channel
+from hullbreach.telemetry.checks import quarantine_table, summarise
 from hullbreach.telemetry.config import DEFAULT_CONFIG, CheckConfig
 from hullbreach.telemetry.frame import SampleGrid, TelemetryFrame
 from hullbreach.telemetry.parse import utc_times
+from hullbreach.telemetry.reasons import INFINITE, MISSING, REASON_NAMES
 
 
 def check_wide(ns: np.ndarray, naive: np.ndarray, names: list[str],
