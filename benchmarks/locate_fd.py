@@ -120,26 +120,40 @@ def sensors(n: int = 12, margin: float = 0.03) -> np.ndarray:
     return perimeter(n, W, HT, margin)
 
 
-def record(i: int, cache: Path) -> Path:
-    """The case's recording .npz (simulated once, then read from the cache)."""
+def record(i: int, cache: Path, duration_s: float = DURATION_S, use_s: float | None = None) -> Path:
+    """The case's recording .npz (simulated once, then read from the cache).
+
+    ``duration_s`` [s]: the record simulated (the default 12 ms keeps session 7's file names; another length
+    gets its own, ``fd_case{i}_{ms}ms.npz``); ``use_s`` [s]: localize only its first ``use_s`` (a copy of the
+    file cut to that length, so a short and a long record of ONE simulation compare the record length alone).
+    """
     c = CASES[i]
-    path = cache / f"fd_case{i}.npz"
+    tag = "" if abs(duration_s - DURATION_S) < 1e-9 else f"_{duration_s * 1e3:g}ms"
+    path = cache / f"fd_case{i}{tag}.npz"
+    if use_s is not None and use_s < duration_s - 1e-9:
+        cut = cache / f"fd_case{i}{tag}_first{use_s * 1e3:g}ms.npz"
+        if not cut.exists():
+            with np.load(record(i, cache, duration_s)) as z:
+                np.savez(cut, fs_hz=z["fs_hz"], sensor_positions_m=z["sensor_positions_m"],
+                         signals=z["signals"][:, :int(round(use_s * float(z["fs_hz"])))])
+            (cache / f"{cut.stem}.json").write_text((cache / f"{path.stem}.json").read_text())
+        return cut
     if path.exists():
         return path
     sens = sensors()
     seed = 100 + i if c.seed is None else c.seed
     t = time.perf_counter()
     if c.noise_only:
-        sig = np.random.default_rng(seed).standard_normal((len(sens), int(DURATION_S * 1e6)))
+        sig = np.random.default_rng(seed).standard_normal((len(sens), int(duration_s * 1e6)))
         info = {}
     else:
         srcs = [fd.PointForce(c.leak_m, (20e3, 160e3))] + ([c.other] if c.other else [])
-        rec = fd.simulate(true_plate(c), sens, srcs, duration_s=DURATION_S, spinup_s=SPINUP_S, snr_db=c.snr_db,
+        rec = fd.simulate(true_plate(c), sens, srcs, duration_s=duration_s, spinup_s=SPINUP_S, snr_db=c.snr_db,
                           seed=seed)
         sig = rec.signals
         info = dict(steps=rec.steps, steps_per_us=rec.info["steps_per_us"], loss_factor=c.loss_factor)
     np.savez(path, fs_hz=1e6, sensor_positions_m=sens, signals=sig.astype(np.float32))
-    (cache / f"fd_case{i}.json").write_text(json.dumps(dict(sim_s=time.perf_counter() - t, **info)))
+    (cache / f"{path.stem}.json").write_text(json.dumps(dict(sim_s=time.perf_counter() - t, **info)))
     return path
 
 
@@ -186,14 +200,14 @@ def _estimate(v):
 
 
 def run_one(args):
-    i, cache, baseline = args
+    i, cache, baseline, duration_s, use_s = args
     c = CASES[i]
     cache = Path(cache)
     wall = cache / "fd_wall.toml"
     if not wall.exists():
         wall.write_text(WALL_TOML)
-    rec = record(i, cache)
-    out = dict(i=i, case=c.name, leak_m=c.leak_m, **json.loads((cache / f"fd_case{i}.json").read_text()))
+    rec = record(i, cache, duration_s, use_s)
+    out = dict(i=i, case=c.name, leak_m=c.leak_m, **json.loads((cache / f"{rec.stem}.json").read_text()))
     for method in ("dispersive", "gcc-phat"):
         out[method] = score(cli_locate(wall, rec, method), c.leak_m)
     if baseline:  # the same CLI from another source tree (e.g. `git archive 17f9473 src | tar -x -C DIR`)
@@ -228,11 +242,20 @@ def main(argv=None):
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "hb_locate_fd"))
     ap.add_argument("--json", default=None)
     ap.add_argument("--baseline", default=None, help="a folder holding another version's src/ (the localizer before)")
+    ap.add_argument("--duration-s", type=float, default=DURATION_S,
+                    help="record length simulated [s] (default 0.012: session 7's recordings)")
+    ap.add_argument("--use-s", type=float, default=None,
+                    help="localize only the first USE_S seconds of each record [s]")
+    ap.add_argument("--simulate-only", action="store_true", help="make the recordings, localize nothing")
     a = ap.parse_args(argv)
     cache = Path(a.cache)
     cache.mkdir(parents=True, exist_ok=True)
     idx = [int(s) for s in a.cases.split(",")]
-    jobs = [(i, str(cache), a.baseline) for i in idx]
+    if a.simulate_only:
+        for i in idx:
+            print(record(i, cache, a.duration_s), flush=True)
+        return
+    jobs = [(i, str(cache), a.baseline, a.duration_s, a.use_s) for i in idx]
     if a.workers > 1:
         with ProcessPoolExecutor(a.workers) as ex:
             rows = list(ex.map(run_one, jobs))
