@@ -66,7 +66,7 @@ def test_the_unidentified_scale_is_integrated_not_picked(fd_case):
     1.13-1.22 on a wall exactly as declared (scale 1), and the map's joint maximum over (scale, position)
     traded the scale for position: aabd4c5 answered at scale 1.194, the edge of the searched range, 23.7 mm
     from the leak. With the position taken from the map integrated over the scales (srp.refine's stage 1),
-    10.6 mm (benchmarks/locate_fd.py case 3; docs/benchmarks/locate.md, session 9, hb9-l13fd)."""
+    7.2 mm (benchmarks/locate_fd.py case 3; docs/benchmarks/locate.md, session 9, hb9-l13fd)."""
     res = _locate(fd_case)
     assert math.dist(res.position_m, LEAK_M) <= 0.012, res.position_m
 

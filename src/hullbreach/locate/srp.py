@@ -227,7 +227,7 @@ def refine(tabs, env: np.ndarray, real: np.ndarray, sensors, wall: Wall, cx: flo
     """Coarse peak (cx, cy) → (position (2,), score, scale, bootstrap radius [m], bootstrap scales (B,)).
 
     Stage 1: envelope on a 4-step grid x ``scales1`` (the position by the envelope's mean over the scales,
-    the scale by the joint maximum); stage 2: phase-coherent map (2 steps) x scales within
+    then its best scale); stage 2: phase-coherent map (2 steps) x scales within
     ±``scale_half`` of the stage-1 scale (0.1 % steps), bootstrap over sensors; stage 3: polish at the fine
     step.
     """
@@ -235,13 +235,12 @@ def refine(tabs, env: np.ndarray, real: np.ndarray, sensors, wall: Wall, cx: flo
     half = max(1.5 * h, 5e-3, half)
     fpts = patch(wall, cx, cy, half, 4 * fine_step_m)
     e = lookup(env, tabs.d0, tabs.dd, pair_deltas(sensors, pi, pj, fpts), scales1)[0]  # (S, G)
-    # the position the map integrated over the scales favours: with the wall's scale unknown it is a
-    # nuisance parameter (flat over its range), integrated, not picked (a short record does not identify it:
-    # the joint maximum trades the scale for centimetres of position along its ridge). The scale stage 2
-    # searches around stays the joint maximum's (that position's own best scale moved a clean in-model
-    # answer's scale 0.991 -> 1.018 and left a residue listed as a second source). One scale: as it was.
+    # the position the map integrated over the scales favours, then that position's best scale: with the
+    # wall's scale unknown it is a nuisance parameter (flat over its range), integrated, not picked (a short
+    # record does not identify it: the joint maximum trades the scale for centimetres of position along
+    # its ridge). With one scale, the joint maximum as it was.
     gi = int(np.argmax(e.mean(axis=0)))
-    si = int(np.argmax(e)) // e.shape[1]
+    si = int(np.argmax(e[:, gi]))
     ex, ey = fpts[gi]
     s1 = float(scales1[si])
     hw = max(8e-3, 4 * fine_step_m)
