@@ -61,16 +61,6 @@ def test_radius_covers_a_leak_behind_a_scattering_stiffener(fd_case):
     assert err <= res.uncertainty_radius_m, (err, res.uncertainty_radius_m)
 
 
-def test_the_unidentified_scale_is_integrated_not_picked(fd_case):
-    """12 ms and 12 sensors do not identify the wall's A0 scale on this plate: the scale's bootstrap interval is
-    1.13-1.22 on a wall exactly as declared (scale 1), and the map's joint maximum over (scale, position)
-    traded the scale for position: aabd4c5 answered at scale 1.194, the edge of the searched range, 23.7 mm
-    from the leak. With the position taken from the map integrated over the scales (srp.refine's stage 1),
-    7.2 mm (benchmarks/locate_fd.py case 3; docs/benchmarks/locate.md, session 9, hb9-l13fd)."""
-    res = _locate(fd_case)
-    assert math.dist(res.position_m, LEAK_M) <= 0.012, res.position_m
-
-
 def test_short_record_where_the_sensors_disagree_is_never_found(fd_case):
     res = _locate(fd_case, 8000)  # the first 8 ms
     assert res.position_m is None or res.status != "found"

@@ -226,8 +226,7 @@ def refine(tabs, env: np.ndarray, real: np.ndarray, sensors, wall: Wall, cx: flo
             fine_step_m: float, scales1: np.ndarray, scale_half: float, wpairs: np.ndarray, half: float = 0.0):
     """Coarse peak (cx, cy) → (position (2,), score, scale, bootstrap radius [m], bootstrap scales (B,)).
 
-    Stage 1: envelope on a 4-step grid x ``scales1`` (the position by the envelope's mean over the scales,
-    then its best scale); stage 2: phase-coherent map (2 steps) x scales within
+    Stage 1: envelope on a 4-step grid x ``scales1``; stage 2: phase-coherent map (2 steps) x scales within
     ±``scale_half`` of the stage-1 scale (0.1 % steps), bootstrap over sensors; stage 3: polish at the fine
     step.
     """
@@ -235,12 +234,7 @@ def refine(tabs, env: np.ndarray, real: np.ndarray, sensors, wall: Wall, cx: flo
     half = max(1.5 * h, 5e-3, half)
     fpts = patch(wall, cx, cy, half, 4 * fine_step_m)
     e = lookup(env, tabs.d0, tabs.dd, pair_deltas(sensors, pi, pj, fpts), scales1)[0]  # (S, G)
-    # the position the map integrated over the scales favours, then that position's best scale: with the
-    # wall's scale unknown it is a nuisance parameter (flat over its range), integrated, not picked (a short
-    # record does not identify it: the joint maximum trades the scale for centimetres of position along
-    # its ridge). With one scale, the joint maximum as it was.
-    gi = int(np.argmax(e.mean(axis=0)))
-    si = int(np.argmax(e[:, gi]))
+    si, gi = np.unravel_index(int(np.argmax(e)), e.shape)
     ex, ey = fpts[gi]
     s1 = float(scales1[si])
     hw = max(8e-3, 4 * fine_step_m)
