@@ -120,26 +120,40 @@ def sensors(n: int = 12, margin: float = 0.03) -> np.ndarray:
     return perimeter(n, W, HT, margin)
 
 
-def record(i: int, cache: Path) -> Path:
-    """The case's recording .npz (simulated once, then read from the cache)."""
+def record(i: int, cache: Path, duration_s: float = DURATION_S, use_s: float | None = None) -> Path:
+    """The case's recording .npz (simulated once, then read from the cache).
+
+    ``duration_s`` [s]: the record simulated (the default 12 ms keeps session 7's file names; another length
+    gets its own, ``fd_case{i}_{ms}ms.npz``); ``use_s`` [s]: localize only its first ``use_s`` (a copy of the
+    file cut to that length, so a short and a long record of ONE simulation compare the record length alone).
+    """
     c = CASES[i]
-    path = cache / f"fd_case{i}.npz"
+    tag = "" if abs(duration_s - DURATION_S) < 1e-9 else f"_{duration_s * 1e3:g}ms"
+    path = cache / f"fd_case{i}{tag}.npz"
+    if use_s is not None and use_s < duration_s - 1e-9:
+        cut = cache / f"fd_case{i}{tag}_first{use_s * 1e3:g}ms.npz"
+        if not cut.exists():
+            with np.load(record(i, cache, duration_s)) as z:
+                np.savez(cut, fs_hz=z["fs_hz"], sensor_positions_m=z["sensor_positions_m"],
+                         signals=z["signals"][:, :int(round(use_s * float(z["fs_hz"])))])
+            (cache / f"{cut.stem}.json").write_text((cache / f"{path.stem}.json").read_text())
+        return cut
     if path.exists():
         return path
     sens = sensors()
     seed = 100 + i if c.seed is None else c.seed
     t = time.perf_counter()
     if c.noise_only:
-        sig = np.random.default_rng(seed).standard_normal((len(sens), int(DURATION_S * 1e6)))
+        sig = np.random.default_rng(seed).standard_normal((len(sens), int(duration_s * 1e6)))
         info = {}
     else:
         srcs = [fd.PointForce(c.leak_m, (20e3, 160e3))] + ([c.other] if c.other else [])
-        rec = fd.simulate(true_plate(c), sens, srcs, duration_s=DURATION_S, spinup_s=SPINUP_S, snr_db=c.snr_db,
+        rec = fd.simulate(true_plate(c), sens, srcs, duration_s=duration_s, spinup_s=SPINUP_S, snr_db=c.snr_db,
                           seed=seed)
         sig = rec.signals
         info = dict(steps=rec.steps, steps_per_us=rec.info["steps_per_us"], loss_factor=c.loss_factor)
     np.savez(path, fs_hz=1e6, sensor_positions_m=sens, signals=sig.astype(np.float32))
-    (cache / f"fd_case{i}.json").write_text(json.dumps(dict(sim_s=time.perf_counter() - t, **info)))
+    (cache / f"{path.stem}.json").write_text(json.dumps(dict(sim_s=time.perf_counter() - t, **info)))
     return path
 
 
@@ -186,14 +200,14 @@ def _estimate(v):
 
 
 def run_one(args):
-    i, cache, baseline = args
+    i, cache, baseline, duration_s, use_s = args
     c = CASES[i]
     cache = Path(cache)
     wall = cache / "fd_wall.toml"
     if not wall.exists():
         wall.write_text(WALL_TOML)
-    rec = record(i, cache)
-    out = dict(i=i, case=c.name, leak_m=c.leak_m, **json.loads((cache / f"fd_case{i}.json").read_text()))
+    rec = record(i, cache, duration_s, use_s)
+    out = dict(i=i, case=c.name, leak_m=c.leak_m, **json.loads((cache / f"{rec.stem}.json").read_text()))
     for method in ("dispersive", "gcc-phat"):
         out[method] = score(cli_locate(wall, rec, method), c.leak_m)
     if baseline:  # the same CLI from another source tree (e.g. `git archive 17f9473 src | tar -x -C DIR`)
@@ -221,6 +235,45 @@ def summarize(rows, method):
     return d
 
 
+def strip_phase(angles_deg=(0.0, 10.0, 20.0, 30.0, 40.0)) -> None:
+    """Print what the benchmark's stiffener strip does to A0 crossing it (idea (a) of session 9: a
+    stiffener-aware propagation model), against the same plate without it.
+
+    Pulse runs of ``plate_fd`` (0.5 x 0.5 m, no damping; 200 µs, before the edges' echoes): source 5 cm in
+    front of a strip like the benchmark's (12 mm, 3 x thick, along y), receivers 5 cm behind it, the ray at
+    ``angles_deg`` from the strip's normal. The transfer function H(f) = V_strip(f) / V_bare(f) gives
+    the extra delay as an equivalent A0 path −arg H / k(f) [m] (negative: the crossing wave arrives EARLIER,
+    A0 being faster in the thicker strip, k ∝ h^-1/2 in thin-plate theory, Graff 1975 §8.1) and |H| the
+    amplitude transmission. About 1 CPU-minute.
+    """
+    import dataclasses
+
+    dx = 2e-3
+    bare = fd.FDPlate(0.5, 0.5, H, loss_factor_100khz=0.0, dx_m=dx)
+    xs = 125.5 * dx  # the strip's centre line on a cell centre
+    strip = dataclasses.replace(bare, strips=(fd.Strip("y", xs, 0.012, 3 * H),))
+    dt = 1e-6 / fd.steps_per_us(strip)
+    src = (xs - 0.05, xs)
+    recs = [(xs + 0.05, xs + 0.10 * math.tan(math.radians(a))) for a in angles_deg]
+    n = int(round(200e-6 / dt))
+    f = np.fft.rfftfreq(n, dt)
+    with np.errstate(divide="ignore"):
+        g = 1 / np.sqrt(1 + (BAND[0] / np.maximum(f, 1e-9)) ** 8) / np.sqrt(1 + (f / BAND[1]) ** 8)
+    pulse = np.fft.irfft(g * np.exp(-2j * np.pi * f * 30e-6), n)
+    taper = np.hanning(2 * n)[n:]
+    a = np.fft.rfft(fd.simulate_pulse(strip, src, recs, pulse, dt).astype(float) * taper, axis=1)
+    b = np.fft.rfft(fd.simulate_pulse(bare, src, recs, pulse, dt).astype(float) * taper, axis=1)
+    band = (f >= BAND[0]) & (f <= BAND[1])
+    k = fd.mindlin_wavenumber(f[band], H, bare)
+    pick = np.linspace(0, band.sum() - 1, 5).astype(int)
+    print("f kHz              " + " ".join(f"{x / 1e3:6.0f}" for x in f[band][pick]))
+    for ang, ha, hb in zip(angles_deg, a, b):
+        h = ha[band] / hb[band]
+        extra = -np.unwrap(np.angle(h)) / k
+        print(f"{ang:4.0f} deg: path mm " + " ".join(f"{x * 1e3:6.1f}" for x in extra[pick])
+              + " | |T| " + " ".join(f"{x:4.2f}" for x in np.abs(h)[pick]))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", default=",".join(str(i) for i in range(len(CASES))))
@@ -228,11 +281,24 @@ def main(argv=None):
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "hb_locate_fd"))
     ap.add_argument("--json", default=None)
     ap.add_argument("--baseline", default=None, help="a folder holding another version's src/ (the localizer before)")
+    ap.add_argument("--duration-s", type=float, default=DURATION_S,
+                    help="record length simulated [s] (default 0.012: session 7's recordings)")
+    ap.add_argument("--use-s", type=float, default=None,
+                    help="localize only the first USE_S seconds of each record [s]")
+    ap.add_argument("--simulate-only", action="store_true", help="make the recordings, localize nothing")
+    ap.add_argument("--strip-phase", action="store_true", help="print the stiffener strip's A0 delay and transmission")
     a = ap.parse_args(argv)
+    if a.strip_phase:
+        strip_phase()
+        return
     cache = Path(a.cache)
     cache.mkdir(parents=True, exist_ok=True)
     idx = [int(s) for s in a.cases.split(",")]
-    jobs = [(i, str(cache), a.baseline) for i in idx]
+    if a.simulate_only:
+        for i in idx:
+            print(record(i, cache, a.duration_s), flush=True)
+        return
+    jobs = [(i, str(cache), a.baseline, a.duration_s, a.use_s) for i in idx]
     if a.workers > 1:
         with ProcessPoolExecutor(a.workers) as ex:
             rows = list(ex.map(run_one, jobs))

@@ -171,14 +171,9 @@ def bootstrap_radius(tabs, real: np.ndarray, sensors: np.ndarray, wall, x, scale
 
     if len(wpairs) == 0:
         return 0.0
-    x0, y0 = float(x[0]), float(x[1])
-    _, _, pts = srp.grid(max(0.0, x0 - half_m), min(wall.width_m, x0 + half_m),
-                         max(0.0, y0 - half_m), min(wall.height_m, y0 + half_m), step_m)
+    pts = srp.patch(wall, float(x[0]), float(x[1]), half_m, step_m)
     scales = np.atleast_1d(np.asarray(scales, dtype=float))
     _, vals = srp.lookup(real, tabs.d0, tabs.dd, srp.pair_deltas(sensors, tabs.pi, tabs.pj, pts), scales,
                          want_vals=True)  # (S, G, P)
-    S, G, P = vals.shape
-    bm = wpairs.astype(np.float32) @ vals.reshape(S * G, P).T.astype(np.float32)  # (B, S·G)
-    best = np.argmax(bm, axis=1) % G
-    moved = np.hypot(pts[best, 0] - x0, pts[best, 1] - y0)
-    return float(np.quantile(moved, coverage))
+    bm = srp.bootstrap_scores(wpairs, vals.reshape(-1, vals.shape[2]).astype(np.float32))  # (B, S·G)
+    return srp.bootstrap_spread(bm, pts, (float(x[0]), float(x[1])), coverage=coverage)

@@ -190,6 +190,38 @@ def grid(x0, x1, y0, y1, h):
     return gx, gy, np.stack([X.ravel(), Y.ravel()], axis=1)
 
 
+def patch(wall: Wall, cx: float, cy: float, half: float, h: float) -> np.ndarray:
+    """Grid points (G, 2) [m] of step ``h`` [m] on the square of half-side ``half`` [m] around (cx, cy) [m],
+    clipped to the wall."""
+    return grid(max(0.0, cx - half), min(wall.width_m, cx + half),
+                max(0.0, cy - half), min(wall.height_m, cy + half), h)[2]
+
+
+def bootstrap_scores(wpairs: np.ndarray, vals: np.ndarray) -> np.ndarray:
+    """Each sensor resample's map (B, N): ``wpairs`` (B, P) its pair weights, ``vals`` (N, P) the pair-table
+    values at N (scale, point) columns. Single-precision weights, as the tables (product in the precision of
+    ``vals``)."""
+    return wpairs.astype(np.float32) @ vals.T
+
+
+def bootstrap_spread(bm: np.ndarray, pts: np.ndarray, centre, cols: tuple[int, int] | None = None,
+                     coverage: float = 0.95) -> float:
+    """The ``coverage`` quantile [m] of the distance from ``centre`` (2,) [m] to each resample's map maximum.
+
+    The bootstrap over sensors (Efron & Tibshirani, *An Introduction to the Bootstrap*, 1993, ch. 6):
+    ``bm`` (B, S·G) the resamples' maps (:func:`bootstrap_scores`) over S scales x the G points ``pts``
+    (G, 2) [m], the point index running fastest; ``cols`` (first, last) limits the maximum to those
+    columns (consecutive scales). The one implementation behind :func:`refine`'s radius and
+    :func:`hullbreach.locate.resolution.bootstrap_radius`.
+    """
+    if cols is None:
+        idx = np.argmax(bm, axis=1)
+    else:
+        idx = cols[0] + np.argmax(bm[:, cols[0]:cols[1] + 1], axis=1)
+    best = pts[idx % len(pts)]
+    return float(np.quantile(np.hypot(best[:, 0] - centre[0], best[:, 1] - centre[1]), coverage))
+
+
 def refine(tabs, env: np.ndarray, real: np.ndarray, sensors, wall: Wall, cx: float, cy: float, h: float,
             fine_step_m: float, scales1: np.ndarray, scale_half: float, wpairs: np.ndarray, half: float = 0.0):
     """Coarse peak (cx, cy) → (position (2,), score, scale, bootstrap radius [m], bootstrap scales (B,)).
@@ -200,35 +232,30 @@ def refine(tabs, env: np.ndarray, real: np.ndarray, sensors, wall: Wall, cx: flo
     """
     pi, pj = tabs.pi, tabs.pj
     half = max(1.5 * h, 5e-3, half)
-    _, _, fpts = grid(max(0.0, cx - half), min(wall.width_m, cx + half),
-                       max(0.0, cy - half), min(wall.height_m, cy + half), 4 * fine_step_m)
+    fpts = patch(wall, cx, cy, half, 4 * fine_step_m)
     e = lookup(env, tabs.d0, tabs.dd, pair_deltas(sensors, pi, pj, fpts), scales1)[0]  # (S, G)
     si, gi = np.unravel_index(int(np.argmax(e)), e.shape)
     ex, ey = fpts[gi]
     s1 = float(scales1[si])
     hw = max(8e-3, 4 * fine_step_m)
     step2 = 2 * fine_step_m
-    _, _, fpts = grid(max(0.0, ex - hw), min(wall.width_m, ex + hw),
-                       max(0.0, ey - hw), min(wall.height_m, ey + hw), step2)
+    fpts = patch(wall, ex, ey, hw, step2)
     fscales = s1 + np.arange(-scale_half, scale_half + 1e-12, 0.001) if scale_half > 0 else np.array([s1])
     m, vals = lookup(real, tabs.d0, tabs.dd, pair_deltas(sensors, pi, pj, fpts), fscales, want_vals=True)
     m, vals = m.ravel(), vals.reshape(-1, vals.shape[2])  # (S*G,), (S*G, P)
     best = int(np.argmax(m))
-    allpts = np.tile(fpts, (len(fscales), 1))
     allsc = np.repeat(fscales, len(fpts))
-    bm = wpairs.astype(np.float32) @ vals.T if len(wpairs) else m[None, :]
+    bm = bootstrap_scores(wpairs, vals) if len(wpairs) else m[None, :]
     bscales = allsc[np.argmax(bm, axis=1)]  # the scale's bootstrap spread (calibration interval)
-    px, py = allpts[best]
+    px, py = fpts[best % len(fpts)]
     s2 = float(allsc[best])
     # position spread at the wall's scale (±0.01): with few sensors a resample can trade a far scale for a
     # far position; the scale's own uncertainty enters the radius through its own term (scale_radius)
-    near = np.flatnonzero(np.abs(allsc - s2) <= 0.0100001)  # consecutive columns (allsc is sorted): a view
-    bbest = near[0] + np.argmax(bm[:, near[0]:near[-1] + 1], axis=1)
-    _, _, ppts = grid(max(0.0, px - step2), min(wall.width_m, px + step2),
-                       max(0.0, py - step2), min(wall.height_m, py + step2), fine_step_m)
+    near = np.flatnonzero(np.abs(allsc - s2) <= 0.0100001)  # consecutive columns (allsc is sorted)
+    r_boot = bootstrap_spread(bm, fpts, (px, py), (near[0], near[-1])) if len(wpairs) else 0.0
+    ppts = patch(wall, px, py, step2, fine_step_m)
     pscales = s2 + np.array([-0.0005, 0.0, 0.0005]) if scale_half > 0 else np.array([s2])
     pm = lookup(real, tabs.d0, tabs.dd, pair_deltas(sensors, pi, pj, ppts), pscales)[0].ravel()
     pbest = int(np.argmax(pm))
     est = np.tile(ppts, (len(pscales), 1))[pbest]
-    r_boot = float(np.quantile(np.hypot(*(allpts[bbest] - allpts[best]).T), 0.95)) if len(wpairs) else 0.0
     return est, float(pm[pbest]), float(pscales[pbest // len(ppts)]), r_boot, bscales
