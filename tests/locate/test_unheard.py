@@ -107,3 +107,23 @@ def test_the_unheard_share_does_not_turn_a_rival_into_none():
     rival = Candidate((0.6, 0.3), 0.02, 0.01, probability=0.012 * 0.7, source=1)
     status, why = ranking.candidate_status([best, rival], 16, False)
     assert any("other source(s) heard could be the leak" in w for w in why)
+
+
+def test_two_comparable_sources_do_not_halve_the_unheard_share():
+    """Session 9 (the finite-difference mixtures of ``benchmarks/locate_fd_sources.py``: a second source as loud
+    as the leak or louder, the leak unheard in 4 of 6 with 9 Welch segments, yet P(leak elsewhere) said 0.10-0.12
+    where two or more places were heard). The leak heard is *one* of the sources heard: two comparable sources
+    alike on every cue leave the leak unheard exactly as one such source does. aabd4c5 summed their odds, so
+    each extra source heard shrank the unheard share (here 0.5 -> 1/3)."""
+    from hullbreach.locate.localize import Candidate
+
+    one = [Candidate((0.2, 0.3), 0.3, 0.01, leak_likelihood=0.5, probability=1.0, source=0)]
+    two = one + [Candidate((0.6, 0.3), 0.3, 0.01, leak_likelihood=0.5, probability=1.0, source=1)]
+    p1 = sum(c.probability for c in ranking.rank_candidates(one, {0: 0}, unheard=0.5)[0])
+    p2 = sum(c.probability for c in ranking.rank_candidates(two, {0: 0, 1: 0}, unheard=0.5)[0])
+    assert p1 == pytest.approx(0.5)
+    assert p2 == pytest.approx(p1)
+    # a weak echo (coherence a tenth of the loudest) hardly counts as a source: it barely moves the share
+    echo = one + [Candidate((0.6, 0.3), 0.03, 0.01, leak_likelihood=0.5, probability=1.0, source=1)]
+    p3 = sum(c.probability for c in ranking.rank_candidates(echo, {0: 0, 1: 0}, unheard=0.5)[0])
+    assert abs(p3 - p1) < 0.01
