@@ -77,9 +77,10 @@ def segment_length(rec: Recording, wall: Wall, band_hz) -> int:
 
 #: A record whose power-of-two Welch segments would number fewer than this gets the shortest fast length
 #: that keeps the ≥ 8 τ rule instead (:func:`segment_length`). The finite-difference benchmark's 12 ms
-#: records (12 sensors, τ 0.29 ms): 4096 samples, 4 segments → 2400, 9 segments, the map's peak 1–1.5 dB
-#: further above the detection threshold (docs/benchmarks/locate.md, session 9). Records of 0.1 s and more on
-#: the project's walls have ≥ 20 power-of-two segments and keep them.
+#: records (12 sensors, τ 0.29 ms): 4096 samples, 4 segments → 2400, 9 segments, the map's peak 1 dB further
+#: above the detection threshold on average over 24 two-source mixtures, more of the sources' echoes heard too
+#: (docs/benchmarks/locate.md, session 9). Records of 0.1 s and more on the project's walls have ≥ 20
+#: power-of-two segments and keep them.
 MIN_SEGMENTS = 8
 
 
