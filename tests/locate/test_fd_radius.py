@@ -57,7 +57,9 @@ def _locate(fd_case, n_samples=None):
 def test_radius_covers_a_leak_behind_a_scattering_stiffener(fd_case):
     res = _locate(fd_case)
     err = math.dist(res.position_m, LEAK_M)
-    assert res.status != "found"
+    # never "found" at the wrong place (aabd4c5: 23.7 mm off, "ambiguous"; since session 9 the 12 ms record has
+    # 9 Welch segments, not 4: 8 mm off, "found" at P 0.80, its 41 mm radius covering the leak)
+    assert res.status != "found" or err <= 0.03
     assert err <= res.uncertainty_radius_m, (err, res.uncertainty_radius_m)
 
 

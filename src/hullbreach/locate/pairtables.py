@@ -62,7 +62,31 @@ def segment_length(rec: Recording, wall: Wall, band_hz) -> int:
             hint="record longer; 20 ms or more gives good averages")
     if n > T:
         n = 1 << int(math.floor(math.log2(T)))
+    if welch_segments(T, n) < MIN_SEGMENTS:
+        # a short record: the power of two above 8 τ (up to twice the rule's length) would leave too few
+        # segments; the shortest even fast FFT length that keeps the rule gives more (the variance of a Welch
+        # cross-spectrum falls as 1/segments, Bendat & Piersol, *Random Data*, 4th ed. 2010, §11.6; the
+        # coherence lost to the delay across a segment, ~τ/length, stays ≤ 1/8 either way)
+        m = sfft.next_fast_len(int(math.ceil(max(1024, 8 * tau * rec.fs_hz))), real=True)
+        while m % 2:
+            m = sfft.next_fast_len(m + 1, real=True)
+        if m < n:
+            n = m
     return n
+
+
+#: A record whose power-of-two Welch segments would number fewer than this gets the shortest fast length
+#: that keeps the ≥ 8 τ rule instead (:func:`segment_length`). The finite-difference benchmark's 12 ms
+#: records (12 sensors, τ 0.29 ms): 4096 samples, 4 segments → 2400, 9 segments, the map's peak 1 dB further
+#: above the detection threshold on average over 24 two-source mixtures, more of the sources' echoes heard too
+#: (docs/benchmarks/locate.md, session 9). Records of 0.1 s and more on the project's walls have ≥ 20
+#: power-of-two segments and keep them.
+MIN_SEGMENTS = 8
+
+
+def welch_segments(n_samples: int, nseg: int) -> int:
+    """Number of Welch segments (50 % overlap) of ``nseg`` samples in ``n_samples`` [-] (as :func:`cross_spectra`)."""
+    return max(1, 1 + (n_samples - nseg) // (nseg // 2))
 
 
 def cross_spectra(rec: Recording, nseg: int, band_hz):
@@ -74,7 +98,7 @@ def cross_spectra(rec: Recording, nseg: int, band_hz):
     for i in range(N):
         x[i] = rec.signals[i] - mean[i]
     hop = nseg // 2
-    nsegs = max(1, 1 + (T - nseg) // hop)
+    nsegs = welch_segments(T, nseg)
     f = np.fft.rfftfreq(nseg, 1.0 / rec.fs_hz)
     band = (f >= band_hz[0]) & (f <= band_hz[1])
     win = np.hanning(nseg).astype(np.float32)  # single precision: the spectra's errors ~1e-7, far below the noise

@@ -378,8 +378,10 @@ def rank_candidates(cands: list, layers: dict | None = None, unheard: float = 0.
     ``unheard`` [-]: the chance that a leak on the wall is not heard beside the sources that are
     (:func:`unheard_chance`). The leak is then none of the candidates: with the baseline odds 1 of "every
     source heard is equipment" (:func:`candidate_odds`), that hypothesis has odds ``unheard`` against the
-    candidates' odds × (1 − ``unheard``) (each needs the leak heard), so the listed probabilities sum to
-    P(the leak is among them) = (1 − u)·Σo / ((1 − u)·Σo + u), not 1. Until session 8 they always summed to
+    candidates' mean odds × (1 − ``unheard``) (the leak heard is one of the n sources heard, each a priori
+    alike: n effective, each candidate counted by its share and coherence weight), so the listed probabilities
+    sum to P(the leak is among them) = (1 − u)·Σo/n / ((1 − u)·Σo/n + u), not 1 (Σo until session 9: two
+    comparable sources heard halved the share of a leak heard neither). Until session 8 they always summed to
     1: a lone candidate got P 1.0 whatever it was, and in the finite-difference case #8 it was the louder
     second source, the leak unheard below the threshold.
 
@@ -393,11 +395,19 @@ def rank_candidates(cands: list, layers: dict | None = None, unheard: float = 0.
     cycling fan, the loudest source, had P = 0.08 % and went unlisted until this rule: sweep ``machine`` #2).
     """
     layer = [layers[c.source] if layers is not None else c.layer for c in cands]
-    odds = candidate_odds([(c.score, c.kind, c.leak_likelihood, c.probability, ly,
-                            float(getattr(c, "power_db", float("nan")))) for c, ly in zip(cands, layer)])
+    rows = [(c.score, c.kind, c.leak_likelihood, c.probability, ly, float(getattr(c, "power_db", float("nan"))))
+            for c, ly in zip(cands, layer)]
+    odds = candidate_odds(rows)
     probs = odds / odds.sum() if len(odds) else odds
     u = min(max(float(unheard), 0.0), 1.0)
-    heard = (1.0 - u) * float(odds.sum()) / ((1.0 - u) * float(odds.sum()) + u) if len(odds) else 0.0
+    # the leak heard (prior 1 − u) is one of the sources heard, each as likely a priori: its odds are the
+    # sources' mean, not their sum (which gave "the leak is heard" the prior (1 − u) × the number of sources
+    # heard, so two comparable sources halved the unheard share). The number is effective: each candidate
+    # counted by its share and its coherence weight (the odds with cue-neutral leak likelihood ½), so that
+    # echoes and CLEAN leftovers, which are hardly sources, hardly count.
+    n_eff = max(1.0, float(candidate_odds([r[:2] + (0.5,) + r[3:] for r in rows]).sum())) if rows else 1.0
+    mean_odds = float(odds.sum()) / n_eff
+    heard = (1.0 - u) * mean_odds / ((1.0 - u) * mean_odds + u) if len(odds) else 0.0
     ranked = sorted((replace(c, probability=float(p)) for c, p in zip(cands, probs)),
                     key=lambda c: c.probability, reverse=True)
     top = max((c.score for c in ranked), default=0.0)
