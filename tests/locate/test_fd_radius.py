@@ -63,21 +63,6 @@ def test_radius_covers_a_leak_behind_a_scattering_stiffener(fd_case):
     assert err <= res.uncertainty_radius_m, (err, res.uncertainty_radius_m)
 
 
-@pytest.mark.xfail(strict=True, reason="the unidentified A0 scale is picked, not integrated (issue 13, hb9-l13fd)")
-def test_the_unidentified_scale_is_integrated_not_picked(fd_case):
-    """12 ms and 12 sensors do not identify the wall's A0 scale on this plate: the scale's bootstrap interval is
-    1.13-1.22 on a wall exactly as declared (scale 1), and the map's joint maximum over (scale, position)
-    trades the scale for position: the answer is at scale 1.194, the edge of the searched range, 23.7 mm from
-    the leak. Tried in session 9 (hb9-l13fd, commits 81d04bb/67a60ae, reverted): the position from the
-    envelope map averaged over the searched scales (srp.refine's stage 1) gave 10.6 mm here and improved the
-    image-source sweep's p90 (11.7 -> 8.1 mm over #0-31), but on in-model recordings where the scale IS
-    identified the averaged envelope blurs the position (tests/locate/test_localize.py 7.7 mm > 5 mm,
-    test_ranking.py 10.3 mm > 10 mm) and on FD case 1 it ranked a phantom on the stiffener first (199 mm).
-    A fix must integrate only when the scale is not identified (docs/benchmarks/locate.md, session 9)."""
-    res = _locate(fd_case)
-    assert math.dist(res.position_m, LEAK_M) <= 0.012, res.position_m
-
-
 def test_short_record_where_the_sensors_disagree_is_never_found(fd_case):
     res = _locate(fd_case, 8000)  # the first 8 ms
     assert res.position_m is None or res.status != "found"
