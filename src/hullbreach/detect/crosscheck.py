@@ -147,8 +147,8 @@ def pressure_confirms(series: np.ndarray, T: np.ndarray, real: np.ndarray, i_noi
     thermometer, +1 K for 1.5 h, was credited by the credibility earned before and the flat N2 pressure confirmed
     a LEAK: F3, tests/generators/test_fifthgen_detect.py.) A cooling through a thermometer shown (lower side above
     1) to see only part of the gas's swings is credited at the measured ratio, up to
-    :data:`COOLING_CREDIBILITY_MAX`, its uncertainty counted. While credited, the standard error of the change is
-    at least that of the line through what the credited thermometers leave unexplained (residuals, AR(1)). (Until
+    :data:`COOLING_CREDIBILITY_MAX`, its uncertainty counted, and the standard error of the change is then at least
+    that of the line through what the credited thermometer leaves unexplained (residuals, AR(1)). (Until
     session 9 an exercise cool-down seen 40 % by a stratified thermometer confirmed an air-track loss: F2, quad
     seed 100.) Returns ``(confirmed, suspicion)``: ``suspicion`` is the text of a thermometer
     suspicion when the pressure did not fall while the thermometers warmed (the fall of the track is then
@@ -194,7 +194,8 @@ def pressure_confirms(series: np.ndarray, T: np.ndarray, real: np.ndarray, i_noi
     p_mean, T_mean = float(np.mean(p[ok])), float(np.mean(Tf[ok]))
     cred = 0.0 if young else thermometer_credibility(series[:i_fit], T[:i_fit], real[:i_fit], p_mean / T_mean,
                                                      cap=1.0 if dT >= 0 else COOLING_CREDIBILITY_MAX)
-    if cred > 1.0:
+    stratified = cred > 1.0
+    if stratified:
         # a cooling through a thermometer shown (lower side above 1) to see only part of the gas's swings: the
         # cooling is credited at the measured ratio (its estimate), the ratio's uncertainty counted with the noise
         est = thermometer_credibility(series[:i_fit], T[:i_fit], real[:i_fit], p_mean / T_mean, side=0.0,
@@ -234,11 +235,12 @@ def pressure_confirms(series: np.ndarray, T: np.ndarray, real: np.ndarray, i_noi
                      f"the pressure followed {100 * c:.0f} % [{100 * (c - 2 * se_c):.0f}, {100 * (c + 2 * se_c):.0f}] "
                      f"of it (a warming of the gas moves it at once): their warming is not credited; the pressure's "
                      f"own change ({dp:+.1f} Pa) is within what unmeasured temperature swings make")
-    if cred > 0 and len(u) > 3:
-        # what the credited thermometers leave unexplained over the span: the loss is the line of the pressure
-        # less the credited temperature term, and its standard error is that of the line on the residuals
-        # (AR(1)-inflated), when larger than the gauge's white noise makes it (a thermometer that lags or is
-        # stratified leaves the gas's swing partly unexplained, in steps and waves, not white noise)
+    if stratified and len(u) > 3:
+        # a thermometer shown to see only part of the gas's swings misses their timing too (it lags, it is
+        # stratified): what it leaves unexplained over the span comes in steps and waves, not white noise. The
+        # loss is the line of the pressure less the credited temperature term, its standard error at least that
+        # of the line on those residuals (AR(1)-inflated). (Applied to every credited thermometer it also delayed
+        # an alarm on the simulator's own record and raised a spurious growing_leak there: test_cli's repress.)
         resid = p[ok] - cred * p_mean / T_mean * Tf[ok]
         resid = resid - np.polyval(np.polyfit(uc, resid, 1), uc)
         ss = float(np.sum(resid * resid))
