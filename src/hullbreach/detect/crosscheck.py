@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from hullbreach.detect.config import PRESSURE_ONLY_SWINGS
 from hullbreach.detect.events import gas_moved_to_neighbour
 from hullbreach.detect.glr import MIN_REF_BINS
 
@@ -23,31 +24,49 @@ from hullbreach.detect.glr import MIN_REF_BINS
 CREDIBILITY_BINS = 360
 
 
-def thermometer_credibility(p: np.ndarray, T: np.ndarray, real: np.ndarray, dp_dT: float, side: float = -2.0) -> float:
-    """How far the thermometers represent the gas, from the bins before an onset [-] (0..1): the regression slope
+def _slope_on_temperature(p: np.ndarray, T: np.ndarray, ok: np.ndarray, ar1: bool) -> tuple:
+    """Least-squares slope of ``p`` [Pa] on ``T`` [K] over the bins ``ok``, both detrended by a line (regression
+    on ``[1, u, T]``), and its standard error [Pa/K]; with ``ar1`` the variance is inflated by ``(1 + rho) / (1 -
+    rho)`` for the residuals' lag-1 autocorrelation ``rho`` (0..0.95). ``(nan, nan)`` when ``T`` moves less than
+    0.02 K rms about its line (nothing shown)."""
+    u = np.arange(len(p), dtype=float)[ok]
+    X = np.vstack([np.ones_like(u), u - u.mean()]).T
+    rp = p[ok] - X @ np.linalg.lstsq(X, p[ok], rcond=None)[0]
+    rT = T[ok] - X @ np.linalg.lstsq(X, T[ok], rcond=None)[0]
+    vT = float(np.sum(rT * rT))
+    if not vT > 0 or math.sqrt(vT / len(rT)) < 0.02:
+        return math.nan, math.nan
+    beta = float(np.sum(rp * rT)) / vT
+    resid = rp - beta * rT
+    ss = float(np.sum(resid * resid))
+    var = ss / max(len(rp) - 3, 1) / vT
+    if ar1 and ss > 0:
+        rho = min(max(float(np.sum(resid[1:] * resid[:-1])) / ss, 0.0), 0.95)
+        var *= (1.0 + rho) / (1.0 - rho)
+    return beta, math.sqrt(var)
+
+
+def thermometer_credibility(p: np.ndarray, T: np.ndarray, real: np.ndarray, dp_dT: float, side: float = -2.0,
+                            cap: float = 1.0) -> float:
+    """How far the thermometers represent the gas, from the bins before an onset [-] (0..``cap``): the regression slope
     of the track's pressure ``p`` [Pa] on the zone temperature ``T`` [K] (both detrended; its lower
     2-standard-error side, ``side`` standard errors), divided by the ideal-gas ``p / T`` (``dp_dT`` [Pa/K]). A
     thermometer that follows the gas moves the pressure with it (the orbital swings); one that warms with its own
-    electronics does not. 0 without enough history or temperature variation (not shown credible); NaN there when
-    ``side`` > 0 (the upper side: nothing shown either way)."""
+    electronics does not; one that shows only part of the gas's swings (stratified, near a wall, lagging) moves
+    the pressure MORE than ``p / T`` per kelvin of its own: a slope above 1 (``cap`` above 1 lets it through). 0
+    without enough history or temperature variation (not shown credible); NaN there when ``side`` > 0 (the upper
+    side: nothing shown either way)."""
     none = 0.0 if side <= 0 else math.nan
     if len(p) < 3 * MIN_REF_BINS:
         return none
     ok = np.isfinite(p) & np.isfinite(T) & real
     if ok.sum() < 3 * MIN_REF_BINS:
         return none
-    u = np.arange(len(p), dtype=float)[ok]
-    X = np.vstack([np.ones_like(u), u - u.mean()]).T
-    rp = p[ok] - X @ np.linalg.lstsq(X, p[ok], rcond=None)[0]
-    rT = T[ok] - X @ np.linalg.lstsq(X, T[ok], rcond=None)[0]
-    vT = float(np.sum(rT * rT))
-    if not vT > 0 or math.sqrt(vT / len(rT)) < 0.02:  # swings below 0.02 K: nothing shown
+    beta, se_beta = _slope_on_temperature(p, T, ok, ar1=False)
+    if not math.isfinite(beta):  # swings below 0.02 K: nothing shown
         return none
-    beta = float(np.sum(rp * rT)) / vT
-    resid = rp - beta * rT
-    se_beta = math.sqrt(float(np.sum(resid * resid)) / max(len(rp) - 3, 1) / vT)
     # the lower side (2 standard errors): credibility has to be shown
-    return float(min(max((beta + side * se_beta) / dp_dT, 0.0), 1.0))
+    return float(min(max((beta + side * se_beta) / dp_dT, 0.0), cap))
 
 
 #: A thermometer whose credibility's upper side (2 standard errors) is below this is shown NOT to represent the
@@ -68,8 +87,36 @@ def unmeasured_swing_pa(n_bins: int, swings: tuple, bin_s: float, dp_dT: float) 
     return float(math.sqrt(var)) * (n_bins - 1) * dp_dT
 
 
+#: Largest credibility a thermometer's COOLING is credited with [-]: a thermometer shown (lower side) to see only
+#: part of the gas's swings, as a stratified one beside an exercise machine does (fifth generator, quad seed 100:
+#: the pressure moved 2.6 (lower side 2.0) times p / T per kelvin of the thermometer in the 1.5 h before), credits
+#: the gas's cooling by its measured ratio, up to a thermometer that shows a third of it. A warming is credited
+#: up to 1 only (crediting more would make a loss of a warming the gas did not have).
+COOLING_CREDIBILITY_MAX = 3.0
+
 #: Fewest measured bins the pressure is judged on when it confirms a loss [bins] (5 min at 60 s).
 CONFIRM_MIN_BINS = 5
+
+
+def span_follow(p: np.ndarray, T: np.ndarray, ok: np.ndarray, dp_dT: float) -> tuple:
+    """How far the track's pressure ``p`` [Pa] followed the zone temperature ``T`` [K] over ONE span (the bins
+    since an onset), as a share of the ideal-gas ``dp_dT = p / T`` [Pa/K] [-], and its standard error [-].
+
+    Least squares of ``p`` on ``[1, u, T]`` over the bins ``ok``: the line takes a leak (a constant loss rate) and
+    any slow drift, so what is left to ``T`` is the pressure's answer to the shape of the temperature (a warming
+    that stops, a step). A gas at fixed mass and volume keeps ``p / T`` constant (Gay-Lussac's law; P. Atkins and
+    J. de Paula, *Physical Chemistry*, 9th ed., §1.2) for the zone's mass-weighted mean gas temperature, and the
+    pressure is one across a module within its acoustic time (~10 m at ~340 m/s: tens of milliseconds): a warming
+    of the gas shows in the pressure within the bin, wherever it is, in proportion to the share of the gas warmed;
+    a thermometer warmed alone (a laptop, an exercise machine beside it, in its own small plume) does not move it. The standard
+    error is inflated for the residuals' lag-1 autocorrelation rho by ``(1 + rho) / (1 - rho)`` (AR(1); the gas's
+    own slow swings are not white). ``(nan, nan)`` when the temperature's shape beyond the line is below 0.02 K
+    rms or too few bins (nothing shown: a temperature that moves along a line is collinear with a leak)."""
+    ok = ok & np.isfinite(p) & np.isfinite(T)
+    if ok.sum() < MIN_REF_BINS or not dp_dT > 0:
+        return math.nan, math.nan
+    beta, se = _slope_on_temperature(p, T, ok, ar1=True)
+    return beta / dp_dT, se / dp_dT
 
 
 def pressure_confirms(series: np.ndarray, T: np.ndarray, real: np.ndarray, i_noise: int, i_fit: int,
@@ -93,7 +140,18 @@ def pressure_confirms(series: np.ndarray, T: np.ndarray, real: np.ndarray, i_noi
     as on a zone without a trusted thermometer (the upper side is measured on every bin passed: a crossing whose
     onset is the record's first bin has no bins before it). With fewer than ``3 MIN_REF_BINS`` measured bins
     before the onset (a start-up: the thermometers' credibility not yet measurable) the change must also beat the
-    ``startup_swings`` (same form as ``swings``). Returns ``(confirmed, suspicion)``: ``suspicion`` is the text of a thermometer
+    ``startup_swings`` (same form as ``swings``). A warming since the onset that the pressure did not follow over
+    the span (:func:`span_follow`'s upper side, 2 standard errors, below :data:`DISCREDITED_BELOW`) is the
+    thermometers' alone: it is not credited and the pressure's change must also beat the unmeasured ``swings``
+    (:data:`~hullbreach.detect.config.PRESSURE_ONLY_SWINGS` on a track given none); a warming the pressure follows
+    keeps its credit, a leak during it included. (Until session 9 a laptop beside a sealed module's only
+    thermometer, +1 K for 1.5 h, was credited by the credibility earned before and the flat N2 pressure confirmed
+    a LEAK: F3, tests/generators/test_fifthgen_detect.py.) A cooling through a thermometer shown (lower side above
+    1) to see only part of the gas's swings is credited at the measured ratio, up to
+    :data:`COOLING_CREDIBILITY_MAX`, its uncertainty counted, and the standard error of the change is then at least
+    that of the line through what the credited thermometer leaves unexplained (residuals, AR(1)). (Until
+    session 9 an exercise cool-down seen 40 % by a stratified thermometer confirmed an air-track loss: F2, quad
+    seed 100.) Returns ``(confirmed, suspicion)``: ``suspicion`` is the text of a thermometer
     suspicion when the pressure did not fall while the thermometers warmed (the fall of the track is then
     carried by temperature), else "". Too little data to tell (fewer than :data:`CONFIRM_MIN_BINS` measured
     bins, or the pressure's noise not yet measured): not confirmed yet, without a suspicion; an onset younger than
@@ -135,7 +193,16 @@ def pressure_confirms(series: np.ndarray, T: np.ndarray, real: np.ndarray, i_noi
     sig_p = math.sqrt(float(np.median(d2 * d2)) / 0.455 / 6.0)
     se_dp = sig_p * math.sqrt(1.0 / sxx) * M
     p_mean, T_mean = float(np.mean(p[ok])), float(np.mean(Tf[ok]))
-    cred = 0.0 if young else thermometer_credibility(series[:i_fit], T[:i_fit], real[:i_fit], p_mean / T_mean)
+    cred = 0.0 if young else thermometer_credibility(series[:i_fit], T[:i_fit], real[:i_fit], p_mean / T_mean,
+                                                     cap=1.0 if dT >= 0 else COOLING_CREDIBILITY_MAX)
+    stratified = cred > 1.0
+    if stratified:
+        # a cooling through a thermometer shown (lower side above 1) to see only part of the gas's swings: the
+        # cooling is credited at the measured ratio (its estimate), the ratio's uncertainty counted with the noise
+        est = thermometer_credibility(series[:i_fit], T[:i_fit], real[:i_fit], p_mean / T_mean, side=0.0,
+                                      cap=COOLING_CREDIBILITY_MAX)
+        se_dp = math.hypot(se_dp, 0.5 * (est - cred) * p_mean / T_mean * dT)
+        cred = est
     unmeasured = False
     if startup_swings and (young or int(np.sum(good[:i_fit])) < 3 * MIN_REF_BINS):
         # a young onset is judged on the pressure alone: the gas temperature over its minutes is unmeasured (a
@@ -152,8 +219,39 @@ def pressure_confirms(series: np.ndarray, T: np.ndarray, real: np.ndarray, i_noi
         if upper < DISCREDITED_BELOW:  # NaN (nothing shown) is not below
             se_dp = math.hypot(se_dp, unmeasured_swing_pa(int(M) + 1, swings, bin_s, p_mean / T_mean))
             unmeasured = True
+    alone = ""
+    if cred > 0 and dT > 0:
+        # the thermometers warmed since the onset: did the pressure follow them over these minutes? A warming the
+        # pressure did not follow is the thermometers' alone (a laptop beside one): its credit, earned before,
+        # is withdrawn for the span and the pressure is judged with a thermal allowance, as on a zone whose
+        # thermometers are not credible. A warming the gas shares keeps its credit, a leak during it included
+        # (the line takes the leak; the pressure still follows the warming's shape)
+        c, se_c = span_follow(p, Tf, ok, p_mean / T_mean)
+        if math.isfinite(c) and c + 2.0 * se_c < DISCREDITED_BELOW:
+            cred = 0.0
+            if not unmeasured:
+                se_dp = math.hypot(se_dp, unmeasured_swing_pa(int(M) + 1, swings or PRESSURE_ONLY_SWINGS, bin_s,
+                                                               p_mean / T_mean))
+            alone = (f"thermometer suspicion: the thermometers warmed {dT:.2f} K over {M * bin_s / 60:.0f} min but "
+                     f"the pressure followed {100 * c:.0f} % [{100 * (c - 2 * se_c):.0f}, {100 * (c + 2 * se_c):.0f}] "
+                     f"of it (a warming of the gas moves it at once): their warming is not credited; the pressure's "
+                     f"own change ({dp:+.1f} Pa) is within what unmeasured temperature swings make")
+    if stratified and len(u) > 3:
+        # a thermometer shown to see only part of the gas's swings misses their timing too (it lags, it is
+        # stratified): what it leaves unexplained over the span comes in steps and waves, not white noise. The
+        # loss is the line of the pressure less the credited temperature term, its standard error at least that
+        # of the line on those residuals (AR(1)-inflated). (Applied to every credited thermometer it also delayed
+        # an alarm on the simulator's own record and raised a spurious growing_leak there: test_cli's repress.)
+        resid = p[ok] - cred * p_mean / T_mean * Tf[ok]
+        resid = resid - np.polyval(np.polyfit(uc, resid, 1), uc)
+        ss = float(np.sum(resid * resid))
+        if ss > 0:
+            rho = min(max(float(np.sum(resid[1:] * resid[:-1])) / ss, 0.0), 0.95)
+            se_dp = max(se_dp, math.sqrt(ss / (len(resid) - 2) / sxx * (1 + rho) / (1 - rho)) * M)
     if -dp + cred * p_mean / T_mean * dT - max(allow_pa, 0.0) * M > 3.0 * se_dp:
         return True, ""
+    if alone:
+        return False, alone
     if unmeasured:
         return False, (f"thermometer suspicion: the pressure does not follow the thermometers (credibility below "
                        f"{DISCREDITED_BELOW:g}), so the gas temperature is unmeasured; the pressure's own change "
