@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from hullbreach.station import load_station
 from tests.generators.fifthgen import Config, HatchOp, generate
