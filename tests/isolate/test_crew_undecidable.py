@@ -88,10 +88,6 @@ _DRAGON_STEP3 = {"destiny-node2", "kibo-pm-kibo-elm", "node1-destiny", "node1-no
                  "pma2-crew-dragon"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known limit (issue 16 session 8): the crewed zones' pressure limit over a full wait ignores the crew's "
-    "O2 use unless Rules.plan_crew_o2; counting it (tried on hb8-isocrew, da3a9ab/9d61bf8) removed both "
-    "violations of the --seed 801 sweep but turned tests/campaign's demo case (lab) into a stop at 98 %"))
 def test_the_crews_breathing_counts_in_a_sealed_crewed_zones_pressure_limit():
     """``benchmarks/isolate_robust.py --wide --reps 6 --seed 801 --crew 3`` (second repetition), Crew Dragon
     leaking 1 mmHg/day with its three crew inside: on a7270d1 step 3 sealed Crew Dragon alone for a full
