@@ -72,11 +72,12 @@ class Rules:
         growing while the crew works is equalized too (default 600 s, estimate).
     plan_crew_o2 : bool
         Plan with the declared crew's O2 use as a known sink (0.5-1.5x BVAD): in the pressure difference
-        at each opening, the equalization time, the crewed-zone limit over the longest wait and the
-        reserve time (:attr:`hullbreach.isolate.plan.PlanState.sinks_kg_s`). Default False: on the
-        iss-2025 campaign with three crew it cost 3 of 30 answers without valves and 1 with them, while
-        equalizing each hatch right before it opens removed the one violation on its own
-        (docs/benchmarks/isolate.md, sessions 4-5).
+        at each opening, the equalization time and the reserve time
+        (:attr:`hullbreach.isolate.plan.PlanState.sinks_kg_s`). Default False: on the iss-2025 campaign
+        with three crew it cost 3 of 30 answers without valves and 1 with them, while equalizing each
+        hatch right before it opens removed the one violation on its own (docs/benchmarks/isolate.md,
+        sessions 4-5). The crewed zones' pressure over the wait counts it always (issue 16 session 9,
+        :func:`hullbreach.isolate.plan.evaluate`).
     """
 
     close_s: float = 300.0
