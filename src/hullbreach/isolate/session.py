@@ -626,8 +626,8 @@ class IsolationSession:
 
         A zone's pressure is the mean of its pressure channels (Pa), averaged over the trailing
         :data:`PRESSURE_TAIL_S`; it has reached the floor within :data:`FLOOR_READ_TOLERANCE_PA`. Any step is
-        cut there, whatever its plan said: the crew's O2 use (0.75-1.25 times the BVAD figure) and the leak
-        are known only within bounds, their measured sum is what counts (issue 16 session 9)."""
+        cut there, whatever its plan said: the crew's O2 use (planned within 0.5-1.5 times the BVAD figure)
+        and the leak are known only within bounds, their measured sum is what counts (issue 16 session 9)."""
         crew = set(step.crew_zone)
         if not crew or len(wide) == 0:
             return None
