@@ -472,13 +472,12 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
             return None
         floor_nominal = crew_safe_dwell_s(station, closed_to, state.pressures_pa, state.weights, state.mdot_kg_s,
                                           rules, zones_fn=zf, sink_by_module_kg_s=sinks, nominal_sinks=True)
-        # "floored" (planned only when no other test is left, :func:`plan_next`) when the expected floor
-        # cuts the planned wait. (Only when it cut the decision time at the low end of the leak, as
-        # hb8-isocrew 9d61bf8 had it, a crew sealed with its own suspect Crew Dragon waited to the floor
-        # undecided, its O2 use masking the leak, and two crewed seed-811 runs ended ``stop``: issue 16
-        # session 9.)
-        floored = floor_nominal < dwell
         dwell = float(min(dwell, floor_nominal))
+        # "floored" (planned only when no other test is left, :func:`plan_next`) when the expected floor
+        # cuts into the decision time at the low end of the leak itself, not only into the safety factor
+        # on it: a floor that leaves that time whole ends the test undecided no more often than a full
+        # wait (hb8-isocrew 9d61bf8)
+        floored = floor_nominal < max(float(low.max()), float(t_exp[cand].max()))
     else:
         floored = False
     exp_dwell = float(np.dot(w, np.minimum(t_exp, dwell)))
