@@ -1,5 +1,5 @@
 """Issue 16, session 8: a test is not refused because a zone of small weight can never be decided in it; the
-crew's breathing in a sealed crewed zone's pressure limit (a known limit, strict xfail).
+crew's breathing in a sealed crewed zone's pressure limit (a strict xfail in session 8, fixed in session 9).
 
 The traced run: ``benchmarks/isolate_robust.py --wide --reps 1 --seed 301 --crew 3``, Prichal leaking
 1.24 mmHg/day from 20 min into step 1, three crew in soyuz-dm (0.84 x BVAD O2 use). After step 2 (the
@@ -88,17 +88,15 @@ _DRAGON_STEP3 = {"destiny-node2", "kibo-pm-kibo-elm", "node1-destiny", "node1-no
                  "pma2-crew-dragon"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known limit (issue 16 session 8): the crewed zones' pressure limit over a full wait ignores the crew's "
-    "O2 use unless Rules.plan_crew_o2; counting it (tried on hb8-isocrew, da3a9ab/9d61bf8) removed both "
-    "violations of the --seed 801 sweep but turned tests/campaign's demo case (lab) into a stop at 98 %"))
 def test_the_crews_breathing_counts_in_a_sealed_crewed_zones_pressure_limit():
     """``benchmarks/isolate_robust.py --wide --reps 6 --seed 801 --crew 3`` (second repetition), Crew Dragon
     leaking 1 mmHg/day with its three crew inside: on a7270d1 step 3 sealed Crew Dragon alone for a full
     24 h wait and the generator's truth fell to 512 mmHg, below the 520 mmHg evacuation pressure (a
     constraint violation). The limit over the longest wait counted the leak's high end but not the crew's
-    O2 use (~7 mmHg/h in the sealed 9 m^3 capsule). Counting it (refuse the test or cut its wait at the
-    crew's floor) was tried and reverted (see the xfail reason); the case stays recorded here."""
+    O2 use (~7 mmHg/h in the sealed 9 m^3 capsule). Session 8 counted it at its high end and cut the wait
+    there; that broke the campaign's demo case and was reverted (strict xfail). Session 9 (fails on
+    aabd4c5): the crew's O2 use counts, the wait is planned to where the floor is expected and the crew's
+    measured pressure ends it earlier if need be (tests/isolate/test_crew_floor.py)."""
     st = load_station("iss-2025")
     mdot = 2.029e-5  # the session's estimate in that run [kg/s]
     p = {m: 755.55 * PA_PER_MMHG for m in st.modules}

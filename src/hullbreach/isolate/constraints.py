@@ -72,11 +72,12 @@ class Rules:
         growing while the crew works is equalized too (default 600 s, estimate).
     plan_crew_o2 : bool
         Plan with the declared crew's O2 use as a known sink (0.5-1.5x BVAD): in the pressure difference
-        at each opening, the equalization time, the crewed-zone limit over the longest wait and the
-        reserve time (:attr:`hullbreach.isolate.plan.PlanState.sinks_kg_s`). Default False: on the
-        iss-2025 campaign with three crew it cost 3 of 30 answers without valves and 1 with them, while
-        equalizing each hatch right before it opens removed the one violation on its own
-        (docs/benchmarks/isolate.md, sessions 4-5).
+        at each opening, the equalization time and the reserve time
+        (:attr:`hullbreach.isolate.plan.PlanState.sinks_kg_s`). Default False: on the iss-2025 campaign
+        with three crew it cost 3 of 30 answers without valves and 1 with them, while equalizing each
+        hatch right before it opens removed the one violation on its own (docs/benchmarks/isolate.md,
+        sessions 4-5). The crewed zones' pressure over the wait counts it always (issue 16 session 9,
+        :func:`hullbreach.isolate.plan.evaluate`).
     """
 
     close_s: float = 300.0
@@ -299,7 +300,7 @@ def crew_pressure_ok(station: Station, closed, pressures_pa: dict, leak_weights:
     plus the high end of the zone's known sinks (``sink_by_module_kg_s``: module -> ``(low, high)``
     [kg s^-1], the crew's O2 use), isothermal constant-rate drop dp = mdot R T dwell / V.
     """
-    limit = station.evacuation_pressure_pa + rules.evac_margin_pa
+    limit = crew_floor_pa(station, rules)
     for z, p0, rate in _crew_zone_drops(station, closed, pressures_pa, leak_weights, mdot_high_kg_s, min_weight,
                                         zones_fn, sink_by_module_kg_s):
         if p0 - rate * dwell_s < limit:
@@ -308,19 +309,27 @@ def crew_pressure_ok(station: Station, closed, pressures_pa: dict, leak_weights:
     return True, ""
 
 
+def crew_floor_pa(station: Station, rules: Rules = Rules()) -> float:
+    """The crewed zones' pressure floor [Pa]: evacuation pressure + ``rules.evac_margin_pa``. A wait ends
+    at once when a crewed zone's measured pressure reaches it (:class:`hullbreach.isolate.session.Step`)."""
+    return station.evacuation_pressure_pa + rules.evac_margin_pa
+
+
 def crew_safe_dwell_s(station: Station, closed, pressures_pa: dict, leak_weights: dict, mdot_high_kg_s: float,
                       rules: Rules = Rules(), min_weight: float = 1e-4, zones_fn=None,
-                      sink_by_module_kg_s: dict | None = None) -> float:
+                      sink_by_module_kg_s: dict | None = None, nominal_sinks: bool = False) -> float:
     """Longest wait [s] for which every crewed zone stays above evacuation pressure + margin (the same
     worst case as :func:`crew_pressure_ok`); ``inf`` when no crewed zone loses gas, 0 when one is already
     below. A test whose wait must end there is one a flight controller would run with a pressure floor:
     the crew ends the wait when the zone reaches it (issue 16 session 6: a leak in the crew's own Soyuz
     could not be confirmed because the longest wait, planned for the low end of the leak estimate, was
-    longer than the sealed Soyuz's reserve at the high end)."""
-    limit = station.evacuation_pressure_pa + rules.evac_margin_pa
+    longer than the sealed Soyuz's reserve at the high end). ``nominal_sinks``: the sinks at the middle of
+    their ``(low, high)`` range (the crew's O2 use at the BVAD figure) instead of their high end, with
+    ``mdot_high_kg_s`` then the expected leak: when the floor is expected, not the earliest it may come."""
+    limit = crew_floor_pa(station, rules)
     out = math.inf
     for _z, p0, rate in _crew_zone_drops(station, closed, pressures_pa, leak_weights, mdot_high_kg_s, min_weight,
-                                         zones_fn, sink_by_module_kg_s):
+                                         zones_fn, sink_by_module_kg_s, nominal_sinks):
         if rate > 0:
             out = min(out, max(p0 - limit, 0.0) / rate)
         elif p0 < limit:
@@ -328,15 +337,18 @@ def crew_safe_dwell_s(station: Station, closed, pressures_pa: dict, leak_weights
     return out
 
 
-def _crew_zone_drops(station, closed, pressures_pa, leak_weights, mdot_high_kg_s, min_weight, zones_fn, sinks):
+def _crew_zone_drops(station, closed, pressures_pa, leak_weights, mdot_high_kg_s, min_weight, zones_fn, sinks,
+                     nominal_sinks: bool = False):
     """``[(zone, lowest pressure [Pa], worst pressure-loss rate [Pa s^-1])]`` of each crewed zone
-    (:func:`crew_zones`): ``mdot_high_kg_s`` where the zone may hold the leak, plus its sinks' high end."""
+    (:func:`crew_zones`): ``mdot_high_kg_s`` where the zone may hold the leak, plus its sinks' high end
+    (``nominal_sinks``: the middle of their range)."""
     sinks = sinks or {}
     out = []
     for z in crew_zones(station, closed, zones_fn):
         w = sum(leak_weights.get(m, 0.0) for m in z)
         p0 = min(pressures_pa.get(m, station.nominal_pressure_pa) for m in z)
-        q = (mdot_high_kg_s if w >= min_weight else 0.0) + sum(sinks[m][1] for m in z if m in sinks)
+        sink = sum((0.5 * (sinks[m][0] + sinks[m][1]) if nominal_sinks else sinks[m][1]) for m in z if m in sinks)
+        q = (mdot_high_kg_s if w >= min_weight else 0.0) + sink
         rate = 0.0
         if q > 0:
             t_k = max(station.modules[m].temperature_k for m in z)

@@ -117,7 +117,9 @@ class TestDesign:
     where crews wait; ``transition`` the hatch operations from the previous configuration;
     ``expected_dwell_s`` mean wait of the sequential test; ``dwell_s`` the longest wait; ``info_bits``
     the expected information [bit]; ``expected_time_s`` operations + mean wait [s]; ``score`` bits per hour;
-    ``floored`` True when the longest wait is cut at a crewed zone's pressure floor (:func:`evaluate`).
+    ``floored`` True when the longest wait is cut at a crewed zone's pressure floor (:func:`evaluate`);
+    ``floor_s`` the earliest a crewed zone may reach that floor during the wait (high end of the leak and
+    of the crew's O2 use) [s], ``inf`` when no crewed zone can reach it within the longest wait.
     """
 
     closed: frozenset
@@ -131,6 +133,7 @@ class TestDesign:
     score: float
     dwell_by_zone: tuple = field(default_factory=tuple)
     floored: bool = False
+    floor_s: float = math.inf
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -442,28 +445,47 @@ def evaluate(station: Station, state: PlanState, closed_to, rules: Rules = Rules
     low = np.where(np.isfinite(t_low[cand]), t_low[cand], t_exp[cand] / LEAK_LOW_FACTOR ** 2)
     dwell = float(min(max(DWELL_SAFETY * max(float(low.max()), float(t_exp[cand].max())), rules.min_dwell_s),
                       rules.max_dwell_s))
+    # the crewed zones' pressure over the wait counts the crew's O2 use, a known load (BVAD, 0.84 kg
+    # O2/person/day; the session always gives it as floor_sinks_kg_s), whether or not the hatch work is
+    # planned with it (issue 16 session 8: three crew sealed in their own leaking Crew Dragon for a full 24 h
+    # wait fell to 512 mmHg, below the 520 mmHg evacuation pressure; their breathing alone lowers a sealed
+    # 9 m^3 zone ~7 mmHg/h)
+    sinks = state.floor_sinks_kg_s or state.sinks_kg_s
     ok, _ = crew_pressure_ok(station, closed_to, state.pressures_pa, state.weights, state.mdot_kg_s / LEAK_LOW_FACTOR,
                              dwell, rules, zones_fn=lambda c: zones_cached(station, c, cache),
-                             sink_by_module_kg_s=state.sinks_kg_s)
+                             sink_by_module_kg_s=sinks)
+    floor_s = math.inf
     if not ok:
-        # a wait with a pressure floor: it ends when a crewed zone would reach evacuation + margin at the
-        # high end of the leak and of the known sinks (the crew's O2 use always counts here); the test is
-        # kept when it still decides within that in every candidate zone at the nominal leak
-        floor = crew_safe_dwell_s(station, closed_to, state.pressures_pa, state.weights,
-                                  state.mdot_kg_s / LEAK_LOW_FACTOR, rules,
-                                  zones_fn=lambda c: zones_cached(station, c, cache),
-                                  sink_by_module_kg_s=state.floor_sinks_kg_s or state.sinks_kg_s)
-        if floor < max(float(t_exp[cand].max()), rules.min_dwell_s):
+        # a wait with a pressure floor, as a flight controller runs it: the crew ends the wait when its
+        # zone's measured pressure reaches evacuation + margin (the session's observe() cuts the step
+        # there, :attr:`hullbreach.isolate.session.Step.floor_pa`). The floor may come as early as the high
+        # end of the leak and of the crew's O2 use (floor_s): the test is kept when it still decides
+        # within that in every candidate zone at the nominal leak. The wait is planned to where the floor is
+        # expected (nominal leak, the crew's O2 at the BVAD figure): planned to its earliest moment, a
+        # sealed crewed capsule's wait lost a third of its length to an O2 use 1.5 times the crew's, the
+        # test ended undecided at 98 % and the campaign's demo case (lab) ended ``stop`` (issue 16
+        # session 8, the reverted da3a9ab).
+        zf = lambda c: zones_cached(station, c, cache)  # noqa: E731
+        floor_s = crew_safe_dwell_s(station, closed_to, state.pressures_pa, state.weights,
+                                    state.mdot_kg_s / LEAK_LOW_FACTOR, rules, zones_fn=zf, sink_by_module_kg_s=sinks)
+        if floor_s < max(float(t_exp[cand].max()), rules.min_dwell_s):
             return None
-        dwell = float(floor)
-        floored = True
+        floor_nominal = crew_safe_dwell_s(station, closed_to, state.pressures_pa, state.weights, state.mdot_kg_s,
+                                          rules, zones_fn=zf, sink_by_module_kg_s=sinks, nominal_sinks=True)
+        dwell = float(min(dwell, floor_nominal))
+        # "floored" (planned only when no other test is left, :func:`plan_next`) when the expected floor
+        # cuts into the decision time at the low end of the leak itself, not only into the safety factor
+        # on it: a floor that leaves that time whole ends the test undecided no more often than a full
+        # wait (hb8-isocrew 9d61bf8)
+        floored = floor_nominal < max(float(low.max()), float(t_exp[cand].max()))
     else:
         floored = False
     exp_dwell = float(np.dot(w, np.minimum(t_exp, dwell)))
     total = transition.time_s + exp_dwell
     crew = frozenset().union(*crew_zones(station, closed_to, lambda c: zones_cached(station, c, cache))) if ev else frozenset()
     return TestDesign(closed_to, tuple(zones), crew, transition, exp_dwell, dwell, info, total,
-                      info / max(total, 1.0) * 3600.0, tuple(float(x) for x in np.minimum(t_exp, dwell)), floored)
+                      info / max(total, 1.0) * 3600.0, tuple(float(x) for x in np.minimum(t_exp, dwell)), floored,
+                      floor_s)
 
 
 # ---------------------------------------------------------------------------------------------------------------

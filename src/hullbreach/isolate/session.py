@@ -34,11 +34,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hullbreach.constants import R_AIR
+from hullbreach.constants import PA_PER_MMHG, R_AIR
 from hullbreach.errors import IsolationError
 from hullbreach.isolate import crew as crewmod
 from hullbreach.isolate import infer
-from hullbreach.isolate.constraints import Rules, crew_zones
+from hullbreach.isolate.constraints import Rules, crew_floor_pa, crew_zones
 from hullbreach.isolate.crew import (  # noqa: F401 - re-exported: the crew constants' old home
     CREW_ABS_STD_KG_S, CREW_ALERT_PROB, CREW_O2_KG_S_PER_PERSON, CREW_O2_PLAN_SDS, CREW_O2_REL_STD,
     CREW_ZONE_ALERT_VOLUME_FRACTION)
@@ -60,6 +60,10 @@ EARLY_SLACK_S = 60.0
 #: The current zone pressures are the mean of each zone's pressure channels over the last PRESSURE_TAIL_S
 #: of a step [s] (two minutes: long enough to average the sensor noise, short against the leak drift).
 PRESSURE_TAIL_S = 120.0
+#: A crewed zone has reached its pressure floor (:attr:`Step.floor_pa`) when its pressure, averaged over
+#: the trailing PRESSURE_TAIL_S, is within this of it [Pa] (0.5 mmHg: a reading the crew calls "at the
+#: floor"; the trailing mean lags a 10 mmHg/h fall by 0.2 mmHg, the floor's margin is 10 mmHg).
+FLOOR_READ_TOLERANCE_PA = 0.5 * PA_PER_MMHG
 #: Hard cap on the steps of one session [-] (a 27-module station splits in < 10 steps; 40 means a fault).
 MAX_STEPS = 40
 #: A step "progresses" when it lowers the entropy of the leaking-module posterior by at least this [bit]
@@ -119,6 +123,12 @@ class Step:
         The hatch work in the order the crew does it, ``(action, hatch, seconds)`` with action
         ``equalize`` | ``open`` | ``close``: each hatch is equalized right before it is opened, after
         the openings before it (:attr:`hullbreach.isolate.constraints.Transition.sequence`).
+    floor_pa : float or None
+        The crewed zone's pressure floor [Pa] (evacuation + margin,
+        :func:`hullbreach.isolate.constraints.crew_floor_pa`) when the crew's zone may reach it before the
+        longest wait ends (its O2 use and the leak's high end): the crew ends the wait at once when its
+        zone's pressure falls to it, and :meth:`IsolationSession.observe` reads the step only up to there.
+        ``None`` when it cannot be reached. (The session cuts any step at that floor.)
     """
 
     index: int
@@ -136,6 +146,7 @@ class Step:
     advice: str = ""
     alert: str = ""
     sequence: tuple = ()
+    floor_pa: float | None = None
 
     def instructions(self, fmt=None) -> list:
         """Plain-language instructions for the crew (the alert first)."""
@@ -153,6 +164,10 @@ class Step:
             lines.append("keep the hatches as they are")
         lines.append(f"crew waits in {', '.join(sorted(self.crew_zone)) or '(anywhere)'}; "
                      f"then wait about {f(self.expected_dwell_s)} (at most {f(self.dwell_s)})")
+        if self.floor_pa is not None:
+            lines.append(f"end the wait at once if the pressure where the crew waits falls to "
+                         f"{self.floor_pa / PA_PER_MMHG:.0f} mmHg (evacuation pressure + margin; the crew's "
+                         "breathing lowers it)")
         return lines
 
     def operations(self) -> list:
@@ -168,7 +183,8 @@ class Step:
                 "sequence": [[a, h, float(t)] for a, h, t in self.sequence], "dwell_s": self.dwell_s,
                 "expected_dwell_s": self.expected_dwell_s, "operations_s": self.operations_s,
                 "crew_zone": sorted(self.crew_zone), "zones": [sorted(z) for z in self.zones],
-                "info_bits": self.info_bits, "state": self.state, "advice": self.advice, "alert": self.alert}
+                "info_bits": self.info_bits, "state": self.state, "advice": self.advice, "alert": self.alert,
+                "floor_pa": self.floor_pa}
 
 
 @dataclass(frozen=True)
@@ -181,7 +197,8 @@ class StepOutcome:
     checks set aside (quarantined samples, distrusted channels); ``contradicts`` True when the zone this
     step found losing air had less than 1 % before it (earlier steps are then being overturned);
     ``alert`` set by :meth:`IsolationSession.observe` when the leak is likely in the crew's zone or an
-    escape vehicle.
+    escape vehicle; ``floor_reached`` True when a crewed zone reached its pressure floor
+    (:attr:`Step.floor_pa`) and the step was read only up to there (``span_s``).
     """
 
     step: int
@@ -195,6 +212,7 @@ class StepOutcome:
     data_notes: tuple = ()
     contradicts: bool = False
     alert: str = ""
+    floor_reached: bool = False
 
     def to_json(self) -> dict:
         return {"step": self.step, "decided": self.decided, "decision_s": self.decision_s, "span_s": self.span_s,
@@ -202,7 +220,7 @@ class StepOutcome:
                 "zone_rates": [{"zone": sorted(r.zone), "quantity": r.quantity, "rate_kg_s": r.rate_kg_s,
                                 "std_kg_s": r.std_kg_s} for r in self.rates],
                 "posterior_top": [list(x) for x in self.posterior_top], "data_notes": list(self.data_notes),
-                "contradicts": self.contradicts, "alert": self.alert}
+                "contradicts": self.contradicts, "alert": self.alert, "floor_reached": self.floor_reached}
 
 
 @dataclass(frozen=True)
@@ -438,9 +456,11 @@ class IsolationSession:
         if res < design.expected_time_s + self.reserve_margin_s:
             return self._finish_stop(f"reserve time {res / 3600:.1f} h is shorter than the next test plus margin")
         tr = design.transition
+        floor = crew_floor_pa(self.station, self.rules) if design.floor_s < design.dwell_s else None
         step = Step(len(self.history) + 1, set(design.closed), tuple(tr.closes), tuple(tr.opens), tuple(tr.equalize),
                     float(design.dwell_s), float(design.expected_dwell_s), float(tr.time_s), set(design.crew_zone),
-                    tuple(design.zones), float(design.info_bits), "continue", "", self._alert, tuple(tr.sequence))
+                    tuple(design.zones), float(design.info_bits), "continue", "", self._alert, tuple(tr.sequence),
+                    floor)
         self._pending = (step, design)
         return step
 
@@ -499,6 +519,13 @@ class IsolationSession:
     def _evaluate(self, step: Step, frame) -> tuple:
         notes: list = []
         wide = infer.raw_to_wide(self.station, frame, notes)
+        t_floor = self._floor_crossing_s(wide, step)
+        if t_floor is not None:
+            # the crew ended the wait there: what follows did not happen (issue 16 session 9)
+            wide = wide.loc[:t_floor]
+            notes.append(f"a crewed zone reached its pressure floor "
+                         f"({crew_floor_pa(self.station, self.rules) / PA_PER_MMHG:.0f} mmHg) after "
+                         f"{fmt_duration(t_floor)}: the step is read up to there")
         span = float(wide.index[-1] - wide.index[0]) if len(wide) > 1 else 0.0
         zones = list(step.zones)
         series = infer._zone_series(self.station, zones, wide)
@@ -589,8 +616,36 @@ class IsolationSession:
         if not use:
             notes.append("no zone of this configuration could be read (no usable pressure series)")
         outcome = StepOutcome(step.index, decided, float(tcp), span, leak_zone, float(gmass[top]), tuple(rates),
-                              tuple(list(summ.items())[:5]), tuple(notes), contradicts)
+                              tuple(list(summ.items())[:5]), tuple(notes), contradicts,
+                              floor_reached=t_floor is not None)
         return outcome, ll_step, wide, tcp
+
+    def _floor_crossing_s(self, wide: pd.DataFrame, step: Step) -> float | None:
+        """When a crewed zone of ``step`` reached its pressure floor (evacuation + margin,
+        :func:`~hullbreach.isolate.constraints.crew_floor_pa`) [s on the index of ``wide``], or None.
+
+        A zone's pressure is the mean of its pressure channels (Pa), averaged over the trailing
+        :data:`PRESSURE_TAIL_S`; it has reached the floor within :data:`FLOOR_READ_TOLERANCE_PA`. Any step is
+        cut there, whatever its plan said: the crew's O2 use (planned within 0.5-1.5 times the BVAD figure)
+        and the leak are known only within bounds, their measured sum is what counts (issue 16 session 9)."""
+        crew = set(step.crew_zone)
+        if not crew or len(wide) == 0:
+            return None
+        floor = crew_floor_pa(self.station, self.rules) + FLOOR_READ_TOLERANCE_PA
+        out = None
+        for z in step.zones:
+            if not set(z) & crew:
+                continue
+            chans = [s.id for s in self.station.sensors_in(z, "pressure") if s.id in wide.columns]
+            if not chans:
+                continue
+            p = pd.Series(wide[chans].mean(axis=1).to_numpy(), index=pd.to_timedelta(wide.index.to_numpy(), unit="s"))
+            mean = p.rolling(f"{int(PRESSURE_TAIL_S)}s", min_periods=1).mean().to_numpy()
+            hit = np.flatnonzero(mean <= floor)
+            if hit.size:
+                t = float(wide.index[hit[0]])
+                out = t if out is None else min(out, t)
+        return out
 
     def observe(self, frame, closed_hatches=None) -> StepOutcome:
         """Take the telemetry of the pending step (long DataFrame ``time, channel, value`` in sensor units).
@@ -602,7 +657,8 @@ class IsolationSession:
 
         Raises :class:`IsolationError` on misuse: no step pending (or the session finished), telemetry
         with channels the station lacks or without any trusted pressure channel, or a step reported done
-        although its test has not decided and its telemetry covers less than the step's longest wait.
+        although its test has not decided, no crewed zone reached its pressure floor (:attr:`Step.floor_pa`)
+        and its telemetry covers less than the step's longest wait.
         """
         if self.done:
             raise IsolationError("the isolation session is finished", hint=f"read session.result ({self.result.advice})")
@@ -618,7 +674,8 @@ class IsolationSession:
                 crew = set().union(*crew_zones(self.station, actual)) if self.station.escape_vehicles() else set()
                 step = _replace(step, closed_hatches=set(actual), zones=zones, crew_zone=crew)
         outcome, ll_step, wide, tcp = self._evaluate(step, frame)
-        if not outcome.decided and outcome.span_s < EARLY_COVER_FRACTION * step.dwell_s - EARLY_SLACK_S:
+        if (not outcome.decided and not outcome.floor_reached
+                and outcome.span_s < EARLY_COVER_FRACTION * step.dwell_s - EARLY_SLACK_S):
             raise IsolationError(
                 f"step {step.index} is not done: its telemetry covers {outcome.span_s / 60:.0f} min of the "
                 f"{step.dwell_s / 60:.0f} min wait and the test has not decided yet",
