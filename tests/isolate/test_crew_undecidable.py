@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import pytest
 
 from hullbreach.constants import PA_PER_MMHG, R_AIR
 from hullbreach.isolate import IsolationSession
