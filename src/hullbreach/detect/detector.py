@@ -309,7 +309,7 @@ class ZoneDetector(AlarmFitting):
         if restart:  # the level, the track's mass, the zone temperature and the time since the last measured bin
             slope, keep = 0.0, bridge_step(float(np.mean(xs - self.y_ref - self.offset)) - level, float(np.mean(xs)),
                                            float(np.mean([m[1] for _, m in self.anchor])),
-                                           (g + (len(xs) + 1) / 2.0) * self.cfg.bin_s, self._startup_swings())
+                                           (g + (len(xs) + 1) / 2.0) * self.cfg.bin_s, startup_swings(self.cfg))
         self.offset = float(np.mean(xs - self.y_ref - (level + slope * pos))) - keep
         p, t, mm = self._take_pending()
         if restart:
@@ -424,14 +424,10 @@ class ZoneDetector(AlarmFitting):
                                     lo0 - lo, a - lo, self.cfg.bin_s, allow_pa if math.isfinite(allow_pa) else 0.0,
                                     # the zone pressure's gauges can show a thermometer not following the gas; the
                                     # N2 track's analyser is too noisy to (third generator: upper side 0.46-0.5)
-                                    PRESSURE_ONLY_SWINGS if self.track == "air" else (), self._startup_swings())
+                                    PRESSURE_ONLY_SWINGS if self.track == "air" else (), startup_swings(self.cfg))
         if why:
             self.suspicion = why
         return ok
-
-    def _startup_swings(self) -> tuple:
-        """:func:`startup_swings` of this detector's settings (kept for callers of the method)."""
-        return startup_swings(self.cfg)
 
     @staticmethod
     def _fit_start(tau: int, n: int) -> int:
